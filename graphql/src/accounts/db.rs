@@ -1,0 +1,124 @@
+//! The `users` and `memberships` tables.
+
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use crate::principal::{Principal, Role};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: Uuid,
+    pub email: String,
+    pub password_hash: String,
+    pub display_name: Option<String>,
+}
+
+/// A membership to create with a user.
+#[derive(Debug, Clone, Copy)]
+pub enum NewMembership {
+    Household { household_id: Uuid, council_id: Uuid },
+    Provider { provider_id: Uuid },
+    Officer { council_id: Uuid },
+    Admin,
+}
+
+pub async fn find_by_email(db: impl PgExecutor<'_>, email: &str) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as("select id, email, password_hash, display_name from users where email = $1")
+        .bind(email)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn email_taken(db: impl PgExecutor<'_>, email: &str) -> sqlx::Result<bool> {
+    sqlx::query_scalar("select exists(select 1 from users where email = $1)")
+        .bind(email)
+        .fetch_one(db)
+        .await
+}
+
+/// Inserts a user. A taken email violates `users_email_key`.
+pub async fn insert_user(conn: &mut PgConnection, id: Uuid, email: &str, password_hash: &str, display_name: Option<&str>) -> sqlx::Result<()> {
+    sqlx::query("insert into users (id, email, password_hash, display_name) values ($1, $2, $3, $4)")
+        .bind(id)
+        .bind(email)
+        .bind(password_hash)
+        .bind(display_name)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Adds a membership unless the user already has it.
+pub async fn add_membership(conn: &mut PgConnection, user_id: Uuid, m: NewMembership) -> sqlx::Result<()> {
+    let (role, council, provider, household) = match m {
+        NewMembership::Household { household_id, council_id } => (Role::Household, Some(council_id), None, Some(household_id)),
+        NewMembership::Provider { provider_id } => (Role::Provider, None, Some(provider_id), None),
+        NewMembership::Officer { council_id } => (Role::Officer, Some(council_id), None, None),
+        NewMembership::Admin => (Role::Admin, None, None, None),
+    };
+    sqlx::query(
+        "insert into memberships (user_id, role, council_id, provider_id, household_id) values ($1, $2, $3, $4, $5)
+         on conflict do nothing",
+    )
+    .bind(user_id)
+    .bind(role.as_db())
+    .bind(council)
+    .bind(provider)
+    .bind(household)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct PrincipalRow {
+    id: Uuid,
+    email: String,
+    display_name: Option<String>,
+    role: Option<String>,
+    council_id: Option<Uuid>,
+    provider_id: Option<Uuid>,
+    household_id: Option<Uuid>,
+}
+
+/// The user with their memberships, or `None` when the user does not exist.
+pub async fn load_principal(db: impl PgExecutor<'_>, user_id: Uuid) -> sqlx::Result<Option<Principal>> {
+    let rows: Vec<PrincipalRow> = sqlx::query_as(
+        "select u.id, u.email, u.display_name, m.role, m.council_id, m.provider_id, m.household_id
+         from users u left join memberships m on m.user_id = u.id
+         where u.id = $1 order by m.id",
+    )
+    .bind(user_id)
+    .fetch_all(db)
+    .await?;
+    let Some(first) = rows.first() else { return Ok(None) };
+    let mut p = Principal {
+        user_id: first.id,
+        email: first.email.clone(),
+        display_name: first.display_name.clone(),
+        roles: Vec::new(),
+        household: None,
+        provider_id: None,
+        officer_of: Vec::new(),
+    };
+    for r in &rows {
+        let Some(role) = r.role.as_deref().and_then(Role::from_db) else { continue };
+        if !p.roles.contains(&role) {
+            p.roles.push(role);
+        }
+        match role {
+            Role::Household => {
+                if let (Some(h), Some(c)) = (r.household_id, r.council_id) {
+                    p.household = Some(roundabout_support::internal_auth::HouseholdMembership {
+                        household_id: h,
+                        council_id: c,
+                    });
+                }
+            }
+            Role::Provider => p.provider_id = r.provider_id,
+            Role::Officer => p.officer_of.extend(r.council_id),
+            Role::Admin => {}
+        }
+    }
+    Ok(Some(p))
+}

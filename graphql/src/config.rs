@@ -1,0 +1,151 @@
+//! The gateway's configuration, from the environment.
+
+use roundabout_support::config::{self, ConfigError, Environment, HostConfig};
+
+/// Limits on what one GraphQL request may ask for.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// `GRAPHQL_MAX_DEPTH`: deepest field nesting.
+    pub max_depth: usize,
+    /// `GRAPHQL_MAX_COMPLEXITY`: summed field costs (lists cost per item asked).
+    pub max_complexity: usize,
+    /// `GRAPHQL_MAX_ALIASES`: aliased fields in one document.
+    pub max_aliases: usize,
+    /// `GRAPHQL_MAX_BATCH`: operations in one batched request.
+    pub max_batch: usize,
+    /// `GRAPHQL_MAX_BODY_BYTES`: request body size.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_depth: 12,
+            max_complexity: 2_000,
+            max_aliases: 30,
+            max_batch: 10,
+            max_body_bytes: 256 * 1024,
+        }
+    }
+}
+
+/// The first admin, created at start when both variables are set.
+#[derive(Clone)]
+pub struct BootstrapAdmin {
+    pub email: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for BootstrapAdmin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BootstrapAdmin").field("email", &self.email).finish_non_exhaustive()
+    }
+}
+
+/// Where the services are.
+#[derive(Debug, Clone)]
+pub struct ServiceUrls {
+    pub inventory: String,
+    pub eligibility: String,
+    pub bookings: String,
+    pub payments: String,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub host: HostConfig,
+    pub environment: Environment,
+    /// `TOKEN_SIGNING_KEY`: signs bearer tokens.
+    pub token_key: Vec<u8>,
+    /// `TOKEN_TTL_SECS`: how long a bearer token is valid.
+    pub token_ttl_secs: i64,
+    pub services: ServiceUrls,
+    pub limits: Limits,
+    pub bootstrap_admin: Option<BootstrapAdmin>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.host.bind)
+            .field("environment", &self.environment)
+            .field("services", &self.services)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Port used when `PORT` is unset.
+pub const DEFAULT_PORT: u16 = 8080;
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let environment = Environment::from_env()?;
+        let mut host = HostConfig::from_env(DEFAULT_PORT)?;
+        let d = Limits::default();
+        let limits = Limits {
+            max_depth: positive("GRAPHQL_MAX_DEPTH", d.max_depth)?,
+            max_complexity: positive("GRAPHQL_MAX_COMPLEXITY", d.max_complexity)?,
+            max_aliases: config::parse_or("GRAPHQL_MAX_ALIASES", d.max_aliases)?,
+            max_batch: positive("GRAPHQL_MAX_BATCH", d.max_batch)?,
+            max_body_bytes: positive("GRAPHQL_MAX_BODY_BYTES", d.max_body_bytes)?,
+        };
+        host.max_body_bytes = limits.max_body_bytes;
+        let token_key = match config::optional("TOKEN_SIGNING_KEY")? {
+            Some(_) => config::secret_key("TOKEN_SIGNING_KEY")?,
+            None if environment.is_production() => {
+                return Err(ConfigError::new("TOKEN_SIGNING_KEY", "must be set in production"));
+            }
+            None => {
+                tracing::warn!("TOKEN_SIGNING_KEY is unset: using a random key; tokens will not survive a restart");
+                use rand::RngCore;
+                let mut key = vec![0u8; 32];
+                rand::rngs::OsRng.fill_bytes(&mut key);
+                key
+            }
+        };
+        let token_ttl_secs: i64 = config::parse_or("TOKEN_TTL_SECS", 12 * 3600)?;
+        if !(60..=30 * 24 * 3600).contains(&token_ttl_secs) {
+            return Err(ConfigError::new("TOKEN_TTL_SECS", "must be between 60 and 2592000"));
+        }
+        let bootstrap_admin = match (
+            config::optional("BOOTSTRAP_ADMIN_EMAIL")?,
+            config::optional("BOOTSTRAP_ADMIN_PASSWORD")?,
+        ) {
+            (Some(email), Some(password)) => {
+                if crate::accounts::Email::parse(&email).is_err() {
+                    return Err(ConfigError::new("BOOTSTRAP_ADMIN_EMAIL", "is not an email address"));
+                }
+                if crate::accounts::password::check_policy(&password).is_err() {
+                    return Err(ConfigError::new("BOOTSTRAP_ADMIN_PASSWORD", "must be at least 12 characters"));
+                }
+                Some(BootstrapAdmin { email, password })
+            }
+            (None, None) => None,
+            (Some(_), None) => return Err(ConfigError::new("BOOTSTRAP_ADMIN_PASSWORD", "must be set with BOOTSTRAP_ADMIN_EMAIL")),
+            (None, Some(_)) => return Err(ConfigError::new("BOOTSTRAP_ADMIN_EMAIL", "must be set with BOOTSTRAP_ADMIN_PASSWORD")),
+        };
+        Ok(Self {
+            host,
+            environment,
+            token_key,
+            token_ttl_secs,
+            services: ServiceUrls {
+                inventory: config::base_url("INVENTORY_URL")?,
+                eligibility: config::base_url("ELIGIBILITY_URL")?,
+                bookings: config::base_url("BOOKINGS_URL")?,
+                payments: config::base_url("PAYMENTS_URL")?,
+            },
+            limits,
+            bootstrap_admin,
+        })
+    }
+}
+
+fn positive(var: &str, default: usize) -> Result<usize, ConfigError> {
+    let v = config::parse_or(var, default)?;
+    if v == 0 {
+        return Err(ConfigError::new(var, "must be at least 1"));
+    }
+    Ok(v)
+}

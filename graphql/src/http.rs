@@ -1,0 +1,192 @@
+//! `POST /graphql` and `GET /graphql`, GraphiQL, and the checks made before
+//! any resolver runs: body size, batch size, aliases, and the bearer token.
+//! Depth and complexity are checked by the schema itself at validation,
+//! also before execution.
+
+use async_graphql::{
+    http::GraphiQLSource,
+    parser::{
+        parse_query,
+        types::{ExecutableDocument, OperationType, Selection, SelectionSet},
+    },
+    BatchRequest, BatchResponse, ServerError,
+};
+use axum::{
+    body::{to_bytes, Body},
+    extract::{Request, State},
+    http::{header, HeaderMap, Method, StatusCode},
+    response::{Html, IntoResponse, Response},
+    routing::get,
+    Json, Router,
+};
+
+use crate::{
+    accounts,
+    config::Limits,
+    principal::Session,
+    schema::{request::RequestCtx, GatewaySchema},
+    services::Gateway,
+};
+
+#[derive(Clone)]
+pub struct HttpState {
+    pub schema: GatewaySchema,
+    pub gateway: Gateway,
+    pub limits: Limits,
+}
+
+/// The public routes; GraphiQL only when `graphiql` is set.
+pub fn router(state: HttpState, graphiql: bool) -> Router {
+    let mut r = Router::new().route("/graphql", get(graphql).post(graphql));
+    if graphiql {
+        r = r.route("/graphiql", get(graphiql_page));
+    }
+    r.with_state(state)
+}
+
+async fn graphiql_page() -> Html<String> {
+    Html(GraphiQLSource::build().endpoint("/graphql").title("Roundabout GraphQL").finish())
+}
+
+/// An error response before execution, in GraphQL's response shape.
+fn refuse(status: StatusCode, code: &'static str, message: &str) -> Response {
+    let mut err = ServerError::new(message, None);
+    let mut ext = async_graphql::ErrorExtensionValues::default();
+    ext.set("code", code);
+    err.extensions = Some(ext);
+    let body = async_graphql::Response::from_errors(vec![err]);
+    (status, Json(body)).into_response()
+}
+
+async fn graphql(State(s): State<HttpState>, req: Request) -> Response {
+    let method = req.method().clone();
+    let headers = req.headers().clone();
+    let batch = match read_batch(&s.limits, req).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let requests: Vec<&async_graphql::Request> = match &batch {
+        BatchRequest::Single(r) => vec![r],
+        BatchRequest::Batch(rs) => rs.iter().collect(),
+    };
+    if requests.len() > s.limits.max_batch {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "BATCH_TOO_LARGE",
+            &format!("A batch may hold at most {} operations", s.limits.max_batch),
+        );
+    }
+    for r in &requests {
+        // Documents that do not parse are left to the executor's own error.
+        if let Ok(doc) = parse_query(&r.query) {
+            let aliases = count_aliases(&doc);
+            if aliases > s.limits.max_aliases {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    "TOO_MANY_ALIASES",
+                    &format!("A query may use at most {} aliases; this one uses {aliases}", s.limits.max_aliases),
+                );
+            }
+            if method == Method::GET && doc.operations.iter().any(|(_, op)| op.node.ty != OperationType::Query) {
+                return refuse(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "Mutations must be sent with POST");
+            }
+        }
+    }
+    let session = match authenticate(&s.gateway, &headers).await {
+        Ok(session) => session,
+        Err(r) => return r,
+    };
+    let batch = match batch {
+        BatchRequest::Single(r) => BatchRequest::Single(r.data(RequestCtx::new(session, &s.gateway.services))),
+        BatchRequest::Batch(rs) => BatchRequest::Batch(
+            rs.into_iter()
+                .map(|r| r.data(RequestCtx::new(session.clone(), &s.gateway.services)))
+                .collect(),
+        ),
+    };
+    let res: BatchResponse = s.schema.execute_batch(batch).await;
+    Json(res).into_response()
+}
+
+/// Reads the request: GET from the query string, POST from a JSON body no
+/// larger than the limit.
+async fn read_batch(limits: &Limits, req: Request) -> Result<BatchRequest, Response> {
+    if req.method() == Method::GET {
+        let q = req.uri().query().unwrap_or("");
+        return async_graphql::http::parse_query_string(q)
+            .map(BatchRequest::Single)
+            .map_err(|_| refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "The query string is not a GraphQL request"));
+    }
+    let json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json") || ct.starts_with("application/graphql-response+json"));
+    if !json {
+        return Err(refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "Send GraphQL requests as application/json",
+        ));
+    }
+    let body: Body = req.into_body();
+    let bytes = to_bytes(body, limits.max_body_bytes).await.map_err(|_| {
+        refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            &format!("The request body is larger than {} bytes", limits.max_body_bytes),
+        )
+    })?;
+    serde_json::from_slice(&bytes).map_err(|_| refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "The body is not a GraphQL request in JSON"))
+}
+
+/// The session of the request's bearer token. No token: anonymous. A token
+/// that is malformed, forged, expired or names no user: `UNAUTHENTICATED`.
+async fn authenticate(g: &Gateway, headers: &HeaderMap) -> Result<Session, Response> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(Session(None));
+    };
+    let unauthenticated = || refuse(StatusCode::OK, "UNAUTHENTICATED", "The sign-in token is missing, invalid or expired; sign in again");
+    let raw = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .ok_or_else(unauthenticated)?;
+    let user_id = g.tokens.verify(raw).map_err(|_| unauthenticated())?;
+    match accounts::db::load_principal(&g.pool, user_id).await {
+        Ok(Some(p)) => Ok(Session(Some(p))),
+        Ok(None) => Err(unauthenticated()),
+        Err(e) => {
+            tracing::error!(error = ?e, "loading the signed-in user");
+            Err(refuse(StatusCode::SERVICE_UNAVAILABLE, "INTERNAL", "Sign-in could not be checked; please try again"))
+        }
+    }
+}
+
+/// Aliased fields in the document's operations and fragments.
+pub fn count_aliases(doc: &ExecutableDocument) -> usize {
+    fn walk(set: &SelectionSet) -> usize {
+        set.items
+            .iter()
+            .map(|item| match &item.node {
+                Selection::Field(f) => usize::from(f.node.alias.is_some()) + walk(&f.node.selection_set.node),
+                Selection::InlineFragment(i) => walk(&i.node.selection_set.node),
+                Selection::FragmentSpread(_) => 0,
+            })
+            .sum()
+    }
+    doc.operations.iter().map(|(_, op)| walk(&op.node.selection_set.node)).sum::<usize>()
+        + doc.fragments.values().map(|f| walk(&f.node.selection_set.node)).sum::<usize>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_are_counted_everywhere() {
+        let doc = parse_query("query { a: me { id } b: me { x: id } ...F } fragment F on Query { c: councils { id } }").unwrap();
+        assert_eq!(count_aliases(&doc), 4);
+    }
+}

@@ -1,0 +1,86 @@
+//! The gateway: Roundabout's public GraphQL API.
+//!
+//! It owns user accounts, credentials and memberships (its own database),
+//! authenticates bearer tokens, enforces roles and tenancy, and calls the four
+//! services with a signed, short-lived caller identity. Everything a client
+//! sees goes through here; the services are never public.
+
+pub mod accounts;
+pub mod config;
+pub mod http;
+pub mod principal;
+pub mod schema;
+pub mod services;
+
+pub use config::Config;
+
+use roundabout_support::{
+    internal_auth::InternalAuth,
+    server::{Application, ServiceHost},
+};
+use sqlx::{migrate::Migrator, PgPool};
+use uuid::Uuid;
+
+use crate::{
+    accounts::{db::NewMembership, tokens::TokenIssuer},
+    services::{Gateway, Services},
+};
+
+/// The gateway's name in metrics and as the signer of internal calls.
+pub const NAME: &str = "gateway";
+/// The gateway's migrations, from `migrations/gateway/`.
+pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations/gateway");
+
+/// Applies every pending migration.
+pub async fn migrate(config: &Config) -> anyhow::Result<()> {
+    roundabout_support::db::migrate(&config.host.database_url, &MIGRATOR).await
+}
+
+/// Connects, creates the bootstrap admin if configured, and binds the listener.
+pub async fn build(config: Config) -> anyhow::Result<Application> {
+    let pool = roundabout_support::db::connect(&config.host.database_url, config.host.db_max_connections).await?;
+    let auth = InternalAuth::new(&config.host.internal_key, NAME);
+    if let Some(admin) = &config.bootstrap_admin {
+        ensure_admin(&pool, &admin.email, &admin.password).await?;
+    }
+    let gateway = Gateway {
+        pool: pool.clone(),
+        tokens: TokenIssuer::new(&config.token_key, config.token_ttl_secs),
+        services: Services::new(&config.services, auth.clone()),
+        decoy_hash: accounts::password::decoy_hash(),
+    };
+    let development = !config.environment.is_production();
+    let schema = schema::build(Some(gateway.clone()), &config.limits, development);
+    let public = http::router(
+        http::HttpState {
+            schema,
+            gateway,
+            limits: config.limits,
+        },
+        development,
+    );
+    ServiceHost::new(NAME, &config.host, pool, &MIGRATOR, auth, axum::Router::new())
+        .with_public(public)
+        .build(config.host.bind)
+        .await
+}
+
+/// Creates the admin account unless the email exists; makes sure it is an admin.
+/// An existing account's password is never changed here.
+pub async fn ensure_admin(pool: &PgPool, email: &str, password: &str) -> anyhow::Result<()> {
+    let email = accounts::Email::parse(email).map_err(|e| anyhow::anyhow!("BOOTSTRAP_ADMIN_EMAIL: {}", e.body.message))?;
+    let mut tx = pool.begin().await?;
+    let id = match accounts::db::find_by_email(&mut *tx, email.as_str()).await? {
+        Some(u) => u.id,
+        None => {
+            let id = Uuid::new_v4();
+            let hash = accounts::password::hash(password.to_string()).await?;
+            accounts::db::insert_user(&mut tx, id, email.as_str(), &hash, Some("Administrator")).await?;
+            tracing::info!(email = email.as_str(), "bootstrap admin created");
+            id
+        }
+    };
+    accounts::db::add_membership(&mut tx, id, NewMembership::Admin).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,79 @@
+//! Who is making a request: the signed-in user with their roles and
+//! memberships, and how that identity is passed on to the services.
+
+use async_graphql::Enum;
+use roundabout_support::internal_auth::{Caller, CallerKind, HouseholdMembership};
+use uuid::Uuid;
+
+/// What a user may act as.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    Household,
+    Provider,
+    Officer,
+    Admin,
+}
+
+impl Role {
+    pub fn as_db(self) -> &'static str {
+        match self {
+            Self::Household => "HOUSEHOLD",
+            Self::Provider => "PROVIDER",
+            Self::Officer => "OFFICER",
+            Self::Admin => "ADMIN",
+        }
+    }
+
+    pub fn from_db(s: &str) -> Option<Self> {
+        Some(match s {
+            "HOUSEHOLD" => Self::Household,
+            "PROVIDER" => Self::Provider,
+            "OFFICER" => Self::Officer,
+            "ADMIN" => Self::Admin,
+            _ => return None,
+        })
+    }
+}
+
+/// A signed-in user.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user_id: Uuid,
+    pub email: String,
+    pub display_name: Option<String>,
+    pub roles: Vec<Role>,
+    pub household: Option<HouseholdMembership>,
+    pub provider_id: Option<Uuid>,
+    pub officer_of: Vec<Uuid>,
+}
+
+impl Principal {
+    pub fn is_admin(&self) -> bool {
+        self.roles.contains(&Role::Admin)
+    }
+
+    /// The identity passed to services on this user's behalf.
+    pub fn caller(&self) -> Caller {
+        Caller {
+            kind: CallerKind::User,
+            user_id: Some(self.user_id),
+            name: Some(self.display_name.clone().unwrap_or_else(|| self.email.clone())),
+            service: None,
+            admin: self.is_admin(),
+            household: self.household,
+            provider_id: self.provider_id,
+            officer_of: self.officer_of.clone(),
+        }
+    }
+}
+
+/// The request's identity: a principal or nobody.
+#[derive(Debug, Clone, Default)]
+pub struct Session(pub Option<Principal>);
+
+impl Session {
+    /// The identity passed to services: the user, or anonymous.
+    pub fn caller(&self) -> Caller {
+        self.0.as_ref().map(Principal::caller).unwrap_or_else(Caller::anonymous)
+    }
+}

@@ -1,0 +1,198 @@
+//! Councils: `createCouncil` (admin), `councils` (public), `council(id)`.
+
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{
+    accounts::{self, db::NewMembership, password, Email},
+    schema::{
+        errors::{self, payload, Failure, Refusable, UserError},
+        loaders::{load_error, HasId},
+        request::RequestCtx,
+        scalars::GeoJson,
+    },
+    services::Gateway,
+};
+
+/// A council as the eligibility service returns it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CouncilData {
+    pub id: Uuid,
+    pub name: String,
+    pub code: String,
+    pub boundary: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+impl HasId for CouncilData {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+}
+
+/// A local council that brokers transport offers to its residents.
+pub struct Council(pub CouncilData);
+
+#[Object]
+impl Council {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// The council's name, e.g. "West Oxfordshire".
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// A short code, e.g. "WOX".
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    /// The council's area as a GeoJSON Polygon or MultiPolygon (WGS84).
+    async fn boundary(&self) -> GeoJson {
+        GeoJson(self.0.boundary.clone())
+    }
+}
+
+/// Loads a council by id through the request's DataLoader; `None` if unknown.
+pub async fn load_council(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Council>> {
+    let r = RequestCtx::get(ctx);
+    Ok(r.loaders.councils.load_one(id).await.map_err(load_error)?.map(Council))
+}
+
+/// Parses an `ID` into a UUID; a malformed id finds nothing.
+pub fn parse_id(id: &ID) -> Option<Uuid> {
+    Uuid::parse_str(id.as_str()).ok()
+}
+
+#[derive(Default)]
+pub struct CouncilQuery;
+
+#[Object]
+impl CouncilQuery {
+    /// Councils a household may sign up to (public).
+    #[graphql(complexity = "5 * child_complexity")]
+    async fn councils(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Council>> {
+        let g = ctx.data_unchecked::<Gateway>();
+        let r = RequestCtx::get(ctx);
+        let rows: Vec<CouncilData> = g
+            .services
+            .eligibility
+            .get("/internal/councils", &r.session.caller())
+            .await
+            .map_err(errors::read_error)?;
+        Ok(rows.into_iter().map(Council).collect())
+    }
+
+    /// A council by id; null when there is none.
+    async fn council(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Council>> {
+        match parse_id(&id) {
+            Some(id) => load_council(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+}
+
+/// A new council, its boundary and its first officer.
+#[derive(InputObject)]
+pub struct CreateCouncilInput {
+    /// The council's name.
+    pub name: String,
+    /// A short unique code, 2 to 16 letters, digits or hyphens.
+    pub code: String,
+    /// The council's area: a GeoJSON Polygon or MultiPolygon in WGS84.
+    pub boundary: GeoJson,
+    /// Email of the council's first officer.
+    pub officer_email: String,
+    /// Password of the council's first officer (at least 12 characters).
+    pub officer_password: String,
+}
+
+/// The result of `createCouncil`.
+#[derive(SimpleObject)]
+pub struct CouncilPayload {
+    /// The new council; null when refused.
+    pub council: Option<Council>,
+    /// Why the council was not created.
+    pub user_errors: Vec<UserError>,
+}
+
+impl Refusable for CouncilPayload {
+    fn refused(user_errors: Vec<UserError>) -> Self {
+        Self { council: None, user_errors }
+    }
+}
+
+#[derive(Default)]
+pub struct CouncilMutation;
+
+#[Object]
+impl CouncilMutation {
+    /// Admin only: creates a council with its boundary and first officer.
+    async fn create_council(&self, ctx: &Context<'_>, input: CreateCouncilInput) -> async_graphql::Result<CouncilPayload> {
+        let r = RequestCtx::get(ctx);
+        let principal = r.session.0.as_ref().ok_or_else(errors::unauthenticated)?;
+        if !principal.is_admin() {
+            return Err(errors::forbidden("Only platform administrators may create councils"));
+        }
+        payload(create_council(ctx, input).await)
+    }
+}
+
+#[derive(Serialize)]
+struct NewCouncilOut<'a> {
+    id: Uuid,
+    name: &'a str,
+    code: &'a str,
+    boundary: &'a serde_json::Value,
+}
+
+async fn create_council(ctx: &Context<'_>, input: CreateCouncilInput) -> Result<CouncilPayload, Failure> {
+    let g = ctx.data_unchecked::<Gateway>();
+    let r = RequestCtx::get(ctx);
+    let email = Email::parse(&input.officer_email)
+        .map_err(|e| Failure::user(UserError::new("INVALID_INPUT", e.body.message).at(["input", "officerEmail"])))?;
+    password::check_policy(&input.officer_password)
+        .map_err(|e| Failure::user(UserError::new("INVALID_INPUT", e.body.message).at(["input", "officerPassword"])))?;
+    if accounts::db::email_taken(&g.pool, email.as_str()).await? {
+        return Err(Failure::user(
+            UserError::new("EMAIL_TAKEN", "An account with this email already exists").at(["input", "officerEmail"]),
+        ));
+    }
+    let hash = password::hash(input.officer_password).await?;
+    let id = Uuid::new_v4();
+    let council: CouncilData = g
+        .services
+        .eligibility
+        .post(
+            "/internal/councils",
+            &NewCouncilOut {
+                id,
+                name: &input.name,
+                code: &input.code,
+                boundary: &input.boundary.0,
+            },
+            &r.session.caller(),
+        )
+        .await?;
+    let mut tx = g.pool.begin().await?;
+    let officer_id = Uuid::new_v4();
+    if let Err(e) = accounts::db::insert_user(&mut tx, officer_id, email.as_str(), &hash, None).await {
+        if roundabout_support::error::violated_constraint(&e) == Some("users_email_key") {
+            return Err(Failure::user(
+                UserError::new("EMAIL_TAKEN", "An account with this email already exists").at(["input", "officerEmail"]),
+            ));
+        }
+        return Err(e.into());
+    }
+    accounts::db::add_membership(&mut tx, officer_id, NewMembership::Officer { council_id: council.id }).await?;
+    tx.commit().await?;
+    tracing::info!(council = %council.id, officer = %officer_id, "council created with its first officer");
+    Ok(CouncilPayload {
+        council: Some(Council(council)),
+        user_errors: Vec::new(),
+    })
+}

@@ -1,0 +1,329 @@
+//! Identity: sign-up, sign-in, `me`, and the Viewer, Household and Provider
+//! types as far as identity needs them.
+
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use roundabout_support::internal_auth::Caller;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{
+    accounts::{self, db::NewMembership, password, Email},
+    principal::{Principal, Role},
+    schema::{
+        councils::{load_council, parse_id, Council},
+        errors::{payload, Failure, Refusable, UserError},
+        loaders::{load_error, HasId},
+        request::RequestCtx,
+    },
+    services::Gateway,
+};
+
+/// A provider organisation as the inventory service returns it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProviderData {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl HasId for ProviderData {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+}
+
+/// A provider organisation: a car club, leasing firm or community transport group.
+pub struct Provider(pub ProviderData);
+
+#[Object]
+impl Provider {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// The organisation's name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+}
+
+/// A household: the residents who book and pay their share.
+pub struct Household {
+    pub id: Uuid,
+    pub council_id: Uuid,
+}
+
+#[Object]
+impl Household {
+    async fn id(&self) -> ID {
+        ID(self.id.to_string())
+    }
+
+    /// The council the household lives in.
+    async fn council(&self, ctx: &Context<'_>) -> async_graphql::Result<Council> {
+        load_council(ctx, self.council_id)
+            .await?
+            .ok_or_else(|| crate::schema::errors::coded("NOT_FOUND", "The household's council no longer exists"))
+    }
+}
+
+/// The signed-in user.
+pub struct Viewer(pub Principal);
+
+#[Object]
+impl Viewer {
+    async fn id(&self) -> ID {
+        ID(self.0.user_id.to_string())
+    }
+
+    /// The email the user signs in with.
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+
+    /// What the user may act as.
+    async fn roles(&self) -> &[Role] {
+        &self.0.roles
+    }
+
+    /// The user's household, for household accounts.
+    async fn household(&self) -> Option<Household> {
+        self.0.household.map(|h| Household {
+            id: h.household_id,
+            council_id: h.council_id,
+        })
+    }
+
+    /// The user's provider organisation, for provider accounts.
+    async fn provider(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Provider>> {
+        let Some(id) = self.0.provider_id else { return Ok(None) };
+        let r = RequestCtx::get(ctx);
+        Ok(r.loaders.providers.load_one(id).await.map_err(load_error)?.map(Provider))
+    }
+
+    /// The council the user belongs to: an officer's council, or a household's.
+    async fn council(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Council>> {
+        let id = self.0.officer_of.first().copied().or(self.0.household.map(|h| h.council_id));
+        match id {
+            Some(id) => load_council(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct IdentityQuery;
+
+#[Object]
+impl IdentityQuery {
+    /// The signed-in user; null when not signed in.
+    async fn me(&self, ctx: &Context<'_>) -> Option<Viewer> {
+        RequestCtx::get(ctx).session.0.clone().map(Viewer)
+    }
+}
+
+/// A new household account in a council.
+#[derive(InputObject)]
+pub struct SignUpHouseholdInput {
+    pub email: String,
+    /// At least 12 characters.
+    pub password: String,
+    /// The council the household lives in (see `councils`).
+    pub council_id: ID,
+    /// How the household would like to be addressed.
+    pub display_name: Option<String>,
+}
+
+/// A new provider organisation and its first member.
+#[derive(InputObject)]
+pub struct SignUpProviderInput {
+    pub email: String,
+    /// At least 12 characters.
+    pub password: String,
+    /// The organisation's name.
+    pub organisation_name: String,
+}
+
+#[derive(InputObject)]
+pub struct SignInInput {
+    pub email: String,
+    pub password: String,
+}
+
+/// The result of signing up or in.
+#[derive(SimpleObject)]
+pub struct AuthPayload {
+    /// A bearer token for `Authorization: Bearer …`; null when refused.
+    pub token: Option<String>,
+    pub viewer: Option<Viewer>,
+    pub user_errors: Vec<UserError>,
+}
+
+impl Refusable for AuthPayload {
+    fn refused(user_errors: Vec<UserError>) -> Self {
+        Self {
+            token: None,
+            viewer: None,
+            user_errors,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct IdentityMutation;
+
+#[Object]
+impl IdentityMutation {
+    /// Creates a household account in a council and signs it in.
+    async fn sign_up_household(&self, ctx: &Context<'_>, input: SignUpHouseholdInput) -> async_graphql::Result<AuthPayload> {
+        payload(sign_up_household(ctx, input).await)
+    }
+
+    /// Creates a provider organisation with its first member and signs it in.
+    async fn sign_up_provider(&self, ctx: &Context<'_>, input: SignUpProviderInput) -> async_graphql::Result<AuthPayload> {
+        payload(sign_up_provider(ctx, input).await)
+    }
+
+    /// Signs in with email and password.
+    async fn sign_in(&self, ctx: &Context<'_>, input: SignInInput) -> async_graphql::Result<AuthPayload> {
+        payload(sign_in(ctx, input).await)
+    }
+}
+
+fn field_error(e: roundabout_support::ApiError, field: &str) -> Failure {
+    Failure::user(UserError::new("INVALID_INPUT", e.body.message).at(["input", field]))
+}
+
+fn email_taken() -> Failure {
+    Failure::user(UserError::new("EMAIL_TAKEN", "An account with this email already exists").at(["input", "email"]))
+}
+
+/// Checks email and password and that the email is free; hashes the password.
+async fn new_credentials(g: &Gateway, email: &str, pw: String) -> Result<(Email, String), Failure> {
+    let email = Email::parse(email).map_err(|e| field_error(e, "email"))?;
+    password::check_policy(&pw).map_err(|e| field_error(e, "password"))?;
+    if accounts::db::email_taken(&g.pool, email.as_str()).await? {
+        return Err(email_taken());
+    }
+    Ok((email, password::hash(pw).await?))
+}
+
+/// Inserts the user with one membership, then issues a token.
+async fn create_account(g: &Gateway, email: &Email, hash: &str, display_name: Option<&str>, m: NewMembership) -> Result<AuthPayload, Failure> {
+    let user_id = Uuid::new_v4();
+    let mut tx = g.pool.begin().await?;
+    if let Err(e) = accounts::db::insert_user(&mut tx, user_id, email.as_str(), hash, display_name).await {
+        if roundabout_support::error::violated_constraint(&e) == Some("users_email_key") {
+            return Err(email_taken());
+        }
+        return Err(e.into());
+    }
+    accounts::db::add_membership(&mut tx, user_id, m).await?;
+    tx.commit().await?;
+    signed_in(g, user_id).await
+}
+
+async fn signed_in(g: &Gateway, user_id: Uuid) -> Result<AuthPayload, Failure> {
+    let principal = accounts::db::load_principal(&g.pool, user_id)
+        .await?
+        .ok_or_else(|| Failure::Fatal(crate::schema::errors::internal(anyhow::anyhow!("user vanished after sign-in"))))?;
+    Ok(AuthPayload {
+        token: Some(g.tokens.issue(user_id)),
+        viewer: Some(Viewer(principal)),
+        user_errors: Vec::new(),
+    })
+}
+
+#[derive(Serialize)]
+struct HouseholdOut {
+    council_id: Uuid,
+}
+
+#[derive(Deserialize)]
+struct HouseholdIn {
+    id: Uuid,
+    council_id: Uuid,
+}
+
+async fn sign_up_household(ctx: &Context<'_>, input: SignUpHouseholdInput) -> Result<AuthPayload, Failure> {
+    let g = ctx.data_unchecked::<Gateway>();
+    let display_name = input.display_name.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    if display_name.is_some_and(|d| d.chars().count() > 100) {
+        return Err(Failure::user(
+            UserError::new("INVALID_INPUT", "The display name must be at most 100 characters").at(["input", "displayName"]),
+        ));
+    }
+    let unknown_council = || Failure::user(UserError::new("NOT_FOUND", "There is no council with this id").at(["input", "councilId"]));
+    let council_id = parse_id(&input.council_id).ok_or_else(unknown_council)?;
+    let (email, hash) = new_credentials(g, &input.email, input.password).await?;
+    // The household exists in its council before the account that owns it.
+    let household_id = Uuid::new_v4();
+    let registered: Result<HouseholdIn, _> = g
+        .services
+        .eligibility
+        .put(
+            &format!("/internal/households/{household_id}"),
+            &HouseholdOut { council_id },
+            &Caller::service("gateway"),
+        )
+        .await;
+    let household = match registered {
+        Ok(h) => h,
+        Err(e) if e.is_not_found() => return Err(unknown_council()),
+        Err(e) => return Err(e.into()),
+    };
+    create_account(
+        g,
+        &email,
+        &hash,
+        display_name,
+        NewMembership::Household {
+            household_id: household.id,
+            council_id: household.council_id,
+        },
+    )
+    .await
+}
+
+#[derive(Serialize)]
+struct ProviderOut<'a> {
+    name: &'a str,
+}
+
+async fn sign_up_provider(ctx: &Context<'_>, input: SignUpProviderInput) -> Result<AuthPayload, Failure> {
+    let g = ctx.data_unchecked::<Gateway>();
+    let name = input.organisation_name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(Failure::user(
+            UserError::new("INVALID_INPUT", "The organisation name must be 1 to 200 characters").at(["input", "organisationName"]),
+        ));
+    }
+    let (email, hash) = new_credentials(g, &input.email, input.password).await?;
+    let provider_id = Uuid::new_v4();
+    let provider: ProviderData = g
+        .services
+        .inventory
+        .put(&format!("/internal/providers/{provider_id}"), &ProviderOut { name }, &Caller::service("gateway"))
+        .await?;
+    create_account(g, &email, &hash, None, NewMembership::Provider { provider_id: provider.id }).await
+}
+
+async fn sign_in(ctx: &Context<'_>, input: SignInInput) -> Result<AuthPayload, Failure> {
+    let g = ctx.data_unchecked::<Gateway>();
+    let refused = || Failure::user(UserError::new("INVALID_CREDENTIALS", "The email or password is not right"));
+    let user = match Email::parse(&input.email) {
+        Ok(email) => accounts::db::find_by_email(&g.pool, email.as_str()).await?,
+        Err(_) => None,
+    };
+    // Unknown emails are checked against a decoy hash: same answer, same time.
+    let (user_id, hash) = match &user {
+        Some(u) => (Some(u.id), u.password_hash.clone()),
+        None => (None, g.decoy_hash.clone()),
+    };
+    let ok = password::verify(input.password, hash).await;
+    match (ok, user_id) {
+        (true, Some(id)) => signed_in(g, id).await,
+        _ => Err(refused()),
+    }
+}

@@ -1,0 +1,86 @@
+//! Per-request DataLoaders: every by-id read goes through one, so a list of
+//! objects resolves its councils or providers in one batch call. They are
+//! built for each request with that request's caller, never shared.
+
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use roundabout_support::{
+    client::{ClientError, ServiceClient},
+    internal_auth::Caller,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{schema::councils::CouncilData, schema::identity::ProviderData};
+
+#[derive(Serialize)]
+struct BatchIn<'a> {
+    ids: &'a [Uuid],
+}
+
+/// Loads rows by id from a service's `POST …/batch` endpoint.
+pub struct BatchLoader<T> {
+    client: ServiceClient,
+    path: &'static str,
+    caller: Caller,
+    _row: std::marker::PhantomData<fn() -> T>,
+}
+
+/// Rows that have an id.
+pub trait HasId {
+    fn id(&self) -> Uuid;
+}
+
+impl<T> Loader<Uuid> for BatchLoader<T>
+where
+    T: HasId + for<'de> Deserialize<'de> + Clone + Send + Sync + 'static,
+{
+    type Value = T;
+    type Error = Arc<ClientError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, T>, Self::Error> {
+        let mut out = HashMap::with_capacity(keys.len());
+        for chunk in keys.chunks(500) {
+            let rows: Vec<T> = self
+                .client
+                .post(self.path, &BatchIn { ids: chunk }, &self.caller)
+                .await
+                .map_err(Arc::new)?;
+            out.extend(rows.into_iter().map(|r| (r.id(), r)));
+        }
+        Ok(out)
+    }
+}
+
+/// The loaders of one request.
+pub struct Loaders {
+    pub councils: DataLoader<BatchLoader<CouncilData>>,
+    pub providers: DataLoader<BatchLoader<ProviderData>>,
+}
+
+impl Loaders {
+    pub fn new(services: &crate::services::Services, caller: &Caller) -> Self {
+        fn loader<T>(client: &ServiceClient, path: &'static str, caller: &Caller) -> BatchLoader<T> {
+            BatchLoader {
+                client: client.clone(),
+                path,
+                caller: caller.clone(),
+                _row: std::marker::PhantomData,
+            }
+        }
+        Self {
+            councils: DataLoader::new(loader(&services.eligibility, "/internal/councils/batch", caller), tokio::spawn),
+            providers: DataLoader::new(loader(&services.inventory, "/internal/providers/batch", caller), tokio::spawn),
+        }
+    }
+}
+
+/// Converts a loader error for a resolver (logged; the client sees no detail).
+pub fn load_error(e: Arc<ClientError>) -> async_graphql::Error {
+    tracing::error!(error = %e, "batch load failed");
+    crate::schema::errors::coded(
+        "SERVICE_UNAVAILABLE",
+        "A part of Roundabout is not answering. Please try again shortly.",
+    )
+}

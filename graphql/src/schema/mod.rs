@@ -1,0 +1,41 @@
+//! The public GraphQL schema: one `MergedObject` part per domain.
+
+pub mod councils;
+pub mod errors;
+pub mod identity;
+pub mod loaders;
+pub mod request;
+pub mod scalars;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+
+use crate::{config::Limits, services::Gateway};
+
+#[derive(MergedObject, Default)]
+pub struct Query(identity::IdentityQuery, councils::CouncilQuery);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(identity::IdentityMutation, councils::CouncilMutation);
+
+pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// The schema with its limits; introspection only outside production.
+pub fn build(gateway: Option<Gateway>, limits: &Limits, introspection: bool) -> GatewaySchema {
+    let mut b = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .limit_recursive_depth(64)
+        .limit_directives(10);
+    if !introspection {
+        b = b.disable_introspection();
+    }
+    if let Some(g) = gateway {
+        b = b.data(g);
+    }
+    b.finish()
+}
+
+/// The schema's SDL, as committed in `graphql/schema.graphql`.
+pub fn sdl() -> String {
+    build(None, &Limits::default(), true).sdl()
+}

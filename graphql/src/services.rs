@@ -1,0 +1,38 @@
+//! Clients for the four services, and the gateway's shared state.
+
+use roundabout_support::{client::ServiceClient, internal_auth::InternalAuth};
+use sqlx::PgPool;
+
+use crate::{accounts::tokens::TokenIssuer, config::ServiceUrls};
+
+/// A client per service.
+#[derive(Clone, Debug)]
+pub struct Services {
+    pub inventory: ServiceClient,
+    pub eligibility: ServiceClient,
+    pub bookings: ServiceClient,
+    pub payments: ServiceClient,
+}
+
+impl Services {
+    pub fn new(urls: &ServiceUrls, auth: InternalAuth) -> Self {
+        let http = ServiceClient::http_client();
+        let c = |name: &'static str, url: &str| ServiceClient::new(name, url, auth.clone(), http.clone());
+        Self {
+            inventory: c("inventory", &urls.inventory),
+            eligibility: c("eligibility", &urls.eligibility),
+            bookings: c("bookings", &urls.bookings),
+            payments: c("payments", &urls.payments),
+        }
+    }
+}
+
+/// What every resolver may use (schema data).
+#[derive(Clone)]
+pub struct Gateway {
+    pub pool: PgPool,
+    pub tokens: TokenIssuer,
+    pub services: Services,
+    /// Verified against for unknown emails, so sign-in timing does not tell.
+    pub decoy_hash: String,
+}

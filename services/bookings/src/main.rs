@@ -1,0 +1,12 @@
+//! The bookings service binary: config → telemetry → migrate or serve.
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    roundabout_support::telemetry::init("bookings");
+    let config = roundabout_bookings::Config::from_env()?;
+    match std::env::args().nth(1).as_deref() {
+        Some("migrate") => roundabout_bookings::migrate(&config).await,
+        None | Some("serve") => roundabout_bookings::build(config).await?.run().await,
+        Some(other) => anyhow::bail!("unknown command {other:?}: expected `serve` (the default) or `migrate`"),
+    }
+}

@@ -1,0 +1,104 @@
+//! Councils: created by admins through the gateway, read by anyone.
+
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    routing::{get, post},
+    Json, Router,
+};
+use roundabout_support::{
+    error::{violated_constraint, ValidJson},
+    internal_auth::Caller,
+    ApiError, ApiResult,
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::{
+    db::councils::{self, CouncilRow, NewCouncil},
+    domain::{
+        council::{parse_name, CouncilCode},
+        geometry::Area,
+    },
+    AppState,
+};
+
+/// Most ids a batch read takes.
+pub const MAX_BATCH: usize = 500;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/internal/councils", post(create).get(list))
+        .route("/internal/councils/{id}", get(read))
+        .route("/internal/councils/batch", post(batch))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CouncilIn {
+    pub id: Uuid,
+    pub name: String,
+    pub code: String,
+    pub boundary: serde_json::Value,
+}
+
+/// `POST /internal/councils`: admins create a council; idempotent by id.
+async fn create(State(s): State<AppState>, caller: Caller, ValidJson(body): ValidJson<CouncilIn>) -> ApiResult<(StatusCode, Json<CouncilRow>)> {
+    caller.require_admin()?;
+    let name = parse_name(&body.name)?;
+    let code = CouncilCode::parse(&body.code)?;
+    let area = Area::parse(&body.boundary).map_err(|e| e.with_field(["boundary"]))?;
+    let new = NewCouncil {
+        id: body.id,
+        name: &name,
+        code: code.as_str(),
+        boundary: area.geometry(),
+        bbox: area.bbox(),
+    };
+    match councils::insert(&s.pool, &new).await {
+        Ok(true) => {}
+        Ok(false) => {
+            // A retry of the same request finds what the first one stored.
+            let existing = councils::get(&s.pool, body.id).await?.ok_or_else(|| ApiError::not_found("No such council"))?;
+            if existing.code != code.as_str() {
+                return Err(ApiError::conflict("IDEMPOTENCY_CONFLICT", "A different council already has this id"));
+            }
+            return Ok((StatusCode::OK, Json(existing)));
+        }
+        Err(e) if violated_constraint(&e) == Some("councils_code_key") => {
+            return Err(ApiError::conflict(
+                "CODE_TAKEN",
+                format!("A council with code {} already exists", code.as_str()),
+            )
+            .with_field(["code"]));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let row = councils::get(&s.pool, body.id).await?.ok_or_else(|| ApiError::not_found("No such council"))?;
+    tracing::info!(council = %row.id, code = %row.code, "council created");
+    Ok((StatusCode::CREATED, Json(row)))
+}
+
+/// `GET /internal/councils`: every council (public).
+async fn list(State(s): State<AppState>) -> ApiResult<Json<Vec<CouncilRow>>> {
+    Ok(Json(councils::list(&s.pool).await?))
+}
+
+async fn read(State(s): State<AppState>, Path(id): Path<Uuid>) -> ApiResult<Json<CouncilRow>> {
+    councils::get(&s.pool, id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("No such council"))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BatchIn {
+    pub ids: Vec<Uuid>,
+}
+
+/// `POST /internal/councils/batch`: the councils among `ids` (for DataLoaders).
+async fn batch(State(s): State<AppState>, ValidJson(body): ValidJson<BatchIn>) -> ApiResult<Json<Vec<CouncilRow>>> {
+    if body.ids.len() > MAX_BATCH {
+        return Err(ApiError::invalid("ids", format!("At most {MAX_BATCH} ids per batch")));
+    }
+    Ok(Json(councils::get_many(&s.pool, &body.ids).await?))
+}

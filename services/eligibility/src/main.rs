@@ -1,0 +1,12 @@
+//! The eligibility service binary: config → telemetry → migrate or serve.
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    roundabout_support::telemetry::init("eligibility");
+    let config = roundabout_eligibility::Config::from_env()?;
+    match std::env::args().nth(1).as_deref() {
+        Some("migrate") => roundabout_eligibility::migrate(&config).await,
+        None | Some("serve") => roundabout_eligibility::build(config).await?.run().await,
+        Some(other) => anyhow::bail!("unknown command {other:?}: expected `serve` (the default) or `migrate`"),
+    }
+}

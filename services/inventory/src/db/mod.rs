@@ -1,0 +1,3 @@
+//! Queries, each taking an executor so callers choose the transaction.
+
+pub mod providers;

@@ -1,0 +1,3 @@
+//! Inventory's domain types and rules (no I/O).
+
+pub mod provider;

@@ -1,0 +1,66 @@
+//! Provider organisations: created by the gateway at sign-up, read in batches.
+
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    routing::{post, put},
+    Json, Router,
+};
+use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::{
+    db::providers::{self, ProviderRow},
+    domain::provider::OrganisationName,
+    AppState,
+};
+
+/// Most ids a batch read takes.
+pub const MAX_BATCH: usize = 500;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/internal/providers/{id}", put(create).get(read))
+        .route("/internal/providers/batch", post(batch))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ProviderIn {
+    pub name: String,
+}
+
+/// `PUT /internal/providers/{id}`: creates the organisation (idempotent by id).
+async fn create(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    ValidJson(body): ValidJson<ProviderIn>,
+) -> ApiResult<(StatusCode, Json<ProviderRow>)> {
+    if !caller.is_service() {
+        return Err(ApiError::forbidden("Provider organisations are created at sign-up"));
+    }
+    let name = OrganisationName::parse(&body.name)?;
+    let row = providers::insert_if_absent(&s.pool, id, name.as_str()).await?;
+    Ok((StatusCode::OK, Json(row)))
+}
+
+async fn read(State(s): State<AppState>, Path(id): Path<Uuid>) -> ApiResult<Json<ProviderRow>> {
+    providers::get(&s.pool, id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("No such provider"))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BatchIn {
+    pub ids: Vec<Uuid>,
+}
+
+/// `POST /internal/providers/batch`: the providers among `ids` (for DataLoaders).
+async fn batch(State(s): State<AppState>, ValidJson(body): ValidJson<BatchIn>) -> ApiResult<Json<Vec<ProviderRow>>> {
+    if body.ids.len() > MAX_BATCH {
+        return Err(ApiError::invalid("ids", format!("At most {MAX_BATCH} ids per batch")));
+    }
+    Ok(Json(providers::get_many(&s.pool, &body.ids).await?))
+}

@@ -1,0 +1,12 @@
+//! The payments service binary: config → telemetry → migrate or serve.
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    roundabout_support::telemetry::init("payments");
+    let config = roundabout_payments::Config::from_env()?;
+    match std::env::args().nth(1).as_deref() {
+        Some("migrate") => roundabout_payments::migrate(&config).await,
+        None | Some("serve") => roundabout_payments::build(config).await?.run().await,
+        Some(other) => anyhow::bail!("unknown command {other:?}: expected `serve` (the default) or `migrate`"),
+    }
+}

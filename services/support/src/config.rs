@@ -1,0 +1,175 @@
+//! Configuration read from the environment (12-factor), validated at start.
+//!
+//! Every failure names the variable, so a misconfigured deployment says
+//! exactly what to fix instead of failing later in some other way.
+
+use std::{fmt::Display, str::FromStr};
+
+/// A configuration variable that is missing or cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {var}: {reason}")]
+pub struct ConfigError {
+    /// The environment variable's name.
+    pub var: String,
+    /// Why its value cannot be used.
+    pub reason: String,
+}
+
+impl ConfigError {
+    pub fn new(var: &str, reason: impl Into<String>) -> Self {
+        Self {
+            var: var.to_string(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The deployment environment, from `ROUNDABOUT_ENV`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+impl Environment {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        match optional("ROUNDABOUT_ENV")?.as_deref() {
+            None | Some("development") | Some("dev") | Some("test") => Ok(Self::Development),
+            Some("production") | Some("prod") => Ok(Self::Production),
+            Some(other) => Err(ConfigError::new(
+                "ROUNDABOUT_ENV",
+                format!("expected development or production, got {other:?}"),
+            )),
+        }
+    }
+
+    pub fn is_production(self) -> bool {
+        self == Self::Production
+    }
+}
+
+/// A variable that may be unset; set but empty counts as unset.
+pub fn optional(var: &str) -> Result<Option<String>, ConfigError> {
+    match std::env::var(var) {
+        Ok(v) if v.trim().is_empty() => Ok(None),
+        Ok(v) => Ok(Some(v)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(ConfigError::new(var, "not valid UTF-8")),
+    }
+}
+
+/// A variable that must be set.
+pub fn required(var: &str) -> Result<String, ConfigError> {
+    optional(var)?.ok_or_else(|| ConfigError::new(var, "must be set"))
+}
+
+/// A variable parsed into `T`, or `default` when unset.
+pub fn parse_or<T>(var: &str, default: T) -> Result<T, ConfigError>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    match optional(var)? {
+        None => Ok(default),
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .map_err(|e| ConfigError::new(var, format!("cannot parse {raw:?}: {e}"))),
+    }
+}
+
+/// A secret key given as at least 32 bytes of text (for example
+/// `openssl rand -hex 32`).
+pub fn secret_key(var: &str) -> Result<Vec<u8>, ConfigError> {
+    let raw = required(var)?;
+    if raw.len() < 32 {
+        return Err(ConfigError::new(var, "must be at least 32 characters long"));
+    }
+    Ok(raw.into_bytes())
+}
+
+/// A base URL such as `http://127.0.0.1:7001`, without a trailing slash.
+pub fn base_url(var: &str) -> Result<String, ConfigError> {
+    let raw = required(var)?;
+    let url = raw.trim_end_matches('/').to_string();
+    if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
+        return Err(ConfigError::new(var, format!("expected an http(s) URL, got {raw:?}")));
+    }
+    Ok(url)
+}
+
+/// A PostgreSQL connection URL.
+pub fn database_url(var: &str) -> Result<String, ConfigError> {
+    let raw = required(var)?;
+    if !(raw.starts_with("postgres://") || raw.starts_with("postgresql://")) {
+        return Err(ConfigError::new(var, "expected a postgres:// URL"));
+    }
+    Ok(raw)
+}
+
+/// Common settings of every service's HTTP host.
+#[derive(Debug, Clone)]
+pub struct HostConfig {
+    /// Address to bind; `PORT=0` picks a free port.
+    pub bind: std::net::SocketAddr,
+    /// PostgreSQL URL of this service's own database.
+    pub database_url: String,
+    /// Connections in the pool.
+    pub db_max_connections: u32,
+    /// Key that signs and verifies internal calls.
+    pub internal_key: Vec<u8>,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    pub environment: Environment,
+}
+
+impl HostConfig {
+    /// Reads `HOST`, `PORT` (default `default_port`), `DATABASE_URL`,
+    /// `DB_MAX_CONNECTIONS`, `INTERNAL_AUTH_KEY`, `MAX_BODY_BYTES` and
+    /// `ROUNDABOUT_ENV`.
+    pub fn from_env(default_port: u16) -> Result<Self, ConfigError> {
+        let host: std::net::IpAddr = parse_or("HOST", std::net::IpAddr::from([127, 0, 0, 1]))?;
+        let port: u16 = parse_or("PORT", default_port)?;
+        let db_max_connections = parse_or("DB_MAX_CONNECTIONS", 10u32)?;
+        if db_max_connections == 0 {
+            return Err(ConfigError::new("DB_MAX_CONNECTIONS", "must be at least 1"));
+        }
+        Ok(Self {
+            bind: (host, port).into(),
+            database_url: database_url("DATABASE_URL")?,
+            db_max_connections,
+            internal_key: secret_key("INTERNAL_AUTH_KEY")?,
+            max_body_bytes: parse_or("MAX_BODY_BYTES", 1024 * 1024usize)?,
+            environment: Environment::from_env()?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_names_the_variable() {
+        let err = ConfigError::new("PORT", "cannot parse \"x\"");
+        assert_eq!(err.to_string(), "invalid configuration: PORT: cannot parse \"x\"");
+    }
+
+    #[test]
+    fn parse_or_reports_the_bad_variable() {
+        // A name no other test or process uses.
+        std::env::set_var("ROUNDABOUT_TEST_PARSE_OR", "not-a-number");
+        let err = parse_or::<u16>("ROUNDABOUT_TEST_PARSE_OR", 1).unwrap_err();
+        assert_eq!(err.var, "ROUNDABOUT_TEST_PARSE_OR");
+        assert!(err.reason.contains("not-a-number"));
+        std::env::remove_var("ROUNDABOUT_TEST_PARSE_OR");
+        assert_eq!(parse_or::<u16>("ROUNDABOUT_TEST_PARSE_OR", 7).unwrap(), 7);
+    }
+
+    #[test]
+    fn short_secret_is_refused() {
+        std::env::set_var("ROUNDABOUT_TEST_SHORT_KEY", "short");
+        let err = secret_key("ROUNDABOUT_TEST_SHORT_KEY").unwrap_err();
+        assert!(err.reason.contains("32"));
+    }
+}

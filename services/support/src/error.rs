@@ -1,0 +1,194 @@
+//! The one error envelope every service answers with.
+//!
+//! A refusal is `{"error": {"code": "SLOT_UNAVAILABLE", "message": "…",
+//! "field": ["input", "start"]}}` with a 4xx status. Internal causes (database,
+//! I/O, a bug) are logged with their context and answered as an opaque 500 with
+//! code `INTERNAL`: SQL, stack traces and library messages never reach a client.
+
+use axum::{
+    extract::{rejection::JsonRejection, FromRequest, Request},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+/// The body of an error answer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<Vec<String>>,
+}
+
+/// `{"error": ErrorBody}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
+
+/// An error a handler returns; it becomes the envelope and a status.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub body: ErrorBody,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: ErrorBody {
+                code: code.to_string(),
+                message: message.into(),
+                field: None,
+            },
+        }
+    }
+
+    /// Names the input field the error is about, as a path.
+    pub fn with_field<I, S>(mut self, path: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.body.field = Some(path.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// 422 `INVALID_INPUT` about one field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_INPUT", message).with_field([field])
+    }
+
+    /// 422 with a domain code such as `INVALID_GEOMETRY`.
+    pub fn unprocessable(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", message)
+    }
+
+    pub fn conflict(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, message)
+    }
+
+    pub fn unauthenticated(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "FORBIDDEN", message)
+    }
+
+    /// Logs the cause with its context and answers an opaque 500.
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        let cause = cause.into();
+        tracing::error!(error = ?cause, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL",
+            "Something went wrong on our side; nothing was changed. Please try again.",
+        )
+    }
+
+    pub fn code(&self) -> &str {
+        &self.body.code
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.body.code, self.body.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(ErrorEnvelope { error: self.body })).into_response()
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::internal(e)
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> Self {
+        Self::internal(e)
+    }
+}
+
+/// The name of the constraint a database error violated, if any; handlers map
+/// named constraints to user errors (`on_constraint`).
+pub fn violated_constraint(e: &sqlx::Error) -> Option<&str> {
+    match e {
+        sqlx::Error::Database(db) => db.constraint(),
+        _ => None,
+    }
+}
+
+/// A JSON body whose rejection (bad JSON, wrong shape, wrong content type)
+/// answers with the envelope and `INVALID_INPUT` instead of axum's plain text.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ValidJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ValidJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Self(v)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> ApiError {
+    let status = match &rejection {
+        JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        JsonRejection::BytesRejection(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        "PAYLOAD_TOO_LARGE"
+    } else {
+        "INVALID_INPUT"
+    };
+    // serde's message names the field and position, never internals.
+    ApiError::new(status, code, rejection.body_text())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelope_shape_is_stable() {
+        let err = ApiError::invalid("seats", "Seats must be between 1 and 16");
+        let json = serde_json::to_value(ErrorEnvelope { error: err.body }).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"error": {"code": "INVALID_INPUT", "message": "Seats must be between 1 and 16", "field": ["seats"]}})
+        );
+    }
+
+    #[test]
+    fn internal_errors_hide_their_cause() {
+        let err = ApiError::internal(anyhow::anyhow!("relation \"secret_table\" does not exist"));
+        assert_eq!(err.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!err.body.message.contains("secret_table"));
+    }
+}

@@ -1,0 +1,201 @@
+//! The HTTP host every service runs in.
+//!
+//! [`ServiceHost::build`] binds the listener (port 0 picks a free port, which
+//! tests read back with [`Application::port`]) and wraps the service's API in
+//! what every service has: caller authentication, a body limit, request
+//! tracing, panic catching, metrics, and the unauthenticated `/healthz`,
+//! `/readyz` (database reachable and every migration applied) and `/metrics`.
+
+use std::{future::Future, net::SocketAddr, pin::Pin, time::Duration};
+
+use anyhow::Context;
+use axum::{
+    extract::{DefaultBodyLimit, State},
+    http::StatusCode,
+    middleware,
+    response::IntoResponse,
+    routing::get,
+    Json, Router,
+};
+use serde_json::json;
+use sqlx::{migrate::Migrator, PgPool};
+use tokio::net::TcpListener;
+use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
+
+use crate::{
+    error::ApiError,
+    internal_auth::{self, InternalAuth},
+    metrics::{self, Metrics},
+    shutdown::{self, Shutdown},
+};
+
+/// A background task run beside the HTTP server until shutdown.
+pub type Task = Box<dyn FnOnce(Shutdown) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
+
+/// What a service hands to the host.
+pub struct ServiceHost {
+    pub name: &'static str,
+    pub pool: PgPool,
+    pub migrator: &'static Migrator,
+    pub auth: InternalAuth,
+    pub metrics: Metrics,
+    /// Routes that require a signed caller (the internal API).
+    pub api: Router,
+    /// Routes open to anyone (for example a webhook or an open-data feed).
+    pub public: Router,
+    pub max_body_bytes: usize,
+    pub tasks: Vec<Task>,
+}
+
+#[derive(Clone)]
+struct ProbeState {
+    pool: PgPool,
+    migrator: &'static Migrator,
+}
+
+/// A bound, not yet running service.
+pub struct Application {
+    name: &'static str,
+    listener: TcpListener,
+    router: Router,
+    tasks: Vec<Task>,
+}
+
+impl ServiceHost {
+    /// A host for `api` with the standard metrics and no public routes or tasks.
+    pub fn new(
+        name: &'static str,
+        config: &crate::config::HostConfig,
+        pool: PgPool,
+        migrator: &'static Migrator,
+        auth: InternalAuth,
+        api: Router,
+    ) -> Self {
+        Self {
+            name,
+            pool,
+            migrator,
+            auth,
+            metrics: Metrics::new(name),
+            api,
+            public: Router::new(),
+            max_body_bytes: config.max_body_bytes,
+            tasks: Vec::new(),
+        }
+    }
+
+    /// Adds routes open to anyone.
+    pub fn with_public(mut self, public: Router) -> Self {
+        self.public = self.public.merge(public);
+        self
+    }
+
+    /// Adds a background task.
+    pub fn with_task(mut self, task: Task) -> Self {
+        self.tasks.push(task);
+        self
+    }
+
+    /// Binds `addr` and assembles the router.
+    pub async fn build(self, addr: SocketAddr) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding {addr} for the {} service", self.name))?;
+        let probes = Router::new()
+            .route("/healthz", get(healthz))
+            .route("/readyz", get(readyz))
+            .with_state(ProbeState {
+                pool: self.pool.clone(),
+                migrator: self.migrator,
+            })
+            .merge(Router::new().route("/metrics", get(metrics::endpoint)).with_state(self.metrics.clone()));
+        let api = if self.api.has_routes() {
+            self.api
+                .route_layer(middleware::from_fn_with_state(self.auth.clone(), internal_auth::require_caller))
+        } else {
+            self.api
+        };
+        let router = Router::new()
+            .merge(api)
+            .merge(self.public)
+            .fallback(not_found)
+            .layer(DefaultBodyLimit::max(self.max_body_bytes))
+            .layer(middleware::from_fn_with_state(self.metrics.clone(), metrics::track))
+            .layer(TraceLayer::new_for_http())
+            .layer(CatchPanicLayer::custom(|_| ApiError::internal(anyhow::anyhow!("handler panicked")).into_response()))
+            .merge(probes);
+        Ok(Application {
+            name: self.name,
+            listener,
+            router,
+            tasks: self.tasks,
+        })
+    }
+}
+
+impl Application {
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// Serves until `stop` resolves, then drains requests and stops the
+    /// background tasks.
+    pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let (trigger, signal) = shutdown::channel();
+        tracing::info!(service = self.name, port = self.port(), "listening");
+        let handles: Vec<_> = self.tasks.into_iter().map(|t| tokio::spawn(t(signal.clone()))).collect();
+        let name = self.name;
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async move {
+                stop.await;
+                tracing::info!(service = name, "shutting down");
+            })
+            .await
+            .context("serving HTTP")?;
+        trigger.trigger();
+        for h in handles {
+            let _ = tokio::time::timeout(Duration::from_secs(10), h).await;
+        }
+        Ok(())
+    }
+
+    /// Serves until Ctrl-C or SIGTERM.
+    pub async fn run(self) -> anyhow::Result<()> {
+        self.run_until(shutdown::os_signal()).await
+    }
+
+    /// Runs on the current runtime in the background (tests); the service
+    /// stops when the returned trigger fires or is dropped.
+    pub fn spawn(self) -> shutdown::Trigger {
+        let (trigger, signal) = shutdown::channel();
+        tokio::spawn(async move {
+            if let Err(e) = self.run_until(signal.wait()).await {
+                tracing::error!(error = ?e, "service stopped with an error");
+            }
+        });
+        trigger
+    }
+}
+
+async fn healthz() -> impl IntoResponse {
+    Json(json!({"status": "ok"}))
+}
+
+async fn readyz(State(s): State<ProbeState>) -> impl IntoResponse {
+    let db = sqlx::query_scalar::<_, i32>("select 1").fetch_one(&s.pool).await.is_ok();
+    let migrated = db && crate::db::migrations_applied(&s.pool, s.migrator).await.unwrap_or(false);
+    let status = if db && migrated {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(json!({"status": if status == StatusCode::OK { "ready" } else { "not ready" }, "database": db, "migrations": migrated})),
+    )
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("No such route")
+}

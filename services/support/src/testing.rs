@@ -1,0 +1,40 @@
+//! Test support: a fresh database per test, and signed callers.
+//!
+//! Tests need `DATABASE_URL` to name a PostgreSQL server (any database on it);
+//! `cargo xtask test` starts a private one and sets it. Each call of
+//! [`fresh_database`] creates a new, empty, migrated database, so tests never
+//! see each other's rows.
+
+use sqlx::{migrate::Migrator, PgPool};
+
+use crate::internal_auth::{Caller, InternalAuth};
+
+/// The internal-call key tests use.
+pub const TEST_INTERNAL_KEY: &[u8] = b"test-internal-key-0123456789abcdef-0123456789";
+
+/// The PostgreSQL server URL tests run against.
+pub fn server_url() -> String {
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| {
+        panic!(
+            "DATABASE_URL is not set. Run the tests with `cargo xtask test`, which starts a private \
+             PostgreSQL, or point DATABASE_URL at a PostgreSQL server you own."
+        )
+    })
+}
+
+/// A new database on the test server with `migrator` applied. Returns the
+/// pool and the database's URL.
+pub async fn fresh_database(migrator: &Migrator) -> (PgPool, String) {
+    let server = server_url();
+    let name = format!("rt_{}", uuid::Uuid::new_v4().simple());
+    crate::db::ensure_database(&server, &name).await.expect("create test database");
+    let url = crate::db::database_url(&server, &name);
+    let pool = crate::db::connect(&url, 5).await.expect("connect to test database");
+    migrator.run(&pool).await.expect("migrate test database");
+    (pool, url)
+}
+
+/// A caller token for `audience`, signed with [`TEST_INTERNAL_KEY`].
+pub fn caller_token(audience: &str, caller: &Caller) -> String {
+    InternalAuth::new(TEST_INTERNAL_KEY, "test").sign(audience, caller)
+}

@@ -1,0 +1,74 @@
+//! `roundabout`: run the whole marketplace locally, or one part of it.
+
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+use roundabout::{up, Part};
+
+#[derive(Parser)]
+#[command(name = "roundabout", version, about = "Council-brokered mobility and car-leasing marketplace")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the whole marketplace: PostgreSQL (unless DATABASE_URL is set),
+    /// the four services and the gateway.
+    Up {
+        /// Seed the West Oxfordshire demo (once; later runs keep it).
+        #[arg(long)]
+        demo: bool,
+        /// Port of the public GraphQL gateway.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Where the private PostgreSQL cluster and local secrets are kept.
+        #[arg(long, default_value = ".roundabout")]
+        data_dir: PathBuf,
+    },
+    /// Serve one part (for deployment): configuration from the environment.
+    Serve {
+        #[arg(value_enum)]
+        part: Part,
+    },
+    /// Apply one part's pending migrations to its DATABASE_URL.
+    Migrate {
+        #[arg(value_enum)]
+        part: Part,
+    },
+    /// Print the gateway's GraphQL schema (SDL).
+    Schema,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Up { demo, port, data_dir } => up::run(up::Options { demo, port, data_dir }).await,
+            Command::Serve { part } => {
+                roundabout_support::telemetry::init(part.name());
+                part.serve().await.map(|()| ExitCode::SUCCESS)
+            }
+            Command::Migrate { part } => {
+                roundabout_support::telemetry::init(part.name());
+                part.migrate().await.map(|()| ExitCode::SUCCESS)
+            }
+            Command::Schema => {
+                print!("{}", roundabout_gateway::schema::sdl());
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("roundabout: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

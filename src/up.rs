@@ -1,0 +1,306 @@
+//! `roundabout up`: the whole marketplace on one machine.
+//!
+//! Uses `DATABASE_URL` (a server; one database per part is created on it) or
+//! starts a private PostgreSQL cluster in the data directory. Applies every
+//! migration, starts each part as a child process (`roundabout serve …`),
+//! waits until all are ready, seeds the demo if asked, and prints where
+//! everything is. Ctrl-C or SIGTERM stops the children and the cluster; a
+//! child that dies stops everything with a non-zero exit.
+
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    process::{ExitCode, Stdio},
+    time::Duration,
+};
+
+use anyhow::{bail, Context};
+use roundabout_support::pg_cluster::{self, ClusterError, PgCluster};
+use serde::{Deserialize, Serialize};
+use tokio::{
+    io::{AsyncBufReadExt, BufReader},
+    process::{Child, Command},
+};
+
+use crate::Part;
+
+pub struct Options {
+    pub demo: bool,
+    pub port: u16,
+    pub data_dir: PathBuf,
+}
+
+/// Keys and the admin account of a local stack, generated on first run and
+/// kept (mode 0600) in the data directory so tokens and sign-ins survive
+/// restarts.
+#[derive(Serialize, Deserialize)]
+pub struct LocalSecrets {
+    pub internal_key: String,
+    pub token_key: String,
+    pub admin_email: String,
+    pub admin_password: String,
+}
+
+/// Random text for keys and generated passwords.
+pub fn random_secret(len: usize) -> String {
+    use rand::{distributions::Alphanumeric, Rng};
+    rand::thread_rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
+}
+
+/// Writes `contents` readable by the owner only.
+pub fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    use std::{io::Write, os::unix::fs::OpenOptionsExt};
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    f.write_all(contents.as_bytes())?;
+    Ok(())
+}
+
+impl LocalSecrets {
+    fn load_or_create(dir: &Path) -> anyhow::Result<Self> {
+        let path = dir.join("secrets.json");
+        if let Ok(raw) = std::fs::read_to_string(&path) {
+            return serde_json::from_str(&raw).with_context(|| format!("reading {}", path.display()));
+        }
+        let s = Self {
+            internal_key: random_secret(48),
+            token_key: random_secret(48),
+            admin_email: std::env::var("BOOTSTRAP_ADMIN_EMAIL").unwrap_or_else(|_| "admin@roundabout.localhost".into()),
+            admin_password: std::env::var("BOOTSTRAP_ADMIN_PASSWORD").unwrap_or_else(|_| random_secret(20)),
+        };
+        write_private(&path, &serde_json::to_string_pretty(&s)?)?;
+        Ok(s)
+    }
+}
+
+/// Where the database server is, and the private cluster if we started one.
+struct Database {
+    server_url: String,
+    cluster: Option<PgCluster>,
+}
+
+async fn database(data_dir: &Path) -> anyhow::Result<Database> {
+    if let Ok(url) = std::env::var("DATABASE_URL") {
+        if !url.trim().is_empty() {
+            println!("Using the PostgreSQL server in DATABASE_URL");
+            return Ok(Database { server_url: url, cluster: None });
+        }
+    }
+    let dir = data_dir.to_path_buf();
+    println!("Starting a private PostgreSQL in {} …", dir.join("pg").display());
+    let started = tokio::task::spawn_blocking(move || PgCluster::start(&dir)).await?;
+    match started {
+        Ok(c) => Ok(Database {
+            server_url: c.url(),
+            cluster: Some(c),
+        }),
+        Err(ClusterError::NotInstalled(hint)) => bail!("{hint}"),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A running part.
+struct Running {
+    part: Part,
+    child: Child,
+    url: String,
+}
+
+pub async fn run(opts: Options) -> anyhow::Result<ExitCode> {
+    std::fs::create_dir_all(&opts.data_dir).with_context(|| format!("creating {}", opts.data_dir.display()))?;
+    if std::net::TcpListener::bind(("127.0.0.1", opts.port)).is_err() {
+        bail!("port {} is in use; choose another with --port", opts.port);
+    }
+    let secrets = LocalSecrets::load_or_create(&opts.data_dir)?;
+    let mut db = database(&opts.data_dir).await?;
+    let outcome = run_stack(&opts, &secrets, &db.server_url).await;
+    if let Some(mut c) = db.cluster.take() {
+        println!("Stopping PostgreSQL …");
+        tokio::task::spawn_blocking(move || c.stop()).await??;
+    }
+    outcome
+}
+
+async fn run_stack(opts: &Options, secrets: &LocalSecrets, server_url: &str) -> anyhow::Result<ExitCode> {
+    for part in Part::ALL {
+        let name = part.database();
+        roundabout_support::db::ensure_database(server_url, &name).await?;
+        part.migrate_url(&roundabout_support::db::database_url(server_url, &name))
+            .await
+            .with_context(|| format!("migrating the {} database", part.name()))?;
+    }
+    let mut ports = HashMap::new();
+    for part in Part::ALL {
+        let port = if part == Part::Gateway {
+            opts.port
+        } else {
+            pg_cluster::free_port()?
+        };
+        ports.insert(part, port);
+    }
+    let url_of = |p: Part| format!("http://127.0.0.1:{}", ports[&p]);
+    let exe = std::env::current_exe().context("finding the roundabout executable")?;
+    let mut running = Vec::new();
+    for part in Part::ALL {
+        let mut cmd = Command::new(&exe);
+        cmd.args(["serve", part.name()])
+            .env("HOST", "127.0.0.1")
+            .env("PORT", ports[&part].to_string())
+            .env(
+                "DATABASE_URL",
+                roundabout_support::db::database_url(server_url, &part.database()),
+            )
+            .env("INTERNAL_AUTH_KEY", &secrets.internal_key)
+            .env("ROUNDABOUT_ENV", "development")
+            .env("INVENTORY_URL", url_of(Part::Inventory))
+            .env("ELIGIBILITY_URL", url_of(Part::Eligibility))
+            .env("BOOKINGS_URL", url_of(Part::Bookings))
+            .env("PAYMENTS_URL", url_of(Part::Payments))
+            .env("TOKEN_SIGNING_KEY", &secrets.token_key)
+            .env("BOOTSTRAP_ADMIN_EMAIL", &secrets.admin_email)
+            .env("BOOTSTRAP_ADMIN_PASSWORD", &secrets.admin_password)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = cmd.spawn().with_context(|| format!("starting {}", part.name()))?;
+        prefix_output(part, &mut child);
+        running.push(Running {
+            part,
+            child,
+            url: url_of(part),
+        });
+    }
+
+    let outcome = supervise(opts, secrets, &mut running).await;
+    stop_all(&mut running).await;
+    outcome
+}
+
+/// Copies a child's output to ours, each line prefixed with its part.
+fn prefix_output(part: Part, child: &mut Child) {
+    let label = format!("[{:<11}]", part.name());
+    if let Some(out) = child.stdout.take() {
+        let label = label.clone();
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(out).lines();
+            while let Ok(Some(l)) = lines.next_line().await {
+                println!("{label} {l}");
+            }
+        });
+    }
+    if let Some(err) = child.stderr.take() {
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(err).lines();
+            while let Ok(Some(l)) = lines.next_line().await {
+                eprintln!("{label} {l}");
+            }
+        });
+    }
+}
+
+/// Returns the first child that has exited, with its status.
+fn exited(running: &mut [Running]) -> Option<(Part, std::process::ExitStatus)> {
+    running
+        .iter_mut()
+        .find_map(|r| r.child.try_wait().ok().flatten().map(|s| (r.part, s)))
+}
+
+async fn supervise(opts: &Options, secrets: &LocalSecrets, running: &mut [Running]) -> anyhow::Result<ExitCode> {
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(2)).build()?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    let mut waiting: Vec<usize> = (0..running.len()).collect();
+    while !waiting.is_empty() {
+        if let Some((part, status)) = exited(running) {
+            eprintln!("roundabout: {} exited while starting ({status})", part.name());
+            return Ok(ExitCode::FAILURE);
+        }
+        if tokio::time::Instant::now() > deadline {
+            let names: Vec<_> = waiting.iter().map(|&i| running[i].part.name()).collect();
+            eprintln!("roundabout: not ready after 90 s: {}", names.join(", "));
+            return Ok(ExitCode::FAILURE);
+        }
+        let mut still = Vec::new();
+        for i in waiting {
+            let ready = http
+                .get(format!("{}/readyz", running[i].url))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success());
+            if !ready {
+                still.push(i);
+            }
+        }
+        waiting = still;
+        if !waiting.is_empty() {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    let gateway = format!("http://127.0.0.1:{}", opts.port);
+    let accounts = if opts.demo {
+        let dir = opts.data_dir.clone();
+        match crate::demo::seed(&gateway, secrets, &dir).await {
+            Ok(a) => a,
+            Err(e) => {
+                eprintln!("roundabout: seeding the demo failed: {e:#}");
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    } else {
+        Vec::new()
+    };
+
+    println!();
+    println!("Roundabout is running.");
+    println!("  GraphQL:   {gateway}/graphql");
+    println!("  GraphiQL:  {gateway}/graphiql");
+    println!();
+    println!("Accounts (passwords are generated for this data directory and kept in {}):", opts.data_dir.display());
+    println!("  admin      {}  {}", secrets.admin_email, secrets.admin_password);
+    for a in &accounts {
+        println!("  {:<10} {}  {}", a.role, a.email, a.password);
+    }
+    println!();
+    println!("Press Ctrl-C to stop.");
+
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    let signal = roundabout_support::shutdown::os_signal();
+    tokio::pin!(signal);
+    loop {
+        tokio::select! {
+            _ = &mut signal => {
+                println!("Stopping …");
+                return Ok(ExitCode::SUCCESS);
+            }
+            _ = tick.tick() => {
+                if let Some((part, status)) = exited(running) {
+                    eprintln!("roundabout: {} stopped unexpectedly ({status}); stopping everything", part.name());
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
+    }
+}
+
+/// SIGTERM to every child (graceful), then SIGKILL to any still running after 10 s.
+async fn stop_all(running: &mut [Running]) {
+    for r in running.iter() {
+        if let Some(pid) = r.child.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+    for r in running.iter_mut() {
+        if tokio::time::timeout(Duration::from_secs(10), r.child.wait()).await.is_err() {
+            let _ = r.child.kill().await;
+        }
+    }
+}

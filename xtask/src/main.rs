@@ -1,0 +1,112 @@
+//! `cargo xtask test [ARGS…]`: runs every test of the workspace.
+//!
+//! With `DATABASE_URL` unset it starts a private PostgreSQL cluster under the
+//! build directory (fsync off: the data is thrown away), points the tests at
+//! it, runs `cargo test --workspace` with any extra arguments, then stops and
+//! removes the cluster. Clusters left behind by an interrupted run are
+//! cleaned up at the next one.
+
+#[path = "../../services/support/src/pg_cluster.rs"]
+mod pg_cluster;
+
+use std::{
+    fs,
+    path::{Path, PathBuf},
+    process::{Command, ExitCode},
+};
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").to_path_buf()
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    match args.next().as_deref() {
+        Some("test") => test(args.collect()),
+        _ => {
+            eprintln!("usage: cargo xtask test [cargo test arguments…]");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Stops and removes clusters of earlier runs whose process is gone.
+fn clean_stale(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        let Some(pid) = name.strip_prefix("test-pg-") else { continue };
+        if Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        let data = e.path().join("pg");
+        if let Ok(bin) = pg_cluster::find_bin_dir() {
+            let _ = Command::new(bin.join("pg_ctl"))
+                .arg("-D")
+                .arg(&data)
+                .args(["-m", "immediate", "stop"])
+                .output();
+            // As root the server runs as postgres; stop it that way too.
+            let _ = Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(bin.join("pg_ctl"))
+                .arg("-D")
+                .arg(&data)
+                .args(["-m", "immediate", "stop"])
+                .output();
+        }
+        let _ = fs::remove_dir_all(e.path());
+    }
+}
+
+fn test(extra: Vec<String>) -> ExitCode {
+    let tmp = target_dir().join("xtask");
+    let _ = fs::create_dir_all(&tmp);
+    clean_stale(&tmp);
+
+    let mut cluster = None;
+    let mut cluster_dir = None;
+    if std::env::var_os("DATABASE_URL").is_none() {
+        let dir = tmp.join(format!("test-pg-{}", std::process::id()));
+        let options = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+        match pg_cluster::PgCluster::start_with(&dir, options) {
+            Ok(c) => {
+                eprintln!("xtask: private PostgreSQL on 127.0.0.1:{}", c.port());
+                cluster = Some(c);
+                cluster_dir = Some(dir);
+            }
+            Err(e) => {
+                eprintln!("xtask: cannot start PostgreSQL for the tests:\n{e}");
+                let _ = fs::remove_dir_all(&dir);
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(workspace_root()).args(["test", "--workspace"]).args(&extra);
+    if let Some(c) = &cluster {
+        cmd.env("DATABASE_URL", c.url());
+    }
+    let status = cmd.status();
+
+    drop(cluster);
+    if let Some(dir) = cluster_dir {
+        let _ = fs::remove_dir_all(dir);
+    }
+    match status {
+        Ok(s) if s.success() => ExitCode::SUCCESS,
+        Ok(s) => ExitCode::from(s.code().unwrap_or(1).clamp(1, 255) as u8),
+        Err(e) => {
+            eprintln!("xtask: cannot run cargo: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
