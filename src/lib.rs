@@ -29,9 +29,14 @@ impl Part {
         }
     }
 
-    /// The name of this part's database on a shared server.
+    /// The name of this part's database on a shared server:
+    /// `<ROUNDABOUT_DB_PREFIX>_<part>`, the prefix defaulting to `roundabout`.
     pub fn database(self) -> String {
-        format!("roundabout_{}", self.name())
+        let prefix = std::env::var("ROUNDABOUT_DB_PREFIX")
+            .ok()
+            .filter(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+            .unwrap_or_else(|| "roundabout".into());
+        format!("{prefix}_{}", self.name())
     }
 
     /// Serves until Ctrl-C or SIGTERM, configured from the environment.

@@ -33,6 +33,8 @@ pub struct HttpState {
     pub schema: GatewaySchema,
     pub gateway: Gateway,
     pub limits: Limits,
+    /// Whether `__schema` and `__type` may be asked (never in production).
+    pub introspection: bool,
 }
 
 /// The public routes; GraphiQL only when `graphiql` is set.
@@ -86,6 +88,9 @@ async fn graphql(State(s): State<HttpState>, req: Request) -> Response {
                     "TOO_MANY_ALIASES",
                     &format!("A query may use at most {} aliases; this one uses {aliases}", s.limits.max_aliases),
                 );
+            }
+            if !s.introspection && uses_introspection(&doc) {
+                return refuse(StatusCode::BAD_REQUEST, "INTROSPECTION_DISABLED", "Introspection is turned off here");
             }
             if method == Method::GET && doc.operations.iter().any(|(_, op)| op.node.ty != OperationType::Query) {
                 return refuse(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "Mutations must be sent with POST");
@@ -164,6 +169,29 @@ async fn authenticate(g: &Gateway, headers: &HeaderMap) -> Result<Session, Respo
     }
 }
 
+/// Every selection set of the document, operations and fragments alike.
+fn selection_sets(doc: &ExecutableDocument) -> impl Iterator<Item = &SelectionSet> {
+    doc.operations
+        .iter()
+        .map(|(_, op)| &op.node.selection_set.node)
+        .chain(doc.fragments.values().map(|f| &f.node.selection_set.node))
+}
+
+/// True when the document asks for `__schema` or `__type` anywhere.
+pub fn uses_introspection(doc: &ExecutableDocument) -> bool {
+    fn walk(set: &SelectionSet) -> bool {
+        set.items.iter().any(|item| match &item.node {
+            Selection::Field(f) => {
+                let name = f.node.name.node.as_str();
+                name == "__schema" || name == "__type" || walk(&f.node.selection_set.node)
+            }
+            Selection::InlineFragment(i) => walk(&i.node.selection_set.node),
+            Selection::FragmentSpread(_) => false,
+        })
+    }
+    selection_sets(doc).any(walk)
+}
+
 /// Aliased fields in the document's operations and fragments.
 pub fn count_aliases(doc: &ExecutableDocument) -> usize {
     fn walk(set: &SelectionSet) -> usize {
@@ -176,8 +204,7 @@ pub fn count_aliases(doc: &ExecutableDocument) -> usize {
             })
             .sum()
     }
-    doc.operations.iter().map(|(_, op)| walk(&op.node.selection_set.node)).sum::<usize>()
-        + doc.fragments.values().map(|f| walk(&f.node.selection_set.node)).sum::<usize>()
+    selection_sets(doc).map(walk).sum()
 }
 
 #[cfg(test)]

@@ -56,6 +56,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             schema,
             gateway,
             limits: config.limits,
+            introspection: development,
         },
         development,
     );

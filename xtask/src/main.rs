@@ -7,6 +7,7 @@
 //! cleaned up at the next one.
 
 #[path = "../../services/support/src/pg_cluster.rs"]
+#[expect(dead_code, reason = "the runner uses only part of the shared cluster module")]
 mod pg_cluster;
 
 use std::{
@@ -17,12 +18,6 @@ use std::{
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").to_path_buf()
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"))
 }
 
 fn main() -> ExitCode {
@@ -66,7 +61,10 @@ fn clean_stale(dir: &Path) {
 }
 
 fn test(extra: Vec<String>) -> ExitCode {
-    let tmp = target_dir().join("xtask");
+    // Under the system's temporary folder rather than the build directory:
+    // run as root, the server runs as `postgres`, which may not be able to
+    // reach a checkout under /root.
+    let tmp = std::env::temp_dir().join("roundabout-xtask");
     let _ = fs::create_dir_all(&tmp);
     clean_stale(&tmp);
 
@@ -91,7 +89,12 @@ fn test(extra: Vec<String>) -> ExitCode {
 
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.current_dir(workspace_root()).args(["test", "--workspace"]).args(&extra);
+    cmd.current_dir(workspace_root()).arg("test");
+    // Every package unless the caller picked some.
+    if !extra.iter().any(|a| a == "-p" || a == "--package" || a.starts_with("--package=")) {
+        cmd.arg("--workspace");
+    }
+    cmd.args(&extra);
     if let Some(c) = &cluster {
         cmd.env("DATABASE_URL", c.url());
     }

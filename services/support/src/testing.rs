@@ -38,3 +38,50 @@ pub async fn fresh_database(migrator: &Migrator) -> (PgPool, String) {
 pub fn caller_token(audience: &str, caller: &Caller) -> String {
     InternalAuth::new(TEST_INTERNAL_KEY, "test").sign(audience, caller)
 }
+
+/// Host settings for a service under test: 127.0.0.1 port 0, the test key.
+pub fn host_config(database_url: &str) -> crate::config::HostConfig {
+    crate::config::HostConfig {
+        bind: ([127, 0, 0, 1], 0).into(),
+        database_url: database_url.to_string(),
+        db_max_connections: 5,
+        internal_key: TEST_INTERNAL_KEY.to_vec(),
+        max_body_bytes: 1024 * 1024,
+        environment: crate::config::Environment::Development,
+    }
+}
+
+/// A service running in the test's runtime; stopped when dropped.
+pub struct Running {
+    pub url: String,
+    _stop: crate::shutdown::Trigger,
+}
+
+impl Running {
+    /// Spawns a built application.
+    pub fn spawn(app: crate::server::Application) -> Self {
+        let url = format!("http://127.0.0.1:{}", app.port());
+        Self {
+            url,
+            _stop: app.spawn(),
+        }
+    }
+
+    /// A client for this service, signing as the test key.
+    pub fn client(&self, service: &'static str) -> crate::client::ServiceClient {
+        crate::client::ServiceClient::new(
+            service,
+            &self.url,
+            InternalAuth::new(TEST_INTERNAL_KEY, "test"),
+            reqwest::Client::new(),
+        )
+    }
+}
+
+/// A caller who is an admin.
+pub fn admin_caller() -> Caller {
+    Caller {
+        admin: true,
+        ..Caller::user(uuid::Uuid::new_v4(), "admin@example.org")
+    }
+}
