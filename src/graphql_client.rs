@@ -30,7 +30,10 @@ impl GraphqlClient {
 
     /// Sends a request and returns the whole response (`data` and `errors`).
     pub async fn raw(&self, query: &str, variables: Value) -> anyhow::Result<Value> {
-        let mut req = self.http.post(&self.url).json(&json!({"query": query, "variables": variables}));
+        let mut req = self
+            .http
+            .post(&self.url)
+            .json(&json!({"query": query, "variables": variables}));
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
         }

@@ -17,7 +17,13 @@ pub enum Part {
 
 impl Part {
     /// Every part, services first and the gateway last.
-    pub const ALL: [Part; 5] = [Part::Inventory, Part::Eligibility, Part::Bookings, Part::Payments, Part::Gateway];
+    pub const ALL: [Part; 5] = [
+        Part::Inventory,
+        Part::Eligibility,
+        Part::Bookings,
+        Part::Payments,
+        Part::Gateway,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -34,7 +40,11 @@ impl Part {
     pub fn database(self) -> String {
         let prefix = std::env::var("ROUNDABOUT_DB_PREFIX")
             .ok()
-            .filter(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+            .filter(|p| {
+                !p.is_empty()
+                    && p.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            })
             .unwrap_or_else(|| "roundabout".into());
         format!("{prefix}_{}", self.name())
     }
@@ -42,11 +52,36 @@ impl Part {
     /// Serves until Ctrl-C or SIGTERM, configured from the environment.
     pub async fn serve(self) -> anyhow::Result<()> {
         match self {
-            Part::Inventory => roundabout_inventory::build(roundabout_inventory::Config::from_env()?).await?.run().await,
-            Part::Eligibility => roundabout_eligibility::build(roundabout_eligibility::Config::from_env()?).await?.run().await,
-            Part::Bookings => roundabout_bookings::build(roundabout_bookings::Config::from_env()?).await?.run().await,
-            Part::Payments => roundabout_payments::build(roundabout_payments::Config::from_env()?).await?.run().await,
-            Part::Gateway => roundabout_gateway::build(roundabout_gateway::Config::from_env()?).await?.run().await,
+            Part::Inventory => {
+                roundabout_inventory::build(roundabout_inventory::Config::from_env()?)
+                    .await?
+                    .run()
+                    .await
+            }
+            Part::Eligibility => {
+                roundabout_eligibility::build(roundabout_eligibility::Config::from_env()?)
+                    .await?
+                    .run()
+                    .await
+            }
+            Part::Bookings => {
+                roundabout_bookings::build(roundabout_bookings::Config::from_env()?)
+                    .await?
+                    .run()
+                    .await
+            }
+            Part::Payments => {
+                roundabout_payments::build(roundabout_payments::Config::from_env()?)
+                    .await?
+                    .run()
+                    .await
+            }
+            Part::Gateway => {
+                roundabout_gateway::build(roundabout_gateway::Config::from_env()?)
+                    .await?
+                    .run()
+                    .await
+            }
         }
     }
 

@@ -6,7 +6,11 @@ use clap::{Parser, Subcommand};
 use roundabout::{up, Part};
 
 #[derive(Parser)]
-#[command(name = "roundabout", version, about = "Council-brokered mobility and car-leasing marketplace")]
+#[command(
+    name = "roundabout",
+    version,
+    about = "Council-brokered mobility and car-leasing marketplace"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

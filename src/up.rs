@@ -44,7 +44,11 @@ pub struct LocalSecrets {
 /// Random text for keys and generated passwords.
 pub fn random_secret(len: usize) -> String {
     use rand::{distributions::Alphanumeric, Rng};
-    rand::thread_rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
 }
 
 /// Writes `contents` readable by the owner only.
@@ -88,7 +92,10 @@ async fn database(data_dir: &Path) -> anyhow::Result<Database> {
     if let Ok(url) = std::env::var("DATABASE_URL") {
         if !url.trim().is_empty() {
             println!("Using the PostgreSQL server in DATABASE_URL");
-            return Ok(Database { server_url: url, cluster: None });
+            return Ok(Database {
+                server_url: url,
+                cluster: None,
+            });
         }
     }
     let dir = data_dir.to_path_buf();
@@ -261,7 +268,10 @@ async fn supervise(opts: &Options, secrets: &LocalSecrets, running: &mut [Runnin
     println!("  GraphQL:   {gateway}/graphql");
     println!("  GraphiQL:  {gateway}/graphiql");
     println!();
-    println!("Accounts (passwords are generated for this data directory and kept in {}):", opts.data_dir.display());
+    println!(
+        "Accounts (passwords are generated for this data directory and kept in {}):",
+        opts.data_dir.display()
+    );
     println!("  admin      {}  {}", secrets.admin_email, secrets.admin_password);
     for a in &accounts {
         println!("  {:<10} {}  {}", a.role, a.email, a.password);
@@ -299,7 +309,10 @@ async fn stop_all(running: &mut [Running]) {
         }
     }
     for r in running.iter_mut() {
-        if tokio::time::timeout(Duration::from_secs(10), r.child.wait()).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(10), r.child.wait())
+            .await
+            .is_err()
+        {
             let _ = r.child.kill().await;
         }
     }

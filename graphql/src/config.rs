@@ -38,7 +38,9 @@ pub struct BootstrapAdmin {
 
 impl std::fmt::Debug for BootstrapAdmin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BootstrapAdmin").field("email", &self.email).finish_non_exhaustive()
+        f.debug_struct("BootstrapAdmin")
+            .field("email", &self.email)
+            .finish_non_exhaustive()
     }
 }
 
@@ -117,13 +119,26 @@ impl Config {
                     return Err(ConfigError::new("BOOTSTRAP_ADMIN_EMAIL", "is not an email address"));
                 }
                 if crate::accounts::password::check_policy(&password).is_err() {
-                    return Err(ConfigError::new("BOOTSTRAP_ADMIN_PASSWORD", "must be at least 12 characters"));
+                    return Err(ConfigError::new(
+                        "BOOTSTRAP_ADMIN_PASSWORD",
+                        "must be at least 12 characters",
+                    ));
                 }
                 Some(BootstrapAdmin { email, password })
             }
             (None, None) => None,
-            (Some(_), None) => return Err(ConfigError::new("BOOTSTRAP_ADMIN_PASSWORD", "must be set with BOOTSTRAP_ADMIN_EMAIL")),
-            (None, Some(_)) => return Err(ConfigError::new("BOOTSTRAP_ADMIN_EMAIL", "must be set with BOOTSTRAP_ADMIN_PASSWORD")),
+            (Some(_), None) => {
+                return Err(ConfigError::new(
+                    "BOOTSTRAP_ADMIN_PASSWORD",
+                    "must be set with BOOTSTRAP_ADMIN_EMAIL",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::new(
+                    "BOOTSTRAP_ADMIN_EMAIL",
+                    "must be set with BOOTSTRAP_ADMIN_PASSWORD",
+                ))
+            }
         };
         Ok(Self {
             host,

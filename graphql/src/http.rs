@@ -47,7 +47,12 @@ pub fn router(state: HttpState, graphiql: bool) -> Router {
 }
 
 async fn graphiql_page() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").title("Roundabout GraphQL").finish())
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title("Roundabout GraphQL")
+            .finish(),
+    )
 }
 
 /// An error response before execution, in GraphQL's response shape.
@@ -86,14 +91,25 @@ async fn graphql(State(s): State<HttpState>, req: Request) -> Response {
                 return refuse(
                     StatusCode::BAD_REQUEST,
                     "TOO_MANY_ALIASES",
-                    &format!("A query may use at most {} aliases; this one uses {aliases}", s.limits.max_aliases),
+                    &format!(
+                        "A query may use at most {} aliases; this one uses {aliases}",
+                        s.limits.max_aliases
+                    ),
                 );
             }
             if !s.introspection && uses_introspection(&doc) {
-                return refuse(StatusCode::BAD_REQUEST, "INTROSPECTION_DISABLED", "Introspection is turned off here");
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    "INTROSPECTION_DISABLED",
+                    "Introspection is turned off here",
+                );
             }
             if method == Method::GET && doc.operations.iter().any(|(_, op)| op.node.ty != OperationType::Query) {
-                return refuse(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "Mutations must be sent with POST");
+                return refuse(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "METHOD_NOT_ALLOWED",
+                    "Mutations must be sent with POST",
+                );
             }
         }
     }
@@ -120,7 +136,13 @@ async fn read_batch(limits: &Limits, req: Request) -> Result<BatchRequest, Respo
         let q = req.uri().query().unwrap_or("");
         return async_graphql::http::parse_query_string(q)
             .map(BatchRequest::Single)
-            .map_err(|_| refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "The query string is not a GraphQL request"));
+            .map_err(|_| {
+                refuse(
+                    StatusCode::BAD_REQUEST,
+                    "BAD_REQUEST",
+                    "The query string is not a GraphQL request",
+                )
+            });
     }
     let json = req
         .headers()
@@ -142,7 +164,13 @@ async fn read_batch(limits: &Limits, req: Request) -> Result<BatchRequest, Respo
             &format!("The request body is larger than {} bytes", limits.max_body_bytes),
         )
     })?;
-    serde_json::from_slice(&bytes).map_err(|_| refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "The body is not a GraphQL request in JSON"))
+    serde_json::from_slice(&bytes).map_err(|_| {
+        refuse(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "The body is not a GraphQL request in JSON",
+        )
+    })
 }
 
 /// The session of the request's bearer token. No token: anonymous. A token
@@ -151,7 +179,13 @@ async fn authenticate(g: &Gateway, headers: &HeaderMap) -> Result<Session, Respo
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(Session(None));
     };
-    let unauthenticated = || refuse(StatusCode::OK, "UNAUTHENTICATED", "The sign-in token is missing, invalid or expired; sign in again");
+    let unauthenticated = || {
+        refuse(
+            StatusCode::OK,
+            "UNAUTHENTICATED",
+            "The sign-in token is missing, invalid or expired; sign in again",
+        )
+    };
     let raw = value
         .to_str()
         .ok()
@@ -164,7 +198,11 @@ async fn authenticate(g: &Gateway, headers: &HeaderMap) -> Result<Session, Respo
         Ok(None) => Err(unauthenticated()),
         Err(e) => {
             tracing::error!(error = ?e, "loading the signed-in user");
-            Err(refuse(StatusCode::SERVICE_UNAVAILABLE, "INTERNAL", "Sign-in could not be checked; please try again"))
+            Err(refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "INTERNAL",
+                "Sign-in could not be checked; please try again",
+            ))
         }
     }
 }
@@ -213,7 +251,8 @@ mod tests {
 
     #[test]
     fn aliases_are_counted_everywhere() {
-        let doc = parse_query("query { a: me { id } b: me { x: id } ...F } fragment F on Query { c: councils { id } }").unwrap();
+        let doc = parse_query("query { a: me { id } b: me { x: id } ...F } fragment F on Query { c: councils { id } }")
+            .unwrap();
         assert_eq!(count_aliases(&doc), 4);
     }
 }

@@ -69,7 +69,8 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
 /// Creates the admin account unless the email exists; makes sure it is an admin.
 /// An existing account's password is never changed here.
 pub async fn ensure_admin(pool: &PgPool, email: &str, password: &str) -> anyhow::Result<()> {
-    let email = accounts::Email::parse(email).map_err(|e| anyhow::anyhow!("BOOTSTRAP_ADMIN_EMAIL: {}", e.body.message))?;
+    let email =
+        accounts::Email::parse(email).map_err(|e| anyhow::anyhow!("BOOTSTRAP_ADMIN_EMAIL: {}", e.body.message))?;
     let mut tx = pool.begin().await?;
     let id = match accounts::db::find_by_email(&mut *tx, email.as_str()).await? {
         Some(u) => u.id,

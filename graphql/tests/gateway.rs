@@ -67,7 +67,14 @@ fn error_code(v: &Value) -> &str {
 
 async fn sign_in(url: &str, email: &str, password: &str) -> Value {
     let q = "mutation($i: SignInInput!) { signIn(input: $i) { token viewer { email roles } userErrors { field code message } } }";
-    post(url, None, json!({"query": q, "variables": {"i": {"email": email, "password": password}}})).await.1["data"]["signIn"].clone()
+    post(
+        url,
+        None,
+        json!({"query": q, "variables": {"i": {"email": email, "password": password}}}),
+    )
+    .await
+    .1["data"]["signIn"]
+        .clone()
 }
 
 #[test]
@@ -116,13 +123,19 @@ async fn sign_in_takes_similar_time_for_unknown_emails() {
     known.sort();
     unknown.sort();
     let ratio = unknown[2].as_secs_f64() / known[2].as_secs_f64();
-    assert!((0.33..3.0).contains(&ratio), "median unknown/known = {ratio:.2} ({unknown:?} vs {known:?})");
+    assert!(
+        (0.33..3.0).contains(&ratio),
+        "median unknown/known = {ratio:.2} ({unknown:?} vs {known:?})"
+    );
 }
 
 #[tokio::test]
 async fn missing_forged_and_expired_tokens_are_unauthenticated() {
     let gw = gateway(Limits::default(), Environment::Development).await;
-    let admin_id: Uuid = sqlx::query_scalar("select id from users").fetch_one(&gw.pool).await.unwrap();
+    let admin_id: Uuid = sqlx::query_scalar("select id from users")
+        .fetch_one(&gw.pool)
+        .await
+        .unwrap();
     let create = json!({"query": "mutation { createCouncil(input: {name: \"X\", code: \"XX\", boundary: {}, officerEmail: \"o@example.org\", officerPassword: \"123456789012\"}) { council { id } } }"});
 
     let (_, v) = post(&gw.url, None, create.clone()).await;
@@ -153,11 +166,27 @@ async fn limits_refuse_before_any_resolver_runs() {
     };
     let gw = gateway(limits, Environment::Development).await;
 
-    let (_, v) = post(&gw.url, None, json!({"query": "{ me { household { council { name } } } }"})).await;
-    assert!(v["errors"][0]["message"].as_str().unwrap().contains("nested too deep"), "{v}");
+    let (_, v) = post(
+        &gw.url,
+        None,
+        json!({"query": "{ me { household { council { name } } } }"}),
+    )
+    .await;
+    assert!(
+        v["errors"][0]["message"].as_str().unwrap().contains("nested too deep"),
+        "{v}"
+    );
 
-    let (_, v) = post(&gw.url, None, json!({"query": "{ councils { id name code boundary } }"})).await;
-    assert!(v["errors"][0]["message"].as_str().unwrap().contains("too complex"), "{v}");
+    let (_, v) = post(
+        &gw.url,
+        None,
+        json!({"query": "{ councils { id name code boundary } }"}),
+    )
+    .await;
+    assert!(
+        v["errors"][0]["message"].as_str().unwrap().contains("too complex"),
+        "{v}"
+    );
 
     // Six aliased sign-ups: refused whole, so no account was created.
     let many: String = (0..6)
@@ -166,7 +195,10 @@ async fn limits_refuse_before_any_resolver_runs() {
     let (status, v) = post(&gw.url, None, json!({"query": format!("mutation {{ {many} }}")})).await;
     assert_eq!(status, 400);
     assert_eq!(error_code(&v), "TOO_MANY_ALIASES");
-    let users: i64 = sqlx::query_scalar("select count(*) from users").fetch_one(&gw.pool).await.unwrap();
+    let users: i64 = sqlx::query_scalar("select count(*) from users")
+        .fetch_one(&gw.pool)
+        .await
+        .unwrap();
     assert_eq!(users, 1, "only the bootstrap admin");
 
     let op = json!({"query": "{ me { id } }"});
@@ -177,15 +209,28 @@ async fn limits_refuse_before_any_resolver_runs() {
     assert_eq!(status, 200);
     assert_eq!(v, json!([{"data": {"me": null}}, {"data": {"me": null}}]));
 
-    let (status, v) = post(&gw.url, None, json!({"query": format!("{{ me {{ id }} }} #{}", "x".repeat(5000))})).await;
+    let (status, v) = post(
+        &gw.url,
+        None,
+        json!({"query": format!("{{ me {{ id }} }} #{}", "x".repeat(5000))}),
+    )
+    .await;
     assert_eq!(status, 413);
     assert_eq!(error_code(&v), "PAYLOAD_TOO_LARGE");
 
-    let res = reqwest::get(format!("{}?query={}", gw.url, "mutation%20%7B%20signIn(input%3A%7Bemail%3A%22a%22%2Cpassword%3A%22b%22%7D)%20%7B%20token%20%7D%20%7D"))
+    let res = reqwest::get(format!(
+        "{}?query={}",
+        gw.url, "mutation%20%7B%20signIn(input%3A%7Bemail%3A%22a%22%2Cpassword%3A%22b%22%7D)%20%7B%20token%20%7D%20%7D"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 405);
+    let get: Value = reqwest::get(format!("{}?query=%7B%20me%20%7B%20id%20%7D%20%7D", gw.url))
+        .await
+        .unwrap()
+        .json()
         .await
         .unwrap();
-    assert_eq!(res.status(), 405);
-    let get: Value = reqwest::get(format!("{}?query=%7B%20me%20%7B%20id%20%7D%20%7D", gw.url)).await.unwrap().json().await.unwrap();
     assert_eq!(get, json!({"data": {"me": null}}));
 }
 
@@ -200,7 +245,10 @@ async fn introspection_is_off_in_production() {
     assert_eq!(status, 400);
     assert_eq!(error_code(&v), "INTROSPECTION_DISABLED");
     let nested = json!({"query": "{ me { ... on Viewer { __type(name: \"Query\") { name } } } }"});
-    assert_eq!(error_code(&post(&prod.url, None, nested).await.1), "INTROSPECTION_DISABLED");
+    assert_eq!(
+        error_code(&post(&prod.url, None, nested).await.1),
+        "INTROSPECTION_DISABLED"
+    );
     let graphiql = reqwest::get(prod.url.replace("/graphql", "/graphiql")).await.unwrap();
     assert_eq!(graphiql.status(), 404);
 }

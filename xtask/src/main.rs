@@ -17,7 +17,10 @@ use std::{
 };
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace")
+        .to_path_buf()
 }
 
 fn main() -> ExitCode {
@@ -36,7 +39,9 @@ fn clean_stale(dir: &Path) {
     let Ok(entries) = fs::read_dir(dir) else { return };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().to_string();
-        let Some(pid) = name.strip_prefix("test-pg-") else { continue };
+        let Some(pid) = name.strip_prefix("test-pg-") else {
+            continue;
+        };
         if Path::new(&format!("/proc/{pid}")).exists() {
             continue;
         }
@@ -91,7 +96,10 @@ fn test(extra: Vec<String>) -> ExitCode {
     let mut cmd = Command::new(cargo);
     cmd.current_dir(workspace_root()).arg("test");
     // Every package unless the caller picked some.
-    if !extra.iter().any(|a| a == "-p" || a == "--package" || a.starts_with("--package=")) {
+    if !extra
+        .iter()
+        .any(|a| a == "-p" || a == "--package" || a.starts_with("--package="))
+    {
         cmd.arg("--workspace");
     }
     cmd.args(&extra);

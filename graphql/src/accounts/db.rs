@@ -37,7 +37,13 @@ pub async fn email_taken(db: impl PgExecutor<'_>, email: &str) -> sqlx::Result<b
 }
 
 /// Inserts a user. A taken email violates `users_email_key`.
-pub async fn insert_user(conn: &mut PgConnection, id: Uuid, email: &str, password_hash: &str, display_name: Option<&str>) -> sqlx::Result<()> {
+pub async fn insert_user(
+    conn: &mut PgConnection,
+    id: Uuid,
+    email: &str,
+    password_hash: &str,
+    display_name: Option<&str>,
+) -> sqlx::Result<()> {
     sqlx::query("insert into users (id, email, password_hash, display_name) values ($1, $2, $3, $4)")
         .bind(id)
         .bind(email)
@@ -51,7 +57,10 @@ pub async fn insert_user(conn: &mut PgConnection, id: Uuid, email: &str, passwor
 /// Adds a membership unless the user already has it.
 pub async fn add_membership(conn: &mut PgConnection, user_id: Uuid, m: NewMembership) -> sqlx::Result<()> {
     let (role, council, provider, household) = match m {
-        NewMembership::Household { household_id, council_id } => (Role::Household, Some(council_id), None, Some(household_id)),
+        NewMembership::Household {
+            household_id,
+            council_id,
+        } => (Role::Household, Some(council_id), None, Some(household_id)),
         NewMembership::Provider { provider_id } => (Role::Provider, None, Some(provider_id), None),
         NewMembership::Officer { council_id } => (Role::Officer, Some(council_id), None, None),
         NewMembership::Admin => (Role::Admin, None, None, None),
@@ -102,7 +111,9 @@ pub async fn load_principal(db: impl PgExecutor<'_>, user_id: Uuid) -> sqlx::Res
         officer_of: Vec::new(),
     };
     for r in &rows {
-        let Some(role) = r.role.as_deref().and_then(Role::from_db) else { continue };
+        let Some(role) = r.role.as_deref().and_then(Role::from_db) else {
+            continue;
+        };
         if !p.roles.contains(&role) {
             p.roles.push(role);
         }

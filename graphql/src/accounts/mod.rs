@@ -15,7 +15,12 @@ impl Email {
     /// no spaces, at most 254 characters.
     pub fn parse(raw: &str) -> Result<Self, ApiError> {
         let e = raw.trim().to_lowercase();
-        let bad = || ApiError::invalid("email", "Enter an email address in the correct format, like name@example.com");
+        let bad = || {
+            ApiError::invalid(
+                "email",
+                "Enter an email address in the correct format, like name@example.com",
+            )
+        };
         if e.len() > 254 || e.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(bad());
         }
@@ -44,7 +49,16 @@ mod tests {
     #[test]
     fn emails_are_normalised_and_checked() {
         assert_eq!(Email::parse(" Ann@Example.ORG ").unwrap().as_str(), "ann@example.org");
-        for bad in ["", "ann", "ann@", "@example.org", "ann@example", "a b@example.org", "ann@@example.org", "ann@exa..mple.org"] {
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@example.org",
+            "ann@example",
+            "a b@example.org",
+            "ann@@example.org",
+            "ann@exa..mple.org",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }

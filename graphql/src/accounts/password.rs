@@ -16,10 +16,16 @@ pub const MAX_LEN: usize = 256;
 pub fn check_policy(password: &str) -> Result<(), ApiError> {
     let n = password.chars().count();
     if n < MIN_LEN {
-        return Err(ApiError::invalid("password", format!("The password must be at least {MIN_LEN} characters")));
+        return Err(ApiError::invalid(
+            "password",
+            format!("The password must be at least {MIN_LEN} characters"),
+        ));
     }
     if n > MAX_LEN {
-        return Err(ApiError::invalid("password", format!("The password must be at most {MAX_LEN} characters")));
+        return Err(ApiError::invalid(
+            "password",
+            format!("The password must be at most {MAX_LEN} characters"),
+        ));
     }
     Ok(())
 }

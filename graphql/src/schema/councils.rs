@@ -122,7 +122,10 @@ pub struct CouncilPayload {
 
 impl Refusable for CouncilPayload {
     fn refused(user_errors: Vec<UserError>) -> Self {
-        Self { council: None, user_errors }
+        Self {
+            council: None,
+            user_errors,
+        }
     }
 }
 
@@ -132,7 +135,11 @@ pub struct CouncilMutation;
 #[Object]
 impl CouncilMutation {
     /// Admin only: creates a council with its boundary and first officer.
-    async fn create_council(&self, ctx: &Context<'_>, input: CreateCouncilInput) -> async_graphql::Result<CouncilPayload> {
+    async fn create_council(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateCouncilInput,
+    ) -> async_graphql::Result<CouncilPayload> {
         let r = RequestCtx::get(ctx);
         let principal = r.session.0.as_ref().ok_or_else(errors::unauthenticated)?;
         if !principal.is_admin() {
@@ -183,7 +190,8 @@ async fn create_council(ctx: &Context<'_>, input: CreateCouncilInput) -> Result<
     if let Err(e) = accounts::db::insert_user(&mut tx, officer_id, email.as_str(), &hash, None).await {
         if roundabout_support::error::violated_constraint(&e) == Some("users_email_key") {
             return Err(Failure::user(
-                UserError::new("EMAIL_TAKEN", "An account with this email already exists").at(["input", "officerEmail"]),
+                UserError::new("EMAIL_TAKEN", "An account with this email already exists")
+                    .at(["input", "officerEmail"]),
             ));
         }
         return Err(e.into());

@@ -52,7 +52,10 @@ pub fn forbidden(message: impl Into<String>) -> async_graphql::Error {
 pub fn internal(cause: impl Into<anyhow::Error>) -> async_graphql::Error {
     let cause = cause.into();
     tracing::error!(error = ?cause, "internal error");
-    coded("INTERNAL", "Something went wrong on our side; nothing was changed. Please try again.")
+    coded(
+        "INTERNAL",
+        "Something went wrong on our side; nothing was changed. Please try again.",
+    )
 }
 
 /// Why a mutation did not complete: a refusal for the payload, or an error
@@ -97,7 +100,9 @@ impl From<ApiError> for Failure {
 impl From<ClientError> for Failure {
     fn from(e: ClientError) -> Self {
         match e {
-            ClientError::Refused { status, body, .. } => from_refusal(status.as_u16(), body.code, body.message, body.field),
+            ClientError::Refused { status, body, .. } => {
+                from_refusal(status.as_u16(), body.code, body.message, body.field)
+            }
             e @ ClientError::Unavailable { .. } => Self::Fatal(unavailable(e)),
         }
     }
@@ -124,7 +129,10 @@ impl From<async_graphql::Error> for Failure {
 /// A service could not answer.
 pub fn unavailable(e: ClientError) -> async_graphql::Error {
     tracing::error!(error = %e, "service call failed");
-    coded("SERVICE_UNAVAILABLE", "A part of Roundabout is not answering; nothing was changed. Please try again shortly.")
+    coded(
+        "SERVICE_UNAVAILABLE",
+        "A part of Roundabout is not answering; nothing was changed. Please try again shortly.",
+    )
 }
 
 /// For reads: any service failure is a GraphQL error.

@@ -99,12 +99,22 @@ impl Viewer {
     async fn provider(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Provider>> {
         let Some(id) = self.0.provider_id else { return Ok(None) };
         let r = RequestCtx::get(ctx);
-        Ok(r.loaders.providers.load_one(id).await.map_err(load_error)?.map(Provider))
+        Ok(r.loaders
+            .providers
+            .load_one(id)
+            .await
+            .map_err(load_error)?
+            .map(Provider))
     }
 
     /// The council the user belongs to: an officer's council, or a household's.
     async fn council(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Council>> {
-        let id = self.0.officer_of.first().copied().or(self.0.household.map(|h| h.council_id));
+        let id = self
+            .0
+            .officer_of
+            .first()
+            .copied()
+            .or(self.0.household.map(|h| h.council_id));
         match id {
             Some(id) => load_council(ctx, id).await,
             None => Ok(None),
@@ -176,12 +186,20 @@ pub struct IdentityMutation;
 #[Object]
 impl IdentityMutation {
     /// Creates a household account in a council and signs it in.
-    async fn sign_up_household(&self, ctx: &Context<'_>, input: SignUpHouseholdInput) -> async_graphql::Result<AuthPayload> {
+    async fn sign_up_household(
+        &self,
+        ctx: &Context<'_>,
+        input: SignUpHouseholdInput,
+    ) -> async_graphql::Result<AuthPayload> {
         payload(sign_up_household(ctx, input).await)
     }
 
     /// Creates a provider organisation with its first member and signs it in.
-    async fn sign_up_provider(&self, ctx: &Context<'_>, input: SignUpProviderInput) -> async_graphql::Result<AuthPayload> {
+    async fn sign_up_provider(
+        &self,
+        ctx: &Context<'_>,
+        input: SignUpProviderInput,
+    ) -> async_graphql::Result<AuthPayload> {
         payload(sign_up_provider(ctx, input).await)
     }
 
@@ -210,7 +228,13 @@ async fn new_credentials(g: &Gateway, email: &str, pw: String) -> Result<(Email,
 }
 
 /// Inserts the user with one membership, then issues a token.
-async fn create_account(g: &Gateway, email: &Email, hash: &str, display_name: Option<&str>, m: NewMembership) -> Result<AuthPayload, Failure> {
+async fn create_account(
+    g: &Gateway,
+    email: &Email,
+    hash: &str,
+    display_name: Option<&str>,
+    m: NewMembership,
+) -> Result<AuthPayload, Failure> {
     let user_id = Uuid::new_v4();
     let mut tx = g.pool.begin().await?;
     if let Err(e) = accounts::db::insert_user(&mut tx, user_id, email.as_str(), hash, display_name).await {
@@ -225,9 +249,11 @@ async fn create_account(g: &Gateway, email: &Email, hash: &str, display_name: Op
 }
 
 async fn signed_in(g: &Gateway, user_id: Uuid) -> Result<AuthPayload, Failure> {
-    let principal = accounts::db::load_principal(&g.pool, user_id)
-        .await?
-        .ok_or_else(|| Failure::Fatal(crate::schema::errors::internal(anyhow::anyhow!("user vanished after sign-in"))))?;
+    let principal = accounts::db::load_principal(&g.pool, user_id).await?.ok_or_else(|| {
+        Failure::Fatal(crate::schema::errors::internal(anyhow::anyhow!(
+            "user vanished after sign-in"
+        )))
+    })?;
     Ok(AuthPayload {
         token: Some(g.tokens.issue(user_id)),
         viewer: Some(Viewer(principal)),
@@ -251,10 +277,12 @@ async fn sign_up_household(ctx: &Context<'_>, input: SignUpHouseholdInput) -> Re
     let display_name = input.display_name.as_deref().map(str::trim).filter(|s| !s.is_empty());
     if display_name.is_some_and(|d| d.chars().count() > 100) {
         return Err(Failure::user(
-            UserError::new("INVALID_INPUT", "The display name must be at most 100 characters").at(["input", "displayName"]),
+            UserError::new("INVALID_INPUT", "The display name must be at most 100 characters")
+                .at(["input", "displayName"]),
         ));
     }
-    let unknown_council = || Failure::user(UserError::new("NOT_FOUND", "There is no council with this id").at(["input", "councilId"]));
+    let unknown_council =
+        || Failure::user(UserError::new("NOT_FOUND", "There is no council with this id").at(["input", "councilId"]));
     let council_id = parse_id(&input.council_id).ok_or_else(unknown_council)?;
     let (email, hash) = new_credentials(g, &input.email, input.password).await?;
     // The household exists in its council before the account that owns it.
@@ -296,7 +324,8 @@ async fn sign_up_provider(ctx: &Context<'_>, input: SignUpProviderInput) -> Resu
     let name = input.organisation_name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(Failure::user(
-            UserError::new("INVALID_INPUT", "The organisation name must be 1 to 200 characters").at(["input", "organisationName"]),
+            UserError::new("INVALID_INPUT", "The organisation name must be 1 to 200 characters")
+                .at(["input", "organisationName"]),
         ));
     }
     let (email, hash) = new_credentials(g, &input.email, input.password).await?;
@@ -304,14 +333,32 @@ async fn sign_up_provider(ctx: &Context<'_>, input: SignUpProviderInput) -> Resu
     let provider: ProviderData = g
         .services
         .inventory
-        .put(&format!("/internal/providers/{provider_id}"), &ProviderOut { name }, &Caller::service("gateway"))
+        .put(
+            &format!("/internal/providers/{provider_id}"),
+            &ProviderOut { name },
+            &Caller::service("gateway"),
+        )
         .await?;
-    create_account(g, &email, &hash, None, NewMembership::Provider { provider_id: provider.id }).await
+    create_account(
+        g,
+        &email,
+        &hash,
+        None,
+        NewMembership::Provider {
+            provider_id: provider.id,
+        },
+    )
+    .await
 }
 
 async fn sign_in(ctx: &Context<'_>, input: SignInInput) -> Result<AuthPayload, Failure> {
     let g = ctx.data_unchecked::<Gateway>();
-    let refused = || Failure::user(UserError::new("INVALID_CREDENTIALS", "The email or password is not right"));
+    let refused = || {
+        Failure::user(UserError::new(
+            "INVALID_CREDENTIALS",
+            "The email or password is not right",
+        ))
+    };
     let user = match Email::parse(&input.email) {
         Ok(email) => accounts::db::find_by_email(&g.pool, email.as_str()).await?,
         Err(_) => None,

@@ -70,8 +70,14 @@ impl Loaders {
             }
         }
         Self {
-            councils: DataLoader::new(loader(&services.eligibility, "/internal/councils/batch", caller), tokio::spawn),
-            providers: DataLoader::new(loader(&services.inventory, "/internal/providers/batch", caller), tokio::spawn),
+            councils: DataLoader::new(
+                loader(&services.eligibility, "/internal/councils/batch", caller),
+                tokio::spawn,
+            ),
+            providers: DataLoader::new(
+                loader(&services.inventory, "/internal/providers/batch", caller),
+                tokio::spawn,
+            ),
         }
     }
 }

@@ -10,7 +10,9 @@ pub struct GeoJson(pub serde_json::Value);
 #[Scalar(name = "GeoJSON")]
 impl ScalarType for GeoJson {
     fn parse(value: Value) -> InputValueResult<Self> {
-        let json = value.into_json().map_err(|_| InputValueError::custom("expected a GeoJSON object"))?;
+        let json = value
+            .into_json()
+            .map_err(|_| InputValueError::custom("expected a GeoJSON object"))?;
         // A GeoJSON document given as a string is accepted too.
         let json = match json {
             serde_json::Value::String(s) => {

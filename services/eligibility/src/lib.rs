@@ -58,7 +58,10 @@ pub async fn migrate(config: &Config) -> anyhow::Result<()> {
 pub async fn build(config: Config) -> anyhow::Result<Application> {
     let pool = roundabout_support::db::connect(&config.host.database_url, config.host.db_max_connections).await?;
     let auth = InternalAuth::new(&config.host.internal_key, NAME);
-    let state = AppState { pool: pool.clone(), auth: auth.clone() };
+    let state = AppState {
+        pool: pool.clone(),
+        auth: auth.clone(),
+    };
     ServiceHost::new(NAME, &config.host, pool, &MIGRATOR, auth, http::router(state))
         .build(config.host.bind)
         .await

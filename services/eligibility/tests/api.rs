@@ -24,7 +24,10 @@ fn witney() -> Value {
 }
 
 async fn count(pool: &sqlx::PgPool, table: &str) -> i64 {
-    sqlx::query_scalar(&format!("select count(*) from {table}")).fetch_one(pool).await.unwrap()
+    sqlx::query_scalar(&format!("select count(*) from {table}"))
+        .fetch_one(pool)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -33,7 +36,13 @@ async fn readiness_needs_the_migrations() {
     let name = format!("rt_{}", Uuid::new_v4().simple());
     roundabout_support::db::ensure_database(&server, &name).await.unwrap();
     let url = roundabout_support::db::database_url(&server, &name);
-    let svc = Running::spawn(build(Config { host: testing::host_config(&url) }).await.unwrap());
+    let svc = Running::spawn(
+        build(Config {
+            host: testing::host_config(&url),
+        })
+        .await
+        .unwrap(),
+    );
     let res = reqwest::get(format!("{}/readyz", svc.url)).await.unwrap();
     assert_eq!(res.status(), 503);
     roundabout_support::db::migrate(&url, &MIGRATOR).await.unwrap();
@@ -65,21 +74,42 @@ async fn bad_councils_are_refused_and_change_nothing() {
     let _: Value = client.post("/internal/councils", &ok, &admin_caller()).await.unwrap();
 
     let cases = [
-        (json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]}), "INVALID_GEOMETRY"),
-        (json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}), "INVALID_GEOMETRY"),
-        (json!({"type": "Polygon", "coordinates": [[[0, 0], [181, 0], [1, 1], [0, 0]]]}), "INVALID_GEOMETRY"),
-        (json!({"type": "LineString", "coordinates": [[0, 0], [1, 1]]}), "INVALID_GEOMETRY"),
+        (
+            json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]}),
+            "INVALID_GEOMETRY",
+        ),
+        (
+            json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}),
+            "INVALID_GEOMETRY",
+        ),
+        (
+            json!({"type": "Polygon", "coordinates": [[[0, 0], [181, 0], [1, 1], [0, 0]]]}),
+            "INVALID_GEOMETRY",
+        ),
+        (
+            json!({"type": "LineString", "coordinates": [[0, 0], [1, 1]]}),
+            "INVALID_GEOMETRY",
+        ),
     ];
     for (boundary, code) in cases {
         let body = json!({"id": Uuid::new_v4(), "name": "B", "code": "BBB", "boundary": boundary});
-        let err = client.post::<_, Value>("/internal/councils", &body, &admin_caller()).await.unwrap_err();
+        let err = client
+            .post::<_, Value>("/internal/councils", &body, &admin_caller())
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), Some(code), "{boundary}");
     }
     let taken = json!({"id": Uuid::new_v4(), "name": "C", "code": "aaa", "boundary": witney()});
-    let err = client.post::<_, Value>("/internal/councils", &taken, &admin_caller()).await.unwrap_err();
+    let err = client
+        .post::<_, Value>("/internal/councils", &taken, &admin_caller())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("CODE_TAKEN"));
     let user = Caller::user(Uuid::new_v4(), "resident@example.org");
-    let err = client.post::<_, Value>("/internal/councils", &ok, &user).await.unwrap_err();
+    let err = client
+        .post::<_, Value>("/internal/councils", &ok, &user)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("FORBIDDEN"));
 
     assert_eq!(count(&pool, "councils").await, 1);
@@ -91,16 +121,27 @@ async fn households_register_only_in_a_known_council() {
     let client = svc.client("eligibility");
     let council = Uuid::new_v4();
     let _: Value = client
-        .post("/internal/councils", &json!({"id": council, "name": "A", "code": "AAA", "boundary": witney()}), &admin_caller())
+        .post(
+            "/internal/councils",
+            &json!({"id": council, "name": "A", "code": "AAA", "boundary": witney()}),
+            &admin_caller(),
+        )
         .await
         .unwrap();
     let gateway = Caller::service("gateway");
     let h = Uuid::new_v4();
     let path = format!("/internal/households/{h}");
-    let row: Value = client.put(&path, &json!({"council_id": council}), &gateway).await.unwrap();
+    let row: Value = client
+        .put(&path, &json!({"council_id": council}), &gateway)
+        .await
+        .unwrap();
     assert_eq!(row["council_id"], council.to_string());
     let err = client
-        .put::<_, Value>(&format!("/internal/households/{}", Uuid::new_v4()), &json!({"council_id": Uuid::new_v4()}), &gateway)
+        .put::<_, Value>(
+            &format!("/internal/households/{}", Uuid::new_v4()),
+            &json!({"council_id": Uuid::new_v4()}),
+            &gateway,
+        )
         .await
         .unwrap_err();
     assert!(err.is_not_found());
@@ -112,7 +153,10 @@ async fn households_register_only_in_a_known_council() {
     });
     assert!(client.get::<Value>(&path, &stranger).await.unwrap_err().is_not_found());
     let mut own = stranger.clone();
-    own.household = Some(roundabout_support::internal_auth::HouseholdMembership { household_id: h, council_id: council });
+    own.household = Some(roundabout_support::internal_auth::HouseholdMembership {
+        household_id: h,
+        council_id: council,
+    });
     assert_eq!(client.get::<Value>(&path, &own).await.unwrap()["id"], h.to_string());
     assert_eq!(count(&pool, "households").await, 1);
 }

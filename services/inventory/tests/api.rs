@@ -25,12 +25,30 @@ async fn probes_answer_without_a_caller() {
     let http = reqwest::Client::new();
     let health = http.get(format!("{}/healthz", svc.url)).send().await.unwrap();
     assert_eq!(health.status(), 200);
-    let ready: Value = http.get(format!("{}/readyz", svc.url)).send().await.unwrap().json().await.unwrap();
+    let ready: Value = http
+        .get(format!("{}/readyz", svc.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(ready, json!({"status": "ready", "database": true, "migrations": true}));
     // A refused call is counted too.
-    let refused = http.post(format!("{}/internal/providers/batch", svc.url)).send().await.unwrap();
+    let refused = http
+        .post(format!("{}/internal/providers/batch", svc.url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(refused.status(), 401);
-    let metrics = http.get(format!("{}/metrics", svc.url)).send().await.unwrap().text().await.unwrap();
+    let metrics = http
+        .get(format!("{}/metrics", svc.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(metrics.contains("http_requests_total"), "{metrics}");
     assert!(metrics.contains("service=\"inventory\""), "{metrics}");
     assert!(metrics.contains("status=\"401\""), "{metrics}");
@@ -49,17 +67,31 @@ async fn a_request_without_a_signed_caller_is_refused() {
     // Signed with another key.
     let forged = roundabout_support::internal_auth::InternalAuth::new(b"some-other-key-that-is-32-bytes-long!!", "x")
         .sign("inventory", &Caller::service("gateway"));
-    let res = http.put(&url).header(CALLER_HEADER, forged).json(&json!({"name": "Sneaky"})).send().await.unwrap();
+    let res = http
+        .put(&url)
+        .header(CALLER_HEADER, forged)
+        .json(&json!({"name": "Sneaky"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 401);
 
     // Addressed to another service.
     let other = testing::caller_token("eligibility", &Caller::service("gateway"));
-    let res = http.put(&url).header(CALLER_HEADER, other).json(&json!({"name": "Sneaky"})).send().await.unwrap();
+    let res = http
+        .put(&url)
+        .header(CALLER_HEADER, other)
+        .json(&json!({"name": "Sneaky"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 401);
 
     // Nothing was created.
     let svc_client = svc.client("inventory");
-    let read = svc_client.get::<Value>(&url[svc.url.len()..], &Caller::service("gateway")).await;
+    let read = svc_client
+        .get::<Value>(&url[svc.url.len()..], &Caller::service("gateway"))
+        .await;
     assert!(read.unwrap_err().is_not_found());
 }
 
@@ -70,10 +102,16 @@ async fn providers_are_created_once_and_read_in_batches() {
     let gateway = Caller::service("gateway");
     let id = Uuid::new_v4();
     let path = format!("/internal/providers/{id}");
-    let first: Value = client.put(&path, &json!({"name": " Cotswold Car Club "}), &gateway).await.unwrap();
+    let first: Value = client
+        .put(&path, &json!({"name": " Cotswold Car Club "}), &gateway)
+        .await
+        .unwrap();
     assert_eq!(first["name"], "Cotswold Car Club");
     // A retry returns what the first call stored.
-    let again: Value = client.put(&path, &json!({"name": "Cotswold Car Club"}), &gateway).await.unwrap();
+    let again: Value = client
+        .put(&path, &json!({"name": "Cotswold Car Club"}), &gateway)
+        .await
+        .unwrap();
     assert_eq!(again["created_at"], first["created_at"]);
 
     let other = Uuid::new_v4();
@@ -91,7 +129,10 @@ async fn only_the_gateway_creates_providers_and_names_are_checked() {
     let client = svc.client("inventory");
     let path = format!("/internal/providers/{}", Uuid::new_v4());
     let user = Caller::user(Uuid::new_v4(), "someone@example.org");
-    let err = client.put::<_, Value>(&path, &json!({"name": "X"}), &user).await.unwrap_err();
+    let err = client
+        .put::<_, Value>(&path, &json!({"name": "X"}), &user)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("FORBIDDEN"));
     let err = client
         .put::<_, Value>(&path, &json!({"name": "   "}), &Caller::service("gateway"))
@@ -105,7 +146,11 @@ async fn only_the_gateway_creates_providers_and_names_are_checked() {
     assert_eq!(err.code(), Some("INVALID_INPUT"));
     let too_many: Vec<Uuid> = (0..501).map(|_| Uuid::new_v4()).collect();
     let err = client
-        .post::<_, Value>("/internal/providers/batch", &json!({"ids": too_many}), &Caller::service("gateway"))
+        .post::<_, Value>(
+            "/internal/providers/batch",
+            &json!({"ids": too_many}),
+            &Caller::service("gateway"),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some("INVALID_INPUT"));

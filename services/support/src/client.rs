@@ -86,11 +86,21 @@ impl ServiceClient {
         self.send::<(), T>(Method::GET, path, None, caller, None).await
     }
 
-    pub async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B, caller: &Caller) -> Result<T, ClientError> {
+    pub async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        caller: &Caller,
+    ) -> Result<T, ClientError> {
         self.send(Method::POST, path, Some(body), caller, None).await
     }
 
-    pub async fn put<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B, caller: &Caller) -> Result<T, ClientError> {
+    pub async fn put<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        caller: &Caller,
+    ) -> Result<T, ClientError> {
         self.send(Method::PUT, path, Some(body), caller, None).await
     }
 
@@ -114,9 +124,15 @@ impl ServiceClient {
         if let Some(b) = body {
             req = req.json(b);
         }
-        let res = req.send().await.map_err(|e| self.unavailable(e.without_url().to_string()))?;
+        let res = req
+            .send()
+            .await
+            .map_err(|e| self.unavailable(e.without_url().to_string()))?;
         let status = res.status();
-        let bytes = res.bytes().await.map_err(|e| self.unavailable(e.without_url().to_string()))?;
+        let bytes = res
+            .bytes()
+            .await
+            .map_err(|e| self.unavailable(e.without_url().to_string()))?;
         if status.is_success() {
             let raw: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
             return serde_json::from_slice(raw).map_err(|e| self.unavailable(format!("unreadable answer: {e}")));

@@ -38,7 +38,10 @@ pub fn database_url(server_url: &str, name: &str) -> String {
     };
     // Keep scheme://authority and drop any existing path.
     let after_scheme = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let authority_end = base[after_scheme..].find('/').map(|i| after_scheme + i).unwrap_or(base.len());
+    let authority_end = base[after_scheme..]
+        .find('/')
+        .map(|i| after_scheme + i)
+        .unwrap_or(base.len());
     let mut url = format!("{}/{}", &base[..authority_end], name);
     if let Some(q) = query {
         url.push('?');
@@ -51,7 +54,11 @@ pub fn database_url(server_url: &str, name: &str) -> String {
 #[tracing::instrument(skip(server_url))]
 pub async fn ensure_database(server_url: &str, name: &str) -> anyhow::Result<()> {
     anyhow::ensure!(
-        !name.is_empty() && name.len() < 64 && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+        !name.is_empty()
+            && name.len() < 64
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
         "database name {name:?} must be lowercase letters, digits and underscores"
     );
     let mut conn = PgConnection::connect(&database_url(server_url, "postgres"))

@@ -155,7 +155,9 @@ pub struct InternalAuth {
 
 impl std::fmt::Debug for InternalAuth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InternalAuth").field("audience", &self.audience).finish_non_exhaustive()
+        f.debug_struct("InternalAuth")
+            .field("audience", &self.audience)
+            .finish_non_exhaustive()
     }
 }
 
@@ -199,7 +201,11 @@ impl InternalAuth {
 
 /// Middleware: refuses any request without a valid caller token and puts the
 /// verified [`Caller`] in the request's extensions.
-pub async fn require_caller(State(auth): State<InternalAuth>, mut req: Request, next: Next) -> Result<Response, ApiError> {
+pub async fn require_caller(
+    State(auth): State<InternalAuth>,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
     let raw = req
         .headers()
         .get(CALLER_HEADER)

@@ -46,7 +46,10 @@ impl Metrics {
         )
         .expect("valid metric");
         let outbox_oldest_seconds = IntGaugeVec::new(
-            Opts::new("outbox_oldest_pending_age_seconds", "Age of the oldest undelivered outbox message."),
+            Opts::new(
+                "outbox_oldest_pending_age_seconds",
+                "Age of the oldest undelivered outbox message.",
+            ),
             &["destination"],
         )
         .expect("valid metric");

@@ -54,7 +54,12 @@ pub struct Message {
 }
 
 impl Message {
-    pub fn new(destination: &'static str, path: impl Into<String>, payload: &impl Serialize, idempotency_key: impl Into<String>) -> Self {
+    pub fn new(
+        destination: &'static str,
+        path: impl Into<String>,
+        payload: &impl Serialize,
+        idempotency_key: impl Into<String>,
+    ) -> Self {
         Self {
             destination,
             path: path.into(),
@@ -192,11 +197,17 @@ impl Relay {
                         .bind(row.id)
                         .execute(&mut *tx)
                         .await?;
-                    self.metrics.outbox_delivered.with_label_values(&[&row.destination]).inc();
+                    self.metrics
+                        .outbox_delivered
+                        .with_label_values(&[&row.destination])
+                        .inc();
                 }
                 Err((permanent, reason)) => {
                     let kind = if permanent { "refused" } else { "retry" };
-                    self.metrics.outbox_failures.with_label_values(&[&row.destination, kind]).inc();
+                    self.metrics
+                        .outbox_failures
+                        .with_label_values(&[&row.destination, kind])
+                        .inc();
                     tracing::warn!(id = row.id, destination = %row.destination, attempts = row.attempts + 1, permanent, %reason, "outbox delivery failed");
                     let delay = backoff(row.attempts);
                     sqlx::query(

@@ -71,7 +71,10 @@ pub fn find_bin_dir() -> Result<PathBuf, ClusterError> {
         return if has_tools(&d) {
             Ok(d)
         } else {
-            Err(ClusterError::NotInstalled(format!("PG_BIN_DIR={} holds no initdb/pg_ctl.\n{INSTALL_HINT}", d.display())))
+            Err(ClusterError::NotInstalled(format!(
+                "PG_BIN_DIR={} holds no initdb/pg_ctl.\n{INSTALL_HINT}",
+                d.display()
+            )))
         };
     }
     if let Ok(out) = Command::new("pg_config").arg("--bindir").stderr(Stdio::null()).output() {
@@ -306,7 +309,10 @@ impl PgCluster {
         if out.status.success() {
             Ok(())
         } else {
-            Err(ClusterError::Failed(format!("pg_ctl stop: {}", String::from_utf8_lossy(&out.stderr))))
+            Err(ClusterError::Failed(format!(
+                "pg_ctl stop: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )))
         }
     }
 }

@@ -108,10 +108,16 @@ impl ServiceHost {
                 pool: self.pool.clone(),
                 migrator: self.migrator,
             })
-            .merge(Router::new().route("/metrics", get(metrics::endpoint)).with_state(self.metrics.clone()));
+            .merge(
+                Router::new()
+                    .route("/metrics", get(metrics::endpoint))
+                    .with_state(self.metrics.clone()),
+            );
         let api = if self.api.has_routes() {
-            self.api
-                .route_layer(middleware::from_fn_with_state(self.auth.clone(), internal_auth::require_caller))
+            self.api.route_layer(middleware::from_fn_with_state(
+                self.auth.clone(),
+                internal_auth::require_caller,
+            ))
         } else {
             self.api
         };
@@ -122,7 +128,9 @@ impl ServiceHost {
             .layer(DefaultBodyLimit::max(self.max_body_bytes))
             .layer(middleware::from_fn_with_state(self.metrics.clone(), metrics::track))
             .layer(TraceLayer::new_for_http())
-            .layer(CatchPanicLayer::custom(|_| ApiError::internal(anyhow::anyhow!("handler panicked")).into_response()))
+            .layer(CatchPanicLayer::custom(|_| {
+                ApiError::internal(anyhow::anyhow!("handler panicked")).into_response()
+            }))
             .merge(probes);
         Ok(Application {
             name: self.name,
@@ -144,7 +152,11 @@ impl Application {
     pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (trigger, signal) = shutdown::channel();
         tracing::info!(service = self.name, port = self.port(), "listening");
-        let handles: Vec<_> = self.tasks.into_iter().map(|t| tokio::spawn(t(signal.clone()))).collect();
+        let handles: Vec<_> = self
+            .tasks
+            .into_iter()
+            .map(|t| tokio::spawn(t(signal.clone())))
+            .collect();
         let name = self.name;
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(async move {
@@ -183,8 +195,14 @@ async fn healthz() -> impl IntoResponse {
 }
 
 async fn readyz(State(s): State<ProbeState>) -> impl IntoResponse {
-    let db = sqlx::query_scalar::<_, i32>("select 1").fetch_one(&s.pool).await.is_ok();
-    let migrated = db && crate::db::migrations_applied(&s.pool, s.migrator).await.unwrap_or(false);
+    let db = sqlx::query_scalar::<_, i32>("select 1")
+        .fetch_one(&s.pool)
+        .await
+        .is_ok();
+    let migrated = db
+        && crate::db::migrations_applied(&s.pool, s.migrator)
+            .await
+            .unwrap_or(false);
     let status = if db && migrated {
         StatusCode::OK
     } else {
@@ -192,7 +210,9 @@ async fn readyz(State(s): State<ProbeState>) -> impl IntoResponse {
     };
     (
         status,
-        Json(json!({"status": if status == StatusCode::OK { "ready" } else { "not ready" }, "database": db, "migrations": migrated})),
+        Json(
+            json!({"status": if status == StatusCode::OK { "ready" } else { "not ready" }, "database": db, "migrations": migrated}),
+        ),
     )
 }
 

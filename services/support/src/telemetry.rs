@@ -23,7 +23,11 @@ pub fn init(service: &str) {
             .with_writer(std::io::stderr)
             .try_init()
     } else {
-        fmt().compact().with_env_filter(filter).with_writer(std::io::stderr).try_init()
+        fmt()
+            .compact()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .try_init()
     };
     if installed.is_ok() {
         tracing::debug!(service, "telemetry initialised");

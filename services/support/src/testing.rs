@@ -27,7 +27,9 @@ pub fn server_url() -> String {
 pub async fn fresh_database(migrator: &Migrator) -> (PgPool, String) {
     let server = server_url();
     let name = format!("rt_{}", uuid::Uuid::new_v4().simple());
-    crate::db::ensure_database(&server, &name).await.expect("create test database");
+    crate::db::ensure_database(&server, &name)
+        .await
+        .expect("create test database");
     let url = crate::db::database_url(&server, &name);
     let pool = crate::db::connect(&url, 5).await.expect("connect to test database");
     migrator.run(&pool).await.expect("migrate test database");

@@ -84,14 +84,23 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let c = Claims { sub: "u1".into(), exp: 200 };
+        let c = Claims {
+            sub: "u1".into(),
+            exp: 200,
+        };
         let t = sign(KEY, &c);
         assert_eq!(verify::<Claims>(KEY, &t, 100).unwrap(), c);
     }
 
     #[test]
     fn expired_forged_and_malformed_are_refused() {
-        let t = sign(KEY, &Claims { sub: "u1".into(), exp: 200 });
+        let t = sign(
+            KEY,
+            &Claims {
+                sub: "u1".into(),
+                exp: 200,
+            },
+        );
         assert_eq!(verify::<Claims>(KEY, &t, 200).unwrap_err(), TokenError::Expired);
         assert_eq!(
             verify::<Claims>(b"another key another key another k", &t, 100).unwrap_err(),
@@ -101,8 +110,14 @@ mod tests {
         let (_, sig) = t.split_once('.').unwrap();
         let forged_payload = URL_SAFE_NO_PAD.encode(br#"{"sub":"admin","exp":999}"#);
         let forged = format!("{forged_payload}.{sig}");
-        assert_eq!(verify::<Claims>(KEY, &forged, 100).unwrap_err(), TokenError::BadSignature);
-        assert_eq!(verify::<Claims>(KEY, "garbage", 100).unwrap_err(), TokenError::Malformed);
+        assert_eq!(
+            verify::<Claims>(KEY, &forged, 100).unwrap_err(),
+            TokenError::BadSignature
+        );
+        assert_eq!(
+            verify::<Claims>(KEY, "garbage", 100).unwrap_err(),
+            TokenError::Malformed
+        );
         assert_eq!(verify::<Claims>(KEY, "a.!!!", 100).unwrap_err(), TokenError::Malformed);
     }
 }

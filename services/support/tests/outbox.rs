@@ -43,13 +43,22 @@ async fn relay_delivers_retries_with_the_same_key_and_parks_refusals() {
 
     let mut tx = pool.begin().await.unwrap();
     for key in ["ok", "flaky", "refused"] {
-        enqueue(&mut tx, &Message::new("payments", "/hook", &json!({"k": key}), key)).await.unwrap();
+        enqueue(&mut tx, &Message::new("payments", "/hook", &json!({"k": key}), key))
+            .await
+            .unwrap();
     }
     // The same key again is not a second message.
-    enqueue(&mut tx, &Message::new("payments", "/hook", &json!({"k": "ok"}), "ok")).await.unwrap();
+    enqueue(&mut tx, &Message::new("payments", "/hook", &json!({"k": "ok"}), "ok"))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 
-    let client = ServiceClient::new("payments", base, InternalAuth::new(TEST_INTERNAL_KEY, "bookings"), reqwest::Client::new());
+    let client = ServiceClient::new(
+        "payments",
+        base,
+        InternalAuth::new(TEST_INTERNAL_KEY, "bookings"),
+        reqwest::Client::new(),
+    );
     let relay = Relay::new(pool.clone(), "bookings", vec![client], Metrics::new("bookings"));
     assert_eq!(relay.drain_once().await.unwrap(), 3);
 

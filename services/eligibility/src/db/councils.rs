@@ -54,10 +54,12 @@ pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Counc
 }
 
 pub async fn get_many(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Result<Vec<CouncilRow>> {
-    sqlx::query_as(&format!("select {COLUMNS} from councils where id = any($1) order by name, id"))
-        .bind(ids)
-        .fetch_all(db)
-        .await
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from councils where id = any($1) order by name, id"
+    ))
+    .bind(ids)
+    .fetch_all(db)
+    .await
 }
 
 pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<CouncilRow>> {

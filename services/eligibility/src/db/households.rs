@@ -13,7 +13,11 @@ pub struct HouseholdRow {
 }
 
 /// Inserts the household unless it exists; returns the stored row.
-pub async fn insert_if_absent(db: impl PgExecutor<'_> + Copy, id: Uuid, council_id: Uuid) -> sqlx::Result<HouseholdRow> {
+pub async fn insert_if_absent(
+    db: impl PgExecutor<'_> + Copy,
+    id: Uuid,
+    council_id: Uuid,
+) -> sqlx::Result<HouseholdRow> {
     sqlx::query("insert into households (id, council_id) values ($1, $2) on conflict (id) do nothing")
         .bind(id)
         .bind(council_id)

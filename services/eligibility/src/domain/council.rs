@@ -9,9 +9,15 @@ pub struct CouncilCode(String);
 impl CouncilCode {
     pub fn parse(raw: &str) -> Result<Self, ApiError> {
         let code = raw.trim().to_ascii_uppercase();
-        let ok = (2..=16).contains(&code.len()) && code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
+        let ok = (2..=16).contains(&code.len())
+            && code
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
         if !ok {
-            return Err(ApiError::invalid("code", "The council code must be 2 to 16 letters, digits or hyphens"));
+            return Err(ApiError::invalid(
+                "code",
+                "The council code must be 2 to 16 letters, digits or hyphens",
+            ));
         }
         Ok(Self(code))
     }
@@ -25,7 +31,10 @@ impl CouncilCode {
 pub fn parse_name(raw: &str) -> Result<String, ApiError> {
     let name = raw.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::invalid("name", "The council name must be 1 to 200 characters"));
+        return Err(ApiError::invalid(
+            "name",
+            "The council name must be 1 to 200 characters",
+        ));
     }
     Ok(name.to_string())
 }

@@ -53,7 +53,9 @@ impl Area {
                     .iter()
                     .enumerate()
                     .map(|(i, p)| {
-                        let rings = p.as_array().ok_or_else(|| invalid(format!("Polygon {i} is not an array of rings")))?;
+                        let rings = p
+                            .as_array()
+                            .ok_or_else(|| invalid(format!("Polygon {i} is not an array of rings")))?;
                         parse_polygon(rings, Some(i), &mut vertices)
                     })
                     .collect::<Result<Vec<_>, _>>()?
@@ -128,7 +130,10 @@ fn parse_polygon(rings: &[Value], index: Option<usize>, vertices: &mut usize) ->
             coords.push(Coord { x: lon, y: lat });
         }
         if coords.first() != coords.last() {
-            return Err(invalid(format!("{} is not closed: its last position must equal its first", at(r))));
+            return Err(invalid(format!(
+                "{} is not closed: its last position must equal its first",
+                at(r)
+            )));
         }
         parsed.push(LineString::new(coords));
     }

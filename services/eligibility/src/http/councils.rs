@@ -42,7 +42,11 @@ pub struct CouncilIn {
 }
 
 /// `POST /internal/councils`: admins create a council; idempotent by id.
-async fn create(State(s): State<AppState>, caller: Caller, ValidJson(body): ValidJson<CouncilIn>) -> ApiResult<(StatusCode, Json<CouncilRow>)> {
+async fn create(
+    State(s): State<AppState>,
+    caller: Caller,
+    ValidJson(body): ValidJson<CouncilIn>,
+) -> ApiResult<(StatusCode, Json<CouncilRow>)> {
     caller.require_admin()?;
     let name = parse_name(&body.name)?;
     let code = CouncilCode::parse(&body.code)?;
@@ -58,9 +62,14 @@ async fn create(State(s): State<AppState>, caller: Caller, ValidJson(body): Vali
         Ok(true) => {}
         Ok(false) => {
             // A retry of the same request finds what the first one stored.
-            let existing = councils::get(&s.pool, body.id).await?.ok_or_else(|| ApiError::not_found("No such council"))?;
+            let existing = councils::get(&s.pool, body.id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("No such council"))?;
             if existing.code != code.as_str() {
-                return Err(ApiError::conflict("IDEMPOTENCY_CONFLICT", "A different council already has this id"));
+                return Err(ApiError::conflict(
+                    "IDEMPOTENCY_CONFLICT",
+                    "A different council already has this id",
+                ));
             }
             return Ok((StatusCode::OK, Json(existing)));
         }
@@ -73,7 +82,9 @@ async fn create(State(s): State<AppState>, caller: Caller, ValidJson(body): Vali
         }
         Err(e) => return Err(e.into()),
     }
-    let row = councils::get(&s.pool, body.id).await?.ok_or_else(|| ApiError::not_found("No such council"))?;
+    let row = councils::get(&s.pool, body.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("No such council"))?;
     tracing::info!(council = %row.id, code = %row.code, "council created");
     Ok((StatusCode::CREATED, Json(row)))
 }

@@ -42,7 +42,10 @@ async fn register(
     }
     let row = households::insert_if_absent(&s.pool, id, body.council_id).await?;
     if row.council_id != body.council_id {
-        return Err(ApiError::conflict("IDEMPOTENCY_CONFLICT", "This household is registered in another council"));
+        return Err(ApiError::conflict(
+            "IDEMPOTENCY_CONFLICT",
+            "This household is registered in another council",
+        ));
     }
     Ok(Json(row))
 }
@@ -50,7 +53,9 @@ async fn register(
 /// `GET /internal/households/{id}`: the household itself, officers of its
 /// council, or a service.
 async fn read(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<HouseholdRow>> {
-    let row = households::get(&s.pool, id).await?.ok_or_else(|| ApiError::not_found("No such household"))?;
+    let row = households::get(&s.pool, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("No such household"))?;
     let own = caller.household.map(|h| h.household_id) == Some(id);
     if !own && !caller.can_administer(row.council_id) {
         return Err(ApiError::not_found("No such household"));

@@ -10,7 +10,10 @@ impl OrganisationName {
     pub fn parse(raw: &str) -> Result<Self, ApiError> {
         let name = raw.trim();
         if name.is_empty() || name.chars().count() > 200 {
-            return Err(ApiError::invalid("name", "The organisation name must be 1 to 200 characters"));
+            return Err(ApiError::invalid(
+                "name",
+                "The organisation name must be 1 to 200 characters",
+            ));
         }
         Ok(Self(name.to_string()))
     }
@@ -26,7 +29,10 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(OrganisationName::parse("  Cotswold Car Club ").unwrap().as_str(), "Cotswold Car Club");
+        assert_eq!(
+            OrganisationName::parse("  Cotswold Car Club ").unwrap().as_str(),
+            "Cotswold Car Club"
+        );
         assert!(OrganisationName::parse("   ").is_err());
         assert!(OrganisationName::parse(&"x".repeat(201)).is_err());
     }

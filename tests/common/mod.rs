@@ -1,0 +1,182 @@
+//! The whole marketplace for a test: each part on port 0 with its own fresh
+//! database, in the test's runtime, and a GraphQL client for the gateway.
+
+#![allow(dead_code, reason = "each test file uses a different part of the harness")]
+
+use roundabout::graphql_client::GraphqlClient;
+use roundabout_gateway::config::{BootstrapAdmin, Limits, ServiceUrls};
+use roundabout_support::{
+    config::Environment,
+    testing::{self, Running},
+};
+use serde_json::{json, Value};
+
+pub const ADMIN_EMAIL: &str = "admin@roundabout.test";
+pub const ADMIN_PASSWORD: &str = "admin password for tests";
+pub const PASSWORD: &str = "a good long password";
+
+pub struct Stack {
+    pub gateway_url: String,
+    pub anon: GraphqlClient,
+    pub admin: GraphqlClient,
+    pub inventory: Running,
+    pub eligibility: Running,
+    pub bookings: Running,
+    pub payments: Running,
+    pub gateway: Running,
+    pub gateway_pool: sqlx::PgPool,
+    pub eligibility_pool: sqlx::PgPool,
+    pub inventory_pool: sqlx::PgPool,
+}
+
+impl Stack {
+    pub async fn start() -> Self {
+        let (inventory_pool, inv_url) = testing::fresh_database(&roundabout_inventory::MIGRATOR).await;
+        let (eligibility_pool, elig_url) = testing::fresh_database(&roundabout_eligibility::MIGRATOR).await;
+        let (_, book_url) = testing::fresh_database(&roundabout_bookings::MIGRATOR).await;
+        let (_, pay_url) = testing::fresh_database(&roundabout_payments::MIGRATOR).await;
+        let (gateway_pool, gw_url) = testing::fresh_database(&roundabout_gateway::MIGRATOR).await;
+
+        let inventory = Running::spawn(
+            roundabout_inventory::build(roundabout_inventory::Config {
+                host: testing::host_config(&inv_url),
+            })
+            .await
+            .unwrap(),
+        );
+        let eligibility = Running::spawn(
+            roundabout_eligibility::build(roundabout_eligibility::Config {
+                host: testing::host_config(&elig_url),
+            })
+            .await
+            .unwrap(),
+        );
+        let bookings = Running::spawn(
+            roundabout_bookings::build(roundabout_bookings::Config {
+                host: testing::host_config(&book_url),
+            })
+            .await
+            .unwrap(),
+        );
+        let payments = Running::spawn(
+            roundabout_payments::build(roundabout_payments::Config {
+                host: testing::host_config(&pay_url),
+            })
+            .await
+            .unwrap(),
+        );
+        let limits = Limits::default();
+        let mut host = testing::host_config(&gw_url);
+        host.max_body_bytes = limits.max_body_bytes;
+        let config = roundabout_gateway::Config {
+            host,
+            environment: Environment::Development,
+            token_key: b"stack-test-token-key-0123456789abcdef".to_vec(),
+            token_ttl_secs: 3600,
+            services: ServiceUrls {
+                inventory: inventory.url.clone(),
+                eligibility: eligibility.url.clone(),
+                bookings: bookings.url.clone(),
+                payments: payments.url.clone(),
+            },
+            limits,
+            bootstrap_admin: Some(BootstrapAdmin {
+                email: ADMIN_EMAIL.into(),
+                password: ADMIN_PASSWORD.into(),
+            }),
+        };
+        let gateway = Running::spawn(roundabout_gateway::build(config).await.unwrap());
+        let anon = GraphqlClient::new(&gateway.url);
+        let admin_token = sign_in(&anon, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let admin = anon.with_token(admin_token);
+        Self {
+            gateway_url: gateway.url.clone(),
+            anon,
+            admin,
+            inventory,
+            eligibility,
+            bookings,
+            payments,
+            gateway,
+            gateway_pool,
+            eligibility_pool,
+            inventory_pool,
+        }
+    }
+
+    /// Creates a council (by the admin) with its officer; returns its id and
+    /// the officer's client.
+    pub async fn council(&self, code: &str, officer_email: &str) -> (String, GraphqlClient) {
+        let p = self
+            .admin
+            .mutate(
+                "createCouncil",
+                CREATE_COUNCIL,
+                json!({"input": council_input(code, officer_email)}),
+            )
+            .await
+            .unwrap();
+        assert_eq!(p["userErrors"], json!([]), "{p}");
+        let id = p["council"]["id"].as_str().unwrap().to_string();
+        let token = sign_in(&self.anon, officer_email, PASSWORD).await;
+        (id, self.anon.with_token(token))
+    }
+
+    /// Signs up a household in `council_id`; returns its client.
+    pub async fn household(&self, council_id: &str, email: &str) -> GraphqlClient {
+        let p = self
+            .anon
+            .mutate(
+                "signUpHousehold",
+                SIGN_UP_HOUSEHOLD,
+                json!({"input": {"email": email, "password": PASSWORD, "councilId": council_id}}),
+            )
+            .await
+            .unwrap();
+        assert_eq!(p["userErrors"], json!([]), "{p}");
+        self.anon.with_token(p["token"].as_str().unwrap())
+    }
+}
+
+pub const CREATE_COUNCIL: &str = "mutation($input: CreateCouncilInput!) { createCouncil(input: $input) { council { id name code boundary } userErrors { field code message } } }";
+pub const SIGN_UP_HOUSEHOLD: &str = "mutation($input: SignUpHouseholdInput!) { signUpHousehold(input: $input) { token viewer { id email roles household { id council { id name } } } userErrors { field code message } } }";
+pub const SIGN_UP_PROVIDER: &str = "mutation($input: SignUpProviderInput!) { signUpProvider(input: $input) { token viewer { id email roles provider { id name } } userErrors { field code message } } }";
+pub const SIGN_IN: &str = "mutation($input: SignInInput!) { signIn(input: $input) { token viewer { email roles } userErrors { field code message } } }";
+
+/// A square boundary around Witney.
+pub fn witney_boundary() -> Value {
+    json!({"type": "Polygon", "coordinates": [[[-1.60, 51.70], [-1.30, 51.70], [-1.30, 51.90], [-1.60, 51.90], [-1.60, 51.70]]]})
+}
+
+pub fn council_input(code: &str, officer_email: &str) -> Value {
+    json!({
+        "name": format!("Council {code}"),
+        "code": code,
+        "boundary": witney_boundary(),
+        "officerEmail": officer_email,
+        "officerPassword": PASSWORD,
+    })
+}
+
+pub async fn sign_in(client: &GraphqlClient, email: &str, password: &str) -> String {
+    let p = client
+        .mutate(
+            "signIn",
+            SIGN_IN,
+            json!({"input": {"email": email, "password": password}}),
+        )
+        .await
+        .unwrap();
+    p["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("sign-in failed: {p}"))
+        .to_string()
+}
+
+/// The first GraphQL error's `extensions.code`.
+pub fn error_code(v: &Value) -> String {
+    v["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}

@@ -1,0 +1,236 @@
+//! `roundabout up` as a user runs it: a real process with its own private
+//! PostgreSQL cluster, child processes for every part, and the demo.
+
+mod common;
+
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, ExitStatus, Stdio},
+    sync::mpsc,
+    time::{Duration, Instant},
+};
+
+use roundabout::graphql_client::GraphqlClient;
+use serde_json::{json, Value};
+
+const EXE: &str = env!("CARGO_BIN_EXE_roundabout");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A data directory the `postgres` user can reach even when run as root.
+fn data_dir() -> PathBuf {
+    let d = std::env::temp_dir().join(format!("roundabout-up-test-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+struct Up {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+fn start_up(dir: &Path, port: u16) -> Up {
+    let mut child = Command::new(EXE)
+        .args(["up", "--demo", "--port", &port.to_string(), "--data-dir"])
+        .arg(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("BOOTSTRAP_ADMIN_EMAIL")
+        .env_remove("BOOTSTRAP_ADMIN_PASSWORD")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for l in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    Up { child, lines }
+}
+
+impl Up {
+    /// Waits for the "running" banner; returns everything printed so far.
+    fn wait_ready(&mut self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(180);
+        let mut seen = String::new();
+        while Instant::now() < deadline {
+            if let Ok(l) = self.lines.recv_timeout(Duration::from_millis(200)) {
+                seen.push_str(&l);
+                seen.push('\n');
+                if l.contains("Press Ctrl-C to stop") {
+                    return seen;
+                }
+            }
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("up exited early ({status}):\n{seen}");
+            }
+        }
+        panic!("up was not ready in time:\n{seen}");
+    }
+
+    fn wait_exit(&mut self, within: Duration) -> ExitStatus {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return s;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        panic!("up did not exit in time");
+    }
+
+    fn signal(&self, sig: &str, pid: u32) {
+        assert!(Command::new("kill")
+            .args([sig, &pid.to_string()])
+            .status()
+            .unwrap()
+            .success());
+    }
+}
+
+/// Children of `pid` whose command line contains `needle`.
+fn children_matching(pid: u32, needle: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(child) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
+            continue;
+        };
+        // The parent pid is the second field after the command in parentheses.
+        let Some(after) = stat.rsplit_once(')').map(|(_, a)| a.to_string()) else {
+            continue;
+        };
+        let ppid: u32 = after
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        let cmdline = std::fs::read_to_string(format!("/proc/{child}/cmdline"))
+            .unwrap_or_default()
+            .replace('\0', " ");
+        if ppid == pid && cmdline.contains(needle) {
+            out.push(child);
+        }
+    }
+    out
+}
+
+async fn councils(port: u16) -> Value {
+    GraphqlClient::new(&format!("http://127.0.0.1:{port}"))
+        .query("{ councils { id name code } }", json!({}))
+        .await
+        .unwrap()["councils"]
+        .clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn up_serves_the_demo_keeps_its_data_and_stops_cleanly() {
+    let dir = data_dir();
+    let port = free_port();
+
+    // First run: private cluster, migrations, every part, the demo.
+    let mut up = start_up(&dir, port);
+    let banner = tokio::task::block_in_place(|| up.wait_ready());
+    assert!(banner.contains(&format!("http://127.0.0.1:{port}/graphql")), "{banner}");
+    assert!(banner.contains(&format!("http://127.0.0.1:{port}/graphiql")));
+    assert!(banner.contains("officer@westoxon.example"));
+    let first = councils(port).await;
+    assert_eq!(first.as_array().unwrap().len(), 1);
+    assert_eq!(first[0]["name"], "West Oxfordshire");
+
+    // A demo household signs in with the printed password.
+    let accounts: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("demo-accounts.json")).unwrap()).unwrap();
+    let ahmed = accounts
+        .iter()
+        .find(|a| a["email"] == "ahmed@households.example")
+        .unwrap();
+    assert!(banner.contains(ahmed["password"].as_str().unwrap()));
+    let client = GraphqlClient::new(&format!("http://127.0.0.1:{port}"));
+    let token = common::sign_in(&client, "ahmed@households.example", ahmed["password"].as_str().unwrap()).await;
+    let me = client
+        .with_token(token)
+        .query("{ me { household { council { code } } } }", json!({}))
+        .await
+        .unwrap();
+    assert_eq!(me["me"]["household"]["council"]["code"], "WOX");
+
+    // SIGTERM stops everything, PostgreSQL included, with success.
+    up.signal("-TERM", up.child.id());
+    let status = tokio::task::block_in_place(|| up.wait_exit(Duration::from_secs(60)));
+    assert!(status.success(), "{status}");
+    assert!(!dir.join("pg/postmaster.pid").exists(), "PostgreSQL was left running");
+
+    // Second run: the same data, seeded once.
+    let mut up = start_up(&dir, port);
+    tokio::task::block_in_place(|| up.wait_ready());
+    assert_eq!(councils(port).await, first);
+
+    // A part that dies brings `up` down with a failure instead of a hang.
+    let victims = children_matching(up.child.id(), "serve inventory");
+    assert_eq!(victims.len(), 1, "one inventory child");
+    up.signal("-KILL", victims[0]);
+    let status = tokio::task::block_in_place(|| up.wait_exit(Duration::from_secs(60)));
+    assert!(!status.success(), "{status}");
+    assert!(
+        !dir.join("pg/postmaster.pid").exists(),
+        "PostgreSQL was left running after the crash"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn up_explains_how_to_install_postgresql_when_it_is_missing() {
+    let dir = data_dir();
+    let out = Command::new(EXE)
+        .args(["up", "--port", &free_port().to_string(), "--data-dir"])
+        .arg(&dir)
+        .env_remove("DATABASE_URL")
+        .env("PG_BIN_DIR", "/nonexistent/postgresql/bin")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("apt-get install postgresql"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn serve_names_the_bad_variable() {
+    let out = Command::new(EXE)
+        .args(["serve", "inventory"])
+        .env("DATABASE_URL", "mysql://nope")
+        .env("INTERNAL_AUTH_KEY", "k".repeat(40))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("DATABASE_URL"), "{stderr}");
+
+    let out = Command::new(EXE)
+        .args(["serve", "gateway"])
+        .env("DATABASE_URL", "postgres://x@127.0.0.1/x")
+        .env("INTERNAL_AUTH_KEY", "short")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("INTERNAL_AUTH_KEY") && stderr.contains("32"),
+        "{stderr}"
+    );
+}
