@@ -12,8 +12,9 @@ mod pg_cluster;
 
 use std::{
     fs,
+    io::{BufRead, BufReader, Write},
     path::{Path, PathBuf},
-    process::{Command, ExitCode},
+    process::{Command, ExitCode, ExitStatus, Stdio},
 };
 
 fn workspace_root() -> PathBuf {
@@ -106,7 +107,7 @@ fn test(extra: Vec<String>) -> ExitCode {
     if let Some(c) = &cluster {
         cmd.env("DATABASE_URL", c.url());
     }
-    let status = cmd.status();
+    let status = run_counting(cmd);
 
     drop(cluster);
     if let Some(dir) = cluster_dir {
@@ -120,4 +121,35 @@ fn test(extra: Vec<String>) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Runs `cargo test`, echoing its output, and ends with one summary line of
+/// every test binary's results: `tests: N passed, N failed, N skipped`.
+fn run_counting(mut cmd: Command) -> std::io::Result<ExitStatus> {
+    let mut child = cmd.stdout(Stdio::piped()).spawn()?;
+    let (mut passed, mut failed, mut ignored) = (0u64, 0u64, 0u64);
+    if let Some(out) = child.stdout.take() {
+        let mut stdout = std::io::stdout();
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = writeln!(stdout, "{line}");
+            if let Some(rest) = line.strip_prefix("test result: ") {
+                for part in rest.split(';') {
+                    let mut words = part.split_whitespace().rev();
+                    let (Some(what), Some(n)) = (words.next(), words.next()) else {
+                        continue;
+                    };
+                    let n: u64 = n.parse().unwrap_or(0);
+                    match what {
+                        "passed" => passed += n,
+                        "failed" => failed += n,
+                        "ignored" => ignored += n,
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    let status = child.wait()?;
+    println!("tests: {passed} passed, {failed} failed, {ignored} skipped");
+    Ok(status)
 }
