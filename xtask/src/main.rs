@@ -66,6 +66,52 @@ fn clean_stale(dir: &Path) {
     }
 }
 
+/// Installs the pinned Python tools (`xtask/python-requirements.txt`) into a
+/// virtual environment under the build directory, once per change of the
+/// requirements; returns its `bin` folder.
+fn ensure_python_tools() -> Result<PathBuf, String> {
+    let root = workspace_root();
+    let requirements = root.join("xtask/python-requirements.txt");
+    let wanted = fs::read_to_string(&requirements).map_err(|e| format!("reading {}: {e}", requirements.display()))?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let venv = target.join("tools/venv");
+    let stamp = venv.join("requirements.installed");
+    let bin = venv.join("bin");
+    if fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
+        return Ok(bin);
+    }
+    let python = ["python3", "python"]
+        .into_iter()
+        .find(|p| {
+            Command::new(p)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .ok_or("no python3 found; install Python 3.9 or later")?;
+    eprintln!("xtask: installing Python test tools into {}", venv.display());
+    let ok = Command::new(python)
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        return Err("python3 -m venv failed (Debian: apt-get install python3-venv)".into());
+    }
+    let ok = Command::new(bin.join("pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+        .arg(&requirements)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        return Err(format!("pip install -r {} failed", requirements.display()));
+    }
+    fs::write(&stamp, wanted).map_err(|e| e.to_string())?;
+    Ok(bin)
+}
+
 fn test(extra: Vec<String>) -> ExitCode {
     // Under the system's temporary folder rather than the build directory:
     // run as root, the server runs as `postgres`, which may not be able to
@@ -93,6 +139,14 @@ fn test(extra: Vec<String>) -> ExitCode {
         }
     }
 
+    let tools_bin = match ensure_python_tools() {
+        Ok(bin) => bin,
+        Err(e) => {
+            eprintln!("xtask: cannot install the Python test tools: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(workspace_root()).arg("test");
@@ -103,7 +157,7 @@ fn test(extra: Vec<String>) -> ExitCode {
     {
         cmd.arg("--workspace");
     }
-    cmd.args(&extra);
+    cmd.args(&extra).env("ROUNDABOUT_TOOLS_BIN", &tools_bin);
     if let Some(c) = &cluster {
         cmd.env("DATABASE_URL", c.url());
     }

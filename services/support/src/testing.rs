@@ -87,3 +87,18 @@ pub fn admin_caller() -> Caller {
         ..Caller::user(uuid::Uuid::new_v4(), "admin@example.org")
     }
 }
+
+/// A command-line tool the test runner installed (`localstripe`,
+/// `gbfs-validator`): `$ROUNDABOUT_TOOLS_BIN/<name>`.
+pub fn tool(name: &str) -> std::path::PathBuf {
+    let dir = std::env::var_os("ROUNDABOUT_TOOLS_BIN").unwrap_or_else(|| {
+        panic!("ROUNDABOUT_TOOLS_BIN is not set: run the tests with `cargo xtask test`, which installs {name}")
+    });
+    let path = std::path::Path::new(&dir).join(name);
+    assert!(
+        path.exists(),
+        "{} is missing; `cargo xtask test` installs it",
+        path.display()
+    );
+    path
+}
