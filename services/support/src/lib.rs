@@ -3,13 +3,14 @@
 //! Nothing here knows about vehicles, bookings, money or schemes: it is the
 //! plumbing each service would otherwise write again — configuration from the
 //! environment, telemetry, the JSON error envelope, signed service-to-service
-//! calls, the transactional outbox and its relay, the HTTP host with health,
+//! calls, GeoJSON area validation, the transactional outbox and its relay, the HTTP host with health,
 //! readiness and metrics, a private PostgreSQL cluster and test support.
 
 pub mod client;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod geojson;
 pub mod internal_auth;
 pub mod metrics;
 pub mod outbox;

@@ -5,8 +5,8 @@
 //! ring must be closed, have at least four positions, lie in WGS84 range and
 //! not cross itself; the whole must hold at most [`MAX_VERTICES`] positions.
 
+use crate::ApiError;
 use geo::{BoundingRect, Contains, Coord, LineString, MultiPolygon, Point, Polygon, Validation};
-use roundabout_support::ApiError;
 use serde_json::{json, Value};
 
 /// Most positions an area may have.
