@@ -3,6 +3,7 @@
 //! A library with a thin binary; [`build`] returns a bound [`Application`]
 //! so tests can bind port 0 and read the port back.
 
+pub mod gateway;
 pub mod http;
 
 use roundabout_support::{
