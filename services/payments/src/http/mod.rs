@@ -1,9 +1,22 @@
-//! The internal HTTP API, one module per resource.
+//! The internal HTTP API, one module per resource, and the public webhook.
+
+pub mod payments;
+pub mod providers;
+pub mod webhooks;
 
 use axum::Router;
 
 use crate::AppState;
 
+/// Routes that require a signed caller.
 pub fn router(state: AppState) -> Router {
-    Router::new().with_state(state)
+    Router::new()
+        .merge(payments::router())
+        .merge(providers::router())
+        .with_state(state)
+}
+
+/// The one public route: `POST /webhooks/stripe`.
+pub fn public(state: AppState) -> Router {
+    webhooks::router().with_state(state)
 }

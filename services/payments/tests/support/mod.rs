@@ -3,6 +3,8 @@
 
 #![allow(dead_code, reason = "each test file uses a different part of the harness")]
 
+pub mod service;
+
 use std::{
     process::{Child, Command, Stdio},
     time::{Duration, Instant},

@@ -1,0 +1,51 @@
+//! `POST /internal/payment-events`: the payments service tells bookings a
+//! payment changed. Stored once per idempotency key (an inbox), so the
+//! outbox relay's redeliveries have no further effect.
+
+use axum::{extract::State, http::HeaderMap, routing::post, Json, Router};
+use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/internal/payment-events", post(receive))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PaymentEventIn {
+    pub booking_id: Uuid,
+    pub status: String,
+    pub failure_code: Option<String>,
+}
+
+async fn receive(
+    State(s): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    ValidJson(e): ValidJson<PaymentEventIn>,
+) -> ApiResult<Json<Value>> {
+    if caller.service.as_deref() != Some("payments") {
+        return Err(ApiError::forbidden("Only the payments service sends payment events"));
+    }
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .filter(|k| !k.is_empty() && k.len() <= 200)
+        .ok_or_else(|| ApiError::invalid("Idempotency-Key", "An Idempotency-Key header is required"))?;
+    let fresh = sqlx::query(
+        "insert into payment_events (idempotency_key, booking_id, status, failure_code) values ($1, $2, $3, $4)
+         on conflict (idempotency_key) do nothing",
+    )
+    .bind(key)
+    .bind(e.booking_id)
+    .bind(&e.status)
+    .bind(&e.failure_code)
+    .execute(&s.pool)
+    .await?
+    .rows_affected()
+        == 1;
+    Ok(Json(json!({"received": true, "duplicate": !fresh})))
+}

@@ -1,0 +1,177 @@
+//! The double-entry ledger's transactions.
+//!
+//! Every money movement is a transaction of entries whose amounts (pence,
+//! signed) sum to zero. Positive amounts are what an account holds or is
+//! owed; negative, what it owes or has earned. Accounts:
+//!
+//! | account | meaning |
+//! |---|---|
+//! | `cash:stripe` | money at the processor, on the platform's account |
+//! | `receivable:household:<id>` | an invoiced share the household owes |
+//! | `receivable:council:<id>` | subsidy the council owes the platform |
+//! | `payable:provider:<id>` | what the platform owes the provider |
+//! | `revenue:platform_fee` | the platform's fees |
+//!
+//! The database enforces the balance again (a deferred constraint trigger),
+//! so an unbalanced transaction can never be committed.
+
+use uuid::Uuid;
+
+/// One entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub account: String,
+    pub amount: i64,
+}
+
+/// A balanced set of entries with its kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transaction {
+    pub kind: &'static str,
+    pub entries: Vec<Entry>,
+}
+
+impl Transaction {
+    fn new(kind: &'static str, entries: impl IntoIterator<Item = (String, i64)>) -> Self {
+        let entries: Vec<Entry> = entries
+            .into_iter()
+            .filter(|(_, amount)| *amount != 0)
+            .map(|(account, amount)| Entry { account, amount })
+            .collect();
+        debug_assert_eq!(
+            entries.iter().map(|e| e.amount).sum::<i64>(),
+            0,
+            "{kind} does not balance"
+        );
+        Self { kind, entries }
+    }
+
+    pub fn sum(&self) -> i64 {
+        self.entries.iter().map(|e| e.amount).sum()
+    }
+}
+
+pub const CASH: &str = "cash:stripe";
+pub const FEES: &str = "revenue:platform_fee";
+
+pub fn household_receivable(id: Uuid) -> String {
+    format!("receivable:household:{id}")
+}
+pub fn council_receivable(id: Uuid) -> String {
+    format!("receivable:council:{id}")
+}
+pub fn provider_payable(id: Uuid) -> String {
+    format!("payable:provider:{id}")
+}
+
+/// Parties of a booking's money.
+#[derive(Debug, Clone, Copy)]
+pub struct Parties {
+    pub household: Uuid,
+    pub council: Uuid,
+    pub provider: Uuid,
+}
+
+/// Whether the household's share came in by card or is owed on an invoice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settlement {
+    Card,
+    Invoice,
+}
+
+/// A booking (or a lease month) is paid: the household's share by card or
+/// invoice, the subsidy owed by the council, the provider owed `base − fee`,
+/// the platform earning `fee`.
+pub fn charge(p: Parties, via: Settlement, base: i64, subsidy: i64, fee: i64) -> Transaction {
+    let household = base - subsidy;
+    let source = match via {
+        Settlement::Card => CASH.to_string(),
+        Settlement::Invoice => household_receivable(p.household),
+    };
+    Transaction::new(
+        "charge",
+        [
+            (source, household),
+            (council_receivable(p.council), subsidy),
+            (provider_payable(p.provider), -(base - fee)),
+            (FEES.to_string(), -fee),
+        ],
+    )
+}
+
+/// A cancellation: `refund` of the household's share goes back, the whole
+/// `subsidy` commitment is released, and the provider and platform give up
+/// their parts in proportion to what was returned.
+pub fn cancellation(p: Parties, via: Settlement, base: i64, subsidy: i64, fee: i64, refund: i64) -> Transaction {
+    let returned = refund + subsidy;
+    let fee_back = if base == 0 {
+        0
+    } else {
+        (fee * returned + base / 2) / base
+    };
+    let source = match via {
+        Settlement::Card => CASH.to_string(),
+        Settlement::Invoice => household_receivable(p.household),
+    };
+    Transaction::new(
+        "cancellation",
+        [
+            (source, -refund),
+            (council_receivable(p.council), -subsidy),
+            (provider_payable(p.provider), returned - fee_back),
+            (FEES.to_string(), fee_back),
+        ],
+    )
+}
+
+/// Money paid out to the provider's connected account.
+pub fn payout(provider: Uuid, amount: i64) -> Transaction {
+    Transaction::new(
+        "payout",
+        [(provider_payable(provider), amount), (CASH.to_string(), -amount)],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parties() -> Parties {
+        Parties {
+            household: Uuid::new_v4(),
+            council: Uuid::new_v4(),
+            provider: Uuid::new_v4(),
+        }
+    }
+
+    #[test]
+    fn every_transaction_balances() {
+        let p = parties();
+        // Bases, subsidies, fees and refunds over a grid of awkward values.
+        for base in [0i64, 1, 99, 4_000, 12_345, 1_000_000] {
+            for subsidy in [0, 1, base / 3, base] {
+                let fee = crate::domain::split::platform_fee(base, 750);
+                for via in [Settlement::Card, Settlement::Invoice] {
+                    assert_eq!(charge(p, via, base, subsidy, fee).sum(), 0);
+                    let share = base - subsidy;
+                    for refund in [0, share / 2, share] {
+                        assert_eq!(cancellation(p, via, base, subsidy, fee, refund).sum(), 0);
+                    }
+                }
+                assert_eq!(payout(p.provider, base).sum(), 0);
+            }
+        }
+    }
+
+    #[test]
+    fn a_full_cancellation_returns_everything() {
+        let p = parties();
+        let c = charge(p, Settlement::Card, 10_000, 4_000, 500);
+        let x = cancellation(p, Settlement::Card, 10_000, 4_000, 500, 6_000);
+        let mut balances = std::collections::HashMap::new();
+        for e in c.entries.iter().chain(&x.entries) {
+            *balances.entry(e.account.clone()).or_insert(0) += e.amount;
+        }
+        assert!(balances.values().all(|v| *v == 0), "{balances:?}");
+    }
+}

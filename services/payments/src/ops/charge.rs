@@ -1,0 +1,287 @@
+//! Charging a booking's household share: by card (authorised now, captured
+//! when the booking is confirmed), by invoice, or not at all when the
+//! subsidy covers everything.
+
+use chrono::{DateTime, Months, Utc};
+use roundabout_support::ApiError;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::{
+    db::{self, payments::NewPayment},
+    domain::{
+        split::{destination_split, platform_fee},
+        status::{Method, PaymentStatus},
+    },
+    gateway::{Destination, GatewayError, IntentRequest, IntentStatus},
+    ops::{gateway, notify, retrying, unavailable},
+    AppState,
+};
+
+/// A charge request from bookings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct ChargeIn {
+    pub booking_id: Uuid,
+    pub household_id: Uuid,
+    pub provider_id: Uuid,
+    pub council_id: Uuid,
+    /// `HIRE` or `LEASE`.
+    pub kind: String,
+    /// The price of what this first payment covers (a hire, or a lease's first month).
+    pub base_pence: i64,
+    pub subsidy_pence: i64,
+    /// A processor PaymentMethod id: confirm server-side.
+    pub payment_method: Option<String>,
+    /// Pay by card even without a payment method (the household confirms with the client secret).
+    #[serde(default)]
+    pub card: bool,
+    /// For leases: the schedule of the months after the first.
+    pub lease: Option<LeaseIn>,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct LeaseIn {
+    pub months: i32,
+    pub start: DateTime<Utc>,
+    pub monthly_base_pence: i64,
+    pub monthly_subsidy_pence: i64,
+}
+
+fn check(input: &ChargeIn) -> Result<(), ApiError> {
+    if input.base_pence < 0 || input.base_pence > 100_000_000 {
+        return Err(ApiError::invalid(
+            "base_pence",
+            "The price must be between £0 and £1,000,000",
+        ));
+    }
+    if input.subsidy_pence < 0 || input.subsidy_pence > input.base_pence {
+        return Err(ApiError::invalid(
+            "subsidy_pence",
+            "The subsidy must be between 0 and the price",
+        ));
+    }
+    match (input.kind.as_str(), &input.lease) {
+        ("HIRE", None) => {}
+        ("LEASE", Some(l)) => {
+            if !(1..=36).contains(&l.months) {
+                return Err(ApiError::invalid("lease.months", "A lease lasts 1 to 36 months"));
+            }
+            if l.monthly_base_pence != input.base_pence || l.monthly_subsidy_pence != input.subsidy_pence {
+                return Err(ApiError::invalid("lease", "The first payment must be the first month"));
+            }
+        }
+        ("HIRE", Some(_)) => return Err(ApiError::invalid("lease", "A hire has no lease schedule")),
+        ("LEASE", None) => return Err(ApiError::invalid("lease", "A lease needs its schedule")),
+        _ => return Err(ApiError::invalid("kind", "The kind must be HIRE or LEASE")),
+    }
+    if let Some(pm) = &input.payment_method {
+        if pm.is_empty() || pm.len() > 255 || !pm.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(ApiError::invalid("payment_method", "Not a payment method id"));
+        }
+    }
+    Ok(())
+}
+
+fn digest(input: &ChargeIn) -> String {
+    let bytes = serde_json::to_vec(input).unwrap_or_default();
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+/// Charges the household's share of a booking, once per booking.
+pub async fn charge(state: &AppState, input: ChargeIn) -> Result<db::payments::PaymentRow, ApiError> {
+    check(&input)?;
+    let digest = digest(&input);
+    let household = input.base_pence - input.subsidy_pence;
+    let wants_card = input.payment_method.is_some() || input.card;
+    if wants_card && household > 0 {
+        gateway(state)?;
+    }
+    let method = match (household, wants_card) {
+        (0, _) => Method::None,
+        (_, true) => Method::Card,
+        (_, false) => Method::Invoice,
+    };
+    let status = match method {
+        Method::None => PaymentStatus::NotRequired,
+        Method::Invoice => PaymentStatus::Authorised,
+        Method::Card => PaymentStatus::Pending,
+    };
+    let fee_bp = db::payments::council_fee(&state.pool, input.council_id)
+        .await?
+        .map(i64::from)
+        .unwrap_or(state.settings.default_fee_basis_points);
+    let fee = platform_fee(input.base_pence, fee_bp);
+
+    let mut tx = state.pool.begin().await?;
+    let inserted = db::payments::insert(
+        &mut tx,
+        &NewPayment {
+            booking_id: input.booking_id,
+            household_id: input.household_id,
+            provider_id: input.provider_id,
+            council_id: input.council_id,
+            kind: &input.kind,
+            method,
+            status,
+            base_pence: input.base_pence,
+            subsidy_pence: input.subsidy_pence,
+            amount_pence: household,
+            platform_fee_pence: fee,
+            payment_method: input.payment_method.as_deref(),
+            request_digest: &digest,
+        },
+    )
+    .await?;
+    if !inserted {
+        drop(tx);
+        let existing = db::payments::get(&state.pool, input.booking_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("No payment for this booking"))?;
+        if existing.request_digest != digest {
+            return Err(ApiError::conflict(
+                "IDEMPOTENCY_CONFLICT",
+                "This booking already has a payment for a different request",
+            ));
+        }
+        if existing.status() == PaymentStatus::Pending {
+            return drive_card(state, input.booking_id).await;
+        }
+        return Ok(existing);
+    }
+    if let Some(lease) = &input.lease {
+        for month in 2..=lease.months {
+            let due = lease
+                .start
+                .checked_add_months(Months::new((month - 1) as u32))
+                .ok_or_else(|| ApiError::invalid("lease.start", "The lease runs past the calendar"))?;
+            db::lease::schedule(
+                &mut tx,
+                input.booking_id,
+                month,
+                due,
+                input.base_pence,
+                input.subsidy_pence,
+                fee,
+            )
+            .await?;
+        }
+    }
+    if method != Method::Card {
+        crate::ops::notify(&mut tx, input.booking_id, status, None).await?;
+    }
+    tx.commit().await?;
+    if method == Method::Card {
+        return drive_card(state, input.booking_id).await;
+    }
+    Ok(db::payments::get(&state.pool, input.booking_id)
+        .await?
+        .expect("just inserted"))
+}
+
+/// Creates (or, after a crash or outage, re-sends with the same key) the
+/// PaymentIntent of a PENDING card payment and records its outcome.
+pub async fn drive_card(state: &AppState, booking_id: Uuid) -> Result<db::payments::PaymentRow, ApiError> {
+    let gw = gateway(state)?;
+    let p = db::payments::get(&state.pool, booking_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("No payment for this booking"))?;
+    if p.status() != PaymentStatus::Pending {
+        return Ok(p);
+    }
+    let customer = match db::accounts::customer(&state.pool, p.household_id).await? {
+        Some(c) => c,
+        None => {
+            let key = format!("customer:{}", p.household_id);
+            db::payments::record_call(&state.pool, &key, Some(booking_id), "create_customer").await?;
+            let reference = p.household_id.to_string();
+            let c = retrying(|| gw.create_customer(None, &reference, &key))
+                .await
+                .map_err(unavailable)?;
+            db::accounts::save_customer(&state.pool, p.household_id, &c).await?;
+            db::payments::complete_call(&state.pool, &key, &c).await?;
+            // Another request may have saved one first; use the stored one.
+            db::accounts::customer(&state.pool, p.household_id).await?.unwrap_or(c)
+        }
+    };
+    let destination = match db::accounts::account(&state.pool, p.provider_id).await? {
+        Some(a) if a.charges_enabled && a.payouts_enabled => Some(Destination {
+            application_fee: destination_split(p.base_pence, p.amount_pence, p.platform_fee_pence).application_fee,
+            account: a.account_id,
+        }),
+        _ => None,
+    };
+    let req = IntentRequest {
+        amount: p.amount_pence,
+        currency: p.currency.to_lowercase(),
+        customer: customer.clone(),
+        payment_method: p.payment_method.clone(),
+        manual_capture: true,
+        off_session: false,
+        destination: destination.clone(),
+        description: format!("Roundabout booking {booking_id}"),
+        metadata: vec![("booking_id".into(), booking_id.to_string())],
+        transfer_group: Some(format!("booking-{booking_id}")),
+    };
+    let key = format!("pi:{booking_id}:1");
+    db::payments::record_call(&state.pool, &key, Some(booking_id), "create_payment_intent").await?;
+    let outcome = retrying(|| gw.create_intent(&req, &key)).await;
+    let mut tx = state.pool.begin().await?;
+    let Some(current) = db::payments::lock(&mut tx, booking_id).await? else {
+        return Err(ApiError::not_found("No payment for this booking"));
+    };
+    if current.status() != PaymentStatus::Pending {
+        // A concurrent driver or a webhook recorded the outcome first.
+        return Ok(current);
+    }
+    let (status, failure) = match outcome {
+        Ok(intent) => {
+            db::payments::complete_call(&mut *tx, &key, &intent.id).await?;
+            db::payments::set_processor(
+                &mut tx,
+                booking_id,
+                Some(&customer),
+                Some(&intent.id),
+                intent.client_secret.as_deref(),
+                destination.as_ref().map(|d| d.account.as_str()),
+            )
+            .await?;
+            match intent.status {
+                IntentStatus::RequiresCapture => (PaymentStatus::Authorised, None),
+                IntentStatus::Succeeded => (PaymentStatus::Captured, None),
+                IntentStatus::RequiresAction | IntentStatus::Processing => (PaymentStatus::RequiresAction, None),
+                IntentStatus::Canceled => (PaymentStatus::Cancelled, None),
+                IntentStatus::Failed => (
+                    PaymentStatus::Failed,
+                    Some((
+                        intent.failure_code.unwrap_or_else(|| "card_declined".into()),
+                        "The card was declined".to_string(),
+                    )),
+                ),
+            }
+        }
+        Err(GatewayError::Declined { code, message }) => (PaymentStatus::Failed, Some((code, message))),
+        Err(GatewayError::Refused(m)) => {
+            tracing::error!(%booking_id, reason = %m, "processor refused a payment intent");
+            (
+                PaymentStatus::Failed,
+                Some((
+                    "processor_refused".to_string(),
+                    "The card payment could not be made".to_string(),
+                )),
+            )
+        }
+        Err(e @ GatewayError::Unavailable(_)) => {
+            // Left PENDING: the reconciliation job re-sends with the same key.
+            return Err(unavailable(e));
+        }
+    };
+    let failure_ref = failure.as_ref().map(|(c, m)| (c.as_str(), m.as_str()));
+    db::payments::set_status(&mut tx, booking_id, status, failure_ref).await?;
+    notify(&mut tx, booking_id, status, failure_ref.map(|f| f.0)).await?;
+    tx.commit().await?;
+    Ok(db::payments::get(&state.pool, booking_id)
+        .await?
+        .expect("payment exists"))
+}

@@ -1,0 +1,93 @@
+//! What the payments service does: each operation is idempotent by booking,
+//! records its processor idempotency key before the call, and changes the
+//! database only after the processor has answered.
+
+pub mod charge;
+pub mod connect;
+pub mod jobs;
+pub mod settle;
+pub mod webhooks;
+
+use std::{future::Future, sync::Arc, time::Duration};
+
+use roundabout_support::{outbox, ApiError};
+use serde::Serialize;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::{
+    domain::status::PaymentStatus,
+    gateway::{GatewayError, PaymentGateway},
+    AppState,
+};
+
+/// Tries a processor call up to three times while it is unavailable, always
+/// with the same idempotency key (the closure reuses it).
+pub async fn retrying<T, F, Fut>(mut call: F) -> Result<T, GatewayError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, GatewayError>>,
+{
+    let mut delay = Duration::from_millis(200);
+    let mut last = None;
+    for _ in 0..3 {
+        match call().await {
+            Err(e) if e.is_retryable() => {
+                tracing::warn!(error = %e, "processor unavailable; retrying with the same key");
+                last = Some(e);
+                tokio::time::sleep(delay).await;
+                delay *= 3;
+            }
+            other => return other,
+        }
+    }
+    Err(last.unwrap_or_else(|| GatewayError::Unavailable("no attempt made".into())))
+}
+
+/// The processor, or a refusal when card payments are not configured.
+pub fn gateway(state: &AppState) -> Result<&Arc<dyn PaymentGateway>, ApiError> {
+    state.gateway.as_ref().ok_or_else(|| {
+        ApiError::unprocessable(
+            "CARD_PAYMENTS_DISABLED",
+            "Card payments are not configured (STRIPE_SECRET_KEY is unset)",
+        )
+    })
+}
+
+/// 503 for a processor that stayed unavailable; the operation can be retried.
+pub fn unavailable(e: GatewayError) -> ApiError {
+    tracing::warn!(error = %e, "processor unavailable");
+    ApiError::new(
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        "PAYMENT_PROVIDER_UNAVAILABLE",
+        "The card processor is not answering; nothing was charged twice. Please try again.",
+    )
+}
+
+/// A payment event for bookings.
+#[derive(Debug, Serialize)]
+pub struct PaymentEvent<'a> {
+    pub booking_id: Uuid,
+    pub status: PaymentStatus,
+    pub failure_code: Option<&'a str>,
+}
+
+/// Tells bookings, through the outbox, that a payment changed.
+pub async fn notify(
+    conn: &mut PgConnection,
+    booking_id: Uuid,
+    status: PaymentStatus,
+    failure_code: Option<&str>,
+) -> sqlx::Result<()> {
+    let msg = outbox::Message::new(
+        "bookings",
+        "/internal/payment-events",
+        &PaymentEvent {
+            booking_id,
+            status,
+            failure_code,
+        },
+        format!("payment:{booking_id}:{}", status.as_db()),
+    );
+    outbox::enqueue(conn, &msg).await
+}

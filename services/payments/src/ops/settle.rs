@@ -1,0 +1,209 @@
+//! After the charge: capture when the booking is confirmed, release when it
+//! is not, refund on cancellation. Each is idempotent by booking.
+
+use roundabout_support::ApiError;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::{
+    db::{self, payments::PaymentRow},
+    domain::{
+        ledger::{self, Parties, Settlement},
+        split::destination_split,
+        status::{Method, PaymentStatus},
+    },
+    gateway::GatewayError,
+    ops::{gateway, notify, retrying, unavailable},
+    AppState,
+};
+
+fn parties(p: &PaymentRow) -> Parties {
+    Parties {
+        household: p.household_id,
+        council: p.council_id,
+        provider: p.provider_id,
+    }
+}
+
+fn settlement(p: &PaymentRow) -> Settlement {
+    if p.method() == Method::Card {
+        Settlement::Card
+    } else {
+        Settlement::Invoice
+    }
+}
+
+async fn load(state: &AppState, booking_id: Uuid) -> Result<PaymentRow, ApiError> {
+    db::payments::get(&state.pool, booking_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("No payment for this booking"))
+}
+
+fn invalid_state(p: &PaymentRow, action: &str) -> ApiError {
+    ApiError::conflict(
+        "INVALID_STATE",
+        format!("A payment that is {} cannot be {action}", p.status.to_lowercase()),
+    )
+}
+
+/// Captures an authorised payment and records the charge in the ledger.
+pub async fn capture(state: &AppState, booking_id: Uuid) -> Result<PaymentRow, ApiError> {
+    let p = load(state, booking_id).await?;
+    match p.status() {
+        PaymentStatus::Authorised | PaymentStatus::NotRequired => {}
+        s if s.is_settled() => return Ok(p),
+        _ => return Err(invalid_state(&p, "captured")),
+    }
+    if p.method() == Method::Card {
+        let gw = gateway(state)?;
+        let intent_id = p
+            .stripe_intent_id
+            .clone()
+            .ok_or_else(|| invalid_state(&p, "captured"))?;
+        let key = format!("capture:{booking_id}");
+        db::payments::record_call(&state.pool, &key, Some(booking_id), "capture").await?;
+        let intent = retrying(|| gw.capture_intent(&intent_id, &key))
+            .await
+            .map_err(|e| match e {
+                e @ GatewayError::Unavailable(_) => unavailable(e),
+                other => ApiError::internal(anyhow::anyhow!("capture refused: {other}")),
+            })?;
+        db::payments::complete_call(&state.pool, &key, &intent.id).await?;
+    }
+    let mut tx = state.pool.begin().await?;
+    let Some(p) = db::payments::lock(&mut tx, booking_id).await? else {
+        return Err(ApiError::not_found("No payment for this booking"));
+    };
+    if p.status().is_settled() {
+        return Ok(p);
+    }
+    let t = ledger::charge(
+        parties(&p),
+        settlement(&p),
+        p.base_pence,
+        p.subsidy_pence,
+        p.platform_fee_pence,
+    );
+    db::ledger::record(&mut tx, Some(booking_id), &format!("charge:{booking_id}"), &t).await?;
+    if p.destination_account.is_some() {
+        // The household's card payment went straight to the provider, less the fee.
+        let split = destination_split(p.base_pence, p.amount_pence, p.platform_fee_pence);
+        let direct = p.amount_pence - split.application_fee;
+        if direct > 0 {
+            db::ledger::record(
+                &mut tx,
+                Some(booking_id),
+                &format!("destination:{booking_id}"),
+                &ledger::payout(p.provider_id, direct),
+            )
+            .await?;
+        }
+    }
+    let status = if p.status() == PaymentStatus::NotRequired {
+        PaymentStatus::NotRequired
+    } else {
+        PaymentStatus::Captured
+    };
+    db::payments::set_status(&mut tx, booking_id, status, None).await?;
+    notify(&mut tx, booking_id, PaymentStatus::Captured, None).await?;
+    tx.commit().await?;
+    load(state, booking_id).await
+}
+
+/// Releases a payment that will not be captured: cancels the card
+/// authorisation or voids the invoice.
+pub async fn release(state: &AppState, booking_id: Uuid) -> Result<PaymentRow, ApiError> {
+    let p = load(state, booking_id).await?;
+    match p.status() {
+        PaymentStatus::Cancelled | PaymentStatus::Failed => return Ok(p),
+        s if s.is_settled() => return Err(invalid_state(&p, "released; refund it instead")),
+        _ => {}
+    }
+    if let (Method::Card, Some(intent_id)) = (p.method(), p.stripe_intent_id.clone()) {
+        let gw = gateway(state)?;
+        let key = format!("cancel:{booking_id}");
+        db::payments::record_call(&state.pool, &key, Some(booking_id), "cancel").await?;
+        match retrying(|| gw.cancel_intent(&intent_id, &key)).await {
+            Ok(_) => {}
+            Err(e @ GatewayError::Unavailable(_)) => return Err(unavailable(e)),
+            // Already cancelled or failed at the processor: nothing was taken.
+            Err(e) => tracing::info!(%booking_id, reason = %e, "cancel refused; treating the authorisation as gone"),
+        }
+    }
+    let mut tx = state.pool.begin().await?;
+    db::payments::set_status(&mut tx, booking_id, PaymentStatus::Cancelled, None).await?;
+    db::lease::cancel_remaining(&mut tx, booking_id).await?;
+    notify(&mut tx, booking_id, PaymentStatus::Cancelled, None).await?;
+    tx.commit().await?;
+    load(state, booking_id).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RefundIn {
+    /// The household's refund under the cancellation policy (may be 0).
+    pub amount_pence: i64,
+}
+
+/// Refunds a settled payment on cancellation, once per booking: returns
+/// `amount` of the household's share, releases the subsidy, and cancels a
+/// lease's remaining months.
+pub async fn refund(state: &AppState, booking_id: Uuid, input: RefundIn) -> Result<PaymentRow, ApiError> {
+    let p = load(state, booking_id).await?;
+    let key = format!("cancellation:{booking_id}");
+    if db::ledger::exists(&state.pool, &key).await? {
+        return Ok(p);
+    }
+    if !(p.status().is_settled() || p.status() == PaymentStatus::NotRequired) {
+        return Err(invalid_state(&p, "refunded"));
+    }
+    let refundable = p.amount_pence - p.refunded_pence;
+    if input.amount_pence < 0 || input.amount_pence > refundable {
+        return Err(ApiError::unprocessable(
+            "REFUND_EXCEEDS_CAPTURED",
+            format!("At most {refundable} pence can be refunded"),
+        )
+        .with_field(["amount_pence"]));
+    }
+    if p.method() == Method::Card && input.amount_pence > 0 {
+        let gw = gateway(state)?;
+        let intent_id = p
+            .stripe_intent_id
+            .clone()
+            .ok_or_else(|| invalid_state(&p, "refunded"))?;
+        let call_key = format!("refund:{booking_id}");
+        db::payments::record_call(&state.pool, &call_key, Some(booking_id), "refund").await?;
+        let r = retrying(|| gw.refund(&intent_id, input.amount_pence, &call_key))
+            .await
+            .map_err(|e| match e {
+                e @ GatewayError::Unavailable(_) => unavailable(e),
+                other => ApiError::internal(anyhow::anyhow!("refund refused: {other}")),
+            })?;
+        db::payments::complete_call(&state.pool, &call_key, &r.id).await?;
+    }
+    let mut tx = state.pool.begin().await?;
+    let Some(p) = db::payments::lock(&mut tx, booking_id).await? else {
+        return Err(ApiError::not_found("No payment for this booking"));
+    };
+    let t = ledger::cancellation(
+        parties(&p),
+        settlement(&p),
+        p.base_pence,
+        p.subsidy_pence,
+        p.platform_fee_pence,
+        input.amount_pence,
+    );
+    if db::ledger::record(&mut tx, Some(booking_id), &key, &t).await? {
+        let refunded = p.refunded_pence + input.amount_pence;
+        let status = match p.status() {
+            PaymentStatus::NotRequired => PaymentStatus::NotRequired,
+            _ if input.amount_pence == 0 => p.status(),
+            _ if refunded == p.amount_pence => PaymentStatus::Refunded,
+            _ => PaymentStatus::PartiallyRefunded,
+        };
+        db::payments::add_refund(&mut tx, booking_id, input.amount_pence, status).await?;
+        db::lease::cancel_remaining(&mut tx, booking_id).await?;
+        notify(&mut tx, booking_id, status, None).await?;
+    }
+    tx.commit().await?;
+    load(state, booking_id).await
+}

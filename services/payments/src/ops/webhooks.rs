@@ -1,0 +1,146 @@
+//! Stripe webhooks: verified, stored once (the inbox), and applied by
+//! re-reading the object's current state from Stripe — never trusting the
+//! event's copy or the order events arrive in.
+
+use roundabout_support::ApiError;
+use serde::Deserialize;
+
+use crate::{
+    db,
+    domain::{signature, status::PaymentStatus},
+    gateway::IntentStatus,
+    ops::{connect, gateway, notify, retrying, unavailable},
+    AppState,
+};
+
+#[derive(Debug, Deserialize)]
+struct Event {
+    id: String,
+    #[serde(rename = "type")]
+    type_: String,
+    data: EventData,
+}
+
+#[derive(Debug, Deserialize)]
+struct EventData {
+    object: serde_json::Value,
+}
+
+/// What happened to a delivered event.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Processed,
+    Duplicate,
+    Ignored,
+}
+
+pub async fn receive(state: &AppState, signature_header: Option<&str>, body: &[u8]) -> Result<Outcome, ApiError> {
+    if state.settings.webhook_secrets.is_empty() {
+        return Err(ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "WEBHOOKS_DISABLED",
+            "STRIPE_WEBHOOK_SECRET is not configured",
+        ));
+    }
+    let header = signature_header.ok_or_else(|| {
+        ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "INVALID_SIGNATURE",
+            "Missing Stripe-Signature",
+        )
+    })?;
+    signature::verify(
+        header,
+        body,
+        &state.settings.webhook_secrets,
+        chrono::Utc::now().timestamp(),
+    )
+    .map_err(|e| ApiError::new(axum::http::StatusCode::BAD_REQUEST, "INVALID_SIGNATURE", e.to_string()))?;
+    let event: Event = serde_json::from_slice(body).map_err(|_| {
+        ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "INVALID_INPUT",
+            "Not a Stripe event",
+        )
+    })?;
+    let object_id = event.data.object.get("id").and_then(|v| v.as_str()).map(str::to_string);
+    let fresh: Option<String> = sqlx::query_scalar(
+        "insert into stripe_events (id, type, object_id) values ($1, $2, $3) on conflict (id) do nothing returning id",
+    )
+    .bind(&event.id)
+    .bind(&event.type_)
+    .bind(&object_id)
+    .fetch_optional(&state.pool)
+    .await?;
+    if fresh.is_none() {
+        let processed: bool = sqlx::query_scalar("select processed_at is not null from stripe_events where id = $1")
+            .bind(&event.id)
+            .fetch_one(&state.pool)
+            .await?;
+        if processed {
+            return Ok(Outcome::Duplicate);
+        }
+    }
+    let outcome = match (event.type_.as_str(), &object_id) {
+        (
+            "payment_intent.succeeded"
+            | "payment_intent.payment_failed"
+            | "payment_intent.amount_capturable_updated"
+            | "payment_intent.canceled",
+            Some(id),
+        ) => {
+            sync_intent(state, id).await?;
+            Outcome::Processed
+        }
+        ("charge.refunded", _) => {
+            // Refunds are made by this service and recorded when made; the
+            // event only confirms them. Re-read the intent to keep its state.
+            if let Some(pi) = event.data.object.get("payment_intent").and_then(|v| v.as_str()) {
+                sync_intent(state, pi).await?;
+            }
+            Outcome::Processed
+        }
+        ("account.updated", Some(id)) => {
+            connect::sync_account(state, id).await?;
+            Outcome::Processed
+        }
+        _ => Outcome::Ignored,
+    };
+    sqlx::query("update stripe_events set processed_at = now() where id = $1")
+        .bind(&event.id)
+        .execute(&state.pool)
+        .await?;
+    Ok(outcome)
+}
+
+/// Applies a PaymentIntent's current state to its payment.
+pub async fn sync_intent(state: &AppState, intent_id: &str) -> Result<(), ApiError> {
+    let gw = gateway(state)?;
+    let Some(p) = db::payments::by_intent(&state.pool, intent_id).await? else {
+        tracing::info!(intent_id, "webhook for an intent this service does not know");
+        return Ok(());
+    };
+    let intent = retrying(|| gw.retrieve_intent(intent_id)).await.map_err(unavailable)?;
+    let current = p.status();
+    let next = match intent.status {
+        IntentStatus::RequiresCapture if matches!(current, PaymentStatus::Pending | PaymentStatus::RequiresAction) => {
+            Some((PaymentStatus::Authorised, None))
+        }
+        IntentStatus::Failed if matches!(current, PaymentStatus::Pending | PaymentStatus::RequiresAction) => Some((
+            PaymentStatus::Failed,
+            Some(intent.failure_code.unwrap_or_else(|| "card_declined".into())),
+        )),
+        IntentStatus::Canceled if !current.is_settled() && current != PaymentStatus::Cancelled => {
+            Some((PaymentStatus::Cancelled, None))
+        }
+        _ => None,
+    };
+    if let Some((status, code)) = next {
+        let mut tx = state.pool.begin().await?;
+        let failure = code.as_deref().map(|c| (c, "The card payment failed"));
+        db::payments::set_status(&mut tx, p.booking_id, status, failure).await?;
+        notify(&mut tx, p.booking_id, status, code.as_deref()).await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
