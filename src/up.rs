@@ -267,6 +267,18 @@ async fn supervise(opts: &Options, secrets: &LocalSecrets, running: &mut [Runnin
     println!("Roundabout is running.");
     println!("  GraphQL:   {gateway}/graphql");
     println!("  GraphiQL:  {gateway}/graphiql");
+    if let Some(payments) = running.iter().find(|r| r.part == Part::Payments) {
+        println!("  Stripe webhooks: {}/webhooks/stripe", payments.url);
+    }
+    let cards = std::env::var("STRIPE_SECRET_KEY").is_ok_and(|k| !k.is_empty());
+    println!(
+        "  Payments:  {}",
+        if cards {
+            "card payments through Stripe"
+        } else {
+            "invoice only (set STRIPE_SECRET_KEY for cards)"
+        }
+    );
     println!();
     println!(
         "Accounts (passwords are generated for this data directory and kept in {}):",

@@ -61,6 +61,10 @@ impl Stack {
         let payments = Running::spawn(
             roundabout_payments::build(roundabout_payments::Config {
                 host: testing::host_config(&pay_url),
+                stripe: None,
+                settings: roundabout_payments::Settings::default(),
+                bookings_url: Some(bookings.url.clone()),
+                job_interval: std::time::Duration::from_secs(5),
             })
             .await
             .unwrap(),

@@ -10,6 +10,10 @@ async fn probes_answer_and_report_readiness() {
     let svc = Running::spawn(
         build(Config {
             host: testing::host_config(&url),
+            stripe: None,
+            settings: roundabout_payments::Settings::default(),
+            bookings_url: None,
+            job_interval: std::time::Duration::from_secs(3600),
         })
         .await
         .unwrap(),

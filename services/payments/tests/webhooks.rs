@@ -21,7 +21,8 @@ async fn with_localstripe() -> (LocalStripe, Payments) {
 }
 
 fn event(id: &str, kind: &str, object: Value) -> Vec<u8> {
-    serde_json::to_vec(&json!({"id": id, "object": "event", "type": kind, "created": 1, "data": {"object": object}})).unwrap()
+    serde_json::to_vec(&json!({"id": id, "object": "event", "type": kind, "created": 1, "data": {"object": object}}))
+        .unwrap()
 }
 
 async fn deliver(p: &Payments, body: &[u8], header: Option<String>) -> (u16, Value) {
@@ -41,7 +42,10 @@ fn signed(secret: &str, body: &[u8]) -> Option<String> {
 }
 
 async fn events_stored(p: &Payments) -> i64 {
-    sqlx::query_scalar("select count(*) from stripe_events").fetch_one(&p.pool).await.unwrap()
+    sqlx::query_scalar("select count(*) from stripe_events")
+        .fetch_one(&p.pool)
+        .await
+        .unwrap()
 }
 
 /// A card payment waiting for the household, which then confirms it at Stripe.
@@ -56,7 +60,10 @@ async fn confirmed_by_household(ls: &LocalStripe, p: &Payments) -> (Uuid, String
     // What Stripe.js does in the browser: attach the card, then confirm.
     let http = reqwest::Client::new();
     for (path, form) in [
-        (format!("payment_intents/{intent}"), vec![("payment_method", pm.as_str())]),
+        (
+            format!("payment_intents/{intent}"),
+            vec![("payment_method", pm.as_str())],
+        ),
         (format!("payment_intents/{intent}/confirm"), vec![]),
     ] {
         let res = http
@@ -72,14 +79,22 @@ async fn confirmed_by_household(ls: &LocalStripe, p: &Payments) -> (Uuid, String
 }
 
 async fn status(p: &Payments, booking: Uuid) -> String {
-    roundabout_payments::db::payments::get(&p.pool, booking).await.unwrap().unwrap().status
+    roundabout_payments::db::payments::get(&p.pool, booking)
+        .await
+        .unwrap()
+        .unwrap()
+        .status
 }
 
 #[tokio::test]
 async fn an_event_is_applied_once_however_often_it_is_replayed() {
     let (ls, p) = with_localstripe().await;
     let (booking, intent) = confirmed_by_household(&ls, &p).await;
-    let body = event("evt_capturable", "payment_intent.amount_capturable_updated", json!({"id": intent, "object": "payment_intent"}));
+    let body = event(
+        "evt_capturable",
+        "payment_intent.amount_capturable_updated",
+        json!({"id": intent, "object": "payment_intent"}),
+    );
     let (code, v) = deliver(&p, &body, signed(WEBHOOK_SECRET, &body)).await;
     assert_eq!(code, 200, "{v}");
     assert_eq!(status(&p, booking).await, "AUTHORISED");
@@ -100,10 +115,18 @@ async fn the_current_state_wins_over_the_order_events_arrive_in() {
     let (ls, p) = with_localstripe().await;
     let (booking, intent) = confirmed_by_household(&ls, &p).await;
     // A stale "failed" event arrives after the household's card succeeded.
-    let body = event("evt_old_failure", "payment_intent.payment_failed", json!({"id": intent, "status": "requires_payment_method"}));
+    let body = event(
+        "evt_old_failure",
+        "payment_intent.payment_failed",
+        json!({"id": intent, "status": "requires_payment_method"}),
+    );
     let (code, _) = deliver(&p, &body, signed(WEBHOOK_SECRET, &body)).await;
     assert_eq!(code, 200);
-    assert_eq!(status(&p, booking).await, "AUTHORISED", "re-read from Stripe: the intent is authorised");
+    assert_eq!(
+        status(&p, booking).await,
+        "AUTHORISED",
+        "re-read from Stripe: the intent is authorised"
+    );
 }
 
 #[tokio::test]
@@ -158,16 +181,31 @@ async fn onboarding_then_account_updated_enables_payouts_and_pays_what_waits() {
     let mut req = hire(booking, None);
     req["provider_id"] = json!(provider);
     p.post("/internal/payments", req).await.unwrap();
-    p.post(&format!("/internal/payments/{booking}/capture"), json!({})).await.unwrap();
-    let payout: Value = p.post(&format!("/internal/payments/{booking}/payout"), json!({})).await.unwrap();
+    p.post(&format!("/internal/payments/{booking}/capture"), json!({}))
+        .await
+        .unwrap();
+    let payout: Value = p
+        .post(&format!("/internal/payments/{booking}/payout"), json!({}))
+        .await
+        .unwrap();
     assert_eq!(payout["status"], "DUE", "waits as a payable");
     assert_eq!(payout["amount_pence"], 9_500);
 
     ls.enable_account(&account).await;
-    let body = event("evt_acct", "account.updated", json!({"id": account, "object": "account"}));
+    let body = event(
+        "evt_acct",
+        "account.updated",
+        json!({"id": account, "object": "account"}),
+    );
     let (code, _) = deliver(&p, &body, signed(WEBHOOK_SECRET, &body)).await;
     assert_eq!(code, 200);
-    let enabled: Vec<Value> = p.post("/internal/providers/payouts/batch", json!({"ids": [provider]})).await.unwrap().as_array().unwrap().clone();
+    let enabled: Vec<Value> = p
+        .post("/internal/providers/payouts/batch", json!({"ids": [provider]}))
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(enabled[0]["payouts_enabled"], true);
     let transfers = ls.get(&format!("transfers?destination={account}")).await;
     assert_eq!(transfers["data"][0]["amount"], 9_500);

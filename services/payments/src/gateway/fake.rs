@@ -22,6 +22,7 @@ struct State {
     accounts: HashMap<String, Account>,
     transfers: Vec<(String, i64, String)>,
     failures_left: u32,
+    declines_left: u32,
 }
 
 /// See the module docs.
@@ -38,6 +39,11 @@ impl FakeGateway {
     /// The next `n` calls fail as if the processor were down.
     pub fn fail_next(&self, n: u32) {
         self.state.lock().expect("fake gateway lock").failures_left = n;
+    }
+
+    /// The next `n` card charges are declined (for example a lease month).
+    pub fn decline_next(&self, n: u32) {
+        self.state.lock().expect("fake gateway lock").declines_left = n;
     }
 
     /// Marks a connected account as onboarded.
@@ -111,7 +117,11 @@ impl PaymentGateway for FakeGateway {
     fn create_intent<'a>(&'a self, r: &'a IntentRequest, key: &'a str) -> GatewayFuture<'a, Intent> {
         Box::pin(async move {
             let id = self.once(key, |s| {
-                if r.payment_method.as_deref() == Some(DECLINED_CARD) {
+                let decline_now = r.payment_method.is_some() && s.declines_left > 0;
+                if decline_now {
+                    s.declines_left -= 1;
+                }
+                if decline_now || r.payment_method.as_deref() == Some(DECLINED_CARD) {
                     return Err(GatewayError::Declined {
                         code: "card_declined".into(),
                         message: "Your card was declined.".into(),
