@@ -162,3 +162,16 @@ async fn connect_onboarding_destination_charges_and_transfers() {
     let transfers = ls.get(&format!("transfers?destination={}", acct.id)).await;
     assert_eq!(transfers["data"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn an_unreachable_stripe_is_retryable() {
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let g = StripeGateway::new("sk_test_roundabout", &format!("http://127.0.0.1:{port}/")).unwrap();
+    let err = g.create_customer(None, "h1", "cus:h1").await.unwrap_err();
+    assert!(err.is_retryable(), "{err:?}");
+}
