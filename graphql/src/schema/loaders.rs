@@ -12,7 +12,7 @@ use roundabout_support::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{schema::councils::CouncilData, schema::identity::ProviderData};
+use crate::{schema::councils::CouncilData, schema::identity::ProviderData, schema::vehicles::VehicleData};
 
 #[derive(Serialize)]
 struct BatchIn<'a> {
@@ -57,6 +57,7 @@ where
 pub struct Loaders {
     pub councils: DataLoader<BatchLoader<CouncilData>>,
     pub providers: DataLoader<BatchLoader<ProviderData>>,
+    pub vehicles: DataLoader<BatchLoader<VehicleData>>,
 }
 
 impl Loaders {
@@ -76,6 +77,10 @@ impl Loaders {
             ),
             providers: DataLoader::new(
                 loader(&services.inventory, "/internal/providers/batch", caller),
+                tokio::spawn,
+            ),
+            vehicles: DataLoader::new(
+                loader(&services.inventory, "/internal/vehicles/batch", caller),
                 tokio::spawn,
             ),
         }
