@@ -53,6 +53,9 @@ where
     }
 }
 
+/// How long a loader waits for more keys before calling the service.
+const BATCH_DELAY: std::time::Duration = std::time::Duration::from_millis(5);
+
 /// The loaders of one request.
 pub struct Loaders {
     pub councils: DataLoader<BatchLoader<CouncilData>>,
@@ -75,14 +78,19 @@ impl Loaders {
                 loader(&services.eligibility, "/internal/councils/batch", caller),
                 tokio::spawn,
             ),
+            // Lists of vehicles (a page of bookings, an import) and their
+            // providers must batch even on a busy machine, where resolvers
+            // may be polled more than the default 1 ms apart.
             providers: DataLoader::new(
                 loader(&services.inventory, "/internal/providers/batch", caller),
                 tokio::spawn,
-            ),
+            )
+            .delay(BATCH_DELAY),
             vehicles: DataLoader::new(
                 loader(&services.inventory, "/internal/vehicles/batch", caller),
                 tokio::spawn,
-            ),
+            )
+            .delay(BATCH_DELAY),
         }
     }
 }

@@ -185,7 +185,7 @@ pub fn vehicle_status(vehicles: &[std::sync::Arc<VehicleRow>]) -> Value {
     let list: Vec<Value> = vehicles
         .iter()
         .map(|v| {
-            json!({
+            let mut status = json!({
                 "vehicle_id": v.id.to_string(),
                 "lat": v.lat,
                 "lon": v.lon,
@@ -194,7 +194,13 @@ pub fn vehicle_status(vehicles: &[std::sync::Arc<VehicleRow>]) -> Value {
                 "vehicle_type_id": vehicle_type_id(v),
                 "pricing_plan_id": plan_id(v),
                 "last_reported": v.updated_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-            })
+            });
+            if v.propulsion != "HUMAN" {
+                // Required for motorised vehicles. Charge is not tracked, so
+                // this is the full range the provider declared (0 if none).
+                status["current_range_meters"] = json!(v.range_km.unwrap_or(0) * 1000);
+            }
+            status
         })
         .collect();
     file(json!({"vehicles": list}))
