@@ -194,7 +194,11 @@ async fn up_serves_the_demo_keeps_its_data_and_stops_cleanly() {
     let mut up = start_up(&dir, port);
     tokio::task::block_in_place(|| up.wait_ready());
     assert_eq!(councils(port).await, first);
-    assert_eq!(demo_fleet_size(port).await, fleet, "a second up --demo adds no vehicles");
+    assert_eq!(
+        demo_fleet_size(port).await,
+        fleet,
+        "a second up --demo adds no vehicles"
+    );
 
     // A part that dies brings `up` down with a failure instead of a hang.
     let victims = children_matching(up.child.id(), "serve inventory");

@@ -60,14 +60,23 @@ fn base_url(headers: &HeaderMap, code: &str) -> String {
     format!("{scheme}://{host}/gbfs/{code}")
 }
 
-async fn feed_file(State(g): State<Gateway>, Path((code, file)): Path<(String, String)>, headers: HeaderMap) -> Response {
+async fn feed_file(
+    State(g): State<Gateway>,
+    Path((code, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
     let Some(name) = file.strip_suffix(".json") else {
         return problem(StatusCode::NOT_FOUND, "NOT_FOUND", "No such GBFS file");
     };
     if name != "gbfs" && !FILES.contains(&name) {
         return problem(StatusCode::NOT_FOUND, "NOT_FOUND", "No such GBFS file");
     }
-    let councils: Vec<CouncilData> = match g.services.eligibility.get("/internal/councils", &Caller::anonymous()).await {
+    let councils: Vec<CouncilData> = match g
+        .services
+        .eligibility
+        .get("/internal/councils", &Caller::anonymous())
+        .await
+    {
         Ok(c) => c,
         Err(e) => return unavailable(e),
     };

@@ -17,17 +17,105 @@ const SIGN_IN: &str = "mutation($input: SignInInput!) { signIn(input: $input) { 
 const PER_PROVIDER: usize = 25;
 
 /// (kind, make, model, seats, propulsion, range km, wheelchair, per hour, per day, per month lease, deposit).
-type Model = (&'static str, &'static str, &'static str, u8, &'static str, u16, bool, u32, u32, u32, u32);
+type Model = (
+    &'static str,
+    &'static str,
+    &'static str,
+    u8,
+    &'static str,
+    u16,
+    bool,
+    u32,
+    u32,
+    u32,
+    u32,
+);
 
 const MODELS: &[Model] = &[
-    ("CAR", "Renault", "Zoe", 5, "ELECTRIC", 380, false, 650, 4_500, 32_000, 10_000),
-    ("CAR", "Nissan", "Leaf", 5, "ELECTRIC", 270, false, 600, 4_200, 29_000, 10_000),
-    ("CAR", "Toyota", "Yaris Hybrid", 5, "HYBRID", 800, false, 550, 3_900, 0, 10_000),
-    ("VAN", "Ford", "E-Transit", 3, "ELECTRIC", 300, false, 1_200, 8_500, 0, 20_000),
-    ("WAV", "Peugeot", "e-Rifter WAV", 5, "ELECTRIC", 250, true, 900, 6_000, 45_000, 15_000),
-    ("MINIBUS", "Ford", "Transit Minibus", 14, "DIESEL", 900, true, 2_500, 14_000, 0, 30_000),
-    ("EBIKE", "Raleigh", "Motus", 1, "ELECTRIC_ASSIST", 80, false, 300, 1_800, 4_500, 5_000),
-    ("CARGO_BIKE", "Urban Arrow", "Family", 1, "ELECTRIC_ASSIST", 60, false, 450, 2_800, 0, 10_000),
+    (
+        "CAR", "Renault", "Zoe", 5, "ELECTRIC", 380, false, 650, 4_500, 32_000, 10_000,
+    ),
+    (
+        "CAR", "Nissan", "Leaf", 5, "ELECTRIC", 270, false, 600, 4_200, 29_000, 10_000,
+    ),
+    (
+        "CAR",
+        "Toyota",
+        "Yaris Hybrid",
+        5,
+        "HYBRID",
+        800,
+        false,
+        550,
+        3_900,
+        0,
+        10_000,
+    ),
+    (
+        "VAN",
+        "Ford",
+        "E-Transit",
+        3,
+        "ELECTRIC",
+        300,
+        false,
+        1_200,
+        8_500,
+        0,
+        20_000,
+    ),
+    (
+        "WAV",
+        "Peugeot",
+        "e-Rifter WAV",
+        5,
+        "ELECTRIC",
+        250,
+        true,
+        900,
+        6_000,
+        45_000,
+        15_000,
+    ),
+    (
+        "MINIBUS",
+        "Ford",
+        "Transit Minibus",
+        14,
+        "DIESEL",
+        900,
+        true,
+        2_500,
+        14_000,
+        0,
+        30_000,
+    ),
+    (
+        "EBIKE",
+        "Raleigh",
+        "Motus",
+        1,
+        "ELECTRIC_ASSIST",
+        80,
+        false,
+        300,
+        1_800,
+        4_500,
+        5_000,
+    ),
+    (
+        "CARGO_BIKE",
+        "Urban Arrow",
+        "Family",
+        1,
+        "ELECTRIC_ASSIST",
+        60,
+        false,
+        450,
+        2_800,
+        0,
+        10_000,
+    ),
 ];
 
 fn csv(provider_index: usize) -> String {
@@ -55,7 +143,11 @@ fn csv(provider_index: usize) -> String {
 
 async fn sign_in(anon: &GraphqlClient, email: &str, password: &str) -> anyhow::Result<GraphqlClient> {
     let p = anon
-        .mutate("signIn", SIGN_IN, json!({"input": {"email": email, "password": password}}))
+        .mutate(
+            "signIn",
+            SIGN_IN,
+            json!({"input": {"email": email, "password": password}}),
+        )
         .await?;
     let token = p["token"]
         .as_str()
@@ -124,9 +216,15 @@ pub async fn seed(anon: &GraphqlClient, council_id: &str, accounts: &[DemoAccoun
 mod tests {
     #[test]
     fn the_demo_fleets_have_unique_registrations() {
-        let all: Vec<String> = (0..2).flat_map(|i| super::csv(i).lines().skip(1).map(str::to_string).collect::<Vec<_>>()).collect();
+        let all: Vec<String> = (0..2)
+            .flat_map(|i| super::csv(i).lines().skip(1).map(str::to_string).collect::<Vec<_>>())
+            .collect();
         assert_eq!(all.len(), 2 * super::PER_PROVIDER);
-        let mut regs: Vec<&str> = all.iter().map(|l| l.split(',').nth(3).unwrap()).filter(|r| !r.is_empty()).collect();
+        let mut regs: Vec<&str> = all
+            .iter()
+            .map(|l| l.split(',').nth(3).unwrap())
+            .filter(|r| !r.is_empty())
+            .collect();
         let n = regs.len();
         regs.sort();
         regs.dedup();

@@ -66,7 +66,10 @@ impl Provider {
         let r = RequestCtx::get(ctx);
         g.services
             .inventory
-            .get(&format!("/internal/providers/{}/councils", self.0.id), &r.session.caller())
+            .get(
+                &format!("/internal/providers/{}/councils", self.0.id),
+                &r.session.caller(),
+            )
             .await
             .map_err(errors::read_error)
     }
@@ -106,12 +109,10 @@ impl Provider {
         let session = &RequestCtx::get(ctx).session;
         let council = match &council_id {
             Some(id) => parse_id(id),
-            None => session.0.as_ref().and_then(|p| {
-                p.officer_of
-                    .first()
-                    .copied()
-                    .or(p.household.map(|h| h.council_id))
-            }),
+            None => session
+                .0
+                .as_ref()
+                .and_then(|p| p.officer_of.first().copied().or(p.household.map(|h| h.council_id))),
         };
         let Some(council) = council else {
             return Ok(ProviderStatus::Pending);
@@ -159,7 +160,10 @@ impl Provider {
             ));
         }
         let first = check_first(first.unwrap_or(20))?;
-        let after = after.map(|c| decode_cursor(VEHICLE_CURSOR, &c)).transpose()?.unwrap_or(0);
+        let after = after
+            .map(|c| decode_cursor(VEHICLE_CURSOR, &c))
+            .transpose()?
+            .unwrap_or(0);
         let g = ctx.data_unchecked::<Gateway>();
         let r = RequestCtx::get(ctx);
         let page: FleetPage = g
@@ -172,14 +176,24 @@ impl Provider {
             .await
             .map_err(errors::read_error)?;
         let items = page.items.into_iter().map(|v| (v.list_seq, Vehicle(v))).collect();
-        Ok(VehicleConnection::from_page(items, VEHICLE_CURSOR, page.has_next_page, page.total_count))
+        Ok(VehicleConnection::from_page(
+            items,
+            VEHICLE_CURSOR,
+            page.has_next_page,
+            page.total_count,
+        ))
     }
 }
 
 /// Loads a provider by id through the request's DataLoader; `None` if unknown.
 pub async fn load_provider(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Provider>> {
     let r = RequestCtx::get(ctx);
-    Ok(r.loaders.providers.load_one(id).await.map_err(load_error)?.map(Provider))
+    Ok(r.loaders
+        .providers
+        .load_one(id)
+        .await
+        .map_err(load_error)?
+        .map(Provider))
 }
 
 /// `Council.providers(status)`: officers of the council (and admins) only.
@@ -201,7 +215,10 @@ pub async fn council_providers(
     let rows: Vec<CouncilProviderData> = g
         .services
         .inventory
-        .get(&format!("/internal/councils/{council_id}/providers{query}"), &r.session.caller())
+        .get(
+            &format!("/internal/councils/{council_id}/providers{query}"),
+            &r.session.caller(),
+        )
         .await
         .map_err(errors::read_error)?;
     Ok(rows
@@ -282,12 +299,21 @@ async fn decide(
         return payload(Err(not_found("council", "councilId")));
     };
     if !p.is_admin() && !p.officer_of.contains(&council) {
-        return Err(errors::forbidden("Only officers of this council may decide on its providers"));
+        return Err(errors::forbidden(
+            "Only officers of this council may decide on its providers",
+        ));
     }
     let Some(provider) = parse_id(&provider_id) else {
         return payload(Err(not_found("provider", "providerId")));
     };
-    payload(change(ctx, format!("/internal/councils/{council}/providers/{provider}/{action}"), provider).await)
+    payload(
+        change(
+            ctx,
+            format!("/internal/councils/{council}/providers/{provider}/{action}"),
+            provider,
+        )
+        .await,
+    )
 }
 
 #[derive(Default)]
@@ -301,7 +327,14 @@ impl ProviderMutation {
         let Some(council) = parse_id(&council_id) else {
             return payload(Err(not_found("council", "councilId")));
         };
-        payload(change(ctx, format!("/internal/providers/{provider}/councils/{council}"), provider).await)
+        payload(
+            change(
+                ctx,
+                format!("/internal/providers/{provider}/councils/{council}"),
+                provider,
+            )
+            .await,
+        )
     }
 
     /// Officer of the council: approves a provider that applied; its vehicles are then offered there.

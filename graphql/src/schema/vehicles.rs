@@ -407,7 +407,8 @@ pub fn provider_member(ctx: &Context<'_>) -> async_graphql::Result<Uuid> {
 }
 
 fn vehicle_id(id: &ID) -> Result<Uuid, Failure> {
-    parse_id(id).ok_or_else(|| Failure::user(UserError::new("NOT_FOUND", "There is no vehicle with this id").at(["id"])))
+    parse_id(id)
+        .ok_or_else(|| Failure::user(UserError::new("NOT_FOUND", "There is no vehicle with this id").at(["id"])))
 }
 
 #[derive(Default)]
@@ -418,7 +419,15 @@ impl VehicleMutation {
     /// Signed-in provider: lists a vehicle (AVAILABLE).
     async fn add_vehicle(&self, ctx: &Context<'_>, input: VehicleInput) -> async_graphql::Result<VehiclePayload> {
         provider_member(ctx)?;
-        payload(write(ctx, reqwest::Method::POST, "/internal/vehicles".into(), &VehicleOut::from(input)).await)
+        payload(
+            write(
+                ctx,
+                reqwest::Method::POST,
+                "/internal/vehicles".into(),
+                &VehicleOut::from(input),
+            )
+            .await,
+        )
     }
 
     /// Signed-in provider: replaces the description of one of its vehicles.

@@ -65,7 +65,10 @@ fn point(i: usize) -> (f64, f64) {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut cluster = None;
-    if std::env::var("DATABASE_URL").map(|u| u.trim().is_empty()).unwrap_or(true) {
+    if std::env::var("DATABASE_URL")
+        .map(|u| u.trim().is_empty())
+        .unwrap_or(true)
+    {
         let dir = std::env::temp_dir().join(format!("roundabout-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
         let c = PgCluster::start_with(&dir, "-c fsync=off -c synchronous_commit=off")?;
@@ -125,7 +128,10 @@ async fn run() -> anyhow::Result<()> {
     .bind(VEHICLES)
     .execute(&pool)
     .await?;
-    println!("inserted {VEHICLES} vehicles in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "inserted {VEHICLES} vehicles in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     // Inside the service: the index alone.
     let index = GeoIndex::new();

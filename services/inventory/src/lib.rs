@@ -93,7 +93,10 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     let index = Arc::new(GeoIndex::new());
     // Before migrations are applied there is nothing to load; the feed
     // catches up once they are.
-    if roundabout_support::db::migrations_applied(&pool, &MIGRATOR).await.unwrap_or(false) {
+    if roundabout_support::db::migrations_applied(&pool, &MIGRATOR)
+        .await
+        .unwrap_or(false)
+    {
         index.load(&pool).await?;
     }
     let follower = Arc::new(Follower::default());

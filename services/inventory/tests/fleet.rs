@@ -27,14 +27,22 @@ async fn providers_apply_and_only_officers_of_that_council_decide() {
     let stranger = inv.provider("Other").await;
     let err = inv
         .client
-        .post::<_, Value>(&format!("/internal/providers/{pid}/councils/{other}"), &json!({}), &stranger)
+        .post::<_, Value>(
+            &format!("/internal/providers/{pid}/councils/{other}"),
+            &json!({}),
+            &stranger,
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some("FORBIDDEN"));
     // An unknown council is not found, and nothing is stored.
     let err = inv
         .client
-        .post::<_, Value>(&format!("/internal/providers/{pid}/councils/{}", Uuid::new_v4()), &json!({}), &p)
+        .post::<_, Value>(
+            &format!("/internal/providers/{pid}/councils/{}", Uuid::new_v4()),
+            &json!({}),
+            &p,
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some("NOT_FOUND"));
@@ -42,7 +50,11 @@ async fn providers_apply_and_only_officers_of_that_council_decide() {
 
     // An officer of another council may not approve here.
     let approve = format!("/internal/councils/{council}/providers/{pid}/approve");
-    let err = inv.client.post::<_, Value>(&approve, &json!({}), &officer(other)).await.unwrap_err();
+    let err = inv
+        .client
+        .post::<_, Value>(&approve, &json!({}), &officer(other))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("FORBIDDEN"));
     let err = inv.client.post::<_, Value>(&approve, &json!({}), &p).await.unwrap_err();
     assert_eq!(err.code(), Some("FORBIDDEN"));
@@ -69,7 +81,10 @@ async fn providers_apply_and_only_officers_of_that_council_decide() {
 
     let listed: Vec<Value> = inv
         .client
-        .get(&format!("/internal/councils/{council}/providers?status=APPROVED"), &officer(council))
+        .get(
+            &format!("/internal/councils/{council}/providers?status=APPROVED"),
+            &officer(council),
+        )
         .await
         .unwrap();
     assert_eq!(listed.len(), 1);
@@ -109,15 +124,60 @@ async fn bad_vehicles_are_refused_and_change_nothing() {
     let cases: Vec<(&str, Value, &str, Option<Value>)> = vec![
         ("seats", json!({"seats": 0}), "INVALID_INPUT", Some(json!(["seats"]))),
         ("seats", json!({"seats": 17}), "INVALID_INPUT", Some(json!(["seats"]))),
-        ("negative", json!({"pricing": {"per_hour_pence": -1}}), "INVALID_INPUT", Some(json!(["pricing", "per_hour_pence"]))),
-        ("absurd", json!({"pricing": {"per_day_pence": 900_000_000}}), "INVALID_INPUT", Some(json!(["pricing", "per_day_pence"]))),
-        ("no price", json!({"pricing": {"deposit_pence": 100}}), "INVALID_INPUT", Some(json!(["pricing"]))),
-        ("lat", json!({"location": {"lat": 95.0, "lon": -1.48}}), "INVALID_INPUT", Some(json!(["location", "lat"]))),
-        ("lon", json!({"location": {"lat": 51.0, "lon": 190.0}}), "INVALID_INPUT", Some(json!(["location", "lon"]))),
-        ("outside the UK", json!({"location": {"lat": 48.85, "lon": 2.35}}), "INVALID_INPUT", Some(json!(["location"]))),
-        ("kind", json!({"kind": "HOVERCRAFT"}), "INVALID_INPUT", Some(json!(["kind"]))),
-        ("propulsion", json!({"propulsion": "STEAM"}), "INVALID_INPUT", Some(json!(["propulsion"]))),
-        ("registration", json!({"registration": "ab12cde"}), "REGISTRATION_TAKEN", Some(json!(["registration"]))),
+        (
+            "negative",
+            json!({"pricing": {"per_hour_pence": -1}}),
+            "INVALID_INPUT",
+            Some(json!(["pricing", "per_hour_pence"])),
+        ),
+        (
+            "absurd",
+            json!({"pricing": {"per_day_pence": 900_000_000}}),
+            "INVALID_INPUT",
+            Some(json!(["pricing", "per_day_pence"])),
+        ),
+        (
+            "no price",
+            json!({"pricing": {"deposit_pence": 100}}),
+            "INVALID_INPUT",
+            Some(json!(["pricing"])),
+        ),
+        (
+            "lat",
+            json!({"location": {"lat": 95.0, "lon": -1.48}}),
+            "INVALID_INPUT",
+            Some(json!(["location", "lat"])),
+        ),
+        (
+            "lon",
+            json!({"location": {"lat": 51.0, "lon": 190.0}}),
+            "INVALID_INPUT",
+            Some(json!(["location", "lon"])),
+        ),
+        (
+            "outside the UK",
+            json!({"location": {"lat": 48.85, "lon": 2.35}}),
+            "INVALID_INPUT",
+            Some(json!(["location"])),
+        ),
+        (
+            "kind",
+            json!({"kind": "HOVERCRAFT"}),
+            "INVALID_INPUT",
+            Some(json!(["kind"])),
+        ),
+        (
+            "propulsion",
+            json!({"propulsion": "STEAM"}),
+            "INVALID_INPUT",
+            Some(json!(["propulsion"])),
+        ),
+        (
+            "registration",
+            json!({"registration": "ab12cde"}),
+            "REGISTRATION_TAKEN",
+            Some(json!(["registration"])),
+        ),
         ("shape", json!({"seats": "five"}), "INVALID_INPUT", None),
     ];
     for (name, change, code, field) in cases {
@@ -125,7 +185,11 @@ async fn bad_vehicles_are_refused_and_change_nothing() {
         for (k, val) in change.as_object().unwrap() {
             v[k] = val.clone();
         }
-        let err = inv.client.post::<_, Value>("/internal/vehicles", &v, &p).await.unwrap_err();
+        let err = inv
+            .client
+            .post::<_, Value>("/internal/vehicles", &v, &p)
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), Some(code), "{name}");
         if let (Some(field), roundabout_support::client::ClientError::Refused { body, .. }) = (field, &err) {
             assert_eq!(json!(body.field), field, "{name}");
@@ -146,21 +210,37 @@ async fn bad_vehicles_are_refused_and_change_nothing() {
     assert_eq!(err.code(), Some("FORBIDDEN"));
     let err = inv
         .client
-        .post::<_, Value>(&format!("/internal/vehicles/{id}/status"), &json!({"status": "RETIRED"}), &other)
+        .post::<_, Value>(
+            &format!("/internal/vehicles/{id}/status"),
+            &json!({"status": "RETIRED"}),
+            &other,
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some("FORBIDDEN"));
-    let unchanged: Value = inv.client.get(&format!("/internal/vehicles/{id}"), &other).await.unwrap();
+    let unchanged: Value = inv
+        .client
+        .get(&format!("/internal/vehicles/{id}"), &other)
+        .await
+        .unwrap();
     assert_eq!(unchanged["model"], "Zoe");
     assert_eq!(unchanged["status"], "AVAILABLE");
 
     // The owner edits it; a bad status is refused.
-    let edited: Value = inv.client.put(&format!("/internal/vehicles/{id}"), &edit, &p).await.unwrap();
+    let edited: Value = inv
+        .client
+        .put(&format!("/internal/vehicles/{id}"), &edit, &p)
+        .await
+        .unwrap();
     assert_eq!(edited["model"], "Megane");
     assert_eq!(edited["registration"], Value::Null);
     let err = inv
         .client
-        .post::<_, Value>(&format!("/internal/vehicles/{id}/status"), &json!({"status": "STOLEN"}), &p)
+        .post::<_, Value>(
+            &format!("/internal/vehicles/{id}/status"),
+            &json!({"status": "STOLEN"}),
+            &p,
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some("INVALID_INPUT"));
@@ -183,7 +263,10 @@ async fn search(inv: &Inv, body: Value) -> Vec<Value> {
 }
 
 fn ids(results: &[Value]) -> Vec<String> {
-    results.iter().map(|r| r["vehicle"]["id"].as_str().unwrap().to_string()).collect()
+    results
+        .iter()
+        .map(|r| r["vehicle"]["id"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[tokio::test]
@@ -196,7 +279,11 @@ async fn search_offers_only_approved_available_vehicles_inside_the_council_neare
     let pid = pending.provider_id.unwrap();
     let _: Value = inv
         .client
-        .post(&format!("/internal/providers/{pid}/councils/{council}"), &json!({}), &pending)
+        .post(
+            &format!("/internal/providers/{pid}/councils/{council}"),
+            &json!({}),
+            &pending,
+        )
         .await
         .unwrap();
 
@@ -215,14 +302,25 @@ async fn search_offers_only_approved_available_vehicles_inside_the_council_neare
     let rid = resting["id"].as_str().unwrap();
     let _: Value = inv
         .client
-        .post(&format!("/internal/vehicles/{rid}/status"), &json!({"status": "MAINTENANCE"}), &approved)
+        .post(
+            &format!("/internal/vehicles/{rid}/status"),
+            &json!({"status": "MAINTENANCE"}),
+            &approved,
+        )
         .await
         .unwrap();
     inv.add(&pending, vehicle(51.785, -1.485)).await;
 
     let base = json!({"council_id": council, "lat": 51.785, "lon": -1.485, "radius_km": 10, "limit": 10});
     let all = search(&inv, base.clone()).await;
-    assert_eq!(ids(&all), ids(&[json!({"vehicle": near}), json!({"vehicle": wav}), json!({"vehicle": far})]));
+    assert_eq!(
+        ids(&all),
+        ids(&[
+            json!({"vehicle": near}),
+            json!({"vehicle": wav}),
+            json!({"vehicle": far})
+        ])
+    );
     let d: Vec<f64> = all.iter().map(|r| r["distance_km"].as_f64().unwrap()).collect();
     assert!(d[0] < 0.2 && d[0] <= d[1] && d[1] <= d[2], "{d:?}");
 
@@ -247,7 +345,11 @@ async fn search_offers_only_approved_available_vehicles_inside_the_council_neare
     let aid = approved.provider_id.unwrap();
     let _: Value = inv
         .client
-        .post(&format!("/internal/councils/{council}/providers/{aid}/suspend"), &json!({}), &officer(council))
+        .post(
+            &format!("/internal/councils/{council}/providers/{aid}/suspend"),
+            &json!({}),
+            &officer(council),
+        )
         .await
         .unwrap();
     assert!(search(&inv, base.clone()).await.is_empty());
@@ -284,19 +386,29 @@ async fn another_replica_converges_through_the_change_feed() {
     let rc = replica.client("inventory");
     let q = json!({"council_id": council, "lat": 51.785, "lon": -1.485, "radius_km": 5, "limit": 10});
     let found = |v: Value| v["results"].as_array().unwrap().len();
-    let out: Value = rc.post("/internal/vehicles/search", &q, &Caller::service("bookings")).await.unwrap();
+    let out: Value = rc
+        .post("/internal/vehicles/search", &q, &Caller::service("bookings"))
+        .await
+        .unwrap();
     assert_eq!(found(out), 1);
     // …and follows writes made through the first.
     inv.add(&p, vehicle(51.787, -1.487)).await;
     let id = before["id"].as_str().unwrap();
     let _: Value = inv
         .client
-        .post(&format!("/internal/vehicles/{id}/status"), &json!({"status": "RETIRED"}), &p)
+        .post(
+            &format!("/internal/vehicles/{id}/status"),
+            &json!({"status": "RETIRED"}),
+            &p,
+        )
         .await
         .unwrap();
     let mut seen = Vec::new();
     for _ in 0..50 {
-        let out: Value = rc.post("/internal/vehicles/search", &q, &Caller::service("bookings")).await.unwrap();
+        let out: Value = rc
+            .post("/internal/vehicles/search", &q, &Caller::service("bookings"))
+            .await
+            .unwrap();
         seen = ids(out["results"].as_array().unwrap());
         if seen.len() == 1 && seen[0] != id {
             return;
@@ -325,15 +437,28 @@ async fn fleet_pages_follow_insertion_order() {
     let after = page["items"][1]["list_seq"].as_i64().unwrap();
     let next: Value = inv
         .client
-        .get(&format!("/internal/providers/{pid}/vehicles?first=10&after={after}"), &p)
+        .get(
+            &format!("/internal/providers/{pid}/vehicles?first=10&after={after}"),
+            &p,
+        )
         .await
         .unwrap();
     assert_eq!(next["has_next_page"], false);
-    let got: Vec<Value> = page["items"].as_array().unwrap().iter().chain(next["items"].as_array().unwrap()).map(|v| v["id"].clone()).collect();
+    let got: Vec<Value> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(next["items"].as_array().unwrap())
+        .map(|v| v["id"].clone())
+        .collect();
     assert_eq!(got, added);
     let batch: Vec<Value> = inv
         .client
-        .post("/internal/vehicles/batch", &json!({"ids": [added[0], Uuid::new_v4()]}), &Caller::anonymous())
+        .post(
+            "/internal/vehicles/batch",
+            &json!({"ids": [added[0], Uuid::new_v4()]}),
+            &Caller::anonymous(),
+        )
         .await
         .unwrap();
     assert_eq!(batch.len(), 1);

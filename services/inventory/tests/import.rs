@@ -37,7 +37,13 @@ async fn a_csv_with_a_bad_row_imports_nothing_and_names_line_and_field() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["line"].as_u64().unwrap(), e["field"].as_str().unwrap().into(), e["code"].as_str().unwrap().into()))
+        .map(|e| {
+            (
+                e["line"].as_u64().unwrap(),
+                e["field"].as_str().unwrap().into(),
+                e["code"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     assert_eq!(
         got,
@@ -66,11 +72,21 @@ async fn a_csv_with_a_bad_row_imports_nothing_and_names_line_and_field() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["line"].as_u64().unwrap(), e["field"].as_str().unwrap(), e["code"].as_str().unwrap()))
+        .map(|e| {
+            (
+                e["line"].as_u64().unwrap(),
+                e["field"].as_str().unwrap(),
+                e["code"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         got,
-        vec![(3, "registration", "REGISTRATION_TAKEN"), (4, "registration", "REGISTRATION_TAKEN"), (5, "lat", "INVALID_INPUT")]
+        vec![
+            (3, "registration", "REGISTRATION_TAKEN"),
+            (4, "registration", "REGISTRATION_TAKEN"),
+            (5, "lat", "INVALID_INPUT")
+        ]
     );
     assert_eq!(inv.count("vehicles").await, before);
 
@@ -103,19 +119,30 @@ async fn a_gbfs_pair_imports_with_the_given_prices() {
         {"vehicle_id": "b", "vehicle_type_id": "zoe", "lat": 51.79, "lon": -1.49, "is_reserved": false, "is_disabled": false},
         {"vehicle_id": "c", "vehicle_type_id": "bus", "lat": 51.79, "lon": -1.49, "is_reserved": false, "is_disabled": false}
     ]}});
-    let mut body = json!({"format": "gbfs", "vehicle_types": types, "vehicle_status": status, "pricing": {"per_hour_pence": 400}});
+    let mut body =
+        json!({"format": "gbfs", "vehicle_types": types, "vehicle_status": status, "pricing": {"per_hour_pence": 400}});
     let out: Value = inv.client.post("/internal/vehicles/import", &body, &p).await.unwrap();
-    assert_eq!(out["errors"], json!([{"line": 3, "field": "vehicle_type_id", "code": "INVALID_INPUT", "message": "No vehicle type \"bus\" in vehicle_types"}]));
+    assert_eq!(
+        out["errors"],
+        json!([{"line": 3, "field": "vehicle_type_id", "code": "INVALID_INPUT", "message": "No vehicle type \"bus\" in vehicle_types"}])
+    );
     assert_eq!(inv.count("vehicles").await, 0);
 
     body["vehicle_status"]["data"]["vehicles"].as_array_mut().unwrap().pop();
     let out: Value = inv.client.post("/internal/vehicles/import", &body, &p).await.unwrap();
     assert_eq!(out["imported"], 2);
-    let kinds: Vec<(String, String, i32)> = sqlx::query_as("select kind, propulsion, range_km from vehicles order by kind")
-        .fetch_all(&inv.pool)
-        .await
-        .unwrap();
-    assert_eq!(kinds, vec![("CAR".into(), "ELECTRIC".into(), 300), ("EBIKE".into(), "ELECTRIC_ASSIST".into(), 60)]);
+    let kinds: Vec<(String, String, i32)> =
+        sqlx::query_as("select kind, propulsion, range_km from vehicles order by kind")
+            .fetch_all(&inv.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        kinds,
+        vec![
+            ("CAR".into(), "ELECTRIC".into(), 300),
+            ("EBIKE".into(), "ELECTRIC_ASSIST".into(), 60)
+        ]
+    );
 }
 
 #[tokio::test]

@@ -63,7 +63,12 @@ const REQUIRED: &[&str] = &["kind", "make", "model", "seats", "propulsion", "lat
 fn checked(line: u64, v: &VehicleIn) -> Result<Row, RowError> {
     v.parse().map(|vehicle| Row { line, vehicle }).map_err(|e| RowError {
         line,
-        field: e.body.field.as_ref().and_then(|f| f.last().cloned()).unwrap_or_default(),
+        field: e
+            .body
+            .field
+            .as_ref()
+            .and_then(|f| f.last().cloned())
+            .unwrap_or_default(),
         code: e.body.code.clone(),
         message: e.body.message.clone(),
     })
@@ -71,15 +76,27 @@ fn checked(line: u64, v: &VehicleIn) -> Result<Row, RowError> {
 
 /// Reads a CSV fleet file.
 pub fn from_csv(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
     let headers: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(|c| c.to_ascii_lowercase()).collect(),
-        Err(e) => return Err(vec![RowError::new(1, "", format!("The header line cannot be read: {e}"))]),
+        Err(e) => {
+            return Err(vec![RowError::new(
+                1,
+                "",
+                format!("The header line cannot be read: {e}"),
+            )])
+        }
     };
     let mut errors = Vec::new();
     for h in &headers {
         if !CSV_COLUMNS.contains(&h.as_str()) {
-            errors.push(RowError::new(1, h, format!("Unknown column {h:?}; the columns are {}", CSV_COLUMNS.join(", "))));
+            errors.push(RowError::new(
+                1,
+                h,
+                format!("Unknown column {h:?}; the columns are {}", CSV_COLUMNS.join(", ")),
+            ));
         }
     }
     for r in REQUIRED {
@@ -103,7 +120,11 @@ pub fn from_csv(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
         };
         let line = record.position().map(|p| p.line()).unwrap_or(fallback_line);
         if rows.len() + errors.len() >= MAX_ROWS {
-            errors.push(RowError::new(line, "", format!("An import holds at most {MAX_ROWS} vehicles")));
+            errors.push(RowError::new(
+                line,
+                "",
+                format!("An import holds at most {MAX_ROWS} vehicles"),
+            ));
             break;
         }
         let cells: HashMap<&str, &str> = headers
@@ -131,11 +152,16 @@ fn csv_row(line: u64, c: &HashMap<&str, &str>) -> Result<VehicleIn, RowError> {
     let text = |k: &str| c.get(k).map(|s| s.to_string()).unwrap_or_default();
     let int = |k: &str| -> Result<Option<i64>, RowError> {
         c.get(k)
-            .map(|s| s.parse::<i64>().map_err(|_| RowError::new(line, k, format!("{k} must be a whole number, not {s:?}"))))
+            .map(|s| {
+                s.parse::<i64>()
+                    .map_err(|_| RowError::new(line, k, format!("{k} must be a whole number, not {s:?}")))
+            })
             .transpose()
     };
     let float = |k: &str| -> Result<f64, RowError> {
-        let s = c.get(k).ok_or_else(|| RowError::new(line, k, format!("{k} is required")))?;
+        let s = c
+            .get(k)
+            .ok_or_else(|| RowError::new(line, k, format!("{k} is required")))?;
         s.parse::<f64>()
             .map_err(|_| RowError::new(line, k, format!("{k} must be a number, not {s:?}")))
     };
@@ -211,7 +237,11 @@ pub fn from_gbfs(types: &Value, status: &Value, pricing: &PricingIn) -> Result<V
         .filter_map(|t| str_at(t, "vehicle_type_id").map(|id| (id, t)))
         .collect();
     if vehicles.len() > MAX_ROWS {
-        return Err(vec![RowError::new(0, "", format!("An import holds at most {MAX_ROWS} vehicles"))]);
+        return Err(vec![RowError::new(
+            0,
+            "",
+            format!("An import holds at most {MAX_ROWS} vehicles"),
+        )]);
     }
     let mut rows = Vec::new();
     let mut errors = Vec::new();
@@ -236,14 +266,28 @@ fn gbfs_row(line: u64, v: &Value, types: &HashMap<&str, &Value>, pricing: &Prici
     let type_id = str_at(v, "vehicle_type_id")
         .ok_or_else(|| RowError::new(line, "vehicle_type_id", "Each vehicle needs a vehicle_type_id"))?;
     let t = types.get(type_id).ok_or_else(|| {
-        RowError::new(line, "vehicle_type_id", format!("No vehicle type {type_id:?} in vehicle_types"))
+        RowError::new(
+            line,
+            "vehicle_type_id",
+            format!("No vehicle type {type_id:?} in vehicle_types"),
+        )
     })?;
     let ff = str_at(t, "form_factor").unwrap_or("");
-    let kind = crate::gbfs::kind_from_gbfs(ff)
-        .ok_or_else(|| RowError::new(line, "form_factor", format!("Form factor {ff:?} is not one Roundabout lists")))?;
+    let kind = crate::gbfs::kind_from_gbfs(ff).ok_or_else(|| {
+        RowError::new(
+            line,
+            "form_factor",
+            format!("Form factor {ff:?} is not one Roundabout lists"),
+        )
+    })?;
     let pt = str_at(t, "propulsion_type").unwrap_or("");
-    let propulsion = crate::gbfs::propulsion_from_gbfs(pt)
-        .ok_or_else(|| RowError::new(line, "propulsion_type", format!("Propulsion {pt:?} is not one Roundabout lists")))?;
+    let propulsion = crate::gbfs::propulsion_from_gbfs(pt).ok_or_else(|| {
+        RowError::new(
+            line,
+            "propulsion_type",
+            format!("Propulsion {pt:?} is not one Roundabout lists"),
+        )
+    })?;
     let coord = |k: &str| {
         v.get(k)
             .and_then(Value::as_f64)
@@ -260,7 +304,9 @@ fn gbfs_row(line: u64, v: &Value, types: &HashMap<&str, &Value>, pricing: &Prici
     Ok(VehicleIn {
         kind: kind.into(),
         make: localised(t.get("make")).unwrap_or_else(|| "Unknown".into()),
-        model: localised(t.get("model")).or_else(|| localised(t.get("name"))).unwrap_or_else(|| type_id.into()),
+        model: localised(t.get("model"))
+            .or_else(|| localised(t.get("name")))
+            .unwrap_or_else(|| type_id.into()),
         registration: None,
         seats,
         propulsion: propulsion.into(),
@@ -316,6 +362,13 @@ mod tests {
             ..Default::default()
         };
         let errors = from_gbfs(&types, &status, &pricing).unwrap_err();
-        assert_eq!(errors, vec![RowError::new(2, "form_factor", "Form factor \"moped\" is not one Roundabout lists")]);
+        assert_eq!(
+            errors,
+            vec![RowError::new(
+                2,
+                "form_factor",
+                "Form factor \"moped\" is not one Roundabout lists"
+            )]
+        );
     }
 }

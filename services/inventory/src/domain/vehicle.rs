@@ -99,7 +99,11 @@ fn text(raw: &str, field: &str) -> Result<String, ApiError> {
 /// A registration plate, upper case without spaces; empty means none.
 pub fn parse_registration(raw: Option<&str>) -> Result<Option<String>, ApiError> {
     let Some(raw) = raw else { return Ok(None) };
-    let plate: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+    let plate: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_uppercase();
     if plate.is_empty() {
         return Ok(None);
     }
@@ -137,7 +141,10 @@ pub fn parse_location(l: LocationIn) -> Result<(f64, f64), ApiError> {
         return Err(invalid(&["location", "lat"], "The latitude must be between -90 and 90"));
     }
     if !l.lon.is_finite() || !(-180.0..=180.0).contains(&l.lon) {
-        return Err(invalid(&["location", "lon"], "The longitude must be between -180 and 180"));
+        return Err(invalid(
+            &["location", "lon"],
+            "The longitude must be between -180 and 180",
+        ));
     }
     Ok((l.lat, l.lon))
 }
@@ -215,7 +222,7 @@ impl VehicleIn {
 mod tests {
     use super::*;
 
-    pub fn sample() -> VehicleIn {
+    fn sample() -> VehicleIn {
         VehicleIn {
             kind: "car".into(),
             make: " Renault ".into(),
@@ -226,7 +233,10 @@ mod tests {
             range_km: Some(300),
             co2_grams_per_km: Some(0),
             wheelchair_accessible: false,
-            location: LocationIn { lat: 51.785, lon: -1.485 },
+            location: LocationIn {
+                lat: 51.785,
+                lon: -1.485,
+            },
             pricing: PricingIn {
                 per_hour_pence: Some(650),
                 ..Default::default()
@@ -245,17 +255,27 @@ mod tests {
 
     #[test]
     fn bad_fields_name_themselves() {
-        let cases: Vec<(Box<dyn Fn(&mut VehicleIn)>, Vec<&str>)> = vec![
+        type Change = Box<dyn Fn(&mut VehicleIn)>;
+        let cases: Vec<(Change, Vec<&str>)> = vec![
             (Box::new(|v| v.seats = 0), vec!["seats"]),
             (Box::new(|v| v.seats = 17), vec!["seats"]),
             (Box::new(|v| v.kind = "HOVERCRAFT".into()), vec!["kind"]),
             (Box::new(|v| v.propulsion = "STEAM".into()), vec!["propulsion"]),
             (Box::new(|v| v.location.lat = 91.0), vec!["location", "lat"]),
             (Box::new(|v| v.location.lon = -181.0), vec!["location", "lon"]),
-            (Box::new(|v| v.pricing.per_hour_pence = Some(-5)), vec!["pricing", "per_hour_pence"]),
-            (Box::new(|v| v.pricing.per_day_pence = Some(10_000_000)), vec!["pricing", "per_day_pence"]),
+            (
+                Box::new(|v| v.pricing.per_hour_pence = Some(-5)),
+                vec!["pricing", "per_hour_pence"],
+            ),
+            (
+                Box::new(|v| v.pricing.per_day_pence = Some(10_000_000)),
+                vec!["pricing", "per_day_pence"],
+            ),
             (Box::new(|v| v.pricing.per_hour_pence = None), vec!["pricing"]),
-            (Box::new(|v| v.pricing.deposit_pence = Some(-1)), vec!["pricing", "deposit_pence"]),
+            (
+                Box::new(|v| v.pricing.deposit_pence = Some(-1)),
+                vec!["pricing", "deposit_pence"],
+            ),
             (Box::new(|v| v.registration = Some("!!".into())), vec!["registration"]),
             (Box::new(|v| v.make = " ".into()), vec!["make"]),
         ];

@@ -28,14 +28,8 @@ pub fn router() -> Router<AppState> {
         .route("/internal/providers/{id}/councils", get(of_provider))
         .route("/internal/providers/{id}/councils/{council_id}", post(apply))
         .route("/internal/councils/{council_id}/providers", get(of_council))
-        .route(
-            "/internal/councils/{council_id}/providers/{id}/approve",
-            post(approve),
-        )
-        .route(
-            "/internal/councils/{council_id}/providers/{id}/suspend",
-            post(suspend),
-        )
+        .route("/internal/councils/{council_id}/providers/{id}/approve", post(approve))
+        .route("/internal/councils/{council_id}/providers/{id}/suspend", post(suspend))
 }
 
 /// `POST /internal/providers/{id}/councils/{council_id}`: the provider's
@@ -62,7 +56,13 @@ async fn apply(
     Ok(Json(row))
 }
 
-async fn decide(s: &AppState, caller: &Caller, council_id: Uuid, id: Uuid, status: &str) -> ApiResult<Json<ApprovalRow>> {
+async fn decide(
+    s: &AppState,
+    caller: &Caller,
+    council_id: Uuid,
+    id: Uuid,
+    status: &str,
+) -> ApiResult<Json<ApprovalRow>> {
     caller.require_council_officer(council_id)?;
     let decided_by = caller.user_id;
     let row = approvals::decide(&s.pool, id, council_id, status, decided_by)
@@ -120,5 +120,7 @@ async fn of_council(
         .as_deref()
         .map(|st| parse_enum(st, PROVIDER_STATUSES, "status"))
         .transpose()?;
-    Ok(Json(approvals::providers_of_council(&s.pool, council_id, status).await?))
+    Ok(Json(
+        approvals::providers_of_council(&s.pool, council_id, status).await?,
+    ))
 }

@@ -127,7 +127,11 @@ async fn check_rows(s: &AppState, provider_id: Uuid, rows: &[Row]) -> Result<Vec
             if let Some(first) = seen.insert(reg, r.line) {
                 errors.push(RowError {
                     code: "REGISTRATION_TAKEN".into(),
-                    ..RowError::new(r.line, "registration", format!("Registration {reg} is also on line {first}"))
+                    ..RowError::new(
+                        r.line,
+                        "registration",
+                        format!("Registration {reg} is also on line {first}"),
+                    )
                 });
             }
         }
@@ -149,7 +153,11 @@ async fn check_rows(s: &AppState, provider_id: Uuid, rows: &[Row]) -> Result<Vec
         if let Some(reg) = r.vehicle.registration.as_deref().filter(|reg| taken.contains(*reg)) {
             errors.push(RowError {
                 code: "REGISTRATION_TAKEN".into(),
-                ..RowError::new(r.line, "registration", format!("Another vehicle already has registration {reg}"))
+                ..RowError::new(
+                    r.line,
+                    "registration",
+                    format!("Another vehicle already has registration {reg}"),
+                )
             });
         }
         if uk && !in_uk(r.vehicle.lon, r.vehicle.lat) {

@@ -72,7 +72,10 @@ pub fn parse(body: &SearchIn) -> Result<SearchQuery, ApiError> {
     }
     let limit = body.limit.unwrap_or(20);
     if limit > MAX_LIMIT {
-        return Err(ApiError::invalid("limit", format!("The limit must be at most {MAX_LIMIT}")));
+        return Err(ApiError::invalid(
+            "limit",
+            format!("The limit must be at most {MAX_LIMIT}"),
+        ));
     }
     if body.seats.is_some_and(|s| !(1..=16).contains(&s)) {
         return Err(ApiError::invalid("seats", "Seats must be between 1 and 16"));

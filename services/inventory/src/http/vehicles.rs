@@ -49,11 +49,8 @@ pub fn acting_provider(caller: &Caller) -> Result<Uuid, ApiError> {
 /// 409 `REGISTRATION_TAKEN` for the unique registration constraint.
 pub fn map_write_error(e: sqlx::Error) -> ApiError {
     if violated_constraint(&e) == Some("vehicles_registration_key") {
-        return ApiError::conflict(
-            "REGISTRATION_TAKEN",
-            "Another vehicle already has this registration",
-        )
-        .with_field(["registration"]);
+        return ApiError::conflict("REGISTRATION_TAKEN", "Another vehicle already has this registration")
+            .with_field(["registration"]);
     }
     e.into()
 }
@@ -189,7 +186,10 @@ pub struct PageOut {
 async fn fleet(State(s): State<AppState>, Path(id): Path<Uuid>, Query(q): Query<PageIn>) -> ApiResult<Json<PageOut>> {
     let first = q.first.unwrap_or(20);
     if !(0..=MAX_PAGE).contains(&first) {
-        return Err(ApiError::invalid("first", format!("first must be between 0 and {MAX_PAGE}")));
+        return Err(ApiError::invalid(
+            "first",
+            format!("first must be between 0 and {MAX_PAGE}"),
+        ));
     }
     let mut items = vehicles::page(&s.pool, id, q.after.unwrap_or(0), first + 1).await?;
     let has_next_page = items.len() as i64 > first;

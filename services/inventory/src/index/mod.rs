@@ -21,10 +21,10 @@ use roundabout_support::geojson::Area;
 use rstar::{PointDistance, RTree, RTreeObject, AABB};
 use uuid::Uuid;
 
-use crate::db::{councils::CouncilAreaRow, vehicles::Watermark, vehicles::VehicleRow};
+use crate::db::{councils::CouncilAreaRow, vehicles::VehicleRow, vehicles::Watermark};
 
 /// Mean Earth radius, in km.
-pub const EARTH_RADIUS_KM: f64 = 6_371.0088;
+pub const EARTH_RADIUS_KM: f64 = 6_371.008_8;
 
 /// A vehicle in the tree: its position and what searches filter on.
 #[derive(Debug, Clone)]
@@ -297,7 +297,10 @@ impl GeoIndex {
             }
         }
         let pad = 1.0;
-        let envelope = AABB::from_corners([lo[0] - pad, lo[1] - pad, lo[2] - pad], [hi[0] + pad, hi[1] + pad, hi[2] + pad]);
+        let envelope = AABB::from_corners(
+            [lo[0] - pad, lo[1] - pad, lo[2] - pad],
+            [hi[0] + pad, hi[1] + pad, hi[2] + pad],
+        );
         let mut out: Vec<Arc<VehicleRow>> = g
             .tree
             .locate_in_envelope(&envelope)

@@ -87,7 +87,11 @@ impl Inv {
         let id = Uuid::new_v4();
         let _: Value = self
             .client
-            .put(&format!("/internal/providers/{id}"), &json!({"name": name}), &Caller::service("gateway"))
+            .put(
+                &format!("/internal/providers/{id}"),
+                &json!({"name": name}),
+                &Caller::service("gateway"),
+            )
             .await
             .unwrap();
         Caller {
@@ -101,7 +105,11 @@ impl Inv {
         let p = provider.provider_id.unwrap();
         let _: Value = self
             .client
-            .post(&format!("/internal/providers/{p}/councils/{council}"), &json!({}), provider)
+            .post(
+                &format!("/internal/providers/{p}/councils/{council}"),
+                &json!({}),
+                provider,
+            )
             .await
             .unwrap();
         let _: Value = self
