@@ -156,18 +156,25 @@ pub async fn count(db: impl PgExecutor<'_>, provider_id: Uuid) -> sqlx::Result<i
 }
 
 /// A position in the change feed: (transaction id, change number).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Watermark {
     pub xid: String,
     pub seq: i64,
 }
 
 impl Watermark {
+    /// Before every change.
     pub fn start() -> Self {
         Self {
             xid: "0".into(),
             seq: 0,
         }
+    }
+}
+
+impl Default for Watermark {
+    fn default() -> Self {
+        Self::start()
     }
 }
 

@@ -343,6 +343,49 @@ impl GeoIndex {
 mod tests {
     use super::*;
 
+    fn row(seq: i64, status: &str) -> VehicleRow {
+        VehicleRow {
+            id: Uuid::nil(),
+            provider_id: Uuid::nil(),
+            list_seq: 1,
+            kind: "CAR".into(),
+            make: "Renault".into(),
+            model: "Zoe".into(),
+            registration: None,
+            seats: 5,
+            propulsion: "ELECTRIC".into(),
+            range_km: None,
+            co2_grams_per_km: None,
+            wheelchair_accessible: false,
+            lat: 51.78,
+            lon: -1.48,
+            status: status.into(),
+            currency: "GBP".into(),
+            per_hour_pence: Some(500),
+            per_day_pence: None,
+            per_month_lease_pence: None,
+            deposit_pence: 0,
+            created_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+            change_seq: seq,
+        }
+    }
+
+    #[test]
+    fn an_older_version_never_overwrites_a_newer_one() {
+        let index = GeoIndex::new();
+        index.apply_vehicle(row(2, "MAINTENANCE"));
+        index.apply_vehicle(row(1, "AVAILABLE"));
+        assert!(index.is_empty());
+        index.apply_vehicle(row(3, "AVAILABLE"));
+        assert_eq!(index.len(), 1);
+        index.apply_vehicle(row(3, "AVAILABLE"));
+        assert_eq!(index.len(), 1);
+        index.apply_approval(Uuid::nil(), Uuid::nil(), "APPROVED", 5);
+        index.apply_approval(Uuid::nil(), Uuid::nil(), "PENDING", 4);
+        assert!(index.is_approved(Uuid::nil(), Uuid::nil()));
+    }
+
     #[test]
     fn chord_and_ground_distances_agree() {
         for km in [0.0, 0.5, 5.0, 100.0] {
