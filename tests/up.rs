@@ -138,6 +138,17 @@ async fn councils(port: u16) -> Value {
         .clone()
 }
 
+/// Vehicles in the demo council's public GBFS feed.
+async fn demo_fleet_size(port: u16) -> usize {
+    let status: Value = reqwest::get(format!("http://127.0.0.1:{port}/gbfs/WOX/vehicle_status.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    status["data"]["vehicles"].as_array().map_or(0, Vec::len)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn up_serves_the_demo_keeps_its_data_and_stops_cleanly() {
     let dir = data_dir();
@@ -152,6 +163,9 @@ async fn up_serves_the_demo_keeps_its_data_and_stops_cleanly() {
     let first = councils(port).await;
     assert_eq!(first.as_array().unwrap().len(), 1);
     assert_eq!(first[0]["name"], "West Oxfordshire");
+    // The demo fleet: both providers approved, about 50 vehicles published.
+    let fleet = demo_fleet_size(port).await;
+    assert_eq!(fleet, 50);
 
     // A demo household signs in with the printed password.
     let accounts: Vec<Value> =
@@ -180,6 +194,11 @@ async fn up_serves_the_demo_keeps_its_data_and_stops_cleanly() {
     let mut up = start_up(&dir, port);
     tokio::task::block_in_place(|| up.wait_ready());
     assert_eq!(councils(port).await, first);
+    assert_eq!(
+        demo_fleet_size(port).await,
+        fleet,
+        "a second up --demo adds no vehicles"
+    );
 
     // A part that dies brings `up` down with a failure instead of a hang.
     let victims = children_matching(up.child.id(), "serve inventory");

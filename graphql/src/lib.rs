@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod config;
+pub mod gbfs;
 pub mod http;
 pub mod principal;
 pub mod schema;
@@ -54,12 +55,13 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     let public = http::router(
         http::HttpState {
             schema,
-            gateway,
+            gateway: gateway.clone(),
             limits: config.limits,
             introspection: development,
         },
         development,
-    );
+    )
+    .merge(gbfs::router(gateway.clone()));
     ServiceHost::new(NAME, &config.host, pool, &MIGRATOR, auth, axum::Router::new())
         .with_public(public)
         .build(config.host.bind)

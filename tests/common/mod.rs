@@ -37,17 +37,18 @@ impl Stack {
         let (_, pay_url) = testing::fresh_database(&roundabout_payments::MIGRATOR).await;
         let (gateway_pool, gw_url) = testing::fresh_database(&roundabout_gateway::MIGRATOR).await;
 
-        let inventory = Running::spawn(
-            roundabout_inventory::build(roundabout_inventory::Config {
-                host: testing::host_config(&inv_url),
-            })
-            .await
-            .unwrap(),
-        );
         let eligibility = Running::spawn(
             roundabout_eligibility::build(roundabout_eligibility::Config {
                 host: testing::host_config(&elig_url),
             })
+            .await
+            .unwrap(),
+        );
+        let inventory = Running::spawn(
+            roundabout_inventory::build(roundabout_inventory::Config::new(
+                testing::host_config(&inv_url),
+                eligibility.url.clone(),
+            ))
             .await
             .unwrap(),
         );

@@ -55,6 +55,16 @@ impl Council {
     async fn boundary(&self) -> GeoJson {
         GeoJson(self.0.boundary.clone())
     }
+
+    /// Officer of the council: the providers that applied to operate here.
+    #[graphql(complexity = "10 * child_complexity")]
+    async fn providers(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<crate::schema::providers::ProviderStatus>,
+    ) -> async_graphql::Result<Vec<crate::schema::providers::Provider>> {
+        crate::schema::providers::council_providers(ctx, self.0.id, status).await
+    }
 }
 
 /// Loads a council by id through the request's DataLoader; `None` if unknown.

@@ -14,6 +14,7 @@ use crate::{
         councils::{load_council, parse_id, Council},
         errors::{payload, Failure, Refusable, UserError},
         loaders::{load_error, HasId},
+        providers::Provider,
         request::RequestCtx,
     },
     services::Gateway,
@@ -30,21 +31,6 @@ pub struct ProviderData {
 impl HasId for ProviderData {
     fn id(&self) -> Uuid {
         self.id
-    }
-}
-
-/// A provider organisation: a car club, leasing firm or community transport group.
-pub struct Provider(pub ProviderData);
-
-#[Object]
-impl Provider {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-
-    /// The organisation's name.
-    async fn name(&self) -> &str {
-        &self.0.name
     }
 }
 

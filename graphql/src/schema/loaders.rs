@@ -12,7 +12,7 @@ use roundabout_support::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{schema::councils::CouncilData, schema::identity::ProviderData};
+use crate::{schema::councils::CouncilData, schema::identity::ProviderData, schema::vehicles::VehicleData};
 
 #[derive(Serialize)]
 struct BatchIn<'a> {
@@ -53,10 +53,14 @@ where
     }
 }
 
+/// How long a loader waits for more keys before calling the service.
+const BATCH_DELAY: std::time::Duration = std::time::Duration::from_millis(5);
+
 /// The loaders of one request.
 pub struct Loaders {
     pub councils: DataLoader<BatchLoader<CouncilData>>,
     pub providers: DataLoader<BatchLoader<ProviderData>>,
+    pub vehicles: DataLoader<BatchLoader<VehicleData>>,
 }
 
 impl Loaders {
@@ -74,10 +78,19 @@ impl Loaders {
                 loader(&services.eligibility, "/internal/councils/batch", caller),
                 tokio::spawn,
             ),
+            // Lists of vehicles (a page of bookings, an import) and their
+            // providers must batch even on a busy machine, where resolvers
+            // may be polled more than the default 1 ms apart.
             providers: DataLoader::new(
                 loader(&services.inventory, "/internal/providers/batch", caller),
                 tokio::spawn,
-            ),
+            )
+            .delay(BATCH_DELAY),
+            vehicles: DataLoader::new(
+                loader(&services.inventory, "/internal/vehicles/batch", caller),
+                tokio::spawn,
+            )
+            .delay(BATCH_DELAY),
         }
     }
 }

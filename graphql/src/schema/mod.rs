@@ -3,19 +3,29 @@
 pub mod councils;
 pub mod errors;
 pub mod identity;
+pub mod imports;
 pub mod loaders;
+pub mod pagination;
+pub mod providers;
 pub mod request;
 pub mod scalars;
+pub mod vehicles;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 use crate::{config::Limits, services::Gateway};
 
 #[derive(MergedObject, Default)]
-pub struct Query(identity::IdentityQuery, councils::CouncilQuery);
+pub struct Query(identity::IdentityQuery, councils::CouncilQuery, vehicles::VehicleQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(identity::IdentityMutation, councils::CouncilMutation);
+pub struct Mutation(
+    identity::IdentityMutation,
+    councils::CouncilMutation,
+    providers::ProviderMutation,
+    vehicles::VehicleMutation,
+    imports::ImportMutation,
+);
 
 pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;
 

@@ -4,16 +4,24 @@
 //! A library with a thin binary; [`build`] returns a bound [`Application`]
 //! so tests can bind port 0 and read the port back.
 
+pub mod clients;
 pub mod db;
 pub mod domain;
+pub mod gbfs;
 pub mod http;
+pub mod index;
+
+use std::{sync::Arc, time::Duration};
 
 use roundabout_support::{
-    config::{ConfigError, HostConfig},
+    client::ServiceClient,
+    config::{self, ConfigError, HostConfig},
     internal_auth::InternalAuth,
     server::{Application, ServiceHost},
 };
 use sqlx::{migrate::Migrator, PgPool};
+
+use crate::index::{feed::Follower, GeoIndex};
 
 /// This service's name: its metrics label and the audience of its callers' tokens.
 pub const NAME: &str = "inventory";
@@ -26,13 +34,34 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/inventory");
 #[derive(Debug, Clone)]
 pub struct Config {
     pub host: HostConfig,
+    /// `ELIGIBILITY_URL`: where council boundaries come from.
+    pub eligibility_url: String,
+    /// `INDEX_POLL_MS`: how often the geo index follows the change feed
+    /// (default 1000 ms); other replicas' writes show within this.
+    pub index_poll: Duration,
 }
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
+        let poll_ms: u64 = config::parse_or("INDEX_POLL_MS", 1_000)?;
+        if !(10..=60_000).contains(&poll_ms) {
+            return Err(ConfigError::new("INDEX_POLL_MS", "must be between 10 and 60000"));
+        }
         Ok(Self {
             host: HostConfig::from_env(DEFAULT_PORT)?,
+            eligibility_url: config::base_url("ELIGIBILITY_URL")?,
+            index_poll: Duration::from_millis(poll_ms),
         })
+    }
+
+    /// A configuration for tests and tools: the host settings given, the
+    /// feed followed every 200 ms.
+    pub fn new(host: HostConfig, eligibility_url: impl Into<String>) -> Self {
+        Self {
+            host,
+            eligibility_url: eligibility_url.into(),
+            index_poll: Duration::from_millis(200),
+        }
     }
 }
 
@@ -41,6 +70,9 @@ impl Config {
 pub struct AppState {
     pub pool: PgPool,
     pub auth: InternalAuth,
+    pub index: Arc<GeoIndex>,
+    pub follower: Arc<Follower>,
+    pub eligibility: ServiceClient,
 }
 
 impl axum::extract::FromRef<AppState> for InternalAuth {
@@ -54,15 +86,38 @@ pub async fn migrate(config: &Config) -> anyhow::Result<()> {
     roundabout_support::db::migrate(&config.host.database_url, &MIGRATOR).await
 }
 
-/// Connects to the database and binds the HTTP listener.
+/// Connects to the database, loads the geo index and binds the HTTP listener.
 pub async fn build(config: Config) -> anyhow::Result<Application> {
     let pool = roundabout_support::db::connect(&config.host.database_url, config.host.db_max_connections).await?;
     let auth = InternalAuth::new(&config.host.internal_key, NAME);
+    let index = Arc::new(GeoIndex::new());
+    // Before migrations are applied there is nothing to load; the feed
+    // catches up once they are.
+    if roundabout_support::db::migrations_applied(&pool, &MIGRATOR)
+        .await
+        .unwrap_or(false)
+    {
+        index.load(&pool).await?;
+    }
+    let follower = Arc::new(Follower::default());
     let state = AppState {
         pool: pool.clone(),
         auth: auth.clone(),
+        index: index.clone(),
+        follower: follower.clone(),
+        eligibility: ServiceClient::new(
+            "eligibility",
+            &config.eligibility_url,
+            auth.clone(),
+            ServiceClient::http_client(),
+        ),
     };
+    let every = config.index_poll;
+    let feed_pool = pool.clone();
     ServiceHost::new(NAME, &config.host, pool, &MIGRATOR, auth, http::router(state))
+        .with_task(Box::new(move |shutdown| {
+            Box::pin(index::feed::follow(index, follower, feed_pool, every, shutdown))
+        }))
         .build(config.host.bind)
         .await
 }

@@ -11,11 +11,10 @@ use uuid::Uuid;
 
 async fn spawn() -> Running {
     let (_pool, url) = testing::fresh_database(&MIGRATOR).await;
-    let app = build(Config {
-        host: testing::host_config(&url),
-    })
-    .await
-    .unwrap();
+    // No council is asked for here, so eligibility's address is never used.
+    let app = build(Config::new(testing::host_config(&url), "http://127.0.0.1:9"))
+        .await
+        .unwrap();
     Running::spawn(app)
 }
 

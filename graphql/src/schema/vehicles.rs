@@ -1,0 +1,498 @@
+//! Vehicles: `vehicle(id)`, and a provider's `addVehicle`, `updateVehicle`
+//! and `setVehicleStatus`. Attributes follow GBFS v3 `vehicle_types`
+//! (form factor, propulsion, range, CO2, accessibility).
+
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{
+    connection_types,
+    schema::{
+        councils::parse_id,
+        errors::{self, payload, Failure, Refusable, UserError},
+        loaders::{load_error, HasId},
+        providers::{load_provider, Provider},
+        request::RequestCtx,
+    },
+    services::Gateway,
+};
+
+/// What kind of vehicle it is.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum VehicleKind {
+    /// A car (GBFS form factor `car`).
+    Car,
+    /// A van (`car`).
+    Van,
+    /// A wheelchair-accessible vehicle (`car`).
+    Wav,
+    /// A minibus (`car`).
+    Minibus,
+    /// An electric bike (`bicycle`).
+    Ebike,
+    /// A cargo bike (`cargo_bicycle`).
+    CargoBike,
+}
+
+/// How a vehicle is powered (GBFS `propulsion_type`).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Propulsion {
+    /// Battery electric (`electric`).
+    Electric,
+    /// Hybrid (`hybrid`).
+    Hybrid,
+    /// Petrol (`combustion`).
+    Petrol,
+    /// Diesel (`combustion_diesel`).
+    Diesel,
+    /// Pedal power only (`human`).
+    Human,
+    /// Pedals with electric assistance (`electric_assist`).
+    ElectricAssist,
+}
+
+/// A vehicle's state in its fleet; only AVAILABLE vehicles are offered.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum VehicleStatus {
+    /// Can be offered and booked.
+    Available,
+    /// Temporarily out of service.
+    Maintenance,
+    /// Permanently out of the fleet.
+    Retired,
+}
+
+/// A vehicle as the inventory service returns it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VehicleData {
+    pub id: Uuid,
+    pub provider_id: Uuid,
+    pub list_seq: i64,
+    pub kind: VehicleKind,
+    pub make: String,
+    pub model: String,
+    pub registration: Option<String>,
+    pub seats: i32,
+    pub propulsion: Propulsion,
+    pub range_km: Option<i32>,
+    pub co2_grams_per_km: Option<i32>,
+    pub wheelchair_accessible: bool,
+    pub lat: f64,
+    pub lon: f64,
+    pub status: VehicleStatus,
+    pub currency: String,
+    pub per_hour_pence: Option<i64>,
+    pub per_day_pence: Option<i64>,
+    pub per_month_lease_pence: Option<i64>,
+    pub deposit_pence: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl HasId for VehicleData {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+}
+
+/// A WGS84 position.
+#[derive(SimpleObject, Debug, Clone, Copy)]
+pub struct GeoPoint {
+    /// Latitude in degrees, -90 to 90.
+    pub lat: f64,
+    /// Longitude in degrees, -180 to 180.
+    pub lon: f64,
+}
+
+/// A WGS84 position.
+#[derive(InputObject, Debug, Clone, Copy, Serialize)]
+pub struct GeoPointInput {
+    /// Latitude in degrees, -90 to 90.
+    pub lat: f64,
+    /// Longitude in degrees, -180 to 180.
+    pub lon: f64,
+}
+
+fn pence(p: i64) -> i32 {
+    i32::try_from(p).unwrap_or(i32::MAX)
+}
+
+/// What a vehicle costs, in pence.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct Pricing {
+    /// ISO 4217 currency code, e.g. GBP.
+    pub currency: String,
+    /// Price per started hour of hire.
+    pub per_hour_pence: Option<i32>,
+    /// Price per started day of hire.
+    pub per_day_pence: Option<i32>,
+    /// Price per month of a lease.
+    pub per_month_lease_pence: Option<i32>,
+    /// Refundable deposit.
+    pub deposit_pence: i32,
+}
+
+/// A vehicle a provider lists.
+#[derive(Clone)]
+pub struct Vehicle(pub VehicleData);
+
+#[Object]
+impl Vehicle {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// The provider whose fleet the vehicle is in.
+    async fn provider(&self, ctx: &Context<'_>) -> async_graphql::Result<Provider> {
+        load_provider(ctx, self.0.provider_id)
+            .await?
+            .ok_or_else(|| errors::coded("NOT_FOUND", "The vehicle's provider no longer exists"))
+    }
+
+    /// What kind of vehicle it is.
+    async fn kind(&self) -> VehicleKind {
+        self.0.kind
+    }
+
+    /// The manufacturer, e.g. Renault.
+    async fn make(&self) -> &str {
+        &self.0.make
+    }
+
+    /// The model, e.g. Zoe.
+    async fn model(&self) -> &str {
+        &self.0.model
+    }
+
+    /// The registration plate; shown to the provider's members and admins only.
+    async fn registration(&self, ctx: &Context<'_>) -> Option<&str> {
+        let session = &RequestCtx::get(ctx).session;
+        let own = session
+            .0
+            .as_ref()
+            .is_some_and(|p| p.provider_id == Some(self.0.provider_id) || p.is_admin());
+        if own {
+            self.0.registration.as_deref()
+        } else {
+            None
+        }
+    }
+
+    /// Seats, including the driver's (1 to 16).
+    async fn seats(&self) -> i32 {
+        self.0.seats
+    }
+
+    /// How the vehicle is powered.
+    async fn propulsion(&self) -> Propulsion {
+        self.0.propulsion
+    }
+
+    /// Range on a full charge or tank, in km.
+    async fn range_km(&self) -> Option<i32> {
+        self.0.range_km
+    }
+
+    /// Tailpipe CO2 emissions, in grams per km.
+    async fn co2_grams_per_km(&self) -> Option<i32> {
+        self.0.co2_grams_per_km
+    }
+
+    /// Whether a wheelchair user can travel in it.
+    async fn wheelchair_accessible(&self) -> bool {
+        self.0.wheelchair_accessible
+    }
+
+    /// Where the vehicle is.
+    async fn location(&self) -> GeoPoint {
+        GeoPoint {
+            lat: self.0.lat,
+            lon: self.0.lon,
+        }
+    }
+
+    /// Whether it can be offered.
+    async fn status(&self) -> VehicleStatus {
+        self.0.status
+    }
+
+    /// What it costs.
+    async fn pricing(&self) -> Pricing {
+        let v = &self.0;
+        Pricing {
+            currency: v.currency.clone(),
+            per_hour_pence: v.per_hour_pence.map(pence),
+            per_day_pence: v.per_day_pence.map(pence),
+            per_month_lease_pence: v.per_month_lease_pence.map(pence),
+            deposit_pence: pence(v.deposit_pence),
+        }
+    }
+}
+
+connection_types!(VehicleConnection, VehicleEdge, Vehicle);
+
+/// Loads a vehicle through the request's DataLoader; `None` if unknown.
+pub async fn load_vehicle(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Vehicle>> {
+    let r = RequestCtx::get(ctx);
+    Ok(r.loaders.vehicles.load_one(id).await.map_err(load_error)?.map(Vehicle))
+}
+
+#[derive(Default)]
+pub struct VehicleQuery;
+
+#[Object]
+impl VehicleQuery {
+    /// A vehicle by id; null when there is none.
+    async fn vehicle(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Vehicle>> {
+        match parse_id(&id) {
+            Some(id) => load_vehicle(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+}
+
+/// Prices in pence; give at least one of per hour, per day or per lease month.
+#[derive(InputObject, Debug, Clone, Default)]
+pub struct PricingInput {
+    /// Price per started hour of hire (1 to 100,000).
+    pub per_hour_pence: Option<i32>,
+    /// Price per started day of hire (1 to 500,000).
+    pub per_day_pence: Option<i32>,
+    /// Price per month of a lease (1 to 2,000,000).
+    pub per_month_lease_pence: Option<i32>,
+    /// Refundable deposit (0 to 1,000,000; default 0).
+    pub deposit_pence: Option<i32>,
+}
+
+/// A vehicle as a provider describes it.
+#[derive(InputObject, Debug, Clone)]
+pub struct VehicleInput {
+    /// What kind of vehicle it is.
+    pub kind: VehicleKind,
+    /// The manufacturer (1 to 100 characters).
+    pub make: String,
+    /// The model (1 to 100 characters).
+    pub model: String,
+    /// The registration plate; unique across Roundabout.
+    pub registration: Option<String>,
+    /// Seats, including the driver's (1 to 16).
+    pub seats: i32,
+    /// How the vehicle is powered.
+    pub propulsion: Propulsion,
+    /// Range on a full charge or tank, in km (0 to 2,000).
+    pub range_km: Option<i32>,
+    /// Tailpipe CO2 emissions in g/km (0 to 1,000).
+    pub co2_grams_per_km: Option<i32>,
+    /// Whether a wheelchair user can travel in it.
+    pub wheelchair_accessible: bool,
+    /// Where the vehicle is kept; in the UK when the provider's councils are.
+    pub location: GeoPointInput,
+    /// What it costs.
+    pub pricing: PricingInput,
+}
+
+/// The body inventory takes for a vehicle.
+#[derive(Serialize)]
+pub struct VehicleOut {
+    kind: VehicleKind,
+    make: String,
+    model: String,
+    registration: Option<String>,
+    seats: i32,
+    propulsion: Propulsion,
+    range_km: Option<i32>,
+    co2_grams_per_km: Option<i32>,
+    wheelchair_accessible: bool,
+    location: GeoPointInput,
+    pricing: PricingOut,
+}
+
+/// Prices as inventory takes them.
+#[derive(Serialize, Default)]
+pub struct PricingOut {
+    per_hour_pence: Option<i32>,
+    per_day_pence: Option<i32>,
+    per_month_lease_pence: Option<i32>,
+    deposit_pence: Option<i32>,
+}
+
+impl From<PricingInput> for PricingOut {
+    fn from(p: PricingInput) -> Self {
+        Self {
+            per_hour_pence: p.per_hour_pence,
+            per_day_pence: p.per_day_pence,
+            per_month_lease_pence: p.per_month_lease_pence,
+            deposit_pence: p.deposit_pence,
+        }
+    }
+}
+
+impl From<VehicleInput> for VehicleOut {
+    fn from(i: VehicleInput) -> Self {
+        Self {
+            kind: i.kind,
+            make: i.make,
+            model: i.model,
+            registration: i.registration,
+            seats: i.seats,
+            propulsion: i.propulsion,
+            range_km: i.range_km,
+            co2_grams_per_km: i.co2_grams_per_km,
+            wheelchair_accessible: i.wheelchair_accessible,
+            location: i.location,
+            pricing: i.pricing.into(),
+        }
+    }
+}
+
+/// The result of a vehicle mutation.
+#[derive(SimpleObject)]
+pub struct VehiclePayload {
+    /// The vehicle as stored; null when refused.
+    pub vehicle: Option<Vehicle>,
+    /// Why the change was refused; nothing was changed then.
+    pub user_errors: Vec<UserError>,
+}
+
+impl Refusable for VehiclePayload {
+    fn refused(user_errors: Vec<UserError>) -> Self {
+        Self {
+            vehicle: None,
+            user_errors,
+        }
+    }
+}
+
+/// `per_hour_pence` → `perHourPence`.
+pub fn camel(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut upper = false;
+    for c in s.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A service refusal with the GraphQL input's field names.
+pub fn refusal(e: roundabout_support::client::ClientError) -> Failure {
+    match Failure::from(e) {
+        Failure::User(mut u) => {
+            u.field = u.field.map(|f| f.iter().map(|s| camel(s)).collect());
+            Failure::User(u)
+        }
+        other => other,
+    }
+}
+
+/// The signed-in user's provider, or the contract's error.
+pub fn provider_member(ctx: &Context<'_>) -> async_graphql::Result<Uuid> {
+    let p = RequestCtx::get(ctx)
+        .session
+        .0
+        .as_ref()
+        .ok_or_else(errors::unauthenticated)?;
+    p.provider_id
+        .ok_or_else(|| errors::forbidden("Only members of a provider organisation may manage vehicles"))
+}
+
+fn vehicle_id(id: &ID) -> Result<Uuid, Failure> {
+    parse_id(id)
+        .ok_or_else(|| Failure::user(UserError::new("NOT_FOUND", "There is no vehicle with this id").at(["id"])))
+}
+
+#[derive(Default)]
+pub struct VehicleMutation;
+
+#[Object]
+impl VehicleMutation {
+    /// Signed-in provider: lists a vehicle (AVAILABLE).
+    async fn add_vehicle(&self, ctx: &Context<'_>, input: VehicleInput) -> async_graphql::Result<VehiclePayload> {
+        provider_member(ctx)?;
+        payload(
+            write(
+                ctx,
+                reqwest::Method::POST,
+                "/internal/vehicles".into(),
+                &VehicleOut::from(input),
+            )
+            .await,
+        )
+    }
+
+    /// Signed-in provider: replaces the description of one of its vehicles.
+    async fn update_vehicle(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: VehicleInput,
+    ) -> async_graphql::Result<VehiclePayload> {
+        provider_member(ctx)?;
+        let outcome = match vehicle_id(&id) {
+            Ok(id) => {
+                write(
+                    ctx,
+                    reqwest::Method::PUT,
+                    format!("/internal/vehicles/{id}"),
+                    &VehicleOut::from(input),
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        };
+        payload(outcome)
+    }
+
+    /// Signed-in provider: AVAILABLE, MAINTENANCE or RETIRED.
+    async fn set_vehicle_status(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        status: VehicleStatus,
+    ) -> async_graphql::Result<VehiclePayload> {
+        provider_member(ctx)?;
+        let outcome = match vehicle_id(&id) {
+            Ok(id) => {
+                write(
+                    ctx,
+                    reqwest::Method::POST,
+                    format!("/internal/vehicles/{id}/status"),
+                    &serde_json::json!({ "status": status }),
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        };
+        payload(outcome)
+    }
+}
+
+async fn write<B: Serialize>(
+    ctx: &Context<'_>,
+    method: reqwest::Method,
+    path: String,
+    body: &B,
+) -> Result<VehiclePayload, Failure> {
+    let g = ctx.data_unchecked::<Gateway>();
+    let r = RequestCtx::get(ctx);
+    let v: VehicleData = g
+        .services
+        .inventory
+        .send(method, &path, Some(body), &r.session.caller(), None)
+        .await
+        .map_err(refusal)?;
+    Ok(VehiclePayload {
+        vehicle: Some(Vehicle(v)),
+        user_errors: Vec::new(),
+    })
+}

@@ -1,0 +1,117 @@
+//! `provider_councils`: a provider's application in a council and the
+//! officers' decision (PENDING, APPROVED, SUSPENDED).
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::PgExecutor;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ApprovalRow {
+    pub provider_id: Uuid,
+    pub council_id: Uuid,
+    pub status: String,
+    pub applied_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// The change that wrote this version (for the geo index).
+    #[serde(skip)]
+    pub change_seq: i64,
+}
+
+const COLUMNS: &str = "provider_id, council_id, status, applied_at, updated_at, change_seq";
+
+/// Applies (PENDING) unless the provider already has a standing in the council.
+pub async fn apply(db: impl PgExecutor<'_>, provider_id: Uuid, council_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into provider_councils (provider_id, council_id) values ($1, $2)
+         on conflict (provider_id, council_id) do nothing",
+    )
+    .bind(provider_id)
+    .bind(council_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn get(db: impl PgExecutor<'_>, provider_id: Uuid, council_id: Uuid) -> sqlx::Result<Option<ApprovalRow>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from provider_councils where provider_id = $1 and council_id = $2"
+    ))
+    .bind(provider_id)
+    .bind(council_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// Sets the status; `None` when the provider never applied to the council.
+pub async fn decide(
+    db: impl PgExecutor<'_>,
+    provider_id: Uuid,
+    council_id: Uuid,
+    status: &str,
+    by: Option<Uuid>,
+) -> sqlx::Result<Option<ApprovalRow>> {
+    sqlx::query_as(&format!(
+        "update provider_councils set status = $3, decided_by = $4
+         where provider_id = $1 and council_id = $2 returning {COLUMNS}"
+    ))
+    .bind(provider_id)
+    .bind(council_id)
+    .bind(status)
+    .bind(by)
+    .fetch_optional(db)
+    .await
+}
+
+/// A provider's standing in every council it applied to.
+pub async fn of_provider(db: impl PgExecutor<'_>, provider_id: Uuid) -> sqlx::Result<Vec<ApprovalRow>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from provider_councils where provider_id = $1 order by applied_at, council_id"
+    ))
+    .bind(provider_id)
+    .fetch_all(db)
+    .await
+}
+
+/// The providers of a council, optionally of one status.
+pub async fn of_council(
+    db: impl PgExecutor<'_>,
+    council_id: Uuid,
+    status: Option<&str>,
+) -> sqlx::Result<Vec<ApprovalRow>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from provider_councils
+         where council_id = $1 and ($2::text is null or status = $2) order by applied_at, provider_id"
+    ))
+    .bind(council_id)
+    .bind(status)
+    .fetch_all(db)
+    .await
+}
+
+/// A provider with its standing in one council.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct CouncilProviderRow {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub status: String,
+}
+
+/// The providers that applied to a council, with their status.
+pub async fn providers_of_council(
+    db: impl PgExecutor<'_>,
+    council_id: Uuid,
+    status: Option<&str>,
+) -> sqlx::Result<Vec<CouncilProviderRow>> {
+    sqlx::query_as(
+        "select p.id, p.name, p.created_at, pc.status
+         from provider_councils pc join providers p on p.id = pc.provider_id
+         where pc.council_id = $1 and ($2::text is null or pc.status = $2)
+         order by p.name, p.id",
+    )
+    .bind(council_id)
+    .bind(status)
+    .fetch_all(db)
+    .await
+}

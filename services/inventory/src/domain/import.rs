@@ -1,0 +1,374 @@
+//! Fleet import: a CSV file, or a GBFS `vehicle_types` + `vehicle_status`
+//! pair, read into vehicles. Every row is checked and every problem reported
+//! with its line (the CSV line, or the position in `vehicle_status`'s
+//! `vehicles`, from 1) and field; nothing is stored unless all rows are good.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::vehicle::{LocationIn, NewVehicle, PricingIn, VehicleIn};
+
+/// Most vehicles one import may hold.
+pub const MAX_ROWS: usize = 5_000;
+
+/// A problem with one row.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RowError {
+    pub line: u64,
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+impl RowError {
+    pub fn new(line: u64, field: &str, message: impl Into<String>) -> Self {
+        Self {
+            line,
+            field: field.to_string(),
+            code: "INVALID_INPUT".into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A checked row.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub line: u64,
+    pub vehicle: NewVehicle,
+}
+
+/// The columns a CSV file has, in any order; the first line names them.
+pub const CSV_COLUMNS: &[&str] = &[
+    "kind",
+    "make",
+    "model",
+    "registration",
+    "seats",
+    "propulsion",
+    "range_km",
+    "co2_grams_per_km",
+    "wheelchair_accessible",
+    "lat",
+    "lon",
+    "per_hour_pence",
+    "per_day_pence",
+    "per_month_lease_pence",
+    "deposit_pence",
+];
+const REQUIRED: &[&str] = &["kind", "make", "model", "seats", "propulsion", "lat", "lon"];
+
+fn checked(line: u64, v: &VehicleIn) -> Result<Row, RowError> {
+    v.parse().map(|vehicle| Row { line, vehicle }).map_err(|e| RowError {
+        line,
+        field: e
+            .body
+            .field
+            .as_ref()
+            .and_then(|f| f.last().cloned())
+            .unwrap_or_default(),
+        code: e.body.code.clone(),
+        message: e.body.message.clone(),
+    })
+}
+
+/// Reads a CSV fleet file.
+pub fn from_csv(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(|c| c.to_ascii_lowercase()).collect(),
+        Err(e) => {
+            return Err(vec![RowError::new(
+                1,
+                "",
+                format!("The header line cannot be read: {e}"),
+            )])
+        }
+    };
+    let mut errors = Vec::new();
+    for h in &headers {
+        if !CSV_COLUMNS.contains(&h.as_str()) {
+            errors.push(RowError::new(
+                1,
+                h,
+                format!("Unknown column {h:?}; the columns are {}", CSV_COLUMNS.join(", ")),
+            ));
+        }
+    }
+    for r in REQUIRED {
+        if !headers.iter().any(|h| h == r) {
+            errors.push(RowError::new(1, r, format!("The column {r} is missing")));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let fallback_line = i as u64 + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(fallback_line);
+                errors.push(RowError::new(line, "", format!("This line cannot be read: {e}")));
+                continue;
+            }
+        };
+        let line = record.position().map(|p| p.line()).unwrap_or(fallback_line);
+        if rows.len() + errors.len() >= MAX_ROWS {
+            errors.push(RowError::new(
+                line,
+                "",
+                format!("An import holds at most {MAX_ROWS} vehicles"),
+            ));
+            break;
+        }
+        let cells: HashMap<&str, &str> = headers
+            .iter()
+            .map(String::as_str)
+            .zip(record.iter())
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        match csv_row(line, &cells).and_then(|v| checked(line, &v)) {
+            Ok(row) => rows.push(row),
+            Err(e) => errors.push(e),
+        }
+    }
+    if rows.is_empty() && errors.is_empty() {
+        errors.push(RowError::new(2, "", "The file has no vehicles"));
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(errors)
+    }
+}
+
+fn csv_row(line: u64, c: &HashMap<&str, &str>) -> Result<VehicleIn, RowError> {
+    let text = |k: &str| c.get(k).map(|s| s.to_string()).unwrap_or_default();
+    let int = |k: &str| -> Result<Option<i64>, RowError> {
+        c.get(k)
+            .map(|s| {
+                s.parse::<i64>()
+                    .map_err(|_| RowError::new(line, k, format!("{k} must be a whole number, not {s:?}")))
+            })
+            .transpose()
+    };
+    let float = |k: &str| -> Result<f64, RowError> {
+        let s = c
+            .get(k)
+            .ok_or_else(|| RowError::new(line, k, format!("{k} is required")))?;
+        s.parse::<f64>()
+            .map_err(|_| RowError::new(line, k, format!("{k} must be a number, not {s:?}")))
+    };
+    let wheelchair = match c.get("wheelchair_accessible").map(|s| s.to_ascii_lowercase()) {
+        None => false,
+        Some(s) if ["true", "yes", "1", "y"].contains(&s.as_str()) => true,
+        Some(s) if ["false", "no", "0", "n"].contains(&s.as_str()) => false,
+        Some(s) => {
+            return Err(RowError::new(
+                line,
+                "wheelchair_accessible",
+                format!("wheelchair_accessible must be true or false, not {s:?}"),
+            ))
+        }
+    };
+    Ok(VehicleIn {
+        kind: text("kind"),
+        make: text("make"),
+        model: text("model"),
+        registration: c.get("registration").map(|s| s.to_string()),
+        seats: int("seats")?.ok_or_else(|| RowError::new(line, "seats", "seats is required"))?,
+        propulsion: text("propulsion"),
+        range_km: int("range_km")?,
+        co2_grams_per_km: int("co2_grams_per_km")?,
+        wheelchair_accessible: wheelchair,
+        location: LocationIn {
+            lat: float("lat")?,
+            lon: float("lon")?,
+        },
+        pricing: PricingIn {
+            per_hour_pence: int("per_hour_pence")?,
+            per_day_pence: int("per_day_pence")?,
+            per_month_lease_pence: int("per_month_lease_pence")?,
+            deposit_pence: int("deposit_pence")?,
+        },
+    })
+}
+
+fn str_at<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+/// A GBFS localised string's first text, or a plain string.
+fn localised(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.clone()),
+        Value::Array(a) => a.first().and_then(|t| str_at(t, "text")).map(str::to_string),
+        _ => None,
+    }
+}
+
+/// Reads a GBFS v3 `vehicle_types` + `vehicle_status` pair (whole files, or
+/// just their `data`); `pricing` applies to every vehicle, as GBFS prices
+/// live in another file.
+pub fn from_gbfs(types: &Value, status: &Value, pricing: &PricingIn) -> Result<Vec<Row>, Vec<RowError>> {
+    let types_list = types
+        .pointer("/data/vehicle_types")
+        .or_else(|| types.get("vehicle_types"))
+        .and_then(Value::as_array);
+    let vehicles = status
+        .pointer("/data/vehicles")
+        .or_else(|| status.get("vehicles"))
+        .and_then(Value::as_array);
+    let (Some(types_list), Some(vehicles)) = (types_list, vehicles) else {
+        return Err(vec![RowError::new(
+            0,
+            "",
+            "Expected a GBFS vehicle_types file (data.vehicle_types) and a vehicle_status file (data.vehicles)",
+        )]);
+    };
+    let by_id: HashMap<&str, &Value> = types_list
+        .iter()
+        .filter_map(|t| str_at(t, "vehicle_type_id").map(|id| (id, t)))
+        .collect();
+    if vehicles.len() > MAX_ROWS {
+        return Err(vec![RowError::new(
+            0,
+            "",
+            format!("An import holds at most {MAX_ROWS} vehicles"),
+        )]);
+    }
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for (i, v) in vehicles.iter().enumerate() {
+        let line = i as u64 + 1;
+        match gbfs_row(line, v, &by_id, pricing).and_then(|v| checked(line, &v)) {
+            Ok(r) => rows.push(r),
+            Err(e) => errors.push(e),
+        }
+    }
+    if rows.is_empty() && errors.is_empty() {
+        errors.push(RowError::new(0, "vehicles", "The vehicle_status file has no vehicles"));
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(errors)
+    }
+}
+
+fn gbfs_row(line: u64, v: &Value, types: &HashMap<&str, &Value>, pricing: &PricingIn) -> Result<VehicleIn, RowError> {
+    let type_id = str_at(v, "vehicle_type_id")
+        .ok_or_else(|| RowError::new(line, "vehicle_type_id", "Each vehicle needs a vehicle_type_id"))?;
+    let t = types.get(type_id).ok_or_else(|| {
+        RowError::new(
+            line,
+            "vehicle_type_id",
+            format!("No vehicle type {type_id:?} in vehicle_types"),
+        )
+    })?;
+    let ff = str_at(t, "form_factor").unwrap_or("");
+    let kind = crate::gbfs::kind_from_gbfs(ff).ok_or_else(|| {
+        RowError::new(
+            line,
+            "form_factor",
+            format!("Form factor {ff:?} is not one Roundabout lists"),
+        )
+    })?;
+    let pt = str_at(t, "propulsion_type").unwrap_or("");
+    let propulsion = crate::gbfs::propulsion_from_gbfs(pt).ok_or_else(|| {
+        RowError::new(
+            line,
+            "propulsion_type",
+            format!("Propulsion {pt:?} is not one Roundabout lists"),
+        )
+    })?;
+    let coord = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_f64)
+            .ok_or_else(|| RowError::new(line, k, format!("Each vehicle needs {k}")))
+    };
+    let seats = t
+        .get("rider_capacity")
+        .and_then(Value::as_i64)
+        .unwrap_or(if kind == "CAR" { 5 } else { 1 });
+    let range_km = t
+        .get("max_range_meters")
+        .and_then(Value::as_f64)
+        .map(|m| (m / 1000.0).round() as i64);
+    Ok(VehicleIn {
+        kind: kind.into(),
+        make: localised(t.get("make")).unwrap_or_else(|| "Unknown".into()),
+        model: localised(t.get("model"))
+            .or_else(|| localised(t.get("name")))
+            .unwrap_or_else(|| type_id.into()),
+        registration: None,
+        seats,
+        propulsion: propulsion.into(),
+        range_km,
+        co2_grams_per_km: t.get("g_CO2_km").and_then(Value::as_i64),
+        wheelchair_accessible: false,
+        location: LocationIn {
+            lat: coord("lat")?,
+            lon: coord("lon")?,
+        },
+        pricing: pricing.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bad_row_is_named_by_line_and_field() {
+        let csv = "kind,make,model,seats,propulsion,lat,lon,per_hour_pence\n\
+                   CAR,Renault,Zoe,5,ELECTRIC,51.78,-1.48,650\n\
+                   CAR,Renault,Zoe,25,ELECTRIC,51.78,-1.48,650\n\
+                   BOAT,Renault,Zoe,5,ELECTRIC,51.78,-1.48,650\n\
+                   CAR,Renault,Zoe,5,ELECTRIC,north,-1.48,650\n";
+        let errors = from_csv(csv).unwrap_err();
+        let got: Vec<(u64, &str)> = errors.iter().map(|e| (e.line, e.field.as_str())).collect();
+        assert_eq!(got, vec![(3, "seats"), (4, "kind"), (5, "lat")]);
+    }
+
+    #[test]
+    fn a_good_file_reads_every_row() {
+        let csv = "kind,make,model,seats,propulsion,lat,lon,per_day_pence,wheelchair_accessible\n\
+                   WAV,Ford,Tourneo,6,DIESEL,51.78,-1.48,5500,yes\n";
+        let rows = from_csv(csv).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert!(rows[0].vehicle.wheelchair_accessible);
+        assert_eq!(rows[0].line, 2);
+    }
+
+    #[test]
+    fn gbfs_pairs_map_form_factor_and_propulsion() {
+        let types = serde_json::json!({"data": {"vehicle_types": [
+            {"vehicle_type_id": "ebike", "form_factor": "bicycle", "propulsion_type": "electric_assist", "max_range_meters": 60000},
+            {"vehicle_type_id": "moped", "form_factor": "moped", "propulsion_type": "electric"}
+        ]}});
+        let status = serde_json::json!({"data": {"vehicles": [
+            {"vehicle_id": "a", "vehicle_type_id": "ebike", "lat": 51.78, "lon": -1.48, "is_reserved": false, "is_disabled": false},
+            {"vehicle_id": "b", "vehicle_type_id": "moped", "lat": 51.78, "lon": -1.48, "is_reserved": false, "is_disabled": false}
+        ]}});
+        let pricing = PricingIn {
+            per_hour_pence: Some(300),
+            ..Default::default()
+        };
+        let errors = from_gbfs(&types, &status, &pricing).unwrap_err();
+        assert_eq!(
+            errors,
+            vec![RowError::new(
+                2,
+                "form_factor",
+                "Form factor \"moped\" is not one Roundabout lists"
+            )]
+        );
+    }
+}

@@ -1,0 +1,126 @@
+//! Providers in councils: a provider applies, the council's officers approve
+//! or suspend it.
+
+use axum::{
+    extract::{Path, Query, State},
+    routing::{get, post},
+    Json, Router,
+};
+use roundabout_support::{internal_auth::Caller, ApiError, ApiResult};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::{
+    clients,
+    db::{
+        approvals::{self, ApprovalRow, CouncilProviderRow},
+        providers,
+    },
+    domain::vehicle::parse_enum,
+    AppState,
+};
+
+/// The statuses a provider may have in a council.
+pub const PROVIDER_STATUSES: &[&str] = &["PENDING", "APPROVED", "SUSPENDED"];
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/internal/providers/{id}/councils", get(of_provider))
+        .route("/internal/providers/{id}/councils/{council_id}", post(apply))
+        .route("/internal/councils/{council_id}/providers", get(of_council))
+        .route("/internal/councils/{council_id}/providers/{id}/approve", post(approve))
+        .route("/internal/councils/{council_id}/providers/{id}/suspend", post(suspend))
+}
+
+/// `POST /internal/providers/{id}/councils/{council_id}`: the provider's
+/// members apply to operate in a council (PENDING); applying again keeps the
+/// current standing.
+async fn apply(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((id, council_id)): Path<(Uuid, Uuid)>,
+) -> ApiResult<Json<ApprovalRow>> {
+    if caller.provider_id != Some(id) && !caller.is_service() {
+        return Err(ApiError::forbidden("Only members of the provider may apply for it"));
+    }
+    if providers::get(&s.pool, id).await?.is_none() {
+        return Err(ApiError::not_found("No such provider"));
+    }
+    clients::councils::council(&s, council_id).await?;
+    approvals::apply(&s.pool, id, council_id).await?;
+    let row = approvals::get(&s.pool, id, council_id)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application vanished")))?;
+    s.index.apply_approval(id, council_id, &row.status, row.change_seq);
+    tracing::info!(provider = %id, council = %council_id, status = %row.status, "provider applied");
+    Ok(Json(row))
+}
+
+async fn decide(
+    s: &AppState,
+    caller: &Caller,
+    council_id: Uuid,
+    id: Uuid,
+    status: &str,
+) -> ApiResult<Json<ApprovalRow>> {
+    caller.require_council_officer(council_id)?;
+    let decided_by = caller.user_id;
+    let row = approvals::decide(&s.pool, id, council_id, status, decided_by)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found("This provider has not applied to operate in this council").with_field(["provider_id"])
+        })?;
+    s.index.apply_approval(id, council_id, &row.status, row.change_seq);
+    tracing::info!(provider = %id, council = %council_id, status, by = ?decided_by, "provider decision");
+    Ok(Json(row))
+}
+
+/// `POST /internal/councils/{council_id}/providers/{id}/approve`: officers of
+/// the council only.
+async fn approve(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((council_id, id)): Path<(Uuid, Uuid)>,
+) -> ApiResult<Json<ApprovalRow>> {
+    decide(&s, &caller, council_id, id, "APPROVED").await
+}
+
+/// `POST /internal/councils/{council_id}/providers/{id}/suspend`: officers of
+/// the council only; the provider's vehicles stop being offered there.
+async fn suspend(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((council_id, id)): Path<(Uuid, Uuid)>,
+) -> ApiResult<Json<ApprovalRow>> {
+    decide(&s, &caller, council_id, id, "SUSPENDED").await
+}
+
+/// `GET /internal/providers/{id}/councils`: the provider's standing in each
+/// council it applied to.
+async fn of_provider(State(s): State<AppState>, Path(id): Path<Uuid>) -> ApiResult<Json<Vec<ApprovalRow>>> {
+    Ok(Json(approvals::of_provider(&s.pool, id).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StatusFilter {
+    pub status: Option<String>,
+}
+
+/// `GET /internal/councils/{council_id}/providers?status=`: officers of the
+/// council only.
+async fn of_council(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(council_id): Path<Uuid>,
+    Query(q): Query<StatusFilter>,
+) -> ApiResult<Json<Vec<CouncilProviderRow>>> {
+    caller.require_council_officer(council_id)?;
+    let status = q
+        .status
+        .as_deref()
+        .map(|st| parse_enum(st, PROVIDER_STATUSES, "status"))
+        .transpose()?;
+    Ok(Json(
+        approvals::providers_of_council(&s.pool, council_id, status).await?,
+    ))
+}

@@ -1,0 +1,121 @@
+//! Keeping the index consistent with the database.
+//!
+//! Every write to `vehicles` or `provider_councils` takes a change number from
+//! one sequence and records its transaction id (a trigger does both, so no
+//! write path can forget). A replica reads changes in (transaction id, change
+//! number) order, but only those of transactions older than the oldest one
+//! still running (`pg_snapshot_xmin`): a transaction that took its number
+//! early and commits late is therefore read when it commits, never skipped.
+//! The watermark only moves forward; replicas poll every `INDEX_POLL_MS`
+//! and converge within that interval.
+
+use std::{sync::Arc, time::Duration};
+
+use sqlx::PgPool;
+
+use super::GeoIndex;
+use crate::db::{self, vehicles::Watermark};
+
+/// Rows read per query while catching up.
+const BATCH: i64 = 5_000;
+
+/// Serialises catch-ups so two of them never apply the same batch twice.
+#[derive(Default)]
+pub struct Follower {
+    running: tokio::sync::Mutex<()>,
+}
+
+impl GeoIndex {
+    /// Loads councils, approvals and vehicles; used once at start.
+    pub async fn load(&self, pool: &PgPool) -> anyhow::Result<()> {
+        for c in db::councils::all(pool).await? {
+            self.add_council(c);
+        }
+        let mut rows = Vec::new();
+        let mut mark = Watermark::start();
+        loop {
+            let batch = db::vehicles::changes_since(pool, &mark, BATCH).await?;
+            let n = batch.len();
+            if let Some(last) = batch.last() {
+                mark = Watermark {
+                    xid: last.change_xid.clone(),
+                    seq: last.row.change_seq,
+                };
+            }
+            rows.extend(batch.into_iter().map(|c| c.row));
+            if (n as i64) < BATCH {
+                break;
+            }
+        }
+        self.bulk_load(rows);
+        self.write().vehicle_mark = mark;
+        self.catch_up_approvals(pool).await?;
+        tracing::info!(vehicles = self.len(), "geo index loaded");
+        Ok(())
+    }
+
+    /// Applies every change committed since the last call.
+    pub async fn catch_up(&self, pool: &PgPool, follower: &Follower) -> anyhow::Result<()> {
+        let _one_at_a_time = follower.running.lock().await;
+        self.catch_up_approvals(pool).await?;
+        loop {
+            let mark = self.read().vehicle_mark.clone();
+            let batch = db::vehicles::changes_since(pool, &mark, BATCH).await?;
+            let n = batch.len();
+            let mut g = self.write();
+            for c in batch {
+                g.vehicle_mark = Watermark {
+                    xid: c.change_xid,
+                    seq: c.row.change_seq,
+                };
+                Self::apply_vehicle_locked(&mut g, c.row);
+            }
+            if (n as i64) < BATCH {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn catch_up_approvals(&self, pool: &PgPool) -> anyhow::Result<()> {
+        loop {
+            let mark = self.read().approval_mark.clone();
+            let batch = db::vehicles::approval_changes_since(pool, &mark, BATCH).await?;
+            let n = batch.len();
+            let mut g = self.write();
+            for c in batch {
+                Self::apply_approval_locked(&mut g, c.provider_id, c.council_id, &c.status, c.change_seq);
+                g.approval_mark = Watermark {
+                    xid: c.change_xid,
+                    seq: c.change_seq,
+                };
+            }
+            if (n as i64) < BATCH {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Follows the change feed until shutdown.
+pub async fn follow(
+    index: Arc<GeoIndex>,
+    follower: Arc<Follower>,
+    pool: PgPool,
+    every: Duration,
+    shutdown: roundabout_support::shutdown::Shutdown,
+) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let stop = shutdown.wait();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            _ = &mut stop => return,
+            _ = tick.tick() => {
+                if let Err(e) = index.catch_up(&pool, &follower).await {
+                    tracing::warn!(error = ?e, "geo index could not follow the change feed; retrying");
+                }
+            }
+        }
+    }
+}
