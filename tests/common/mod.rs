@@ -45,9 +45,7 @@ impl Stack {
             .unwrap(),
         );
         let eligibility = Running::spawn(
-            roundabout_eligibility::build(roundabout_eligibility::Config {
-                host: testing::host_config(&elig_url),
-            })
+            roundabout_eligibility::build(roundabout_eligibility::Config::new(testing::host_config(&elig_url)))
             .await
             .unwrap(),
         );

@@ -11,9 +11,7 @@ use uuid::Uuid;
 
 async fn spawn() -> (Running, sqlx::PgPool) {
     let (pool, url) = testing::fresh_database(&MIGRATOR).await;
-    let app = build(Config {
-        host: testing::host_config(&url),
-    })
+    let app = build(Config::new(testing::host_config(&url)))
     .await
     .unwrap();
     (Running::spawn(app), pool)
@@ -37,9 +35,7 @@ async fn readiness_needs_the_migrations() {
     roundabout_support::db::ensure_database(&server, &name).await.unwrap();
     let url = roundabout_support::db::database_url(&server, &name);
     let svc = Running::spawn(
-        build(Config {
-            host: testing::host_config(&url),
-        })
+        build(Config::new(testing::host_config(&url)))
         .await
         .unwrap(),
     );
