@@ -336,9 +336,12 @@ mod tests {
         let text = format!("{}true{}", "{\"!\":[".repeat(10_000), "]}".repeat(10_000));
         assert!(from_input(&Value::String(text)).unwrap_err().contains("nested deeper"));
         // Built as a value (no parser involved), dropped iteratively below.
-        let mut v = json!(true);
+        let mut v = Value::Bool(true);
         for _ in 0..10_000 {
-            v = json!({"!": [v]});
+            // Not `json!`, which would serialise `v` recursively.
+            let mut o = serde_json::Map::new();
+            o.insert("!".into(), Value::Array(vec![v]));
+            v = Value::Object(o);
         }
         assert!(check(&v).unwrap_err().contains("nested deeper"));
         // Dismantle without recursive drop.
