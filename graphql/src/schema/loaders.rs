@@ -12,7 +12,10 @@ use roundabout_support::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{schema::councils::CouncilData, schema::identity::ProviderData};
+use crate::{
+    schema::councils::CouncilData, schema::identity::ProviderData, schema::schemes::SchemeData,
+    schema::zones::ZoneData,
+};
 
 #[derive(Serialize)]
 struct BatchIn<'a> {
@@ -57,6 +60,8 @@ where
 pub struct Loaders {
     pub councils: DataLoader<BatchLoader<CouncilData>>,
     pub providers: DataLoader<BatchLoader<ProviderData>>,
+    pub zones: DataLoader<BatchLoader<ZoneData>>,
+    pub schemes: DataLoader<BatchLoader<SchemeData>>,
 }
 
 impl Loaders {
@@ -76,6 +81,14 @@ impl Loaders {
             ),
             providers: DataLoader::new(
                 loader(&services.inventory, "/internal/providers/batch", caller),
+                tokio::spawn,
+            ),
+            zones: DataLoader::new(
+                loader(&services.eligibility, "/internal/zones/batch", caller),
+                tokio::spawn,
+            ),
+            schemes: DataLoader::new(
+                loader(&services.eligibility, "/internal/schemes/batch", caller),
                 tokio::spawn,
             ),
         }

@@ -2,20 +2,37 @@
 
 pub mod councils;
 pub mod errors;
+pub mod geo;
+pub mod households;
 pub mod identity;
 pub mod loaders;
 pub mod request;
 pub mod scalars;
+pub mod scheme_mutations;
+pub mod schemes;
+pub mod simulation;
+pub mod zones;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 use crate::{config::Limits, services::Gateway};
 
 #[derive(MergedObject, Default)]
-pub struct Query(identity::IdentityQuery, councils::CouncilQuery);
+pub struct Query(
+    identity::IdentityQuery,
+    councils::CouncilQuery,
+    households::HouseholdQuery,
+    simulation::SimulationQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(identity::IdentityMutation, councils::CouncilMutation);
+pub struct Mutation(
+    identity::IdentityMutation,
+    councils::CouncilMutation,
+    zones::ZoneMutation,
+    scheme_mutations::SchemeMutation,
+    households::HouseholdMutation,
+);
 
 pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;
 
