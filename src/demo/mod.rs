@@ -6,6 +6,7 @@
 //! the code.
 
 pub mod data;
+pub mod schemes;
 
 use std::path::Path;
 
@@ -130,6 +131,7 @@ pub async fn seed(base: &str, secrets: &LocalSecrets, dir: &Path) -> anyhow::Res
             .await?;
         ensure_created_or_existing(&p, email)?;
     }
+    schemes::seed(&anon, &council_id, &accounts).await?;
     Ok(accounts)
 }
 
