@@ -100,11 +100,46 @@ pub async fn get(db: impl PgExecutor<'_>, household_id: Uuid) -> sqlx::Result<Op
     .await
 }
 
-/// Every profile of a council (for simulations).
-pub async fn of_council(db: impl PgExecutor<'_>, council_id: Uuid) -> sqlx::Result<Vec<ProfileRow>> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from household_profiles where council_id = $1"
-    ))
+/// The facts and zones of one household, as simulations read them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FactsRow {
+    pub members: i32,
+    pub annual_income_pence: Option<i64>,
+    pub cars_owned: i32,
+    pub blue_badge: bool,
+    pub benefits: Vec<String>,
+    pub lead_age: Option<i32>,
+    pub needs_seats: i32,
+    pub needs_wheelchair_accessible: bool,
+    pub needs_electric_preferred: bool,
+    pub zone_ids: Vec<Uuid>,
+}
+
+impl FactsRow {
+    pub fn facts(&self) -> Facts {
+        Facts {
+            members: Some(self.members.into()),
+            annual_income_pence: self.annual_income_pence,
+            cars_owned: Some(self.cars_owned.into()),
+            blue_badge: Some(self.blue_badge),
+            benefits: Some(self.benefits.clone()),
+            lead_age: self.lead_age.map(Into::into),
+            needs: Needs {
+                seats: Some(self.needs_seats.into()),
+                wheelchair_accessible: Some(self.needs_wheelchair_accessible),
+                electric_preferred: Some(self.needs_electric_preferred),
+            },
+        }
+    }
+}
+
+/// The facts of every profile of a council (for simulations).
+pub async fn facts_of_council(db: impl PgExecutor<'_>, council_id: Uuid) -> sqlx::Result<Vec<FactsRow>> {
+    sqlx::query_as(
+        "select members, annual_income_pence, cars_owned, blue_badge, benefits, lead_age, needs_seats,
+            needs_wheelchair_accessible, needs_electric_preferred, zone_ids
+         from household_profiles where council_id = $1",
+    )
     .bind(council_id)
     .fetch_all(db)
     .await

@@ -1,7 +1,7 @@
 //! Evaluating a scheme's criteria for one household's facts, each on its own
 //! (no short-circuit), with a plain-language explanation of each result.
 
-use datalogic_rs::{bumpalo::Bump, Engine, Logic};
+use datalogic_rs::{bumpalo::Bump, DataValue, Engine, Logic};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -66,9 +66,23 @@ pub fn compile(engine: &Engine, criteria: &[Criterion]) -> Result<Vec<Compiled>,
 }
 
 impl Compiled {
+    /// A fact the rule reads that the household has not given.
+    pub fn unknown_fact(&self, facts: &Facts) -> Option<&'static Fact> {
+        self.facts.iter().copied().find(|f| facts.value(f.path).is_null())
+    }
+
+    /// Evaluates the rule against facts already in `arena` (the fast path
+    /// for simulations: one conversion per household, not per criterion).
+    pub fn passes<'a>(&'a self, engine: &Engine, data: &'a DataValue<'a>, arena: &'a Bump) -> bool {
+        match engine.evaluate(&self.logic, data, arena) {
+            Ok(v) => engine.truthy(v),
+            Err(_) => false,
+        }
+    }
+
     /// Evaluates the rule against facts (`data` is `facts.to_json()`).
     pub fn outcome(&self, engine: &Engine, facts: &Facts, data: &Value, arena: &mut Bump) -> Outcome {
-        if let Some(f) = self.facts.iter().find(|f| facts.value(f.path).is_null()) {
+        if let Some(f) = self.unknown_fact(facts) {
             return Outcome::Unknown(f);
         }
         arena.reset();

@@ -1,15 +1,14 @@
-//! Decisions: a household against every scheme in effect, with reasons;
-//! and what-if simulations of one scheme over a council's households.
+//! Decisions: a household against every scheme in effect, with reasons.
 
 use std::collections::HashMap;
 
 use axum::{
     extract::{Path, State},
-    routing::{get, post},
+    routing::get,
     Json, Router,
 };
 use datalogic_rs::{bumpalo::Bump, Engine};
-use roundabout_support::{internal_auth::Caller, ApiError, ApiResult};
+use roundabout_support::{internal_auth::Caller, ApiResult};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -19,16 +18,8 @@ use crate::{
         schemes::{self, SchemeRow},
         zones,
     },
-    domain::{
-        evaluate::{CriterionResult, Outcome},
-        facts::Facts,
-        scheme::subsidy_amount,
-    },
-    http::{
-        lifecycle::compiled,
-        profiles::visible_household,
-        schemes::{for_officer, SchemeOut},
-    },
+    domain::{evaluate::CriterionResult, facts::Facts},
+    http::{lifecycle::compiled, profiles::visible_household, schemes::SchemeOut},
     AppState,
 };
 
@@ -38,7 +29,6 @@ pub const ZONE_CRITERION: &str = "zone";
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/internal/households/{id}/eligibility", get(eligibility))
-        .route("/internal/schemes/{id}/simulate", post(simulate))
 }
 
 /// One scheme's decision for a household.
@@ -121,95 +111,4 @@ async fn eligibility(
     }
     tx.commit().await?;
     Ok(Json(out))
-}
-
-/// A simulation's answer.
-#[derive(Debug, Clone, Serialize)]
-pub struct SimulationOut {
-    pub households_evaluated: i64,
-    pub eligible_households: i64,
-    pub estimated_subsidy_pence: i64,
-    /// Households failing each criterion (a household may fail several).
-    pub failures_by_criterion: Vec<CriterionCountOut>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CriterionCountOut {
-    pub criterion_id: String,
-    pub count: i64,
-}
-
-/// A typical hire booking's base price for estimates: four hours at £10.
-pub const TYPICAL_HIRE_PENCE: i64 = 4_000;
-/// A typical lease's base price for estimates: one month at £350.
-pub const TYPICAL_LEASE_MONTH_PENCE: i64 = 35_000;
-
-/// `POST /internal/schemes/{id}/simulate`: evaluates a scheme (any status)
-/// over every household of its council that has a profile.
-async fn simulate(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<SimulationOut>> {
-    let scheme = for_officer(&s.pool, &caller, id).await?;
-    let started = std::time::Instant::now();
-    let households = profiles::of_council(&s.pool, scheme.council_id).await?;
-    let loaded = started.elapsed();
-    let engine = s.engine.clone();
-    let out = tokio::task::spawn_blocking(move || simulate_over(&engine, &scheme, &households))
-        .await
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("simulation task failed: {e}")))??;
-    tracing::info!(scheme = %id, households = out.households_evaluated, load_ms = loaded.as_millis() as u64,
-        total_ms = started.elapsed().as_millis() as u64, "scheme simulated");
-    Ok(Json(out))
-}
-
-/// The simulation itself (CPU only).
-pub fn simulate_over(engine: &Engine, scheme: &SchemeRow, households: &[ProfileRow]) -> ApiResult<SimulationOut> {
-    let criteria = compiled(engine, scheme)?;
-    let mut failures = vec![0i64; criteria.len()];
-    let mut zone_failures = 0i64;
-    let mut eligible = 0i64;
-    let mut arena = Bump::new();
-    for h in households {
-        let facts = h.facts();
-        let data = facts.to_json();
-        let mut ok = true;
-        for (i, c) in criteria.iter().enumerate() {
-            if !matches!(c.outcome(engine, &facts, &data, &mut arena), Outcome::Passed) {
-                failures[i] += 1;
-                ok = false;
-            }
-        }
-        if !scheme.zone_ids.is_empty() && !h.zone_ids.iter().any(|z| scheme.zone_ids.contains(z)) {
-            zone_failures += 1;
-            ok = false;
-        }
-        if ok {
-            eligible += 1;
-        }
-    }
-    let (base, months) = if scheme.applies_to.iter().any(|k| k == "LEASE") {
-        (TYPICAL_LEASE_MONTH_PENCE, Some(1))
-    } else {
-        (TYPICAL_HIRE_PENCE, None)
-    };
-    let per_household = subsidy_amount(base, scheme.percent_basis_points, scheme.cap_per_booking_pence, months, i64::MAX);
-    let estimate = per_household.saturating_mul(eligible).min(scheme.remaining_pence());
-    let mut failures_by_criterion: Vec<CriterionCountOut> = criteria
-        .iter()
-        .zip(failures)
-        .map(|(c, count)| CriterionCountOut {
-            criterion_id: c.criterion.id.clone(),
-            count,
-        })
-        .collect();
-    if !scheme.zone_ids.is_empty() {
-        failures_by_criterion.push(CriterionCountOut {
-            criterion_id: ZONE_CRITERION.into(),
-            count: zone_failures,
-        });
-    }
-    Ok(SimulationOut {
-        households_evaluated: households.len() as i64,
-        eligible_households: eligible,
-        estimated_subsidy_pence: estimate,
-        failures_by_criterion,
-    })
 }

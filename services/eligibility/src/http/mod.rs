@@ -7,6 +7,7 @@ pub mod households;
 pub mod lifecycle;
 pub mod profiles;
 pub mod schemes;
+pub mod simulation;
 pub mod zones;
 
 use axum::Router;
@@ -22,6 +23,7 @@ pub fn router(state: AppState) -> Router {
         .merge(schemes::router())
         .merge(lifecycle::router())
         .merge(decisions::router())
+        .merge(simulation::router())
         .merge(budget::router())
         .with_state(state)
 }
