@@ -7,6 +7,7 @@
 
 pub mod data;
 pub mod fleet;
+pub mod schemes;
 
 use std::path::Path;
 
@@ -132,6 +133,7 @@ pub async fn seed(base: &str, secrets: &LocalSecrets, dir: &Path) -> anyhow::Res
         ensure_created_or_existing(&p, email)?;
     }
     fleet::seed(&anon, &council_id, &accounts).await?;
+    schemes::seed(&anon, &council_id, &accounts).await?;
     Ok(accounts)
 }
 

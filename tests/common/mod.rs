@@ -38,11 +38,9 @@ impl Stack {
         let (gateway_pool, gw_url) = testing::fresh_database(&roundabout_gateway::MIGRATOR).await;
 
         let eligibility = Running::spawn(
-            roundabout_eligibility::build(roundabout_eligibility::Config {
-                host: testing::host_config(&elig_url),
-            })
-            .await
-            .unwrap(),
+            roundabout_eligibility::build(roundabout_eligibility::Config::new(testing::host_config(&elig_url)))
+                .await
+                .unwrap(),
         );
         let inventory = Running::spawn(
             roundabout_inventory::build(roundabout_inventory::Config::new(

@@ -65,6 +65,20 @@ impl Council {
     ) -> async_graphql::Result<Vec<crate::schema::providers::Provider>> {
         crate::schema::providers::council_providers(ctx, self.0.id, status).await
     }
+
+    /// The council's zones, by name.
+    async fn zones(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<crate::schema::zones::Zone>> {
+        crate::schema::zones::council_zones(ctx, self.0.id).await
+    }
+
+    /// Public: ACTIVE schemes; officers of the council also see the rest.
+    async fn schemes(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<crate::schema::schemes::SchemeStatus>,
+    ) -> async_graphql::Result<Vec<crate::schema::schemes::Scheme>> {
+        crate::schema::schemes::council_schemes(ctx, self.0.id, status).await
+    }
 }
 
 /// Loads a council by id through the request's DataLoader; `None` if unknown.

@@ -52,6 +52,22 @@ impl Household {
             .await?
             .ok_or_else(|| crate::schema::errors::coded("NOT_FOUND", "The household's council no longer exists"))
     }
+
+    /// The household's facts; null until filled in. Officers' reads are audited.
+    async fn profile(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<crate::schema::households::HouseholdProfile>> {
+        crate::schema::households::household_profile(ctx, self.id).await
+    }
+
+    /// Every ACTIVE scheme of the council, with a decision and its reasons.
+    async fn eligibility(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::schema::households::EligibilityDecision>> {
+        crate::schema::households::household_eligibility(ctx, self.id).await
+    }
 }
 
 /// The signed-in user.

@@ -12,7 +12,10 @@ use roundabout_support::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{schema::councils::CouncilData, schema::identity::ProviderData, schema::vehicles::VehicleData};
+use crate::{
+    schema::councils::CouncilData, schema::identity::ProviderData, schema::schemes::SchemeData,
+    schema::vehicles::VehicleData, schema::zones::ZoneData,
+};
 
 #[derive(Serialize)]
 struct BatchIn<'a> {
@@ -61,6 +64,8 @@ pub struct Loaders {
     pub councils: DataLoader<BatchLoader<CouncilData>>,
     pub providers: DataLoader<BatchLoader<ProviderData>>,
     pub vehicles: DataLoader<BatchLoader<VehicleData>>,
+    pub zones: DataLoader<BatchLoader<ZoneData>>,
+    pub schemes: DataLoader<BatchLoader<SchemeData>>,
 }
 
 impl Loaders {
@@ -91,6 +96,14 @@ impl Loaders {
                 tokio::spawn,
             )
             .delay(BATCH_DELAY),
+            zones: DataLoader::new(
+                loader(&services.eligibility, "/internal/zones/batch", caller),
+                tokio::spawn,
+            ),
+            schemes: DataLoader::new(
+                loader(&services.eligibility, "/internal/schemes/batch", caller),
+                tokio::spawn,
+            ),
         }
     }
 }

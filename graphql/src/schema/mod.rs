@@ -2,6 +2,8 @@
 
 pub mod councils;
 pub mod errors;
+pub mod geo;
+pub mod households;
 pub mod identity;
 pub mod imports;
 pub mod loaders;
@@ -9,14 +11,24 @@ pub mod pagination;
 pub mod providers;
 pub mod request;
 pub mod scalars;
+pub mod scheme_mutations;
+pub mod schemes;
+pub mod simulation;
 pub mod vehicles;
+pub mod zones;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 use crate::{config::Limits, services::Gateway};
 
 #[derive(MergedObject, Default)]
-pub struct Query(identity::IdentityQuery, councils::CouncilQuery, vehicles::VehicleQuery);
+pub struct Query(
+    identity::IdentityQuery,
+    councils::CouncilQuery,
+    vehicles::VehicleQuery,
+    households::HouseholdQuery,
+    simulation::SimulationQuery,
+);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(
@@ -25,6 +37,9 @@ pub struct Mutation(
     providers::ProviderMutation,
     vehicles::VehicleMutation,
     imports::ImportMutation,
+    zones::ZoneMutation,
+    scheme_mutations::SchemeMutation,
+    households::HouseholdMutation,
 );
 
 pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;

@@ -99,23 +99,7 @@ impl HasId for VehicleData {
     }
 }
 
-/// A WGS84 position.
-#[derive(SimpleObject, Debug, Clone, Copy)]
-pub struct GeoPoint {
-    /// Latitude in degrees, -90 to 90.
-    pub lat: f64,
-    /// Longitude in degrees, -180 to 180.
-    pub lon: f64,
-}
-
-/// A WGS84 position.
-#[derive(InputObject, Debug, Clone, Copy, Serialize)]
-pub struct GeoPointInput {
-    /// Latitude in degrees, -90 to 90.
-    pub lat: f64,
-    /// Longitude in degrees, -180 to 180.
-    pub lon: f64,
-}
+pub use crate::schema::geo::{GeoPoint, GeoPointInput};
 
 fn pence(p: i64) -> i32 {
     i32::try_from(p).unwrap_or(i32::MAX)

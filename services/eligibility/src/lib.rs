@@ -8,8 +8,11 @@ pub mod db;
 pub mod domain;
 pub mod http;
 
+use std::{sync::Arc, time::Duration};
+
+use datalogic_rs::Engine;
 use roundabout_support::{
-    config::{ConfigError, HostConfig},
+    config::{parse_or, ConfigError, HostConfig},
     internal_auth::InternalAuth,
     server::{Application, ServiceHost},
 };
@@ -22,16 +25,34 @@ pub const DEFAULT_PORT: u16 = 7102;
 /// The service's migrations, from `migrations/eligibility/`.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/eligibility");
 
+/// How long a budget hold lasts when `BUDGET_HOLD_SECS` is unset.
+pub const DEFAULT_BUDGET_HOLD_SECS: u64 = 900;
+
 /// Configuration, from the environment.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub host: HostConfig,
+    /// How long a budget hold lasts before it stops counting (`BUDGET_HOLD_SECS`).
+    pub budget_hold: Duration,
 }
 
 impl Config {
+    /// Host settings with every other setting at its default.
+    pub fn new(host: HostConfig) -> Self {
+        Self {
+            host,
+            budget_hold: Duration::from_secs(DEFAULT_BUDGET_HOLD_SECS),
+        }
+    }
+
     pub fn from_env() -> Result<Self, ConfigError> {
+        let secs = parse_or("BUDGET_HOLD_SECS", DEFAULT_BUDGET_HOLD_SECS)?;
+        if !(1..=7 * 24 * 3600).contains(&secs) {
+            return Err(ConfigError::new("BUDGET_HOLD_SECS", "must be from 1 to 604800 seconds"));
+        }
         Ok(Self {
             host: HostConfig::from_env(DEFAULT_PORT)?,
+            budget_hold: Duration::from_secs(secs),
         })
     }
 }
@@ -41,6 +62,9 @@ impl Config {
 pub struct AppState {
     pub pool: PgPool,
     pub auth: InternalAuth,
+    /// The JSON Logic engine (stateless; rules are compiled per use).
+    pub engine: Arc<Engine>,
+    pub budget_hold: Duration,
 }
 
 impl axum::extract::FromRef<AppState> for InternalAuth {
@@ -61,6 +85,8 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     let state = AppState {
         pool: pool.clone(),
         auth: auth.clone(),
+        engine: Arc::new(Engine::new()),
+        budget_hold: config.budget_hold,
     };
     ServiceHost::new(NAME, &config.host, pool, &MIGRATOR, auth, http::router(state))
         .build(config.host.bind)

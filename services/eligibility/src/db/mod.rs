@@ -1,4 +1,8 @@
 //! Queries, each taking an executor so callers choose the transaction.
 
+pub mod budget;
 pub mod councils;
 pub mod households;
+pub mod profiles;
+pub mod schemes;
+pub mod zones;

@@ -1,7 +1,14 @@
 //! The internal HTTP API, one module per resource.
 
+pub mod budget;
 pub mod councils;
+pub mod decisions;
 pub mod households;
+pub mod lifecycle;
+pub mod profiles;
+pub mod schemes;
+pub mod simulation;
+pub mod zones;
 
 use axum::Router;
 
@@ -11,5 +18,12 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(councils::router())
         .merge(households::router())
+        .merge(zones::router())
+        .merge(profiles::router())
+        .merge(schemes::router())
+        .merge(lifecycle::router())
+        .merge(decisions::router())
+        .merge(simulation::router())
+        .merge(budget::router())
         .with_state(state)
 }

@@ -29,9 +29,7 @@ impl Inv {
     pub async fn start() -> Self {
         let (_, elig_url) = testing::fresh_database(&roundabout_eligibility::MIGRATOR).await;
         let eligibility = Running::spawn(
-            roundabout_eligibility::build(roundabout_eligibility::Config {
-                host: testing::host_config(&elig_url),
-            })
+            roundabout_eligibility::build(roundabout_eligibility::Config::new(testing::host_config(&elig_url)))
             .await
             .unwrap(),
         );

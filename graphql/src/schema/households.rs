@@ -1,0 +1,353 @@
+//! Households' facts and decisions: `updateHouseholdProfile`,
+//! `Household.profile` (the household itself, or an officer of its council
+//! — every such read is audited by the eligibility service) and
+//! `Household.eligibility` with per-criterion reasons.
+
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{
+    schema::{
+        councils::parse_id,
+        errors::{self, payload, Failure, Refusable, UserError},
+        geo::{GeoPoint, GeoPointInput},
+        identity::Household,
+        request::RequestCtx,
+        schemes::{Scheme, SchemeData},
+        zones::{load_zones, Zone},
+    },
+    services::Gateway,
+};
+
+/// A profile as the eligibility service returns it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProfileData {
+    pub lat: f64,
+    pub lon: f64,
+    pub postcode: Option<String>,
+    pub members: i32,
+    pub annual_income_pence: Option<i64>,
+    pub cars_owned: i32,
+    pub blue_badge: bool,
+    pub benefits: Vec<String>,
+    pub lead_age: Option<i32>,
+    pub needs_seats: i32,
+    pub needs_wheelchair_accessible: bool,
+    pub needs_electric_preferred: bool,
+    pub zone_ids: Vec<Uuid>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What the household needs from a vehicle.
+#[derive(SimpleObject)]
+pub struct TravelNeeds {
+    /// Seats needed, 1 to 16.
+    pub seats: i32,
+    /// Whether a wheelchair-accessible vehicle is needed.
+    pub wheelchair_accessible: bool,
+    /// Whether an electric vehicle is preferred.
+    pub electric_preferred: bool,
+}
+
+/// What the household needs from a vehicle.
+#[derive(InputObject, Serialize)]
+pub struct TravelNeedsInput {
+    /// Seats needed, 1 to 16.
+    pub seats: i32,
+    /// Whether a wheelchair-accessible vehicle is needed.
+    pub wheelchair_accessible: bool,
+    /// Whether an electric vehicle is preferred.
+    pub electric_preferred: bool,
+}
+
+/// A household's facts, as the council's schemes read them.
+pub struct HouseholdProfile(pub ProfileData);
+
+#[Object]
+impl HouseholdProfile {
+    /// Where the household lives.
+    async fn location(&self) -> GeoPoint {
+        GeoPoint {
+            lat: self.0.lat,
+            lon: self.0.lon,
+        }
+    }
+
+    /// The household's postcode.
+    async fn postcode(&self) -> Option<&str> {
+        self.0.postcode.as_deref()
+    }
+
+    /// People in the household.
+    async fn members(&self) -> i32 {
+        self.0.members
+    }
+
+    /// Yearly household income in pence; null if not given.
+    async fn annual_income_pence(&self) -> Option<i64> {
+        self.0.annual_income_pence
+    }
+
+    /// Cars the household owns.
+    async fn cars_owned(&self) -> i32 {
+        self.0.cars_owned
+    }
+
+    /// Whether someone in the household holds a blue badge.
+    async fn blue_badge(&self) -> bool {
+        self.0.blue_badge
+    }
+
+    /// Benefits the household receives, e.g. "universal_credit".
+    async fn benefits(&self) -> &[String] {
+        &self.0.benefits
+    }
+
+    /// Age of the household's lead member; null if not given.
+    async fn lead_age(&self) -> Option<i32> {
+        self.0.lead_age
+    }
+
+    /// What the household needs from a vehicle.
+    async fn needs(&self) -> TravelNeeds {
+        TravelNeeds {
+            seats: self.0.needs_seats,
+            wheelchair_accessible: self.0.needs_wheelchair_accessible,
+            electric_preferred: self.0.needs_electric_preferred,
+        }
+    }
+
+    /// Zones of the council that contain the location.
+    async fn zones(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Zone>> {
+        load_zones(ctx, &self.0.zone_ids).await
+    }
+
+    /// When the profile last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// A household's facts.
+#[derive(InputObject)]
+pub struct HouseholdProfileInput {
+    /// Where the household lives (inside its council).
+    pub location: GeoPointInput,
+    /// The household's postcode.
+    pub postcode: Option<String>,
+    /// People in the household, 1 to 30.
+    pub members: i32,
+    /// Yearly household income in pence.
+    pub annual_income_pence: Option<i64>,
+    /// Cars the household owns, 0 to 20.
+    pub cars_owned: i32,
+    /// Whether someone in the household holds a blue badge.
+    pub blue_badge: bool,
+    /// Benefits the household receives, e.g. "universal_credit".
+    pub benefits: Option<Vec<String>>,
+    /// Age of the household's lead member, 16 to 120.
+    pub lead_age: Option<i32>,
+    /// What the household needs from a vehicle.
+    pub needs: TravelNeedsInput,
+}
+
+/// The result of `updateHouseholdProfile`.
+#[derive(SimpleObject)]
+pub struct HouseholdPayload {
+    /// The household; null when refused.
+    pub household: Option<Household>,
+    /// Why the profile was not saved.
+    pub user_errors: Vec<UserError>,
+}
+
+impl Refusable for HouseholdPayload {
+    fn refused(user_errors: Vec<UserError>) -> Self {
+        Self {
+            household: None,
+            user_errors,
+        }
+    }
+}
+
+/// One criterion's result for a household.
+#[derive(SimpleObject, Debug, Clone, Deserialize)]
+pub struct CriterionResult {
+    /// The criterion's id (`zone` for the scheme's zone restriction).
+    pub criterion_id: String,
+    /// What the criterion asks.
+    pub label: String,
+    /// Whether the household meets it.
+    pub passed: bool,
+    /// Why, in plain language, with the household's own values.
+    pub explanation: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct DecisionData {
+    scheme: SchemeData,
+    eligible: bool,
+    reasons: Vec<CriterionResult>,
+}
+
+/// A scheme's decision for a household, with every reason.
+#[derive(SimpleObject)]
+pub struct EligibilityDecision {
+    /// The scheme version decided under.
+    pub scheme: Scheme,
+    /// Whether the household meets every criterion.
+    pub eligible: bool,
+    /// Each criterion's result, all evaluated.
+    pub reasons: Vec<CriterionResult>,
+}
+
+/// `Household.profile`: null before it is filled in or when not visible.
+pub async fn household_profile(
+    ctx: &Context<'_>,
+    household_id: Uuid,
+) -> async_graphql::Result<Option<HouseholdProfile>> {
+    let g = ctx.data_unchecked::<Gateway>();
+    let caller = RequestCtx::get(ctx).session.caller();
+    match g
+        .services
+        .eligibility
+        .get::<Option<ProfileData>>(&format!("/internal/households/{household_id}/profile"), &caller)
+        .await
+    {
+        Ok(p) => Ok(p.map(HouseholdProfile)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(errors::read_error(e)),
+    }
+}
+
+/// `Household.eligibility`: every scheme in effect with its decision.
+pub async fn household_eligibility(
+    ctx: &Context<'_>,
+    household_id: Uuid,
+) -> async_graphql::Result<Vec<EligibilityDecision>> {
+    let g = ctx.data_unchecked::<Gateway>();
+    let caller = RequestCtx::get(ctx).session.caller();
+    let rows: Vec<DecisionData> = match g
+        .services
+        .eligibility
+        .get(&format!("/internal/households/{household_id}/eligibility"), &caller)
+        .await
+    {
+        Ok(rows) => rows,
+        Err(e) if e.is_not_found() => Vec::new(),
+        Err(e) => return Err(errors::read_error(e)),
+    };
+    Ok(rows
+        .into_iter()
+        .map(|d| EligibilityDecision {
+            scheme: Scheme(d.scheme),
+            eligible: d.eligible,
+            reasons: d.reasons,
+        })
+        .collect())
+}
+
+#[derive(Serialize)]
+struct ProfileOut<'a> {
+    lat: f64,
+    lon: f64,
+    postcode: Option<&'a str>,
+    members: i32,
+    annual_income_pence: Option<i64>,
+    cars_owned: i32,
+    blue_badge: bool,
+    benefits: Option<&'a [String]>,
+    lead_age: Option<i32>,
+    needs: &'a TravelNeedsInput,
+}
+
+#[derive(Deserialize)]
+struct HouseholdData {
+    id: Uuid,
+    council_id: Uuid,
+}
+
+#[derive(Default)]
+pub struct HouseholdMutation;
+
+#[Object]
+impl HouseholdMutation {
+    /// Signed-in household: stores its facts; its zones follow from its location.
+    async fn update_household_profile(
+        &self,
+        ctx: &Context<'_>,
+        input: HouseholdProfileInput,
+    ) -> async_graphql::Result<HouseholdPayload> {
+        let r = RequestCtx::get(ctx);
+        let p = r.session.0.as_ref().ok_or_else(errors::unauthenticated)?;
+        let h = p
+            .household
+            .ok_or_else(|| errors::forbidden("Only a household account has a household profile"))?;
+        payload(
+            async {
+                let g = ctx.data_unchecked::<Gateway>();
+                let body = ProfileOut {
+                    lat: input.location.lat,
+                    lon: input.location.lon,
+                    postcode: input.postcode.as_deref(),
+                    members: input.members,
+                    annual_income_pence: input.annual_income_pence,
+                    cars_owned: input.cars_owned,
+                    blue_badge: input.blue_badge,
+                    benefits: input.benefits.as_deref(),
+                    lead_age: input.lead_age,
+                    needs: &input.needs,
+                };
+                let _: ProfileData = g
+                    .services
+                    .eligibility
+                    .put(
+                        &format!("/internal/households/{}/profile", h.household_id),
+                        &body,
+                        &r.session.caller(),
+                    )
+                    .await
+                    .map_err(Failure::from)?;
+                Ok(HouseholdPayload {
+                    household: Some(Household {
+                        id: h.household_id,
+                        council_id: h.council_id,
+                    }),
+                    user_errors: Vec::new(),
+                })
+            }
+            .await,
+        )
+    }
+}
+
+#[derive(Default)]
+pub struct HouseholdQuery;
+
+#[Object]
+impl HouseholdQuery {
+    /// A household by id: the household itself, or an officer of its council
+    /// (reading its profile is recorded); null otherwise.
+    async fn household(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Household>> {
+        let Some(id) = parse_id(&id) else { return Ok(None) };
+        let g = ctx.data_unchecked::<Gateway>();
+        let caller = RequestCtx::get(ctx).session.caller();
+        if caller.user_id.is_none() {
+            return Ok(None);
+        }
+        match g
+            .services
+            .eligibility
+            .get::<HouseholdData>(&format!("/internal/households/{id}"), &caller)
+            .await
+        {
+            Ok(h) => Ok(Some(Household {
+                id: h.id,
+                council_id: h.council_id,
+            })),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(errors::read_error(e)),
+        }
+    }
+}

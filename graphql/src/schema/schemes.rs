@@ -1,0 +1,278 @@
+//! Schemes as clients see them: `Scheme` with its criteria, subsidy, budget
+//! position and (for officers) test cases; `Council.schemes`. Mutations are
+//! in `scheme_mutations.rs`.
+
+use async_graphql::{Context, Enum, Json, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{
+    schema::{
+        councils::{load_council, Council},
+        errors::{self, coded},
+        loaders::{load_error, HasId},
+        request::RequestCtx,
+        zones::{load_zones, Zone},
+    },
+    services::Gateway,
+};
+
+/// Where a scheme is in its life.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SchemeStatus {
+    /// Being written; only officers see it.
+    Draft,
+    /// Published: applies during its effective period.
+    Active,
+    /// Published but not applying until published again.
+    Paused,
+    /// Ended for good.
+    Closed,
+}
+
+impl SchemeStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "DRAFT",
+            Self::Active => "ACTIVE",
+            Self::Paused => "PAUSED",
+            Self::Closed => "CLOSED",
+        }
+    }
+}
+
+/// A kind of booking.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum BookingKind {
+    /// Car-club hire by the hour or day.
+    Hire,
+    /// A monthly lease.
+    Lease,
+}
+
+/// A criterion as the eligibility service stores it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CriterionData {
+    pub id: String,
+    pub label: String,
+    pub rule: serde_json::Value,
+    pub fail_text: String,
+}
+
+/// A test case as the eligibility service stores it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TestCaseData {
+    pub id: Uuid,
+    pub name: String,
+    pub facts: serde_json::Value,
+    pub expect_eligible: bool,
+    pub last_result: Option<bool>,
+}
+
+/// A scheme version as the eligibility service returns it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SchemeData {
+    pub id: Uuid,
+    pub council_id: Uuid,
+    pub version: i32,
+    pub name: String,
+    pub description: String,
+    pub status: SchemeStatus,
+    pub zone_ids: Vec<Uuid>,
+    pub criteria: Vec<CriterionData>,
+    pub percent_basis_points: i32,
+    pub cap_per_booking_pence: Option<i64>,
+    pub applies_to: Vec<BookingKind>,
+    pub budget_pence: i64,
+    pub committed_pence: i64,
+    pub remaining_pence: i64,
+    pub effective_from: Option<DateTime<Utc>>,
+    pub effective_to: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub test_cases: Vec<TestCaseData>,
+}
+
+impl HasId for SchemeData {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+}
+
+/// One eligibility criterion: a JSON Logic rule over the household's facts.
+#[derive(SimpleObject)]
+pub struct Criterion {
+    /// Stable id within the scheme, e.g. "income".
+    pub id: String,
+    /// What the criterion asks, in words.
+    pub label: String,
+    /// The JSON Logic rule.
+    pub rule: Json<serde_json::Value>,
+    /// Shown to a household that does not meet it; `{value}`, `{limit}` and
+    /// `{household.…}` are filled in with the household's facts.
+    pub fail_text: String,
+}
+
+/// What a scheme pays.
+#[derive(SimpleObject)]
+pub struct Subsidy {
+    /// Share of the base price, in basis points (4000 = 40 %).
+    pub percent_basis_points: i32,
+    /// Most paid per booking (per month for a lease), in pence; null: no cap.
+    pub cap_per_booking_pence: Option<i64>,
+}
+
+/// A household's facts and whether the scheme should find it eligible.
+#[derive(SimpleObject)]
+pub struct SchemeTestCase {
+    /// The test case's id.
+    pub id: ID,
+    /// What the case is about.
+    pub name: String,
+    /// `{"household": {…}}` in the fact catalogue's shape.
+    pub facts: Json<serde_json::Value>,
+    /// The expected decision.
+    pub expect_eligible: bool,
+    /// The decision when the case last ran; null before it ran.
+    pub last_result: Option<bool>,
+}
+
+/// A council's subsidy scheme, in one version.
+pub struct Scheme(pub SchemeData);
+
+#[Object]
+impl Scheme {
+    /// This version's id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// The council that runs the scheme.
+    async fn council(&self, ctx: &Context<'_>) -> async_graphql::Result<Council> {
+        load_council(ctx, self.0.council_id)
+            .await?
+            .ok_or_else(|| coded("NOT_FOUND", "The scheme's council no longer exists"))
+    }
+
+    /// The scheme's name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// What the scheme is for.
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+
+    /// Where this version is in its life.
+    async fn status(&self) -> SchemeStatus {
+        self.0.status
+    }
+
+    /// The version number, from 1; a revision is the next number.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// When this version starts to apply (set when published).
+    async fn effective_from(&self) -> Option<DateTime<Utc>> {
+        self.0.effective_from
+    }
+
+    /// When this version stops applying; null: open-ended.
+    async fn effective_to(&self) -> Option<DateTime<Utc>> {
+        self.0.effective_to
+    }
+
+    /// Zones a household must live in. Empty: the whole council.
+    async fn zones(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Zone>> {
+        load_zones(ctx, &self.0.zone_ids).await
+    }
+
+    /// The criteria, each evaluated on its own.
+    async fn criteria(&self) -> Vec<Criterion> {
+        self.0
+            .criteria
+            .iter()
+            .map(|c| Criterion {
+                id: c.id.clone(),
+                label: c.label.clone(),
+                rule: Json(c.rule.clone()),
+                fail_text: c.fail_text.clone(),
+            })
+            .collect()
+    }
+
+    /// What the scheme pays.
+    async fn subsidy(&self) -> Subsidy {
+        Subsidy {
+            percent_basis_points: self.0.percent_basis_points,
+            cap_per_booking_pence: self.0.cap_per_booking_pence,
+        }
+    }
+
+    /// The kinds of booking the scheme pays towards.
+    async fn applies_to(&self) -> &[BookingKind] {
+        &self.0.applies_to
+    }
+
+    /// The budget, in pence.
+    async fn budget_pence(&self) -> i64 {
+        self.0.budget_pence
+    }
+
+    /// Committed to bookings so far (all versions of the scheme), in pence.
+    async fn committed_pence(&self) -> i64 {
+        self.0.committed_pence
+    }
+
+    /// Budget left after commitments and live holds, in pence.
+    async fn remaining_pence(&self) -> i64 {
+        self.0.remaining_pence
+    }
+
+    /// Officers of the council: the scheme's test cases (empty for others).
+    async fn test_cases(&self) -> Vec<SchemeTestCase> {
+        self.0
+            .test_cases
+            .iter()
+            .map(|t| SchemeTestCase {
+                id: ID(t.id.to_string()),
+                name: t.name.clone(),
+                facts: Json(t.facts.clone()),
+                expect_eligible: t.expect_eligible,
+                last_result: t.last_result,
+            })
+            .collect()
+    }
+}
+
+/// A council's schemes: ACTIVE ones for everyone, every status for its
+/// officers; `status` narrows the list.
+pub async fn council_schemes(
+    ctx: &Context<'_>,
+    council_id: Uuid,
+    status: Option<SchemeStatus>,
+) -> async_graphql::Result<Vec<Scheme>> {
+    let g = ctx.data_unchecked::<Gateway>();
+    let r = RequestCtx::get(ctx);
+    let path = match status {
+        Some(s) => format!("/internal/councils/{council_id}/schemes?status={}", s.as_str()),
+        None => format!("/internal/councils/{council_id}/schemes"),
+    };
+    let rows: Vec<SchemeData> = g
+        .services
+        .eligibility
+        .get(&path, &r.session.caller())
+        .await
+        .map_err(errors::read_error)?;
+    Ok(rows.into_iter().map(Scheme).collect())
+}
+
+/// A scheme by id through the request's DataLoader; None if not visible.
+pub async fn load_scheme(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Scheme>> {
+    let r = RequestCtx::get(ctx);
+    Ok(r.loaders.schemes.load_one(id).await.map_err(load_error)?.map(Scheme))
+}

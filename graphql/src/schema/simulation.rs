@@ -1,0 +1,67 @@
+//! `simulateScheme`: what-if evaluation of a scheme (draft or active) over
+//! every household of its council that has a profile.
+
+use async_graphql::{Context, Object, SimpleObject, ID};
+use roundabout_support::client::ClientError;
+use serde::Deserialize;
+
+use crate::{
+    schema::{
+        councils::parse_id,
+        errors::{self, coded},
+        request::RequestCtx,
+    },
+    services::Gateway,
+};
+
+/// How many households failed one criterion.
+#[derive(SimpleObject, Debug, Clone, Deserialize)]
+pub struct CriterionCount {
+    /// The criterion's id (`zone` for the scheme's zone restriction).
+    pub criterion_id: String,
+    /// Households that did not meet it.
+    pub count: i64,
+}
+
+/// The outcome of a simulation.
+#[derive(SimpleObject, Debug, Clone, Deserialize)]
+pub struct SimulationResult {
+    /// Households of the council with a profile.
+    pub households_evaluated: i64,
+    /// Of those, the ones meeting every criterion and the zone restriction.
+    pub eligible_households: i64,
+    /// Estimated subsidy if each eligible household took one typical booking.
+    pub estimated_subsidy_pence: i64,
+    /// Households failing each criterion (a household may fail several).
+    pub failures_by_criterion: Vec<CriterionCount>,
+}
+
+#[derive(Default)]
+pub struct SimulationQuery;
+
+#[Object]
+impl SimulationQuery {
+    /// Officer of the scheme's council: evaluate a scheme (draft or active) over all households of the council.
+    async fn simulate_scheme(&self, ctx: &Context<'_>, scheme_id: ID) -> async_graphql::Result<SimulationResult> {
+        let r = RequestCtx::get(ctx);
+        if r.session.0.is_none() {
+            return Err(errors::unauthenticated());
+        }
+        let not_found = || coded("NOT_FOUND", "There is no scheme with this id");
+        let id = parse_id(&scheme_id).ok_or_else(not_found)?;
+        let g = ctx.data_unchecked::<Gateway>();
+        g.services
+            .eligibility
+            .post(
+                &format!("/internal/schemes/{id}/simulate"),
+                &serde_json::json!({}),
+                &r.session.caller(),
+            )
+            .await
+            .map_err(|e| match e {
+                e if e.is_not_found() => not_found(),
+                e @ ClientError::Refused { .. } => errors::read_error(e),
+                e => errors::unavailable(e),
+            })
+    }
+}

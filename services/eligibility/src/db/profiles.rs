@@ -1,0 +1,198 @@
+//! The `household_profiles` table and its audit of reads.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::{PgExecutor, Postgres, Transaction};
+use uuid::Uuid;
+
+use crate::domain::{
+    facts::{Facts, Needs},
+    profile::Profile,
+};
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ProfileRow {
+    pub household_id: Uuid,
+    pub council_id: Uuid,
+    pub lat: f64,
+    pub lon: f64,
+    pub postcode: Option<String>,
+    pub members: i32,
+    pub annual_income_pence: Option<i64>,
+    pub cars_owned: i32,
+    pub blue_badge: bool,
+    pub benefits: Vec<String>,
+    pub lead_age: Option<i32>,
+    pub needs_seats: i32,
+    pub needs_wheelchair_accessible: bool,
+    pub needs_electric_preferred: bool,
+    pub zone_ids: Vec<Uuid>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "household_id, council_id, lat, lon, postcode, members, annual_income_pence, cars_owned, \
+    blue_badge, benefits, lead_age, needs_seats, needs_wheelchair_accessible, needs_electric_preferred, zone_ids, updated_at";
+
+impl ProfileRow {
+    pub fn facts(&self) -> Facts {
+        Facts {
+            members: Some(self.members.into()),
+            annual_income_pence: self.annual_income_pence,
+            cars_owned: Some(self.cars_owned.into()),
+            blue_badge: Some(self.blue_badge),
+            benefits: Some(self.benefits.clone()),
+            lead_age: self.lead_age.map(Into::into),
+            needs: Needs {
+                seats: Some(self.needs_seats.into()),
+                wheelchair_accessible: Some(self.needs_wheelchair_accessible),
+                electric_preferred: Some(self.needs_electric_preferred),
+            },
+        }
+    }
+}
+
+pub async fn upsert(
+    tx: &mut Transaction<'_, Postgres>,
+    household_id: Uuid,
+    council_id: Uuid,
+    p: &Profile,
+    zone_ids: &[Uuid],
+) -> sqlx::Result<ProfileRow> {
+    sqlx::query_as(&format!(
+        "insert into household_profiles (household_id, council_id, lat, lon, postcode, members, annual_income_pence,
+            cars_owned, blue_badge, benefits, lead_age, needs_seats, needs_wheelchair_accessible,
+            needs_electric_preferred, zone_ids)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+         on conflict (household_id) do update set lat = excluded.lat, lon = excluded.lon,
+            postcode = excluded.postcode, members = excluded.members,
+            annual_income_pence = excluded.annual_income_pence, cars_owned = excluded.cars_owned,
+            blue_badge = excluded.blue_badge, benefits = excluded.benefits, lead_age = excluded.lead_age,
+            needs_seats = excluded.needs_seats, needs_wheelchair_accessible = excluded.needs_wheelchair_accessible,
+            needs_electric_preferred = excluded.needs_electric_preferred, zone_ids = excluded.zone_ids,
+            updated_at = now()
+         returning {COLUMNS}"
+    ))
+    .bind(household_id)
+    .bind(council_id)
+    .bind(p.lat)
+    .bind(p.lon)
+    .bind(&p.postcode)
+    .bind(p.members)
+    .bind(p.annual_income_pence)
+    .bind(p.cars_owned)
+    .bind(p.blue_badge)
+    .bind(&p.benefits)
+    .bind(p.lead_age)
+    .bind(p.needs.seats)
+    .bind(p.needs.wheelchair_accessible)
+    .bind(p.needs.electric_preferred)
+    .bind(zone_ids)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+pub async fn get(db: impl PgExecutor<'_>, household_id: Uuid) -> sqlx::Result<Option<ProfileRow>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from household_profiles where household_id = $1"
+    ))
+    .bind(household_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// The facts and zones of one household, as simulations read them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FactsRow {
+    pub members: i32,
+    pub annual_income_pence: Option<i64>,
+    pub cars_owned: i32,
+    pub blue_badge: bool,
+    pub benefits: Vec<String>,
+    pub lead_age: Option<i32>,
+    pub needs_seats: i32,
+    pub needs_wheelchair_accessible: bool,
+    pub needs_electric_preferred: bool,
+    pub zone_ids: Vec<Uuid>,
+}
+
+impl FactsRow {
+    pub fn facts(&self) -> Facts {
+        Facts {
+            members: Some(self.members.into()),
+            annual_income_pence: self.annual_income_pence,
+            cars_owned: Some(self.cars_owned.into()),
+            blue_badge: Some(self.blue_badge),
+            benefits: Some(self.benefits.clone()),
+            lead_age: self.lead_age.map(Into::into),
+            needs: Needs {
+                seats: Some(self.needs_seats.into()),
+                wheelchair_accessible: Some(self.needs_wheelchair_accessible),
+                electric_preferred: Some(self.needs_electric_preferred),
+            },
+        }
+    }
+}
+
+/// The facts of every profile of a council (for simulations).
+pub async fn facts_of_council(db: impl PgExecutor<'_>, council_id: Uuid) -> sqlx::Result<Vec<FactsRow>> {
+    sqlx::query_as(
+        "select members, annual_income_pence, cars_owned, blue_badge, benefits, lead_age, needs_seats,
+            needs_wheelchair_accessible, needs_electric_preferred, zone_ids
+         from household_profiles where council_id = $1",
+    )
+    .bind(council_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Profiles of a council whose location lies in a bounding box: (id, lon, lat).
+pub async fn located_in_box(
+    db: impl PgExecutor<'_>,
+    council_id: Uuid,
+    (min_lon, min_lat, max_lon, max_lat): (f64, f64, f64, f64),
+) -> sqlx::Result<Vec<(Uuid, f64, f64)>> {
+    sqlx::query_as(
+        "select household_id, lon, lat from household_profiles
+         where council_id = $1 and lon between $2 and $4 and lat between $3 and $5",
+    )
+    .bind(council_id)
+    .bind(min_lon)
+    .bind(min_lat)
+    .bind(max_lon)
+    .bind(max_lat)
+    .fetch_all(db)
+    .await
+}
+
+/// Adds a new zone to the profiles it contains.
+pub async fn add_zone(db: impl PgExecutor<'_>, zone_id: Uuid, household_ids: &[Uuid]) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "update household_profiles set zone_ids = array_append(zone_ids, $1)
+         where household_id = any($2) and not ($1 = any(zone_ids))",
+    )
+    .bind(zone_id)
+    .bind(household_ids)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Records that someone other than the household read its profile.
+pub async fn record_read(
+    db: impl PgExecutor<'_>,
+    household_id: Uuid,
+    reader_kind: &str,
+    reader_user_id: Option<Uuid>,
+    reader_name: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into profile_reads (household_id, reader_kind, reader_user_id, reader_name) values ($1, $2, $3, $4)",
+    )
+    .bind(household_id)
+    .bind(reader_kind)
+    .bind(reader_user_id)
+    .bind(reader_name)
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,273 @@
+//! Evaluating a scheme's criteria for one household's facts, each on its own
+//! (no short-circuit), with a plain-language explanation of each result.
+
+use datalogic_rs::{bumpalo::Bump, DataValue, Engine, Logic};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::domain::{
+    facts::{self, Fact, Facts, Unit},
+    rules,
+};
+
+/// A criterion as stored with a scheme.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Criterion {
+    pub id: String,
+    pub label: String,
+    pub rule: Value,
+    pub fail_text: String,
+}
+
+/// A criterion ready to evaluate.
+pub struct Compiled {
+    pub criterion: Criterion,
+    logic: Logic,
+    facts: Vec<&'static Fact>,
+    limit: Option<f64>,
+}
+
+/// How a criterion came out for a household.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Passed,
+    Failed,
+    /// A fact the rule reads is not known; counts as not met.
+    Unknown(&'static Fact),
+}
+
+/// One criterion's result with its explanation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CriterionResult {
+    pub criterion_id: String,
+    pub label: String,
+    pub passed: bool,
+    pub explanation: String,
+}
+
+/// Checks and compiles every criterion; the error names the criterion.
+pub fn compile(engine: &Engine, criteria: &[Criterion]) -> Result<Vec<Compiled>, (usize, String)> {
+    criteria
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let checked = rules::check(&c.rule).map_err(|e| (i, e))?;
+            let logic = engine
+                .compile(&c.rule)
+                .map_err(|e| (i, format!("the rule cannot be compiled: {e}")))?;
+            Ok(Compiled {
+                criterion: c.clone(),
+                logic,
+                facts: checked.facts,
+                limit: checked.limit,
+            })
+        })
+        .collect()
+}
+
+impl Compiled {
+    /// A fact the rule reads that the household has not given.
+    pub fn unknown_fact(&self, facts: &Facts) -> Option<&'static Fact> {
+        self.facts.iter().copied().find(|f| facts.value(f.path).is_null())
+    }
+
+    /// Evaluates the rule against facts already in `arena` (the fast path
+    /// for simulations: one conversion per household, not per criterion).
+    pub fn passes<'a>(&'a self, engine: &Engine, data: &'a DataValue<'a>, arena: &'a Bump) -> bool {
+        match engine.evaluate(&self.logic, data, arena) {
+            Ok(v) => engine.truthy(v),
+            Err(_) => false,
+        }
+    }
+
+    /// Evaluates the rule against facts (`data` is `facts.to_json()`).
+    pub fn outcome(&self, engine: &Engine, facts: &Facts, data: &Value, arena: &mut Bump) -> Outcome {
+        if let Some(f) = self.unknown_fact(facts) {
+            return Outcome::Unknown(f);
+        }
+        arena.reset();
+        let passed = match engine.evaluate(&self.logic, data, arena) {
+            Ok(v) => engine.truthy(v),
+            // A runtime error (e.g. division by zero) does not meet the criterion.
+            Err(_) => false,
+        };
+        if passed {
+            Outcome::Passed
+        } else {
+            Outcome::Failed
+        }
+    }
+
+    /// The outcome with its explanation.
+    pub fn explain(&self, engine: &Engine, facts: &Facts, data: &Value, arena: &mut Bump) -> CriterionResult {
+        let outcome = self.outcome(engine, facts, data, arena);
+        let c = &self.criterion;
+        let explanation = match outcome {
+            Outcome::Passed => {
+                let values = self.describe(facts);
+                if values.is_empty() {
+                    format!("Met: {}.", c.label)
+                } else {
+                    format!("Met: {} ({values}).", c.label)
+                }
+            }
+            Outcome::Failed => self.fail_text(facts),
+            Outcome::Unknown(f) => format!(
+                "Not met yet: {}. Your profile does not give {}; add it so we can check.",
+                c.label, f.noun
+            ),
+        };
+        CriterionResult {
+            criterion_id: c.id.clone(),
+            label: c.label.clone(),
+            passed: outcome == Outcome::Passed,
+            explanation,
+        }
+    }
+
+    /// "your household income is £31,000, …" for the facts the rule reads.
+    fn describe(&self, facts: &Facts) -> String {
+        self.facts
+            .iter()
+            .map(|f| format!("{} is {}", f.noun, facts::show(f, &facts.value(f.path))))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// The officer's fail text with `{value}`, `{limit}` and `{household.…}`
+    /// filled in from the household's facts; without placeholders, the
+    /// actual values are added after it.
+    fn fail_text(&self, facts: &Facts) -> String {
+        let text = &self.criterion.fail_text;
+        let mut out = text.clone();
+        let first = self.facts.first();
+        if let Some(f) = first {
+            out = out.replace("{value}", &facts::show(f, &facts.value(f.path)));
+        }
+        if let Some(limit) = self.limit {
+            let shown = match first.map(|f| f.unit) {
+                Some(Unit::Pence) if limit.fract() == 0.0 => facts::pounds(limit as i64),
+                _ if limit.fract() == 0.0 => format!("{}", limit as i64),
+                _ => limit.to_string(),
+            };
+            out = out.replace("{limit}", &shown);
+        }
+        for f in facts::CATALOGUE {
+            let key = format!("{{{}}}", f.path);
+            if out.contains(&key) {
+                out = out.replace(&key, &facts::show(f, &facts.value(f.path)));
+            }
+        }
+        if out == *text {
+            let values = self.describe(facts);
+            if !values.is_empty() {
+                let sep = if out.ends_with('.') { "" } else { "." };
+                out = format!("{out}{sep} ({}.)", capitalise(&values));
+            }
+        }
+        out
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn income_rule(fail_text: &str) -> Vec<Compiled> {
+        compile(
+            &Engine::new(),
+            &[Criterion {
+                id: "income".into(),
+                label: "Household income under £25,000".into(),
+                rule: json!({"<": [{"var": "household.annualIncomePence"}, 2_500_000]}),
+                fail_text: fail_text.into(),
+            }],
+        )
+        .map_err(|(_, e)| e)
+        .unwrap()
+    }
+
+    fn facts(income: Option<i64>) -> Facts {
+        Facts {
+            annual_income_pence: income,
+            ..Facts::default()
+        }
+    }
+
+    #[test]
+    fn a_failed_criterion_explains_itself_with_the_actual_values() {
+        let engine = Engine::new();
+        let c = &income_rule("Your household income {value} is above the {limit} limit")[0];
+        let f = facts(Some(3_100_000));
+        let r = c.explain(&engine, &f, &f.to_json(), &mut Bump::new());
+        assert!(!r.passed);
+        assert_eq!(
+            r.explanation,
+            "Your household income £31,000 is above the £25,000 limit"
+        );
+    }
+
+    #[test]
+    fn values_are_added_to_a_fail_text_without_placeholders() {
+        let engine = Engine::new();
+        let c = &income_rule("Household income must be under £25,000");
+        let f = facts(Some(3_100_000));
+        let r = c[0].explain(&engine, &f, &f.to_json(), &mut Bump::new());
+        assert_eq!(
+            r.explanation,
+            "Household income must be under £25,000. (Your household income is £31,000.)"
+        );
+    }
+
+    #[test]
+    fn passed_and_unknown_are_explained() {
+        let engine = Engine::new();
+        let c = &income_rule("x")[0];
+        let f = facts(Some(1_800_000));
+        let r = c.explain(&engine, &f, &f.to_json(), &mut Bump::new());
+        assert!(r.passed);
+        assert_eq!(
+            r.explanation,
+            "Met: Household income under £25,000 (your household income is £18,000)."
+        );
+        let f = facts(None);
+        let r = c.explain(&engine, &f, &f.to_json(), &mut Bump::new());
+        assert!(!r.passed);
+        assert!(r.explanation.contains("does not give your household income"));
+    }
+
+    #[test]
+    fn dotted_vars_and_lists_evaluate() {
+        let engine = Engine::new();
+        let crit = |rule: Value| Criterion {
+            id: "c".into(),
+            label: "c".into(),
+            rule,
+            fail_text: "no".into(),
+        };
+        let compiled = compile(
+            &engine,
+            &[
+                crit(json!({">=": [{"var": "household.needs.seats"}, 4]})),
+                crit(json!({"in": ["pip", {"var": "household.benefits"}]})),
+            ],
+        )
+        .map_err(|(_, e)| e)
+        .unwrap();
+        let f = Facts::parse(&json!({"household": {"benefits": ["pip"], "needs": {"seats": 5}}})).unwrap();
+        let data = f.to_json();
+        let mut arena = Bump::new();
+        for c in &compiled {
+            assert_eq!(c.outcome(&engine, &f, &data, &mut arena), Outcome::Passed);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! A household's profile as the household gives it, checked.
+
+use roundabout_support::ApiError;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::facts::{Facts, Needs};
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct NeedsIn {
+    pub seats: i32,
+    pub wheelchair_accessible: bool,
+    pub electric_preferred: bool,
+}
+
+/// What `updateHouseholdProfile` sends.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct ProfileIn {
+    pub lat: f64,
+    pub lon: f64,
+    #[serde(default)]
+    pub postcode: Option<String>,
+    pub members: i32,
+    #[serde(default)]
+    pub annual_income_pence: Option<i64>,
+    pub cars_owned: i32,
+    pub blue_badge: bool,
+    #[serde(default)]
+    pub benefits: Option<Vec<String>>,
+    #[serde(default)]
+    pub lead_age: Option<i32>,
+    pub needs: NeedsIn,
+}
+
+/// A checked profile.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub lat: f64,
+    pub lon: f64,
+    pub postcode: Option<String>,
+    pub members: i32,
+    pub annual_income_pence: Option<i64>,
+    pub cars_owned: i32,
+    pub blue_badge: bool,
+    pub benefits: Vec<String>,
+    pub lead_age: Option<i32>,
+    pub needs: NeedsIn,
+}
+
+fn bad(path: &[&str], message: &str) -> ApiError {
+    ApiError::unprocessable("INVALID_INPUT", message).with_field(path.iter().copied())
+}
+
+impl ProfileIn {
+    pub fn parse(self) -> Result<Profile, ApiError> {
+        if !(-90.0..=90.0).contains(&self.lat) || !self.lat.is_finite() {
+            return Err(bad(&["location", "lat"], "Latitude must be from -90 to 90"));
+        }
+        if !(-180.0..=180.0).contains(&self.lon) || !self.lon.is_finite() {
+            return Err(bad(&["location", "lon"], "Longitude must be from -180 to 180"));
+        }
+        let postcode = self
+            .postcode
+            .map(|p| p.trim().to_ascii_uppercase())
+            .filter(|p| !p.is_empty());
+        if postcode
+            .as_deref()
+            .is_some_and(|p| p.len() > 16 || !p.chars().all(|c| c.is_ascii_alphanumeric() || c == ' '))
+        {
+            return Err(bad(&["postcode"], "A postcode is up to 16 letters, digits and spaces"));
+        }
+        if !(1..=30).contains(&self.members) {
+            return Err(bad(&["members"], "A household has 1 to 30 members"));
+        }
+        if self
+            .annual_income_pence
+            .is_some_and(|i| !(0..=100_000_000_000).contains(&i))
+        {
+            return Err(bad(&["annualIncomePence"], "Income must be from 0 to £1bn, in pence"));
+        }
+        if !(0..=20).contains(&self.cars_owned) {
+            return Err(bad(&["carsOwned"], "Cars owned must be from 0 to 20"));
+        }
+        let mut benefits: Vec<String> = Vec::new();
+        for b in self.benefits.unwrap_or_default() {
+            let b = b.trim().to_ascii_lowercase().replace(' ', "_");
+            if b.is_empty() || b.len() > 60 {
+                return Err(bad(&["benefits"], "Each benefit is a name of 1 to 60 characters"));
+            }
+            if !benefits.contains(&b) {
+                benefits.push(b);
+            }
+        }
+        if benefits.len() > 20 {
+            return Err(bad(&["benefits"], "At most 20 benefits"));
+        }
+        if self.lead_age.is_some_and(|a| !(16..=120).contains(&a)) {
+            return Err(bad(&["leadAge"], "The lead member's age must be from 16 to 120"));
+        }
+        if !(1..=16).contains(&self.needs.seats) {
+            return Err(bad(&["needs", "seats"], "Seats needed must be from 1 to 16"));
+        }
+        Ok(Profile {
+            lat: self.lat,
+            lon: self.lon,
+            postcode,
+            members: self.members,
+            annual_income_pence: self.annual_income_pence,
+            cars_owned: self.cars_owned,
+            blue_badge: self.blue_badge,
+            benefits,
+            lead_age: self.lead_age,
+            needs: self.needs,
+        })
+    }
+}
+
+impl Profile {
+    pub fn facts(&self) -> Facts {
+        Facts {
+            members: Some(self.members.into()),
+            annual_income_pence: self.annual_income_pence,
+            cars_owned: Some(self.cars_owned.into()),
+            blue_badge: Some(self.blue_badge),
+            benefits: Some(self.benefits.clone()),
+            lead_age: self.lead_age.map(Into::into),
+            needs: Needs {
+                seats: Some(self.needs.seats.into()),
+                wheelchair_accessible: Some(self.needs.wheelchair_accessible),
+                electric_preferred: Some(self.needs.electric_preferred),
+            },
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! A scheme's editable content: parsed and checked before it is saved.
+
+use chrono::{DateTime, Utc};
+use roundabout_support::ApiError;
+use serde::Deserialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::domain::{evaluate::Criterion, rules};
+
+/// Most criteria a scheme may have.
+pub const MAX_CRITERIA: usize = 20;
+/// Largest budget, in pence (£1bn).
+pub const MAX_BUDGET_PENCE: i64 = 100_000_000_000;
+/// Largest cap per booking or lease-month, in pence (£1m).
+pub const MAX_CAP_PENCE: i64 = 100_000_000;
+
+/// The booking kinds a scheme can pay towards.
+pub const KINDS: &[&str] = &["HIRE", "LEASE"];
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CriterionIn {
+    pub id: String,
+    pub label: String,
+    /// A JSON Logic rule, or a string holding one as JSON text.
+    pub rule: Value,
+    pub fail_text: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SubsidyIn {
+    pub percent_basis_points: i64,
+    pub cap_per_booking_pence: Option<i64>,
+}
+
+/// What `createScheme` and `updateScheme` send.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SchemeIn {
+    pub council_id: Uuid,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub zone_ids: Option<Vec<Uuid>>,
+    pub criteria: Vec<CriterionIn>,
+    pub subsidy: SubsidyIn,
+    pub applies_to: Vec<String>,
+    pub budget_pence: i64,
+    #[serde(default)]
+    pub effective_from: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub effective_to: Option<DateTime<Utc>>,
+}
+
+/// Checked scheme content, ready to store.
+#[derive(Debug, Clone)]
+pub struct SchemeContent {
+    pub council_id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub zone_ids: Vec<Uuid>,
+    pub criteria: Vec<Criterion>,
+    pub percent_basis_points: i32,
+    pub cap_per_booking_pence: Option<i64>,
+    pub applies_to: Vec<String>,
+    pub budget_pence: i64,
+    pub effective_from: Option<DateTime<Utc>>,
+    pub effective_to: Option<DateTime<Utc>>,
+}
+
+fn bad(path: &[&str], message: impl Into<String>) -> ApiError {
+    ApiError::unprocessable("INVALID_INPUT", message).with_field(path.iter().copied())
+}
+
+fn text(raw: &str, path: &[&str], what: &str, max: usize) -> Result<String, ApiError> {
+    let t = raw.trim();
+    if t.is_empty() || t.chars().count() > max {
+        return Err(bad(path, format!("{what} must be 1 to {max} characters")));
+    }
+    Ok(t.to_string())
+}
+
+/// A criterion id: 1 to 40 letters, digits, `-` or `_`.
+fn criterion_id(raw: &str, i: usize) -> Result<String, ApiError> {
+    let id = raw.trim();
+    let ok = !id.is_empty() && id.len() <= 40 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !ok {
+        let idx = i.to_string();
+        return Err(bad(
+            &["criteria", &idx, "id"],
+            "A criterion id must be 1 to 40 letters, digits, - or _",
+        ));
+    }
+    Ok(id.to_string())
+}
+
+/// Checks a criterion's rule; refusals are `INVALID_RULE` naming it.
+pub fn check_rule(id: &str, i: usize, raw: &Value) -> Result<Value, ApiError> {
+    let invalid = |e: String| {
+        ApiError::unprocessable("INVALID_RULE", format!("Criterion {id:?}: {e}")).with_field([
+            "criteria".to_string(),
+            i.to_string(),
+            "rule".to_string(),
+        ])
+    };
+    let rule = rules::from_input(raw).map_err(invalid)?;
+    rules::check(&rule).map_err(invalid)?;
+    Ok(rule)
+}
+
+impl SchemeIn {
+    /// Checks everything but the zones' council (which needs the database).
+    pub fn parse(self) -> Result<SchemeContent, ApiError> {
+        let name = text(&self.name, &["name"], "The scheme name", 200)?;
+        let description = self.description.unwrap_or_default().trim().to_string();
+        if description.chars().count() > 5000 {
+            return Err(bad(&["description"], "The description must be at most 5000 characters"));
+        }
+        if self.criteria.len() > MAX_CRITERIA {
+            return Err(bad(
+                &["criteria"],
+                format!("A scheme has at most {MAX_CRITERIA} criteria"),
+            ));
+        }
+        let mut criteria: Vec<Criterion> = Vec::with_capacity(self.criteria.len());
+        for (i, c) in self.criteria.into_iter().enumerate() {
+            let idx = i.to_string();
+            let id = criterion_id(&c.id, i)?;
+            if criteria.iter().any(|o| o.id == id) {
+                return Err(bad(
+                    &["criteria", &idx, "id"],
+                    format!("Two criteria have the id {id:?}"),
+                ));
+            }
+            let label = text(&c.label, &["criteria", &idx, "label"], "A criterion's label", 200)?;
+            let fail_text = text(
+                &c.fail_text,
+                &["criteria", &idx, "failText"],
+                "A criterion's fail text",
+                500,
+            )?;
+            let rule = check_rule(&id, i, &c.rule)?;
+            criteria.push(Criterion {
+                id,
+                label,
+                rule,
+                fail_text,
+            });
+        }
+        let bp = self.subsidy.percent_basis_points;
+        if !(0..=10_000).contains(&bp) {
+            return Err(bad(
+                &["subsidy", "percentBasisPoints"],
+                "percentBasisPoints must be from 0 to 10000 (0% to 100%)",
+            ));
+        }
+        if let Some(cap) = self.subsidy.cap_per_booking_pence {
+            if !(0..=MAX_CAP_PENCE).contains(&cap) {
+                return Err(bad(
+                    &["subsidy", "capPerBookingPence"],
+                    format!("The cap must be from 0 to {MAX_CAP_PENCE} pence"),
+                ));
+            }
+        }
+        if !(0..=MAX_BUDGET_PENCE).contains(&self.budget_pence) {
+            return Err(bad(
+                &["budgetPence"],
+                format!("The budget must be from 0 to {MAX_BUDGET_PENCE} pence"),
+            ));
+        }
+        let mut applies_to = Vec::new();
+        for k in &self.applies_to {
+            if !KINDS.contains(&k.as_str()) {
+                return Err(bad(&["appliesTo"], format!("Unknown booking kind {k:?}")));
+            }
+            if !applies_to.contains(k) {
+                applies_to.push(k.clone());
+            }
+        }
+        if applies_to.is_empty() {
+            return Err(bad(&["appliesTo"], "A scheme applies to HIRE, LEASE or both"));
+        }
+        if let (Some(from), Some(to)) = (self.effective_from, self.effective_to) {
+            if to <= from {
+                return Err(bad(&["effectiveTo"], "effectiveTo must be after effectiveFrom"));
+            }
+        }
+        let mut zone_ids = self.zone_ids.unwrap_or_default();
+        zone_ids.sort();
+        zone_ids.dedup();
+        if zone_ids.len() > 100 {
+            return Err(bad(&["zoneIds"], "A scheme has at most 100 zones"));
+        }
+        Ok(SchemeContent {
+            council_id: self.council_id,
+            name,
+            description,
+            zone_ids,
+            criteria,
+            percent_basis_points: bp as i32,
+            cap_per_booking_pence: self.subsidy.cap_per_booking_pence,
+            applies_to,
+            budget_pence: self.budget_pence,
+            effective_from: self.effective_from,
+            effective_to: self.effective_to,
+        })
+    }
+}
+
+/// The subsidy for a base price (BRIEF.md): `min(base × bp / 10000, cap,
+/// remaining)`; for a lease of `months` the cap applies per month and the
+/// whole term counts against the budget.
+pub fn subsidy_amount(base_pence: i64, bp: i32, cap: Option<i64>, lease_months: Option<i32>, remaining: i64) -> i64 {
+    let pct = |b: i64| (i128::from(b.max(0)) * i128::from(bp) / 10_000) as i64;
+    let capped = |x: i64| cap.map_or(x, |c| x.min(c));
+    let amount = match lease_months {
+        Some(m) if m > 0 => {
+            let monthly = base_pence / i64::from(m);
+            capped(pct(monthly)).saturating_mul(i64::from(m))
+        }
+        _ => capped(pct(base_pence)),
+    };
+    amount.min(remaining.max(0)).max(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subsidy_follows_the_brief() {
+        // 40% of £50 = £20, under a £120 cap.
+        assert_eq!(subsidy_amount(5_000, 4_000, Some(12_000), None, 1_000_000), 2_000);
+        // 40% of £500 = £200, capped at £120.
+        assert_eq!(subsidy_amount(50_000, 4_000, Some(12_000), None, 1_000_000), 12_000);
+        // Lease: £400 a month for 12 months; 40% = £160 a month, capped at £120 a month.
+        assert_eq!(
+            subsidy_amount(480_000, 4_000, Some(12_000), Some(12), 1_000_000),
+            144_000
+        );
+        // The remaining budget bounds it.
+        assert_eq!(subsidy_amount(50_000, 4_000, Some(12_000), None, 5_000), 5_000);
+        assert_eq!(subsidy_amount(50_000, 4_000, None, None, -5), 0);
+    }
+}

@@ -1,0 +1,304 @@
+//! The internal subsidy and budget API used by bookings.
+//!
+//! - `POST /internal/subsidy/quote`: the best single eligible scheme and its
+//!   amount for each base price of a household's booking.
+//! - `POST /internal/budget/hold`, `/commit`, `/release`: keyed by booking
+//!   id and idempotent. Each runs in one transaction holding the scheme
+//!   line's row lock, so committed plus live holds never exceed the budget
+//!   whatever the concurrency.
+
+use axum::{extract::State, routing::post, Json, Router};
+use chrono::Utc;
+use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{
+    db::{
+        budget::{self, AllocationRow, NewAllocation},
+        profiles,
+        schemes::{self},
+    },
+    domain::scheme::{subsidy_amount, KINDS},
+    http::{
+        decisions::{decide, zone_names},
+        profiles::visible_household,
+    },
+    AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/internal/subsidy/quote", post(quote))
+        .route("/internal/budget/hold", post(hold))
+        .route("/internal/budget/commit", post(commit))
+        .route("/internal/budget/release", post(release))
+}
+
+/// Most prices one quote takes.
+pub const MAX_QUOTE_PRICES: usize = 200;
+
+#[derive(Debug, Deserialize)]
+pub struct QuoteIn {
+    pub household_id: Uuid,
+    /// `HIRE` or `LEASE`.
+    pub kind: String,
+    /// LEASE: the term in months (1..=36); the base prices are whole terms.
+    #[serde(default)]
+    pub lease_months: Option<i32>,
+    /// Base prices in pence, e.g. one per offer.
+    pub base_prices: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SubsidyOut {
+    pub scheme_id: Uuid,
+    pub scheme_version: i32,
+    pub scheme_name: String,
+    pub amount_pence: i64,
+    /// LEASE: the subsidy of each month (the amount is the whole term).
+    pub per_month_pence: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QuoteLine {
+    pub base_pence: i64,
+    /// None: no eligible scheme pays towards it.
+    pub subsidy: Option<SubsidyOut>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QuoteOut {
+    pub quotes: Vec<QuoteLine>,
+}
+
+/// `POST /internal/subsidy/quote`: services and the household itself.
+async fn quote(
+    State(s): State<AppState>,
+    caller: Caller,
+    ValidJson(q): ValidJson<QuoteIn>,
+) -> ApiResult<Json<QuoteOut>> {
+    let household = visible_household(&s, &caller, q.household_id).await?;
+    if !KINDS.contains(&q.kind.as_str()) {
+        return Err(ApiError::invalid("kind", "The kind is HIRE or LEASE"));
+    }
+    let months = match (q.kind.as_str(), q.lease_months) {
+        ("LEASE", Some(m)) if (1..=36).contains(&m) => Some(m),
+        ("LEASE", _) => return Err(ApiError::invalid("leaseMonths", "A lease is 1 to 36 months")),
+        _ => None,
+    };
+    if q.base_prices.len() > MAX_QUOTE_PRICES || q.base_prices.iter().any(|p| !(0..=100_000_000).contains(p)) {
+        return Err(ApiError::invalid(
+            "basePrices",
+            format!("At most {MAX_QUOTE_PRICES} prices, each from 0 to 100000000 pence"),
+        ));
+    }
+    let profile = profiles::get(&s.pool, household.id).await?;
+    let names = zone_names(&s, household.council_id).await?;
+    let facts = profile.as_ref().map(|p| p.facts().to_json());
+    let mut eligible = Vec::new();
+    let mut tx = s.pool.begin().await?;
+    for scheme in schemes::in_effect(&mut *tx, household.council_id).await? {
+        if !scheme.applies_to.contains(&q.kind) {
+            continue;
+        }
+        let (ok, reasons) = decide(&s.engine, &scheme, profile.as_ref(), &names)?;
+        let stored = serde_json::to_value(&reasons).map_err(anyhow::Error::from)?;
+        schemes::record_decision(&mut *tx, household.id, &scheme, ok, &stored, facts.as_ref(), "quote").await?;
+        if ok {
+            eligible.push(scheme);
+        }
+    }
+    tx.commit().await?;
+    let quotes = q
+        .base_prices
+        .iter()
+        .map(|&base| {
+            let best = eligible
+                .iter()
+                .map(|sc| {
+                    let amount = subsidy_amount(
+                        base,
+                        sc.percent_basis_points,
+                        sc.cap_per_booking_pence,
+                        months,
+                        sc.remaining_pence(),
+                    );
+                    (amount, sc)
+                })
+                .filter(|(amount, _)| *amount > 0)
+                // Highest amount; ties go to the older scheme line, by name.
+                .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.name.cmp(&a.1.name)));
+            QuoteLine {
+                base_pence: base,
+                subsidy: best.map(|(amount, sc)| SubsidyOut {
+                    scheme_id: sc.id,
+                    scheme_version: sc.version,
+                    scheme_name: sc.name.clone(),
+                    amount_pence: amount,
+                    per_month_pence: months.map(|m| amount / i64::from(m)),
+                }),
+            }
+        })
+        .collect();
+    Ok(Json(QuoteOut { quotes }))
+}
+
+/// A hold or commit request.
+#[derive(Debug, Deserialize)]
+pub struct ReserveIn {
+    pub booking_id: Uuid,
+    /// Needed unless the booking already has an allocation.
+    #[serde(default)]
+    pub scheme_id: Option<Uuid>,
+    #[serde(default)]
+    pub household_id: Option<Uuid>,
+    #[serde(default)]
+    pub amount_pence: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReleaseIn {
+    pub booking_id: Uuid,
+}
+
+fn services_only(caller: &Caller) -> ApiResult<()> {
+    if caller.is_service() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("Only Roundabout's services move scheme budgets"))
+    }
+}
+
+/// `POST /internal/budget/hold`: holds the amount until the configured time
+/// passes. Repeating it answers the same hold; after a commit, the commit.
+async fn hold(
+    State(s): State<AppState>,
+    caller: Caller,
+    ValidJson(r): ValidJson<ReserveIn>,
+) -> ApiResult<Json<AllocationRow>> {
+    services_only(&caller)?;
+    reserve(&s, r, "HELD").await.map(Json)
+}
+
+/// `POST /internal/budget/commit`: commits the booking's hold, or commits
+/// directly when there is none. Repeating it answers the same commitment.
+async fn commit(
+    State(s): State<AppState>,
+    caller: Caller,
+    ValidJson(r): ValidJson<ReserveIn>,
+) -> ApiResult<Json<AllocationRow>> {
+    services_only(&caller)?;
+    reserve(&s, r, "COMMITTED").await.map(Json)
+}
+
+fn conflict_if_different(existing: &AllocationRow, r: &ReserveIn) -> ApiResult<()> {
+    let differs = r.scheme_id.is_some_and(|id| id != existing.scheme_id)
+        || r.amount_pence.is_some_and(|a| a != existing.amount_pence);
+    if differs {
+        return Err(ApiError::conflict(
+            "IDEMPOTENCY_CONFLICT",
+            "This booking already has a different scheme or amount",
+        ));
+    }
+    Ok(())
+}
+
+async fn reserve(s: &AppState, r: ReserveIn, target: &'static str) -> ApiResult<AllocationRow> {
+    if r.amount_pence.is_some_and(|a| !(1..=100_000_000_000).contains(&a)) {
+        return Err(ApiError::invalid(
+            "amountPence",
+            "The amount must be a positive number of pence",
+        ));
+    }
+    // Which line to lock: the existing allocation's, else the scheme's.
+    let existing = budget::get(&s.pool, r.booking_id).await?;
+    let scheme_id = match (&existing, r.scheme_id) {
+        (Some(a), _) => a.scheme_id,
+        (None, Some(id)) => id,
+        (None, None) => return Err(ApiError::invalid("schemeId", "A scheme is needed for a new allocation")),
+    };
+    let scheme = schemes::get(&s.pool, scheme_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("No such scheme").with_field(["schemeId"]))?;
+    let mut tx = s.pool.begin().await?;
+    let budget_pence = schemes::lock_line(&mut *tx, scheme.line_id).await?;
+    // Under the line lock this read is authoritative.
+    let existing = budget::get(&mut *tx, r.booking_id).await?;
+    let now = Utc::now();
+    if let Some(a) = &existing {
+        conflict_if_different(a, &r)?;
+        match (a.state.as_str(), target) {
+            ("RELEASED", _) => {
+                return Err(ApiError::conflict(
+                    "INVALID_STATE",
+                    "This booking's subsidy was released",
+                ));
+            }
+            ("COMMITTED", _) => return Ok(a.clone()),
+            ("HELD", "HELD") if !a.is_lapsed(now) => return Ok(a.clone()),
+            ("HELD", "COMMITTED") if !a.is_lapsed(now) => {
+                let row = budget::set_state(&mut *tx, r.booking_id, "COMMITTED").await?;
+                tx.commit().await?;
+                return Ok(row);
+            }
+            // A lapsed hold counts as nothing: check the budget again below.
+            _ => {}
+        }
+    }
+    let amount = r
+        .amount_pence
+        .or(existing.as_ref().map(|a| a.amount_pence))
+        .ok_or_else(|| ApiError::invalid("amountPence", "An amount is needed for a new allocation"))?;
+    if existing.is_none() && !scheme.in_effect(now) {
+        return Err(ApiError::conflict("INVALID_STATE", "The scheme is not in effect"));
+    }
+    let used = budget::used_by_others(&mut *tx, scheme.line_id, r.booking_id).await?;
+    if used.saturating_add(amount) > budget_pence {
+        return Err(ApiError::conflict(
+            "BUDGET_EXHAUSTED",
+            format!(
+                "The scheme has {} pence left, not {amount}",
+                (budget_pence - used).max(0)
+            ),
+        ));
+    }
+    let expires_at = (target == "HELD").then(|| now + chrono::Duration::from_std(s.budget_hold).unwrap_or_default());
+    let row = budget::put(
+        &mut *tx,
+        &NewAllocation {
+            booking_id: r.booking_id,
+            line_id: scheme.line_id,
+            scheme_id: scheme.id,
+            household_id: r.household_id.or(existing.as_ref().and_then(|a| a.household_id)),
+            amount_pence: amount,
+            state: target,
+            expires_at,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// `POST /internal/budget/release`: gives the booking's hold or commitment
+/// back to the budget. Idempotent; null when the booking never had one.
+async fn release(
+    State(s): State<AppState>,
+    caller: Caller,
+    ValidJson(r): ValidJson<ReleaseIn>,
+) -> ApiResult<Json<Option<AllocationRow>>> {
+    services_only(&caller)?;
+    let Some(existing) = budget::get(&s.pool, r.booking_id).await? else {
+        return Ok(Json(None));
+    };
+    let mut tx = s.pool.begin().await?;
+    schemes::lock_line(&mut *tx, existing.line_id).await?;
+    let row = match budget::get(&mut *tx, r.booking_id).await? {
+        Some(a) if a.state == "RELEASED" => a,
+        Some(_) => budget::set_state(&mut *tx, r.booking_id, "RELEASED").await?,
+        None => return Ok(Json(None)),
+    };
+    tx.commit().await?;
+    Ok(Json(Some(row)))
+}

@@ -1,0 +1,209 @@
+//! The budget API under concurrency, idempotency and expiry, and the
+//! database's guard against overlapping published versions; the real
+//! service on port 0 against its own fresh database.
+
+use std::time::Duration;
+
+use roundabout_eligibility::{build, Config, MIGRATOR};
+use roundabout_support::{
+    client::ServiceClient,
+    internal_auth::Caller,
+    testing::{self, admin_caller, Running},
+};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+async fn spawn(hold: Duration) -> (Running, sqlx::PgPool) {
+    let (pool, url) = testing::fresh_database(&MIGRATOR).await;
+    let mut config = Config::new(testing::host_config(&url));
+    config.host.db_max_connections = 20;
+    config.budget_hold = hold;
+    (Running::spawn(build(config).await.unwrap()), pool)
+}
+
+/// A council with an ACTIVE scheme of `budget` pence; returns the scheme id.
+async fn published_scheme(client: &ServiceClient, budget: i64) -> String {
+    let council = Uuid::new_v4();
+    let boundary = json!({"type": "Polygon", "coordinates": [[[-1.6, 51.7], [-1.3, 51.7], [-1.3, 51.9], [-1.6, 51.9], [-1.6, 51.7]]]});
+    let _: Value = client
+        .post(
+            "/internal/councils",
+            &json!({"id": council, "name": "A", "code": format!("A{}", &council.simple().to_string()[..6]), "boundary": boundary}),
+            &admin_caller(),
+        )
+        .await
+        .unwrap();
+    let scheme: Value = client
+        .post(
+            "/internal/schemes",
+            &json!({
+                "council_id": council, "name": "EV lease support",
+                "criteria": [{"id": "no-car", "label": "No car", "rule": {"==": [{"var": "household.carsOwned"}, 0]}, "fail_text": "You own a car"}],
+                "subsidy": {"percent_basis_points": 4000, "cap_per_booking_pence": 12000},
+                "applies_to": ["HIRE", "LEASE"], "budget_pence": budget,
+            }),
+            &admin_caller(),
+        )
+        .await
+        .unwrap();
+    let id = scheme["id"].as_str().unwrap().to_string();
+    let published: Value = client
+        .post(&format!("/internal/schemes/{id}/publish"), &json!({}), &admin_caller())
+        .await
+        .unwrap();
+    assert_eq!(published["status"], "ACTIVE");
+    id
+}
+
+#[tokio::test]
+async fn two_hundred_concurrent_commits_against_a_budget_for_fifty_commit_exactly_fifty() {
+    let (svc, pool) = spawn(Duration::from_secs(900)).await;
+    let client = svc.client("eligibility");
+    let scheme = published_scheme(&client, 50 * 1_000).await;
+    let bookings = Caller::service("bookings");
+    let attempts = (0..200).map(|_| {
+        let client = client.clone();
+        let bookings = bookings.clone();
+        let scheme = scheme.clone();
+        tokio::spawn(async move {
+            client
+                .post::<_, Value>(
+                    "/internal/budget/commit",
+                    &json!({"booking_id": Uuid::new_v4(), "scheme_id": scheme, "amount_pence": 1_000}),
+                    &bookings,
+                )
+                .await
+        })
+    });
+    let results = futures::future::join_all(attempts).await;
+    let ok = results.iter().filter(|r| matches!(r, Ok(Ok(_)))).count();
+    let exhausted = results
+        .iter()
+        .filter(|r| matches!(r, Ok(Err(e)) if e.code() == Some("BUDGET_EXHAUSTED")))
+        .count();
+    assert_eq!((ok, exhausted), (50, 150));
+    let committed: i64 =
+        sqlx::query_scalar("select sum(amount_pence)::bigint from budget_allocations where state = 'COMMITTED'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(committed, 50_000);
+    let s: Value = client
+        .get(&format!("/internal/schemes/{scheme}"), &admin_caller())
+        .await
+        .unwrap();
+    assert_eq!(
+        (s["committed_pence"].as_i64(), s["remaining_pence"].as_i64()),
+        (Some(50_000), Some(0))
+    );
+}
+
+#[tokio::test]
+async fn hold_commit_and_release_are_idempotent_by_booking() {
+    let (svc, _pool) = spawn(Duration::from_secs(900)).await;
+    let client = svc.client("eligibility");
+    let scheme = published_scheme(&client, 10_000).await;
+    let bookings = Caller::service("bookings");
+    let booking = Uuid::new_v4();
+    let req = json!({"booking_id": booking, "scheme_id": scheme, "amount_pence": 6_000});
+    let held: Value = client.post("/internal/budget/hold", &req, &bookings).await.unwrap();
+    assert_eq!(held["state"], "HELD");
+    let again: Value = client.post("/internal/budget/hold", &req, &bookings).await.unwrap();
+    assert_eq!(again["expires_at"], held["expires_at"]);
+    // The hold counts: another booking cannot take more than what is left.
+    let other = json!({"booking_id": Uuid::new_v4(), "scheme_id": scheme, "amount_pence": 5_000});
+    let err = client
+        .post::<_, Value>("/internal/budget/hold", &other, &bookings)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("BUDGET_EXHAUSTED"));
+    // A different amount under the same booking is a conflict.
+    let changed = json!({"booking_id": booking, "scheme_id": scheme, "amount_pence": 1});
+    let err = client
+        .post::<_, Value>("/internal/budget/commit", &changed, &bookings)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("IDEMPOTENCY_CONFLICT"));
+    let committed: Value = client
+        .post("/internal/budget/commit", &json!({"booking_id": booking}), &bookings)
+        .await
+        .unwrap();
+    assert_eq!(committed["state"], "COMMITTED");
+    let again: Value = client
+        .post("/internal/budget/commit", &json!({"booking_id": booking}), &bookings)
+        .await
+        .unwrap();
+    assert_eq!(again["state"], "COMMITTED");
+    for _ in 0..2 {
+        let released: Value = client
+            .post("/internal/budget/release", &json!({"booking_id": booking}), &bookings)
+            .await
+            .unwrap();
+        assert_eq!(released["state"], "RELEASED");
+    }
+    let nothing: Value = client
+        .post(
+            "/internal/budget/release",
+            &json!({"booking_id": Uuid::new_v4()}),
+            &bookings,
+        )
+        .await
+        .unwrap();
+    assert!(nothing.is_null());
+    // Released money is available again.
+    let _: Value = client.post("/internal/budget/commit", &other, &bookings).await.unwrap();
+    // Users may not move budgets.
+    let err = client
+        .post::<_, Value>("/internal/budget/commit", &req, &admin_caller())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("FORBIDDEN"));
+}
+
+#[tokio::test]
+async fn a_lapsed_hold_stops_counting() {
+    let (svc, _pool) = spawn(Duration::from_secs(1)).await;
+    let client = svc.client("eligibility");
+    let scheme = published_scheme(&client, 10_000).await;
+    let bookings = Caller::service("bookings");
+    let first = json!({"booking_id": Uuid::new_v4(), "scheme_id": scheme, "amount_pence": 10_000});
+    let _: Value = client.post("/internal/budget/hold", &first, &bookings).await.unwrap();
+    let second = json!({"booking_id": Uuid::new_v4(), "scheme_id": scheme, "amount_pence": 10_000});
+    let err = client
+        .post::<_, Value>("/internal/budget/hold", &second, &bookings)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("BUDGET_EXHAUSTED"));
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    let held: Value = client.post("/internal/budget/hold", &second, &bookings).await.unwrap();
+    assert_eq!(held["state"], "HELD");
+    // Committing the lapsed first hold now finds no room.
+    let err = client
+        .post::<_, Value>("/internal/budget/commit", &first, &bookings)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("BUDGET_EXHAUSTED"));
+}
+
+#[tokio::test]
+async fn the_database_refuses_overlapping_published_versions() {
+    let (svc, pool) = spawn(Duration::from_secs(900)).await;
+    let client = svc.client("eligibility");
+    let scheme = published_scheme(&client, 10_000).await;
+    let id = Uuid::parse_str(&scheme).unwrap();
+    // Bypassing the service: a second published version over the same period.
+    let err = sqlx::query(
+        "insert into schemes (id, line_id, council_id, version, name, status, percent_basis_points, applies_to,
+            budget_pence, effective_from)
+         select $2, line_id, council_id, 2, name, 'ACTIVE', 0, applies_to, 0, now() from schemes where id = $1",
+    )
+    .bind(id)
+    .bind(Uuid::new_v4())
+    .execute(&pool)
+    .await
+    .unwrap_err();
+    assert_eq!(
+        roundabout_support::error::violated_constraint(&err),
+        Some("schemes_no_overlapping_versions")
+    );
+}
