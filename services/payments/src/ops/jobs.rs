@@ -162,9 +162,14 @@ async fn mark_failed(
     Ok(())
 }
 
-/// Runs the jobs every `every` until shutdown.
+/// Runs the jobs every `every` until shutdown (the first pass one interval
+/// after start, when the service is surely serving).
 pub async fn run(state: AppState, every: Duration, shutdown: Shutdown) {
     loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = shutdown.clone().wait() => return,
+        }
         if let Err(e) = reconcile_once(&state).await {
             tracing::warn!(error = ?e, "reconciliation pass failed");
         }
@@ -173,10 +178,6 @@ pub async fn run(state: AppState, every: Duration, shutdown: Shutdown) {
         }
         if let Err(e) = connect::pay_due(&state, None).await {
             tracing::warn!(error = %e, "payout pass failed");
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(every) => {}
-            _ = shutdown.clone().wait() => return,
         }
     }
 }
