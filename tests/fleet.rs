@@ -88,14 +88,14 @@ async fn a_provider_applies_and_only_officers_of_that_council_approve_it() {
 
     let listed = officer
         .query(
-            "query($c: ID!) { council(id: $c) { providers(status: PENDING) { id name status(councilId: $c) } } }",
+            "query($c: ID!) { council(id: $c) { providers(status: PENDING) { id name status(councilId: $c) mine: status } } }",
             json!({"c": council}),
         )
         .await
         .unwrap();
     assert_eq!(
         listed["council"]["providers"],
-        json!([{"id": pid, "name": "Cotswold Car Club", "status": "PENDING"}])
+        json!([{"id": pid, "name": "Cotswold Car Club", "status": "PENDING", "mine": "PENDING"}])
     );
     // Officers of another council neither see nor decide.
     let res = other_officer

@@ -95,6 +95,7 @@ impl Provider {
 
 #[Object]
 impl Provider {
+    /// The provider's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }

@@ -126,6 +126,7 @@ pub struct Vehicle(pub VehicleData);
 
 #[Object]
 impl Vehicle {
+    /// The vehicle's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
