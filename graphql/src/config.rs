@@ -64,6 +64,8 @@ pub struct Config {
     pub services: ServiceUrls,
     pub limits: Limits,
     pub bootstrap_admin: Option<BootstrapAdmin>,
+    /// `PUBLIC_URL`: where users reach Roundabout (default `http://localhost:<PORT>`).
+    pub public_url: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -93,6 +95,10 @@ impl Config {
             max_body_bytes: positive("GRAPHQL_MAX_BODY_BYTES", d.max_body_bytes)?,
         };
         host.max_body_bytes = limits.max_body_bytes;
+        let public_url = match config::optional("PUBLIC_URL")? {
+            Some(_) => config::base_url("PUBLIC_URL")?,
+            None => format!("http://localhost:{}", host.bind.port()),
+        };
         let token_key = match config::optional("TOKEN_SIGNING_KEY")? {
             Some(_) => config::secret_key("TOKEN_SIGNING_KEY")?,
             None if environment.is_production() => {
@@ -153,6 +159,7 @@ impl Config {
             },
             limits,
             bootstrap_admin,
+            public_url,
         })
     }
 }

@@ -49,6 +49,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         tokens: TokenIssuer::new(&config.token_key, config.token_ttl_secs),
         services: Services::new(&config.services, auth.clone()),
         decoy_hash: accounts::password::decoy_hash(),
+        public_url: config.public_url.clone(),
     };
     let development = !config.environment.is_production();
     let schema = schema::build(Some(gateway.clone()), &config.limits, development);

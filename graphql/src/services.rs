@@ -35,4 +35,6 @@ pub struct Gateway {
     pub services: Services,
     /// Verified against for unknown emails, so sign-in timing does not tell.
     pub decoy_hash: String,
+    /// Where users reach Roundabout (links handed to Stripe come back here).
+    pub public_url: String,
 }

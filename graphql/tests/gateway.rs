@@ -43,6 +43,7 @@ async fn gateway(limits: Limits, environment: Environment) -> Gw {
             email: ADMIN_EMAIL.into(),
             password: ADMIN_PASSWORD.into(),
         }),
+        public_url: "http://localhost:8080".into(),
     };
     let svc = testing::Running::spawn(build(config).await.unwrap());
     Gw {

@@ -87,6 +87,7 @@ impl Stack {
                 email: ADMIN_EMAIL.into(),
                 password: ADMIN_PASSWORD.into(),
             }),
+            public_url: "http://localhost:8080".into(),
         };
         let gateway = Running::spawn(roundabout_gateway::build(config).await.unwrap());
         let anon = GraphqlClient::new(&gateway.url);

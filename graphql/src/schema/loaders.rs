@@ -66,6 +66,7 @@ pub struct Loaders {
     pub vehicles: DataLoader<BatchLoader<VehicleData>>,
     pub zones: DataLoader<BatchLoader<ZoneData>>,
     pub schemes: DataLoader<BatchLoader<SchemeData>>,
+    pub payouts: DataLoader<BatchLoader<crate::schema::payouts::PayoutsData>>,
 }
 
 impl Loaders {
@@ -102,6 +103,10 @@ impl Loaders {
             ),
             schemes: DataLoader::new(
                 loader(&services.eligibility, "/internal/schemes/batch", caller),
+                tokio::spawn,
+            ),
+            payouts: DataLoader::new(
+                loader(&services.payments, "/internal/providers/payouts/batch", caller),
                 tokio::spawn,
             ),
         }

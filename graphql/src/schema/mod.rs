@@ -8,6 +8,7 @@ pub mod identity;
 pub mod imports;
 pub mod loaders;
 pub mod pagination;
+pub mod payouts;
 pub mod providers;
 pub mod request;
 pub mod scalars;
@@ -40,6 +41,7 @@ pub struct Mutation(
     zones::ZoneMutation,
     scheme_mutations::SchemeMutation,
     households::HouseholdMutation,
+    payouts::PayoutMutation,
 );
 
 pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;

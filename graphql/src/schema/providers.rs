@@ -126,6 +126,11 @@ impl Provider {
             .map_or(ProviderStatus::Pending, |s| s.status))
     }
 
+    /// Whether the provider can receive payouts (Stripe Connect onboarding done).
+    async fn payouts_enabled(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        crate::schema::payouts::payouts_enabled(ctx, self.0.id).await
+    }
+
     /// Councils where the provider is approved; its own members and admins
     /// also see those it applied to or was suspended in.
     #[graphql(complexity = "5 * child_complexity")]
