@@ -21,14 +21,18 @@ async fn the_demo_scheme_is_seeded_once_and_decides_as_the_journey_says() {
         admin_email: ADMIN_EMAIL.into(),
         admin_password: ADMIN_PASSWORD.into(),
     };
-    let accounts = roundabout::demo::seed(&stack.gateway_url, &secrets, &dir).await.unwrap();
+    let accounts = roundabout::demo::seed(&stack.gateway_url, &secrets, &dir)
+        .await
+        .unwrap();
     let tables = ["zones", "schemes", "scheme_test_cases", "household_profiles"];
     let mut before = Vec::new();
     for t in tables {
         before.push(count(&stack.eligibility_pool, t).await);
     }
     assert_eq!(before, vec![3, 1, 3, 3]);
-    roundabout::demo::seed(&stack.gateway_url, &secrets, &dir).await.unwrap();
+    roundabout::demo::seed(&stack.gateway_url, &secrets, &dir)
+        .await
+        .unwrap();
     for (t, n) in tables.iter().zip(&before) {
         assert_eq!(count(&stack.eligibility_pool, t).await, *n, "{t}");
     }

@@ -21,28 +21,86 @@ async fn an_officer_publishes_a_scheme_and_households_see_their_reasons() {
     let elsewhere = stack.household(&council, "elsewhere@example.org").await;
 
     // A profile saved before the zone exists gains the zone when it is drawn.
-    let p = ok(&eligible, "updateHouseholdProfile", UPDATE_PROFILE, json!({"input": profile(WITNEY.0, WITNEY.1, 1_800_000, 0)})).await;
+    let p = ok(
+        &eligible,
+        "updateHouseholdProfile",
+        UPDATE_PROFILE,
+        json!({"input": profile(WITNEY.0, WITNEY.1, 1_800_000, 0)}),
+    )
+    .await;
     assert_eq!(p["household"]["profile"]["zones"], json!([]));
-    let z = ok(&officer, "createZone", CREATE_ZONE, json!({"input": {"councilId": council, "name": "Witney", "geometry": square(WITNEY.0, WITNEY.1, 0.03)}})).await;
+    let z = ok(
+        &officer,
+        "createZone",
+        CREATE_ZONE,
+        json!({"input": {"councilId": council, "name": "Witney", "geometry": square(WITNEY.0, WITNEY.1, 0.03)}}),
+    )
+    .await;
     let witney = z["zone"]["id"].as_str().unwrap().to_string();
-    let me = eligible.query("{ me { household { profile { zones { name } annualIncomePence } } } }", json!({})).await.unwrap();
+    let me = eligible
+        .query(
+            "{ me { household { profile { zones { name } annualIncomePence } } } }",
+            json!({}),
+        )
+        .await
+        .unwrap();
     assert_eq!(me["me"]["household"]["profile"]["zones"], json!([{"name": "Witney"}]));
-    let p = ok(&richer, "updateHouseholdProfile", UPDATE_PROFILE, json!({"input": profile(WITNEY.0 + 0.01, WITNEY.1, 3_100_000, 1)})).await;
+    let p = ok(
+        &richer,
+        "updateHouseholdProfile",
+        UPDATE_PROFILE,
+        json!({"input": profile(WITNEY.0 + 0.01, WITNEY.1, 3_100_000, 1)}),
+    )
+    .await;
     assert_eq!(p["household"]["profile"]["zones"], json!([{"name": "Witney"}]));
-    let p = ok(&elsewhere, "updateHouseholdProfile", UPDATE_PROFILE, json!({"input": profile(CARTERTON.0, CARTERTON.1, 1_000_000, 0)})).await;
+    let p = ok(
+        &elsewhere,
+        "updateHouseholdProfile",
+        UPDATE_PROFILE,
+        json!({"input": profile(CARTERTON.0, CARTERTON.1, 1_000_000, 0)}),
+    )
+    .await;
     assert_eq!(p["household"]["profile"]["zones"], json!([]));
-    let zones = stack.anon.query("query($id: ID!) { council(id: $id) { zones { name geometry } } }", json!({"id": council})).await.unwrap();
+    let zones = stack
+        .anon
+        .query(
+            "query($id: ID!) { council(id: $id) { zones { name geometry } } }",
+            json!({"id": council}),
+        )
+        .await
+        .unwrap();
     assert_eq!(zones["council"]["zones"][0]["name"], "Witney");
 
     // Draft, test cases, simulation.
-    let s = ok(&officer, "createScheme", &create_scheme(), json!({"input": ev_scheme(&council, &[&witney])})).await;
+    let s = ok(
+        &officer,
+        "createScheme",
+        &create_scheme(),
+        json!({"input": ev_scheme(&council, &[&witney])}),
+    )
+    .await;
     let v1 = s["scheme"]["id"].as_str().unwrap().to_string();
-    assert_eq!((s["scheme"]["status"].as_str(), s["scheme"]["version"].as_i64()), (Some("DRAFT"), Some(1)));
+    assert_eq!(
+        (s["scheme"]["status"].as_str(), s["scheme"]["version"].as_i64()),
+        (Some("DRAFT"), Some(1))
+    );
     assert_eq!(s["scheme"]["zones"], json!([{"id": witney, "name": "Witney"}]));
-    assert_eq!(s["scheme"]["criteria"][0]["rule"], json!({"<": [{"var": "household.annualIncomePence"}, 2_500_000]}));
-    for (name, income, cars, expect) in [("Low income, no car", 1_500_000, 0, true), ("Income too high", 4_000_000, 0, false)] {
+    assert_eq!(
+        s["scheme"]["criteria"][0]["rule"],
+        json!({"<": [{"var": "household.annualIncomePence"}, 2_500_000]})
+    );
+    for (name, income, cars, expect) in [
+        ("Low income, no car", 1_500_000, 0, true),
+        ("Income too high", 4_000_000, 0, false),
+    ] {
         let facts = json!({"household": {"members": 2, "annualIncomePence": income, "carsOwned": cars}});
-        let t = ok(&officer, "addSchemeTestCase", &add_test_case(), json!({"input": {"schemeId": v1, "name": name, "facts": facts, "expectEligible": expect}})).await;
+        let t = ok(
+            &officer,
+            "addSchemeTestCase",
+            &add_test_case(),
+            json!({"input": {"schemeId": v1, "name": name, "facts": facts, "expectEligible": expect}}),
+        )
+        .await;
         let last = t["scheme"]["testCases"].as_array().unwrap().last().unwrap().clone();
         assert_eq!(last["lastResult"], json!(expect), "{name}");
     }
@@ -63,9 +121,18 @@ async fn an_officer_publishes_a_scheme_and_households_see_their_reasons() {
     let s = ok(&officer, "publishScheme", &step("publishScheme"), json!({"id": v1})).await;
     assert_eq!(s["scheme"]["status"], "ACTIVE");
     assert!(s["scheme"]["effectiveFrom"].is_string());
-    assert_eq!((s["scheme"]["budgetPence"].as_i64(), s["scheme"]["remainingPence"].as_i64()), (Some(20_000_000), Some(20_000_000)));
+    assert_eq!(
+        (
+            s["scheme"]["budgetPence"].as_i64(),
+            s["scheme"]["remainingPence"].as_i64()
+        ),
+        (Some(20_000_000), Some(20_000_000))
+    );
     let public = stack.anon.query(list, json!({"id": council})).await.unwrap();
-    assert_eq!(public["council"]["schemes"], json!([{"name": "EV lease support", "status": "ACTIVE", "testCases": []}]));
+    assert_eq!(
+        public["council"]["schemes"],
+        json!([{"name": "EV lease support", "status": "ACTIVE", "testCases": []}])
+    );
 
     // Decisions, with every reason in words.
     let d = eligible.query(MY_ELIGIBILITY, json!({})).await.unwrap();
@@ -86,39 +153,83 @@ async fn an_officer_publishes_a_scheme_and_households_see_their_reasons() {
         .iter()
         .map(|r| (r["explanation"].as_str().unwrap(), r["passed"].as_bool().unwrap()))
         .collect();
-    assert_eq!(reasons[0], ("Your household income £31,000 is above the £25,000 limit", false));
-    assert_eq!(reasons[1], ("Your household owns 1 car(s); the scheme is for households without one", false));
+    assert_eq!(
+        reasons[0],
+        ("Your household income £31,000 is above the £25,000 limit", false)
+    );
+    assert_eq!(
+        reasons[1],
+        (
+            "Your household owns 1 car(s); the scheme is for households without one",
+            false
+        )
+    );
     assert!(reasons[2].1);
     let d = elsewhere.query(MY_ELIGIBILITY, json!({})).await.unwrap();
     let zone = &d["me"]["household"]["eligibility"][0]["reasons"][2];
-    assert_eq!((zone["criterionId"].as_str(), zone["passed"].as_bool()), (Some("zone"), Some(false)));
-    let stored: Vec<(i32, bool)> = sqlx::query_as("select scheme_version, eligible from eligibility_decisions order by id")
-        .fetch_all(&stack.eligibility_pool)
-        .await
-        .unwrap();
+    assert_eq!(
+        (zone["criterionId"].as_str(), zone["passed"].as_bool()),
+        (Some("zone"), Some(false))
+    );
+    let stored: Vec<(i32, bool)> =
+        sqlx::query_as("select scheme_version, eligible from eligibility_decisions order by id")
+            .fetch_all(&stack.eligibility_pool)
+            .await
+            .unwrap();
     assert_eq!(stored, vec![(1, true), (1, false), (1, false)]);
 
     // A published version is immutable; a revision supersedes it.
-    let p = officer.mutate("updateScheme", &update_scheme(), json!({"id": v1, "input": ev_scheme(&council, &[])})).await.unwrap();
+    let p = officer
+        .mutate(
+            "updateScheme",
+            &update_scheme(),
+            json!({"id": v1, "input": ev_scheme(&council, &[])}),
+        )
+        .await
+        .unwrap();
     assert_eq!(p["userErrors"][0]["code"], "INVALID_STATE");
     let r = ok(&officer, "reviseScheme", &step("reviseScheme"), json!({"id": v1})).await;
     let v2 = r["scheme"]["id"].as_str().unwrap().to_string();
-    assert_eq!((r["scheme"]["version"].as_i64(), r["scheme"]["status"].as_str()), (Some(2), Some("DRAFT")));
+    assert_eq!(
+        (r["scheme"]["version"].as_i64(), r["scheme"]["status"].as_str()),
+        (Some(2), Some("DRAFT"))
+    );
     assert_eq!(r["scheme"]["testCases"].as_array().unwrap().len(), 2);
     let mut wider = ev_scheme(&council, &[]);
     wider["subsidy"]["percentBasisPoints"] = json!(5000);
-    ok(&officer, "updateScheme", &update_scheme(), json!({"id": v2, "input": wider})).await;
+    ok(
+        &officer,
+        "updateScheme",
+        &update_scheme(),
+        json!({"id": v2, "input": wider}),
+    )
+    .await;
     let p = ok(&officer, "publishScheme", &step("publishScheme"), json!({"id": v2})).await;
     assert_eq!(p["scheme"]["subsidy"]["percentBasisPoints"], 5000);
-    let all = officer.query("query($id: ID!) { council(id: $id) { schemes { version status effectiveFrom effectiveTo } } }", json!({"id": council})).await.unwrap();
+    let all = officer
+        .query(
+            "query($id: ID!) { council(id: $id) { schemes { version status effectiveFrom effectiveTo } } }",
+            json!({"id": council}),
+        )
+        .await
+        .unwrap();
     let versions = all["council"]["schemes"].as_array().unwrap();
     assert_eq!(versions.len(), 2);
-    assert_eq!(versions[0]["effectiveTo"], versions[1]["effectiveFrom"], "v1 ends where v2 starts");
+    assert_eq!(
+        versions[0]["effectiveTo"], versions[1]["effectiveFrom"],
+        "v1 ends where v2 starts"
+    );
     // Without a zone, the household in Carterton now qualifies, under version 2.
     let d = elsewhere.query(MY_ELIGIBILITY, json!({})).await.unwrap();
     let decisions = d["me"]["household"]["eligibility"].as_array().unwrap();
     assert_eq!(decisions.len(), 1);
-    assert_eq!((decisions[0]["scheme"]["version"].as_i64(), decisions[0]["eligible"].as_bool()), (Some(2), Some(true)));
+    assert_eq!(
+        (
+            decisions[0]["scheme"]["version"].as_i64(),
+            decisions[0]["eligible"].as_bool()
+        ),
+        (Some(2), Some(true))
+    );
 
     // An officer may read a household's profile; each such read is recorded.
     let id = d["me"]["household"]["id"].as_str().unwrap().to_string();

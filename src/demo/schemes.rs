@@ -74,7 +74,10 @@ pub async fn seed(anon: &GraphqlClient, council_id: &str, accounts: &[DemoAccoun
             )
             .await?;
         check(&p, "creating a demo zone")?;
-        zones.push((town.name.to_string(), p["zone"]["id"].as_str().unwrap_or_default().to_string()));
+        zones.push((
+            town.name.to_string(),
+            p["zone"]["id"].as_str().unwrap_or_default().to_string(),
+        ));
     }
     let has_scheme = existing["council"]["schemes"]
         .as_array()
@@ -87,7 +90,9 @@ pub async fn seed(anon: &GraphqlClient, council_id: &str, accounts: &[DemoAccoun
     }
     for (email, town, income, cars, badge) in PROFILES {
         let household = signed_in(anon, accounts, email).await?;
-        let me = household.query("{ me { household { profile { members } } } }", json!({})).await?;
+        let me = household
+            .query("{ me { household { profile { members } } } }", json!({}))
+            .await?;
         if !me["me"]["household"]["profile"].is_null() {
             continue;
         }
@@ -153,7 +158,9 @@ async fn create_scheme(officer: &GraphqlClient, council_id: &str, witney: Option
         let p = officer
             .mutate(
                 "addSchemeTestCase",
-                &format!("mutation($input: SchemeTestCaseInput!) {{ addSchemeTestCase(input: $input) {{ {fields} }} }}"),
+                &format!(
+                    "mutation($input: SchemeTestCaseInput!) {{ addSchemeTestCase(input: $input) {{ {fields} }} }}"
+                ),
                 json!({"input": {"schemeId": id, "name": name, "expectEligible": expect,
                     "facts": {"household": {"members": 3, "annualIncomePence": income, "carsOwned": cars}}}}),
             )

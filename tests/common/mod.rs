@@ -46,8 +46,8 @@ impl Stack {
         );
         let eligibility = Running::spawn(
             roundabout_eligibility::build(roundabout_eligibility::Config::new(testing::host_config(&elig_url)))
-            .await
-            .unwrap(),
+                .await
+                .unwrap(),
         );
         let bookings = Running::spawn(
             roundabout_bookings::build(roundabout_bookings::Config {

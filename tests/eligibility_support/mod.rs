@@ -12,7 +12,9 @@ pub const SCHEME_FIELDS: &str = "id name description status version effectiveFro
     committedPence remainingPence testCases { name facts expectEligible lastResult } council { code }";
 
 pub fn scheme_mutation(name: &str, args: &str, vars: &str) -> String {
-    format!("mutation({vars}) {{ {name}({args}) {{ scheme {{ {SCHEME_FIELDS} }} userErrors {{ field code message }} }} }}")
+    format!(
+        "mutation({vars}) {{ {name}({args}) {{ scheme {{ {SCHEME_FIELDS} }} userErrors {{ field code message }} }} }}"
+    )
 }
 
 pub fn create_scheme() -> String {
@@ -20,7 +22,11 @@ pub fn create_scheme() -> String {
 }
 
 pub fn update_scheme() -> String {
-    scheme_mutation("updateScheme", "id: $id, input: $input", "$id: ID!, $input: SchemeInput!")
+    scheme_mutation(
+        "updateScheme",
+        "id: $id, input: $input",
+        "$id: ID!, $input: SchemeInput!",
+    )
 }
 
 pub fn add_test_case() -> String {

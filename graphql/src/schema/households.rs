@@ -203,7 +203,10 @@ pub struct EligibilityDecision {
 }
 
 /// `Household.profile`: null before it is filled in or when not visible.
-pub async fn household_profile(ctx: &Context<'_>, household_id: Uuid) -> async_graphql::Result<Option<HouseholdProfile>> {
+pub async fn household_profile(
+    ctx: &Context<'_>,
+    household_id: Uuid,
+) -> async_graphql::Result<Option<HouseholdProfile>> {
     let g = ctx.data_unchecked::<Gateway>();
     let caller = RequestCtx::get(ctx).session.caller();
     match g
@@ -299,7 +302,11 @@ impl HouseholdMutation {
                 let _: ProfileData = g
                     .services
                     .eligibility
-                    .put(&format!("/internal/households/{}/profile", h.household_id), &body, &r.session.caller())
+                    .put(
+                        &format!("/internal/households/{}/profile", h.household_id),
+                        &body,
+                        &r.session.caller(),
+                    )
                     .await
                     .map_err(Failure::from)?;
                 Ok(HouseholdPayload {

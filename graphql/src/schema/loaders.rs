@@ -13,8 +13,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{
-    schema::councils::CouncilData, schema::identity::ProviderData, schema::schemes::SchemeData,
-    schema::zones::ZoneData,
+    schema::councils::CouncilData, schema::identity::ProviderData, schema::schemes::SchemeData, schema::zones::ZoneData,
 };
 
 #[derive(Serialize)]

@@ -189,7 +189,13 @@ async fn step(ctx: &Context<'_>, id: &ID, action: &str) -> async_graphql::Result
     payload(
         async {
             let id = scheme_id(id)?;
-            call(ctx, &format!("/internal/schemes/{id}/{action}"), &serde_json::json!({}), false).await
+            call(
+                ctx,
+                &format!("/internal/schemes/{id}/{action}"),
+                &serde_json::json!({}),
+                false,
+            )
+            .await
         }
         .await,
     )
@@ -207,7 +213,12 @@ impl SchemeMutation {
     }
 
     /// DRAFT schemes only.
-    async fn update_scheme(&self, ctx: &Context<'_>, id: ID, input: SchemeInput) -> async_graphql::Result<SchemePayload> {
+    async fn update_scheme(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: SchemeInput,
+    ) -> async_graphql::Result<SchemePayload> {
         signed_in(ctx)?;
         payload(
             async {

@@ -52,7 +52,11 @@ impl SimulationQuery {
         let g = ctx.data_unchecked::<Gateway>();
         g.services
             .eligibility
-            .post(&format!("/internal/schemes/{id}/simulate"), &serde_json::json!({}), &r.session.caller())
+            .post(
+                &format!("/internal/schemes/{id}/simulate"),
+                &serde_json::json!({}),
+                &r.session.caller(),
+            )
             .await
             .map_err(|e| match e {
                 e if e.is_not_found() => not_found(),

@@ -70,7 +70,12 @@ pub async fn council_zones(ctx: &Context<'_>, council_id: Uuid) -> async_graphql
 /// Zones by id through the request's DataLoader, in the order asked.
 pub async fn load_zones(ctx: &Context<'_>, ids: &[Uuid]) -> async_graphql::Result<Vec<Zone>> {
     let r = RequestCtx::get(ctx);
-    let found = r.loaders.zones.load_many(ids.iter().copied()).await.map_err(load_error)?;
+    let found = r
+        .loaders
+        .zones
+        .load_many(ids.iter().copied())
+        .await
+        .map_err(load_error)?;
     Ok(ids.iter().filter_map(|id| found.get(id).cloned().map(Zone)).collect())
 }
 
@@ -96,7 +101,10 @@ pub struct ZonePayload {
 
 impl Refusable for ZonePayload {
     fn refused(user_errors: Vec<UserError>) -> Self {
-        Self { zone: None, user_errors }
+        Self {
+            zone: None,
+            user_errors,
+        }
     }
 }
 
@@ -132,11 +140,16 @@ pub fn require_officer_of(ctx: &Context<'_>, council_id: &ID) -> async_graphql::
     Ok(id)
 }
 
-async fn create_zone(ctx: &Context<'_>, council_id: Option<Uuid>, input: CreateZoneInput) -> Result<ZonePayload, Failure> {
+async fn create_zone(
+    ctx: &Context<'_>,
+    council_id: Option<Uuid>,
+    input: CreateZoneInput,
+) -> Result<ZonePayload, Failure> {
     let g = ctx.data_unchecked::<Gateway>();
     let r = RequestCtx::get(ctx);
-    let council_id = council_id
-        .ok_or_else(|| Failure::user(UserError::new("NOT_FOUND", "There is no council with this id").at(["input", "councilId"])))?;
+    let council_id = council_id.ok_or_else(|| {
+        Failure::user(UserError::new("NOT_FOUND", "There is no council with this id").at(["input", "councilId"]))
+    })?;
     let zone: ZoneData = g
         .services
         .eligibility

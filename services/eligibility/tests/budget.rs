@@ -82,13 +82,20 @@ async fn two_hundred_concurrent_commits_against_a_budget_for_fifty_commit_exactl
         .filter(|r| matches!(r, Ok(Err(e)) if e.code() == Some("BUDGET_EXHAUSTED")))
         .count();
     assert_eq!((ok, exhausted), (50, 150));
-    let committed: i64 = sqlx::query_scalar("select sum(amount_pence)::bigint from budget_allocations where state = 'COMMITTED'")
-        .fetch_one(&pool)
+    let committed: i64 =
+        sqlx::query_scalar("select sum(amount_pence)::bigint from budget_allocations where state = 'COMMITTED'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(committed, 50_000);
+    let s: Value = client
+        .get(&format!("/internal/schemes/{scheme}"), &admin_caller())
         .await
         .unwrap();
-    assert_eq!(committed, 50_000);
-    let s: Value = client.get(&format!("/internal/schemes/{scheme}"), &admin_caller()).await.unwrap();
-    assert_eq!((s["committed_pence"].as_i64(), s["remaining_pence"].as_i64()), (Some(50_000), Some(0)));
+    assert_eq!(
+        (s["committed_pence"].as_i64(), s["remaining_pence"].as_i64()),
+        (Some(50_000), Some(0))
+    );
 }
 
 #[tokio::test]
@@ -105,11 +112,17 @@ async fn hold_commit_and_release_are_idempotent_by_booking() {
     assert_eq!(again["expires_at"], held["expires_at"]);
     // The hold counts: another booking cannot take more than what is left.
     let other = json!({"booking_id": Uuid::new_v4(), "scheme_id": scheme, "amount_pence": 5_000});
-    let err = client.post::<_, Value>("/internal/budget/hold", &other, &bookings).await.unwrap_err();
+    let err = client
+        .post::<_, Value>("/internal/budget/hold", &other, &bookings)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("BUDGET_EXHAUSTED"));
     // A different amount under the same booking is a conflict.
     let changed = json!({"booking_id": booking, "scheme_id": scheme, "amount_pence": 1});
-    let err = client.post::<_, Value>("/internal/budget/commit", &changed, &bookings).await.unwrap_err();
+    let err = client
+        .post::<_, Value>("/internal/budget/commit", &changed, &bookings)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("IDEMPOTENCY_CONFLICT"));
     let committed: Value = client
         .post("/internal/budget/commit", &json!({"booking_id": booking}), &bookings)
@@ -129,7 +142,11 @@ async fn hold_commit_and_release_are_idempotent_by_booking() {
         assert_eq!(released["state"], "RELEASED");
     }
     let nothing: Value = client
-        .post("/internal/budget/release", &json!({"booking_id": Uuid::new_v4()}), &bookings)
+        .post(
+            "/internal/budget/release",
+            &json!({"booking_id": Uuid::new_v4()}),
+            &bookings,
+        )
         .await
         .unwrap();
     assert!(nothing.is_null());
@@ -152,13 +169,19 @@ async fn a_lapsed_hold_stops_counting() {
     let first = json!({"booking_id": Uuid::new_v4(), "scheme_id": scheme, "amount_pence": 10_000});
     let _: Value = client.post("/internal/budget/hold", &first, &bookings).await.unwrap();
     let second = json!({"booking_id": Uuid::new_v4(), "scheme_id": scheme, "amount_pence": 10_000});
-    let err = client.post::<_, Value>("/internal/budget/hold", &second, &bookings).await.unwrap_err();
+    let err = client
+        .post::<_, Value>("/internal/budget/hold", &second, &bookings)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("BUDGET_EXHAUSTED"));
     tokio::time::sleep(Duration::from_millis(1_200)).await;
     let held: Value = client.post("/internal/budget/hold", &second, &bookings).await.unwrap();
     assert_eq!(held["state"], "HELD");
     // Committing the lapsed first hold now finds no room.
-    let err = client.post::<_, Value>("/internal/budget/commit", &first, &bookings).await.unwrap_err();
+    let err = client
+        .post::<_, Value>("/internal/budget/commit", &first, &bookings)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("BUDGET_EXHAUSTED"));
 }
 
@@ -215,21 +238,40 @@ async fn a_quote_names_the_best_single_eligible_scheme_and_its_amount() {
     let council = Uuid::new_v4();
     let boundary = json!({"type": "Polygon", "coordinates": [[[-1.6, 51.7], [-1.3, 51.7], [-1.3, 51.9], [-1.6, 51.9], [-1.6, 51.7]]]});
     let _: Value = client
-        .post("/internal/councils", &json!({"id": council, "name": "A", "code": "AAA", "boundary": boundary}), &admin_caller())
+        .post(
+            "/internal/councils",
+            &json!({"id": council, "name": "A", "code": "AAA", "boundary": boundary}),
+            &admin_caller(),
+        )
         .await
         .unwrap();
-    let generous = scheme_in(&client, council, "Generous, capped", 4_000, 12_000, json!(["HIRE", "LEASE"])).await;
+    let generous = scheme_in(
+        &client,
+        council,
+        "Generous, capped",
+        4_000,
+        12_000,
+        json!(["HIRE", "LEASE"]),
+    )
+    .await;
     let small = scheme_in(&client, council, "Half, small cap", 5_000, 5_000, json!(["HIRE"])).await;
     // Two households: one without a car (eligible), one with.
     let mut ids = Vec::new();
     for cars in [0, 1] {
         let id = Uuid::new_v4();
         let _: Value = client
-            .put(&format!("/internal/households/{id}"), &json!({"council_id": council}), &Caller::service("gateway"))
+            .put(
+                &format!("/internal/households/{id}"),
+                &json!({"council_id": council}),
+                &Caller::service("gateway"),
+            )
             .await
             .unwrap();
         let mut me = Caller::user(Uuid::new_v4(), "h@example.org");
-        me.household = Some(roundabout_support::internal_auth::HouseholdMembership { household_id: id, council_id: council });
+        me.household = Some(roundabout_support::internal_auth::HouseholdMembership {
+            household_id: id,
+            council_id: council,
+        });
         let _: Value = client
             .put(
                 &format!("/internal/households/{id}/profile"),
@@ -243,7 +285,11 @@ async fn a_quote_names_the_best_single_eligible_scheme_and_its_amount() {
     }
     let bookings = Caller::service("bookings");
     let q: Value = client
-        .post("/internal/subsidy/quote", &json!({"household_id": ids[0], "kind": "HIRE", "base_prices": [50_000, 8_000]}), &bookings)
+        .post(
+            "/internal/subsidy/quote",
+            &json!({"household_id": ids[0], "kind": "HIRE", "base_prices": [50_000, 8_000]}),
+            &bookings,
+        )
         .await
         .unwrap();
     // £500: 40% capped at £120 beats 50% capped at £50; £80: 50% (£40) beats 40% (£32).
@@ -253,19 +299,38 @@ async fn a_quote_names_the_best_single_eligible_scheme_and_its_amount() {
     assert_eq!(q["quotes"][1]["subsidy"]["amount_pence"], 4_000);
     // A 12-month lease of £400 a month: the cap applies per month, the whole term counts.
     let q: Value = client
-        .post("/internal/subsidy/quote", &json!({"household_id": ids[0], "kind": "LEASE", "lease_months": 12, "base_prices": [480_000]}), &bookings)
+        .post(
+            "/internal/subsidy/quote",
+            &json!({"household_id": ids[0], "kind": "LEASE", "lease_months": 12, "base_prices": [480_000]}),
+            &bookings,
+        )
         .await
         .unwrap();
     let sub = &q["quotes"][0]["subsidy"];
-    assert_eq!((sub["scheme_id"].as_str(), sub["amount_pence"].as_i64(), sub["per_month_pence"].as_i64()), (Some(generous.as_str()), Some(144_000), Some(12_000)));
+    assert_eq!(
+        (
+            sub["scheme_id"].as_str(),
+            sub["amount_pence"].as_i64(),
+            sub["per_month_pence"].as_i64()
+        ),
+        (Some(generous.as_str()), Some(144_000), Some(12_000))
+    );
     // Not eligible: no subsidy.
     let q: Value = client
-        .post("/internal/subsidy/quote", &json!({"household_id": ids[1], "kind": "HIRE", "base_prices": [50_000]}), &bookings)
+        .post(
+            "/internal/subsidy/quote",
+            &json!({"household_id": ids[1], "kind": "HIRE", "base_prices": [50_000]}),
+            &bookings,
+        )
         .await
         .unwrap();
     assert!(q["quotes"][0]["subsidy"].is_null());
     let err = client
-        .post::<_, Value>("/internal/subsidy/quote", &json!({"household_id": ids[0], "kind": "LEASE", "base_prices": [1]}), &bookings)
+        .post::<_, Value>(
+            "/internal/subsidy/quote",
+            &json!({"household_id": ids[0], "kind": "LEASE", "base_prices": [1]}),
+            &bookings,
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some("INVALID_INPUT"));

@@ -74,7 +74,11 @@ pub async fn get_many(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Result<Vec
 }
 
 /// A council's schemes, optionally of one status.
-pub async fn of_council(db: impl PgExecutor<'_>, council_id: Uuid, status: Option<&str>) -> sqlx::Result<Vec<SchemeRow>> {
+pub async fn of_council(
+    db: impl PgExecutor<'_>,
+    council_id: Uuid,
+    status: Option<&str>,
+) -> sqlx::Result<Vec<SchemeRow>> {
     sqlx::query_as(&format!(
         "{SELECT} where s.council_id = $1 and ($2::text is null or s.status = $2) order by s.name, s.version"
     ))

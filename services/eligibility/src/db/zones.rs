@@ -53,8 +53,10 @@ pub async fn of_council(db: impl PgExecutor<'_>, council_id: Uuid) -> sqlx::Resu
 }
 
 pub async fn get_many(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Result<Vec<ZoneRow>> {
-    sqlx::query_as(&format!("select {COLUMNS} from zones where id = any($1) order by name, id"))
-        .bind(ids)
-        .fetch_all(db)
-        .await
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from zones where id = any($1) order by name, id"
+    ))
+    .bind(ids)
+    .fetch_all(db)
+    .await
 }

@@ -210,7 +210,10 @@ mod tests {
         let f = facts(Some(3_100_000));
         let r = c.explain(&engine, &f, &f.to_json(), &mut Bump::new());
         assert!(!r.passed);
-        assert_eq!(r.explanation, "Your household income £31,000 is above the £25,000 limit");
+        assert_eq!(
+            r.explanation,
+            "Your household income £31,000 is above the £25,000 limit"
+        );
     }
 
     #[test]

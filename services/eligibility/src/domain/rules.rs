@@ -20,8 +20,8 @@ pub const MAX_BYTES: usize = 4096;
 
 /// The JSON Logic operators a rule may use (all built into datalogic-rs).
 pub const OPERATORS: &[&str] = &[
-    "var", "==", "!=", "===", "!==", "<", "<=", ">", ">=", "!", "!!", "and", "or", "if", "in", "+", "-", "*", "/",
-    "%", "min", "max",
+    "var", "==", "!=", "===", "!==", "<", "<=", ">", ">=", "!", "!!", "and", "or", "if", "in", "+", "-", "*", "/", "%",
+    "min", "max",
 ];
 
 /// A checked rule and the facts it reads.
@@ -140,7 +140,12 @@ pub fn check(rule: &Value) -> Result<CheckedRule, String> {
     };
     match c.infer(rule)? {
         Ty::Bool | Ty::Any => {}
-        other => return Err(format!("the rule must be a true/false test, but it gives {}", other.name())),
+        other => {
+            return Err(format!(
+                "the rule must be a true/false test, but it gives {}",
+                other.name()
+            ))
+        }
     }
     Ok(CheckedRule {
         rule: rule.clone(),
@@ -258,7 +263,13 @@ impl Checker {
                 arity(2, 2)?;
                 match (tys[0], tys[1]) {
                     (Ty::Str | Ty::Any, Ty::StrList | Ty::Str | Ty::Any) => Ty::Bool,
-                    (a, b) => return Err(format!("\"in\" looks for text in a list, not {} in {}", a.name(), b.name())),
+                    (a, b) => {
+                        return Err(format!(
+                            "\"in\" looks for text in a list, not {} in {}",
+                            a.name(),
+                            b.name()
+                        ))
+                    }
                 }
             }
             _ => {
@@ -272,7 +283,9 @@ impl Checker {
     fn var(&mut self, args: &[&Value]) -> Result<Ty, String> {
         let path = match args {
             [Value::String(p)] | [Value::String(p), _] => p.as_str(),
-            _ => return Err("\"var\" takes the name of a household fact, e.g. {\"var\": \"household.members\"}".into()),
+            _ => {
+                return Err("\"var\" takes the name of a household fact, e.g. {\"var\": \"household.members\"}".into())
+            }
         };
         let fact = facts::fact(path).ok_or_else(|| {
             let known: Vec<&str> = facts::CATALOGUE.iter().map(|f| f.path).collect();

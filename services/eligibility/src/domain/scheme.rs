@@ -83,9 +83,7 @@ fn text(raw: &str, path: &[&str], what: &str, max: usize) -> Result<String, ApiE
 /// A criterion id: 1 to 40 letters, digits, `-` or `_`.
 fn criterion_id(raw: &str, i: usize) -> Result<String, ApiError> {
     let id = raw.trim();
-    let ok = !id.is_empty()
-        && id.len() <= 40
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let ok = !id.is_empty() && id.len() <= 40 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !ok {
         let idx = i.to_string();
         return Err(bad(
@@ -119,17 +117,28 @@ impl SchemeIn {
             return Err(bad(&["description"], "The description must be at most 5000 characters"));
         }
         if self.criteria.len() > MAX_CRITERIA {
-            return Err(bad(&["criteria"], format!("A scheme has at most {MAX_CRITERIA} criteria")));
+            return Err(bad(
+                &["criteria"],
+                format!("A scheme has at most {MAX_CRITERIA} criteria"),
+            ));
         }
         let mut criteria: Vec<Criterion> = Vec::with_capacity(self.criteria.len());
         for (i, c) in self.criteria.into_iter().enumerate() {
             let idx = i.to_string();
             let id = criterion_id(&c.id, i)?;
             if criteria.iter().any(|o| o.id == id) {
-                return Err(bad(&["criteria", &idx, "id"], format!("Two criteria have the id {id:?}")));
+                return Err(bad(
+                    &["criteria", &idx, "id"],
+                    format!("Two criteria have the id {id:?}"),
+                ));
             }
             let label = text(&c.label, &["criteria", &idx, "label"], "A criterion's label", 200)?;
-            let fail_text = text(&c.fail_text, &["criteria", &idx, "failText"], "A criterion's fail text", 500)?;
+            let fail_text = text(
+                &c.fail_text,
+                &["criteria", &idx, "failText"],
+                "A criterion's fail text",
+                500,
+            )?;
             let rule = check_rule(&id, i, &c.rule)?;
             criteria.push(Criterion {
                 id,
@@ -225,7 +234,10 @@ mod tests {
         // 40% of £500 = £200, capped at £120.
         assert_eq!(subsidy_amount(50_000, 4_000, Some(12_000), None, 1_000_000), 12_000);
         // Lease: £400 a month for 12 months; 40% = £160 a month, capped at £120 a month.
-        assert_eq!(subsidy_amount(480_000, 4_000, Some(12_000), Some(12), 1_000_000), 144_000);
+        assert_eq!(
+            subsidy_amount(480_000, 4_000, Some(12_000), Some(12), 1_000_000),
+            144_000
+        );
         // The remaining budget bounds it.
         assert_eq!(subsidy_amount(50_000, 4_000, Some(12_000), None, 5_000), 5_000);
         assert_eq!(subsidy_amount(50_000, 4_000, None, None, -5), 0);

@@ -73,7 +73,11 @@ pub struct QuoteOut {
 }
 
 /// `POST /internal/subsidy/quote`: services and the household itself.
-async fn quote(State(s): State<AppState>, caller: Caller, ValidJson(q): ValidJson<QuoteIn>) -> ApiResult<Json<QuoteOut>> {
+async fn quote(
+    State(s): State<AppState>,
+    caller: Caller,
+    ValidJson(q): ValidJson<QuoteIn>,
+) -> ApiResult<Json<QuoteOut>> {
     let household = visible_household(&s, &caller, q.household_id).await?;
     if !KINDS.contains(&q.kind.as_str()) {
         return Err(ApiError::invalid("kind", "The kind is HIRE or LEASE"));
@@ -168,14 +172,22 @@ fn services_only(caller: &Caller) -> ApiResult<()> {
 
 /// `POST /internal/budget/hold`: holds the amount until the configured time
 /// passes. Repeating it answers the same hold; after a commit, the commit.
-async fn hold(State(s): State<AppState>, caller: Caller, ValidJson(r): ValidJson<ReserveIn>) -> ApiResult<Json<AllocationRow>> {
+async fn hold(
+    State(s): State<AppState>,
+    caller: Caller,
+    ValidJson(r): ValidJson<ReserveIn>,
+) -> ApiResult<Json<AllocationRow>> {
     services_only(&caller)?;
     reserve(&s, r, "HELD").await.map(Json)
 }
 
 /// `POST /internal/budget/commit`: commits the booking's hold, or commits
 /// directly when there is none. Repeating it answers the same commitment.
-async fn commit(State(s): State<AppState>, caller: Caller, ValidJson(r): ValidJson<ReserveIn>) -> ApiResult<Json<AllocationRow>> {
+async fn commit(
+    State(s): State<AppState>,
+    caller: Caller,
+    ValidJson(r): ValidJson<ReserveIn>,
+) -> ApiResult<Json<AllocationRow>> {
     services_only(&caller)?;
     reserve(&s, r, "COMMITTED").await.map(Json)
 }
@@ -194,7 +206,10 @@ fn conflict_if_different(existing: &AllocationRow, r: &ReserveIn) -> ApiResult<(
 
 async fn reserve(s: &AppState, r: ReserveIn, target: &'static str) -> ApiResult<AllocationRow> {
     if r.amount_pence.is_some_and(|a| !(1..=100_000_000_000).contains(&a)) {
-        return Err(ApiError::invalid("amountPence", "The amount must be a positive number of pence"));
+        return Err(ApiError::invalid(
+            "amountPence",
+            "The amount must be a positive number of pence",
+        ));
     }
     // Which line to lock: the existing allocation's, else the scheme's.
     let existing = budget::get(&s.pool, r.booking_id).await?;
@@ -215,7 +230,10 @@ async fn reserve(s: &AppState, r: ReserveIn, target: &'static str) -> ApiResult<
         conflict_if_different(a, &r)?;
         match (a.state.as_str(), target) {
             ("RELEASED", _) => {
-                return Err(ApiError::conflict("INVALID_STATE", "This booking's subsidy was released"));
+                return Err(ApiError::conflict(
+                    "INVALID_STATE",
+                    "This booking's subsidy was released",
+                ));
             }
             ("COMMITTED", _) => return Ok(a.clone()),
             ("HELD", "HELD") if !a.is_lapsed(now) => return Ok(a.clone()),
@@ -239,7 +257,10 @@ async fn reserve(s: &AppState, r: ReserveIn, target: &'static str) -> ApiResult<
     if used.saturating_add(amount) > budget_pence {
         return Err(ApiError::conflict(
             "BUDGET_EXHAUSTED",
-            format!("The scheme has {} pence left, not {amount}", (budget_pence - used).max(0)),
+            format!(
+                "The scheme has {} pence left, not {amount}",
+                (budget_pence - used).max(0)
+            ),
         ));
     }
     let expires_at = (target == "HELD").then(|| now + chrono::Duration::from_std(s.budget_hold).unwrap_or_default());

@@ -18,7 +18,7 @@ use crate::{
         schemes::{self, SchemeRow},
         zones,
     },
-    domain::{evaluate::CriterionResult, facts::Facts},
+    domain::evaluate::CriterionResult,
     http::{lifecycle::compiled, profiles::visible_household, schemes::SchemeOut},
     AppState,
 };
@@ -27,8 +27,7 @@ use crate::{
 pub const ZONE_CRITERION: &str = "zone";
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/internal/households/{id}/eligibility", get(eligibility))
+    Router::new().route("/internal/households/{id}/eligibility", get(eligibility))
 }
 
 /// One scheme's decision for a household.
@@ -48,11 +47,13 @@ pub fn decide(
     zone_names: &HashMap<Uuid, String>,
 ) -> ApiResult<(bool, Vec<CriterionResult>)> {
     let criteria = compiled(engine, scheme)?;
-    let facts = profile.map(ProfileRow::facts).unwrap_or_else(Facts::default);
+    let facts = profile.map(ProfileRow::facts).unwrap_or_default();
     let data = facts.to_json();
     let mut arena = Bump::new();
-    let mut reasons: Vec<CriterionResult> =
-        criteria.iter().map(|c| c.explain(engine, &facts, &data, &mut arena)).collect();
+    let mut reasons: Vec<CriterionResult> = criteria
+        .iter()
+        .map(|c| c.explain(engine, &facts, &data, &mut arena))
+        .collect();
     if !scheme.zone_ids.is_empty() {
         let names: Vec<&str> = scheme
             .zone_ids
@@ -62,7 +63,9 @@ pub fn decide(
         let names = names.join(", ");
         let inside = profile.is_some_and(|p| p.zone_ids.iter().any(|z| scheme.zone_ids.contains(z)));
         let explanation = match (profile, inside) {
-            (None, _) => format!("Not met yet: this scheme is for households in {names}; add your location to your profile."),
+            (None, _) => {
+                format!("Not met yet: this scheme is for households in {names}; add your location to your profile.")
+            }
             (Some(_), true) => format!("Met: your home is in {names}."),
             (Some(_), false) => format!("This scheme is for households in {names}; your home is not in that area."),
         };

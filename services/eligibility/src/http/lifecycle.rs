@@ -20,12 +20,7 @@ use uuid::Uuid;
 
 use crate::{
     db::schemes::{self, SchemeRow},
-    domain::{
-        evaluate,
-        facts::Facts,
-        rules,
-        scheme::SchemeContent,
-    },
+    domain::{evaluate, facts::Facts, rules, scheme::SchemeContent},
     http::schemes::{for_officer, out, SchemeOut},
     AppState,
 };
@@ -45,9 +40,8 @@ fn invalid_state(message: impl Into<String>) -> ApiError {
 
 /// Compiles a stored scheme's criteria (they were checked when saved).
 pub fn compiled(engine: &Engine, r: &SchemeRow) -> ApiResult<Vec<evaluate::Compiled>> {
-    evaluate::compile(engine, &r.criteria.0).map_err(|(i, e)| {
-        ApiError::unprocessable("INVALID_RULE", format!("Criterion {:?}: {e}", r.criteria.0[i].id))
-    })
+    evaluate::compile(engine, &r.criteria.0)
+        .map_err(|(i, e)| ApiError::unprocessable("INVALID_RULE", format!("Criterion {:?}: {e}", r.criteria.0[i].id)))
 }
 
 /// Whether facts meet every criterion (all evaluated), and the first miss.
@@ -84,11 +78,16 @@ async fn add_test_case(
 ) -> ApiResult<(StatusCode, Json<SchemeOut>)> {
     let row = for_officer(&s.pool, &caller, id).await?;
     if row.status != "DRAFT" {
-        return Err(invalid_state("Test cases are added to a DRAFT; revise the scheme first"));
+        return Err(invalid_state(
+            "Test cases are added to a DRAFT; revise the scheme first",
+        ));
     }
     let name = body.name.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::invalid("name", "The test case name must be 1 to 200 characters"));
+        return Err(ApiError::invalid(
+            "name",
+            "The test case name must be 1 to 200 characters",
+        ));
     }
     let facts_value = rules::from_input(&body.facts)
         .and_then(|v| {
@@ -99,13 +98,17 @@ async fn add_test_case(
             }
         })
         .map_err(|e| ApiError::invalid("facts", format!("The facts are not usable: {e}")))?;
-    let facts = Facts::parse(&facts_value).map_err(|e| ApiError::invalid("facts", format!("The facts are not usable: {e}")))?;
+    let facts =
+        Facts::parse(&facts_value).map_err(|e| ApiError::invalid("facts", format!("The facts are not usable: {e}")))?;
     let criteria = compiled(&s.engine, &row)?;
     let (result, _) = run(&s.engine, &criteria, &facts);
     match schemes::insert_test_case(&s.pool, id, name, &facts_value, body.expect_eligible, Some(result)).await {
         Ok(()) => {}
         Err(e) if violated_constraint(&e) == Some("scheme_test_cases_name_key") => {
-            return Err(ApiError::invalid("name", format!("The scheme already has a test case {name:?}")));
+            return Err(ApiError::invalid(
+                "name",
+                format!("The scheme already has a test case {name:?}"),
+            ));
         }
         Err(e) => return Err(e.into()),
     }
@@ -121,12 +124,16 @@ async fn publish(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>
     let row = for_officer(&s.pool, &caller, id).await?;
     let mut tx = s.pool.begin().await?;
     schemes::lock_line(&mut *tx, row.line_id).await?;
-    let row = schemes::get(&mut *tx, id).await?.ok_or_else(|| ApiError::not_found("No such scheme"))?;
+    let row = schemes::get(&mut *tx, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("No such scheme"))?;
     if !matches!(row.status.as_str(), "DRAFT" | "PAUSED") {
         return Err(invalid_state(format!("A {} scheme cannot be published", row.status)));
     }
     if row.criteria.0.is_empty() {
-        return Err(invalid_state("A scheme needs at least one criterion before it is published").with_field(["criteria"]));
+        return Err(
+            invalid_state("A scheme needs at least one criterion before it is published").with_field(["criteria"]),
+        );
     }
     if row.budget_pence <= 0 {
         return Err(invalid_state("A scheme needs a budget before it is published").with_field(["budgetPence"]));
@@ -180,7 +187,9 @@ async fn publish(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>
         match schemes::set_status(&mut *tx, id, "ACTIVE", Some(from), row.effective_to).await {
             Ok(()) => {}
             Err(e) if violated_constraint(&e) == Some("schemes_no_overlapping_versions") => {
-                return Err(invalid_state("Another published version of this scheme covers the same period"));
+                return Err(invalid_state(
+                    "Another published version of this scheme covers the same period",
+                ));
             }
             Err(e) => return Err(e.into()),
         }
@@ -205,13 +214,17 @@ async fn revise(
     let row = for_officer(&s.pool, &caller, id).await?;
     let mut tx = s.pool.begin().await?;
     schemes::lock_line(&mut *tx, row.line_id).await?;
-    let row = schemes::get(&mut *tx, id).await?.ok_or_else(|| ApiError::not_found("No such scheme"))?;
+    let row = schemes::get(&mut *tx, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("No such scheme"))?;
     if !matches!(row.status.as_str(), "ACTIVE" | "PAUSED") {
         return Err(invalid_state("Only an ACTIVE or PAUSED scheme can be revised"));
     }
     let latest = schemes::latest_version(&mut *tx, row.line_id).await?;
     if latest != row.version {
-        return Err(invalid_state(format!("Version {latest} of this scheme already exists; revise that one")));
+        return Err(invalid_state(format!(
+            "Version {latest} of this scheme already exists; revise that one"
+        )));
     }
     let content = SchemeContent {
         council_id: row.council_id,

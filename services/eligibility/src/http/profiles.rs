@@ -73,11 +73,7 @@ async fn update(
 /// `GET /internal/households/{id}/profile`: the profile, or null before the
 /// household has filled it in. A read by anyone but the household itself is
 /// written to `profile_reads`.
-async fn read(
-    State(s): State<AppState>,
-    caller: Caller,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<Option<ProfileRow>>> {
+async fn read(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<Option<ProfileRow>>> {
     visible_household(&s, &caller, id).await?;
     let own = caller.household.map(|h| h.household_id) == Some(id);
     let mut tx = s.pool.begin().await?;

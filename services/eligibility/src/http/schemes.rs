@@ -121,7 +121,10 @@ async fn content(s: &AppState, caller: &Caller, body: SchemeIn) -> ApiResult<Sch
     let c = body.parse()?;
     let found = zones::get_many(&s.pool, &c.zone_ids).await?;
     if found.len() != c.zone_ids.len() || found.iter().any(|z| z.council_id != c.council_id) {
-        return Err(ApiError::invalid("zoneIds", "Every zone must be a zone of the scheme's council"));
+        return Err(ApiError::invalid(
+            "zoneIds",
+            "Every zone must be a zone of the scheme's council",
+        ));
     }
     Ok(c)
 }
@@ -153,7 +156,10 @@ async fn update(
     let row = for_officer(&s.pool, &caller, id).await?;
     let c = content(&s, &caller, body).await?;
     if c.council_id != row.council_id {
-        return Err(ApiError::invalid("councilId", "A scheme cannot move to another council"));
+        return Err(ApiError::invalid(
+            "councilId",
+            "A scheme cannot move to another council",
+        ));
     }
     if !schemes::update_draft(&s.pool, id, &c).await? {
         return Err(ApiError::conflict(

@@ -134,8 +134,16 @@ pub fn simulate_over(engine: &Engine, scheme: &SchemeRow, households: &[FactsRow
     } else {
         (TYPICAL_HIRE_PENCE, None)
     };
-    let per_household = subsidy_amount(base, scheme.percent_basis_points, scheme.cap_per_booking_pence, months, i64::MAX);
-    let estimate = per_household.saturating_mul(total.eligible).min(scheme.remaining_pence());
+    let per_household = subsidy_amount(
+        base,
+        scheme.percent_basis_points,
+        scheme.cap_per_booking_pence,
+        months,
+        i64::MAX,
+    );
+    let estimate = per_household
+        .saturating_mul(total.eligible)
+        .min(scheme.remaining_pence());
     let mut failures_by_criterion: Vec<CriterionCountOut> = criteria
         .iter()
         .zip(total.failures)

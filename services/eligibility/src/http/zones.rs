@@ -73,7 +73,10 @@ async fn create(
     let zone = match zones::insert(&mut *tx, id, council.id, name, area.geometry(), area.bbox()).await {
         Ok(z) => z,
         Err(e) if violated_constraint(&e) == Some("zones_council_name_key") => {
-            return Err(ApiError::invalid("name", format!("The council already has a zone called {name:?}")));
+            return Err(ApiError::invalid(
+                "name",
+                format!("The council already has a zone called {name:?}"),
+            ));
         }
         Err(e) => return Err(e.into()),
     };
