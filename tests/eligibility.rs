@@ -241,6 +241,11 @@ async fn an_officer_publishes_a_scheme_and_households_see_their_reasons() {
         .await
         .unwrap();
     assert_eq!(audit, vec![(id.clone(), "officer".to_string())]);
+    // Reading its decisions shows facts too, so it is recorded as well.
+    let q2 = "query($id: ID!) { household(id: $id) { eligibility { eligible } } }";
+    let read = officer.query(q2, json!({"id": id})).await.unwrap();
+    assert_eq!(read["household"]["eligibility"][0]["eligible"], true);
+    assert_eq!(count(&stack.eligibility_pool, "profile_reads").await, 2);
     // Another household cannot.
     let other = eligible.query(q, json!({"id": id})).await.unwrap();
     assert_eq!(other["household"], Value::Null);

@@ -19,7 +19,11 @@ use crate::{
         zones,
     },
     domain::evaluate::CriterionResult,
-    http::{lifecycle::compiled, profiles::visible_household, schemes::SchemeOut},
+    http::{
+        lifecycle::compiled,
+        profiles::{audit_read, visible_household},
+        schemes::SchemeOut,
+    },
     AppState,
 };
 
@@ -101,6 +105,8 @@ async fn eligibility(
     let names = zone_names(&s, household.council_id).await?;
     let facts = profile.as_ref().map(|p| p.facts().to_json());
     let mut tx = s.pool.begin().await?;
+    // Decisions reveal the facts behind them: an officer's look is audited too.
+    audit_read(&mut tx, &caller, id).await?;
     let mut out = Vec::new();
     for scheme in schemes::in_effect(&mut *tx, household.council_id).await? {
         let (eligible, reasons) = decide(&s.engine, &scheme, profile.as_ref(), &names)?;
