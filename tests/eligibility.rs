@@ -241,6 +241,11 @@ async fn an_officer_publishes_a_scheme_and_households_see_their_reasons() {
         .await
         .unwrap();
     assert_eq!(audit, vec![(id.clone(), "officer".to_string())]);
+    // Reading its decisions shows facts too, so it is recorded as well.
+    let q2 = "query($id: ID!) { household(id: $id) { eligibility { eligible } } }";
+    let read = officer.query(q2, json!({"id": id})).await.unwrap();
+    assert_eq!(read["household"]["eligibility"][0]["eligible"], true);
+    assert_eq!(count(&stack.eligibility_pool, "profile_reads").await, 2);
     // Another household cannot.
     let other = eligible.query(q, json!({"id": id})).await.unwrap();
     assert_eq!(other["household"], Value::Null);
@@ -252,4 +257,73 @@ async fn an_officer_publishes_a_scheme_and_households_see_their_reasons() {
     assert_eq!(d["me"]["household"]["eligibility"], json!([]));
     let p = ok(&officer, "closeScheme", &step("closeScheme"), json!({"id": v2})).await;
     assert_eq!(p["scheme"]["status"], "CLOSED");
+}
+
+#[tokio::test]
+async fn a_revision_published_for_later_supersedes_the_current_version_from_then() {
+    let stack = Stack::start().await;
+    let (council, officer) = stack.council("WOX", "officer@wox.test").await;
+    let household = stack.household(&council, "h@example.org").await;
+    ok(
+        &household,
+        "updateHouseholdProfile",
+        UPDATE_PROFILE,
+        json!({"input": profile(WITNEY.0, WITNEY.1, 1_000_000, 0)}),
+    )
+    .await;
+    let s = ok(
+        &officer,
+        "createScheme",
+        &create_scheme(),
+        json!({"input": ev_scheme(&council, &[])}),
+    )
+    .await;
+    let v1 = s["scheme"]["id"].as_str().unwrap().to_string();
+    ok(&officer, "publishScheme", &step("publishScheme"), json!({"id": v1})).await;
+    let r = ok(&officer, "reviseScheme", &step("reviseScheme"), json!({"id": v1})).await;
+    let v2 = r["scheme"]["id"].as_str().unwrap().to_string();
+    // A start in the past is refused and changes nothing.
+    let mut past = ev_scheme(&council, &[]);
+    past["effectiveFrom"] = json!("2020-01-01T00:00:00Z");
+    ok(
+        &officer,
+        "updateScheme",
+        &update_scheme(),
+        json!({"id": v2, "input": past}),
+    )
+    .await;
+    let p = officer
+        .mutate("publishScheme", &step("publishScheme"), json!({"id": v2}))
+        .await
+        .unwrap();
+    assert_eq!(p["userErrors"][0]["code"], "INVALID_INPUT");
+    assert_eq!(p["userErrors"][0]["field"], json!(["input", "effectiveFrom"]));
+    // Tomorrow: version 1 applies until then, version 2 from then.
+    let tomorrow = chrono::Utc::now() + chrono::Duration::days(1);
+    let mut later = ev_scheme(&council, &[]);
+    later["effectiveFrom"] = json!(tomorrow.to_rfc3339());
+    ok(
+        &officer,
+        "updateScheme",
+        &update_scheme(),
+        json!({"id": v2, "input": later}),
+    )
+    .await;
+    let p = ok(&officer, "publishScheme", &step("publishScheme"), json!({"id": v2})).await;
+    let from = p["scheme"]["effectiveFrom"].clone();
+    let all = officer
+        .query(
+            "query($id: ID!) { council(id: $id) { schemes(status: ACTIVE) { version effectiveTo } } }",
+            json!({"id": council}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        all["council"]["schemes"],
+        json!([{"version": 1, "effectiveTo": from}, {"version": 2, "effectiveTo": null}])
+    );
+    let d = household.query(MY_ELIGIBILITY, json!({})).await.unwrap();
+    let decisions = d["me"]["household"]["eligibility"].as_array().unwrap();
+    assert_eq!(decisions.len(), 1);
+    assert_eq!(decisions[0]["scheme"]["version"], 1);
 }

@@ -207,3 +207,136 @@ async fn the_database_refuses_overlapping_published_versions() {
         Some("schemes_no_overlapping_versions")
     );
 }
+
+/// Creates and publishes a scheme in `council` without zones.
+async fn scheme_in(client: &ServiceClient, council: Uuid, name: &str, bp: i64, cap: i64, kinds: Value) -> String {
+    let s: Value = client
+        .post(
+            "/internal/schemes",
+            &json!({
+                "council_id": council, "name": name,
+                "criteria": [{"id": "no-car", "label": "No car", "rule": {"==": [{"var": "household.carsOwned"}, 0]}, "fail_text": "You own a car"}],
+                "subsidy": {"percent_basis_points": bp, "cap_per_booking_pence": cap},
+                "applies_to": kinds, "budget_pence": 1_000_000,
+            }),
+            &admin_caller(),
+        )
+        .await
+        .unwrap();
+    let id = s["id"].as_str().unwrap().to_string();
+    let _: Value = client
+        .post(&format!("/internal/schemes/{id}/publish"), &json!({}), &admin_caller())
+        .await
+        .unwrap();
+    id
+}
+
+#[tokio::test]
+async fn a_quote_names_the_best_single_eligible_scheme_and_its_amount() {
+    let (svc, pool) = spawn(Duration::from_secs(900)).await;
+    let client = svc.client("eligibility");
+    let council = Uuid::new_v4();
+    let boundary = json!({"type": "Polygon", "coordinates": [[[-1.6, 51.7], [-1.3, 51.7], [-1.3, 51.9], [-1.6, 51.9], [-1.6, 51.7]]]});
+    let _: Value = client
+        .post(
+            "/internal/councils",
+            &json!({"id": council, "name": "A", "code": "AAA", "boundary": boundary}),
+            &admin_caller(),
+        )
+        .await
+        .unwrap();
+    let generous = scheme_in(
+        &client,
+        council,
+        "Generous, capped",
+        4_000,
+        12_000,
+        json!(["HIRE", "LEASE"]),
+    )
+    .await;
+    let small = scheme_in(&client, council, "Half, small cap", 5_000, 5_000, json!(["HIRE"])).await;
+    // Two households: one without a car (eligible), one with.
+    let mut ids = Vec::new();
+    for cars in [0, 1] {
+        let id = Uuid::new_v4();
+        let _: Value = client
+            .put(
+                &format!("/internal/households/{id}"),
+                &json!({"council_id": council}),
+                &Caller::service("gateway"),
+            )
+            .await
+            .unwrap();
+        let mut me = Caller::user(Uuid::new_v4(), "h@example.org");
+        me.household = Some(roundabout_support::internal_auth::HouseholdMembership {
+            household_id: id,
+            council_id: council,
+        });
+        let _: Value = client
+            .put(
+                &format!("/internal/households/{id}/profile"),
+                &json!({"lat": 51.78, "lon": -1.48, "members": 2, "cars_owned": cars, "blue_badge": false,
+                        "needs": {"seats": 4, "wheelchair_accessible": false, "electric_preferred": true}}),
+                &me,
+            )
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    let bookings = Caller::service("bookings");
+    let q: Value = client
+        .post(
+            "/internal/subsidy/quote",
+            &json!({"household_id": ids[0], "kind": "HIRE", "base_prices": [50_000, 8_000]}),
+            &bookings,
+        )
+        .await
+        .unwrap();
+    // £500: 40% capped at £120 beats 50% capped at £50; £80: 50% (£40) beats 40% (£32).
+    assert_eq!(q["quotes"][0]["subsidy"]["scheme_id"], generous);
+    assert_eq!(q["quotes"][0]["subsidy"]["amount_pence"], 12_000);
+    assert_eq!(q["quotes"][1]["subsidy"]["scheme_id"], small);
+    assert_eq!(q["quotes"][1]["subsidy"]["amount_pence"], 4_000);
+    // A 12-month lease of £400 a month: the cap applies per month, the whole term counts.
+    let q: Value = client
+        .post(
+            "/internal/subsidy/quote",
+            &json!({"household_id": ids[0], "kind": "LEASE", "lease_months": 12, "base_prices": [480_000]}),
+            &bookings,
+        )
+        .await
+        .unwrap();
+    let sub = &q["quotes"][0]["subsidy"];
+    assert_eq!(
+        (
+            sub["scheme_id"].as_str(),
+            sub["amount_pence"].as_i64(),
+            sub["per_month_pence"].as_i64()
+        ),
+        (Some(generous.as_str()), Some(144_000), Some(12_000))
+    );
+    // Not eligible: no subsidy.
+    let q: Value = client
+        .post(
+            "/internal/subsidy/quote",
+            &json!({"household_id": ids[1], "kind": "HIRE", "base_prices": [50_000]}),
+            &bookings,
+        )
+        .await
+        .unwrap();
+    assert!(q["quotes"][0]["subsidy"].is_null());
+    let err = client
+        .post::<_, Value>(
+            "/internal/subsidy/quote",
+            &json!({"household_id": ids[0], "kind": "LEASE", "base_prices": [1]}),
+            &bookings,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("INVALID_INPUT"));
+    let decisions: i64 = sqlx::query_scalar("select count(*) from eligibility_decisions where purpose = 'quote'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(decisions, 2 + 1 + 2);
+}

@@ -369,6 +369,50 @@ mod tests {
     }
 
     #[test]
+    fn arbitrary_rules_are_checked_without_panicking() {
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let ops = [
+            "<", "==", "and", "or", "!", "in", "if", "+", "var", "max", "regex", "some",
+        ];
+        let leaves = [
+            json!(1),
+            json!("universal_credit"),
+            json!(true),
+            json!(null),
+            json!({"var": "household.carsOwned"}),
+            json!({"var": "household.benefits"}),
+            json!({"var": "household.nope"}),
+            json!([1, "a"]),
+        ];
+        let engine = datalogic_rs::Engine::new();
+        for _ in 0..5_000 {
+            let mut v = leaves[next(leaves.len() as u64) as usize].clone();
+            for _ in 0..next(16) {
+                let op = ops[next(ops.len() as u64) as usize];
+                let other = leaves[next(leaves.len() as u64) as usize].clone();
+                v = if next(2) == 0 {
+                    json!({op: [v, other]})
+                } else {
+                    json!({op: [other, v]})
+                };
+            }
+            if let Ok(c) = check(&v) {
+                // Whatever passes the check compiles and evaluates without error or panic.
+                let logic = engine.compile(&c.rule).expect("a checked rule compiles");
+                let arena = datalogic_rs::bumpalo::Bump::new();
+                let facts = json!({"household": {"carsOwned": 0, "benefits": ["pip"]}});
+                let _ = engine.evaluate(&logic, &facts, &arena);
+            }
+        }
+    }
+
+    #[test]
     fn text_depth_ignores_brackets_in_strings() {
         assert_eq!(text_depth(r#"{"a": "[[[[{{{"}"#, 50), 1);
         assert_eq!(text_depth(r#"[[1], {"b": [2]}]"#, 50), 3);

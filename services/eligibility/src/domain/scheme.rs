@@ -242,4 +242,31 @@ mod tests {
         assert_eq!(subsidy_amount(50_000, 4_000, Some(12_000), None, 5_000), 5_000);
         assert_eq!(subsidy_amount(50_000, 4_000, None, None, -5), 0);
     }
+
+    #[test]
+    fn subsidy_never_exceeds_the_base_the_cap_or_the_budget() {
+        // A small deterministic generator instead of a property-testing crate.
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |max: i64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % (max as u64 + 1)) as i64
+        };
+        for _ in 0..20_000 {
+            let base = next(100_000_000);
+            let bp = next(10_000) as i32;
+            let cap = (next(3) > 0).then(|| next(MAX_CAP_PENCE));
+            let months = (next(1) == 1).then(|| 1 + next(35) as i32);
+            let remaining = next(MAX_BUDGET_PENCE) - 1_000;
+            let a = subsidy_amount(base, bp, cap, months, remaining);
+            assert!(
+                a >= 0 && a <= base && a <= remaining.max(0),
+                "{base} {bp} {cap:?} {months:?} {remaining}: {a}"
+            );
+            if let Some(c) = cap {
+                assert!(a <= c.saturating_mul(i64::from(months.unwrap_or(1))));
+            }
+        }
+    }
 }

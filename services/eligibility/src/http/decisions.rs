@@ -18,8 +18,12 @@ use crate::{
         schemes::{self, SchemeRow},
         zones,
     },
-    domain::{evaluate::CriterionResult, facts::Facts},
-    http::{lifecycle::compiled, profiles::visible_household, schemes::SchemeOut},
+    domain::evaluate::CriterionResult,
+    http::{
+        lifecycle::compiled,
+        profiles::{audit_read, visible_household},
+        schemes::SchemeOut,
+    },
     AppState,
 };
 
@@ -47,7 +51,7 @@ pub fn decide(
     zone_names: &HashMap<Uuid, String>,
 ) -> ApiResult<(bool, Vec<CriterionResult>)> {
     let criteria = compiled(engine, scheme)?;
-    let facts = profile.map(ProfileRow::facts).unwrap_or_else(Facts::default);
+    let facts = profile.map(ProfileRow::facts).unwrap_or_default();
     let data = facts.to_json();
     let mut arena = Bump::new();
     let mut reasons: Vec<CriterionResult> = criteria
@@ -101,6 +105,8 @@ async fn eligibility(
     let names = zone_names(&s, household.council_id).await?;
     let facts = profile.as_ref().map(|p| p.facts().to_json());
     let mut tx = s.pool.begin().await?;
+    // Decisions reveal the facts behind them: an officer's look is audited too.
+    audit_read(&mut tx, &caller, id).await?;
     let mut out = Vec::new();
     for scheme in schemes::in_effect(&mut *tx, household.council_id).await? {
         let (eligible, reasons) = decide(&s.engine, &scheme, profile.as_ref(), &names)?;

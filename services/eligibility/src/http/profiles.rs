@@ -36,6 +36,23 @@ pub async fn visible_household(s: &AppState, caller: &Caller, id: Uuid) -> ApiRe
     Ok(row)
 }
 
+/// Records a read of the household's facts by anyone but the household.
+pub async fn audit_read(tx: &mut sqlx::Transaction<'_, sqlx::Postgres>, caller: &Caller, id: Uuid) -> ApiResult<()> {
+    if caller.household.map(|h| h.household_id) == Some(id) {
+        return Ok(());
+    }
+    let kind = if caller.is_service() {
+        "service"
+    } else if caller.admin {
+        "admin"
+    } else {
+        "officer"
+    };
+    let name = caller.name.as_deref().or(caller.service.as_deref());
+    profiles::record_read(&mut **tx, id, kind, caller.user_id, name).await?;
+    Ok(())
+}
+
 /// `PUT /internal/households/{id}/profile`: the household itself stores its
 /// facts; its zones are worked out from its location.
 async fn update(
@@ -75,20 +92,9 @@ async fn update(
 /// written to `profile_reads`.
 async fn read(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<Option<ProfileRow>>> {
     visible_household(&s, &caller, id).await?;
-    let own = caller.household.map(|h| h.household_id) == Some(id);
     let mut tx = s.pool.begin().await?;
     let row = profiles::get(&mut *tx, id).await?;
-    if !own {
-        let kind = if caller.is_service() {
-            "service"
-        } else if caller.admin {
-            "admin"
-        } else {
-            "officer"
-        };
-        let name = caller.name.as_deref().or(caller.service.as_deref());
-        profiles::record_read(&mut *tx, id, kind, caller.user_id, name).await?;
-    }
+    audit_read(&mut tx, &caller, id).await?;
     tx.commit().await?;
     Ok(Json(row))
 }
