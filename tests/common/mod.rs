@@ -27,14 +27,18 @@ pub struct Stack {
     pub gateway_pool: sqlx::PgPool,
     pub eligibility_pool: sqlx::PgPool,
     pub inventory_pool: sqlx::PgPool,
+    pub bookings_pool: sqlx::PgPool,
+    pub payments_pool: sqlx::PgPool,
+    /// The payments service's in-process card processor.
+    pub fake: roundabout_payments::gateway::fake::FakeGateway,
 }
 
 impl Stack {
     pub async fn start() -> Self {
         let (inventory_pool, inv_url) = testing::fresh_database(&roundabout_inventory::MIGRATOR).await;
         let (eligibility_pool, elig_url) = testing::fresh_database(&roundabout_eligibility::MIGRATOR).await;
-        let (_, book_url) = testing::fresh_database(&roundabout_bookings::MIGRATOR).await;
-        let (_, pay_url) = testing::fresh_database(&roundabout_payments::MIGRATOR).await;
+        let (bookings_pool, book_url) = testing::fresh_database(&roundabout_bookings::MIGRATOR).await;
+        let (payments_pool, pay_url) = testing::fresh_database(&roundabout_payments::MIGRATOR).await;
         let (gateway_pool, gw_url) = testing::fresh_database(&roundabout_gateway::MIGRATOR).await;
 
         let eligibility = Running::spawn(
@@ -50,21 +54,38 @@ impl Stack {
             .await
             .unwrap(),
         );
-        let bookings = Running::spawn(
-            roundabout_bookings::build(roundabout_bookings::Config {
-                host: testing::host_config(&book_url),
-            })
+        // Bookings and payments call each other: bookings' port is chosen
+        // first so payments can be told where to deliver its events.
+        let bookings_port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let fake = roundabout_payments::gateway::fake::FakeGateway::new();
+        let payments = Running::spawn(
+            roundabout_payments::build_with_gateway(
+                roundabout_payments::Config {
+                    host: testing::host_config(&pay_url),
+                    stripe: None,
+                    settings: roundabout_payments::Settings::default(),
+                    bookings_url: Some(format!("http://127.0.0.1:{bookings_port}")),
+                    job_interval: std::time::Duration::from_secs(5),
+                },
+                Some(std::sync::Arc::new(fake.clone())),
+            )
             .await
             .unwrap(),
         );
-        let payments = Running::spawn(
-            roundabout_payments::build(roundabout_payments::Config {
-                host: testing::host_config(&pay_url),
-                stripe: None,
-                settings: roundabout_payments::Settings::default(),
-                bookings_url: Some(bookings.url.clone()),
-                job_interval: std::time::Duration::from_secs(5),
-            })
+        let mut book_host = testing::host_config(&book_url);
+        book_host.bind = ([127, 0, 0, 1], bookings_port).into();
+        book_host.db_max_connections = 10;
+        let bookings = Running::spawn(
+            roundabout_bookings::build(roundabout_bookings::Config::new(
+                book_host,
+                inventory.url.clone(),
+                eligibility.url.clone(),
+                payments.url.clone(),
+            ))
             .await
             .unwrap(),
         );
@@ -104,6 +125,9 @@ impl Stack {
             gateway_pool,
             eligibility_pool,
             inventory_pool,
+            bookings_pool,
+            payments_pool,
+            fake,
         }
     }
 

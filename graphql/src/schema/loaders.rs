@@ -66,6 +66,7 @@ pub struct Loaders {
     pub vehicles: DataLoader<BatchLoader<VehicleData>>,
     pub zones: DataLoader<BatchLoader<ZoneData>>,
     pub schemes: DataLoader<BatchLoader<SchemeData>>,
+    pub payments: DataLoader<BatchLoader<crate::schema::bookings::PaymentData>>,
 }
 
 impl Loaders {
@@ -104,6 +105,11 @@ impl Loaders {
                 loader(&services.eligibility, "/internal/schemes/batch", caller),
                 tokio::spawn,
             ),
+            payments: DataLoader::new(
+                loader(&services.payments, "/internal/payments/batch", caller),
+                tokio::spawn,
+            )
+            .delay(BATCH_DELAY),
         }
     }
 }

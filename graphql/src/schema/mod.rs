@@ -1,5 +1,6 @@
 //! The public GraphQL schema: one `MergedObject` part per domain.
 
+pub mod bookings;
 pub mod councils;
 pub mod errors;
 pub mod geo;
@@ -28,6 +29,7 @@ pub struct Query(
     vehicles::VehicleQuery,
     households::HouseholdQuery,
     simulation::SimulationQuery,
+    bookings::BookingQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -40,6 +42,7 @@ pub struct Mutation(
     zones::ZoneMutation,
     scheme_mutations::SchemeMutation,
     households::HouseholdMutation,
+    bookings::BookingMutation,
 );
 
 pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;

@@ -30,8 +30,8 @@ impl Inv {
         let (_, elig_url) = testing::fresh_database(&roundabout_eligibility::MIGRATOR).await;
         let eligibility = Running::spawn(
             roundabout_eligibility::build(roundabout_eligibility::Config::new(testing::host_config(&elig_url)))
-            .await
-            .unwrap(),
+                .await
+                .unwrap(),
         );
         let (pool, db_url) = testing::fresh_database(&roundabout_inventory::MIGRATOR).await;
         let svc = Running::spawn(
