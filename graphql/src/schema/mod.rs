@@ -8,8 +8,10 @@ pub mod households;
 pub mod identity;
 pub mod imports;
 pub mod loaders;
+pub mod offers;
 pub mod pagination;
 pub mod providers;
+pub mod reports;
 pub mod request;
 pub mod scalars;
 pub mod scheme_mutations;
@@ -30,6 +32,8 @@ pub struct Query(
     households::HouseholdQuery,
     simulation::SimulationQuery,
     bookings::BookingQuery,
+    offers::OfferQuery,
+    reports::ReportQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -1,8 +1,10 @@
 //! The internal HTTP API, one module per resource.
 
 pub mod book;
+pub mod offers;
 pub mod payment_events;
 pub mod read;
+pub mod report;
 
 use axum::Router;
 
@@ -13,5 +15,7 @@ pub fn router(state: AppState) -> Router {
         .merge(payment_events::router())
         .merge(book::router())
         .merge(read::router())
+        .merge(offers::router())
+        .merge(report::router())
         .with_state(state)
 }
