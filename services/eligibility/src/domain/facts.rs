@@ -279,7 +279,7 @@ mod tests {
     fn pounds_are_grouped() {
         assert_eq!(pounds(3_100_000), "£31,000");
         assert_eq!(pounds(1250), "£12.50");
-        assert_eq!(pounds(12_000_000_00), "£12,000,000");
+        assert_eq!(pounds(1_200_000_000), "£12,000,000");
         assert_eq!(pounds(5), "£0.05");
     }
 

@@ -18,7 +18,7 @@ use crate::{
         schemes::{self, SchemeRow},
         zones,
     },
-    domain::{evaluate::CriterionResult, facts::Facts},
+    domain::evaluate::CriterionResult,
     http::{lifecycle::compiled, profiles::visible_household, schemes::SchemeOut},
     AppState,
 };
@@ -47,7 +47,7 @@ pub fn decide(
     zone_names: &HashMap<Uuid, String>,
 ) -> ApiResult<(bool, Vec<CriterionResult>)> {
     let criteria = compiled(engine, scheme)?;
-    let facts = profile.map(ProfileRow::facts).unwrap_or_else(Facts::default);
+    let facts = profile.map(ProfileRow::facts).unwrap_or_default();
     let data = facts.to_json();
     let mut arena = Bump::new();
     let mut reasons: Vec<CriterionResult> = criteria
