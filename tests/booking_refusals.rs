@@ -88,7 +88,12 @@ async fn bad_booking_requests_are_refused_with_typed_errors_and_change_nothing()
     nothing_written(&w).await;
 
     // Booking for another household, straight at the bookings service.
-    let client = w.stack.bookings.client("bookings");
+    let client = roundabout_support::client::ServiceClient::new(
+        "bookings",
+        &w.stack.bookings_url,
+        roundabout_support::internal_auth::InternalAuth::new(roundabout_support::testing::TEST_INTERNAL_KEY, "test"),
+        reqwest::Client::new(),
+    );
     let mut caller = Caller::user(uuid::Uuid::new_v4(), "someone");
     caller.household = Some(HouseholdMembership {
         household_id: uuid::Uuid::new_v4(),

@@ -57,7 +57,11 @@ pub fn vehicle_input(lat: f64, lon: f64, seats: i32) -> Value {
 impl World {
     /// Builds the world with a scheme budget of `budget_pence`.
     pub async fn new(budget_pence: i64) -> Self {
-        let stack = Stack::start().await;
+        Self::on(Stack::start().await, budget_pence).await
+    }
+
+    /// Builds the world on a given stack.
+    pub async fn on(stack: Stack, budget_pence: i64) -> Self {
         let (council, officer) = stack.council("WOX", "officer@wox.test").await;
         let z = ok(
             &officer,
