@@ -176,3 +176,43 @@ async fn cancellation_refunds_per_policy_and_releases_the_subsidy() {
     let p = book(&other, hire(&w.vehicles[0], in_days(3), 4, "after")).await;
     assert_eq!(p["booking"]["status"], "CONFIRMED", "{p}");
 }
+
+#[tokio::test]
+async fn the_scheduler_starts_and_completes_a_booking_and_releases_the_payout() {
+    let w = World::new(20_000_000).await;
+    let (h, _) = w.household("one@wox.test").await;
+    let start = chrono::Utc::now() + Duration::seconds(3);
+    let input = json!({"vehicleId": w.vehicles[0], "kind": "HIRE", "start": start,
+                       "end": start + Duration::seconds(3), "idempotencyKey": "short"});
+    let p = book(&h, input).await;
+    assert_eq!(p["booking"]["status"], "CONFIRMED", "{p}");
+    let id: uuid::Uuid = p["booking"]["id"].as_str().unwrap().parse().unwrap();
+    let mut seen = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (status, step): (String, String) = sqlx::query_as("select status, step from bookings where id = $1")
+            .bind(id)
+            .fetch_one(&w.stack.bookings_pool)
+            .await
+            .unwrap();
+        if seen.last() != Some(&status) {
+            seen.push(status.clone());
+        }
+        if status == "COMPLETED" && step == "DONE" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "stuck at {status}/{step}: {seen:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(seen.contains(&"ACTIVE".to_string()), "{seen:?}");
+    // The provider's share is released for payout.
+    let payouts = rows(
+        &w.stack.payments_pool,
+        &format!("select count(*) from payouts where booking_id = '{id}'"),
+    )
+    .await;
+    assert_eq!(payouts, 1);
+}
