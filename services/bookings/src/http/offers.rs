@@ -285,3 +285,66 @@ fn score(n: &Needs, hit: &Hit, c: &Candidate, base: i64, subsidy: i64) -> (f64, 
     let total = 30.0 * distance + 25.0 * fit + 30.0 * price.clamp(0.0, 1.0) + 15.0 * electric;
     ((total * 100.0).round() / 100.0, reasons)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidate(seats: i32, propulsion: &str) -> Candidate {
+        Candidate {
+            id: Uuid::new_v4(),
+            seats,
+            propulsion: propulsion.into(),
+            wheelchair_accessible: false,
+            currency: "GBP".into(),
+            prices: Prices::default(),
+        }
+    }
+
+    fn hit(km: f64) -> Hit {
+        Hit {
+            vehicle: Value::Null,
+            distance_km: km,
+        }
+    }
+
+    fn needs() -> Needs {
+        Needs {
+            seats: Some(4),
+            wheelchair: false,
+            electric_preferred: true,
+            from_home: true,
+            radius: 5.0,
+            cheapest: 1560,
+        }
+    }
+
+    #[test]
+    fn reasons_are_plain_words() {
+        let (_, reasons) = score(&needs(), &hit(1.23), &candidate(5, "ELECTRIC"), 2600, 1040);
+        assert_eq!(
+            reasons,
+            vec![
+                "1.2 km from home",
+                "Seats 5: fits your 4",
+                "£15.60 after a £10.40 council subsidy",
+                "Electric"
+            ]
+        );
+    }
+
+    #[test]
+    fn nearer_cheaper_fitting_electric_scores_higher() {
+        let n = needs();
+        let (best, _) = score(&n, &hit(0.5), &candidate(4, "ELECTRIC"), 2600, 1040);
+        let far = score(&n, &hit(4.5), &candidate(4, "ELECTRIC"), 2600, 1040).0;
+        let big = score(&n, &hit(0.5), &candidate(9, "ELECTRIC"), 2600, 1040).0;
+        let small = score(&n, &hit(0.5), &candidate(2, "ELECTRIC"), 2600, 1040).0;
+        let dear = score(&n, &hit(0.5), &candidate(4, "ELECTRIC"), 5200, 1040).0;
+        let petrol = score(&n, &hit(0.5), &candidate(4, "PETROL"), 2600, 1040).0;
+        for worse in [far, big, small, dear, petrol] {
+            assert!(best > worse, "{best} > {worse}");
+        }
+        assert!(best <= 100.0);
+    }
+}

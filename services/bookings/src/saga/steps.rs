@@ -176,7 +176,10 @@ async fn release_payment(state: &AppState, b: &BookingRow) -> Outcome {
 
 async fn refund(state: &AppState, b: &BookingRow) -> Outcome {
     let path = format!("/internal/payments/{}/refund", b.id);
-    let body = json!({"amount_pence": b.refund_pence.unwrap_or(0)});
+    // A cancellation says how much; compensating a payment that was already
+    // settled (a card captured at once) gives all of it back.
+    let amount = b.refund_pence.unwrap_or(b.first_base_pence - b.first_subsidy_pence);
+    let body = json!({"amount_pence": amount});
     match state.payments.post::<_, PaymentView>(&path, &body, &me()).await {
         Ok(p) => Outcome::Next(Transition {
             payment_status: Some(p.status),
