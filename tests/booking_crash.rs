@@ -1,4 +1,4 @@
-//! The booking saga survives crashes: bookings and payments run as child
+//! The booking saga survives crashes: eligibility, bookings and payments run as child
 //! processes; a test SIGKILLs one with a booking (or a cancellation) at a
 //! recorded step, starts it again, and checks the end state — confirmed
 //! with the payment captured and the subsidy committed, or cancelled with
@@ -55,6 +55,10 @@ async fn settles(w: &World, id: &str, status: &str) {
 fn procs(w: &mut World) -> (&mut common::procs::Proc, &mut common::procs::Proc) {
     let s = &mut w.stack;
     (s.bookings_proc.as_mut().unwrap(), s.payments_proc.as_mut().unwrap())
+}
+
+fn eligibility(w: &mut World) -> &mut common::procs::Proc {
+    w.stack.eligibility_proc.as_mut().unwrap()
 }
 
 #[tokio::test]
@@ -114,6 +118,39 @@ async fn a_booking_and_its_cancellation_survive_killed_services() {
     assert_eq!(committed(&w).await, 1040);
     let again = book(&h2, hire(&w.vehicles[0], in_days(3), 1, "y")).await;
     assert_eq!(again["booking"]["status"], "CONFIRMED", "{again}");
+
+    // A 1-hour hire: £6.50, subsidy £2.60.
+    assert_eq!(committed(&w).await, 1300);
+
+    // Eligibility is down: a new booking cannot be priced, so it is refused
+    // with nothing written.
+    eligibility(&mut w).kill();
+    let before = rows(&w.stack.bookings_pool, "select count(*) from bookings").await;
+    let err = h
+        .raw(
+            BOOK_SLIM,
+            json!({"i": hire(&w.vehicles[2], in_days(3), 4, "no-eligibility")}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(err["errors"][0]["extensions"]["code"], "SERVICE_UNAVAILABLE", "{err}");
+    assert_eq!(
+        rows(&w.stack.bookings_pool, "select count(*) from bookings").await,
+        before
+    );
+    // A cancellation with eligibility down is refunded, then stops at
+    // RELEASE_BUDGET; bookings is killed; both return and it completes.
+    let c: Value = h
+        .mutate("cancelBooking", CANCEL_SLIM, json!({"id": id2}))
+        .await
+        .unwrap();
+    assert_eq!(c["userErrors"], json!([]), "{c}");
+    assert_eq!(step_of(&w, &id2).await.1, "RELEASE_BUDGET");
+    procs(&mut w).0.kill();
+    eligibility(&mut w).start().await;
+    procs(&mut w).0.start().await;
+    settles(&w, &id2, "CANCELLED").await;
+    assert_eq!(committed(&w).await, 260);
 
     // Nothing orphaned: every payment belongs to a booking, and every
     // captured payment to a confirmed booking.

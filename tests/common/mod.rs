@@ -22,7 +22,10 @@ pub struct Stack {
     pub anon: GraphqlClient,
     pub admin: GraphqlClient,
     pub inventory: Running,
-    pub eligibility: Running,
+    /// In this process, unless started with [`Stack::start_with_processes`].
+    pub eligibility: Option<Running>,
+    pub eligibility_url: String,
+    pub eligibility_proc: Option<procs::Proc>,
     /// In this process, unless started with [`Stack::start_with_processes`].
     pub bookings: Option<Running>,
     pub payments: Option<Running>,
@@ -46,7 +49,7 @@ impl Stack {
         Self::start_inner(false).await
     }
 
-    /// The stack with bookings and payments as child processes (payments
+    /// The stack with eligibility, bookings and payments as child processes (payments
     /// with no card processor: households pay by invoice), so a test can
     /// kill them.
     pub async fn start_with_processes() -> Self {
@@ -60,15 +63,33 @@ impl Stack {
         let (payments_pool, pay_url) = testing::fresh_database(&roundabout_payments::MIGRATOR).await;
         let (gateway_pool, gw_url) = testing::fresh_database(&roundabout_gateway::MIGRATOR).await;
 
-        let eligibility = Running::spawn(
-            roundabout_eligibility::build(roundabout_eligibility::Config::new(testing::host_config(&elig_url)))
-                .await
-                .unwrap(),
-        );
+        let key = || String::from_utf8(testing::TEST_INTERNAL_KEY.to_vec()).unwrap();
+        let (eligibility, eligibility_url, eligibility_proc) = if as_processes {
+            let port = procs::free_port();
+            let mut p = procs::Proc::new(
+                "eligibility",
+                port,
+                vec![
+                    ("DATABASE_URL".to_string(), elig_url.clone()),
+                    ("INTERNAL_AUTH_KEY".to_string(), key()),
+                    ("ROUNDABOUT_ENV".to_string(), "development".to_string()),
+                ],
+            );
+            p.start().await;
+            (None, p.url(), Some(p))
+        } else {
+            let e = Running::spawn(
+                roundabout_eligibility::build(roundabout_eligibility::Config::new(testing::host_config(&elig_url)))
+                    .await
+                    .unwrap(),
+            );
+            let url = e.url.clone();
+            (Some(e), url, None)
+        };
         let inventory = Running::spawn(
             roundabout_inventory::build(roundabout_inventory::Config::new(
                 testing::host_config(&inv_url),
-                eligibility.url.clone(),
+                eligibility_url.clone(),
             ))
             .await
             .unwrap(),
@@ -86,13 +107,10 @@ impl Stack {
             let common = |db: &str| {
                 vec![
                     ("DATABASE_URL".to_string(), db.to_string()),
-                    (
-                        "INTERNAL_AUTH_KEY".to_string(),
-                        String::from_utf8(testing::TEST_INTERNAL_KEY.to_vec()).unwrap(),
-                    ),
+                    ("INTERNAL_AUTH_KEY".to_string(), key()),
                     ("ROUNDABOUT_ENV".to_string(), "development".to_string()),
                     ("INVENTORY_URL".to_string(), inventory.url.clone()),
-                    ("ELIGIBILITY_URL".to_string(), eligibility.url.clone()),
+                    ("ELIGIBILITY_URL".to_string(), eligibility_url.clone()),
                     ("BOOKINGS_URL".to_string(), bookings_url.clone()),
                     ("PAYMENTS_URL".to_string(), payments_url.clone()),
                     ("BOOKINGS_JOB_MS".to_string(), "200".to_string()),
@@ -128,7 +146,7 @@ impl Stack {
                 roundabout_bookings::build(roundabout_bookings::Config::new(
                     book_host,
                     inventory.url.clone(),
-                    eligibility.url.clone(),
+                    eligibility_url.clone(),
                     payments_url.clone(),
                 ))
                 .await
@@ -146,7 +164,7 @@ impl Stack {
             token_ttl_secs: 3600,
             services: ServiceUrls {
                 inventory: inventory.url.clone(),
-                eligibility: eligibility.url.clone(),
+                eligibility: eligibility_url.clone(),
                 bookings: bookings_url.clone(),
                 payments: payments_url.clone(),
             },
@@ -166,6 +184,8 @@ impl Stack {
             admin,
             inventory,
             eligibility,
+            eligibility_url,
+            eligibility_proc,
             bookings,
             payments,
             bookings_url,
