@@ -151,7 +151,9 @@ async fn by_household(
 ) -> ApiResult<Json<PageOut>> {
     let own = caller.household.is_some_and(|h| h.household_id == id);
     if !(own || caller.is_service() || caller.admin || !caller.officer_of.is_empty()) {
-        return Err(ApiError::not_found("No such household"));
+        return Err(ApiError::forbidden(
+            "Only the household and officers of its council see its bookings",
+        ));
     }
     let mut out = page(&s, Owner::Household, id, q).await?;
     if !own {
