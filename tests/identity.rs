@@ -262,7 +262,7 @@ async fn services_refuse_calls_that_do_not_come_through_the_gateway() {
     let stack = Stack::start().await;
     let http = reqwest::Client::new();
     for (url, path) in [
-        (&stack.eligibility.url, "/internal/councils"),
+        (&stack.eligibility_url, "/internal/councils"),
         (&stack.inventory.url, "/internal/providers/batch"),
     ] {
         let res = http

@@ -3,6 +3,8 @@
 
 #![allow(dead_code, reason = "each test file uses a different part of the harness")]
 
+pub mod procs;
+
 use roundabout::graphql_client::GraphqlClient;
 use roundabout_gateway::config::{BootstrapAdmin, Limits, ServiceUrls};
 use roundabout_support::{
@@ -20,54 +22,138 @@ pub struct Stack {
     pub anon: GraphqlClient,
     pub admin: GraphqlClient,
     pub inventory: Running,
-    pub eligibility: Running,
-    pub bookings: Running,
-    pub payments: Running,
+    /// In this process, unless started with [`Stack::start_with_processes`].
+    pub eligibility: Option<Running>,
+    pub eligibility_url: String,
+    pub eligibility_proc: Option<procs::Proc>,
+    /// In this process, unless started with [`Stack::start_with_processes`].
+    pub bookings: Option<Running>,
+    pub payments: Option<Running>,
+    pub bookings_url: String,
+    pub payments_url: String,
+    /// Bookings and payments as child processes, with [`Stack::start_with_processes`].
+    pub bookings_proc: Option<procs::Proc>,
+    pub payments_proc: Option<procs::Proc>,
     pub gateway: Running,
     pub gateway_pool: sqlx::PgPool,
     pub eligibility_pool: sqlx::PgPool,
     pub inventory_pool: sqlx::PgPool,
+    pub bookings_pool: sqlx::PgPool,
+    pub payments_pool: sqlx::PgPool,
+    /// The payments service's in-process card processor.
+    pub fake: roundabout_payments::gateway::fake::FakeGateway,
 }
 
 impl Stack {
     pub async fn start() -> Self {
+        Self::start_inner(false).await
+    }
+
+    /// The stack with eligibility, bookings and payments as child processes (payments
+    /// with no card processor: households pay by invoice), so a test can
+    /// kill them.
+    pub async fn start_with_processes() -> Self {
+        Self::start_inner(true).await
+    }
+
+    async fn start_inner(as_processes: bool) -> Self {
         let (inventory_pool, inv_url) = testing::fresh_database(&roundabout_inventory::MIGRATOR).await;
         let (eligibility_pool, elig_url) = testing::fresh_database(&roundabout_eligibility::MIGRATOR).await;
-        let (_, book_url) = testing::fresh_database(&roundabout_bookings::MIGRATOR).await;
-        let (_, pay_url) = testing::fresh_database(&roundabout_payments::MIGRATOR).await;
+        let (bookings_pool, book_url) = testing::fresh_database(&roundabout_bookings::MIGRATOR).await;
+        let (payments_pool, pay_url) = testing::fresh_database(&roundabout_payments::MIGRATOR).await;
         let (gateway_pool, gw_url) = testing::fresh_database(&roundabout_gateway::MIGRATOR).await;
 
-        let eligibility = Running::spawn(
-            roundabout_eligibility::build(roundabout_eligibility::Config::new(testing::host_config(&elig_url)))
-                .await
-                .unwrap(),
-        );
+        let key = || String::from_utf8(testing::TEST_INTERNAL_KEY.to_vec()).unwrap();
+        let (eligibility, eligibility_url, eligibility_proc) = if as_processes {
+            let port = procs::free_port();
+            let mut p = procs::Proc::new(
+                "eligibility",
+                port,
+                vec![
+                    ("DATABASE_URL".to_string(), elig_url.clone()),
+                    ("INTERNAL_AUTH_KEY".to_string(), key()),
+                    ("ROUNDABOUT_ENV".to_string(), "development".to_string()),
+                ],
+            );
+            p.start().await;
+            (None, p.url(), Some(p))
+        } else {
+            let e = Running::spawn(
+                roundabout_eligibility::build(roundabout_eligibility::Config::new(testing::host_config(&elig_url)))
+                    .await
+                    .unwrap(),
+            );
+            let url = e.url.clone();
+            (Some(e), url, None)
+        };
         let inventory = Running::spawn(
             roundabout_inventory::build(roundabout_inventory::Config::new(
                 testing::host_config(&inv_url),
-                eligibility.url.clone(),
+                eligibility_url.clone(),
             ))
             .await
             .unwrap(),
         );
-        let bookings = Running::spawn(
-            roundabout_bookings::build(roundabout_bookings::Config {
-                host: testing::host_config(&book_url),
-            })
-            .await
-            .unwrap(),
-        );
-        let payments = Running::spawn(
-            roundabout_payments::build(roundabout_payments::Config {
-                host: testing::host_config(&pay_url),
-                stripe: None,
-                settings: roundabout_payments::Settings::default(),
-                bookings_url: Some(bookings.url.clone()),
-                job_interval: std::time::Duration::from_secs(5),
-            })
-            .await
-            .unwrap(),
-        );
+        // Bookings and payments call each other: bookings' port is chosen
+        // first so payments can be told where to deliver its events.
+        let bookings_port = procs::free_port();
+        let bookings_url = format!("http://127.0.0.1:{bookings_port}");
+        let fake = roundabout_payments::gateway::fake::FakeGateway::new();
+        let (mut bookings, mut payments, mut bookings_proc, mut payments_proc) = (None, None, None, None);
+        let payments_url;
+        if as_processes {
+            let payments_port = procs::free_port();
+            payments_url = format!("http://127.0.0.1:{payments_port}");
+            let common = |db: &str| {
+                vec![
+                    ("DATABASE_URL".to_string(), db.to_string()),
+                    ("INTERNAL_AUTH_KEY".to_string(), key()),
+                    ("ROUNDABOUT_ENV".to_string(), "development".to_string()),
+                    ("INVENTORY_URL".to_string(), inventory.url.clone()),
+                    ("ELIGIBILITY_URL".to_string(), eligibility_url.clone()),
+                    ("BOOKINGS_URL".to_string(), bookings_url.clone()),
+                    ("PAYMENTS_URL".to_string(), payments_url.clone()),
+                    ("BOOKINGS_JOB_MS".to_string(), "200".to_string()),
+                    ("PAYMENTS_JOB_SECS".to_string(), "1".to_string()),
+                ]
+            };
+            let mut p = procs::Proc::new("payments", payments_port, common(&pay_url));
+            p.start().await;
+            let mut b = procs::Proc::new("bookings", bookings_port, common(&book_url));
+            b.start().await;
+            payments_proc = Some(p);
+            bookings_proc = Some(b);
+        } else {
+            let p = Running::spawn(
+                roundabout_payments::build_with_gateway(
+                    roundabout_payments::Config {
+                        host: testing::host_config(&pay_url),
+                        stripe: None,
+                        settings: roundabout_payments::Settings::default(),
+                        bookings_url: Some(bookings_url.clone()),
+                        job_interval: std::time::Duration::from_secs(5),
+                    },
+                    Some(std::sync::Arc::new(fake.clone())),
+                )
+                .await
+                .unwrap(),
+            );
+            payments_url = p.url.clone();
+            let mut book_host = testing::host_config(&book_url);
+            book_host.bind = ([127, 0, 0, 1], bookings_port).into();
+            book_host.db_max_connections = 10;
+            bookings = Some(Running::spawn(
+                roundabout_bookings::build(roundabout_bookings::Config::new(
+                    book_host,
+                    inventory.url.clone(),
+                    eligibility_url.clone(),
+                    payments_url.clone(),
+                ))
+                .await
+                .unwrap(),
+            ));
+            payments = Some(p);
+        }
         let limits = Limits::default();
         let mut host = testing::host_config(&gw_url);
         host.max_body_bytes = limits.max_body_bytes;
@@ -78,9 +164,9 @@ impl Stack {
             token_ttl_secs: 3600,
             services: ServiceUrls {
                 inventory: inventory.url.clone(),
-                eligibility: eligibility.url.clone(),
-                bookings: bookings.url.clone(),
-                payments: payments.url.clone(),
+                eligibility: eligibility_url.clone(),
+                bookings: bookings_url.clone(),
+                payments: payments_url.clone(),
             },
             limits,
             bootstrap_admin: Some(BootstrapAdmin {
@@ -99,12 +185,21 @@ impl Stack {
             admin,
             inventory,
             eligibility,
+            eligibility_url,
+            eligibility_proc,
             bookings,
             payments,
+            bookings_url,
+            payments_url,
+            bookings_proc,
+            payments_proc,
             gateway,
             gateway_pool,
             eligibility_pool,
             inventory_pool,
+            bookings_pool,
+            payments_pool,
+            fake,
         }
     }
 

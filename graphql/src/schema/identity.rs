@@ -68,6 +68,17 @@ impl Household {
     ) -> async_graphql::Result<Vec<crate::schema::households::EligibilityDecision>> {
         crate::schema::households::household_eligibility(ctx, self.id).await
     }
+
+    /// The household's bookings, oldest first: the household itself and officers of its council.
+    #[graphql(complexity = "2 + first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn bookings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<crate::schema::bookings::BookingConnection> {
+        crate::schema::bookings::bookings_page(ctx, "households", self.id, first, after).await
+    }
 }
 
 /// The signed-in user.

@@ -67,6 +67,7 @@ pub struct Loaders {
     pub zones: DataLoader<BatchLoader<ZoneData>>,
     pub schemes: DataLoader<BatchLoader<SchemeData>>,
     pub payouts: DataLoader<BatchLoader<crate::schema::payouts::PayoutsData>>,
+    pub payments: DataLoader<BatchLoader<crate::schema::bookings::PaymentData>>,
 }
 
 impl Loaders {
@@ -109,6 +110,11 @@ impl Loaders {
                 loader(&services.payments, "/internal/providers/payouts/batch", caller),
                 tokio::spawn,
             ),
+            payments: DataLoader::new(
+                loader(&services.payments, "/internal/payments/batch", caller),
+                tokio::spawn,
+            )
+            .delay(BATCH_DELAY),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The public GraphQL schema: one `MergedObject` part per domain.
 
+pub mod bookings;
 pub mod councils;
 pub mod errors;
 pub mod geo;
@@ -7,9 +8,11 @@ pub mod households;
 pub mod identity;
 pub mod imports;
 pub mod loaders;
+pub mod offers;
 pub mod pagination;
 pub mod payouts;
 pub mod providers;
+pub mod reports;
 pub mod request;
 pub mod scalars;
 pub mod scheme_mutations;
@@ -29,6 +32,9 @@ pub struct Query(
     vehicles::VehicleQuery,
     households::HouseholdQuery,
     simulation::SimulationQuery,
+    bookings::BookingQuery,
+    offers::OfferQuery,
+    reports::ReportQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -42,6 +48,7 @@ pub struct Mutation(
     scheme_mutations::SchemeMutation,
     households::HouseholdMutation,
     payouts::PayoutMutation,
+    bookings::BookingMutation,
 );
 
 pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;

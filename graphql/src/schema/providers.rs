@@ -151,6 +151,22 @@ impl Provider {
         Ok(out)
     }
 
+    /// Provider and officers of its councils (officers see the bookings made in their councils).
+    #[graphql(complexity = "2 + first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn bookings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<crate::schema::bookings::BookingConnection> {
+        if !self.may_see_fleet(ctx).await? {
+            return Err(errors::forbidden(
+                "Only the provider, admins and officers of its councils see its bookings",
+            ));
+        }
+        crate::schema::bookings::bookings_page(ctx, "providers", self.0.id, first, after).await
+    }
+
     /// The fleet in the order vehicles were added: the provider's members,
     /// admins and officers of councils it applied to.
     #[graphql(complexity = "2 + first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]

@@ -3,10 +3,17 @@
 //! A library with a thin binary; [`build`] returns a bound [`Application`]
 //! so tests can bind port 0 and read the port back.
 
+pub mod db;
+pub mod domain;
 pub mod http;
+pub mod jobs;
+pub mod saga;
+
+use std::time::Duration;
 
 use roundabout_support::{
-    config::{ConfigError, HostConfig},
+    client::ServiceClient,
+    config::{self, ConfigError, HostConfig},
     internal_auth::InternalAuth,
     server::{Application, ServiceHost},
 };
@@ -23,13 +30,38 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/bookings");
 #[derive(Debug, Clone)]
 pub struct Config {
     pub host: HostConfig,
+    /// `INVENTORY_URL`, `ELIGIBILITY_URL`, `PAYMENTS_URL`.
+    pub inventory_url: String,
+    pub eligibility_url: String,
+    pub payments_url: String,
+    /// `BOOKING_PAYMENT_TIMEOUT_SECS` (default 900): an unpaid booking expires after this.
+    pub payment_timeout: Duration,
+    /// `BOOKINGS_JOB_MS` (default 1000): how often the resumer and scheduler run.
+    pub job_interval: Duration,
 }
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             host: HostConfig::from_env(DEFAULT_PORT)?,
+            inventory_url: config::base_url("INVENTORY_URL")?,
+            eligibility_url: config::base_url("ELIGIBILITY_URL")?,
+            payments_url: config::base_url("PAYMENTS_URL")?,
+            payment_timeout: Duration::from_secs(config::parse_or("BOOKING_PAYMENT_TIMEOUT_SECS", 900u64)?),
+            job_interval: Duration::from_millis(config::parse_or("BOOKINGS_JOB_MS", 1000u64)?),
         })
+    }
+
+    /// A configuration with the default timeouts.
+    pub fn new(host: HostConfig, inventory_url: String, eligibility_url: String, payments_url: String) -> Self {
+        Self {
+            host,
+            inventory_url,
+            eligibility_url,
+            payments_url,
+            payment_timeout: Duration::from_secs(900),
+            job_interval: Duration::from_secs(1),
+        }
     }
 }
 
@@ -38,6 +70,10 @@ impl Config {
 pub struct AppState {
     pub pool: PgPool,
     pub auth: InternalAuth,
+    pub inventory: ServiceClient,
+    pub eligibility: ServiceClient,
+    pub payments: ServiceClient,
+    pub payment_timeout: Duration,
 }
 
 impl axum::extract::FromRef<AppState> for InternalAuth {
@@ -55,11 +91,22 @@ pub async fn migrate(config: &Config) -> anyhow::Result<()> {
 pub async fn build(config: Config) -> anyhow::Result<Application> {
     let pool = roundabout_support::db::connect(&config.host.database_url, config.host.db_max_connections).await?;
     let auth = InternalAuth::new(&config.host.internal_key, NAME);
+    let http = ServiceClient::http_client();
+    let client = |name: &'static str, url: &str| ServiceClient::new(name, url, auth.clone(), http.clone());
     let state = AppState {
         pool: pool.clone(),
         auth: auth.clone(),
+        inventory: client("inventory", &config.inventory_url),
+        eligibility: client("eligibility", &config.eligibility_url),
+        payments: client("payments", &config.payments_url),
+        payment_timeout: config.payment_timeout,
     };
+    let jobs_state = state.clone();
+    let every = config.job_interval;
     ServiceHost::new(NAME, &config.host, pool, &MIGRATOR, auth, http::router(state))
+        .with_task(Box::new(move |shutdown| {
+            Box::pin(jobs::run(jobs_state, every, shutdown))
+        }))
         .build(config.host.bind)
         .await
 }

@@ -8,9 +8,12 @@ use serde_json::Value;
 async fn probes_answer_and_report_readiness() {
     let (_pool, url) = testing::fresh_database(&MIGRATOR).await;
     let svc = Running::spawn(
-        build(Config {
-            host: testing::host_config(&url),
-        })
+        build(Config::new(
+            testing::host_config(&url),
+            "http://127.0.0.1:9".into(),
+            "http://127.0.0.1:9".into(),
+            "http://127.0.0.1:9".into(),
+        ))
         .await
         .unwrap(),
     );
@@ -38,9 +41,12 @@ async fn payment_events_are_stored_once_and_only_from_payments() {
 
     let (pool, url) = testing::fresh_database(&MIGRATOR).await;
     let svc = Running::spawn(
-        build(Config {
-            host: testing::host_config(&url),
-        })
+        build(Config::new(
+            testing::host_config(&url),
+            "http://127.0.0.1:9".into(),
+            "http://127.0.0.1:9".into(),
+            "http://127.0.0.1:9".into(),
+        ))
         .await
         .unwrap(),
     );

@@ -1,11 +1,21 @@
 //! The internal HTTP API, one module per resource.
 
+pub mod book;
+pub mod offers;
 pub mod payment_events;
+pub mod read;
+pub mod report;
 
 use axum::Router;
 
 use crate::AppState;
 
 pub fn router(state: AppState) -> Router {
-    Router::new().merge(payment_events::router()).with_state(state)
+    Router::new()
+        .merge(payment_events::router())
+        .merge(book::router())
+        .merge(read::router())
+        .merge(offers::router())
+        .merge(report::router())
+        .with_state(state)
 }

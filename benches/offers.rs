@@ -1,0 +1,268 @@
+//! Benchmark: `offers` with 100,000 vehicles and 1,000,000 existing
+//! bookings, 16 concurrent clients, through the gateway and — in the same
+//! run, against the same services — straight at the bookings service.
+//!
+//! ```sh
+//! cargo xtask test --release --bench offers
+//! ```
+//!
+//! (`OFFERS_VEHICLES`, `OFFERS_BOOKINGS`, `OFFERS_CLIENTS` and
+//! `OFFERS_REQUESTS` change the sizes.) Vehicles and bookings are seeded
+//! directly into the inventory and bookings databases; the council, zone,
+//! scheme, provider and household go through the public API.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+#[path = "../tests/eligibility_support/mod.rs"]
+mod eligibility_support;
+
+use std::time::{Duration, Instant};
+
+use chrono::{DurationRound, Utc};
+use common::*;
+use eligibility_support::{create_scheme, ev_scheme, ok, profile, square, step, CREATE_ZONE, UPDATE_PROFILE};
+use roundabout_support::{
+    client::ServiceClient,
+    internal_auth::{Caller, HouseholdMembership, InternalAuth},
+    testing::TEST_INTERNAL_KEY,
+};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+fn env_or(var: &str, default: usize) -> usize {
+    std::env::var(var).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)].as_secs_f64() * 1e3
+}
+
+fn report(name: &str, mut times: Vec<Duration>, wall: Duration, offers: usize) {
+    times.sort();
+    println!(
+        "{name:<22} p50 {:>7.2} ms   p99 {:>7.2} ms   {} requests, {:.0}/s, {:.1} offers each",
+        percentile(&times, 0.5),
+        percentile(&times, 0.99),
+        times.len(),
+        times.len() as f64 / wall.as_secs_f64(),
+        offers as f64 / times.len() as f64
+    );
+}
+
+const WITNEY: (f64, f64) = (-1.485, 51.785);
+const OFFERS: &str = "query($i: OffersInput!) { offers(input: $i) { vehicle { id seats propulsion } distanceKm price { basePence subsidyPence householdPence } score reasons } }";
+
+#[tokio::main]
+async fn main() {
+    let vehicles = env_or("OFFERS_VEHICLES", 100_000);
+    let bookings = env_or("OFFERS_BOOKINGS", 1_000_000);
+    let clients = env_or("OFFERS_CLIENTS", 16);
+    let requests = env_or("OFFERS_REQUESTS", 250);
+    let stack = Stack::start().await;
+
+    // The world through the API.
+    let (council, officer) = stack.council("WOX", "officer@wox.test").await;
+    let z = ok(
+        &officer,
+        "createZone",
+        CREATE_ZONE,
+        json!({"input": {"councilId": council, "name": "Witney", "geometry": square(WITNEY.0, WITNEY.1, 0.05)}}),
+    )
+    .await;
+    let zone = z["zone"]["id"].as_str().unwrap().to_string();
+    let s = ok(
+        &officer,
+        "createScheme",
+        &create_scheme(),
+        json!({"input": ev_scheme(&council, &[&zone])}),
+    )
+    .await;
+    ok(
+        &officer,
+        "publishScheme",
+        &step("publishScheme"),
+        json!({"id": s["scheme"]["id"]}),
+    )
+    .await;
+    let p = stack
+        .anon
+        .mutate(
+            "signUpProvider",
+            SIGN_UP_PROVIDER,
+            json!({"input": {"email": "fleet@bench.test", "password": PASSWORD, "organisationName": "Bench Cars"}}),
+        )
+        .await
+        .unwrap();
+    let provider_id: Uuid = p["viewer"]["provider"]["id"].as_str().unwrap().parse().unwrap();
+    let provider = stack.anon.with_token(p["token"].as_str().unwrap());
+    ok(
+        &provider,
+        "applyToCouncil",
+        "mutation($c: ID!) { applyToCouncil(councilId: $c) { provider { id } userErrors { code message } } }",
+        json!({"c": council}),
+    )
+    .await;
+    ok(&officer, "approveProvider", "mutation($c: ID!, $p: ID!) { approveProvider(councilId: $c, providerId: $p) { provider { id } userErrors { code message } } }", json!({"c": council, "p": provider_id})).await;
+    let household = stack.household(&council, "family@bench.test").await;
+    let hp = ok(
+        &household,
+        "updateHouseholdProfile",
+        UPDATE_PROFILE,
+        json!({"input": profile(WITNEY.0, WITNEY.1, 1_500_000, 0)}),
+    )
+    .await;
+    let household_id: Uuid = hp["household"]["id"].as_str().unwrap().parse().unwrap();
+
+    // Vehicles inside the council's box (-1.60..-1.30, 51.70..51.90), seeded.
+    let started = Instant::now();
+    sqlx::query(
+        "insert into vehicles (id, provider_id, kind, make, model, seats, propulsion, range_km,
+             wheelchair_accessible, lat, lon, per_hour_pence, per_day_pence, per_month_lease_pence)
+         select gen_random_uuid(), $2, (array['CAR','VAN','WAV','MINIBUS'])[1 + (g % 4)], 'Make', 'Model',
+                2 + (g % 7), (array['ELECTRIC','HYBRID','PETROL','DIESEL'])[1 + (g % 4)], 300, g % 9 = 0,
+                51.70 + random() * 0.20, -1.60 + random() * 0.30, 400 + g % 600, 3000 + g % 3000, 25000 + g % 20000
+         from generate_series(1, $1) g",
+    )
+    .bind(vehicles as i64)
+    .bind(provider_id)
+    .execute(&stack.inventory_pool)
+    .await
+    .unwrap();
+    println!(
+        "inserted {vehicles} vehicles in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    // Bookings: spread over the vehicles and the next 200 days, 1–48 hours
+    // each, none overlapping on one vehicle.
+    let ids: Vec<Uuid> = sqlx::query_scalar("select id from vehicles order by id")
+        .fetch_all(&stack.inventory_pool)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let per_vehicle = bookings.div_ceil(ids.len().max(1));
+    for chunk in ids.chunks(10_000) {
+        sqlx::query(
+            "insert into bookings (id, household_id, council_id, provider_id, vehicle_id, kind, period, status, step,
+                 base_pence, subsidy_pence, first_base_pence, first_subsidy_pence, idempotency_key, request_digest, payment_status)
+             select gen_random_uuid(), gen_random_uuid(), $2, $3, v, 'HIRE',
+                    tstzrange(now() + make_interval(days => k * 4) + make_interval(hours => (abs(hashtext(v::text || k::text)) % 48)),
+                              now() + make_interval(days => k * 4) + make_interval(hours => 48 + (abs(hashtext(v::text || k::text)) % 48)), '[)'),
+                    'CONFIRMED', 'DONE', 2600, 1040, 2600, 1040, 'seed-' || k, 'seed', 'CAPTURED'
+             from unnest($1::uuid[]) v, generate_series(0, $4 - 1) k",
+        )
+        .bind(chunk)
+        .bind(council.parse::<Uuid>().unwrap())
+        .bind(provider_id)
+        .bind(per_vehicle as i32)
+        .execute(&stack.bookings_pool)
+        .await
+        .unwrap();
+    }
+    sqlx::query("analyze bookings")
+        .execute(&stack.bookings_pool)
+        .await
+        .unwrap();
+    let count: i64 = sqlx::query_scalar("select count(*) from bookings")
+        .fetch_one(&stack.bookings_pool)
+        .await
+        .unwrap();
+    println!("inserted {count} bookings in {:.1} s", started.elapsed().as_secs_f64());
+
+    // Saturday-ish: three days ahead, 10:00–14:00.
+    let start = (Utc::now() + chrono::Duration::days(3))
+        .duration_trunc(chrono::Duration::days(1))
+        .unwrap()
+        + chrono::Duration::hours(10);
+    let input = json!({"kind": "HIRE", "start": start, "end": start + chrono::Duration::hours(4), "radiusKm": 5.0, "seats": 4, "first": 20});
+
+    // Wait for the index to follow the seeded vehicles (a full page of
+    // offers), then a little longer for the last feed batches.
+    let started = Instant::now();
+    loop {
+        let v = household.query(OFFERS, json!({"i": input})).await.unwrap();
+        if v["offers"].as_array().is_some_and(|a| a.len() == 20) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "index never caught up: {v}"
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    println!("index caught up after {:.0} s", started.elapsed().as_secs_f64());
+
+    let mut caller = Caller::user(Uuid::new_v4(), "bench");
+    caller.household = Some(HouseholdMembership {
+        household_id,
+        council_id: council.parse().unwrap(),
+    });
+    let direct = ServiceClient::new(
+        "bookings",
+        &stack.bookings_url,
+        InternalAuth::new(TEST_INTERNAL_KEY, "bench"),
+        ServiceClient::http_client(),
+    );
+    let body = {
+        let mut b = json!({"household_id": household_id, "kind": "HIRE", "start": input["start"], "end": input["end"],
+                           "radius_km": 5.0, "seats": 4, "first": 20});
+        b["near"] = Value::Null;
+        b
+    };
+
+    for round in 1..=2 {
+        // Warm-up.
+        for _ in 0..50 {
+            household.query(OFFERS, json!({"i": input})).await.unwrap();
+        }
+        let wall = Instant::now();
+        let runs = (0..clients).map(|_| {
+            let h = household.clone();
+            let input = input.clone();
+            tokio::spawn(async move {
+                let mut times = Vec::with_capacity(requests);
+                let mut n = 0;
+                for _ in 0..requests {
+                    let t = Instant::now();
+                    let v = h.query(OFFERS, json!({"i": input})).await.unwrap();
+                    times.push(t.elapsed());
+                    n += v["offers"].as_array().map_or(0, Vec::len);
+                }
+                (times, n)
+            })
+        });
+        let (mut times, mut found) = (Vec::new(), 0);
+        for r in futures::future::join_all(runs).await {
+            let (t, n) = r.unwrap();
+            times.extend(t);
+            found += n;
+        }
+        report(&format!("gateway, round {round}"), times, wall.elapsed(), found);
+
+        let wall = Instant::now();
+        let runs = (0..clients).map(|_| {
+            let c = direct.clone();
+            let caller = caller.clone();
+            let body = body.clone();
+            tokio::spawn(async move {
+                let mut times = Vec::with_capacity(requests);
+                let mut n = 0;
+                for _ in 0..requests {
+                    let t = Instant::now();
+                    let v: Vec<Value> = c.post("/internal/offers", &body, &caller).await.unwrap();
+                    times.push(t.elapsed());
+                    n += v.len();
+                }
+                (times, n)
+            })
+        });
+        let (mut times, mut found) = (Vec::new(), 0);
+        for r in futures::future::join_all(runs).await {
+            let (t, n) = r.unwrap();
+            times.extend(t);
+            found += n;
+        }
+        report(&format!("bookings, round {round}"), times, wall.elapsed(), found);
+    }
+}

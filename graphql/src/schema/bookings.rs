@@ -1,0 +1,535 @@
+//! Bookings: `bookVehicle`, `cancelBooking`, `booking(id)` and the booking
+//! lists of households and providers. The bookings service decides and
+//! enforces tenancy; the gateway shapes its answers and loads vehicles,
+//! schemes and payments through the request's DataLoaders.
+
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{
+    connection_types,
+    schema::{
+        councils::parse_id,
+        errors::{self, payload, Failure, Refusable, UserError},
+        identity::Household,
+        loaders::{load_error, HasId},
+        pagination::{check_first, decode_cursor},
+        request::RequestCtx,
+        schemes::{load_scheme, BookingKind, Scheme},
+        vehicles::{load_vehicle, Vehicle},
+    },
+    services::Gateway,
+};
+
+const BOOKING_CURSOR: &str = "booking";
+
+/// Where a booking stands.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum BookingStatus {
+    /// Reserved; the payment or the subsidy is not settled yet.
+    PendingPayment,
+    /// Paid and subsidised; the vehicle is the household's for the period.
+    Confirmed,
+    /// The period has started.
+    Active,
+    /// The period has ended.
+    Completed,
+    /// Cancelled by the household or an officer.
+    Cancelled,
+    /// Not paid in time.
+    Expired,
+    /// Refused by the payment or the scheme budget; nothing was taken.
+    Failed,
+}
+
+/// Where a payment stands.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentStatus {
+    /// The household must complete the card payment (see `clientSecret`).
+    RequiresAction,
+    /// Authorised (or invoiced), not yet taken.
+    Authorised,
+    /// Taken.
+    Captured,
+    /// Part refunded.
+    PartiallyRefunded,
+    /// Refunded in full.
+    Refunded,
+    /// Declined or failed; nothing taken.
+    Failed,
+    /// Released before capture; nothing taken.
+    Cancelled,
+    /// The subsidy covers everything.
+    NotRequired,
+}
+
+impl PaymentStatus {
+    fn parse(s: &str) -> Self {
+        match s {
+            "AUTHORISED" => Self::Authorised,
+            "CAPTURED" => Self::Captured,
+            "PARTIALLY_REFUNDED" => Self::PartiallyRefunded,
+            "REFUNDED" => Self::Refunded,
+            "FAILED" => Self::Failed,
+            "CANCELLED" => Self::Cancelled,
+            "NOT_REQUIRED" => Self::NotRequired,
+            // PENDING (outcome not yet known) shows as waiting.
+            _ => Self::RequiresAction,
+        }
+    }
+}
+
+/// How the household pays its share.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentMethodKind {
+    /// By card.
+    Card,
+    /// By invoice.
+    Invoice,
+    /// Nothing to pay.
+    None,
+}
+
+/// A booking as the bookings service returns it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BookingData {
+    pub id: Uuid,
+    pub household_id: Uuid,
+    pub council_id: Uuid,
+    pub vehicle_id: Uuid,
+    pub kind: BookingKind,
+    pub lease_months: Option<i32>,
+    pub start_at: DateTime<Utc>,
+    pub end_at: DateTime<Utc>,
+    pub status: BookingStatus,
+    pub failure_code: Option<String>,
+    pub failure_message: Option<String>,
+    pub currency: String,
+    pub base_pence: i64,
+    pub subsidy_pence: i64,
+    pub scheme_id: Option<Uuid>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub cancel_reason: Option<String>,
+    pub refund_pence: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub list_seq: i64,
+}
+
+/// A payment as the payments service returns it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PaymentData {
+    pub booking_id: Uuid,
+    pub household_id: Uuid,
+    pub method: String,
+    pub status: String,
+    pub amount_pence: i64,
+    pub refunded_pence: i64,
+    pub client_secret: Option<String>,
+}
+
+impl HasId for PaymentData {
+    fn id(&self) -> Uuid {
+        self.booking_id
+    }
+}
+
+pub fn pence(p: i64) -> i32 {
+    i32::try_from(p).unwrap_or(i32::MAX)
+}
+
+/// A price in pence: what it costs, what the council pays, what the household pays.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct PriceBreakdown {
+    /// ISO 4217 currency code, e.g. GBP.
+    pub currency: String,
+    /// The provider's price.
+    pub base_pence: i32,
+    /// The council's subsidy.
+    pub subsidy_pence: i32,
+    /// What the household pays: base less subsidy.
+    pub household_pence: i32,
+}
+
+impl PriceBreakdown {
+    pub fn new(currency: &str, base: i64, subsidy: i64) -> Self {
+        Self {
+            currency: currency.to_string(),
+            base_pence: pence(base),
+            subsidy_pence: pence(subsidy),
+            household_pence: pence(base - subsidy),
+        }
+    }
+}
+
+/// A scheme's subsidy applied to a price.
+#[derive(SimpleObject)]
+pub struct AppliedSubsidy {
+    /// The scheme that pays it.
+    pub scheme: Scheme,
+    /// How much, in pence.
+    pub amount_pence: i32,
+}
+
+/// Loads the scheme of a subsidy; none when there is no subsidy.
+pub async fn subsidies(
+    ctx: &Context<'_>,
+    scheme: Option<Uuid>,
+    amount: i64,
+) -> async_graphql::Result<Vec<AppliedSubsidy>> {
+    let Some(id) = scheme.filter(|_| amount > 0) else {
+        return Ok(Vec::new());
+    };
+    Ok(load_scheme(ctx, id)
+        .await?
+        .map(|scheme| AppliedSubsidy {
+            scheme,
+            amount_pence: pence(amount),
+        })
+        .into_iter()
+        .collect())
+}
+
+/// A cancelled booking's cancellation.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct Cancellation {
+    /// When it was cancelled.
+    pub at: DateTime<Utc>,
+    /// Why, if given.
+    pub reason: Option<String>,
+    /// What the household got back, in pence, per the cancellation policy.
+    pub refund_pence: i32,
+}
+
+/// The household's payment for a booking.
+pub struct Payment(pub PaymentData);
+
+#[Object]
+impl Payment {
+    /// The payment's id (its booking's).
+    async fn id(&self) -> ID {
+        ID(self.0.booking_id.to_string())
+    }
+
+    /// Where the payment stands.
+    async fn status(&self) -> PaymentStatus {
+        PaymentStatus::parse(&self.0.status)
+    }
+
+    /// Card, invoice, or none (the subsidy covers all).
+    async fn method(&self) -> PaymentMethodKind {
+        match self.0.method.as_str() {
+            "CARD" => PaymentMethodKind::Card,
+            "INVOICE" => PaymentMethodKind::Invoice,
+            _ => PaymentMethodKind::None,
+        }
+    }
+
+    /// The household's share, in pence (a lease's first month).
+    async fn amount_pence(&self) -> i32 {
+        pence(self.0.amount_pence)
+    }
+
+    /// Refunded so far, in pence.
+    async fn refunded_pence(&self) -> i32 {
+        pence(self.0.refunded_pence)
+    }
+
+    /// Only to the paying household, while status is REQUIRES_ACTION.
+    async fn client_secret(&self, ctx: &Context<'_>) -> Option<&str> {
+        let own = RequestCtx::get(ctx)
+            .session
+            .0
+            .as_ref()
+            .and_then(|p| p.household)
+            .is_some_and(|h| h.household_id == self.0.household_id);
+        if own && self.0.status == "REQUIRES_ACTION" {
+            self.0.client_secret.as_deref()
+        } else {
+            None
+        }
+    }
+}
+
+/// A hire or lease of one vehicle by one household.
+#[derive(Clone)]
+pub struct Booking(pub BookingData);
+
+#[Object]
+impl Booking {
+    /// The booking's id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// The household that booked.
+    async fn household(&self) -> Household {
+        Household {
+            id: self.0.household_id,
+            council_id: self.0.council_id,
+        }
+    }
+
+    /// The vehicle booked.
+    async fn vehicle(&self, ctx: &Context<'_>) -> async_graphql::Result<Vehicle> {
+        load_vehicle(ctx, self.0.vehicle_id)
+            .await?
+            .ok_or_else(|| errors::coded("NOT_FOUND", "The booked vehicle no longer exists"))
+    }
+
+    /// Hire or lease.
+    async fn kind(&self) -> BookingKind {
+        self.0.kind
+    }
+
+    /// Where the booking stands.
+    async fn status(&self) -> BookingStatus {
+        self.0.status
+    }
+
+    /// The start of the period (inclusive).
+    async fn start(&self) -> DateTime<Utc> {
+        self.0.start_at
+    }
+
+    /// The end of the period (exclusive).
+    async fn end(&self) -> DateTime<Utc> {
+        self.0.end_at
+    }
+
+    /// A lease's months; null for a hire.
+    async fn lease_months(&self) -> Option<i32> {
+        self.0.lease_months
+    }
+
+    /// The whole booking's price (a lease's whole term).
+    async fn price(&self) -> PriceBreakdown {
+        PriceBreakdown::new(&self.0.currency, self.0.base_pence, self.0.subsidy_pence)
+    }
+
+    /// The scheme subsidy applied (at most one: schemes do not stack).
+    async fn subsidies(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<AppliedSubsidy>> {
+        subsidies(ctx, self.0.scheme_id, self.0.subsidy_pence).await
+    }
+
+    /// The household's payment; null before one was made.
+    async fn payment(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Payment>> {
+        let r = RequestCtx::get(ctx);
+        Ok(r.loaders
+            .payments
+            .load_one(self.0.id)
+            .await
+            .map_err(load_error)?
+            .map(Payment))
+    }
+
+    /// The cancellation, once cancelled.
+    async fn cancellation(&self) -> Option<Cancellation> {
+        let at = self
+            .0
+            .cancelled_at
+            .filter(|_| self.0.status == BookingStatus::Cancelled)?;
+        Some(Cancellation {
+            at,
+            reason: self.0.cancel_reason.clone(),
+            refund_pence: pence(self.0.refund_pence.unwrap_or(0)),
+        })
+    }
+
+    /// When the booking was made.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+connection_types!(BookingConnection, BookingEdge, Booking);
+
+#[derive(Debug, Deserialize)]
+struct PageData {
+    bookings: Vec<BookingData>,
+    total_count: i64,
+    has_next_page: bool,
+}
+
+/// A page of a household's or provider's bookings (`owner` is `households` or `providers`).
+pub async fn bookings_page(
+    ctx: &Context<'_>,
+    owner: &str,
+    id: Uuid,
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<BookingConnection> {
+    let first = check_first(first.unwrap_or(20))?;
+    let after = after
+        .map(|c| decode_cursor(BOOKING_CURSOR, &c))
+        .transpose()?
+        .unwrap_or(0);
+    let g = ctx.data_unchecked::<Gateway>();
+    let r = RequestCtx::get(ctx);
+    let page: PageData = g
+        .services
+        .bookings
+        .get(
+            &format!("/internal/{owner}/{id}/bookings?first={first}&after={after}"),
+            &r.session.caller(),
+        )
+        .await
+        .map_err(errors::read_error)?;
+    let items = page.bookings.into_iter().map(|b| (b.list_seq, Booking(b))).collect();
+    Ok(BookingConnection::from_page(
+        items,
+        BOOKING_CURSOR,
+        page.has_next_page,
+        page.total_count,
+    ))
+}
+
+/// What to book.
+#[derive(InputObject, Serialize)]
+pub struct BookVehicleInput {
+    /// The vehicle.
+    pub vehicle_id: ID,
+    /// Hire or lease.
+    pub kind: BookingKind,
+    /// When the period starts; in the future.
+    pub start: DateTime<Utc>,
+    /// HIRE: when it ends, at most 14 days after the start.
+    pub end: Option<DateTime<Utc>>,
+    /// LEASE: 1 to 36 months.
+    pub lease_months: Option<i32>,
+    /// A Stripe PaymentMethod id; without one, the household share is invoiced (method INVOICE).
+    pub payment_method: Option<String>,
+    /// The same key returns the same booking; a different request with a used key is IDEMPOTENCY_CONFLICT.
+    pub idempotency_key: String,
+}
+
+/// The result of `bookVehicle` or `cancelBooking`.
+#[derive(SimpleObject)]
+pub struct BookingPayload {
+    /// The booking; a FAILED booking comes with the reason in `userErrors`.
+    pub booking: Option<Booking>,
+    /// Why the booking was refused or failed.
+    pub user_errors: Vec<UserError>,
+}
+
+impl Refusable for BookingPayload {
+    fn refused(user_errors: Vec<UserError>) -> Self {
+        Self {
+            booking: None,
+            user_errors,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct BookingQuery;
+
+#[Object]
+impl BookingQuery {
+    /// A booking; null when unknown or not the viewer's to see.
+    async fn booking(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Booking>> {
+        let Some(id) = parse_id(&id) else {
+            return Ok(None);
+        };
+        let g = ctx.data_unchecked::<Gateway>();
+        let caller = RequestCtx::get(ctx).session.caller();
+        match g
+            .services
+            .bookings
+            .get::<BookingData>(&format!("/internal/bookings/{id}"), &caller)
+            .await
+        {
+            Ok(b) => Ok(Some(Booking(b))),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(errors::read_error(e)),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct BookingMutation;
+
+#[Object]
+impl BookingMutation {
+    /// Signed-in household: books a vehicle for itself. Confirmed only when the
+    /// payment succeeded and the subsidy is committed; otherwise FAILED with the reason.
+    async fn book_vehicle(&self, ctx: &Context<'_>, input: BookVehicleInput) -> async_graphql::Result<BookingPayload> {
+        payload(book_vehicle(ctx, input).await)
+    }
+
+    /// Household that owns the booking, or an officer of its council.
+    async fn cancel_booking(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        reason: Option<String>,
+    ) -> async_graphql::Result<BookingPayload> {
+        payload(cancel_booking(ctx, id, reason).await)
+    }
+}
+
+fn answer(b: BookingData) -> BookingPayload {
+    let user_errors = match (&b.status, &b.failure_code) {
+        (BookingStatus::Failed | BookingStatus::Expired, code) => vec![UserError::new(
+            code.as_deref().unwrap_or("BOOKING_FAILED"),
+            b.failure_message.clone().unwrap_or_else(|| "The booking failed".into()),
+        )],
+        _ => Vec::new(),
+    };
+    BookingPayload {
+        booking: Some(Booking(b)),
+        user_errors,
+    }
+}
+
+async fn book_vehicle(ctx: &Context<'_>, input: BookVehicleInput) -> Result<BookingPayload, Failure> {
+    let session = &RequestCtx::get(ctx).session;
+    let p = session.0.as_ref().ok_or_else(errors::unauthenticated)?;
+    let household = p
+        .household
+        .ok_or_else(|| errors::forbidden("Only a signed-in household books vehicles"))?;
+    let vehicle_id = parse_id(&input.vehicle_id).ok_or_else(|| {
+        Failure::user(
+            UserError::new("VEHICLE_UNAVAILABLE", "There is no vehicle with this id").at(["input", "vehicleId"]),
+        )
+    })?;
+    let body = serde_json::json!({
+        "household_id": household.household_id, "vehicle_id": vehicle_id, "kind": input.kind,
+        "start": input.start, "end": input.end, "lease_months": input.lease_months,
+        "payment_method": input.payment_method, "idempotency_key": input.idempotency_key,
+    });
+    let g = ctx.data_unchecked::<Gateway>();
+    let b: BookingData = g
+        .services
+        .bookings
+        .post("/internal/bookings", &body, &session.caller())
+        .await?;
+    Ok(answer(b))
+}
+
+async fn cancel_booking(ctx: &Context<'_>, id: ID, reason: Option<String>) -> Result<BookingPayload, Failure> {
+    let session = &RequestCtx::get(ctx).session;
+    session.0.as_ref().ok_or_else(errors::unauthenticated)?;
+    let not_found = || Failure::user(UserError::new("NOT_FOUND", "There is no such booking").at(["id"]));
+    let id = parse_id(&id).ok_or_else(not_found)?;
+    let g = ctx.data_unchecked::<Gateway>();
+    let b: BookingData = g
+        .services
+        .bookings
+        .post(
+            &format!("/internal/bookings/{id}/cancel"),
+            &serde_json::json!({"reason": reason}),
+            &session.caller(),
+        )
+        .await
+        .map_err(|e| {
+            if e.is_not_found() {
+                not_found()
+            } else {
+                Failure::from(e)
+            }
+        })?;
+    Ok(answer(b))
+}

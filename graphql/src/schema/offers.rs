@@ -1,0 +1,133 @@
+//! `offers(input)`: ranked, priced offers for the signed-in household. The
+//! ranking happens in the bookings service (`POST /internal/offers`); the
+//! gateway shapes the answer.
+
+use async_graphql::{Context, InputObject, Object};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::{
+    schema::{
+        bookings::{subsidies, AppliedSubsidy, PriceBreakdown},
+        errors::{self, coded},
+        geo::GeoPointInput,
+        request::RequestCtx,
+        schemes::BookingKind,
+        vehicles::{Vehicle, VehicleData},
+    },
+    services::Gateway,
+};
+
+/// What the household is looking for.
+#[derive(InputObject)]
+pub struct OffersInput {
+    /// Hire or lease.
+    pub kind: BookingKind,
+    /// When the period starts; in the future.
+    pub start: DateTime<Utc>,
+    /// HIRE: required.
+    pub end: Option<DateTime<Utc>>,
+    /// LEASE: required, 1..36.
+    pub lease_months: Option<i32>,
+    /// Default: the household's location.
+    pub near: Option<GeoPointInput>,
+    /// How far to look, in km.
+    #[graphql(default = 5.0)]
+    pub radius_km: Option<f64>,
+    /// At least this many seats.
+    pub seats: Option<i32>,
+    /// Only wheelchair-accessible vehicles.
+    pub wheelchair_accessible: Option<bool>,
+    /// Only electric vehicles.
+    pub electric_only: Option<bool>,
+    /// How many offers, at most.
+    #[graphql(default = 20)]
+    pub first: Option<i32>,
+}
+
+#[derive(Debug, Deserialize)]
+struct OfferData {
+    vehicle: VehicleData,
+    distance_km: f64,
+    currency: String,
+    base_pence: i64,
+    subsidy_pence: i64,
+    scheme_id: Option<Uuid>,
+    score: f64,
+    reasons: Vec<String>,
+}
+
+/// A vehicle offered to the household for the period, priced and explained.
+pub struct Offer(OfferData);
+
+#[Object]
+impl Offer {
+    /// The vehicle.
+    async fn vehicle(&self) -> Vehicle {
+        Vehicle(self.0.vehicle.clone())
+    }
+
+    /// How far it is, in km.
+    async fn distance_km(&self) -> f64 {
+        self.0.distance_km
+    }
+
+    /// Its price for the period: base, subsidy, household share.
+    async fn price(&self) -> PriceBreakdown {
+        PriceBreakdown::new(&self.0.currency, self.0.base_pence, self.0.subsidy_pence)
+    }
+
+    /// The best eligible scheme's subsidy (schemes do not stack).
+    async fn subsidies(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<AppliedSubsidy>> {
+        subsidies(ctx, self.0.scheme_id, self.0.subsidy_pence).await
+    }
+
+    /// Higher is better; offers are returned best first.
+    async fn score(&self) -> f64 {
+        self.0.score
+    }
+
+    /// Plain-language reasons for the ranking (distance, fit to needs, price, electric).
+    async fn reasons(&self) -> &[String] {
+        &self.0.reasons
+    }
+}
+
+#[derive(Default)]
+pub struct OfferQuery;
+
+#[Object]
+impl OfferQuery {
+    /// Household only: ranked, priced offers for the signed-in household.
+    async fn offers(&self, ctx: &Context<'_>, input: OffersInput) -> async_graphql::Result<Vec<Offer>> {
+        let session = &RequestCtx::get(ctx).session;
+        let p = session.0.as_ref().ok_or_else(errors::unauthenticated)?;
+        let household = p
+            .household
+            .ok_or_else(|| errors::forbidden("Only a signed-in household gets offers"))?;
+        let body = serde_json::json!({
+            "household_id": household.household_id, "kind": input.kind, "start": input.start, "end": input.end,
+            "lease_months": input.lease_months, "near": input.near.map(|n| serde_json::json!({"lat": n.lat, "lon": n.lon})),
+            "radius_km": input.radius_km, "seats": input.seats, "wheelchair_accessible": input.wheelchair_accessible,
+            "electric_only": input.electric_only, "first": input.first.map(|f| f.max(0)),
+        });
+        let g = ctx.data_unchecked::<Gateway>();
+        let offers: Vec<OfferData> = g
+            .services
+            .bookings
+            .post("/internal/offers", &body, &session.caller())
+            .await
+            .map_err(|e| match e {
+                roundabout_support::client::ClientError::Refused { body, status, .. } if status.as_u16() != 403 => {
+                    let msg = match &body.field {
+                        Some(f) => format!("{} ({})", body.message, f.join(".")),
+                        None => body.message,
+                    };
+                    coded("INVALID_INPUT", msg)
+                }
+                other => errors::read_error(other),
+            })?;
+        Ok(offers.into_iter().map(Offer).collect())
+    }
+}

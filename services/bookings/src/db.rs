@@ -1,0 +1,237 @@
+//! The bookings table: rows, reads and the saga's step transitions.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::{PgExecutor, PgPool};
+use uuid::Uuid;
+
+/// Columns read for a booking.
+pub const COLUMNS: &str = "id, household_id, council_id, provider_id, vehicle_id, kind, lease_months,
+    lower(period) as start_at, upper(period) as end_at, status, slot_held, step, outcome, attempts,
+    failure_code, failure_message, currency, base_pence, subsidy_pence, first_base_pence,
+    first_subsidy_pence, scheme_id, scheme_version, payment_method, payment_status, request_digest,
+    cancelled_at, cancel_reason, refund_pence, created_at, updated_at, list_seq";
+
+/// A booking as stored (and as the internal API shows it).
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct BookingRow {
+    pub id: Uuid,
+    pub household_id: Uuid,
+    pub council_id: Uuid,
+    pub provider_id: Uuid,
+    pub vehicle_id: Uuid,
+    pub kind: String,
+    pub lease_months: Option<i32>,
+    pub start_at: DateTime<Utc>,
+    pub end_at: DateTime<Utc>,
+    pub status: String,
+    pub slot_held: bool,
+    pub step: String,
+    pub outcome: Option<String>,
+    pub attempts: i32,
+    pub failure_code: Option<String>,
+    pub failure_message: Option<String>,
+    pub currency: String,
+    pub base_pence: i64,
+    pub subsidy_pence: i64,
+    pub first_base_pence: i64,
+    pub first_subsidy_pence: i64,
+    pub scheme_id: Option<Uuid>,
+    pub scheme_version: Option<i32>,
+    pub payment_method: Option<String>,
+    pub payment_status: Option<String>,
+    #[serde(skip)]
+    pub request_digest: String,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub cancel_reason: Option<String>,
+    pub refund_pence: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub list_seq: i64,
+}
+
+/// A new booking, reserved and at its first step.
+pub struct NewBooking<'a> {
+    pub id: Uuid,
+    pub household_id: Uuid,
+    pub council_id: Uuid,
+    pub provider_id: Uuid,
+    pub vehicle_id: Uuid,
+    pub kind: &'a str,
+    pub lease_months: Option<i32>,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub step: &'a str,
+    pub currency: &'a str,
+    pub base_pence: i64,
+    pub subsidy_pence: i64,
+    pub first_base_pence: i64,
+    pub first_subsidy_pence: i64,
+    pub scheme_id: Option<Uuid>,
+    pub scheme_version: Option<i32>,
+    pub payment_method: Option<&'a str>,
+    pub idempotency_key: &'a str,
+    pub request_digest: &'a str,
+}
+
+pub async fn insert(db: impl PgExecutor<'_>, b: &NewBooking<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into bookings (id, household_id, council_id, provider_id, vehicle_id, kind, lease_months,
+            period, status, step, currency, base_pence, subsidy_pence, first_base_pence, first_subsidy_pence,
+            scheme_id, scheme_version, payment_method, idempotency_key, request_digest)
+         values ($1, $2, $3, $4, $5, $6, $7, tstzrange($8, $9, '[)'), 'PENDING_PAYMENT', $10, $11, $12, $13,
+            $14, $15, $16, $17, $18, $19, $20)",
+    )
+    .bind(b.id)
+    .bind(b.household_id)
+    .bind(b.council_id)
+    .bind(b.provider_id)
+    .bind(b.vehicle_id)
+    .bind(b.kind)
+    .bind(b.lease_months)
+    .bind(b.start)
+    .bind(b.end)
+    .bind(b.step)
+    .bind(b.currency)
+    .bind(b.base_pence)
+    .bind(b.subsidy_pence)
+    .bind(b.first_base_pence)
+    .bind(b.first_subsidy_pence)
+    .bind(b.scheme_id)
+    .bind(b.scheme_version)
+    .bind(b.payment_method)
+    .bind(b.idempotency_key)
+    .bind(b.request_digest)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<BookingRow>> {
+    sqlx::query_as(&format!("select {COLUMNS} from bookings where id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn get_many(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Result<Vec<BookingRow>> {
+    sqlx::query_as(&format!("select {COLUMNS} from bookings where id = any($1)"))
+        .bind(ids)
+        .fetch_all(db)
+        .await
+}
+
+pub async fn by_key(db: impl PgExecutor<'_>, household_id: Uuid, key: &str) -> sqlx::Result<Option<BookingRow>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from bookings where household_id = $1 and idempotency_key = $2"
+    ))
+    .bind(household_id)
+    .bind(key)
+    .fetch_optional(db)
+    .await
+}
+
+/// Whether any live booking holds the vehicle in `[start, end)` — a plain
+/// read, so the common conflict takes no locks.
+pub async fn overlaps(
+    db: impl PgExecutor<'_>,
+    vehicle_id: Uuid,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "select exists (select 1 from bookings where slot_held and vehicle_id = $1 and period && tstzrange($2, $3, '[)'))",
+    )
+    .bind(vehicle_id)
+    .bind(start)
+    .bind(end)
+    .fetch_one(db)
+    .await
+}
+
+/// Of `vehicle_ids`, those held in `[start, end)`, in one query.
+pub async fn booked_among(
+    db: impl PgExecutor<'_>,
+    vehicle_ids: &[Uuid],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar(
+        "select distinct vehicle_id from bookings
+         where slot_held and vehicle_id = any($1) and period && tstzrange($2, $3, '[)')",
+    )
+    .bind(vehicle_ids)
+    .bind(start)
+    .bind(end)
+    .fetch_all(db)
+    .await
+}
+
+/// A page of bookings by one column (`household_id` or `provider_id`), after a position.
+pub async fn page(
+    db: &PgPool,
+    column: Owner,
+    owner: Uuid,
+    after: i64,
+    first: i64,
+) -> sqlx::Result<(Vec<BookingRow>, i64)> {
+    let col = match column {
+        Owner::Household => "household_id",
+        Owner::Provider => "provider_id",
+    };
+    let rows = sqlx::query_as(&format!(
+        "select {COLUMNS} from bookings where {col} = $1 and list_seq > $2 order by list_seq limit $3"
+    ))
+    .bind(owner)
+    .bind(after)
+    .bind(first)
+    .fetch_all(db)
+    .await?;
+    let total = sqlx::query_scalar(&format!("select count(*) from bookings where {col} = $1"))
+        .bind(owner)
+        .fetch_one(db)
+        .await?;
+    Ok((rows, total))
+}
+
+/// Whose bookings a page lists.
+#[derive(Debug, Clone, Copy)]
+pub enum Owner {
+    Household,
+    Provider,
+}
+
+/// Claims a booking for one driver for `secs` (a lease, so two drivers never
+/// perform the same step at once and a crashed driver's claim lapses).
+pub async fn claim(db: impl PgExecutor<'_>, id: Uuid, secs: f64) -> sqlx::Result<Option<BookingRow>> {
+    sqlx::query_as(&format!(
+        "update bookings set claimed_until = now() + make_interval(secs => $2)
+         where id = $1 and step <> 'DONE' and (claimed_until is null or claimed_until < now())
+         returning {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(secs)
+    .fetch_optional(db)
+    .await
+}
+
+/// Lets go of a claim without changing the step.
+pub async fn unclaim(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("update bookings set claimed_until = null where id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Bookings whose next attempt is due and that nobody is driving.
+pub async fn due(db: impl PgExecutor<'_>, limit: i64) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar(
+        "select id from bookings where step <> 'DONE' and next_attempt_at <= now()
+           and (claimed_until is null or claimed_until < now())
+         order by next_attempt_at limit $1",
+    )
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}

@@ -1,0 +1,275 @@
+//! `POST /internal/bookings`: a household books a vehicle for itself.
+//!
+//! Every check runs before anything is written; then the period is reserved
+//! (the exclusion constraint catches races) and the saga is driven until the
+//! booking is confirmed, failed, or waits for the household's card.
+
+use axum::{extract::State, routing::post, Json, Router};
+use roundabout_support::{
+    client::ClientError,
+    error::{violated_constraint, ValidJson},
+    internal_auth::Caller,
+    ApiError, ApiResult,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::{
+    db::{self, BookingRow},
+    domain::{self, PeriodIn, Prices},
+    saga::{self, step},
+    AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/internal/bookings", post(book))
+}
+
+/// A booking request.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct BookIn {
+    /// The household booking; must be the caller's own.
+    pub household_id: Uuid,
+    pub vehicle_id: Uuid,
+    #[serde(flatten)]
+    pub period: PeriodIn,
+    pub payment_method: Option<String>,
+    pub idempotency_key: String,
+}
+
+/// A vehicle as inventory shows it (the fields used here).
+#[derive(Debug, Clone, Deserialize)]
+pub struct VehicleView {
+    pub id: Uuid,
+    pub provider_id: Uuid,
+    pub kind: String,
+    pub status: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub currency: String,
+    #[serde(flatten)]
+    pub prices: Prices,
+}
+
+#[derive(Debug, Deserialize)]
+struct Quotes {
+    quotes: Vec<Quote>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Quote {
+    pub subsidy: Option<QuoteSubsidy>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct QuoteSubsidy {
+    pub scheme_id: Uuid,
+    pub scheme_version: i32,
+    pub amount_pence: i64,
+    pub per_month_pence: Option<i64>,
+}
+
+fn digest(input: &BookIn) -> String {
+    let canonical = json!([input.vehicle_id, input.period, input.payment_method]);
+    format!("{:x}", Sha256::digest(canonical.to_string().as_bytes()))
+}
+
+fn unavailable_vehicle() -> ApiError {
+    ApiError::conflict("VEHICLE_UNAVAILABLE", "This vehicle cannot be booked").with_field(["vehicleId"])
+}
+
+fn slot_unavailable() -> ApiError {
+    ApiError::conflict(
+        "SLOT_UNAVAILABLE",
+        "The vehicle is already booked for part of this period",
+    )
+}
+
+fn service_down(e: ClientError) -> ApiError {
+    ApiError::internal(anyhow::anyhow!(e))
+}
+
+/// The booking answer: the booking, and why it failed if it did.
+async fn book(
+    State(s): State<AppState>,
+    caller: Caller,
+    ValidJson(input): ValidJson<BookIn>,
+) -> ApiResult<Json<BookingRow>> {
+    let membership = caller
+        .household
+        .filter(|h| h.household_id == input.household_id)
+        .ok_or_else(|| ApiError::forbidden("A household books only for itself"))?;
+    if input.idempotency_key.is_empty() || input.idempotency_key.len() > 200 {
+        return Err(ApiError::invalid(
+            "idempotencyKey",
+            "The idempotency key must be 1 to 200 characters",
+        ));
+    }
+    if let Some(pm) = &input.payment_method {
+        if pm.is_empty() || pm.len() > 255 || !pm.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(ApiError::invalid("paymentMethod", "Not a payment method id"));
+        }
+    }
+    let digest = digest(&input);
+    if let Some(existing) = db::by_key(&s.pool, input.household_id, &input.idempotency_key).await? {
+        return replay(&s, existing, &digest).await;
+    }
+    let period = domain::check_period(&input.period, chrono::Utc::now())?;
+    let vehicle: VehicleView = match s
+        .inventory
+        .get(
+            &format!("/internal/vehicles/{}", input.vehicle_id),
+            &Caller::service(crate::NAME),
+        )
+        .await
+    {
+        Ok(v) => v,
+        Err(e) if e.is_not_found() => return Err(unavailable_vehicle()),
+        Err(e) => return Err(service_down(e)),
+    };
+    if vehicle.status != "AVAILABLE" {
+        return Err(unavailable_vehicle());
+    }
+    let (base, first_base) = domain::price(&vehicle.prices, &period).ok_or_else(|| {
+        ApiError::unprocessable(
+            "PRICE_UNAVAILABLE",
+            format!("This vehicle has no price for a {}", input.period.kind.to_lowercase()),
+        )
+        .with_field(["kind"])
+    })?;
+    let (offered, overlap) = tokio::join!(
+        offered_in(&s, &vehicle, membership.council_id),
+        db::overlaps(&s.pool, vehicle.id, period.start, period.end)
+    );
+    if !offered? {
+        return Err(unavailable_vehicle());
+    }
+    if overlap? {
+        return Err(slot_unavailable());
+    }
+    let subsidy = quote(&s, input.household_id, &input.period, base).await?;
+    let (subsidy_pence, first_subsidy) = match (&subsidy, period.lease_months) {
+        (None, _) => (0, 0),
+        (Some(q), None) => (q.amount_pence, q.amount_pence),
+        (Some(q), Some(_)) => (q.amount_pence, q.per_month_pence.unwrap_or(0).min(first_base)),
+    };
+    let id = Uuid::new_v4();
+    let first_step = if subsidy_pence > 0 {
+        step::HOLD_BUDGET
+    } else {
+        step::CHARGE
+    };
+    let inserted = db::insert(
+        &s.pool,
+        &db::NewBooking {
+            id,
+            household_id: input.household_id,
+            council_id: membership.council_id,
+            provider_id: vehicle.provider_id,
+            vehicle_id: vehicle.id,
+            kind: &input.period.kind,
+            lease_months: period.lease_months,
+            start: period.start,
+            end: period.end,
+            step: first_step,
+            currency: &vehicle.currency,
+            base_pence: base,
+            subsidy_pence,
+            first_base_pence: first_base,
+            first_subsidy_pence: first_subsidy,
+            scheme_id: subsidy.as_ref().map(|q| q.scheme_id),
+            scheme_version: subsidy.as_ref().map(|q| q.scheme_version),
+            payment_method: input.payment_method.as_deref(),
+            idempotency_key: &input.idempotency_key,
+            request_digest: &digest,
+        },
+    )
+    .await;
+    match inserted {
+        Ok(()) => {}
+        Err(e) => {
+            return match violated_constraint(&e) {
+                Some("bookings_no_overlap") => Err(slot_unavailable()),
+                Some("bookings_idempotency_key") => {
+                    let existing = db::by_key(&s.pool, input.household_id, &input.idempotency_key)
+                        .await?
+                        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("idempotent booking vanished")))?;
+                    replay(&s, existing, &digest).await
+                }
+                _ => Err(e.into()),
+            }
+        }
+    }
+    let b = saga::drive(&s, id)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("booking vanished")))?;
+    Ok(Json(b))
+}
+
+/// The same key again: the same booking (driven on if it is still going),
+/// or a conflict when the request differs.
+async fn replay(s: &AppState, existing: BookingRow, digest: &str) -> ApiResult<Json<BookingRow>> {
+    if existing.request_digest != digest {
+        return Err(ApiError::conflict(
+            "IDEMPOTENCY_CONFLICT",
+            "This idempotency key was used for a different booking request",
+        )
+        .with_field(["idempotencyKey"]));
+    }
+    let b = if existing.step == step::DONE {
+        existing
+    } else {
+        saga::drive(s, existing.id).await?.unwrap_or(existing)
+    };
+    Ok(Json(b))
+}
+
+/// Whether inventory offers the vehicle in the council: a geo search around
+/// the vehicle's own place, in the council, must return it (its provider
+/// approved there and the vehicle inside the boundary).
+async fn offered_in(s: &AppState, v: &VehicleView, council_id: Uuid) -> ApiResult<bool> {
+    #[derive(Deserialize)]
+    struct Hit {
+        vehicle: IdOnly,
+    }
+    #[derive(Deserialize)]
+    struct IdOnly {
+        id: Uuid,
+    }
+    #[derive(Deserialize)]
+    struct Hits {
+        results: Vec<Hit>,
+    }
+    let body =
+        json!({"council_id": council_id, "lat": v.lat, "lon": v.lon, "radius_km": 0.05, "limit": 500, "kind": v.kind});
+    match s
+        .inventory
+        .post::<_, Hits>("/internal/vehicles/search", &body, &Caller::service(crate::NAME))
+        .await
+    {
+        Ok(h) => Ok(h.results.iter().any(|h| h.vehicle.id == v.id)),
+        Err(e @ ClientError::Refused { .. }) => {
+            tracing::info!(error = %e, "search refused while checking a vehicle's council");
+            Ok(false)
+        }
+        Err(e) => Err(service_down(e)),
+    }
+}
+
+/// The best subsidy for one base price.
+async fn quote(s: &AppState, household_id: Uuid, p: &PeriodIn, base: i64) -> ApiResult<Option<QuoteSubsidy>> {
+    let body =
+        json!({"household_id": household_id, "kind": p.kind, "lease_months": p.lease_months, "base_prices": [base]});
+    match s
+        .eligibility
+        .post::<_, Quotes>("/internal/subsidy/quote", &body, &Caller::service(crate::NAME))
+        .await
+    {
+        Ok(q) => Ok(q.quotes.into_iter().next().and_then(|q| q.subsidy)),
+        // No profile yet: no subsidy.
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(service_down(e)),
+    }
+}

@@ -1,0 +1,184 @@
+//! Reading and cancelling bookings, with tenancy: the household, officers
+//! of its council and the provider see a booking; nobody else learns it
+//! exists (404). Only the household and officers cancel.
+
+use axum::{
+    extract::{Path, Query, State},
+    routing::{get, post},
+    Json, Router,
+};
+use chrono::Utc;
+use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{
+    db::{self, BookingRow, Owner},
+    domain,
+    saga::{self, step},
+    AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/internal/bookings/{id}", get(read))
+        .route("/internal/bookings/batch", post(batch))
+        .route("/internal/bookings/{id}/cancel", post(cancel))
+        .route("/internal/households/{id}/bookings", get(by_household))
+        .route("/internal/providers/{id}/bookings", get(by_provider))
+}
+
+/// May `caller` see this booking?
+pub fn may_read(caller: &Caller, b: &BookingRow) -> bool {
+    caller.is_service()
+        || caller.household.is_some_and(|h| h.household_id == b.household_id)
+        || caller.provider_id == Some(b.provider_id)
+        || caller.can_administer(b.council_id)
+}
+
+async fn read(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<BookingRow>> {
+    db::get(&s.pool, id)
+        .await?
+        .filter(|b| may_read(&caller, b))
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("No such booking"))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BatchIn {
+    pub ids: Vec<Uuid>,
+}
+
+async fn batch(
+    State(s): State<AppState>,
+    caller: Caller,
+    ValidJson(input): ValidJson<BatchIn>,
+) -> ApiResult<Json<Vec<BookingRow>>> {
+    if input.ids.len() > 500 {
+        return Err(ApiError::invalid("ids", "At most 500 ids per batch"));
+    }
+    let rows = db::get_many(&s.pool, &input.ids).await?;
+    Ok(Json(rows.into_iter().filter(|b| may_read(&caller, b)).collect()))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CancelIn {
+    pub reason: Option<String>,
+}
+
+async fn cancel(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    ValidJson(input): ValidJson<CancelIn>,
+) -> ApiResult<Json<BookingRow>> {
+    let b = db::get(&s.pool, id)
+        .await?
+        .filter(|b| may_read(&caller, b))
+        .ok_or_else(|| ApiError::not_found("No such booking"))?;
+    let own = caller.household.is_some_and(|h| h.household_id == b.household_id);
+    if !(own || caller.can_administer(b.council_id)) {
+        return Err(ApiError::forbidden(
+            "Only the household or an officer of its council cancels a booking",
+        ));
+    }
+    if input.reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
+        return Err(ApiError::invalid("reason", "The reason must be at most 500 characters"));
+    }
+    let invalid = || {
+        ApiError::conflict(
+            "INVALID_STATE",
+            format!("A booking that is {} cannot be cancelled", b.status.to_lowercase()),
+        )
+    };
+    if b.cancelled_at.is_some() || !matches!(b.status.as_str(), "PENDING_PAYMENT" | "CONFIRMED" | "ACTIVE") {
+        return Err(invalid());
+    }
+    let paid = b.status != "PENDING_PAYMENT";
+    let refund = if paid {
+        domain::refund_due(b.first_base_pence - b.first_subsidy_pence, b.start_at, Utc::now())
+    } else {
+        0
+    };
+    let reason = input.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    if !saga::start_cancellation(&s, id, reason, refund, paid).await? {
+        return Err(match db::get(&s.pool, id).await? {
+            Some(now) if now.cancelled_at.is_none() && now.step != step::DONE => {
+                ApiError::conflict("INVALID_STATE", "The booking is being processed; try again in a moment")
+            }
+            _ => invalid(),
+        });
+    }
+    let b = saga::drive(&s, id)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("booking vanished")))?;
+    Ok(Json(b))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageIn {
+    pub first: Option<i64>,
+    pub after: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PageOut {
+    pub bookings: Vec<BookingRow>,
+    pub total_count: i64,
+    pub has_next_page: bool,
+}
+
+async fn page(s: &AppState, owner: Owner, id: Uuid, q: PageIn) -> ApiResult<Json<PageOut>> {
+    let first = q.first.unwrap_or(20);
+    if !(0..=100).contains(&first) {
+        return Err(ApiError::invalid("first", "`first` must be between 0 and 100"));
+    }
+    let (mut rows, total) = db::page(&s.pool, owner, id, q.after.unwrap_or(0), first + 1).await?;
+    let has_next_page = rows.len() as i64 > first;
+    rows.truncate(first as usize);
+    Ok(Json(PageOut {
+        bookings: rows,
+        total_count: total,
+        has_next_page,
+    }))
+}
+
+async fn by_household(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    Query(q): Query<PageIn>,
+) -> ApiResult<Json<PageOut>> {
+    let own = caller.household.is_some_and(|h| h.household_id == id);
+    if !(own || caller.is_service() || caller.admin || !caller.officer_of.is_empty()) {
+        return Err(ApiError::forbidden(
+            "Only the household and officers of its council see its bookings",
+        ));
+    }
+    let mut out = page(&s, Owner::Household, id, q).await?;
+    if !own {
+        // Officers see the bookings of their own councils' households only.
+        out.0.bookings.retain(|b| may_read(&caller, b));
+        if out.0.bookings.is_empty() && !caller.is_service() && !caller.admin {
+            out.0.total_count = 0;
+            out.0.has_next_page = false;
+        }
+    }
+    Ok(out)
+}
+
+async fn by_provider(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    Query(q): Query<PageIn>,
+) -> ApiResult<Json<PageOut>> {
+    let member = caller.provider_id == Some(id);
+    let mut out = page(&s, Owner::Provider, id, q).await?;
+    if !(member || caller.is_service() || caller.admin) {
+        // Officers see the provider's bookings in their councils.
+        out.0.bookings.retain(|b| may_read(&caller, b));
+        out.0.total_count = out.0.bookings.len() as i64;
+    }
+    Ok(out)
+}

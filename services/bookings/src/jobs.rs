@@ -1,0 +1,52 @@
+//! Background work: the saga resumer (after a crash, an outage, or a
+//! payment event) and the lifecycle scheduler (CONFIRMED → ACTIVE at the
+//! start, ACTIVE → COMPLETED at the end, then the provider's payout).
+
+use std::time::Duration;
+
+use roundabout_support::shutdown::Shutdown;
+
+use crate::{saga, AppState};
+
+/// Runs a pass every `every` until shutdown.
+pub async fn run(state: AppState, every: Duration, shutdown: Shutdown) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = shutdown.clone().wait() => return,
+        }
+        if let Err(e) = pass(&state).await {
+            tracing::error!(error = ?e, "bookings job pass failed");
+        }
+    }
+}
+
+/// One pass: wake bookings with payment events, move the lifecycle on,
+/// then drive every booking whose next attempt is due.
+pub async fn pass(state: &AppState) -> sqlx::Result<()> {
+    saga::wake_from_events(state).await?;
+    lifecycle(state).await?;
+    for id in crate::db::due(&state.pool, 100).await? {
+        saga::drive(state, id).await?;
+    }
+    Ok(())
+}
+
+/// Starts and ends bookings on time; a completed booking's next step is
+/// the provider's payout.
+pub async fn lifecycle(state: &AppState) -> sqlx::Result<()> {
+    sqlx::query(
+        "update bookings set status = 'ACTIVE', updated_at = now()
+         where status = 'CONFIRMED' and step = 'DONE' and lower(period) <= now()",
+    )
+    .execute(&state.pool)
+    .await?;
+    sqlx::query(
+        "update bookings set status = 'COMPLETED', step = 'PAYOUT', attempts = 0, next_attempt_at = now(),
+            updated_at = now()
+         where status = 'ACTIVE' and step = 'DONE' and upper(period) <= now()",
+    )
+    .execute(&state.pool)
+    .await?;
+    Ok(())
+}

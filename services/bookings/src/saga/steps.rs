@@ -1,0 +1,221 @@
+//! Each saga step: one idempotent call to another service, keyed by the
+//! booking id, and what its answer means for the booking.
+
+use roundabout_support::{
+    client::{ClientError, ServiceClient},
+    internal_auth::Caller,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::{step, Outcome, Transition};
+use crate::{db::BookingRow, AppState};
+
+fn me() -> Caller {
+    Caller::service(crate::NAME)
+}
+
+/// The parts of a payment the saga reads.
+#[derive(Debug, Deserialize)]
+pub struct PaymentView {
+    pub status: String,
+    pub failure_code: Option<String>,
+}
+
+#[derive(Serialize)]
+struct LeaseIn {
+    months: i32,
+    start: chrono::DateTime<chrono::Utc>,
+    monthly_base_pence: i64,
+    monthly_subsidy_pence: i64,
+}
+
+pub async fn perform(state: &AppState, b: &BookingRow) -> Outcome {
+    match b.step.as_str() {
+        step::HOLD_BUDGET => hold(state, b).await,
+        step::CHARGE => charge(state, b).await,
+        step::COMMIT_BUDGET => commit(state, b).await,
+        step::CAPTURE => capture(state, b).await,
+        step::RELEASE_PAYMENT => release_payment(state, b).await,
+        step::REFUND => refund(state, b).await,
+        step::RELEASE_BUDGET => release_budget(state, b).await,
+        step::FREE_SLOT => Outcome::Next(Transition {
+            free_slot: true,
+            ..Transition::to(step::DONE)
+        }),
+        step::PAYOUT => payout(state, b).await,
+        other => Outcome::Retry(format!("unknown step {other}")),
+    }
+}
+
+async fn post(client: &ServiceClient, path: &str, body: &Value) -> Result<Value, ClientError> {
+    client.post::<_, Value>(path, body, &me()).await
+}
+
+fn retry(e: ClientError) -> Outcome {
+    Outcome::Retry(e.to_string())
+}
+
+async fn hold(state: &AppState, b: &BookingRow) -> Outcome {
+    let Some(scheme_id) = b.scheme_id.filter(|_| b.subsidy_pence > 0) else {
+        return Outcome::Next(Transition::to(step::CHARGE));
+    };
+    let body = json!({"booking_id": b.id, "scheme_id": scheme_id, "amount_pence": b.subsidy_pence, "household_id": b.household_id});
+    match post(&state.eligibility, "/internal/budget/hold", &body).await {
+        Ok(_) => Outcome::Next(Transition::to(step::CHARGE)),
+        Err(e @ ClientError::Refused { .. }) => Outcome::Next(Transition::compensate(
+            "FAILED",
+            "BUDGET_EXHAUSTED",
+            &format!("The council's subsidy could not be held: {}", message(&e)),
+        )),
+        Err(e) => retry(e),
+    }
+}
+
+fn message(e: &ClientError) -> String {
+    match e {
+        ClientError::Refused { body, .. } => body.message.clone(),
+        other => other.to_string(),
+    }
+}
+
+async fn charge(state: &AppState, b: &BookingRow) -> Outcome {
+    let lease = b.lease_months.map(|months| LeaseIn {
+        months,
+        start: b.start_at,
+        monthly_base_pence: b.first_base_pence,
+        monthly_subsidy_pence: b.first_subsidy_pence,
+    });
+    let body = json!({
+        "booking_id": b.id, "household_id": b.household_id, "provider_id": b.provider_id,
+        "council_id": b.council_id, "kind": b.kind, "base_pence": b.first_base_pence,
+        "subsidy_pence": b.first_subsidy_pence, "payment_method": b.payment_method,
+        "card": false, "lease": lease,
+    });
+    let p: PaymentView = match state.payments.post("/internal/payments", &body, &me()).await {
+        Ok(p) => p,
+        Err(e @ ClientError::Refused { .. }) => {
+            return Outcome::Next(Transition::compensate(
+                "FAILED",
+                "PAYMENT_FAILED",
+                &format!("The payment could not be made: {}", message(&e)),
+            ))
+        }
+        Err(e) => return retry(e),
+    };
+    let with_status = |mut t: Transition| {
+        t.payment_status = Some(p.status.clone());
+        Outcome::Next(t)
+    };
+    match p.status.as_str() {
+        "AUTHORISED" | "NOT_REQUIRED" | "CAPTURED" => with_status(Transition::to(step::COMMIT_BUDGET)),
+        "REQUIRES_ACTION" => Outcome::Wait {
+            payment_status: p.status,
+        },
+        "FAILED" | "CANCELLED" => with_status(Transition::compensate(
+            "FAILED",
+            "PAYMENT_DECLINED",
+            &format!(
+                "The card was declined ({})",
+                p.failure_code.as_deref().unwrap_or("no reason given")
+            ),
+        )),
+        other => Outcome::Retry(format!("payment is {other}")),
+    }
+}
+
+async fn commit(state: &AppState, b: &BookingRow) -> Outcome {
+    let Some(scheme_id) = b.scheme_id.filter(|_| b.subsidy_pence > 0) else {
+        return Outcome::Next(Transition::to(step::CAPTURE));
+    };
+    let body = json!({"booking_id": b.id, "scheme_id": scheme_id, "amount_pence": b.subsidy_pence, "household_id": b.household_id});
+    match post(&state.eligibility, "/internal/budget/commit", &body).await {
+        Ok(_) => Outcome::Next(Transition::to(step::CAPTURE)),
+        Err(e @ ClientError::Refused { .. }) => Outcome::Next(Transition::compensate(
+            "FAILED",
+            "BUDGET_EXHAUSTED",
+            &format!("The council's subsidy could not be committed: {}", message(&e)),
+        )),
+        Err(e) => retry(e),
+    }
+}
+
+async fn capture(state: &AppState, b: &BookingRow) -> Outcome {
+    let path = format!("/internal/payments/{}/capture", b.id);
+    match state.payments.post::<_, PaymentView>(&path, &json!({}), &me()).await {
+        Ok(p) => Outcome::Next(Transition {
+            status: Some("CONFIRMED"),
+            payment_status: Some(p.status),
+            ..Transition::to(step::DONE)
+        }),
+        Err(e @ ClientError::Refused { .. }) => Outcome::Next(Transition::compensate(
+            "FAILED",
+            "PAYMENT_FAILED",
+            &format!("The payment could not be captured: {}", message(&e)),
+        )),
+        Err(e) => retry(e),
+    }
+}
+
+async fn release_payment(state: &AppState, b: &BookingRow) -> Outcome {
+    let path = format!("/internal/payments/{}/release", b.id);
+    match state.payments.post::<_, PaymentView>(&path, &json!({}), &me()).await {
+        Ok(p) => Outcome::Next(Transition {
+            payment_status: Some(p.status),
+            ..Transition::to(step::RELEASE_BUDGET)
+        }),
+        Err(e) if e.is_not_found() => Outcome::Next(Transition::to(step::RELEASE_BUDGET)),
+        Err(e @ ClientError::Refused { .. }) => {
+            // Settled already: cannot be released; a cancellation refunds it instead.
+            tracing::error!(booking = %b.id, error = %e, "payment could not be released");
+            Outcome::Next(Transition::to(step::REFUND))
+        }
+        Err(e) => retry(e),
+    }
+}
+
+async fn refund(state: &AppState, b: &BookingRow) -> Outcome {
+    let path = format!("/internal/payments/{}/refund", b.id);
+    // A cancellation says how much; compensating a payment that was already
+    // settled (a card captured at once) gives all of it back.
+    let amount = b.refund_pence.unwrap_or(b.first_base_pence - b.first_subsidy_pence);
+    let body = json!({"amount_pence": amount});
+    match state.payments.post::<_, PaymentView>(&path, &body, &me()).await {
+        Ok(p) => Outcome::Next(Transition {
+            payment_status: Some(p.status),
+            ..Transition::to(step::RELEASE_BUDGET)
+        }),
+        Err(e) if e.is_not_found() => Outcome::Next(Transition::to(step::RELEASE_BUDGET)),
+        Err(e @ ClientError::Refused { .. }) => {
+            tracing::error!(booking = %b.id, error = %e, "refund refused");
+            Outcome::Retry(e.to_string())
+        }
+        Err(e) => retry(e),
+    }
+}
+
+async fn release_budget(state: &AppState, b: &BookingRow) -> Outcome {
+    if b.scheme_id.is_none() {
+        return Outcome::Next(Transition::to(step::FREE_SLOT));
+    }
+    match post(
+        &state.eligibility,
+        "/internal/budget/release",
+        &json!({"booking_id": b.id}),
+    )
+    .await
+    {
+        Ok(_) => Outcome::Next(Transition::to(step::FREE_SLOT)),
+        Err(e) if e.is_not_found() => Outcome::Next(Transition::to(step::FREE_SLOT)),
+        Err(e) => retry(e),
+    }
+}
+
+async fn payout(state: &AppState, b: &BookingRow) -> Outcome {
+    let path = format!("/internal/payments/{}/payout", b.id);
+    match state.payments.post::<_, Value>(&path, &json!({}), &me()).await {
+        Ok(_) => Outcome::Next(Transition::to(step::DONE)),
+        Err(e) if e.is_not_found() => Outcome::Next(Transition::to(step::DONE)),
+        Err(e) => retry(e),
+    }
+}

@@ -1,0 +1,218 @@
+//! Booking through the gateway against the real services (the payment
+//! processor is the in-process fake): confirmation by invoice and card,
+//! the calendar refusing overlaps, a declined card compensated, cancellation
+//! refunds per policy, and tenancy.
+
+mod bookings_support;
+mod common;
+mod eligibility_support;
+
+use bookings_support::*;
+use chrono::Duration;
+use serde_json::{json, Value};
+
+const SCHEME_SPEND: &str = "query($id: ID!) { council(id: $id) { schemes { id committedPence remainingPence } } }";
+
+async fn committed(w: &World) -> i64 {
+    let v = w.officer.query(SCHEME_SPEND, json!({"id": w.council})).await.unwrap();
+    v["council"]["schemes"][0]["committedPence"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn a_household_books_by_invoice_and_card_and_a_second_household_is_refused() {
+    let w = World::new(20_000_000).await;
+    let (h1, h1_id) = w.household("one@wox.test").await;
+    let (h2, _) = w.household("two@wox.test").await;
+    let start = in_days(3);
+
+    // By invoice: 4 hours at £6.50 (cheaper than a day at £45), 40 % subsidy.
+    let p = book(&h1, hire(&w.vehicles[0], start, 4, "k1")).await;
+    assert_eq!(p["userErrors"], json!([]), "{p}");
+    let b = &p["booking"];
+    assert_eq!(b["status"], "CONFIRMED");
+    assert_eq!(
+        b["price"],
+        json!({"currency": "GBP", "basePence": 2600, "subsidyPence": 1040, "householdPence": 1560})
+    );
+    assert_eq!(b["subsidies"][0]["scheme"]["name"], "EV lease support");
+    assert_eq!(b["payment"]["method"], "INVOICE");
+    assert_eq!(b["payment"]["status"], "CAPTURED");
+    assert_eq!(b["payment"]["amountPence"], 1560);
+    assert_eq!(b["household"]["id"], h1_id.as_str());
+    let id = b["id"].as_str().unwrap().to_string();
+    assert_eq!(committed(&w).await, 1040);
+
+    // The same key and request: the same booking; a different request: a conflict.
+    let again = book(&h1, hire(&w.vehicles[0], start, 4, "k1")).await;
+    assert_eq!(again["booking"]["id"], id.as_str());
+    let other = book(&h1, hire(&w.vehicles[1], start, 4, "k1")).await;
+    assert_eq!(code(&other), "IDEMPOTENCY_CONFLICT");
+    assert_eq!(other["booking"], Value::Null);
+
+    // Another household, the same vehicle, an overlapping period.
+    let refused = book(&h2, hire(&w.vehicles[0], start + Duration::hours(3), 2, "k1")).await;
+    assert_eq!(code(&refused), "SLOT_UNAVAILABLE");
+    // Back to back is fine (half-open periods), by card this time.
+    let mut by_card = hire(&w.vehicles[0], start + Duration::hours(4), 2, "k2");
+    by_card["paymentMethod"] = json!("pm_card_visa");
+    let p = book(&h2, by_card).await;
+    assert_eq!(p["userErrors"], json!([]), "{p}");
+    assert_eq!(p["booking"]["status"], "CONFIRMED");
+    assert_eq!(p["booking"]["payment"]["method"], "CARD");
+    assert_eq!(p["booking"]["payment"]["status"], "CAPTURED");
+    assert_eq!(p["booking"]["payment"]["clientSecret"], Value::Null);
+    assert_eq!(rows(&w.stack.bookings_pool, "select count(*) from bookings").await, 2);
+
+    // Tenancy: nobody sees another household's booking.
+    let q = format!("query($id: ID!) {{ booking(id: $id) {{ {BOOKING_FIELDS} }} }}");
+    let own = h1.query(&q, json!({"id": id})).await.unwrap();
+    assert_eq!(own["booking"]["id"], id.as_str());
+    let theirs = h2.query(&q, json!({"id": id})).await.unwrap();
+    assert_eq!(theirs["booking"], Value::Null);
+    let officer = w.officer.query(&q, json!({"id": id})).await.unwrap();
+    assert_eq!(officer["booking"]["id"], id.as_str());
+
+    // Lists.
+    let mine = h1
+        .query(
+            "{ me { household { bookings { totalCount nodes { id vehicle { id } } } } } }",
+            json!({}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(mine["me"]["household"]["bookings"]["totalCount"], 1);
+    assert_eq!(mine["me"]["household"]["bookings"]["nodes"][0]["id"], id.as_str());
+    let fleet = w
+        .provider
+        .query(
+            "{ me { provider { bookings(first: 1) { totalCount edges { cursor node { id } } pageInfo { hasNextPage } } } } }",
+            json!({}),
+        )
+        .await
+        .unwrap();
+    let page = &fleet["me"]["provider"]["bookings"];
+    assert_eq!(page["totalCount"], 2);
+    assert_eq!(page["pageInfo"]["hasNextPage"], true);
+    assert_eq!(page["edges"][0]["node"]["id"], id.as_str());
+}
+
+#[tokio::test]
+async fn a_declined_card_fails_takes_nothing_commits_nothing_and_frees_the_slot() {
+    let w = World::new(20_000_000).await;
+    let (h, _) = w.household("one@wox.test").await;
+    let start = in_days(2);
+    let mut input = hire(&w.vehicles[0], start, 4, "declined");
+    input["paymentMethod"] = json!(roundabout_payments::gateway::fake::DECLINED_CARD);
+    let p = book(&h, input).await;
+    assert_eq!(code(&p), "PAYMENT_DECLINED", "{p}");
+    assert_eq!(p["booking"]["status"], "FAILED");
+    assert_eq!(p["booking"]["payment"]["status"], "FAILED");
+    assert_eq!(committed(&w).await, 0);
+    assert_eq!(
+        rows(&w.stack.payments_pool, "select count(*) from ledger_entries").await,
+        0
+    );
+    // The slot is free again.
+    let p = book(&h, hire(&w.vehicles[0], start, 4, "retry")).await;
+    assert_eq!(p["booking"]["status"], "CONFIRMED", "{p}");
+}
+
+#[tokio::test]
+async fn cancellation_refunds_per_policy_and_releases_the_subsidy() {
+    let w = World::new(20_000_000).await;
+    let (h, _) = w.household("one@wox.test").await;
+    let (other, _) = w.household("two@wox.test").await;
+
+    // Days ahead: the whole household share back.
+    let early = book(&h, hire(&w.vehicles[0], in_days(3), 4, "early")).await;
+    let early_id = early["booking"]["id"].as_str().unwrap().to_string();
+    // Hours ahead: half.
+    let soon_start = chrono::Utc::now() + Duration::hours(3);
+    let soon = book(&h, hire(&w.vehicles[1], soon_start, 4, "soon")).await;
+    assert_eq!(soon["booking"]["status"], "CONFIRMED", "{soon}");
+    let soon_id = soon["booking"]["id"].as_str().unwrap().to_string();
+    assert_eq!(committed(&w).await, 2080);
+
+    // Someone else's booking: not found; the provider: forbidden.
+    let cancel = cancel_mutation();
+    let p = other
+        .mutate("cancelBooking", &cancel, json!({"id": early_id}))
+        .await
+        .unwrap();
+    assert_eq!(code(&p), "NOT_FOUND");
+    let err = w.provider.raw(&cancel, json!({"id": early_id})).await.unwrap();
+    assert_eq!(err["errors"][0]["extensions"]["code"], "FORBIDDEN", "{err}");
+
+    let p = h
+        .mutate("cancelBooking", &cancel, json!({"id": early_id, "r": "Plans changed"}))
+        .await
+        .unwrap();
+    assert_eq!(p["userErrors"], json!([]), "{p}");
+    let b = &p["booking"];
+    assert_eq!(b["status"], "CANCELLED");
+    assert_eq!(b["cancellation"]["reason"], "Plans changed");
+    assert_eq!(b["cancellation"]["refundPence"], 1560);
+    assert_eq!(b["payment"]["status"], "REFUNDED");
+    assert_eq!(b["payment"]["refundedPence"], 1560);
+    assert_eq!(committed(&w).await, 1040);
+
+    // The officer of the council cancels the other: half back.
+    let p = w
+        .officer
+        .mutate("cancelBooking", &cancel, json!({"id": soon_id}))
+        .await
+        .unwrap();
+    assert_eq!(p["booking"]["cancellation"]["refundPence"], 780, "{p}");
+    assert_eq!(p["booking"]["payment"]["status"], "PARTIALLY_REFUNDED");
+    assert_eq!(committed(&w).await, 0);
+
+    // Twice: INVALID_STATE, nothing changes.
+    let p = h
+        .mutate("cancelBooking", &cancel, json!({"id": early_id}))
+        .await
+        .unwrap();
+    assert_eq!(code(&p), "INVALID_STATE");
+    // The slot is free again.
+    let p = book(&other, hire(&w.vehicles[0], in_days(3), 4, "after")).await;
+    assert_eq!(p["booking"]["status"], "CONFIRMED", "{p}");
+}
+
+#[tokio::test]
+async fn the_scheduler_starts_and_completes_a_booking_and_releases_the_payout() {
+    let w = World::new(20_000_000).await;
+    let (h, _) = w.household("one@wox.test").await;
+    let start = chrono::Utc::now() + Duration::seconds(3);
+    let input = json!({"vehicleId": w.vehicles[0], "kind": "HIRE", "start": start,
+                       "end": start + Duration::seconds(3), "idempotencyKey": "short"});
+    let p = book(&h, input).await;
+    assert_eq!(p["booking"]["status"], "CONFIRMED", "{p}");
+    let id: uuid::Uuid = p["booking"]["id"].as_str().unwrap().parse().unwrap();
+    let mut seen = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (status, step): (String, String) = sqlx::query_as("select status, step from bookings where id = $1")
+            .bind(id)
+            .fetch_one(&w.stack.bookings_pool)
+            .await
+            .unwrap();
+        if seen.last() != Some(&status) {
+            seen.push(status.clone());
+        }
+        if status == "COMPLETED" && step == "DONE" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "stuck at {status}/{step}: {seen:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(seen.contains(&"ACTIVE".to_string()), "{seen:?}");
+    // The provider's share is released for payout.
+    let payouts = rows(
+        &w.stack.payments_pool,
+        &format!("select count(*) from payouts where booking_id = '{id}'"),
+    )
+    .await;
+    assert_eq!(payouts, 1);
+}

@@ -1,0 +1,80 @@
+//! Parts of the stack run as child processes (`roundabout serve <part>`),
+//! so a test can SIGKILL one and start it again on the same port.
+
+use std::{
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+const EXE: &str = env!("CARGO_BIN_EXE_roundabout");
+
+/// A part running as a child process.
+pub struct Proc {
+    part: &'static str,
+    port: u16,
+    env: Vec<(String, String)>,
+    child: Option<Child>,
+}
+
+impl Proc {
+    /// Prepares `part` on `port` with its environment; not started yet.
+    pub fn new(part: &'static str, port: u16, env: Vec<(String, String)>) -> Self {
+        Self {
+            part,
+            port,
+            env,
+            child: None,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts the process and waits until it is ready.
+    pub async fn start(&mut self) {
+        let child = Command::new(EXE)
+            .args(["serve", self.part])
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env("HOST", "127.0.0.1")
+            .env("PORT", self.port.to_string())
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        let ready = format!("{}/readyz", self.url());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if reqwest::get(&ready).await.is_ok_and(|r| r.status().is_success()) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{} did not become ready", self.part);
+    }
+
+    /// SIGKILLs the process (no graceful shutdown) and reaps it.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A free port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
