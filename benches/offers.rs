@@ -184,7 +184,10 @@ async fn main() {
         if v["offers"].as_array().is_some_and(|a| a.len() == 20) {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(300), "index never caught up: {v}");
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "index never caught up: {v}"
+        );
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
     tokio::time::sleep(Duration::from_secs(5)).await;
