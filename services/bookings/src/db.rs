@@ -50,7 +50,7 @@ pub struct BookingRow {
     pub list_seq: i64,
 }
 
-/// A new booking, reserved and at its first step.
+/// A new booking, reserved, at its first step and claimed by its writer.
 pub struct NewBooking<'a> {
     pub id: Uuid,
     pub household_id: Uuid,
@@ -78,9 +78,9 @@ pub async fn insert(db: impl PgExecutor<'_>, b: &NewBooking<'_>) -> sqlx::Result
     sqlx::query(
         "insert into bookings (id, household_id, council_id, provider_id, vehicle_id, kind, lease_months,
             period, status, step, currency, base_pence, subsidy_pence, first_base_pence, first_subsidy_pence,
-            scheme_id, scheme_version, payment_method, idempotency_key, request_digest)
+            scheme_id, scheme_version, payment_method, idempotency_key, request_digest, claimed_until)
          values ($1, $2, $3, $4, $5, $6, $7, tstzrange($8, $9, '[)'), 'PENDING_PAYMENT', $10, $11, $12, $13,
-            $14, $15, $16, $17, $18, $19, $20)",
+            $14, $15, $16, $17, $18, $19, $20, now() + interval '60 seconds')",
     )
     .bind(b.id)
     .bind(b.household_id)

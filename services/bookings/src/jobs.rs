@@ -27,7 +27,7 @@ pub async fn pass(state: &AppState) -> sqlx::Result<()> {
     saga::wake_from_events(state).await?;
     lifecycle(state).await?;
     for id in crate::db::due(&state.pool, 100).await? {
-        saga::drive(state, id).await?;
+        saga::drive(state, id, false).await?;
     }
     Ok(())
 }

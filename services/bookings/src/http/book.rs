@@ -202,7 +202,7 @@ async fn book(
             }
         }
     }
-    let b = saga::drive(&s, id)
+    let b = saga::drive(&s, id, true)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("booking vanished")))?;
     Ok(Json(b))
@@ -221,7 +221,7 @@ async fn replay(s: &AppState, existing: BookingRow, digest: &str) -> ApiResult<J
     let b = if existing.step == step::DONE {
         existing
     } else {
-        saga::drive(s, existing.id).await?.unwrap_or(existing)
+        saga::drive(s, existing.id, false).await?.unwrap_or(existing)
     };
     Ok(Json(b))
 }

@@ -109,7 +109,7 @@ async fn cancel(
             _ => invalid(),
         });
     }
-    let b = saga::drive(&s, id)
+    let b = saga::drive(&s, id, true)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("booking vanished")))?;
     Ok(Json(b))

@@ -81,11 +81,19 @@ const CLAIM_SECS: f64 = 60.0;
 
 /// Drives a booking until it is done or must wait (for the household, or
 /// for a service to come back); answers the booking as it then stands.
-pub async fn drive(state: &AppState, id: Uuid) -> sqlx::Result<Option<db::BookingRow>> {
+/// `held`: the caller already holds the booking's claim (it just wrote it).
+pub async fn drive(state: &AppState, id: Uuid, held: bool) -> sqlx::Result<Option<db::BookingRow>> {
+    let mut held = held;
     for _ in 0..16 {
-        let Some(b) = db::claim(&state.pool, id, CLAIM_SECS).await? else {
+        let current = if held {
+            db::get(&state.pool, id).await?.filter(|b| b.step != step::DONE)
+        } else {
+            db::claim(&state.pool, id, CLAIM_SECS).await?
+        };
+        let Some(b) = current else {
             break;
         };
+        held = true;
         let outcome = if expired(state, &b) {
             Outcome::Next(Transition::compensate(
                 "EXPIRED",
@@ -100,13 +108,18 @@ pub async fn drive(state: &AppState, id: Uuid) -> sqlx::Result<Option<db::Bookin
             Outcome::Retry(reason) => {
                 tracing::warn!(booking = %id, step = %b.step, %reason, "saga step will be retried");
                 later(state, &b, Some(&reason), None).await?;
+                held = false;
                 break;
             }
             Outcome::Wait { payment_status } => {
                 later(state, &b, None, Some(&payment_status)).await?;
+                held = false;
                 break;
             }
         }
+    }
+    if held {
+        db::unclaim(&state.pool, id).await?;
     }
     db::get(&state.pool, id).await
 }
@@ -129,7 +142,8 @@ async fn record(state: &AppState, b: &db::BookingRow, t: Transition) -> sqlx::Re
         "update bookings set step = $3, status = coalesce($4, status), outcome = coalesce($5, outcome),
             payment_status = coalesce($6, payment_status), failure_code = coalesce($7, failure_code),
             failure_message = coalesce($8, failure_message), slot_held = slot_held and not $9,
-            attempts = 0, next_attempt_at = now(), claimed_until = null, last_error = null, updated_at = now()
+            attempts = 0, next_attempt_at = now(), last_error = null, updated_at = now(),
+            claimed_until = now() + make_interval(secs => 60)
          where id = $1 and step = $2",
     )
     .bind(b.id)
@@ -193,7 +207,8 @@ pub async fn wake_from_events(state: &AppState) -> sqlx::Result<Vec<Uuid>> {
 }
 
 /// Starts a cancellation: from a confirmed or running booking, the refund;
-/// from an unpaid one, the release of its payment.
+/// from an unpaid one, the release of its payment. The caller then holds
+/// the booking's claim and drives it (`drive(…, true)`).
 pub async fn start_cancellation(
     state: &AppState,
     id: Uuid,
@@ -204,7 +219,8 @@ pub async fn start_cancellation(
     let first = if paid { step::REFUND } else { step::RELEASE_PAYMENT };
     let n = sqlx::query(
         "update bookings set cancelled_at = now(), cancel_reason = $2, refund_pence = $3, step = $4,
-            outcome = 'CANCELLED', attempts = 0, next_attempt_at = now(), updated_at = now()
+            outcome = 'CANCELLED', attempts = 0, next_attempt_at = now(), updated_at = now(),
+            claimed_until = now() + make_interval(secs => 60)
          where id = $1 and cancelled_at is null and status in ('PENDING_PAYMENT', 'CONFIRMED', 'ACTIVE')
            and (step = 'DONE' or step in ('HOLD_BUDGET', 'CHARGE'))
            and (claimed_until is null or claimed_until < now())",
