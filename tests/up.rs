@@ -177,12 +177,41 @@ async fn up_serves_the_demo_keeps_its_data_and_stops_cleanly() {
     assert!(banner.contains(ahmed["password"].as_str().unwrap()));
     let client = GraphqlClient::new(&format!("http://127.0.0.1:{port}"));
     let token = common::sign_in(&client, "ahmed@households.example", ahmed["password"].as_str().unwrap()).await;
-    let me = client
-        .with_token(token)
+    let ahmed_client = client.with_token(token);
+    let me = ahmed_client
         .query("{ me { household { council { code } } } }", json!({}))
         .await
         .unwrap();
     assert_eq!(me["me"]["household"]["council"]["code"], "WOX");
+
+    // The household books the best offer for a hire three days ahead.
+    let start = (chrono::Utc::now() + chrono::Duration::days(3))
+        .format("%Y-%m-%dT10:00:00Z")
+        .to_string();
+    let end = (chrono::Utc::now() + chrono::Duration::days(3))
+        .format("%Y-%m-%dT14:00:00Z")
+        .to_string();
+    let offers = ahmed_client
+        .query(
+            "query($i: OffersInput!) { offers(input: $i) { vehicle { id } } }",
+            json!({"i": {"kind": "HIRE", "start": start, "end": end, "radiusKm": 25.0}}),
+        )
+        .await
+        .unwrap();
+    let vehicle = offers["offers"][0]["vehicle"]["id"]
+        .as_str()
+        .expect("an offer")
+        .to_string();
+    let booked = ahmed_client
+        .mutate(
+            "bookVehicle",
+            "mutation($i: BookVehicleInput!) { bookVehicle(input: $i) { booking { id status } userErrors { code message } } }",
+            json!({"i": {"vehicleId": vehicle, "kind": "HIRE", "start": start, "end": end, "idempotencyKey": "up-test-1"}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(booked["booking"]["status"], "CONFIRMED", "{booked}");
+    let booking_id = booked["booking"]["id"].as_str().unwrap().to_string();
 
     // SIGTERM stops everything, PostgreSQL included, with success.
     up.signal("-TERM", up.child.id());
@@ -199,6 +228,21 @@ async fn up_serves_the_demo_keeps_its_data_and_stops_cleanly() {
         fleet,
         "a second up --demo adds no vehicles"
     );
+
+    // The second run finds the booking the first one made.
+    let token = common::sign_in(&client, "ahmed@households.example", ahmed["password"].as_str().unwrap()).await;
+    let bookings = client
+        .with_token(token)
+        .query(
+            "{ me { household { bookings { totalCount nodes { id status } } } } }",
+            json!({}),
+        )
+        .await
+        .unwrap();
+    let found = &bookings["me"]["household"]["bookings"];
+    assert_eq!(found["totalCount"], 1, "{bookings}");
+    assert_eq!(found["nodes"][0]["id"], booking_id.as_str());
+    assert_eq!(found["nodes"][0]["status"], "CONFIRMED");
 
     // A part that dies brings `up` down with a failure instead of a hang.
     let victims = children_matching(up.child.id(), "serve inventory");
