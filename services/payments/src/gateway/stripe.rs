@@ -52,6 +52,21 @@ impl StripeGateway {
     }
 }
 
+impl StripeGateway {
+    /// Sends a write once, with the caller's idempotency key.
+    async fn write<R>(&self, req: R, key: &str) -> Result<R::Output, GatewayError>
+    where
+        R: StripeRequest,
+        R::Output: miniserde::Deserialize,
+    {
+        req.customize()
+            .request_strategy(strategy(key)?)
+            .send(&self.client)
+            .await
+            .map_err(map_err)
+    }
+}
+
 fn strategy(key: &str) -> Result<RequestStrategy, GatewayError> {
     IdempotencyKey::new(key)
         .map(RequestStrategy::Idempotent)
@@ -121,12 +136,7 @@ impl PaymentGateway for StripeGateway {
             if let Some(e) = email {
                 req = req.email(e);
             }
-            let c = req
-                .customize()
-                .request_strategy(strategy(key)?)
-                .send(&self.client)
-                .await
-                .map_err(map_err)?;
+            let c = self.write(req, key).await?;
             Ok(c.id.to_string())
         })
     }
@@ -158,12 +168,7 @@ impl PaymentGateway for StripeGateway {
             if let Some(g) = &r.transfer_group {
                 req = req.transfer_group(g.clone());
             }
-            let pi = req
-                .customize()
-                .request_strategy(strategy(key)?)
-                .send(&self.client)
-                .await
-                .map_err(map_err)?;
+            let pi = self.write(req, key).await?;
             Ok(intent(pi))
         })
     }
@@ -180,38 +185,23 @@ impl PaymentGateway for StripeGateway {
 
     fn capture_intent<'a>(&'a self, id: &'a str, key: &'a str) -> GatewayFuture<'a, Intent> {
         Box::pin(async move {
-            let pi = CapturePaymentIntent::new(id)
-                .customize()
-                .request_strategy(strategy(key)?)
-                .send(&self.client)
-                .await
-                .map_err(map_err)?;
+            let pi = self.write(CapturePaymentIntent::new(id), key).await?;
             Ok(intent(pi))
         })
     }
 
     fn cancel_intent<'a>(&'a self, id: &'a str, key: &'a str) -> GatewayFuture<'a, Intent> {
         Box::pin(async move {
-            let pi = CancelPaymentIntent::new(id)
-                .customize()
-                .request_strategy(strategy(key)?)
-                .send(&self.client)
-                .await
-                .map_err(map_err)?;
+            let pi = self.write(CancelPaymentIntent::new(id), key).await?;
             Ok(intent(pi))
         })
     }
 
     fn refund<'a>(&'a self, intent_id: &'a str, amount: i64, key: &'a str) -> GatewayFuture<'a, RefundResult> {
         Box::pin(async move {
-            let r = CreateRefund::new()
-                .payment_intent(intent_id)
-                .amount(amount)
-                .customize()
-                .request_strategy(strategy(key)?)
-                .send(&self.client)
-                .await
-                .map_err(map_err)?;
+            let r = self
+                .write(CreateRefund::new().payment_intent(intent_id).amount(amount), key)
+                .await?;
             Ok(RefundResult {
                 id: r.id.to_string(),
                 amount: r.amount,
@@ -233,12 +223,7 @@ impl PaymentGateway for StripeGateway {
             if let Some(e) = email {
                 req = req.email(e);
             }
-            let a = req
-                .customize()
-                .request_strategy(strategy(key)?)
-                .send(&self.client)
-                .await
-                .map_err(map_err)?;
+            let a = self.write(req, key).await?;
             Ok(Account {
                 id: a.id.to_string(),
                 charges_enabled: a.charges_enabled.unwrap_or(false),
@@ -287,14 +272,14 @@ impl PaymentGateway for StripeGateway {
             let currency: stripe_types::Currency = currency
                 .parse()
                 .map_err(|_| GatewayError::Refused(format!("unknown currency {currency}")))?;
-            let t = CreateTransfer::new(currency, destination)
-                .amount(amount)
-                .transfer_group(group)
-                .customize()
-                .request_strategy(strategy(key)?)
-                .send(&self.client)
-                .await
-                .map_err(map_err)?;
+            let t = self
+                .write(
+                    CreateTransfer::new(currency, destination)
+                        .amount(amount)
+                        .transfer_group(group),
+                    key,
+                )
+                .await?;
             Ok(t.id.to_string())
         })
     }
