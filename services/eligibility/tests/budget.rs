@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use roundabout_eligibility::{build, Config, MIGRATOR};
+use roundabout_support::subsidy::{self, SchemeTerms};
 use roundabout_support::{
     client::ServiceClient,
     internal_auth::Caller,
@@ -339,4 +340,64 @@ async fn a_quote_names_the_best_single_eligible_scheme_and_its_amount() {
         .await
         .unwrap();
     assert_eq!(decisions, 2 + 1 + 2);
+
+    // Offer terms: the same answer for every price of a search in one call,
+    // for the household itself, without writing decisions.
+    let household = |id: Uuid| {
+        let mut me = Caller::user(Uuid::new_v4(), "h@example.org");
+        me.household = Some(roundabout_support::internal_auth::HouseholdMembership {
+            household_id: id,
+            council_id: council,
+        });
+        me
+    };
+    let written = || async {
+        let n: i64 = sqlx::query_scalar(
+            "select (select count(*) from eligibility_decisions) + (select count(*) from profile_reads)",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        n
+    };
+    let before = written().await;
+    let terms_of = |id: Uuid, kind: &str| format!("/internal/households/{id}/offer-terms?kind={kind}");
+    let hire: Value = client.get(&terms_of(ids[0], "HIRE"), &household(ids[0])).await.unwrap();
+    assert_eq!(
+        hire["profile"],
+        json!({"lat": 51.78, "lon": -1.48, "needs_seats": 4, "needs_wheelchair_accessible": false,
+               "needs_electric_preferred": true})
+    );
+    let terms: Vec<SchemeTerms> = serde_json::from_value(hire["schemes"].clone()).unwrap();
+    let names: Vec<&str> = terms.iter().map(|t| t.scheme_name.as_str()).collect();
+    assert_eq!(names, ["Generous, capped", "Half, small cap"]);
+    for (base, scheme, amount) in [(50_000, &generous, 12_000), (8_000, &small, 4_000)] {
+        let (a, t) = subsidy::best(&terms, base, None).unwrap();
+        assert_eq!((a, t.scheme_id.to_string()), (amount, scheme.to_string()), "{base}");
+    }
+    let lease: Value = client
+        .get(&terms_of(ids[0], "LEASE"), &household(ids[0]))
+        .await
+        .unwrap();
+    assert_eq!(lease["schemes"].as_array().unwrap().len(), 1, "{lease}");
+    assert_eq!(lease["schemes"][0]["scheme_id"], generous);
+    let car_owner: Value = client.get(&terms_of(ids[1], "HIRE"), &household(ids[1])).await.unwrap();
+    assert_eq!(car_owner["schemes"], json!([]));
+    assert_eq!(car_owner["profile"]["needs_seats"], 4);
+    // Another household's terms do not exist for this one; nor a bad kind.
+    let err = client
+        .get::<Value>(&terms_of(ids[1], "HIRE"), &household(ids[0]))
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+    let err = client
+        .get::<Value>(&terms_of(ids[0], "BIKE"), &household(ids[0]))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("INVALID_INPUT"));
+    assert_eq!(
+        written().await,
+        before,
+        "offer terms write no decisions and no audited reads"
+    );
 }

@@ -1,10 +1,12 @@
 //! Shared support for every Roundabout service and the gateway.
 //!
-//! Nothing here knows about vehicles, bookings, money or schemes: it is the
+//! Nothing here knows about vehicles, bookings or schemes' rules: it is the
 //! plumbing each service would otherwise write again — configuration from the
 //! environment, telemetry, the JSON error envelope, signed service-to-service
 //! calls, GeoJSON area validation, the transactional outbox and its relay, the HTTP host with health,
-//! readiness and metrics, a private PostgreSQL cluster and test support.
+//! readiness and metrics, a private PostgreSQL cluster and test support — and
+//! one piece of arithmetic two services must agree on, the subsidy formula
+//! ([`subsidy`]).
 
 pub mod client;
 pub mod config;
@@ -17,6 +19,7 @@ pub mod outbox;
 pub mod pg_cluster;
 pub mod server;
 pub mod shutdown;
+pub mod subsidy;
 pub mod telemetry;
 pub mod token;
 

@@ -1,11 +1,13 @@
 //! `POST /internal/offers`: the broker. Candidates from inventory's geo
 //! search (near the household's home unless told otherwise), minus those
-//! booked in the period (one query), priced, subsidised (one quote call for
-//! every price) and ranked by a score weighing distance, fit to needs,
+//! booked in the period (one query), priced, subsidised (the terms of the
+//! household's eligible schemes, one call for the whole search) and ranked by a score weighing distance, fit to needs,
 //! price after subsidy and electric preference, each with plain reasons.
 
 use axum::{extract::State, routing::post, Json, Router};
-use roundabout_support::{client::ClientError, error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
+use roundabout_support::{
+    client::ClientError, error::ValidJson, internal_auth::Caller, subsidy, subsidy::SchemeTerms, ApiError, ApiResult,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -85,14 +87,12 @@ struct Candidate {
     prices: Prices,
 }
 
-#[derive(Debug, Deserialize)]
-struct Quotes {
-    quotes: Vec<Quote>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Quote {
-    subsidy: Option<crate::http::book::QuoteSubsidy>,
+/// Eligibility's answer for the household: where it is, what it needs,
+/// and the terms of each scheme it is eligible for.
+#[derive(Debug, Default, Deserialize)]
+struct Terms {
+    profile: Option<Profile>,
+    schemes: Vec<SchemeTerms>,
 }
 
 fn down(e: ClientError) -> ApiError {
@@ -114,79 +114,80 @@ async fn offers(
         return Err(ApiError::invalid("first", "`first` must be between 1 and 100"));
     }
     let me = Caller::service(crate::NAME);
-    let profile: Option<Profile> = match s
-        .eligibility
-        .get(&format!("/internal/households/{}/profile", input.household_id), &me)
-        .await
-    {
-        Ok(p) => p,
-        Err(e) if e.is_not_found() => None,
-        Err(e) => return Err(down(e)),
-    };
-    let near = match (input.near, &profile) {
-        (Some(p), _) => p,
-        (None, Some(p)) => Point { lat: p.lat, lon: p.lon },
-        (None, None) => {
-            return Err(ApiError::invalid(
-                "near",
-                "Say where to look, or fill in your profile's location",
-            ))
+    // The household's own signed caller goes along: eligibility answers it
+    // without looking the household up again.
+    let kind = if period.lease_months.is_some() { "LEASE" } else { "HIRE" };
+    let terms_path = format!("/internal/households/{}/offer-terms?kind={kind}", input.household_id);
+    let terms = async {
+        match s.eligibility.get::<Terms>(&terms_path, &caller).await {
+            Ok(t) => Ok(t),
+            Err(e) if e.is_not_found() => Ok(Terms::default()),
+            Err(e) => Err(down(e)),
         }
     };
-    let seats_needed = input.seats.or(profile.as_ref().map(|p| p.needs_seats));
+    let search = |near: Point| {
+        let body = json!({
+            "council_id": membership.council_id, "lat": near.lat, "lon": near.lon, "radius_km": input.radius_km.unwrap_or(5.0),
+            "limit": (first * 3).min(500), "seats": input.seats, "wheelchair_accessible": input.wheelchair_accessible,
+            "electric_only": input.electric_only,
+        });
+        let me = &me;
+        async move {
+            s.inventory
+                .post::<_, Hits>("/internal/vehicles/search", &body, me)
+                .await
+                .map_err(|e| match e {
+                    ClientError::Refused { body, .. } => {
+                        let mut err = ApiError::unprocessable(&body.code, body.message);
+                        err.body.field = body.field;
+                        err
+                    }
+                    other => down(other),
+                })
+        }
+    };
+    // With a place given, the terms and the search go together; otherwise
+    // the search starts from the home the terms give.
+    let (terms, hits) = match input.near {
+        Some(near) => tokio::try_join!(terms, search(near))?,
+        None => {
+            let terms = terms.await?;
+            let Some(home) = terms.profile.as_ref().map(|p| Point { lat: p.lat, lon: p.lon }) else {
+                return Err(ApiError::invalid(
+                    "near",
+                    "Say where to look, or fill in your profile's location",
+                ));
+            };
+            let hits = search(home).await?;
+            (terms, hits)
+        }
+    };
+    let profile = terms.profile.as_ref();
+    let seats_needed = input.seats.or(profile.map(|p| p.needs_seats));
     let wheelchair =
-        input.wheelchair_accessible.unwrap_or(false) || profile.as_ref().is_some_and(|p| p.needs_wheelchair_accessible);
+        input.wheelchair_accessible.unwrap_or(false) || profile.is_some_and(|p| p.needs_wheelchair_accessible);
     let electric_preferred =
-        input.electric_only.unwrap_or(false) || profile.as_ref().is_some_and(|p| p.needs_electric_preferred);
+        input.electric_only.unwrap_or(false) || profile.is_some_and(|p| p.needs_electric_preferred);
     let radius = input.radius_km.unwrap_or(5.0);
-    let search = json!({
-        "council_id": membership.council_id, "lat": near.lat, "lon": near.lon, "radius_km": radius,
-        "limit": (first * 3).min(500), "seats": input.seats, "wheelchair_accessible": input.wheelchair_accessible,
-        "electric_only": input.electric_only,
-    });
-    let hits: Hits = s
-        .inventory
-        .post("/internal/vehicles/search", &search, &me)
-        .await
-        .map_err(|e| match e {
-            ClientError::Refused { body, .. } => {
-                let mut err = ApiError::unprocessable(&body.code, body.message);
-                err.body.field = body.field;
-                err
-            }
-            other => down(other),
-        })?;
     let mut candidates = Vec::with_capacity(hits.results.len());
     for hit in hits.results {
         let Ok(c) = serde_json::from_value::<Candidate>(hit.vehicle.clone()) else {
             continue;
         };
         if let Some((base, _)) = domain::price(&c.prices, &period) {
-            candidates.push((hit, c, base));
+            let best = subsidy::best(&terms.schemes, base, period.lease_months);
+            let subsidy = best.map(|(amount, t)| (amount, t.scheme_id));
+            candidates.push((hit, c, base, subsidy));
         }
     }
-    let ids: Vec<Uuid> = candidates.iter().map(|(_, c, _)| c.id).collect();
-    let prices: Vec<i64> = candidates.iter().map(|(_, _, b)| *b).collect();
-    let quote_body = json!({"household_id": input.household_id, "kind": input.period.kind,
-                            "lease_months": input.period.lease_months, "base_prices": prices});
-    let (booked, quotes) = tokio::join!(db::booked_among(&s.pool, &ids, period.start, period.end), async {
-        if prices.is_empty() {
-            return Ok(Quotes { quotes: Vec::new() });
-        }
-        s.eligibility
-            .post::<_, Quotes>("/internal/subsidy/quote", &quote_body, &me)
-            .await
-    });
-    let booked: std::collections::HashSet<Uuid> = booked?.into_iter().collect();
-    let quotes = match quotes {
-        Ok(q) => q.quotes,
-        Err(e) if e.is_not_found() => Vec::new(),
-        Err(e) => return Err(down(e)),
-    };
+    let ids: Vec<Uuid> = candidates.iter().map(|(_, c, _, _)| c.id).collect();
+    let booked: std::collections::HashSet<Uuid> = db::booked_among(&s.pool, &ids, period.start, period.end)
+        .await?
+        .into_iter()
+        .collect();
     let cheapest = candidates
         .iter()
-        .enumerate()
-        .map(|(i, (_, _, b))| b - subsidy_of(&quotes, i).map_or(0, |q| q.amount_pence))
+        .map(|(_, _, base, subsidy)| base - subsidy.map_or(0, |(a, _)| a))
         .min()
         .unwrap_or(0);
     let need = Needs {
@@ -199,11 +200,9 @@ async fn offers(
     };
     let mut out: Vec<OfferOut> = candidates
         .into_iter()
-        .enumerate()
-        .filter(|(_, (_, c, _))| !booked.contains(&c.id))
-        .map(|(i, (hit, c, base))| {
-            let subsidy = subsidy_of(&quotes, i);
-            let amount = subsidy.map_or(0, |q| q.amount_pence);
+        .filter(|(_, c, _, _)| !booked.contains(&c.id))
+        .map(|(hit, c, base, subsidy)| {
+            let amount = subsidy.map_or(0, |(a, _)| a);
             let (score, reasons) = score(&need, &hit, &c, base, amount);
             OfferOut {
                 vehicle: hit.vehicle,
@@ -212,7 +211,7 @@ async fn offers(
                 base_pence: base,
                 subsidy_pence: amount,
                 household_pence: base - amount,
-                scheme_id: subsidy.map(|q| q.scheme_id),
+                scheme_id: subsidy.map(|(_, id)| id),
                 score,
                 reasons,
             }
@@ -225,10 +224,6 @@ async fn offers(
     });
     out.truncate(first);
     Ok(Json(out))
-}
-
-fn subsidy_of(quotes: &[Quote], i: usize) -> Option<&crate::http::book::QuoteSubsidy> {
-    quotes.get(i).and_then(|q| q.subsidy.as_ref())
 }
 
 struct Needs {

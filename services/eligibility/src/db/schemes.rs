@@ -1,6 +1,7 @@
 //! The `scheme_lines`, `schemes` and `scheme_test_cases` tables.
 
 use chrono::{DateTime, Utc};
+use roundabout_support::subsidy::SchemeTerms;
 use serde::Serialize;
 use sqlx::{types::Json, PgExecutor};
 use uuid::Uuid;
@@ -38,6 +39,18 @@ impl SchemeRow {
     /// What is left of this version's budget after commitments and live holds.
     pub fn remaining_pence(&self) -> i64 {
         (self.budget_pence - self.committed_pence - self.held_pence).max(0)
+    }
+
+    /// What this version pays towards a booking, for bookings' offers.
+    pub fn terms(&self) -> SchemeTerms {
+        SchemeTerms {
+            scheme_id: self.id,
+            scheme_version: self.version,
+            scheme_name: self.name.clone(),
+            percent_basis_points: self.percent_basis_points,
+            cap_per_booking_pence: self.cap_per_booking_pence,
+            remaining_pence: self.remaining_pence(),
+        }
     }
 
     /// Whether the version is ACTIVE and its period contains `now`.

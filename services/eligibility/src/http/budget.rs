@@ -9,7 +9,12 @@
 
 use axum::{extract::State, routing::post, Json, Router};
 use chrono::Utc;
-use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
+use roundabout_support::{
+    error::ValidJson,
+    internal_auth::Caller,
+    subsidy::{self, SchemeTerms},
+    ApiError, ApiResult,
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -17,9 +22,9 @@ use crate::{
     db::{
         budget::{self, AllocationRow, NewAllocation},
         profiles,
-        schemes::{self},
+        schemes::{self, SchemeRow},
     },
-    domain::scheme::{subsidy_amount, KINDS},
+    domain::scheme::KINDS,
     http::{
         decisions::{decide, zone_names},
         profiles::visible_household,
@@ -110,35 +115,19 @@ async fn quote(
         }
     }
     tx.commit().await?;
+    let terms: Vec<SchemeTerms> = eligible.iter().map(SchemeRow::terms).collect();
     let quotes = q
         .base_prices
         .iter()
-        .map(|&base| {
-            let best = eligible
-                .iter()
-                .map(|sc| {
-                    let amount = subsidy_amount(
-                        base,
-                        sc.percent_basis_points,
-                        sc.cap_per_booking_pence,
-                        months,
-                        sc.remaining_pence(),
-                    );
-                    (amount, sc)
-                })
-                .filter(|(amount, _)| *amount > 0)
-                // Highest amount; ties go to the older scheme line, by name.
-                .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.name.cmp(&a.1.name)));
-            QuoteLine {
-                base_pence: base,
-                subsidy: best.map(|(amount, sc)| SubsidyOut {
-                    scheme_id: sc.id,
-                    scheme_version: sc.version,
-                    scheme_name: sc.name.clone(),
-                    amount_pence: amount,
-                    per_month_pence: months.map(|m| amount / i64::from(m)),
-                }),
-            }
+        .map(|&base| QuoteLine {
+            base_pence: base,
+            subsidy: subsidy::best(&terms, base, months).map(|(amount, t)| SubsidyOut {
+                scheme_id: t.scheme_id,
+                scheme_version: t.scheme_version,
+                scheme_name: t.scheme_name.clone(),
+                amount_pence: amount,
+                per_month_pence: months.map(|m| amount / i64::from(m)),
+            }),
         })
         .collect();
     Ok(Json(QuoteOut { quotes }))

@@ -5,6 +5,7 @@ pub mod councils;
 pub mod decisions;
 pub mod households;
 pub mod lifecycle;
+pub mod offer_terms;
 pub mod profiles;
 pub mod schemes;
 pub mod simulation;
@@ -25,5 +26,6 @@ pub fn router(state: AppState) -> Router {
         .merge(decisions::router())
         .merge(simulation::router())
         .merge(budget::router())
+        .merge(offer_terms::router())
         .with_state(state)
 }
