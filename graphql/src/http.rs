@@ -5,10 +5,7 @@
 
 use async_graphql::{
     http::GraphiQLSource,
-    parser::{
-        parse_query,
-        types::{ExecutableDocument, OperationType, Selection, SelectionSet},
-    },
+    parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet},
     BatchRequest, BatchResponse, ServerError,
 };
 use axum::{
@@ -68,13 +65,13 @@ fn refuse(status: StatusCode, code: &'static str, message: &str) -> Response {
 async fn graphql(State(s): State<HttpState>, req: Request) -> Response {
     let method = req.method().clone();
     let headers = req.headers().clone();
-    let batch = match read_batch(&s.limits, req).await {
+    let mut batch = match read_batch(&s.limits, req).await {
         Ok(b) => b,
         Err(r) => return r,
     };
-    let requests: Vec<&async_graphql::Request> = match &batch {
+    let requests: Vec<&mut async_graphql::Request> = match &mut batch {
         BatchRequest::Single(r) => vec![r],
-        BatchRequest::Batch(rs) => rs.iter().collect(),
+        BatchRequest::Batch(rs) => rs.iter_mut().collect(),
     };
     if requests.len() > s.limits.max_batch {
         return refuse(
@@ -83,10 +80,12 @@ async fn graphql(State(s): State<HttpState>, req: Request) -> Response {
             &format!("A batch may hold at most {} operations", s.limits.max_batch),
         );
     }
-    for r in &requests {
-        // Documents that do not parse are left to the executor's own error.
-        if let Ok(doc) = parse_query(&r.query) {
-            let aliases = count_aliases(&doc);
+    for r in requests {
+        // Documents that do not parse are left to the executor's own error;
+        // those that do are kept in the request, so the executor does not
+        // parse them again.
+        if let Ok(doc) = r.parsed_query() {
+            let aliases = count_aliases(doc);
             if aliases > s.limits.max_aliases {
                 return refuse(
                     StatusCode::BAD_REQUEST,
@@ -97,7 +96,7 @@ async fn graphql(State(s): State<HttpState>, req: Request) -> Response {
                     ),
                 );
             }
-            if !s.introspection && uses_introspection(&doc) {
+            if !s.introspection && uses_introspection(doc) {
                 return refuse(
                     StatusCode::BAD_REQUEST,
                     "INTROSPECTION_DISABLED",
@@ -248,6 +247,7 @@ pub fn count_aliases(doc: &ExecutableDocument) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use async_graphql::parser::parse_query;
 
     #[test]
     fn aliases_are_counted_everywhere() {
