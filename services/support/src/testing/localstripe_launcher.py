@@ -1,4 +1,4 @@
-"""Starts localstripe for the payments tests, closer to Stripe where it matters.
+"""Starts localstripe for the tests, closer to Stripe where it matters.
 
 localstripe (PyPI, 1.15.x) is a stateful fake Stripe server. This launcher:
 
