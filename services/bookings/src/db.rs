@@ -169,11 +169,14 @@ pub async fn booked_among(
     .await
 }
 
-/// A page of bookings by one column (`household_id` or `provider_id`), after a position.
+/// A page of bookings by one column (`household_id` or `provider_id`), after
+/// a position, and how many there are in all; with `councils`, only the
+/// bookings made in those councils (what an officer may see), in both.
 pub async fn page(
     db: &PgPool,
     column: Owner,
     owner: Uuid,
+    councils: Option<&[Uuid]>,
     after: i64,
     first: i64,
 ) -> sqlx::Result<(Vec<BookingRow>, i64)> {
@@ -181,16 +184,19 @@ pub async fn page(
         Owner::Household => "household_id",
         Owner::Provider => "provider_id",
     };
+    let scope = "($2::uuid[] is null or council_id = any($2))";
     let rows = sqlx::query_as(&format!(
-        "select {COLUMNS} from bookings where {col} = $1 and list_seq > $2 order by list_seq limit $3"
+        "select {COLUMNS} from bookings where {col} = $1 and {scope} and list_seq > $3 order by list_seq limit $4"
     ))
     .bind(owner)
+    .bind(councils)
     .bind(after)
     .bind(first)
     .fetch_all(db)
     .await?;
-    let total = sqlx::query_scalar(&format!("select count(*) from bookings where {col} = $1"))
+    let total = sqlx::query_scalar(&format!("select count(*) from bookings where {col} = $1 and {scope}"))
         .bind(owner)
+        .bind(councils)
         .fetch_one(db)
         .await?;
     Ok((rows, total))
