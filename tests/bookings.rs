@@ -9,6 +9,7 @@ mod eligibility_support;
 
 use bookings_support::*;
 use chrono::Duration;
+use eligibility_support::{ok, profile, UPDATE_PROFILE};
 use serde_json::{json, Value};
 
 const SCHEME_SPEND: &str = "query($id: ID!) { council(id: $id) { schemes { id committedPence remainingPence } } }";
@@ -215,4 +216,71 @@ async fn the_scheduler_starts_and_completes_a_booking_and_releases_the_payout() 
     )
     .await;
     assert_eq!(payouts, 1);
+}
+
+#[tokio::test]
+async fn an_officer_sees_and_counts_only_the_provider_bookings_made_in_its_council() {
+    let w = World::new(20_000_000).await;
+    // The provider also operates in a second council covering the same area.
+    let (other, other_officer) = w.stack.council("OXC", "officer@oxc.test").await;
+    ok(&w.provider, "applyToCouncil", APPLY, json!({"c": other})).await;
+    ok(
+        &other_officer,
+        "approveProvider",
+        APPROVE,
+        json!({"c": other, "p": w.provider_id}),
+    )
+    .await;
+    // Bookings: one in the second council, then two in the first.
+    let elsewhere = w.stack.household(&other, "far@oxc.test").await;
+    ok(
+        &elsewhere,
+        "updateHouseholdProfile",
+        UPDATE_PROFILE,
+        json!({"input": profile(WITNEY.0, WITNEY.1, 1_500_000, 0)}),
+    )
+    .await;
+    let p = book(&elsewhere, hire(&w.vehicles[0], in_days(2), 2, "x")).await;
+    assert_eq!(p["booking"]["status"], "CONFIRMED", "{p}");
+    let elsewhere_id = p["booking"]["id"].clone();
+    let (h, _) = w.household("one@wox.test").await;
+    let mut mine = Vec::new();
+    for (i, v) in w.vehicles[1..].iter().enumerate() {
+        let p = book(&h, hire(v, in_days(3), 2, &format!("k{i}"))).await;
+        assert_eq!(p["booking"]["status"], "CONFIRMED", "{p}");
+        mine.push(p["booking"]["id"].as_str().unwrap().to_string());
+    }
+
+    let q = "query($c: ID!, $after: String) { council(id: $c) { providers { bookings(first: 1, after: $after) { \
+             totalCount pageInfo { hasNextPage endCursor } nodes { id } } } } }";
+    let page = |officer: &'static str, after: Value| {
+        let (client, council) = if officer == "WOX" {
+            (&w.officer, &w.council)
+        } else {
+            (&other_officer, &other)
+        };
+        async move {
+            let v = client.query(q, json!({"c": council, "after": after})).await.unwrap();
+            v["council"]["providers"][0]["bookings"].clone()
+        }
+    };
+    let first = page("WOX", Value::Null).await;
+    assert_eq!(first["totalCount"], 2, "{first}");
+    assert_eq!(first["nodes"], json!([{"id": mine[0]}]));
+    assert_eq!(first["pageInfo"]["hasNextPage"], true);
+    let second = page("WOX", first["pageInfo"]["endCursor"].clone()).await;
+    assert_eq!(second["totalCount"], 2, "{second}");
+    assert_eq!(second["nodes"], json!([{"id": mine[1]}]));
+    assert_eq!(second["pageInfo"]["hasNextPage"], false);
+    let theirs = page("OXC", Value::Null).await;
+    assert_eq!(theirs["totalCount"], 1, "{theirs}");
+    assert_eq!(theirs["nodes"], json!([{"id": elsewhere_id}]));
+    assert_eq!(theirs["pageInfo"]["hasNextPage"], false);
+    // The provider itself sees and counts all three.
+    let all = w
+        .provider
+        .query("{ me { provider { bookings { totalCount } } } }", json!({}))
+        .await
+        .unwrap();
+    assert_eq!(all["me"]["provider"]["bookings"]["totalCount"], 3);
 }

@@ -1,8 +1,9 @@
 //! The main journey of `BRIEF.md` through the gateway against all the real
-//! services (the card processor is payments' in-process fake): admin →
-//! council → zones → scheme → provider → vehicles → household → eligibility
-//! → offers → book with a card → second household refused → cancel →
-//! refund → report.
+//! services, payments on its Stripe adapter against localstripe: admin →
+//! council → zones → scheme → provider → vehicles (and payout onboarding) →
+//! household → eligibility → offers → book with a card → second household
+//! refused → cancel → refund → report. What payments says it did at the
+//! processor is read back from localstripe.
 
 mod bookings_support;
 mod common;
@@ -10,6 +11,7 @@ mod eligibility_support;
 
 use bookings_support::*;
 use chrono::{Datelike, Duration, Utc, Weekday};
+use common::{Cards, Options, Stack};
 use eligibility_support::MY_ELIGIBILITY;
 use serde_json::{json, Value};
 
@@ -32,8 +34,33 @@ fn saturday_ten() -> chrono::DateTime<Utc> {
 #[tokio::test]
 async fn the_main_journey() {
     // Admin → council → zones → scheme (published) → provider (approved) → vehicles.
-    let w = World::new(20_000_000).await;
+    let stack = Stack::start_with(Options {
+        cards: Cards::LocalStripe,
+        ..Options::default()
+    })
+    .await;
+    let w = World::on(stack, 20_000_000).await;
+    let stripe = w.stack.stripe.as_ref().unwrap();
     let began = Utc::now() - Duration::minutes(1);
+
+    // The provider starts payout onboarding: an express account at the processor.
+    let o = w
+        .provider
+        .mutate(
+            "startPayoutOnboarding",
+            "mutation { startPayoutOnboarding { url userErrors { code message } } }",
+            json!({}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(o["userErrors"], json!([]), "{o}");
+    let account = o["url"]
+        .as_str()
+        .unwrap()
+        .split('/')
+        .find(|p| p.starts_with("acct_"))
+        .unwrap();
+    assert_eq!(stripe.get(&format!("accounts/{account}")).await["type"], "express");
 
     // The household signs up, fills its profile and qualifies, with reasons.
     let (h, _) = w.household("family@wox.test").await;
@@ -91,6 +118,16 @@ async fn the_main_journey() {
     assert_eq!(p["booking"]["status"], "CONFIRMED");
     assert_eq!(p["booking"]["payment"]["status"], "CAPTURED");
     let id = p["booking"]["id"].as_str().unwrap().to_string();
+    // At the processor: one PaymentIntent for the booking, its £15.60 captured.
+    let intents = stripe.intents_with("booking_id", &id).await;
+    assert_eq!(intents.len(), 1, "{intents:?}");
+    let intent = intents[0]["id"].as_str().unwrap().to_string();
+    let pi = stripe.get(&format!("payment_intents/{intent}")).await;
+    assert_eq!(pi["status"], "succeeded", "{pi}");
+    assert_eq!(pi["amount"], 1560);
+    assert_eq!(pi["amount_received"], 1560);
+    assert_eq!(pi["currency"], "gbp");
+    assert!(stripe.refunds_of(&intent).await.is_empty());
     // The booked vehicle is no longer offered for that period.
     let o = h.query(OFFERS, json!({"i": input})).await.unwrap();
     assert!(o["offers"]
@@ -119,6 +156,13 @@ async fn the_main_journey() {
     assert_eq!(c["booking"]["status"], "CANCELLED");
     assert_eq!(c["booking"]["cancellation"]["refundPence"], 1560);
     assert_eq!(c["booking"]["payment"]["status"], "REFUNDED");
+    // The refund was made at the processor, once, of the whole £15.60.
+    let refunds = stripe.refunds_of(&intent).await;
+    assert_eq!(refunds.len(), 1, "{refunds:?}");
+    assert_eq!(refunds[0]["amount"], 1560);
+    assert_eq!(refunds[0]["status"], "succeeded");
+    let charge = pi["latest_charge"].as_str().unwrap();
+    assert_eq!(stripe.get(&format!("charges/{charge}")).await["amount_refunded"], 1560);
     // The ledger balances, per transaction and overall.
     let unbalanced = rows(
         &w.stack.payments_pool,

@@ -27,9 +27,9 @@ pub fn cancel_mutation() -> String {
     format!("mutation($id: ID!, $r: String) {{ cancelBooking(id: $id, reason: $r) {{ booking {{ {BOOKING_FIELDS} }} userErrors {{ field code message }} }} }}")
 }
 
-const APPLY: &str =
+pub const APPLY: &str =
     "mutation($c: ID!) { applyToCouncil(councilId: $c) { provider { id } userErrors { field code message } } }";
-const APPROVE: &str = "mutation($c: ID!, $p: ID!) { approveProvider(councilId: $c, providerId: $p) { provider { id } userErrors { field code message } } }";
+pub const APPROVE: &str = "mutation($c: ID!, $p: ID!) { approveProvider(councilId: $c, providerId: $p) { provider { id } userErrors { field code message } } }";
 const ADD_VEHICLE: &str =
     "mutation($i: VehicleInput!) { addVehicle(input: $i) { vehicle { id } userErrors { field code message } } }";
 

@@ -9,7 +9,11 @@ use roundabout::graphql_client::GraphqlClient;
 use roundabout_gateway::config::{BootstrapAdmin, Limits, ServiceUrls};
 use roundabout_support::{
     config::Environment,
-    testing::{self, Running},
+    testing::{
+        self,
+        localstripe::{self, LocalStripe},
+        Running,
+    },
 };
 use serde_json::{json, Value};
 
@@ -17,21 +21,43 @@ pub const ADMIN_EMAIL: &str = "admin@roundabout.test";
 pub const ADMIN_PASSWORD: &str = "admin password for tests";
 pub const PASSWORD: &str = "a good long password";
 
+/// How a test runs the stack.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Eligibility, bookings and payments as child processes a test can kill
+    /// and restart ([`Stack::eligibility_proc`], …).
+    pub processes: bool,
+    /// Payments' card processor.
+    pub cards: Cards,
+    /// Eligibility's `BUDGET_HOLD_SECS` (default 900).
+    pub budget_hold_secs: Option<u64>,
+}
+
+/// Payments' card processor in a test stack.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Cards {
+    /// The in-process fake ([`Stack::fake`]); with processes, none: households pay by invoice.
+    #[default]
+    Fake,
+    /// The Stripe adapter against a localstripe the harness starts ([`Stack::stripe`]).
+    LocalStripe,
+}
+
 pub struct Stack {
     pub gateway_url: String,
     pub anon: GraphqlClient,
     pub admin: GraphqlClient,
     pub inventory: Running,
-    /// In this process, unless started with [`Stack::start_with_processes`].
+    /// In this process, unless started with processes.
     pub eligibility: Option<Running>,
     pub eligibility_url: String,
     pub eligibility_proc: Option<procs::Proc>,
-    /// In this process, unless started with [`Stack::start_with_processes`].
+    /// In this process, unless started with processes.
     pub bookings: Option<Running>,
     pub payments: Option<Running>,
     pub bookings_url: String,
     pub payments_url: String,
-    /// Bookings and payments as child processes, with [`Stack::start_with_processes`].
+    /// Bookings and payments as child processes, with [`Options::processes`].
     pub bookings_proc: Option<procs::Proc>,
     pub payments_proc: Option<procs::Proc>,
     pub gateway: Running,
@@ -40,28 +66,39 @@ pub struct Stack {
     pub inventory_pool: sqlx::PgPool,
     pub bookings_pool: sqlx::PgPool,
     pub payments_pool: sqlx::PgPool,
-    /// The payments service's in-process card processor.
+    /// The payments service's in-process card processor, with [`Cards::Fake`].
     pub fake: roundabout_payments::gateway::fake::FakeGateway,
+    /// The localstripe payments charges cards at, with [`Cards::LocalStripe`].
+    pub stripe: Option<LocalStripe>,
 }
 
 impl Stack {
+    /// Every part in this process; cards go to the in-process fake.
     pub async fn start() -> Self {
-        Self::start_inner(false).await
+        Self::start_with(Options::default()).await
     }
 
-    /// The stack with eligibility, bookings and payments as child processes (payments
-    /// with no card processor: households pay by invoice), so a test can
-    /// kill them.
+    /// Eligibility, bookings and payments as child processes (payments with
+    /// no card processor: households pay by invoice), so a test can kill them.
     pub async fn start_with_processes() -> Self {
-        Self::start_inner(true).await
+        Self::start_with(Options {
+            processes: true,
+            ..Options::default()
+        })
+        .await
     }
 
-    async fn start_inner(as_processes: bool) -> Self {
+    pub async fn start_with(options: Options) -> Self {
+        let as_processes = options.processes;
         let (inventory_pool, inv_url) = testing::fresh_database(&roundabout_inventory::MIGRATOR).await;
         let (eligibility_pool, elig_url) = testing::fresh_database(&roundabout_eligibility::MIGRATOR).await;
         let (bookings_pool, book_url) = testing::fresh_database(&roundabout_bookings::MIGRATOR).await;
         let (payments_pool, pay_url) = testing::fresh_database(&roundabout_payments::MIGRATOR).await;
         let (gateway_pool, gw_url) = testing::fresh_database(&roundabout_gateway::MIGRATOR).await;
+        let stripe = (options.cards == Cards::LocalStripe).then(LocalStripe::start);
+        let budget_hold = options
+            .budget_hold_secs
+            .unwrap_or(roundabout_eligibility::DEFAULT_BUDGET_HOLD_SECS);
 
         let key = || String::from_utf8(testing::TEST_INTERNAL_KEY.to_vec()).unwrap();
         let (eligibility, eligibility_url, eligibility_proc) = if as_processes {
@@ -73,16 +110,15 @@ impl Stack {
                     ("DATABASE_URL".to_string(), elig_url.clone()),
                     ("INTERNAL_AUTH_KEY".to_string(), key()),
                     ("ROUNDABOUT_ENV".to_string(), "development".to_string()),
+                    ("BUDGET_HOLD_SECS".to_string(), budget_hold.to_string()),
                 ],
             );
             p.start().await;
             (None, p.url(), Some(p))
         } else {
-            let e = Running::spawn(
-                roundabout_eligibility::build(roundabout_eligibility::Config::new(testing::host_config(&elig_url)))
-                    .await
-                    .unwrap(),
-            );
+            let mut config = roundabout_eligibility::Config::new(testing::host_config(&elig_url));
+            config.budget_hold = std::time::Duration::from_secs(budget_hold);
+            let e = Running::spawn(roundabout_eligibility::build(config).await.unwrap());
             let url = e.url.clone();
             (Some(e), url, None)
         };
@@ -114,30 +150,39 @@ impl Stack {
                     ("BOOKINGS_URL".to_string(), bookings_url.clone()),
                     ("PAYMENTS_URL".to_string(), payments_url.clone()),
                     ("BOOKINGS_JOB_MS".to_string(), "200".to_string()),
+                    // A killed driver's claim lapses quickly.
+                    ("BOOKINGS_CLAIM_SECS".to_string(), "2".to_string()),
                     ("PAYMENTS_JOB_SECS".to_string(), "1".to_string()),
                 ]
             };
-            let mut p = procs::Proc::new("payments", payments_port, common(&pay_url));
+            let mut payments_env = common(&pay_url);
+            if let Some(ls) = &stripe {
+                payments_env.push(("STRIPE_SECRET_KEY".to_string(), localstripe::SECRET_KEY.to_string()));
+                payments_env.push(("STRIPE_API_BASE".to_string(), ls.base.clone()));
+            }
+            let mut p = procs::Proc::new("payments", payments_port, payments_env);
             p.start().await;
             let mut b = procs::Proc::new("bookings", bookings_port, common(&book_url));
             b.start().await;
             payments_proc = Some(p);
             bookings_proc = Some(b);
         } else {
-            let p = Running::spawn(
-                roundabout_payments::build_with_gateway(
-                    roundabout_payments::Config {
-                        host: testing::host_config(&pay_url),
-                        stripe: None,
-                        settings: roundabout_payments::Settings::default(),
-                        bookings_url: Some(bookings_url.clone()),
-                        job_interval: std::time::Duration::from_secs(5),
-                    },
-                    Some(std::sync::Arc::new(fake.clone())),
-                )
-                .await
-                .unwrap(),
-            );
+            let config = roundabout_payments::Config {
+                host: testing::host_config(&pay_url),
+                stripe: stripe.as_ref().map(|ls| roundabout_payments::StripeConfig {
+                    secret_key: localstripe::SECRET_KEY.to_string(),
+                    api_base: ls.base.clone(),
+                }),
+                settings: roundabout_payments::Settings::default(),
+                bookings_url: Some(bookings_url.clone()),
+                job_interval: std::time::Duration::from_secs(5),
+            };
+            let app = if stripe.is_some() {
+                roundabout_payments::build(config).await
+            } else {
+                roundabout_payments::build_with_gateway(config, Some(std::sync::Arc::new(fake.clone()))).await
+            };
+            let p = Running::spawn(app.unwrap());
             payments_url = p.url.clone();
             let mut book_host = testing::host_config(&book_url);
             book_host.bind = ([127, 0, 0, 1], bookings_port).into();
@@ -200,6 +245,7 @@ impl Stack {
             bookings_pool,
             payments_pool,
             fake,
+            stripe,
         }
     }
 

@@ -55,6 +55,21 @@ impl Proc {
         panic!("{} did not become ready", self.part);
     }
 
+    /// Sets (or, with `None`, removes) a variable for the next start.
+    pub fn set_env(&mut self, key: &str, value: Option<&str>) {
+        self.env.retain(|(k, _)| k != key);
+        if let Some(v) = value {
+            self.env.push((key.to_string(), v.to_string()));
+        }
+    }
+
+    /// Sends SIGUSR1 (bookings: lets its paused saga go on, see `BOOKINGS_SAGA_PAUSE`).
+    pub fn sigusr1(&self) {
+        let pid = self.child.as_ref().expect("the process is running").id();
+        let sent = Command::new("kill").args(["-USR1", &pid.to_string()]).status().unwrap();
+        assert!(sent.success(), "kill -USR1 {pid} failed");
+    }
+
     /// SIGKILLs the process (no graceful shutdown) and reaps it.
     pub fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {

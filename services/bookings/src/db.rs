@@ -74,13 +74,14 @@ pub struct NewBooking<'a> {
     pub request_digest: &'a str,
 }
 
-pub async fn insert(db: impl PgExecutor<'_>, b: &NewBooking<'_>) -> sqlx::Result<()> {
+/// Inserts the booking, claimed by its writer for `claim_secs`.
+pub async fn insert(db: impl PgExecutor<'_>, b: &NewBooking<'_>, claim_secs: f64) -> sqlx::Result<()> {
     sqlx::query(
         "insert into bookings (id, household_id, council_id, provider_id, vehicle_id, kind, lease_months,
             period, status, step, currency, base_pence, subsidy_pence, first_base_pence, first_subsidy_pence,
             scheme_id, scheme_version, payment_method, idempotency_key, request_digest, claimed_until)
          values ($1, $2, $3, $4, $5, $6, $7, tstzrange($8, $9, '[)'), 'PENDING_PAYMENT', $10, $11, $12, $13,
-            $14, $15, $16, $17, $18, $19, $20, now() + interval '60 seconds')",
+            $14, $15, $16, $17, $18, $19, $20, now() + make_interval(secs => $21))",
     )
     .bind(b.id)
     .bind(b.household_id)
@@ -102,6 +103,7 @@ pub async fn insert(db: impl PgExecutor<'_>, b: &NewBooking<'_>) -> sqlx::Result
     .bind(b.payment_method)
     .bind(b.idempotency_key)
     .bind(b.request_digest)
+    .bind(claim_secs)
     .execute(db)
     .await?;
     Ok(())
@@ -167,11 +169,14 @@ pub async fn booked_among(
     .await
 }
 
-/// A page of bookings by one column (`household_id` or `provider_id`), after a position.
+/// A page of bookings by one column (`household_id` or `provider_id`), after
+/// a position, and how many there are in all; with `councils`, only the
+/// bookings made in those councils (what an officer may see), in both.
 pub async fn page(
     db: &PgPool,
     column: Owner,
     owner: Uuid,
+    councils: Option<&[Uuid]>,
     after: i64,
     first: i64,
 ) -> sqlx::Result<(Vec<BookingRow>, i64)> {
@@ -179,16 +184,19 @@ pub async fn page(
         Owner::Household => "household_id",
         Owner::Provider => "provider_id",
     };
+    let scope = "($2::uuid[] is null or council_id = any($2))";
     let rows = sqlx::query_as(&format!(
-        "select {COLUMNS} from bookings where {col} = $1 and list_seq > $2 order by list_seq limit $3"
+        "select {COLUMNS} from bookings where {col} = $1 and {scope} and list_seq > $3 order by list_seq limit $4"
     ))
     .bind(owner)
+    .bind(councils)
     .bind(after)
     .bind(first)
     .fetch_all(db)
     .await?;
-    let total = sqlx::query_scalar(&format!("select count(*) from bookings where {col} = $1"))
+    let total = sqlx::query_scalar(&format!("select count(*) from bookings where {col} = $1 and {scope}"))
         .bind(owner)
+        .bind(councils)
         .fetch_one(db)
         .await?;
     Ok((rows, total))

@@ -38,17 +38,25 @@ pub struct Config {
     pub payment_timeout: Duration,
     /// `BOOKINGS_JOB_MS` (default 1000): how often the resumer and scheduler run.
     pub job_interval: Duration,
+    /// `BOOKINGS_CLAIM_SECS` (default 60): how long one driver holds a booking;
+    /// after a crash, another takes it over once this has passed.
+    pub claim: Duration,
+    /// `BOOKINGS_SAGA_PAUSE`: pause points for crash tests (see [`saga::pause`]).
+    pub pauses: saga::pause::Pauses,
 }
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
+        let host = HostConfig::from_env(DEFAULT_PORT)?;
         Ok(Self {
-            host: HostConfig::from_env(DEFAULT_PORT)?,
             inventory_url: config::base_url("INVENTORY_URL")?,
             eligibility_url: config::base_url("ELIGIBILITY_URL")?,
             payments_url: config::base_url("PAYMENTS_URL")?,
             payment_timeout: Duration::from_secs(config::parse_or("BOOKING_PAYMENT_TIMEOUT_SECS", 900u64)?),
             job_interval: Duration::from_millis(config::parse_or("BOOKINGS_JOB_MS", 1000u64)?),
+            claim: claim_from_env()?,
+            pauses: saga::pause::Pauses::from_env(host.environment.is_production())?,
+            host,
         })
     }
 
@@ -61,8 +69,21 @@ impl Config {
             payments_url,
             payment_timeout: Duration::from_secs(900),
             job_interval: Duration::from_secs(1),
+            claim: Duration::from_secs(60),
+            pauses: saga::pause::Pauses::default(),
         }
     }
+}
+
+fn claim_from_env() -> Result<Duration, ConfigError> {
+    let secs: u64 = config::parse_or("BOOKINGS_CLAIM_SECS", 60)?;
+    if !(1..=3600).contains(&secs) {
+        return Err(ConfigError::new(
+            "BOOKINGS_CLAIM_SECS",
+            "must be from 1 to 3600 seconds",
+        ));
+    }
+    Ok(Duration::from_secs(secs))
 }
 
 /// Shared state of the handlers.
@@ -74,6 +95,9 @@ pub struct AppState {
     pub eligibility: ServiceClient,
     pub payments: ServiceClient,
     pub payment_timeout: Duration,
+    /// How long a driver's claim on a booking lasts.
+    pub claim: Duration,
+    pub pauses: saga::pause::Pauses,
 }
 
 impl axum::extract::FromRef<AppState> for InternalAuth {
@@ -100,13 +124,24 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         eligibility: client("eligibility", &config.eligibility_url),
         payments: client("payments", &config.payments_url),
         payment_timeout: config.payment_timeout,
+        claim: config.claim,
+        pauses: config.pauses.clone(),
     };
     let jobs_state = state.clone();
     let every = config.job_interval;
-    ServiceHost::new(NAME, &config.host, pool, &MIGRATOR, auth, http::router(state))
-        .with_task(Box::new(move |shutdown| {
-            Box::pin(jobs::run(jobs_state, every, shutdown))
-        }))
-        .build(config.host.bind)
-        .await
+    let mut host = ServiceHost::new(NAME, &config.host, pool, &MIGRATOR, auth, http::router(state)).with_task(
+        Box::new(move |shutdown| Box::pin(jobs::run(jobs_state, every, shutdown))),
+    );
+    if !config.pauses.is_empty() {
+        let pauses = config.pauses.clone();
+        host = host.with_task(Box::new(move |shutdown| {
+            Box::pin(async move {
+                tokio::select! {
+                    _ = pauses.release_on_sigusr1() => {}
+                    _ = shutdown.wait() => {}
+                }
+            })
+        }));
+    }
+    host.build(config.host.bind).await
 }

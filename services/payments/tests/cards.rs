@@ -6,6 +6,7 @@ mod support;
 use std::sync::Arc;
 
 use roundabout_payments::gateway::{fake::FakeGateway, stripe::StripeGateway, PaymentGateway};
+use roundabout_support::testing::localstripe::SECRET_KEY;
 use serde_json::json;
 use support::{
     service::{hire, start, Payments},
@@ -18,7 +19,7 @@ const DECLINED: &str = "4000000000000341";
 
 async fn with_localstripe() -> (LocalStripe, Payments) {
     let ls = LocalStripe::start();
-    let gw: Arc<dyn PaymentGateway> = Arc::new(StripeGateway::new("sk_test_roundabout", &ls.base).unwrap());
+    let gw: Arc<dyn PaymentGateway> = Arc::new(StripeGateway::new(SECRET_KEY, &ls.base).unwrap());
     let p = start(Some(gw)).await;
     (ls, p)
 }

@@ -5,6 +5,7 @@ mod support;
 use roundabout_payments::gateway::{
     stripe::StripeGateway, Destination, GatewayError, IntentRequest, IntentStatus, PaymentGateway,
 };
+use roundabout_support::testing::localstripe::SECRET_KEY;
 use support::LocalStripe;
 
 const VISA: &str = "4242424242424242";
@@ -12,7 +13,7 @@ const VISA: &str = "4242424242424242";
 const DECLINED: &str = "4000000000000341";
 
 fn gateway(ls: &LocalStripe) -> StripeGateway {
-    StripeGateway::new("sk_test_roundabout", &ls.base).unwrap()
+    StripeGateway::new(SECRET_KEY, &ls.base).unwrap()
 }
 
 fn request(customer: &str, pm: Option<String>, manual: bool) -> IntentRequest {
@@ -171,7 +172,7 @@ async fn an_unreachable_stripe_is_retryable() {
         .local_addr()
         .unwrap()
         .port();
-    let g = StripeGateway::new("sk_test_roundabout", &format!("http://127.0.0.1:{port}/")).unwrap();
+    let g = StripeGateway::new(SECRET_KEY, &format!("http://127.0.0.1:{port}/")).unwrap();
     let err = g.create_customer(None, "h1", "cus:h1").await.unwrap_err();
     assert!(err.is_retryable(), "{err:?}");
 }

@@ -6,6 +6,7 @@ mod support;
 use std::sync::Arc;
 
 use roundabout_payments::{domain::signature, gateway::stripe::StripeGateway};
+use roundabout_support::testing::localstripe::SECRET_KEY;
 use serde_json::{json, Value};
 use support::{
     service::{hire, start, Payments, WEBHOOK_SECRET},
@@ -15,7 +16,7 @@ use uuid::Uuid;
 
 async fn with_localstripe() -> (LocalStripe, Payments) {
     let ls = LocalStripe::start();
-    let gw = Arc::new(StripeGateway::new("sk_test_roundabout", &ls.base).unwrap());
+    let gw = Arc::new(StripeGateway::new(SECRET_KEY, &ls.base).unwrap());
     let p = start(Some(gw)).await;
     (ls, p)
 }
@@ -68,7 +69,7 @@ async fn confirmed_by_household(ls: &LocalStripe, p: &Payments) -> (Uuid, String
     ] {
         let res = http
             .post(format!("{}v1/{path}", ls.base))
-            .basic_auth("sk_test_roundabout", Some(""))
+            .basic_auth(SECRET_KEY, Some(""))
             .form(&form)
             .send()
             .await

@@ -185,6 +185,7 @@ async fn book(
             idempotency_key: &input.idempotency_key,
             request_digest: &digest,
         },
+        s.claim.as_secs_f64(),
     )
     .await;
     match inserted {

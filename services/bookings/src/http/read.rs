@@ -128,12 +128,12 @@ pub struct PageOut {
     pub has_next_page: bool,
 }
 
-async fn page(s: &AppState, owner: Owner, id: Uuid, q: PageIn) -> ApiResult<Json<PageOut>> {
+async fn page(s: &AppState, owner: Owner, id: Uuid, councils: Option<&[Uuid]>, q: PageIn) -> ApiResult<Json<PageOut>> {
     let first = q.first.unwrap_or(20);
     if !(0..=100).contains(&first) {
         return Err(ApiError::invalid("first", "`first` must be between 0 and 100"));
     }
-    let (mut rows, total) = db::page(&s.pool, owner, id, q.after.unwrap_or(0), first + 1).await?;
+    let (mut rows, total) = db::page(&s.pool, owner, id, councils, q.after.unwrap_or(0), first + 1).await?;
     let has_next_page = rows.len() as i64 > first;
     rows.truncate(first as usize);
     Ok(Json(PageOut {
@@ -141,6 +141,12 @@ async fn page(s: &AppState, owner: Owner, id: Uuid, q: PageIn) -> ApiResult<Json
         total_count: total,
         has_next_page,
     }))
+}
+
+/// The councils whose bookings `caller` sees in someone else's list: all
+/// (`None`) for services and admins, else those it is an officer of.
+fn officer_scope(caller: &Caller) -> Option<&[Uuid]> {
+    (!(caller.is_service() || caller.admin)).then_some(caller.officer_of.as_slice())
 }
 
 async fn by_household(
@@ -155,16 +161,9 @@ async fn by_household(
             "Only the household and officers of its council see its bookings",
         ));
     }
-    let mut out = page(&s, Owner::Household, id, q).await?;
-    if !own {
-        // Officers see the bookings of their own councils' households only.
-        out.0.bookings.retain(|b| may_read(&caller, b));
-        if out.0.bookings.is_empty() && !caller.is_service() && !caller.admin {
-            out.0.total_count = 0;
-            out.0.has_next_page = false;
-        }
-    }
-    Ok(out)
+    // Officers see the bookings of their own councils' households only.
+    let councils = if own { None } else { officer_scope(&caller) };
+    page(&s, Owner::Household, id, councils, q).await
 }
 
 async fn by_provider(
@@ -174,11 +173,12 @@ async fn by_provider(
     Query(q): Query<PageIn>,
 ) -> ApiResult<Json<PageOut>> {
     let member = caller.provider_id == Some(id);
-    let mut out = page(&s, Owner::Provider, id, q).await?;
-    if !(member || caller.is_service() || caller.admin) {
-        // Officers see the provider's bookings in their councils.
-        out.0.bookings.retain(|b| may_read(&caller, b));
-        out.0.total_count = out.0.bookings.len() as i64;
+    if !(member || caller.is_service() || caller.admin || !caller.officer_of.is_empty()) {
+        return Err(ApiError::forbidden(
+            "Only the provider and officers of its councils see its bookings",
+        ));
     }
-    Ok(out)
+    // Officers see, and count, the provider's bookings made in their councils.
+    let councils = if member { None } else { officer_scope(&caller) };
+    page(&s, Owner::Provider, id, councils, q).await
 }

@@ -12,6 +12,7 @@
 //! `REFUND → RELEASE_BUDGET → FREE_SLOT → DONE` (CANCELLED); completion:
 //! `PAYOUT → DONE`.
 
+pub mod pause;
 mod steps;
 
 use std::time::Duration;
@@ -19,6 +20,7 @@ use std::time::Duration;
 use chrono::Utc;
 use uuid::Uuid;
 
+use self::pause::When;
 use crate::{db, AppState};
 
 /// Steps of the saga, as stored in `bookings.step`.
@@ -33,6 +35,19 @@ pub mod step {
     pub const FREE_SLOT: &str = "FREE_SLOT";
     pub const PAYOUT: &str = "PAYOUT";
     pub const DONE: &str = "DONE";
+
+    /// Every step that does something, in the order of the paths above.
+    pub const ALL: [&str; 9] = [
+        HOLD_BUDGET,
+        CHARGE,
+        COMMIT_BUDGET,
+        CAPTURE,
+        RELEASE_PAYMENT,
+        REFUND,
+        RELEASE_BUDGET,
+        FREE_SLOT,
+        PAYOUT,
+    ];
 }
 
 /// What performing a step led to.
@@ -76,9 +91,6 @@ impl Transition {
     }
 }
 
-/// How long one driver may hold a booking before another may take over.
-const CLAIM_SECS: f64 = 60.0;
-
 /// Drives a booking until it is done or must wait (for the household, or
 /// for a service to come back); answers the booking as it then stands.
 /// `held`: the caller already holds the booking's claim (it just wrote it).
@@ -88,7 +100,7 @@ pub async fn drive(state: &AppState, id: Uuid, held: bool) -> sqlx::Result<Optio
         let current = if held {
             db::get(&state.pool, id).await?.filter(|b| b.step != step::DONE)
         } else {
-            db::claim(&state.pool, id, CLAIM_SECS).await?
+            db::claim(&state.pool, id, state.claim.as_secs_f64()).await?
         };
         let Some(b) = current else {
             break;
@@ -101,10 +113,14 @@ pub async fn drive(state: &AppState, id: Uuid, held: bool) -> sqlx::Result<Optio
                 "The payment was not completed in time",
             ))
         } else {
+            state.pauses.at(&state.pool, id, When::Before, &b.step).await;
             steps::perform(state, &b).await
         };
         match outcome {
-            Outcome::Next(t) => record(state, &b, t).await?,
+            Outcome::Next(t) => {
+                state.pauses.at(&state.pool, id, When::After, &b.step).await;
+                record(state, &b, t).await?
+            }
             Outcome::Retry(reason) => {
                 tracing::warn!(booking = %id, step = %b.step, %reason, "saga step will be retried");
                 later(state, &b, Some(&reason), None).await?;
@@ -143,7 +159,7 @@ async fn record(state: &AppState, b: &db::BookingRow, t: Transition) -> sqlx::Re
             payment_status = coalesce($6, payment_status), failure_code = coalesce($7, failure_code),
             failure_message = coalesce($8, failure_message), slot_held = slot_held and not $9,
             attempts = 0, next_attempt_at = now(), last_error = null, updated_at = now(),
-            claimed_until = now() + make_interval(secs => 60)
+            claimed_until = now() + make_interval(secs => $10)
          where id = $1 and step = $2",
     )
     .bind(b.id)
@@ -155,6 +171,7 @@ async fn record(state: &AppState, b: &db::BookingRow, t: Transition) -> sqlx::Re
     .bind(code)
     .bind(message)
     .bind(t.free_slot)
+    .bind(state.claim.as_secs_f64())
     .execute(&state.pool)
     .await?;
     Ok(())
@@ -220,7 +237,7 @@ pub async fn start_cancellation(
     let n = sqlx::query(
         "update bookings set cancelled_at = now(), cancel_reason = $2, refund_pence = $3, step = $4,
             outcome = 'CANCELLED', attempts = 0, next_attempt_at = now(), updated_at = now(),
-            claimed_until = now() + make_interval(secs => 60)
+            claimed_until = now() + make_interval(secs => $5)
          where id = $1 and cancelled_at is null and status in ('PENDING_PAYMENT', 'CONFIRMED', 'ACTIVE')
            and (step = 'DONE' or step in ('HOLD_BUDGET', 'CHARGE'))
            and (claimed_until is null or claimed_until < now())",
@@ -229,6 +246,7 @@ pub async fn start_cancellation(
     .bind(reason)
     .bind(refund_pence)
     .bind(first)
+    .bind(state.claim.as_secs_f64())
     .execute(&state.pool)
     .await?
     .rows_affected();

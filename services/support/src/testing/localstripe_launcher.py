@@ -1,4 +1,4 @@
-"""Starts localstripe for the payments tests, closer to Stripe where it matters.
+"""Starts localstripe for the tests, closer to Stripe where it matters.
 
 localstripe (PyPI, 1.15.x) is a stateful fake Stripe server. This launcher:
 
@@ -13,7 +13,8 @@ localstripe (PyPI, 1.15.x) is a stateful fake Stripe server. This launcher:
 * adds what Connect needs and localstripe lacks: accounts (express),
   account links and transfers, plus a test hook to finish onboarding;
 * honours Idempotency-Key like Stripe: the same key and path replays the
-  first answer instead of acting twice;
+  first answer instead of acting twice, and a request whose key is still
+  in use by another one in progress is refused with 409;
 * can inject faults: POST /_config/faults {"count": n, "when": "before" |
   "after", "status": 500} makes the next n API calls fail, either before
   acting or after acting (the answer is lost but the effect happened).
@@ -200,6 +201,7 @@ async def list_transfers(request):
 # ---- Idempotency keys and fault injection
 
 idempotent = {}
+in_progress = set()
 faults = {"count": 0, "when": "before", "status": 500}
 
 
@@ -228,8 +230,18 @@ async def idempotency_and_faults(request, handler):
         status, body = idempotent[cache_key]
         response = web.Response(status=status, body=body, content_type="application/json")
         response.headers["Idempotent-Replayed"] = "true"
+    elif key and request.method == "POST" and cache_key in in_progress:
+        return web.json_response(
+            {"error": {"type": "idempotency_error",
+                       "message": "There is currently another in-progress request using this Idempotency Key"}},
+            status=409)
     else:
-        response = await handler(request)
+        if key and request.method == "POST":
+            in_progress.add(cache_key)
+        try:
+            response = await handler(request)
+        finally:
+            in_progress.discard(cache_key)
         # Like Stripe: results are kept once the endpoint acted (success or a
         # card decline), not for requests refused as invalid.
         if key and request.method == "POST" and (response.status < 300 or response.status == 402):

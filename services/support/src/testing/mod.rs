@@ -1,9 +1,12 @@
-//! Test support: a fresh database per test, and signed callers.
+//! Test support: a fresh database per test, signed callers, the Python
+//! tools the tests run against, and localstripe ([`localstripe`]).
 //!
 //! Tests need `DATABASE_URL` to name a PostgreSQL server (any database on it);
 //! `cargo xtask test` starts a private one and sets it. Each call of
 //! [`fresh_database`] creates a new, empty, migrated database, so tests never
 //! see each other's rows.
+
+pub mod localstripe;
 
 use sqlx::{migrate::Migrator, PgPool};
 

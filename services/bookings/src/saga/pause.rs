@@ -1,0 +1,155 @@
+//! Pause points for crash tests (`BOOKINGS_SAGA_PAUSE`), so a test can stop
+//! the saga exactly at a step and then SIGKILL a process there.
+//!
+//! `BOOKINGS_SAGA_PAUSE=before:CHARGE` (several comma-separated) makes the
+//! first driver in this process that is about to perform `CHARGE` stop
+//! there; `after:CHARGE` stops it once the step was performed but before its
+//! outcome is recorded. A stopped driver keeps its claim, notes
+//! `paused before CHARGE` in the booking's `last_error` (where a test sees
+//! it), and waits until the process gets SIGUSR1 or dies. SIGUSR1 lets every
+//! stopped driver go on and disarms every point, so the saga then runs as
+//! usual. Unset, nothing is checked. Refused in production.
+
+use std::{
+    collections::HashSet,
+    sync::{Arc, Mutex},
+};
+
+use roundabout_support::config::ConfigError;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+/// Before a step is performed, or after it was but before it is recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum When {
+    Before,
+    After,
+}
+
+impl When {
+    fn word(self) -> &'static str {
+        match self {
+            Self::Before => "before",
+            Self::After => "after",
+        }
+    }
+}
+
+/// The configured pause points; empty in normal operation.
+#[derive(Debug, Clone, Default)]
+pub struct Pauses {
+    inner: Option<Arc<Inner>>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    armed: Mutex<HashSet<(When, String)>>,
+    released: watch::Sender<bool>,
+}
+
+const VAR: &str = "BOOKINGS_SAGA_PAUSE";
+
+impl Pauses {
+    /// Parses `before:STEP,after:STEP,…`.
+    pub fn parse(spec: &str) -> Result<Self, ConfigError> {
+        let mut armed = HashSet::new();
+        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (when, step) = part
+                .split_once(':')
+                .ok_or_else(|| ConfigError::new(VAR, "expected before:STEP or after:STEP"))?;
+            let when = match when {
+                "before" => When::Before,
+                "after" => When::After,
+                _ => return Err(ConfigError::new(VAR, "expected before:STEP or after:STEP")),
+            };
+            if !super::step::ALL.contains(&step) {
+                return Err(ConfigError::new(VAR, format!("unknown step {step}")));
+            }
+            armed.insert((when, step.to_string()));
+        }
+        if armed.is_empty() {
+            return Ok(Self::default());
+        }
+        Ok(Self {
+            inner: Some(Arc::new(Inner {
+                armed: Mutex::new(armed),
+                released: watch::Sender::new(false),
+            })),
+        })
+    }
+
+    /// From `BOOKINGS_SAGA_PAUSE`; refused when `production`.
+    pub fn from_env(production: bool) -> Result<Self, ConfigError> {
+        match roundabout_support::config::optional(VAR)? {
+            Some(_) if production => Err(ConfigError::new(VAR, "is for tests and is refused in production")),
+            Some(spec) => Self::parse(&spec),
+            None => Ok(Self::default()),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.inner.is_none()
+    }
+
+    /// Releases every stopped driver and disarms every point.
+    pub fn release(&self) {
+        if let Some(inner) = &self.inner {
+            inner.armed.lock().expect("pause points lock").clear();
+            inner.released.send_replace(true);
+        }
+    }
+
+    /// Releases on each SIGUSR1, for as long as the process runs.
+    pub async fn release_on_sigusr1(self) {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut usr1) = signal(SignalKind::user_defined1()) else {
+            tracing::error!("cannot listen for SIGUSR1; saga pause points stay until the process dies");
+            return;
+        };
+        while usr1.recv().await.is_some() {
+            tracing::warn!("SIGUSR1: saga pause points released");
+            self.release();
+        }
+    }
+
+    /// Stops here while `(when, step)` is armed (see the module docs).
+    pub async fn at(&self, pool: &sqlx::PgPool, booking: Uuid, when: When, step: &str) {
+        let Some(inner) = &self.inner else {
+            return;
+        };
+        if !inner
+            .armed
+            .lock()
+            .expect("pause points lock")
+            .contains(&(when, step.to_string()))
+        {
+            return;
+        }
+        let mut released = inner.released.subscribe();
+        let note = format!("paused {} {step} ({VAR})", when.word());
+        tracing::warn!(%booking, "{note}");
+        if let Err(e) = sqlx::query("update bookings set last_error = $2 where id = $1")
+            .bind(booking)
+            .bind(&note)
+            .execute(pool)
+            .await
+        {
+            tracing::error!(error = %e, "cannot note the pause");
+        }
+        let _ = released.wait_for(|r| *r).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn points_are_parsed_and_checked() {
+        assert!(Pauses::parse("").unwrap().is_empty());
+        assert!(!Pauses::parse("before:CHARGE, after:REFUND").unwrap().is_empty());
+        assert!(Pauses::parse("during:CHARGE").is_err());
+        assert!(Pauses::parse("before:LUNCH").is_err());
+        assert!(Pauses::parse("CHARGE").is_err());
+    }
+}
