@@ -9,7 +9,7 @@ use roundabout_support::{
     client::ClientError, error::ValidJson, internal_auth::Caller, subsidy, subsidy::SchemeTerms, ApiError, ApiResult,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::{json, value::RawValue};
 use uuid::Uuid;
 
 use crate::{
@@ -45,7 +45,7 @@ pub struct Point {
 /// One ranked offer; `vehicle` is inventory's row as it came.
 #[derive(Debug, Serialize)]
 pub struct OfferOut {
-    pub vehicle: Value,
+    pub vehicle: Box<RawValue>,
     pub distance_km: f64,
     pub currency: String,
     pub base_pence: i64,
@@ -65,9 +65,11 @@ struct Profile {
     needs_electric_preferred: bool,
 }
 
+/// A search hit; the vehicle is kept as inventory's JSON text and passed
+/// on as it came, only the fields the broker needs are read from it.
 #[derive(Debug, Deserialize)]
 struct Hit {
-    vehicle: Value,
+    vehicle: Box<RawValue>,
     distance_km: f64,
 }
 
@@ -171,7 +173,7 @@ async fn offers(
     let radius = input.radius_km.unwrap_or(5.0);
     let mut candidates = Vec::with_capacity(hits.results.len());
     for hit in hits.results {
-        let Ok(c) = serde_json::from_value::<Candidate>(hit.vehicle.clone()) else {
+        let Ok(c) = serde_json::from_str::<Candidate>(hit.vehicle.get()) else {
             continue;
         };
         if let Some((base, _)) = domain::price(&c.prices, &period) {
@@ -298,7 +300,7 @@ mod tests {
 
     fn hit(km: f64) -> Hit {
         Hit {
-            vehicle: Value::Null,
+            vehicle: RawValue::from_string("null".into()).unwrap(),
             distance_km: km,
         }
     }
