@@ -1,5 +1,10 @@
 //! `roundabout`: run the whole marketplace locally, or one part of it.
 
+/// mimalloc: faster than the system allocator for the many small JSON
+/// values a request makes (docs/PERFORMANCE.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};

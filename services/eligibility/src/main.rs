@@ -1,5 +1,10 @@
 //! The eligibility service binary: config → telemetry → migrate or serve.
 
+/// mimalloc: faster than the system allocator for the many small JSON
+/// values a request makes (docs/PERFORMANCE.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     roundabout_support::telemetry::init("eligibility");
