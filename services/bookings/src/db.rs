@@ -151,7 +151,8 @@ pub async fn overlaps(
     .await
 }
 
-/// Of `vehicle_ids`, those held in `[start, end)`, in one query.
+/// Of `vehicle_ids`, those held in `[start, end)`, in one query (an
+/// index-only scan of `bookings_calendar_idx`).
 pub async fn booked_among(
     db: impl PgExecutor<'_>,
     vehicle_ids: &[Uuid],
@@ -160,7 +161,7 @@ pub async fn booked_among(
 ) -> sqlx::Result<Vec<Uuid>> {
     sqlx::query_scalar(
         "select distinct vehicle_id from bookings
-         where slot_held and vehicle_id = any($1) and period && tstzrange($2, $3, '[)')",
+         where slot_held and vehicle_id = any($1) and upper(period) > $2 and period && tstzrange($2, $3, '[)')",
     )
     .bind(vehicle_ids)
     .bind(start)
