@@ -5,6 +5,7 @@ pub mod councils;
 pub mod decisions;
 pub mod households;
 pub mod lifecycle;
+pub mod postcodes;
 pub mod profiles;
 pub mod schemes;
 pub mod simulation;
@@ -19,6 +20,7 @@ pub fn router(state: AppState) -> Router {
         .merge(councils::router())
         .merge(households::router())
         .merge(zones::router())
+        .merge(postcodes::router())
         .merge(profiles::router())
         .merge(schemes::router())
         .merge(lifecycle::router())
