@@ -323,3 +323,100 @@ async fn an_expired_session_signs_in_again_and_returns_to_the_page() {
     o.sign_in("officer@wox.test", common::PASSWORD).await;
     assert_eq!(o.get("/bookings").await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_provider_signs_up_applies_is_approved_and_keeps_its_fleet() {
+    let (w, web) = world().await;
+    let mut p = web.browser();
+    let form = p.get("/provider/sign-up").await;
+    let res = p
+        .submit(
+            &form,
+            "/provider/sign-up",
+            &[
+                ("organisation", "Windrush Wheels"),
+                ("email", "fleet@windrush.test"),
+                ("password", common::PASSWORD),
+            ],
+        )
+        .await;
+    let councils = p.follow(&res).await;
+    councils.assert_has("Windrush Wheels");
+    let res = p.submit(&councils, "/provider", &[("council", &w.council)]).await;
+    p.follow(&res).await.assert_has("Council WOX Waiting for approval");
+
+    // The officer approves it.
+    let mut o = web.browser();
+    o.sign_in("officer@wox.test", common::PASSWORD)
+        .await
+        .assert_has("Council WOX");
+    let providers = o.visit("/officer/providers").await;
+    let approve = providers
+        .body
+        .split("action=\"")
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap()].to_string())
+        .find(|a| a.ends_with("/approve"))
+        .expect("an approve button");
+    let res = o.submit(&providers, &approve, &[]).await;
+    o.follow(&res).await.assert_has("Windrush Wheels is approved.");
+    p.visit("/provider").await.assert_has("Council WOX Approved");
+
+    // The fleet: a refused form keeps its input and names its fields.
+    let new = p.visit("/provider/fleet/new").await;
+    let vehicle = [
+        ("kind", "CAR"),
+        ("make", "Kia"),
+        ("model", "e-Niro"),
+        ("registration", "WR12 ABC"),
+        ("seats", "5"),
+        ("propulsion", "ELECTRIC"),
+        ("wheelchair", "no"),
+        ("lat", "51.79"),
+        ("lon", "-1.48"),
+        ("deposit", "100"),
+    ];
+    let res = p.submit(&new, "/provider/fleet/new", &vehicle).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    res.assert_has("Enter at least one price: an hour, a day or a lease month");
+    assert!(res.body.contains("value=\"e-Niro\""));
+    let mut priced = vehicle.to_vec();
+    priced.push(("per-hour", "7.50"));
+    let res = p.submit(&new, "/provider/fleet/new", &priced).await;
+    let fleet = p.follow(&res).await;
+    fleet.assert_has("Kia e-Niro is added to your fleet.");
+    fleet.assert_has("£7.50 an hour");
+
+    // The API's refusal next to its field: the registration is taken.
+    let res = p.submit(&new, "/provider/fleet/new", &priced).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("<a href=\"#registration\">"), "{}", res.text());
+    assert!(res.body.contains("id=\"registration-error\""));
+
+    // Change it, then take it out of service.
+    let edit_path = fleet
+        .body
+        .split("href=\"")
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap()].to_string())
+        .find(|l| l.starts_with("/provider/fleet/") && l != "/provider/fleet/new")
+        .expect("a Change link");
+    let edit = p.visit(&edit_path).await;
+    assert!(edit.body.contains("value=\"7.50\""));
+    let mut changed = priced.clone();
+    changed.retain(|(k, _)| *k != "per-hour");
+    changed.push(("per-hour", "8"));
+    let res = p.submit(&edit, &edit_path, &changed).await;
+    p.follow(&res).await.assert_has("£8 an hour");
+    let res = p
+        .submit(&edit, &format!("{edit_path}/status"), &[("status", "MAINTENANCE")])
+        .await;
+    p.follow(&res).await.assert_has("Kia e-Niro is now: in maintenance.");
+
+    // Another provider's vehicle is not there to change.
+    let theirs = format!("/provider/fleet/{}", w.vehicles[0]);
+    assert_eq!(p.get(&theirs).await.status, StatusCode::NOT_FOUND);
+    p.visit("/provider/bookings")
+        .await
+        .assert_has("Nobody has booked your vehicles yet.");
+}

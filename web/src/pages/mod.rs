@@ -1,7 +1,9 @@
 //! The pages, by who uses them.
 
 mod auth;
-mod household;
+pub(crate) mod household;
+mod officer;
+mod provider;
 
 use askama::Template;
 use axum::{
@@ -12,7 +14,11 @@ use axum::{
 use crate::{error::PageError, AppState};
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(auth::router()).merge(household::router())
+    Router::new()
+        .merge(auth::router())
+        .merge(household::router())
+        .merge(provider::router())
+        .merge(officer::router())
 }
 
 /// Renders a page (200).

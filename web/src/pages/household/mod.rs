@@ -1,8 +1,8 @@
 //! Households: their overview, profile, what they can get, finding and
 //! booking a vehicle, and their bookings.
 
-mod bookings;
-mod offers;
+pub(crate) mod bookings;
+pub(crate) mod offers;
 mod profile;
 mod schemes;
 
