@@ -101,6 +101,10 @@ async fn a_household_signs_up_sees_what_it_can_get_books_and_cancels() {
     // £6.50 an hour for 4 hours; 40 % from the scheme.
     offers.assert_has("Price £26 Council pays £10.40 from EV lease support You pay £15.60");
     offers.assert_has("£15.60 after a £10.40 council subsidy");
+    // "Change your search" goes back to the form, as typed.
+    let change = b.visit(&offers.link("/find-a-vehicle/hire?").unwrap()).await;
+    change.assert_has("Hire a vehicle");
+    assert!(change.body.contains("name=\"hours\" type=\"text\" value=\"4\""));
 
     // Check, then book: invoiced, confirmed.
     let check = b.visit(&offers.link("/book?").expect("a book link")).await;

@@ -92,14 +92,37 @@ impl IntoResponse for PageError {
                 )
             }
         };
-        let page = ErrorPage {
-            l: Layout::plain(heading),
+        let spec = ErrorSpec {
+            status,
             heading,
             paragraphs,
         };
+        let mut res = spec.render(Layout::plain(heading));
+        // The session layer renders it again with the user's navigation.
+        res.extensions_mut().insert(spec);
+        res
+    }
+}
+
+/// An error page's content, kept so that [`crate::session::layer`] can
+/// render it with the signed-in user's layout.
+#[derive(Clone)]
+pub struct ErrorSpec {
+    pub status: StatusCode,
+    pub heading: &'static str,
+    pub paragraphs: Vec<&'static str>,
+}
+
+impl ErrorSpec {
+    pub fn render(&self, l: Layout) -> Response {
+        let page = ErrorPage {
+            l,
+            heading: self.heading,
+            paragraphs: self.paragraphs.clone(),
+        };
         match page.render() {
-            Ok(html) => (status, Html(html)).into_response(),
-            Err(_) => (status, heading).into_response(),
+            Ok(html) => (self.status, Html(html)).into_response(),
+            Err(_) => (self.status, self.heading).into_response(),
         }
     }
 }

@@ -206,6 +206,20 @@ pub async fn layer(State(state): State<AppState>, mut req: Request<Body>, next: 
         }
         return redirect;
     }
+    if let Some(spec) = res.extensions_mut().remove::<crate::error::ErrorSpec>() {
+        let session = Session {
+            csrf: keys.csrf(&data),
+            data: SessionData {
+                flash: None,
+                ..data.clone()
+            },
+        };
+        res = spec.render(crate::views::Layout::new(&session, spec.heading, ""));
+        if is_new {
+            res.headers_mut().append(header::SET_COOKIE, keys.set_cookie(&data));
+        }
+        return res;
+    }
     let update = res.extensions_mut().remove::<SessionUpdate>().map(|u| u.0);
     let write = match update {
         Some(d) => Some(d),

@@ -373,7 +373,7 @@ impl SearchPage {
 
 fn query_string(f: &FormData) -> String {
     f.0.iter()
-        .filter(|(k, _)| k != "vehicle" && k != "csrf" && k != "key")
+        .filter(|(k, _)| !matches!(k.as_str(), "vehicle" | "csrf" | "key" | "search"))
         .map(|(k, v)| format!("{}={}", views::urlencode(k), views::urlencode(v)))
         .collect::<Vec<_>>()
         .join("&")
@@ -438,7 +438,7 @@ async fn search(
             },
             Err(e) => errors = e,
         }
-    } else {
+    } else if form.0.is_empty() {
         // First visit: the household's own needs, filled in.
         form.set("seats", needs.seats.to_string());
         if needs.wheelchair_accessible {
@@ -490,7 +490,11 @@ async fn offer_of(
     form: &FormData,
 ) -> Result<Option<(Search, Offer, String)>, PageError> {
     let kind = if form.get("kind") == "LEASE" { "LEASE" } else { "HIRE" };
-    let back = format!("/find-a-vehicle/{}?{}", kind.to_lowercase(), query_string(form));
+    let back = format!(
+        "/find-a-vehicle/{}?search=1&{}",
+        kind.to_lowercase(),
+        query_string(form)
+    );
     let Ok(search) = Search::parse(kind, form, Utc::now()) else {
         return Ok(None);
     };
@@ -523,7 +527,10 @@ async fn book(State(s): State<AppState>, user: HouseholdUser, CsrfForm(form): Cs
     let Some((search, offer, back)) = offer_of(&s, &user, &form).await? else {
         // No longer offered for that time: back to the search's results.
         let kind = if form.get("kind") == "LEASE" { "lease" } else { "hire" };
-        return Ok(see_other(&format!("/find-a-vehicle/{kind}?{}", query_string(&form))));
+        return Ok(see_other(&format!(
+            "/find-a-vehicle/{kind}?search=1&{}",
+            query_string(&form)
+        )));
     };
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
