@@ -169,8 +169,7 @@ async fn import(
             }))
         }
     };
-    let (codes, (lats, lons)): (Vec<String>, (Vec<f64>, Vec<f64>)) =
-        rows.into_iter().map(|(c, (la, lo))| (c, (la, lo))).unzip();
+    let (codes, (lats, lons)): (Vec<String>, (Vec<f64>, Vec<f64>)) = rows.into_iter().unzip();
     sqlx::query(
         "insert into postcodes (council_id, postcode, lat, lon)
          select $1, * from unnest($2::text[], $3::float8[], $4::float8[])
