@@ -7,7 +7,7 @@ create table postcodes (
     lat double precision not null,
     lon double precision not null,
     constraint postcodes_pkey primary key (council_id, postcode),
-    constraint postcodes_postcode_shape check (postcode ~ '^[A-Z][A-Z0-9]{1,3}([0-9][A-Z]{2})?$'),
+    constraint postcodes_postcode_shape check (postcode ~ '^[A-Z]{1,2}[0-9][A-Z0-9]?([0-9][A-Z]{2})?$'),
     constraint postcodes_lat_range check (lat between -90 and 90),
     constraint postcodes_lon_range check (lon between -180 and 180)
 );

@@ -35,10 +35,15 @@ pub fn normalise(raw: &str) -> Option<String> {
         .filter(|c| !c.is_whitespace())
         .collect::<String>()
         .to_uppercase();
+    // An outward code: one or two letters, a digit, then maybe a letter or digit.
     let outward_ok = |o: &str| {
-        (2..=4).contains(&o.len())
-            && o.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-            && o.chars().all(|c| c.is_ascii_alphanumeric())
+        let b = o.as_bytes();
+        let letters = b.iter().take_while(|c| c.is_ascii_uppercase()).count();
+        (2..=4).contains(&b.len())
+            && (1..=2).contains(&letters)
+            && b[letters].is_ascii_digit()
+            && b[letters + 1..].iter().all(|c| c.is_ascii_alphanumeric())
+            && b.len() - letters <= 2
     };
     let full = s.len() >= 5
         && s[s.len() - 3..].chars().next().is_some_and(|c| c.is_ascii_digit())
@@ -225,6 +230,9 @@ mod tests {
         assert_eq!(normalise("OX7").as_deref(), Some("OX7"));
         assert_eq!(normalise("SW1A 1AA").as_deref(), Some("SW1A1AA"));
         assert_eq!(normalise("12"), None);
+        assert_eq!(normalise("nope"), None);
+        assert_eq!(normalise("W1A").as_deref(), Some("W1A"));
+        assert_eq!(normalise("EC1A 1BB").as_deref(), Some("EC1A1BB"));
         assert_eq!(normalise("OX28 4A!"), None);
         assert_eq!(district("OX284AB"), Some("OX28"));
         assert_eq!(district("OX28"), None);
