@@ -5,6 +5,48 @@ pub mod demo;
 pub mod graphql_client;
 pub mod up;
 
+/// What `roundabout serve` runs: a part, or the web front end (which has
+/// no database: it is a client of the gateway).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Served {
+    Inventory,
+    Eligibility,
+    Bookings,
+    Payments,
+    Gateway,
+    Web,
+}
+
+impl Served {
+    pub fn part(self) -> Option<Part> {
+        match self {
+            Served::Inventory => Some(Part::Inventory),
+            Served::Eligibility => Some(Part::Eligibility),
+            Served::Bookings => Some(Part::Bookings),
+            Served::Payments => Some(Part::Payments),
+            Served::Gateway => Some(Part::Gateway),
+            Served::Web => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.part().map_or("web", Part::name)
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, configured from the environment.
+    pub async fn serve(self) -> anyhow::Result<()> {
+        match self.part() {
+            Some(part) => part.serve().await,
+            None => {
+                roundabout_web::build(roundabout_web::Config::from_env()?)
+                    .await?
+                    .run()
+                    .await
+            }
+        }
+    }
+}
+
 /// A deployable part of the marketplace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Part {

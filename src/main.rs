@@ -8,7 +8,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use roundabout::{up, Part};
+use roundabout::{up, Part, Served};
 
 #[derive(Parser)]
 #[command(
@@ -32,14 +32,17 @@ enum Command {
         /// Port of the public GraphQL gateway.
         #[arg(long, default_value_t = 8080)]
         port: u16,
+        /// Port of the web front end.
+        #[arg(long, default_value_t = roundabout_web::config::DEFAULT_PORT)]
+        web_port: u16,
         /// Where the private PostgreSQL cluster and local secrets are kept.
         #[arg(long, default_value = ".roundabout")]
         data_dir: PathBuf,
     },
-    /// Serve one part (for deployment): configuration from the environment.
+    /// Serve one part or the web front end (for deployment): configuration from the environment.
     Serve {
         #[arg(value_enum)]
-        part: Part,
+        part: Served,
     },
     /// Apply one part's pending migrations to its DATABASE_URL.
     Migrate {
@@ -58,7 +61,20 @@ fn main() -> ExitCode {
         .expect("tokio runtime");
     let result = runtime.block_on(async move {
         match cli.command {
-            Command::Up { demo, port, data_dir } => up::run(up::Options { demo, port, data_dir }).await,
+            Command::Up {
+                demo,
+                port,
+                web_port,
+                data_dir,
+            } => {
+                up::run(up::Options {
+                    demo,
+                    port,
+                    web_port,
+                    data_dir,
+                })
+                .await
+            }
             Command::Serve { part } => {
                 roundabout_support::telemetry::init(part.name());
                 part.serve().await.map(|()| ExitCode::SUCCESS)

@@ -2,7 +2,8 @@
 //!
 //! Uses `DATABASE_URL` (a server; one database per part is created on it) or
 //! starts a private PostgreSQL cluster in the data directory. Applies every
-//! migration, starts each part as a child process (`roundabout serve …`),
+//! migration, starts each part and the web front end as a child process
+//! (`roundabout serve …`),
 //! waits until all are ready, seeds the demo if asked, and prints where
 //! everything is. Ctrl-C or SIGTERM stops the children and the cluster; a
 //! child that dies stops everything with a non-zero exit.
@@ -27,6 +28,8 @@ use crate::Part;
 pub struct Options {
     pub demo: bool,
     pub port: u16,
+    /// Port of the web front end.
+    pub web_port: u16,
     pub data_dir: PathBuf,
 }
 
@@ -39,6 +42,9 @@ pub struct LocalSecrets {
     pub token_key: String,
     pub admin_email: String,
     pub admin_password: String,
+    /// Signs the web front end's session cookies (added later: empty in older files until filled in).
+    #[serde(default)]
+    pub web_session_key: String,
 }
 
 /// Random text for keys and generated passwords.
@@ -69,13 +75,19 @@ impl LocalSecrets {
     fn load_or_create(dir: &Path) -> anyhow::Result<Self> {
         let path = dir.join("secrets.json");
         if let Ok(raw) = std::fs::read_to_string(&path) {
-            return serde_json::from_str(&raw).with_context(|| format!("reading {}", path.display()));
+            let mut s: Self = serde_json::from_str(&raw).with_context(|| format!("reading {}", path.display()))?;
+            if s.web_session_key.is_empty() {
+                s.web_session_key = random_secret(48);
+                write_private(&path, &serde_json::to_string_pretty(&s)?)?;
+            }
+            return Ok(s);
         }
         let s = Self {
             internal_key: random_secret(48),
             token_key: random_secret(48),
             admin_email: std::env::var("BOOTSTRAP_ADMIN_EMAIL").unwrap_or_else(|_| "admin@roundabout.localhost".into()),
             admin_password: std::env::var("BOOTSTRAP_ADMIN_PASSWORD").unwrap_or_else(|_| random_secret(20)),
+            web_session_key: random_secret(48),
         };
         write_private(&path, &serde_json::to_string_pretty(&s)?)?;
         Ok(s)
@@ -111,9 +123,9 @@ async fn database(data_dir: &Path) -> anyhow::Result<Database> {
     }
 }
 
-/// A running part.
+/// A running part (or the web front end).
 struct Running {
-    part: Part,
+    name: &'static str,
     child: Child,
     url: String,
 }
@@ -122,6 +134,14 @@ pub async fn run(opts: Options) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&opts.data_dir).with_context(|| format!("creating {}", opts.data_dir.display()))?;
     if std::net::TcpListener::bind(("127.0.0.1", opts.port)).is_err() {
         bail!("port {} is in use; choose another with --port", opts.port);
+    }
+    if std::net::TcpListener::bind(("127.0.0.1", opts.web_port)).is_err() {
+        bail!("port {} is in use; choose another with --web-port", opts.web_port);
+    }
+    // GOV.UK Frontend for the web front end, from the committed lock file.
+    let web_dir = roundabout_web::install::package_dir();
+    if let Err(e) = tokio::task::spawn_blocking(move || roundabout_web::install::ensure_npm_packages(&web_dir)).await? {
+        eprintln!("roundabout: the web front end will have no styles: {e}");
     }
     let secrets = LocalSecrets::load_or_create(&opts.data_dir)?;
     let mut db = database(&opts.data_dir).await?;
@@ -176,13 +196,31 @@ async fn run_stack(opts: &Options, secrets: &LocalSecrets, server_url: &str) -> 
             .stderr(Stdio::piped())
             .kill_on_drop(true);
         let mut child = cmd.spawn().with_context(|| format!("starting {}", part.name()))?;
-        prefix_output(part, &mut child);
+        prefix_output(part.name(), &mut child);
         running.push(Running {
-            part,
+            name: part.name(),
             child,
             url: url_of(part),
         });
     }
+    let mut web = Command::new(&exe);
+    web.args(["serve", "web"])
+        .env("HOST", "127.0.0.1")
+        .env("PORT", opts.web_port.to_string())
+        .env("GATEWAY_URL", url_of(Part::Gateway))
+        .env("WEB_SESSION_KEY", &secrets.web_session_key)
+        .env("ROUNDABOUT_ENV", "development")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = web.spawn().context("starting the web front end")?;
+    prefix_output("web", &mut child);
+    running.push(Running {
+        name: "web",
+        child,
+        url: format!("http://127.0.0.1:{}", opts.web_port),
+    });
 
     let outcome = supervise(opts, secrets, &mut running).await;
     stop_all(&mut running).await;
@@ -190,8 +228,8 @@ async fn run_stack(opts: &Options, secrets: &LocalSecrets, server_url: &str) -> 
 }
 
 /// Copies a child's output to ours, each line prefixed with its part.
-fn prefix_output(part: Part, child: &mut Child) {
-    let label = format!("[{:<11}]", part.name());
+fn prefix_output(name: &str, child: &mut Child) {
+    let label = format!("[{name:<11}]");
     if let Some(out) = child.stdout.take() {
         let label = label.clone();
         tokio::spawn(async move {
@@ -212,10 +250,10 @@ fn prefix_output(part: Part, child: &mut Child) {
 }
 
 /// Returns the first child that has exited, with its status.
-fn exited(running: &mut [Running]) -> Option<(Part, std::process::ExitStatus)> {
+fn exited(running: &mut [Running]) -> Option<(&'static str, std::process::ExitStatus)> {
     running
         .iter_mut()
-        .find_map(|r| r.child.try_wait().ok().flatten().map(|s| (r.part, s)))
+        .find_map(|r| r.child.try_wait().ok().flatten().map(|s| (r.name, s)))
 }
 
 async fn supervise(opts: &Options, secrets: &LocalSecrets, running: &mut [Running]) -> anyhow::Result<ExitCode> {
@@ -224,11 +262,11 @@ async fn supervise(opts: &Options, secrets: &LocalSecrets, running: &mut [Runnin
     let mut waiting: Vec<usize> = (0..running.len()).collect();
     while !waiting.is_empty() {
         if let Some((part, status)) = exited(running) {
-            eprintln!("roundabout: {} exited while starting ({status})", part.name());
+            eprintln!("roundabout: {part} exited while starting ({status})");
             return Ok(ExitCode::FAILURE);
         }
         if tokio::time::Instant::now() > deadline {
-            let names: Vec<_> = waiting.iter().map(|&i| running[i].part.name()).collect();
+            let names: Vec<_> = waiting.iter().map(|&i| running[i].name).collect();
             eprintln!("roundabout: not ready after 90 s: {}", names.join(", "));
             return Ok(ExitCode::FAILURE);
         }
@@ -265,9 +303,10 @@ async fn supervise(opts: &Options, secrets: &LocalSecrets, running: &mut [Runnin
 
     println!();
     println!("Roundabout is running.");
+    println!("  Web:       http://127.0.0.1:{}/", opts.web_port);
     println!("  GraphQL:   {gateway}/graphql");
     println!("  GraphiQL:  {gateway}/graphiql");
-    if let Some(payments) = running.iter().find(|r| r.part == Part::Payments) {
+    if let Some(payments) = running.iter().find(|r| r.name == Part::Payments.name()) {
         println!("  Stripe webhooks: {}/webhooks/stripe", payments.url);
     }
     let cards = std::env::var("STRIPE_SECRET_KEY").is_ok_and(|k| !k.is_empty());
@@ -302,7 +341,7 @@ async fn supervise(opts: &Options, secrets: &LocalSecrets, running: &mut [Runnin
             }
             _ = tick.tick() => {
                 if let Some((part, status)) = exited(running) {
-                    eprintln!("roundabout: {} stopped unexpectedly ({status}); stopping everything", part.name());
+                    eprintln!("roundabout: {part} stopped unexpectedly ({status}); stopping everything");
                     return Ok(ExitCode::FAILURE);
                 }
             }

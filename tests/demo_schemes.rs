@@ -20,6 +20,7 @@ async fn the_demo_scheme_is_seeded_once_and_decides_as_the_journey_says() {
         token_key: String::new(),
         admin_email: ADMIN_EMAIL.into(),
         admin_password: ADMIN_PASSWORD.into(),
+        web_session_key: String::new(),
     };
     let accounts = roundabout::demo::seed(&stack.gateway_url, &secrets, &dir)
         .await

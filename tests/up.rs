@@ -40,6 +40,7 @@ fn start_up(dir: &Path, port: u16) -> Up {
     let mut child = Command::new(EXE)
         .args(["up", "--demo", "--port", &port.to_string(), "--data-dir"])
         .arg(dir)
+        .args(["--web-port", &free_port().to_string()])
         .env_remove("DATABASE_URL")
         .env_remove("BOOTSTRAP_ADMIN_EMAIL")
         .env_remove("BOOTSTRAP_ADMIN_PASSWORD")
@@ -160,6 +161,19 @@ async fn up_serves_the_demo_keeps_its_data_and_stops_cleanly() {
     assert!(banner.contains(&format!("http://127.0.0.1:{port}/graphql")), "{banner}");
     assert!(banner.contains(&format!("http://127.0.0.1:{port}/graphiql")));
     assert!(banner.contains("officer@westoxon.example"));
+    // The web front end, at the printed address.
+    let web = banner
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Web:"))
+        .map(str::trim)
+        .unwrap_or_else(|| panic!("no web address in {banner}"));
+    let start = reqwest::get(web).await.unwrap();
+    assert!(start.status().is_success());
+    assert!(start
+        .text()
+        .await
+        .unwrap()
+        .contains("Transport offers from your council"));
     let first = councils(port).await;
     assert_eq!(first.as_array().unwrap().len(), 1);
     assert_eq!(first[0]["name"], "West Oxfordshire");

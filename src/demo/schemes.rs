@@ -19,6 +19,19 @@ const PROFILES: &[(&str, &str, i64, i64, bool)] = &[
     ("clarke@households.example", "Chipping Norton", 1_500_000, 0, true),
 ];
 
+/// West Oxfordshire's postcode districts with their approximate centres, in
+/// the ONS Postcode Directory's columns.
+const POSTCODE_DISTRICTS: &str = include_str!("postcodes.csv");
+
+/// A postcode in each demo town.
+fn postcode_of(town: &str) -> &'static str {
+    match town {
+        "Chipping Norton" => "OX7 5AA",
+        "Carterton" => "OX18 3AA",
+        _ => "OX28 4AB",
+    }
+}
+
 /// The main journey's scheme.
 pub const SCHEME_NAME: &str = "EV lease support";
 
@@ -79,6 +92,16 @@ pub async fn seed(anon: &GraphqlClient, council_id: &str, accounts: &[DemoAccoun
             p["zone"]["id"].as_str().unwrap_or_default().to_string(),
         ));
     }
+    // The West Oxfordshire postcode districts, so a household's postcode
+    // gives its location (imported again on every run: it replaces).
+    let p = officer
+        .mutate(
+            "importPostcodes",
+            "mutation($input: ImportPostcodesInput!) { importPostcodes(input: $input) { importedCount userErrors { code message } } }",
+            json!({"input": {"councilId": council_id, "csv": POSTCODE_DISTRICTS}}),
+        )
+        .await?;
+    check(&p, "importing the demo postcode districts")?;
     let has_scheme = existing["council"]["schemes"]
         .as_array()
         .into_iter()
@@ -107,6 +130,7 @@ pub async fn seed(anon: &GraphqlClient, council_id: &str, accounts: &[DemoAccoun
                 "mutation($input: HouseholdProfileInput!) { updateHouseholdProfile(input: $input) { household { id } userErrors { code message } } }",
                 json!({"input": {
                     "location": {"lat": centre.1, "lon": centre.0},
+                    "postcode": postcode_of(town),
                     "members": 3,
                     "annualIncomePence": income,
                     "carsOwned": cars,

@@ -2,13 +2,18 @@
 //!
 //! With `DATABASE_URL` unset it starts a private PostgreSQL cluster under the
 //! build directory (fsync off: the data is thrown away), points the tests at
-//! it, runs `cargo test --workspace` with any extra arguments, then stops and
+//! it, installs the Python test tools and the web front end's npm packages
+//! (`npm ci` in `web/`), runs `cargo test --workspace` with any extra arguments, then stops and
 //! removes the cluster. Clusters left behind by an interrupted run are
 //! cleaned up at the next one.
 
 #[path = "../../services/support/src/pg_cluster.rs"]
 #[expect(dead_code, reason = "the runner uses only part of the shared cluster module")]
 mod pg_cluster;
+
+#[path = "../../web/src/install.rs"]
+#[expect(dead_code, reason = "the runner installs into web/ itself")]
+mod web_install;
 
 use std::{
     fs,
@@ -146,6 +151,12 @@ fn test(extra: Vec<String>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+
+    // GOV.UK Frontend for the web front end, Playwright and axe-core for its browser tests.
+    if let Err(e) = web_install::ensure_npm_packages(&workspace_root().join("web")) {
+        eprintln!("xtask: cannot install the web front end's npm packages: {e}");
+        return ExitCode::FAILURE;
+    }
 
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);

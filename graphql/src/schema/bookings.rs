@@ -342,6 +342,59 @@ impl Booking {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+
+    /// What the household would get back if the booking were cancelled now,
+    /// in pence, per the cancellation policy; null when it can no longer be
+    /// cancelled. Shown before a cancellation is confirmed.
+    async fn refund_if_cancelled_pence(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i32>> {
+        let cancellable = self.0.cancelled_at.is_none()
+            && matches!(
+                self.0.status,
+                BookingStatus::PendingPayment | BookingStatus::Confirmed | BookingStatus::Active
+            );
+        if !cancellable {
+            return Ok(None);
+        }
+        if self.0.status == BookingStatus::PendingPayment {
+            return Ok(Some(0));
+        }
+        let r = RequestCtx::get(ctx);
+        let paid = r
+            .loaders
+            .payments
+            .load_one(self.0.id)
+            .await
+            .map_err(load_error)?
+            .map(|p| p.amount_pence)
+            .unwrap_or(0);
+        Ok(Some(pence(refund_due(paid, self.0.start_at, Utc::now()))))
+    }
+}
+
+/// The cancellation policy, as the bookings service applies it
+/// (`roundabout_bookings::domain::refund_due`): at least 24 hours before
+/// the start, everything paid; less, half; after the start, nothing.
+pub fn refund_due(paid_pence: i64, start: DateTime<Utc>, at: DateTime<Utc>) -> i64 {
+    if at >= start {
+        0
+    } else if start - at >= chrono::Duration::hours(24) {
+        paid_pence
+    } else {
+        paid_pence / 2
+    }
+}
+
+#[cfg(test)]
+mod refund_tests {
+    use super::*;
+
+    #[test]
+    fn the_preview_follows_the_policy() {
+        let start = Utc::now() + chrono::Duration::days(3);
+        assert_eq!(refund_due(1000, start, start - chrono::Duration::hours(24)), 1000);
+        assert_eq!(refund_due(1000, start, start - chrono::Duration::hours(23)), 500);
+        assert_eq!(refund_due(1000, start, start), 0);
+    }
 }
 
 connection_types!(BookingConnection, BookingEdge, Booking);

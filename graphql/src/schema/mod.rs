@@ -11,6 +11,7 @@ pub mod loaders;
 pub mod offers;
 pub mod pagination;
 pub mod payouts;
+pub mod postcodes;
 pub mod providers;
 pub mod reports;
 pub mod request;
@@ -35,6 +36,7 @@ pub struct Query(
     bookings::BookingQuery,
     offers::OfferQuery,
     reports::ReportQuery,
+    postcodes::PostcodeQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -49,6 +51,7 @@ pub struct Mutation(
     households::HouseholdMutation,
     payouts::PayoutMutation,
     bookings::BookingMutation,
+    postcodes::PostcodeMutation,
 );
 
 pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;

@@ -6,6 +6,7 @@ pub mod decisions;
 pub mod households;
 pub mod lifecycle;
 pub mod offer_terms;
+pub mod postcodes;
 pub mod profiles;
 pub mod schemes;
 pub mod simulation;
@@ -20,6 +21,7 @@ pub fn router(state: AppState) -> Router {
         .merge(councils::router())
         .merge(households::router())
         .merge(zones::router())
+        .merge(postcodes::router())
         .merge(profiles::router())
         .merge(schemes::router())
         .merge(lifecycle::router())

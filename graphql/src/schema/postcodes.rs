@@ -1,0 +1,162 @@
+//! A council's postcode lookup: `importPostcodes` (officers, a CSV in the
+//! ONS Postcode Directory's shape) and `locatePostcode` (anyone), which
+//! turns a household's postcode into the location its profile needs.
+
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    schema::{
+        councils::parse_id,
+        errors::{self, payload, Failure, Refusable, UserError},
+        geo::GeoPoint,
+        imports::ImportRowError,
+        request::RequestCtx,
+        zones::require_officer_of,
+    },
+    services::Gateway,
+};
+
+#[derive(Default)]
+pub struct PostcodeQuery;
+
+#[derive(Deserialize)]
+struct LocationIn {
+    lat: f64,
+    lon: f64,
+}
+
+#[Object]
+impl PostcodeQuery {
+    /// Where a postcode of the council is, from the postcodes its officers
+    /// imported: the full postcode's location, else its district's (the
+    /// outward code, e.g. OX28); null when the council has neither.
+    async fn locate_postcode(
+        &self,
+        ctx: &Context<'_>,
+        council_id: ID,
+        postcode: String,
+    ) -> async_graphql::Result<Option<GeoPoint>> {
+        let Some(council) = parse_id(&council_id) else {
+            return Ok(None);
+        };
+        let code: String = postcode.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        if code.is_empty() || code.len() > 8 {
+            return Ok(None);
+        }
+        let g = ctx.data_unchecked::<Gateway>();
+        let r = RequestCtx::get(ctx);
+        match g
+            .services
+            .eligibility
+            .get::<LocationIn>(
+                &format!("/internal/councils/{council}/postcodes/{code}"),
+                &r.session.caller(),
+            )
+            .await
+        {
+            Ok(l) => Ok(Some(GeoPoint { lat: l.lat, lon: l.lon })),
+            Err(e) if e.is_not_found() || e.code() == Some("INVALID_INPUT") => Ok(None),
+            Err(e) => Err(errors::read_error(e)),
+        }
+    }
+}
+
+/// Postcodes to add to a council's lookup.
+#[derive(InputObject)]
+pub struct ImportPostcodesInput {
+    /// The council.
+    pub council_id: ID,
+    /// A CSV file whose first line names its columns: the postcode in `pcds`
+    /// (or `pcd`, `pcd2`, `postcode`), `lat` and `long` (or `lon`), as in the
+    /// ONS Postcode Directory; other columns are ignored. A row may be a full
+    /// postcode or a district (outward code).
+    pub csv: String,
+}
+
+/// The result of `importPostcodes`.
+#[derive(SimpleObject)]
+pub struct ImportPostcodesPayload {
+    /// How many postcodes were added or updated (0 when refused).
+    pub imported_count: i32,
+    /// Every row's problem when the file was refused; nothing was imported then.
+    pub row_errors: Vec<ImportRowError>,
+    /// Why the import was refused.
+    pub user_errors: Vec<UserError>,
+}
+
+impl Refusable for ImportPostcodesPayload {
+    fn refused(user_errors: Vec<UserError>) -> Self {
+        Self {
+            imported_count: 0,
+            row_errors: Vec::new(),
+            user_errors,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct PostcodeMutation;
+
+#[Object]
+impl PostcodeMutation {
+    /// Officer of the council: adds postcodes with their locations to the
+    /// council's lookup (replacing those already there), all rows or none.
+    async fn import_postcodes(
+        &self,
+        ctx: &Context<'_>,
+        input: ImportPostcodesInput,
+    ) -> async_graphql::Result<ImportPostcodesPayload> {
+        let council = require_officer_of(ctx, &input.council_id)?;
+        payload(import(ctx, council, input.csv).await)
+    }
+}
+
+#[derive(Serialize)]
+struct ImportOut {
+    csv: String,
+}
+
+#[derive(Deserialize)]
+struct ImportIn {
+    imported_count: i64,
+    errors: Vec<ImportRowError>,
+}
+
+async fn import(
+    ctx: &Context<'_>,
+    council: Option<uuid::Uuid>,
+    csv: String,
+) -> Result<ImportPostcodesPayload, Failure> {
+    let council = council.ok_or_else(|| {
+        Failure::user(UserError::new("NOT_FOUND", "There is no council with this id").at(["input", "councilId"]))
+    })?;
+    let g = ctx.data_unchecked::<Gateway>();
+    let r = RequestCtx::get(ctx);
+    let out: ImportIn = g
+        .services
+        .eligibility
+        .put(
+            &format!("/internal/councils/{council}/postcodes"),
+            &ImportOut { csv },
+            &r.session.caller(),
+        )
+        .await?;
+    if !out.errors.is_empty() {
+        let n = out.errors.len();
+        return Ok(ImportPostcodesPayload {
+            imported_count: 0,
+            row_errors: out.errors,
+            user_errors: vec![UserError::new(
+                "INVALID_INPUT",
+                format!("{n} problem(s) in the file; nothing was imported"),
+            )
+            .at(["input", "csv"])],
+        });
+    }
+    Ok(ImportPostcodesPayload {
+        imported_count: i32::try_from(out.imported_count).unwrap_or(i32::MAX),
+        row_errors: Vec::new(),
+        user_errors: Vec::new(),
+    })
+}

@@ -1,0 +1,253 @@
+//! A council's postcode lookup: officers import postcodes with their
+//! coordinates (a CSV in the ONS Postcode Directory's shape); anyone looks
+//! one up, falling back from the full postcode to its district.
+
+use std::collections::BTreeMap;
+
+use axum::{
+    extract::{Path, State},
+    routing::{get, put},
+    Json, Router,
+};
+use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{db::councils, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/internal/councils/{id}/postcodes", put(import))
+        .route("/internal/councils/{id}/postcodes/{postcode}", get(locate))
+}
+
+/// At most this many rows in one file.
+pub const MAX_ROWS: usize = 50_000;
+
+/// ONS's latitude for a postcode with no grid reference.
+const ONS_NO_LOCATION: f64 = 99.999999;
+
+/// A postcode or district written the stored way (upper case, no spaces),
+/// if it has a postcode's shape.
+pub fn normalise(raw: &str) -> Option<String> {
+    let s: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase();
+    // An outward code: one or two letters, a digit, then maybe a letter or digit.
+    let outward_ok = |o: &str| {
+        let b = o.as_bytes();
+        let letters = b.iter().take_while(|c| c.is_ascii_uppercase()).count();
+        (2..=4).contains(&b.len())
+            && (1..=2).contains(&letters)
+            && b[letters].is_ascii_digit()
+            && b[letters + 1..].iter().all(|c| c.is_ascii_alphanumeric())
+            && b.len() - letters <= 2
+    };
+    let full = s.len() >= 5
+        && s[s.len() - 3..].chars().next().is_some_and(|c| c.is_ascii_digit())
+        && s[s.len() - 2..].chars().all(|c| c.is_ascii_alphabetic())
+        && outward_ok(&s[..s.len() - 3]);
+    (full || outward_ok(&s)).then_some(s)
+}
+
+/// The district (outward code) of a full, normalised postcode.
+fn district(postcode: &str) -> Option<&str> {
+    (postcode.len() >= 5).then(|| &postcode[..postcode.len() - 3])
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ImportIn {
+    pub csv: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RowError {
+    pub line: i64,
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ImportOut {
+    pub imported_count: i64,
+    pub errors: Vec<RowError>,
+}
+
+fn row_error(line: usize, field: &str, message: impl Into<String>) -> RowError {
+    RowError {
+        line: line as i64,
+        field: field.to_string(),
+        code: "INVALID_INPUT".into(),
+        message: message.into(),
+    }
+}
+
+/// Parses the file: a header naming the postcode column (`pcds`, `pcd`,
+/// `pcd2` or `postcode`) and `lat` and `long` (or `lon`); other columns are
+/// ignored. Rows ONS gives no location (latitude 99.999999) are skipped.
+pub fn parse(csv: &str) -> Result<BTreeMap<String, (f64, f64)>, Vec<RowError>> {
+    let mut lines = csv.lines().enumerate();
+    let Some((_, header)) = lines.next() else {
+        return Err(vec![row_error(0, "csv", "The file is empty")]);
+    };
+    let cols: Vec<String> = header
+        .split(',')
+        .map(|c| c.trim().trim_matches('"').to_lowercase())
+        .collect();
+    let find = |names: &[&str]| cols.iter().position(|c| names.contains(&c.as_str()));
+    let (Some(pc), Some(lat), Some(lon)) = (
+        find(&["pcds", "pcd", "pcd2", "postcode"]),
+        find(&["lat"]),
+        find(&["long", "lon"]),
+    ) else {
+        return Err(vec![row_error(
+            1,
+            "header",
+            "The first line must name the columns pcds (or postcode), lat and long",
+        )]);
+    };
+    let mut out = BTreeMap::new();
+    let mut errors = Vec::new();
+    for (i, line) in lines {
+        let n = i + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let cells: Vec<&str> = line.split(',').map(|c| c.trim().trim_matches('"')).collect();
+        let cell = |i: usize| cells.get(i).copied().unwrap_or("");
+        let Some(code) = normalise(cell(pc)) else {
+            errors.push(row_error(
+                n,
+                "postcode",
+                format!("{:?} is not a postcode or postcode district", cell(pc)),
+            ));
+            continue;
+        };
+        let (Ok(la), Ok(lo)) = (cell(lat).parse::<f64>(), cell(lon).parse::<f64>()) else {
+            errors.push(row_error(n, "lat", "Latitude and longitude must be numbers"));
+            continue;
+        };
+        if (la - ONS_NO_LOCATION).abs() < 1e-6 {
+            continue;
+        }
+        if !(-90.0..=90.0).contains(&la) || !(-180.0..=180.0).contains(&lo) {
+            errors.push(row_error(
+                n,
+                "lat",
+                "Latitude must be -90 to 90 and longitude -180 to 180",
+            ));
+            continue;
+        }
+        out.insert(code, (la, lo));
+    }
+    if out.len() > MAX_ROWS {
+        errors.push(row_error(0, "csv", format!("At most {MAX_ROWS} postcodes in one file")));
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// `PUT /internal/councils/{id}/postcodes`: an officer of the council adds
+/// or replaces postcodes, all rows or none.
+async fn import(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    ValidJson(body): ValidJson<ImportIn>,
+) -> ApiResult<Json<ImportOut>> {
+    councils::get(&s.pool, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("No such council"))?;
+    caller.require_council_officer(id)?;
+    let rows = match parse(&body.csv) {
+        Ok(r) => r,
+        Err(errors) => {
+            return Ok(Json(ImportOut {
+                imported_count: 0,
+                errors,
+            }))
+        }
+    };
+    let (codes, (lats, lons)): (Vec<String>, (Vec<f64>, Vec<f64>)) = rows.into_iter().unzip();
+    sqlx::query(
+        "insert into postcodes (council_id, postcode, lat, lon)
+         select $1, * from unnest($2::text[], $3::float8[], $4::float8[])
+         on conflict (council_id, postcode) do update set lat = excluded.lat, lon = excluded.lon",
+    )
+    .bind(id)
+    .bind(&codes)
+    .bind(&lats)
+    .bind(&lons)
+    .execute(&s.pool)
+    .await?;
+    Ok(Json(ImportOut {
+        imported_count: codes.len() as i64,
+        errors: Vec::new(),
+    }))
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Location {
+    /// The entry found: the postcode itself or its district.
+    pub postcode: String,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// `GET /internal/councils/{id}/postcodes/{postcode}`: the postcode's
+/// location, else its district's; 404 when the council has neither.
+async fn locate(State(s): State<AppState>, Path((id, raw)): Path<(Uuid, String)>) -> ApiResult<Json<Location>> {
+    let code = normalise(&raw).ok_or_else(|| ApiError::invalid("postcode", "Enter a real postcode, like OX28 4AB"))?;
+    let mut candidates = vec![code.clone()];
+    if let Some(d) = district(&code) {
+        candidates.push(d.to_string());
+    }
+    let found: Option<(String, f64, f64)> = sqlx::query_as(
+        "select postcode, lat, lon from postcodes where council_id = $1 and postcode = any($2)
+         order by length(postcode) desc limit 1",
+    )
+    .bind(id)
+    .bind(&candidates)
+    .fetch_optional(&s.pool)
+    .await?;
+    let (postcode, lat, lon) = found.ok_or_else(|| ApiError::not_found("The council has no such postcode"))?;
+    Ok(Json(Location { postcode, lat, lon }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postcodes_and_districts_are_recognised() {
+        assert_eq!(normalise("ox28 4ab").as_deref(), Some("OX284AB"));
+        assert_eq!(normalise("OX7").as_deref(), Some("OX7"));
+        assert_eq!(normalise("SW1A 1AA").as_deref(), Some("SW1A1AA"));
+        assert_eq!(normalise("12"), None);
+        assert_eq!(normalise("nope"), None);
+        assert_eq!(normalise("W1A").as_deref(), Some("W1A"));
+        assert_eq!(normalise("EC1A 1BB").as_deref(), Some("EC1A1BB"));
+        assert_eq!(normalise("OX28 4A!"), None);
+        assert_eq!(district("OX284AB"), Some("OX28"));
+        assert_eq!(district("OX28"), None);
+    }
+
+    #[test]
+    fn an_ons_shaped_file_is_read_and_bad_rows_reported() {
+        let ok = parse(
+            "pcd,pcd2,pcds,lat,long\nOX284AB,OX28 4AB,OX28 4AB,51.78,-1.49\nOX7 5AA,OX7  5AA,OX7 5AA,99.999999,0\n",
+        )
+        .unwrap();
+        assert_eq!(ok.len(), 1);
+        assert_eq!(ok["OX284AB"], (51.78, -1.49));
+        let bad = parse("pcds,lat,long\nnope,51,-1\nOX28,north,-1\n").unwrap_err();
+        assert_eq!(bad.iter().map(|e| e.line).collect::<Vec<_>>(), vec![2, 3]);
+        assert_eq!(parse("a,b\n").unwrap_err()[0].field, "header");
+    }
+}

@@ -1,0 +1,223 @@
+// Browser tests of the web front end in Debian's Chromium (playwright-core):
+// the household journey with JavaScript off and on, sign-in by keyboard
+// alone, axe-core on every page (zero WCAG 2.2 A/AA violations allowed) and
+// a screenshot of each main page. Started by tests/browser.rs, which runs
+// the stack and the front end and passes where they are in the environment.
+
+import { chromium } from 'playwright-core'
+import { createRequire } from 'node:module'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+
+const require = createRequire(import.meta.url)
+const axeSource = require('axe-core').source
+
+const base = process.env.BASE_URL
+const shots = process.env.SCREENSHOT_DIR
+const council = process.env.COUNCIL_NAME
+const password = process.env.PASSWORD
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium'
+mkdirSync(shots, { recursive: true })
+
+const failures = []
+const checked = new Set()
+
+function check (ok, what) {
+  if (!ok) failures.push(what)
+}
+
+// axe-core on the page as it is; every violation is a failure.
+async function axe (page, name) {
+  await page.addScriptTag({ content: axeSource })
+  const result = await page.evaluate(() => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] }
+  }))
+  checked.add(name)
+  for (const v of result.violations) {
+    failures.push(`axe on ${name}: ${v.id} (${v.impact}): ${v.help}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)
+  }
+}
+
+async function visitPage (page, { js, name, screenshot }) {
+  if (js) await axe(page, name)
+  if (screenshot) {
+    // Web fonts arrive after the page: wait for them, or text is blank.
+    await page.waitForLoadState('networkidle')
+    await page.waitForTimeout(300)
+    await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true })
+  }
+}
+
+async function text (page) {
+  return (await page.locator('main').innerText()).replace(/\s+/g, ' ')
+}
+
+async function expectText (page, wanted, where) {
+  const t = await text(page)
+  check(t.includes(wanted), `${where}: expected "${wanted}" in: ${t.slice(0, 400)}`)
+}
+
+// The household journey of BRIEF.md through the pages.
+async function householdJourney (browser, { js, email }) {
+  const context = await browser.newContext({ javaScriptEnabled: js, bypassCSP: js })
+  const page = await context.newPage()
+  const shot = !js
+  const tag = js ? 'js' : 'no-js'
+
+  await page.goto(base + '/')
+  await visitPage(page, { js, name: 'start', screenshot: shot })
+  await page.getByRole('button', { name: 'Start now' }).click()
+
+  // Sign up: a refused form first, then the real one.
+  await page.getByRole('button', { name: 'Create account' }).click()
+  await expectText(page, 'There is a problem', `sign-up errors (${tag})`)
+  await visitPage(page, { js, name: 'sign-up-errors', screenshot: shot })
+  await page.getByLabel(council, { exact: true }).check()
+  await page.getByLabel('Email address').fill(email)
+  await page.getByLabel('Create a password').fill(password)
+  await visitPage(page, { js, name: 'sign-up', screenshot: false })
+  await page.getByRole('button', { name: 'Create account' }).click()
+
+  // The profile in plain questions.
+  await expectText(page, 'About your household', `profile (${tag})`)
+  await page.getByLabel('What is your postcode?').fill('OX28 4AB')
+  await page.getByLabel('How many people live in your household?').fill('3')
+  await page.getByLabel('£15,000 to £24,999').check()
+  await page.getByRole('group', { name: 'How many cars does your household own?' }).getByLabel('None').check()
+  await page.getByRole('group', { name: 'Does anyone in your household hold a Blue Badge?' }).getByLabel('No').check()
+  await page.getByLabel('Universal Credit').check()
+  await page.getByLabel('How many seats do you usually need?').fill('4')
+  await page.getByRole('group', { name: 'Does anyone travelling need a wheelchair-accessible vehicle?' }).getByLabel('No').check()
+  await page.getByRole('group', { name: 'Would you prefer an electric vehicle?' }).getByLabel('Yes').check()
+  await visitPage(page, { js, name: 'profile', screenshot: shot })
+  await page.getByRole('button', { name: 'Save and see what you can get' }).click()
+
+  // What you can get.
+  await expectText(page, 'You can get this', `schemes (${tag})`)
+  await visitPage(page, { js, name: 'what-you-can-get', screenshot: shot })
+
+  // Find a vehicle: Saturday-style hire in three days, 10am for 4 hours.
+  await page.getByRole('link', { name: 'Find a vehicle' }).first().click()
+  await page.getByLabel('Hire').check()
+  await visitPage(page, { js, name: 'hire-or-lease', screenshot: false })
+  await page.getByRole('button', { name: 'Continue' }).click()
+  const day = new Date(Date.now() + 3 * 24 * 3600 * 1000)
+  await page.getByLabel('Day').fill(String(day.getUTCDate()))
+  await page.getByLabel('Month').fill(String(day.getUTCMonth() + 1))
+  await page.getByLabel('Year').fill(String(day.getUTCFullYear()))
+  await page.getByLabel('Start time').selectOption('10:00')
+  await page.getByLabel('How many hours do you need it for?').fill('4')
+  await visitPage(page, { js, name: 'find-a-vehicle', screenshot: shot })
+  await page.getByRole('button', { name: 'Find vehicles' }).click()
+  await expectText(page, 'You pay', `offers (${tag})`)
+  await visitPage(page, { js, name: 'offers', screenshot: shot })
+
+  // Book the best offer.
+  await page.getByRole('link', { name: /^Book / }).first().click()
+  await expectText(page, 'Check your booking', `check (${tag})`)
+  await visitPage(page, { js, name: 'check-your-booking', screenshot: shot })
+  await page.getByRole('button', { name: 'Confirm and book' }).click()
+  await expectText(page, 'Booking confirmed', `confirmation (${tag})`)
+  await visitPage(page, { js, name: 'booking-confirmed', screenshot: shot })
+
+  // Your bookings, then cancel with the refund shown first.
+  await page.getByRole('link', { name: 'See all your bookings' }).click()
+  await visitPage(page, { js, name: 'your-bookings', screenshot: shot })
+  await page.locator('table a').first().click()
+  await page.getByRole('link', { name: 'Cancel this booking' }).click()
+  await expectText(page, 'If you cancel now, you get back', `cancel (${tag})`)
+  await visitPage(page, { js, name: 'cancel-booking', screenshot: shot })
+  await page.getByRole('button', { name: 'Yes, cancel the booking' }).click()
+  await expectText(page, 'Your booking is cancelled', `cancelled (${tag})`)
+  await visitPage(page, { js, name: 'booking-cancelled', screenshot: false })
+
+  // Not found, and sign-out.
+  await page.goto(base + '/bookings/00000000-0000-0000-0000-000000000000')
+  await expectText(page, 'Page not found', `not found (${tag})`)
+  await visitPage(page, { js, name: 'page-not-found', screenshot: false })
+  await page.getByRole('link', { name: 'Sign out' }).click()
+  await page.getByRole('button', { name: 'Sign out' }).click()
+  await expectText(page, 'You have signed out', `signed out (${tag})`)
+  await context.close()
+}
+
+// Sign in with the keyboard alone: the skip link first, then the fields.
+async function keyboardSignIn (browser, { email, lands }) {
+  const context = await browser.newContext({ bypassCSP: true })
+  const page = await context.newPage()
+  await page.goto(base + '/sign-in')
+  await page.keyboard.press('Tab')
+  const first = await page.evaluate(() => document.activeElement.textContent.trim())
+  check(first === 'Skip to main content', `keyboard: the first Tab stop is "${first}"`)
+  await page.keyboard.press('Enter')
+  for (let i = 0; i < 10; i++) {
+    await page.keyboard.press('Tab')
+    if (await page.evaluate(() => document.activeElement.id) === 'email') break
+  }
+  await page.keyboard.type(email)
+  await page.keyboard.press('Tab')
+  await page.keyboard.type(password)
+  await page.keyboard.press('Enter')
+  await page.waitForURL('**' + lands)
+  check(new URL(page.url()).pathname === lands, `keyboard sign-in landed on ${page.url()}`)
+  return { context, page }
+}
+
+// Every page of a provider and an officer, checked with axe.
+async function otherRoles (browser) {
+  {
+    const { context, page } = await keyboardSignIn(browser, { email: process.env.PROVIDER_EMAIL, lands: '/provider' })
+    await visitPage(page, { js: true, name: 'provider-councils', screenshot: true })
+    await page.goto(base + '/provider/fleet')
+    await visitPage(page, { js: true, name: 'provider-fleet', screenshot: true })
+    await page.getByRole('link', { name: /^Change/ }).first().click()
+    await visitPage(page, { js: true, name: 'provider-vehicle', screenshot: false })
+    await page.goto(base + '/provider/fleet/new')
+    await page.getByRole('button', { name: 'Add vehicle' }).click()
+    await expectText(page, 'There is a problem', 'vehicle form errors')
+    await visitPage(page, { js: true, name: 'provider-vehicle-errors', screenshot: true })
+    await page.goto(base + '/provider/bookings')
+    await visitPage(page, { js: true, name: 'provider-bookings', screenshot: true })
+    await context.close()
+  }
+  {
+    const { context, page } = await keyboardSignIn(browser, { email: process.env.OFFICER_EMAIL, lands: '/officer' })
+    await visitPage(page, { js: true, name: 'officer-council', screenshot: true })
+    await page.goto(base + '/officer/schemes')
+    await visitPage(page, { js: true, name: 'officer-schemes', screenshot: true })
+    await page.goto(base + '/officer/providers')
+    await visitPage(page, { js: true, name: 'officer-providers', screenshot: true })
+    await context.close()
+  }
+  {
+    const context = await browser.newContext({ bypassCSP: true })
+    const page = await context.newPage()
+    for (const [path, name] of [['/sign-in', 'sign-in'], ['/provider/sign-up', 'provider-sign-up']]) {
+      await page.goto(base + path)
+      await visitPage(page, { js: true, name, screenshot: false })
+    }
+    await context.close()
+  }
+}
+
+const browser = await chromium.launch({
+  executablePath: chromiumPath,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync']
+})
+try {
+  await householdJourney(browser, { js: false, email: `no-js-${Date.now()}@example.test` })
+  await householdJourney(browser, { js: true, email: `js-${Date.now()}@example.test` })
+  await otherRoles(browser)
+} catch (e) {
+  failures.push(`stopped: ${e.stack || e}`)
+} finally {
+  await browser.close()
+}
+console.log(`axe-core checked ${checked.size} pages: ${[...checked].join(', ')}`)
+console.log(`screenshots in ${shots}`)
+if (failures.length) {
+  console.error(failures.join('\n'))
+  process.exit(1)
+}
+console.log('browser tests: all passed')

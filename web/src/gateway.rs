@@ -1,0 +1,109 @@
+//! The front end's only back end: the public GraphQL API, over HTTP.
+
+use serde::{de::DeserializeOwned, Deserialize};
+use serde_json::{json, Value};
+
+/// Why a GraphQL call gave no data.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// No token, or it expired: the user must sign in again.
+    #[error("not signed in")]
+    Unauthenticated,
+    /// Outside the user's role or council.
+    #[error("forbidden")]
+    Forbidden,
+    /// A query's input refused (`INVALID_INPUT`), with the API's message.
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// A refusal the user can act on (`userErrors` of a mutation payload).
+#[derive(Debug, Clone, Deserialize)]
+pub struct UserError {
+    #[serde(default)]
+    pub field: Option<Vec<String>>,
+    pub code: String,
+    pub message: String,
+}
+
+impl UserError {
+    /// The input field concerned: the last element of the path.
+    pub fn field_name(&self) -> Option<&str> {
+        self.field.as_ref().and_then(|f| f.last()).map(String::as_str)
+    }
+}
+
+/// A GraphQL client for the gateway at `<base>/graphql`.
+#[derive(Clone)]
+pub struct Gateway {
+    http: reqwest::Client,
+    url: String,
+}
+
+impl Gateway {
+    pub fn new(base: &str) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .expect("an HTTP client with default TLS settings");
+        Self {
+            http,
+            url: format!("{}/graphql", base.trim_end_matches('/')),
+        }
+    }
+
+    /// Sends `query` with `variables` (as `token`'s user, if any) and
+    /// deserialises `data`. Any GraphQL error fails the call; the codes
+    /// `UNAUTHENTICATED` and `FORBIDDEN` are told apart.
+    #[tracing::instrument(skip_all)]
+    pub async fn query<T: DeserializeOwned>(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> Result<T, GatewayError> {
+        let mut req = self
+            .http
+            .post(&self.url)
+            .json(&json!({"query": query, "variables": variables}));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!("calling the gateway: {e}"))?;
+        let body: Value = res
+            .json()
+            .await
+            .map_err(|e| anyhow::anyhow!("reading the gateway's answer: {e}"))?;
+        if let Some(errors) = body["errors"].as_array().filter(|a| !a.is_empty()) {
+            let codes: Vec<&str> = errors.iter().filter_map(|e| e["extensions"]["code"].as_str()).collect();
+            if codes.contains(&"UNAUTHENTICATED") {
+                return Err(GatewayError::Unauthenticated);
+            }
+            if codes.contains(&"FORBIDDEN") {
+                return Err(GatewayError::Forbidden);
+            }
+            if codes.contains(&"INVALID_INPUT") {
+                let message = errors[0]["message"].as_str().unwrap_or("The request was refused");
+                return Err(GatewayError::Invalid(message.to_string()));
+            }
+            return Err(anyhow::anyhow!("GraphQL errors: {}", Value::Array(errors.clone())).into());
+        }
+        serde_json::from_value(body["data"].clone())
+            .map_err(|e| anyhow::anyhow!("unexpected answer from the gateway: {e}: {}", body["data"]).into())
+    }
+
+    /// Whether the gateway answers its liveness probe.
+    pub async fn is_up(&self) -> bool {
+        let health = self.url.trim_end_matches("/graphql").to_string() + "/healthz";
+        self.http
+            .get(health)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+    }
+}

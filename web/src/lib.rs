@@ -1,0 +1,182 @@
+//! The web front end: server-rendered pages in the GOV.UK Design System for
+//! households, providers and council officers.
+//!
+//! It is a client of the public GraphQL API only ([`gateway::Gateway`]):
+//! it never calls a service or a database. Pages work without JavaScript;
+//! GOV.UK Frontend's script only improves them. Sessions are signed cookies
+//! ([`session`]), every form carries a CSRF token ([`form::CsrfForm`]).
+
+pub mod config;
+pub mod error;
+pub mod form;
+pub mod gateway;
+pub mod install;
+mod pages;
+pub mod session;
+pub mod views;
+
+use std::{future::Future, sync::Arc};
+
+use anyhow::Context;
+use axum::{
+    body::Body,
+    extract::{Request, State},
+    http::{header, HeaderValue},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::get,
+    Json, Router,
+};
+use roundabout_support::shutdown;
+use tokio::net::TcpListener;
+use tower_http::services::{ServeDir, ServeFile};
+
+pub use config::Config;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub gateway: gateway::Gateway,
+    pub keys: session::Keys,
+    pub config: Arc<Config>,
+}
+
+/// Random URL-safe text (session nonces, idempotency keys).
+pub fn random_token() -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut b = [0u8; 24];
+    rand::thread_rng().fill_bytes(&mut b);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+/// A bound, not yet running front end.
+pub struct WebApp {
+    listener: TcpListener,
+    router: Router,
+}
+
+/// Binds the configured address and assembles the pages.
+pub async fn build(config: Config) -> anyhow::Result<WebApp> {
+    if !config.assets_dir.join("govuk-frontend.min.css").exists() {
+        tracing::warn!(
+            dir = %config.assets_dir.display(),
+            "GOV.UK Frontend is not installed there: pages will have no styles (run `npm ci` in web/)"
+        );
+    }
+    let state = AppState {
+        gateway: gateway::Gateway::new(&config.gateway_url),
+        keys: session::Keys::new(&config.session_key, config.secure_cookies()),
+        config: Arc::new(config.clone()),
+    };
+    let dist = &config.assets_dir;
+    let assets = Router::new()
+        .route_service(
+            "/assets/govuk-frontend.min.css",
+            ServeFile::new(dist.join("govuk-frontend.min.css")),
+        )
+        .route_service(
+            "/assets/govuk-frontend.min.js",
+            ServeFile::new(dist.join("govuk-frontend.min.js")),
+        )
+        .nest_service("/assets", ServeDir::new(dist.join("assets")))
+        .route("/static/app.js", get(app_js))
+        .route("/static/app.css", get(app_css));
+    let router = pages::router()
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), session::layer))
+        .with_state(state.clone())
+        .merge(assets)
+        .route("/healthz", get(|| async { Json(serde_json::json!({"status": "ok"})) }))
+        .route("/readyz", get(readyz).with_state(state))
+        .layer(middleware::from_fn(security_headers))
+        .layer(tower_http::trace::TraceLayer::new_for_http());
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("binding {} for the web front end", config.bind))?;
+    Ok(WebApp { listener, router })
+}
+
+async fn not_found() -> error::PageError {
+    error::PageError::NotFound
+}
+
+/// Ready when the gateway answers.
+async fn readyz(State(s): State<AppState>) -> Response {
+    if s.gateway.is_up().await {
+        Json(serde_json::json!({"status": "ready"})).into_response()
+    } else {
+        (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"status": "not ready", "gateway": false})),
+        )
+            .into_response()
+    }
+}
+
+async fn app_js() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../static/app.js"),
+    )
+}
+
+async fn app_css() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../static/app.css"),
+    )
+}
+
+/// Scripts, styles and fonts only from this site; no framing; forms post here only.
+async fn security_headers(req: Request<Body>, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'self'",
+        ),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    if !h.contains_key(header::CACHE_CONTROL) && !res.status().is_redirection() {
+        // Pages hold personal data: not kept by shared caches.
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+impl WebApp {
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// Serves until `stop` resolves.
+    pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        tracing::info!(service = "web", port = self.port(), "listening");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(stop)
+            .await
+            .context("serving HTTP")
+    }
+
+    /// Serves until Ctrl-C or SIGTERM.
+    pub async fn run(self) -> anyhow::Result<()> {
+        self.run_until(shutdown::os_signal()).await
+    }
+
+    /// Runs in the background on the current runtime (tests) until the
+    /// trigger fires or is dropped.
+    pub fn spawn(self) -> shutdown::Trigger {
+        let (trigger, signal) = shutdown::channel();
+        tokio::spawn(async move {
+            if let Err(e) = self.run_until(signal.wait()).await {
+                tracing::error!(error = ?e, "web front end stopped with an error");
+            }
+        });
+        trigger
+    }
+}

@@ -1,0 +1,370 @@
+//! "Your bookings": the list, one booking, its confirmation, and
+//! cancelling it with the refund the policy gives shown first.
+
+use askama::Template;
+use axum::{
+    extract::{Path, Query, State},
+    routing::get,
+    Router,
+};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::{
+    error::{see_other, PageError, PageResult},
+    form::{CsrfForm, Errors, FormData},
+    gateway::UserError,
+    pages::{render, render_refused, with_session},
+    session::{HouseholdUser, SignedIn},
+    views::{self, pounds, Layout},
+    AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/bookings", get(list))
+        .route("/bookings/{id}", get(show))
+        .route("/bookings/{id}/confirmation", get(confirmation))
+        .route("/bookings/{id}/cancel", get(cancel_page).post(cancel))
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct Booking {
+    pub id: String,
+    pub status: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub lease_months: Option<i64>,
+    pub vehicle: Vehicle,
+    pub price: Price,
+    #[serde(default)]
+    pub payment: Option<Payment>,
+    #[serde(default)]
+    pub cancellation: Option<Cancellation>,
+    #[serde(default)]
+    pub refund_if_cancelled_pence: Option<i64>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct Vehicle {
+    pub make: String,
+    pub model: String,
+    pub provider: Named,
+}
+
+#[derive(Deserialize, Clone)]
+pub struct Named {
+    pub name: String,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct Price {
+    pub base_pence: i64,
+    pub subsidy_pence: i64,
+    pub household_pence: i64,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct Payment {
+    pub method: String,
+    pub amount_pence: i64,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct Cancellation {
+    pub at: DateTime<Utc>,
+    pub refund_pence: i64,
+}
+
+const FIELDS: &str = "id status start end leaseMonths vehicle { make model provider { name } } price { basePence subsidyPence householdPence } payment { method amountPence } cancellation { at refundPence } refundIfCancelledPence";
+
+impl Booking {
+    pub fn status_words(&self) -> &'static str {
+        status_words(&self.status)
+    }
+
+    pub fn status_colour(&self) -> &'static str {
+        match self.status.as_str() {
+            "CONFIRMED" | "ACTIVE" => "govuk-tag--green",
+            "PENDING_PAYMENT" => "govuk-tag--yellow",
+            "FAILED" | "EXPIRED" => "govuk-tag--red",
+            _ => "govuk-tag--grey",
+        }
+    }
+
+    pub fn period(&self) -> String {
+        match self.lease_months {
+            Some(m) => format!(
+                "{} from {}",
+                views::plural(m, "month", "months"),
+                views::day(self.start)
+            ),
+            None => {
+                if views::to_uk(self.end).date() == views::to_uk(self.start).date() {
+                    format!(
+                        "{} to {}",
+                        views::when(self.start),
+                        views::clock(views::to_uk(self.end))
+                    )
+                } else {
+                    format!("{} to {}", views::when(self.start), views::when(self.end))
+                }
+            }
+        }
+    }
+
+    pub fn vehicle_name(&self) -> String {
+        format!("{} {}", self.vehicle.make, self.vehicle.model)
+    }
+
+    pub fn can_cancel(&self) -> bool {
+        self.refund_if_cancelled_pence.is_some()
+    }
+
+    pub fn reference(&self) -> String {
+        self.id.split('-').next().unwrap_or(&self.id).to_uppercase()
+    }
+
+    pub fn pounds(&self, pence: &i64) -> String {
+        pounds(*pence)
+    }
+
+    pub fn when(&self, t: &DateTime<Utc>) -> String {
+        views::when(*t)
+    }
+
+    pub fn paid(&self) -> String {
+        match &self.payment {
+            Some(p) => {
+                let how = match p.method.as_str() {
+                    "CARD" => "by card",
+                    "INVOICE" => "by invoice",
+                    _ => "",
+                };
+                if p.method == "NONE" {
+                    "Nothing to pay: the council pays it all".into()
+                } else {
+                    format!("{} {how}", pounds(p.amount_pence))
+                }
+            }
+            None => "Not paid yet".into(),
+        }
+    }
+}
+
+pub fn status_words(status: &str) -> &'static str {
+    match status {
+        "PENDING_PAYMENT" => "Waiting for payment",
+        "CONFIRMED" => "Confirmed",
+        "ACTIVE" => "In progress",
+        "COMPLETED" => "Completed",
+        "CANCELLED" => "Cancelled",
+        "EXPIRED" => "Expired",
+        "FAILED" => "Failed",
+        _ => "Unknown",
+    }
+}
+
+/// The household's booking, or "Page not found" when it is not theirs (or none).
+async fn booking(s: &AppState, user: &SignedIn, id: &str) -> Result<Booking, PageError> {
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Err(PageError::NotFound);
+    }
+    #[derive(Deserialize)]
+    struct Data {
+        booking: Option<Booking>,
+    }
+    let d: Data = s
+        .gateway
+        .query(
+            Some(&user.token),
+            &format!("query($id: ID!) {{ booking(id: $id) {{ {FIELDS} }} }}"),
+            json!({"id": id}),
+        )
+        .await?;
+    d.booking.ok_or(PageError::NotFound)
+}
+
+#[derive(Template)]
+#[template(path = "household/bookings.html")]
+struct ListPage {
+    l: Layout,
+    bookings: Vec<Booking>,
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Page {
+    after: Option<String>,
+}
+
+async fn list(State(s): State<AppState>, user: HouseholdUser, Query(p): Query<Page>) -> PageResult {
+    #[derive(Deserialize)]
+    struct Data {
+        me: Me,
+    }
+    #[derive(Deserialize)]
+    struct Me {
+        household: H,
+    }
+    #[derive(Deserialize)]
+    struct H {
+        bookings: Conn,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Conn {
+        nodes: Vec<Booking>,
+        page_info: PageInfo,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct PageInfo {
+        has_next_page: bool,
+        end_cursor: Option<String>,
+    }
+    let d: Data = s
+        .gateway
+        .query(
+            Some(&user.token),
+            &format!("query($after: String) {{ me {{ household {{ bookings(first: 20, after: $after) {{ nodes {{ {FIELDS} }} pageInfo {{ hasNextPage endCursor }} }} }} }} }}"),
+            json!({"after": p.after}),
+        )
+        .await?;
+    let conn = d.me.household.bookings;
+    let mut bookings = conn.nodes;
+    bookings.reverse();
+    render(&ListPage {
+        l: Layout::new(&user.session, "Your bookings", "/bookings"),
+        bookings,
+        next: conn
+            .page_info
+            .end_cursor
+            .filter(|_| conn.page_info.has_next_page)
+            .map(|c| format!("/bookings?after={}", views::urlencode(&c))),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "household/booking.html")]
+struct ShowPage {
+    l: Layout,
+    b: Booking,
+}
+
+async fn show(State(s): State<AppState>, user: HouseholdUser, Path(id): Path<String>) -> PageResult {
+    let b = booking(&s, &user, &id).await?;
+    render(&ShowPage {
+        l: Layout::new(&user.session, format!("Booking {}", b.reference()), "/bookings"),
+        b,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "household/confirmation.html")]
+struct ConfirmationPage {
+    l: Layout,
+    b: Booking,
+}
+
+async fn confirmation(State(s): State<AppState>, user: HouseholdUser, Path(id): Path<String>) -> PageResult {
+    let b = booking(&s, &user, &id).await?;
+    let title = match b.status.as_str() {
+        "CONFIRMED" | "ACTIVE" => "Booking confirmed",
+        "PENDING_PAYMENT" => "Booking received",
+        _ => "Your booking was not made",
+    };
+    render(&ConfirmationPage {
+        l: Layout::new(&user.session, title, "/bookings"),
+        b,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "household/cancel.html")]
+struct CancelPage {
+    l: Layout,
+    b: Booking,
+    form: FormData,
+    errors: Errors,
+}
+
+async fn cancel_page(State(s): State<AppState>, user: HouseholdUser, Path(id): Path<String>) -> PageResult {
+    let b = booking(&s, &user, &id).await?;
+    if !b.can_cancel() {
+        return Ok(see_other(&format!("/bookings/{}", b.id)));
+    }
+    render(&CancelPage {
+        l: Layout::new(&user.session, "Cancel your booking", "/bookings"),
+        b,
+        form: FormData::default(),
+        errors: Errors::default(),
+    })
+}
+
+async fn cancel(
+    State(s): State<AppState>,
+    user: HouseholdUser,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> PageResult {
+    let b = booking(&s, &user, &id).await?;
+    let mut errors = Errors::default();
+    if form.get("reason").chars().count() > 500 {
+        errors.add("reason", "The reason must be 500 characters or fewer");
+    }
+    if errors.is_empty() {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Data {
+            cancel_booking: Payload,
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Payload {
+            booking: Option<Refunded>,
+            user_errors: Vec<UserError>,
+        }
+        #[derive(Deserialize)]
+        struct Refunded {
+            cancellation: Option<Cancellation>,
+        }
+        let reason = Some(form.get("reason")).filter(|r| !r.is_empty());
+        let d: Data = s
+            .gateway
+            .query(
+                Some(&user.token),
+                "mutation($id: ID!, $reason: String) { cancelBooking(id: $id, reason: $reason) { booking { cancellation { at refundPence } } userErrors { field code message } } }",
+                json!({"id": b.id, "reason": reason}),
+            )
+            .await?;
+        if d.cancel_booking.user_errors.is_empty() {
+            let refund = d
+                .cancel_booking
+                .booking
+                .and_then(|b| b.cancellation)
+                .map(|c| c.refund_pence)
+                .unwrap_or(0);
+            let message = if refund > 0 {
+                format!("Your booking is cancelled. We will refund {}.", pounds(refund))
+            } else {
+                "Your booking is cancelled.".to_string()
+            };
+            let data = user.session.data.with_flash(message);
+            return Ok(with_session(see_other(&format!("/bookings/{}", b.id)), data));
+        }
+        errors = Errors::from_user_errors(&d.cancel_booking.user_errors, "reason", |_| Some("reason"));
+    }
+    render_refused(&CancelPage {
+        l: Layout::new(&user.session, "Cancel your booking", "/bookings").with_errors(&errors),
+        b,
+        form,
+        errors,
+    })
+}

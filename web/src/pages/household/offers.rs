@@ -1,0 +1,628 @@
+//! "Find a vehicle": hire or lease, when, needs and distance → ranked
+//! offers with price, council subsidy and what the household pays, and why
+//! each is ranked where it is; then "Check your booking" and book.
+
+use askama::Template;
+use axum::{
+    extract::{Query, State},
+    routing::get,
+    Router,
+};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::{
+    error::{see_other, PageError, PageResult},
+    form::{CsrfForm, Errors, FormData},
+    gateway::{GatewayError, UserError},
+    pages::{render, render_refused},
+    session::{HouseholdUser, SignedIn},
+    views::{self, pounds, Layout},
+    AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/find-a-vehicle", get(choose))
+        .route("/find-a-vehicle/hire", get(hire))
+        .route("/find-a-vehicle/lease", get(lease))
+        .route("/book", get(check).post(book))
+}
+
+/// Start times offered for a hire: every half hour from 7am to 9pm.
+fn start_times() -> Vec<(String, String)> {
+    (14..=42)
+        .map(|half| {
+            let t = NaiveTime::from_hms_opt(half / 2, (half % 2) * 30, 0).expect("a valid time");
+            let label = views::clock(NaiveDate::default().and_time(t));
+            (t.format("%H:%M").to_string(), label)
+        })
+        .collect()
+}
+
+const RADII: &[(&str, &str)] = &[("2", "2 km"), ("5", "5 km"), ("10", "10 km"), ("25", "25 km")];
+
+/// What the household searched for, checked.
+#[derive(Clone, Debug)]
+pub struct Search {
+    pub kind: &'static str,
+    pub start: DateTime<Utc>,
+    pub end: Option<DateTime<Utc>>,
+    pub lease_months: Option<i64>,
+    pub seats: Option<i64>,
+    pub wheelchair: bool,
+    pub electric: bool,
+    pub radius_km: f64,
+}
+
+impl Search {
+    /// Checks a hire (`kind` = HIRE: day, month, year, time, hours) or lease
+    /// (month, year, months) search; the messages name the fields.
+    pub fn parse(kind: &'static str, f: &FormData, now: DateTime<Utc>) -> Result<Search, Errors> {
+        let mut errors = Errors::default();
+        let int = |name: &str| f.get(name).parse::<i64>().ok();
+        let (start, end, lease_months) = if kind == "HIRE" {
+            let date = match (int("day"), int("month"), int("year")) {
+                _ if f.get("day").is_empty() && f.get("month").is_empty() && f.get("year").is_empty() => {
+                    errors.add("day", "Enter the date you need the vehicle");
+                    None
+                }
+                (Some(d), Some(m), Some(y)) => NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32).or_else(|| {
+                    errors.add("day", "The date must be a real date");
+                    None
+                }),
+                _ => {
+                    errors.add("day", "The date must be a real date, like 28 11 2026");
+                    None
+                }
+            };
+            let time = NaiveTime::parse_from_str(f.get("time"), "%H:%M").ok();
+            if time.is_none() {
+                errors.add("time", "Select a start time");
+            }
+            let hours = match int("hours") {
+                Some(h) if (1..=336).contains(&h) => Some(h),
+                _ if f.get("hours").is_empty() => {
+                    errors.add("hours", "Enter how many hours you need the vehicle for");
+                    None
+                }
+                _ => {
+                    errors.add("hours", "Hours must be a whole number from 1 to 336 (14 days)");
+                    None
+                }
+            };
+            let start = date.zip(time).map(|(d, t)| views::from_uk(d.and_time(t)));
+            if start.is_some_and(|s| s <= now) {
+                errors.add("day", "The start must be in the future");
+            }
+            (start, start.zip(hours).map(|(s, h)| s + Duration::hours(h)), None)
+        } else {
+            let month = match (int("month"), int("year")) {
+                _ if f.get("month").is_empty() && f.get("year").is_empty() => {
+                    errors.add("month", "Enter the month the lease starts");
+                    None
+                }
+                (Some(m), Some(y)) => NaiveDate::from_ymd_opt(y as i32, m as u32, 1).or_else(|| {
+                    errors.add("month", "The start must be a real month, like 1 2027");
+                    None
+                }),
+                _ => {
+                    errors.add("month", "The start must be a real month, like 1 2027");
+                    None
+                }
+            };
+            let start = month.map(|d| views::from_uk(d.and_hms_opt(9, 0, 0).expect("9am exists")));
+            if start.is_some_and(|s| s <= now) {
+                errors.add("month", "The lease must start next month or later");
+            }
+            let months = match int("months") {
+                Some(m) if (1..=36).contains(&m) => Some(m),
+                _ if f.get("months").is_empty() => {
+                    errors.add("months", "Enter how many months you want the lease for");
+                    None
+                }
+                _ => {
+                    errors.add("months", "A lease is a whole number of months from 1 to 36");
+                    None
+                }
+            };
+            (start, None, months)
+        };
+        let seats = match f.get("seats") {
+            "" => None,
+            raw => match raw.parse::<i64>() {
+                Ok(n) if (1..=16).contains(&n) => Some(n),
+                _ => {
+                    errors.add("seats", "Seats must be a whole number from 1 to 16");
+                    None
+                }
+            },
+        };
+        let radius_km = match f.get("radius") {
+            "" => 5.0,
+            raw => match raw.parse::<f64>() {
+                Ok(r) if (1.0..=100.0).contains(&r) => r,
+                _ => {
+                    errors.add("radius", "Select how far you can travel to the vehicle");
+                    5.0
+                }
+            },
+        };
+        match (errors.is_empty(), start) {
+            (true, Some(start)) => Ok(Search {
+                kind,
+                start,
+                end,
+                lease_months,
+                seats,
+                wheelchair: f.has("wheelchair", "yes"),
+                electric: f.has("electric", "yes"),
+                radius_km,
+            }),
+            _ => Err(errors),
+        }
+    }
+
+    pub fn offers_input(&self) -> Value {
+        json!({"kind": self.kind, "start": self.start, "end": self.end, "leaseMonths": self.lease_months,
+               "radiusKm": self.radius_km, "seats": self.seats,
+               "wheelchairAccessible": self.wheelchair.then_some(true), "electricOnly": self.electric.then_some(true),
+               "first": 20})
+    }
+
+    /// "Saturday 28 November 2026 at 10am to 2pm" or "12 months from 1 January 2027".
+    pub fn period(&self) -> String {
+        match (self.end, self.lease_months) {
+            (Some(end), _) => {
+                let same_day = views::to_uk(end).date() == views::to_uk(self.start).date();
+                if same_day {
+                    format!("{} to {}", views::when(self.start), views::clock(views::to_uk(end)))
+                } else {
+                    format!("{} to {}", views::when(self.start), views::when(end))
+                }
+            }
+            (None, Some(m)) => format!(
+                "{} from {}",
+                views::plural(m, "month", "months"),
+                views::day(self.start)
+            ),
+            _ => views::when(self.start),
+        }
+    }
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct Offer {
+    pub vehicle: Vehicle,
+    pub distance_km: f64,
+    pub price: Price,
+    pub subsidies: Vec<Applied>,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct Vehicle {
+    pub id: String,
+    pub kind: String,
+    pub make: String,
+    pub model: String,
+    pub seats: i64,
+    pub propulsion: String,
+    pub wheelchair_accessible: bool,
+    pub provider: Named,
+}
+
+#[derive(Deserialize, Clone)]
+pub struct Named {
+    pub name: String,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct Price {
+    pub base_pence: i64,
+    pub subsidy_pence: i64,
+    pub household_pence: i64,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct Applied {
+    pub scheme: Named,
+}
+
+impl Vehicle {
+    pub fn kind_words(&self) -> &'static str {
+        kind_words(&self.kind)
+    }
+
+    pub fn power(&self) -> &'static str {
+        match self.propulsion.as_str() {
+            "ELECTRIC" => "Electric",
+            "HYBRID" => "Hybrid",
+            "PETROL" => "Petrol",
+            "DIESEL" => "Diesel",
+            "HUMAN" => "Pedal",
+            "ELECTRIC_ASSIST" => "Electric assist",
+            _ => "Other",
+        }
+    }
+}
+
+pub fn kind_words(kind: &str) -> &'static str {
+    match kind {
+        "CAR" => "Car",
+        "VAN" => "Van",
+        "WAV" => "Wheelchair-accessible vehicle",
+        "MINIBUS" => "Minibus",
+        "EBIKE" => "E-bike",
+        "CARGO_BIKE" => "Cargo bike",
+        _ => "Vehicle",
+    }
+}
+
+impl Offer {
+    pub fn pounds(&self, pence: &i64) -> String {
+        pounds(*pence)
+    }
+
+    pub fn distance(&self) -> String {
+        format!("{:.1} km", self.distance_km)
+    }
+
+    pub fn scheme(&self) -> String {
+        self.subsidies
+            .first()
+            .map(|s| s.scheme.name.clone())
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Needs {
+    seats: i64,
+    wheelchair_accessible: bool,
+    electric_preferred: bool,
+}
+
+/// The household's travel needs, or `None` before it has a profile.
+async fn needs(s: &AppState, user: &SignedIn) -> Result<Option<Needs>, PageError> {
+    #[derive(Deserialize)]
+    struct Data {
+        me: Me,
+    }
+    #[derive(Deserialize)]
+    struct Me {
+        household: H,
+    }
+    #[derive(Deserialize)]
+    struct H {
+        profile: Option<P>,
+    }
+    #[derive(Deserialize)]
+    struct P {
+        needs: Needs,
+    }
+    let d: Data = s
+        .gateway
+        .query(
+            Some(&user.token),
+            "{ me { household { profile { needs { seats wheelchairAccessible electricPreferred } } } } }",
+            json!({}),
+        )
+        .await?;
+    Ok(d.me.household.profile.map(|p| p.needs))
+}
+
+#[derive(Template)]
+#[template(path = "household/find.html")]
+struct ChoosePage {
+    l: Layout,
+    errors: Errors,
+    has_profile: bool,
+}
+
+async fn choose(State(s): State<AppState>, user: HouseholdUser, Query(q): Query<Vec<(String, String)>>) -> PageResult {
+    let q = FormData(q);
+    match q.get("kind") {
+        "hire" => return Ok(see_other("/find-a-vehicle/hire")),
+        "lease" => return Ok(see_other("/find-a-vehicle/lease")),
+        _ => {}
+    }
+    let mut errors = Errors::default();
+    if q.has("choose", "1") {
+        errors.add("kind", "Select whether you want to hire or lease a vehicle");
+    }
+    let has_profile = needs(&s, &user).await?.is_some();
+    let page = ChoosePage {
+        l: Layout::new(&user.session, "Find a vehicle", "/find-a-vehicle").with_errors(&errors),
+        errors,
+        has_profile,
+    };
+    if page.errors.is_empty() {
+        render(&page)
+    } else {
+        render_refused(&page)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "household/search.html")]
+struct SearchPage {
+    l: Layout,
+    kind: &'static str,
+    form: FormData,
+    errors: Errors,
+    times: Vec<(String, String)>,
+    radii: &'static [(&'static str, &'static str)],
+    /// With results: the search in words and its offers.
+    results: Option<(String, Vec<Offer>)>,
+    /// The search's query string, for "Book this vehicle".
+    query: String,
+}
+
+impl SearchPage {
+    fn book_href(&self, vehicle_id: &str) -> String {
+        format!("/book?vehicle={}&{}", views::urlencode(vehicle_id), self.query)
+    }
+}
+
+fn query_string(f: &FormData) -> String {
+    f.0.iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "vehicle" | "csrf" | "key" | "search"))
+        .map(|(k, v)| format!("{}={}", views::urlencode(k), views::urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+async fn hire(s: State<AppState>, user: HouseholdUser, q: Query<Vec<(String, String)>>) -> PageResult {
+    search(s, user, q, "HIRE").await
+}
+
+async fn lease(s: State<AppState>, user: HouseholdUser, q: Query<Vec<(String, String)>>) -> PageResult {
+    search(s, user, q, "LEASE").await
+}
+
+/// Runs the search, or gives the messages of its fields.
+async fn find_offers(s: &AppState, user: &SignedIn, search: &Search) -> Result<Result<Vec<Offer>, Errors>, PageError> {
+    #[derive(Deserialize)]
+    struct Data {
+        offers: Vec<Offer>,
+    }
+    let r = s
+        .gateway
+        .query::<Data>(
+            Some(&user.token),
+            "query($input: OffersInput!) { offers(input: $input) { vehicle { id kind make model seats propulsion wheelchairAccessible provider { name } } distanceKm price { basePence subsidyPence householdPence } subsidies { scheme { name } } reasons } }",
+            json!({"input": search.offers_input()}),
+        )
+        .await;
+    match r {
+        Ok(d) => Ok(Ok(d.offers)),
+        Err(GatewayError::Invalid(message)) => {
+            let mut e = Errors::default();
+            e.add(if search.kind == "HIRE" { "day" } else { "month" }, message);
+            Ok(Err(e))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn search(
+    State(s): State<AppState>,
+    user: HouseholdUser,
+    Query(q): Query<Vec<(String, String)>>,
+    kind: &'static str,
+) -> PageResult {
+    let Some(needs) = needs(&s, &user).await? else {
+        return Ok(see_other("/find-a-vehicle"));
+    };
+    let mut form = FormData(q);
+    let title = if kind == "HIRE" {
+        "Hire a vehicle"
+    } else {
+        "Lease a vehicle"
+    };
+    let section = "/find-a-vehicle";
+    let mut errors = Errors::default();
+    let mut results = None;
+    if form.get("search") == "1" {
+        match Search::parse(kind, &form, Utc::now()) {
+            Ok(search) => match find_offers(&s, &user, &search).await? {
+                Ok(offers) => results = Some((search.period(), offers)),
+                Err(e) => errors = e,
+            },
+            Err(e) => errors = e,
+        }
+    } else if form.0.is_empty() {
+        // First visit: the household's own needs, filled in.
+        form.set("seats", needs.seats.to_string());
+        if needs.wheelchair_accessible {
+            form.set("wheelchair", "yes");
+        }
+        if needs.electric_preferred {
+            form.set("electric", "yes");
+        }
+        form.set("radius", "5");
+    }
+    let title = if results.is_some() {
+        "Vehicles you can book".to_string()
+    } else {
+        title.to_string()
+    };
+    let page = SearchPage {
+        l: Layout::new(&user.session, title, section).with_errors(&errors),
+        kind,
+        query: query_string(&form),
+        form,
+        errors,
+        times: start_times(),
+        radii: RADII,
+        results,
+    };
+    if page.errors.is_empty() {
+        render(&page)
+    } else {
+        render_refused(&page)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "household/check.html")]
+struct CheckPage {
+    l: Layout,
+    form: FormData,
+    errors: Errors,
+    period: String,
+    offer: Offer,
+    key: String,
+    back: String,
+}
+
+/// The search and the offer of its vehicle, if it is still offered.
+async fn offer_of(
+    s: &AppState,
+    user: &SignedIn,
+    form: &FormData,
+) -> Result<Option<(Search, Offer, String)>, PageError> {
+    let kind = if form.get("kind") == "LEASE" { "LEASE" } else { "HIRE" };
+    let back = format!(
+        "/find-a-vehicle/{}?search=1&{}",
+        kind.to_lowercase(),
+        query_string(form)
+    );
+    let Ok(search) = Search::parse(kind, form, Utc::now()) else {
+        return Ok(None);
+    };
+    let Ok(offers) = find_offers(s, user, &search).await? else {
+        return Ok(None);
+    };
+    Ok(offers
+        .into_iter()
+        .find(|o| o.vehicle.id == form.get("vehicle"))
+        .map(|o| (search, o, back)))
+}
+
+async fn check(State(s): State<AppState>, user: HouseholdUser, Query(q): Query<Vec<(String, String)>>) -> PageResult {
+    let form = FormData(q);
+    let Some((search, offer, back)) = offer_of(&s, &user, &form).await? else {
+        return Err(PageError::NotFound);
+    };
+    render(&CheckPage {
+        l: Layout::new(&user.session, "Check your booking", "/find-a-vehicle"),
+        form,
+        errors: Errors::default(),
+        period: search.period(),
+        offer,
+        key: crate::random_token(),
+        back,
+    })
+}
+
+async fn book(State(s): State<AppState>, user: HouseholdUser, CsrfForm(form): CsrfForm) -> PageResult {
+    let Some((search, offer, back)) = offer_of(&s, &user, &form).await? else {
+        // No longer offered for that time: back to the search's results.
+        let kind = if form.get("kind") == "LEASE" { "lease" } else { "hire" };
+        return Ok(see_other(&format!(
+            "/find-a-vehicle/{kind}?search=1&{}",
+            query_string(&form)
+        )));
+    };
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Data {
+        book_vehicle: Payload,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Payload {
+        booking: Option<Booked>,
+        user_errors: Vec<UserError>,
+    }
+    #[derive(Deserialize)]
+    struct Booked {
+        id: String,
+    }
+    let key = form.get("key").to_string();
+    let d: Data = s
+        .gateway
+        .query(
+            Some(&user.token),
+            "mutation($input: BookVehicleInput!) { bookVehicle(input: $input) { booking { id status } userErrors { field code message } } }",
+            json!({"input": {"vehicleId": offer.vehicle.id, "kind": search.kind, "start": search.start,
+                             "end": search.end, "leaseMonths": search.lease_months, "idempotencyKey": key}}),
+        )
+        .await?;
+    if let (Some(b), true) = (&d.book_vehicle.booking, d.book_vehicle.user_errors.is_empty()) {
+        return Ok(see_other(&format!("/bookings/{}/confirmation", b.id)));
+    }
+    let errors = Errors::from_user_errors(&d.book_vehicle.user_errors, "booking", |_| None);
+    render_refused(&CheckPage {
+        l: Layout::new(&user.session, "Check your booking", "/find-a-vehicle").with_errors(&errors),
+        form,
+        errors,
+        period: search.period(),
+        offer,
+        // A refused booking may be tried again as a new request.
+        key: crate::random_token(),
+        back,
+    })
+}
+
+impl CheckPage {
+    fn pounds(&self, pence: &i64) -> String {
+        pounds(*pence)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Datelike;
+
+    fn form(pairs: &[(&str, &str)]) -> FormData {
+        FormData(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
+    #[test]
+    fn a_hire_is_read_in_uk_time() {
+        let now = Utc::now();
+        let year = (now.year() + 1).to_string();
+        let f = form(&[
+            ("day", "4"),
+            ("month", "7"),
+            ("year", &year),
+            ("time", "10:00"),
+            ("hours", "4"),
+        ]);
+        let s = Search::parse("HIRE", &f, now).unwrap();
+        assert_eq!(s.start.format("%H:%M").to_string(), "09:00");
+        assert_eq!(s.end.unwrap() - s.start, Duration::hours(4));
+        assert_eq!(s.radius_km, 5.0);
+    }
+
+    #[test]
+    fn a_bad_hire_names_each_field() {
+        let f = form(&[("day", "31"), ("month", "2"), ("year", "2030"), ("hours", "400")]);
+        let e = Search::parse("HIRE", &f, Utc::now()).unwrap_err();
+        assert_eq!(e.get("day"), Some("The date must be a real date"));
+        assert_eq!(e.get("time"), Some("Select a start time"));
+        assert!(e.get("hours").is_some());
+    }
+
+    #[test]
+    fn a_lease_starts_next_month_or_later() {
+        let now = Utc::now();
+        let f = form(&[
+            ("month", &now.month().to_string()),
+            ("year", &now.year().to_string()),
+            ("months", "12"),
+        ]);
+        let e = Search::parse("LEASE", &f, now).unwrap_err();
+        assert_eq!(e.get("month"), Some("The lease must start next month or later"));
+    }
+}
