@@ -9,6 +9,20 @@ use prometheus::{IntGauge, IntGaugeVec, Opts};
 use roundabout_support::{metrics::Metrics, server::Task};
 use sqlx::PgPool;
 
+use crate::saga::step;
+
+const STEPS: [&str; 9] = [
+    step::HOLD_BUDGET,
+    step::CHARGE,
+    step::COMMIT_BUDGET,
+    step::CAPTURE,
+    step::RELEASE_PAYMENT,
+    step::REFUND,
+    step::RELEASE_BUDGET,
+    step::FREE_SLOT,
+    step::PAYOUT,
+];
+
 /// How often the gauges are read from the database.
 pub const EVERY: Duration = Duration::from_secs(15);
 
@@ -40,6 +54,10 @@ pub fn saga_task(metrics: &Metrics, pool: PgPool) -> Task {
             .fetch_all(&pool)
             .await?;
             pending.reset();
+            // Every step has a series, at zero when none waits there.
+            for st in STEPS {
+                pending.with_label_values(&[st]).set(0);
+            }
             let mut max_age = 0;
             for (step, count, age) in rows {
                 pending.with_label_values(&[&step]).set(count);

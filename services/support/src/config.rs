@@ -53,7 +53,8 @@ impl Environment {
 /// When `VAR` is unset and `VAR_FILE` names a file, the file's content
 /// (without its final line break) is the value: secrets mounted as files
 /// (Kubernetes Secret volumes, Compose secrets) never sit in the
-/// environment.
+/// environment. A file that does not exist counts as unset, so an optional
+/// secret volume may be absent.
 pub fn optional(var: &str) -> Result<Option<String>, ConfigError> {
     match std::env::var(var) {
         Ok(v) if v.trim().is_empty() => from_file(var),
@@ -68,8 +69,17 @@ fn from_file(var: &str) -> Result<Option<String>, ConfigError> {
     let Some(path) = std::env::var_os(&file_var).filter(|p| !p.is_empty()) else {
         return Ok(None);
     };
-    let raw = std::fs::read_to_string(&path)
-        .map_err(|e| ConfigError::new(&file_var, format!("cannot read {}: {e}", path.to_string_lossy())))?;
+    let raw = match std::fs::read_to_string(&path) {
+        Ok(raw) => raw,
+        // An optional secret not mounted (for example no Stripe keys): unset.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(ConfigError::new(
+                &file_var,
+                format!("cannot read {}: {e}", path.to_string_lossy()),
+            ))
+        }
+    };
     let value = raw.trim_end_matches(['\n', '\r']).to_string();
     Ok((!value.trim().is_empty()).then_some(value))
 }
@@ -199,10 +209,10 @@ mod tests {
             optional("ROUNDABOUT_TEST_FILE_KEY").unwrap().as_deref(),
             Some("from the environment")
         );
-        std::env::set_var("ROUNDABOUT_TEST_MISSING_FILE", "");
+        // A missing file is an unset variable; a required one says so.
         std::env::set_var("ROUNDABOUT_TEST_MISSING_FILE_FILE", dir.join("absent"));
-        let err = optional("ROUNDABOUT_TEST_MISSING_FILE").unwrap_err();
-        assert_eq!(err.var, "ROUNDABOUT_TEST_MISSING_FILE_FILE");
+        assert_eq!(optional("ROUNDABOUT_TEST_MISSING_FILE").unwrap(), None);
+        assert_eq!(required("ROUNDABOUT_TEST_MISSING_FILE").unwrap_err().var, "ROUNDABOUT_TEST_MISSING_FILE");
         let _ = std::fs::remove_dir_all(dir);
     }
 

@@ -238,6 +238,12 @@ impl Relay {
         .await?;
         self.metrics.outbox_pending.reset();
         self.metrics.outbox_oldest_seconds.reset();
+        // Every known destination has a series, at zero when drained, so
+        // alerts and dashboards see "nothing waiting" rather than no data.
+        for dest in self.destinations.keys() {
+            self.metrics.outbox_pending.with_label_values(&[dest]).set(0);
+            self.metrics.outbox_oldest_seconds.with_label_values(&[dest]).set(0);
+        }
         for (dest, count, age) in rows {
             self.metrics.outbox_pending.with_label_values(&[&dest]).set(count);
             self.metrics.outbox_oldest_seconds.with_label_values(&[&dest]).set(age);
