@@ -212,7 +212,10 @@ mod tests {
         // A missing file is an unset variable; a required one says so.
         std::env::set_var("ROUNDABOUT_TEST_MISSING_FILE_FILE", dir.join("absent"));
         assert_eq!(optional("ROUNDABOUT_TEST_MISSING_FILE").unwrap(), None);
-        assert_eq!(required("ROUNDABOUT_TEST_MISSING_FILE").unwrap_err().var, "ROUNDABOUT_TEST_MISSING_FILE");
+        assert_eq!(
+            required("ROUNDABOUT_TEST_MISSING_FILE").unwrap_err().var,
+            "ROUNDABOUT_TEST_MISSING_FILE"
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 

@@ -115,6 +115,14 @@ pub fn backoff(attempts: i32) -> Duration {
 impl Relay {
     /// `service` is this service's name; deliveries are signed as it.
     pub fn new(pool: PgPool, service: &str, destinations: Vec<ServiceClient>, metrics: Metrics) -> Self {
+        // Counters start at zero for every destination, so a rate or an
+        // increase of failures is defined before the first one happens.
+        for c in &destinations {
+            metrics.outbox_delivered.with_label_values(&[c.service()]);
+            for kind in ["retry", "refused"] {
+                metrics.outbox_failures.with_label_values(&[c.service(), kind]);
+            }
+        }
         Self {
             pool,
             destinations: destinations.into_iter().map(|c| (c.service(), c)).collect(),
