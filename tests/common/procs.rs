@@ -88,6 +88,11 @@ impl Proc {
         assert!(sent.success(), "kill -USR1 {pid} failed");
     }
 
+    /// The running process's id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// SIGKILLs the process (no graceful shutdown) and reaps it.
     pub fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {
