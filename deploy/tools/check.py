@@ -144,6 +144,12 @@ def check_consistency(name, resources):
         if r["kind"] == "ScheduledBackup":
             if r["spec"]["cluster"]["name"] not in by_kind.get("Cluster", {}):
                 fail(f"{rid}: backs up unknown Cluster")
+    # Production backs up every database: WAL archiving and a nightly base backup.
+    if "production" in name:
+        scheduled = {r["spec"]["cluster"]["name"] for r in by_kind.get("ScheduledBackup", {}).values()}
+        for cname, c in by_kind.get("Cluster", {}).items():
+            if "backup" not in c["spec"] or cname not in scheduled:
+                fail(f"{name}: Cluster/{cname} has no backups")
     # Every part has its Deployment, Service, HPA, PDB, Job, database and policy.
     for part in ("gateway", "inventory", "eligibility", "bookings", "payments"):
         for kind, n in (("Deployment", part), ("Service", part), ("HorizontalPodAutoscaler", part),
