@@ -252,6 +252,17 @@ async fn main() {
     }
     let wall = started.elapsed();
     report("booking", books, wall, &delta(&a, &snapshot(&stack, tck)), &idle);
+    println!("\nresident memory after the runs:");
+    for p in PARTS {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", stack.pid(p))).unwrap_or_default();
+        let rss = status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .unwrap_or("VmRSS: ?")
+            .trim_start_matches("VmRSS:")
+            .trim();
+        println!("  {p:<12} {rss}");
+    }
     drop(stack);
     let _ = std::fs::remove_dir_all(logs);
 }
