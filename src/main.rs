@@ -51,6 +51,39 @@ enum Command {
     },
     /// Print the gateway's GraphQL schema (SDL).
     Schema,
+    /// Exit 0 if an HTTP GET of the URL answers 2xx within 3 s, else 1: the
+    /// health check of a container image that has no shell or curl.
+    Probe {
+        /// Default: this machine's `/healthz` on `PORT` (8080 when unset).
+        url: Option<String>,
+    },
+}
+
+async fn probe(url: Option<String>) -> ExitCode {
+    let url = url.unwrap_or_else(|| {
+        let port = std::env::var("PORT").unwrap_or_else(|_| "8080".into());
+        format!("http://127.0.0.1:{port}/healthz")
+    });
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(3))
+        .build();
+    match client.map(|c| c.get(&url)) {
+        Ok(req) => match req.send().await {
+            Ok(res) if res.status().is_success() => ExitCode::SUCCESS,
+            Ok(res) => {
+                eprintln!("probe: {url} answered {}", res.status());
+                ExitCode::FAILURE
+            }
+            Err(e) => {
+                eprintln!("probe: {url}: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Err(e) => {
+            eprintln!("probe: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -87,6 +120,7 @@ fn main() -> ExitCode {
                 print!("{}", roundabout_gateway::schema::sdl());
                 Ok(ExitCode::SUCCESS)
             }
+            Command::Probe { url } => Ok(probe(url).await),
         }
     });
     match result {

@@ -2,6 +2,7 @@
 //! so a test can SIGKILL one and start it again on the same port.
 
 use std::{
+    path::PathBuf,
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
@@ -14,6 +15,8 @@ pub struct Proc {
     port: u16,
     env: Vec<(String, String)>,
     child: Option<Child>,
+    /// Where the process's logs go (JSON at `info`), with [`Proc::log_to`].
+    log: Option<PathBuf>,
 }
 
 impl Proc {
@@ -24,7 +27,15 @@ impl Proc {
             port,
             env,
             child: None,
+            log: None,
         }
+    }
+
+    /// Appends the process's logs, as JSON at `info` level, to `path`
+    /// (otherwise only errors reach the test's own output).
+    pub fn log_to(mut self, path: impl Into<PathBuf>) -> Self {
+        self.log = Some(path.into());
+        self
     }
 
     pub fn url(&self) -> String {
@@ -33,16 +44,23 @@ impl Proc {
 
     /// Starts the process and waits until it is ready.
     pub async fn start(&mut self) {
-        let child = Command::new(EXE)
-            .args(["serve", self.part])
+        let mut cmd = Command::new(EXE);
+        cmd.args(["serve", self.part])
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env("HOST", "127.0.0.1")
             .env("PORT", self.port.to_string())
             .env("RUST_LOG", "error")
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
+            .stderr(Stdio::inherit());
+        if let Some(path) = &self.log {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .unwrap();
+            cmd.env("RUST_LOG", "info").env("LOG_FORMAT", "json").stderr(file);
+        }
+        let child = cmd.spawn().unwrap();
         self.child = Some(child);
         let ready = format!("{}/readyz", self.url());
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -68,6 +86,11 @@ impl Proc {
         let pid = self.child.as_ref().expect("the process is running").id();
         let sent = Command::new("kill").args(["-USR1", &pid.to_string()]).status().unwrap();
         assert!(sent.success(), "kill -USR1 {pid} failed");
+    }
+
+    /// The running process's id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     /// SIGKILLs the process (no graceful shutdown) and reaps it.

@@ -83,36 +83,36 @@ impl Loaders {
         Self {
             councils: DataLoader::new(
                 loader(&services.eligibility, "/internal/councils/batch", caller),
-                tokio::spawn,
+                roundabout_support::trace::spawn,
             ),
             // Lists of vehicles (a page of bookings, an import) and their
             // providers must batch even on a busy machine, where resolvers
             // may be polled more than the default 1 ms apart.
             providers: DataLoader::new(
                 loader(&services.inventory, "/internal/providers/batch", caller),
-                tokio::spawn,
+                roundabout_support::trace::spawn,
             )
             .delay(BATCH_DELAY),
             vehicles: DataLoader::new(
                 loader(&services.inventory, "/internal/vehicles/batch", caller),
-                tokio::spawn,
+                roundabout_support::trace::spawn,
             )
             .delay(BATCH_DELAY),
             zones: DataLoader::new(
                 loader(&services.eligibility, "/internal/zones/batch", caller),
-                tokio::spawn,
+                roundabout_support::trace::spawn,
             ),
             schemes: DataLoader::new(
                 loader(&services.eligibility, "/internal/schemes/batch", caller),
-                tokio::spawn,
+                roundabout_support::trace::spawn,
             ),
             payouts: DataLoader::new(
                 loader(&services.payments, "/internal/providers/payouts/batch", caller),
-                tokio::spawn,
+                roundabout_support::trace::spawn,
             ),
             payments: DataLoader::new(
                 loader(&services.payments, "/internal/payments/batch", caller),
-                tokio::spawn,
+                roundabout_support::trace::spawn,
             )
             .delay(BATCH_DELAY),
         }

@@ -7,6 +7,7 @@ pub mod db;
 pub mod domain;
 pub mod http;
 pub mod jobs;
+pub mod metrics;
 pub mod saga;
 
 use std::time::Duration;
@@ -129,9 +130,11 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     };
     let jobs_state = state.clone();
     let every = config.job_interval;
-    let mut host = ServiceHost::new(NAME, &config.host, pool, &MIGRATOR, auth, http::router(state)).with_task(
+    let mut host = ServiceHost::new(NAME, &config.host, pool.clone(), &MIGRATOR, auth, http::router(state)).with_task(
         Box::new(move |shutdown| Box::pin(jobs::run(jobs_state, every, shutdown))),
     );
+    let saga_gauges = metrics::saga_task(&host.metrics, pool);
+    host = host.with_task(saga_gauges);
     if !config.pauses.is_empty() {
         let pauses = config.pauses.clone();
         host = host.with_task(Box::new(move |shutdown| {

@@ -7,6 +7,7 @@
 pub mod db;
 pub mod domain;
 pub mod http;
+pub mod metrics;
 
 use std::{sync::Arc, time::Duration};
 
@@ -88,7 +89,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         engine: Arc::new(Engine::new()),
         budget_hold: config.budget_hold,
     };
-    ServiceHost::new(NAME, &config.host, pool, &MIGRATOR, auth, http::router(state))
-        .build(config.host.bind)
-        .await
+    let host = ServiceHost::new(NAME, &config.host, pool.clone(), &MIGRATOR, auth, http::router(state));
+    let budgets = metrics::budget_task(&host.metrics, pool);
+    host.with_task(budgets).build(config.host.bind).await
 }

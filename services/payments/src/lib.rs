@@ -9,6 +9,7 @@ pub mod db;
 pub mod domain;
 pub mod gateway;
 pub mod http;
+pub mod metrics;
 pub mod ops;
 
 use std::{sync::Arc, time::Duration};
@@ -187,6 +188,16 @@ pub async fn build_with_gateway(
         http::router(state.clone()),
     )
     .with_public(http::public(state.clone()));
+    metrics::register(&host.metrics);
+    let refresh_pool = pool.clone();
+    host = host.with_task(roundabout_support::metrics::refresher(
+        "stripe webhooks",
+        Duration::from_secs(15),
+        move || {
+            let pool = refresh_pool.clone();
+            async move { metrics::refresh(&pool).await }
+        },
+    ));
     let jobs_state = state.clone();
     let every = config.job_interval;
     host = host.with_task(Box::new(move |shutdown| {

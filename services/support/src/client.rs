@@ -1,6 +1,7 @@
 //! Calls to another service's internal API.
 //!
-//! Each call carries a caller token addressed to that service. A refusal is
+//! Each call carries a caller token addressed to that service, and the
+//! current request's `traceparent` when there is one. A refusal is
 //! returned as the service's own envelope (status, code, message, field) so the
 //! gateway can turn it into a `UserError`; anything else (unreachable, 5xx,
 //! an unreadable answer) is `Unavailable`.
@@ -118,6 +119,10 @@ impl ServiceClient {
             .http
             .request(method, &url)
             .header(CALLER_HEADER, self.auth.sign(self.service, caller));
+        // The request being served continues its trace in the callee.
+        if let Some(ctx) = crate::trace::current() {
+            req = req.header(crate::trace::TRACEPARENT, ctx.traceparent());
+        }
         if let Some(k) = idempotency_key {
             req = req.header("idempotency-key", k);
         }

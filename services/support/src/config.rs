@@ -49,13 +49,39 @@ impl Environment {
 }
 
 /// A variable that may be unset; set but empty counts as unset.
+///
+/// When `VAR` is unset and `VAR_FILE` names a file, the file's content
+/// (without its final line break) is the value: secrets mounted as files
+/// (Kubernetes Secret volumes, Compose secrets) never sit in the
+/// environment. A file that does not exist counts as unset, so an optional
+/// secret volume may be absent.
 pub fn optional(var: &str) -> Result<Option<String>, ConfigError> {
     match std::env::var(var) {
-        Ok(v) if v.trim().is_empty() => Ok(None),
+        Ok(v) if v.trim().is_empty() => from_file(var),
         Ok(v) => Ok(Some(v)),
-        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotPresent) => from_file(var),
         Err(std::env::VarError::NotUnicode(_)) => Err(ConfigError::new(var, "not valid UTF-8")),
     }
+}
+
+fn from_file(var: &str) -> Result<Option<String>, ConfigError> {
+    let file_var = format!("{var}_FILE");
+    let Some(path) = std::env::var_os(&file_var).filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
+    let raw = match std::fs::read_to_string(&path) {
+        Ok(raw) => raw,
+        // An optional secret not mounted (for example no Stripe keys): unset.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(ConfigError::new(
+                &file_var,
+                format!("cannot read {}: {e}", path.to_string_lossy()),
+            ))
+        }
+    };
+    let value = raw.trim_end_matches(['\n', '\r']).to_string();
+    Ok((!value.trim().is_empty()).then_some(value))
 }
 
 /// A variable that must be set.
@@ -164,6 +190,33 @@ mod tests {
         assert!(err.reason.contains("not-a-number"));
         std::env::remove_var("ROUNDABOUT_TEST_PARSE_OR");
         assert_eq!(parse_or::<u16>("ROUNDABOUT_TEST_PARSE_OR", 7).unwrap(), 7);
+    }
+
+    #[test]
+    fn a_secret_may_come_from_a_file() {
+        let dir = std::env::temp_dir().join(format!("roundabout-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("key");
+        std::fs::write(&file, "0123456789abcdef0123456789abcdef\n").unwrap();
+        std::env::set_var("ROUNDABOUT_TEST_FILE_KEY_FILE", &file);
+        assert_eq!(
+            secret_key("ROUNDABOUT_TEST_FILE_KEY").unwrap(),
+            b"0123456789abcdef0123456789abcdef".to_vec()
+        );
+        // The variable itself wins over the file.
+        std::env::set_var("ROUNDABOUT_TEST_FILE_KEY", "from the environment");
+        assert_eq!(
+            optional("ROUNDABOUT_TEST_FILE_KEY").unwrap().as_deref(),
+            Some("from the environment")
+        );
+        // A missing file is an unset variable; a required one says so.
+        std::env::set_var("ROUNDABOUT_TEST_MISSING_FILE_FILE", dir.join("absent"));
+        assert_eq!(optional("ROUNDABOUT_TEST_MISSING_FILE").unwrap(), None);
+        assert_eq!(
+            required("ROUNDABOUT_TEST_MISSING_FILE").unwrap_err().var,
+            "ROUNDABOUT_TEST_MISSING_FILE"
+        );
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

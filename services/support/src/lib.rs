@@ -4,7 +4,7 @@
 //! plumbing each service would otherwise write again — configuration from the
 //! environment, telemetry, the JSON error envelope, signed service-to-service
 //! calls, GeoJSON area validation, the transactional outbox and its relay, the HTTP host with health,
-//! readiness and metrics, a private PostgreSQL cluster and test support — and
+//! readiness and metrics, W3C trace context propagation, a private PostgreSQL cluster and test support — and
 //! one piece of arithmetic two services must agree on, the subsidy formula
 //! ([`subsidy`]).
 
@@ -22,6 +22,7 @@ pub mod shutdown;
 pub mod subsidy;
 pub mod telemetry;
 pub mod token;
+pub mod trace;
 
 #[cfg(feature = "testing")]
 pub mod testing;

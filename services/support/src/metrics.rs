@@ -1,5 +1,7 @@
-//! Prometheus metrics: one registry per service, HTTP request counts and
-//! latency by route and status, and a text `/metrics` endpoint.
+//! Prometheus metrics: one registry per service (every series labelled with
+//! `service`), HTTP request counts and latency by route and status, the
+//! database pool, the outbox, and a text `/metrics` endpoint. A service adds
+//! its own metrics to `registry` (see [`Metrics::register`]).
 
 use std::{sync::Arc, time::Instant};
 
@@ -8,7 +10,9 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+};
 
 /// A service's metric registry and its standard metrics.
 #[derive(Clone)]
@@ -21,6 +25,8 @@ pub struct Metrics {
     pub outbox_oldest_seconds: IntGaugeVec,
     pub outbox_delivered: IntCounterVec,
     pub outbox_failures: IntCounterVec,
+    db_pool_connections: IntGaugeVec,
+    db_pool_max: IntGauge,
     service: Arc<str>,
 }
 
@@ -34,10 +40,14 @@ impl Metrics {
         )
         .expect("valid metric");
         let latency = HistogramVec::new(
-            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency, by route.").buckets(vec![
+            HistogramOpts::new(
+                "http_request_duration_seconds",
+                "HTTP request latency, by route and status.",
+            )
+            .buckets(vec![
                 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
             ]),
-            &["method", "route"],
+            &["method", "route", "status"],
         )
         .expect("valid metric");
         let outbox_pending = IntGaugeVec::new(
@@ -63,8 +73,20 @@ impl Metrics {
             &["destination", "kind"],
         )
         .expect("valid metric");
+        let db_pool_connections = IntGaugeVec::new(
+            Opts::new(
+                "db_pool_connections",
+                "Database pool connections by state (in_use, idle), when scraped.",
+            ),
+            &["state"],
+        )
+        .expect("valid metric");
+        let db_pool_max =
+            IntGauge::new("db_pool_max_connections", "The database pool's size limit.").expect("valid metric");
         for c in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(db_pool_connections.clone()),
+            Box::new(db_pool_max.clone()),
             Box::new(latency.clone()),
             Box::new(outbox_pending.clone()),
             Box::new(outbox_oldest_seconds.clone()),
@@ -81,12 +103,33 @@ impl Metrics {
             outbox_oldest_seconds,
             outbox_delivered,
             outbox_failures,
+            db_pool_connections,
+            db_pool_max,
             service: Arc::from(service),
         }
     }
 
     pub fn service(&self) -> &str {
         &self.service
+    }
+
+    /// Registers a service's own metric; panics on a duplicate name, which is
+    /// a programming error found by any test that builds the service.
+    pub fn register<C: prometheus::core::Collector + Clone + 'static>(&self, c: &C) {
+        self.registry
+            .register(Box::new(c.clone()))
+            .expect("metric registered once");
+    }
+
+    /// Records the pool's current use (called at each scrape).
+    pub fn observe_pool(&self, pool: &sqlx::PgPool) {
+        let size = i64::from(pool.size());
+        let idle = i64::try_from(pool.num_idle()).unwrap_or(i64::MAX);
+        self.db_pool_connections
+            .with_label_values(&["in_use"])
+            .set((size - idle).max(0));
+        self.db_pool_connections.with_label_values(&["idle"]).set(idle);
+        self.db_pool_max.set(i64::from(pool.options().get_max_connections()));
     }
 
     /// The registry in Prometheus text format.
@@ -107,16 +150,47 @@ pub async fn track(State(m): State<Metrics>, req: Request, next: Next) -> Respon
     let method = req.method().as_str().to_string();
     let start = Instant::now();
     let res = next.run(req).await;
+    let status = res.status();
     m.latency
-        .with_label_values(&[&method, &route])
+        .with_label_values(&[&method, &route, status.as_str()])
         .observe(start.elapsed().as_secs_f64());
-    m.requests
-        .with_label_values(&[&method, &route, res.status().as_str()])
-        .inc();
+    m.requests.with_label_values(&[&method, &route, status.as_str()]).inc();
     res
 }
 
+/// What `/metrics` reads: the registry and the pool to report on.
+#[derive(Clone)]
+pub struct Scrape {
+    pub metrics: Metrics,
+    pub pool: sqlx::PgPool,
+}
+
 /// `GET /metrics`.
-pub async fn endpoint(State(m): State<Metrics>) -> impl IntoResponse {
-    ([("content-type", "text/plain; version=0.0.4")], m.render())
+pub async fn endpoint(State(s): State<Scrape>) -> impl IntoResponse {
+    s.metrics.observe_pool(&s.pool);
+    ([("content-type", "text/plain; version=0.0.4")], s.metrics.render())
+}
+
+/// A background task for [`ServiceHost::with_task`](crate::server::ServiceHost::with_task)
+/// that calls `refresh` now and then every `every` until shutdown: gauges
+/// read from the database (budgets, backlogs). A failed refresh is logged
+/// and tried again at the next tick.
+pub fn refresher<F, Fut>(name: &'static str, every: std::time::Duration, refresh: F) -> crate::server::Task
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
+{
+    Box::new(move |shutdown: crate::shutdown::Shutdown| {
+        Box::pin(async move {
+            loop {
+                if let Err(e) = refresh().await {
+                    tracing::warn!(gauges = name, error = ?e, "metric refresh failed");
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = shutdown.clone().wait() => return,
+                }
+            }
+        })
+    })
 }

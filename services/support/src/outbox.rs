@@ -115,6 +115,14 @@ pub fn backoff(attempts: i32) -> Duration {
 impl Relay {
     /// `service` is this service's name; deliveries are signed as it.
     pub fn new(pool: PgPool, service: &str, destinations: Vec<ServiceClient>, metrics: Metrics) -> Self {
+        // Counters start at zero for every destination, so a rate or an
+        // increase of failures is defined before the first one happens.
+        for c in &destinations {
+            metrics.outbox_delivered.with_label_values(&[c.service()]);
+            for kind in ["retry", "refused"] {
+                metrics.outbox_failures.with_label_values(&[c.service(), kind]);
+            }
+        }
         Self {
             pool,
             destinations: destinations.into_iter().map(|c| (c.service(), c)).collect(),
@@ -238,6 +246,12 @@ impl Relay {
         .await?;
         self.metrics.outbox_pending.reset();
         self.metrics.outbox_oldest_seconds.reset();
+        // Every known destination has a series, at zero when drained, so
+        // alerts and dashboards see "nothing waiting" rather than no data.
+        for dest in self.destinations.keys() {
+            self.metrics.outbox_pending.with_label_values(&[dest]).set(0);
+            self.metrics.outbox_oldest_seconds.with_label_values(&[dest]).set(0);
+        }
         for (dest, count, age) in rows {
             self.metrics.outbox_pending.with_label_values(&[&dest]).set(count);
             self.metrics.outbox_oldest_seconds.with_label_values(&[&dest]).set(age);

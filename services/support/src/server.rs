@@ -2,8 +2,8 @@
 //!
 //! [`ServiceHost::build`] binds the listener (port 0 picks a free port, which
 //! tests read back with [`Application::port`]) and wraps the service's API in
-//! what every service has: caller authentication, a body limit, request
-//! tracing, panic catching, metrics, and the unauthenticated `/healthz`,
+//! what every service has: caller authentication, a body limit, W3C trace
+//! context and a log line per request (`trace`), panic catching, metrics, and the unauthenticated `/healthz`,
 //! `/readyz` (database reachable and every migration applied) and `/metrics`.
 
 use std::{future::Future, net::SocketAddr, pin::Pin, time::Duration};
@@ -27,6 +27,7 @@ use crate::{
     internal_auth::{self, InternalAuth},
     metrics::{self, Metrics},
     shutdown::{self, Shutdown},
+    trace,
 };
 
 /// A background task run beside the HTTP server until shutdown.
@@ -111,7 +112,10 @@ impl ServiceHost {
             .merge(
                 Router::new()
                     .route("/metrics", get(metrics::endpoint))
-                    .with_state(self.metrics.clone()),
+                    .with_state(metrics::Scrape {
+                        metrics: self.metrics.clone(),
+                        pool: self.pool.clone(),
+                    }),
             );
         let api = if self.api.has_routes() {
             self.api.route_layer(middleware::from_fn_with_state(
@@ -127,6 +131,7 @@ impl ServiceHost {
             .fallback(not_found)
             .layer(DefaultBodyLimit::max(self.max_body_bytes))
             .layer(middleware::from_fn_with_state(self.metrics.clone(), metrics::track))
+            .layer(middleware::from_fn(trace::propagate))
             .layer(TraceLayer::new_for_http())
             .layer(CatchPanicLayer::custom(|_| {
                 ApiError::internal(anyhow::anyhow!("handler panicked")).into_response()

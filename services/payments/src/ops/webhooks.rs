@@ -9,6 +9,7 @@ use crate::{
     db,
     domain::{signature, status::PaymentStatus},
     gateway::IntentStatus,
+    metrics,
     ops::{connect, gateway, notify, retrying, unavailable},
     AppState,
 };
@@ -18,6 +19,9 @@ struct Event {
     id: String,
     #[serde(rename = "type")]
     type_: String,
+    /// When Stripe created the event (Unix seconds), for the lag metric.
+    #[serde(default)]
+    created: Option<i64>,
     data: EventData,
 }
 
@@ -34,7 +38,35 @@ pub enum Outcome {
     Ignored,
 }
 
+impl Outcome {
+    fn label(&self) -> &'static str {
+        match self {
+            Self::Processed => "processed",
+            Self::Duplicate => "duplicate",
+            Self::Ignored => "ignored",
+        }
+    }
+}
+
+/// Verifies, stores and applies one delivery, and counts it by outcome.
 pub async fn receive(state: &AppState, signature_header: Option<&str>, body: &[u8]) -> Result<Outcome, ApiError> {
+    let mut event_type = None;
+    let result = receive_event(state, signature_header, body, &mut event_type).await;
+    let event_type = event_type.as_deref().unwrap_or("unknown");
+    match &result {
+        Ok(outcome) => metrics::delivered(event_type, outcome.label()),
+        Err(e) if e.status.is_client_error() => metrics::delivered(event_type, "rejected"),
+        Err(_) => metrics::delivered(event_type, "failed"),
+    }
+    result
+}
+
+async fn receive_event(
+    state: &AppState,
+    signature_header: Option<&str>,
+    body: &[u8],
+    event_type: &mut Option<String>,
+) -> Result<Outcome, ApiError> {
     if state.settings.webhook_secrets.is_empty() {
         return Err(ApiError::new(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
@@ -63,6 +95,10 @@ pub async fn receive(state: &AppState, signature_header: Option<&str>, body: &[u
             "Not a Stripe event",
         )
     })?;
+    *event_type = Some(event.type_.clone());
+    if let Some(created) = event.created {
+        metrics::lag(&event.type_, created);
+    }
     let object_id = event.data.object.get("id").and_then(|v| v.as_str()).map(str::to_string);
     let fresh: Option<String> = sqlx::query_scalar(
         "insert into stripe_events (id, type, object_id) values ($1, $2, $3) on conflict (id) do nothing returning id",

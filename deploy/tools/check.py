@@ -1,0 +1,276 @@
+"""Checks everything under deploy/ offline; run by tests/deploy.rs (and so by
+`cargo xtask test`) with the pinned tools of xtask/python-requirements.txt.
+
+1. Renders the Kustomize base and every overlay (kustomize_lite.py).
+2. Checks what they render hangs together: unique names, images set,
+   selectors that select, Services, HPAs, PDBs and NetworkPolicies pointing
+   at workloads that exist, Secrets and ConfigMaps either rendered or in the
+   list of those created outside Git, probes and resources on every
+   container.
+3. Validates every built-in resource against the Kubernetes schemas
+   (kubernetes-validate --strict) and the CloudNativePG resources against
+   the fields this deployment relies on.
+4. Scans the rendered overlays and the Dockerfile with checkov; any failed
+   check fails (skips are listed, with their reasons, in deploy/.checkov.yaml).
+5. Runs `docker-compose config` on deploy/docker-compose.yml.
+
+Usage: python deploy/tools/check.py [--tools-bin DIR] [--out DIR]
+"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import yaml
+
+sys.path.insert(0, os.path.dirname(__file__))
+import kustomize_lite  # noqa: E402
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
+DEPLOY = os.path.join(ROOT, "deploy")
+KUSTOMIZATIONS = ["base", "overlays/dev", "overlays/production"]
+KUBERNETES_VERSION = "1.30.0"
+
+# Created by the operator (README "Deploy") or by CloudNativePG, never in Git.
+EXTERNAL_SECRETS = {
+    "roundabout-internal-auth", "roundabout-token-signing", "roundabout-stripe",
+    "roundabout-bootstrap-admin", "roundabout-backup-s3", "roundabout-tls",
+}
+CNPG_APP_SECRET = re.compile(r"^[a-z]+-db-app$")
+CNPG_KINDS = {"Cluster", "ScheduledBackup"}
+
+failures = []
+
+
+def fail(msg):
+    failures.append(msg)
+    print(f"FAIL {msg}")
+
+
+def labels_match(selector, labels):
+    return all(labels.get(k) == v for k, v in (selector or {}).items())
+
+
+def pod_labels(resources):
+    """Label sets of every pod the resources create (CNPG instances carry
+    cnpg.io/cluster)."""
+    out = []
+    for r in resources:
+        t = kustomize_lite.pod_template(r)
+        if t is not None:
+            out.append((r, t.get("metadata", {}).get("labels", {})))
+        if r["kind"] == "Cluster":
+            out.append((r, {"cnpg.io/cluster": r["metadata"]["name"]}))
+    return out
+
+
+def check_consistency(name, resources):
+    seen = set()
+    for r in resources:
+        key = (r["kind"], r["metadata"].get("namespace"), r["metadata"]["name"])
+        if key in seen:
+            fail(f"{name}: duplicate {key}")
+        seen.add(key)
+        if r["kind"] != "Namespace" and not r["metadata"].get("namespace") and name != "base":
+            fail(f"{name}: {kustomize_lite.name_of(r)} has no namespace")
+    pods = pod_labels(resources)
+    by_kind = {}
+    for r in resources:
+        by_kind.setdefault(r["kind"], {})[r["metadata"]["name"]] = r
+    configmaps = set(by_kind.get("ConfigMap", {}))
+    secrets = set(by_kind.get("Secret", {})) | EXTERNAL_SECRETS
+    for r in resources:
+        rid = f"{name}: {kustomize_lite.name_of(r)}"
+        t = kustomize_lite.pod_template(r)
+        if t is not None:
+            if r["kind"] == "Deployment":
+                sel = r["spec"]["selector"]["matchLabels"]
+                if not labels_match(sel, t["metadata"]["labels"]):
+                    fail(f"{rid}: selector does not select its own pods")
+            spec = t["spec"]
+            for v in spec.get("volumes", []):
+                s = v.get("secret", {}).get("secretName")
+                if s and s not in secrets and not CNPG_APP_SECRET.match(s):
+                    fail(f"{rid}: volume uses unknown Secret {s}")
+                if s and CNPG_APP_SECRET.match(s) and s[: -len("-app")] not in by_kind.get("Cluster", {}):
+                    fail(f"{rid}: Secret {s} belongs to no CloudNativePG Cluster here")
+            for c in spec["containers"]:
+                if c.get("image", "") in ("", "roundabout") or ":" not in c["image"]:
+                    fail(f"{rid}: container {c['name']} has no resolved image ({c.get('image')})")
+                for ef in c.get("envFrom", []):
+                    cm = ef.get("configMapRef", {}).get("name")
+                    if cm and cm not in configmaps:
+                        fail(f"{rid}: envFrom unknown ConfigMap {cm}")
+                res = c.get("resources", {})
+                if not res.get("requests") or not res.get("limits"):
+                    fail(f"{rid}: container {c['name']} lacks resource requests and limits")
+                if r["kind"] == "Deployment" and not (c.get("livenessProbe") and c.get("readinessProbe")):
+                    fail(f"{rid}: container {c['name']} lacks liveness and readiness probes")
+                mounts = {m["name"] for m in c.get("volumeMounts", [])}
+                if mounts - {v["name"] for v in spec.get("volumes", [])}:
+                    fail(f"{rid}: mounts volumes that are not declared")
+        if r["kind"] == "Service":
+            sel = r["spec"].get("selector")
+            if not any(labels_match(sel, lbl) for _, lbl in pods):
+                fail(f"{rid}: selects no pods")
+        if r["kind"] in ("HorizontalPodAutoscaler",):
+            ref = r["spec"]["scaleTargetRef"]
+            if ref["name"] not in by_kind.get(ref["kind"], {}):
+                fail(f"{rid}: scales unknown {ref['kind']}/{ref['name']}")
+        if r["kind"] == "PodDisruptionBudget":
+            if not any(labels_match(r["spec"]["selector"]["matchLabels"], lbl) for _, lbl in pods):
+                fail(f"{rid}: selects no pods")
+        if r["kind"] == "NetworkPolicy":
+            sel = r["spec"]["podSelector"].get("matchLabels")
+            if sel and not any(labels_match(sel, lbl) for _, lbl in pods):
+                fail(f"{rid}: podSelector selects no pods")
+            for rule in r["spec"].get("ingress", []) + r["spec"].get("egress", []):
+                for peer in rule.get("from", []) + rule.get("to", []):
+                    ps = peer.get("podSelector", {}).get("matchLabels")
+                    if ps and "namespaceSelector" not in peer and not any(labels_match(ps, lbl) for _, lbl in pods):
+                        fail(f"{rid}: peer {ps} selects no pods")
+        if r["kind"] == "Ingress":
+            for rule in r["spec"]["rules"]:
+                for p in rule["http"]["paths"]:
+                    svc = p["backend"]["service"]["name"]
+                    if svc not in by_kind.get("Service", {}):
+                        fail(f"{rid}: path {p['path']} goes to unknown Service {svc}")
+            if not r["spec"].get("tls"):
+                fail(f"{rid}: no TLS")
+        if r["kind"] == "ScheduledBackup":
+            if r["spec"]["cluster"]["name"] not in by_kind.get("Cluster", {}):
+                fail(f"{rid}: backs up unknown Cluster")
+    # Production backs up every database: WAL archiving and a nightly base backup.
+    if "production" in name:
+        scheduled = {r["spec"]["cluster"]["name"] for r in by_kind.get("ScheduledBackup", {}).values()}
+        for cname, c in by_kind.get("Cluster", {}).items():
+            if "backup" not in c["spec"] or cname not in scheduled:
+                fail(f"{name}: Cluster/{cname} has no backups")
+    # Every part has its Deployment, Service, HPA, PDB, Job, database and policy.
+    for part in ("gateway", "inventory", "eligibility", "bookings", "payments"):
+        for kind, n in (("Deployment", part), ("Service", part), ("HorizontalPodAutoscaler", part),
+                        ("PodDisruptionBudget", part), ("Job", f"{part}-migrate"), ("Cluster", f"{part}-db"),
+                        ("NetworkPolicy", part)):
+            if n not in by_kind.get(kind, {}):
+                fail(f"{name}: missing {kind}/{n}")
+
+
+def check_cnpg(name, r):
+    """The fields of CloudNativePG's Cluster and ScheduledBackup this
+    deployment relies on (kubernetes-validate has no schema for them)."""
+    rid = f"{name}: {kustomize_lite.name_of(r)}"
+    spec = r.get("spec", {})
+    if r["apiVersion"] != "postgresql.cnpg.io/v1":
+        fail(f"{rid}: apiVersion {r['apiVersion']}")
+    if r["kind"] == "Cluster":
+        allowed = {"instances", "imageName", "primaryUpdateStrategy", "bootstrap", "storage", "resources",
+                   "postgresql", "backup", "affinity", "monitoring", "minSyncReplicas", "maxSyncReplicas"}
+        if set(spec) - allowed:
+            fail(f"{rid}: unexpected fields {sorted(set(spec) - allowed)}")
+        if not isinstance(spec.get("instances"), int) or spec["instances"] < 1:
+            fail(f"{rid}: instances must be a positive integer")
+        if not re.fullmatch(r"ghcr\.io/cloudnative-pg/postgresql:\d+\.\d+", spec.get("imageName", "")):
+            fail(f"{rid}: imageName must pin a PostgreSQL version")
+        initdb = spec.get("bootstrap", {}).get("initdb", {})
+        if not initdb.get("database") or not initdb.get("owner"):
+            fail(f"{rid}: bootstrap.initdb needs database and owner")
+        if not re.fullmatch(r"\d+(Mi|Gi|Ti)", str(spec.get("storage", {}).get("size", ""))):
+            fail(f"{rid}: storage.size")
+        if "backup" in spec:
+            store = spec["backup"].get("barmanObjectStore", {})
+            if not store.get("destinationPath", "").startswith("s3://") or "s3Credentials" not in store:
+                fail(f"{rid}: backup.barmanObjectStore needs destinationPath and s3Credentials")
+        if spec.get("minSyncReplicas", 0) > spec.get("maxSyncReplicas", 0) or (
+            spec.get("maxSyncReplicas", 0) >= spec.get("instances", 1) and spec.get("maxSyncReplicas")
+        ):
+            fail(f"{rid}: sync replicas must be fewer than instances")
+    else:
+        if set(spec) - {"schedule", "backupOwnerReference", "method", "cluster"}:
+            fail(f"{rid}: unexpected fields")
+        if len(spec.get("schedule", "").split()) != 6:
+            fail(f"{rid}: schedule must have six fields (seconds first)")
+
+
+def run(cmd, **kw):
+    shown = [a if not a.endswith(".yaml") or "/builtin/" not in a else None for a in cmd]
+    files = shown.count(None)
+    print("$ " + " ".join(a for a in shown if a) + (f" <{files} files>" if files else ""), flush=True)
+    return subprocess.run(cmd, **kw)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tools-bin", default=os.path.dirname(sys.executable))
+    ap.add_argument("--out")
+    args = ap.parse_args()
+    out = args.out or tempfile.mkdtemp(prefix="roundabout-deploy-")
+    tool = lambda n: os.path.join(args.tools_bin, n)  # noqa: E731
+
+    rendered_dirs = []
+    for k in KUSTOMIZATIONS:
+        name = k.replace("/", "-")
+        try:
+            resources = kustomize_lite.render(os.path.join(DEPLOY, "kubernetes", k))
+        except kustomize_lite.RenderError as e:
+            fail(f"{k}: {e}")
+            continue
+        print(f"{k}: {len(resources)} resources")
+        check_consistency(name, resources)
+        d = os.path.join(out, name)
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(os.path.join(d, "builtin"))
+        os.makedirs(os.path.join(d, "cnpg"))
+        for i, r in enumerate(resources):
+            group = "cnpg" if r["kind"] in CNPG_KINDS else "builtin"
+            if group == "cnpg":
+                check_cnpg(name, r)
+            path = os.path.join(d, group, f"{i:03d}-{r['kind'].lower()}-{r['metadata']['name']}.yaml")
+            with open(path, "w", encoding="utf-8") as f:
+                yaml.safe_dump(r, f, sort_keys=False)
+        rendered_dirs.append(d)
+
+    for d in rendered_dirs:
+        files = sorted(os.path.join(d, "builtin", f) for f in os.listdir(os.path.join(d, "builtin")))
+        p = run([tool("kubernetes-validate"), "--strict", "--quiet", "-k", KUBERNETES_VERSION, *files],
+                capture_output=True, text=True)
+        if p.returncode != 0 or "ERROR" in p.stdout or "WARN" in p.stdout:
+            fail(f"kubernetes-validate {os.path.basename(d)}:\n{p.stdout}{p.stderr}")
+
+    config = os.path.join(DEPLOY, ".checkov.yaml")
+    # The overlays are what gets applied (the base alone has no namespace).
+    overlays = [d for d in rendered_dirs if "overlays" in os.path.basename(d)]
+    for target in [["-d", os.path.join(d, "builtin")] for d in overlays] + [
+        ["-f", os.path.join(ROOT, "Dockerfile"), "--framework", "dockerfile"]
+    ]:
+        cmd = [tool("checkov"), "--config-file", config, "--quiet", "--compact", "--output", "cli", *target]
+        if target[0] == "-d":
+            cmd += ["--framework", "kubernetes"]
+        p = run(cmd, capture_output=True, text=True, env={**os.environ, "BC_SKIP_MAPPING": "TRUE"})
+        if p.returncode != 0:
+            fail(f"checkov {' '.join(target)}:\n{p.stdout[-6000:]}{p.stderr[-2000:]}")
+
+    compose = shutil.which("docker-compose")
+    if compose is None:
+        fail("docker-compose is not installed (Debian: apt-get install docker-compose)")
+    else:
+        env = {**os.environ, "POSTGRES_PASSWORD": "check", "INTERNAL_AUTH_KEY": "check", "TOKEN_SIGNING_KEY": "check"}
+        p = run([compose, "-f", os.path.join(DEPLOY, "docker-compose.yml"), "config", "-q"],
+                capture_output=True, text=True, env=env)
+        if p.returncode != 0:
+            fail(f"docker-compose config:\n{p.stdout}{p.stderr}")
+
+    if not args.out:
+        shutil.rmtree(out, ignore_errors=True)
+    if failures:
+        print(f"deploy checks: {len(failures)} failed")
+        return 1
+    print("deploy checks: all passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
