@@ -1,10 +1,13 @@
 # syntax=docker/dockerfile:1.7
 #
 # One image for every part of Roundabout: the `roundabout` binary serves any
-# part (`roundabout serve <part>`), applies its migrations (`roundabout
-# migrate <part>`, migrations are embedded) and probes health (`roundabout
-# probe`). Configuration and secrets come from the environment or from
-# files named by VAR_FILE at run time; nothing secret is in the image.
+# part or the web front end (`roundabout serve <part>`, `roundabout serve
+# web`), applies a part's migrations (`roundabout migrate <part>`, migrations
+# are embedded) and probes health (`roundabout probe`). The web front end's
+# GOV.UK Frontend styles, script, fonts and images (npm, pinned in
+# web/package-lock.json) are copied in at a fixed path, WEB_ASSETS_DIR.
+# Configuration and secrets come from the environment or from files named by
+# VAR_FILE at run time; nothing secret is in the image.
 #
 #   docker build -t roundabout:0.1.0 .
 #
@@ -13,6 +16,19 @@
 # filesystem, so it runs with a read-only root filesystem.
 
 ARG RUST_VERSION=1.95
+ARG NODE_VERSION=22
+
+# GOV.UK Frontend for the web front end, from the committed lock file; only
+# what the front end serves (web/src/lib.rs: govuk-frontend.min.css,
+# govuk-frontend.min.js and assets/) goes on to the final image.
+FROM node:${NODE_VERSION}-bookworm-slim AS web-assets
+WORKDIR /web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error \
+    && dist=node_modules/govuk-frontend/dist/govuk \
+    && mkdir -p /out/govuk \
+    && cp "$dist/govuk-frontend.min.css" "$dist/govuk-frontend.min.js" /out/govuk/ \
+    && cp -R "$dist/assets" /out/govuk/assets
 
 FROM rust:${RUST_VERSION}-slim-bookworm AS build
 WORKDIR /src
@@ -27,15 +43,19 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
 
 FROM gcr.io/distroless/cc-debian12:nonroot AS runtime
 LABEL org.opencontainers.image.title="roundabout" \
-      org.opencontainers.image.description="Council-brokered mobility marketplace: gateway and services" \
+      org.opencontainers.image.description="Council-brokered mobility marketplace: gateway, services and web front end" \
       org.opencontainers.image.licenses="MIT"
 COPY --from=build /out/roundabout /usr/local/bin/roundabout
+# Read-only, owned by root: the front end only serves these files.
+COPY --from=web-assets /out/govuk /usr/local/share/roundabout/govuk-frontend
 # distroless' nonroot user; numeric so Kubernetes can verify runAsNonRoot.
 USER 65532:65532
 ENV HOST=0.0.0.0 \
     ROUNDABOUT_ENV=production \
-    LOG_FORMAT=json
-EXPOSE 8080 7101 7102 7103 7104
+    LOG_FORMAT=json \
+    WEB_ASSETS_DIR=/usr/local/share/roundabout/govuk-frontend
+# Gateway 8080, services 7101-7104, web front end 3000.
+EXPOSE 8080 7101 7102 7103 7104 3000
 # `roundabout probe` GETs http://127.0.0.1:$PORT/healthz (no curl needed).
 HEALTHCHECK --interval=10s --timeout=4s --start-period=20s --retries=3 \
     CMD ["/usr/local/bin/roundabout", "probe"]

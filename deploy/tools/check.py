@@ -6,13 +6,17 @@
    selectors that select, Services, HPAs, PDBs and NetworkPolicies pointing
    at workloads that exist, Secrets and ConfigMaps either rendered or in the
    list of those created outside Git, probes and resources on every
-   container.
+   container; every part and the web front end present, the Ingress sending
+   `/` to the front end, and the front end reachable from the ingress
+   controller and reaching the gateway only.
 3. Validates every built-in resource against the Kubernetes schemas
    (kubernetes-validate --strict) and the CloudNativePG resources against
    the fields this deployment relies on.
 4. Scans the rendered overlays and the Dockerfile with checkov; any failed
    check fails (skips are listed, with their reasons, in deploy/.checkov.yaml).
-5. Runs `docker-compose config` on deploy/docker-compose.yml.
+5. Runs `docker-compose config` on deploy/docker-compose.yml, and checks
+   that it and the Dockerfile carry the web front end (its service, its
+   GOV.UK Frontend assets at WEB_ASSETS_DIR).
 
 Usage: python deploy/tools/check.py [--tools-bin DIR] [--out DIR]
 """
@@ -39,6 +43,7 @@ KUBERNETES_VERSION = "1.30.0"
 EXTERNAL_SECRETS = {
     "roundabout-internal-auth", "roundabout-token-signing", "roundabout-stripe",
     "roundabout-bootstrap-admin", "roundabout-backup-s3", "roundabout-tls",
+    "roundabout-web-session",
 }
 CNPG_APP_SECRET = re.compile(r"^[a-z]+-db-app$")
 CNPG_KINDS = {"Cluster", "ScheduledBackup"}
@@ -157,6 +162,96 @@ def check_consistency(name, resources):
                         ("NetworkPolicy", part)):
             if n not in by_kind.get(kind, {}):
                 fail(f"{name}: missing {kind}/{n}")
+    check_web(name, by_kind)
+
+
+def peers_allow(rules, direction, labels, port):
+    """Whether one of a NetworkPolicy's rules lets pods with these labels
+    (same namespace) in or out on this TCP port."""
+    for rule in rules:
+        ports = rule.get("ports")
+        if ports and not any(p.get("port") == port and p.get("protocol", "TCP") == "TCP" for p in ports):
+            continue
+        for peer in rule.get(direction, []):
+            ps = peer.get("podSelector", {}).get("matchLabels")
+            if ps and "namespaceSelector" not in peer and labels_match(ps, labels):
+                return True
+    return False
+
+
+def from_namespace(rules, namespace, port):
+    for rule in rules:
+        if not any(p.get("port") == port for p in rule.get("ports", [])):
+            continue
+        for peer in rule.get("from", []):
+            ns = peer.get("namespaceSelector", {}).get("matchLabels", {})
+            if ns.get("kubernetes.io/metadata.name") == namespace and "podSelector" not in peer:
+                return True
+    return False
+
+
+def check_web(name, by_kind):
+    """The web front end: Deployment, Service, HPA, PDB and NetworkPolicy;
+    the Ingress sends `/` to it; it is reached from the ingress controller
+    and reaches the gateway only, which lets it in."""
+    for kind in ("Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy"):
+        if "web" not in by_kind.get(kind, {}):
+            fail(f"{name}: missing {kind}/web")
+    deployment = by_kind.get("Deployment", {}).get("web")
+    service = by_kind.get("Service", {}).get("web")
+    policy = by_kind.get("NetworkPolicy", {}).get("web")
+    gateway_policy = by_kind.get("NetworkPolicy", {}).get("gateway")
+    gateway = by_kind.get("Deployment", {}).get("gateway")
+    if not (deployment and service and policy and gateway_policy and gateway):
+        return
+    pod = deployment["spec"]["template"]
+    web_labels = pod["metadata"]["labels"]
+    gateway_labels = gateway["spec"]["template"]["metadata"]["labels"]
+    [container] = pod["spec"]["containers"]
+    if container.get("args") != ["serve", "web"]:
+        fail(f"{name}: Deployment/web does not run `serve web` ({container.get('args')})")
+    ports = {p["name"]: p["containerPort"] for p in container.get("ports", [])}
+    web_port = ports.get("http")
+    env = {e["name"]: e.get("value") for e in container.get("env", [])}
+    if web_port is None or env.get("PORT") != str(web_port):
+        fail(f"{name}: Deployment/web listens on PORT {env.get('PORT')} but declares port {web_port}")
+    if "WEB_SESSION_KEY_FILE" not in env:
+        fail(f"{name}: Deployment/web has no WEB_SESSION_KEY_FILE")
+    for probe in ("livenessProbe", "readinessProbe"):
+        path = container.get(probe, {}).get("httpGet", {}).get("path")
+        if path not in ("/healthz", "/readyz"):
+            fail(f"{name}: Deployment/web {probe} is not on /healthz or /readyz ({path})")
+    configmap = by_kind.get("ConfigMap", {}).get("roundabout-config", {}).get("data", {})
+    gateway_service = by_kind.get("Service", {}).get("gateway")
+    gateway_port = gateway_service["spec"]["ports"][0]["port"] if gateway_service else None
+    if configmap.get("GATEWAY_URL") != f"http://gateway:{gateway_port}":
+        fail(f"{name}: GATEWAY_URL is {configmap.get('GATEWAY_URL')}, not the gateway Service")
+    # Reached from the ingress controller; reaches the gateway and nothing else.
+    if set(policy["spec"].get("policyTypes", [])) != {"Ingress", "Egress"}:
+        fail(f"{name}: NetworkPolicy/web must restrict both Ingress and Egress")
+    if not from_namespace(policy["spec"].get("ingress", []), "ingress-nginx", web_port):
+        fail(f"{name}: NetworkPolicy/web does not let the ingress controller in on {web_port}")
+    egress = policy["spec"].get("egress", [])
+    if not peers_allow(egress, "to", gateway_labels, 8080):
+        fail(f"{name}: NetworkPolicy/web does not let the front end reach the gateway")
+    for rule in egress:
+        for peer in rule.get("to", []) or [{}]:
+            ps = peer.get("podSelector", {}).get("matchLabels")
+            if "namespaceSelector" in peer or "ipBlock" in peer or not ps or not labels_match(ps, gateway_labels):
+                fail(f"{name}: NetworkPolicy/web lets the front end out to more than the gateway ({peer})")
+    if not peers_allow(gateway_policy["spec"].get("ingress", []), "from", web_labels, 8080):
+        fail(f"{name}: NetworkPolicy/gateway does not let the web front end in")
+    # The Ingress: `/` to the front end; /graphql still to the gateway and
+    # the Stripe webhook still to payments.
+    routes = {}
+    for ingress in by_kind.get("Ingress", {}).values():
+        for rule in ingress["spec"]["rules"]:
+            for p in rule["http"]["paths"]:
+                routes[p["path"]] = (p["pathType"], p["backend"]["service"]["name"])
+    for path, want in (("/", ("Prefix", "web")), ("/graphql", ("Exact", "gateway")),
+                       ("/webhooks/stripe", ("Exact", "payments"))):
+        if routes.get(path) != want:
+            fail(f"{name}: Ingress path {path} is {routes.get(path)}, not {want}")
 
 
 def check_cnpg(name, r):
@@ -193,6 +288,51 @@ def check_cnpg(name, r):
             fail(f"{rid}: unexpected fields")
         if len(spec.get("schedule", "").split()) != 6:
             fail(f"{rid}: schedule must have six fields (seconds first)")
+
+
+def check_compose_and_dockerfile():
+    """The web front end in the Compose file (hardened like the parts,
+    sharing a network with the gateway alone, after a healthy gateway) and in the image (GOV.UK
+    Frontend copied to WEB_ASSETS_DIR, its port exposed)."""
+    with open(os.path.join(DEPLOY, "docker-compose.yml"), encoding="utf-8") as f:
+        services = yaml.safe_load(f)["services"]
+    web = services.get("web")
+    if web is None:
+        fail("docker-compose.yml: no web service")
+    else:
+        env = web.get("environment", {})
+        wants = {
+            "command": web.get("command") == ["serve", "web"],
+            "read_only": web.get("read_only") is True,
+            "cap_drop ALL": web.get("cap_drop") == ["ALL"],
+            "no-new-privileges": "no-new-privileges:true" in web.get("security_opt", []),
+            "a healthcheck": bool(web.get("healthcheck", {}).get("test")),
+            "no network shared with anything but the gateway": bool(web.get("networks")) and all(
+                set(other.get("networks") or []).isdisjoint(web["networks"])
+                for n, other in services.items() if n not in ("web", "gateway")
+            ),
+            "a network shared with the gateway": bool(
+                set(web.get("networks") or []) & set(services.get("gateway", {}).get("networks") or [])
+            ),
+            "a healthy gateway first": web.get("depends_on", {}).get("gateway", {}).get("condition")
+            == "service_healthy",
+            "GATEWAY_URL of the gateway": env.get("GATEWAY_URL") == "http://gateway:8080",
+            "WEB_SESSION_KEY": "WEB_SESSION_KEY" in env,
+            "no service or database secrets": not ({"INTERNAL_AUTH_KEY", "DATABASE_URL"} & set(env)),
+        }
+        for what, ok in wants.items():
+            if not ok:
+                fail(f"docker-compose.yml: the web service should have {what}")
+    with open(os.path.join(ROOT, "Dockerfile"), encoding="utf-8") as f:
+        dockerfile = f.read()
+    assets = re.search(r"WEB_ASSETS_DIR=(\S+)", dockerfile)
+    if not assets:
+        fail("Dockerfile: WEB_ASSETS_DIR is not set")
+    elif not re.search(rf"^COPY --from=\S+ \S+ {re.escape(assets.group(1))}/?$", dockerfile, re.M):
+        fail(f"Dockerfile: nothing is copied to WEB_ASSETS_DIR ({assets.group(1)})")
+    expose = re.search(r"^EXPOSE (.*)$", dockerfile, re.M)
+    if not expose or "3000" not in expose.group(1).split():
+        fail("Dockerfile: the web front end's port 3000 is not exposed")
 
 
 def run(cmd, **kw):
@@ -253,11 +393,13 @@ def main():
         if p.returncode != 0:
             fail(f"checkov {' '.join(target)}:\n{p.stdout[-6000:]}{p.stderr[-2000:]}")
 
+    check_compose_and_dockerfile()
     compose = shutil.which("docker-compose")
     if compose is None:
         fail("docker-compose is not installed (Debian: apt-get install docker-compose)")
     else:
-        env = {**os.environ, "POSTGRES_PASSWORD": "check", "INTERNAL_AUTH_KEY": "check", "TOKEN_SIGNING_KEY": "check"}
+        env = {**os.environ, "POSTGRES_PASSWORD": "check", "INTERNAL_AUTH_KEY": "check", "TOKEN_SIGNING_KEY": "check",
+               "WEB_SESSION_KEY": "check"}
         p = run([compose, "-f", os.path.join(DEPLOY, "docker-compose.yml"), "config", "-q"],
                 capture_output=True, text=True, env=env)
         if p.returncode != 0:
