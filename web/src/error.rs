@@ -26,6 +26,9 @@ pub enum PageError {
     /// A form without this session's CSRF token.
     #[error("form refused")]
     Csrf,
+    /// A form or file larger than the page accepts.
+    #[error("too large")]
+    TooLarge,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -82,6 +85,11 @@ impl IntoResponse for PageError {
                 StatusCode::FORBIDDEN,
                 "Your form could not be sent",
                 vec!["The page had been open too long or came from another site. Go back, reload the page and try again."],
+            ),
+            PageError::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "The file is too large",
+                vec!["Go back and choose a smaller file, or split it into parts and upload each part."],
             ),
             PageError::Internal(e) => {
                 tracing::error!(error = ?e, "page failed");

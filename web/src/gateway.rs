@@ -87,7 +87,7 @@ impl Gateway {
             if codes.contains(&"FORBIDDEN") {
                 return Err(GatewayError::Forbidden);
             }
-            if codes.contains(&"INVALID_INPUT") {
+            if codes.contains(&"INVALID_INPUT") || codes.contains(&"PAYLOAD_TOO_LARGE") {
                 let message = errors[0]["message"].as_str().unwrap_or("The request was refused");
                 return Err(GatewayError::Invalid(message.to_string()));
             }

@@ -13,6 +13,7 @@ pub mod gateway;
 pub mod install;
 mod pages;
 pub mod session;
+pub mod upload;
 pub mod views;
 
 use std::{future::Future, sync::Arc};

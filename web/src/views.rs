@@ -69,6 +69,8 @@ impl Layout {
                 ("/officer", "Council"),
                 ("/officer/providers", "Providers"),
                 ("/officer/schemes", "Schemes"),
+                ("/officer/zones", "Zones"),
+                ("/officer/postcodes", "Postcodes"),
             ],
             _ => &[],
         };

@@ -3,7 +3,7 @@
 
 pub(crate) mod bookings;
 pub(crate) mod offers;
-mod profile;
+pub(crate) mod profile;
 mod schemes;
 
 use askama::Template;

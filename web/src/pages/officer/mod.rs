@@ -1,5 +1,14 @@
 //! Council officers: their council with its schemes and budgets, and the
-//! providers that applied, to approve or suspend.
+//! providers that applied, to approve or suspend; its zones on a map
+//! ([`zones`]), writing and publishing schemes ([`schemes`], with the
+//! criteria builder in [`criteria`]) and its postcode lookup
+//! ([`postcodes`]).
+
+mod criteria;
+mod map;
+mod postcodes;
+mod schemes;
+mod zones;
 
 use askama::Template;
 use axum::{
@@ -23,14 +32,19 @@ use crate::{
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/officer", get(overview))
-        .route("/officer/schemes", get(schemes))
+        .route("/officer/schemes", get(scheme_list))
         .route("/officer/providers", get(providers))
         .route("/officer/providers/{id}/{decision}", post(decide))
+        .merge(zones::router())
+        .merge(schemes::router())
+        .merge(postcodes::router())
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Scheme {
+    #[serde(default)]
+    pub id: String,
     pub name: String,
     pub status: String,
     pub version: i64,
@@ -71,17 +85,32 @@ impl Provider {
     }
 }
 
+/// A zone of the council.
+#[derive(Deserialize, Clone)]
+pub struct Zone {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub geometry: serde_json::Value,
+}
+
 #[derive(Deserialize)]
-struct Council {
-    id: String,
-    name: String,
+pub(crate) struct Council {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub boundary: serde_json::Value,
+    #[serde(default)]
+    pub zones: Vec<Zone>,
     #[serde(default)]
     schemes: Vec<Scheme>,
     #[serde(default)]
     providers: Vec<Provider>,
 }
 
-async fn council(s: &AppState, user: &SignedIn, fields: &str) -> Result<Council, PageError> {
+/// The officer's council with `fields` (GraphQL selection); not an officer
+/// of a council: forbidden.
+pub(crate) async fn council(s: &AppState, user: &SignedIn, fields: &str) -> Result<Council, PageError> {
     #[derive(Deserialize)]
     struct Data {
         me: Me,
@@ -101,7 +130,7 @@ async fn council(s: &AppState, user: &SignedIn, fields: &str) -> Result<Council,
     d.me.council.ok_or(PageError::Forbidden)
 }
 
-const SCHEME_FIELDS: &str = "schemes { name status version budgetPence committedPence remainingPence }";
+const SCHEME_FIELDS: &str = "schemes { id name status version budgetPence committedPence remainingPence }";
 const PROVIDER_FIELDS: &str = "providers { id name status }";
 
 #[derive(Template)]
@@ -131,7 +160,7 @@ struct SchemesPage {
     schemes: Vec<Scheme>,
 }
 
-async fn schemes(State(s): State<AppState>, user: OfficerUser) -> PageResult {
+async fn scheme_list(State(s): State<AppState>, user: OfficerUser) -> PageResult {
     let c = council(&s, &user, SCHEME_FIELDS).await?;
     render(&SchemesPage {
         l: Layout::new(&user.session, "Schemes", "/officer/schemes"),

@@ -1,0 +1,1104 @@
+//! Writing a scheme: the draft's form with the criteria builder
+//! (`createScheme`, `updateScheme`), its page with criteria, test cases
+//! and their results, adding a test case (`addSchemeTestCase`), trying it
+//! on the council's households (`simulateScheme`), and publishing,
+//! revising, pausing or closing it, each after a confirmation page.
+
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    routing::get,
+    Router,
+};
+use chrono::{Datelike, Duration, NaiveDate, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{
+    council,
+    criteria::{self, Row, COMPARISONS, FACTS},
+    Zone,
+};
+use crate::{
+    error::{see_other, PageError, PageResult},
+    form::{CsrfForm, Errors, FormData},
+    gateway::UserError,
+    pages::{household::profile::BENEFITS, render, render_refused, with_session},
+    session::{OfficerUser, SignedIn},
+    views::{self, pounds, Layout},
+    AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/officer/schemes/new", get(new_page).post(create))
+        .route("/officer/schemes/{id}", get(show))
+        .route("/officer/schemes/{id}/edit", get(edit_page).post(edit))
+        .route("/officer/schemes/{id}/test-cases", get(test_case_page).post(add_test_case))
+        .route("/officer/schemes/{id}/try", get(try_it))
+        .route("/officer/schemes/{id}/{step}", get(confirm_page).post(do_step))
+}
+
+const FULL_SCHEME: &str = "id name description status version effectiveFrom effectiveTo zones { id name } \
+     criteria { id label rule failText } subsidy { percentBasisPoints capPerBookingPence } appliesTo \
+     budgetPence committedPence remainingPence testCases { id name facts expectEligible lastResult }";
+
+#[derive(Deserialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct Criterion {
+    pub id: String,
+    pub label: String,
+    pub rule: Value,
+    pub fail_text: String,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct Subsidy {
+    pub percent_basis_points: i64,
+    pub cap_per_booking_pence: Option<i64>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct TestCase {
+    pub name: String,
+    pub facts: Value,
+    pub expect_eligible: bool,
+    pub last_result: Option<bool>,
+}
+
+impl TestCase {
+    /// The facts in words: "2 people, income £18,000, …".
+    pub fn facts_words(&self) -> String {
+        let h = &self.facts["household"];
+        let mut out = Vec::new();
+        let num = |k: &str| h[k].as_i64();
+        if let Some(n) = num("members") {
+            out.push(views::plural(n, "person", "people"));
+        }
+        if let Some(p) = num("annualIncomePence") {
+            out.push(format!("income {}", pounds(p)));
+        }
+        if let Some(n) = num("carsOwned") {
+            out.push(views::plural(n, "car", "cars"));
+        }
+        if let Some(n) = num("leadAge") {
+            out.push(format!("lead member aged {n}"));
+        }
+        if let Some(b) = h["blueBadge"].as_bool() {
+            out.push(if b { "Blue Badge" } else { "no Blue Badge" }.into());
+        }
+        if let Some(list) = h["benefits"].as_array() {
+            let names: Vec<String> = list
+                .iter()
+                .filter_map(Value::as_str)
+                .map(|c| BENEFITS.iter().find(|b| b.0 == c).map(|b| b.1).unwrap_or(c).to_string())
+                .collect();
+            out.push(if names.is_empty() {
+                "no benefits".into()
+            } else {
+                names.join(" and ")
+            });
+        }
+        let needs = &h["needs"];
+        if let Some(n) = needs["seats"].as_i64() {
+            out.push(format!("needs {}", views::plural(n, "seat", "seats")));
+        }
+        if needs["wheelchairAccessible"].as_bool() == Some(true) {
+            out.push("needs a wheelchair-accessible vehicle".into());
+        }
+        if needs["electricPreferred"].as_bool() == Some(true) {
+            out.push("prefers electric".into());
+        }
+        if out.is_empty() {
+            "no facts known".into()
+        } else {
+            out.join(", ")
+        }
+    }
+
+    /// (words, tag class) of the last run against the expectation.
+    pub fn outcome(&self) -> (&'static str, &'static str) {
+        match self.last_result {
+            None => ("Not run", "govuk-tag--grey"),
+            Some(r) if r == self.expect_eligible => ("Passes", "govuk-tag--green"),
+            Some(_) => ("Fails", "govuk-tag--red"),
+        }
+    }
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct Scheme {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub status: String,
+    pub version: i64,
+    pub effective_from: Option<chrono::DateTime<Utc>>,
+    pub effective_to: Option<chrono::DateTime<Utc>>,
+    pub zones: Vec<Zone>,
+    pub criteria: Vec<Criterion>,
+    pub subsidy: Subsidy,
+    pub applies_to: Vec<String>,
+    pub budget_pence: i64,
+    pub committed_pence: i64,
+    pub remaining_pence: i64,
+    pub test_cases: Vec<TestCase>,
+}
+
+impl Scheme {
+    pub fn status_words(&self) -> (&'static str, &'static str) {
+        match self.status.as_str() {
+            "ACTIVE" => ("Published", "govuk-tag--green"),
+            "DRAFT" => ("Draft", "govuk-tag--grey"),
+            "PAUSED" => ("Paused", "govuk-tag--yellow"),
+            _ => ("Closed", "govuk-tag--red"),
+        }
+    }
+
+    pub fn money(&self, p: &i64) -> String {
+        pounds(*p)
+    }
+
+    pub fn subsidy_words(&self) -> String {
+        let pct = percent(self.subsidy.percent_basis_points);
+        match self.subsidy.cap_per_booking_pence {
+            Some(cap) => format!("{pct} of the price, at most {} a booking (a month for a lease)", pounds(cap)),
+            None => format!("{pct} of the price"),
+        }
+    }
+
+    pub fn applies_words(&self) -> String {
+        let words: Vec<&str> = self
+            .applies_to
+            .iter()
+            .map(|k| if k == "HIRE" { "hires" } else { "leases" })
+            .collect();
+        words.join(" and ")
+    }
+
+    pub fn zone_words(&self) -> String {
+        if self.zones.is_empty() {
+            "The whole council".into()
+        } else {
+            self.zones.iter().map(|z| z.name.as_str()).collect::<Vec<_>>().join(", ")
+        }
+    }
+
+    pub fn period_words(&self) -> String {
+        let from = match self.effective_from {
+            Some(t) => format!("From {}", views::day(t)),
+            None => "From when it is published".into(),
+        };
+        match self.effective_to {
+            Some(t) => format!("{from} to the end of {}", views::day(t - Duration::seconds(1))),
+            None => format!("{from}, with no end date"),
+        }
+    }
+
+    pub fn combined_rule(&self) -> String {
+        let c: Vec<Value> = self.criteria.iter().map(|c| json!({"rule": c.rule})).collect();
+        if c.is_empty() {
+            String::new()
+        } else {
+            criteria::combined(&c)
+        }
+    }
+
+    pub fn is(&self, status: &str) -> bool {
+        self.status == status
+    }
+}
+
+/// 4000 basis points: "40%"; 1250: "12.5%".
+fn percent(bp: i64) -> String {
+    if bp % 100 == 0 {
+        format!("{}%", bp / 100)
+    } else {
+        format!("{}%", (bp as f64 / 100.0))
+    }
+}
+
+/// The council's id and name, its zones, and its scheme `id` (not found
+/// when it is not one of them).
+async fn scheme(s: &AppState, user: &SignedIn, id: &str) -> Result<(super::Council, Scheme), PageError> {
+    #[derive(Deserialize)]
+    struct Data {
+        me: Me,
+    }
+    #[derive(Deserialize)]
+    struct Me {
+        council: Option<C>,
+    }
+    #[derive(Deserialize)]
+    struct C {
+        id: String,
+        name: String,
+        zones: Vec<Zone>,
+        schemes: Vec<Scheme>,
+    }
+    let d: Data = s
+        .gateway
+        .query(
+            Some(&user.token),
+            &format!("{{ me {{ council {{ id name zones {{ id name }} schemes {{ {FULL_SCHEME} }} }} }} }}"),
+            json!({}),
+        )
+        .await?;
+    let c = d.me.council.ok_or(PageError::Forbidden)?;
+    let found = c.schemes.into_iter().find(|x| x.id == id).ok_or(PageError::NotFound)?;
+    Ok((
+        super::Council {
+            id: c.id,
+            name: c.name,
+            boundary: Value::Null,
+            zones: c.zones,
+            schemes: Vec::new(),
+            providers: Vec::new(),
+        },
+        found,
+    ))
+}
+
+// ---------------------------------------------------------------- the form
+
+#[derive(Template)]
+#[template(path = "officer/scheme_form.html")]
+struct FormPage {
+    l: Layout,
+    council: String,
+    /// The draft being changed; none for a new scheme.
+    scheme: Option<(String, String)>,
+    form: FormData,
+    rows: Vec<Row>,
+    zones: Vec<Zone>,
+    errors: Errors,
+    /// The criteria's JSON Logic as the rows stand (valid rows only).
+    rule: String,
+}
+
+impl FormPage {
+    fn facts(&self) -> &'static [criteria::Fact] {
+        FACTS
+    }
+
+    fn comparisons(&self) -> &'static [(&'static str, &'static str, &'static str)] {
+        COMPARISONS
+    }
+
+    fn action(&self) -> String {
+        match &self.scheme {
+            Some((id, _)) => format!("/officer/schemes/{id}/edit"),
+            None => "/officer/schemes/new".into(),
+        }
+    }
+
+    fn err(&self, field: &str) -> Option<&str> {
+        self.errors.get(field)
+    }
+
+    fn f(&self, field: &str) -> String {
+        self.form.get(field).to_string()
+    }
+
+    fn has(&self, name: &str, value: &str) -> bool {
+        self.form.has(name, value)
+    }
+
+    fn row_err(&self, i: &usize, k: &str) -> Option<&str> {
+        self.errors.get(&format!("c{i}-{k}"))
+    }
+}
+
+fn form_page(user: &OfficerUser, c: &super::Council, scheme: Option<&Scheme>, form: FormData, errors: Errors) -> FormPage {
+    let rows = criteria::rows(&form);
+    let mut scratch = Errors::default();
+    let built: Vec<Value> = criteria::build(&rows, &mut scratch).into_iter().map(|b| b.1).collect();
+    let title = match scheme {
+        Some(s) => format!("Change {}", s.name),
+        None => "Create a scheme".to_string(),
+    };
+    FormPage {
+        l: Layout::new(&user.session, title, "/officer/schemes").with_errors(&errors),
+        council: c.name.clone(),
+        scheme: scheme.map(|s| (s.id.clone(), s.name.clone())),
+        rule: if built.is_empty() {
+            String::new()
+        } else {
+            criteria::combined(&built)
+        },
+        rows,
+        form,
+        zones: c.zones.clone(),
+        errors,
+    }
+}
+
+/// A new scheme's form: one empty criterion, hires and leases.
+async fn new_page(State(s): State<AppState>, user: OfficerUser) -> PageResult {
+    let c = council(&s, &user, "zones { id name }").await?;
+    let mut form = FormData::default();
+    criteria::set_rows(&mut form, &[Row::default()]);
+    form.0.push(("applies-to".into(), "HIRE".into()));
+    form.0.push(("applies-to".into(), "LEASE".into()));
+    render(&form_page(&user, &c, None, form, Errors::default()))
+}
+
+/// The form of a saved scheme.
+fn form_of(s: &Scheme) -> FormData {
+    let mut form = FormData::default();
+    form.set("name", s.name.clone());
+    form.set("description", s.description.clone());
+    let mut rows: Vec<Row> = s
+        .criteria
+        .iter()
+        .map(|c| criteria::row_of(&c.id, &c.label, &c.rule, &c.fail_text))
+        .collect();
+    if rows.is_empty() {
+        rows.push(Row::default());
+    }
+    criteria::set_rows(&mut form, &rows);
+    form.set("percent", percent(s.subsidy.percent_basis_points).trim_end_matches('%').to_string());
+    if let Some(cap) = s.subsidy.cap_per_booking_pence {
+        form.set("cap", pence_typed(cap));
+    }
+    form.set("budget", pence_typed(s.budget_pence));
+    for k in &s.applies_to {
+        form.0.push(("applies-to".into(), k.clone()));
+    }
+    for z in &s.zones {
+        form.0.push(("zones".into(), z.id.clone()));
+    }
+    let mut date = |prefix: &str, d: NaiveDate| {
+        form.set(&format!("{prefix}-day"), d.day().to_string());
+        form.set(&format!("{prefix}-month"), d.month().to_string());
+        form.set(&format!("{prefix}-year"), d.year().to_string());
+    };
+    if let Some(t) = s.effective_from {
+        date("from", views::to_uk(t).date());
+    }
+    if let Some(t) = s.effective_to {
+        date("to", views::to_uk(t - Duration::seconds(1)).date());
+    }
+    form
+}
+
+fn pence_typed(p: i64) -> String {
+    if p % 100 == 0 {
+        (p / 100).to_string()
+    } else {
+        format!("{}.{:02}", p / 100, p % 100)
+    }
+}
+
+async fn edit_page(State(s): State<AppState>, user: OfficerUser, Path(id): Path<String>) -> PageResult {
+    let (c, sc) = scheme(&s, &user, &id).await?;
+    if sc.status != "DRAFT" {
+        return Ok(see_other(&format!("/officer/schemes/{id}")));
+    }
+    let form = form_of(&sc);
+    render(&form_page(&user, &c, Some(&sc), form, Errors::default()))
+}
+
+/// What the buttons under the criteria ask for, short of saving.
+enum RowAction {
+    Add,
+    AddRule,
+    Remove(usize),
+}
+
+fn row_action(form: &FormData) -> Option<RowAction> {
+    match form.get("action") {
+        "add" => Some(RowAction::Add),
+        "add-rule" => Some(RowAction::AddRule),
+        a => a.strip_prefix("remove-").and_then(|i| i.parse().ok()).map(RowAction::Remove),
+    }
+}
+
+/// Applies a row action: the form again with one row more or less.
+fn apply(form: &mut FormData, action: RowAction, errors: &mut Errors) {
+    let mut rows = criteria::rows(form);
+    match action {
+        RowAction::Add | RowAction::AddRule if rows.len() >= criteria::MAX_ROWS => {
+            errors.add(
+                &format!("c{}-fact", rows.len() - 1),
+                format!("A scheme has at most {} criteria", criteria::MAX_ROWS),
+            );
+        }
+        RowAction::Add => rows.push(Row::default()),
+        RowAction::AddRule => rows.push(Row {
+            rule: Some(String::new()),
+            ..Row::default()
+        }),
+        RowAction::Remove(i) if i < rows.len() => {
+            rows.remove(i);
+            if rows.is_empty() {
+                rows.push(Row::default());
+            }
+        }
+        RowAction::Remove(_) => {}
+    }
+    criteria::set_rows(form, &rows);
+}
+
+/// A date typed in three boxes (`{prefix}-day`, `-month`, `-year`); none
+/// when all are empty.
+fn date(form: &FormData, prefix: &str, what: &str, errors: &mut Errors) -> Option<NaiveDate> {
+    let part = |k: &str| form.get(&format!("{prefix}-{k}")).to_string();
+    let (d, m, y) = (part("day"), part("month"), part("year"));
+    if d.is_empty() && m.is_empty() && y.is_empty() {
+        return None;
+    }
+    let day = match (d.parse::<u32>(), m.parse::<u32>(), y.parse::<i32>()) {
+        (Ok(d), Ok(m), Ok(y)) if (2000..=2200).contains(&y) => NaiveDate::from_ymd_opt(y, m, d),
+        _ => None,
+    };
+    if day.is_none() {
+        errors.add(
+            &format!("{prefix}-day"),
+            format!("The {what} must be a real date, like 1 4 2027"),
+        );
+    }
+    day
+}
+
+/// The scheme's input from the form, or the problems; and the form row of
+/// each criterion sent.
+fn scheme_input(form: &FormData, council_id: &str, zones: &[Zone], errors: &mut Errors) -> (Value, Vec<usize>) {
+    let name = form.get("name");
+    if name.is_empty() {
+        errors.add("name", "Enter the scheme's name");
+    } else if name.chars().count() > 200 {
+        errors.add("name", "The name must be 200 characters or fewer");
+    }
+    if form.get("description").chars().count() > 5000 {
+        errors.add("description", "The description must be 5,000 characters or fewer");
+    }
+    let rows = criteria::rows(form);
+    let built = criteria::build(&rows, errors);
+    if built.is_empty() && !rows.iter().any(|r| !r.is_blank()) {
+        errors.add("c0-fact", "Add at least one criterion: choose a fact, a comparison and a value");
+    }
+    let percent = form.get("percent").trim_end_matches('%').trim();
+    let bp = match criteria::parse_pence(percent) {
+        Some(bp) if (0..=10_000).contains(&bp) => Some(bp),
+        _ if percent.is_empty() => {
+            errors.add("percent", "Enter the share of the price the scheme pays, from 0 to 100");
+            None
+        }
+        _ => {
+            errors.add("percent", "The share must be a number from 0 to 100, like 40");
+            None
+        }
+    };
+    let cap = match form.get("cap") {
+        "" => None,
+        c => match criteria::parse_pence(c).filter(|p| *p <= 100_000_000) {
+            Some(p) => Some(p),
+            None => {
+                errors.add("cap", "The most per booking must be an amount in pounds, like 50");
+                None
+            }
+        },
+    };
+    let budget = match form.get("budget") {
+        "" => {
+            errors.add("budget", "Enter the scheme's budget in pounds");
+            0
+        }
+        b => criteria::parse_pence(b).filter(|p| *p <= 100_000_000_000).unwrap_or_else(|| {
+            errors.add("budget", "The budget must be an amount in pounds, like 200,000");
+            0
+        }),
+    };
+    let applies: Vec<&str> = ["HIRE", "LEASE"]
+        .into_iter()
+        .filter(|k| form.has("applies-to", k))
+        .collect();
+    if applies.is_empty() {
+        errors.add("applies-to", "Choose what the scheme pays towards: hires, leases or both");
+    }
+    let today = views::to_uk(Utc::now()).date();
+    let from = date(form, "from", "start date", errors);
+    if from.is_some_and(|d| d < today) {
+        errors.add("from-day", "The start date must be today or later");
+    }
+    let to = date(form, "to", "end date", errors);
+    if let (Some(f), Some(t)) = (from, to) {
+        if t < f {
+            errors.add("to-day", "The end date must be on or after the start date");
+        }
+    }
+    let midnight = |d: NaiveDate| views::from_uk(d.and_hms_opt(0, 0, 0).expect("midnight exists"));
+    let zone_ids: Vec<&str> = zones
+        .iter()
+        .map(|z| z.id.as_str())
+        .filter(|id| form.has("zones", id))
+        .collect();
+    let input = json!({
+        "councilId": council_id,
+        "name": name,
+        "description": form.get("description"),
+        "zoneIds": zone_ids,
+        "criteria": built.iter().map(|b| b.1.clone()).collect::<Vec<_>>(),
+        "subsidy": {"percentBasisPoints": bp.unwrap_or(0), "capPerBookingPence": cap},
+        "appliesTo": applies,
+        "budgetPence": budget,
+        // Today: from when it is published.
+        "effectiveFrom": from.filter(|d| *d > today).map(midnight),
+        // The end of the last day.
+        "effectiveTo": to.map(|d| midnight(d + Duration::days(1))),
+    });
+    (input, built.into_iter().map(|b| b.0).collect())
+}
+
+/// The API's refusals, each at its field of the form.
+fn api_errors(user_errors: &[UserError], sent_rows: &[usize]) -> Errors {
+    let mut errors = Errors::default();
+    for e in user_errors {
+        let path: Vec<&str> = e
+            .field
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .skip_while(|p| *p == "input")
+            .collect();
+        let field = match path.as_slice() {
+            ["name"] => "name".to_string(),
+            ["description"] => "description".to_string(),
+            ["zoneIds", ..] => "zones".to_string(),
+            ["criteria", i, what, ..] => {
+                let row = i.parse::<usize>().ok().and_then(|i| sent_rows.get(i)).copied().unwrap_or(0);
+                match *what {
+                    "failText" => format!("c{row}-fail"),
+                    "id" => format!("c{row}-fact"),
+                    _ => format!("c{row}-value"),
+                }
+            }
+            ["criteria", ..] => "c0-fact".to_string(),
+            ["subsidy", "capPerBookingPence"] => "cap".to_string(),
+            ["subsidy", ..] => "percent".to_string(),
+            ["budgetPence"] => "budget".to_string(),
+            ["appliesTo"] => "applies-to".to_string(),
+            ["effectiveFrom"] => "from-day".to_string(),
+            ["effectiveTo"] => "to-day".to_string(),
+            _ => "name".to_string(),
+        };
+        errors.add(&field, e.message.clone());
+    }
+    errors
+}
+
+/// A JSON Logic row's refusal goes to its text box, not the value.
+fn fix_rule_rows(errors: &mut Errors, rows: &[Row]) {
+    for e in &mut errors.0 {
+        if let Some(i) = e
+            .field
+            .strip_prefix('c')
+            .and_then(|r| r.strip_suffix("-value"))
+            .and_then(|i| i.parse::<usize>().ok())
+        {
+            if rows.get(i).is_some_and(|r| r.rule.is_some()) {
+                e.field = format!("c{i}-rule");
+            }
+        }
+    }
+}
+
+const SAVE_FIELDS: &str = "scheme { id name } userErrors { field code message }";
+
+async fn save(s: &AppState, user: &OfficerUser, existing: Option<&Scheme>, c: &super::Council, form: FormData) -> PageResult {
+    let mut form = form;
+    let mut errors = Errors::default();
+    if let Some(action) = row_action(&form) {
+        apply(&mut form, action, &mut errors);
+        let page = form_page(user, c, existing, form, errors);
+        return if page.errors.is_empty() {
+            render(&page)
+        } else {
+            render_refused(&page)
+        };
+    }
+    let (input, sent) = scheme_input(&form, &c.id, &c.zones, &mut errors);
+    if errors.is_empty() {
+        let (mutation, query, vars) = match existing {
+            Some(sc) => (
+                "updateScheme",
+                format!("mutation($id: ID!, $input: SchemeInput!) {{ updateScheme(id: $id, input: $input) {{ {SAVE_FIELDS} }} }}"),
+                json!({"id": sc.id, "input": input}),
+            ),
+            None => (
+                "createScheme",
+                format!("mutation($input: SchemeInput!) {{ createScheme(input: $input) {{ {SAVE_FIELDS} }} }}"),
+                json!({"input": input}),
+            ),
+        };
+        let v: Value = s.gateway.query(Some(&user.token), &query, vars).await?;
+        let user_errors: Vec<UserError> = serde_json::from_value(v[mutation]["userErrors"].clone()).unwrap_or_default();
+        match (user_errors.is_empty(), v[mutation]["scheme"]["id"].as_str()) {
+            (true, Some(id)) => {
+                let name = v[mutation]["scheme"]["name"].as_str().unwrap_or_default();
+                let data = user
+                    .session
+                    .data
+                    .with_flash(format!("{name} is saved as a draft."));
+                return Ok(with_session(see_other(&format!("/officer/schemes/{id}")), data));
+            }
+            _ => {
+                errors = api_errors(&user_errors, &sent);
+                fix_rule_rows(&mut errors, &criteria::rows(&form));
+            }
+        }
+    }
+    render_refused(&form_page(user, c, existing, form, errors))
+}
+
+async fn create(State(s): State<AppState>, user: OfficerUser, CsrfForm(form): CsrfForm) -> PageResult {
+    let c = council(&s, &user, "zones { id name }").await?;
+    save(&s, &user, None, &c, form).await
+}
+
+async fn edit(
+    State(s): State<AppState>,
+    user: OfficerUser,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> PageResult {
+    let (c, sc) = scheme(&s, &user, &id).await?;
+    if sc.status != "DRAFT" {
+        return Ok(see_other(&format!("/officer/schemes/{id}")));
+    }
+    save(&s, &user, Some(&sc), &c, form).await
+}
+
+// ---------------------------------------------------------------- the scheme
+
+#[derive(Template)]
+#[template(path = "officer/scheme.html")]
+struct SchemePage {
+    l: Layout,
+    council: String,
+    s: Scheme,
+}
+
+async fn show(State(s): State<AppState>, user: OfficerUser, Path(id): Path<String>) -> PageResult {
+    let (c, sc) = scheme(&s, &user, &id).await?;
+    render(&SchemePage {
+        l: Layout::new(&user.session, sc.name.clone(), "/officer/schemes"),
+        council: c.name,
+        s: sc,
+    })
+}
+
+// ---------------------------------------------------------------- test cases
+
+#[derive(Template)]
+#[template(path = "officer/scheme_test_case.html")]
+struct TestCasePage {
+    l: Layout,
+    s: Scheme,
+    form: FormData,
+    errors: Errors,
+    benefits: &'static [(&'static str, &'static str)],
+}
+
+async fn test_case_page(State(s): State<AppState>, user: OfficerUser, Path(id): Path<String>) -> PageResult {
+    let (_, sc) = scheme(&s, &user, &id).await?;
+    render(&TestCasePage {
+        l: Layout::new(&user.session, "Add a test case", "/officer/schemes"),
+        s: sc,
+        form: FormData::default(),
+        errors: Errors::default(),
+        benefits: BENEFITS,
+    })
+}
+
+/// The test case's facts (`{"household": {…}}`) from the form; an empty
+/// field is a fact not known.
+fn test_facts(form: &FormData, errors: &mut Errors) -> Value {
+    let mut h = serde_json::Map::new();
+    let mut needs = serde_json::Map::new();
+    let mut int = |field: &str, min: i64, max: i64, what: &str| -> Option<i64> {
+        match form.get(field) {
+            "" => None,
+            v => match v.parse::<i64>() {
+                Ok(n) if (min..=max).contains(&n) => Some(n),
+                _ => {
+                    errors.add(field, format!("{what} must be a whole number from {min} to {max}"));
+                    None
+                }
+            },
+        }
+    };
+    if let Some(n) = int("members", 1, 30, "The number of people") {
+        h.insert("members".into(), json!(n));
+    }
+    if let Some(n) = int("cars", 0, 20, "The number of cars") {
+        h.insert("carsOwned".into(), json!(n));
+    }
+    if let Some(n) = int("age", 16, 120, "The lead member's age") {
+        h.insert("leadAge".into(), json!(n));
+    }
+    if let Some(n) = int("seats", 1, 16, "The seats needed") {
+        needs.insert("seats".into(), json!(n));
+    }
+    match form.get("income") {
+        "" => {}
+        v => match criteria::parse_pence(v) {
+            Some(p) if p <= 100_000_000_000 => {
+                h.insert("annualIncomePence".into(), json!(p));
+            }
+            _ => errors.add("income", "The income must be an amount in pounds, like 18000"),
+        },
+    }
+    let yes_no = |field: &str| match form.get(field) {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    };
+    if let Some(b) = yes_no("blue-badge") {
+        h.insert("blueBadge".into(), json!(b));
+    }
+    if let Some(b) = yes_no("wheelchair") {
+        needs.insert("wheelchairAccessible".into(), json!(b));
+    }
+    if let Some(b) = yes_no("electric") {
+        needs.insert("electricPreferred".into(), json!(b));
+    }
+    if form.get("benefits-known") == "yes" {
+        let list: Vec<&str> = BENEFITS
+            .iter()
+            .map(|b| b.0)
+            .filter(|b| form.has("benefits", b))
+            .collect();
+        h.insert("benefits".into(), json!(list));
+    }
+    if !needs.is_empty() {
+        h.insert("needs".into(), Value::Object(needs));
+    }
+    json!({"household": h})
+}
+
+async fn add_test_case(
+    State(s): State<AppState>,
+    user: OfficerUser,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> PageResult {
+    let (_, sc) = scheme(&s, &user, &id).await?;
+    let mut errors = Errors::default();
+    let name = form.get("name").to_string();
+    if name.is_empty() {
+        errors.add("name", "Enter a name for the test case, like ‘Low income, no car’");
+    }
+    let facts = test_facts(&form, &mut errors);
+    let expect = match form.get("expect") {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => {
+            errors.add("expect", "Choose whether this household should get the scheme");
+            None
+        }
+    };
+    if let (true, Some(expect)) = (errors.is_empty(), expect) {
+        let v: Value = s
+            .gateway
+            .query(
+                Some(&user.token),
+                "mutation($input: SchemeTestCaseInput!) { addSchemeTestCase(input: $input) { scheme { testCases { name expectEligible lastResult } } userErrors { field code message } } }",
+                json!({"input": {"schemeId": sc.id, "name": name, "facts": facts, "expectEligible": expect}}),
+            )
+            .await?;
+        let p = &v["addSchemeTestCase"];
+        let user_errors: Vec<UserError> = serde_json::from_value(p["userErrors"].clone()).unwrap_or_default();
+        if user_errors.is_empty() {
+            let case = p["scheme"]["testCases"]
+                .as_array()
+                .and_then(|cs| cs.iter().find(|c| c["name"] == name.as_str()));
+            let result = match case.map(|c| (c["lastResult"].as_bool(), c["expectEligible"].as_bool())) {
+                Some((Some(r), Some(e))) if r == e => "it passes",
+                Some((Some(_), Some(_))) => "it fails: the scheme decides otherwise",
+                _ => "it has not run yet",
+            };
+            let data = user
+                .session
+                .data
+                .with_flash(format!("The test case {name} is added: {result}."));
+            return Ok(with_session(see_other(&format!("/officer/schemes/{}#test-cases", sc.id)), data));
+        }
+        errors = Errors::from_user_errors(&user_errors, "name", |f| match f {
+            "facts" => Some("members"),
+            "name" => Some("name"),
+            _ => None,
+        });
+    }
+    render_refused(&TestCasePage {
+        l: Layout::new(&user.session, "Add a test case", "/officer/schemes").with_errors(&errors),
+        s: sc,
+        form,
+        errors,
+        benefits: BENEFITS,
+    })
+}
+
+// ---------------------------------------------------------------- try it
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Simulation {
+    households_evaluated: i64,
+    eligible_households: i64,
+    estimated_subsidy_pence: i64,
+    failures_by_criterion: Vec<Failure>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Failure {
+    criterion_id: String,
+    count: i64,
+}
+
+#[derive(Template)]
+#[template(path = "officer/scheme_try.html")]
+struct TryPage {
+    l: Layout,
+    s: Scheme,
+    evaluated: i64,
+    eligible: i64,
+    estimate: String,
+    /// (what the criterion asks, households failing it)
+    failures: Vec<(String, i64)>,
+}
+
+async fn try_it(State(s): State<AppState>, user: OfficerUser, Path(id): Path<String>) -> PageResult {
+    let (_, sc) = scheme(&s, &user, &id).await?;
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Data {
+        simulate_scheme: Simulation,
+    }
+    let d: Data = s
+        .gateway
+        .query(
+            Some(&user.token),
+            "query($id: ID!) { simulateScheme(schemeId: $id) { householdsEvaluated eligibleHouseholds estimatedSubsidyPence failuresByCriterion { criterionId count } } }",
+            json!({"id": sc.id}),
+        )
+        .await?;
+    let sim = d.simulate_scheme;
+    let mut failures: Vec<(String, i64)> = sc
+        .criteria
+        .iter()
+        .map(|c| {
+            let n = sim
+                .failures_by_criterion
+                .iter()
+                .find(|f| f.criterion_id == c.id)
+                .map_or(0, |f| f.count);
+            (c.label.clone(), n)
+        })
+        .collect();
+    if !sc.zones.is_empty() {
+        let n = sim
+            .failures_by_criterion
+            .iter()
+            .find(|f| f.criterion_id == "zone")
+            .map_or(0, |f| f.count);
+        failures.push(("Lives in one of the scheme's zones".into(), n));
+    }
+    render(&TryPage {
+        l: Layout::new(&user.session, format!("Try {}", sc.name), "/officer/schemes"),
+        evaluated: sim.households_evaluated,
+        eligible: sim.eligible_households,
+        estimate: pounds(sim.estimated_subsidy_pence),
+        failures,
+        s: sc,
+    })
+}
+
+// ---------------------------------------------------------------- life cycle
+
+/// A step: (path, mutation, heading, what happens, button, warning?).
+struct Step {
+    path: &'static str,
+    mutation: &'static str,
+    heading: &'static str,
+    explain: &'static str,
+    button: &'static str,
+    warning: bool,
+    done: &'static str,
+}
+
+const STEPS: &[Step] = &[
+    Step {
+        path: "publish",
+        mutation: "publishScheme",
+        heading: "Publish",
+        explain: "Households who meet every criterion can get it from its start date, or from now if it has none. Every test case runs first: if one fails, the scheme is not published.",
+        button: "Publish scheme",
+        warning: false,
+        done: "is published",
+    },
+    Step {
+        path: "revise",
+        mutation: "reviseScheme",
+        heading: "Start a new version of",
+        explain: "The new version is a draft you can change. The published version keeps applying until you publish the new one.",
+        button: "Start a new version",
+        warning: false,
+        done: "has a new draft version",
+    },
+    Step {
+        path: "pause",
+        mutation: "pauseScheme",
+        heading: "Pause",
+        explain: "Households cannot get it until you publish it again.",
+        button: "Pause scheme",
+        warning: true,
+        done: "is paused",
+    },
+    Step {
+        path: "close",
+        mutation: "closeScheme",
+        heading: "Close",
+        explain: "It ends now, for good: it cannot be published again. To change a published scheme instead, start a new version.",
+        button: "Close scheme",
+        warning: true,
+        done: "is closed",
+    },
+];
+
+#[derive(Template)]
+#[template(path = "officer/scheme_confirm.html")]
+struct ConfirmPage {
+    l: Layout,
+    s: Scheme,
+    step: &'static Step,
+    /// The API's refusal and where the page links for it.
+    refusal: Option<(String, String)>,
+}
+
+fn find_step(path: &str) -> Result<&'static Step, PageError> {
+    STEPS.iter().find(|s| s.path == path).ok_or(PageError::NotFound)
+}
+
+async fn confirm_page(
+    State(s): State<AppState>,
+    user: OfficerUser,
+    Path((id, step)): Path<(String, String)>,
+) -> PageResult {
+    let step = find_step(&step)?;
+    let (_, sc) = scheme(&s, &user, &id).await?;
+    render(&ConfirmPage {
+        l: Layout::new(&user.session, format!("{} {}", step.heading, sc.name), "/officer/schemes"),
+        s: sc,
+        step,
+        refusal: None,
+    })
+}
+
+async fn do_step(
+    State(s): State<AppState>,
+    user: OfficerUser,
+    Path((id, step)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm,
+) -> PageResult {
+    let step = find_step(&step)?;
+    let (_, sc) = scheme(&s, &user, &id).await?;
+    let v: Value = s
+        .gateway
+        .query(
+            Some(&user.token),
+            &format!(
+                "mutation($id: ID!) {{ {}(id: $id) {{ scheme {{ id version }} userErrors {{ field code message }} }} }}",
+                step.mutation
+            ),
+            json!({"id": sc.id}),
+        )
+        .await?;
+    let p = &v[step.mutation];
+    let user_errors: Vec<UserError> = serde_json::from_value(p["userErrors"].clone()).unwrap_or_default();
+    if let (None, Some(new_id)) = (user_errors.first(), p["scheme"]["id"].as_str()) {
+        let message = match step.path {
+            "revise" => format!(
+                "Version {} of {} is a draft: change it, then publish it.",
+                p["scheme"]["version"],
+                sc.name
+            ),
+            _ => format!("{} {}.", sc.name, step.done),
+        };
+        let data = user.session.data.with_flash(message);
+        return Ok(with_session(see_other(&format!("/officer/schemes/{new_id}")), data));
+    }
+    let first = user_errors.first();
+    let message = first.map_or_else(|| "The scheme could not be changed".to_string(), |e| e.message.clone());
+    let href = match first.map(|e| e.code.as_str()) {
+        Some("TEST_CASE_FAILED") => format!("/officer/schemes/{}#test-cases", sc.id),
+        _ if first.and_then(|e| e.field_name()).is_some() && sc.status == "DRAFT" => {
+            format!("/officer/schemes/{}/edit", sc.id)
+        }
+        _ => format!("/officer/schemes/{}", sc.id),
+    };
+    let mut l = Layout::new(&user.session, format!("{} {}", step.heading, sc.name), "/officer/schemes");
+    l.has_errors = true;
+    render_refused(&ConfirmPage {
+        l,
+        s: sc,
+        step,
+        refusal: Some((message, href)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_refusals_land_at_the_row_they_came_from() {
+        let e = |field: &[&str], message: &str| UserError {
+            field: Some(field.iter().map(|s| s.to_string()).collect()),
+            code: "INVALID_RULE".into(),
+            message: message.into(),
+        };
+        let errors = api_errors(
+            &[
+                e(&["input", "criteria", "1", "rule"], "bad rule"),
+                e(&["input", "subsidy", "percentBasisPoints"], "bad share"),
+                e(&["input", "budgetPence"], "bad budget"),
+            ],
+            &[0, 3],
+        );
+        assert_eq!(errors.get("c3-value"), Some("bad rule"));
+        assert_eq!(errors.get("percent"), Some("bad share"));
+        assert_eq!(errors.get("budget"), Some("bad budget"));
+    }
+
+    #[test]
+    fn test_case_facts_are_in_the_catalogue_shape() {
+        let mut form = FormData::default();
+        for (k, v) in [
+            ("members", "2"),
+            ("income", "18,000"),
+            ("blue-badge", "no"),
+            ("benefits-known", "yes"),
+            ("benefits", "universal_credit"),
+            ("seats", "4"),
+        ] {
+            form.0.push((k.into(), v.into()));
+        }
+        let mut errors = Errors::default();
+        let f = test_facts(&form, &mut errors);
+        assert!(errors.is_empty());
+        assert_eq!(
+            f,
+            json!({"household": {"members": 2, "annualIncomePence": 1_800_000, "blueBadge": false,
+                "benefits": ["universal_credit"], "needs": {"seats": 4}}})
+        );
+        form.set("members", "none");
+        test_facts(&form, &mut errors);
+        assert!(errors.get("members").is_some());
+    }
+}
