@@ -1,0 +1,412 @@
+//! The council officer's pages over HTTP in front of the whole stack:
+//! zones from GeoJSON files on a server-drawn map, writing a scheme with the
+//! criteria builder, its test cases, trying and publishing it, and
+//! importing postcodes; with the refusals of each shown at their fields.
+
+mod bookings_support;
+mod common;
+mod eligibility_support;
+mod web_support;
+
+use bookings_support::World;
+use reqwest::{header, redirect::Policy, StatusCode};
+use serde_json::json;
+use web_support::{Browser, Page, Web};
+
+/// Posts a multipart form (as a browser sends a form with a file input)
+/// with the CSRF token of `from`; `file` is (name, file name, text), or
+/// none for a file input left empty.
+async fn upload(b: &mut Browser, from: &Page, path: &str, fields: &[(&str, &str)], file: Option<(&str, &str, &str)>) -> Page {
+    const BOUNDARY: &str = "----roundabout-test-boundary";
+    let mut body = String::new();
+    let csrf = from.csrf();
+    for (k, v) in [("csrf", csrf.as_str())].iter().chain(fields) {
+        body.push_str(&format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+        ));
+    }
+    let (name, file_name, text) = file.unwrap_or(("file", "", ""));
+    body.push_str(&format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n{text}\r\n--{BOUNDARY}--\r\n"
+    ));
+    let http = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
+    let mut req = http
+        .post(format!("{}{path}", b.base))
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
+        .body(body);
+    if let Some(c) = &b.cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    let res = req.send().await.unwrap();
+    for v in res.headers().get_all(header::SET_COOKIE) {
+        b.cookie = Some(v.to_str().unwrap().split(';').next().unwrap().to_string());
+    }
+    Page {
+        status: res.status(),
+        location: res
+            .headers()
+            .get(header::LOCATION)
+            .map(|l| l.to_str().unwrap().to_string()),
+        body: res.text().await.unwrap(),
+    }
+}
+
+async fn officer(web: &Web) -> Browser {
+    let mut o = web.browser();
+    o.sign_in("officer@wox.test", common::PASSWORD)
+        .await
+        .assert_has("Council WOX");
+    o
+}
+
+/// Carterton, west of Witney, inside the council's boundary.
+const CARTERTON: &str = r#"{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "Carterton"},
+  "geometry": {"type": "Polygon", "coordinates": [[[-1.62, 51.74], [-1.56, 51.74], [-1.56, 51.78], [-1.62, 51.78], [-1.62, 51.74]]]}}]}"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_officer_adds_zones_from_geojson_and_sees_them_on_the_map() {
+    let w = World::new(20_000_000).await;
+    let web = Web::start(&w.stack).await;
+    let mut o = officer(&web).await;
+
+    // The map: the boundary and the Witney zone, drawn on the server, with
+    // the table of zones as its text alternative.
+    let zones = o.visit("/officer/zones").await;
+    assert_eq!(zones.status, StatusCode::OK);
+    assert!(zones.body.contains("<svg class=\"app-map__svg\""), "{}", zones.body);
+    assert!(zones.body.contains("role=\"img\" aria-labelledby=\"map-title map-desc\""));
+    assert_eq!(zones.body.matches("fill-opacity=\"0.2\" fill-rule=\"evenodd\"").count(), 1);
+    // Witney's 0.1° square at 51.785°N: about 76 km², 17% of the council's 0.3° by 0.2°.
+    zones.assert_has("Witney 76.5 km² 17%");
+
+    // Not JSON: refused at the field, the name and the text kept.
+    let form = o.visit("/officer/zones/new").await;
+    form.assert_has("Add a zone");
+    let res = upload(
+        &mut o,
+        &form,
+        "/officer/zones/new",
+        &[("name", "Carterton"), ("geojson", "{\"type\": \"Polygon\", ")],
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("<a href=\"#geojson\">The GeoJSON is not valid JSON"), "{}", res.text());
+    assert!(res.body.contains("id=\"geojson-error\""));
+    assert!(res.body.contains("value=\"Carterton\""));
+    assert!(res.body.contains("{&#34;type&#34;: &#34;Polygon&#34;,") || res.body.contains("{&quot;type&quot;"));
+
+    // The API's refusal at the field: a zone far outside the council. The
+    // file's text is kept in the text box.
+    let far = r#"{"type": "Polygon", "coordinates": [[[10.0, 50.0], [10.1, 50.0], [10.1, 50.1], [10.0, 50.1], [10.0, 50.0]]]}"#;
+    let res = upload(
+        &mut o,
+        &form,
+        "/officer/zones/new",
+        &[("name", "Far away")],
+        Some(("file", "far.geojson", far)),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    res.assert_has("The zone lies outside the council's boundary");
+    assert!(res.body.contains("<a href=\"#geojson\">"));
+    res.assert_has("The text of far.geojson is below");
+    assert!(res.body.contains("[10.1, 50.0]"));
+    // A shape that is not a polygon.
+    let res = upload(
+        &mut o,
+        &form,
+        "/officer/zones/new",
+        &[("name", "A point"), ("geojson", r#"{"type": "Point", "coordinates": [-1.5, 51.8]}"#)],
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    res.assert_has("Expected a Polygon or MultiPolygon, got Point");
+    // Nothing at all.
+    let res = upload(&mut o, &form, "/officer/zones/new", &[("name", "")], None).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("<a href=\"#name\">Enter a name for the zone"));
+    assert!(res.body.contains("<a href=\"#file\">Choose a GeoJSON file, or paste the GeoJSON"));
+
+    // A FeatureCollection file of one zone: added, on the map.
+    let res = upload(
+        &mut o,
+        &form,
+        "/officer/zones/new",
+        &[("name", "Carterton")],
+        Some(("file", "carterton.geojson", CARTERTON)),
+    )
+    .await;
+    assert_eq!(res.location.as_deref(), Some("/officer/zones"), "{}", res.text());
+    let zones = o.follow(&res).await;
+    zones.assert_has("The zone Carterton is added.");
+    zones.assert_has("Carterton 18.4 km² 4%");
+    assert_eq!(zones.body.matches("fill-opacity=\"0.2\" fill-rule=\"evenodd\"").count(), 2);
+
+    // The same name again: the API's message next to the name.
+    let res = upload(
+        &mut o,
+        &form,
+        "/officer/zones/new",
+        &[("name", "Carterton"), ("geojson", CARTERTON)],
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("<a href=\"#name\">The council already has a zone called"), "{}", res.text());
+
+    // Without the form's CSRF token: refused, nothing added.
+    let stranger = web.browser().get("/sign-in").await;
+    let res = upload(
+        &mut o,
+        &stranger,
+        "/officer/zones/new",
+        &[("name", "Sneaky"), ("geojson", CARTERTON)],
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert!(!o.visit("/officer/zones").await.text().contains("Sneaky"));
+
+    // A household is not an officer.
+    let mut h = web.browser();
+    w.household("zones-household@example.test").await;
+    h.sign_in("zones-household@example.test", common::PASSWORD).await;
+    assert_eq!(h.get("/officer/zones").await.status, StatusCode::FORBIDDEN);
+}
+
+/// The scheme form's fields: one criterion row per (fact, comparison, value).
+fn scheme_fields<'a>(name: &'a str, rows: &'a [(&'a str, &'a str, &'a str)], extra: &[(&'a str, &'a str)]) -> Vec<(String, String)> {
+    let mut f: Vec<(String, String)> = vec![
+        ("name".into(), name.into()),
+        ("description".into(), "Help for households without a car.".into()),
+        ("rows".into(), rows.len().to_string()),
+        ("percent".into(), "50".into()),
+        ("cap".into(), "40".into()),
+        ("budget".into(), "10,000".into()),
+        ("applies-to".into(), "HIRE".into()),
+    ];
+    for (i, (fact, op, value)) in rows.iter().enumerate() {
+        f.push((format!("c{i}-fact"), fact.to_string()));
+        f.push((format!("c{i}-op"), op.to_string()));
+        f.push((format!("c{i}-value"), value.to_string()));
+    }
+    f.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    f
+}
+
+async fn send(b: &mut Browser, from: &Page, path: &str, fields: &[(String, String)]) -> Page {
+    let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    b.submit(from, path, &f).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_officer_builds_tests_tries_and_publishes_a_scheme() {
+    let w = World::new(20_000_000).await;
+    // Two households: income £15,000 with no car (from the world), and one
+    // with £40,000.
+    w.household("low@example.test").await;
+    let (rich, _) = w.household("high@example.test").await;
+    rich.mutate(
+        "updateHouseholdProfile",
+        eligibility_support::UPDATE_PROFILE,
+        json!({"input": eligibility_support::profile(bookings_support::WITNEY.0, bookings_support::WITNEY.1, 4_000_000, 0)}),
+    )
+    .await
+    .unwrap();
+    let web = Web::start(&w.stack).await;
+    let mut o = officer(&web).await;
+
+    // The builder without JavaScript: "Add another criterion" posts the
+    // form and comes back with one more row, keeping what was typed.
+    let list = o.visit("/officer/schemes").await;
+    assert!(list.link("/officer/schemes/new").is_some());
+    let form = o.visit("/officer/schemes/new").await;
+    assert!(form.body.contains("name=\"rows\" value=\"1\""));
+    let one = [("income", "lt", "25,000")];
+    let res = send(&mut o, &form, "/officer/schemes/new", &scheme_fields("Car-free help", &one, &[("action", "add")])).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    assert!(res.body.contains("name=\"rows\" value=\"2\""));
+    assert!(res.body.contains("id=\"c1-fact\""));
+    assert!(res.body.contains("value=\"25,000\""));
+    assert!(res.body.contains("value=\"Car-free help\""));
+    // The rule so far, read-only, in JSON Logic.
+    res.assert_has("\"household.annualIncomePence\"");
+
+    // A value that is not a number: refused at its field, kept.
+    let two_bad = [("income", "lt", "25,000"), ("cars", "eq", "none")];
+    let res = send(&mut o, &res, "/officer/schemes/new", &scheme_fields("Car-free help", &two_bad, &[])).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("<a href=\"#c1-value\">The value for ‘Number of cars the household owns’ must be a whole number"), "{}", res.text());
+    assert!(res.body.contains("id=\"c1-value-error\""));
+    assert!(res.body.contains("value=\"none\""));
+    // A comparison that does not fit the fact.
+    let res = send(&mut o, &res, "/officer/schemes/new", &scheme_fields("Car-free help", &[("blue-badge", "lt", "yes")], &[])).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("<a href=\"#c0-op\">"));
+
+    // A JSON Logic row the API refuses: its message next to the rule.
+    let res = send(
+        &mut o,
+        &res,
+        "/officer/schemes/new",
+        &scheme_fields(
+            "Car-free help",
+            &[("income", "lt", "25000")],
+            &[
+                ("rows", "2"),
+                ("c1-label", "Salary is low"),
+                ("c1-rule", r#"{"<": [{"var": "household.salary"}, 100]}"#),
+            ],
+        )
+        .into_iter()
+        .filter(|(k, v)| !(k == "rows" && v == "1"))
+        .collect::<Vec<_>>(),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text());
+    assert!(res.body.contains("<a href=\"#c1-rule\">"), "{}", res.text());
+    res.assert_has("unknown fact \"household.salary\"");
+    assert!(res.body.contains("Salary is low"));
+
+    // Two criteria through the builder: saved as a draft.
+    let two = [("income", "lt", "25,000"), ("cars", "eq", "0")];
+    let res = send(&mut o, &res, "/officer/schemes/new", &scheme_fields("Car-free help", &two, &[])).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
+    let path = res.location.clone().unwrap();
+    let id = path.strip_prefix("/officer/schemes/").unwrap().to_string();
+    let page = o.follow(&res).await;
+    page.assert_has("Car-free help is saved as a draft.");
+    page.assert_has("Household income is less than £25,000");
+    page.assert_has("Number of cars the household owns is 0");
+    page.assert_has("50% of the price, at most £40 a booking");
+    page.assert_has("\"and\"");
+    page.assert_has("{ \"var\": \"household.annualIncomePence\" }, 2500000 ]");
+    assert!(page.body.contains("&#60;"), "the operator, escaped");
+
+    // The draft's form again: the builder rows from the saved rules.
+    let edit = o.visit(&format!("{path}/edit")).await;
+    assert!(edit.body.contains("value=\"25000\""), "{}", edit.text());
+    assert!(edit.body.contains("<option value=\"cars\" selected>"));
+
+    // A test case that the scheme decides otherwise: it fails.
+    let tc = o.visit(&format!("{path}/test-cases")).await;
+    let res = o
+        .submit(
+            &tc,
+            &format!("{path}/test-cases"),
+            &[("name", "Middle income"), ("income", "30000"), ("cars", "0"), ("expect", "yes")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
+    let page = o.follow(&res).await;
+    page.assert_has("The test case Middle income is added: it fails");
+    page.assert_has("Middle income income £30,000, 0 cars Yes Fails");
+    // A bad fact: refused at its field.
+    let res = o
+        .submit(&tc, &format!("{path}/test-cases"), &[("name", "Crowd"), ("members", "99"), ("expect", "no")])
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("<a href=\"#members\">"));
+
+    // Try it: 2 households, 1 could get it, 1 fails the income criterion.
+    let tried = o.visit(&format!("{path}/try")).await;
+    assert_eq!(tried.status, StatusCode::OK, "{}", tried.text());
+    tried.assert_has("Households with a profile 2");
+    tried.assert_has("Could get it 1");
+    tried.assert_has("Household income is less than £25,000 1");
+    tried.assert_has("Number of cars the household owns is 0 0");
+
+    // Publishing is blocked by the failing test case, said plainly.
+    let confirm = o.visit(&format!("{path}/publish")).await;
+    confirm.assert_has("Publish Car-free help?");
+    let res = o.submit(&confirm, &format!("{path}/publish"), &[]).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    res.assert_has("The scheme was not changed");
+    res.assert_has("Test case \"Middle income\" failed");
+    assert!(res.body.contains(&format!("href=\"{path}#test-cases\"")));
+    assert!(o.visit(&path).await.text().contains("Draft"));
+
+    // Raise the limit to £35,000: the case now passes, and it publishes.
+    let edit = o.visit(&format!("{path}/edit")).await;
+    let higher = [("income", "lt", "35000"), ("cars", "eq", "0")];
+    let res = send(&mut o, &edit, &format!("{path}/edit"), &scheme_fields("Car-free help", &higher, &[])).await;
+    assert_eq!(res.location.as_deref(), Some(path.as_str()), "{}", res.text());
+    let res = o.submit(&confirm, &format!("{path}/publish"), &[]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
+    let page = o.follow(&res).await;
+    page.assert_has("Car-free help is published.");
+    page.assert_has("Published");
+    page.assert_has("Middle income income £30,000, 0 cars Yes Passes");
+    // A published scheme is not edited in place.
+    assert_eq!(o.get(&format!("{path}/edit")).await.location.as_deref(), Some(path.as_str()));
+
+    // A new version is a draft; the published one can be paused and closed.
+    let confirm = o.visit(&format!("{path}/revise")).await;
+    let res = o.submit(&confirm, &format!("{path}/revise"), &[]).await;
+    let v2 = res.location.clone().unwrap();
+    assert_ne!(v2, path);
+    o.follow(&res).await.assert_has("Version 2 of Car-free help is a draft");
+    let confirm = o.visit(&format!("{path}/pause")).await;
+    let res = o.submit(&confirm, &format!("{path}/pause"), &[]).await;
+    o.follow(&res).await.assert_has("Car-free help is paused.");
+    let confirm = o.visit(&format!("{path}/close")).await;
+    let res = o.submit(&confirm, &format!("{path}/close"), &[]).await;
+    o.follow(&res).await.assert_has("Car-free help is closed.");
+    // Closed for good: publishing again is refused, shown plainly.
+    let res = o.submit(&confirm, &format!("{path}/publish"), &[]).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    res.assert_has("A CLOSED scheme cannot be published");
+
+    // Another council's officer cannot see it.
+    w.stack.council("OTH", "officer@oth.test").await;
+    let mut other = web.browser();
+    other.sign_in("officer@oth.test", common::PASSWORD).await;
+    assert_eq!(other.get(&format!("/officer/schemes/{id}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(other.get(&format!("/officer/schemes/{id}/try")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(o.get("/officer/schemes/not-a-scheme/launch").await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_officer_imports_postcodes_and_sees_each_rows_problem() {
+    let w = World::new(20_000_000).await;
+    let web = Web::start(&w.stack).await;
+    let mut o = officer(&web).await;
+    let page = o.visit("/officer/postcodes").await;
+    page.assert_has("Upload a CSV file");
+
+    // The ONS directory's shape: quoted cells, many columns.
+    let ons = "\"pcd\",\"pcd2\",\"pcds\",\"dointr\",\"doterm\",\"oscty\",\"lat\",\"long\"\n\
+               \"OX284AB\",\"OX28 4AB\",\"OX28 4AB\",\"198001\",\"\",\"E10000025\",51.786000,-1.484000\n\
+               \"OX29\",\"OX29\",\"OX29\",\"198001\",\"\",\"E10000025\",51.800000,-1.420000\n";
+    let res = upload(&mut o, &page, "/officer/postcodes", &[], Some(("file", "ons.csv", ons))).await;
+    assert_eq!(res.location.as_deref(), Some("/officer/postcodes"), "{}", res.text());
+    o.follow(&res).await.assert_has("2 postcodes are imported.");
+    let at = w
+        .officer
+        .query(
+            "query($c: ID!, $p: String!) { locatePostcode(councilId: $c, postcode: $p) { lat lon } }",
+            json!({"c": w.council, "p": "OX28 4AB"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(at["locatePostcode"]["lat"], 51.786);
+
+    // Rows with problems: each listed at its line of the file; nothing imported.
+    let bad = "pcds,lat,long\nOX28 4AB,51.78,-1.48\nNOT A POSTCODE,51.7,-1.4\nOX28 5ZZ,north,-1.4\n";
+    let res = upload(&mut o, &page, "/officer/postcodes", &[], Some(("file", "bad.csv", bad))).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("<a href=\"#file\">2 rows of the file have a problem"), "{}", res.text());
+    res.assert_has("Problems in bad.csv");
+    res.assert_has("3 Postcode \"NOT A POSTCODE\" is not a postcode or postcode district");
+    res.assert_has("4 Latitude Latitude and longitude must be numbers");
+
+    // A file without the columns, and no file at all.
+    let res = upload(&mut o, &page, "/officer/postcodes", &[], Some(("file", "x.csv", "a,b\n1,2\n"))).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    res.assert_has("The first line must name the columns pcds");
+    let res = upload(&mut o, &page, "/officer/postcodes", &[], None).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    res.assert_has("Choose the CSV file of the council's postcodes");
+}
