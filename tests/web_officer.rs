@@ -16,7 +16,13 @@ use web_support::{Browser, Page, Web};
 /// Posts a multipart form (as a browser sends a form with a file input)
 /// with the CSRF token of `from`; `file` is (name, file name, text), or
 /// none for a file input left empty.
-async fn upload(b: &mut Browser, from: &Page, path: &str, fields: &[(&str, &str)], file: Option<(&str, &str, &str)>) -> Page {
+async fn upload(
+    b: &mut Browser,
+    from: &Page,
+    path: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &str, &str)>,
+) -> Page {
     const BOUNDARY: &str = "----roundabout-test-boundary";
     let mut body = String::new();
     let csrf = from.csrf();
@@ -32,7 +38,10 @@ async fn upload(b: &mut Browser, from: &Page, path: &str, fields: &[(&str, &str)
     let http = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
     let mut req = http
         .post(format!("{}{path}", b.base))
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
         .body(body);
     if let Some(c) = &b.cookie {
         req = req.header(header::COOKIE, c);
@@ -74,8 +83,13 @@ async fn an_officer_adds_zones_from_geojson_and_sees_them_on_the_map() {
     let zones = o.visit("/officer/zones").await;
     assert_eq!(zones.status, StatusCode::OK);
     assert!(zones.body.contains("<svg class=\"app-map__svg\""), "{}", zones.body);
-    assert!(zones.body.contains("role=\"img\" aria-labelledby=\"map-title map-desc\""));
-    assert_eq!(zones.body.matches("fill-opacity=\"0.2\" fill-rule=\"evenodd\"").count(), 1);
+    assert!(zones
+        .body
+        .contains("role=\"img\" aria-labelledby=\"map-title map-desc\""));
+    assert_eq!(
+        zones.body.matches("fill-opacity=\"0.2\" fill-rule=\"evenodd\"").count(),
+        1
+    );
     // Witney's 0.1° square at 51.785°N: about 76 km², 17% of the council's 0.3° by 0.2°.
     zones.assert_has("Witney 76.5 km² 17%");
 
@@ -91,7 +105,11 @@ async fn an_officer_adds_zones_from_geojson_and_sees_them_on_the_map() {
     )
     .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.body.contains("<a href=\"#geojson\">The GeoJSON is not valid JSON"), "{}", res.text());
+    assert!(
+        res.body.contains("<a href=\"#geojson\">The GeoJSON is not valid JSON"),
+        "{}",
+        res.text()
+    );
     assert!(res.body.contains("id=\"geojson-error\""));
     assert!(res.body.contains("value=\"Carterton\""));
     assert!(res.body.contains("{&#34;type&#34;: &#34;Polygon&#34;,") || res.body.contains("{&quot;type&quot;"));
@@ -117,7 +135,10 @@ async fn an_officer_adds_zones_from_geojson_and_sees_them_on_the_map() {
         &mut o,
         &form,
         "/officer/zones/new",
-        &[("name", "A point"), ("geojson", r#"{"type": "Point", "coordinates": [-1.5, 51.8]}"#)],
+        &[
+            ("name", "A point"),
+            ("geojson", r#"{"type": "Point", "coordinates": [-1.5, 51.8]}"#),
+        ],
         None,
     )
     .await;
@@ -127,7 +148,9 @@ async fn an_officer_adds_zones_from_geojson_and_sees_them_on_the_map() {
     let res = upload(&mut o, &form, "/officer/zones/new", &[("name", "")], None).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.body.contains("<a href=\"#name\">Enter a name for the zone"));
-    assert!(res.body.contains("<a href=\"#file\">Choose a GeoJSON file, or paste the GeoJSON"));
+    assert!(res
+        .body
+        .contains("<a href=\"#file\">Choose a GeoJSON file, or paste the GeoJSON"));
 
     // A FeatureCollection file of one zone: added, on the map.
     let res = upload(
@@ -142,7 +165,10 @@ async fn an_officer_adds_zones_from_geojson_and_sees_them_on_the_map() {
     let zones = o.follow(&res).await;
     zones.assert_has("The zone Carterton is added.");
     zones.assert_has("Carterton 18.4 km² 4%");
-    assert_eq!(zones.body.matches("fill-opacity=\"0.2\" fill-rule=\"evenodd\"").count(), 2);
+    assert_eq!(
+        zones.body.matches("fill-opacity=\"0.2\" fill-rule=\"evenodd\"").count(),
+        2
+    );
 
     // The same name again: the API's message next to the name.
     let res = upload(
@@ -154,7 +180,12 @@ async fn an_officer_adds_zones_from_geojson_and_sees_them_on_the_map() {
     )
     .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.body.contains("<a href=\"#name\">The council already has a zone called"), "{}", res.text());
+    assert!(
+        res.body
+            .contains("<a href=\"#name\">The council already has a zone called"),
+        "{}",
+        res.text()
+    );
 
     // Without the form's CSRF token: refused, nothing added.
     let stranger = web.browser().get("/sign-in").await;
@@ -177,7 +208,11 @@ async fn an_officer_adds_zones_from_geojson_and_sees_them_on_the_map() {
 }
 
 /// The scheme form's fields: one criterion row per (fact, comparison, value).
-fn scheme_fields<'a>(name: &'a str, rows: &'a [(&'a str, &'a str, &'a str)], extra: &[(&'a str, &'a str)]) -> Vec<(String, String)> {
+fn scheme_fields<'a>(
+    name: &'a str,
+    rows: &'a [(&'a str, &'a str, &'a str)],
+    extra: &[(&'a str, &'a str)],
+) -> Vec<(String, String)> {
     let mut f: Vec<(String, String)> = vec![
         ("name".into(), name.into()),
         ("description".into(), "Help for households without a car.".into()),
@@ -225,7 +260,13 @@ async fn an_officer_builds_tests_tries_and_publishes_a_scheme() {
     let form = o.visit("/officer/schemes/new").await;
     assert!(form.body.contains("name=\"rows\" value=\"1\""));
     let one = [("income", "lt", "25,000")];
-    let res = send(&mut o, &form, "/officer/schemes/new", &scheme_fields("Car-free help", &one, &[("action", "add")])).await;
+    let res = send(
+        &mut o,
+        &form,
+        "/officer/schemes/new",
+        &scheme_fields("Car-free help", &one, &[("action", "add")]),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text());
     assert!(res.body.contains("name=\"rows\" value=\"2\""));
     assert!(res.body.contains("id=\"c1-fact\""));
@@ -236,13 +277,30 @@ async fn an_officer_builds_tests_tries_and_publishes_a_scheme() {
 
     // A value that is not a number: refused at its field, kept.
     let two_bad = [("income", "lt", "25,000"), ("cars", "eq", "none")];
-    let res = send(&mut o, &res, "/officer/schemes/new", &scheme_fields("Car-free help", &two_bad, &[])).await;
+    let res = send(
+        &mut o,
+        &res,
+        "/officer/schemes/new",
+        &scheme_fields("Car-free help", &two_bad, &[]),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.body.contains("<a href=\"#c1-value\">The value for ‘Number of cars the household owns’ must be a whole number"), "{}", res.text());
+    assert!(
+        res.body
+            .contains("<a href=\"#c1-value\">The value for ‘Number of cars the household owns’ must be a whole number"),
+        "{}",
+        res.text()
+    );
     assert!(res.body.contains("id=\"c1-value-error\""));
     assert!(res.body.contains("value=\"none\""));
     // A comparison that does not fit the fact.
-    let res = send(&mut o, &res, "/officer/schemes/new", &scheme_fields("Car-free help", &[("blue-badge", "lt", "yes")], &[])).await;
+    let res = send(
+        &mut o,
+        &res,
+        "/officer/schemes/new",
+        &scheme_fields("Car-free help", &[("blue-badge", "lt", "yes")], &[]),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.body.contains("<a href=\"#c0-op\">"));
 
@@ -272,7 +330,13 @@ async fn an_officer_builds_tests_tries_and_publishes_a_scheme() {
 
     // Two criteria through the builder: saved as a draft.
     let two = [("income", "lt", "25,000"), ("cars", "eq", "0")];
-    let res = send(&mut o, &res, "/officer/schemes/new", &scheme_fields("Car-free help", &two, &[])).await;
+    let res = send(
+        &mut o,
+        &res,
+        "/officer/schemes/new",
+        &scheme_fields("Car-free help", &two, &[]),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
     let path = res.location.clone().unwrap();
     let id = path.strip_prefix("/officer/schemes/").unwrap().to_string();
@@ -296,7 +360,12 @@ async fn an_officer_builds_tests_tries_and_publishes_a_scheme() {
         .submit(
             &tc,
             &format!("{path}/test-cases"),
-            &[("name", "Middle income"), ("income", "30000"), ("cars", "0"), ("expect", "yes")],
+            &[
+                ("name", "Middle income"),
+                ("income", "30000"),
+                ("cars", "0"),
+                ("expect", "yes"),
+            ],
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
@@ -305,7 +374,11 @@ async fn an_officer_builds_tests_tries_and_publishes_a_scheme() {
     page.assert_has("Middle income income £30,000, 0 cars Yes Fails");
     // A bad fact: refused at its field.
     let res = o
-        .submit(&tc, &format!("{path}/test-cases"), &[("name", "Crowd"), ("members", "99"), ("expect", "no")])
+        .submit(
+            &tc,
+            &format!("{path}/test-cases"),
+            &[("name", "Crowd"), ("members", "99"), ("expect", "no")],
+        )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.body.contains("<a href=\"#members\">"));
@@ -331,7 +404,13 @@ async fn an_officer_builds_tests_tries_and_publishes_a_scheme() {
     // Raise the limit to £35,000: the case now passes, and it publishes.
     let edit = o.visit(&format!("{path}/edit")).await;
     let higher = [("income", "lt", "35000"), ("cars", "eq", "0")];
-    let res = send(&mut o, &edit, &format!("{path}/edit"), &scheme_fields("Car-free help", &higher, &[])).await;
+    let res = send(
+        &mut o,
+        &edit,
+        &format!("{path}/edit"),
+        &scheme_fields("Car-free help", &higher, &[]),
+    )
+    .await;
     assert_eq!(res.location.as_deref(), Some(path.as_str()), "{}", res.text());
     let res = o.submit(&confirm, &format!("{path}/publish"), &[]).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
@@ -340,7 +419,10 @@ async fn an_officer_builds_tests_tries_and_publishes_a_scheme() {
     page.assert_has("Published");
     page.assert_has("Middle income income £30,000, 0 cars Yes Passes");
     // A published scheme is not edited in place.
-    assert_eq!(o.get(&format!("{path}/edit")).await.location.as_deref(), Some(path.as_str()));
+    assert_eq!(
+        o.get(&format!("{path}/edit")).await.location.as_deref(),
+        Some(path.as_str())
+    );
 
     // A new version is a draft; the published one can be paused and closed.
     let confirm = o.visit(&format!("{path}/revise")).await;
@@ -363,9 +445,18 @@ async fn an_officer_builds_tests_tries_and_publishes_a_scheme() {
     w.stack.council("OTH", "officer@oth.test").await;
     let mut other = web.browser();
     other.sign_in("officer@oth.test", common::PASSWORD).await;
-    assert_eq!(other.get(&format!("/officer/schemes/{id}")).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(other.get(&format!("/officer/schemes/{id}/try")).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(o.get("/officer/schemes/not-a-scheme/launch").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        other.get(&format!("/officer/schemes/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        other.get(&format!("/officer/schemes/{id}/try")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        o.get("/officer/schemes/not-a-scheme/launch").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -397,13 +488,24 @@ async fn an_officer_imports_postcodes_and_sees_each_rows_problem() {
     let bad = "pcds,lat,long\nOX28 4AB,51.78,-1.48\nNOT A POSTCODE,51.7,-1.4\nOX28 5ZZ,north,-1.4\n";
     let res = upload(&mut o, &page, "/officer/postcodes", &[], Some(("file", "bad.csv", bad))).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.body.contains("<a href=\"#file\">2 rows of the file have a problem"), "{}", res.text());
+    assert!(
+        res.body.contains("<a href=\"#file\">2 rows of the file have a problem"),
+        "{}",
+        res.text()
+    );
     res.assert_has("Problems in bad.csv");
     res.assert_has("3 Postcode \"NOT A POSTCODE\" is not a postcode or postcode district");
     res.assert_has("4 Latitude Latitude and longitude must be numbers");
 
     // A file without the columns, and no file at all.
-    let res = upload(&mut o, &page, "/officer/postcodes", &[], Some(("file", "x.csv", "a,b\n1,2\n"))).await;
+    let res = upload(
+        &mut o,
+        &page,
+        "/officer/postcodes",
+        &[],
+        Some(("file", "x.csv", "a,b\n1,2\n")),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     res.assert_has("The first line must name the columns pcds");
     let res = upload(&mut o, &page, "/officer/postcodes", &[], None).await;

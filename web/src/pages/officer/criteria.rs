@@ -198,7 +198,8 @@ pub fn rows(form: &FormData) -> Vec<Row> {
 
 /// Writes `rows` into `form`, replacing the rows it had.
 pub fn set_rows(form: &mut FormData, rows: &[Row]) {
-    form.0.retain(|(k, _)| !(k.starts_with('c') && k[1..].split('-').next().is_some_and(|n| n.parse::<usize>().is_ok())));
+    form.0
+        .retain(|(k, _)| !(k.starts_with('c') && k[1..].split('-').next().is_some_and(|n| n.parse::<usize>().is_ok())));
     form.set("rows", rows.len().to_string());
     for (i, r) in rows.iter().enumerate() {
         let mut put = |k: &str, v: &str| form.0.push((format!("c{i}-{k}"), v.to_string()));
@@ -256,9 +257,18 @@ fn value(f: &Fact, raw: &str) -> Result<Value, String> {
 
 /// Pounds as typed ("25000", "£25,000", "12.50") in pence.
 pub fn parse_pence(raw: &str) -> Option<i64> {
-    let t: String = raw.trim().trim_start_matches('£').chars().filter(|c| *c != ',').collect();
+    let t: String = raw
+        .trim()
+        .trim_start_matches('£')
+        .chars()
+        .filter(|c| *c != ',')
+        .collect();
     let (whole, frac) = t.split_once('.').unwrap_or((&t, ""));
-    if whole.is_empty() || !whole.chars().all(|c| c.is_ascii_digit()) || frac.len() > 2 || !frac.chars().all(|c| c.is_ascii_digit()) {
+    if whole.is_empty()
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || frac.len() > 2
+        || !frac.chars().all(|c| c.is_ascii_digit())
+    {
         return None;
     }
     let pence = format!("{frac:0<2}").parse::<i64>().ok()?;
@@ -323,7 +333,10 @@ fn criterion(f: &Fact, op: &str, v: &Value) -> (Value, String, String) {
             (
                 json!({logic: [var, v]}),
                 format!("{} {words} {}", f.name.trim_end_matches(" (£ a year)"), shown(f, v)),
-                format!("This scheme needs {} to be {need}{{limit}}; yours is {{value}}.", f.yours),
+                format!(
+                    "This scheme needs {} to be {need}{{limit}}; yours is {{value}}.",
+                    f.yours
+                ),
             )
         }
     }
@@ -360,7 +373,10 @@ pub fn build(rows: &[Row], errors: &mut Errors) -> Vec<(usize, Value)> {
                     continue;
                 }
                 let fail = if r.fail.trim().is_empty() {
-                    format!("This scheme is only for households where: {}.", lower_first(r.label.trim()))
+                    format!(
+                        "This scheme is only for households where: {}.",
+                        lower_first(r.label.trim())
+                    )
                 } else {
                     r.fail.trim().to_string()
                 };
@@ -400,7 +416,10 @@ pub fn build(rows: &[Row], errors: &mut Errors) -> Vec<(usize, Value)> {
         let mut id = if r.id.is_empty() { base_id } else { r.id.clone() };
         if ids.contains(&id) {
             let base = id.clone();
-            id = (2..).map(|n| format!("{base}-{n}")).find(|c| !ids.contains(c)).expect("a free id");
+            id = (2..)
+                .map(|n| format!("{base}-{n}"))
+                .find(|c| !ids.contains(c))
+                .expect("a free id");
         }
         ids.push(id.clone());
         out.push((i, json!({"id": id, "label": label, "rule": rule, "failText": fail})));
@@ -453,7 +472,10 @@ fn builder_row(rule: &Value) -> Option<(String, String, String)> {
     }
     let [var, v] = args.as_slice() else { return None };
     let f = fact_at(var.get("var")?.as_str()?)?;
-    let op = COMPARISONS.iter().find(|c| c.2 == logic && c.0 != "includes" && c.0 != "excludes")?.0;
+    let op = COMPARISONS
+        .iter()
+        .find(|c| c.2 == logic && c.0 != "includes" && c.0 != "excludes")?
+        .0;
     let typed = match (f.kind, v) {
         (Kind::Pounds, Value::Number(n)) => {
             let p = n.as_i64()?;
@@ -512,7 +534,10 @@ mod tests {
         let rows: Vec<usize> = out.iter().map(|o| o.0).collect();
         assert_eq!(rows, vec![0, 2, 3, 4, 5]);
         let c = &out[0].1;
-        assert_eq!(c["rule"], json!({"<": [{"var": "household.annualIncomePence"}, 2_500_000]}));
+        assert_eq!(
+            c["rule"],
+            json!({"<": [{"var": "household.annualIncomePence"}, 2_500_000]})
+        );
         assert_eq!(c["label"], "Household income is less than £25,000");
         assert_eq!(c["id"], "income");
         assert_eq!(
@@ -553,14 +578,20 @@ mod tests {
     fn saved_rules_come_back_as_rows_or_as_json_logic() {
         let income = json!({"<": [{"var": "household.annualIncomePence"}, 2_550_050]});
         let r = row_of("income", "x", &income, "too much");
-        assert_eq!((r.fact.as_str(), r.op.as_str(), r.value.as_str()), ("income", "lt", "25500.50"));
+        assert_eq!(
+            (r.fact.as_str(), r.op.as_str(), r.value.as_str()),
+            ("income", "lt", "25500.50")
+        );
         let not_uc = json!({"!": [{"in": ["universal_credit", {"var": "household.benefits"}]}]});
         let r = row_of("uc", "x", &not_uc, "f");
         assert_eq!((r.op.as_str(), r.value.as_str()), ("excludes", "universal_credit"));
         let either = json!({"or": [{"var": "household.blueBadge"}, {">=": [{"var": "household.leadAge"}, 65]}]});
         let r = row_of("older", "Older or disabled", &either, "f");
         assert_eq!(r.label, "Older or disabled");
-        assert_eq!(serde_json::from_str::<Value>(r.rule.as_deref().unwrap()).unwrap(), either);
+        assert_eq!(
+            serde_json::from_str::<Value>(r.rule.as_deref().unwrap()).unwrap(),
+            either
+        );
         // Round trip through the form.
         let mut form = FormData::default();
         set_rows(&mut form, &[r.clone(), row("cars", "eq", "0")]);

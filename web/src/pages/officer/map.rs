@@ -159,7 +159,8 @@ fn label_point(polys: &[Polygon]) -> Option<(f64, f64)> {
     }
     if a2.abs() < 1e-12 {
         let (lo, la): (Vec<f64>, Vec<f64>) = outer.iter().copied().unzip();
-        let mid = |v: &[f64]| (v.iter().cloned().fold(f64::MAX, f64::min) + v.iter().cloned().fold(f64::MIN, f64::max)) / 2.0;
+        let mid =
+            |v: &[f64]| (v.iter().cloned().fold(f64::MAX, f64::min) + v.iter().cloned().fold(f64::MIN, f64::max)) / 2.0;
         return Some((mid(&lo), mid(&la)));
     }
     Some((cx / (3.0 * a2), cy / (3.0 * a2)))

@@ -117,7 +117,10 @@ pub fn parts(csv: &str, part_bytes: usize) -> Result<Vec<Part>, String> {
         find(&["lat"]),
         find(&["long", "lon"]),
     ) else {
-        return Err("The first line must name the columns pcds (or postcode), lat and long, as in the ONS Postcode Directory".into());
+        return Err(
+            "The first line must name the columns pcds (or postcode), lat and long, as in the ONS Postcode Directory"
+                .into(),
+        );
     };
     const HEADER: &str = "pcds,lat,long\n";
     let mut out = Vec::new();
@@ -175,7 +178,10 @@ async fn upload(State(s): State<AppState>, user: OfficerUser, form: UploadForm) 
     let mut imported: i64 = 0;
     let mut refused = false;
     match (form.file("file"), form.not_text.iter().any(|f| f == "file")) {
-        (_, true) => errors.add("file", "The file is not a CSV text file: save it as CSV (comma separated)"),
+        (_, true) => errors.add(
+            "file",
+            "The file is not a CSV text file: save it as CSV (comma separated)",
+        ),
         (None, _) => errors.add("file", "Choose the CSV file of the council's postcodes"),
         (Some(text), _) => match parts(text, PART_BYTES) {
             Err(e) => errors.add("file", e),
@@ -221,7 +227,9 @@ async fn upload(State(s): State<AppState>, user: OfficerUser, form: UploadForm) 
                     let message = match (rows.len(), user_errors.first()) {
                         (0, Some(e)) => e.message.clone(),
                         (1, _) => "1 row of the file has a problem: correct it and upload the file again".into(),
-                        (n, _) => format!("{n} rows of the file have a problem: correct them and upload the file again"),
+                        (n, _) => {
+                            format!("{n} rows of the file have a problem: correct them and upload the file again")
+                        }
                     };
                     errors.add("file", message);
                     break;

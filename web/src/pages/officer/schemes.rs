@@ -22,7 +22,7 @@ use super::{
 use crate::{
     error::{see_other, PageError, PageResult},
     form::{CsrfForm, Errors, FormData},
-    gateway::UserError,
+    gateway::{GatewayError, UserError},
     pages::{household::profile::BENEFITS, render, render_refused, with_session},
     session::{OfficerUser, SignedIn},
     views::{self, pounds, Layout},
@@ -34,7 +34,10 @@ pub fn router() -> Router<AppState> {
         .route("/officer/schemes/new", get(new_page).post(create))
         .route("/officer/schemes/{id}", get(show))
         .route("/officer/schemes/{id}/edit", get(edit_page).post(edit))
-        .route("/officer/schemes/{id}/test-cases", get(test_case_page).post(add_test_case))
+        .route(
+            "/officer/schemes/{id}/test-cases",
+            get(test_case_page).post(add_test_case),
+        )
         .route("/officer/schemes/{id}/try", get(try_it))
         .route("/officer/schemes/{id}/{step}", get(confirm_page).post(do_step))
 }
@@ -165,7 +168,10 @@ impl Scheme {
     pub fn subsidy_words(&self) -> String {
         let pct = percent(self.subsidy.percent_basis_points);
         match self.subsidy.cap_per_booking_pence {
-            Some(cap) => format!("{pct} of the price, at most {} a booking (a month for a lease)", pounds(cap)),
+            Some(cap) => format!(
+                "{pct} of the price, at most {} a booking (a month for a lease)",
+                pounds(cap)
+            ),
             None => format!("{pct} of the price"),
         }
     }
@@ -183,7 +189,11 @@ impl Scheme {
         if self.zones.is_empty() {
             "The whole council".into()
         } else {
-            self.zones.iter().map(|z| z.name.as_str()).collect::<Vec<_>>().join(", ")
+            self.zones
+                .iter()
+                .map(|z| z.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         }
     }
 
@@ -312,7 +322,13 @@ impl FormPage {
     }
 }
 
-fn form_page(user: &OfficerUser, c: &super::Council, scheme: Option<&Scheme>, form: FormData, errors: Errors) -> FormPage {
+fn form_page(
+    user: &OfficerUser,
+    c: &super::Council,
+    scheme: Option<&Scheme>,
+    form: FormData,
+    errors: Errors,
+) -> FormPage {
     let rows = criteria::rows(&form);
     let mut scratch = Errors::default();
     let built: Vec<Value> = criteria::build(&rows, &mut scratch).into_iter().map(|b| b.1).collect();
@@ -360,7 +376,12 @@ fn form_of(s: &Scheme) -> FormData {
         rows.push(Row::default());
     }
     criteria::set_rows(&mut form, &rows);
-    form.set("percent", percent(s.subsidy.percent_basis_points).trim_end_matches('%').to_string());
+    form.set(
+        "percent",
+        percent(s.subsidy.percent_basis_points)
+            .trim_end_matches('%')
+            .to_string(),
+    );
     if let Some(cap) = s.subsidy.cap_per_booking_pence {
         form.set("cap", pence_typed(cap));
     }
@@ -413,7 +434,10 @@ fn row_action(form: &FormData) -> Option<RowAction> {
     match form.get("action") {
         "add" => Some(RowAction::Add),
         "add-rule" => Some(RowAction::AddRule),
-        a => a.strip_prefix("remove-").and_then(|i| i.parse().ok()).map(RowAction::Remove),
+        a => a
+            .strip_prefix("remove-")
+            .and_then(|i| i.parse().ok())
+            .map(RowAction::Remove),
     }
 }
 
@@ -479,7 +503,10 @@ fn scheme_input(form: &FormData, council_id: &str, zones: &[Zone], errors: &mut 
     let rows = criteria::rows(form);
     let built = criteria::build(&rows, errors);
     if built.is_empty() && !rows.iter().any(|r| !r.is_blank()) {
-        errors.add("c0-fact", "Add at least one criterion: choose a fact, a comparison and a value");
+        errors.add(
+            "c0-fact",
+            "Add at least one criterion: choose a fact, a comparison and a value",
+        );
     }
     let percent = form.get("percent").trim_end_matches('%').trim();
     let bp = match criteria::parse_pence(percent) {
@@ -508,17 +535,22 @@ fn scheme_input(form: &FormData, council_id: &str, zones: &[Zone], errors: &mut 
             errors.add("budget", "Enter the scheme's budget in pounds");
             0
         }
-        b => criteria::parse_pence(b).filter(|p| *p <= 100_000_000_000).unwrap_or_else(|| {
-            errors.add("budget", "The budget must be an amount in pounds, like 200,000");
-            0
-        }),
+        b => criteria::parse_pence(b)
+            .filter(|p| *p <= 100_000_000_000)
+            .unwrap_or_else(|| {
+                errors.add("budget", "The budget must be an amount in pounds, like 200,000");
+                0
+            }),
     };
     let applies: Vec<&str> = ["HIRE", "LEASE"]
         .into_iter()
         .filter(|k| form.has("applies-to", k))
         .collect();
     if applies.is_empty() {
-        errors.add("applies-to", "Choose what the scheme pays towards: hires, leases or both");
+        errors.add(
+            "applies-to",
+            "Choose what the scheme pays towards: hires, leases or both",
+        );
     }
     let today = views::to_uk(Utc::now()).date();
     let from = date(form, "from", "start date", errors);
@@ -570,7 +602,12 @@ fn api_errors(user_errors: &[UserError], sent_rows: &[usize]) -> Errors {
             ["description"] => "description".to_string(),
             ["zoneIds", ..] => "zones".to_string(),
             ["criteria", i, what, ..] => {
-                let row = i.parse::<usize>().ok().and_then(|i| sent_rows.get(i)).copied().unwrap_or(0);
+                let row = i
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| sent_rows.get(i))
+                    .copied()
+                    .unwrap_or(0);
                 match *what {
                     "failText" => format!("c{row}-fail"),
                     "id" => format!("c{row}-fact"),
@@ -609,7 +646,13 @@ fn fix_rule_rows(errors: &mut Errors, rows: &[Row]) {
 
 const SAVE_FIELDS: &str = "scheme { id name } userErrors { field code message }";
 
-async fn save(s: &AppState, user: &OfficerUser, existing: Option<&Scheme>, c: &super::Council, form: FormData) -> PageResult {
+async fn save(
+    s: &AppState,
+    user: &OfficerUser,
+    existing: Option<&Scheme>,
+    c: &super::Council,
+    form: FormData,
+) -> PageResult {
     let mut form = form;
     let mut errors = Errors::default();
     if let Some(action) = row_action(&form) {
@@ -635,15 +678,19 @@ async fn save(s: &AppState, user: &OfficerUser, existing: Option<&Scheme>, c: &s
                 json!({"input": input}),
             ),
         };
-        let v: Value = s.gateway.query(Some(&user.token), &query, vars).await?;
+        let v: Value = match s.gateway.query(Some(&user.token), &query, vars).await {
+            Ok(v) => v,
+            // A refusal of the request as a whole (too large, say).
+            Err(GatewayError::Invalid(m)) => {
+                json!({mutation: {"userErrors": [{"code": "INVALID_INPUT", "message": m}]}})
+            }
+            Err(e) => return Err(e.into()),
+        };
         let user_errors: Vec<UserError> = serde_json::from_value(v[mutation]["userErrors"].clone()).unwrap_or_default();
         match (user_errors.is_empty(), v[mutation]["scheme"]["id"].as_str()) {
             (true, Some(id)) => {
                 let name = v[mutation]["scheme"]["name"].as_str().unwrap_or_default();
-                let data = user
-                    .session
-                    .data
-                    .with_flash(format!("{name} is saved as a draft."));
+                let data = user.session.data.with_flash(format!("{name} is saved as a draft."));
                 return Ok(with_session(see_other(&format!("/officer/schemes/{id}")), data));
             }
             _ => {
@@ -803,14 +850,21 @@ async fn add_test_case(
         }
     };
     if let (true, Some(expect)) = (errors.is_empty(), expect) {
-        let v: Value = s
+        let v: Value = match s
             .gateway
             .query(
                 Some(&user.token),
                 "mutation($input: SchemeTestCaseInput!) { addSchemeTestCase(input: $input) { scheme { testCases { name expectEligible lastResult } } userErrors { field code message } } }",
                 json!({"input": {"schemeId": sc.id, "name": name, "facts": facts, "expectEligible": expect}}),
             )
-            .await?;
+            .await
+        {
+            Ok(v) => v,
+            Err(GatewayError::Invalid(m)) => {
+                json!({"addSchemeTestCase": {"userErrors": [{"code": "INVALID_INPUT", "message": m}]}})
+            }
+            Err(e) => return Err(e.into()),
+        };
         let p = &v["addSchemeTestCase"];
         let user_errors: Vec<UserError> = serde_json::from_value(p["userErrors"].clone()).unwrap_or_default();
         if user_errors.is_empty() {
@@ -826,7 +880,10 @@ async fn add_test_case(
                 .session
                 .data
                 .with_flash(format!("The test case {name} is added: {result}."));
-            return Ok(with_session(see_other(&format!("/officer/schemes/{}#test-cases", sc.id)), data));
+            return Ok(with_session(
+                see_other(&format!("/officer/schemes/{}#test-cases", sc.id)),
+                data,
+            ));
         }
         errors = Errors::from_user_errors(&user_errors, "name", |f| match f {
             "facts" => Some("members"),
@@ -993,7 +1050,11 @@ async fn confirm_page(
     let step = find_step(&step)?;
     let (_, sc) = scheme(&s, &user, &id).await?;
     render(&ConfirmPage {
-        l: Layout::new(&user.session, format!("{} {}", step.heading, sc.name), "/officer/schemes"),
+        l: Layout::new(
+            &user.session,
+            format!("{} {}", step.heading, sc.name),
+            "/officer/schemes",
+        ),
         s: sc,
         step,
         refusal: None,
@@ -1025,8 +1086,7 @@ async fn do_step(
         let message = match step.path {
             "revise" => format!(
                 "Version {} of {} is a draft: change it, then publish it.",
-                p["scheme"]["version"],
-                sc.name
+                p["scheme"]["version"], sc.name
             ),
             _ => format!("{} {}.", sc.name, step.done),
         };
@@ -1042,7 +1102,11 @@ async fn do_step(
         }
         _ => format!("/officer/schemes/{}", sc.id),
     };
-    let mut l = Layout::new(&user.session, format!("{} {}", step.heading, sc.name), "/officer/schemes");
+    let mut l = Layout::new(
+        &user.session,
+        format!("{} {}", step.heading, sc.name),
+        "/officer/schemes",
+    );
     l.has_errors = true;
     render_refused(&ConfirmPage {
         l,

@@ -107,7 +107,10 @@ async fn create(State(s): State<AppState>, user: OfficerUser, upload: UploadForm
     }
     let file_name = upload.file_name("file").map(str::to_string);
     if upload.not_text.iter().any(|f| f == "file") {
-        errors.add("file", "The file is not a text file: choose a GeoJSON file (.geojson or .json)");
+        errors.add(
+            "file",
+            "The file is not a text file: choose a GeoJSON file (.geojson or .json)",
+        );
     }
     // A chosen file wins over pasted text; the text box keeps it from now on.
     if let Some(text) = upload.file("file").filter(|t| !t.trim().is_empty()) {
@@ -173,11 +176,11 @@ mod tests {
     fn geojson_is_taken_from_a_geometry_a_feature_or_a_collection_of_one() {
         let poly = r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}"#;
         assert_eq!(geometry(poly).unwrap()["type"], "Polygon");
-        let one = format!(r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{}},"geometry":{poly}}}]}}"#);
-        assert_eq!(geometry(&one).unwrap()["type"], "Polygon");
-        let two = format!(
-            r#"{{"type":"FeatureCollection","features":[{{"geometry":{poly}}},{{"geometry":{poly}}}]}}"#
+        let one = format!(
+            r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{}},"geometry":{poly}}}]}}"#
         );
+        assert_eq!(geometry(&one).unwrap()["type"], "Polygon");
+        let two = format!(r#"{{"type":"FeatureCollection","features":[{{"geometry":{poly}}},{{"geometry":{poly}}}]}}"#);
         assert!(geometry(&two).unwrap_err().contains("2 features"));
         assert!(geometry("{\"type\": ").unwrap_err().contains("not valid JSON"));
         assert!(geometry("[1, 2]").unwrap_err().contains("must be an object"));
