@@ -160,6 +160,33 @@ impl Browser {
         self.send(req).await
     }
 
+    /// Posts a `multipart/form-data` form to `path`: `fields` as text
+    /// parts, then `files` as (input name, file name, content).
+    pub async fn post_multipart(&mut self, path: &str, fields: &[(&str, &str)], files: &[(&str, &str, &str)]) -> Page {
+        let boundary = "----roundabout-test-boundary-7d1f";
+        let mut body = String::new();
+        for (k, v) in fields {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+            ));
+        }
+        for (k, name, content) in files {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n{content}\r\n"
+            ));
+        }
+        body.push_str(&format!("--{boundary}--\r\n"));
+        let req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body);
+        self.send(req).await
+    }
+
     /// Posts `fields` to `path` with the CSRF token of `from`.
     pub async fn submit(&mut self, from: &Page, path: &str, fields: &[(&str, &str)]) -> Page {
         let csrf = from.csrf();
