@@ -1,7 +1,9 @@
 //! The providers' pages of the web front end over HTTP in front of the
 //! whole stack: importing a fleet from a CSV file (every refused row shown
 //! against its line, nothing imported) or GBFS files, and payouts
-//! onboarding with Stripe Connect, with and without a card processor.
+//! onboarding with Stripe Connect, with and without a card processor; and
+//! households paying by card (Stripe Elements) when the front end has a
+//! Stripe publishable key, by invoice otherwise.
 
 mod bookings_support;
 mod common;
@@ -9,6 +11,7 @@ mod eligibility_support;
 mod web_support;
 
 use bookings_support::World;
+use chrono::{Datelike, Duration, Utc};
 use reqwest::StatusCode;
 use web_support::{Browser, Web};
 
@@ -329,4 +332,117 @@ async fn without_stripe_the_payouts_page_says_payouts_cannot_be_set_up_yet() {
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text());
     res.assert_has("Payouts cannot be set up yet: Roundabout is not connected to Stripe.");
     assert!(res.body.contains("<a href=\"#start\">"));
+}
+
+/// A household of the world signed in on `web`, and the "Check your booking"
+/// page of the best four-hour hire in three days.
+async fn check_page(w: &World, web: &Web, email: &str) -> (Browser, web_support::Page) {
+    w.household(email).await;
+    let mut b = web.browser();
+    b.sign_in(email, common::PASSWORD).await;
+    let day = (Utc::now() + Duration::days(3)).date_naive();
+    let offers = b
+        .visit(&format!(
+            "/find-a-vehicle/hire?search=1&kind=HIRE&day={}&month={}&year={}&time=10:00&hours=4&seats=4&radius=5",
+            day.day(),
+            day.month(),
+            day.year()
+        ))
+        .await;
+    let check = b.visit(&offers.link("/book?").expect("a book link")).await;
+    check.assert_has("Check your booking");
+    (b, check)
+}
+
+/// Books from the check page with `extra` fields (what card.js adds).
+async fn book(b: &mut Browser, check: &web_support::Page, extra: &[(&str, &str)]) -> web_support::Page {
+    let fields = check.hidden_fields();
+    let mut fields: Vec<(&str, &str)> = fields
+        .iter()
+        .filter(|(k, _)| k != "csrf" && k != "payment-method")
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    fields.extend_from_slice(extra);
+    b.submit(check, "/book", &fields).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_household_pays_by_card_with_stripe_elements_when_stripe_is_configured() {
+    let w = World::new(20_000_000).await;
+    let web = Web::start_with(&w.stack, |c| {
+        c.stripe = Some(roundabout_web::config::StripeJs {
+            publishable_key: "pk_test_roundabout".into(),
+            js_url: roundabout_web::config::STRIPE_JS_URL.into(),
+        })
+    })
+    .await;
+    let (mut b, check) = check_page(&w, &web, "card@example.test").await;
+    // Without JavaScript the page says the household is invoiced; the card
+    // choice is there for card.js to show, and the page lets Stripe.js in.
+    check.assert_has("How you pay We send you an invoice");
+    assert!(check
+        .body
+        .contains("data-module=\"app-card-payment\" data-key=\"pk_test_roundabout\""));
+    assert!(check.body.contains("<script type=\"module\" src=\"/static/card.js\">"));
+    let csp = check.csp.clone().unwrap();
+    assert!(csp.contains("script-src 'self' https://js.stripe.com;"), "{csp}");
+    assert!(csp.contains("form-action 'self';"), "{csp}");
+    let js = b.get("/static/card.js").await;
+    assert!(js.body.contains("createPaymentMethod"));
+
+    // Not a payment method id: refused at the card, nothing booked.
+    let res = book(&mut b, &check, &[("pay", "card"), ("payment-method", "tok_visa")]).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    res.assert_has("Your card details could not be read. Enter them again");
+    assert!(res.body.contains("<a href=\"#card-element\">"));
+
+    // Declined by the processor: said at the card; the form can be sent again.
+    let res = book(
+        &mut b,
+        &check,
+        &[
+            ("pay", "card"),
+            ("payment-method", roundabout_payments::gateway::fake::DECLINED_CARD),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text());
+    res.assert_has("There is a problem The card was declined");
+    assert!(res.body.contains("<a href=\"#card-element\">"));
+    assert!(res
+        .body
+        .contains("id=\"pay\" name=\"pay\" type=\"radio\" value=\"card\" checked"));
+
+    // A good card: confirmed, paid by card.
+    let again = res;
+    let res = book(&mut b, &again, &[("pay", "card"), ("payment-method", "pm_card_visa")]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
+    let done = b.follow(&res).await;
+    done.assert_has("Booking confirmed");
+    done.assert_has("Paid £15.60 by card");
+    done.assert_has("You pay by card");
+    // Nothing left for the bank to confirm: the page keeps the site's policy.
+    assert!(!done.body.contains("app-card-action"));
+    assert!(done.csp.unwrap().contains("script-src 'self';"));
+
+    // Choosing the invoice: no payment method is sent.
+    let (mut b, check) = check_page(&w, &web, "invoice@example.test").await;
+    let res = book(&mut b, &check, &[("pay", "invoice")]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
+    b.follow(&res).await.assert_has("Paid £15.60 by invoice");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_stripe_key_households_are_invoiced() {
+    let w = World::new(20_000_000).await;
+    let web = Web::start(&w.stack).await;
+    let (mut b, check) = check_page(&w, &web, "plain@example.test").await;
+    check.assert_has("How you pay We send you an invoice");
+    assert!(!check.body.contains("app-card-payment"));
+    assert!(!check.body.contains("card.js"));
+    assert!(check.csp.clone().unwrap().contains("script-src 'self';"));
+    // A payment method sent anyway is not used.
+    let res = book(&mut b, &check, &[("payment-method", "pm_card_visa")]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
+    b.follow(&res).await.assert_has("Paid £15.60 by invoice");
 }

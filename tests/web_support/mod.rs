@@ -19,9 +19,14 @@ pub struct Web {
 
 impl Web {
     pub async fn start(stack: &Stack) -> Self {
-        let app = roundabout_web::build(roundabout_web::Config::new(&stack.gateway_url, WEB_KEY))
-            .await
-            .unwrap();
+        Self::start_with(stack, |_| {}).await
+    }
+
+    /// With the configuration changed by `change` first.
+    pub async fn start_with(stack: &Stack, change: impl FnOnce(&mut roundabout_web::Config)) -> Self {
+        let mut config = roundabout_web::Config::new(&stack.gateway_url, WEB_KEY);
+        change(&mut config);
+        let app = roundabout_web::build(config).await.unwrap();
         let url = format!("http://127.0.0.1:{}", app.port());
         Self {
             url,
@@ -44,6 +49,8 @@ impl Web {
 pub struct Page {
     pub status: StatusCode,
     pub location: Option<String>,
+    /// The page's Content-Security-Policy.
+    pub csp: Option<String>,
     pub body: String,
 }
 
@@ -144,6 +151,10 @@ impl Browser {
             location: res
                 .headers()
                 .get(header::LOCATION)
+                .map(|l| l.to_str().unwrap().to_string()),
+            csp: res
+                .headers()
+                .get(header::CONTENT_SECURITY_POLICY)
                 .map(|l| l.to_str().unwrap().to_string()),
             body: res.text().await.unwrap(),
         }
