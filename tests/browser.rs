@@ -52,6 +52,16 @@ async fn the_pages_pass_axe_and_the_journey_works_without_javascript_in_chromium
         .unwrap();
     assert_eq!(p["importedCount"], 1, "{p}");
     let web = Web::start(&w.stack).await;
+    // A second front end with card payments, for a household of the world.
+    const STRIPE_JS: &str = "https://js.stripe.test/v3/";
+    let card_web = Web::start_with(&w.stack, |c| {
+        c.stripe = Some(roundabout_web::config::StripeJs {
+            publishable_key: "pk_test_roundabout".into(),
+            js_url: STRIPE_JS.into(),
+        })
+    })
+    .await;
+    w.household("card@example.test").await;
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
@@ -66,6 +76,9 @@ async fn the_pages_pass_axe_and_the_journey_works_without_javascript_in_chromium
         .env("PASSWORD", common::PASSWORD)
         .env("PROVIDER_EMAIL", "fleet@cotswold.test")
         .env("OFFICER_EMAIL", "officer@wox.test")
+        .env("CARD_BASE_URL", &card_web.url)
+        .env("STRIPE_JS_URL", STRIPE_JS)
+        .env("CARD_HOUSEHOLD_EMAIL", "card@example.test")
         .output()
         .await
         .expect("node runs (install Node.js)");

@@ -403,7 +403,9 @@ async fn a_provider_signs_up_applies_is_approved_and_keeps_its_fleet() {
         .split("href=\"")
         .skip(1)
         .map(|s| s[..s.find('"').unwrap()].to_string())
-        .find(|l| l.starts_with("/provider/fleet/") && l != "/provider/fleet/new")
+        .find(|l| {
+            l.starts_with("/provider/fleet/") && l != "/provider/fleet/new" && !l.starts_with("/provider/fleet/import")
+        })
         .expect("a Change link");
     let edit = p.visit(&edit_path).await;
     assert!(edit.body.contains("value=\"7.50\""));

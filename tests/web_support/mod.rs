@@ -19,9 +19,14 @@ pub struct Web {
 
 impl Web {
     pub async fn start(stack: &Stack) -> Self {
-        let app = roundabout_web::build(roundabout_web::Config::new(&stack.gateway_url, WEB_KEY))
-            .await
-            .unwrap();
+        Self::start_with(stack, |_| {}).await
+    }
+
+    /// With the configuration changed by `change` first.
+    pub async fn start_with(stack: &Stack, change: impl FnOnce(&mut roundabout_web::Config)) -> Self {
+        let mut config = roundabout_web::Config::new(&stack.gateway_url, WEB_KEY);
+        change(&mut config);
+        let app = roundabout_web::build(config).await.unwrap();
         let url = format!("http://127.0.0.1:{}", app.port());
         Self {
             url,
@@ -44,6 +49,8 @@ impl Web {
 pub struct Page {
     pub status: StatusCode,
     pub location: Option<String>,
+    /// The page's Content-Security-Policy.
+    pub csp: Option<String>,
     pub body: String,
 }
 
@@ -145,6 +152,10 @@ impl Browser {
                 .headers()
                 .get(header::LOCATION)
                 .map(|l| l.to_str().unwrap().to_string()),
+            csp: res
+                .headers()
+                .get(header::CONTENT_SECURITY_POLICY)
+                .map(|l| l.to_str().unwrap().to_string()),
             body: res.text().await.unwrap(),
         }
     }
@@ -157,6 +168,33 @@ impl Browser {
     /// Posts `fields` to `path` as a form, exactly as given.
     pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let req = self.http.post(format!("{}{path}", self.base)).form(fields);
+        self.send(req).await
+    }
+
+    /// Posts a `multipart/form-data` form to `path`: `fields` as text
+    /// parts, then `files` as (input name, file name, content).
+    pub async fn post_multipart(&mut self, path: &str, fields: &[(&str, &str)], files: &[(&str, &str, &str)]) -> Page {
+        let boundary = "----roundabout-test-boundary-7d1f";
+        let mut body = String::new();
+        for (k, v) in fields {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+            ));
+        }
+        for (k, name, content) in files {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n{content}\r\n"
+            ));
+        }
+        body.push_str(&format!("--{boundary}--\r\n"));
+        let req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body);
         self.send(req).await
     }
 

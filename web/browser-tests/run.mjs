@@ -9,6 +9,8 @@ import { createRequire } from 'node:module'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { officerJourney } from './officer.mjs'
+import { providerJourney } from './provider.mjs'
+import { cardJourney } from './card.mjs'
 
 const require = createRequire(import.meta.url)
 const axeSource = require('axe-core').source
@@ -211,6 +213,8 @@ try {
   await householdJourney(browser, { js: true, email: `js-${Date.now()}@example.test` })
   await otherRoles(browser)
   await officerJourney(browser, { base, password, email: process.env.OFFICER_EMAIL, visitPage, expectText, check, keyboardSignIn })
+  await providerJourney(browser, { base, password, email: process.env.PROVIDER_EMAIL, visitPage, expectText, check, keyboardSignIn })
+  await cardJourney(browser, { base: process.env.CARD_BASE_URL, stripeJs: process.env.STRIPE_JS_URL, email: process.env.CARD_HOUSEHOLD_EMAIL, password, visitPage, expectText, check })
 } catch (e) {
   failures.push(`stopped: ${e.stack || e}`)
 } finally {

@@ -15,7 +15,21 @@ pub struct Config {
     pub environment: Environment,
     /// GOV.UK Frontend's `dist/govuk` folder (installed by `npm ci` in `web/`).
     pub assets_dir: PathBuf,
+    /// Card payments with Stripe Elements; `None`: households are invoiced.
+    pub stripe: Option<StripeJs>,
 }
+
+/// What the browser needs to take a card with Stripe Elements.
+#[derive(Clone, Debug)]
+pub struct StripeJs {
+    /// `pk_live_…` or `pk_test_…`.
+    pub publishable_key: String,
+    /// Where Stripe.js is loaded from (`https://js.stripe.com/v3/`).
+    pub js_url: String,
+}
+
+/// Stripe.js, from Stripe.
+pub const STRIPE_JS_URL: &str = "https://js.stripe.com/v3/";
 
 /// The default port of the web front end.
 pub const DEFAULT_PORT: u16 = 3000;
@@ -34,12 +48,14 @@ impl Config {
             session_key: session_key.to_vec(),
             environment: Environment::Development,
             assets_dir: default_assets_dir(),
+            stripe: None,
         }
     }
 
     /// `HOST`, `PORT` (default 3000), `GATEWAY_URL`, `WEB_SESSION_KEY`
     /// (required in production; generated per process in development),
-    /// `WEB_ASSETS_DIR`, `ROUNDABOUT_ENV`.
+    /// `WEB_ASSETS_DIR`, `ROUNDABOUT_ENV`; `STRIPE_PUBLISHABLE_KEY` (card
+    /// payments offered when set) and `STRIPE_JS_URL` (default Stripe's).
     pub fn from_env() -> Result<Self, ConfigError> {
         let environment = Environment::from_env()?;
         let host: std::net::IpAddr = config::parse_or("HOST", [127, 0, 0, 1].into())?;
@@ -63,12 +79,32 @@ impl Config {
         let assets_dir = config::optional("WEB_ASSETS_DIR")?
             .map(PathBuf::from)
             .unwrap_or_else(default_assets_dir);
+        let stripe = match config::optional("STRIPE_PUBLISHABLE_KEY")? {
+            None => None,
+            Some(key) => {
+                if !key.starts_with("pk_") || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    return Err(ConfigError::new(
+                        "STRIPE_PUBLISHABLE_KEY",
+                        "expected a publishable key (pk_…), never the secret key",
+                    ));
+                }
+                let js_url = match config::optional("STRIPE_JS_URL")? {
+                    Some(_) => config::base_url("STRIPE_JS_URL")? + "/",
+                    None => STRIPE_JS_URL.to_string(),
+                };
+                Some(StripeJs {
+                    publishable_key: key,
+                    js_url,
+                })
+            }
+        };
         Ok(Self {
             bind: (host, port).into(),
             gateway_url,
             session_key,
             environment,
             assets_dir,
+            stripe,
         })
     }
 

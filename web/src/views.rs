@@ -64,6 +64,7 @@ impl Layout {
                 ("/provider", "Councils"),
                 ("/provider/fleet", "Fleet"),
                 ("/provider/bookings", "Bookings"),
+                ("/provider/payouts", "Payouts"),
             ],
             Some("OFFICER") => &[
                 ("/officer", "Council"),

@@ -73,6 +73,11 @@ pub struct Price {
 pub struct Payment {
     pub method: String,
     pub amount_pence: i64,
+    #[serde(default)]
+    pub status: String,
+    /// While the household's bank must confirm a card payment.
+    #[serde(default)]
+    pub client_secret: Option<String>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -82,7 +87,7 @@ pub struct Cancellation {
     pub refund_pence: i64,
 }
 
-const FIELDS: &str = "id status start end leaseMonths vehicle { make model provider { name } } price { basePence subsidyPence householdPence } payment { method amountPence } cancellation { at refundPence } refundIfCancelledPence";
+const FIELDS: &str = "id status start end leaseMonths vehicle { make model provider { name } } price { basePence subsidyPence householdPence } payment { method status amountPence clientSecret } cancellation { at refundPence } refundIfCancelledPence";
 
 impl Booking {
     pub fn status_words(&self) -> &'static str {
@@ -271,6 +276,19 @@ async fn show(State(s): State<AppState>, user: HouseholdUser, Path(id): Path<Str
 struct ConfirmationPage {
     l: Layout,
     b: Booking,
+    /// Stripe.js, when the bank must confirm the card payment.
+    stripe: Option<crate::config::StripeJs>,
+}
+
+impl ConfirmationPage {
+    /// The card payment's client secret while the bank must confirm it.
+    fn client_secret(&self) -> Option<&str> {
+        self.b
+            .payment
+            .as_ref()
+            .filter(|p| p.method == "CARD" && p.status == "REQUIRES_ACTION")
+            .and_then(|p| p.client_secret.as_deref())
+    }
 }
 
 async fn confirmation(State(s): State<AppState>, user: HouseholdUser, Path(id): Path<String>) -> PageResult {
@@ -280,10 +298,16 @@ async fn confirmation(State(s): State<AppState>, user: HouseholdUser, Path(id): 
         "PENDING_PAYMENT" => "Booking received",
         _ => "Your booking was not made",
     };
-    render(&ConfirmationPage {
+    let mut page = ConfirmationPage {
         l: Layout::new(&user.session, title, "/bookings"),
         b,
-    })
+        stripe: s.config.stripe.clone(),
+    };
+    if page.client_secret().is_none() {
+        page.stripe = None;
+    }
+    let res = render(&page)?;
+    Ok(super::card::with_csp(res, page.stripe.as_ref()))
 }
 
 #[derive(Template)]

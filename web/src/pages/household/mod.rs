@@ -2,6 +2,7 @@
 //! booking a vehicle, and their bookings.
 
 pub(crate) mod bookings;
+mod card;
 pub(crate) mod offers;
 pub(crate) mod profile;
 mod schemes;
@@ -21,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .merge(schemes::router())
         .merge(offers::router())
         .merge(bookings::router())
+        .merge(card::router())
 }
 
 #[derive(Template)]

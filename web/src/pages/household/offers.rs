@@ -13,10 +13,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::{
+    config::StripeJs,
     error::{see_other, PageError, PageResult},
     form::{CsrfForm, Errors, FormData},
     gateway::{GatewayError, UserError},
-    pages::{render, render_refused},
+    pages::{household::card, render, render_refused},
     session::{HouseholdUser, SignedIn},
     views::{self, pounds, Layout},
     AppState,
@@ -373,7 +374,12 @@ impl SearchPage {
 
 fn query_string(f: &FormData) -> String {
     f.0.iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "vehicle" | "csrf" | "key" | "search"))
+        .filter(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "vehicle" | "csrf" | "key" | "search" | "pay" | "payment-method"
+            )
+        })
         .map(|(k, v)| format!("{}={}", views::urlencode(k), views::urlencode(v)))
         .collect::<Vec<_>>()
         .join("&")
@@ -481,6 +487,8 @@ struct CheckPage {
     offer: Offer,
     key: String,
     back: String,
+    /// Card payment offered (with JavaScript), when there is something to pay.
+    stripe: Option<StripeJs>,
 }
 
 /// The search and the offer of its vehicle, if it is still offered.
@@ -512,7 +520,8 @@ async fn check(State(s): State<AppState>, user: HouseholdUser, Query(q): Query<V
     let Some((search, offer, back)) = offer_of(&s, &user, &form).await? else {
         return Err(PageError::NotFound);
     };
-    render(&CheckPage {
+    let stripe = card_for(&s, &offer);
+    let page = render(&CheckPage {
         l: Layout::new(&user.session, "Check your booking", "/find-a-vehicle"),
         form,
         errors: Errors::default(),
@@ -520,7 +529,14 @@ async fn check(State(s): State<AppState>, user: HouseholdUser, Query(q): Query<V
         offer,
         key: crate::random_token(),
         back,
-    })
+        stripe: stripe.clone(),
+    })?;
+    Ok(card::with_csp(page, stripe.as_ref()))
+}
+
+/// Stripe Elements, when configured and the household has something to pay.
+fn card_for(s: &AppState, offer: &Offer) -> Option<StripeJs> {
+    s.config.stripe.clone().filter(|_| offer.price.household_pence > 0)
 }
 
 async fn book(State(s): State<AppState>, user: HouseholdUser, CsrfForm(form): CsrfForm) -> PageResult {
@@ -548,20 +564,46 @@ async fn book(State(s): State<AppState>, user: HouseholdUser, CsrfForm(form): Cs
         id: String,
     }
     let key = form.get("key").to_string();
+    let stripe = card_for(&s, &offer);
+    let payment_method = match card::payment_method(form.get("payment-method")) {
+        Ok(pm) => pm.filter(|_| stripe.is_some()),
+        Err(message) => {
+            let mut errors = Errors::default();
+            errors.add("card-element", message);
+            let page = render_refused(&CheckPage {
+                l: Layout::new(&user.session, "Check your booking", "/find-a-vehicle").with_errors(&errors),
+                form,
+                errors,
+                period: search.period(),
+                offer,
+                key: crate::random_token(),
+                back,
+                stripe: stripe.clone(),
+            })?;
+            return Ok(card::with_csp(page, stripe.as_ref()));
+        }
+    };
     let d: Data = s
         .gateway
         .query(
             Some(&user.token),
             "mutation($input: BookVehicleInput!) { bookVehicle(input: $input) { booking { id status } userErrors { field code message } } }",
             json!({"input": {"vehicleId": offer.vehicle.id, "kind": search.kind, "start": search.start,
-                             "end": search.end, "leaseMonths": search.lease_months, "idempotencyKey": key}}),
+                             "end": search.end, "leaseMonths": search.lease_months, "paymentMethod": payment_method,
+                             "idempotencyKey": key}}),
         )
         .await?;
     if let (Some(b), true) = (&d.book_vehicle.booking, d.book_vehicle.user_errors.is_empty()) {
         return Ok(see_other(&format!("/bookings/{}/confirmation", b.id)));
     }
-    let errors = Errors::from_user_errors(&d.book_vehicle.user_errors, "booking", |_| None);
-    render_refused(&CheckPage {
+    // A declined card is the card's problem; anything else, the booking's.
+    let to = if payment_method.is_some() {
+        "card-element"
+    } else {
+        "booking"
+    };
+    let errors = Errors::from_user_errors(&d.book_vehicle.user_errors, to, |_| None);
+    let page = render_refused(&CheckPage {
         l: Layout::new(&user.session, "Check your booking", "/find-a-vehicle").with_errors(&errors),
         form,
         errors,
@@ -570,7 +612,9 @@ async fn book(State(s): State<AppState>, user: HouseholdUser, CsrfForm(form): Cs
         // A refused booking may be tried again as a new request.
         key: crate::random_token(),
         back,
-    })
+        stripe: stripe.clone(),
+    })?;
+    Ok(card::with_csp(page, stripe.as_ref()))
 }
 
 impl CheckPage {
