@@ -69,6 +69,7 @@ impl Layout {
                 ("/officer", "Council"),
                 ("/officer/providers", "Providers"),
                 ("/officer/schemes", "Schemes"),
+                ("/officer/reports", "Reports"),
             ],
             _ => &[],
         };
