@@ -9,7 +9,7 @@ mod eligibility_support;
 mod web_support;
 
 use bookings_support::World;
-use reqwest::{header, redirect::Policy, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 use web_support::{Browser, Page, Web};
 
@@ -23,41 +23,11 @@ async fn upload(
     fields: &[(&str, &str)],
     file: Option<(&str, &str, &str)>,
 ) -> Page {
-    const BOUNDARY: &str = "----roundabout-test-boundary";
-    let mut body = String::new();
     let csrf = from.csrf();
-    for (k, v) in [("csrf", csrf.as_str())].iter().chain(fields) {
-        body.push_str(&format!(
-            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
-        ));
-    }
-    let (name, file_name, text) = file.unwrap_or(("file", "", ""));
-    body.push_str(&format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n{text}\r\n--{BOUNDARY}--\r\n"
-    ));
-    let http = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
-    let mut req = http
-        .post(format!("{}{path}", b.base))
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .body(body);
-    if let Some(c) = &b.cookie {
-        req = req.header(header::COOKIE, c);
-    }
-    let res = req.send().await.unwrap();
-    for v in res.headers().get_all(header::SET_COOKIE) {
-        b.cookie = Some(v.to_str().unwrap().split(';').next().unwrap().to_string());
-    }
-    Page {
-        status: res.status(),
-        location: res
-            .headers()
-            .get(header::LOCATION)
-            .map(|l| l.to_str().unwrap().to_string()),
-        body: res.text().await.unwrap(),
-    }
+    let mut all = vec![("csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    let file = file.unwrap_or(("file", "", ""));
+    b.post_multipart(path, &all, &[file]).await
 }
 
 async fn officer(web: &Web) -> Browser {

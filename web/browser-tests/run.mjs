@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { officerJourney } from './officer.mjs'
 import { providerJourney } from './provider.mjs'
 import { cardJourney } from './card.mjs'
+import { reportsJourney } from './reports.mjs'
 
 const require = createRequire(import.meta.url)
 const axeSource = require('axe-core').source
@@ -215,6 +216,7 @@ try {
   await officerJourney(browser, { base, password, email: process.env.OFFICER_EMAIL, visitPage, expectText, check, keyboardSignIn })
   await providerJourney(browser, { base, password, email: process.env.PROVIDER_EMAIL, visitPage, expectText, check, keyboardSignIn })
   await cardJourney(browser, { base: process.env.CARD_BASE_URL, stripeJs: process.env.STRIPE_JS_URL, email: process.env.CARD_HOUSEHOLD_EMAIL, password, visitPage, expectText, check })
+  await reportsJourney(browser, { base, password, visitPage, expectText, check, keyboardSignIn })
 } catch (e) {
   failures.push(`stopped: ${e.stack || e}`)
 } finally {

@@ -6,6 +6,7 @@
 //! GOV.UK Frontend's script only improves them. Sessions are signed cookies
 //! ([`session`]), every form carries a CSRF token ([`form::CsrfForm`]).
 
+pub mod charts;
 pub mod config;
 pub mod error;
 pub mod form;

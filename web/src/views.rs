@@ -72,6 +72,7 @@ impl Layout {
                 ("/officer/schemes", "Schemes"),
                 ("/officer/zones", "Zones"),
                 ("/officer/postcodes", "Postcodes"),
+                ("/officer/reports", "Reports"),
             ],
             _ => &[],
         };

@@ -1,7 +1,10 @@
 //! `councilReport(councilId, from, to)`: a council's bookings and spend,
-//! for its officers and admins.
+//! for its officers and admins: totals and per scheme (exact, as the
+//! contract fixes them), and the breakdowns reports chart — per zone and
+//! over time against the schemes' budgets — computed by bookings in SQL,
+//! with their counts from 1 to 9 suppressed (`null`).
 
-use async_graphql::{Context, Object, SimpleObject, ID};
+use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -13,6 +16,7 @@ use crate::{
         errors::{self, coded},
         request::RequestCtx,
         schemes::{load_scheme, Scheme},
+        zones::{load_zones, Zone},
     },
     services::Gateway,
 };
@@ -26,6 +30,40 @@ struct ReportData {
     household_paid_pence: i64,
     refunded_pence: i64,
     by_scheme: Vec<LineData>,
+    by_zone: Vec<ZoneLineData>,
+    over_time: OverTimeData,
+}
+
+#[derive(Debug, Deserialize)]
+struct ZoneLineData {
+    zone_id: Option<Uuid>,
+    bookings: Option<i64>,
+    households: Option<i64>,
+    subsidy_pence: i64,
+}
+
+#[derive(Debug, Deserialize)]
+struct OverTimeData {
+    interval: ReportInterval,
+    spent_before_pence: i64,
+    points: Vec<PointData>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PointData {
+    start: chrono::NaiveDate,
+    bookings: Option<i64>,
+    subsidy_pence: i64,
+    spent_to_date_pence: i64,
+}
+
+/// A scheme version's budget, as eligibility lists a council's schemes.
+#[derive(Debug, Deserialize)]
+struct BudgetData {
+    line_id: Uuid,
+    version: i32,
+    status: String,
+    budget_pence: i64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -50,6 +88,61 @@ pub struct SchemeSpend {
     pub remaining_pence: i32,
 }
 
+/// One zone's part of a report: bookings of households living in it when
+/// they booked. Counts from 1 to 9 are null (too few to show).
+#[derive(SimpleObject)]
+pub struct ZoneSpend {
+    /// The zone; null for households outside every zone of the council.
+    pub zone: Option<Zone>,
+    /// Confirmed bookings (including those later cancelled); null for 1 to 9.
+    pub bookings: Option<i32>,
+    /// Households that booked; null for 1 to 9.
+    pub households: Option<i32>,
+    /// The schemes' subsidy on those bookings, in pence.
+    pub subsidy_pence: i32,
+}
+
+/// How long each point of a report over time is.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReportInterval {
+    /// A UK day: periods up to 62 days.
+    Day,
+    /// A week from Monday: periods up to two years.
+    Week,
+    /// A calendar month: longer periods.
+    Month,
+}
+
+/// One day, week or month of a report.
+#[derive(SimpleObject)]
+pub struct SpendPoint {
+    /// Its first day (UK), as an ISO 8601 date, e.g. 2026-12-01.
+    pub start: String,
+    /// Confirmed bookings made in it; null for 1 to 9.
+    pub bookings: Option<i32>,
+    /// The schemes' subsidy on those bookings, in pence.
+    pub subsidy_pence: i64,
+    /// Subsidy committed by the end of it: before the period, and in the
+    /// period up to here, in pence.
+    pub spent_to_date_pence: i64,
+}
+
+/// Subsidy over the period against the schemes' budgets.
+#[derive(SimpleObject)]
+pub struct SpendOverTime {
+    /// How long each point is.
+    pub interval: ReportInterval,
+    /// The budgets of the council's published schemes (each scheme's latest
+    /// published version), in pence.
+    pub budget_pence: i64,
+    /// Subsidy of the council's bookings made before the period and not
+    /// cancelled, in pence.
+    pub spent_before_pence: i64,
+    /// Every day, week or month of the period, in order, empty ones too.
+    pub points: Vec<SpendPoint>,
+}
+
 /// A council's bookings made in a period, and their money.
 #[derive(SimpleObject)]
 pub struct CouncilReport {
@@ -67,6 +160,13 @@ pub struct CouncilReport {
     pub refunded_pence: i32,
     /// Per scheme.
     pub by_scheme: Vec<SchemeSpend>,
+    /// Per zone the households lived in when they booked: a booking in
+    /// overlapping zones counts in each, so the zones may add up to more
+    /// than the totals. Bookings outside every zone come last (zone null).
+    pub by_zone: Vec<ZoneSpend>,
+    /// The period day by day (week by week over 62 days, month by month
+    /// over two years), against the budgets.
+    pub spend_over_time: SpendOverTime,
 }
 
 #[derive(Default)]
@@ -96,12 +196,14 @@ impl ReportQuery {
             urlencode(&from.to_rfc3339()),
             urlencode(&to.to_rfc3339())
         );
-        let r: ReportData = g
-            .services
-            .bookings
-            .get(&path, &session.caller())
-            .await
-            .map_err(errors::read_error)?;
+        let caller = session.caller();
+        let budgets_path = format!("/internal/councils/{council}/schemes");
+        let (r, budgets) = tokio::join!(
+            g.services.bookings.get::<ReportData>(&path, &caller),
+            g.services.eligibility.get::<Vec<BudgetData>>(&budgets_path, &caller)
+        );
+        let r = r.map_err(errors::read_error)?;
+        let budget_pence = total_budget(&budgets.map_err(errors::read_error)?);
         let mut by_scheme = Vec::with_capacity(r.by_scheme.len());
         for line in r.by_scheme {
             if let Some(scheme) = load_scheme(ctx, line.scheme_id).await? {
@@ -114,6 +216,41 @@ impl ReportQuery {
                 });
             }
         }
+        let ids: Vec<Uuid> = r.by_zone.iter().filter_map(|z| z.zone_id).collect();
+        let zones = load_zones(ctx, &ids).await?;
+        let count = |n: Option<i64>| n.map(pence);
+        let by_zone = r
+            .by_zone
+            .into_iter()
+            .filter_map(|z| {
+                let zone = match z.zone_id {
+                    Some(id) => Some(Zone(zones.iter().find(|found| found.0.id == id)?.0.clone())),
+                    None => None,
+                };
+                Some(ZoneSpend {
+                    zone,
+                    bookings: count(z.bookings),
+                    households: count(z.households),
+                    subsidy_pence: pence(z.subsidy_pence),
+                })
+            })
+            .collect();
+        let spend_over_time = SpendOverTime {
+            interval: r.over_time.interval,
+            budget_pence,
+            spent_before_pence: r.over_time.spent_before_pence,
+            points: r
+                .over_time
+                .points
+                .into_iter()
+                .map(|p| SpendPoint {
+                    start: p.start.to_string(),
+                    bookings: count(p.bookings),
+                    subsidy_pence: p.subsidy_pence,
+                    spent_to_date_pence: p.spent_to_date_pence,
+                })
+                .collect(),
+        };
         Ok(CouncilReport {
             bookings: pence(r.bookings),
             households: pence(r.households),
@@ -122,8 +259,22 @@ impl ReportQuery {
             household_paid_pence: pence(r.household_paid_pence),
             refunded_pence: pence(r.refunded_pence),
             by_scheme,
+            by_zone,
+            spend_over_time,
         })
     }
+}
+
+/// The budget of each published scheme's latest published version.
+fn total_budget(versions: &[BudgetData]) -> i64 {
+    let mut latest: std::collections::HashMap<Uuid, (i32, i64)> = std::collections::HashMap::new();
+    for v in versions.iter().filter(|v| v.status != "DRAFT") {
+        let e = latest.entry(v.line_id).or_insert((v.version, v.budget_pence));
+        if v.version > e.0 {
+            *e = (v.version, v.budget_pence);
+        }
+    }
+    latest.values().map(|(_, b)| b).sum()
 }
 
 fn urlencode(s: &str) -> String {

@@ -72,6 +72,8 @@ pub struct NewBooking<'a> {
     pub payment_method: Option<&'a str>,
     pub idempotency_key: &'a str,
     pub request_digest: &'a str,
+    /// The household's zones when it booked.
+    pub zone_ids: &'a [Uuid],
 }
 
 /// Inserts the booking, claimed by its writer for `claim_secs`.
@@ -79,9 +81,9 @@ pub async fn insert(db: impl PgExecutor<'_>, b: &NewBooking<'_>, claim_secs: f64
     sqlx::query(
         "insert into bookings (id, household_id, council_id, provider_id, vehicle_id, kind, lease_months,
             period, status, step, currency, base_pence, subsidy_pence, first_base_pence, first_subsidy_pence,
-            scheme_id, scheme_version, payment_method, idempotency_key, request_digest, claimed_until)
+            scheme_id, scheme_version, payment_method, idempotency_key, request_digest, claimed_until, zone_ids)
          values ($1, $2, $3, $4, $5, $6, $7, tstzrange($8, $9, '[)'), 'PENDING_PAYMENT', $10, $11, $12, $13,
-            $14, $15, $16, $17, $18, $19, $20, now() + make_interval(secs => $21))",
+            $14, $15, $16, $17, $18, $19, $20, now() + make_interval(secs => $21), $22)",
     )
     .bind(b.id)
     .bind(b.household_id)
@@ -104,6 +106,7 @@ pub async fn insert(db: impl PgExecutor<'_>, b: &NewBooking<'_>, claim_secs: f64
     .bind(b.idempotency_key)
     .bind(b.request_digest)
     .bind(claim_secs)
+    .bind(b.zone_ids)
     .execute(db)
     .await?;
     Ok(())

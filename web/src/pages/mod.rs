@@ -3,6 +3,7 @@
 mod auth;
 pub(crate) mod household;
 mod officer;
+mod officer_reports;
 mod provider;
 
 use askama::Template;
@@ -19,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .merge(household::router())
         .merge(provider::router())
         .merge(officer::router())
+        .merge(officer_reports::router())
 }
 
 /// Renders a page (200).

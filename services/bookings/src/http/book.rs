@@ -56,6 +56,8 @@ pub struct VehicleView {
 #[derive(Debug, Deserialize)]
 struct Quotes {
     quotes: Vec<Quote>,
+    #[serde(default)]
+    zone_ids: Vec<Uuid>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -149,7 +151,7 @@ async fn book(
     if overlap? {
         return Err(slot_unavailable());
     }
-    let subsidy = quote(&s, input.household_id, &input.period, base).await?;
+    let (subsidy, zone_ids) = quote(&s, input.household_id, &input.period, base).await?;
     let (subsidy_pence, first_subsidy) = match (&subsidy, period.lease_months) {
         (None, _) => (0, 0),
         (Some(q), None) => (q.amount_pence, q.amount_pence),
@@ -184,6 +186,7 @@ async fn book(
             payment_method: input.payment_method.as_deref(),
             idempotency_key: &input.idempotency_key,
             request_digest: &digest,
+            zone_ids: &zone_ids,
         },
         s.claim.as_secs_f64(),
     )
@@ -259,8 +262,13 @@ async fn offered_in(s: &AppState, v: &VehicleView, council_id: Uuid) -> ApiResul
     }
 }
 
-/// The best subsidy for one base price.
-async fn quote(s: &AppState, household_id: Uuid, p: &PeriodIn, base: i64) -> ApiResult<Option<QuoteSubsidy>> {
+/// The best subsidy for one base price, and the zones the household lives in.
+async fn quote(
+    s: &AppState,
+    household_id: Uuid,
+    p: &PeriodIn,
+    base: i64,
+) -> ApiResult<(Option<QuoteSubsidy>, Vec<Uuid>)> {
     let body =
         json!({"household_id": household_id, "kind": p.kind, "lease_months": p.lease_months, "base_prices": [base]});
     match s
@@ -268,9 +276,9 @@ async fn quote(s: &AppState, household_id: Uuid, p: &PeriodIn, base: i64) -> Api
         .post::<_, Quotes>("/internal/subsidy/quote", &body, &Caller::service(crate::NAME))
         .await
     {
-        Ok(q) => Ok(q.quotes.into_iter().next().and_then(|q| q.subsidy)),
-        // No profile yet: no subsidy.
-        Err(e) if e.is_not_found() => Ok(None),
+        Ok(q) => Ok((q.quotes.into_iter().next().and_then(|q| q.subsidy), q.zone_ids)),
+        // No profile yet: no subsidy, no zone.
+        Err(e) if e.is_not_found() => Ok((None, Vec::new())),
         Err(e) => Err(service_down(e)),
     }
 }

@@ -75,6 +75,9 @@ pub struct QuoteLine {
 #[derive(Debug, Clone, Serialize)]
 pub struct QuoteOut {
     pub quotes: Vec<QuoteLine>,
+    /// The zones the household lives in now (empty without a profile):
+    /// bookings records them with the booking, for reports by zone.
+    pub zone_ids: Vec<Uuid>,
 }
 
 /// `POST /internal/subsidy/quote`: services and the household itself.
@@ -130,7 +133,8 @@ async fn quote(
             }),
         })
         .collect();
-    Ok(Json(QuoteOut { quotes }))
+    let zone_ids = profile.map(|p| p.zone_ids).unwrap_or_default();
+    Ok(Json(QuoteOut { quotes, zone_ids }))
 }
 
 /// A hold or commit request.

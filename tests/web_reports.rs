@@ -1,0 +1,164 @@
+//! The officer's reports page and CSV over HTTP in front of the whole
+//! stack: the totals, "fewer than 10" for small counts, the charts with
+//! their tables, the CSV download, GOV.UK errors for bad dates, and who is
+//! refused.
+
+mod bookings_support;
+mod common;
+mod eligibility_support;
+mod web_support;
+
+use bookings_support::*;
+use chrono::{Datelike, Duration, Utc};
+use reqwest::{header, StatusCode};
+use web_support::Web;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_officer_reads_the_reports_downloads_the_csv_and_others_are_refused() {
+    let w = World::new(20_000_000).await;
+    // Eleven two-hour hires (£13, £5.20 from the scheme) by one household in Witney.
+    let (h, _) = w.household("reports-web@example.test").await;
+    for i in 0..11 {
+        let start = in_days(2) + Duration::hours(3 * (i / 3) as i64);
+        let b = book(&h, hire(&w.vehicles[i % 3], start, 2, &format!("r-{i}"))).await;
+        assert_eq!(b["booking"]["status"], "CONFIRMED", "{b}");
+    }
+    let web = Web::start(&w.stack).await;
+    let mut b = web.browser();
+    b.sign_in("officer@wox.test", common::PASSWORD).await;
+
+    // The last 30 days unless chosen.
+    let today = roundabout_web::views::to_uk(Utc::now()).date();
+    let page = b.get("/officer/reports").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    page.assert_has("Reports");
+    let from = today - Duration::days(29);
+    assert!(page.body.contains(&format!(
+        "id=\"to-day\" name=\"to-day\" type=\"text\" inputmode=\"numeric\" value=\"{}\"",
+        today.day()
+    )));
+    assert!(page.body.contains(&format!(
+        "id=\"from-month\" name=\"from-month\" type=\"text\" inputmode=\"numeric\" value=\"{}\"",
+        from.month()
+    )));
+    // Totals as summary cards; one household is "fewer than 10".
+    page.assert_has("Bookings 11");
+    page.assert_has("Households that booked fewer than 10");
+    page.assert_has("Budget of published schemes £200,000");
+    page.assert_has("Total price £143");
+    page.assert_has("Council subsidy £57.20");
+    page.assert_has("Paid by households £85.80");
+    // Charts drawn on the server, each named by its heading, each with its table.
+    for id in [
+        "spend",
+        "scheme-bookings",
+        "scheme-subsidy",
+        "zone-bookings",
+        "zone-subsidy",
+    ] {
+        assert!(
+            page.body
+                .contains(&format!("role=\"img\" aria-labelledby=\"{id}-heading\"")),
+            "no {id} chart"
+        );
+    }
+    assert!(page.body.contains("<polyline points=\""));
+    assert_eq!(page.body.matches("Show the data as a table").count(), 3);
+    page.assert_has("Scheme Bookings Subsidy Committed now Budget left now EV lease support 11 £57.20 £57.20");
+    page.assert_has("Zone Bookings Households Subsidy Witney 11 fewer than 10 £57.20");
+    page.assert_has(&format!("{} 11 £57.20 £57.20", today.format("%-d %B %Y")));
+    page.assert_has(&format!("{} 0 £0 £0", from.format("%-d %B %Y")));
+
+    // A chosen period: yesterday only has no bookings; the form keeps it.
+    let yesterday = today - Duration::days(1);
+    let q = format!(
+        "from-day={d}&from-month={m}&from-year={y}&to-day={d}&to-month={m}&to-year={y}",
+        d = yesterday.day(),
+        m = yesterday.month(),
+        y = yesterday.year()
+    );
+    let page = b.get(&format!("/officer/reports?{q}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_has(&yesterday.format("%-d %B %Y").to_string());
+    page.assert_has("Bookings 0");
+    page.assert_has("No booking in the period had a subsidy.");
+
+    // The CSV of the period: an attachment, small counts suppressed.
+    let link = b.get("/officer/reports").await.link("/officer/reports.csv?").unwrap();
+    let res = reqwest::Client::new()
+        .get(format!("{}{link}", web.url))
+        .header(header::COOKIE, b.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert_eq!(
+        res.headers()[header::CONTENT_DISPOSITION],
+        format!("attachment; filename=\"roundabout-report-{from}-to-{today}.csv\"").as_str()
+    );
+    let csv = res.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "Breakdown,Name,Bookings,Households,Subsidy (£),Spent to date (£)"
+    );
+    assert!(lines[1].starts_with("Total,"), "{csv}");
+    assert!(lines[1].ends_with(",11,fewer than 10,57.20,57.20"), "{csv}");
+    assert_eq!(lines[2], "Scheme,EV lease support,11,,57.20,");
+    assert_eq!(lines[3], "Zone,Witney,11,fewer than 10,57.20,");
+    assert_eq!(lines.iter().filter(|l| l.starts_with("Day,")).count(), 30, "{csv}");
+    assert!(
+        lines.contains(&format!("Day,{today},11,,57.20,57.20").as_str()),
+        "{csv}"
+    );
+    assert!(lines.contains(&format!("Day,{from},0,,0.00,0.00").as_str()), "{csv}");
+
+    // Bad dates: the GOV.UK error summary, the message at the field, what was typed kept.
+    let page = b
+        .get("/officer/reports?from-day=31&from-month=2&from-year=2026&to-day=1&to-month=&to-year=2026")
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("<title>Error: Reports"));
+    page.assert_has("There is a problem");
+    assert!(page
+        .body
+        .contains("<a href=\"#from-day\">The start date must be a real date, like 1 11 2026</a>"));
+    assert!(page
+        .body
+        .contains("<a href=\"#to-day\">The end date must include a month</a>"));
+    assert!(page.body.contains("id=\"from-error\""));
+    assert!(page
+        .body
+        .contains("name=\"from-day\" type=\"text\" inputmode=\"numeric\" value=\"31\""));
+    let later = today + Duration::days(1);
+    let page = b
+        .get(&format!(
+            "/officer/reports?from-day={d}&from-month={m}&from-year={y}&to-day={d}&to-month={m}&to-year={y}",
+            d = later.day(),
+            m = later.month(),
+            y = later.year()
+        ))
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    page.assert_has("The start date must be today or in the past");
+    // The CSV of bad dates goes to the page that says what is wrong.
+    let res = b.get("/officer/reports.csv?from-day=x&to-day=1").await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(res.location.as_deref(), Some("/officer/reports?from-day=x&to-day=1"));
+
+    // Households and providers are refused; no one signed out gets in.
+    let mut hb = web.browser();
+    hb.sign_in("reports-web@example.test", common::PASSWORD).await;
+    for path in ["/officer/reports", "/officer/reports.csv"] {
+        let res = hb.get(path).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "{path}");
+        res.assert_has("You cannot use this page");
+    }
+    let mut pb = web.browser();
+    pb.sign_in("fleet@cotswold.test", common::PASSWORD).await;
+    assert_eq!(pb.get("/officer/reports.csv").await.status, StatusCode::FORBIDDEN);
+    let res = web.browser().get("/officer/reports.csv").await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert!(res.location.unwrap().starts_with("/sign-in"));
+}
