@@ -1,5 +1,7 @@
 //! The pages, by who uses them.
 
+mod admin;
+pub(crate) mod assist;
 mod auth;
 pub(crate) mod household;
 mod officer;
@@ -19,6 +21,8 @@ pub fn router() -> Router<AppState> {
         .merge(household::router())
         .merge(provider::router())
         .merge(officer::router())
+        .merge(assist::router())
+        .merge(admin::router())
 }
 
 /// Renders a page (200).

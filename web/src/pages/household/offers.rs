@@ -16,18 +16,17 @@ use crate::{
     error::{see_other, PageError, PageResult},
     form::{CsrfForm, Errors, FormData},
     gateway::{GatewayError, UserError},
-    pages::{render, render_refused},
-    session::{HouseholdUser, SignedIn},
+    pages::{assist::Acting, render, render_refused},
     views::{self, pounds, Layout},
     AppState,
 };
 
-pub fn router() -> Router<AppState> {
+pub fn router(prefix: &str) -> Router<AppState> {
     Router::new()
-        .route("/find-a-vehicle", get(choose))
-        .route("/find-a-vehicle/hire", get(hire))
-        .route("/find-a-vehicle/lease", get(lease))
-        .route("/book", get(check).post(book))
+        .route(&format!("{prefix}/find-a-vehicle"), get(choose))
+        .route(&format!("{prefix}/find-a-vehicle/hire"), get(hire))
+        .route(&format!("{prefix}/find-a-vehicle/lease"), get(lease))
+        .route(&format!("{prefix}/book"), get(check).post(book))
 }
 
 /// Start times offered for a hire: every half hour from 7am to 9pm.
@@ -290,15 +289,7 @@ struct Needs {
 }
 
 /// The household's travel needs, or `None` before it has a profile.
-async fn needs(s: &AppState, user: &SignedIn) -> Result<Option<Needs>, PageError> {
-    #[derive(Deserialize)]
-    struct Data {
-        me: Me,
-    }
-    #[derive(Deserialize)]
-    struct Me {
-        household: H,
-    }
+async fn needs(s: &AppState, user: &Acting) -> Result<Option<Needs>, PageError> {
     #[derive(Deserialize)]
     struct H {
         profile: Option<P>,
@@ -307,15 +298,15 @@ async fn needs(s: &AppState, user: &SignedIn) -> Result<Option<Needs>, PageError
     struct P {
         needs: Needs,
     }
-    let d: Data = s
-        .gateway
-        .query(
-            Some(&user.token),
-            "{ me { household { profile { needs { seats wheelchairAccessible electricPreferred } } } } }",
+    let h: H = user
+        .household(
+            s,
+            "",
+            "profile { needs { seats wheelchairAccessible electricPreferred } }",
             json!({}),
         )
         .await?;
-    Ok(d.me.household.profile.map(|p| p.needs))
+    Ok(h.profile.map(|p| p.needs))
 }
 
 #[derive(Template)]
@@ -326,11 +317,11 @@ struct ChoosePage {
     has_profile: bool,
 }
 
-async fn choose(State(s): State<AppState>, user: HouseholdUser, Query(q): Query<Vec<(String, String)>>) -> PageResult {
+async fn choose(State(s): State<AppState>, user: Acting, Query(q): Query<Vec<(String, String)>>) -> PageResult {
     let q = FormData(q);
     match q.get("kind") {
-        "hire" => return Ok(see_other("/find-a-vehicle/hire")),
-        "lease" => return Ok(see_other("/find-a-vehicle/lease")),
+        "hire" => return Ok(see_other(&format!("{}/find-a-vehicle/hire", user.base()))),
+        "lease" => return Ok(see_other(&format!("{}/find-a-vehicle/lease", user.base()))),
         _ => {}
     }
     let mut errors = Errors::default();
@@ -339,7 +330,7 @@ async fn choose(State(s): State<AppState>, user: HouseholdUser, Query(q): Query<
     }
     let has_profile = needs(&s, &user).await?.is_some();
     let page = ChoosePage {
-        l: Layout::new(&user.session, "Find a vehicle", "/find-a-vehicle").with_errors(&errors),
+        l: user.layout("Find a vehicle", "/find-a-vehicle").with_errors(&errors),
         errors,
         has_profile,
     };
@@ -367,7 +358,12 @@ struct SearchPage {
 
 impl SearchPage {
     fn book_href(&self, vehicle_id: &str) -> String {
-        format!("/book?vehicle={}&{}", views::urlencode(vehicle_id), self.query)
+        format!(
+            "{}/book?vehicle={}&{}",
+            self.l.base,
+            views::urlencode(vehicle_id),
+            self.query
+        )
     }
 }
 
@@ -379,26 +375,28 @@ fn query_string(f: &FormData) -> String {
         .join("&")
 }
 
-async fn hire(s: State<AppState>, user: HouseholdUser, q: Query<Vec<(String, String)>>) -> PageResult {
+async fn hire(s: State<AppState>, user: Acting, q: Query<Vec<(String, String)>>) -> PageResult {
     search(s, user, q, "HIRE").await
 }
 
-async fn lease(s: State<AppState>, user: HouseholdUser, q: Query<Vec<(String, String)>>) -> PageResult {
+async fn lease(s: State<AppState>, user: Acting, q: Query<Vec<(String, String)>>) -> PageResult {
     search(s, user, q, "LEASE").await
 }
 
 /// Runs the search, or gives the messages of its fields.
-async fn find_offers(s: &AppState, user: &SignedIn, search: &Search) -> Result<Result<Vec<Offer>, Errors>, PageError> {
+async fn find_offers(s: &AppState, user: &Acting, search: &Search) -> Result<Result<Vec<Offer>, Errors>, PageError> {
     #[derive(Deserialize)]
     struct Data {
         offers: Vec<Offer>,
     }
+    let mut input = search.offers_input();
+    input["householdId"] = json!(user.household_id());
     let r = s
         .gateway
         .query::<Data>(
             Some(&user.token),
             "query($input: OffersInput!) { offers(input: $input) { vehicle { id kind make model seats propulsion wheelchairAccessible provider { name } } distanceKm price { basePence subsidyPence householdPence } subsidies { scheme { name } } reasons } }",
-            json!({"input": search.offers_input()}),
+            json!({"input": input}),
         )
         .await;
     match r {
@@ -414,12 +412,12 @@ async fn find_offers(s: &AppState, user: &SignedIn, search: &Search) -> Result<R
 
 async fn search(
     State(s): State<AppState>,
-    user: HouseholdUser,
+    user: Acting,
     Query(q): Query<Vec<(String, String)>>,
     kind: &'static str,
 ) -> PageResult {
     let Some(needs) = needs(&s, &user).await? else {
-        return Ok(see_other("/find-a-vehicle"));
+        return Ok(see_other(&format!("{}/find-a-vehicle", user.base())));
     };
     let mut form = FormData(q);
     let title = if kind == "HIRE" {
@@ -455,7 +453,7 @@ async fn search(
         title.to_string()
     };
     let page = SearchPage {
-        l: Layout::new(&user.session, title, section).with_errors(&errors),
+        l: user.layout(title, section).with_errors(&errors),
         kind,
         query: query_string(&form),
         form,
@@ -484,14 +482,11 @@ struct CheckPage {
 }
 
 /// The search and the offer of its vehicle, if it is still offered.
-async fn offer_of(
-    s: &AppState,
-    user: &SignedIn,
-    form: &FormData,
-) -> Result<Option<(Search, Offer, String)>, PageError> {
+async fn offer_of(s: &AppState, user: &Acting, form: &FormData) -> Result<Option<(Search, Offer, String)>, PageError> {
     let kind = if form.get("kind") == "LEASE" { "LEASE" } else { "HIRE" };
     let back = format!(
-        "/find-a-vehicle/{}?search=1&{}",
+        "{}/find-a-vehicle/{}?search=1&{}",
+        user.base(),
         kind.to_lowercase(),
         query_string(form)
     );
@@ -507,13 +502,13 @@ async fn offer_of(
         .map(|o| (search, o, back)))
 }
 
-async fn check(State(s): State<AppState>, user: HouseholdUser, Query(q): Query<Vec<(String, String)>>) -> PageResult {
+async fn check(State(s): State<AppState>, user: Acting, Query(q): Query<Vec<(String, String)>>) -> PageResult {
     let form = FormData(q);
     let Some((search, offer, back)) = offer_of(&s, &user, &form).await? else {
         return Err(PageError::NotFound);
     };
     render(&CheckPage {
-        l: Layout::new(&user.session, "Check your booking", "/find-a-vehicle"),
+        l: user.layout("Check your booking", "/find-a-vehicle"),
         form,
         errors: Errors::default(),
         period: search.period(),
@@ -523,12 +518,13 @@ async fn check(State(s): State<AppState>, user: HouseholdUser, Query(q): Query<V
     })
 }
 
-async fn book(State(s): State<AppState>, user: HouseholdUser, CsrfForm(form): CsrfForm) -> PageResult {
+async fn book(State(s): State<AppState>, user: Acting, CsrfForm(form): CsrfForm) -> PageResult {
     let Some((search, offer, back)) = offer_of(&s, &user, &form).await? else {
         // No longer offered for that time: back to the search's results.
         let kind = if form.get("kind") == "LEASE" { "lease" } else { "hire" };
         return Ok(see_other(&format!(
-            "/find-a-vehicle/{kind}?search=1&{}",
+            "{}/find-a-vehicle/{kind}?search=1&{}",
+            user.base(),
             query_string(&form)
         )));
     };
@@ -554,15 +550,18 @@ async fn book(State(s): State<AppState>, user: HouseholdUser, CsrfForm(form): Cs
             Some(&user.token),
             "mutation($input: BookVehicleInput!) { bookVehicle(input: $input) { booking { id status } userErrors { field code message } } }",
             json!({"input": {"vehicleId": offer.vehicle.id, "kind": search.kind, "start": search.start,
-                             "end": search.end, "leaseMonths": search.lease_months, "idempotencyKey": key}}),
+                             "end": search.end, "leaseMonths": search.lease_months, "idempotencyKey": key,
+                             "householdId": user.household_id()}}),
         )
         .await?;
     if let (Some(b), true) = (&d.book_vehicle.booking, d.book_vehicle.user_errors.is_empty()) {
-        return Ok(see_other(&format!("/bookings/{}/confirmation", b.id)));
+        return Ok(see_other(&format!("{}/bookings/{}/confirmation", user.base(), b.id)));
     }
     let errors = Errors::from_user_errors(&d.book_vehicle.user_errors, "booking", |_| None);
     render_refused(&CheckPage {
-        l: Layout::new(&user.session, "Check your booking", "/find-a-vehicle").with_errors(&errors),
+        l: user
+            .layout("Check your booking", "/find-a-vehicle")
+            .with_errors(&errors),
         form,
         errors,
         period: search.period(),
