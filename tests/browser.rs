@@ -51,6 +51,8 @@ async fn the_pages_pass_axe_and_the_journey_works_without_javascript_in_chromium
         .await
         .unwrap();
     assert_eq!(p["importedCount"], 1, "{p}");
+    // A household an officer acts for (assisted booking).
+    w.household("assisted.resident@wox.test").await;
     let web = Web::start(&w.stack).await;
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -66,6 +68,9 @@ async fn the_pages_pass_axe_and_the_journey_works_without_javascript_in_chromium
         .env("PASSWORD", common::PASSWORD)
         .env("PROVIDER_EMAIL", "fleet@cotswold.test")
         .env("OFFICER_EMAIL", "officer@wox.test")
+        .env("ASSISTED_EMAIL", "assisted.resident@wox.test")
+        .env("ADMIN_EMAIL", common::ADMIN_EMAIL)
+        .env("ADMIN_PASSWORD", common::ADMIN_PASSWORD)
         .output()
         .await
         .expect("node runs (install Node.js)");

@@ -8,6 +8,7 @@ import { chromium } from 'playwright-core'
 import { createRequire } from 'node:module'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { assistedJourney } from './assisted.mjs'
 
 const require = createRequire(import.meta.url)
 const axeSource = require('axe-core').source
@@ -209,6 +210,7 @@ try {
   await householdJourney(browser, { js: false, email: `no-js-${Date.now()}@example.test` })
   await householdJourney(browser, { js: true, email: `js-${Date.now()}@example.test` })
   await otherRoles(browser)
+  await assistedJourney(browser, { base, password, visitPage, expectText, check })
 } catch (e) {
   failures.push(`stopped: ${e.stack || e}`)
 } finally {
