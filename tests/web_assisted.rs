@@ -285,25 +285,17 @@ async fn the_admin_lists_and_creates_councils() {
     };
 
     // No file; not JSON; not a polygon (the API's message at the field); a taken code.
-    let cases: Vec<(Vec<(&str, String)>, Option<(&str, String)>, &str, &str)> = vec![
-        (fields("CHW"), None, "boundary", "Select a GeoJSON file"),
-        (
-            fields("CHW"),
-            Some(("b.geojson", "not json".into())),
-            "boundary",
-            "must be GeoJSON",
-        ),
-        (
-            fields("CHW"),
-            Some(("b.geojson", json!({"type": "Point", "coordinates": [0, 0]}).to_string())),
-            "boundary",
-            "",
-        ),
-        (fields("WOX"), Some(("b.geojson", good.clone())), "code", ""),
+    let point = json!({"type": "Point", "coordinates": [0, 0]}).to_string();
+    let cases = [
+        ("CHW", None, "boundary", "Select a GeoJSON file"),
+        ("CHW", Some("not json"), "boundary", "must be GeoJSON"),
+        ("CHW", Some(point.as_str()), "boundary", ""),
+        ("WOX", Some(good.as_str()), "code", ""),
     ];
-    for (f, file, field, message) in cases {
+    for (code, file, field, message) in cases {
+        let f = fields(code);
         let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let file = file.as_ref().map(|(n, c)| (*n, c.as_str()));
+        let file = file.map(|c| ("b.geojson", c));
         let p = post_multipart(&mut a, "/admin/councils/new", &pairs, file).await;
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {}", p.text());
         assert!(p.body.contains(&format!("href=\"#{field}\"")), "{field}: {}", p.text());

@@ -601,7 +601,7 @@ async fn cancel_booking(ctx: &Context<'_>, id: ID, reason: Option<String>) -> Re
             .await
         {
             Ok(b)
-                if !p.household.is_some_and(|h| h.household_id == b.household_id)
+                if p.household.is_none_or(|h| h.household_id != b.household_id)
                     && caller.can_administer(b.council_id) =>
             {
                 acting = Some(crate::schema::assisted::Acting {

@@ -217,7 +217,7 @@ async fn audited_read<T>(
 ) -> async_graphql::Result<T> {
     let session = &RequestCtx::get(ctx).session;
     let officer = session.0.as_ref().filter(|p| {
-        !p.household.is_some_and(|h| h.household_id == household.id) && p.caller().can_administer(household.council_id)
+        p.household.is_none_or(|h| h.household_id != household.id) && p.caller().can_administer(household.council_id)
     });
     let acting = crate::schema::assisted::Acting {
         household: roundabout_support::internal_auth::HouseholdMembership {

@@ -27,7 +27,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The largest boundary file accepted, in bytes.
-const MAX_BOUNDARY: usize = 1_000_000;
+const MAX_BOUNDARY: usize = 200_000;
 
 #[derive(Deserialize)]
 struct Council {
@@ -79,7 +79,7 @@ async fn read_form(mut m: Multipart) -> Result<(FormData, Option<(String, Vec<u8
     let mut file = None;
     let too_big = || {
         let mut e = Errors::default();
-        e.add("boundary", "The boundary file must be smaller than 1 MB");
+        e.add("boundary", "The boundary file must be smaller than 200 KB");
         e
     };
     loop {
