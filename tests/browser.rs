@@ -51,6 +51,8 @@ async fn the_pages_pass_axe_and_the_journey_works_without_javascript_in_chromium
         .await
         .unwrap();
     assert_eq!(p["importedCount"], 1, "{p}");
+    // A household an officer acts for (assisted booking).
+    w.household("assisted.resident@wox.test").await;
     let web = Web::start(&w.stack).await;
     // A second front end with card payments, for a household of the world.
     const STRIPE_JS: &str = "https://js.stripe.test/v3/";
@@ -79,6 +81,9 @@ async fn the_pages_pass_axe_and_the_journey_works_without_javascript_in_chromium
         .env("CARD_BASE_URL", &card_web.url)
         .env("STRIPE_JS_URL", STRIPE_JS)
         .env("CARD_HOUSEHOLD_EMAIL", "card@example.test")
+        .env("ASSISTED_EMAIL", "assisted.resident@wox.test")
+        .env("ADMIN_EMAIL", common::ADMIN_EMAIL)
+        .env("ADMIN_PASSWORD", common::ADMIN_PASSWORD)
         .output()
         .await
         .expect("node runs (install Node.js)");

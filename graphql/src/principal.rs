@@ -2,7 +2,7 @@
 //! memberships, and how that identity is passed on to the services.
 
 use async_graphql::Enum;
-use roundabout_support::internal_auth::{Caller, CallerKind, HouseholdMembership};
+use roundabout_support::internal_auth::{AssistedBy, Caller, CallerKind, HouseholdMembership};
 use uuid::Uuid;
 
 /// What a user may act as.
@@ -63,6 +63,25 @@ impl Principal {
             household: self.household,
             provider_id: self.provider_id,
             officer_of: self.officer_of.clone(),
+            assisted_by: None,
+        }
+    }
+
+    /// The name recorded for this user's actions: display name or email.
+    pub fn name(&self) -> String {
+        self.display_name.clone().unwrap_or_else(|| self.email.clone())
+    }
+
+    /// The identity passed to services when this officer acts for
+    /// `household` (the gateway has checked the officer may).
+    pub fn assisting(&self, household: HouseholdMembership) -> Caller {
+        Caller {
+            household: Some(household),
+            assisted_by: Some(AssistedBy {
+                user_id: self.user_id,
+                name: self.name(),
+            }),
+            ..self.caller()
         }
     }
 }

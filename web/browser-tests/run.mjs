@@ -12,6 +12,7 @@ import { officerJourney } from './officer.mjs'
 import { providerJourney } from './provider.mjs'
 import { cardJourney } from './card.mjs'
 import { reportsJourney } from './reports.mjs'
+import { assistedJourney } from './assisted.mjs'
 
 const require = createRequire(import.meta.url)
 const axeSource = require('axe-core').source
@@ -217,6 +218,7 @@ try {
   await providerJourney(browser, { base, password, email: process.env.PROVIDER_EMAIL, visitPage, expectText, check, keyboardSignIn })
   await cardJourney(browser, { base: process.env.CARD_BASE_URL, stripeJs: process.env.STRIPE_JS_URL, email: process.env.CARD_HOUSEHOLD_EMAIL, password, visitPage, expectText, check })
   await reportsJourney(browser, { base, password, visitPage, expectText, check, keyboardSignIn })
+  await assistedJourney(browser, { base, password, visitPage, expectText, check })
 } catch (e) {
   failures.push(`stopped: ${e.stack || e}`)
 } finally {

@@ -253,7 +253,7 @@ pub struct SignedIn {
     pub role: String,
 }
 
-fn signed_in(parts: &Parts, role: Option<&str>) -> Result<SignedIn, PageError> {
+pub(crate) fn signed_in(parts: &Parts, role: Option<&str>) -> Result<SignedIn, PageError> {
     let session = parts
         .extensions
         .get::<Session>()
@@ -303,6 +303,7 @@ role_extractor!(
 role_extractor!(HouseholdUser, Some("HOUSEHOLD"), "A signed-in household.");
 role_extractor!(ProviderUser, Some("PROVIDER"), "A signed-in provider's member.");
 role_extractor!(OfficerUser, Some("OFFICER"), "A signed-in council officer.");
+role_extractor!(AdminUser, Some("ADMIN"), "A signed-in platform administrator.");
 
 /// Where a user lands after signing in.
 pub fn home_of(role: &str) -> &'static str {
@@ -310,6 +311,7 @@ pub fn home_of(role: &str) -> &'static str {
         "HOUSEHOLD" => "/household",
         "PROVIDER" => "/provider",
         "OFFICER" => "/officer",
+        "ADMIN" => "/admin",
         _ => "/",
     }
 }

@@ -18,6 +18,11 @@ pub struct Layout {
     pub flash: Option<String>,
     /// True when the page has a form error: the title starts with "Error: ".
     pub has_errors: bool,
+    /// When an officer acts for a household: its name, for the banner.
+    pub acting_for: Option<String>,
+    /// Where the household's pages are: empty for the household itself,
+    /// `/officer/households/{id}` when an officer acts for it.
+    pub base: String,
 }
 
 /// A navigation item.
@@ -36,6 +41,8 @@ impl Layout {
             section,
             flash: session.data.flash.clone(),
             has_errors: false,
+            acting_for: None,
+            base: String::new(),
         }
     }
 
@@ -68,12 +75,14 @@ impl Layout {
             ],
             Some("OFFICER") => &[
                 ("/officer", "Council"),
+                ("/officer/households", "Households"),
                 ("/officer/providers", "Providers"),
                 ("/officer/schemes", "Schemes"),
                 ("/officer/zones", "Zones"),
                 ("/officer/postcodes", "Postcodes"),
                 ("/officer/reports", "Reports"),
             ],
+            Some("ADMIN") => &[("/admin", "Councils")],
             _ => &[],
         };
         items.iter().map(|&(href, text)| NavItem { href, text }).collect()

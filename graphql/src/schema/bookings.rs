@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::{
     connection_types,
     schema::{
+        assisted::{acting_for, audited, AssistedActionKind, AssistedActionOutcome},
         councils::parse_id,
         errors::{self, payload, Failure, Refusable, UserError},
         identity::Household,
@@ -456,6 +457,10 @@ pub struct BookVehicleInput {
     pub payment_method: Option<String>,
     /// The same key returns the same booking; a different request with a used key is IDEMPOTENCY_CONFLICT.
     pub idempotency_key: String,
+    /// Officer of the household's council: the household to book for
+    /// (assisted booking, recorded in the council's audit log). Default:
+    /// the signed-in household.
+    pub household_id: Option<ID>,
 }
 
 /// The result of `bookVehicle` or `cancelBooking`.
@@ -506,8 +511,10 @@ pub struct BookingMutation;
 
 #[Object]
 impl BookingMutation {
-    /// Signed-in household: books a vehicle for itself. Confirmed only when the
-    /// payment succeeded and the subsidy is committed; otherwise FAILED with the reason.
+    /// Signed-in household: books a vehicle for itself (an officer of its
+    /// council may book for the household given as `householdId`, recorded
+    /// in the audit log). Confirmed only when the payment succeeded and the
+    /// subsidy is committed; otherwise FAILED with the reason.
     async fn book_vehicle(&self, ctx: &Context<'_>, input: BookVehicleInput) -> async_graphql::Result<BookingPayload> {
         payload(book_vehicle(ctx, input).await)
     }
@@ -538,51 +545,110 @@ fn answer(b: BookingData) -> BookingPayload {
 }
 
 async fn book_vehicle(ctx: &Context<'_>, input: BookVehicleInput) -> Result<BookingPayload, Failure> {
-    let session = &RequestCtx::get(ctx).session;
-    let p = session.0.as_ref().ok_or_else(errors::unauthenticated)?;
-    let household = p
-        .household
-        .ok_or_else(|| errors::forbidden("Only a signed-in household books vehicles"))?;
+    let acting = acting_for(
+        ctx,
+        input.household_id.as_ref(),
+        "Only a signed-in household books vehicles",
+    )
+    .await?;
     let vehicle_id = parse_id(&input.vehicle_id).ok_or_else(|| {
         Failure::user(
             UserError::new("VEHICLE_UNAVAILABLE", "There is no vehicle with this id").at(["input", "vehicleId"]),
         )
     })?;
     let body = serde_json::json!({
-        "household_id": household.household_id, "vehicle_id": vehicle_id, "kind": input.kind,
+        "household_id": acting.household.household_id, "vehicle_id": vehicle_id, "kind": input.kind,
         "start": input.start, "end": input.end, "lease_months": input.lease_months,
         "payment_method": input.payment_method, "idempotency_key": input.idempotency_key,
     });
     let g = ctx.data_unchecked::<Gateway>();
-    let b: BookingData = g
-        .services
-        .bookings
-        .post("/internal/bookings", &body, &session.caller())
-        .await?;
-    Ok(answer(b))
+    let book = async {
+        let b: BookingData = g
+            .services
+            .bookings
+            .post("/internal/bookings", &body, &acting.caller)
+            .await?;
+        Ok(answer(b))
+    };
+    audited(ctx, &acting, AssistedActionKind::Booking, None, book, outcome).await
+}
+
+/// The booking an answer is about, and its failure code when it failed.
+fn outcome(p: &BookingPayload) -> (Option<Uuid>, Option<(AssistedActionOutcome, String)>) {
+    let id = p.booking.as_ref().map(|b| b.0.id);
+    let failed = p
+        .user_errors
+        .first()
+        .map(|e| (AssistedActionOutcome::Refused, e.code.clone()));
+    (id, failed)
 }
 
 async fn cancel_booking(ctx: &Context<'_>, id: ID, reason: Option<String>) -> Result<BookingPayload, Failure> {
     let session = &RequestCtx::get(ctx).session;
-    session.0.as_ref().ok_or_else(errors::unauthenticated)?;
+    let p = session.0.as_ref().ok_or_else(errors::unauthenticated)?;
     let not_found = || Failure::user(UserError::new("NOT_FOUND", "There is no such booking").at(["id"]));
     let id = parse_id(&id).ok_or_else(not_found)?;
     let g = ctx.data_unchecked::<Gateway>();
-    let b: BookingData = g
-        .services
-        .bookings
-        .post(
-            &format!("/internal/bookings/{id}/cancel"),
-            &serde_json::json!({"reason": reason}),
-            &session.caller(),
-        )
-        .await
-        .map_err(|e| {
-            if e.is_not_found() {
-                not_found()
-            } else {
-                Failure::from(e)
+    let caller = session.caller();
+    // An officer cancelling a household's booking acts for the household:
+    // find which one, to record it.
+    let mut acting = None;
+    if !p.officer_of.is_empty() || p.is_admin() {
+        match g
+            .services
+            .bookings
+            .get::<BookingData>(&format!("/internal/bookings/{id}"), &caller)
+            .await
+        {
+            Ok(b)
+                if p.household.is_none_or(|h| h.household_id != b.household_id)
+                    && caller.can_administer(b.council_id) =>
+            {
+                acting = Some(crate::schema::assisted::Acting {
+                    household: roundabout_support::internal_auth::HouseholdMembership {
+                        household_id: b.household_id,
+                        council_id: b.council_id,
+                    },
+                    caller: caller.clone(),
+                    officer: Some(p.clone()),
+                });
             }
-        })?;
-    Ok(answer(b))
+            Ok(_) => {}
+            Err(e) if e.is_not_found() => return Err(not_found()),
+            Err(e) => return Err(Failure::from(e)),
+        }
+    }
+    let cancel = async {
+        let b: BookingData = g
+            .services
+            .bookings
+            .post(
+                &format!("/internal/bookings/{id}/cancel"),
+                &serde_json::json!({"reason": reason}),
+                &caller,
+            )
+            .await
+            .map_err(|e| {
+                if e.is_not_found() {
+                    not_found()
+                } else {
+                    Failure::from(e)
+                }
+            })?;
+        Ok(answer(b))
+    };
+    match acting {
+        Some(acting) => {
+            audited(
+                ctx,
+                &acting,
+                AssistedActionKind::Cancellation,
+                Some(id),
+                cancel,
+                outcome,
+            )
+            .await
+        }
+        None => cancel.await,
+    }
 }

@@ -79,6 +79,32 @@ impl Council {
     ) -> async_graphql::Result<Vec<crate::schema::schemes::Scheme>> {
         crate::schema::schemes::council_schemes(ctx, self.0.id, status).await
     }
+
+    /// Officer of the council: its households, in sign-up order, whose
+    /// account email or name contains `search` (any case); all without it.
+    #[graphql(complexity = "2 + first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn households(
+        &self,
+        ctx: &Context<'_>,
+        search: Option<String>,
+        #[graphql(default = 20)] first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<crate::schema::assisted::HouseholdConnection> {
+        crate::schema::assisted::council_households(ctx, self.0.id, search, first, after).await
+    }
+
+    /// Officer of the council: what officers did for its households
+    /// (assisted booking), newest first; only `householdId`'s when given.
+    #[graphql(complexity = "2 + first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        household_id: Option<ID>,
+        #[graphql(default = 20)] first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<crate::schema::assisted::AssistedActionConnection> {
+        crate::schema::assisted::audit_log(ctx, self.0.id, household_id, first, after).await
+    }
 }
 
 /// Loads a council by id through the request's DataLoader; `None` if unknown.

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::{
     schema::{
+        assisted::{acting_for, audited, AssistedActionKind},
         councils::parse_id,
         errors::{self, payload, Failure, Refusable, UserError},
         geo::{GeoPoint, GeoPointInput},
@@ -151,6 +152,10 @@ pub struct HouseholdProfileInput {
     pub lead_age: Option<i32>,
     /// What the household needs from a vehicle.
     pub needs: TravelNeedsInput,
+    /// Officer of the household's council: the household to act for
+    /// (assisted booking, recorded in the council's audit log). Default:
+    /// the signed-in household.
+    pub household_id: Option<ID>,
 }
 
 /// The result of `updateHouseholdProfile`.
@@ -202,42 +207,77 @@ pub struct EligibilityDecision {
     pub reasons: Vec<CriterionResult>,
 }
 
+/// Runs a read of a household's facts; an officer's (or admin's) read is
+/// recorded in the assisted actions' audit log.
+async fn audited_read<T>(
+    ctx: &Context<'_>,
+    household: &Household,
+    kind: AssistedActionKind,
+    read: impl std::future::Future<Output = Result<T, Failure>>,
+) -> async_graphql::Result<T> {
+    let session = &RequestCtx::get(ctx).session;
+    let officer = session.0.as_ref().filter(|p| {
+        p.household.is_none_or(|h| h.household_id != household.id) && p.caller().can_administer(household.council_id)
+    });
+    let acting = crate::schema::assisted::Acting {
+        household: roundabout_support::internal_auth::HouseholdMembership {
+            household_id: household.id,
+            council_id: household.council_id,
+        },
+        caller: session.caller(),
+        officer: officer.cloned(),
+    };
+    match audited(ctx, &acting, kind, Some(household.id), read, |_| (None, None)).await {
+        Ok(v) => Ok(v),
+        Err(Failure::Fatal(e)) => Err(e),
+        Err(Failure::User(u)) => Err(errors::coded("INVALID_INPUT", u.message)),
+    }
+}
+
 /// `Household.profile`: null before it is filled in or when not visible.
 pub async fn household_profile(
     ctx: &Context<'_>,
-    household_id: Uuid,
+    household: &Household,
 ) -> async_graphql::Result<Option<HouseholdProfile>> {
     let g = ctx.data_unchecked::<Gateway>();
     let caller = RequestCtx::get(ctx).session.caller();
-    match g
-        .services
-        .eligibility
-        .get::<Option<ProfileData>>(&format!("/internal/households/{household_id}/profile"), &caller)
-        .await
-    {
-        Ok(p) => Ok(p.map(HouseholdProfile)),
-        Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(errors::read_error(e)),
-    }
+    let household_id = household.id;
+    audited_read(ctx, household, AssistedActionKind::ProfileRead, async {
+        match g
+            .services
+            .eligibility
+            .get::<Option<ProfileData>>(&format!("/internal/households/{household_id}/profile"), &caller)
+            .await
+        {
+            Ok(p) => Ok(p.map(HouseholdProfile)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(Failure::Fatal(errors::read_error(e))),
+        }
+    })
+    .await
 }
 
 /// `Household.eligibility`: every scheme in effect with its decision.
 pub async fn household_eligibility(
     ctx: &Context<'_>,
-    household_id: Uuid,
+    household: &Household,
 ) -> async_graphql::Result<Vec<EligibilityDecision>> {
     let g = ctx.data_unchecked::<Gateway>();
     let caller = RequestCtx::get(ctx).session.caller();
-    let rows: Vec<DecisionData> = match g
-        .services
-        .eligibility
-        .get(&format!("/internal/households/{household_id}/eligibility"), &caller)
-        .await
-    {
-        Ok(rows) => rows,
-        Err(e) if e.is_not_found() => Vec::new(),
-        Err(e) => return Err(errors::read_error(e)),
-    };
+    let household_id = household.id;
+    let rows: Vec<DecisionData> = audited_read(ctx, household, AssistedActionKind::EligibilityRead, async {
+        match g
+            .services
+            .eligibility
+            .get(&format!("/internal/households/{household_id}/eligibility"), &caller)
+            .await
+        {
+            Ok(rows) => Ok(rows),
+            Err(e) if e.is_not_found() => Ok(Vec::new()),
+            Err(e) => Err(Failure::Fatal(errors::read_error(e))),
+        }
+    })
+    .await?;
     Ok(rows
         .into_iter()
         .map(|d| EligibilityDecision {
@@ -273,50 +313,63 @@ pub struct HouseholdMutation;
 
 #[Object]
 impl HouseholdMutation {
-    /// Signed-in household: stores its facts; its zones follow from its location.
+    /// Signed-in household: stores its facts; its zones follow from its
+    /// location. An officer of the household's council may do it for the
+    /// household given as `householdId` (recorded in the audit log).
     async fn update_household_profile(
         &self,
         ctx: &Context<'_>,
         input: HouseholdProfileInput,
     ) -> async_graphql::Result<HouseholdPayload> {
-        let r = RequestCtx::get(ctx);
-        let p = r.session.0.as_ref().ok_or_else(errors::unauthenticated)?;
-        let h = p
-            .household
-            .ok_or_else(|| errors::forbidden("Only a household account has a household profile"))?;
+        let acting = acting_for(
+            ctx,
+            input.household_id.as_ref(),
+            "Only a household account has a household profile",
+        )
+        .await?;
+        let h = acting.household;
+        let caller = &acting.caller;
+        let write = async {
+            let g = ctx.data_unchecked::<Gateway>();
+            let body = ProfileOut {
+                lat: input.location.lat,
+                lon: input.location.lon,
+                postcode: input.postcode.as_deref(),
+                members: input.members,
+                annual_income_pence: input.annual_income_pence,
+                cars_owned: input.cars_owned,
+                blue_badge: input.blue_badge,
+                benefits: input.benefits.as_deref(),
+                lead_age: input.lead_age,
+                needs: &input.needs,
+            };
+            let _: ProfileData = g
+                .services
+                .eligibility
+                .put(
+                    &format!("/internal/households/{}/profile", h.household_id),
+                    &body,
+                    caller,
+                )
+                .await
+                .map_err(Failure::from)?;
+            Ok(HouseholdPayload {
+                household: Some(Household {
+                    id: h.household_id,
+                    council_id: h.council_id,
+                }),
+                user_errors: Vec::new(),
+            })
+        };
         payload(
-            async {
-                let g = ctx.data_unchecked::<Gateway>();
-                let body = ProfileOut {
-                    lat: input.location.lat,
-                    lon: input.location.lon,
-                    postcode: input.postcode.as_deref(),
-                    members: input.members,
-                    annual_income_pence: input.annual_income_pence,
-                    cars_owned: input.cars_owned,
-                    blue_badge: input.blue_badge,
-                    benefits: input.benefits.as_deref(),
-                    lead_age: input.lead_age,
-                    needs: &input.needs,
-                };
-                let _: ProfileData = g
-                    .services
-                    .eligibility
-                    .put(
-                        &format!("/internal/households/{}/profile", h.household_id),
-                        &body,
-                        &r.session.caller(),
-                    )
-                    .await
-                    .map_err(Failure::from)?;
-                Ok(HouseholdPayload {
-                    household: Some(Household {
-                        id: h.household_id,
-                        council_id: h.council_id,
-                    }),
-                    user_errors: Vec::new(),
-                })
-            }
+            audited(
+                ctx,
+                &acting,
+                AssistedActionKind::ProfileUpdate,
+                Some(h.household_id),
+                write,
+                |_| (None, None),
+            )
             .await,
         )
     }

@@ -35,6 +35,7 @@ impl HasId for ProviderData {
 }
 
 /// A household: the residents who book and pay their share.
+#[derive(Clone)]
 pub struct Household {
     pub id: Uuid,
     pub council_id: Uuid,
@@ -58,7 +59,7 @@ impl Household {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<crate::schema::households::HouseholdProfile>> {
-        crate::schema::households::household_profile(ctx, self.id).await
+        crate::schema::households::household_profile(ctx, self).await
     }
 
     /// Every ACTIVE scheme of the council, with a decision and its reasons.
@@ -66,7 +67,22 @@ impl Household {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<crate::schema::households::EligibilityDecision>> {
-        crate::schema::households::household_eligibility(ctx, self.id).await
+        crate::schema::households::household_eligibility(ctx, self).await
+    }
+
+    /// The household account's email: the household itself and officers of its council.
+    async fn email(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        Ok(crate::schema::assisted::household_contact(ctx, self)
+            .await?
+            .map(|c| c.0))
+    }
+
+    /// How the household would like to be addressed, if it said: the
+    /// household itself and officers of its council.
+    async fn display_name(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        Ok(crate::schema::assisted::household_contact(ctx, self)
+            .await?
+            .and_then(|c| c.1))
     }
 
     /// The household's bookings, oldest first: the household itself and officers of its council.

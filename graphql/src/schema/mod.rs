@@ -1,5 +1,6 @@
 //! The public GraphQL schema: one `MergedObject` part per domain.
 
+pub mod assisted;
 pub mod bookings;
 pub mod councils;
 pub mod errors;

@@ -2,17 +2,17 @@
 //! ranking happens in the bookings service (`POST /internal/offers`); the
 //! gateway shapes the answer.
 
-use async_graphql::{Context, InputObject, Object};
+use async_graphql::{Context, InputObject, Object, ID};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
     schema::{
+        assisted::{acting_for, audited, AssistedActionKind, AssistedActionOutcome},
         bookings::{subsidies, AppliedSubsidy, PriceBreakdown},
-        errors::{self, coded},
+        errors::{self, coded, Failure, UserError},
         geo::GeoPointInput,
-        request::RequestCtx,
         schemes::BookingKind,
         vehicles::{Vehicle, VehicleData},
     },
@@ -44,6 +44,10 @@ pub struct OffersInput {
     /// How many offers, at most.
     #[graphql(default = 20)]
     pub first: Option<i32>,
+    /// Officer of the household's council: the household to search for
+    /// (assisted booking, recorded in the council's audit log). Default:
+    /// the signed-in household.
+    pub household_id: Option<ID>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -99,35 +103,49 @@ pub struct OfferQuery;
 
 #[Object]
 impl OfferQuery {
-    /// Household only: ranked, priced offers for the signed-in household.
+    /// Household only: ranked, priced offers for the signed-in household (or,
+    /// for an officer of its council, the household given as `householdId`).
     async fn offers(&self, ctx: &Context<'_>, input: OffersInput) -> async_graphql::Result<Vec<Offer>> {
-        let session = &RequestCtx::get(ctx).session;
-        let p = session.0.as_ref().ok_or_else(errors::unauthenticated)?;
-        let household = p
-            .household
-            .ok_or_else(|| errors::forbidden("Only a signed-in household gets offers"))?;
+        let acting = acting_for(
+            ctx,
+            input.household_id.as_ref(),
+            "Only a signed-in household gets offers",
+        )
+        .await?;
         let body = serde_json::json!({
-            "household_id": household.household_id, "kind": input.kind, "start": input.start, "end": input.end,
+            "household_id": acting.household.household_id, "kind": input.kind, "start": input.start, "end": input.end,
             "lease_months": input.lease_months, "near": input.near.map(|n| serde_json::json!({"lat": n.lat, "lon": n.lon})),
             "radius_km": input.radius_km, "seats": input.seats, "wheelchair_accessible": input.wheelchair_accessible,
             "electric_only": input.electric_only, "first": input.first.map(|f| f.max(0)),
         });
         let g = ctx.data_unchecked::<Gateway>();
-        let offers: Vec<OfferData> = g
-            .services
-            .bookings
-            .post("/internal/offers", &body, &session.caller())
-            .await
-            .map_err(|e| match e {
-                roundabout_support::client::ClientError::Refused { body, status, .. } if status.as_u16() != 403 => {
-                    let msg = match &body.field {
-                        Some(f) => format!("{} ({})", body.message, f.join(".")),
-                        None => body.message,
-                    };
-                    coded("INVALID_INPUT", msg)
-                }
-                other => errors::read_error(other),
-            })?;
+        let search = async {
+            g.services
+                .bookings
+                .post::<_, Vec<OfferData>>("/internal/offers", &body, &acting.caller)
+                .await
+                .map_err(|e| match e {
+                    roundabout_support::client::ClientError::Refused { body, status, .. } if status.as_u16() != 403 => {
+                        let msg = match &body.field {
+                            Some(f) => format!("{} ({})", body.message, f.join(".")),
+                            None => body.message,
+                        };
+                        Failure::user(UserError::new("INVALID_INPUT", msg))
+                    }
+                    other => Failure::Fatal(errors::read_error(other)),
+                })
+        };
+        let offers = audited(ctx, &acting, AssistedActionKind::OffersSearch, None, search, |o| {
+            (
+                None,
+                Some((AssistedActionOutcome::Succeeded, format!("{} offers", o.len()))),
+            )
+        })
+        .await
+        .map_err(|e| match e {
+            Failure::User(u) => coded("INVALID_INPUT", u.message),
+            Failure::Fatal(e) => e,
+        })?;
         Ok(offers.into_iter().map(Offer).collect())
     }
 }

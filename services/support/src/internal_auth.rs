@@ -46,6 +46,15 @@ pub struct HouseholdMembership {
     pub council_id: Uuid,
 }
 
+/// The officer (or admin) acting for a household that cannot use the web.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssistedBy {
+    /// The officer's user id.
+    pub user_id: Uuid,
+    /// The officer's display name or email, for audit records.
+    pub name: String,
+}
+
 /// Who an internal call is made for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Caller {
@@ -61,6 +70,12 @@ pub struct Caller {
     pub provider_id: Option<Uuid>,
     /// Councils the user is an officer of.
     pub officer_of: Vec<Uuid>,
+    /// Set when an officer acts for `household` (assisted booking): the
+    /// gateway checked the officer administers the household's council.
+    /// `user_id` and `name` stay the officer's; services act as for the
+    /// household and may record who really acted.
+    #[serde(default)]
+    pub assisted_by: Option<AssistedBy>,
 }
 
 impl Caller {
@@ -74,6 +89,7 @@ impl Caller {
             household: None,
             provider_id: None,
             officer_of: Vec::new(),
+            assisted_by: None,
         }
     }
 
@@ -96,6 +112,12 @@ impl Caller {
 
     pub fn is_service(&self) -> bool {
         self.kind == CallerKind::Service
+    }
+
+    /// True when the caller is the household `household_id` itself, not an
+    /// officer acting for it.
+    pub fn is_household_itself(&self, household_id: Uuid) -> bool {
+        self.assisted_by.is_none() && self.household.is_some_and(|h| h.household_id == household_id)
     }
 
     /// An officer of `council_id`, an admin, or a service.

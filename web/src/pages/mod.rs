@@ -1,5 +1,7 @@
 //! The pages, by who uses them.
 
+mod admin;
+pub(crate) mod assist;
 mod auth;
 pub(crate) mod household;
 mod officer;
@@ -21,6 +23,8 @@ pub fn router() -> Router<AppState> {
         .merge(provider::router())
         .merge(officer::router())
         .merge(officer_reports::router())
+        .merge(assist::router())
+        .merge(admin::router())
 }
 
 /// Renders a page (200).

@@ -36,12 +36,15 @@ pub async fn visible_household(s: &AppState, caller: &Caller, id: Uuid) -> ApiRe
     Ok(row)
 }
 
-/// Records a read of the household's facts by anyone but the household.
+/// Records a read of the household's facts by anyone but the household
+/// itself (an officer acting for the household is recorded too).
 pub async fn audit_read(tx: &mut sqlx::Transaction<'_, sqlx::Postgres>, caller: &Caller, id: Uuid) -> ApiResult<()> {
-    if caller.household.map(|h| h.household_id) == Some(id) {
+    if caller.is_household_itself(id) {
         return Ok(());
     }
-    let kind = if caller.is_service() {
+    let kind = if caller.assisted_by.is_some() {
+        "assisted"
+    } else if caller.is_service() {
         "service"
     } else if caller.admin {
         "admin"

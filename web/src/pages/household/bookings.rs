@@ -15,18 +15,27 @@ use crate::{
     error::{see_other, PageError, PageResult},
     form::{CsrfForm, Errors, FormData},
     gateway::UserError,
-    pages::{render, render_refused, with_session},
-    session::{HouseholdUser, SignedIn},
+    pages::{assist::Acting, render, render_refused, with_session},
     views::{self, pounds, Layout},
     AppState,
 };
 
-pub fn router() -> Router<AppState> {
+pub fn router(prefix: &str) -> Router<AppState> {
     Router::new()
-        .route("/bookings", get(list))
-        .route("/bookings/{id}", get(show))
-        .route("/bookings/{id}/confirmation", get(confirmation))
-        .route("/bookings/{id}/cancel", get(cancel_page).post(cancel))
+        .route(&format!("{prefix}/bookings"), get(list))
+        .route(&format!("{prefix}/bookings/{{id}}"), get(show))
+        .route(&format!("{prefix}/bookings/{{id}}/confirmation"), get(confirmation))
+        .route(
+            &format!("{prefix}/bookings/{{id}}/cancel"),
+            get(cancel_page).post(cancel),
+        )
+}
+
+/// A booking's page address (under an officer's household pages, the path
+/// also names the household).
+#[derive(Deserialize)]
+struct BookingPath {
+    id: String,
 }
 
 #[derive(Deserialize, Clone)]
@@ -45,6 +54,12 @@ pub struct Booking {
     pub cancellation: Option<Cancellation>,
     #[serde(default)]
     pub refund_if_cancelled_pence: Option<i64>,
+    pub household: Id,
+}
+
+#[derive(Deserialize, Clone)]
+pub struct Id {
+    pub id: String,
 }
 
 #[derive(Deserialize, Clone)]
@@ -87,7 +102,7 @@ pub struct Cancellation {
     pub refund_pence: i64,
 }
 
-const FIELDS: &str = "id status start end leaseMonths vehicle { make model provider { name } } price { basePence subsidyPence householdPence } payment { method status amountPence clientSecret } cancellation { at refundPence } refundIfCancelledPence";
+pub const FIELDS: &str = "household { id } id status start end leaseMonths vehicle { make model provider { name } } price { basePence subsidyPence householdPence } payment { method status amountPence clientSecret } cancellation { at refundPence } refundIfCancelledPence";
 
 impl Booking {
     pub fn status_words(&self) -> &'static str {
@@ -176,8 +191,9 @@ pub fn status_words(status: &str) -> &'static str {
     }
 }
 
-/// The household's booking, or "Page not found" when it is not theirs (or none).
-async fn booking(s: &AppState, user: &SignedIn, id: &str) -> Result<Booking, PageError> {
+/// The household's booking, or "Page not found" when it is not theirs (or
+/// none, or when an officer acts for another household than the booking's).
+async fn booking(s: &AppState, user: &Acting, id: &str) -> Result<Booking, PageError> {
     if uuid::Uuid::parse_str(id).is_err() {
         return Err(PageError::NotFound);
     }
@@ -193,7 +209,9 @@ async fn booking(s: &AppState, user: &SignedIn, id: &str) -> Result<Booking, Pag
             json!({"id": id}),
         )
         .await?;
-    d.booking.ok_or(PageError::NotFound)
+    d.booking
+        .filter(|b| user.household_id().is_none_or(|h| h == b.household.id))
+        .ok_or(PageError::NotFound)
 }
 
 #[derive(Template)]
@@ -209,14 +227,10 @@ struct Page {
     after: Option<String>,
 }
 
-async fn list(State(s): State<AppState>, user: HouseholdUser, Query(p): Query<Page>) -> PageResult {
-    #[derive(Deserialize)]
-    struct Data {
-        me: Me,
-    }
-    #[derive(Deserialize)]
-    struct Me {
-        household: H,
+async fn list(State(s): State<AppState>, user: Acting, Query(p): Query<Page>) -> PageResult {
+    if user.household.is_some() {
+        // An officer sees the household's bookings on its page.
+        return Ok(see_other(&user.base()));
     }
     #[derive(Deserialize)]
     struct H {
@@ -234,19 +248,21 @@ async fn list(State(s): State<AppState>, user: HouseholdUser, Query(p): Query<Pa
         has_next_page: bool,
         end_cursor: Option<String>,
     }
-    let d: Data = s
-        .gateway
-        .query(
-            Some(&user.token),
-            &format!("query($after: String) {{ me {{ household {{ bookings(first: 20, after: $after) {{ nodes {{ {FIELDS} }} pageInfo {{ hasNextPage endCursor }} }} }} }} }}"),
+    let h: H = user
+        .household(
+            &s,
+            "$after: String",
+            &format!(
+                "bookings(first: 20, after: $after) {{ nodes {{ {FIELDS} }} pageInfo {{ hasNextPage endCursor }} }}"
+            ),
             json!({"after": p.after}),
         )
         .await?;
-    let conn = d.me.household.bookings;
+    let conn = h.bookings;
     let mut bookings = conn.nodes;
     bookings.reverse();
     render(&ListPage {
-        l: Layout::new(&user.session, "Your bookings", "/bookings"),
+        l: user.layout("Your bookings", "/bookings"),
         bookings,
         next: conn
             .page_info
@@ -263,10 +279,10 @@ struct ShowPage {
     b: Booking,
 }
 
-async fn show(State(s): State<AppState>, user: HouseholdUser, Path(id): Path<String>) -> PageResult {
+async fn show(State(s): State<AppState>, user: Acting, Path(BookingPath { id }): Path<BookingPath>) -> PageResult {
     let b = booking(&s, &user, &id).await?;
     render(&ShowPage {
-        l: Layout::new(&user.session, format!("Booking {}", b.reference()), "/bookings"),
+        l: user.layout(format!("Booking {}", b.reference()), "/bookings"),
         b,
     })
 }
@@ -291,7 +307,11 @@ impl ConfirmationPage {
     }
 }
 
-async fn confirmation(State(s): State<AppState>, user: HouseholdUser, Path(id): Path<String>) -> PageResult {
+async fn confirmation(
+    State(s): State<AppState>,
+    user: Acting,
+    Path(BookingPath { id }): Path<BookingPath>,
+) -> PageResult {
     let b = booking(&s, &user, &id).await?;
     let title = match b.status.as_str() {
         "CONFIRMED" | "ACTIVE" => "Booking confirmed",
@@ -299,7 +319,7 @@ async fn confirmation(State(s): State<AppState>, user: HouseholdUser, Path(id): 
         _ => "Your booking was not made",
     };
     let mut page = ConfirmationPage {
-        l: Layout::new(&user.session, title, "/bookings"),
+        l: user.layout(title, "/bookings"),
         b,
         stripe: s.config.stripe.clone(),
     };
@@ -319,13 +339,17 @@ struct CancelPage {
     errors: Errors,
 }
 
-async fn cancel_page(State(s): State<AppState>, user: HouseholdUser, Path(id): Path<String>) -> PageResult {
+async fn cancel_page(
+    State(s): State<AppState>,
+    user: Acting,
+    Path(BookingPath { id }): Path<BookingPath>,
+) -> PageResult {
     let b = booking(&s, &user, &id).await?;
     if !b.can_cancel() {
-        return Ok(see_other(&format!("/bookings/{}", b.id)));
+        return Ok(see_other(&format!("{}/bookings/{}", user.base(), b.id)));
     }
     render(&CancelPage {
-        l: Layout::new(&user.session, "Cancel your booking", "/bookings"),
+        l: user.layout("Cancel your booking", "/bookings"),
         b,
         form: FormData::default(),
         errors: Errors::default(),
@@ -334,8 +358,8 @@ async fn cancel_page(State(s): State<AppState>, user: HouseholdUser, Path(id): P
 
 async fn cancel(
     State(s): State<AppState>,
-    user: HouseholdUser,
-    Path(id): Path<String>,
+    user: Acting,
+    Path(BookingPath { id }): Path<BookingPath>,
     CsrfForm(form): CsrfForm,
 ) -> PageResult {
     let b = booking(&s, &user, &id).await?;
@@ -375,18 +399,22 @@ async fn cancel(
                 .and_then(|b| b.cancellation)
                 .map(|c| c.refund_pence)
                 .unwrap_or(0);
+            let whose = if user.household.is_some() { "The" } else { "Your" };
             let message = if refund > 0 {
-                format!("Your booking is cancelled. We will refund {}.", pounds(refund))
+                format!("{whose} booking is cancelled. We will refund {}.", pounds(refund))
             } else {
-                "Your booking is cancelled.".to_string()
+                format!("{whose} booking is cancelled.")
             };
             let data = user.session.data.with_flash(message);
-            return Ok(with_session(see_other(&format!("/bookings/{}", b.id)), data));
+            return Ok(with_session(
+                see_other(&format!("{}/bookings/{}", user.base(), b.id)),
+                data,
+            ));
         }
         errors = Errors::from_user_errors(&d.cancel_booking.user_errors, "reason", |_| Some("reason"));
     }
     render_refused(&CancelPage {
-        l: Layout::new(&user.session, "Cancel your booking", "/bookings").with_errors(&errors),
+        l: user.layout("Cancel your booking", "/bookings").with_errors(&errors),
         b,
         form,
         errors,

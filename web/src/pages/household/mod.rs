@@ -18,11 +18,19 @@ use crate::{error::PageResult, session::HouseholdUser, views::Layout, AppState};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/household", get(overview))
-        .merge(profile::router())
         .merge(schemes::router())
-        .merge(offers::router())
-        .merge(bookings::router())
         .merge(card::router())
+        .merge(acting_routes(""))
+}
+
+/// The pages that act for a household, under `prefix`: the household's own
+/// (`""`), or an officer's for one household of the council
+/// (`/officer/households/{household}`, see [`super::assist`]).
+pub fn acting_routes(prefix: &str) -> Router<AppState> {
+    Router::new()
+        .merge(profile::router(prefix))
+        .merge(offers::router(prefix))
+        .merge(bookings::router(prefix))
 }
 
 #[derive(Template)]

@@ -17,18 +17,17 @@ use crate::{
     error::{see_other, PageError, PageResult},
     form::{CsrfForm, Errors, FormData},
     gateway::{GatewayError, UserError},
-    pages::{household::card, render, render_refused},
-    session::{HouseholdUser, SignedIn},
+    pages::{assist::Acting, household::card, render, render_refused},
     views::{self, pounds, Layout},
     AppState,
 };
 
-pub fn router() -> Router<AppState> {
+pub fn router(prefix: &str) -> Router<AppState> {
     Router::new()
-        .route("/find-a-vehicle", get(choose))
-        .route("/find-a-vehicle/hire", get(hire))
-        .route("/find-a-vehicle/lease", get(lease))
-        .route("/book", get(check).post(book))
+        .route(&format!("{prefix}/find-a-vehicle"), get(choose))
+        .route(&format!("{prefix}/find-a-vehicle/hire"), get(hire))
+        .route(&format!("{prefix}/find-a-vehicle/lease"), get(lease))
+        .route(&format!("{prefix}/book"), get(check).post(book))
 }
 
 /// Start times offered for a hire: every half hour from 7am to 9pm.
@@ -291,15 +290,7 @@ struct Needs {
 }
 
 /// The household's travel needs, or `None` before it has a profile.
-async fn needs(s: &AppState, user: &SignedIn) -> Result<Option<Needs>, PageError> {
-    #[derive(Deserialize)]
-    struct Data {
-        me: Me,
-    }
-    #[derive(Deserialize)]
-    struct Me {
-        household: H,
-    }
+async fn needs(s: &AppState, user: &Acting) -> Result<Option<Needs>, PageError> {
     #[derive(Deserialize)]
     struct H {
         profile: Option<P>,
@@ -308,15 +299,15 @@ async fn needs(s: &AppState, user: &SignedIn) -> Result<Option<Needs>, PageError
     struct P {
         needs: Needs,
     }
-    let d: Data = s
-        .gateway
-        .query(
-            Some(&user.token),
-            "{ me { household { profile { needs { seats wheelchairAccessible electricPreferred } } } } }",
+    let h: H = user
+        .household(
+            s,
+            "",
+            "profile { needs { seats wheelchairAccessible electricPreferred } }",
             json!({}),
         )
         .await?;
-    Ok(d.me.household.profile.map(|p| p.needs))
+    Ok(h.profile.map(|p| p.needs))
 }
 
 #[derive(Template)]
@@ -327,11 +318,11 @@ struct ChoosePage {
     has_profile: bool,
 }
 
-async fn choose(State(s): State<AppState>, user: HouseholdUser, Query(q): Query<Vec<(String, String)>>) -> PageResult {
+async fn choose(State(s): State<AppState>, user: Acting, Query(q): Query<Vec<(String, String)>>) -> PageResult {
     let q = FormData(q);
     match q.get("kind") {
-        "hire" => return Ok(see_other("/find-a-vehicle/hire")),
-        "lease" => return Ok(see_other("/find-a-vehicle/lease")),
+        "hire" => return Ok(see_other(&format!("{}/find-a-vehicle/hire", user.base()))),
+        "lease" => return Ok(see_other(&format!("{}/find-a-vehicle/lease", user.base()))),
         _ => {}
     }
     let mut errors = Errors::default();
@@ -340,7 +331,7 @@ async fn choose(State(s): State<AppState>, user: HouseholdUser, Query(q): Query<
     }
     let has_profile = needs(&s, &user).await?.is_some();
     let page = ChoosePage {
-        l: Layout::new(&user.session, "Find a vehicle", "/find-a-vehicle").with_errors(&errors),
+        l: user.layout("Find a vehicle", "/find-a-vehicle").with_errors(&errors),
         errors,
         has_profile,
     };
@@ -368,7 +359,12 @@ struct SearchPage {
 
 impl SearchPage {
     fn book_href(&self, vehicle_id: &str) -> String {
-        format!("/book?vehicle={}&{}", views::urlencode(vehicle_id), self.query)
+        format!(
+            "{}/book?vehicle={}&{}",
+            self.l.base,
+            views::urlencode(vehicle_id),
+            self.query
+        )
     }
 }
 
@@ -385,26 +381,28 @@ fn query_string(f: &FormData) -> String {
         .join("&")
 }
 
-async fn hire(s: State<AppState>, user: HouseholdUser, q: Query<Vec<(String, String)>>) -> PageResult {
+async fn hire(s: State<AppState>, user: Acting, q: Query<Vec<(String, String)>>) -> PageResult {
     search(s, user, q, "HIRE").await
 }
 
-async fn lease(s: State<AppState>, user: HouseholdUser, q: Query<Vec<(String, String)>>) -> PageResult {
+async fn lease(s: State<AppState>, user: Acting, q: Query<Vec<(String, String)>>) -> PageResult {
     search(s, user, q, "LEASE").await
 }
 
 /// Runs the search, or gives the messages of its fields.
-async fn find_offers(s: &AppState, user: &SignedIn, search: &Search) -> Result<Result<Vec<Offer>, Errors>, PageError> {
+async fn find_offers(s: &AppState, user: &Acting, search: &Search) -> Result<Result<Vec<Offer>, Errors>, PageError> {
     #[derive(Deserialize)]
     struct Data {
         offers: Vec<Offer>,
     }
+    let mut input = search.offers_input();
+    input["householdId"] = json!(user.household_id());
     let r = s
         .gateway
         .query::<Data>(
             Some(&user.token),
             "query($input: OffersInput!) { offers(input: $input) { vehicle { id kind make model seats propulsion wheelchairAccessible provider { name } } distanceKm price { basePence subsidyPence householdPence } subsidies { scheme { name } } reasons } }",
-            json!({"input": search.offers_input()}),
+            json!({"input": input}),
         )
         .await;
     match r {
@@ -420,12 +418,12 @@ async fn find_offers(s: &AppState, user: &SignedIn, search: &Search) -> Result<R
 
 async fn search(
     State(s): State<AppState>,
-    user: HouseholdUser,
+    user: Acting,
     Query(q): Query<Vec<(String, String)>>,
     kind: &'static str,
 ) -> PageResult {
     let Some(needs) = needs(&s, &user).await? else {
-        return Ok(see_other("/find-a-vehicle"));
+        return Ok(see_other(&format!("{}/find-a-vehicle", user.base())));
     };
     let mut form = FormData(q);
     let title = if kind == "HIRE" {
@@ -461,7 +459,7 @@ async fn search(
         title.to_string()
     };
     let page = SearchPage {
-        l: Layout::new(&user.session, title, section).with_errors(&errors),
+        l: user.layout(title, section).with_errors(&errors),
         kind,
         query: query_string(&form),
         form,
@@ -492,14 +490,11 @@ struct CheckPage {
 }
 
 /// The search and the offer of its vehicle, if it is still offered.
-async fn offer_of(
-    s: &AppState,
-    user: &SignedIn,
-    form: &FormData,
-) -> Result<Option<(Search, Offer, String)>, PageError> {
+async fn offer_of(s: &AppState, user: &Acting, form: &FormData) -> Result<Option<(Search, Offer, String)>, PageError> {
     let kind = if form.get("kind") == "LEASE" { "LEASE" } else { "HIRE" };
     let back = format!(
-        "/find-a-vehicle/{}?search=1&{}",
+        "{}/find-a-vehicle/{}?search=1&{}",
+        user.base(),
         kind.to_lowercase(),
         query_string(form)
     );
@@ -515,14 +510,14 @@ async fn offer_of(
         .map(|o| (search, o, back)))
 }
 
-async fn check(State(s): State<AppState>, user: HouseholdUser, Query(q): Query<Vec<(String, String)>>) -> PageResult {
+async fn check(State(s): State<AppState>, user: Acting, Query(q): Query<Vec<(String, String)>>) -> PageResult {
     let form = FormData(q);
     let Some((search, offer, back)) = offer_of(&s, &user, &form).await? else {
         return Err(PageError::NotFound);
     };
-    let stripe = card_for(&s, &offer);
+    let stripe = card_for(&s, &user, &offer);
     let page = render(&CheckPage {
-        l: Layout::new(&user.session, "Check your booking", "/find-a-vehicle"),
+        l: user.layout("Check your booking", "/find-a-vehicle"),
         form,
         errors: Errors::default(),
         period: search.period(),
@@ -534,17 +529,23 @@ async fn check(State(s): State<AppState>, user: HouseholdUser, Query(q): Query<V
     Ok(card::with_csp(page, stripe.as_ref()))
 }
 
-/// Stripe Elements, when configured and the household has something to pay.
-fn card_for(s: &AppState, offer: &Offer) -> Option<StripeJs> {
-    s.config.stripe.clone().filter(|_| offer.price.household_pence > 0)
+/// Stripe Elements, when configured, the household has something to pay and
+/// it books for itself (an officer acting for a household books by invoice:
+/// the card's secret is only ever given to the household).
+fn card_for(s: &AppState, user: &Acting, offer: &Offer) -> Option<StripeJs> {
+    s.config
+        .stripe
+        .clone()
+        .filter(|_| offer.price.household_pence > 0 && user.household_id().is_none())
 }
 
-async fn book(State(s): State<AppState>, user: HouseholdUser, CsrfForm(form): CsrfForm) -> PageResult {
+async fn book(State(s): State<AppState>, user: Acting, CsrfForm(form): CsrfForm) -> PageResult {
     let Some((search, offer, back)) = offer_of(&s, &user, &form).await? else {
         // No longer offered for that time: back to the search's results.
         let kind = if form.get("kind") == "LEASE" { "lease" } else { "hire" };
         return Ok(see_other(&format!(
-            "/find-a-vehicle/{kind}?search=1&{}",
+            "{}/find-a-vehicle/{kind}?search=1&{}",
+            user.base(),
             query_string(&form)
         )));
     };
@@ -564,14 +565,14 @@ async fn book(State(s): State<AppState>, user: HouseholdUser, CsrfForm(form): Cs
         id: String,
     }
     let key = form.get("key").to_string();
-    let stripe = card_for(&s, &offer);
+    let stripe = card_for(&s, &user, &offer);
     let payment_method = match card::payment_method(form.get("payment-method")) {
         Ok(pm) => pm.filter(|_| stripe.is_some()),
         Err(message) => {
             let mut errors = Errors::default();
             errors.add("card-element", message);
             let page = render_refused(&CheckPage {
-                l: Layout::new(&user.session, "Check your booking", "/find-a-vehicle").with_errors(&errors),
+                l: user.layout("Check your booking", "/find-a-vehicle").with_errors(&errors),
                 form,
                 errors,
                 period: search.period(),
@@ -590,11 +591,11 @@ async fn book(State(s): State<AppState>, user: HouseholdUser, CsrfForm(form): Cs
             "mutation($input: BookVehicleInput!) { bookVehicle(input: $input) { booking { id status } userErrors { field code message } } }",
             json!({"input": {"vehicleId": offer.vehicle.id, "kind": search.kind, "start": search.start,
                              "end": search.end, "leaseMonths": search.lease_months, "paymentMethod": payment_method,
-                             "idempotencyKey": key}}),
+                             "idempotencyKey": key, "householdId": user.household_id()}}),
         )
         .await?;
     if let (Some(b), true) = (&d.book_vehicle.booking, d.book_vehicle.user_errors.is_empty()) {
-        return Ok(see_other(&format!("/bookings/{}/confirmation", b.id)));
+        return Ok(see_other(&format!("{}/bookings/{}/confirmation", user.base(), b.id)));
     }
     // A declined card is the card's problem; anything else, the booking's.
     let to = if payment_method.is_some() {
@@ -604,7 +605,9 @@ async fn book(State(s): State<AppState>, user: HouseholdUser, CsrfForm(form): Cs
     };
     let errors = Errors::from_user_errors(&d.book_vehicle.user_errors, to, |_| None);
     let page = render_refused(&CheckPage {
-        l: Layout::new(&user.session, "Check your booking", "/find-a-vehicle").with_errors(&errors),
+        l: user
+            .layout("Check your booking", "/find-a-vehicle")
+            .with_errors(&errors),
         form,
         errors,
         period: search.period(),

@@ -10,14 +10,12 @@ use crate::{
     error::{see_other, PageResult},
     form::{CsrfForm, Errors, FormData},
     gateway::UserError,
-    pages::{render, render_refused, with_session},
-    session::HouseholdUser,
-    views::Layout,
+    pages::{assist::Acting, render, render_refused, with_session},
     AppState,
 };
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/profile", get(page).post(save))
+pub fn router(prefix: &str) -> Router<AppState> {
+    Router::new().route(&format!("{prefix}/profile"), get(page).post(save))
 }
 
 /// Income bands: (form value, label, pence stored). The top of each band
@@ -56,7 +54,7 @@ pub const BENEFITS: &[(&str, &str)] = &[
 #[derive(Template)]
 #[template(path = "household/profile.html")]
 struct ProfilePage {
-    l: Layout,
+    l: crate::views::Layout,
     form: FormData,
     errors: Errors,
     council: String,
@@ -91,29 +89,21 @@ struct Council {
     name: String,
 }
 
-async fn household(s: &AppState, token: &str) -> Result<(Council, Option<Profile>), crate::error::PageError> {
-    #[derive(Deserialize)]
-    struct Data {
-        me: Me,
-    }
-    #[derive(Deserialize)]
-    struct Me {
-        household: H,
-    }
+async fn household(s: &AppState, a: &Acting) -> Result<(Council, Option<Profile>), crate::error::PageError> {
     #[derive(Deserialize)]
     struct H {
         council: Council,
         profile: Option<Profile>,
     }
-    let d: Data = s
-        .gateway
-        .query(
-            Some(token),
-            "{ me { household { council { id name } profile { postcode members annualIncomePence carsOwned blueBadge benefits leadAge needs { seats wheelchairAccessible electricPreferred } } } } }",
+    let h: H = a
+        .household(
+            s,
+            "",
+            "council { id name } profile { postcode members annualIncomePence carsOwned blueBadge benefits leadAge needs { seats wheelchairAccessible electricPreferred } }",
             json!({}),
         )
         .await?;
-    Ok((d.me.household.council, d.me.household.profile))
+    Ok((h.council, h.profile))
 }
 
 fn yes_no(b: bool) -> &'static str {
@@ -144,10 +134,10 @@ fn form_of(p: &Profile) -> FormData {
     f
 }
 
-async fn page(State(s): State<AppState>, user: HouseholdUser) -> PageResult {
-    let (council, profile) = household(&s, &user.token).await?;
+async fn page(State(s): State<AppState>, user: Acting) -> PageResult {
+    let (council, profile) = household(&s, &user).await?;
     render(&ProfilePage {
-        l: Layout::new(&user.session, "About your household", "/profile"),
+        l: user.layout("About your household", "/profile"),
         form: profile.as_ref().map(form_of).unwrap_or_default(),
         errors: Errors::default(),
         council: council.name,
@@ -206,8 +196,8 @@ pub fn normalise_postcode(raw: &str) -> Option<String> {
     ok.then(|| format!("{} {}", &s[..s.len() - 3], &s[s.len() - 3..]))
 }
 
-async fn save(State(s): State<AppState>, user: HouseholdUser, CsrfForm(form): CsrfForm) -> PageResult {
-    let (council, _) = household(&s, &user.token).await?;
+async fn save(State(s): State<AppState>, user: Acting, CsrfForm(form): CsrfForm) -> PageResult {
+    let (council, _) = household(&s, &user).await?;
     let mut errors = Errors::default();
     let postcode = match form.get("postcode") {
         "" => {
@@ -355,10 +345,15 @@ async fn save(State(s): State<AppState>, user: HouseholdUser, CsrfForm(form): Cs
                     "annualIncomePence": income.2, "carsOwned": cars, "blueBadge": blue_badge,
                     "benefits": benefits, "leadAge": age,
                     "needs": {"seats": seats, "wheelchairAccessible": wheelchair, "electricPreferred": electric},
+                    "householdId": user.household_id(),
                 }}),
             )
             .await?;
         if d.update_household_profile.user_errors.is_empty() {
+            if user.household.is_some() {
+                let data = user.session.data.with_flash("The household's details are saved.");
+                return Ok(with_session(see_other(&user.base()), data));
+            }
             let data = user.session.data.with_flash("Your household's details are saved.");
             return Ok(with_session(see_other("/schemes"), data));
         }
@@ -377,7 +372,7 @@ async fn save(State(s): State<AppState>, user: HouseholdUser, CsrfForm(form): Cs
         });
     }
     render_refused(&ProfilePage {
-        l: Layout::new(&user.session, "About your household", "/profile").with_errors(&errors),
+        l: user.layout("About your household", "/profile").with_errors(&errors),
         form,
         errors,
         council: council.name,
