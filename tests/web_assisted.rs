@@ -10,7 +10,7 @@ mod web_support;
 
 use bookings_support::{book, hire, in_days, World};
 use chrono::{Datelike, Duration, Utc};
-use reqwest::{header, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 use web_support::{Browser, Page, Web};
 
@@ -223,42 +223,8 @@ async fn an_officer_acts_for_a_household_through_the_pages() {
 
 /// Posts a multipart form (the admin's boundary upload) with `b`'s session.
 async fn post_multipart(b: &mut Browser, path: &str, fields: &[(&str, &str)], file: Option<(&str, &str)>) -> Page {
-    let boundary = "----roundabout-test-boundary";
-    let mut body = String::new();
-    for (k, v) in fields {
-        body.push_str(&format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
-        ));
-    }
     let (name, content) = file.unwrap_or(("", ""));
-    body.push_str(&format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"boundary\"; filename=\"{name}\"\r\nContent-Type: application/geo+json\r\n\r\n{content}\r\n--{boundary}--\r\n"
-    ));
-    let res = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .post(format!("{}{path}", b.base))
-        .header(header::COOKIE, b.cookie.clone().unwrap())
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    for v in res.headers().get_all(header::SET_COOKIE) {
-        b.cookie = Some(v.to_str().unwrap().split(';').next().unwrap().to_string());
-    }
-    Page {
-        status: res.status(),
-        location: res
-            .headers()
-            .get(header::LOCATION)
-            .map(|l| l.to_str().unwrap().to_string()),
-        body: res.text().await.unwrap(),
-    }
+    b.post_multipart(path, fields, &[("boundary", name, content)]).await
 }
 
 #[tokio::test(flavor = "multi_thread")]

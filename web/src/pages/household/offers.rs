@@ -572,7 +572,9 @@ async fn book(State(s): State<AppState>, user: Acting, CsrfForm(form): CsrfForm)
             let mut errors = Errors::default();
             errors.add("card-element", message);
             let page = render_refused(&CheckPage {
-                l: user.layout("Check your booking", "/find-a-vehicle").with_errors(&errors),
+                l: user
+                    .layout("Check your booking", "/find-a-vehicle")
+                    .with_errors(&errors),
                 form,
                 errors,
                 period: search.period(),
