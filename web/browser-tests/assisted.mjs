@@ -21,8 +21,8 @@ async function tabTo (page, want, max = 80) {
 // Follows the link or presses the button `text` by keyboard, waiting for the next page.
 async function activate (page, text, exact = false) {
   await tabTo(page, { text, exact })
-  await Promise.all([page.waitForLoadState('domcontentloaded'), page.keyboard.press('Enter')])
-  await page.waitForLoadState('load')
+  // Every link and button activated here leads to another page: wait for it.
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')])
 }
 
 // Replaces the value of the field `id` by typing.

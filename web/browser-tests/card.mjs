@@ -78,6 +78,9 @@ export async function cardJourney (browser, { base, stripeJs, email, password, v
     await expectText(page, 'Your card number is incomplete.', 'a card Stripe.js refuses')
     await visitPage(page, { js: true, name: 'check-your-booking-card-refused', screenshot: true })
     await page.locator('#stand-in-card').fill('4000 0000 0000 0002')
+    // GOV.UK Frontend's button ignores a second press within a second of the
+    // first (data-prevent-double-click); a person retyping a card takes longer.
+    await page.waitForTimeout(1100)
     await page.getByRole('button', { name: 'Confirm and book' }).click()
     await page.waitForURL(url => url.pathname === '/book' && url.search === '')
     await expectText(page, 'The card was declined', 'a declined card')

@@ -53,7 +53,17 @@ async function choose (page, selector, n, check) {
 // A file input opened by the keyboard; the chooser gets `file`.
 async function chooseFile (page, selector, file, check) {
   if (!await tabTo(page, selector, check)) return
-  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')])
+  // Space opens a focused file input's chooser; if Chromium drops the first
+  // key press (it can, straight after a navigation), Enter opens it too.
+  let chooser
+  for (const key of ['Space', 'Enter']) {
+    try {
+      [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 5000 }), page.keyboard.press(key)])
+      break
+    } catch (e) {
+      if (key === 'Enter') throw e
+    }
+  }
   await chooser.setFiles(file)
 }
 

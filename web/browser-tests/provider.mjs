@@ -51,8 +51,7 @@ async function keyboardJourneyWithoutJavaScript (browser, { base, email, passwor
   // A file with one bad row: nothing imported, the row named.
   await page.locator('#file').setInputFiles({ name: 'fleet.csv', mimeType: 'text/csv', buffer: Buffer.from(badCsv) })
   await tabTo(page, 'Import vehicles', check)
-  await Promise.all([page.waitForResponse(r => r.request().method() === 'POST'), page.keyboard.press('Enter')])
-  await page.waitForLoadState()
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')])
   await expectText(page, 'Nothing was imported. Fix this problem in your file, then import it again.', 'import result (no-js)')
   await expectText(page, 'Line 3, seats: Seats must be between 1 and 16', 'import summary (no-js)')
   const row = (await page.locator('#problem-1').innerText()).replace(/\s+/g, ' ')
