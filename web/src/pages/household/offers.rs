@@ -373,7 +373,7 @@ fn query_string(f: &FormData) -> String {
         .filter(|(k, _)| {
             !matches!(
                 k.as_str(),
-                "vehicle" | "csrf" | "key" | "search" | "pay" | "payment-method"
+                "vehicle" | "csrf" | "key" | "search" | "taken" | "pay" | "payment-method"
             )
         })
         .map(|(k, v)| format!("{}={}", views::urlencode(k), views::urlencode(v)))
@@ -541,10 +541,11 @@ fn card_for(s: &AppState, user: &Acting, offer: &Offer) -> Option<StripeJs> {
 
 async fn book(State(s): State<AppState>, user: Acting, CsrfForm(form): CsrfForm) -> PageResult {
     let Some((search, offer, back)) = offer_of(&s, &user, &form).await? else {
-        // No longer offered for that time: back to the search's results.
+        // No longer offered for that time (booked by someone else since the
+        // check page): back to the search's results, saying so.
         let kind = if form.get("kind") == "LEASE" { "lease" } else { "hire" };
         return Ok(see_other(&format!(
-            "{}/find-a-vehicle/{kind}?search=1&{}",
+            "{}/find-a-vehicle/{kind}?search=1&taken=1&{}",
             user.base(),
             query_string(&form)
         )));
