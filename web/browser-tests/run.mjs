@@ -13,6 +13,7 @@ import { providerJourney } from './provider.mjs'
 import { cardJourney } from './card.mjs'
 import { reportsJourney } from './reports.mjs'
 import { assistedJourney } from './assisted.mjs'
+import { briefJourney } from './brief.mjs'
 
 const require = createRequire(import.meta.url)
 const axeSource = require('axe-core').source
@@ -216,6 +217,7 @@ try {
   await otherRoles(browser)
   await officerJourney(browser, { base, password, email: process.env.OFFICER_EMAIL, visitPage, expectText, check, keyboardSignIn })
   await providerJourney(browser, { base, password, email: process.env.PROVIDER_EMAIL, visitPage, expectText, check, keyboardSignIn })
+  await briefJourney(browser, { base, password, visitPage, expectText, check })
   await cardJourney(browser, { base: process.env.CARD_BASE_URL, stripeJs: process.env.STRIPE_JS_URL, email: process.env.CARD_HOUSEHOLD_EMAIL, password, visitPage, expectText, check })
   await reportsJourney(browser, { base, password, visitPage, expectText, check, keyboardSignIn })
   await assistedJourney(browser, { base, password, visitPage, expectText, check })
