@@ -84,7 +84,7 @@ impl LineChart {
     /// `values` in pence, one per point, with each point's short label;
     /// `level` in pence (none: no line). Axis labels are whole pounds.
     pub fn new(values: &[i64], labels: &[String], level: Option<i64>) -> Self {
-        let (height, left, right, top, bottom) = (300.0, 80.0, WIDTH - 24.0, 16.0, 250.0);
+        let (height, left, right, top, bottom) = (300.0, 104.0, WIDTH - 24.0, 16.0, 250.0);
         let max = values.iter().copied().chain(level).max().unwrap_or(0).max(0) as f64;
         let (y_max, steps) = nice_ticks(max, 100.0);
         let y = |v: f64| bottom - (v / y_max) * (bottom - top);
