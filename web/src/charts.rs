@@ -274,7 +274,7 @@ mod tests {
         let labels: Vec<String> = (1..=30).map(|d| format!("{d} Nov")).collect();
         let values: Vec<i64> = (0..30).map(|i| i * 100).collect();
         let c = LineChart::new(&values, &labels, Some(5800));
-        assert!(c.line.starts_with("80,250"));
+        assert!(c.line.starts_with("104,250"));
         assert_eq!(c.dots.len(), 30);
         assert_eq!(c.x_ticks.first().unwrap().label, "1 Nov");
         assert_eq!(c.x_ticks.last().unwrap().label, "30 Nov");
