@@ -14,6 +14,7 @@ import { cardJourney } from './card.mjs'
 import { reportsJourney } from './reports.mjs'
 import { assistedJourney } from './assisted.mjs'
 import { briefJourney } from './brief.mjs'
+import { householdKeyboardJourney } from './household-keyboard.mjs'
 
 const require = createRequire(import.meta.url)
 const axeSource = require('axe-core').source
@@ -214,6 +215,7 @@ const browser = await chromium.launch({
 try {
   await householdJourney(browser, { js: false, email: `no-js-${Date.now()}@example.test` })
   await householdJourney(browser, { js: true, email: `js-${Date.now()}@example.test` })
+  await householdKeyboardJourney(browser, { base, password, visitPage, expectText, check })
   await otherRoles(browser)
   await officerJourney(browser, { base, password, email: process.env.OFFICER_EMAIL, visitPage, expectText, check, keyboardSignIn })
   await providerJourney(browser, { base, password, email: process.env.PROVIDER_EMAIL, visitPage, expectText, check, keyboardSignIn })
