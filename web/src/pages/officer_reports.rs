@@ -223,24 +223,7 @@ const REPORT: &str = "query($c: ID!, $f: DateTime!, $t: DateTime!) { councilRepo
 
 /// The officer's council (id, name).
 async fn council(s: &AppState, user: &SignedIn) -> Result<(String, String), PageError> {
-    #[derive(Deserialize)]
-    struct Data {
-        me: Me,
-    }
-    #[derive(Deserialize)]
-    struct Me {
-        council: Option<Council>,
-    }
-    #[derive(Deserialize)]
-    struct Council {
-        id: String,
-        name: String,
-    }
-    let d: Data = s
-        .gateway
-        .query(Some(&user.token), "{ me { council { id name } } }", json!({}))
-        .await?;
-    let c = d.me.council.ok_or(PageError::Forbidden)?;
+    let c = super::officer::council(s, user, "").await?;
     Ok((c.id, c.name))
 }
 

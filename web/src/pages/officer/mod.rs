@@ -111,19 +111,30 @@ pub(crate) struct Council {
 /// The officer's council with `fields` (GraphQL selection); not an officer
 /// of a council: forbidden.
 pub(crate) async fn council(s: &AppState, user: &SignedIn, fields: &str) -> Result<Council, PageError> {
+    officer_council(s, user, &format!("id name {fields}")).await
+}
+
+/// The signed-in officer's council read as `T`, with `fields` (what goes
+/// inside `council { … }`); someone who is not an officer of a council:
+/// forbidden.
+pub(crate) async fn officer_council<T: serde::de::DeserializeOwned>(
+    s: &AppState,
+    user: &SignedIn,
+    fields: &str,
+) -> Result<T, PageError> {
     #[derive(Deserialize)]
-    struct Data {
-        me: Me,
+    struct Data<T> {
+        me: Me<T>,
     }
     #[derive(Deserialize)]
-    struct Me {
-        council: Option<Council>,
+    struct Me<T> {
+        council: Option<T>,
     }
-    let d: Data = s
+    let d: Data<T> = s
         .gateway
         .query(
             Some(&user.token),
-            &format!("{{ me {{ council {{ id name {fields} }} }} }}"),
+            &format!("{{ me {{ council {{ {fields} }} }} }}"),
             json!({}),
         )
         .await?;

@@ -235,29 +235,18 @@ fn percent(bp: i64) -> String {
 /// when it is not one of them).
 async fn scheme(s: &AppState, user: &SignedIn, id: &str) -> Result<(super::Council, Scheme), PageError> {
     #[derive(Deserialize)]
-    struct Data {
-        me: Me,
-    }
-    #[derive(Deserialize)]
-    struct Me {
-        council: Option<C>,
-    }
-    #[derive(Deserialize)]
     struct C {
         id: String,
         name: String,
         zones: Vec<Zone>,
         schemes: Vec<Scheme>,
     }
-    let d: Data = s
-        .gateway
-        .query(
-            Some(&user.token),
-            &format!("{{ me {{ council {{ id name zones {{ id name }} schemes {{ {FULL_SCHEME} }} }} }} }}"),
-            json!({}),
-        )
-        .await?;
-    let c = d.me.council.ok_or(PageError::Forbidden)?;
+    let c: C = super::officer_council(
+        s,
+        user,
+        &format!("id name zones {{ id name }} schemes {{ {FULL_SCHEME} }}"),
+    )
+    .await?;
     let found = c.schemes.into_iter().find(|x| x.id == id).ok_or(PageError::NotFound)?;
     Ok((
         super::Council {
