@@ -515,18 +515,44 @@ async fn check(State(s): State<AppState>, user: Acting, Query(q): Query<Vec<(Str
     let Some((search, offer, back)) = offer_of(&s, &user, &form).await? else {
         return Err(PageError::NotFound);
     };
-    let stripe = card_for(&s, &user, &offer);
-    let page = render(&CheckPage {
-        l: user.layout("Check your booking", "/find-a-vehicle"),
+    check_page(&s, &user, form, None, &search, offer, back)
+}
+
+/// "Check your booking" for `offer` with a new idempotency key (a refused
+/// booking may be tried again as a new request); refused (422) with
+/// `errors`. Its policy lets Stripe in when it offers the card.
+fn check_page(
+    s: &AppState,
+    user: &Acting,
+    form: FormData,
+    refused: Option<Errors>,
+    search: &Search,
+    offer: Offer,
+    back: String,
+) -> PageResult {
+    let stripe = card_for(s, user, &offer);
+    let mut l = user.layout("Check your booking", "/find-a-vehicle");
+    if let Some(errors) = &refused {
+        l = l.with_errors(errors);
+    }
+    let is_refused = refused.is_some();
+    let errors = refused.unwrap_or_default();
+    let page = CheckPage {
+        l,
         form,
-        errors: Errors::default(),
+        errors,
         period: search.period(),
         offer,
         key: crate::random_token(),
         back,
         stripe: stripe.clone(),
-    })?;
-    Ok(card::with_csp(page, stripe.as_ref()))
+    };
+    let res = if is_refused {
+        render_refused(&page)?
+    } else {
+        render(&page)?
+    };
+    Ok(card::with_csp(res, stripe.as_ref()))
 }
 
 /// Stripe Elements, when configured, the household has something to pay and
@@ -572,19 +598,7 @@ async fn book(State(s): State<AppState>, user: Acting, CsrfForm(form): CsrfForm)
         Err(message) => {
             let mut errors = Errors::default();
             errors.add("card-element", message);
-            let page = render_refused(&CheckPage {
-                l: user
-                    .layout("Check your booking", "/find-a-vehicle")
-                    .with_errors(&errors),
-                form,
-                errors,
-                period: search.period(),
-                offer,
-                key: crate::random_token(),
-                back,
-                stripe: stripe.clone(),
-            })?;
-            return Ok(card::with_csp(page, stripe.as_ref()));
+            return check_page(&s, &user, form, Some(errors), &search, offer, back);
         }
     };
     let d: Data = s
@@ -607,20 +621,7 @@ async fn book(State(s): State<AppState>, user: Acting, CsrfForm(form): CsrfForm)
         "booking"
     };
     let errors = Errors::from_user_errors(&d.book_vehicle.user_errors, to, |_| None);
-    let page = render_refused(&CheckPage {
-        l: user
-            .layout("Check your booking", "/find-a-vehicle")
-            .with_errors(&errors),
-        form,
-        errors,
-        period: search.period(),
-        offer,
-        // A refused booking may be tried again as a new request.
-        key: crate::random_token(),
-        back,
-        stripe: stripe.clone(),
-    })?;
-    Ok(card::with_csp(page, stripe.as_ref()))
+    check_page(&s, &user, form, Some(errors), &search, offer, back)
 }
 
 impl CheckPage {
