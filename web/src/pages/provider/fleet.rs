@@ -139,6 +139,32 @@ fn pounds_field(p: i64) -> String {
     format!("{}.{:02}", p / 100, p % 100)
 }
 
+/// The prices of a form (`per-hour`, `per-day`, `per-month`, `deposit`),
+/// each in pounds or empty, and at least one of the first three; what is
+/// wrong goes to `e` at its field.
+pub fn prices(f: &FormData, e: &mut Errors) -> (Option<i64>, Option<i64>, Option<i64>, Option<i64>) {
+    let mut money = |field: &str| match f.get(field) {
+        "" => None,
+        raw => match parse_pounds(raw) {
+            Some(p) => Some(p),
+            None => {
+                e.add(field, "Enter an amount in pounds, like 6.50");
+                None
+            }
+        },
+    };
+    let (hour, day, month, deposit) = (
+        money("per-hour"),
+        money("per-day"),
+        money("per-month"),
+        money("deposit"),
+    );
+    if hour.is_none() && day.is_none() && month.is_none() && e.get("per-hour").is_none() {
+        e.add("per-hour", "Enter at least one price: an hour, a day or a lease month");
+    }
+    (hour, day, month, deposit)
+}
+
 /// "6.50", "£6.50" or "6" as pence.
 pub fn parse_pounds(raw: &str) -> Option<i64> {
     let s = raw.trim().trim_start_matches('£').replace(',', "");
@@ -296,25 +322,7 @@ fn vehicle_input(f: &FormData) -> Result<Value, Errors> {
             "Enter where the vehicle is kept as a latitude and longitude, like 51.785 and -1.485",
         );
     }
-    let mut money = |field: &str| match f.get(field) {
-        "" => None,
-        raw => match parse_pounds(raw) {
-            Some(p) => Some(p),
-            None => {
-                e.add(field, "Enter an amount in pounds, like 6.50");
-                None
-            }
-        },
-    };
-    let (hour, day, month, deposit) = (
-        money("per-hour"),
-        money("per-day"),
-        money("per-month"),
-        money("deposit"),
-    );
-    if hour.is_none() && day.is_none() && month.is_none() && e.get("per-hour").is_none() {
-        e.add("per-hour", "Enter at least one price: an hour, a day or a lease month");
-    }
+    let (hour, day, month, deposit) = prices(f, &mut e);
     if !e.is_empty() {
         return Err(e);
     }

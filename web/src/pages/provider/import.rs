@@ -18,7 +18,7 @@ use crate::{
     error::{see_other, PageError, PageResult},
     form::{Errors, FormData},
     gateway::{GatewayError, UserError},
-    pages::{provider::fleet::parse_pounds, render, render_refused, with_session},
+    pages::{provider::fleet::prices, render, render_refused, with_session},
     session::{ProviderUser, SignedIn},
     views::Layout,
     AppState,
@@ -540,25 +540,7 @@ async fn import_gbfs(
     if files.iter().map(String::len).sum::<usize>() > MAX_FILE_BYTES {
         errors.add("vehicle-status", too_large_message());
     }
-    let mut money = |field: &str| match form.get(field) {
-        "" => None,
-        raw => match parse_pounds(raw) {
-            Some(p) => Some(p),
-            None => {
-                errors.add(field, "Enter an amount in pounds, like 6.50");
-                None
-            }
-        },
-    };
-    let (hour, day, month, deposit) = (
-        money("per-hour"),
-        money("per-day"),
-        money("per-month"),
-        money("deposit"),
-    );
-    if hour.is_none() && day.is_none() && month.is_none() && errors.get("per-hour").is_none() {
-        errors.add("per-hour", "Enter at least one price: an hour, a day or a lease month");
-    }
+    let (hour, day, month, deposit) = prices(&form, &mut errors);
     if !errors.is_empty() || files.len() != 2 {
         return render_refused(&GbfsPage::new(&user, form, errors, Vec::new()));
     }
