@@ -306,3 +306,27 @@ async fn a_client_over_its_rate_is_answered_429_with_retry_after() {
     // Another resident behind the same proxy has its own allowance.
     assert_eq!(ask("198.51.100.2").await.unwrap().status(), 200);
 }
+
+/// Finding 7: complexity, like aliases, is counted with fragments expanded.
+#[tokio::test]
+async fn complexity_counts_every_spread_of_a_fragment() {
+    let limits = Limits {
+        max_complexity: 10,
+        ..Limits::default()
+    };
+    let gw = gateway(limits, Environment::Development).await;
+    let once = "query { ...F } fragment F on Query { me { id email } }";
+    let (_, v) = post(&gw.url, None, json!({ "query": once })).await;
+    assert_eq!(v, json!({"data": {"me": null}}));
+    // Two `me { id email }` cost 6: allowed once, too complex spread twice.
+    let fields: String = (0..2).map(|i| format!("m{i}: me {{ id email }} ")).collect();
+    let single = format!("query {{ ...F }} fragment F on Query {{ {fields} }}");
+    let (_, v) = post(&gw.url, None, json!({ "query": single })).await;
+    assert_eq!(v["errors"], Value::Null, "{v}");
+    let spread = format!("query {{ ...F ...G }} fragment F on Query {{ {fields} }} fragment G on Query {{ ...F }}");
+    let (_, v) = post(&gw.url, None, json!({ "query": spread })).await;
+    assert!(
+        v["errors"][0]["message"].as_str().unwrap_or("").contains("too complex"),
+        "{v}"
+    );
+}
