@@ -258,6 +258,32 @@ async fn up_serves_the_demo_keeps_its_data_and_stops_cleanly() {
     assert_eq!(found["nodes"][0]["id"], booking_id.as_str());
     assert_eq!(found["nodes"][0]["status"], "CONFIRMED");
 
+    // The security review's first finding, against the real thing: one
+    // anonymous ~4 KB request nested 2,000 deep is refused, and every part
+    // is still running afterwards.
+    let deep = format!(
+        "{{ locatePostcode(councilId:\"x\", postcode: {}\"OX1\"{}) {{ lat }} }}",
+        "[".repeat(2000),
+        "]".repeat(2000)
+    );
+    let res = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/graphql"))
+        .json(&json!({ "query": deep }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let refusal: Value = res.json().await.unwrap();
+    assert_eq!(common::error_code(&refusal), "TOO_DEEPLY_NESTED", "{refusal}");
+    for part in ["gateway", "inventory", "eligibility", "bookings", "payments", "web"] {
+        assert_eq!(
+            children_matching(up.child.id(), &format!("serve {part}")).len(),
+            1,
+            "{part} is still running"
+        );
+    }
+    assert_eq!(councils(port).await, first);
+
     // A part that dies brings `up` down with a failure instead of a hang.
     let victims = children_matching(up.child.id(), "serve inventory");
     assert_eq!(victims.len(), 1, "one inventory child");
