@@ -135,9 +135,14 @@ impl ErrorSpec {
     }
 }
 
-/// A 303 redirect (after a form, the browser GETs `to`).
+/// A 303 redirect (after a form, the browser GETs `to`); a `to` that is
+/// not plain visible ASCII goes to `/` instead ([`crate::redirect::location`]).
 pub fn see_other(to: &str) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
+    (
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, crate::redirect::location(to))],
+    )
+        .into_response()
 }
 
 pub type PageResult = Result<Response, PageError>;

@@ -13,6 +13,7 @@ pub mod form;
 pub mod gateway;
 pub mod install;
 mod pages;
+pub mod redirect;
 pub mod session;
 pub mod upload;
 pub mod views;

@@ -14,7 +14,8 @@ use crate::{
     error::{see_other, PageResult},
     form::{CsrfForm, Errors, FormData},
     gateway::UserError,
-    session::{home_of, safe_next, Session, SessionData},
+    redirect::safe_next,
+    session::{home_of, Session, SessionData},
     views::Layout,
     AppState,
 };
