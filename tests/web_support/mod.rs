@@ -22,9 +22,16 @@ impl Web {
         Self::start_with(stack, |_| {}).await
     }
 
-    /// With the configuration changed by `change` first.
+    /// With the configuration changed by `change` first. The request-rate
+    /// limits are raised far above what a test sends (every test visitor
+    /// comes from 127.0.0.1), unless `change` sets its own.
     pub async fn start_with(stack: &Stack, change: impl FnOnce(&mut roundabout_web::Config)) -> Self {
         let mut config = roundabout_web::Config::new(&stack.gateway_url, WEB_KEY);
+        let unlimited = roundabout_web::limits::RateLimit::new(1_000_000, 1_000_000);
+        config.rate_limits = roundabout_web::limits::RateLimits {
+            pages: unlimited,
+            sign_in: unlimited,
+        };
         change(&mut config);
         let app = roundabout_web::build(config).await.unwrap();
         let url = format!("http://127.0.0.1:{}", app.port());
