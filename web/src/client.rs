@@ -14,10 +14,7 @@
 //! rather than the front end. [`layer`] puts it in a task-local for the
 //! request, so pages need not pass it to every call.
 
-use std::{
-    net::{IpAddr, SocketAddr},
-    str::FromStr,
-};
+use std::net::{IpAddr, SocketAddr};
 
 use axum::{
     body::Body,
@@ -27,61 +24,14 @@ use axum::{
     response::Response,
 };
 
+use ipnet::IpNet;
+
 use crate::AppState;
 
-/// An address block: one address (`10.0.0.7`) or a CIDR range (`10.0.0.0/8`, `fd00::/8`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct IpRange {
-    addr: IpAddr,
-    prefix: u8,
-}
-
-impl IpRange {
-    /// Whether `ip` is in this block (IPv4-mapped IPv6 addresses count as IPv4).
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        match (self.addr, ip.to_canonical()) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
-                u32::from(net) & mask == u32::from(ip) & mask
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
-                u128::from(net) & mask == u128::from(ip) & mask
-            }
-            _ => false,
-        }
-    }
-}
-
-impl FromStr for IpRange {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s = s.trim();
-        let (addr, prefix) = match s.split_once('/') {
-            Some((a, p)) => (a, Some(p)),
-            None => (s, None),
-        };
-        let addr: IpAddr = addr
-            .parse()
-            .map_err(|_| format!("{s:?} is not an IP address or CIDR range"))?;
-        let addr = addr.to_canonical();
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix {
-            None => max,
-            Some(p) => p
-                .parse::<u8>()
-                .ok()
-                .filter(|p| *p <= max)
-                .ok_or_else(|| format!("{s:?}: the prefix length must be 0 to {max}"))?,
-        };
-        Ok(Self { addr, prefix })
-    }
-}
-
-/// The proxies whose `X-Forwarded-For` the front end believes.
+/// The proxies whose `X-Forwarded-For` the front end believes: addresses
+/// (`10.0.0.7`) and CIDR ranges (`10.0.0.0/8`, `fd00::/8`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TrustedProxies(pub Vec<IpRange>);
+pub struct TrustedProxies(pub Vec<IpNet>);
 
 impl TrustedProxies {
     /// None: the connection's peer is the visitor (production's default).
@@ -92,28 +42,29 @@ impl TrustedProxies {
     /// `127.0.0.0/8` and `::1` (local development's default).
     pub fn loopback() -> Self {
         Self(vec![
-            IpRange {
-                addr: [127, 0, 0, 0].into(),
-                prefix: 8,
-            },
-            IpRange {
-                addr: std::net::Ipv6Addr::LOCALHOST.into(),
-                prefix: 128,
-            },
+            IpNet::new(IpAddr::from([127, 0, 0, 0]), 8).expect("a /8 is a valid prefix"),
+            IpNet::from(IpAddr::from(std::net::Ipv6Addr::LOCALHOST)),
         ])
     }
 
     /// A comma-separated list of addresses and CIDR ranges.
     pub fn parse(list: &str) -> Result<Self, String> {
         list.split(',')
-            .filter(|s| !s.trim().is_empty())
-            .map(str::parse)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<IpNet>()
+                    .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
+                    .map_err(|_| format!("{s:?} is not an IP address or CIDR range (like 10.0.0.0/8)"))
+            })
             .collect::<Result<Vec<_>, _>>()
             .map(Self)
     }
 
+    /// Whether `ip` is one of them (IPv4-mapped IPv6 addresses count as IPv4).
     pub fn contains(&self, ip: IpAddr) -> bool {
-        self.0.iter().any(|r| r.contains(ip))
+        let ip = ip.to_canonical();
+        self.0.iter().any(|net| net.contains(&ip))
     }
 }
 
@@ -217,26 +168,20 @@ mod tests {
     }
 
     #[test]
-    fn ranges_hold_what_they_say() {
-        let r: IpRange = "10.0.0.0/8".parse().unwrap();
-        assert!(r.contains(ip("10.200.3.4")));
-        assert!(r.contains(ip("::ffff:10.1.2.3")));
-        assert!(!r.contains(ip("11.0.0.1")));
-        let one: IpRange = "192.0.2.7".parse().unwrap();
-        assert!(one.contains(ip("192.0.2.7")) && !one.contains(ip("192.0.2.8")));
-        let v6: IpRange = "fd00::/8".parse().unwrap();
-        assert!(v6.contains(ip("fd12::1")) && !v6.contains(ip("fe80::1")));
-        let all: IpRange = "0.0.0.0/0".parse().unwrap();
-        assert!(all.contains(ip("203.0.113.9")));
-        for bad in ["10.0.0.0/33", "fd00::/129", "example.org", "10.0.0.0/x", ""] {
-            assert!(bad.parse::<IpRange>().is_err(), "{bad:?}");
+    fn trusted_proxies_are_addresses_and_ranges() {
+        let t = TrustedProxies::parse("10.0.0.0/8, 192.0.2.7 ,fd00::/8").unwrap();
+        assert!(t.contains(ip("10.200.3.4")));
+        assert!(t.contains(ip("::ffff:10.1.2.3")));
+        assert!(!t.contains(ip("11.0.0.1")));
+        assert!(t.contains(ip("192.0.2.7")) && !t.contains(ip("192.0.2.8")));
+        assert!(t.contains(ip("fd12::1")) && !t.contains(ip("fe80::1")));
+        assert!(TrustedProxies::loopback().contains(ip("127.0.0.1")));
+        assert!(TrustedProxies::loopback().contains(ip("::1")));
+        assert!(!TrustedProxies::none().contains(ip("127.0.0.1")));
+        for bad in ["10.0.0.0/33", "fd00::/129", "example.org", "10.0.0.0/x"] {
+            assert!(TrustedProxies::parse(bad).is_err(), "{bad:?}");
         }
-        assert_eq!(
-            TrustedProxies::parse("10.0.0.0/8, ::1").unwrap().0.len(),
-            2,
-            "a list with spaces"
-        );
-        assert!(TrustedProxies::parse("10.0.0.0/8,nonsense").is_err());
+        assert_eq!(TrustedProxies::parse("").unwrap(), TrustedProxies::none());
     }
 
     #[test]
