@@ -3,8 +3,10 @@
 //!
 //! It is a client of the public GraphQL API only ([`gateway::Gateway`]):
 //! it never calls a service or a database. Pages work without JavaScript;
-//! GOV.UK Frontend's script only improves them. Sessions are signed cookies
-//! ([`session`]), every form carries a CSRF token ([`form::CsrfForm`]).
+//! GOV.UK Frontend's script only improves them. Sessions are encrypted
+//! cookies ([`session`]), every form carries a CSRF token
+//! ([`form::CsrfForm`]), redirects go only to this site ([`redirect`]) and
+//! each visitor's request rate is limited ([`limits`], [`client`]).
 
 pub mod charts;
 pub mod client;

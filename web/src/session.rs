@@ -7,10 +7,13 @@
 //! Every visitor gets one on the first page, so forms before sign-in are
 //! protected too. The CSRF token of a form is an HMAC of the nonce; signing
 //! in starts a new nonce (no session fixation). Nothing is kept on the
-//! server: any replica can serve any request, and a restart signs nobody out.
+//! front end: any replica can serve any request, and a restart signs nobody
+//! out. The session itself lives at the gateway: signing out ends it there
+//! (`signOut`), so a copied cookie's token stops working at once, and a
+//! token the gateway refuses leads to sign-in ("Your session has ended").
 //!
 //! Handlers change the session by putting a [`SessionUpdate`] in the
-//! response's extensions; [`layer`] signs it into the cookie.
+//! response's extensions; [`layer`] seals it into the cookie.
 
 use axum::{
     body::Body,
