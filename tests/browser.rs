@@ -1,6 +1,7 @@
 //! The web front end in a real browser: `web/browser-tests/run.mjs` drives
 //! Debian's Chromium with Playwright (`playwright-core`) through the
 //! household journey with JavaScript off and on, signs in by keyboard alone,
+//! changes a password and signs out of all devices by keyboard alone,
 //! runs axe-core on every page (zero WCAG 2.2 A/AA violations) and writes a
 //! screenshot of each main page to `target/screenshots/`.
 //!
@@ -64,6 +65,8 @@ async fn the_pages_pass_axe_and_the_journey_works_without_javascript_in_chromium
     })
     .await;
     w.household("card@example.test").await;
+    // A household whose password the account journey changes.
+    w.household("account@example.test").await;
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
@@ -82,6 +85,7 @@ async fn the_pages_pass_axe_and_the_journey_works_without_javascript_in_chromium
         .env("STRIPE_JS_URL", STRIPE_JS)
         .env("CARD_HOUSEHOLD_EMAIL", "card@example.test")
         .env("ASSISTED_EMAIL", "assisted.resident@wox.test")
+        .env("ACCOUNT_EMAIL", "account@example.test")
         .env("ADMIN_EMAIL", common::ADMIN_EMAIL)
         .env("ADMIN_PASSWORD", common::ADMIN_PASSWORD)
         .output()

@@ -22,9 +22,27 @@ impl Web {
         Self::start_with(stack, |_| {}).await
     }
 
-    /// With the configuration changed by `change` first.
+    /// In front of the gateway at `gateway_url` (a stand-in, for tests of
+    /// how the front end reads the gateway's answers), limits raised as for
+    /// [`Web::start_with`].
+    pub async fn start_for(gateway_url: &str, change: impl FnOnce(&mut roundabout_web::Config)) -> Self {
+        Self::start_config(gateway_url, change).await
+    }
+
+    /// With the configuration changed by `change` first. The request-rate
+    /// limits are raised far above what a test sends (every test visitor
+    /// comes from 127.0.0.1), unless `change` sets its own.
     pub async fn start_with(stack: &Stack, change: impl FnOnce(&mut roundabout_web::Config)) -> Self {
-        let mut config = roundabout_web::Config::new(&stack.gateway_url, WEB_KEY);
+        Self::start_config(&stack.gateway_url, change).await
+    }
+
+    async fn start_config(gateway_url: &str, change: impl FnOnce(&mut roundabout_web::Config)) -> Self {
+        let mut config = roundabout_web::Config::new(gateway_url, WEB_KEY);
+        let unlimited = roundabout_web::limits::RateLimit::new(1_000_000, 1_000_000);
+        config.rate_limits = roundabout_web::limits::RateLimits {
+            pages: unlimited,
+            sign_in: unlimited,
+        };
         change(&mut config);
         let app = roundabout_web::build(config).await.unwrap();
         let url = format!("http://127.0.0.1:{}", app.port());
@@ -40,6 +58,7 @@ impl Web {
             http: reqwest::Client::builder().redirect(Policy::none()).build().unwrap(),
             cookie: None,
             set_cookies: Vec::new(),
+            forwarded_for: None,
         }
     }
 }
@@ -49,6 +68,8 @@ impl Web {
 pub struct Page {
     pub status: StatusCode,
     pub location: Option<String>,
+    /// `Retry-After`, when sent.
+    pub retry_after: Option<String>,
     /// The page's Content-Security-Policy.
     pub csp: Option<String>,
     pub body: String,
@@ -132,12 +153,19 @@ pub struct Browser {
     pub cookie: Option<String>,
     /// Every `Set-Cookie` header seen.
     pub set_cookies: Vec<String>,
+    /// Sent as `X-Forwarded-For` (the test front end trusts loopback as
+    /// its proxy, so this is the visitor's address it sees).
+    pub forwarded_for: Option<String>,
 }
 
 impl Browser {
     async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
         let req = match &self.cookie {
             Some(c) => req.header(header::COOKIE, c),
+            None => req,
+        };
+        let req = match &self.forwarded_for {
+            Some(v) => req.header("x-forwarded-for", v),
             None => req,
         };
         let res = req.send().await.unwrap();
@@ -151,6 +179,10 @@ impl Browser {
             location: res
                 .headers()
                 .get(header::LOCATION)
+                .map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned()),
+            retry_after: res
+                .headers()
+                .get(header::RETRY_AFTER)
                 .map(|l| l.to_str().unwrap().to_string()),
             csp: res
                 .headers()
@@ -238,5 +270,84 @@ impl Browser {
             .await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
         self.follow(&res).await
+    }
+}
+
+/// A stand-in for the gateway: answers each request with what `answer`
+/// makes of its body, and keeps every request's `X-Forwarded-For`.
+pub struct FakeGateway {
+    pub url: String,
+    pub forwarded_for: std::sync::Arc<std::sync::Mutex<Vec<Option<String>>>>,
+}
+
+/// A stand-in's answer: status, extra headers, JSON body.
+pub type FakeAnswer = (u16, Vec<(&'static str, String)>, serde_json::Value);
+
+impl FakeGateway {
+    pub async fn start(answer: impl Fn(&serde_json::Value) -> FakeAnswer + Send + Sync + 'static) -> Self {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let answer = std::sync::Arc::new(answer);
+        let log = seen.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut conn, _)) = listener.accept().await else {
+                    return;
+                };
+                let answer = answer.clone();
+                let log = log.clone();
+                tokio::spawn(async move {
+                    // One request per connection: read the head, then the body.
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    let head_end = loop {
+                        let n = conn.read(&mut chunk).await.unwrap_or(0);
+                        if n == 0 {
+                            return;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break i + 4;
+                        }
+                    };
+                    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+                    let header = |name: &str| {
+                        head.lines()
+                            .filter_map(|l| l.split_once(':'))
+                            .find(|(k, _)| k.trim().eq_ignore_ascii_case(name))
+                            .map(|(_, v)| v.trim().to_string())
+                    };
+                    let length: usize = header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+                    while buf.len() < head_end + length {
+                        let n = conn.read(&mut chunk).await.unwrap_or(0);
+                        if n == 0 {
+                            break;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                    }
+                    log.lock().unwrap().push(header("x-forwarded-for"));
+                    let body: serde_json::Value = serde_json::from_slice(&buf[head_end..]).unwrap_or_default();
+                    let (status, headers, json) = answer(&body);
+                    let json = json.to_string();
+                    let mut res = format!(
+                        "HTTP/1.1 {status} Fake\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
+                        json.len()
+                    );
+                    for (k, v) in headers {
+                        res.push_str(&format!("{k}: {v}\r\n"));
+                    }
+                    res.push_str("\r\n");
+                    res.push_str(&json);
+                    let _ = conn.write_all(res.as_bytes()).await;
+                    let _ = conn.shutdown().await;
+                });
+            }
+        });
+        Self {
+            url,
+            forwarded_for: seen,
+        }
     }
 }

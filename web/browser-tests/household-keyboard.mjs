@@ -6,7 +6,7 @@
 // What has focus: its id, type, name, whether it is checked, its value, the
 // text a user reads for it (its label for a form field), whether it is in a
 // table, and whether its focus is shown.
-async function focused (page) {
+export async function focused (page) {
   return page.evaluate(() => {
     const el = document.activeElement
     if (!el || el === document.body) return null

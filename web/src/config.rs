@@ -4,6 +4,11 @@ use std::{net::SocketAddr, path::PathBuf};
 
 use roundabout_support::config::{self, ConfigError, Environment};
 
+use crate::{
+    client::TrustedProxies,
+    limits::{RateLimit, RateLimits},
+};
+
 /// Where the front end listens, where the gateway is, and how it signs its cookies.
 #[derive(Clone)]
 pub struct Config {
@@ -17,6 +22,11 @@ pub struct Config {
     pub assets_dir: PathBuf,
     /// Card payments with Stripe Elements; `None`: households are invoiced.
     pub stripe: Option<StripeJs>,
+    /// The proxies in front of the front end whose `X-Forwarded-For` it
+    /// believes (none in production unless configured; loopback in development).
+    pub trusted_proxies: TrustedProxies,
+    /// Requests a visitor may make ([`crate::limits`]).
+    pub rate_limits: RateLimits,
 }
 
 /// What the browser needs to take a card with Stripe Elements.
@@ -49,13 +59,18 @@ impl Config {
             environment: Environment::Development,
             assets_dir: default_assets_dir(),
             stripe: None,
+            trusted_proxies: TrustedProxies::loopback(),
+            rate_limits: RateLimits::default(),
         }
     }
 
     /// `HOST`, `PORT` (default 3000), `GATEWAY_URL`, `WEB_SESSION_KEY`
     /// (required in production; generated per process in development),
     /// `WEB_ASSETS_DIR`, `ROUNDABOUT_ENV`; `STRIPE_PUBLISHABLE_KEY` (card
-    /// payments offered when set) and `STRIPE_JS_URL` (default Stripe's).
+    /// payments offered when set) and `STRIPE_JS_URL` (default Stripe's);
+    /// `WEB_TRUSTED_PROXIES` (addresses and CIDR ranges, comma-separated;
+    /// default none in production, loopback in development) and the
+    /// `WEB_RATE_LIMIT_*` budgets ([`rate_limits_from_env`]).
     pub fn from_env() -> Result<Self, ConfigError> {
         let environment = Environment::from_env()?;
         let host: std::net::IpAddr = config::parse_or("HOST", [127, 0, 0, 1].into())?;
@@ -98,6 +113,11 @@ impl Config {
                 })
             }
         };
+        let trusted_proxies = match config::optional("WEB_TRUSTED_PROXIES")? {
+            Some(list) => TrustedProxies::parse(&list).map_err(|e| ConfigError::new("WEB_TRUSTED_PROXIES", e))?,
+            None if environment.is_production() => TrustedProxies::none(),
+            None => TrustedProxies::loopback(),
+        };
         Ok(Self {
             bind: (host, port).into(),
             gateway_url,
@@ -105,11 +125,53 @@ impl Config {
             environment,
             assets_dir,
             stripe,
+            trusted_proxies,
+            rate_limits: rate_limits_from_env()?,
         })
     }
 
-    /// Cookies are `Secure` everywhere but local development.
+    /// Cookies are `Secure` everywhere but local development: production
+    /// cannot turn it off.
     pub fn secure_cookies(&self) -> bool {
         self.environment.is_production()
+    }
+}
+
+/// `WEB_RATE_LIMIT_PAGES_PER_MINUTE` (default 600) and
+/// `WEB_RATE_LIMIT_PAGES_BURST` (300) for page views and forms;
+/// `WEB_RATE_LIMIT_SIGN_IN_PER_MINUTE` (10) and `WEB_RATE_LIMIT_SIGN_IN_BURST`
+/// (30) for signing in, signing up and changing a password; each per
+/// visitor's address and at least 1.
+pub fn rate_limits_from_env() -> Result<RateLimits, ConfigError> {
+    let d = RateLimits::default();
+    let count = |var: &str, default: std::num::NonZeroU32| -> Result<u32, ConfigError> {
+        let n: u32 = config::parse_or(var, default.get())?;
+        if n == 0 {
+            return Err(ConfigError::new(var, "must be at least 1"));
+        }
+        Ok(n)
+    };
+    Ok(RateLimits {
+        pages: RateLimit::new(
+            count("WEB_RATE_LIMIT_PAGES_PER_MINUTE", d.pages.per_minute)?,
+            count("WEB_RATE_LIMIT_PAGES_BURST", d.pages.burst)?,
+        ),
+        sign_in: RateLimit::new(
+            count("WEB_RATE_LIMIT_SIGN_IN_PER_MINUTE", d.sign_in.per_minute)?,
+            count("WEB_RATE_LIMIT_SIGN_IN_BURST", d.sign_in.burst)?,
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn production_always_has_secure_cookies() {
+        let mut c = Config::new("http://127.0.0.1:8080", b"a key of at least thirty-two bytes!!");
+        assert!(!c.secure_cookies());
+        c.environment = Environment::Production;
+        assert!(c.secure_cookies());
     }
 }

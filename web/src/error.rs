@@ -29,6 +29,9 @@ pub enum PageError {
     /// A form or file larger than the page accepts.
     #[error("too large")]
     TooLarge,
+    /// Over a rate limit, here or at the gateway: try again after this long.
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -38,6 +41,7 @@ impl From<GatewayError> for PageError {
         match e {
             GatewayError::Unauthenticated => PageError::Expired,
             GatewayError::Forbidden => PageError::Forbidden,
+            GatewayError::RateLimited { retry_after_secs } => PageError::TooManyRequests { retry_after_secs },
             GatewayError::Invalid(m) => PageError::Internal(anyhow::anyhow!("refused by the API: {m}")),
             GatewayError::Other(e) => PageError::Internal(e),
         }
@@ -55,11 +59,12 @@ impl From<askama::Error> for PageError {
 struct ErrorPage {
     l: Layout,
     heading: &'static str,
-    paragraphs: Vec<&'static str>,
+    paragraphs: Vec<String>,
 }
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
+        let mut retry_after = None;
         let (status, heading, paragraphs) = match &self {
             PageError::SignIn | PageError::Expired => {
                 let mut res = StatusCode::UNAUTHORIZED.into_response();
@@ -91,6 +96,23 @@ impl IntoResponse for PageError {
                 "The file is too large",
                 vec!["Go back and choose a smaller file, or split it into parts and upload each part."],
             ),
+            PageError::TooManyRequests { retry_after_secs } => {
+                let secs = (*retry_after_secs).max(1);
+                retry_after = Some(secs);
+                return ErrorSpec {
+                    status: StatusCode::TOO_MANY_REQUESTS,
+                    heading: "Too many requests",
+                    paragraphs: vec![
+                        "You have tried this too many times in a short time.".into(),
+                        format!("{}, then try again.", wait_for(secs)),
+                        "If you share an internet connection, for example in a library, \
+                         someone else using it may have caused this."
+                            .into(),
+                    ],
+                    retry_after,
+                }
+                .into_page();
+            }
             PageError::Internal(e) => {
                 tracing::error!(error = ?e, "page failed");
                 (
@@ -100,15 +122,23 @@ impl IntoResponse for PageError {
                 )
             }
         };
-        let spec = ErrorSpec {
+        ErrorSpec {
             status,
             heading,
-            paragraphs,
-        };
-        let mut res = spec.render(Layout::plain(heading));
-        // The session layer renders it again with the user's navigation.
-        res.extensions_mut().insert(spec);
-        res
+            paragraphs: paragraphs.into_iter().map(String::from).collect(),
+            retry_after,
+        }
+        .into_page()
+    }
+}
+
+/// "Wait 20 seconds", "Wait 1 minute", "Wait 15 minutes".
+fn wait_for(secs: u64) -> String {
+    match secs {
+        0 | 1 => "Wait 1 second".into(),
+        2..=59 => format!("Wait {secs} seconds"),
+        60 => "Wait 1 minute".into(),
+        _ => format!("Wait {} minutes", secs.div_ceil(60)),
     }
 }
 
@@ -118,7 +148,9 @@ impl IntoResponse for PageError {
 pub struct ErrorSpec {
     pub status: StatusCode,
     pub heading: &'static str,
-    pub paragraphs: Vec<&'static str>,
+    pub paragraphs: Vec<String>,
+    /// `Retry-After` in seconds (for 429).
+    pub retry_after: Option<u64>,
 }
 
 impl ErrorSpec {
@@ -128,16 +160,55 @@ impl ErrorSpec {
             heading: self.heading,
             paragraphs: self.paragraphs.clone(),
         };
-        match page.render() {
+        let mut res = match page.render() {
             Ok(html) => (self.status, Html(html)).into_response(),
             Err(_) => (self.status, self.heading).into_response(),
+        };
+        if let Some(secs) = self.retry_after {
+            res.headers_mut().insert(header::RETRY_AFTER, secs.into());
         }
+        res
+    }
+
+    /// The page without the user's navigation, the spec kept in the
+    /// response: the session layer renders it again with the navigation.
+    fn into_page(self) -> Response {
+        let mut res = self.render(Layout::plain(self.heading));
+        res.extensions_mut().insert(self);
+        res
     }
 }
 
-/// A 303 redirect (after a form, the browser GETs `to`).
+/// A 303 redirect (after a form, the browser GETs `to`); a `to` that is
+/// not plain visible ASCII goes to `/` instead ([`crate::redirect::location`]).
 pub fn see_other(to: &str) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
+    (
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, crate::redirect::location(to))],
+    )
+        .into_response()
 }
 
 pub type PageResult = Result<Response, PageError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn too_many_requests_says_how_long_to_wait() {
+        let res = PageError::TooManyRequests { retry_after_secs: 90 }.into_response();
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(res.headers()[header::RETRY_AFTER], "90");
+        let spec = res.extensions().get::<ErrorSpec>().unwrap();
+        assert!(
+            spec.paragraphs.iter().any(|p| p == "Wait 2 minutes, then try again."),
+            "{:?}",
+            spec.paragraphs
+        );
+        assert_eq!(wait_for(1), "Wait 1 second");
+        assert_eq!(wait_for(45), "Wait 45 seconds");
+        assert_eq!(wait_for(60), "Wait 1 minute");
+        assert_eq!(wait_for(121), "Wait 3 minutes");
+    }
+}

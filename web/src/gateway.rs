@@ -12,6 +12,9 @@ pub enum GatewayError {
     /// Outside the user's role or council.
     #[error("forbidden")]
     Forbidden,
+    /// The gateway's request-rate limit (HTTP 429): try again after this long.
+    #[error("rate limited")]
+    RateLimited { retry_after_secs: u64 },
     /// A query's input refused (`INVALID_INPUT`), with the API's message.
     #[error("{0}")]
     Invalid(String),
@@ -56,7 +59,11 @@ impl Gateway {
 
     /// Sends `query` with `variables` (as `token`'s user, if any) and
     /// deserialises `data`. Any GraphQL error fails the call; the codes
-    /// `UNAUTHENTICATED` and `FORBIDDEN` are told apart.
+    /// `UNAUTHENTICATED` and `FORBIDDEN`, and the rate limit (HTTP 429), are
+    /// told apart. While serving a visitor, the request carries
+    /// `X-Forwarded-For` with the visitor's address
+    /// ([`crate::client::current_forwarded_for`]), so the gateway counts the
+    /// visitor's requests, not the front end's.
     #[tracing::instrument(skip_all)]
     pub async fn query<T: DeserializeOwned>(
         &self,
@@ -71,10 +78,22 @@ impl Gateway {
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
+        if let Some(visitor) = crate::client::current_forwarded_for() {
+            req = req.header("x-forwarded-for", visitor);
+        }
         let res = req
             .send()
             .await
             .map_err(|e| anyhow::anyhow!("calling the gateway: {e}"))?;
+        if res.status() == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            let retry_after_secs = res
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .unwrap_or(60);
+            return Err(GatewayError::RateLimited { retry_after_secs });
+        }
         let body: Value = res
             .json()
             .await

@@ -3,16 +3,21 @@
 //!
 //! It is a client of the public GraphQL API only ([`gateway::Gateway`]):
 //! it never calls a service or a database. Pages work without JavaScript;
-//! GOV.UK Frontend's script only improves them. Sessions are signed cookies
-//! ([`session`]), every form carries a CSRF token ([`form::CsrfForm`]).
+//! GOV.UK Frontend's script only improves them. Sessions are encrypted
+//! cookies ([`session`]), every form carries a CSRF token
+//! ([`form::CsrfForm`]), redirects go only to this site ([`redirect`]) and
+//! each visitor's request rate is limited ([`limits`], [`client`]).
 
 pub mod charts;
+pub mod client;
 pub mod config;
 pub mod error;
 pub mod form;
 pub mod gateway;
 pub mod install;
+pub mod limits;
 mod pages;
+pub mod redirect;
 pub mod session;
 pub mod upload;
 pub mod views;
@@ -41,6 +46,8 @@ pub struct AppState {
     pub gateway: gateway::Gateway,
     pub keys: session::Keys,
     pub config: Arc<Config>,
+    /// Each visitor's request budget ([`limits`]).
+    pub limiter: Arc<limits::Limiter>,
 }
 
 /// Random URL-safe text (session nonces, idempotency keys).
@@ -70,6 +77,7 @@ pub async fn build(config: Config) -> anyhow::Result<WebApp> {
         gateway: gateway::Gateway::new(&config.gateway_url),
         keys: session::Keys::new(&config.session_key, config.secure_cookies()),
         config: Arc::new(config.clone()),
+        limiter: Arc::new(limits::Limiter::new(config.rate_limits)),
     };
     let dist = &config.assets_dir;
     let assets = Router::new()
@@ -90,7 +98,9 @@ pub async fn build(config: Config) -> anyhow::Result<WebApp> {
         .with_state(state.clone())
         .merge(assets)
         .route("/healthz", get(|| async { Json(serde_json::json!({"status": "ok"})) }))
-        .route("/readyz", get(readyz).with_state(state))
+        .route("/readyz", get(readyz).with_state(state.clone()))
+        .layer(middleware::from_fn_with_state(state.clone(), limits::layer))
+        .layer(middleware::from_fn_with_state(state, client::layer))
         .layer(middleware::from_fn(security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http());
     let listener = TcpListener::bind(config.bind)
@@ -162,7 +172,10 @@ impl WebApp {
     /// Serves until `stop` resolves.
     pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         tracing::info!(service = "web", port = self.port(), "listening");
-        axum::serve(self.listener, self.router)
+        let app = self
+            .router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(self.listener, app)
             .with_graceful_shutdown(stop)
             .await
             .context("serving HTTP")

@@ -1,15 +1,19 @@
 //! Sessions and CSRF protection.
 //!
-//! A session is a signed cookie (`roundabout_session`: HttpOnly,
-//! SameSite=Lax, Secure outside local development) holding a random nonce
-//! and, once signed in, the gateway's bearer token with the user's role.
+//! A session is an encrypted and authenticated cookie
+//! (`roundabout_session`: HttpOnly, SameSite=Lax, Secure outside local
+//! development; see [`Keys`]) holding a random nonce and, once signed in,
+//! the gateway's bearer token with the user's role.
 //! Every visitor gets one on the first page, so forms before sign-in are
 //! protected too. The CSRF token of a form is an HMAC of the nonce; signing
 //! in starts a new nonce (no session fixation). Nothing is kept on the
-//! server: any replica can serve any request, and a restart signs nobody out.
+//! front end: any replica can serve any request, and a restart signs nobody
+//! out. The session itself lives at the gateway: signing out ends it there
+//! (`signOut`), so a copied cookie's token stops working at once, and a
+//! token the gateway refuses leads to sign-in ("Your session has ended").
 //!
 //! Handlers change the session by putting a [`SessionUpdate`] in the
-//! response's extensions; [`layer`] signs it into the cookie.
+//! response's extensions; [`layer`] seals it into the cookie.
 
 use axum::{
     body::Body,
@@ -19,6 +23,10 @@ use axum::{
     response::Response,
 };
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD as B64, Engine};
+use chacha20poly1305::{
+    aead::{Aead, KeyInit, Payload},
+    XChaCha20Poly1305, XNonce,
+};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -101,45 +109,96 @@ pub struct NeedsSignIn {
     pub expired: bool,
 }
 
-/// Signs and checks cookie values and CSRF tokens.
+/// Seals and opens cookie values, and makes and checks CSRF tokens.
+///
+/// The cookie is encrypted and authenticated with XChaCha20-Poly1305
+/// (a random 192-bit nonce per cookie, the cookie's name as associated
+/// data): nobody holding the cookie can read the gateway token inside or
+/// change a byte of it. Its key is derived from `WEB_SESSION_KEY` with
+/// HMAC-SHA256 under a label of its own, so the one configured secret gives
+/// separate keys for the cookie and for CSRF tokens.
 #[derive(Clone)]
 pub struct Keys {
     key: Vec<u8>,
+    cipher: XChaCha20Poly1305,
     secure: bool,
 }
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// Marks a sealed cookie of this format; any other value reads as no session.
+const FORMAT: &str = "v2.";
+/// The label the cookie's encryption key is derived under.
+const COOKIE_KEY_LABEL: &[u8] = b"roundabout web: session cookie encryption key (XChaCha20-Poly1305), v2";
+const NONCE_LEN: usize = 24;
+/// Longer cookie values are not even decoded (browsers keep at most 4 KB).
+const MAX_COOKIE_LEN: usize = 4096;
+
 impl Keys {
     pub fn new(key: &[u8], secure: bool) -> Self {
+        let mut kdf = <HmacSha256 as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+        kdf.update(COOKIE_KEY_LABEL);
+        let cookie_key = kdf.finalize().into_bytes();
         Self {
             key: key.to_vec(),
+            cipher: XChaCha20Poly1305::new(&cookie_key),
             secure,
         }
     }
 
     fn mac(&self, purpose: &str, data: &[u8]) -> Vec<u8> {
-        let mut m = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+        let mut m = <HmacSha256 as Mac>::new_from_slice(&self.key).expect("HMAC takes any key length");
         m.update(purpose.as_bytes());
         m.update(b"\0");
         m.update(data);
         m.finalize().into_bytes().to_vec()
     }
 
+    /// The cookie's value for `data`: `v2.` then, in URL-safe base64, the
+    /// nonce and the sealed JSON.
     pub fn encode(&self, data: &SessionData) -> String {
-        let body = B64.encode(serde_json::to_vec(data).expect("session data serialises"));
-        let sig = B64.encode(self.mac("session", body.as_bytes()));
-        format!("{body}.{sig}")
+        use rand::RngCore;
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::thread_rng().fill_bytes(&mut nonce);
+        let plain = serde_json::to_vec(data).expect("session data serialises");
+        let sealed = self
+            .cipher
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: &plain,
+                    aad: COOKIE.as_bytes(),
+                },
+            )
+            .expect("XChaCha20-Poly1305 seals any message a cookie can hold");
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&sealed);
+        format!("{FORMAT}{}", B64.encode(out))
     }
 
+    /// The session in a cookie value, if this front end sealed it with its
+    /// key and nothing changed it since; anything else (tampered, cut
+    /// short, another key, the older signed-only format) is `None`.
     pub fn decode(&self, value: &str) -> Option<SessionData> {
-        let (body, sig) = value.split_once('.')?;
-        let sig = B64.decode(sig).ok()?;
-        let mut m = HmacSha256::new_from_slice(&self.key).ok()?;
-        m.update(b"session\0");
-        m.update(body.as_bytes());
-        m.verify_slice(&sig).ok()?;
-        serde_json::from_slice(&B64.decode(body).ok()?).ok()
+        if value.len() > MAX_COOKIE_LEN {
+            return None;
+        }
+        let raw = B64.decode(value.strip_prefix(FORMAT)?).ok()?;
+        if raw.len() < NONCE_LEN {
+            return None;
+        }
+        let (nonce, sealed) = raw.split_at(NONCE_LEN);
+        let plain = self
+            .cipher
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: COOKIE.as_bytes(),
+                },
+            )
+            .ok()?;
+        serde_json::from_slice(&plain).ok()
     }
 
     pub fn csrf(&self, data: &SessionData) -> String {
@@ -152,6 +211,8 @@ impl Keys {
         want.len() == given.len() && bool::from(want.as_bytes().ct_eq(given.as_bytes()))
     }
 
+    /// `Set-Cookie` for `data`: HttpOnly, SameSite=Lax, the whole site,
+    /// 12 hours, and Secure unless in local development.
     pub fn set_cookie(&self, data: &SessionData) -> HeaderValue {
         let secure = if self.secure { "; Secure" } else { "" };
         let v = format!(
@@ -316,33 +377,92 @@ pub fn home_of(role: &str) -> &'static str {
     }
 }
 
-/// `next` if it is a path on this site (never another origin), else `None`.
-pub fn safe_next(next: &str) -> Option<&str> {
-    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')).then_some(next)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const KEY: &[u8] = b"a key of at least thirty-two bytes!!";
+
+    fn signed_in() -> SessionData {
+        SessionData::signed_in("gateway-bearer-token-4f9a1c".into(), "HOUSEHOLD".into(), "a@b.c".into())
+    }
+
     #[test]
-    fn a_tampered_cookie_is_refused() {
-        let keys = Keys::new(b"a key of at least thirty-two bytes!!", false);
-        let data = SessionData::signed_in("tok".into(), "HOUSEHOLD".into(), "a@b.c".into());
+    fn a_sealed_cookie_opens_with_its_key_only() {
+        let keys = Keys::new(KEY, false);
+        let data = signed_in();
         let v = keys.encode(&data);
+        assert!(v.starts_with("v2."), "{v}");
         assert_eq!(keys.decode(&v), Some(data.clone()));
-        let forged = SessionData {
-            role: Some("OFFICER".into()),
-            ..data
-        };
-        let forged = format!(
-            "{}.{}",
-            keys.encode(&forged).split_once('.').unwrap().0,
-            v.split_once('.').unwrap().1
-        );
-        assert_eq!(keys.decode(&forged), None);
+        // A fresh nonce each time: the same session never seals the same way twice.
+        assert_ne!(keys.encode(&data), v);
         let other = Keys::new(b"another key of at least thirty-two!!", false);
         assert_eq!(other.decode(&v), None);
+    }
+
+    #[test]
+    fn a_tampered_or_truncated_cookie_is_refused() {
+        let keys = Keys::new(KEY, false);
+        let v = keys.encode(&signed_in());
+        let raw = B64.decode(&v[FORMAT.len()..]).unwrap();
+        for i in 0..raw.len() {
+            let mut bad = raw.clone();
+            bad[i] ^= 0x01;
+            let forged = format!("{FORMAT}{}", B64.encode(&bad));
+            assert_eq!(keys.decode(&forged), None, "byte {i} flipped");
+        }
+        for cut in 0..v.len() {
+            assert_eq!(keys.decode(&v[..cut]), None, "cut at {cut}");
+        }
+        assert_eq!(keys.decode(&format!("{v}AA")), None);
+        assert_eq!(keys.decode(&v.replacen("v2.", "v3.", 1)), None);
+        assert_eq!(keys.decode(&"A".repeat(MAX_COOKIE_LEN + 1)), None);
+    }
+
+    #[test]
+    fn the_older_signed_only_cookie_reads_as_no_session() {
+        // The format before encryption: base64 JSON, a dot, its HMAC.
+        let keys = Keys::new(KEY, false);
+        let body = B64.encode(serde_json::to_vec(&signed_in()).unwrap());
+        let sig = B64.encode(keys.mac("session", body.as_bytes()));
+        assert_eq!(keys.decode(&format!("{body}.{sig}")), None);
+    }
+
+    #[test]
+    fn the_token_cannot_be_read_from_the_cookie() {
+        let keys = Keys::new(KEY, false);
+        let data = signed_in();
+        let token = data.token.clone().unwrap();
+        let header = keys.set_cookie(&data);
+        let header = header.to_str().unwrap();
+        let value = header
+            .strip_prefix("roundabout_session=")
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap();
+        let decoded = B64.decode(&value[FORMAT.len()..]).unwrap();
+        for secret in [token.as_str(), "HOUSEHOLD", "a@b.c"] {
+            assert!(!header.contains(secret), "{secret} in {header}");
+            let needle = secret.as_bytes();
+            assert!(
+                !decoded.windows(needle.len()).any(|w| w == needle),
+                "{secret} in the decoded cookie"
+            );
+            assert!(!header.contains(&B64.encode(secret)), "{secret} in base64");
+        }
+    }
+
+    #[test]
+    fn cookies_are_http_only_lax_and_secure_outside_development() {
+        let dev = Keys::new(KEY, false).set_cookie(&SessionData::anonymous());
+        let dev = dev.to_str().unwrap();
+        for attr in ["; Path=/", "; HttpOnly", "; SameSite=Lax", "; Max-Age=43200"] {
+            assert!(dev.contains(attr), "{attr} missing: {dev}");
+        }
+        assert!(!dev.contains("Secure"), "{dev}");
+        let prod = Keys::new(KEY, true).set_cookie(&SessionData::anonymous());
+        assert!(prod.to_str().unwrap().ends_with("; Secure"), "{prod:?}");
     }
 
     #[test]
@@ -353,13 +473,5 @@ mod tests {
         assert!(keys.csrf_ok(&a, &keys.csrf(&a)));
         assert!(!keys.csrf_ok(&b, &keys.csrf(&a)));
         assert!(!keys.csrf_ok(&a, ""));
-    }
-
-    #[test]
-    fn only_local_paths_are_followed_after_sign_in() {
-        assert_eq!(safe_next("/bookings/1"), Some("/bookings/1"));
-        assert_eq!(safe_next("//evil.example"), None);
-        assert_eq!(safe_next("https://evil.example"), None);
-        assert_eq!(safe_next("/\\evil.example"), None);
     }
 }

@@ -12,9 +12,10 @@ use serde_json::json;
 use super::{render, render_refused, with_session};
 use crate::{
     error::{see_other, PageResult},
-    form::{CsrfForm, Errors, FormData},
-    gateway::UserError,
-    session::{home_of, safe_next, Session, SessionData},
+    form::{CsrfForm, Errors, FieldError, FormData},
+    gateway::{GatewayError, UserError},
+    redirect::safe_next,
+    session::{home_of, Session, SessionData},
     views::Layout,
     AppState,
 };
@@ -105,6 +106,25 @@ fn after_sign_in(data: SessionData, next: &str) -> axum::response::Response {
     with_session(see_other(&to), data)
 }
 
+/// Sign-in's refusals: too many attempts at the top of the form (it is
+/// about the account, not a field), the rest at their fields.
+fn sign_in_refusals(user_errors: &[UserError]) -> Errors {
+    let (throttled, others): (Vec<&UserError>, Vec<&UserError>) =
+        user_errors.iter().partition(|e| e.code == "TOO_MANY_ATTEMPTS");
+    let mut errors = Errors::default();
+    for e in throttled {
+        errors.0.push(FieldError {
+            field: String::new(),
+            message: e.message.clone(),
+        });
+    }
+    let others: Vec<UserError> = others.into_iter().cloned().collect();
+    errors
+        .0
+        .extend(Errors::from_user_errors(&others, "email", |f| (f == "password").then_some("password")).0);
+    errors
+}
+
 const SIGN_IN: &str =
     "mutation($input: SignInInput!) { signIn(input: $input) { token viewer { email roles } userErrors { field code message } } }";
 
@@ -132,7 +152,7 @@ async fn sign_in(State(s): State<AppState>, session: Session, CsrfForm(form): Cs
             .await?;
         match signed_in_session(d.sign_in) {
             Ok(data) => return Ok(after_sign_in(data, form.get("next"))),
-            Err(ue) => errors = Errors::from_user_errors(&ue, "email", |f| (f == "password").then_some("password")),
+            Err(ue) => errors = sign_in_refusals(&ue),
         }
     }
     let mut form = form;
@@ -309,7 +329,30 @@ async fn sign_out_page(session: Session) -> PageResult {
     })
 }
 
-async fn sign_out(session: Session, CsrfForm(_): CsrfForm) -> PageResult {
-    let data = session.data.without_token().with_flash("You have signed out.");
+/// Ends the session at the gateway (its token stops working at once), then
+/// forgets it here. If the gateway cannot be asked, the token is forgotten
+/// all the same and the page says the session may still be open.
+async fn sign_out(State(s): State<AppState>, session: Session, CsrfForm(_): CsrfForm) -> PageResult {
+    let message = match session.data.token.as_deref() {
+        None => SIGNED_OUT,
+        Some(token) => match s
+            .gateway
+            .query::<serde_json::Value>(Some(token), SIGN_OUT, json!({}))
+            .await
+        {
+            // Ended now, or had ended already.
+            Ok(_) | Err(GatewayError::Unauthenticated) => SIGNED_OUT,
+            Err(e) => {
+                tracing::warn!(error = %e, "signOut failed: the token was forgotten but may still work");
+                SIGNED_OUT_HERE_ONLY
+            }
+        },
+    };
+    let data = session.data.without_token().with_flash(message);
     Ok(with_session(see_other("/"), data))
 }
+
+const SIGN_OUT: &str = "mutation { signOut { sessionsEnded userErrors { field code message } } }";
+const SIGNED_OUT: &str = "You have signed out.";
+const SIGNED_OUT_HERE_ONLY: &str = "You have signed out of this browser, but we could not end your session on our system. \
+     If you used a shared computer, sign in again later and choose \u{2018}Sign out of all devices\u{2019} under \u{2018}Your account\u{2019}.";

@@ -1,5 +1,6 @@
 //! The pages, by who uses them.
 
+mod account;
 mod admin;
 pub(crate) mod assist;
 mod auth;
@@ -19,6 +20,7 @@ use crate::{error::PageError, AppState};
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
+        .merge(account::router())
         .merge(household::router())
         .merge(provider::router())
         .merge(officer::router())
