@@ -117,8 +117,32 @@ impl IntoResponse for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
-        Self::internal(e)
+        unstorable_input(&e).unwrap_or_else(|| Self::internal(e))
     }
+}
+
+/// A database refusal caused by the input itself — text PostgreSQL cannot
+/// hold (NUL, an invalid escape in JSON), a value longer than its column, a
+/// date outside PostgreSQL's range — as a 400 `INVALID_INPUT`. Handlers check
+/// their fields first; this is the safety net for one they miss, so that no
+/// such input is ever answered as a server failure. The statement failed, so
+/// its transaction (if any) is rolled back and nothing is written.
+fn unstorable_input(e: &sqlx::Error) -> Option<ApiError> {
+    let sqlx::Error::Database(db) = e else {
+        return None;
+    };
+    let code = db.code()?;
+    let message = match code.as_ref() {
+        // character_not_in_repertoire, untranslatable_character.
+        "22021" | "22P05" => "The text holds a character that cannot be stored, such as a null character; remove it",
+        // string_data_right_truncation.
+        "22001" => "A value is longer than can be stored; shorten it",
+        // datetime_field_overflow.
+        "22008" => "A date or time is outside the range that can be stored",
+        _ => return None,
+    };
+    tracing::warn!(sqlstate = %code, "input refused by the database");
+    Some(ApiError::new(StatusCode::BAD_REQUEST, "INVALID_INPUT", message))
 }
 
 impl From<anyhow::Error> for ApiError {
