@@ -151,6 +151,39 @@ impl From<anyhow::Error> for ApiError {
     }
 }
 
+/// Wraps a 4xx answered in plain text — axum's own refusals of a path
+/// parameter that is not a UUID, a query string of the wrong shape, a
+/// method not allowed — in the envelope, so a caller always gets a code.
+/// Each service's router carries it as
+/// `axum::middleware::map_response(envelope_plain_refusals)`.
+pub async fn envelope_plain_refusals(res: Response) -> Response {
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !status.is_client_error() || is_json {
+        return res;
+    }
+    let code = match status {
+        StatusCode::NOT_FOUND => "NOT_FOUND",
+        StatusCode::METHOD_NOT_ALLOWED => "METHOD_NOT_ALLOWED",
+        StatusCode::PAYLOAD_TOO_LARGE => "PAYLOAD_TOO_LARGE",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "UNSUPPORTED_MEDIA_TYPE",
+        _ => "INVALID_INPUT",
+    };
+    // axum's texts name the parameter and what was wrong with it; they are
+    // short, but only the first line's first 300 characters are kept.
+    let text = axum::body::to_bytes(res.into_body(), 16 * 1024).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text);
+    let mut message: String = text.lines().next().unwrap_or("").chars().take(300).collect();
+    if message.trim().is_empty() {
+        message = status.canonical_reason().unwrap_or("Refused").to_string();
+    }
+    ApiError::new(status, code, message).into_response()
+}
+
 /// The name of the constraint a database error violated, if any; handlers map
 /// named constraints to user errors (`on_constraint`).
 pub fn violated_constraint(e: &sqlx::Error) -> Option<&str> {
