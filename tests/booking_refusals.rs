@@ -198,11 +198,32 @@ async fn bookings_beyond_the_bounds_are_refused_with_their_codes() {
 
     // A hire starting 9999-12-31 (confirmed, with today's subsidy, before).
     let far = Utc.with_ymd_and_hms(9999, 12, 31, 10, 0, 0).unwrap();
-    refused(&w, &h, hire(&v[0], far, 2, "far"), "LEAD_TIME_TOO_LONG", json!(["input", "start"])).await;
-    refused(&w, &h, hire(&v[0], in_days(366), 2, "next-year"), "LEAD_TIME_TOO_LONG", json!(["input", "start"])).await;
+    refused(
+        &w,
+        &h,
+        hire(&v[0], far, 2, "far"),
+        "LEAD_TIME_TOO_LONG",
+        json!(["input", "start"]),
+    )
+    .await;
+    refused(
+        &w,
+        &h,
+        hire(&v[0], in_days(366), 2, "next-year"),
+        "LEAD_TIME_TOO_LONG",
+        json!(["input", "start"]),
+    )
+    .await;
     let lease = json!({"vehicleId": v[2], "kind": "LEASE", "start": in_days(400), "leaseMonths": 12, "idempotencyKey": "lease"});
     refused(&w, &h, lease, "LEAD_TIME_TOO_LONG", json!(["input", "start"])).await;
-    refused(&w, &h, hire(&v[0], in_days(3), 15 * 24, "long"), "HIRE_TOO_LONG", json!(["input", "end"])).await;
+    refused(
+        &w,
+        &h,
+        hire(&v[0], in_days(3), 15 * 24, "long"),
+        "HIRE_TOO_LONG",
+        json!(["input", "end"]),
+    )
+    .await;
     // Within the bounds: a year ahead less a day, and fourteen days.
     let p = book(&h, hire(&v[0], in_days(364), 14 * 24, "ok-far")).await;
     assert_eq!(p["booking"]["status"], "CONFIRMED", "{p}");
@@ -223,17 +244,38 @@ async fn bookings_beyond_the_bounds_are_refused_with_their_codes() {
     // The same vehicle again is still the vehicle's refusal.
     refused(&w, &h, hire(&v[1], start, 4, "same"), "SLOT_UNAVAILABLE", Value::Null).await;
     // Two invoices unpaid: a third booking, even by card, waits for one to be paid or cancelled.
-    refused(&w, &h, hire(&v[2], in_days(5), 2, "third"), "TOO_MANY_UNPAID_BOOKINGS", Value::Null).await;
+    refused(
+        &w,
+        &h,
+        hire(&v[2], in_days(5), 2, "third"),
+        "TOO_MANY_UNPAID_BOOKINGS",
+        Value::Null,
+    )
+    .await;
     let mut by_card = hire(&v[2], in_days(5), 2, "third-card");
     by_card["paymentMethod"] = json!("pm_card_visa");
     refused(&w, &h, by_card, "TOO_MANY_UNPAID_BOOKINGS", Value::Null).await;
     // An officer booking for the household meets the same bounds.
     let mut assisted = hire(&v[2], in_days(5), 2, "assisted");
     assisted["householdId"] = json!(h_id);
-    refused(&w, &w.officer, assisted.clone(), "TOO_MANY_UNPAID_BOOKINGS", Value::Null).await;
+    refused(
+        &w,
+        &w.officer,
+        assisted.clone(),
+        "TOO_MANY_UNPAID_BOOKINGS",
+        Value::Null,
+    )
+    .await;
     let mut assisted_far = hire(&v[2], in_days(400), 2, "assisted-far");
     assisted_far["householdId"] = json!(h_id);
-    refused(&w, &w.officer, assisted_far, "LEAD_TIME_TOO_LONG", json!(["input", "start"])).await;
+    refused(
+        &w,
+        &w.officer,
+        assisted_far,
+        "LEAD_TIME_TOO_LONG",
+        json!(["input", "start"]),
+    )
+    .await;
     // Cancelling one makes room.
     let p = h
         .mutate("cancelBooking", &cancel_mutation(), json!({"id": first}))
@@ -245,8 +287,8 @@ async fn bookings_beyond_the_bounds_are_refused_with_their_codes() {
 
     // Bookings paid by card are not unpaid: a household paying by card books on.
     let (card, _) = w.household("card@wox.test").await;
-    for i in 0..3 {
-        let mut input = hire(&v[i], in_days(10 + i as i64), 2, &format!("card-{i}"));
+    for (i, vehicle) in v.iter().enumerate() {
+        let mut input = hire(vehicle, in_days(10 + i as i64), 2, &format!("card-{i}"));
         input["paymentMethod"] = json!("pm_card_visa");
         let p = book(&card, input).await;
         assert_eq!(p["booking"]["status"], "CONFIRMED", "{p}");
@@ -268,7 +310,11 @@ async fn a_household_cannot_pass_its_limits_with_requests_at_once() {
     let confirmed = answers.iter().filter(|p| p["booking"]["status"] == "CONFIRMED").count();
     let codes: Vec<String> = answers.iter().map(code).collect();
     assert_eq!(confirmed, 2, "{codes:?}");
-    assert_eq!(codes.iter().filter(|c| *c == "TOO_MANY_UNPAID_BOOKINGS").count(), 10, "{codes:?}");
+    assert_eq!(
+        codes.iter().filter(|c| *c == "TOO_MANY_UNPAID_BOOKINGS").count(),
+        10,
+        "{codes:?}"
+    );
     assert_eq!(bookings(&w).await, 2);
 
     // Nine hires at once of three vehicles at the same time, by card (so
@@ -277,7 +323,12 @@ async fn a_household_cannot_pass_its_limits_with_requests_at_once() {
     let start = in_days(30);
     let calls = (0..9).map(|i| {
         let c = c.clone();
-        let mut input = hire(&w.vehicles[i % 3], start + Duration::minutes(i as i64), 2, &format!("overlap-{i}"));
+        let mut input = hire(
+            &w.vehicles[i % 3],
+            start + Duration::minutes(i as i64),
+            2,
+            &format!("overlap-{i}"),
+        );
         input["paymentMethod"] = json!("pm_card_visa");
         async move { book(&c, input).await }
     });
@@ -286,9 +337,10 @@ async fn a_household_cannot_pass_its_limits_with_requests_at_once() {
     let codes: Vec<String> = answers.iter().map(code).collect();
     assert_eq!(confirmed, 1, "{codes:?}");
     assert!(
-        codes
-            .iter()
-            .all(|c| c.is_empty() || c == "OVERLAPPING_BOOKING" || c == "SLOT_UNAVAILABLE" || c == "TOO_MANY_UNPAID_BOOKINGS"),
+        codes.iter().all(|c| c.is_empty()
+            || c == "OVERLAPPING_BOOKING"
+            || c == "SLOT_UNAVAILABLE"
+            || c == "TOO_MANY_UNPAID_BOOKINGS"),
         "{codes:?}"
     );
     assert!(codes.iter().any(|c| c == "OVERLAPPING_BOOKING"), "{codes:?}");

@@ -341,7 +341,11 @@ async fn a_two_letter_postcode_is_refused_not_a_crash() {
     // One short row in a file: that row is named, nothing is imported.
     let csv = "pcds,lat,long\nOX28 4AB,51.786,-1.487\nOX,51.7,-1.4\nOX7,51.94,-1.55\n";
     let p = officer
-        .mutate("importPostcodes", IMPORT_POSTCODES, json!({"input": {"councilId": council, "csv": csv}}))
+        .mutate(
+            "importPostcodes",
+            IMPORT_POSTCODES,
+            json!({"input": {"councilId": council, "csv": csv}}),
+        )
         .await
         .unwrap();
     assert_eq!(user_error_code(&p).as_deref(), Some("INVALID_INPUT"), "{p}");
@@ -385,6 +389,10 @@ async fn a_two_letter_postcode_is_refused_not_a_crash() {
     )
     .await;
     assert_eq!(p["importedCount"], 3);
-    let v = stack.anon.query(LOCATE, json!({"c": council, "p": "OX28 4AB"})).await.unwrap();
+    let v = stack
+        .anon
+        .query(LOCATE, json!({"c": council, "p": "OX28 4AB"}))
+        .await
+        .unwrap();
     assert_eq!(v["locatePostcode"]["lat"], 51.786);
 }

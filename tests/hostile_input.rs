@@ -83,9 +83,21 @@ async fn control_characters_in_text_are_invalid_input_and_change_nothing() {
     };
     for (what, vars, code) in [
         ("name", scheme(&|s| s["name"] = json!(nul)), "INVALID_INPUT"),
-        ("description", scheme(&|s| s["description"] = json!(format!("Help {rtl}"))), "INVALID_INPUT"),
-        ("label", scheme(&|s| s["criteria"][0]["label"] = json!(nul)), "INVALID_INPUT"),
-        ("fail text", scheme(&|s| s["criteria"][0]["failText"] = json!(nul)), "INVALID_INPUT"),
+        (
+            "description",
+            scheme(&|s| s["description"] = json!(format!("Help {rtl}"))),
+            "INVALID_INPUT",
+        ),
+        (
+            "label",
+            scheme(&|s| s["criteria"][0]["label"] = json!(nul)),
+            "INVALID_INPUT",
+        ),
+        (
+            "fail text",
+            scheme(&|s| s["criteria"][0]["failText"] = json!(nul)),
+            "INVALID_INPUT",
+        ),
         (
             "rule text",
             scheme(&|s| s["criteria"][0]["rule"] = json!({"in": [nul, {"var": "household.benefits"}]})),
@@ -116,7 +128,14 @@ async fn control_characters_in_text_are_invalid_input_and_change_nothing() {
 
     let mut p = profile(WITNEY.0, WITNEY.1, 1_500_000, 0);
     p["benefits"] = json!(["universal\u{0}credit"]);
-    refused(&h, "updateHouseholdProfile", UPDATE_PROFILE, json!({"input": p}), "INVALID_INPUT").await;
+    refused(
+        &h,
+        "updateHouseholdProfile",
+        UPDATE_PROFILE,
+        json!({"input": p}),
+        "INVALID_INPUT",
+    )
+    .await;
 
     for (field, value) in [("make", nul), ("model", rtl)] {
         let mut v = vehicle_input(WITNEY.1, WITNEY.0, 4);
@@ -160,7 +179,14 @@ async fn control_characters_in_text_are_invalid_input_and_change_nothing() {
 
     let mut input = hire(&w.vehicles[1], in_days(4), 2, "key\u{0}");
     input["householdId"] = json!(h_id);
-    let p = refused(&h, "bookVehicle", &book_mutation(), json!({"i": input}), "INVALID_INPUT").await;
+    let p = refused(
+        &h,
+        "bookVehicle",
+        &book_mutation(),
+        json!({"i": input}),
+        "INVALID_INPUT",
+    )
+    .await;
     assert_eq!(p["userErrors"][0]["field"], json!(["input", "idempotencyKey"]), "{p}");
     let p = refused(
         &h,
@@ -174,7 +200,10 @@ async fn control_characters_in_text_are_invalid_input_and_change_nothing() {
 
     assert_eq!(counts(&w).await, before, "nothing was written");
     let b = h
-        .query("query($id: ID!) { booking(id: $id) { status } }", json!({"id": booking}))
+        .query(
+            "query($id: ID!) { booking(id: $id) { status } }",
+            json!({"id": booking}),
+        )
         .await
         .unwrap();
     assert_eq!(b["booking"]["status"], "CONFIRMED");

@@ -217,9 +217,7 @@ impl Stack {
             if let Some(l) = options.booking_limits {
                 book_config.limits = l;
             }
-            bookings = Some(Running::spawn(
-                roundabout_bookings::build(book_config).await.unwrap(),
-            ));
+            bookings = Some(Running::spawn(roundabout_bookings::build(book_config).await.unwrap()));
             payments = Some(p);
         }
         let limits = Limits::default();

@@ -314,7 +314,10 @@ mod tests {
             ("LEAD_TIME_TOO_LONG".to_string(), "start".to_string())
         );
         let year_9999 = Utc.with_ymd_and_hms(9999, 12, 31, 10, 0, 0).unwrap();
-        assert_eq!(refusal(hire(year_9999, year_9999 + Duration::hours(2))).0, "LEAD_TIME_TOO_LONG");
+        assert_eq!(
+            refusal(hire(year_9999, year_9999 + Duration::hours(2))).0,
+            "LEAD_TIME_TOO_LONG"
+        );
         for months in [0, 50] {
             let p = PeriodIn {
                 kind: "LEASE".into(),

@@ -132,9 +132,14 @@ async fn hostile_bodies_at_every_write_endpoint_are_refused_and_change_nothing()
     let (pool, url) = testing::fresh_database(&MIGRATOR).await;
     let nowhere = "http://127.0.0.1:9".to_string();
     let svc = Running::spawn(
-        build(Config::new(testing::host_config(&url), nowhere.clone(), nowhere.clone(), nowhere))
-            .await
-            .unwrap(),
+        build(Config::new(
+            testing::host_config(&url),
+            nowhere.clone(),
+            nowhere.clone(),
+            nowhere,
+        ))
+        .await
+        .unwrap(),
     );
     let household = Uuid::new_v4();
     let council = Uuid::new_v4();
@@ -192,7 +197,15 @@ async fn hostile_bodies_at_every_write_endpoint_are_refused_and_change_nothing()
         (
             "/internal/offers",
             offers,
-            vec!["household_id", "kind", "start", "end", "near?", "first?", "lease_months?"],
+            vec![
+                "household_id",
+                "kind",
+                "start",
+                "end",
+                "near?",
+                "first?",
+                "lease_months?",
+            ],
         ),
     ];
     let mut sent = 0;
@@ -259,7 +272,13 @@ async fn hostile_bodies_at_every_write_endpoint_are_refused_and_change_nothing()
         let body = json!({"booking_id": booking, "status": status, "failure_code": null});
         match s
             .client
-            .send::<_, Value>(post.clone(), "/internal/payment-events", Some(&body), &Caller::service("payments"), Some(&key))
+            .send::<_, Value>(
+                post.clone(),
+                "/internal/payment-events",
+                Some(&body),
+                &Caller::service("payments"),
+                Some(&key),
+            )
             .await
         {
             Err(ClientError::Refused { status, body, .. }) => {
@@ -277,8 +296,11 @@ async fn hostile_bodies_at_every_write_endpoint_are_refused_and_change_nothing()
     };
     for (a, b, junk) in generate((instant(), instant(), hostile_string()), n) {
         let q = |t: DateTime<Utc>| path_segment(&t.to_rfc3339());
-        s.answered(&format!("/internal/councils/{council}/report?from={}&to={}", q(a), q(b)), &officer)
-            .await;
+        s.answered(
+            &format!("/internal/councils/{council}/report?from={}&to={}", q(a), q(b)),
+            &officer,
+        )
+        .await;
         s.answered(
             &format!("/internal/councils/{council}/report?from={}&to=x", path_segment(&junk)),
             &officer,
@@ -292,7 +314,11 @@ async fn hostile_bodies_at_every_write_endpoint_are_refused_and_change_nothing()
         sent += 2;
     }
     s.alive().await;
-    assert_eq!(s.counts().await, before, "nothing was written by {sent} refused requests");
+    assert_eq!(
+        s.counts().await,
+        before,
+        "nothing was written by {sent} refused requests"
+    );
     let (status, cancelled): (String, Option<DateTime<Utc>>) =
         sqlx::query_as("select status, cancelled_at from bookings where id = $1")
             .bind(booking)

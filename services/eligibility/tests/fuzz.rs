@@ -167,7 +167,9 @@ proptest! {
 #[test]
 fn deep_rule_text_is_refused_without_recursion() {
     let text = format!("{}1{}", "[".repeat(1_000_000), "]".repeat(1_000_000));
-    assert!(rules::from_input(&Value::String(text)).unwrap_err().contains("nested deeper"));
+    assert!(rules::from_input(&Value::String(text))
+        .unwrap_err()
+        .contains("nested deeper"));
 }
 
 // ---------------------------------------------------------------------
@@ -224,7 +226,11 @@ async fn hostile_bodies_at_every_write_endpoint_are_refused_and_change_nothing()
         "subsidy": {"percent_basis_points": 4000, "cap_per_booking_pence": 12000},
         "applies_to": ["HIRE"], "budget_pence": 1000,
     });
-    let scheme: Value = s.client.post("/internal/schemes", &scheme_body, &officer).await.unwrap();
+    let scheme: Value = s
+        .client
+        .post("/internal/schemes", &scheme_body, &officer)
+        .await
+        .unwrap();
     let scheme_id = scheme["id"].as_str().unwrap().to_string();
     let household = Uuid::new_v4();
     let _: Value = s
@@ -258,7 +264,13 @@ async fn hostile_bodies_at_every_write_endpoint_are_refused_and_change_nothing()
             post.clone(),
             "/internal/zones".into(),
             json!({"council_id": council, "name": "Zone", "geometry": witney()}),
-            vec!["name", "geometry", "council_id", "geometry/coordinates", "geometry/type"],
+            vec![
+                "name",
+                "geometry",
+                "council_id",
+                "geometry/coordinates",
+                "geometry/type",
+            ],
             officer.clone(),
         ),
         (
@@ -291,7 +303,15 @@ async fn hostile_bodies_at_every_write_endpoint_are_refused_and_change_nothing()
             json!({"lat": 51.8, "lon": -1.5, "postcode": "OX28 4AB", "members": 2, "annual_income_pence": 10,
                 "cars_owned": 0, "blue_badge": false, "benefits": ["pip"], "lead_age": 40,
                 "needs": {"seats": 4, "wheelchair_accessible": false, "electric_preferred": false}}),
-            vec!["benefits/0", "postcode?", "members", "lat", "needs", "needs/seats", "cars_owned"],
+            vec![
+                "benefits/0",
+                "postcode?",
+                "members",
+                "lat",
+                "needs",
+                "needs/seats",
+                "cars_owned",
+            ],
             own.clone(),
         ),
     ];
@@ -323,7 +343,10 @@ async fn hostile_bodies_at_every_write_endpoint_are_refused_and_change_nothing()
     let files = generate(
         (
             prop::collection::vec(
-                (prop_oneof!["[A-Z]{1,2}[0-9]{1,2} [0-9][A-Z]{2}", hostile_string()], -90.0f64..90.0),
+                (
+                    prop_oneof!["[A-Z]{1,2}[0-9]{1,2} [0-9][A-Z]{2}", hostile_string()],
+                    -90.0f64..90.0,
+                ),
                 0..20,
             ),
             prop_oneof![poisoned_string(), Just("OX".to_string()), Just("X".to_string())],
@@ -338,7 +361,11 @@ async fn hostile_bodies_at_every_write_endpoint_are_refused_and_change_nothing()
         csv.push_str(&format!("{bad},51.7,-1.5\n"));
         let out: Value = s
             .client
-            .put(&format!("/internal/councils/{council}/postcodes"), &json!({"csv": csv}), &officer)
+            .put(
+                &format!("/internal/councils/{council}/postcodes"),
+                &json!({"csv": csv}),
+                &officer,
+            )
             .await
             .unwrap_or_else(|e| panic!("{csv:?}: {e}"));
         assert_eq!(out["imported_count"], 0, "{csv:?}");
@@ -359,5 +386,9 @@ async fn hostile_bodies_at_every_write_endpoint_are_refused_and_change_nothing()
         sent += 2;
     }
     s.alive().await;
-    assert_eq!(s.counts().await, before, "nothing was written by {sent} refused requests");
+    assert_eq!(
+        s.counts().await,
+        before,
+        "nothing was written by {sent} refused requests"
+    );
 }

@@ -40,14 +40,16 @@ fn vehicle_in() -> impl Strategy<Value = Value> {
         prop::option::of(any::<i64>()),
         prop::option::of(any::<i64>()),
     )
-        .prop_map(|(kind, make, model, reg, seats, propulsion, range, lat, lon, hour, deposit)| {
-            json!({
-                "kind": kind, "make": make, "model": model, "registration": reg, "seats": seats,
-                "propulsion": propulsion, "range_km": range, "co2_grams_per_km": null,
-                "wheelchair_accessible": false, "location": {"lat": lat, "lon": lon},
-                "pricing": {"per_hour_pence": hour, "deposit_pence": deposit},
-            })
-        })
+        .prop_map(
+            |(kind, make, model, reg, seats, propulsion, range, lat, lon, hour, deposit)| {
+                json!({
+                    "kind": kind, "make": make, "model": model, "registration": reg, "seats": seats,
+                    "propulsion": propulsion, "range_km": range, "co2_grams_per_km": null,
+                    "wheelchair_accessible": false, "location": {"lat": lat, "lon": lon},
+                    "pricing": {"per_hour_pence": hour, "deposit_pence": deposit},
+                })
+            },
+        )
 }
 
 /// CSV text: a header of known and unknown columns, rows of hostile cells,
@@ -288,20 +290,38 @@ async fn hostile_bodies_at_every_write_endpoint_are_refused_and_change_nothing()
     );
     for (lat, radius, limit, seats) in ranges {
         let base = json!({"council_id": council, "lat": 51.78, "lon": -1.48});
-        for (k, v) in [("lat", json!(lat)), ("radius_km", json!(radius)), ("limit", json!(limit)), ("seats", json!(seats))] {
+        for (k, v) in [
+            ("lat", json!(lat)),
+            ("radius_km", json!(radius)),
+            ("limit", json!(limit)),
+            ("seats", json!(seats)),
+        ] {
             let mut body = base.clone();
             body[k] = v;
-            s.refused(post.clone(), "/internal/vehicles/search", &body, &Caller::service("bookings")).await;
+            s.refused(
+                post.clone(),
+                "/internal/vehicles/search",
+                &body,
+                &Caller::service("bookings"),
+            )
+            .await;
             sent += 1;
         }
     }
     // CSV files with a row made bad on purpose: every problem listed, nothing imported.
     let files = generate((csv_file(), poisoned_string()), n);
     for (text, bad) in files {
-        let csv = format!("kind,make,model,seats,propulsion,lat,lon,per_hour_pence\nCAR,{},Zoe,5,ELECTRIC,51.78,-1.48,650\n{text}", bad.replace([',', '"', '\n', '\r'], "\0"));
+        let csv = format!(
+            "kind,make,model,seats,propulsion,lat,lon,per_hour_pence\nCAR,{},Zoe,5,ELECTRIC,51.78,-1.48,650\n{text}",
+            bad.replace([',', '"', '\n', '\r'], "\0")
+        );
         let out: Value = s
             .client
-            .post("/internal/vehicles/import", &json!({"format": "csv", "csv": csv}), &provider)
+            .post(
+                "/internal/vehicles/import",
+                &json!({"format": "csv", "csv": csv}),
+                &provider,
+            )
             .await
             .unwrap_or_else(|e| panic!("{csv:?}: {e}"));
         assert_eq!(out["imported"], 0, "{csv:?}: {out}");
@@ -309,10 +329,15 @@ async fn hostile_bodies_at_every_write_endpoint_are_refused_and_change_nothing()
         sent += 1;
     }
     for bytes in Target::raw_bodies() {
-        s.raw(post.clone(), "/internal/vehicles", bytes.clone(), &provider).await;
+        s.raw(post.clone(), "/internal/vehicles", bytes.clone(), &provider)
+            .await;
         s.raw(post.clone(), "/internal/vehicles/import", bytes, &provider).await;
         sent += 2;
     }
     s.alive().await;
-    assert_eq!(s.counts().await, before, "nothing was written by {sent} refused requests");
+    assert_eq!(
+        s.counts().await,
+        before,
+        "nothing was written by {sent} refused requests"
+    );
 }

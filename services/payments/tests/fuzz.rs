@@ -5,9 +5,9 @@
 //! asserting no panic, no 5xx, a typed refusal, nothing written and the
 //! service still answering.
 
-mod support;
 #[path = "../../support/tests/fuzzing/mod.rs"]
 mod fuzzing;
+mod support;
 
 use fuzzing::*;
 use proptest::prelude::*;
@@ -120,8 +120,11 @@ async fn hostile_bodies_and_webhooks_are_refused_and_change_nothing() {
     }
     // A path parameter that is not an id: refused with the envelope.
     for raw in generate("[a-z0-9%.\\-]{1,40}", n / 4) {
-        s.answered(&format!("/internal/payments/{}", path_segment(&raw)), &Caller::service("bookings"))
-            .await;
+        s.answered(
+            &format!("/internal/payments/{}", path_segment(&raw)),
+            &Caller::service("bookings"),
+        )
+        .await;
         sent += 1;
     }
 
@@ -147,7 +150,8 @@ async fn hostile_bodies_and_webhooks_are_refused_and_change_nothing() {
             (poisoned_string(), hostile_string()).prop_map(|(id, t)| {
                 json!({"id": format!("{id}\0"), "type": t, "data": {"object": {}}}).to_string()
             }),
-            hostile_string().prop_map(|t| json!({"id": "evt_1", "type": format!("{t}\0"), "data": {"object": {}}}).to_string()),
+            hostile_string()
+                .prop_map(|t| json!({"id": "evt_1", "type": format!("{t}\0"), "data": {"object": {}}}).to_string()),
         ],
         n,
     );
@@ -166,6 +170,10 @@ async fn hostile_bodies_and_webhooks_are_refused_and_change_nothing() {
         sent += 1;
     }
     s.alive().await;
-    assert_eq!(s.counts().await, before, "nothing was written by {sent} refused requests");
+    assert_eq!(
+        s.counts().await,
+        before,
+        "nothing was written by {sent} refused requests"
+    );
     p.ledger_is_balanced().await;
 }

@@ -175,7 +175,9 @@ pub async fn envelope_plain_refusals(res: Response) -> Response {
     };
     // axum's texts name the parameter and what was wrong with it; they are
     // short, but only the first line's first 300 characters are kept.
-    let text = axum::body::to_bytes(res.into_body(), 16 * 1024).await.unwrap_or_default();
+    let text = axum::body::to_bytes(res.into_body(), 16 * 1024)
+        .await
+        .unwrap_or_default();
     let text = String::from_utf8_lossy(&text);
     let mut message: String = text.lines().next().unwrap_or("").chars().take(300).collect();
     if message.trim().is_empty() {

@@ -72,9 +72,7 @@ impl Area {
 
     fn read(value: &Value, validate: bool) -> Result<Self, ApiError> {
         if depth(value, MAX_DEPTH) > MAX_DEPTH {
-            return Err(invalid(format!(
-                "The GeoJSON is nested deeper than {MAX_DEPTH} levels"
-            )));
+            return Err(invalid(format!("The GeoJSON is nested deeper than {MAX_DEPTH} levels")));
         }
         let geometry = match value.get("type").and_then(Value::as_str) {
             Some("Feature") => value

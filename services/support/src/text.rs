@@ -41,7 +41,10 @@ pub fn describe(c: char) -> String {
 /// field in the sentence ("The zone name").
 pub fn check_chars(field: &str, what: &str, value: &str, breaks: bool) -> Result<(), ApiError> {
     match first_forbidden(value, breaks) {
-        Some(c) => Err(ApiError::invalid(field, format!("{what} must not contain {}", describe(c)))),
+        Some(c) => Err(ApiError::invalid(
+            field,
+            format!("{what} must not contain {}", describe(c)),
+        )),
         None => Ok(()),
     }
 }
@@ -109,14 +112,23 @@ mod tests {
 
     #[test]
     fn control_and_direction_characters_are_refused_in_a_line() {
-        for c in ['\0', '\t', '\n', '\r', '\u{7f}', '\u{85}', '\u{2028}', '\u{2029}', '\u{202E}', '\u{2066}'] {
+        for c in [
+            '\0', '\t', '\n', '\r', '\u{7f}', '\u{85}', '\u{2028}', '\u{2029}', '\u{202E}', '\u{2066}',
+        ] {
             let v = format!("Wit{c}ney");
             let e = single_line("name", "The zone name", &v, 200).unwrap_err();
             assert_eq!(e.code(), "INVALID_INPUT", "{c:?}");
-            assert!(e.body.message.starts_with("The zone name must not contain"), "{}", e.body.message);
+            assert!(
+                e.body.message.starts_with("The zone name must not contain"),
+                "{}",
+                e.body.message
+            );
         }
         let e = single_line("name", "The zone name", "a\0b", 200).unwrap_err();
-        assert_eq!(e.body.message, "The zone name must not contain a null character (U+0000)");
+        assert_eq!(
+            e.body.message,
+            "The zone name must not contain a null character (U+0000)"
+        );
     }
 
     #[test]

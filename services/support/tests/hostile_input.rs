@@ -85,9 +85,13 @@ fn ring() -> impl Strategy<Value = Value> {
 fn geojson_shape() -> impl Strategy<Value = Value> {
     let polygon = prop::collection::vec(ring(), 0..4).prop_map(Value::Array).boxed();
     prop_oneof![
-        polygon.clone().prop_map(|c| json!({"type": "Polygon", "coordinates": c})),
+        polygon
+            .clone()
+            .prop_map(|c| json!({"type": "Polygon", "coordinates": c})),
         prop::collection::vec(polygon.clone(), 0..4).prop_map(|c| json!({"type": "MultiPolygon", "coordinates": c})),
-        polygon.prop_map(|c| json!({"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": c}})),
+        polygon.prop_map(
+            |c| json!({"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": c}})
+        ),
         any_json(),
     ]
 }
@@ -166,15 +170,27 @@ fn deep_or_wide_geojson_is_refused_before_it_is_walked() {
     assert!(err.body.message.contains("nested deeper"), "{}", err.body.message);
     dismantle(deep);
 
-    let props = json!({"type": "Feature", "properties": {"a": nested(50)}, "geometry": {"type": "Polygon", "coordinates": []}});
-    assert!(geojson::Area::parse(&props).unwrap_err().body.message.contains("nested deeper"));
+    let props =
+        json!({"type": "Feature", "properties": {"a": nested(50)}, "geometry": {"type": "Polygon", "coordinates": []}});
+    assert!(geojson::Area::parse(&props)
+        .unwrap_err()
+        .body
+        .message
+        .contains("nested deeper"));
 
     let ring = json!([[0, 0], [1, 0], [1, 1], [0, 0]]);
     let many_rings = json!({"type": "Polygon", "coordinates": vec![ring.clone(); geojson::MAX_RINGS + 1]});
-    assert!(geojson::Area::parse(&many_rings).unwrap_err().body.message.contains("rings"));
-    let many_polygons =
-        json!({"type": "MultiPolygon", "coordinates": vec![json!([ring]); geojson::MAX_POLYGONS + 1]});
-    assert!(geojson::Area::parse(&many_polygons).unwrap_err().body.message.contains("polygons"));
+    assert!(geojson::Area::parse(&many_rings)
+        .unwrap_err()
+        .body
+        .message
+        .contains("rings"));
+    let many_polygons = json!({"type": "MultiPolygon", "coordinates": vec![json!([ring]); geojson::MAX_POLYGONS + 1]});
+    assert!(geojson::Area::parse(&many_polygons)
+        .unwrap_err()
+        .body
+        .message
+        .contains("polygons"));
 }
 
 #[test]
@@ -198,5 +214,9 @@ fn the_largest_allowed_area_is_checked_once_and_read_back_quickly() {
         assert!(again.contains(-1.5, 51.8));
     }
     // Generous for an unoptimised build on a busy machine; well under 0.1 s here.
-    assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
 }

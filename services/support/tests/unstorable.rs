@@ -19,8 +19,20 @@ async fn text_the_database_cannot_store_is_invalid_input() {
         .await
         .unwrap();
     let cases = [
-        refused(sqlx::query("insert into notes (body) values ($1)").bind("a\0b").execute(&pool).await).await,
-        refused(sqlx::query("insert into notes (short) values ($1)").bind("abcd").execute(&pool).await).await,
+        refused(
+            sqlx::query("insert into notes (body) values ($1)")
+                .bind("a\0b")
+                .execute(&pool)
+                .await,
+        )
+        .await,
+        refused(
+            sqlx::query("insert into notes (short) values ($1)")
+                .bind("abcd")
+                .execute(&pool)
+                .await,
+        )
+        .await,
         refused(
             sqlx::query("insert into notes (doc) values ($1::text::jsonb)")
                 .bind(r#"{"a": "\u0000"}"#)
@@ -40,9 +52,17 @@ async fn text_the_database_cannot_store_is_invalid_input() {
         assert_eq!(e.status, StatusCode::BAD_REQUEST, "{e}");
         assert_eq!(e.code(), "INVALID_INPUT", "{e}");
     }
-    let written: i64 = sqlx::query_scalar("select count(*) from notes").fetch_one(&pool).await.unwrap();
+    let written: i64 = sqlx::query_scalar("select count(*) from notes")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(written, 0);
     // Anything else the database says is still an opaque 500.
-    let other = ApiError::from(sqlx::query("select * from no_such_table").execute(&pool).await.unwrap_err());
+    let other = ApiError::from(
+        sqlx::query("select * from no_such_table")
+            .execute(&pool)
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(other.status, StatusCode::INTERNAL_SERVER_ERROR);
 }

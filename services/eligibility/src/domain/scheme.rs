@@ -74,7 +74,8 @@ fn bad(path: &[&str], message: impl Into<String>) -> ApiError {
 
 /// One line of text at `path`: trimmed, 1 to `max` characters, no control characters.
 fn text(raw: &str, path: &[&str], what: &str, max: usize) -> Result<String, ApiError> {
-    checked_text::single_line(path.last().copied().unwrap_or(""), what, raw, max).map_err(|e| e.with_field(path.iter().copied()))
+    checked_text::single_line(path.last().copied().unwrap_or(""), what, raw, max)
+        .map_err(|e| e.with_field(path.iter().copied()))
 }
 
 /// A criterion id: 1 to 40 letters, digits, `-` or `_`.
@@ -109,8 +110,12 @@ impl SchemeIn {
     /// Checks everything but the zones' council (which needs the database).
     pub fn parse(self) -> Result<SchemeContent, ApiError> {
         let name = text(&self.name, &["name"], "The scheme name", 200)?;
-        let description =
-            checked_text::multi_line("description", "The description", &self.description.unwrap_or_default(), 5000)?;
+        let description = checked_text::multi_line(
+            "description",
+            "The description",
+            &self.description.unwrap_or_default(),
+            5000,
+        )?;
         if self.criteria.len() > MAX_CRITERIA {
             return Err(bad(
                 &["criteria"],

@@ -109,7 +109,11 @@ pub fn from_csv(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
         return Err(vec![RowError::new(
             1,
             "",
-            format!("The header line names {} columns; the columns are {}", headers.len(), CSV_COLUMNS.join(", ")),
+            format!(
+                "The header line names {} columns; the columns are {}",
+                headers.len(),
+                CSV_COLUMNS.join(", ")
+            ),
         )]);
     }
     let mut errors = Vec::new();

@@ -63,7 +63,10 @@ pub fn verify(header: &str, payload: &[u8], secrets: &[String], now: i64) -> Res
         return Err(SignatureError::NoMatch);
     }
     // Checked: a timestamp near i64::MIN or MAX must not overflow the difference.
-    if now.checked_sub(timestamp).is_none_or(|d| d.unsigned_abs() > TOLERANCE_SECS.unsigned_abs()) {
+    if now
+        .checked_sub(timestamp)
+        .is_none_or(|d| d.unsigned_abs() > TOLERANCE_SECS.unsigned_abs())
+    {
         return Err(SignatureError::Stale);
     }
     Ok(())
@@ -98,10 +101,16 @@ mod tests {
     fn a_signed_timestamp_at_the_ends_of_time_is_stale_not_an_overflow() {
         for t in [i64::MIN, i64::MAX] {
             let h = sign("whsec_a", t, BODY);
-            assert_eq!(verify(&h, BODY, &secrets(&["whsec_a"]), 1_000), Err(SignatureError::Stale));
+            assert_eq!(
+                verify(&h, BODY, &secrets(&["whsec_a"]), 1_000),
+                Err(SignatureError::Stale)
+            );
         }
         let h = sign("whsec_a", i64::MAX, BODY);
-        assert_eq!(verify(&h, BODY, &secrets(&["whsec_a"]), i64::MIN), Err(SignatureError::Stale));
+        assert_eq!(
+            verify(&h, BODY, &secrets(&["whsec_a"]), i64::MIN),
+            Err(SignatureError::Stale)
+        );
     }
 
     #[test]
