@@ -154,7 +154,14 @@ async fn book(
     // Before the quote, which records a decision: a refusal here writes nothing anywhere.
     let is_hire = period.lease_months.is_none();
     let load = db::household_load(&s.pool, input.household_id, period.start, period.end).await?;
-    s.limits.check_household(load, is_hire)?;
+    if let Err(refusal) = s.limits.check_household(load, is_hire) {
+        // The vehicle is named first: a slot taken since the read above
+        // (perhaps by this household) is still SLOT_UNAVAILABLE.
+        if db::overlaps(&s.pool, vehicle.id, period.start, period.end).await? {
+            return Err(slot_unavailable());
+        }
+        return Err(refusal);
+    }
     let (subsidy, zone_ids) = quote(&s, input.household_id, &input.period, base).await?;
     let (subsidy_pence, first_subsidy) = match (&subsidy, period.lease_months) {
         (None, _) => (0, 0),

@@ -315,9 +315,9 @@ mod tests {
             "O",
             "OX",
             "ox",
-            "X1",
+            "1A",
             "1",
-            "OX 4",
+            "OX4A4",
             "ÀÀÀ1AA",
             "OX28 4À",
             "ß1",
@@ -328,6 +328,7 @@ mod tests {
             assert_eq!(normalise(raw), None, "{raw:?}");
         }
         assert_eq!(normalise("O1").as_deref(), Some("O1"));
+        assert_eq!(normalise("x1").as_deref(), Some("X1"));
         assert_eq!(normalise(&"OX28 4AB".repeat(10)), None);
     }
 

@@ -41,11 +41,12 @@ pub fn hostile_string() -> impl Strategy<Value = String> + Clone {
     prop::collection::vec(piece, 0..8).prop_map(|v| v.concat())
 }
 
-/// A string that always holds at least one refused character.
+/// A string that always holds at least one character refused even in text
+/// of several lines (not a line break or tab).
 pub fn poisoned_string() -> impl Strategy<Value = String> + Clone {
     (
         hostile_string(),
-        prop::sample::select(vec!['\0', '\n', '\u{202E}', '\u{2066}', '\u{7f}', '\u{2028}']),
+        prop::sample::select(vec!['\0', '\u{202E}', '\u{2066}', '\u{7f}', '\u{2028}', '\u{85}']),
         hostile_string(),
     )
         .prop_map(|(a, c, b)| format!("x{a}{c}{b}x"))
