@@ -15,6 +15,10 @@ pub struct Limits {
     pub max_batch: usize,
     /// `GRAPHQL_MAX_BODY_BYTES`: request body size.
     pub max_body_bytes: usize,
+    /// `GRAPHQL_MAX_NESTING`: deepest bracket nesting in the document's text
+    /// (selection sets, argument lists, list and object literals) and in the
+    /// variables, checked before parsing.
+    pub max_nesting: usize,
 }
 
 impl Default for Limits {
@@ -25,8 +29,97 @@ impl Default for Limits {
             max_aliases: 30,
             max_batch: 10,
             max_body_bytes: 256 * 1024,
+            max_nesting: 48,
         }
     }
+}
+
+/// Limits on abuse: request rates per client, sign-in throttling and the
+/// cost of password hashing.
+#[derive(Debug, Clone)]
+pub struct AbuseLimits {
+    /// `RATE_LIMIT_PER_SECOND`: sustained requests a second per client
+    /// address on the public routes; 0 turns the limit off (load tests only).
+    pub requests_per_second: u32,
+    /// `RATE_LIMIT_BURST`: requests a client may make at once before the
+    /// sustained rate applies.
+    pub burst: u32,
+    /// `TRUSTED_PROXIES`: comma-separated addresses or CIDR ranges (the web
+    /// front end, the ingress) whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `SIGN_IN_FREE_FAILURES`: wrong passwords in a row an account may get
+    /// before sign-in to it is paused.
+    pub sign_in_free_failures: u32,
+    /// `SIGN_IN_BACKOFF_SECS`: the first pause; each further failure doubles it.
+    pub sign_in_backoff_secs: u64,
+    /// `SIGN_IN_MAX_BACKOFF_SECS`: the longest pause.
+    pub sign_in_max_backoff_secs: u64,
+    /// `PASSWORD_HASH_CONCURRENCY`: password hashes computed at once (each
+    /// takes 19 MiB and a core for a few tens of milliseconds).
+    pub password_hash_concurrency: usize,
+}
+
+impl Default for AbuseLimits {
+    fn default() -> Self {
+        Self {
+            requests_per_second: 20,
+            burst: 100,
+            trusted_proxies: vec![
+                "127.0.0.0/8".parse().expect("a CIDR"),
+                "::1/128".parse().expect("a CIDR"),
+            ],
+            sign_in_free_failures: 5,
+            sign_in_backoff_secs: 30,
+            sign_in_max_backoff_secs: 900,
+            password_hash_concurrency: 4,
+        }
+    }
+}
+
+impl AbuseLimits {
+    /// Reads the variables above, each defaulting as documented.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let d = Self::default();
+        let trusted_proxies = match config::optional("TRUSTED_PROXIES")? {
+            None => d.trusted_proxies,
+            Some(raw) => parse_networks(&raw).map_err(|bad| {
+                ConfigError::new(
+                    "TRUSTED_PROXIES",
+                    format!("{bad:?} is not an address or CIDR range (like 10.0.0.0/8)"),
+                )
+            })?,
+        };
+        let limits = Self {
+            requests_per_second: config::parse_or("RATE_LIMIT_PER_SECOND", d.requests_per_second)?,
+            burst: positive("RATE_LIMIT_BURST", d.burst as usize)? as u32,
+            trusted_proxies,
+            sign_in_free_failures: config::parse_or("SIGN_IN_FREE_FAILURES", d.sign_in_free_failures)?,
+            sign_in_backoff_secs: config::parse_or("SIGN_IN_BACKOFF_SECS", d.sign_in_backoff_secs)?,
+            sign_in_max_backoff_secs: config::parse_or("SIGN_IN_MAX_BACKOFF_SECS", d.sign_in_max_backoff_secs)?,
+            password_hash_concurrency: positive("PASSWORD_HASH_CONCURRENCY", d.password_hash_concurrency)?,
+        };
+        if limits.sign_in_max_backoff_secs < limits.sign_in_backoff_secs {
+            return Err(ConfigError::new(
+                "SIGN_IN_MAX_BACKOFF_SECS",
+                "must be at least SIGN_IN_BACKOFF_SECS",
+            ));
+        }
+        Ok(limits)
+    }
+}
+
+/// Addresses (`10.1.2.3`) and ranges (`10.0.0.0/8`), comma-separated; an
+/// empty list trusts no proxy. The first entry that does not parse is the error.
+pub fn parse_networks(raw: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| s.to_string())
+        })
+        .collect()
 }
 
 /// The first admin, created at start when both variables are set.
@@ -63,6 +156,7 @@ pub struct Config {
     pub token_ttl_secs: i64,
     pub services: ServiceUrls,
     pub limits: Limits,
+    pub abuse: AbuseLimits,
     pub bootstrap_admin: Option<BootstrapAdmin>,
     /// `PUBLIC_URL`: where users reach Roundabout (default `http://localhost:<PORT>`).
     pub public_url: String,
@@ -75,6 +169,7 @@ impl std::fmt::Debug for Config {
             .field("environment", &self.environment)
             .field("services", &self.services)
             .field("limits", &self.limits)
+            .field("abuse", &self.abuse)
             .finish_non_exhaustive()
     }
 }
@@ -93,7 +188,12 @@ impl Config {
             max_aliases: config::parse_or("GRAPHQL_MAX_ALIASES", d.max_aliases)?,
             max_batch: positive("GRAPHQL_MAX_BATCH", d.max_batch)?,
             max_body_bytes: positive("GRAPHQL_MAX_BODY_BYTES", d.max_body_bytes)?,
+            max_nesting: positive("GRAPHQL_MAX_NESTING", d.max_nesting)?,
         };
+        if limits.max_nesting > 128 {
+            // serde_json refuses variables nested deeper than 128 anyway.
+            return Err(ConfigError::new("GRAPHQL_MAX_NESTING", "must be at most 128"));
+        }
         host.max_body_bytes = limits.max_body_bytes;
         let public_url = match config::optional("PUBLIC_URL")? {
             Some(_) => config::base_url("PUBLIC_URL")?,
@@ -158,6 +258,7 @@ impl Config {
                 payments: config::base_url("PAYMENTS_URL")?,
             },
             limits,
+            abuse: AbuseLimits::from_env()?,
             bootstrap_admin,
             public_url,
         })

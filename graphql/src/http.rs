@@ -1,13 +1,11 @@
 //! `POST /graphql` and `GET /graphql`, GraphiQL, and the checks made before
-//! any resolver runs: body size, batch size, aliases, and the bearer token.
+//! any resolver runs: body size, batch size, bracket nesting (before
+//! parsing), aliases and password fields with fragments expanded, control
+//! characters, and the bearer token with its session ([`crate::guard`]).
 //! Depth and complexity are checked by the schema itself at validation,
 //! also before execution.
 
-use async_graphql::{
-    http::GraphiQLSource,
-    parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet},
-    BatchRequest, BatchResponse, ServerError,
-};
+use async_graphql::{http::GraphiQLSource, parser::types::OperationType, BatchRequest, BatchResponse, ServerError};
 use axum::{
     body::{to_bytes, Body},
     extract::{Request, State},
@@ -20,6 +18,7 @@ use axum::{
 use crate::{
     accounts,
     config::Limits,
+    guard,
     principal::Session,
     schema::{request::RequestCtx, GatewaySchema},
     services::Gateway,
@@ -80,23 +79,40 @@ async fn graphql(State(s): State<HttpState>, req: Request) -> Response {
             &format!("A batch may hold at most {} operations", s.limits.max_batch),
         );
     }
+    let mut credential_fields = 0u64;
     for r in requests {
+        // Bounded before parsing: the parser recurses once per bracket.
+        if guard::nesting(&r.query, s.limits.max_nesting) > s.limits.max_nesting
+            || r.variables
+                .iter()
+                .any(|(_, v)| guard::value_depth(v) > s.limits.max_nesting)
+        {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "TOO_DEEPLY_NESTED",
+                &format!(
+                    "The request nests brackets more than {} deep; send a flatter query or value",
+                    s.limits.max_nesting
+                ),
+            );
+        }
         // Documents that do not parse are left to the executor's own error;
         // those that do are kept in the request, so the executor does not
         // parse them again.
+        let variables = r.variables.clone();
         if let Ok(doc) = r.parsed_query() {
-            let aliases = count_aliases(doc);
-            if aliases > s.limits.max_aliases {
+            let stats = guard::Stats::of(doc);
+            if stats.aliases > s.limits.max_aliases as u64 {
                 return refuse(
                     StatusCode::BAD_REQUEST,
                     "TOO_MANY_ALIASES",
                     &format!(
-                        "A query may use at most {} aliases; this one uses {aliases}",
-                        s.limits.max_aliases
+                        "A query may use at most {} aliases, counting each use of a fragment; this one uses {}",
+                        s.limits.max_aliases, stats.aliases
                     ),
                 );
             }
-            if !s.introspection && uses_introspection(doc) {
+            if !s.introspection && stats.introspection {
                 return refuse(
                     StatusCode::BAD_REQUEST,
                     "INTROSPECTION_DISABLED",
@@ -110,7 +126,22 @@ async fn graphql(State(s): State<HttpState>, req: Request) -> Response {
                     "Mutations must be sent with POST",
                 );
             }
+            if let Some(at) = guard::control_character(doc, &variables) {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    "INVALID_INPUT",
+                    &format!("Text may not contain control characters (such as NUL); remove them from {at}"),
+                );
+            }
+            credential_fields = credential_fields.saturating_add(stats.credential_fields);
         }
+    }
+    if credential_fields > 1 {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "ONE_SIGN_IN_PER_REQUEST",
+            "A request may sign in, sign up, change a password or create a council only once",
+        );
     }
     let session = match authenticate(&s.gateway, &headers).await {
         Ok(session) => session,
@@ -173,7 +204,8 @@ async fn read_batch(limits: &Limits, req: Request) -> Result<BatchRequest, Respo
 }
 
 /// The session of the request's bearer token. No token: anonymous. A token
-/// that is malformed, forged, expired or names no user: `UNAUTHENTICATED`.
+/// that is malformed, forged, expired, names no user or a session that has
+/// ended: `UNAUTHENTICATED`.
 async fn authenticate(g: &Gateway, headers: &HeaderMap) -> Result<Session, Response> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(Session(None));
@@ -191,8 +223,9 @@ async fn authenticate(g: &Gateway, headers: &HeaderMap) -> Result<Session, Respo
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(str::trim)
         .ok_or_else(unauthenticated)?;
-    let user_id = g.tokens.verify(raw).map_err(|_| unauthenticated())?;
-    match accounts::db::load_principal(&g.pool, user_id).await {
+    let (user_id, session_id) = g.tokens.verify(raw).map_err(|_| unauthenticated())?;
+    // One query: the user, their memberships, and that the session is live.
+    match accounts::db::load_principal(&g.pool, user_id, session_id).await {
         Ok(Some(p)) => Ok(Session(Some(p))),
         Ok(None) => Err(unauthenticated()),
         Err(e) => {
@@ -203,56 +236,5 @@ async fn authenticate(g: &Gateway, headers: &HeaderMap) -> Result<Session, Respo
                 "Sign-in could not be checked; please try again",
             ))
         }
-    }
-}
-
-/// Every selection set of the document, operations and fragments alike.
-fn selection_sets(doc: &ExecutableDocument) -> impl Iterator<Item = &SelectionSet> {
-    doc.operations
-        .iter()
-        .map(|(_, op)| &op.node.selection_set.node)
-        .chain(doc.fragments.values().map(|f| &f.node.selection_set.node))
-}
-
-/// True when the document asks for `__schema` or `__type` anywhere.
-pub fn uses_introspection(doc: &ExecutableDocument) -> bool {
-    fn walk(set: &SelectionSet) -> bool {
-        set.items.iter().any(|item| match &item.node {
-            Selection::Field(f) => {
-                let name = f.node.name.node.as_str();
-                name == "__schema" || name == "__type" || walk(&f.node.selection_set.node)
-            }
-            Selection::InlineFragment(i) => walk(&i.node.selection_set.node),
-            Selection::FragmentSpread(_) => false,
-        })
-    }
-    selection_sets(doc).any(walk)
-}
-
-/// Aliased fields in the document's operations and fragments.
-pub fn count_aliases(doc: &ExecutableDocument) -> usize {
-    fn walk(set: &SelectionSet) -> usize {
-        set.items
-            .iter()
-            .map(|item| match &item.node {
-                Selection::Field(f) => usize::from(f.node.alias.is_some()) + walk(&f.node.selection_set.node),
-                Selection::InlineFragment(i) => walk(&i.node.selection_set.node),
-                Selection::FragmentSpread(_) => 0,
-            })
-            .sum()
-    }
-    selection_sets(doc).map(walk).sum()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use async_graphql::parser::parse_query;
-
-    #[test]
-    fn aliases_are_counted_everywhere() {
-        let doc = parse_query("query { a: me { id } b: me { x: id } ...F } fragment F on Query { c: councils { id } }")
-            .unwrap();
-        assert_eq!(count_aliases(&doc), 4);
     }
 }

@@ -45,6 +45,8 @@ pub struct Principal {
     pub household: Option<HouseholdMembership>,
     pub provider_id: Option<Uuid>,
     pub officer_of: Vec<Uuid>,
+    /// The session the request's token belongs to.
+    pub session_id: Uuid,
 }
 
 impl Principal {

@@ -3,7 +3,10 @@
 use roundabout_support::{client::ServiceClient, internal_auth::InternalAuth};
 use sqlx::PgPool;
 
-use crate::{accounts::tokens::TokenIssuer, config::ServiceUrls};
+use crate::{
+    accounts::{password::Hasher, tokens::TokenIssuer},
+    config::{AbuseLimits, ServiceUrls},
+};
 
 /// A client per service.
 #[derive(Clone, Debug)]
@@ -37,4 +40,8 @@ pub struct Gateway {
     pub decoy_hash: String,
     /// Where users reach Roundabout (links handed to Stripe come back here).
     pub public_url: String,
+    /// Password hashing within its concurrency limit.
+    pub hasher: Hasher,
+    /// Sign-in throttling and rate limits.
+    pub abuse: AbuseLimits,
 }

@@ -4,7 +4,7 @@
 use roundabout_gateway::{
     accounts::tokens::TokenIssuer,
     build,
-    config::{BootstrapAdmin, Limits, ServiceUrls},
+    config::{AbuseLimits, BootstrapAdmin, Limits, ServiceUrls},
     Config, MIGRATOR,
 };
 use roundabout_support::{config::Environment, testing};
@@ -23,6 +23,10 @@ struct Gw {
 }
 
 async fn gateway(limits: Limits, environment: Environment) -> Gw {
+    gateway_with(limits, environment, AbuseLimits::default()).await
+}
+
+async fn gateway_with(limits: Limits, environment: Environment, abuse: AbuseLimits) -> Gw {
     let (pool, url) = testing::fresh_database(&MIGRATOR).await;
     let nowhere = "http://127.0.0.1:9".to_string();
     let mut host = testing::host_config(&url);
@@ -39,6 +43,7 @@ async fn gateway(limits: Limits, environment: Environment) -> Gw {
             payments: nowhere,
         },
         limits,
+        abuse,
         bootstrap_admin: Some(BootstrapAdmin {
             email: ADMIN_EMAIL.into(),
             password: ADMIN_PASSWORD.into(),
@@ -142,10 +147,19 @@ async fn missing_forged_and_expired_tokens_are_unauthenticated() {
     let (_, v) = post(&gw.url, None, create.clone()).await;
     assert_eq!(error_code(&v), "UNAUTHENTICATED");
 
-    let forged = TokenIssuer::new(b"some-other-signing-key-0123456789abcdef", 3600).issue(admin_id);
-    let expired = TokenIssuer::new(TOKEN_KEY, 3600).issue_expired(admin_id);
-    let unknown_user = TokenIssuer::new(TOKEN_KEY, 3600).issue(Uuid::new_v4());
-    for token in [forged.as_str(), expired.as_str(), unknown_user.as_str(), "not-a-token"] {
+    let session_id = Uuid::new_v4();
+    let forged = TokenIssuer::new(b"some-other-signing-key-0123456789abcdef", 3600).issue(admin_id, session_id);
+    let expired = TokenIssuer::new(TOKEN_KEY, 3600).issue_expired(admin_id, session_id);
+    let unknown_user = TokenIssuer::new(TOKEN_KEY, 3600).issue(Uuid::new_v4(), session_id);
+    // Well signed and unexpired, but naming a session that was never started.
+    let no_session = TokenIssuer::new(TOKEN_KEY, 3600).issue(admin_id, session_id);
+    for token in [
+        forged.as_str(),
+        expired.as_str(),
+        unknown_user.as_str(),
+        no_session.as_str(),
+        "not-a-token",
+    ] {
         let (status, v) = post(&gw.url, Some(token), json!({"query": "{ me { id } }"})).await;
         assert_eq!(status, 200);
         assert_eq!(error_code(&v), "UNAUTHENTICATED", "{token}");
@@ -164,6 +178,7 @@ async fn limits_refuse_before_any_resolver_runs() {
         max_aliases: 5,
         max_batch: 2,
         max_body_bytes: 4096,
+        ..Limits::default()
     };
     let gw = gateway(limits, Environment::Development).await;
 
@@ -253,3 +268,6 @@ async fn introspection_is_off_in_production() {
     let graphiql = reqwest::get(prod.url.replace("/graphql", "/graphiql")).await.unwrap();
     assert_eq!(graphiql.status(), 404);
 }
+
+#[path = "gateway/security.rs"]
+mod security;

@@ -6,7 +6,7 @@
 pub mod procs;
 
 use roundabout::graphql_client::GraphqlClient;
-use roundabout_gateway::config::{BootstrapAdmin, Limits, ServiceUrls};
+use roundabout_gateway::config::{AbuseLimits, BootstrapAdmin, Limits, ServiceUrls};
 use roundabout_support::{
     config::Environment,
     testing::{
@@ -235,6 +235,12 @@ impl Stack {
                 payments: payments_url.clone(),
             },
             limits,
+            // Tests drive many requests from one address: no rate limit
+            // here (tests/security.rs tests it on a gateway of its own).
+            abuse: AbuseLimits {
+                requests_per_second: 0,
+                ..AbuseLimits::default()
+            },
             bootstrap_admin: Some(BootstrapAdmin {
                 email: ADMIN_EMAIL.into(),
                 password: ADMIN_PASSWORD.into(),

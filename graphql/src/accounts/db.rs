@@ -29,6 +29,24 @@ pub async fn find_by_email(db: impl PgExecutor<'_>, email: &str) -> sqlx::Result
         .await
 }
 
+/// Replaces a user's password hash.
+pub async fn set_password(db: impl PgExecutor<'_>, user_id: Uuid, password_hash: &str) -> sqlx::Result<()> {
+    sqlx::query("update users set password_hash = $2 where id = $1")
+        .bind(user_id)
+        .bind(password_hash)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The stored password hash of a user.
+pub async fn password_hash(db: impl PgExecutor<'_>, user_id: Uuid) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("select password_hash from users where id = $1")
+        .bind(user_id)
+        .fetch_optional(db)
+        .await
+}
+
 pub async fn email_taken(db: impl PgExecutor<'_>, email: &str) -> sqlx::Result<bool> {
     sqlx::query_scalar("select exists(select 1 from users where email = $1)")
         .bind(email)
@@ -90,14 +108,23 @@ struct PrincipalRow {
     household_id: Option<Uuid>,
 }
 
-/// The user with their memberships, or `None` when the user does not exist.
-pub async fn load_principal(db: impl PgExecutor<'_>, user_id: Uuid) -> sqlx::Result<Option<Principal>> {
+/// The user with their memberships, in session `session_id`; `None` when
+/// the user does not exist or the session has ended or expired.
+pub async fn load_principal(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    session_id: Uuid,
+) -> sqlx::Result<Option<Principal>> {
     let rows: Vec<PrincipalRow> = sqlx::query_as(
         "select u.id, u.email, u.display_name, m.role, m.council_id, m.provider_id, m.household_id
          from users u left join memberships m on m.user_id = u.id
-         where u.id = $1 order by m.id",
+         where u.id = $1
+           and exists (select 1 from sessions s
+                       where s.id = $2 and s.user_id = u.id and s.ended_at is null and s.expires_at > now())
+         order by m.id",
     )
     .bind(user_id)
+    .bind(session_id)
     .fetch_all(db)
     .await?;
     let Some(first) = rows.first() else { return Ok(None) };
@@ -109,6 +136,7 @@ pub async fn load_principal(db: impl PgExecutor<'_>, user_id: Uuid) -> sqlx::Res
         household: None,
         provider_id: None,
         officer_of: Vec::new(),
+        session_id,
     };
     for r in &rows {
         let Some(role) = r.role.as_deref().and_then(Role::from_db) else {

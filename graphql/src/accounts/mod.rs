@@ -2,6 +2,8 @@
 
 pub mod db;
 pub mod password;
+pub mod sessions;
+pub mod throttle;
 pub mod tokens;
 
 use roundabout_support::ApiError;

@@ -1,5 +1,8 @@
 //! Password hashing with argon2id (the `argon2` crate's defaults: 19 MiB,
-//! 2 passes, 1 lane), run off the async threads.
+//! 2 passes, 1 lane), run off the async threads, at most a configured number
+//! at once ([`Hasher`]) so that sign-in traffic cannot exhaust memory or CPU.
+
+use std::{sync::Arc, time::Duration};
 
 use argon2::{
     password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
@@ -28,6 +31,50 @@ pub fn check_policy(password: &str) -> Result<(), ApiError> {
         ));
     }
     Ok(())
+}
+
+/// How long a request waits for a free hashing slot before it is refused.
+const QUEUE_WAIT: Duration = Duration::from_secs(10);
+
+/// Too many passwords are being checked at once: try again shortly.
+#[derive(Debug, thiserror::Error)]
+#[error("too many passwords are being checked at once")]
+pub struct Busy;
+
+/// Hashes and verifies passwords, at most `concurrency` at once; others wait
+/// up to ten seconds for a slot, then are refused with [`Busy`].
+#[derive(Clone, Debug)]
+pub struct Hasher {
+    slots: Arc<tokio::sync::Semaphore>,
+}
+
+impl Hasher {
+    pub fn new(concurrency: usize) -> Self {
+        Self {
+            slots: Arc::new(tokio::sync::Semaphore::new(concurrency.max(1))),
+        }
+    }
+
+    async fn slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, Busy> {
+        match tokio::time::timeout(QUEUE_WAIT, self.slots.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(Busy),
+        }
+    }
+
+    /// [`hash`] within the concurrency limit.
+    pub async fn hash(&self, password: String) -> anyhow::Result<Result<String, Busy>> {
+        let Ok(_slot) = self.slot().await else {
+            return Ok(Err(Busy));
+        };
+        hash(password).await.map(Ok)
+    }
+
+    /// [`verify`] within the concurrency limit.
+    pub async fn verify(&self, password: String, phc: String) -> Result<bool, Busy> {
+        let _slot = self.slot().await?;
+        Ok(verify(password, phc).await)
+    }
 }
 
 /// Hashes a password into a PHC string.
@@ -74,6 +121,16 @@ mod tests {
         assert!(h.starts_with("$argon2id$"));
         assert!(verify("correct horse battery".into(), h.clone()).await);
         assert!(!verify("wrong horse battery".into(), h).await);
+    }
+
+    #[tokio::test]
+    async fn the_hasher_runs_at_most_its_limit_at_once() {
+        let hasher = Hasher::new(1);
+        let held = hasher.slot().await.unwrap();
+        assert_eq!(hasher.slots.available_permits(), 0);
+        drop(held);
+        assert!(hasher.verify("x".into(), decoy_hash()).await.is_ok_and(|ok| !ok));
+        assert_eq!(hasher.slots.available_permits(), 1);
     }
 
     #[test]

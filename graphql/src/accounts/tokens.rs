@@ -1,4 +1,7 @@
-//! Bearer tokens: signed, expiring, naming the user.
+//! Bearer tokens: signed, expiring, naming the user and the session (a row
+//! of `sessions`) they belong to. The signature and expiry are checked here;
+//! whether the session is still live is checked against the database with
+//! the user's memberships ([`crate::accounts::db::load_principal`]).
 
 use roundabout_support::token::{self, Expiring, TokenError};
 use serde::{Deserialize, Serialize};
@@ -7,6 +10,8 @@ use uuid::Uuid;
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
     sub: Uuid,
+    /// The session; a token without one is refused.
+    sid: Uuid,
     iat: i64,
     exp: i64,
     typ: String,
@@ -33,12 +38,18 @@ impl TokenIssuer {
         }
     }
 
-    pub fn issue(&self, user_id: Uuid) -> String {
+    /// How long a token (and its session) lasts, in seconds.
+    pub fn ttl_secs(&self) -> i64 {
+        self.ttl_secs
+    }
+
+    pub fn issue(&self, user_id: Uuid, session_id: Uuid) -> String {
         let now = token::now();
         token::sign(
             &self.key,
             &Claims {
                 sub: user_id,
+                sid: session_id,
                 iat: now,
                 exp: now + self.ttl_secs,
                 typ: "access".into(),
@@ -46,22 +57,23 @@ impl TokenIssuer {
         )
     }
 
-    /// The user a valid token names.
-    pub fn verify(&self, raw: &str) -> Result<Uuid, TokenError> {
+    /// The user and session a valid token names.
+    pub fn verify(&self, raw: &str) -> Result<(Uuid, Uuid), TokenError> {
         let c: Claims = token::verify(&self.key, raw, token::now())?;
         if c.typ != "access" {
             return Err(TokenError::Malformed);
         }
-        Ok(c.sub)
+        Ok((c.sub, c.sid))
     }
 
     /// A token that expired a minute ago (tests).
-    pub fn issue_expired(&self, user_id: Uuid) -> String {
+    pub fn issue_expired(&self, user_id: Uuid, session_id: Uuid) -> String {
         let now = token::now();
         token::sign(
             &self.key,
             &Claims {
                 sub: user_id,
+                sid: session_id,
                 iat: now - self.ttl_secs - 60,
                 exp: now - 60,
                 typ: "access".into(),

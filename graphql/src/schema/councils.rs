@@ -219,7 +219,12 @@ async fn create_council(ctx: &Context<'_>, input: CreateCouncilInput) -> Result<
             UserError::new("EMAIL_TAKEN", "An account with this email already exists").at(["input", "officerEmail"]),
         ));
     }
-    let hash = password::hash(input.officer_password).await?;
+    let hash = g.hasher.hash(input.officer_password).await?.map_err(|_| {
+        Failure::Fatal(crate::schema::errors::coded(
+            "SERVICE_BUSY",
+            "Too many passwords are being set right now. Wait a moment and try again.",
+        ))
+    })?;
     let id = Uuid::new_v4();
     let council: CouncilData = g
         .services

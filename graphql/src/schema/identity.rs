@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{
-    accounts::{self, db::NewMembership, password, Email},
+    accounts::{self, db::NewMembership, password, sessions, throttle, Email},
     principal::{Principal, Role},
     schema::{
         councils::{load_council, parse_id, Council},
@@ -190,6 +190,48 @@ pub struct SignInInput {
     pub password: String,
 }
 
+/// A new password in place of the current one.
+#[derive(InputObject)]
+pub struct ChangePasswordInput {
+    pub current_password: String,
+    /// At least 12 characters.
+    pub new_password: String,
+}
+
+/// The result of signing out.
+#[derive(SimpleObject)]
+pub struct SignOutPayload {
+    /// How many sessions were ended; null when refused.
+    pub sessions_ended: Option<i32>,
+    pub user_errors: Vec<UserError>,
+}
+
+impl Refusable for SignOutPayload {
+    fn refused(user_errors: Vec<UserError>) -> Self {
+        Self {
+            sessions_ended: None,
+            user_errors,
+        }
+    }
+}
+
+/// The result of changing the password.
+#[derive(SimpleObject)]
+pub struct ChangePasswordPayload {
+    /// The signed-in user; null when refused.
+    pub viewer: Option<Viewer>,
+    pub user_errors: Vec<UserError>,
+}
+
+impl Refusable for ChangePasswordPayload {
+    fn refused(user_errors: Vec<UserError>) -> Self {
+        Self {
+            viewer: None,
+            user_errors,
+        }
+    }
+}
+
 /// The result of signing up or in.
 #[derive(SimpleObject)]
 pub struct AuthPayload {
@@ -232,9 +274,31 @@ impl IdentityMutation {
         payload(sign_up_provider(ctx, input).await)
     }
 
-    /// Signs in with email and password.
+    /// Signs in with email and password. After several wrong passwords in a
+    /// row, sign-in to the account pauses for a while (`TOO_MANY_ATTEMPTS`),
+    /// longer after each further attempt.
     async fn sign_in(&self, ctx: &Context<'_>, input: SignInInput) -> async_graphql::Result<AuthPayload> {
         payload(sign_in(ctx, input).await)
+    }
+
+    /// Ends this session: its token stops working at once.
+    async fn sign_out(&self, ctx: &Context<'_>) -> async_graphql::Result<SignOutPayload> {
+        payload(sign_out(ctx, false).await)
+    }
+
+    /// Ends every session of the signed-in user, this one included.
+    async fn sign_out_everywhere(&self, ctx: &Context<'_>) -> async_graphql::Result<SignOutPayload> {
+        payload(sign_out(ctx, true).await)
+    }
+
+    /// Changes the password (the current one is required); every other
+    /// session of the user ends, this one stays.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangePasswordInput,
+    ) -> async_graphql::Result<ChangePasswordPayload> {
+        payload(change_password(ctx, input).await)
     }
 }
 
@@ -253,7 +317,8 @@ async fn new_credentials(g: &Gateway, email: &str, pw: String) -> Result<(Email,
     if accounts::db::email_taken(&g.pool, email.as_str()).await? {
         return Err(email_taken());
     }
-    Ok((email, password::hash(pw).await?))
+    let hash = g.hasher.hash(pw).await?.map_err(|_| busy())?;
+    Ok((email, hash))
 }
 
 /// Inserts the user with one membership, then issues a token.
@@ -278,13 +343,17 @@ async fn create_account(
 }
 
 async fn signed_in(g: &Gateway, user_id: Uuid) -> Result<AuthPayload, Failure> {
-    let principal = accounts::db::load_principal(&g.pool, user_id).await?.ok_or_else(|| {
-        Failure::Fatal(crate::schema::errors::internal(anyhow::anyhow!(
-            "user vanished after sign-in"
-        )))
-    })?;
+    let session_id = Uuid::new_v4();
+    sessions::start(&g.pool, session_id, user_id, g.tokens.ttl_secs()).await?;
+    let principal = accounts::db::load_principal(&g.pool, user_id, session_id)
+        .await?
+        .ok_or_else(|| {
+            Failure::Fatal(crate::schema::errors::internal(anyhow::anyhow!(
+                "user vanished after sign-in"
+            )))
+        })?;
     Ok(AuthPayload {
-        token: Some(g.tokens.issue(user_id)),
+        token: Some(g.tokens.issue(user_id, session_id)),
         viewer: Some(Viewer(principal)),
         user_errors: Vec::new(),
     })
@@ -308,6 +377,11 @@ async fn sign_up_household(ctx: &Context<'_>, input: SignUpHouseholdInput) -> Re
         return Err(Failure::user(
             UserError::new("INVALID_INPUT", "The display name must be at most 100 characters")
                 .at(["input", "displayName"]),
+        ));
+    }
+    if display_name.is_some_and(|d| d.chars().any(char::is_control)) {
+        return Err(Failure::user(
+            UserError::new("INVALID_INPUT", "The display name must be one line of text").at(["input", "displayName"]),
         ));
     }
     let unknown_council =
@@ -351,10 +425,13 @@ struct ProviderOut<'a> {
 async fn sign_up_provider(ctx: &Context<'_>, input: SignUpProviderInput) -> Result<AuthPayload, Failure> {
     let g = ctx.data_unchecked::<Gateway>();
     let name = input.organisation_name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
+    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
         return Err(Failure::user(
-            UserError::new("INVALID_INPUT", "The organisation name must be 1 to 200 characters")
-                .at(["input", "organisationName"]),
+            UserError::new(
+                "INVALID_INPUT",
+                "The organisation name must be one line of 1 to 200 characters",
+            )
+            .at(["input", "organisationName"]),
         ));
     }
     let (email, hash) = new_credentials(g, &input.email, input.password).await?;
@@ -388,18 +465,105 @@ async fn sign_in(ctx: &Context<'_>, input: SignInInput) -> Result<AuthPayload, F
             "The email or password is not right",
         ))
     };
-    let user = match Email::parse(&input.email) {
-        Ok(email) => accounts::db::find_by_email(&g.pool, email.as_str()).await?,
-        Err(_) => None,
+    let email = Email::parse(&input.email).ok();
+    // Every attempt at an email, known or not, counts towards its pause, so
+    // the answer does not tell which emails have accounts.
+    if let Some(email) = &email {
+        throttle_attempt(g, email.as_str()).await?;
+    }
+    let user = match &email {
+        Some(email) => accounts::db::find_by_email(&g.pool, email.as_str()).await?,
+        None => None,
     };
     // Unknown emails are checked against a decoy hash: same answer, same time.
     let (user_id, hash) = match &user {
         Some(u) => (Some(u.id), u.password_hash.clone()),
         None => (None, g.decoy_hash.clone()),
     };
-    let ok = password::verify(input.password, hash).await;
-    match (ok, user_id) {
-        (true, Some(id)) => signed_in(g, id).await,
+    let ok = g.hasher.verify(input.password, hash).await.map_err(|_| busy())?;
+    match (ok, user_id, &email) {
+        (true, Some(id), Some(email)) => {
+            throttle::succeeded(&g.pool, email.as_str()).await?;
+            signed_in(g, id).await
+        }
         _ => Err(refused()),
     }
+}
+
+/// Counts a password attempt for `email`, or refuses it while the account's
+/// sign-in is paused.
+async fn throttle_attempt(g: &Gateway, email: &str) -> Result<(), Failure> {
+    match throttle::attempt(&g.pool, email, &g.abuse).await? {
+        throttle::Attempt::Allowed => Ok(()),
+        throttle::Attempt::Paused { retry_after_secs } => Err(Failure::user(UserError::new(
+            "TOO_MANY_ATTEMPTS",
+            format!(
+                "There have been too many attempts to sign in to this account. Wait {} and try again, \
+                 or ask your council to help.",
+                throttle::wait_in_words(retry_after_secs)
+            ),
+        ))),
+    }
+}
+
+/// Too many passwords are being checked at once.
+fn busy() -> Failure {
+    Failure::Fatal(crate::schema::errors::coded(
+        "SERVICE_BUSY",
+        "Too many people are signing in right now. Wait a moment and try again.",
+    ))
+}
+
+async fn sign_out(ctx: &Context<'_>, everywhere: bool) -> Result<SignOutPayload, Failure> {
+    let g = ctx.data_unchecked::<Gateway>();
+    let p = RequestCtx::get(ctx)
+        .session
+        .0
+        .clone()
+        .ok_or_else(|| Failure::Fatal(crate::schema::errors::unauthenticated()))?;
+    let ended = if everywhere {
+        sessions::end_all(&g.pool, p.user_id, None).await?
+    } else {
+        sessions::end(&g.pool, p.user_id, p.session_id).await?
+    };
+    Ok(SignOutPayload {
+        sessions_ended: Some(i32::try_from(ended).unwrap_or(i32::MAX)),
+        user_errors: Vec::new(),
+    })
+}
+
+async fn change_password(ctx: &Context<'_>, input: ChangePasswordInput) -> Result<ChangePasswordPayload, Failure> {
+    let g = ctx.data_unchecked::<Gateway>();
+    let p = RequestCtx::get(ctx)
+        .session
+        .0
+        .clone()
+        .ok_or_else(|| Failure::Fatal(crate::schema::errors::unauthenticated()))?;
+    throttle_attempt(g, &p.email).await?;
+    let stored = accounts::db::password_hash(&g.pool, p.user_id)
+        .await?
+        .ok_or_else(|| Failure::Fatal(crate::schema::errors::unauthenticated()))?;
+    if !g
+        .hasher
+        .verify(input.current_password, stored)
+        .await
+        .map_err(|_| busy())?
+    {
+        return Err(Failure::user(
+            UserError::new("INVALID_CREDENTIALS", "Your current password is not right")
+                .at(["input", "currentPassword"]),
+        ));
+    }
+    throttle::succeeded(&g.pool, &p.email).await?;
+    password::check_policy(&input.new_password).map_err(|e| field_error(e, "newPassword"))?;
+    let hash = g.hasher.hash(input.new_password).await?.map_err(|_| busy())?;
+    let mut tx = g.pool.begin().await?;
+    accounts::db::set_password(&mut *tx, p.user_id, &hash).await?;
+    let ended = sessions::end_all(&mut *tx, p.user_id, Some(p.session_id)).await?;
+    tx.commit().await?;
+    tracing::info!(user = %p.user_id, other_sessions_ended = ended, "password changed");
+    Ok(ChangePasswordPayload {
+        viewer: Some(Viewer(p)),
+        user_errors: Vec::new(),
+    })
 }

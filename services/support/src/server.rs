@@ -163,13 +163,17 @@ impl Application {
             .map(|t| tokio::spawn(t(signal.clone())))
             .collect();
         let name = self.name;
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async move {
-                stop.await;
-                tracing::info!(service = name, "shutting down");
-            })
-            .await
-            .context("serving HTTP")?;
+        // The peer's address is kept for per-client rate limits.
+        axum::serve(
+            self.listener,
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            stop.await;
+            tracing::info!(service = name, "shutting down");
+        })
+        .await
+        .context("serving HTTP")?;
         trigger.trigger();
         for h in handles {
             let _ = tokio::time::timeout(Duration::from_secs(10), h).await;

@@ -1,0 +1,324 @@
+//! Checks made on a GraphQL request before any resolver runs, and before the
+//! document is even parsed where parsing itself could be attacked.
+//!
+//! - [`nesting`] scans the raw text for the deepest bracket nesting (lists,
+//!   objects, selection sets, argument lists) without building anything, so a
+//!   document nested thousands deep is refused before the recursive parser
+//!   sees it.
+//! - [`Stats::of`] walks the parsed document with every fragment spread
+//!   expanded (memoised, so a fragment "bomb" costs no more than its size):
+//!   aliases, password-checking fields and introspection are counted as
+//!   they would run, not as they are written.
+//! - [`control_character`] finds a control character in any string the
+//!   request carries, in literal arguments or in variables.
+
+use std::collections::HashMap;
+
+use async_graphql::{
+    parser::types::{ExecutableDocument, Selection, SelectionSet},
+    Name, Value, Variables,
+};
+
+/// Fields that check or set a password: each costs an argon2 hash, so a
+/// request may carry at most one of them.
+pub const CREDENTIAL_FIELDS: &[&str] = &[
+    "signIn",
+    "signUpHousehold",
+    "signUpProvider",
+    "changePassword",
+    "createCouncil",
+];
+
+/// The deepest nesting of `(`, `[` and `{` in a GraphQL document's text,
+/// ignoring strings, block strings and comments. Stops counting at
+/// `limit + 1`: the answer only needs to say "too deep".
+pub fn nesting(text: &str, limit: usize) -> usize {
+    let bytes = text.as_bytes();
+    let (mut depth, mut max, mut i) = (0usize, 0usize, 0usize);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                    i += 1;
+                }
+            }
+            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
+                i += 3;
+                while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
+                    // `\"""` is an escaped triple quote inside a block string.
+                    i += if bytes[i..].starts_with(b"\\\"\"\"") { 4 } else { 1 };
+                }
+                i += 2;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    max = depth;
+                    if max > limit {
+                        return max;
+                    }
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    max
+}
+
+/// The deepest nesting of a JSON-like value (variables): 1 for a scalar.
+pub fn value_depth(v: &Value) -> usize {
+    match v {
+        Value::List(items) => 1 + items.iter().map(value_depth).max().unwrap_or(0),
+        Value::Object(map) => 1 + map.values().map(value_depth).max().unwrap_or(0),
+        _ => 1,
+    }
+}
+
+/// What a document would do, fragments expanded.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    /// Aliased fields, each spread of a fragment counted again.
+    pub aliases: u64,
+    /// Fields of [`CREDENTIAL_FIELDS`], each spread counted again.
+    pub credential_fields: u64,
+    /// Whether `__schema` or `__type` is asked anywhere.
+    pub introspection: bool,
+}
+
+impl Stats {
+    fn add(self, other: Stats) -> Stats {
+        Stats {
+            aliases: self.aliases.saturating_add(other.aliases),
+            credential_fields: self.credential_fields.saturating_add(other.credential_fields),
+            introspection: self.introspection || other.introspection,
+        }
+    }
+
+    /// The sum over every operation of `doc` (all of them: a client names
+    /// the one to run, but each is refused on its own merits).
+    pub fn of(doc: &ExecutableDocument) -> Stats {
+        let mut memo: HashMap<Name, Option<Stats>> = HashMap::new();
+        doc.operations
+            .iter()
+            .map(|(_, op)| walk(doc, &op.node.selection_set.node, &mut memo))
+            .fold(Stats::default(), Stats::add)
+    }
+}
+
+/// Counts a selection set; `memo` holds each fragment's own count once it is
+/// known (`None` while it is being counted, so a cycle — which validation
+/// refuses later — counts as nothing instead of looping).
+fn walk(doc: &ExecutableDocument, set: &SelectionSet, memo: &mut HashMap<Name, Option<Stats>>) -> Stats {
+    let mut total = Stats::default();
+    for item in &set.items {
+        let s = match &item.node {
+            Selection::Field(f) => {
+                let name = f.node.name.node.as_str();
+                Stats {
+                    aliases: u64::from(f.node.alias.is_some()),
+                    credential_fields: u64::from(CREDENTIAL_FIELDS.contains(&name)),
+                    introspection: name == "__schema" || name == "__type",
+                }
+                .add(walk(doc, &f.node.selection_set.node, memo))
+            }
+            Selection::InlineFragment(i) => walk(doc, &i.node.selection_set.node, memo),
+            Selection::FragmentSpread(spread) => {
+                let name = &spread.node.fragment_name.node;
+                match memo.get(name) {
+                    Some(Some(known)) => *known,
+                    Some(None) => Stats::default(),
+                    None => match doc.fragments.get(name) {
+                        Some(fragment) => {
+                            memo.insert(name.clone(), None);
+                            let s = walk(doc, &fragment.node.selection_set.node, memo);
+                            memo.insert(name.clone(), Some(s));
+                            s
+                        }
+                        None => Stats::default(),
+                    },
+                }
+            }
+        };
+        total = total.add(s);
+    }
+    total
+}
+
+/// True for characters no text field accepts: C0 and C1 controls other than
+/// tab, line feed and carriage return (which multi-line fields may hold).
+pub fn is_forbidden_char(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// The first string in the document's literal arguments or in the variables
+/// that holds a forbidden control character, as a path for the error.
+pub fn control_character(doc: &ExecutableDocument, variables: &Variables) -> Option<String> {
+    for (name, value) in variables.iter() {
+        if let Some(p) = bad_value(value) {
+            return Some(format!("${name}{p}"));
+        }
+    }
+    let sets = doc
+        .operations
+        .iter()
+        .map(|(_, op)| &op.node.selection_set.node)
+        .chain(doc.fragments.values().map(|f| &f.node.selection_set.node));
+    for set in sets {
+        if let Some(p) = bad_set(set) {
+            return Some(p);
+        }
+    }
+    None
+}
+
+fn bad_set(set: &SelectionSet) -> Option<String> {
+    for item in &set.items {
+        let found = match &item.node {
+            Selection::Field(f) => f
+                .node
+                .arguments
+                .iter()
+                .find_map(|(name, v)| {
+                    // Variables inside a literal stand for values checked with the variables.
+                    let literal = v
+                        .node
+                        .clone()
+                        .into_const_with(|_| Ok::<_, std::convert::Infallible>(Value::Null))
+                        .unwrap_or(Value::Null);
+                    bad_value(&literal).map(|p| format!("{}.{}{p}", f.node.name.node, name.node))
+                })
+                .or_else(|| bad_set(&f.node.selection_set.node)),
+            Selection::InlineFragment(i) => bad_set(&i.node.selection_set.node),
+            Selection::FragmentSpread(_) => None,
+        };
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}
+
+fn bad_value(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => s.chars().any(is_forbidden_char).then(String::new),
+        Value::List(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| bad_value(x).map(|p| format!("[{i}]{p}"))),
+        Value::Object(map) => map.iter().find_map(|(k, x)| {
+            if k.chars().any(is_forbidden_char) {
+                return Some(".<key>".to_string());
+            }
+            bad_value(x).map(|p| format!(".{k}{p}"))
+        }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::parser::parse_query;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn nesting_counts_brackets_outside_strings_and_comments() {
+        assert_eq!(nesting("{ a { b(x: [[1]]) } }", 100), 5);
+        assert_eq!(nesting(r#"{ a(s: "[[[[[[") }"#, 100), 2);
+        assert_eq!(nesting("{ a # [[[[[[\n }", 100), 1);
+        assert_eq!(nesting(r#"{ a(s: """ [[[[ \""" [[[[ """) }"#, 100), 2);
+        assert_eq!(nesting(r#"{ a(s: "\"[[[[") }"#, 100), 2);
+    }
+
+    #[test]
+    fn nesting_stops_early_past_the_limit() {
+        let deep = format!(
+            "{{ locatePostcode(councilId:\"x\", postcode: {}) {{ lat }} }}",
+            "[".repeat(2000)
+        );
+        assert_eq!(nesting(&deep, 64), 65);
+    }
+
+    #[test]
+    fn aliases_are_counted_with_fragments_expanded() {
+        let inner: String = (0..25).map(|i| format!("a{i}: __typename ")).collect();
+        let doc = parse_query(format!(
+            "query {{ ...F ...F ...F ...F }} fragment F on Query {{ {inner} }}"
+        ))
+        .unwrap();
+        assert_eq!(Stats::of(&doc).aliases, 100);
+    }
+
+    #[test]
+    fn a_fragment_bomb_is_counted_without_expanding_it() {
+        // Each level spreads the next ten times: 10^8 aliases as written out.
+        let mut text = String::from("query { ...F0 }");
+        for level in 0..8 {
+            let spreads: String = (0..10).map(|_| format!("...F{} ", level + 1)).collect();
+            text.push_str(&format!(" fragment F{level} on Query {{ {spreads} }}"));
+        }
+        text.push_str(" fragment F8 on Query { x: __typename }");
+        let doc = parse_query(text).unwrap();
+        assert_eq!(Stats::of(&doc).aliases, 100_000_000);
+    }
+
+    #[test]
+    fn credential_fields_and_introspection_are_found_inside_fragments() {
+        let doc = parse_query(
+            "mutation { a: signIn(input: {email: \"x\", password: \"y\"}) { token } ...M } \
+             fragment M on Mutation { b: signIn(input: {email: \"x\", password: \"y\"}) { viewer { __typename } } }",
+        )
+        .unwrap();
+        let s = Stats::of(&doc);
+        assert_eq!(s.credential_fields, 2);
+        assert!(!s.introspection);
+        let doc = parse_query("{ ...I } fragment I on Query { __schema { queryType { name } } }").unwrap();
+        assert!(Stats::of(&doc).introspection);
+    }
+
+    #[test]
+    fn a_fragment_cycle_does_not_loop() {
+        let doc =
+            parse_query("{ ...A } fragment A on Query { x: __typename ...B } fragment B on Query { ...A }").unwrap();
+        assert_eq!(Stats::of(&doc).aliases, 1);
+    }
+
+    #[test]
+    fn control_characters_are_found_in_literals_and_variables() {
+        let doc = parse_query(r#"mutation { signIn(input: {email: "a\u0000b", password: "p"}) { token } }"#).unwrap();
+        assert_eq!(
+            control_character(&doc, &Variables::default()).as_deref(),
+            Some("signIn.input.email")
+        );
+        let doc = parse_query("mutation($i: SignInInput!) { signIn(input: $i) { token } }").unwrap();
+        let vars = Variables::from_json(serde_json::json!({"i": {"email": "x", "password": "p\u{7}"}}));
+        assert_eq!(control_character(&doc, &vars).as_deref(), Some("$i.password"));
+        let vars = Variables::from_json(serde_json::json!({"i": {"email": "x", "password": "line\nbreak\ttab"}}));
+        assert_eq!(control_character(&doc, &vars), None);
+    }
+
+    proptest! {
+        // Any text at all: the scan never panics and never counts more than
+        // the brackets it holds.
+        #[test]
+        fn nesting_never_panics(text in ".{0,400}") {
+            let n = nesting(&text, 1000);
+            prop_assert!(n <= text.len());
+        }
+
+        #[test]
+        fn nesting_of_brackets_is_their_depth(depth in 0usize..300) {
+            let text = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            prop_assert_eq!(nesting(&text, 1000), depth);
+        }
+    }
+}
