@@ -130,7 +130,8 @@ async fn main() {
     let tck = ticks_per_second();
     let logs = std::env::temp_dir().join(format!("roundabout-capacity-{}", Uuid::new_v4().simple()));
     std::fs::create_dir_all(&logs).unwrap();
-    let stack = ProcStack::start(Some(&logs)).await;
+    // One household books every measured booking, on invoice: beyond its limits.
+    let stack = ProcStack::start_with(Some(&logs), Some(roundabout_bookings::domain::Limits::unbounded())).await;
     let w = world(&stack.gateway).await;
 
     // Seed vehicles and bookings straight into the databases, as the

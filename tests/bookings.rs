@@ -220,7 +220,8 @@ async fn the_scheduler_starts_and_completes_a_booking_and_releases_the_payout() 
 
 #[tokio::test]
 async fn an_officer_sees_and_counts_only_the_provider_bookings_made_in_its_council() {
-    let w = World::new(20_000_000).await;
+    // One household hires two vehicles at the same time: beyond its limits.
+    let w = World::unbounded(20_000_000).await;
     // The provider also operates in a second council covering the same area.
     let (other, other_officer) = w.stack.council("OXC", "officer@oxc.test").await;
     ok(&w.provider, "applyToCouncil", APPLY, json!({"c": other})).await;

@@ -1,5 +1,5 @@
-//! Bad input to zones, schemes and profiles through the gateway: each gets
-//! its typed error and changes nothing.
+//! Bad input to zones, schemes, profiles and postcodes through the
+//! gateway: each gets its typed error and changes nothing.
 
 mod common;
 mod eligibility_support;
@@ -329,4 +329,70 @@ async fn bad_profiles_are_refused_and_only_households_have_one() {
         .as_str()
         .unwrap()
         .contains("does not give your household income"));
+}
+
+const IMPORT_POSTCODES: &str = "mutation($input: ImportPostcodesInput!) { importPostcodes(input: $input) { importedCount rowErrors { line field code message } userErrors { field code message } } }";
+const LOCATE: &str = "query($c: ID!, $p: String!) { locatePostcode(councilId: $c, postcode: $p) { lat lon } }";
+
+#[tokio::test]
+async fn a_two_letter_postcode_is_refused_not_a_crash() {
+    let stack = Stack::start().await;
+    let (council, officer) = stack.council("WOX", "officer@wox.test").await;
+    // One short row in a file: that row is named, nothing is imported.
+    let csv = "pcds,lat,long\nOX28 4AB,51.786,-1.487\nOX,51.7,-1.4\nOX7,51.94,-1.55\n";
+    let p = officer
+        .mutate(
+            "importPostcodes",
+            IMPORT_POSTCODES,
+            json!({"input": {"councilId": council, "csv": csv}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(user_error_code(&p).as_deref(), Some("INVALID_INPUT"), "{p}");
+    assert_eq!(p["importedCount"], 0);
+    assert_eq!(p["rowErrors"].as_array().unwrap().len(), 1, "{p}");
+    assert_eq!(p["rowErrors"][0]["line"], 3);
+    assert_eq!(p["rowErrors"][0]["field"], "postcode");
+    assert_eq!(count(&stack.eligibility_pool, "postcodes").await, 0);
+    // Looking one up: the gateway answers null, as for any postcode it cannot use.
+    for postcode in ["OX", "O", "X1", "OX 2"] {
+        let v = stack
+            .anon
+            .raw(LOCATE, json!({"c": council, "p": postcode}))
+            .await
+            .unwrap();
+        assert_eq!(v["errors"], Value::Null, "{postcode}: {v}");
+        assert_eq!(v["data"]["locatePostcode"], Value::Null, "{postcode}: {v}");
+    }
+    // The service itself names the field.
+    let client = roundabout_support::client::ServiceClient::new(
+        "eligibility",
+        &stack.eligibility_url,
+        roundabout_support::internal_auth::InternalAuth::new(roundabout_support::testing::TEST_INTERNAL_KEY, "test"),
+        reqwest::Client::new(),
+    );
+    let err = client
+        .get::<Value>(
+            &format!("/internal/councils/{council}/postcodes/OX"),
+            &roundabout_support::internal_auth::Caller::anonymous(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("INVALID_INPUT"), "{err}");
+    // And still works: the good rows import once the bad one is corrected.
+    let fixed = csv.replace("OX,51.7", "OX29,51.7");
+    let p = ok(
+        &officer,
+        "importPostcodes",
+        IMPORT_POSTCODES,
+        json!({"input": {"councilId": council, "csv": fixed}}),
+    )
+    .await;
+    assert_eq!(p["importedCount"], 3);
+    let v = stack
+        .anon
+        .query(LOCATE, json!({"c": council, "p": "OX28 4AB"}))
+        .await
+        .unwrap();
+    assert_eq!(v["locatePostcode"]["lat"], 51.786);
 }

@@ -60,6 +60,16 @@ impl World {
         Self::on(Stack::start().await, budget_pence).await
     }
 
+    /// Builds the world on a stack whose bookings service lets one
+    /// household book without limit (for tests that book many times).
+    pub async fn unbounded(budget_pence: i64) -> Self {
+        let options = crate::common::Options {
+            booking_limits: Some(roundabout_bookings::domain::Limits::unbounded()),
+            ..crate::common::Options::default()
+        };
+        Self::on(Stack::start_with(options).await, budget_pence).await
+    }
+
     /// Builds the world on a given stack.
     pub async fn on(stack: Stack, budget_pence: i64) -> Self {
         let (council, officer) = stack.council("WOX", "officer@wox.test").await;

@@ -31,6 +31,23 @@ pub struct Options {
     pub cards: Cards,
     /// Eligibility's `BUDGET_HOLD_SECS` (default 900).
     pub budget_hold_secs: Option<u64>,
+    /// Bookings' limits on what one household books (default: the
+    /// production defaults); tests that book many times for one household
+    /// widen them.
+    pub booking_limits: Option<roundabout_bookings::domain::Limits>,
+}
+
+/// Bookings' `BOOKING_*` variables for `limits`.
+pub fn booking_limits_env(limits: &roundabout_bookings::domain::Limits) -> Vec<(String, String)> {
+    vec![
+        ("BOOKING_MAX_LEAD_DAYS".to_string(), limits.max_lead_days.to_string()),
+        ("BOOKING_MAX_HIRE_DAYS".to_string(), limits.max_hire_days.to_string()),
+        ("BOOKING_MAX_UNPAID".to_string(), limits.max_unpaid.to_string()),
+        (
+            "BOOKING_MAX_OVERLAPPING_HIRES".to_string(),
+            limits.max_overlapping_hires.to_string(),
+        ),
+    ]
 }
 
 /// Payments' card processor in a test stack.
@@ -162,7 +179,11 @@ impl Stack {
             }
             let mut p = procs::Proc::new("payments", payments_port, payments_env);
             p.start().await;
-            let mut b = procs::Proc::new("bookings", bookings_port, common(&book_url));
+            let mut bookings_env = common(&book_url);
+            if let Some(l) = &options.booking_limits {
+                bookings_env.extend(booking_limits_env(l));
+            }
+            let mut b = procs::Proc::new("bookings", bookings_port, bookings_env);
             b.start().await;
             payments_proc = Some(p);
             bookings_proc = Some(b);
@@ -187,16 +208,16 @@ impl Stack {
             let mut book_host = testing::host_config(&book_url);
             book_host.bind = ([127, 0, 0, 1], bookings_port).into();
             book_host.db_max_connections = 10;
-            bookings = Some(Running::spawn(
-                roundabout_bookings::build(roundabout_bookings::Config::new(
-                    book_host,
-                    inventory.url.clone(),
-                    eligibility_url.clone(),
-                    payments_url.clone(),
-                ))
-                .await
-                .unwrap(),
-            ));
+            let mut book_config = roundabout_bookings::Config::new(
+                book_host,
+                inventory.url.clone(),
+                eligibility_url.clone(),
+                payments_url.clone(),
+            );
+            if let Some(l) = options.booking_limits {
+                book_config.limits = l;
+            }
+            bookings = Some(Running::spawn(roundabout_bookings::build(book_config).await.unwrap()));
             payments = Some(p);
         }
         let limits = Limits::default();

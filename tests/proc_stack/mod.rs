@@ -32,6 +32,11 @@ pub struct ProcStack {
 impl ProcStack {
     /// Starts every part; with `logs`, each writes JSON logs to `<part>.log` there.
     pub async fn start(logs: Option<&Path>) -> Self {
+        Self::start_with(logs, None).await
+    }
+
+    /// As [`ProcStack::start`], with bookings' household limits set.
+    pub async fn start_with(logs: Option<&Path>, limits: Option<roundabout_bookings::domain::Limits>) -> Self {
         let key = String::from_utf8(testing::TEST_INTERNAL_KEY.to_vec()).unwrap();
         let ports: Vec<u16> = PARTS.iter().map(|_| common::procs::free_port()).collect();
         let url = |part: &str| format!("http://127.0.0.1:{}", ports[index(part)]);
@@ -57,6 +62,9 @@ impl ProcStack {
             if part == "gateway" {
                 env.push(("BOOTSTRAP_ADMIN_EMAIL".into(), ADMIN_EMAIL.into()));
                 env.push(("BOOTSTRAP_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into()));
+            }
+            if let (Some(l), "bookings") = (&limits, part) {
+                env.extend(common::booking_limits_env(l));
             }
             if part == "payments" {
                 env.push(("STRIPE_WEBHOOK_SECRET".into(), WEBHOOK_SECRET.into()));

@@ -5,6 +5,8 @@ use serde::Serialize;
 use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
+use crate::domain::HouseholdLoad;
+
 /// Columns read for a booking.
 pub const COLUMNS: &str = "id, household_id, council_id, provider_id, vehicle_id, kind, lease_months,
     lower(period) as start_at, upper(period) as end_at, status, slot_held, step, outcome, attempts,
@@ -152,6 +154,50 @@ pub async fn overlaps(
     .bind(end)
     .fetch_one(db)
     .await
+}
+
+/// Holds, until the transaction ends, the lock that serialises one
+/// household's new bookings, so that two requests at once cannot both pass
+/// the household's limits. The key is the household id's first 64 bits (a
+/// collision only makes two households wait for each other).
+pub async fn lock_household(tx: &mut sqlx::PgConnection, household_id: Uuid) -> sqlx::Result<()> {
+    // The bits as they are: any 64 bits will do as a key.
+    let key = household_id.as_u64_pair().0 as i64;
+    sqlx::query("select pg_advisory_xact_lock($1)")
+        .bind(key)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+/// What a household has that counts against its limits: bookings held or
+/// unpaid (waiting for their payment, or confirmed on an invoice — no card
+/// payment method and a share to pay — and not yet ended), and live hires
+/// overlapping `[start, end)`. Bookings being cancelled or compensated
+/// (`outcome` set) are on their way out and do not count.
+pub async fn household_load(
+    db: impl PgExecutor<'_>,
+    household_id: Uuid,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> sqlx::Result<HouseholdLoad> {
+    let (unpaid, overlapping_hires): (i64, i64) = sqlx::query_as(
+        "select
+            count(*) filter (where status = 'PENDING_PAYMENT'
+                or (payment_method is null and base_pence > subsidy_pence)),
+            count(*) filter (where kind = 'HIRE' and period && tstzrange($2, $3, '[)'))
+         from bookings
+         where household_id = $1 and status in ('PENDING_PAYMENT', 'CONFIRMED', 'ACTIVE') and outcome is null",
+    )
+    .bind(household_id)
+    .bind(start)
+    .bind(end)
+    .fetch_one(db)
+    .await?;
+    Ok(HouseholdLoad {
+        unpaid,
+        overlapping_hires,
+    })
 }
 
 /// Of `vehicle_ids`, those held in `[start, end)`, in one query (an

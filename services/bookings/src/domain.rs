@@ -1,12 +1,105 @@
 //! Booking rules with no I/O: the period of a hire or lease, the checks of
-//! a request, prices per `BRIEF.md` and the cancellation policy.
+//! a request, the bounds on what a household may book, prices per
+//! `BRIEF.md` and the cancellation policy.
 
 use chrono::{DateTime, Duration, Months, Utc};
 use roundabout_support::ApiError;
 use serde::{Deserialize, Serialize};
 
-/// The longest hire.
+/// The longest hire when `BOOKING_MAX_HIRE_DAYS` is unset.
 pub const MAX_HIRE_DAYS: i64 = 14;
+/// The longest lease, in months.
+pub const MAX_LEASE_MONTHS: i32 = 36;
+
+/// Refusal codes of the booking bounds (the gateway passes them on as the
+/// `UserError` code).
+pub mod codes {
+    /// The start is further ahead than `BOOKING_MAX_LEAD_DAYS`.
+    pub const LEAD_TIME_TOO_LONG: &str = "LEAD_TIME_TOO_LONG";
+    /// A hire longer than `BOOKING_MAX_HIRE_DAYS`.
+    pub const HIRE_TOO_LONG: &str = "HIRE_TOO_LONG";
+    /// The household already has `BOOKING_MAX_UNPAID` bookings held or unpaid.
+    pub const TOO_MANY_UNPAID_BOOKINGS: &str = "TOO_MANY_UNPAID_BOOKINGS";
+    /// The household already has `BOOKING_MAX_OVERLAPPING_HIRES` hires at that time.
+    pub const OVERLAPPING_BOOKING: &str = "OVERLAPPING_BOOKING";
+}
+
+/// Bounds on what a household may book, from the environment (see
+/// `Config::from_env`); the defaults are what a council can go live with.
+/// They apply alike when an officer books for a household.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// How far ahead a hire or lease may start, in days (`BOOKING_MAX_LEAD_DAYS`, 365).
+    pub max_lead_days: i64,
+    /// The longest hire, in days (`BOOKING_MAX_HIRE_DAYS`, 14).
+    pub max_hire_days: i64,
+    /// Bookings one household may have at once that are held (waiting for
+    /// their payment) or on an invoice not yet paid (`BOOKING_MAX_UNPAID`, 2).
+    pub max_unpaid: i64,
+    /// Hires of one household whose times overlap (`BOOKING_MAX_OVERLAPPING_HIRES`, 1:
+    /// one vehicle at a time).
+    pub max_overlapping_hires: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_lead_days: 365,
+            max_hire_days: MAX_HIRE_DAYS,
+            max_unpaid: 2,
+            max_overlapping_hires: 1,
+        }
+    }
+}
+
+impl Limits {
+    /// Bounds so wide no test or benchmark meets them (never in production).
+    pub fn unbounded() -> Self {
+        Self {
+            max_lead_days: 3_650,
+            max_hire_days: MAX_HIRE_DAYS,
+            max_unpaid: 1_000_000,
+            max_overlapping_hires: 1_000_000,
+        }
+    }
+
+    /// What a household already has, against these bounds: the refusal for
+    /// a new booking, if any. `overlapping_hires` counts only when the new
+    /// booking is a hire.
+    pub fn check_household(&self, load: HouseholdLoad, is_hire: bool) -> Result<(), ApiError> {
+        if is_hire && load.overlapping_hires >= self.max_overlapping_hires {
+            let message = if self.max_overlapping_hires == 1 {
+                "You already have a hire at this time; a household hires one vehicle at a time".to_string()
+            } else {
+                format!(
+                    "You already have {} hires at this time, the most a household may have",
+                    self.max_overlapping_hires
+                )
+            };
+            return Err(ApiError::conflict(codes::OVERLAPPING_BOOKING, message).with_field(["start"]));
+        }
+        if load.unpaid >= self.max_unpaid {
+            return Err(ApiError::conflict(
+                codes::TOO_MANY_UNPAID_BOOKINGS,
+                format!(
+                    "You already have {} bookings waiting for payment or on an unpaid invoice, the most a \
+                     household may have at once; pay or cancel one first",
+                    load.unpaid
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A household's live bookings, as [`Limits::check_household`] counts them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HouseholdLoad {
+    /// Held (waiting for their payment) or confirmed on an invoice, not yet ended.
+    pub unpaid: i64,
+    /// Live hires overlapping the period asked for.
+    pub overlapping_hires: i64,
+}
 
 /// What is being booked, as the request says it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -26,11 +119,19 @@ pub struct Period {
     pub lease_months: Option<i32>,
 }
 
-/// Checks a period against `now`: start in the future, end after start,
-/// a hire of at most 14 days, a lease of 1 to 36 months.
-pub fn check_period(p: &PeriodIn, now: DateTime<Utc>) -> Result<Period, ApiError> {
+/// Checks a period against `now` and `limits`: start in the future and
+/// at most `max_lead_days` ahead, end after start, a hire of at most
+/// `max_hire_days`, a lease of 1 to 36 months.
+pub fn check_period(p: &PeriodIn, now: DateTime<Utc>, limits: &Limits) -> Result<Period, ApiError> {
     if p.start <= now {
         return Err(ApiError::invalid("start", "The start must be in the future"));
+    }
+    if p.start - now > Duration::days(limits.max_lead_days) {
+        return Err(ApiError::unprocessable(
+            codes::LEAD_TIME_TOO_LONG,
+            format!("A booking can start at most {} days ahead", limits.max_lead_days),
+        )
+        .with_field(["start"]));
     }
     match p.kind.as_str() {
         "HIRE" => {
@@ -41,8 +142,12 @@ pub fn check_period(p: &PeriodIn, now: DateTime<Utc>) -> Result<Period, ApiError
             if end <= p.start {
                 return Err(ApiError::invalid("end", "The end must be after the start"));
             }
-            if end - p.start > Duration::days(MAX_HIRE_DAYS) {
-                return Err(ApiError::invalid("end", "A hire lasts at most 14 days"));
+            if end - p.start > Duration::days(limits.max_hire_days) {
+                return Err(ApiError::unprocessable(
+                    codes::HIRE_TOO_LONG,
+                    format!("A hire lasts at most {} days", limits.max_hire_days),
+                )
+                .with_field(["end"]));
             }
             Ok(Period {
                 start: p.start,
@@ -54,7 +159,7 @@ pub fn check_period(p: &PeriodIn, now: DateTime<Utc>) -> Result<Period, ApiError
             let months = p
                 .lease_months
                 .ok_or_else(|| ApiError::invalid("leaseMonths", "A lease needs its number of months"))?;
-            if !(1..=36).contains(&months) {
+            if !(1..=MAX_LEASE_MONTHS).contains(&months) {
                 return Err(ApiError::invalid("leaseMonths", "A lease lasts 1 to 36 months"));
             }
             if p.end.is_some() {
@@ -152,17 +257,17 @@ mod tests {
             per_month_lease_pence: None,
         };
         let now = at(0);
-        let p = check_period(&hire(at(10), at(14)), now).unwrap();
+        let p = check_period(&hire(at(10), at(14)), now, &Limits::default()).unwrap();
         assert_eq!(price(&prices, &p), Some((3000, 3000)));
-        let p = check_period(&hire(at(10), at(12)), now).unwrap();
+        let p = check_period(&hire(at(10), at(12)), now, &Limits::default()).unwrap();
         assert_eq!(price(&prices, &p), Some((2000, 2000)));
-        let p = check_period(&hire(at(10), at(10) + Duration::minutes(61)), now).unwrap();
+        let p = check_period(&hire(at(10), at(10) + Duration::minutes(61)), now, &Limits::default()).unwrap();
         assert_eq!(price(&prices, &p), Some((2000, 2000)));
         let only_day = Prices {
             per_day_pence: Some(3000),
             ..Prices::default()
         };
-        let p = check_period(&hire(at(10), at(10) + Duration::hours(25)), now).unwrap();
+        let p = check_period(&hire(at(10), at(10) + Duration::hours(25)), now, &Limits::default()).unwrap();
         assert_eq!(price(&only_day, &p), Some((6000, 6000)));
         assert_eq!(price(&Prices::default(), &p), None);
     }
@@ -181,6 +286,7 @@ mod tests {
                 lease_months: Some(12),
             },
             at(0),
+            &Limits::default(),
         )
         .unwrap();
         assert_eq!(price(&prices, &p), Some((360_000, 30_000)));
@@ -190,11 +296,28 @@ mod tests {
     #[test]
     fn bad_periods_are_refused() {
         let now = at(9);
-        let code = |p: PeriodIn| check_period(&p, now).unwrap_err().body.field.unwrap()[0].clone();
+        let refusal = |p: PeriodIn| {
+            let e = check_period(&p, now, &Limits::default()).unwrap_err();
+            (e.body.code.clone(), e.body.field.unwrap()[0].clone())
+        };
+        let code = |p: PeriodIn| refusal(p).1;
         assert_eq!(code(hire(at(8), at(10))), "start");
         assert_eq!(code(hire(at(12), at(11))), "end");
         assert_eq!(code(hire(at(12), at(12))), "end");
-        assert_eq!(code(hire(at(12), at(12) + Duration::days(100))), "end");
+        assert_eq!(
+            refusal(hire(at(12), at(12) + Duration::days(100))),
+            ("HIRE_TOO_LONG".to_string(), "end".to_string())
+        );
+        let far = at(12) + Duration::days(366);
+        assert_eq!(
+            refusal(hire(far, far + Duration::hours(2))),
+            ("LEAD_TIME_TOO_LONG".to_string(), "start".to_string())
+        );
+        let year_9999 = Utc.with_ymd_and_hms(9999, 12, 31, 10, 0, 0).unwrap();
+        assert_eq!(
+            refusal(hire(year_9999, year_9999 + Duration::hours(2))).0,
+            "LEAD_TIME_TOO_LONG"
+        );
         for months in [0, 50] {
             let p = PeriodIn {
                 kind: "LEASE".into(),
@@ -204,6 +327,54 @@ mod tests {
             };
             assert_eq!(code(p), "leaseMonths");
         }
+    }
+
+    #[test]
+    fn the_bounds_follow_the_configuration() {
+        let now = at(9);
+        let wide = Limits {
+            max_lead_days: 800,
+            max_hire_days: 30,
+            ..Limits::default()
+        };
+        let start = now + Duration::days(700);
+        assert!(check_period(&hire(start, start + Duration::days(30)), now, &wide).is_ok());
+        assert!(check_period(&hire(start, start + Duration::days(31)), now, &wide).is_err());
+        let lease = PeriodIn {
+            kind: "LEASE".into(),
+            start: now + Duration::days(400),
+            end: None,
+            lease_months: Some(12),
+        };
+        assert_eq!(
+            check_period(&lease, now, &Limits::default()).unwrap_err().code(),
+            "LEAD_TIME_TOO_LONG"
+        );
+    }
+
+    #[test]
+    fn a_household_is_refused_at_its_limits() {
+        let l = Limits::default();
+        let load = |unpaid, overlapping_hires| HouseholdLoad {
+            unpaid,
+            overlapping_hires,
+        };
+        assert!(l.check_household(load(1, 0), true).is_ok());
+        assert_eq!(
+            l.check_household(load(2, 0), true).unwrap_err().code(),
+            "TOO_MANY_UNPAID_BOOKINGS"
+        );
+        assert_eq!(
+            l.check_household(load(0, 1), true).unwrap_err().code(),
+            "OVERLAPPING_BOOKING"
+        );
+        // A lease may overlap a hire.
+        assert!(l.check_household(load(0, 1), false).is_ok());
+        // The overlap is named first: it is what the household can change.
+        assert_eq!(
+            l.check_household(load(5, 1), true).unwrap_err().code(),
+            "OVERLAPPING_BOOKING"
+        );
     }
 
     #[test]

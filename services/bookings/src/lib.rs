@@ -44,6 +44,9 @@ pub struct Config {
     pub claim: Duration,
     /// `BOOKINGS_SAGA_PAUSE`: pause points for crash tests (see [`saga::pause`]).
     pub pauses: saga::pause::Pauses,
+    /// `BOOKING_MAX_LEAD_DAYS`, `BOOKING_MAX_HIRE_DAYS`, `BOOKING_MAX_UNPAID`,
+    /// `BOOKING_MAX_OVERLAPPING_HIRES`: what one household may book.
+    pub limits: domain::Limits,
 }
 
 impl Config {
@@ -57,6 +60,7 @@ impl Config {
             job_interval: Duration::from_millis(config::parse_or("BOOKINGS_JOB_MS", 1000u64)?),
             claim: claim_from_env()?,
             pauses: saga::pause::Pauses::from_env(host.environment.is_production())?,
+            limits: limits_from_env()?,
             host,
         })
     }
@@ -72,8 +76,31 @@ impl Config {
             job_interval: Duration::from_secs(1),
             claim: Duration::from_secs(60),
             pauses: saga::pause::Pauses::default(),
+            limits: domain::Limits::default(),
         }
     }
+}
+
+/// A whole number from the environment within `range`, else `default`.
+fn bounded(var: &str, default: i64, range: std::ops::RangeInclusive<i64>) -> Result<i64, ConfigError> {
+    let v: i64 = config::parse_or(var, default)?;
+    if !range.contains(&v) {
+        return Err(ConfigError::new(
+            var,
+            format!("must be from {} to {}", range.start(), range.end()),
+        ));
+    }
+    Ok(v)
+}
+
+fn limits_from_env() -> Result<domain::Limits, ConfigError> {
+    let d = domain::Limits::default();
+    Ok(domain::Limits {
+        max_lead_days: bounded("BOOKING_MAX_LEAD_DAYS", d.max_lead_days, 1..=3_650)?,
+        max_hire_days: bounded("BOOKING_MAX_HIRE_DAYS", d.max_hire_days, 1..=365)?,
+        max_unpaid: bounded("BOOKING_MAX_UNPAID", d.max_unpaid, 1..=1_000_000)?,
+        max_overlapping_hires: bounded("BOOKING_MAX_OVERLAPPING_HIRES", d.max_overlapping_hires, 1..=1_000_000)?,
+    })
 }
 
 fn claim_from_env() -> Result<Duration, ConfigError> {
@@ -99,6 +126,7 @@ pub struct AppState {
     /// How long a driver's claim on a booking lasts.
     pub claim: Duration,
     pub pauses: saga::pause::Pauses,
+    pub limits: domain::Limits,
 }
 
 impl axum::extract::FromRef<AppState> for InternalAuth {
@@ -127,6 +155,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         payment_timeout: config.payment_timeout,
         claim: config.claim,
         pauses: config.pauses.clone(),
+        limits: config.limits,
     };
     let jobs_state = state.clone();
     let every = config.job_interval;

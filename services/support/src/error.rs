@@ -117,14 +117,73 @@ impl IntoResponse for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
-        Self::internal(e)
+        unstorable_input(&e).unwrap_or_else(|| Self::internal(e))
     }
+}
+
+/// A database refusal caused by the input itself — text PostgreSQL cannot
+/// hold (NUL, an invalid escape in JSON), a value longer than its column, a
+/// date outside PostgreSQL's range — as a 400 `INVALID_INPUT`. Handlers check
+/// their fields first; this is the safety net for one they miss, so that no
+/// such input is ever answered as a server failure. The statement failed, so
+/// its transaction (if any) is rolled back and nothing is written.
+fn unstorable_input(e: &sqlx::Error) -> Option<ApiError> {
+    let sqlx::Error::Database(db) = e else {
+        return None;
+    };
+    let code = db.code()?;
+    let message = match code.as_ref() {
+        // character_not_in_repertoire, untranslatable_character.
+        "22021" | "22P05" => "The text holds a character that cannot be stored, such as a null character; remove it",
+        // string_data_right_truncation.
+        "22001" => "A value is longer than can be stored; shorten it",
+        // datetime_field_overflow.
+        "22008" => "A date or time is outside the range that can be stored",
+        _ => return None,
+    };
+    tracing::warn!(sqlstate = %code, "input refused by the database");
+    Some(ApiError::new(StatusCode::BAD_REQUEST, "INVALID_INPUT", message))
 }
 
 impl From<anyhow::Error> for ApiError {
     fn from(e: anyhow::Error) -> Self {
         Self::internal(e)
     }
+}
+
+/// Wraps a 4xx answered in plain text — axum's own refusals of a path
+/// parameter that is not a UUID, a query string of the wrong shape, a
+/// method not allowed — in the envelope, so a caller always gets a code.
+/// Each service's router carries it as
+/// `axum::middleware::map_response(envelope_plain_refusals)`.
+pub async fn envelope_plain_refusals(res: Response) -> Response {
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !status.is_client_error() || is_json {
+        return res;
+    }
+    let code = match status {
+        StatusCode::NOT_FOUND => "NOT_FOUND",
+        StatusCode::METHOD_NOT_ALLOWED => "METHOD_NOT_ALLOWED",
+        StatusCode::PAYLOAD_TOO_LARGE => "PAYLOAD_TOO_LARGE",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "UNSUPPORTED_MEDIA_TYPE",
+        _ => "INVALID_INPUT",
+    };
+    // axum's texts name the parameter and what was wrong with it; they are
+    // short, but only the first line's first 300 characters are kept.
+    let text = axum::body::to_bytes(res.into_body(), 16 * 1024)
+        .await
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&text);
+    let mut message: String = text.lines().next().unwrap_or("").chars().take(300).collect();
+    if message.trim().is_empty() {
+        message = status.canonical_reason().unwrap_or("Refused").to_string();
+    }
+    ApiError::new(status, code, message).into_response()
 }
 
 /// The name of the constraint a database error violated, if any; handlers map

@@ -3,7 +3,11 @@
 //!
 //! Accepted: a Polygon or MultiPolygon geometry, or a Feature of one. Every
 //! ring must be closed, have at least four positions, lie in WGS84 range and
-//! not cross itself; the whole must hold at most [`MAX_VERTICES`] positions.
+//! not cross itself; the whole must hold at most [`MAX_VERTICES`] positions
+//! in at most [`MAX_POLYGONS`] polygons of at most [`MAX_RINGS`] rings each,
+//! and nest no deeper than [`MAX_DEPTH`] (a Feature's properties included).
+//! Every bound is checked before the work it limits, and nothing here
+//! recurses into the value, so a hostile shape costs no more than its size.
 
 use crate::ApiError;
 use geo::{BoundingRect, Contains, Coord, LineString, MultiPolygon, Point, Polygon, Validation};
@@ -11,6 +15,31 @@ use serde_json::{json, Value};
 
 /// Most positions an area may have.
 pub const MAX_VERTICES: usize = 5_000;
+/// Most polygons of a MultiPolygon.
+pub const MAX_POLYGONS: usize = 500;
+/// Most rings (the exterior and its holes) of one polygon.
+pub const MAX_RINGS: usize = 100;
+/// Deepest nesting of arrays and objects in the whole value: a Feature of a
+/// MultiPolygon needs 6; the rest is room for a Feature's properties.
+pub const MAX_DEPTH: usize = 16;
+
+/// Nesting depth of a value, counted without recursion; stops past `cap`.
+pub fn depth(value: &Value, cap: usize) -> usize {
+    let mut stack = vec![(value, 0usize)];
+    let mut max = 0;
+    while let Some((v, d)) = stack.pop() {
+        max = max.max(d);
+        if max > cap {
+            return max;
+        }
+        match v {
+            Value::Array(a) => stack.extend(a.iter().map(|x| (x, d + 1))),
+            Value::Object(o) => stack.extend(o.values().map(|x| (x, d + 1))),
+            _ => {}
+        }
+    }
+    max
+}
 
 /// A validated area.
 #[derive(Debug, Clone)]
@@ -28,8 +57,23 @@ fn invalid(message: impl Into<String>) -> ApiError {
 }
 
 impl Area {
-    /// Parses and validates a GeoJSON value. `field` names the input in errors.
+    /// Parses and validates a GeoJSON value from outside.
     pub fn parse(value: &Value) -> Result<Self, ApiError> {
+        Self::read(value, true)
+    }
+
+    /// Reads a geometry that was validated by [`Area::parse`] when it was
+    /// saved (a council's boundary, a zone): the same bounds, without the
+    /// check that no ring crosses itself, which takes time growing with the
+    /// square of the positions and need not be paid on every read.
+    pub fn stored(value: &Value) -> Result<Self, ApiError> {
+        Self::read(value, false)
+    }
+
+    fn read(value: &Value, validate: bool) -> Result<Self, ApiError> {
+        if depth(value, MAX_DEPTH) > MAX_DEPTH {
+            return Err(invalid(format!("The GeoJSON is nested deeper than {MAX_DEPTH} levels")));
+        }
         let geometry = match value.get("type").and_then(Value::as_str) {
             Some("Feature") => value
                 .get("geometry")
@@ -49,6 +93,9 @@ impl Area {
                 if coords.is_empty() {
                     return Err(invalid("A MultiPolygon needs at least one polygon"));
                 }
+                if coords.len() > MAX_POLYGONS {
+                    return Err(invalid(format!("A MultiPolygon has at most {MAX_POLYGONS} polygons")));
+                }
                 coords
                     .iter()
                     .enumerate()
@@ -64,8 +111,10 @@ impl Area {
             None => return Err(invalid("The geometry has no type")),
         };
         let shape = MultiPolygon::new(polygons);
-        if let Err(e) = shape.check_validation() {
-            return Err(invalid(format!("The shape is not valid: {e}")));
+        if validate {
+            if let Err(e) = shape.check_validation() {
+                return Err(invalid(format!("The shape is not valid: {e}")));
+            }
         }
         let geometry = if shape.0.len() == 1 && geometry["type"] == "Polygon" {
             json!({"type": "Polygon", "coordinates": geometry["coordinates"]})
@@ -101,6 +150,9 @@ fn parse_polygon(rings: &[Value], index: Option<usize>, vertices: &mut usize) ->
     };
     if rings.is_empty() {
         return Err(invalid("A polygon needs an exterior ring"));
+    }
+    if rings.len() > MAX_RINGS {
+        return Err(invalid(format!("A polygon has at most {MAX_RINGS} rings")));
     }
     let mut parsed = Vec::with_capacity(rings.len());
     for (r, ring) in rings.iter().enumerate() {

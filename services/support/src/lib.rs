@@ -3,7 +3,7 @@
 //! Nothing here knows about vehicles, bookings or schemes' rules: it is the
 //! plumbing each service would otherwise write again — configuration from the
 //! environment, telemetry, the JSON error envelope, signed service-to-service
-//! calls, GeoJSON area validation, the transactional outbox and its relay, the HTTP host with health,
+//! calls, GeoJSON area validation, checks of free text, the transactional outbox and its relay, the HTTP host with health,
 //! readiness and metrics, W3C trace context propagation, a private PostgreSQL cluster and test support — and
 //! one piece of arithmetic two services must agree on, the subsidy formula
 //! ([`subsidy`]).
@@ -21,6 +21,7 @@ pub mod server;
 pub mod shutdown;
 pub mod subsidy;
 pub mod telemetry;
+pub mod text;
 pub mod token;
 pub mod trace;
 

@@ -1,15 +1,20 @@
 //! `POST /internal/bookings`: a household books a vehicle for itself.
 //!
-//! Every check runs before anything is written; then the period is reserved
-//! (the exclusion constraint catches races) and the saga is driven until the
-//! booking is confirmed, failed, or waits for the household's card.
+//! Every check runs before anything is written: the period (in the future,
+//! not too far ahead, a hire not too long), the vehicle, the price, the
+//! household's limits (bookings held or unpaid, overlapping hires). Then,
+//! under a lock on the household (so two requests at once cannot both pass
+//! its limits), the slot and the limits are checked again and the period is
+//! reserved (the exclusion constraint catches races for the vehicle), and
+//! the saga is driven until the booking is confirmed, failed, or waits for
+//! the household's card.
 
 use axum::{extract::State, routing::post, Json, Router};
 use roundabout_support::{
     client::ClientError,
     error::{violated_constraint, ValidJson},
     internal_auth::Caller,
-    ApiError, ApiResult,
+    text, ApiError, ApiResult,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -103,12 +108,7 @@ async fn book(
         .household
         .filter(|h| h.household_id == input.household_id)
         .ok_or_else(|| ApiError::forbidden("A household books only for itself"))?;
-    if input.idempotency_key.is_empty() || input.idempotency_key.len() > 200 {
-        return Err(ApiError::invalid(
-            "idempotencyKey",
-            "The idempotency key must be 1 to 200 characters",
-        ));
-    }
+    text::exact("idempotencyKey", "The idempotency key", &input.idempotency_key, 200)?;
     if let Some(pm) = &input.payment_method {
         if pm.is_empty() || pm.len() > 255 || !pm.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(ApiError::invalid("paymentMethod", "Not a payment method id"));
@@ -118,7 +118,7 @@ async fn book(
     if let Some(existing) = db::by_key(&s.pool, input.household_id, &input.idempotency_key).await? {
         return replay(&s, existing, &digest).await;
     }
-    let period = domain::check_period(&input.period, chrono::Utc::now())?;
+    let period = domain::check_period(&input.period, chrono::Utc::now(), &s.limits)?;
     let vehicle: VehicleView = match s
         .inventory
         .get(
@@ -151,6 +151,17 @@ async fn book(
     if overlap? {
         return Err(slot_unavailable());
     }
+    // Before the quote, which records a decision: a refusal here writes nothing anywhere.
+    let is_hire = period.lease_months.is_none();
+    let load = db::household_load(&s.pool, input.household_id, period.start, period.end).await?;
+    if let Err(refusal) = s.limits.check_household(load, is_hire) {
+        // The vehicle is named first: a slot taken since the read above
+        // (perhaps by this household) is still SLOT_UNAVAILABLE.
+        if db::overlaps(&s.pool, vehicle.id, period.start, period.end).await? {
+            return Err(slot_unavailable());
+        }
+        return Err(refusal);
+    }
     let (subsidy, zone_ids) = quote(&s, input.household_id, &input.period, base).await?;
     let (subsidy_pence, first_subsidy) = match (&subsidy, period.lease_months) {
         (None, _) => (0, 0),
@@ -163,8 +174,20 @@ async fn book(
     } else {
         step::CHARGE
     };
+    let mut tx = s.pool.begin().await?;
+    db::lock_household(&mut tx, input.household_id).await?;
+    // Under the lock: the same key sent twice at once is a replay, not a second booking.
+    if let Some(existing) = db::by_key(&mut *tx, input.household_id, &input.idempotency_key).await? {
+        drop(tx);
+        return replay(&s, existing, &digest).await;
+    }
+    if db::overlaps(&mut *tx, vehicle.id, period.start, period.end).await? {
+        return Err(slot_unavailable());
+    }
+    let load = db::household_load(&mut *tx, input.household_id, period.start, period.end).await?;
+    s.limits.check_household(load, is_hire)?;
     let inserted = db::insert(
-        &s.pool,
+        &mut *tx,
         &db::NewBooking {
             id,
             household_id: input.household_id,
@@ -191,6 +214,10 @@ async fn book(
         s.claim.as_secs_f64(),
     )
     .await;
+    let inserted = match inserted {
+        Ok(()) => tx.commit().await,
+        Err(e) => Err(e),
+    };
     match inserted {
         Ok(()) => {}
         Err(e) => {

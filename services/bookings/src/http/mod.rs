@@ -18,4 +18,8 @@ pub fn router(state: AppState) -> Router {
         .merge(offers::router())
         .merge(report::router())
         .with_state(state)
+        // Plain-text refusals of a malformed path or query get the envelope too.
+        .layer(axum::middleware::map_response(
+            roundabout_support::error::envelope_plain_refusals,
+        ))
 }

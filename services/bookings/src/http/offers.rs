@@ -110,7 +110,7 @@ async fn offers(
         .household
         .filter(|h| h.household_id == input.household_id)
         .ok_or_else(|| ApiError::forbidden("Offers are for the signed-in household"))?;
-    let period = domain::check_period(&input.period, chrono::Utc::now())?;
+    let period = domain::check_period(&input.period, chrono::Utc::now(), &s.limits)?;
     let first = input.first.unwrap_or(20);
     if !(1..=100).contains(&first) {
         return Err(ApiError::invalid("first", "`first` must be between 1 and 100"));

@@ -8,7 +8,7 @@ use axum::{
     Json, Router,
 };
 use chrono::Utc;
-use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
+use roundabout_support::{error::ValidJson, internal_auth::Caller, text, ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -82,9 +82,10 @@ async fn cancel(
             "Only the household or an officer of its council cancels a booking",
         ));
     }
-    if input.reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
-        return Err(ApiError::invalid("reason", "The reason must be at most 500 characters"));
-    }
+    let reason = match input.reason.as_deref() {
+        Some(r) => Some(text::multi_line("reason", "The reason", r, 500)?).filter(|r| !r.is_empty()),
+        None => None,
+    };
     let invalid = || {
         ApiError::conflict(
             "INVALID_STATE",
@@ -100,8 +101,7 @@ async fn cancel(
     } else {
         0
     };
-    let reason = input.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
-    if !saga::start_cancellation(&s, id, reason, refund, paid).await? {
+    if !saga::start_cancellation(&s, id, reason.as_deref(), refund, paid).await? {
         return Err(match db::get(&s.pool, id).await? {
             Some(now) if now.cancelled_at.is_none() && now.step != step::DONE => {
                 ApiError::conflict("INVALID_STATE", "The booking is being processed; try again in a moment")

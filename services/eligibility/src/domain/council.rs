@@ -1,6 +1,6 @@
 //! Councils: names and codes.
 
-use roundabout_support::ApiError;
+use roundabout_support::{text, ApiError};
 
 /// A council code such as `WOX`: 2..=16 capital letters, digits or hyphens.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,16 +27,9 @@ impl CouncilCode {
     }
 }
 
-/// A council name: trimmed, 1..=200 characters.
+/// A council name: one line, trimmed, 1..=200 characters.
 pub fn parse_name(raw: &str) -> Result<String, ApiError> {
-    let name = raw.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::invalid(
-            "name",
-            "The council name must be 1 to 200 characters",
-        ));
-    }
-    Ok(name.to_string())
+    text::single_line("name", "The council name", raw, 200)
 }
 
 #[cfg(test)]
@@ -49,5 +42,6 @@ mod tests {
         assert!(CouncilCode::parse("W").is_err());
         assert!(CouncilCode::parse("WO X").is_err());
         assert!(parse_name("  ").is_err());
+        assert!(parse_name("West\0Oxfordshire").is_err());
     }
 }

@@ -210,7 +210,7 @@ fn strings(v: &Value, name: &str) -> Result<Option<Vec<String>>, String> {
             .iter()
             .map(|s| {
                 s.as_str()
-                    .filter(|s| s.len() <= 60)
+                    .filter(|s| s.len() <= 60 && roundabout_support::text::first_forbidden(s, false).is_none())
                     .map(str::to_string)
                     .ok_or_else(|| format!("household.{name} must be a list of short strings"))
             })
@@ -294,6 +294,7 @@ mod tests {
             json!({"household": {"blueBadge": 1}}),
             json!({"household": {"benefits": [1]}}),
             json!({"household": {"needs": {"seats": 100}}}),
+            json!({"household": {"benefits": ["universal\u{0}credit"]}}),
         ] {
             assert!(Facts::parse(&bad).is_err(), "{bad}");
         }

@@ -1,6 +1,6 @@
 //! A household's profile as the household gives it, checked.
 
-use roundabout_support::ApiError;
+use roundabout_support::{text, ApiError};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::facts::{Facts, Needs};
@@ -80,12 +80,17 @@ impl ProfileIn {
         if !(0..=20).contains(&self.cars_owned) {
             return Err(bad(&["carsOwned"], "Cars owned must be from 0 to 20"));
         }
+        let given = self.benefits.unwrap_or_default();
+        if given.len() > 100 {
+            return Err(bad(&["benefits"], "At most 20 benefits"));
+        }
         let mut benefits: Vec<String> = Vec::new();
-        for b in self.benefits.unwrap_or_default() {
+        for b in given {
             let b = b.trim().to_ascii_lowercase().replace(' ', "_");
             if b.is_empty() || b.len() > 60 {
                 return Err(bad(&["benefits"], "Each benefit is a name of 1 to 60 characters"));
             }
+            text::check_chars("benefits", "A benefit", &b, false)?;
             if !benefits.contains(&b) {
                 benefits.push(b);
             }

@@ -175,7 +175,16 @@ impl Checker {
                 }
                 Ty::Num
             }
-            Value::String(_) => Ty::Str,
+            Value::String(s) => {
+                // Stored as jsonb, shown to officers: text a name could hold only.
+                if let Some(c) = roundabout_support::text::first_forbidden(s, false) {
+                    return Err(format!(
+                        "a text value must not contain {}",
+                        roundabout_support::text::describe(c)
+                    ));
+                }
+                Ty::Str
+            }
             Value::Array(items) => {
                 let tys = items.iter().map(|i| self.infer(i)).collect::<Result<Vec<_>, _>>()?;
                 if tys.iter().all(|t| *t == Ty::Str) {
@@ -281,6 +290,10 @@ impl Checker {
     }
 
     fn var(&mut self, args: &[&Value]) -> Result<Ty, String> {
+        // A default value is checked like any other part (counted, its text checked).
+        if let [_, default] = args {
+            self.infer(default)?;
+        }
         let path = match args {
             [Value::String(p)] | [Value::String(p), _] => p.as_str(),
             _ => {
@@ -337,6 +350,10 @@ mod tests {
             (json!({"+": [{"var": "household.members"}, 1]}), "true/false test"),
             (json!({"<": [1], "==": [1, 1]}), "exactly one operator"),
             (json!({"in": [3, {"var": "household.benefits"}]}), "looks for text"),
+            (
+                json!({"in": ["universal\u{0}credit", {"var": "household.benefits"}]}),
+                "null character",
+            ),
         ];
         for (rule, why) in cases {
             let err = check(&rule).unwrap_err();

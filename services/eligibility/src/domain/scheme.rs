@@ -1,7 +1,7 @@
 //! A scheme's editable content: parsed and checked before it is saved.
 
 use chrono::{DateTime, Utc};
-use roundabout_support::ApiError;
+use roundabout_support::{text as checked_text, ApiError};
 use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -72,12 +72,10 @@ fn bad(path: &[&str], message: impl Into<String>) -> ApiError {
     ApiError::unprocessable("INVALID_INPUT", message).with_field(path.iter().copied())
 }
 
+/// One line of text at `path`: trimmed, 1 to `max` characters, no control characters.
 fn text(raw: &str, path: &[&str], what: &str, max: usize) -> Result<String, ApiError> {
-    let t = raw.trim();
-    if t.is_empty() || t.chars().count() > max {
-        return Err(bad(path, format!("{what} must be 1 to {max} characters")));
-    }
-    Ok(t.to_string())
+    checked_text::single_line(path.last().copied().unwrap_or(""), what, raw, max)
+        .map_err(|e| e.with_field(path.iter().copied()))
 }
 
 /// A criterion id: 1 to 40 letters, digits, `-` or `_`.
@@ -112,10 +110,12 @@ impl SchemeIn {
     /// Checks everything but the zones' council (which needs the database).
     pub fn parse(self) -> Result<SchemeContent, ApiError> {
         let name = text(&self.name, &["name"], "The scheme name", 200)?;
-        let description = self.description.unwrap_or_default().trim().to_string();
-        if description.chars().count() > 5000 {
-            return Err(bad(&["description"], "The description must be at most 5000 characters"));
-        }
+        let description = checked_text::multi_line(
+            "description",
+            "The description",
+            &self.description.unwrap_or_default(),
+            5000,
+        )?;
         if self.criteria.len() > MAX_CRITERIA {
             return Err(bad(
                 &["criteria"],

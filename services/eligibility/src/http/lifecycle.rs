@@ -12,7 +12,7 @@ use datalogic_rs::{bumpalo::Bump, Engine};
 use roundabout_support::{
     error::{violated_constraint, ValidJson},
     internal_auth::Caller,
-    ApiError, ApiResult,
+    text, ApiError, ApiResult,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -82,13 +82,8 @@ async fn add_test_case(
             "Test cases are added to a DRAFT; revise the scheme first",
         ));
     }
-    let name = body.name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::invalid(
-            "name",
-            "The test case name must be 1 to 200 characters",
-        ));
-    }
+    let name = text::single_line("name", "The test case name", &body.name, 200)?;
+    let name = name.as_str();
     let facts_value = rules::from_input(&body.facts)
         .and_then(|v| {
             if rules::value_depth(&v, 4) > 4 {

@@ -30,4 +30,8 @@ pub fn router(state: AppState) -> Router {
         .merge(budget::router())
         .merge(offer_terms::router())
         .with_state(state)
+        // Plain-text refusals of a malformed path or query get the envelope too.
+        .layer(axum::middleware::map_response(
+            roundabout_support::error::envelope_plain_refusals,
+        ))
 }

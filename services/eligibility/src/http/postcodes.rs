@@ -9,7 +9,7 @@ use axum::{
     routing::{get, put},
     Json, Router,
 };
-use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
+use roundabout_support::{error::ValidJson, internal_auth::Caller, text, ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -27,34 +27,54 @@ pub const MAX_ROWS: usize = 50_000;
 /// ONS's latitude for a postcode with no grid reference.
 const ONS_NO_LOCATION: f64 = 99.999999;
 
+/// The longest text looked at as a postcode (a postcode has at most 8
+/// characters with its space; room is left for stray spaces).
+pub const MAX_POSTCODE_CHARS: usize = 16;
+
 /// A postcode or district written the stored way (upper case, no spaces),
-/// if it has a postcode's shape.
+/// if it has a postcode's shape: an outward code of 2 to 4 characters (one
+/// or two letters, a digit, then maybe a letter or digit), followed, for a
+/// full postcode, by an inward code of a digit and two letters.
 pub fn normalise(raw: &str) -> Option<String> {
+    if raw.chars().count() > MAX_POSTCODE_CHARS {
+        return None;
+    }
     let s: String = raw
         .chars()
         .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_uppercase();
-    // An outward code: one or two letters, a digit, then maybe a letter or digit.
-    let outward_ok = |o: &str| {
-        let b = o.as_bytes();
-        let letters = b.iter().take_while(|c| c.is_ascii_uppercase()).count();
-        (2..=4).contains(&b.len())
-            && (1..=2).contains(&letters)
-            && b[letters].is_ascii_digit()
-            && b[letters + 1..].iter().all(|c| c.is_ascii_alphanumeric())
-            && b.len() - letters <= 2
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    // Only ASCII letters and digits from here on, so every byte is a
+    // character and no slice below can split one.
+    if !(2..=7).contains(&s.len()) || !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let b = s.as_bytes();
+    let full = match b.len().checked_sub(3).map(|i| b.split_at(i)) {
+        Some((outward, [digit, l1, l2])) => {
+            digit.is_ascii_digit() && l1.is_ascii_uppercase() && l2.is_ascii_uppercase() && outward_ok(outward)
+        }
+        _ => false,
     };
-    let full = s.len() >= 5
-        && s[s.len() - 3..].chars().next().is_some_and(|c| c.is_ascii_digit())
-        && s[s.len() - 2..].chars().all(|c| c.is_ascii_alphabetic())
-        && outward_ok(&s[..s.len() - 3]);
-    (full || outward_ok(&s)).then_some(s)
+    (full || outward_ok(b)).then_some(s)
+}
+
+/// An outward code: 2 to 4 characters, one or two letters, a digit, then
+/// at most one letter or digit.
+fn outward_ok(b: &[u8]) -> bool {
+    let letters = b.iter().take_while(|c| c.is_ascii_uppercase()).count();
+    let rest = b.get(letters..).unwrap_or_default();
+    (2..=4).contains(&b.len())
+        && (1..=2).contains(&letters)
+        && rest.first().is_some_and(u8::is_ascii_digit)
+        && rest.len() <= 2
+        && rest.iter().all(u8::is_ascii_alphanumeric)
 }
 
 /// The district (outward code) of a full, normalised postcode.
 fn district(postcode: &str) -> Option<&str> {
-    (postcode.len() >= 5).then(|| &postcode[..postcode.len() - 3])
+    let cut = postcode.len().checked_sub(3).filter(|n| *n >= 2)?;
+    postcode.get(..cut)
 }
 
 #[derive(Debug, Deserialize)]
@@ -85,14 +105,39 @@ fn row_error(line: usize, field: &str, message: impl Into<String>) -> RowError {
     }
 }
 
+/// Most columns a line may have (the ONS Postcode Directory has about 60).
+pub const MAX_COLUMNS: usize = 200;
+/// Longest line, in bytes (an ONS line is about 300).
+pub const MAX_LINE_BYTES: usize = 4_096;
+/// Most row problems reported; past this the file is refused with a note.
+pub const MAX_ERRORS: usize = 100;
+
 /// Parses the file: a header naming the postcode column (`pcds`, `pcd`,
 /// `pcd2` or `postcode`) and `lat` and `long` (or `lon`); other columns are
 /// ignored. Rows ONS gives no location (latitude 99.999999) are skipped.
+/// Bounded before any row is read: at most [`MAX_ROWS`] rows of at most
+/// [`MAX_COLUMNS`] columns and [`MAX_LINE_BYTES`] bytes, and at most
+/// [`MAX_ERRORS`] problems listed.
 pub fn parse(csv: &str) -> Result<BTreeMap<String, (f64, f64)>, Vec<RowError>> {
+    let rows = csv.lines().filter(|l| !l.trim().is_empty()).count().saturating_sub(1);
+    if rows > MAX_ROWS {
+        return Err(vec![row_error(
+            0,
+            "csv",
+            format!("At most {MAX_ROWS} postcodes in one file; this one has {rows} rows"),
+        )]);
+    }
     let mut lines = csv.lines().enumerate();
     let Some((_, header)) = lines.next() else {
         return Err(vec![row_error(0, "csv", "The file is empty")]);
     };
+    if header.len() > MAX_LINE_BYTES || header.split(',').count() > MAX_COLUMNS {
+        return Err(vec![row_error(
+            1,
+            "header",
+            format!("The first line must name at most {MAX_COLUMNS} columns in at most {MAX_LINE_BYTES} characters"),
+        )]);
+    }
     let cols: Vec<String> = header
         .split(',')
         .map(|c| c.trim().trim_matches('"').to_lowercase())
@@ -113,16 +158,44 @@ pub fn parse(csv: &str) -> Result<BTreeMap<String, (f64, f64)>, Vec<RowError>> {
     let mut errors = Vec::new();
     for (i, line) in lines {
         let n = i + 1;
+        if errors.len() >= MAX_ERRORS {
+            errors.push(row_error(
+                n,
+                "csv",
+                format!("More than {MAX_ERRORS} rows have problems; the first {MAX_ERRORS} are listed"),
+            ));
+            break;
+        }
         if line.trim().is_empty() {
+            continue;
+        }
+        if line.len() > MAX_LINE_BYTES {
+            errors.push(row_error(
+                n,
+                "csv",
+                format!("A line may be at most {MAX_LINE_BYTES} characters"),
+            ));
             continue;
         }
         let cells: Vec<&str> = line.split(',').map(|c| c.trim().trim_matches('"')).collect();
         let cell = |i: usize| cells.get(i).copied().unwrap_or("");
+        if let Some((field, c)) = [("postcode", pc), ("lat", lat), ("long", lon)]
+            .into_iter()
+            .find_map(|(f, i)| text::first_forbidden(cell(i), false).map(|c| (f, c)))
+        {
+            errors.push(row_error(
+                n,
+                field,
+                format!("The {field} must not contain {}", text::describe(c)),
+            ));
+            continue;
+        }
         let Some(code) = normalise(cell(pc)) else {
+            let shown: String = cell(pc).chars().take(MAX_POSTCODE_CHARS).collect();
             errors.push(row_error(
                 n,
                 "postcode",
-                format!("{:?} is not a postcode or postcode district", cell(pc)),
+                format!("{shown:?} is not a postcode or postcode district"),
             ));
             continue;
         };
@@ -142,9 +215,6 @@ pub fn parse(csv: &str) -> Result<BTreeMap<String, (f64, f64)>, Vec<RowError>> {
             continue;
         }
         out.insert(code, (la, lo));
-    }
-    if out.len() > MAX_ROWS {
-        errors.push(row_error(0, "csv", format!("At most {MAX_ROWS} postcodes in one file")));
     }
     if errors.is_empty() {
         Ok(out)
@@ -236,6 +306,51 @@ mod tests {
         assert_eq!(normalise("OX28 4A!"), None);
         assert_eq!(district("OX284AB"), Some("OX28"));
         assert_eq!(district("OX28"), None);
+    }
+
+    #[test]
+    fn short_and_odd_text_is_not_a_postcode_and_does_not_panic() {
+        for raw in [
+            "",
+            "O",
+            "OX",
+            "ox",
+            "1A",
+            "1",
+            "OX4A4",
+            "ÀÀÀ1AA",
+            "OX28 4À",
+            "ß1",
+            "OX28\u{0}4AB",
+            "OXOXOX",
+            "OX284ABC",
+        ] {
+            assert_eq!(normalise(raw), None, "{raw:?}");
+        }
+        assert_eq!(normalise("O1").as_deref(), Some("O1"));
+        assert_eq!(normalise("x1").as_deref(), Some("X1"));
+        assert_eq!(normalise(&"OX28 4AB".repeat(10)), None);
+    }
+
+    #[test]
+    fn a_file_with_a_two_letter_postcode_names_its_row() {
+        let errors = parse("pcds,lat,long\nOX28 4AB,51.78,-1.49\nOX,51,-1\n").unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!((errors[0].line, errors[0].field.as_str()), (3, "postcode"));
+        assert_eq!(errors[0].code, "INVALID_INPUT");
+    }
+
+    #[test]
+    fn files_beyond_the_bounds_are_refused_with_a_reason() {
+        let many = format!("pcds,lat,long\n{}", "OX7,51,-1\n".repeat(MAX_ROWS + 1));
+        assert!(parse(&many).unwrap_err()[0].message.contains("At most"));
+        let wide = format!("{},pcds,lat,long\n", "x,".repeat(MAX_COLUMNS));
+        assert_eq!(parse(&wide).unwrap_err()[0].field, "header");
+        let bad = format!("pcds,lat,long\n{}", "nope,1,1\n".repeat(500));
+        let errors = parse(&bad).unwrap_err();
+        assert_eq!(errors.len(), MAX_ERRORS + 1);
+        let nul = parse("pcds,lat,long\nOX7\u{0},51,-1\n").unwrap_err();
+        assert!(nul[0].message.contains("null character"), "{}", nul[0].message);
     }
 
     #[test]

@@ -80,7 +80,7 @@ async fn update(
         .await?;
     let mut zone_ids = Vec::new();
     for z in zones::of_council(&mut *tx, household.council_id).await? {
-        let area = Area::parse(&z.geometry)?;
+        let area = Area::stored(&z.geometry)?;
         if area.contains(profile.lon, profile.lat) {
             zone_ids.push(z.id);
         }

@@ -10,7 +10,7 @@ use geo::Intersects;
 use roundabout_support::{
     error::{violated_constraint, ValidJson},
     internal_auth::Caller,
-    ApiError, ApiResult,
+    text, ApiError, ApiResult,
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -51,12 +51,10 @@ async fn create(
         .await?
         .ok_or_else(|| ApiError::not_found("No such council").with_field(["councilId"]))?;
     caller.require_council_officer(council.id)?;
-    let name = body.name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::invalid("name", "The zone name must be 1 to 200 characters"));
-    }
+    let name = text::single_line("name", "The zone name", &body.name, 200)?;
+    let name = name.as_str();
     let area = Area::parse(&body.geometry).map_err(|e| e.with_field(["geometry"]))?;
-    let boundary = Area::parse(&council.boundary)?;
+    let boundary = Area::stored(&council.boundary)?;
     if !area.shape().intersects(boundary.shape()) {
         return Err(
             ApiError::unprocessable("INVALID_GEOMETRY", "The zone lies outside the council's boundary")

@@ -37,7 +37,7 @@ pub async fn council(s: &AppState, id: Uuid) -> Result<Arc<CouncilShape>, ApiErr
                 }
                 Err(e) => return Err(ApiError::internal(anyhow::anyhow!(e).context("fetching a council"))),
             };
-            let area = Area::parse(&c.boundary)?;
+            let area = Area::stored(&c.boundary)?;
             let (min_lon, min_lat, max_lon, max_lat) = area.bbox();
             let row = CouncilAreaRow {
                 id: c.id,

@@ -12,6 +12,21 @@ use super::vehicle::{LocationIn, NewVehicle, PricingIn, VehicleIn};
 
 /// Most vehicles one import may hold.
 pub const MAX_ROWS: usize = 5_000;
+/// Most columns a CSV file may name (there are 15 known ones).
+pub const MAX_COLUMNS: usize = 32;
+/// Longest CSV cell, in characters.
+pub const MAX_CELL_CHARS: usize = 200;
+/// Most problems listed; past this the file is refused with a note.
+pub const MAX_ERRORS: usize = 200;
+
+/// The note that ends a list of problems cut at [`MAX_ERRORS`].
+fn too_many(line: u64) -> RowError {
+    RowError::new(
+        line,
+        "",
+        format!("More than {MAX_ERRORS} rows have problems; the first {MAX_ERRORS} are listed"),
+    )
+}
 
 /// A problem with one row.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -74,7 +89,8 @@ fn checked(line: u64, v: &VehicleIn) -> Result<Row, RowError> {
     })
 }
 
-/// Reads a CSV fleet file.
+/// Reads a CSV fleet file: at most [`MAX_COLUMNS`] columns, [`MAX_ROWS`]
+/// rows and cells of [`MAX_CELL_CHARS`] characters.
 pub fn from_csv(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
@@ -89,13 +105,25 @@ pub fn from_csv(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
             )])
         }
     };
+    if headers.len() > MAX_COLUMNS {
+        return Err(vec![RowError::new(
+            1,
+            "",
+            format!(
+                "The header line names {} columns; the columns are {}",
+                headers.len(),
+                CSV_COLUMNS.join(", ")
+            ),
+        )]);
+    }
     let mut errors = Vec::new();
     for h in &headers {
         if !CSV_COLUMNS.contains(&h.as_str()) {
+            let shown: String = h.chars().take(40).collect();
             errors.push(RowError::new(
                 1,
-                h,
-                format!("Unknown column {h:?}; the columns are {}", CSV_COLUMNS.join(", ")),
+                &shown,
+                format!("Unknown column {shown:?}; the columns are {}", CSV_COLUMNS.join(", ")),
             ));
         }
     }
@@ -119,6 +147,10 @@ pub fn from_csv(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
             }
         };
         let line = record.position().map(|p| p.line()).unwrap_or(fallback_line);
+        if errors.len() >= MAX_ERRORS {
+            errors.push(too_many(line));
+            break;
+        }
         if rows.len() + errors.len() >= MAX_ROWS {
             errors.push(RowError::new(
                 line,
@@ -126,6 +158,18 @@ pub fn from_csv(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
                 format!("An import holds at most {MAX_ROWS} vehicles"),
             ));
             break;
+        }
+        if let Some(h) = headers
+            .iter()
+            .zip(record.iter())
+            .find_map(|(h, v)| (v.len() > MAX_CELL_CHARS && v.chars().count() > MAX_CELL_CHARS).then_some(h))
+        {
+            errors.push(RowError::new(
+                line,
+                h,
+                format!("A cell may hold at most {MAX_CELL_CHARS} characters"),
+            ));
+            continue;
         }
         let cells: HashMap<&str, &str> = headers
             .iter()
@@ -247,6 +291,10 @@ pub fn from_gbfs(types: &Value, status: &Value, pricing: &PricingIn) -> Result<V
     let mut errors = Vec::new();
     for (i, v) in vehicles.iter().enumerate() {
         let line = i as u64 + 1;
+        if errors.len() >= MAX_ERRORS {
+            errors.push(too_many(line));
+            break;
+        }
         match gbfs_row(line, v, &by_id, pricing).and_then(|v| checked(line, &v)) {
             Ok(r) => rows.push(r),
             Err(e) => errors.push(e),
@@ -266,18 +314,21 @@ fn gbfs_row(line: u64, v: &Value, types: &HashMap<&str, &Value>, pricing: &Prici
     let type_id = str_at(v, "vehicle_type_id")
         .ok_or_else(|| RowError::new(line, "vehicle_type_id", "Each vehicle needs a vehicle_type_id"))?;
     let t = types.get(type_id).ok_or_else(|| {
+        let shown: String = type_id.chars().take(40).collect();
         RowError::new(
             line,
             "vehicle_type_id",
-            format!("No vehicle type {type_id:?} in vehicle_types"),
+            format!("No vehicle type {shown:?} in vehicle_types"),
         )
     })?;
+    // Quoted in errors: never more of it than a value could be.
+    let short = |s: &str| s.chars().take(40).collect::<String>();
     let ff = str_at(t, "form_factor").unwrap_or("");
     let kind = crate::gbfs::kind_from_gbfs(ff).ok_or_else(|| {
         RowError::new(
             line,
             "form_factor",
-            format!("Form factor {ff:?} is not one Roundabout lists"),
+            format!("Form factor {:?} is not one Roundabout lists", short(ff)),
         )
     })?;
     let pt = str_at(t, "propulsion_type").unwrap_or("");
@@ -285,7 +336,7 @@ fn gbfs_row(line: u64, v: &Value, types: &HashMap<&str, &Value>, pricing: &Prici
         RowError::new(
             line,
             "propulsion_type",
-            format!("Propulsion {pt:?} is not one Roundabout lists"),
+            format!("Propulsion {:?} is not one Roundabout lists", short(pt)),
         )
     })?;
     let coord = |k: &str| {

@@ -1,21 +1,14 @@
 //! Provider organisations.
 
-use roundabout_support::ApiError;
+use roundabout_support::{text, ApiError};
 
-/// An organisation name: trimmed, 1..=200 characters.
+/// An organisation name: one line, trimmed, 1..=200 characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrganisationName(String);
 
 impl OrganisationName {
     pub fn parse(raw: &str) -> Result<Self, ApiError> {
-        let name = raw.trim();
-        if name.is_empty() || name.chars().count() > 200 {
-            return Err(ApiError::invalid(
-                "name",
-                "The organisation name must be 1 to 200 characters",
-            ));
-        }
-        Ok(Self(name.to_string()))
+        text::single_line("name", "The organisation name", raw, 200).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
@@ -35,5 +28,7 @@ mod tests {
         );
         assert!(OrganisationName::parse("   ").is_err());
         assert!(OrganisationName::parse(&"x".repeat(201)).is_err());
+        assert!(OrganisationName::parse("Cotswold\0Car Club").is_err());
+        assert!(OrganisationName::parse("Cotswold \u{202E}bulC raC").is_err());
     }
 }

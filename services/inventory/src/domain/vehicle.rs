@@ -2,7 +2,7 @@
 //! [`NewVehicle`] whose every field is known good. Field names in errors are
 //! the input's own (`seats`, `pricing.per_hour_pence`, `location.lat`).
 
-use roundabout_support::ApiError;
+use roundabout_support::{text as checked_text, ApiError};
 use serde::{Deserialize, Serialize};
 
 /// The kinds of vehicle (GBFS `form_factor` in [`crate::gbfs`]).
@@ -81,19 +81,17 @@ fn invalid(path: &[&str], message: impl Into<String>) -> ApiError {
 pub fn parse_enum(raw: &str, allowed: &'static [&'static str], field: &str) -> Result<&'static str, ApiError> {
     let wanted = raw.trim().to_ascii_uppercase().replace(['-', ' '], "_");
     allowed.iter().copied().find(|a| *a == wanted).ok_or_else(|| {
+        // Quoted as given, but never more of it than a value could be.
+        let shown: String = raw.chars().take(40).collect();
         invalid(
             &[field],
-            format!("Unknown {field} {raw:?}: expected one of {}", allowed.join(", ")),
+            format!("Unknown {field} {shown:?}: expected one of {}", allowed.join(", ")),
         )
     })
 }
 
 fn text(raw: &str, field: &str) -> Result<String, ApiError> {
-    let t = raw.trim();
-    if t.is_empty() || t.chars().count() > 100 {
-        return Err(invalid(&[field], format!("The {field} must be 1 to 100 characters")));
-    }
-    Ok(t.to_string())
+    checked_text::single_line(field, &format!("The {field}"), raw, 100)
 }
 
 /// A registration plate, upper case without spaces; empty means none.
@@ -278,6 +276,8 @@ mod tests {
             ),
             (Box::new(|v| v.registration = Some("!!".into())), vec!["registration"]),
             (Box::new(|v| v.make = " ".into()), vec!["make"]),
+            (Box::new(|v| v.model = "Zo\0e".into()), vec!["model"]),
+            (Box::new(|v| v.make = "Re\u{202E}nault".into()), vec!["make"]),
         ];
         for (change, field) in cases {
             let mut v = sample();

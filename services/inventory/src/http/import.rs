@@ -82,10 +82,11 @@ async fn import_fleet(
             import::from_gbfs(types, status, pricing)
         }
         other => {
+            let shown: String = other.chars().take(40).collect();
             return Err(ApiError::invalid(
                 "format",
-                format!("Unknown import format {other:?}: expected CSV or GBFS"),
-            ))
+                format!("Unknown import format {shown:?}: expected CSV or GBFS"),
+            ));
         }
     };
     let rows = match parsed {

@@ -217,7 +217,7 @@ impl GeoIndex {
 
     /// Adds a council's boundary (immutable, so once is enough).
     pub fn add_council(&self, row: CouncilAreaRow) -> Option<Arc<CouncilShape>> {
-        let area = match Area::parse(&row.boundary) {
+        let area = match Area::stored(&row.boundary) {
             Ok(a) => a,
             Err(e) => {
                 tracing::error!(council = %row.id, error = %e, "cached council boundary does not parse");

@@ -62,7 +62,11 @@ pub fn verify(header: &str, payload: &[u8], secrets: &[String], now: i64) -> Res
     if !matched {
         return Err(SignatureError::NoMatch);
     }
-    if (now - timestamp).abs() > TOLERANCE_SECS {
+    // Checked: a timestamp near i64::MIN or MAX must not overflow the difference.
+    if now
+        .checked_sub(timestamp)
+        .is_none_or(|d| d.unsigned_abs() > TOLERANCE_SECS.unsigned_abs())
+    {
         return Err(SignatureError::Stale);
     }
     Ok(())
@@ -91,6 +95,22 @@ mod tests {
         let both = format!("{},v1={},v0=deadbeef", new, old.split("v1=").nth(1).unwrap());
         assert_eq!(verify(&both, BODY, &secrets(&["whsec_old"]), 1_000), Ok(()));
         assert_eq!(verify(&both, BODY, &secrets(&["whsec_x", "whsec_new"]), 1_000), Ok(()));
+    }
+
+    #[test]
+    fn a_signed_timestamp_at_the_ends_of_time_is_stale_not_an_overflow() {
+        for t in [i64::MIN, i64::MAX] {
+            let h = sign("whsec_a", t, BODY);
+            assert_eq!(
+                verify(&h, BODY, &secrets(&["whsec_a"]), 1_000),
+                Err(SignatureError::Stale)
+            );
+        }
+        let h = sign("whsec_a", i64::MAX, BODY);
+        assert_eq!(
+            verify(&h, BODY, &secrets(&["whsec_a"]), i64::MIN),
+            Err(SignatureError::Stale)
+        );
     }
 
     #[test]

@@ -14,6 +14,10 @@ pub fn router(state: AppState) -> Router {
         .merge(payments::router())
         .merge(providers::router())
         .with_state(state)
+        // Plain-text refusals of a malformed path or query get the envelope too.
+        .layer(axum::middleware::map_response(
+            roundabout_support::error::envelope_plain_refusals,
+        ))
 }
 
 /// The one public route: `POST /webhooks/stripe`.
