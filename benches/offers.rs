@@ -28,8 +28,8 @@ use common::*;
 use eligibility_support::{create_scheme, ev_scheme, ok, profile, square, step, CREATE_ZONE, UPDATE_PROFILE};
 use roundabout_support::{
     client::ServiceClient,
-    internal_auth::{Caller, HouseholdMembership, InternalAuth},
-    testing::TEST_INTERNAL_KEY,
+    internal_auth::{Caller, HouseholdMembership},
+    testing,
 };
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -271,7 +271,7 @@ async fn main() {
     let direct = ServiceClient::new(
         "bookings",
         &stack.bookings_url,
-        InternalAuth::new(TEST_INTERNAL_KEY, "bench"),
+        testing::test_client_auth(),
         ServiceClient::http_client(),
     );
     let body = {

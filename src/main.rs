@@ -8,7 +8,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use roundabout::{up, Part, Served};
+use roundabout::{keys, up, Part, Served};
 
 #[derive(Parser)]
 #[command(
@@ -51,6 +51,14 @@ enum Command {
     },
     /// Print the gateway's GraphQL schema (SDL).
     Schema,
+    /// Generate Ed25519 key pairs for internal calls: each part's private
+    /// key (`<PART>_SIGNING_KEY=…`, for that part's INTERNAL_SIGNING_KEY)
+    /// and their public keys (INTERNAL_TRUSTED_KEYS, for every part).
+    Keys {
+        /// The parts to make keys for (default: all five).
+        #[arg(value_enum)]
+        parts: Vec<Part>,
+    },
     /// Exit 0 if an HTTP GET of the URL answers 2xx within 3 s, else 1: the
     /// health check of a container image that has no shell or curl.
     Probe {
@@ -120,6 +128,7 @@ fn main() -> ExitCode {
                 print!("{}", roundabout_gateway::schema::sdl());
                 Ok(ExitCode::SUCCESS)
             }
+            Command::Keys { parts } => keys::print(&parts).map(|()| ExitCode::SUCCESS),
             Command::Probe { url } => Ok(probe(url).await),
         }
     });

@@ -9,7 +9,7 @@
 //! child that dies stops everything with a non-zero exit.
 
 use std::{
-    collections::HashMap,
+    collections::{BTreeMap, HashMap},
     path::{Path, PathBuf},
     process::{ExitCode, Stdio},
     time::Duration,
@@ -36,9 +36,12 @@ pub struct Options {
 /// Keys and the admin account of a local stack, generated on first run and
 /// kept (mode 0600) in the data directory so tokens and sign-ins survive
 /// restarts.
-#[derive(Serialize, Deserialize)]
+#[derive(Default, Serialize, Deserialize)]
 pub struct LocalSecrets {
-    pub internal_key: String,
+    /// Each part's private key for internal calls (`<kid>:<key>`), by part
+    /// name; a part is given its own alone and every part's public key.
+    #[serde(default)]
+    pub internal_keys: BTreeMap<String, String>,
     pub token_key: String,
     pub admin_email: String,
     pub admin_password: String,
@@ -76,21 +79,67 @@ impl LocalSecrets {
         let path = dir.join("secrets.json");
         if let Ok(raw) = std::fs::read_to_string(&path) {
             let mut s: Self = serde_json::from_str(&raw).with_context(|| format!("reading {}", path.display()))?;
+            let mut changed = false;
             if s.web_session_key.is_empty() {
                 s.web_session_key = random_secret(48);
+                changed = true;
+            }
+            changed |= s.fill_internal_keys()?;
+            if changed {
                 write_private(&path, &serde_json::to_string_pretty(&s)?)?;
             }
             return Ok(s);
         }
-        let s = Self {
-            internal_key: random_secret(48),
+        let mut s = Self {
+            internal_keys: BTreeMap::new(),
             token_key: random_secret(48),
             admin_email: std::env::var("BOOTSTRAP_ADMIN_EMAIL").unwrap_or_else(|_| "admin@roundabout.localhost".into()),
             admin_password: std::env::var("BOOTSTRAP_ADMIN_PASSWORD").unwrap_or_else(|_| random_secret(20)),
             web_session_key: random_secret(48),
         };
+        s.fill_internal_keys()?;
         write_private(&path, &serde_json::to_string_pretty(&s)?)?;
         Ok(s)
+    }
+
+    /// Generates a key pair for every part that has none (or an unreadable
+    /// one); true if any was made.
+    fn fill_internal_keys(&mut self) -> anyhow::Result<bool> {
+        let mut changed = false;
+        for part in Part::ALL {
+            let usable = self
+                .internal_keys
+                .get(part.name())
+                .is_some_and(|k| roundabout_support::internal_keys::SigningKey::parse(k).is_ok());
+            if !usable {
+                let key = crate::keys::generate(part)?;
+                self.internal_keys.insert(part.name().to_string(), key.private);
+                changed = true;
+            }
+        }
+        Ok(changed)
+    }
+
+    /// `part`'s private key, and every part's public key as one
+    /// `INTERNAL_TRUSTED_KEYS` value.
+    fn internal_env(&self, part: Part) -> anyhow::Result<(String, String)> {
+        let mut entries = Vec::new();
+        for p in Part::ALL {
+            let text = self
+                .internal_keys
+                .get(p.name())
+                .with_context(|| format!("no internal key for {}", p.name()))?;
+            let key = roundabout_support::internal_keys::SigningKey::parse(text)?;
+            entries.push(key.trusted_entry(p.name()));
+        }
+        let own = self
+            .internal_keys
+            .get(part.name())
+            .with_context(|| format!("no internal key for {}", part.name()))?;
+        Ok((
+            own.clone(),
+            crate::keys::trusted_list(entries.iter().map(String::as_str)),
+        ))
     }
 }
 
@@ -128,6 +177,8 @@ struct Running {
     name: &'static str,
     child: Child,
     url: String,
+    /// Its internal metrics listener (none for the web front end).
+    metrics_port: Option<u16>,
 }
 
 pub async fn run(opts: Options) -> anyhow::Result<ExitCode> {
@@ -174,15 +225,20 @@ async fn run_stack(opts: &Options, secrets: &LocalSecrets, server_url: &str) -> 
     let exe = std::env::current_exe().context("finding the roundabout executable")?;
     let mut running = Vec::new();
     for part in Part::ALL {
+        let (signing_key, trusted_keys) = secrets.internal_env(part)?;
+        let metrics_port = pg_cluster::free_port()?;
         let mut cmd = Command::new(&exe);
         cmd.args(["serve", part.name()])
             .env("HOST", "127.0.0.1")
             .env("PORT", ports[&part].to_string())
+            .env("METRICS_PORT", metrics_port.to_string())
             .env(
                 "DATABASE_URL",
                 roundabout_support::db::database_url(server_url, &part.database()),
             )
-            .env("INTERNAL_AUTH_KEY", &secrets.internal_key)
+            // Its own private key alone, and every part's public key.
+            .env("INTERNAL_SIGNING_KEY", signing_key)
+            .env("INTERNAL_TRUSTED_KEYS", trusted_keys)
             .env("ROUNDABOUT_ENV", "development")
             .env("INVENTORY_URL", url_of(Part::Inventory))
             .env("ELIGIBILITY_URL", url_of(Part::Eligibility))
@@ -201,6 +257,7 @@ async fn run_stack(opts: &Options, secrets: &LocalSecrets, server_url: &str) -> 
             name: part.name(),
             child,
             url: url_of(part),
+            metrics_port: Some(metrics_port),
         });
     }
     let mut web = Command::new(&exe);
@@ -220,6 +277,7 @@ async fn run_stack(opts: &Options, secrets: &LocalSecrets, server_url: &str) -> 
         name: "web",
         child,
         url: format!("http://127.0.0.1:{}", opts.web_port),
+        metrics_port: None,
     });
 
     let outcome = supervise(opts, secrets, &mut running).await;
@@ -309,6 +367,11 @@ async fn supervise(opts: &Options, secrets: &LocalSecrets, running: &mut [Runnin
     if let Some(payments) = running.iter().find(|r| r.name == Part::Payments.name()) {
         println!("  Stripe webhooks: {}/webhooks/stripe", payments.url);
     }
+    let metrics: Vec<String> = running
+        .iter()
+        .filter_map(|r| r.metrics_port.map(|p| format!("{} {p}", r.name)))
+        .collect();
+    println!("  Metrics:   http://127.0.0.1:<port>/metrics — {}", metrics.join(", "));
     let cards = std::env::var("STRIPE_SECRET_KEY").is_ok_and(|k| !k.is_empty());
     println!(
         "  Payments:  {}",

@@ -95,7 +95,7 @@ async fn bad_booking_requests_are_refused_with_typed_errors_and_change_nothing()
     let client = roundabout_support::client::ServiceClient::new(
         "bookings",
         &w.stack.bookings_url,
-        roundabout_support::internal_auth::InternalAuth::new(roundabout_support::testing::TEST_INTERNAL_KEY, "test"),
+        roundabout_support::testing::test_client_auth(),
         reqwest::Client::new(),
     );
     let mut caller = Caller::user(uuid::Uuid::new_v4(), "someone");

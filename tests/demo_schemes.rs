@@ -16,7 +16,7 @@ async fn the_demo_scheme_is_seeded_once_and_decides_as_the_journey_says() {
     let dir = std::env::temp_dir().join(format!("roundabout-demo-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let secrets = LocalSecrets {
-        internal_key: String::new(),
+        internal_keys: Default::default(),
         token_key: String::new(),
         admin_email: ADMIN_EMAIL.into(),
         admin_password: ADMIN_PASSWORD.into(),

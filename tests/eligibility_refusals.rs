@@ -368,7 +368,7 @@ async fn a_two_letter_postcode_is_refused_not_a_crash() {
     let client = roundabout_support::client::ServiceClient::new(
         "eligibility",
         &stack.eligibility_url,
-        roundabout_support::internal_auth::InternalAuth::new(roundabout_support::testing::TEST_INTERNAL_KEY, "test"),
+        roundabout_support::testing::test_client_auth(),
         reqwest::Client::new(),
     );
     let err = client

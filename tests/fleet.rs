@@ -379,8 +379,8 @@ async fn vehicles_and_their_providers_resolve_in_one_batch_call_each() {
         .enumerate()
         .map(|(i, id)| format!("v{i}: vehicle(id: \"{id}\") {{ id provider {{ name }} }}"))
         .collect();
-    let vehicles_before = metric(&stack.inventory.url, "/internal/vehicles/batch").await;
-    let providers_before = metric(&stack.inventory.url, "/internal/providers/batch").await;
+    let vehicles_before = metric(&stack.inventory.metrics_url, "/internal/vehicles/batch").await;
+    let providers_before = metric(&stack.inventory.metrics_url, "/internal/providers/batch").await;
     let data = stack
         .anon
         .query(&format!("{{ {} }}", fields.join(" ")), json!({}))
@@ -389,13 +389,13 @@ async fn vehicles_and_their_providers_resolve_in_one_batch_call_each() {
     assert_eq!(data.as_object().unwrap().len(), 20);
     assert_eq!(data["v19"]["provider"]["name"], "Cotswold Car Club");
     assert_eq!(
-        metric(&stack.inventory.url, "/internal/vehicles/batch").await - vehicles_before,
+        metric(&stack.inventory.metrics_url, "/internal/vehicles/batch").await - vehicles_before,
         1.0
     );
     // Their providers load together too. The 20 resolvers resume after the
     // vehicles arrive; on a heavily loaded machine a few may resume after the
     // loader's wait and make a second call, never one per vehicle.
-    let provider_calls = metric(&stack.inventory.url, "/internal/providers/batch").await - providers_before;
+    let provider_calls = metric(&stack.inventory.metrics_url, "/internal/providers/batch").await - providers_before;
     assert!(
         (1.0..=2.0).contains(&provider_calls),
         "{provider_calls} provider batch calls"

@@ -2,7 +2,8 @@
 //! with JSON logs: a `traceparent` sent to the gateway with one booking is
 //! found in the logs of the gateway and of each service the booking
 //! touched, and every metric the alert rules and the dashboard in
-//! `deploy/observability/` use is exported by some part.
+//! `deploy/observability/` use is exported by some part — on its internal
+//! metrics port, never on the port it serves requests on.
 
 mod bookings_support;
 mod common;
@@ -111,7 +112,7 @@ async fn a_traceparent_sent_with_a_booking_reaches_every_part_and_the_metrics_th
         for part in PARTS {
             exported.push_str(
                 &http
-                    .get(format!("{}/metrics", stack.url(part)))
+                    .get(format!("{}/metrics", stack.metrics_url(part)))
                     .send()
                     .await
                     .unwrap()
@@ -133,8 +134,57 @@ async fn a_traceparent_sent_with_a_booking_reaches_every_part_and_the_metrics_th
         missing.is_empty(),
         "metrics used in deploy/observability but exported by no part: {missing:?}"
     );
+    // No part serves its metrics where it serves requests: the gateway's
+    // port is public, the others are reached by other parts.
+    for part in PARTS {
+        let res = http.get(format!("{}/metrics", stack.url(part))).send().await.unwrap();
+        assert_eq!(res.status(), 404, "{part} serves /metrics on its main port");
+    }
     drop(stack);
     let _ = std::fs::remove_dir_all(logs);
+}
+
+#[tokio::test]
+async fn the_gateways_public_port_has_no_metrics_and_its_internal_port_has() {
+    let stack = common::Stack::start().await;
+    let http = reqwest::Client::new();
+    // A request to count.
+    let res = http
+        .post(format!("{}/graphql", stack.gateway_url))
+        .json(&json!({"query": "{ councils { code } }"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+
+    let public = http.get(format!("{}/metrics", stack.gateway_url)).send().await.unwrap();
+    assert_eq!(public.status(), 404);
+    let body = public.text().await.unwrap();
+    assert!(!body.contains("http_requests_total"), "{body}");
+    // The probes orchestrators need stay where they were.
+    for probe in ["/healthz", "/readyz"] {
+        let res = http.get(format!("{}{probe}", stack.gateway_url)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{probe}");
+    }
+
+    assert_ne!(stack.gateway.metrics_url, stack.gateway_url);
+    let scraped = http
+        .get(format!("{}/metrics", stack.gateway.metrics_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scraped.status(), 200);
+    let text = scraped.text().await.unwrap();
+    assert!(text.contains("service=\"gateway\""), "{text}");
+    assert!(text.contains("route=\"/graphql\""), "{text}");
+    // The metrics listener serves metrics and nothing else.
+    let other = http
+        .post(format!("{}/graphql", stack.gateway.metrics_url))
+        .json(&json!({"query": "{ councils { code } }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 404);
 }
 
 /// The metric names the alert rules and the dashboard use: every word of

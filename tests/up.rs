@@ -227,15 +227,40 @@ async fn up_serves_the_demo_keeps_its_data_and_stops_cleanly() {
     assert_eq!(booked["booking"]["status"], "CONFIRMED", "{booked}");
     let booking_id = booked["booking"]["id"].as_str().unwrap().to_string();
 
+    // Each part got a key pair of its own, kept with the other secrets
+    // (owner-only), and no shared internal key.
+    let secrets_path = dir.join("secrets.json");
+    let secrets: Value = serde_json::from_str(&std::fs::read_to_string(&secrets_path).unwrap()).unwrap();
+    let keys = secrets["internal_keys"].as_object().unwrap();
+    assert_eq!(keys.len(), 5, "{keys:?}");
+    assert!(secrets.get("internal_key").is_none());
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&secrets_path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{mode:o}");
+    }
+    // A child sees its own private key alone.
+    let gateway_pid = children_matching(up.child.id(), "serve gateway")[0];
+    let environ = std::fs::read(format!("/proc/{gateway_pid}/environ")).unwrap();
+    let environ = String::from_utf8_lossy(&environ);
+    assert!(environ.contains(keys["gateway"].as_str().unwrap()));
+    assert!(!environ.contains(keys["bookings"].as_str().unwrap()));
+    // The gateway's port has no metrics; they are printed as internal.
+    let metrics = reqwest::get(format!("http://127.0.0.1:{port}/metrics")).await.unwrap();
+    assert_eq!(metrics.status(), 404);
+    assert!(banner.contains("Metrics:"), "{banner}");
+
     // SIGTERM stops everything, PostgreSQL included, with success.
     up.signal("-TERM", up.child.id());
     let status = tokio::task::block_in_place(|| up.wait_exit(Duration::from_secs(60)));
     assert!(status.success(), "{status}");
     assert!(!dir.join("pg/postmaster.pid").exists(), "PostgreSQL was left running");
 
-    // Second run: the same data, seeded once.
+    // Second run: the same data, seeded once, and the same keys.
     let mut up = start_up(&dir, port);
     tokio::task::block_in_place(|| up.wait_ready());
+    let again: Value = serde_json::from_str(&std::fs::read_to_string(&secrets_path).unwrap()).unwrap();
+    assert_eq!(again["internal_keys"], secrets["internal_keys"]);
     assert_eq!(councils(port).await, first);
     assert_eq!(
         demo_fleet_size(port).await,
@@ -318,22 +343,88 @@ fn serve_names_the_bad_variable() {
     let out = Command::new(EXE)
         .args(["serve", "inventory"])
         .env("DATABASE_URL", "mysql://nope")
-        .env("INTERNAL_AUTH_KEY", "k".repeat(40))
         .output()
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("DATABASE_URL"), "{stderr}");
 
-    let out = Command::new(EXE)
-        .args(["serve", "gateway"])
-        .env("DATABASE_URL", "postgres://x@127.0.0.1/x")
-        .env("INTERNAL_AUTH_KEY", "short")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The internal keys: missing, then malformed, each named.
+    let serve = |env: &[(&str, &str)]| {
+        let out = Command::new(EXE)
+            .args(["serve", "gateway"])
+            .env("DATABASE_URL", "postgres://x@127.0.0.1/x")
+            .env_remove("INTERNAL_SIGNING_KEY")
+            .env_remove("INTERNAL_TRUSTED_KEYS")
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    let stderr = serve(&[]);
+    assert!(stderr.contains("INTERNAL_SIGNING_KEY: must be set"), "{stderr}");
+    let stderr = serve(&[("INTERNAL_SIGNING_KEY", "short")]);
     assert!(
-        stderr.contains("INTERNAL_AUTH_KEY") && stderr.contains("32"),
+        stderr.contains("INTERNAL_SIGNING_KEY") && stderr.contains("<kid>:"),
         "{stderr}"
     );
+    let signing = roundabout_support::testing::test_signing_key_text("gateway");
+    let stderr = serve(&[("INTERNAL_SIGNING_KEY", &signing)]);
+    assert!(stderr.contains("INTERNAL_TRUSTED_KEYS: must be set"), "{stderr}");
+    let stderr = serve(&[
+        ("INTERNAL_SIGNING_KEY", &signing),
+        ("INTERNAL_TRUSTED_KEYS", "gateway:abc"),
+    ]);
+    assert!(
+        stderr.contains("INTERNAL_TRUSTED_KEYS") && stderr.contains("<kid>=<issuer>"),
+        "{stderr}"
+    );
+    // No shared key is read any more: it neither starts a part nor is needed.
+    let stderr = serve(&[("INTERNAL_AUTH_KEY", &"k".repeat(40))]);
+    assert!(stderr.contains("INTERNAL_SIGNING_KEY"), "{stderr}");
+    // Metrics cannot share the serving port.
+    let trusted = roundabout_support::testing::test_trusted_keys_text();
+    let stderr = serve(&[
+        ("INTERNAL_SIGNING_KEY", &signing),
+        ("INTERNAL_TRUSTED_KEYS", &trusted),
+        ("PORT", "8123"),
+        ("METRICS_PORT", "8123"),
+    ]);
+    assert!(stderr.contains("METRICS_PORT"), "{stderr}");
+}
+
+#[test]
+fn keys_prints_a_private_key_per_part_and_one_trusted_list() {
+    let out = Command::new(EXE).args(["keys"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let value = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+            .to_string()
+    };
+    let trusted = roundabout_support::internal_keys::TrustedKeys::parse(&value("INTERNAL_TRUSTED_KEYS")).unwrap();
+    assert_eq!(trusted.len(), 5);
+    for part in ["gateway", "inventory", "eligibility", "bookings", "payments"] {
+        let key = roundabout_support::internal_keys::SigningKey::parse(&value(&format!(
+            "{}_SIGNING_KEY",
+            part.to_uppercase()
+        )))
+        .unwrap();
+        assert!(key.kid().starts_with(&format!("{part}-")), "{}", key.kid());
+        let t = trusted.get(key.kid()).unwrap();
+        assert_eq!(&*t.issuer, part);
+        assert_eq!(t.public_key(), key.public_key());
+    }
+    // One part, for a rotation: its private key and its entry alone.
+    let out = Command::new(EXE).args(["keys", "bookings"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text.lines().filter(|l| l.contains("_SIGNING_KEY=")).count(),
+        1,
+        "{text}"
+    );
+    assert!(text.contains("BOOKINGS_SIGNING_KEY=bookings-"), "{text}");
 }

@@ -8,7 +8,11 @@
    list of those created outside Git, probes and resources on every
    container; every part and the web front end present, the Ingress sending
    `/` to the front end, and the front end reachable from the ingress
-   controller and reaching the gateway only.
+   controller and reaching the gateway only; each part signing internal
+   calls with its own key Secret and trusting the shared list of public
+   keys, its migrations Job holding no key; `/metrics` on each part's own
+   metrics port, which no Service exposes and only the monitoring
+   namespace may reach.
 3. Validates every built-in resource against the Kubernetes schemas
    (kubernetes-validate --strict) and the CloudNativePG resources against
    the fields this deployment relies on.
@@ -16,7 +20,8 @@
    check fails (skips are listed, with their reasons, in deploy/.checkov.yaml).
 5. Runs `docker-compose config` on deploy/docker-compose.yml, and checks
    that it and the Dockerfile carry the web front end (its service, its
-   GOV.UK Frontend assets at WEB_ASSETS_DIR).
+   GOV.UK Frontend assets at WEB_ASSETS_DIR), that each part gets its own
+   signing key and no shared one, and that no metrics port is published.
 
 Usage: python deploy/tools/check.py [--tools-bin DIR] [--out DIR]
 """
@@ -40,8 +45,10 @@ KUSTOMIZATIONS = ["base", "overlays/dev", "overlays/production"]
 KUBERNETES_VERSION = "1.30.0"
 
 # Created by the operator (README "Deploy") or by CloudNativePG, never in Git.
+PARTS = ("gateway", "inventory", "eligibility", "bookings", "payments")
 EXTERNAL_SECRETS = {
-    "roundabout-internal-auth", "roundabout-token-signing", "roundabout-stripe",
+    *(f"roundabout-internal-{p}" for p in PARTS), "roundabout-internal-trust",
+    "roundabout-token-signing", "roundabout-stripe",
     "roundabout-bootstrap-admin", "roundabout-backup-s3", "roundabout-tls",
     "roundabout-web-session",
 }
@@ -156,13 +163,96 @@ def check_consistency(name, resources):
             if "backup" not in c["spec"] or cname not in scheduled:
                 fail(f"{name}: Cluster/{cname} has no backups")
     # Every part has its Deployment, Service, HPA, PDB, Job, database and policy.
-    for part in ("gateway", "inventory", "eligibility", "bookings", "payments"):
+    for part in PARTS:
         for kind, n in (("Deployment", part), ("Service", part), ("HorizontalPodAutoscaler", part),
                         ("PodDisruptionBudget", part), ("Job", f"{part}-migrate"), ("Cluster", f"{part}-db"),
                         ("NetworkPolicy", part)):
             if n not in by_kind.get(kind, {}):
                 fail(f"{name}: missing {kind}/{n}")
+    check_internal_keys(name, by_kind)
+    check_metrics(name, by_kind)
     check_web(name, by_kind)
+
+
+def secret_files(pod_spec, container):
+    """Where each Secret is mounted in the container: {secret: mount path}."""
+    volumes = {v["name"]: v.get("secret", {}).get("secretName") for v in pod_spec.get("volumes", [])}
+    return {volumes.get(m["name"]): m["mountPath"] for m in container.get("volumeMounts", [])
+            if volumes.get(m["name"])}
+
+
+def check_internal_keys(name, by_kind):
+    """Each part reads its own private key (its own Secret) and the shared
+    list of public keys from files; no part can read another's private key;
+    no shared internal key is left; migrations Jobs hold no key at all."""
+    for part in PARTS:
+        deployment = by_kind.get("Deployment", {}).get(part)
+        if not deployment:
+            continue
+        spec = deployment["spec"]["template"]["spec"]
+        [container] = spec["containers"]
+        env = {e["name"]: e.get("value") for e in container.get("env", [])}
+        mounts = secret_files(spec, container)
+        own = f"roundabout-internal-{part}"
+        for var, secret, key in (("INTERNAL_SIGNING_KEY_FILE", own, "signing-key"),
+                                 ("INTERNAL_TRUSTED_KEYS_FILE", "roundabout-internal-trust", "trusted-keys")):
+            if secret not in mounts or env.get(var) != f"{mounts[secret]}/{key}":
+                fail(f"{name}: Deployment/{part} does not read {var} from Secret {secret} ({env.get(var)})")
+        others = {s for s in mounts if s.startswith("roundabout-internal-")} - {own, "roundabout-internal-trust"}
+        if others:
+            fail(f"{name}: Deployment/{part} mounts other parts' private keys {sorted(others)}")
+        if any(v.startswith("INTERNAL_AUTH_KEY") for v in env):
+            fail(f"{name}: Deployment/{part} still reads a shared INTERNAL_AUTH_KEY")
+        job = by_kind.get("Job", {}).get(f"{part}-migrate")
+        if job:
+            jspec = job["spec"]["template"]["spec"]
+            for c in jspec["containers"]:
+                held = {s for s in secret_files(jspec, c) if s.startswith("roundabout-internal-")}
+                jenv = {e["name"] for e in c.get("env", [])}
+                if held or any(v.startswith("INTERNAL_") for v in jenv):
+                    fail(f"{name}: Job/{part}-migrate holds internal keys it does not need")
+
+
+def check_metrics(name, by_kind):
+    """`/metrics` is on each part's own port (METRICS_PORT), annotated for
+    Prometheus, exposed by no Service, and reachable from the monitoring
+    namespace alone, which reaches nothing else of the part."""
+    configmap = by_kind.get("ConfigMap", {}).get("roundabout-config", {}).get("data", {})
+    try:
+        metrics_port = int(configmap.get("METRICS_PORT", ""))
+    except ValueError:
+        fail(f"{name}: roundabout-config has no METRICS_PORT")
+        return
+    for part in PARTS:
+        deployment = by_kind.get("Deployment", {}).get(part)
+        service = by_kind.get("Service", {}).get(part)
+        policy = by_kind.get("NetworkPolicy", {}).get(part)
+        if not (deployment and service and policy):
+            continue
+        template = deployment["spec"]["template"]
+        [container] = template["spec"]["containers"]
+        ports = {p["name"]: p["containerPort"] for p in container.get("ports", [])}
+        if ports.get("metrics") != metrics_port or ports.get("http") == metrics_port:
+            fail(f"{name}: Deployment/{part} does not declare its own metrics port {metrics_port} ({ports})")
+        annotations = template["metadata"].get("annotations", {})
+        if annotations.get("prometheus.io/port") != str(metrics_port):
+            fail(f"{name}: Deployment/{part} tells Prometheus to scrape port {annotations.get('prometheus.io/port')}")
+        for sp in service["spec"]["ports"]:
+            if sp.get("targetPort") in ("metrics", metrics_port) or sp.get("port") == metrics_port:
+                fail(f"{name}: Service/{part} exposes the metrics port")
+        for rule in policy["spec"].get("ingress", []):
+            rule_ports = {p.get("port") for p in rule.get("ports", [])}
+            peers = rule.get("from", [])
+            monitoring = [p for p in peers if p.get("namespaceSelector", {}).get("matchLabels", {})
+                          .get("kubernetes.io/metadata.name") == "monitoring"]
+            if not rule.get("ports"):
+                fail(f"{name}: NetworkPolicy/{part} lets peers in on every port")
+            elif monitoring and rule_ports != {metrics_port}:
+                fail(f"{name}: NetworkPolicy/{part} lets monitoring in on {sorted(rule_ports)}, not the metrics port alone")
+            elif not monitoring and metrics_port in rule_ports:
+                fail(f"{name}: NetworkPolicy/{part} lets more than monitoring reach the metrics port")
+        if not from_namespace(policy["spec"].get("ingress", []), "monitoring", metrics_port):
+            fail(f"{name}: NetworkPolicy/{part} does not let monitoring scrape port {metrics_port}")
 
 
 def peers_allow(rules, direction, labels, port):
@@ -318,11 +408,14 @@ def check_compose_and_dockerfile():
             == "service_healthy",
             "GATEWAY_URL of the gateway": env.get("GATEWAY_URL") == "http://gateway:8080",
             "WEB_SESSION_KEY": "WEB_SESSION_KEY" in env,
-            "no service or database secrets": not ({"INTERNAL_AUTH_KEY", "DATABASE_URL"} & set(env)),
+            "no service or database secrets": not (
+                {"INTERNAL_SIGNING_KEY", "INTERNAL_TRUSTED_KEYS", "DATABASE_URL"} & set(env)
+            ),
         }
         for what, ok in wants.items():
             if not ok:
                 fail(f"docker-compose.yml: the web service should have {what}")
+    check_compose_parts(services)
     with open(os.path.join(ROOT, "Dockerfile"), encoding="utf-8") as f:
         dockerfile = f.read()
     assets = re.search(r"WEB_ASSETS_DIR=(\S+)", dockerfile)
@@ -333,6 +426,32 @@ def check_compose_and_dockerfile():
     expose = re.search(r"^EXPOSE (.*)$", dockerfile, re.M)
     if not expose or "3000" not in expose.group(1).split():
         fail("Dockerfile: the web front end's port 3000 is not exposed")
+
+
+def check_compose_parts(services):
+    """Each part signs with its own key (its own variable), trusts the shared
+    list, reads no shared key, and publishes no metrics port; the gateway
+    publishes its serving port alone."""
+    for part in PARTS:
+        svc = services.get(part)
+        if svc is None:
+            fail(f"docker-compose.yml: no {part} service")
+            continue
+        env = svc.get("environment", {})
+        signing = str(env.get("INTERNAL_SIGNING_KEY", ""))
+        if not signing.startswith("${" + part.upper() + "_SIGNING_KEY"):
+            fail(f"docker-compose.yml: {part} does not sign with its own key ({signing})")
+        if "INTERNAL_TRUSTED_KEYS" not in env or any(k.startswith("INTERNAL_AUTH_KEY") for k in env):
+            fail(f"docker-compose.yml: {part} should trust INTERNAL_TRUSTED_KEYS and read no shared key")
+        metrics_port = str(env.get("METRICS_PORT", ""))
+        if not metrics_port or metrics_port == str(env.get("PORT")):
+            fail(f"docker-compose.yml: {part} has no METRICS_PORT of its own")
+        for published in svc.get("ports", []):
+            target = str(published).rsplit(":", 1)[-1]
+            if target == metrics_port:
+                fail(f"docker-compose.yml: {part} publishes its metrics port")
+            if part == "gateway" and target != str(env.get("PORT")):
+                fail(f"docker-compose.yml: the gateway publishes {published}, not just its serving port")
 
 
 def run(cmd, **kw):
@@ -398,8 +517,9 @@ def main():
     if compose is None:
         fail("docker-compose is not installed (Debian: apt-get install docker-compose)")
     else:
-        env = {**os.environ, "POSTGRES_PASSWORD": "check", "INTERNAL_AUTH_KEY": "check", "TOKEN_SIGNING_KEY": "check",
-               "WEB_SESSION_KEY": "check"}
+        env = {**os.environ, "POSTGRES_PASSWORD": "check", "INTERNAL_TRUSTED_KEYS": "check",
+               "TOKEN_SIGNING_KEY": "check", "WEB_SESSION_KEY": "check",
+               **{f"{p.upper()}_SIGNING_KEY": "check" for p in PARTS}}
         p = run([compose, "-f", os.path.join(DEPLOY, "docker-compose.yml"), "config", "-q"],
                 capture_output=True, text=True, env=env)
         if p.returncode != 0:

@@ -42,7 +42,7 @@ pub async fn migrate(config: &Config) -> anyhow::Result<()> {
 /// Connects, creates the bootstrap admin if configured, and binds the listener.
 pub async fn build(config: Config) -> anyhow::Result<Application> {
     let pool = roundabout_support::db::connect(&config.host.database_url, config.host.db_max_connections).await?;
-    let auth = InternalAuth::new(&config.host.internal_key, NAME);
+    let auth = InternalAuth::new(&config.host.internal, NAME)?;
     if let Some(admin) = &config.bootstrap_admin {
         ensure_admin(&pool, &admin.email, &admin.password).await?;
     }

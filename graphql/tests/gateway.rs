@@ -29,7 +29,7 @@ async fn gateway(limits: Limits, environment: Environment) -> Gw {
 async fn gateway_with(limits: Limits, environment: Environment, abuse: AbuseLimits) -> Gw {
     let (pool, url) = testing::fresh_database(&MIGRATOR).await;
     let nowhere = "http://127.0.0.1:9".to_string();
-    let mut host = testing::host_config(&url);
+    let mut host = testing::host_config("gateway", &url);
     host.max_body_bytes = limits.max_body_bytes;
     let config = Config {
         host,

@@ -117,7 +117,6 @@ impl Stack {
             .budget_hold_secs
             .unwrap_or(roundabout_eligibility::DEFAULT_BUDGET_HOLD_SECS);
 
-        let key = || String::from_utf8(testing::TEST_INTERNAL_KEY.to_vec()).unwrap();
         let (eligibility, eligibility_url, eligibility_proc) = if as_processes {
             let port = procs::free_port();
             let mut p = procs::Proc::new(
@@ -125,7 +124,6 @@ impl Stack {
                 port,
                 vec![
                     ("DATABASE_URL".to_string(), elig_url.clone()),
-                    ("INTERNAL_AUTH_KEY".to_string(), key()),
                     ("ROUNDABOUT_ENV".to_string(), "development".to_string()),
                     ("BUDGET_HOLD_SECS".to_string(), budget_hold.to_string()),
                 ],
@@ -133,7 +131,7 @@ impl Stack {
             p.start().await;
             (None, p.url(), Some(p))
         } else {
-            let mut config = roundabout_eligibility::Config::new(testing::host_config(&elig_url));
+            let mut config = roundabout_eligibility::Config::new(testing::host_config("eligibility", &elig_url));
             config.budget_hold = std::time::Duration::from_secs(budget_hold);
             let e = Running::spawn(roundabout_eligibility::build(config).await.unwrap());
             let url = e.url.clone();
@@ -141,7 +139,7 @@ impl Stack {
         };
         let inventory = Running::spawn(
             roundabout_inventory::build(roundabout_inventory::Config::new(
-                testing::host_config(&inv_url),
+                testing::host_config("inventory", &inv_url),
                 eligibility_url.clone(),
             ))
             .await
@@ -160,7 +158,6 @@ impl Stack {
             let common = |db: &str| {
                 vec![
                     ("DATABASE_URL".to_string(), db.to_string()),
-                    ("INTERNAL_AUTH_KEY".to_string(), key()),
                     ("ROUNDABOUT_ENV".to_string(), "development".to_string()),
                     ("INVENTORY_URL".to_string(), inventory.url.clone()),
                     ("ELIGIBILITY_URL".to_string(), eligibility_url.clone()),
@@ -189,7 +186,7 @@ impl Stack {
             bookings_proc = Some(b);
         } else {
             let config = roundabout_payments::Config {
-                host: testing::host_config(&pay_url),
+                host: testing::host_config("payments", &pay_url),
                 stripe: stripe.as_ref().map(|ls| roundabout_payments::StripeConfig {
                     secret_key: localstripe::SECRET_KEY.to_string(),
                     api_base: ls.base.clone(),
@@ -205,7 +202,7 @@ impl Stack {
             };
             let p = Running::spawn(app.unwrap());
             payments_url = p.url.clone();
-            let mut book_host = testing::host_config(&book_url);
+            let mut book_host = testing::host_config("bookings", &book_url);
             book_host.bind = ([127, 0, 0, 1], bookings_port).into();
             book_host.db_max_connections = 10;
             let mut book_config = roundabout_bookings::Config::new(
@@ -221,7 +218,7 @@ impl Stack {
             payments = Some(p);
         }
         let limits = Limits::default();
-        let mut host = testing::host_config(&gw_url);
+        let mut host = testing::host_config("gateway", &gw_url);
         host.max_body_bytes = limits.max_body_bytes;
         let config = roundabout_gateway::Config {
             host,

@@ -13,6 +13,8 @@ const EXE: &str = env!("CARGO_BIN_EXE_roundabout");
 pub struct Proc {
     part: &'static str,
     port: u16,
+    /// Its internal metrics listener's port (`METRICS_PORT`).
+    metrics_port: u16,
     env: Vec<(String, String)>,
     child: Option<Child>,
     /// Where the process's logs go (JSON at `info`), with [`Proc::log_to`].
@@ -20,11 +22,16 @@ pub struct Proc {
 }
 
 impl Proc {
-    /// Prepares `part` on `port` with its environment; not started yet.
-    pub fn new(part: &'static str, port: u16, env: Vec<(String, String)>) -> Self {
+    /// Prepares `part` on `port` (and metrics on a free port) with its
+    /// environment and its test keys; not started yet.
+    pub fn new(part: &'static str, port: u16, mut env: Vec<(String, String)>) -> Self {
+        if part != "web" {
+            env.extend(roundabout_support::testing::test_key_env(part));
+        }
         Self {
             part,
             port,
+            metrics_port: free_port(),
             env,
             child: None,
             log: None,
@@ -42,6 +49,11 @@ impl Proc {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// Where its `/metrics` is served (not on [`Proc::url`]).
+    pub fn metrics_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.metrics_port)
+    }
+
     /// Starts the process and waits until it is ready.
     pub async fn start(&mut self) {
         let mut cmd = Command::new(EXE);
@@ -49,6 +61,7 @@ impl Proc {
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env("HOST", "127.0.0.1")
             .env("PORT", self.port.to_string())
+            .env("METRICS_PORT", self.metrics_port.to_string())
             .env("RUST_LOG", "error")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());

@@ -37,7 +37,6 @@ impl ProcStack {
 
     /// As [`ProcStack::start`], with bookings' household limits set.
     pub async fn start_with(logs: Option<&Path>, limits: Option<roundabout_bookings::domain::Limits>) -> Self {
-        let key = String::from_utf8(testing::TEST_INTERNAL_KEY.to_vec()).unwrap();
         let ports: Vec<u16> = PARTS.iter().map(|_| common::procs::free_port()).collect();
         let url = |part: &str| format!("http://127.0.0.1:{}", ports[index(part)]);
         let mut procs = Vec::new();
@@ -52,7 +51,6 @@ impl ProcStack {
             };
             let mut env = vec![
                 ("DATABASE_URL".to_string(), db.clone()),
-                ("INTERNAL_AUTH_KEY".to_string(), key.clone()),
                 ("ROUNDABOUT_ENV".to_string(), "development".to_string()),
                 ("INVENTORY_URL".to_string(), url("inventory")),
                 ("ELIGIBILITY_URL".to_string(), url("eligibility")),
@@ -86,6 +84,11 @@ impl ProcStack {
 
     pub fn url(&self, part: &str) -> String {
         self.procs[index(part)].url()
+    }
+
+    /// Where `part` serves `/metrics`: its internal listener.
+    pub fn metrics_url(&self, part: &str) -> String {
+        self.procs[index(part)].metrics_url()
     }
 
     pub fn pid(&self, part: &str) -> u32 {

@@ -9,7 +9,7 @@ async fn probes_answer_and_report_readiness() {
     let (_pool, url) = testing::fresh_database(&MIGRATOR).await;
     let svc = Running::spawn(
         build(Config::new(
-            testing::host_config(&url),
+            testing::host_config("bookings", &url),
             "http://127.0.0.1:9".into(),
             "http://127.0.0.1:9".into(),
             "http://127.0.0.1:9".into(),
@@ -42,7 +42,7 @@ async fn payment_events_are_stored_once_and_only_from_payments() {
     let (pool, url) = testing::fresh_database(&MIGRATOR).await;
     let svc = Running::spawn(
         build(Config::new(
-            testing::host_config(&url),
+            testing::host_config("bookings", &url),
             "http://127.0.0.1:9".into(),
             "http://127.0.0.1:9".into(),
             "http://127.0.0.1:9".into(),

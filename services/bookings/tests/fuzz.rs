@@ -133,7 +133,7 @@ async fn hostile_bodies_at_every_write_endpoint_are_refused_and_change_nothing()
     let nowhere = "http://127.0.0.1:9".to_string();
     let svc = Running::spawn(
         build(Config::new(
-            testing::host_config(&url),
+            testing::host_config("bookings", &url),
             nowhere.clone(),
             nowhere.clone(),
             nowhere,

@@ -126,7 +126,7 @@ async fn setup(payment_timeout: Duration) -> Setup {
         "per_day_pence": 4500, "per_month_lease_pence": null});
     let (inv, elig, pay) = stand_ins(fakes.clone()).await;
     let (pool, url) = testing::fresh_database(&MIGRATOR).await;
-    let mut config = Config::new(testing::host_config(&url), inv, elig, pay);
+    let mut config = Config::new(testing::host_config("bookings", &url), inv, elig, pay);
     config.payment_timeout = payment_timeout;
     config.job_interval = Duration::from_millis(100);
     let svc = Running::spawn(build(config).await.unwrap());

@@ -82,7 +82,7 @@ pub async fn migrate(config: &Config) -> anyhow::Result<()> {
 /// Connects to the database and binds the HTTP listener.
 pub async fn build(config: Config) -> anyhow::Result<Application> {
     let pool = roundabout_support::db::connect(&config.host.database_url, config.host.db_max_connections).await?;
-    let auth = InternalAuth::new(&config.host.internal_key, NAME);
+    let auth = InternalAuth::new(&config.host.internal, NAME)?;
     let state = AppState {
         pool: pool.clone(),
         auth: auth.clone(),

@@ -11,7 +11,9 @@ use uuid::Uuid;
 
 async fn spawn() -> (Running, sqlx::PgPool) {
     let (pool, url) = testing::fresh_database(&MIGRATOR).await;
-    let app = build(Config::new(testing::host_config(&url))).await.unwrap();
+    let app = build(Config::new(testing::host_config("eligibility", &url)))
+        .await
+        .unwrap();
     (Running::spawn(app), pool)
 }
 
@@ -32,7 +34,11 @@ async fn readiness_needs_the_migrations() {
     let name = format!("rt_{}", Uuid::new_v4().simple());
     roundabout_support::db::ensure_database(&server, &name).await.unwrap();
     let url = roundabout_support::db::database_url(&server, &name);
-    let svc = Running::spawn(build(Config::new(testing::host_config(&url))).await.unwrap());
+    let svc = Running::spawn(
+        build(Config::new(testing::host_config("eligibility", &url)))
+            .await
+            .unwrap(),
+    );
     let res = reqwest::get(format!("{}/readyz", svc.url)).await.unwrap();
     assert_eq!(res.status(), 503);
     roundabout_support::db::migrate(&url, &MIGRATOR).await.unwrap();

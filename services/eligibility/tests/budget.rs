@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 async fn spawn(hold: Duration) -> (Running, sqlx::PgPool) {
     let (pool, url) = testing::fresh_database(&MIGRATOR).await;
-    let mut config = Config::new(testing::host_config(&url));
+    let mut config = Config::new(testing::host_config("eligibility", &url));
     config.host.db_max_connections = 20;
     config.budget_hold = hold;
     (Running::spawn(build(config).await.unwrap()), pool)

@@ -165,7 +165,11 @@ async fn run() -> anyhow::Result<()> {
     report("in service (index)", times, found);
 
     // Over HTTP: the real service.
-    let app = roundabout_inventory::build(Config::new(testing::host_config(&url), "http://127.0.0.1:9")).await?;
+    let app = roundabout_inventory::build(Config::new(
+        testing::host_config("inventory", &url),
+        "http://127.0.0.1:9",
+    ))
+    .await?;
     let svc = testing::Running::spawn(app);
     let client = svc.client("inventory");
     let caller = Caller::service("bookings");

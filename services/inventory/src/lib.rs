@@ -89,7 +89,7 @@ pub async fn migrate(config: &Config) -> anyhow::Result<()> {
 /// Connects to the database, loads the geo index and binds the HTTP listener.
 pub async fn build(config: Config) -> anyhow::Result<Application> {
     let pool = roundabout_support::db::connect(&config.host.database_url, config.host.db_max_connections).await?;
-    let auth = InternalAuth::new(&config.host.internal_key, NAME);
+    let auth = InternalAuth::new(&config.host.internal, NAME)?;
     let index = Arc::new(GeoIndex::new());
     // Before migrations are applied there is nothing to load; the feed
     // catches up once they are.

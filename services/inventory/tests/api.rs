@@ -12,9 +12,12 @@ use uuid::Uuid;
 async fn spawn() -> Running {
     let (_pool, url) = testing::fresh_database(&MIGRATOR).await;
     // No council is asked for here, so eligibility's address is never used.
-    let app = build(Config::new(testing::host_config(&url), "http://127.0.0.1:9"))
-        .await
-        .unwrap();
+    let app = build(Config::new(
+        testing::host_config("inventory", &url),
+        "http://127.0.0.1:9",
+    ))
+    .await
+    .unwrap();
     Running::spawn(app)
 }
 
@@ -40,8 +43,11 @@ async fn probes_answer_without_a_caller() {
         .await
         .unwrap();
     assert_eq!(refused.status(), 401);
+    // Metrics are on the internal metrics listener, not the service's port.
+    let on_main = http.get(format!("{}/metrics", svc.url)).send().await.unwrap();
+    assert_eq!(on_main.status(), 404);
     let metrics = http
-        .get(format!("{}/metrics", svc.url))
+        .get(format!("{}/metrics", svc.metrics_url))
         .send()
         .await
         .unwrap()
@@ -63,8 +69,13 @@ async fn a_request_without_a_signed_caller_is_refused() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "UNAUTHENTICATED");
 
-    // Signed with another key.
-    let forged = roundabout_support::internal_auth::InternalAuth::new(b"some-other-key-that-is-32-bytes-long!!", "x")
+    // Signed with a key inventory does not trust.
+    let stranger = roundabout_support::internal_keys::InternalKeys {
+        signing: roundabout_support::internal_keys::SigningKey::from_seed("test-gateway-not", &[7; 32]).unwrap(),
+        trusted: testing::test_trusted_keys(),
+    };
+    let forged = roundabout_support::internal_auth::InternalAuth::new(&stranger, "gateway")
+        .unwrap()
         .sign("inventory", &Caller::service("gateway"));
     let res = http
         .put(&url)
@@ -92,6 +103,49 @@ async fn a_request_without_a_signed_caller_is_refused() {
         .get::<Value>(&url[svc.url.len()..], &Caller::service("gateway"))
         .await;
     assert!(read.unwrap_err().is_not_found());
+}
+
+#[tokio::test]
+async fn a_service_cannot_act_as_an_admin_or_as_another_service() {
+    let svc = spawn().await;
+    let http = reqwest::Client::new();
+    let url = format!("{}/internal/providers/{}", svc.url, Uuid::new_v4());
+    // What a broken-into bookings service could sign with its own key.
+    let bookings = testing::signing_as("bookings");
+    for caller in [testing::admin_caller(), Caller::service("gateway")] {
+        let res = http
+            .put(&url)
+            .header(CALLER_HEADER, bookings.sign("inventory", &caller))
+            .json(&json!({"name": "Sneaky"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401, "{caller:?}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "UNAUTHENTICATED");
+    }
+    // The gateway's key may: the same call signed by it creates the provider.
+    let res = http
+        .put(&url)
+        .header(
+            CALLER_HEADER,
+            testing::signing_as("gateway").sign("inventory", &Caller::service("gateway")),
+        )
+        .json(&json!({"name": "Cotswold Car Club"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    // Bookings as itself is answered.
+    let read = http
+        .get(&url)
+        .header(CALLER_HEADER, bookings.sign("inventory", &Caller::service("bookings")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), 200);
+    let row: Value = read.json().await.unwrap();
+    assert_eq!(row["name"], "Cotswold Car Club");
 }
 
 #[tokio::test]

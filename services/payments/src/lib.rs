@@ -172,7 +172,7 @@ pub async fn build_with_gateway(
     gateway: Option<Arc<dyn PaymentGateway>>,
 ) -> anyhow::Result<Application> {
     let pool = roundabout_support::db::connect(&config.host.database_url, config.host.db_max_connections).await?;
-    let auth = InternalAuth::new(&config.host.internal_key, NAME);
+    let auth = InternalAuth::new(&config.host.internal, NAME)?;
     let state = AppState {
         pool: pool.clone(),
         auth: auth.clone(),

@@ -9,7 +9,7 @@ async fn probes_answer_and_report_readiness() {
     let (_pool, url) = testing::fresh_database(&MIGRATOR).await;
     let svc = Running::spawn(
         build(Config {
-            host: testing::host_config(&url),
+            host: testing::host_config("payments", &url),
             stripe: None,
             settings: roundabout_payments::Settings::default(),
             bookings_url: None,

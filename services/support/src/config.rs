@@ -138,33 +138,57 @@ pub fn database_url(var: &str) -> Result<String, ConfigError> {
 pub struct HostConfig {
     /// Address to bind; `PORT=0` picks a free port.
     pub bind: std::net::SocketAddr,
+    /// Address of the internal listener serving `/metrics` (and nothing
+    /// else): `HOST` and `METRICS_PORT`; port 0 picks a free port.
+    pub metrics_bind: std::net::SocketAddr,
     /// PostgreSQL URL of this service's own database.
     pub database_url: String,
     /// Connections in the pool.
     pub db_max_connections: u32,
-    /// Key that signs and verifies internal calls.
-    pub internal_key: Vec<u8>,
+    /// This part's private key and the public keys it trusts for internal
+    /// calls.
+    pub internal: crate::internal_keys::InternalKeys,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
     pub environment: Environment,
 }
 
+/// The metrics port of a part whose main port defaults to `default_port`:
+/// 1000 above it (gateway 9080, services 8101–8104), or a free port when
+/// `PORT` is 0.
+pub fn default_metrics_port(default_port: u16, port: u16) -> u16 {
+    if port == 0 {
+        0
+    } else {
+        default_port.saturating_add(1000)
+    }
+}
+
 impl HostConfig {
-    /// Reads `HOST`, `PORT` (default `default_port`), `DATABASE_URL`,
-    /// `DB_MAX_CONNECTIONS`, `INTERNAL_AUTH_KEY`, `MAX_BODY_BYTES` and
-    /// `ROUNDABOUT_ENV`.
+    /// Reads `HOST`, `PORT` (default `default_port`), `METRICS_PORT`
+    /// (default [`default_metrics_port`]), `DATABASE_URL`,
+    /// `DB_MAX_CONNECTIONS`, `INTERNAL_SIGNING_KEY`, `INTERNAL_TRUSTED_KEYS`,
+    /// `MAX_BODY_BYTES` and `ROUNDABOUT_ENV`.
     pub fn from_env(default_port: u16) -> Result<Self, ConfigError> {
         let host: std::net::IpAddr = parse_or("HOST", std::net::IpAddr::from([127, 0, 0, 1]))?;
         let port: u16 = parse_or("PORT", default_port)?;
+        let metrics_port: u16 = parse_or("METRICS_PORT", default_metrics_port(default_port, port))?;
+        if metrics_port != 0 && metrics_port == port {
+            return Err(ConfigError::new(
+                "METRICS_PORT",
+                "must differ from PORT: metrics are served on an internal port of their own",
+            ));
+        }
         let db_max_connections = parse_or("DB_MAX_CONNECTIONS", 10u32)?;
         if db_max_connections == 0 {
             return Err(ConfigError::new("DB_MAX_CONNECTIONS", "must be at least 1"));
         }
         Ok(Self {
             bind: (host, port).into(),
+            metrics_bind: (host, metrics_port).into(),
             database_url: database_url("DATABASE_URL")?,
             db_max_connections,
-            internal_key: secret_key("INTERNAL_AUTH_KEY")?,
+            internal: crate::internal_keys::InternalKeys::from_env()?,
             max_body_bytes: parse_or("MAX_BODY_BYTES", 1024 * 1024usize)?,
             environment: Environment::from_env()?,
         })
@@ -217,6 +241,13 @@ mod tests {
             "ROUNDABOUT_TEST_MISSING_FILE"
         );
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn the_metrics_port_is_its_own() {
+        assert_eq!(default_metrics_port(8080, 8080), 9080);
+        assert_eq!(default_metrics_port(7101, 9000), 8101);
+        assert_eq!(default_metrics_port(7101, 0), 0);
     }
 
     #[test]

@@ -1,12 +1,29 @@
 //! Authentication of internal calls.
 //!
-//! Services are never public. The gateway (or a service's outbox relay) signs
-//! a short-lived token describing who the call is made for — a user with their
-//! memberships, an anonymous visitor, or a service — and addressed to one
-//! service (`aud`). Every route of a service's internal API verifies it; a
-//! request reaching a service port without a valid one is answered 401.
+//! Services are never public. Every call to a service's internal API
+//! carries a short-lived token that says who the call is made for — a user
+//! with their memberships, an anonymous visitor, or a service — and which
+//! service it is addressed to (`aud`), signed with Ed25519. The gateway
+//! signs for people with its private key; each service signs its own calls
+//! (outbox deliveries, jobs, the booking saga) with its own; every part
+//! holds only public keys of the others ([`crate::internal_keys`]).
+//!
+//! A service accepts a token only when its key id is trusted, the signature
+//! verifies, the audience is this service, it has not expired, and the
+//! key's issuer may assert that caller ([`may_assert`]): the gateway's key
+//! alone speaks for people, a service's key only for that service. So a
+//! service that is broken into can act as itself and nothing more — never
+//! as a user, an admin or another service. A request reaching a service
+//! port without a valid token is answered 401.
+//!
+//! A token is `<kid>.<claims>.<signature>`: the key id, the claims
+//! (`{"caller", "aud", "exp"}`) as unpadded base64url JSON, and the
+//! Ed25519 signature of `<kid>.<claims>`, unpadded base64url.
 
-use std::sync::Arc;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
 
 use axum::{
     extract::{FromRef, FromRequestParts, Request, State},
@@ -17,11 +34,17 @@ use axum::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+
 use crate::{
+    config::ConfigError,
     error::ApiError,
-    token::{self, Expiring},
+    internal_keys::{InternalKeys, SigningKey, TrustedKeys},
+    token,
 };
 
+/// The issuer name of the gateway, the one part that may sign for people.
+pub const GATEWAY: &str = "gateway";
 /// Header carrying the signed caller token.
 pub const CALLER_HEADER: &str = "x-roundabout-caller";
 /// How long an internal caller token is valid, in seconds.
@@ -154,70 +177,278 @@ impl Caller {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+/// The claims of a caller token.
+#[derive(Debug, Deserialize)]
 struct Claims {
     caller: Caller,
     aud: String,
     exp: i64,
 }
 
-impl Expiring for Claims {
-    fn expires_at(&self) -> i64 {
-        self.exp
+/// The same claims borrowed, for signing without a copy.
+#[derive(Serialize)]
+struct ClaimsRef<'a> {
+    caller: &'a Caller,
+    aud: &'a str,
+    exp: i64,
+}
+
+/// Longest caller token accepted, before anything is decoded.
+const MAX_TOKEN_LEN: usize = 8192;
+/// Clock difference between parts tolerated on `exp`: a token that claims
+/// to live longer than [`CALLER_TOKEN_TTL_SECS`] plus this is refused, so a
+/// leaked token is never good for long.
+const CLOCK_SKEW_SECS: i64 = 30;
+
+/// Entries each token cache holds at most.
+const CACHE_ENTRIES: usize = 4096;
+
+/// Recently signed or verified tokens, each kept until it expires. An
+/// Ed25519 signature costs tens of microseconds where an HMAC cost two, and
+/// a search makes several internal calls: the same caller's token to the
+/// same service is signed again only when half its life has gone, and a
+/// token seen before is not verified again (the key is the whole token, so
+/// only exactly the same bytes match). Only tokens that passed every check
+/// are kept, so refused requests cannot fill the cache.
+struct TokenCache<V> {
+    entries: Mutex<HashMap<String, (V, i64)>>,
+}
+
+impl<V: Clone> TokenCache<V> {
+    fn new() -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (V, i64)>> {
+        // A panic elsewhere while holding the lock leaves a usable map.
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The value kept under `key` and its expiry.
+    fn get(&self, key: &str) -> Option<(V, i64)> {
+        self.lock().get(key).cloned()
+    }
+
+    /// Keeps `value` until `exp`; when full, drops what has expired, and
+    /// everything if that is not enough (the cache is only a shortcut).
+    fn put(&self, key: String, value: V, exp: i64, now: i64) {
+        let mut map = self.lock();
+        if map.len() >= CACHE_ENTRIES {
+            map.retain(|_, (_, e)| *e > now);
+            if map.len() >= CACHE_ENTRIES {
+                map.clear();
+            }
+        }
+        map.insert(key, (value, exp));
     }
 }
 
-/// The key that signs and verifies internal calls, and the name of the
-/// service this process is (the audience it accepts).
+/// Why a caller token was refused (all answered 401).
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("the token is malformed")]
+    Malformed,
+    #[error("the token's key id is not trusted here")]
+    UnknownKey,
+    #[error("the token's signature is not valid")]
+    BadSignature,
+    #[error("the token has expired")]
+    Expired,
+    #[error("the token is for another service")]
+    WrongAudience,
+    #[error("the key of {0:?} may not assert this caller")]
+    NotAllowed(String),
+}
+
+/// Whether the holder of `issuer`'s key may assert `caller`: the gateway
+/// alone speaks for people (signed-in users, with their memberships, admin
+/// flag and officer councils, and anonymous visitors); every part, the
+/// gateway included, speaks for itself as a service and for nobody else.
+pub fn may_assert(issuer: &str, caller: &Caller) -> bool {
+    match caller.kind {
+        CallerKind::User | CallerKind::Anonymous => issuer == GATEWAY && caller.service.is_none(),
+        CallerKind::Service => *caller == Caller::service(issuer),
+    }
+}
+
+/// The issuer whose key signs for `caller`: the service itself, or the
+/// gateway for a person.
+fn issuer_for(caller: &Caller) -> &str {
+    match (&caller.kind, &caller.service) {
+        (CallerKind::Service, Some(name)) => name,
+        _ => GATEWAY,
+    }
+}
+
+/// Signs this part's calls with its own private key and verifies calls to
+/// it against the public keys it trusts; `audience` is this part's name.
 #[derive(Clone)]
 pub struct InternalAuth {
-    key: Arc<[u8]>,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     audience: &'static str,
+    /// The key this part signs with.
+    own: SigningKey,
+    /// Keys of other issuers, by issuer: none in a deployed part; test
+    /// clients hold one per part to act as the gateway and as each service.
+    others: Vec<(String, SigningKey)>,
+    trusted: TrustedKeys,
+    /// Tokens signed, by audience and caller.
+    signed: TokenCache<String>,
+    /// Tokens verified, and their callers.
+    verified: TokenCache<Caller>,
 }
 
 impl std::fmt::Debug for InternalAuth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("InternalAuth")
-            .field("audience", &self.audience)
+            .field("audience", &self.inner.audience)
+            .field("trusted_keys", &self.inner.trusted.len())
             .finish_non_exhaustive()
     }
 }
 
 impl InternalAuth {
-    pub fn new(key: &[u8], audience: &'static str) -> Self {
-        Self {
-            key: Arc::from(key),
+    /// The part `audience` with its keys; refuses a signing key that its
+    /// trusted list gives to another issuer.
+    pub fn new(keys: &InternalKeys, audience: &'static str) -> Result<Self, ConfigError> {
+        keys.check_for(audience)?;
+        Ok(Self::build(
             audience,
+            keys.signing.clone(),
+            Vec::new(),
+            keys.trusted.clone(),
+        ))
+    }
+
+    /// A verifier for `audience` signing with `own`, and as each issuer of
+    /// `others` for callers that issuer may assert (test clients acting as
+    /// the gateway and as each service).
+    #[cfg(any(test, feature = "testing"))]
+    pub fn for_tests(
+        audience: &'static str,
+        own: SigningKey,
+        others: Vec<(String, SigningKey)>,
+        trusted: TrustedKeys,
+    ) -> Self {
+        Self::build(audience, own, others, trusted)
+    }
+
+    fn build(audience: &'static str, own: SigningKey, others: Vec<(String, SigningKey)>, trusted: TrustedKeys) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                audience,
+                own,
+                others,
+                trusted,
+                signed: TokenCache::new(),
+                verified: TokenCache::new(),
+            }),
         }
     }
 
     /// This process's service name.
     pub fn audience(&self) -> &'static str {
-        self.audience
+        self.inner.audience
     }
 
-    /// A token for a call to `audience` on behalf of `caller`.
+    /// A token for a call to `audience` on behalf of `caller`, signed with
+    /// the key of the issuer that may assert it when this process holds
+    /// it, else with its own (and then refused by the receiver: a service
+    /// cannot speak for a person or another service).
     pub fn sign(&self, audience: &str, caller: &Caller) -> String {
-        token::sign(
-            &self.key,
-            &Claims {
-                caller: caller.clone(),
-                aud: audience.to_string(),
-                exp: token::now() + CALLER_TOKEN_TTL_SECS,
-            },
-        )
+        let now = token::now();
+        let mut key = String::with_capacity(256);
+        key.push_str(audience);
+        key.push('\n');
+        // A caller is plain data: serialising it cannot fail.
+        key.push_str(&serde_json::to_string(caller).unwrap_or_default());
+        if let Some((token, exp)) = self.inner.signed.get(&key) {
+            if exp - now >= CALLER_TOKEN_TTL_SECS / 2 {
+                return token;
+            }
+        }
+        let exp = now + CALLER_TOKEN_TTL_SECS;
+        let token = self.sign_at(audience, caller, exp);
+        self.inner.signed.put(key, token.clone(), exp, now);
+        token
+    }
+
+    fn signer_for(&self, caller: &Caller) -> &SigningKey {
+        let issuer = issuer_for(caller);
+        self.inner
+            .others
+            .iter()
+            .find(|(i, _)| i == issuer)
+            .map_or(&self.inner.own, |(_, k)| k)
+    }
+
+    fn sign_at(&self, audience: &str, caller: &Caller, exp: i64) -> String {
+        let claims = ClaimsRef {
+            caller,
+            aud: audience,
+            exp,
+        };
+        // Claims are plain data: serialising them cannot fail.
+        let json = serde_json::to_vec(&claims).unwrap_or_default();
+        let key = self.signer_for(caller);
+        let mut token = String::with_capacity(key.kid().len() + json.len() * 4 / 3 + 100);
+        token.push_str(key.kid());
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(&json, &mut token);
+        let signature = key.sign(token.as_bytes());
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(signature.as_ref(), &mut token);
+        token
     }
 
     /// Verifies a caller token addressed to this service.
     pub fn verify(&self, raw: &str) -> Result<Caller, ApiError> {
-        let claims: Claims = token::verify(&self.key, raw, token::now())
-            .map_err(|e| ApiError::unauthenticated(format!("Internal caller refused: {e}")))?;
-        if claims.aud != self.audience {
-            return Err(ApiError::unauthenticated(
-                "Internal caller refused: the token is for another service",
-            ));
+        self.verify_at(raw, token::now())
+            .map_err(|e| ApiError::unauthenticated(format!("Internal caller refused: {e}")))
+    }
+
+    /// A token verified before is answered from the cache until it expires;
+    /// any other goes through [`Self::check`].
+    fn verify_at(&self, raw: &str, now: i64) -> Result<Caller, Refusal> {
+        if let Some((caller, exp)) = self.inner.verified.get(raw) {
+            return if exp > now { Ok(caller) } else { Err(Refusal::Expired) };
         }
-        Ok(claims.caller)
+        let (caller, exp) = self.check(raw, now)?;
+        self.inner.verified.put(raw.to_string(), caller.clone(), exp, now);
+        Ok(caller)
+    }
+
+    /// Every check, in order: a known key id, its signature, the claims,
+    /// the audience, the expiry, and that the key's issuer may assert the
+    /// caller. Returns the caller and the token's expiry.
+    fn check(&self, raw: &str, now: i64) -> Result<(Caller, i64), Refusal> {
+        if raw.len() > MAX_TOKEN_LEN {
+            return Err(Refusal::Malformed);
+        }
+        let (signed, signature) = raw.rsplit_once('.').ok_or(Refusal::Malformed)?;
+        let (kid, payload) = signed.split_once('.').ok_or(Refusal::Malformed)?;
+        let key = self.inner.trusted.get(kid).ok_or(Refusal::UnknownKey)?;
+        let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| Refusal::Malformed)?;
+        if !key.verifies(signed.as_bytes(), &signature) {
+            return Err(Refusal::BadSignature);
+        }
+        let json = URL_SAFE_NO_PAD.decode(payload).map_err(|_| Refusal::Malformed)?;
+        let claims: Claims = serde_json::from_slice(&json).map_err(|_| Refusal::Malformed)?;
+        if claims.aud != self.inner.audience {
+            return Err(Refusal::WrongAudience);
+        }
+        if claims.exp <= now || claims.exp > now + CALLER_TOKEN_TTL_SECS + CLOCK_SKEW_SECS {
+            return Err(Refusal::Expired);
+        }
+        if !may_assert(&key.issuer, &claims.caller) {
+            return Err(Refusal::NotAllowed(key.issuer.to_string()));
+        }
+        Ok((claims.caller, claims.exp))
     }
 }
 
@@ -262,18 +493,277 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::internal_keys::SigningKey;
 
-    const KEY: &[u8] = b"0123456789abcdef0123456789abcdef";
+    fn key(kid: &str, seed: u8) -> SigningKey {
+        SigningKey::from_seed(kid, &[seed; 32]).unwrap()
+    }
+
+    /// Trusted lists from `(issuer, key)` pairs.
+    fn trust(keys: &[(&str, &SigningKey)]) -> TrustedKeys {
+        let mut t = TrustedKeys::default();
+        for (issuer, k) in keys {
+            t.insert(k.kid(), issuer, k.public_key()).unwrap();
+        }
+        t
+    }
+
+    /// A deployed part: its own key, the others' public keys.
+    fn part(name: &'static str, own: &SigningKey, trusted: &TrustedKeys) -> InternalAuth {
+        InternalAuth::new(
+            &InternalKeys {
+                signing: own.clone(),
+                trusted: trusted.clone(),
+            },
+            name,
+        )
+        .unwrap()
+    }
+
+    struct World {
+        gateway: InternalAuth,
+        bookings: InternalAuth,
+        inventory: InternalAuth,
+        payments: InternalAuth,
+    }
+
+    fn world() -> World {
+        let (g, b, i, p) = (key("gw-1", 1), key("bk-1", 2), key("inv-1", 3), key("pay-1", 4));
+        let t = trust(&[("gateway", &g), ("bookings", &b), ("inventory", &i), ("payments", &p)]);
+        World {
+            gateway: part("gateway", &g, &t),
+            bookings: part("bookings", &b, &t),
+            inventory: part("inventory", &i, &t),
+            payments: part("payments", &p, &t),
+        }
+    }
+
+    fn admin() -> Caller {
+        Caller {
+            admin: true,
+            ..Caller::user(Uuid::new_v4(), "admin@example.org")
+        }
+    }
 
     #[test]
     fn token_for_one_service_is_refused_by_another() {
-        let gateway = InternalAuth::new(KEY, "gateway");
-        let inventory = InternalAuth::new(KEY, "inventory");
-        let payments = InternalAuth::new(KEY, "payments");
+        let w = world();
         let caller = Caller::user(Uuid::new_v4(), "a@example.org");
-        let t = gateway.sign("inventory", &caller);
-        assert_eq!(inventory.verify(&t).unwrap(), caller);
-        assert_eq!(payments.verify(&t).unwrap_err().code(), "UNAUTHENTICATED");
+        let t = w.gateway.sign("inventory", &caller);
+        assert_eq!(w.inventory.verify(&t).unwrap(), caller);
+        assert_eq!(w.payments.verify_at(&t, token::now()), Err(Refusal::WrongAudience));
+        assert_eq!(w.payments.verify(&t).unwrap_err().code(), "UNAUTHENTICATED");
+    }
+
+    #[test]
+    fn the_gateway_speaks_for_people_and_itself() {
+        let w = world();
+        let council = Uuid::new_v4();
+        let mut officer = Caller::user(Uuid::new_v4(), "o@example.org");
+        officer.officer_of = vec![council];
+        let mut assisted = officer.clone();
+        assisted.household = Some(HouseholdMembership {
+            household_id: Uuid::new_v4(),
+            council_id: council,
+        });
+        assisted.assisted_by = Some(AssistedBy {
+            user_id: officer.user_id.unwrap(),
+            name: "o@example.org".into(),
+        });
+        for caller in [
+            admin(),
+            officer,
+            assisted,
+            Caller::anonymous(),
+            Caller::service("gateway"),
+        ] {
+            let t = w.gateway.sign("inventory", &caller);
+            assert_eq!(w.inventory.verify(&t).unwrap(), caller);
+        }
+        // But not for a service.
+        let t = w.gateway.sign("inventory", &Caller::service("bookings"));
+        assert_eq!(
+            w.inventory.verify_at(&t, token::now()),
+            Err(Refusal::NotAllowed("gateway".into()))
+        );
+    }
+
+    #[test]
+    fn a_service_key_cannot_mint_a_user_or_an_admin() {
+        let w = world();
+        let mut officer = Caller::user(Uuid::new_v4(), "o@example.org");
+        officer.officer_of = vec![Uuid::new_v4()];
+        for caller in [
+            admin(),
+            officer,
+            Caller::user(Uuid::new_v4(), "u@example.org"),
+            Caller::anonymous(),
+        ] {
+            let t = w.bookings.sign("inventory", &caller);
+            assert_eq!(
+                w.inventory.verify_at(&t, token::now()),
+                Err(Refusal::NotAllowed("bookings".into())),
+                "{caller:?}"
+            );
+            assert_eq!(w.inventory.verify(&t).unwrap_err().code(), "UNAUTHENTICATED");
+        }
+    }
+
+    #[test]
+    fn a_service_key_speaks_only_for_that_service() {
+        let w = world();
+        let own = Caller::service("bookings");
+        let t = w.bookings.sign("inventory", &own);
+        assert_eq!(w.inventory.verify(&t).unwrap(), own);
+        for other in ["payments", "gateway", "inventory"] {
+            let t = w.bookings.sign("inventory", &Caller::service(other));
+            assert_eq!(
+                w.inventory.verify_at(&t, token::now()),
+                Err(Refusal::NotAllowed("bookings".into())),
+                "{other}"
+            );
+        }
+        // Itself, but with a person's rights added, is not itself.
+        let inflated = Caller {
+            admin: true,
+            ..Caller::service("bookings")
+        };
+        let t = w.bookings.sign("inventory", &inflated);
+        assert!(w.inventory.verify(&t).is_err());
+    }
+
+    #[test]
+    fn an_unknown_key_id_is_refused() {
+        let w = world();
+        let stranger = key("gw-1-but-not-trusted", 9);
+        let t = trust(&[("gateway", &stranger)]);
+        let outsider = part("gateway", &stranger, &t);
+        let token = outsider.sign("inventory", &admin());
+        assert_eq!(w.inventory.verify_at(&token, token::now()), Err(Refusal::UnknownKey));
+        // The right id with another key's signature.
+        let forged = InternalAuth::new(
+            &InternalKeys {
+                signing: key("gw-1", 9),
+                trusted: TrustedKeys::default(),
+            },
+            "gateway",
+        )
+        .unwrap()
+        .sign("inventory", &admin());
+        assert_eq!(w.inventory.verify_at(&forged, token::now()), Err(Refusal::BadSignature));
+    }
+
+    #[test]
+    fn during_a_rotation_both_keys_verify_and_a_retired_key_is_refused_once_removed() {
+        let (old, new) = (key("gw-2024", 1), key("gw-2025", 5));
+        let before = part("gateway", &old, &trust(&[("gateway", &old)]));
+        let after = part("gateway", &new, &trust(&[("gateway", &new)]));
+        let caller = admin();
+        let by_old = before.sign("inventory", &caller);
+        let by_new = after.sign("inventory", &caller);
+        let inv = key("inv-1", 3);
+        let during = part(
+            "inventory",
+            &inv,
+            &trust(&[("gateway", &old), ("gateway", &new), ("inventory", &inv)]),
+        );
+        assert_eq!(during.verify(&by_old).unwrap(), caller);
+        assert_eq!(during.verify(&by_new).unwrap(), caller);
+        let done = part("inventory", &inv, &trust(&[("gateway", &new), ("inventory", &inv)]));
+        assert_eq!(done.verify(&by_new).unwrap(), caller);
+        assert_eq!(done.verify_at(&by_old, token::now()), Err(Refusal::UnknownKey));
+    }
+
+    #[test]
+    fn expired_far_future_tampered_and_malformed_tokens_are_refused() {
+        let w = world();
+        let now = token::now();
+        let caller = Caller::user(Uuid::new_v4(), "a@example.org");
+        let expired = w.gateway.sign_at("inventory", &caller, now - 1);
+        assert_eq!(w.inventory.verify_at(&expired, now), Err(Refusal::Expired));
+        let at_expiry = w.gateway.sign_at("inventory", &caller, now);
+        assert_eq!(w.inventory.verify_at(&at_expiry, now), Err(Refusal::Expired));
+        let for_a_day = w.gateway.sign_at("inventory", &caller, now + 86_400);
+        assert_eq!(w.inventory.verify_at(&for_a_day, now), Err(Refusal::Expired));
+
+        // Other claims under a valid signature.
+        let t = w.gateway.sign("inventory", &caller);
+        let (kid, rest) = t.split_once('.').unwrap();
+        let (_, sig) = rest.split_once('.').unwrap();
+        let claims = serde_json::json!({"caller": admin(), "aud": "inventory", "exp": now + 30});
+        let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap());
+        let swapped = format!("{kid}.{payload}.{sig}");
+        assert_eq!(w.inventory.verify_at(&swapped, now), Err(Refusal::BadSignature));
+        // The gateway's signature under a service's key id.
+        let relabelled = format!("bk-1.{rest}");
+        assert_eq!(w.inventory.verify_at(&relabelled, now), Err(Refusal::BadSignature));
+        // One bit of the signature flipped.
+        let mut bytes = URL_SAFE_NO_PAD.decode(sig).unwrap();
+        bytes[0] ^= 1;
+        let flipped = format!(
+            "{kid}.{}.{}",
+            rest.split_once('.').unwrap().0,
+            URL_SAFE_NO_PAD.encode(bytes)
+        );
+        assert_eq!(w.inventory.verify_at(&flipped, now), Err(Refusal::BadSignature));
+
+        for junk in [
+            "",
+            "garbage",
+            "gw-1.",
+            "gw-1..",
+            "a.b",
+            "gw-1.!!.!!",
+            &"x".repeat(MAX_TOKEN_LEN + 1),
+        ] {
+            assert!(w.inventory.verify_at(junk, now).is_err(), "{junk}");
+        }
+        assert_eq!(w.inventory.verify_at("gw-1.e30.!!!", now), Err(Refusal::Malformed));
+    }
+
+    #[test]
+    fn a_cached_token_still_expires_and_a_refused_one_is_never_cached() {
+        let w = world();
+        let now = token::now();
+        let caller = admin();
+        let t = w.gateway.sign_at("inventory", &caller, now + 10);
+        assert_eq!(w.inventory.verify_at(&t, now).unwrap(), caller);
+        assert_eq!(w.inventory.verify_at(&t, now + 5).unwrap(), caller);
+        assert_eq!(w.inventory.verify_at(&t, now + 10), Err(Refusal::Expired));
+        let forged = w.bookings.sign("inventory", &caller);
+        for _ in 0..2 {
+            assert_eq!(
+                w.inventory.verify_at(&forged, now),
+                Err(Refusal::NotAllowed("bookings".into()))
+            );
+        }
+        // The same caller to the same service reuses its token; another
+        // audience or caller gets its own.
+        let a = w.gateway.sign("inventory", &caller);
+        assert_eq!(w.gateway.sign("inventory", &caller), a);
+        assert_ne!(w.gateway.sign("payments", &caller), a);
+        assert_ne!(w.gateway.sign("inventory", &Caller::anonymous()), a);
+    }
+
+    #[test]
+    fn a_full_cache_forgets_rather_than_grows() {
+        let cache = TokenCache::new();
+        for i in 0..CACHE_ENTRIES + 10 {
+            cache.put(i.to_string(), i, 100, 0);
+        }
+        assert!(cache.lock().len() <= CACHE_ENTRIES);
+        assert_eq!(
+            cache.get(&(CACHE_ENTRIES + 9).to_string()),
+            Some((CACHE_ENTRIES + 9, 100))
+        );
+    }
+
+    #[test]
+    fn a_token_is_compact() {
+        let w = world();
+        let t = w.gateway.sign("eligibility", &admin());
+        assert!(t.len() < 512, "{} bytes: {t}", t.len());
+        assert!(w.bookings.sign("payments", &Caller::service("bookings")).len() < 400);
     }
 
     #[test]

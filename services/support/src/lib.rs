@@ -14,6 +14,7 @@ pub mod db;
 pub mod error;
 pub mod geojson;
 pub mod internal_auth;
+pub mod internal_keys;
 pub mod metrics;
 pub mod outbox;
 pub mod pg_cluster;

@@ -3,8 +3,15 @@
 //! [`ServiceHost::build`] binds the listener (port 0 picks a free port, which
 //! tests read back with [`Application::port`]) and wraps the service's API in
 //! what every service has: caller authentication, a body limit, W3C trace
-//! context and a log line per request (`trace`), panic catching, metrics, and the unauthenticated `/healthz`,
-//! `/readyz` (database reachable and every migration applied) and `/metrics`.
+//! context and a log line per request (`trace`), panic catching, metrics, and the unauthenticated `/healthz` and
+//! `/readyz` (database reachable and every migration applied) that
+//! orchestrators probe.
+//!
+//! `/metrics` is not on that port: request counts, latencies and pool state
+//! are for the operator, not the public, and the gateway's port is public.
+//! It is served alone on a second, internal listener (`METRICS_PORT`,
+//! [`Application::metrics_port`]) that deployments do not publish and only
+//! the monitoring namespace may reach.
 
 use std::{future::Future, net::SocketAddr, pin::Pin, time::Duration};
 
@@ -45,6 +52,8 @@ pub struct ServiceHost {
     /// Routes open to anyone (for example a webhook or an open-data feed).
     pub public: Router,
     pub max_body_bytes: usize,
+    /// Where the internal metrics listener binds.
+    pub metrics_bind: SocketAddr,
     pub tasks: Vec<Task>,
 }
 
@@ -59,6 +68,8 @@ pub struct Application {
     name: &'static str,
     listener: TcpListener,
     router: Router,
+    metrics_listener: TcpListener,
+    metrics_router: Router,
     tasks: Vec<Task>,
 }
 
@@ -81,6 +92,7 @@ impl ServiceHost {
             api,
             public: Router::new(),
             max_body_bytes: config.max_body_bytes,
+            metrics_bind: config.metrics_bind,
             tasks: Vec::new(),
         }
     }
@@ -97,26 +109,29 @@ impl ServiceHost {
         self
     }
 
-    /// Binds `addr` and assembles the router.
+    /// Binds `addr` and the metrics address, and assembles the routers.
     pub async fn build(self, addr: SocketAddr) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(addr)
             .await
             .with_context(|| format!("binding {addr} for the {} service", self.name))?;
+        let metrics_addr = self.metrics_bind;
+        let metrics_listener = TcpListener::bind(metrics_addr)
+            .await
+            .with_context(|| format!("binding {metrics_addr} (METRICS_PORT) for the {} service", self.name))?;
         let probes = Router::new()
             .route("/healthz", get(healthz))
             .route("/readyz", get(readyz))
             .with_state(ProbeState {
                 pool: self.pool.clone(),
                 migrator: self.migrator,
+            });
+        let metrics_router = Router::new()
+            .route("/metrics", get(metrics::endpoint))
+            .with_state(metrics::Scrape {
+                metrics: self.metrics.clone(),
+                pool: self.pool.clone(),
             })
-            .merge(
-                Router::new()
-                    .route("/metrics", get(metrics::endpoint))
-                    .with_state(metrics::Scrape {
-                        metrics: self.metrics.clone(),
-                        pool: self.pool.clone(),
-                    }),
-            );
+            .fallback(not_found);
         let api = if self.api.has_routes() {
             self.api.route_layer(middleware::from_fn_with_state(
                 self.auth.clone(),
@@ -141,6 +156,8 @@ impl ServiceHost {
             name: self.name,
             listener,
             router,
+            metrics_listener,
+            metrics_router,
             tasks: self.tasks,
         })
     }
@@ -152,16 +169,35 @@ impl Application {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
     }
 
+    /// The bound port of the internal metrics listener.
+    pub fn metrics_port(&self) -> u16 {
+        self.metrics_listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
     /// Serves until `stop` resolves, then drains requests and stops the
-    /// background tasks.
+    /// background tasks and the metrics listener.
     pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (trigger, signal) = shutdown::channel();
-        tracing::info!(service = self.name, port = self.port(), "listening");
-        let handles: Vec<_> = self
+        tracing::info!(
+            service = self.name,
+            port = self.port(),
+            metrics_port = self.metrics_port(),
+            "listening"
+        );
+        let mut handles: Vec<_> = self
             .tasks
             .into_iter()
             .map(|t| tokio::spawn(t(signal.clone())))
             .collect();
+        let metrics_stop = signal.clone();
+        handles.push(tokio::spawn(async move {
+            let served = axum::serve(self.metrics_listener, self.metrics_router)
+                .with_graceful_shutdown(metrics_stop.wait())
+                .await;
+            if let Err(e) = served {
+                tracing::error!(error = ?e, "the metrics listener stopped");
+            }
+        }));
         let name = self.name;
         // The peer's address is kept for per-client rate limits.
         axum::serve(

@@ -1,8 +1,9 @@
 //! Compact signed tokens: `base64url(json claims).base64url(HMAC-SHA256)`.
 //!
-//! Used for the gateway's bearer tokens and for the short-lived caller tokens
-//! on internal calls. Claims carry their own expiry; verification checks the
-//! signature in constant time before the claims are parsed.
+//! Used for the gateway's bearer tokens, which the gateway alone signs and
+//! reads (internal calls between parts are signed with Ed25519 instead: see
+//! [`crate::internal_auth`]). Claims carry their own expiry; verification
+//! checks the signature in constant time before the claims are parsed.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use hmac::{Hmac, Mac};

@@ -5,10 +5,10 @@ use std::sync::{Arc, Mutex};
 use axum::{extract::State, http::HeaderMap, http::StatusCode, routing::post, Json, Router};
 use roundabout_support::{
     client::ServiceClient,
-    internal_auth::InternalAuth,
+    internal_auth::{Caller, InternalAuth, CALLER_HEADER},
     metrics::Metrics,
     outbox::{enqueue, Message, Relay},
-    testing::{self, TEST_INTERNAL_KEY},
+    testing,
 };
 use serde_json::{json, Value};
 
@@ -16,8 +16,21 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/book
 
 type Seen = Arc<Mutex<Vec<String>>>;
 
-/// Accepts everything except: `flaky` fails the first time, `refused` always 422.
-async fn receiver(State(seen): State<Seen>, headers: HeaderMap, Json(_body): Json<Value>) -> (StatusCode, Json<Value>) {
+/// Accepts everything from the bookings service (its own key, checked as
+/// payments checks it) except: `flaky` fails the first time, `refused`
+/// always 422.
+async fn receiver(
+    State((seen, auth)): State<(Seen, InternalAuth)>,
+    headers: HeaderMap,
+    Json(_body): Json<Value>,
+) -> (StatusCode, Json<Value>) {
+    let token = headers.get(CALLER_HEADER).unwrap().to_str().unwrap();
+    if auth.verify(token).ok() != Some(Caller::service("bookings")) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"error": {"code": "UNAUTHENTICATED", "message": "no"}})),
+        );
+    }
     let key = headers.get("idempotency-key").unwrap().to_str().unwrap().to_string();
     let mut seen = seen.lock().unwrap();
     let earlier = seen.iter().filter(|k| **k == key).count();
@@ -36,7 +49,10 @@ async fn receiver(State(seen): State<Seen>, headers: HeaderMap, Json(_body): Jso
 async fn relay_delivers_retries_with_the_same_key_and_parks_refusals() {
     let (pool, _) = testing::fresh_database(&MIGRATOR).await;
     let seen: Seen = Arc::default();
-    let app = Router::new().route("/hook", post(receiver)).with_state(seen.clone());
+    let payments = InternalAuth::new(&testing::test_internal_keys("payments"), "payments").unwrap();
+    let app = Router::new()
+        .route("/hook", post(receiver))
+        .with_state((seen.clone(), payments));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -56,7 +72,7 @@ async fn relay_delivers_retries_with_the_same_key_and_parks_refusals() {
     let client = ServiceClient::new(
         "payments",
         base,
-        InternalAuth::new(TEST_INTERNAL_KEY, "bookings"),
+        testing::signing_as("bookings"),
         reqwest::Client::new(),
     );
     let relay = Relay::new(pool.clone(), "bookings", vec![client], Metrics::new("bookings"));

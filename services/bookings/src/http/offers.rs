@@ -116,12 +116,11 @@ async fn offers(
         return Err(ApiError::invalid("first", "`first` must be between 1 and 100"));
     }
     let me = Caller::service(crate::NAME);
-    // The household's own signed caller goes along: eligibility answers it
-    // without looking the household up again.
+    // Bookings asks as itself: only the gateway may sign for the household.
     let kind = if period.lease_months.is_some() { "LEASE" } else { "HIRE" };
     let terms_path = format!("/internal/households/{}/offer-terms?kind={kind}", input.household_id);
     let terms = async {
-        match s.eligibility.get::<Terms>(&terms_path, &caller).await {
+        match s.eligibility.get::<Terms>(&terms_path, &me).await {
             Ok(t) => Ok(t),
             Err(e) if e.is_not_found() => Ok(Terms::default()),
             Err(e) => Err(down(e)),

@@ -56,9 +56,9 @@ pub struct OfferTermsOut {
     pub schemes: Vec<SchemeTerms>,
 }
 
-/// For the household itself (bookings passes the household's own signed
-/// caller along) or a service. Officers read profiles through `/profile`,
-/// which records the read.
+/// For the household itself or a service (bookings asks as itself: only the
+/// gateway may sign for a household). Officers read profiles through
+/// `/profile`, which records the read.
 async fn offer_terms(
     State(s): State<AppState>,
     caller: Caller,

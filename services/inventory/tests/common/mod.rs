@@ -29,14 +29,17 @@ impl Inv {
     pub async fn start() -> Self {
         let (_, elig_url) = testing::fresh_database(&roundabout_eligibility::MIGRATOR).await;
         let eligibility = Running::spawn(
-            roundabout_eligibility::build(roundabout_eligibility::Config::new(testing::host_config(&elig_url)))
-                .await
-                .unwrap(),
+            roundabout_eligibility::build(roundabout_eligibility::Config::new(testing::host_config(
+                "eligibility",
+                &elig_url,
+            )))
+            .await
+            .unwrap(),
         );
         let (pool, db_url) = testing::fresh_database(&roundabout_inventory::MIGRATOR).await;
         let svc = Running::spawn(
             roundabout_inventory::build(roundabout_inventory::Config::new(
-                testing::host_config(&db_url),
+                testing::host_config("inventory", &db_url),
                 eligibility.url.clone(),
             ))
             .await
@@ -56,7 +59,7 @@ impl Inv {
     pub async fn replica(&self) -> Running {
         Running::spawn(
             roundabout_inventory::build(roundabout_inventory::Config::new(
-                testing::host_config(&self.db_url),
+                testing::host_config("inventory", &self.db_url),
                 self.eligibility.url.clone(),
             ))
             .await

@@ -29,7 +29,7 @@ pub async fn start(gateway: Option<Arc<dyn PaymentGateway>>) -> Payments {
         ..Settings::default()
     };
     let config = Config {
-        host: testing::host_config(&url),
+        host: testing::host_config("payments", &url),
         stripe: None,
         settings: settings.clone(),
         bookings_url: None,
@@ -40,7 +40,11 @@ pub async fn start(gateway: Option<Arc<dyn PaymentGateway>>) -> Payments {
     let client = svc.client("payments");
     let state = AppState {
         pool: pool.clone(),
-        auth: roundabout_support::internal_auth::InternalAuth::new(testing::TEST_INTERNAL_KEY, "payments"),
+        auth: roundabout_support::internal_auth::InternalAuth::new(
+            &testing::test_internal_keys("payments"),
+            "payments",
+        )
+        .unwrap(),
         gateway,
         settings: Arc::new(settings),
     };
