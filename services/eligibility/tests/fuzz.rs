@@ -201,7 +201,11 @@ fn witney() -> Value {
 #[tokio::test]
 async fn hostile_bodies_at_every_write_endpoint_are_refused_and_change_nothing() {
     let (pool, url) = testing::fresh_database(&MIGRATOR).await;
-    let svc = Running::spawn(build(Config::new(testing::host_config("eligibility", &url))).await.unwrap());
+    let svc = Running::spawn(
+        build(Config::new(testing::host_config("eligibility", &url)))
+            .await
+            .unwrap(),
+    );
     let s = Target {
         url: svc.url.clone(),
         audience: "eligibility",
