@@ -447,9 +447,14 @@ pub struct BookVehicleInput {
     pub vehicle_id: ID,
     /// Hire or lease.
     pub kind: BookingKind,
-    /// When the period starts; in the future.
+    /// When the period starts; in the future, and no further ahead than the
+    /// deployment allows (`BOOKING_MAX_LEAD_DAYS`, a year by default:
+    /// `LEAD_TIME_TOO_LONG`).
     pub start: DateTime<Utc>,
-    /// HIRE: when it ends, at most 14 days after the start.
+    /// HIRE: when it ends, at most `BOOKING_MAX_HIRE_DAYS` (14 by default)
+    /// after the start (`HIRE_TOO_LONG`). A household may hold one hire at a
+    /// time (`OVERLAPPING_BOOKING`) and a few bookings still to pay
+    /// (`TOO_MANY_UNPAID_BOOKINGS`).
     pub end: Option<DateTime<Utc>>,
     /// LEASE: 1 to 36 months.
     pub lease_months: Option<i32>,

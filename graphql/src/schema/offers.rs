@@ -130,7 +130,9 @@ impl OfferQuery {
                             Some(f) => format!("{} ({})", body.message, f.join(".")),
                             None => body.message,
                         };
-                        Failure::user(UserError::new("INVALID_INPUT", msg))
+                        // The service's own code: INVALID_INPUT, or a bound
+                        // such as LEAD_TIME_TOO_LONG or HIRE_TOO_LONG.
+                        Failure::user(UserError::new(&body.code, msg))
                     }
                     other => Failure::Fatal(errors::read_error(other)),
                 })
@@ -143,7 +145,10 @@ impl OfferQuery {
         })
         .await
         .map_err(|e| match e {
-            Failure::User(u) => coded("INVALID_INPUT", u.message),
+            Failure::User(u) => {
+                let code = u.code;
+                async_graphql::Error::new(u.message).extend_with(move |_, e| e.set("code", code.clone()))
+            }
             Failure::Fatal(e) => e,
         })?;
         Ok(offers.into_iter().map(Offer).collect())
