@@ -11,7 +11,7 @@ use crate::{
     schema::{
         assisted::{acting_for, audited, AssistedActionKind, AssistedActionOutcome},
         bookings::{subsidies, AppliedSubsidy, PriceBreakdown},
-        errors::{self, coded, Failure, UserError},
+        errors::{self, Failure, UserError},
         geo::GeoPointInput,
         schemes::BookingKind,
         vehicles::{Vehicle, VehicleData},
@@ -147,7 +147,9 @@ impl OfferQuery {
         .map_err(|e| match e {
             Failure::User(u) => {
                 let code = u.code;
-                async_graphql::Error::new(u.message).extend_with(move |_, e| e.set("code", code.clone()))
+                async_graphql::ErrorExtensions::extend_with(async_graphql::Error::new(u.message), move |_, e| {
+                    e.set("code", code.clone())
+                })
             }
             Failure::Fatal(e) => e,
         })?;
