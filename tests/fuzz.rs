@@ -367,7 +367,8 @@ async fn tokens_household_id(_stack: &Stack, household: &roundabout::graphql_cli
     me["me"]["household"]["id"].as_str().unwrap().to_string()
 }
 
-/// Rows in every table of `pool` except the ones reads may write.
+/// Rows in every table of `pool` except the ones reads may write (audit
+/// rows, sessions, caches).
 async fn business_rows(pool: &sqlx::PgPool) -> BTreeMap<String, i64> {
     const AUDIT: &[&str] = &[
         "decisions",
@@ -375,6 +376,8 @@ async fn business_rows(pool: &sqlx::PgPool) -> BTreeMap<String, i64> {
         "assisted_actions",
         "sign_in_throttle",
         "sessions",
+        // Inventory's copy of a council's boundary, fetched on first use.
+        "council_areas",
         "_sqlx_migrations",
     ];
     let tables: Vec<String> =
