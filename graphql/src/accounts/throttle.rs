@@ -29,7 +29,7 @@ pub async fn attempt(db: impl PgExecutor<'_> + Copy, email: &str, limits: &Abuse
             failures = case when t.updated_at < now() - interval '1 day' then 1 else t.failures + 1 end,
             paused_until = case
                 when t.updated_at < now() - interval '1 day' then null
-                when t.failures + 1 > $2 then now() + make_interval(secs => least(
+                when t.failures + 1 > $2::bigint then now() + make_interval(secs => least(
                     $3::double precision * power(2::double precision, least(t.failures - $2, 30)),
                     $4::double precision))
                 else t.paused_until end,
@@ -38,7 +38,7 @@ pub async fn attempt(db: impl PgExecutor<'_> + Copy, email: &str, limits: &Abuse
          returning failures",
     )
     .bind(email)
-    .bind(i32::try_from(limits.sign_in_free_failures).unwrap_or(i32::MAX))
+    .bind(i64::from(limits.sign_in_free_failures))
     .bind(limits.sign_in_backoff_secs as f64)
     .bind(limits.sign_in_max_backoff_secs as f64)
     .fetch_optional(db)

@@ -527,7 +527,7 @@ async fn sign_out(ctx: &Context<'_>, everywhere: bool) -> Result<SignOutPayload,
         sessions::end(&g.pool, p.user_id, p.session_id).await?
     };
     Ok(SignOutPayload {
-        sessions_ended: Some(i32::try_from(ended).unwrap_or(i32::MAX)),
+        sessions_ended: Some(i32::try_from(ended).map_err(|e| Failure::Fatal(crate::schema::errors::internal(e)))?),
         user_errors: Vec::new(),
     })
 }

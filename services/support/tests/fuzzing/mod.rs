@@ -14,6 +14,11 @@ use roundabout_support::{
 };
 use serde_json::{json, Value};
 
+/// Rows in the table named by `$1`: PostgreSQL quotes the name (`%I`), so
+/// nothing is spliced into SQL in Rust.
+const COUNT_ROWS: &str =
+    "select (xpath('/row/c/text()', query_to_xml(format('select count(*) as c from %I', $1::text), false, true, '')))[1]::text::bigint";
+
 /// `PROPTEST_CASES`, else `default`.
 pub fn cases(default: u32) -> u32 {
     std::env::var("PROPTEST_CASES")
@@ -188,7 +193,8 @@ impl Target {
     pub async fn counts(&self) -> Vec<(&'static str, i64)> {
         let mut out = Vec::new();
         for t in self.tables {
-            let n = sqlx::query_scalar(&format!("select count(*) from {t}"))
+            let n = sqlx::query_scalar(COUNT_ROWS)
+                .bind(t)
                 .fetch_one(&self.pool)
                 .await
                 .unwrap();
