@@ -64,23 +64,9 @@ pub fn text_depth(text: &str, cap: usize) -> usize {
     max
 }
 
-/// Nesting depth of a value, without recursion; stops past `cap`.
-pub fn value_depth(value: &Value, cap: usize) -> usize {
-    let mut stack = vec![(value, 0usize)];
-    let mut max = 0;
-    while let Some((v, d)) = stack.pop() {
-        max = max.max(d);
-        if max > cap {
-            return max;
-        }
-        match v {
-            Value::Array(a) => stack.extend(a.iter().map(|x| (x, d + 1))),
-            Value::Object(o) => stack.extend(o.values().map(|x| (x, d + 1))),
-            _ => {}
-        }
-    }
-    max
-}
+/// Nesting depth of a value, without recursion; stops past `cap` (the
+/// same count GeoJSON is bounded by).
+pub use roundabout_support::geojson::depth as value_depth;
 
 /// A rule as given: a JSON value, or a string holding the rule's JSON text
 /// (checked for depth before it is parsed).
