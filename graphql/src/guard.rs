@@ -161,11 +161,18 @@ pub fn is_forbidden_char(c: char) -> bool {
 /// The first string in the document's literal arguments or in the variables
 /// that holds a forbidden control character, as a path for the error.
 pub fn control_character(doc: &ExecutableDocument, variables: &Variables) -> Option<String> {
-    for (name, value) in variables.iter() {
-        if let Some(p) = bad_value(value) {
-            return Some(format!("${name}{p}"));
-        }
-    }
+    variables_control_character(variables).or_else(|| document_control_character(doc))
+}
+
+/// The first variable holding a forbidden control character, as a path.
+pub fn variables_control_character(variables: &Variables) -> Option<String> {
+    variables
+        .iter()
+        .find_map(|(name, value)| bad_value(value).map(|p| format!("${name}{p}")))
+}
+
+/// The first literal argument holding a forbidden control character, as a path.
+pub fn document_control_character(doc: &ExecutableDocument) -> Option<String> {
     let sets = doc
         .operations
         .iter()

@@ -99,7 +99,7 @@ async fn graphql(State(s): State<HttpState>, req: Request) -> Response {
         // Documents that do not parse are left to the executor's own error;
         // those that do are kept in the request, so the executor does not
         // parse them again.
-        let variables = r.variables.clone();
+        let bad_variable = guard::variables_control_character(&r.variables);
         if let Ok(doc) = r.parsed_query() {
             let stats = guard::Stats::of(doc);
             if stats.aliases > s.limits.max_aliases as u64 {
@@ -126,7 +126,7 @@ async fn graphql(State(s): State<HttpState>, req: Request) -> Response {
                     "Mutations must be sent with POST",
                 );
             }
-            if let Some(at) = guard::control_character(doc, &variables) {
+            if let Some(at) = bad_variable.or_else(|| guard::document_control_character(doc)) {
                 return refuse(
                     StatusCode::BAD_REQUEST,
                     "INVALID_INPUT",
