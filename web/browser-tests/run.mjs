@@ -46,7 +46,27 @@ async function axe (page, name) {
   }
 }
 
+// No page may be wider than a 375 px phone screen: measured at that size
+// on every page visited (the offending elements are named on failure).
+async function phoneWidth (page, name) {
+  const size = page.viewportSize()
+  await page.setViewportSize({ width: 375, height: 740 })
+  const wide = await page.evaluate(() => {
+    const width = document.documentElement.scrollWidth
+    const over = width <= 375
+      ? []
+      : [...document.querySelectorAll('body *')]
+          .filter(e => e.getBoundingClientRect().right > 376)
+          .slice(-4)
+          .map(e => `${e.tagName.toLowerCase()}${e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\s+/).join('.') : ''}`)
+    return { width, over }
+  })
+  check(wide.width <= 375, `${name} is ${wide.width} px wide on a 375 px screen (widest: ${wide.over.join(', ')})`)
+  if (size) await page.setViewportSize(size)
+}
+
 async function visitPage (page, { js, name, screenshot }) {
+  await phoneWidth(page, name)
   if (js) await axe(page, name)
   if (screenshot) {
     // Web fonts arrive after the page: wait for them, or text is blank.
