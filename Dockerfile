@@ -4,8 +4,10 @@
 # part or the web front end (`roundabout serve <part>`, `roundabout serve
 # web`), applies a part's migrations (`roundabout migrate <part>`, migrations
 # are embedded) and probes health (`roundabout probe`). The web front end's
-# GOV.UK Frontend styles, script, fonts and images (npm, pinned in
-# web/package-lock.json) are copied in at a fixed path, WEB_ASSETS_DIR.
+# stylesheet (GOV.UK Frontend compiled with Sass for a service not on
+# GOV.UK: Arial, no font) and GOV.UK Frontend's script (npm, pinned in
+# web/package-lock.json) are built by web/build-assets.mjs and copied in at
+# a fixed path, WEB_ASSETS_DIR.
 # Configuration and secrets come from the environment or from files named by
 # VAR_FILE at run time; nothing secret is in the image.
 #
@@ -18,17 +20,15 @@
 ARG RUST_VERSION=1.95
 ARG NODE_VERSION=22
 
-# GOV.UK Frontend for the web front end, from the committed lock file; only
-# what the front end serves (web/src/lib.rs: govuk-frontend.min.css,
-# govuk-frontend.min.js and assets/) goes on to the final image.
+# The web front end's assets, from the committed lock file; only what the
+# front end serves (web/src/assets.rs: app.css, govuk-frontend.min.js) goes
+# on to the final image.
 FROM node:${NODE_VERSION}-bookworm-slim AS web-assets
 WORKDIR /web
-COPY web/package.json web/package-lock.json ./
+COPY web/package.json web/package-lock.json web/build-assets.mjs ./
+COPY web/styles ./styles
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error \
-    && dist=node_modules/govuk-frontend/dist/govuk \
-    && mkdir -p /out/govuk \
-    && cp "$dist/govuk-frontend.min.css" "$dist/govuk-frontend.min.js" /out/govuk/ \
-    && cp -R "$dist/assets" /out/govuk/assets
+    && node build-assets.mjs /out/assets
 
 FROM rust:${RUST_VERSION}-slim-bookworm AS build
 WORKDIR /src
@@ -47,13 +47,13 @@ LABEL org.opencontainers.image.title="roundabout" \
       org.opencontainers.image.licenses="MIT"
 COPY --from=build /out/roundabout /usr/local/bin/roundabout
 # Read-only, owned by root: the front end only serves these files.
-COPY --from=web-assets /out/govuk /usr/local/share/roundabout/govuk-frontend
+COPY --from=web-assets /out/assets /usr/local/share/roundabout/web-assets
 # distroless' nonroot user; numeric so Kubernetes can verify runAsNonRoot.
 USER 65532:65532
 ENV HOST=0.0.0.0 \
     ROUNDABOUT_ENV=production \
     LOG_FORMAT=json \
-    WEB_ASSETS_DIR=/usr/local/share/roundabout/govuk-frontend
+    WEB_ASSETS_DIR=/usr/local/share/roundabout/web-assets
 # Gateway 8080, services 7101-7104, web front end 3000.
 EXPOSE 8080 7101 7102 7103 7104 3000
 # `roundabout probe` GETs http://127.0.0.1:$PORT/healthz (no curl needed).

@@ -189,9 +189,9 @@ pub async fn run(opts: Options) -> anyhow::Result<ExitCode> {
     if std::net::TcpListener::bind(("127.0.0.1", opts.web_port)).is_err() {
         bail!("port {} is in use; choose another with --web-port", opts.web_port);
     }
-    // GOV.UK Frontend for the web front end, from the committed lock file.
+    // GOV.UK Frontend for the web front end, from the committed lock file, built into web/dist.
     let web_dir = roundabout_web::install::package_dir();
-    if let Err(e) = tokio::task::spawn_blocking(move || roundabout_web::install::ensure_npm_packages(&web_dir)).await? {
+    if let Err(e) = tokio::task::spawn_blocking(move || roundabout_web::install::ensure_assets(&web_dir)).await? {
         eprintln!("roundabout: the web front end will have no styles: {e}");
     }
     let secrets = LocalSecrets::load_or_create(&opts.data_dir)?;

@@ -125,7 +125,11 @@ async fn a_household_signs_up_sees_what_it_can_get_books_and_cancels() {
         .to_string();
     let done = b.follow(&res).await;
     done.assert_has("Booking confirmed");
-    done.assert_has("£15.60 by invoice");
+    done.assert_has("Payment £15.60 to pay by invoice");
+    assert!(
+        !done.text().contains("Paid"),
+        "an invoice not yet paid is never called paid"
+    );
 
     b.visit("/bookings").await.assert_has("Renault Zoe");
 
@@ -144,7 +148,7 @@ async fn a_household_signs_up_sees_what_it_can_get_books_and_cancels() {
 
     // Cancelling shows the policy's refund first: three days ahead, all of it.
     let cancel = b.visit(&format!("/bookings/{id}/cancel")).await;
-    cancel.assert_has("If you cancel now, you get back £15.60 .");
+    cancel.assert_has("If you cancel now, you will not have to pay the £15.60 on your invoice.");
     let res = b
         .submit(
             &cancel,
@@ -153,7 +157,12 @@ async fn a_household_signs_up_sees_what_it_can_get_books_and_cancels() {
         )
         .await;
     let after = b.follow(&res).await;
-    after.assert_has("Your booking is cancelled. We will refund £15.60.");
+    after.assert_has("Your booking is cancelled. There is nothing to pay: the £15.60 is taken off the invoice.");
+    after.assert_has("Payment Nothing to pay: the invoice was cancelled");
+    assert!(
+        !after.text().contains("refund"),
+        "nothing was paid, so nothing is refunded"
+    );
     after.assert_has("Cancelled");
     assert!(!after.body.contains("Cancel this booking"));
 }

@@ -383,11 +383,11 @@ async fn a_household_pays_by_card_with_stripe_elements_when_stripe_is_configured
     assert!(check
         .body
         .contains("data-module=\"app-card-payment\" data-key=\"pk_test_roundabout\""));
-    assert!(check.body.contains("<script type=\"module\" src=\"/static/card.js\">"));
+    let card_js = web_support::asset_url(&check.body, "card", "js");
     let csp = check.csp.clone().unwrap();
     assert!(csp.contains("script-src 'self' https://js.stripe.com;"), "{csp}");
     assert!(csp.contains("form-action 'self';"), "{csp}");
-    let js = b.get("/static/card.js").await;
+    let js = b.get(&card_js).await;
     assert!(js.body.contains("createPaymentMethod"));
 
     // Not a payment method id: refused at the card, nothing booked.
@@ -419,7 +419,7 @@ async fn a_household_pays_by_card_with_stripe_elements_when_stripe_is_configured
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
     let done = b.follow(&res).await;
     done.assert_has("Booking confirmed");
-    done.assert_has("Paid £15.60 by card");
+    done.assert_has("Payment £15.60 paid by card");
     done.assert_has("You pay by card");
     // Nothing left for the bank to confirm: the page keeps the site's policy.
     assert!(!done.body.contains("app-card-action"));
@@ -429,7 +429,7 @@ async fn a_household_pays_by_card_with_stripe_elements_when_stripe_is_configured
     let (mut b, check) = check_page(&w, &web, "invoice@example.test").await;
     let res = book(&mut b, &check, &[("pay", "invoice")]).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
-    b.follow(&res).await.assert_has("Paid £15.60 by invoice");
+    b.follow(&res).await.assert_has("Payment £15.60 to pay by invoice");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -444,5 +444,5 @@ async fn without_a_stripe_key_households_are_invoiced() {
     // A payment method sent anyway is not used.
     let res = book(&mut b, &check, &[("payment-method", "pm_card_visa")]).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
-    b.follow(&res).await.assert_has("Paid £15.60 by invoice");
+    b.follow(&res).await.assert_has("Payment £15.60 to pay by invoice");
 }

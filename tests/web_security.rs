@@ -294,7 +294,10 @@ async fn a_visitor_over_the_limit_is_answered_429_with_retry_after() {
     res.assert_has("then try again.");
     assert!(!res.text().contains("panicked") && !res.text().contains("Error"));
     // Assets are not counted.
-    assert_eq!(a.get("/static/app.css").await.status, StatusCode::OK);
+    assert_eq!(
+        a.get(&roundabout_web::assets::url("app.css")).await.status,
+        StatusCode::OK
+    );
     let mut b = limited.browser();
     b.forwarded_for = Some("198.51.100.8".into());
     let form = b.get("/sign-in").await;
@@ -376,4 +379,119 @@ async fn the_gateway_hears_the_visitor_and_its_refusals_are_shown_plainly() {
     let seen = gateway.forwarded_for.lock().unwrap().clone();
     assert_eq!(seen.len(), 2, "{seen:?}");
     assert!(seen.iter().all(|v| v.as_deref() == Some("203.0.113.5")), "{seen:?}");
+}
+
+/// `GET path` with `Accept-Encoding: accept` (nothing decoded): status,
+/// headers, raw body.
+async fn fetch_encoded(
+    web: &Web,
+    path: &str,
+    accept: Option<&str>,
+) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+    let req = reqwest::Client::new().get(format!("{}{path}", web.url));
+    let req = match accept {
+        Some(a) => req.header(reqwest::header::ACCEPT_ENCODING, a),
+        None => req,
+    };
+    let res = req.send().await.unwrap();
+    let (status, headers) = (res.status(), res.headers().clone());
+    (status, headers, res.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn assets_are_compressed_and_kept_for_a_year_pages_are_not_stored_and_no_font_is_sent() {
+    use std::io::Read;
+    let (_stack, web) = world().await;
+    let mut b = web.browser();
+    let page = b.get("/sign-in").await;
+    assert_eq!(page.status, StatusCode::OK);
+
+    // The page names each asset by its content; no font, no GOV.UK crown icon.
+    let urls = web_support::asset_urls(&page.body);
+    let css = urls.iter().find(|u| u.ends_with(".css")).expect("a stylesheet");
+    let js = urls
+        .iter()
+        .find(|u| u.starts_with("/assets/app.") && u.ends_with(".js"))
+        .expect("the script");
+    assert!(
+        urls.iter()
+            .all(|u| u.starts_with("/assets/") && u.split('.').count() == 3),
+        "{urls:?}"
+    );
+    assert!(!page.body.contains("/assets/images/") && !page.body.contains("/assets/fonts/"));
+
+    // Pages hold personal data: never stored by any cache.
+    let (status, headers, _) = fetch_encoded(&web, "/sign-in", Some("br, gzip")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["cache-control"], "no-store");
+
+    for url in [css, js] {
+        let (status, plain_headers, plain) = fetch_encoded(&web, url, None).await;
+        assert_eq!(status, StatusCode::OK, "{url}");
+        assert!(plain_headers.get("content-encoding").is_none());
+        assert_eq!(
+            plain_headers["cache-control"], "public, max-age=31536000, immutable",
+            "{url}"
+        );
+        assert_eq!(plain_headers["vary"], "accept-encoding");
+
+        let (_, headers, br) = fetch_encoded(&web, url, Some("gzip, deflate, br, zstd")).await;
+        assert_eq!(headers["content-encoding"], "br", "{url}");
+        assert_eq!(headers["cache-control"], "public, max-age=31536000, immutable");
+        let mut decoded = Vec::new();
+        brotli::BrotliDecompress(&mut &br[..], &mut decoded).unwrap();
+        assert_eq!(decoded, plain, "{url}: Brotli decodes to the file");
+        if plain.len() > 10_000 {
+            assert!(
+                br.len() * 3 < plain.len(),
+                "{url}: {} bytes compressed of {}",
+                br.len(),
+                plain.len()
+            );
+        }
+
+        let (_, headers, gz) = fetch_encoded(&web, url, Some("gzip")).await;
+        assert_eq!(headers["content-encoding"], "gzip");
+        let mut decoded = Vec::new();
+        flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut decoded).unwrap();
+        assert_eq!(decoded, plain, "{url}: gzip decodes to the file");
+
+        // A browser that has it asks again only by its tag: 304, no body.
+        let etag = headers["etag"].to_str().unwrap().to_string();
+        let res = reqwest::Client::new()
+            .get(format!("{}{url}", web.url))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+        assert!(res.bytes().await.unwrap().is_empty());
+    }
+
+    // Arial, as GOV.UK Frontend asks of services not on GOV.UK: no font face at all.
+    let (_, _, stylesheet) = fetch_encoded(&web, css, None).await;
+    let stylesheet = String::from_utf8(stylesheet).unwrap();
+    assert!(
+        stylesheet.contains("font-family:arial,sans-serif"),
+        "the body text is Arial"
+    );
+    for banned in ["GDS Transport", "@font-face", "/fonts/", ".woff"] {
+        assert!(!stylesheet.contains(banned), "the stylesheet still has {banned}");
+    }
+    // The stylesheet and scripts together stay small on the wire.
+    let mut wire = 0;
+    for url in &urls {
+        wire += fetch_encoded(&web, url, Some("br")).await.2.len();
+    }
+    assert!(wire < 60_000, "the assets of a page are {wire} bytes compressed");
+
+    // Old and unknown names are not served.
+    for path in [
+        "/assets/govuk-frontend.min.css",
+        "/assets/fonts/light-94a07e06a1-v2.woff2",
+        "/assets/app.css",
+        "/static/app.css",
+    ] {
+        assert_eq!(fetch_encoded(&web, path, None).await.0, StatusCode::NOT_FOUND, "{path}");
+    }
 }

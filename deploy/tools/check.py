@@ -382,8 +382,8 @@ def check_cnpg(name, r):
 
 def check_compose_and_dockerfile():
     """The web front end in the Compose file (hardened like the parts,
-    sharing a network with the gateway alone, after a healthy gateway) and in the image (GOV.UK
-    Frontend copied to WEB_ASSETS_DIR, its port exposed)."""
+    sharing a network with the gateway alone, after a healthy gateway) and in the image (the
+    built assets copied to WEB_ASSETS_DIR, its port exposed)."""
     with open(os.path.join(DEPLOY, "docker-compose.yml"), encoding="utf-8") as f:
         services = yaml.safe_load(f)["services"]
     web = services.get("web")

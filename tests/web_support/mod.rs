@@ -146,6 +146,29 @@ pub fn hidden(html: &str, name: &str) -> Option<String> {
     Some(html[start..start + end].replace("&#43;", "+").replace("&#x2F;", "/"))
 }
 
+/// Every `/assets/…` URL a page links to (stylesheet, scripts, icon).
+pub fn asset_urls(html: &str) -> Vec<String> {
+    let mut urls = Vec::new();
+    for attr in ["href=\"", "src=\""] {
+        for (i, _) in html.match_indices(attr) {
+            let rest = &html[i + attr.len()..];
+            let url = &rest[..rest.find('"').unwrap_or(0)];
+            if url.starts_with("/assets/") && !urls.iter().any(|u| u == url) {
+                urls.push(url.to_string());
+            }
+        }
+    }
+    urls
+}
+
+/// The URL of the asset `stem.….ext` a page links to.
+pub fn asset_url(html: &str, stem: &str, ext: &str) -> String {
+    asset_urls(html)
+        .into_iter()
+        .find(|u| u.starts_with(&format!("/assets/{stem}.")) && u.ends_with(&format!(".{ext}")))
+        .unwrap_or_else(|| panic!("no /assets/{stem}.….{ext} in the page"))
+}
+
 pub struct Browser {
     pub base: String,
     http: reqwest::Client,

@@ -147,7 +147,7 @@ export async function householdKeyboardJourney (browser, { base, password, expec
   await activate(f => f.inTable)
   await expectText(page, 'Cancel this booking', `booking (${tag})`)
   await activate(f => f.text === 'Cancel this booking')
-  await expectText(page, 'If you cancel now, you get back', `cancel (${tag})`)
+  await expectText(page, 'If you cancel now, you will not have to pay', `cancel (${tag})`)
   await activate(f => f.text === 'Yes, cancel the booking')
   await expectText(page, 'Your booking is cancelled', `cancelled (${tag})`)
   await context.close()

@@ -65,11 +65,19 @@ async function phoneWidth (page, name) {
   if (size) await page.setViewportSize(size)
 }
 
+// A council's service is not on GOV.UK: Arial only, no web font is fetched.
+async function noFonts (page, name) {
+  const fonts = await page.evaluate(() => performance.getEntriesByType('resource')
+    .map(r => r.name)
+    .filter(n => /\.(woff2?|ttf|otf)(\?|$)|\/fonts\//.test(n)))
+  check(fonts.length === 0, `${name} downloads fonts: ${fonts.join(', ')}`)
+}
+
 async function visitPage (page, { js, name, screenshot }) {
   await phoneWidth(page, name)
+  await noFonts(page, name)
   if (js) await axe(page, name)
   if (screenshot) {
-    // Web fonts arrive after the page: wait for them, or text is blank.
     await page.waitForLoadState('networkidle')
     await page.waitForTimeout(300)
     await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true })
@@ -153,7 +161,7 @@ async function householdJourney (browser, { js, email }) {
   await visitPage(page, { js, name: 'your-bookings', screenshot: shot })
   await page.locator('table a').first().click()
   await page.getByRole('link', { name: 'Cancel this booking' }).click()
-  await expectText(page, 'If you cancel now, you get back', `cancel (${tag})`)
+  await expectText(page, 'If you cancel now, you will not have to pay', `cancel (${tag})`)
   await visitPage(page, { js, name: 'cancel-booking', screenshot: shot })
   await page.getByRole('button', { name: 'Yes, cancel the booking' }).click()
   await expectText(page, 'Your booking is cancelled', `cancelled (${tag})`)

@@ -44,9 +44,10 @@ pub const STRIPE_JS_URL: &str = "https://js.stripe.com/v3/";
 /// The default port of the web front end.
 pub const DEFAULT_PORT: u16 = 3000;
 
-/// `dist/govuk` of the `govuk-frontend` package installed in `web/node_modules`.
+/// `web/dist`, where `build-assets.mjs` puts the stylesheet and GOV.UK
+/// Frontend's script.
 pub fn default_assets_dir() -> PathBuf {
-    crate::install::package_dir().join("node_modules/govuk-frontend/dist/govuk")
+    crate::install::built_assets_dir()
 }
 
 impl Config {

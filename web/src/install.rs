@@ -1,6 +1,8 @@
-//! Installs the front end's npm packages (`govuk-frontend`, and for the
-//! browser tests `playwright-core` and `axe-core`) with `npm ci` from the
-//! committed `web/package-lock.json`, once per change of the lock file.
+//! Installs the front end's npm packages (`govuk-frontend` and `sass`, and
+//! for the browser tests `playwright-core` and `axe-core`) with `npm ci`
+//! from the committed `web/package-lock.json`, once per change of the lock
+//! file, then builds the assets into `web/dist` (`build-assets.mjs`) once
+//! per change of their sources.
 //!
 //! Standard library only: `xtask` includes this file as a module too.
 
@@ -13,6 +15,40 @@ use std::{
 /// The `web/` folder (holding `package.json` and `package-lock.json`).
 pub fn package_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Where the built assets are: `dist/` beside `package.json`.
+pub fn built_assets_dir() -> PathBuf {
+    package_dir().join("dist")
+}
+
+/// Installs the packages ([`ensure_npm_packages`]) and builds the assets
+/// into `dir/dist` unless they were built from the same sources already.
+pub fn ensure_assets(dir: &Path) -> Result<(), String> {
+    ensure_npm_packages(dir)?;
+    let mut sources = String::new();
+    for file in [
+        "package-lock.json",
+        "build-assets.mjs",
+        "styles/app.scss",
+        "styles/_additions.scss",
+    ] {
+        let path = dir.join(file);
+        sources.push_str(&fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?);
+    }
+    let stamp = dir.join("dist/.roundabout-built-from");
+    if fs::read_to_string(&stamp).ok().as_deref() == Some(sources.as_str()) {
+        return Ok(());
+    }
+    let status = Command::new("node")
+        .arg("build-assets.mjs")
+        .current_dir(dir)
+        .status()
+        .map_err(|e| format!("cannot run node ({e}); install Node.js 20.19 or later"))?;
+    if !status.success() {
+        return Err(format!("building the assets in {} failed ({status})", dir.display()));
+    }
+    fs::write(&stamp, sources).map_err(|e| format!("writing {}: {e}", stamp.display()))
 }
 
 /// Runs `npm ci` in `dir` unless `node_modules` was installed from the

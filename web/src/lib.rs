@@ -8,6 +8,7 @@
 //! ([`form::CsrfForm`]), redirects go only to this site ([`redirect`]) and
 //! each visitor's request rate is limited ([`limits`], [`client`]).
 
+pub mod assets;
 pub mod charts;
 pub mod client;
 pub mod config;
@@ -36,7 +37,6 @@ use axum::{
 };
 use roundabout_support::shutdown;
 use tokio::net::TcpListener;
-use tower_http::services::{ServeDir, ServeFile};
 
 pub use config::Config;
 
@@ -67,36 +67,18 @@ pub struct WebApp {
 
 /// Binds the configured address and assembles the pages.
 pub async fn build(config: Config) -> anyhow::Result<WebApp> {
-    if !config.assets_dir.join("govuk-frontend.min.css").exists() {
-        tracing::warn!(
-            dir = %config.assets_dir.display(),
-            "GOV.UK Frontend is not installed there: pages will have no styles (run `npm ci` in web/)"
-        );
-    }
+    let assets = assets::install(Arc::new(assets::Assets::load(&config.assets_dir)));
     let state = AppState {
         gateway: gateway::Gateway::new(&config.gateway_url),
         keys: session::Keys::new(&config.session_key, config.secure_cookies()),
         config: Arc::new(config.clone()),
         limiter: Arc::new(limits::Limiter::new(config.rate_limits)),
     };
-    let dist = &config.assets_dir;
-    let assets = Router::new()
-        .route_service(
-            "/assets/govuk-frontend.min.css",
-            ServeFile::new(dist.join("govuk-frontend.min.css")),
-        )
-        .route_service(
-            "/assets/govuk-frontend.min.js",
-            ServeFile::new(dist.join("govuk-frontend.min.js")),
-        )
-        .nest_service("/assets", ServeDir::new(dist.join("assets")))
-        .route("/static/app.js", get(app_js))
-        .route("/static/app.css", get(app_css));
     let router = pages::router()
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), session::layer))
         .with_state(state.clone())
-        .merge(assets)
+        .merge(assets::router(assets))
         .route("/healthz", get(|| async { Json(serde_json::json!({"status": "ok"})) }))
         .route("/readyz", get(readyz).with_state(state.clone()))
         .layer(middleware::from_fn_with_state(state.clone(), limits::layer))
@@ -126,20 +108,6 @@ async fn readyz(State(s): State<AppState>) -> Response {
     }
 }
 
-async fn app_js() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        include_str!("../static/app.js"),
-    )
-}
-
-async fn app_css() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-        include_str!("../static/app.css"),
-    )
-}
-
 /// Scripts, styles and fonts only from this site; no framing; forms post here only.
 async fn security_headers(req: Request<Body>, next: Next) -> Response {
     let mut res = next.run(req).await;
@@ -149,7 +117,7 @@ async fn security_headers(req: Request<Body>, next: Next) -> Response {
         h.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
-                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'none'; \
                  form-action 'self'; frame-ancestors 'none'; base-uri 'self'",
             ),
         );

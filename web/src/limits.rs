@@ -88,7 +88,7 @@ const PASSWORD_FORMS: [&str; 4] = ["/sign-in", "/sign-up", "/provider/sign-up", 
 
 /// The budget of a request to `path` with `method` (`None`: not counted).
 pub fn budget(method: &Method, path: &str) -> Option<Budget> {
-    if path.starts_with("/assets/") || path.starts_with("/static/") || path == "/healthz" || path == "/readyz" {
+    if path.starts_with("/assets/") || path == "/healthz" || path == "/readyz" {
         return None;
     }
     if *method == Method::POST && PASSWORD_FORMS.contains(&path) {
@@ -170,8 +170,7 @@ mod tests {
         assert_eq!(budget(&Method::POST, "/account/password"), Some(Budget::SignIn));
         assert_eq!(budget(&Method::GET, "/sign-in"), Some(Budget::Pages));
         assert_eq!(budget(&Method::POST, "/bookings"), Some(Budget::Pages));
-        assert_eq!(budget(&Method::GET, "/assets/images/favicon.svg"), None);
-        assert_eq!(budget(&Method::GET, "/static/app.css"), None);
+        assert_eq!(budget(&Method::GET, "/assets/app.0123456789.css"), None);
         assert_eq!(budget(&Method::GET, "/healthz"), None);
     }
 

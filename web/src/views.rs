@@ -54,6 +54,11 @@ impl Layout {
         }
     }
 
+    /// The content-named URL of an asset (`app.css`), see [`crate::assets`].
+    pub fn asset(&self, name: &str) -> String {
+        crate::assets::url(name)
+    }
+
     pub fn with_errors(mut self, errors: &crate::form::Errors) -> Self {
         self.has_errors = !errors.is_empty();
         self

@@ -152,8 +152,8 @@ fn test(extra: Vec<String>) -> ExitCode {
         }
     };
 
-    // GOV.UK Frontend for the web front end, Playwright and axe-core for its browser tests.
-    if let Err(e) = web_install::ensure_npm_packages(&workspace_root().join("web")) {
+    // GOV.UK Frontend built into web/dist for the web front end, Playwright and axe-core for its browser tests.
+    if let Err(e) = web_install::ensure_assets(&workspace_root().join("web")) {
         eprintln!("xtask: cannot install the web front end's npm packages: {e}");
         return ExitCode::FAILURE;
     }

@@ -20,6 +20,8 @@ use crate::{
     AppState,
 };
 
+use super::money_words::{self, Method};
+
 pub fn router(prefix: &str) -> Router<AppState> {
     Router::new()
         .route(&format!("{prefix}/bookings"), get(list))
@@ -90,6 +92,9 @@ pub struct Payment {
     pub amount_pence: i64,
     #[serde(default)]
     pub status: String,
+    /// Given back (or taken off the invoice) so far.
+    #[serde(default)]
+    pub refunded_pence: i64,
     /// While the household's bank must confirm a card payment.
     #[serde(default)]
     pub client_secret: Option<String>,
@@ -102,7 +107,7 @@ pub struct Cancellation {
     pub refund_pence: i64,
 }
 
-pub const FIELDS: &str = "household { id } id status start end leaseMonths vehicle { make model provider { name } } price { basePence subsidyPence householdPence } payment { method status amountPence clientSecret } cancellation { at refundPence } refundIfCancelledPence";
+pub const FIELDS: &str = "household { id } id status start end leaseMonths vehicle { make model provider { name } } price { basePence subsidyPence householdPence } payment { method status amountPence refundedPence clientSecret } cancellation { at refundPence } refundIfCancelledPence";
 
 impl Booking {
     pub fn status_words(&self) -> &'static str {
@@ -155,26 +160,40 @@ impl Booking {
         pounds(*pence)
     }
 
-    pub fn when(&self, t: &DateTime<Utc>) -> String {
-        views::when(*t)
+    /// How the household's share is paid ([`money_words`]).
+    fn method(&self) -> Method {
+        match &self.payment {
+            Some(p) => Method::parse(&p.method),
+            None if self.price.household_pence == 0 => Method::Nothing,
+            // Not taken yet: an invoice is what a booking without a card gets.
+            None => Method::Invoice,
+        }
     }
 
-    pub fn paid(&self) -> String {
+    /// The household's share as charged (a lease's first month).
+    fn share(&self) -> i64 {
+        self.payment
+            .as_ref()
+            .map(|p| p.amount_pence)
+            .unwrap_or(self.price.household_pence)
+    }
+
+    /// The "Payment" row.
+    pub fn payment_words(&self) -> String {
         match &self.payment {
-            Some(p) => {
-                let how = match p.method.as_str() {
-                    "CARD" => "by card",
-                    "INVOICE" => "by invoice",
-                    _ => "",
-                };
-                if p.method == "NONE" {
-                    "Nothing to pay: the council pays it all".into()
-                } else {
-                    format!("{} {how}", pounds(p.amount_pence))
-                }
-            }
-            None => "Not paid yet".into(),
+            Some(p) => money_words::payment(self.method(), &p.status, p.amount_pence, p.refunded_pence),
+            None => "No payment yet".into(),
         }
+    }
+
+    /// What cancelling now would give back.
+    pub fn if_cancelled_words(&self, refund: &i64) -> String {
+        money_words::if_cancelled(self.method(), *refund, self.share())
+    }
+
+    /// The "Cancelled" row.
+    pub fn cancellation_words(&self, c: &Cancellation) -> String {
+        money_words::cancellation(self.method(), &views::when(c.at), c.refund_pence)
     }
 }
 
@@ -400,11 +419,7 @@ async fn cancel(
                 .map(|c| c.refund_pence)
                 .unwrap_or(0);
             let whose = if user.household.is_some() { "The" } else { "Your" };
-            let message = if refund > 0 {
-                format!("{whose} booking is cancelled. We will refund {}.", pounds(refund))
-            } else {
-                format!("{whose} booking is cancelled.")
-            };
+            let message = money_words::cancelled(whose, b.method(), refund, b.share());
             let data = user.session.data.with_flash(message);
             return Ok(with_session(
                 see_other(&format!("{}/bookings/{}", user.base(), b.id)),

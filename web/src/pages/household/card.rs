@@ -1,5 +1,6 @@
 //! Card payment with Stripe Elements, as a progressive enhancement: when
-//! the front end has a Stripe publishable key, `static/card.js` loads
+//! the front end has a Stripe publishable key, `card.js` (served by
+//! [`crate::assets`]) loads
 //! Stripe.js on "Check your booking", takes the card in Stripe's own fields
 //! and books with the PaymentMethod it gives; on the confirmation page it
 //! lets the household's bank confirm a payment that asks for it (3-D
@@ -8,23 +9,10 @@
 
 use axum::{
     http::{header, HeaderValue},
-    response::{IntoResponse, Response},
-    routing::get,
-    Router,
+    response::Response,
 };
 
-use crate::{config::StripeJs, AppState};
-
-pub fn router() -> Router<AppState> {
-    Router::new().route("/static/card.js", get(card_js))
-}
-
-async fn card_js() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        include_str!("../../../static/card.js"),
-    )
-}
+use crate::config::StripeJs;
 
 /// `https://js.stripe.com` of `https://js.stripe.com/v3/`.
 fn origin(url: &str) -> &str {
@@ -48,7 +36,7 @@ pub fn csp(stripe: &StripeJs) -> String {
         (js.to_string(), js.to_string())
     };
     format!(
-        "default-src 'self'; script-src 'self' {js}; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+        "default-src 'self'; script-src 'self' {js}; style-src 'self'; img-src 'self' data:; font-src 'none'; \
          frame-src {frames}; connect-src 'self' {connect}; form-action 'self'; frame-ancestors 'none'; base-uri 'self'"
     )
 }

@@ -3,6 +3,7 @@
 
 pub(crate) mod bookings;
 mod card;
+mod money_words;
 pub(crate) mod offers;
 pub(crate) mod profile;
 mod schemes;
@@ -19,7 +20,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/household", get(overview))
         .merge(schemes::router())
-        .merge(card::router())
         .merge(acting_routes(""))
 }
 

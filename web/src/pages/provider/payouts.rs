@@ -28,7 +28,7 @@ pub fn router() -> Router<AppState> {
 
 /// The page's form leads to Stripe: the browser must be allowed to follow
 /// the redirect to Stripe's https pages after posting it.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'none'; \
                    form-action 'self' https:; frame-ancestors 'none'; base-uri 'self'";
 
 #[derive(Template)]
