@@ -141,9 +141,9 @@ async fn an_officer_publishes_a_scheme_and_households_see_their_reasons() {
     assert_eq!(decision["reasons"].as_array().unwrap().len(), 3);
     assert_eq!(
         decision["reasons"][0]["explanation"],
-        "Met: Household income under £25,000 (your household income is £18,000)."
+        "Your household's income is under £25,000. You told us your household's income is £18,000."
     );
-    assert_eq!(decision["reasons"][2]["explanation"], "Met: your home is in Witney.");
+    assert_eq!(decision["reasons"][2]["explanation"], "Your home is in Witney.");
     let d = richer.query(MY_ELIGIBILITY, json!({})).await.unwrap();
     let decision = &d["me"]["household"]["eligibility"][0];
     assert_eq!(decision["eligible"], false);
@@ -155,12 +155,15 @@ async fn an_officer_publishes_a_scheme_and_households_see_their_reasons() {
         .collect();
     assert_eq!(
         reasons[0],
-        ("Your household income £31,000 is above the £25,000 limit", false)
+        (
+            "This scheme is for households with an income under £25,000. You told us your household's income is £31,000.",
+            false
+        )
     );
     assert_eq!(
         reasons[1],
         (
-            "Your household owns 1 car(s); the scheme is for households without one",
+            "This scheme is for households without a car. You told us your household owns 1 car.",
             false
         )
     );

@@ -5,7 +5,8 @@ pub(crate) mod bookings;
 mod card;
 pub(crate) mod offers;
 pub(crate) mod profile;
-mod schemes;
+pub(crate) mod questions;
+pub(crate) mod schemes;
 
 use askama::Template;
 use axum::{extract::State, routing::get, Router};
