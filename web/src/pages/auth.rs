@@ -219,7 +219,8 @@ async fn save_checked_answers(s: &AppState, session: &Session, mut data: Session
             id: council_id.to_string(),
             name: draft.council_name.clone().unwrap_or_default(),
         };
-        let refused = super::household::profile::save(s, &token, None, &council, &answers, &Default::default()).await?;
+        let refused =
+            super::household::profile::save(s, &token, None, &council, &answers, &Default::default(), None).await?;
         if refused.is_empty() {
             data.flash = Some("Your account is created and your answers are saved.".into());
             return Ok(with_session(see_other("/schemes"), data));

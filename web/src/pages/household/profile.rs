@@ -107,6 +107,7 @@ pub fn rows(form: &FormData, base: &str, suffix: &str) -> Vec<Row> {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Profile {
+    location: Value,
     postcode: Option<String>,
     members: i64,
     annual_income_pence: Option<i64>,
@@ -127,6 +128,11 @@ struct Needs {
 }
 
 impl Profile {
+    /// Where the household is, while its postcode stays `postcode`.
+    fn known_location(&self) -> Option<(String, Value)> {
+        self.postcode.clone().map(|p| (p, self.location.clone()))
+    }
+
     fn given_income(&self) -> GivenIncome {
         GivenIncome {
             annual_income_pence: self.annual_income_pence,
@@ -151,7 +157,7 @@ async fn household(s: &AppState, a: &Acting) -> Result<(Council, Option<Profile>
         .household(
             s,
             "",
-            "council { id name } profile { postcode members annualIncomePence incomeBand { fromPence belowPence } carsOwned blueBadge benefits leadAge needs { seats wheelchairAccessible electricPreferred } }",
+            "council { id name } profile { location { lat lon } postcode members annualIncomePence incomeBand { fromPence belowPence } carsOwned blueBadge benefits leadAge needs { seats wheelchairAccessible electricPreferred } }",
             json!({}),
         )
         .await?;
@@ -216,9 +222,15 @@ pub async fn save(
     council: &Council,
     answers: &Answers,
     before: &GivenIncome,
+    known: Option<(String, Value)>,
 ) -> Result<Errors, PageError> {
     let mut errors = Errors::default();
-    let Some(location) = locate(s, token, &council.id, &answers.postcode).await? else {
+    // An unchanged postcode keeps the location found for it before.
+    let location = match known.filter(|(p, _)| *p == answers.postcode) {
+        Some((_, l)) => Some(l),
+        None => locate(s, token, &council.id, &answers.postcode).await?,
+    };
+    let Some(location) = location else {
         errors.add(
             "postcode",
             format!(
@@ -303,10 +315,28 @@ async fn save_all(State(s): State<AppState>, user: Acting, CsrfForm(form): CsrfF
     let (council, profile) = household(&s, &user).await?;
     let mut errors = Errors::default();
     let before = profile.as_ref().map(Profile::given_income).unwrap_or_default();
-    if let Some(answers) = Answers::check(&form, &mut errors, false) {
-        errors = save(&s, &user.token, user.household_id(), &council, &answers, &before).await?;
-        if errors.is_empty() {
-            return Ok(saved(&user, false));
+    let known = profile.as_ref().and_then(Profile::known_location);
+    match Answers::check(&form, &mut errors, false) {
+        Some(answers) => {
+            errors = save(&s, &user.token, user.household_id(), &council, &answers, &before, known).await?;
+            if errors.is_empty() {
+                return Ok(saved(&user, false));
+            }
+        }
+        None => {
+            // The postcode is looked up even when other answers are refused,
+            // so every problem is said at once.
+            if let Some(pc) = questions::normalise_postcode(form.get("postcode")) {
+                if locate(&s, &user.token, &council.id, &pc).await?.is_none() {
+                    errors.add(
+                        "postcode",
+                        format!("We cannot find {pc} in {}. Check it is your postcode", council.name),
+                    );
+                    let pos = errors.0.len() - 1;
+                    let e = errors.0.remove(pos);
+                    errors.0.insert(0, e);
+                }
+            }
         }
     }
     render_refused(&ProfilePage {
@@ -389,6 +419,16 @@ pub struct ChangeQuery {
     pub change: Option<String>,
 }
 
+/// The question a path names (under an officer's prefix the path also
+/// names the household).
+fn question_in(params: &[(String, String)]) -> Result<&'static Question, PageError> {
+    params
+        .iter()
+        .find(|(k, _)| k == "question")
+        .and_then(|(_, v)| questions::question(v))
+        .ok_or(PageError::NotFound)
+}
+
 fn question_layout(user: &Acting, q: &Question, errors: &Errors) -> Layout {
     user.layout(q.heading, "/profile").with_errors(errors)
 }
@@ -397,10 +437,10 @@ fn question_layout(user: &Acting, q: &Question, errors: &Errors) -> Layout {
 async fn question_page(
     State(s): State<AppState>,
     user: Acting,
-    Path(slug): Path<String>,
+    Path(params): Path<Vec<(String, String)>>,
     Query(change): Query<ChangeQuery>,
 ) -> PageResult {
-    let q = questions::question(&slug).ok_or(PageError::NotFound)?;
+    let q = question_in(&params)?;
     let (council, profile) = household(&s, &user).await?;
     let base = format!("{}/profile", user.base());
     let (form, back) = match &profile {
@@ -435,11 +475,11 @@ async fn question_page(
 async fn answer(
     State(s): State<AppState>,
     user: Acting,
-    Path(slug): Path<String>,
+    Path(params): Path<Vec<(String, String)>>,
     Query(change): Query<ChangeQuery>,
     CsrfForm(posted): CsrfForm,
 ) -> PageResult {
-    let q = questions::question(&slug).ok_or(PageError::NotFound)?;
+    let q = question_in(&params)?;
     let (council, profile) = household(&s, &user).await?;
     let base = format!("{}/profile", user.base());
     let mut errors = Errors::default();
@@ -456,6 +496,7 @@ async fn answer(
                         &council,
                         &answers,
                         &p.given_income(),
+                        p.known_location(),
                     )
                     .await?;
                     if errors.is_empty() {
