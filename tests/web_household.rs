@@ -48,6 +48,9 @@ async fn income(h: &roundabout::graphql_client::GraphqlClient) -> (Value, Value)
     (p["annualIncomePence"].clone(), p["incomeBand"].clone())
 }
 
+/// A question's page, the answer given there and where it leads.
+type Step<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+
 /// Answers the question at `path` (its page first) and returns where it went.
 async fn answer(b: &mut Browser, path: &str, fields: &[(&str, &str)]) -> Page {
     let page = b.visit(path).await;
@@ -150,7 +153,7 @@ async fn someone_checks_what_they_could_get_then_signs_up_with_their_answers() {
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(empty.body.matches("govuk-error-message").count(), 1);
     empty.assert_has("Enter how many people live in your household");
-    let steps: &[(&str, &[(&str, &str)], &str)] = &[
+    let steps: &[Step] = &[
         ("/check/people", &[("members", "2")], "/check/income"),
         ("/check/income", &[("income", "15000-24999")], "/check/cars"),
         ("/check/cars", &[("cars", "1")], "/check/blue-badge"),

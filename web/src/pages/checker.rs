@@ -263,14 +263,14 @@ async fn choose_council(State(s): State<AppState>, session: Session, CsrfForm(fo
     }
 }
 
-/// The checker's draft with its council, or where to start again.
-fn started(session: &Session) -> Result<Draft, axum::response::Response> {
+/// The checker's draft with its council, or where to go instead.
+fn started(session: &Session) -> Result<Draft, &'static str> {
     if signed_in_household(session) {
-        return Err(see_other("/profile"));
+        return Err("/profile");
     }
     match draft(session) {
         Some(d) if d.council.is_some() => Ok(d),
-        _ => Err(see_other(BASE)),
+        _ => Err(BASE),
     }
 }
 
@@ -290,7 +290,7 @@ async fn question_page(session: Session, Path(slug): Path<String>, Query(change)
         .ok_or(PageError::NotFound)?;
     let d = match started(&session) {
         Ok(d) => d,
-        Err(to) => return Ok(to),
+        Err(to) => return Ok(see_other(to)),
     };
     let back = back_from(q, change.change.is_some());
     render(&question_view(&session, q, d.form(), Errors::default(), back, &change))
@@ -308,7 +308,7 @@ async fn answer(
         .ok_or(PageError::NotFound)?;
     let mut d = match started(&session) {
         Ok(d) => d,
-        Err(to) => return Ok(to),
+        Err(to) => return Ok(see_other(to)),
     };
     let mut errors = Errors::default();
     let Some(values) = q.check(&form, &mut errors, true) else {
@@ -327,7 +327,7 @@ async fn answer(
 async fn answers(session: Session) -> PageResult {
     let d = match started(&session) {
         Ok(d) => d,
-        Err(to) => return Ok(to),
+        Err(to) => return Ok(see_other(to)),
     };
     let form = d.form();
     if let Some(q) = questions::first_unanswered(&form) {
@@ -380,7 +380,7 @@ struct ResultPage {
 async fn result(State(s): State<AppState>, session: Session) -> PageResult {
     let d = match started(&session) {
         Ok(d) => d,
-        Err(to) => return Ok(to),
+        Err(to) => return Ok(see_other(to)),
     };
     let mut errors = Errors::default();
     let Some(answers) = Answers::check(&d.form(), &mut errors, false) else {
