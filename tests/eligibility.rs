@@ -141,9 +141,9 @@ async fn an_officer_publishes_a_scheme_and_households_see_their_reasons() {
     assert_eq!(decision["reasons"].as_array().unwrap().len(), 3);
     assert_eq!(
         decision["reasons"][0]["explanation"],
-        "Met: Household income under £25,000 (your household income is £18,000)."
+        "Your household's income is under £25,000. You told us your household's income is £18,000."
     );
-    assert_eq!(decision["reasons"][2]["explanation"], "Met: your home is in Witney.");
+    assert_eq!(decision["reasons"][2]["explanation"], "Your home is in Witney.");
     let d = richer.query(MY_ELIGIBILITY, json!({})).await.unwrap();
     let decision = &d["me"]["household"]["eligibility"][0];
     assert_eq!(decision["eligible"], false);
@@ -155,12 +155,15 @@ async fn an_officer_publishes_a_scheme_and_households_see_their_reasons() {
         .collect();
     assert_eq!(
         reasons[0],
-        ("Your household income £31,000 is above the £25,000 limit", false)
+        (
+            "This scheme is for households with an income under £25,000. You told us your household's income is £31,000.",
+            false
+        )
     );
     assert_eq!(
         reasons[1],
         (
-            "Your household owns 1 car(s); the scheme is for households without one",
+            "This scheme is for households without a car. You told us your household owns 1 car.",
             false
         )
     );
@@ -326,4 +329,83 @@ async fn a_revision_published_for_later_supersedes_the_current_version_from_then
     let decisions = d["me"]["household"]["eligibility"].as_array().unwrap();
     assert_eq!(decisions.len(), 1);
     assert_eq!(decisions[0]["scheme"]["version"], 1);
+}
+
+const CHECK: &str = "query($input: CheckEligibilityInput!) { checkEligibility(input: $input) { decisions { eligible reasons { criterionId passed explanation } } userErrors { field code message } } }";
+
+fn check_input(council: &str, members: i64) -> Value {
+    json!({"councilId": council, "postcode": "OX28 6AA", "members": members, "annualIncomePence": 2_499_900,
+           "incomeBand": {"fromPence": 1_500_000, "belowPence": 2_500_000}, "carsOwned": 0, "blueBadge": false,
+           "benefits": [], "needs": {"seats": 4, "wheelchairAccessible": false, "electricPreferred": false}})
+}
+
+#[tokio::test]
+async fn anyone_checks_a_councils_schemes_without_an_account_and_nothing_is_stored() {
+    let stack = Stack::start().await;
+    let (council, officer) = stack.council("WOX", "officer@wox.test").await;
+    let s = ok(
+        &officer,
+        "createScheme",
+        &create_scheme(),
+        json!({"input": ev_scheme(&council, &[])}),
+    )
+    .await;
+    ok(
+        &officer,
+        "publishScheme",
+        &step("publishScheme"),
+        json!({"id": s["scheme"]["id"]}),
+    )
+    .await;
+
+    let r = stack
+        .anon
+        .query(CHECK, json!({"input": check_input(&council, 2)}))
+        .await
+        .unwrap();
+    let d = &r["checkEligibility"];
+    assert_eq!(d["userErrors"], json!([]));
+    assert_eq!(d["decisions"][0]["eligible"], true);
+    assert_eq!(
+        d["decisions"][0]["reasons"][0]["explanation"],
+        "Your household's income is under £25,000. You told us your household's income is £15,000 to £24,999."
+    );
+    assert_eq!(count(&stack.eligibility_pool, "eligibility_decisions").await, 0);
+
+    // An unknown council, a fact out of range, a band without the income in it.
+    let unknown = check_input(&uuid::Uuid::new_v4().to_string(), 2);
+    let r = stack.anon.query(CHECK, json!({"input": unknown})).await.unwrap();
+    assert_eq!(r["checkEligibility"]["userErrors"][0]["code"], "NOT_FOUND");
+    assert_eq!(r["checkEligibility"]["decisions"], json!([]));
+    let r = stack
+        .anon
+        .query(CHECK, json!({"input": check_input(&council, 99)}))
+        .await
+        .unwrap();
+    assert_eq!(
+        r["checkEligibility"]["userErrors"][0]["field"],
+        json!(["input", "members"])
+    );
+    let mut outside = check_input(&council, 2);
+    outside["annualIncomePence"] = json!(4_000_000);
+    let r = stack.anon.query(CHECK, json!({"input": outside})).await.unwrap();
+    assert_eq!(r["checkEligibility"]["userErrors"][0]["code"], "INVALID_INPUT");
+
+    // Which councils cover a postcode: none yet, then this one.
+    let find = "query($p: String!) { councilsForPostcode(postcode: $p) { name } }";
+    let r = stack.anon.query(find, json!({"p": "OX28 4AB"})).await.unwrap();
+    assert_eq!(r["councilsForPostcode"], json!([]));
+    let p = officer
+        .mutate(
+            "importPostcodes",
+            "mutation($input: ImportPostcodesInput!) { importPostcodes(input: $input) { importedCount userErrors { code } } }",
+            json!({"input": {"councilId": council, "csv": "pcds,lat,long\nOX28,51.785,-1.485\n"}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(p["importedCount"], 1);
+    let r = stack.anon.query(find, json!({"p": "ox28 4ab"})).await.unwrap();
+    assert_eq!(r["councilsForPostcode"], json!([{"name": "Council WOX"}]));
+    let r = stack.anon.query(find, json!({"p": "not a postcode"})).await.unwrap();
+    assert_eq!(r["councilsForPostcode"], json!([]));
 }

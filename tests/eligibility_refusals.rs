@@ -328,7 +328,7 @@ async fn bad_profiles_are_refused_and_only_households_have_one() {
     assert!(decision["reasons"][0]["explanation"]
         .as_str()
         .unwrap()
-        .contains("does not give your household income"));
+        .contains("We need to know your household's income to check this."));
 }
 
 const IMPORT_POSTCODES: &str = "mutation($input: ImportPostcodesInput!) { importPostcodes(input: $input) { importedCount rowErrors { line field code message } userErrors { field code message } } }";

@@ -53,6 +53,9 @@ async fn new_household(b: &mut Browser, council: &str, email: &str) {
     assert_eq!(res.location.as_deref(), Some("/profile"), "{}", res.text());
     let profile = b.follow(&res).await;
     profile.assert_has("About your household");
+    assert_eq!(profile.link("/profile/").as_deref(), Some("/profile/postcode"));
+    // Every answer at once (the one-page form), sent from a question's page.
+    let profile = b.visit("/profile/postcode").await;
     let res = b
         .submit(
             &profile,
@@ -228,7 +231,7 @@ async fn forms_need_their_csrf_token_and_refusals_are_shown_at_their_fields() {
 
     // The profile: a postcode the council does not know, a bad number.
     new_household(&mut b, &w.council, "profile@example.test").await;
-    let profile = b.visit("/profile").await;
+    let profile = b.visit("/profile/postcode").await;
     let res = b
         .submit(
             &profile,

@@ -84,22 +84,43 @@ async fn an_officer_acts_for_a_household_through_the_pages() {
     page.assert_has("The household has no bookings.");
     page.assert_has("Looked at the household's details");
 
-    // Changing a detail through the household's own form.
-    let form = o.visit(&format!("{base}/profile")).await;
+    // Changing a detail through the household's own pages: its answers
+    // with Change links, then the one question, saved at once.
+    let summary = o.visit(&format!("{base}/profile")).await;
+    summary.assert_has("You are acting for ann.smith@wox.test");
+    summary.assert_has("About your household");
+    summary.assert_has("People in the household 2 Change people in the household");
+    assert!(summary.body.contains(&format!("href=\"{base}/profile/people\"")));
+    let form = o.visit(&format!("{base}/profile/people")).await;
+    form.assert_has("How many people live in your household?");
     form.assert_has("You are acting for ann.smith@wox.test");
-    form.assert_has("About your household");
-    assert!(form.body.contains(&format!("action=\"{base}/profile\"")));
+    assert!(form.body.contains(&format!("action=\"{base}/profile/people\"")));
+    assert!(form
+        .body
+        .contains(&format!("href=\"{base}/profile\" class=\"govuk-back-link\"")));
+    let refused = o
+        .submit(&form, &format!("{base}/profile/people"), &[("members", "")])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    refused.assert_has("Enter how many people live in your household");
+    refused.assert_has("You are acting for ann.smith@wox.test");
+    let saved = o
+        .submit(&form, &format!("{base}/profile/people"), &[("members", "3")])
+        .await;
+    let to_summary = format!("{base}/profile");
+    assert_eq!(saved.location.as_deref(), Some(to_summary.as_str()), "{}", saved.text());
+    let page = o.follow(&saved).await;
+    page.assert_has("The household's details are saved.");
+    page.assert_has("People in the household 3");
+    // The whole form at once still saves everything.
     let mut bad = profile_fields("");
     bad.retain(|(k, _)| *k != "members");
     let refused = o.submit(&form, &format!("{base}/profile"), &bad).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     refused.assert_has("Enter how many people live in your household");
-    refused.assert_has("You are acting for ann.smith@wox.test");
     let saved = o.submit(&form, &format!("{base}/profile"), &profile_fields("3")).await;
     assert_eq!(saved.location.as_deref(), Some(base.as_str()), "{}", saved.text());
-    let page = o.follow(&saved).await;
-    page.assert_has("The household's details are saved.");
-    page.assert_has("People in the household 3");
+    o.follow(&saved).await.assert_has("People in the household 3");
 
     // Finding and booking a vehicle for it.
     let choose = o.visit(&format!("{base}/find-a-vehicle")).await;

@@ -160,10 +160,10 @@ async fn create_scheme(officer: &GraphqlClient, council_id: &str, witney: Option
                 "criteria": [
                     {"id": "income", "label": "Household income under £25,000",
                      "rule": {"<": [{"var": "household.annualIncomePence"}, 2_500_000]},
-                     "failText": "Your household income {value} is above the {limit} limit"},
+                     "failText": "This scheme is for households with an income under {limit}. You told us your household's income is {value}."},
                     {"id": "no-car", "label": "No car in the household",
                      "rule": {"==": [{"var": "household.carsOwned"}, 0]},
-                     "failText": "Your household owns {value} car(s); the scheme is for households without one"},
+                     "failText": "This scheme is for households without a car. You told us your household owns {value}."},
                 ],
                 "subsidy": {"percentBasisPoints": 4000, "capPerBookingPence": 12000},
                 "appliesTo": ["LEASE", "HIRE"],

@@ -71,12 +71,17 @@ export async function assistedJourney (browser, { base, password, visitPage, exp
     // Change one answer of its profile.
     await activate(page, "Change the household's details")
     await expectText(page, `You are acting for ${household}`, `banner on the profile (${tag})`)
-    await visitPage(page, { js, name: 'officer-household-profile', screenshot: false })
+    await expectText(page, 'About your household', `the household's answers (${tag})`)
+    await visitPage(page, { js, name: 'officer-household-profile', screenshot: shot })
+    await activate(page, 'Change people in the household')
+    await expectText(page, `You are acting for ${household}`, `banner on the question (${tag})`)
+    await visitPage(page, { js, name: 'officer-household-question', screenshot: false })
     const members = js ? '4' : '3'
     await typeInto(page, 'members', members)
-    await activate(page, 'Save and see what you can get')
+    await activate(page, 'Save', true)
     await expectText(page, "The household's details are saved.", `profile saved (${tag})`)
     await expectText(page, `People in the household ${members}`, `profile changed (${tag})`)
+    await activate(page, "Back to the household's page")
 
     // Find a vehicle for it: a hire in three days, 10am for 4 hours.
     await activate(page, 'Find a vehicle for this household')

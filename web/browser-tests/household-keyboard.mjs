@@ -1,5 +1,6 @@
 // The household journey by keyboard alone, with JavaScript off: from the
-// start page through sign-up, the profile, what you can get, finding and
+// start page through the checker's questions, check your answers, the
+// result and sign-up with the answers kept, what you can get, finding and
 // booking a vehicle, to cancelling the booking. Focus moves only by Tab,
 // Shift+Tab and the arrow keys; Space and Enter act; fields are typed into.
 
@@ -97,25 +98,42 @@ export async function householdKeyboardJourney (browser, { base, password, expec
   await expectText(page, 'Start now', `start (${tag})`)
   await activate(byText('Start now'))
 
-  // Sign up.
+  // Check what you could get: one question a page, then check your answers.
+  await expectText(page, 'What is your postcode?', `checker postcode (${tag})`)
+  await typeInto('postcode', 'OX28 4AB')
+  await activate(f => f.text === 'Continue')
+  await typeInto('members', '3')
+  await activate(f => f.text === 'Continue')
+  await chooseRadio('income', '£15,000 to £24,999')
+  await activate(f => f.text === 'Continue')
+  await chooseRadio('cars', 'None')
+  await activate(f => f.text === 'Continue')
+  await chooseRadio('blue-badge', 'No')
+  await activate(f => f.text === 'Continue')
+  await tick('Universal Credit')
+  await activate(f => f.text === 'Continue')
+  await expectText(page, 'How old are you? (optional)', `checker age (${tag})`)
+  await activate(f => f.text === 'Continue')
+  await typeInto('seats', '4')
+  await activate(f => f.text === 'Continue')
+  await chooseRadio('wheelchair', 'No')
+  await activate(f => f.text === 'Continue')
+  await chooseRadio('electric', 'Yes')
+  await activate(f => f.text === 'Continue')
+  await expectText(page, 'Check your answers', `checker answers (${tag})`)
+  await activate(byText('Change people in the household'))
+  await typeInto('members', '2')
+  await activate(f => f.text === 'Continue')
+  await expectText(page, 'Check your answers', `checker answers again (${tag})`)
+  await activate(f => f.text === 'See what you could get')
+  await expectText(page, 'You can get this', `checker result (${tag})`)
+  await activate(f => f.text === 'Create an account to book')
+
+  // Sign up: the council is chosen already, the answers are kept.
   await expectText(page, 'Create a household account', `sign-up (${tag})`)
-  await chooseRadio('council', council)
   await typeInto('email', email)
   await typeInto('password', password)
   await activate(byText('Create account'))
-
-  // The profile.
-  await expectText(page, 'About your household', `profile (${tag})`)
-  await typeInto('postcode', 'OX28 4AB')
-  await typeInto('members', '3')
-  await chooseRadio('income', '£15,000 to £24,999')
-  await chooseRadio('cars', 'None')
-  await chooseRadio('blue-badge', 'No')
-  await tick('Universal Credit')
-  await typeInto('seats', '4')
-  await chooseRadio('wheelchair', 'No')
-  await chooseRadio('electric', 'Yes')
-  await activate(byText('Save and see what you can get'))
 
   // What you can get.
   await expectText(page, 'You can get this', `schemes (${tag})`)

@@ -53,6 +53,11 @@ pub struct SessionData {
     /// A one-time message for the next page ("Your booking was cancelled").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flash: Option<String>,
+    /// Answers to the household's questions in progress (the signed-out
+    /// checker's, or a household's before its first save): a few short
+    /// fields, sealed like the rest; signing in or out forgets them.
+    #[serde(default, rename = "d", skip_serializing_if = "Option::is_none")]
+    pub draft: Option<crate::pages::household::questions::Draft>,
 }
 
 impl SessionData {

@@ -30,6 +30,10 @@ pub struct ProfileData {
     pub postcode: Option<String>,
     pub members: i32,
     pub annual_income_pence: Option<i64>,
+    #[serde(default)]
+    pub income_band_from_pence: Option<i64>,
+    #[serde(default)]
+    pub income_band_below_pence: Option<i64>,
     pub cars_owned: i32,
     pub blue_badge: bool,
     pub benefits: Vec<String>,
@@ -63,6 +67,26 @@ pub struct TravelNeedsInput {
     pub electric_preferred: bool,
 }
 
+/// An income given as a band: from `fromPence` (inclusive) to below
+/// `belowPence`; either end may be open ("under £15,000", "£50,000 or more").
+#[derive(SimpleObject, Debug, Clone, Copy)]
+pub struct IncomeBand {
+    /// The lowest income in the band, in pence; null: no lower end.
+    pub from_pence: Option<i64>,
+    /// The band's upper end (not in it), in pence; null: no upper end.
+    pub below_pence: Option<i64>,
+}
+
+/// An income given as a band: from `fromPence` (inclusive) to below
+/// `belowPence`; at least one end.
+#[derive(InputObject, Serialize, Debug, Clone, Copy)]
+pub struct IncomeBandInput {
+    /// The lowest income in the band, in pence; null: no lower end.
+    pub from_pence: Option<i64>,
+    /// The band's upper end (not in it), in pence; null: no upper end.
+    pub below_pence: Option<i64>,
+}
+
 /// A household's facts, as the council's schemes read them.
 pub struct HouseholdProfile(pub ProfileData);
 
@@ -89,6 +113,16 @@ impl HouseholdProfile {
     /// Yearly household income in pence; null if not given.
     async fn annual_income_pence(&self) -> Option<i64> {
         self.0.annual_income_pence
+    }
+
+    /// The band the household gave its income as, when it gave a band
+    /// rather than a figure (`annualIncomePence` is then a figure inside
+    /// it, which explanations never show); null otherwise.
+    async fn income_band(&self) -> Option<IncomeBand> {
+        (self.0.income_band_from_pence.is_some() || self.0.income_band_below_pence.is_some()).then_some(IncomeBand {
+            from_pence: self.0.income_band_from_pence,
+            below_pence: self.0.income_band_below_pence,
+        })
     }
 
     /// Cars the household owns.
@@ -142,6 +176,10 @@ pub struct HouseholdProfileInput {
     pub members: i32,
     /// Yearly household income in pence.
     pub annual_income_pence: Option<i64>,
+    /// When the income was given as a band: the band, with
+    /// `annualIncomePence` a figure inside it (explanations then show the
+    /// band). Null: `annualIncomePence` is the figure given.
+    pub income_band: Option<IncomeBandInput>,
     /// Cars the household owns, 0 to 20.
     pub cars_owned: i32,
     /// Whether someone in the household holds a blue badge.
@@ -190,10 +228,10 @@ pub struct CriterionResult {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-struct DecisionData {
-    scheme: SchemeData,
-    eligible: bool,
-    reasons: Vec<CriterionResult>,
+pub(crate) struct DecisionData {
+    pub scheme: SchemeData,
+    pub eligible: bool,
+    pub reasons: Vec<CriterionResult>,
 }
 
 /// A scheme's decision for a household, with every reason.
@@ -295,6 +333,7 @@ struct ProfileOut<'a> {
     postcode: Option<&'a str>,
     members: i32,
     annual_income_pence: Option<i64>,
+    income_band: Option<IncomeBandInput>,
     cars_owned: i32,
     blue_badge: bool,
     benefits: Option<&'a [String]>,
@@ -337,6 +376,7 @@ impl HouseholdMutation {
                 postcode: input.postcode.as_deref(),
                 members: input.members,
                 annual_income_pence: input.annual_income_pence,
+                income_band: input.income_band,
                 cars_owned: input.cars_owned,
                 blue_badge: input.blue_badge,
                 benefits: input.benefits.as_deref(),

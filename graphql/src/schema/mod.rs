@@ -2,6 +2,7 @@
 
 pub mod assisted;
 pub mod bookings;
+pub mod checker;
 pub mod councils;
 pub mod errors;
 pub mod geo;
@@ -38,6 +39,7 @@ pub struct Query(
     offers::OfferQuery,
     reports::ReportQuery,
     postcodes::PostcodeQuery,
+    checker::CheckerQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -380,14 +380,7 @@ pub struct SummaryNeeds {
 
 impl Summary {
     pub fn income(&self) -> String {
-        match self.annual_income_pence {
-            None => "Not given".into(),
-            Some(p) => super::household::profile::INCOME_BANDS
-                .iter()
-                .find(|b| b.2.is_some_and(|top| p <= top))
-                .map(|b| b.1.to_string())
-                .unwrap_or_else(|| views::pounds(p)),
-        }
+        super::household::questions::income_words(self.annual_income_pence).to_string()
     }
 
     pub fn benefit_words(&self) -> String {
@@ -397,7 +390,7 @@ impl Summary {
         self.benefits
             .iter()
             .map(|b| {
-                super::household::profile::BENEFITS
+                super::household::questions::BENEFITS
                     .iter()
                     .find(|k| k.0 == b)
                     .map(|k| k.1.to_string())

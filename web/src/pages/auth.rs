@@ -190,12 +190,45 @@ async fn councils(s: &AppState) -> Result<Vec<CouncilChoice>, crate::error::Page
 }
 
 async fn sign_up_page(State(s): State<AppState>, session: Session) -> PageResult {
+    // From the checker: its council is already chosen.
+    let mut form = FormData::default();
+    if let Some(council) = super::checker::draft(&session).and_then(|d| d.council) {
+        form.set("council", council);
+    }
     render(&SignUpPage {
         l: Layout::new(&session, "Create a household account", "/sign-up"),
-        form: FormData::default(),
+        form,
         errors: Errors::default(),
         councils: councils(&s).await?,
     })
+}
+
+/// After sign-up: the checker's answers (for the council signed up to)
+/// become the new household's profile, and it lands on what it can get.
+/// Answers that cannot be saved as they are stay in the session for the
+/// household's own pages, which ask again only what is missing.
+async fn save_checked_answers(s: &AppState, session: &Session, mut data: SessionData, council_id: &str) -> PageResult {
+    let draft = super::checker::draft(session).filter(|d| d.council.as_deref() == Some(council_id));
+    let Some(mut draft) = draft else {
+        return Ok(with_session(see_other("/profile"), data));
+    };
+    let mut errors = Errors::default();
+    let answers = super::household::questions::Answers::check(&draft.form(), &mut errors, false);
+    if let (Some(answers), Some(token)) = (answers, data.token.clone()) {
+        let council = super::household::profile::Council {
+            id: council_id.to_string(),
+            name: draft.council_name.clone().unwrap_or_default(),
+        };
+        let refused =
+            super::household::profile::save(s, &token, None, &council, &answers, &Default::default(), None).await?;
+        if refused.is_empty() {
+            data.flash = Some("Your account is created and your answers are saved.".into());
+            return Ok(with_session(see_other("/schemes"), data));
+        }
+    }
+    draft.owner = String::new();
+    data.draft = Some(draft);
+    Ok(with_session(see_other("/profile"), data))
 }
 
 const SIGN_UP_HOUSEHOLD: &str = "mutation($input: SignUpHouseholdInput!) { signUpHousehold(input: $input) { token viewer { email roles } userErrors { field code message } } }";
@@ -237,7 +270,7 @@ async fn sign_up(State(s): State<AppState>, session: Session, CsrfForm(mut form)
             )
             .await?;
         match signed_in_session(d.sign_up_household) {
-            Ok(data) => return Ok(with_session(see_other("/profile"), data)),
+            Ok(data) => return save_checked_answers(&s, &session, data, form.get("council")).await,
             Err(ue) => {
                 errors = Errors::from_user_errors(&ue, "email", |f| match f {
                     "email" => Some("email"),

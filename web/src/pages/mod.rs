@@ -4,6 +4,7 @@ mod account;
 mod admin;
 pub(crate) mod assist;
 mod auth;
+mod checker;
 pub(crate) mod household;
 mod officer;
 mod officer_reports;
@@ -20,6 +21,7 @@ use crate::{error::PageError, AppState};
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
+        .merge(checker::router())
         .merge(account::router())
         .merge(household::router())
         .merge(provider::router())

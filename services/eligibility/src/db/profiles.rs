@@ -6,7 +6,7 @@ use sqlx::{PgExecutor, Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::domain::{
-    facts::{Facts, Needs},
+    facts::{Facts, IncomeBand, Needs},
     profile::Profile,
 };
 
@@ -19,6 +19,9 @@ pub struct ProfileRow {
     pub postcode: Option<String>,
     pub members: i32,
     pub annual_income_pence: Option<i64>,
+    /// The band the income was given as, if it was (either end may be open).
+    pub income_band_from_pence: Option<i64>,
+    pub income_band_below_pence: Option<i64>,
     pub cars_owned: i32,
     pub blue_badge: bool,
     pub benefits: Vec<String>,
@@ -30,14 +33,23 @@ pub struct ProfileRow {
     pub updated_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "household_id, council_id, lat, lon, postcode, members, annual_income_pence, cars_owned, \
+const COLUMNS: &str = "household_id, council_id, lat, lon, postcode, members, annual_income_pence, \
+    income_band_from_pence, income_band_below_pence, cars_owned, \
     blue_badge, benefits, lead_age, needs_seats, needs_wheelchair_accessible, needs_electric_preferred, zone_ids, updated_at";
 
 impl ProfileRow {
+    pub fn income_band(&self) -> Option<IncomeBand> {
+        (self.income_band_from_pence.is_some() || self.income_band_below_pence.is_some()).then_some(IncomeBand {
+            from_pence: self.income_band_from_pence,
+            below_pence: self.income_band_below_pence,
+        })
+    }
+
     pub fn facts(&self) -> Facts {
         Facts {
             members: Some(self.members.into()),
             annual_income_pence: self.annual_income_pence,
+            income_band: self.income_band(),
             cars_owned: Some(self.cars_owned.into()),
             blue_badge: Some(self.blue_badge),
             benefits: Some(self.benefits.clone()),
@@ -61,11 +73,13 @@ pub async fn upsert(
     sqlx::query_as(&format!(
         "insert into household_profiles (household_id, council_id, lat, lon, postcode, members, annual_income_pence,
             cars_owned, blue_badge, benefits, lead_age, needs_seats, needs_wheelchair_accessible,
-            needs_electric_preferred, zone_ids)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+            needs_electric_preferred, zone_ids, income_band_from_pence, income_band_below_pence)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
          on conflict (household_id) do update set lat = excluded.lat, lon = excluded.lon,
             postcode = excluded.postcode, members = excluded.members,
-            annual_income_pence = excluded.annual_income_pence, cars_owned = excluded.cars_owned,
+            annual_income_pence = excluded.annual_income_pence,
+            income_band_from_pence = excluded.income_band_from_pence,
+            income_band_below_pence = excluded.income_band_below_pence, cars_owned = excluded.cars_owned,
             blue_badge = excluded.blue_badge, benefits = excluded.benefits, lead_age = excluded.lead_age,
             needs_seats = excluded.needs_seats, needs_wheelchair_accessible = excluded.needs_wheelchair_accessible,
             needs_electric_preferred = excluded.needs_electric_preferred, zone_ids = excluded.zone_ids,
@@ -87,6 +101,8 @@ pub async fn upsert(
     .bind(p.needs.wheelchair_accessible)
     .bind(p.needs.electric_preferred)
     .bind(zone_ids)
+    .bind(p.income_band.and_then(|b| b.from_pence))
+    .bind(p.income_band.and_then(|b| b.below_pence))
     .fetch_one(&mut **tx)
     .await
 }
@@ -120,6 +136,8 @@ impl FactsRow {
         Facts {
             members: Some(self.members.into()),
             annual_income_pence: self.annual_income_pence,
+            // Simulations count outcomes; nothing is put into words.
+            income_band: None,
             cars_owned: Some(self.cars_owned.into()),
             blue_badge: Some(self.blue_badge),
             benefits: Some(self.benefits.clone()),

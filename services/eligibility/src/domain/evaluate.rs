@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::domain::{
     facts::{self, Fact, Facts, Unit},
-    rules,
+    rules, wording,
 };
 
 /// A criterion as stored with a scheme.
@@ -98,24 +98,23 @@ impl Compiled {
         }
     }
 
-    /// The outcome with its explanation.
+    /// The outcome with its explanation in plain sentences.
+    ///
+    /// Met: what the rule asks as a sentence about the household when it is
+    /// simple enough ("Your household's income is under £25,000."), with
+    /// what the household told us for an amount or an age; otherwise "You
+    /// meet this condition." and what it told us. Not met: the officer's
+    /// fail text with `{value}`, `{limit}` and `{household.…}` filled in
+    /// (values in words with their units, an income as the band the
+    /// household chose); a text without placeholders is followed by what
+    /// the household told us. Unknown: which fact is missing.
     pub fn explain(&self, engine: &Engine, facts: &Facts, data: &Value, arena: &mut Bump) -> CriterionResult {
         let outcome = self.outcome(engine, facts, data, arena);
         let c = &self.criterion;
         let explanation = match outcome {
-            Outcome::Passed => {
-                let values = self.describe(facts);
-                if values.is_empty() {
-                    format!("Met: {}.", c.label)
-                } else {
-                    format!("Met: {} ({values}).", c.label)
-                }
-            }
+            Outcome::Passed => self.met_text(facts),
             Outcome::Failed => self.fail_text(facts),
-            Outcome::Unknown(f) => format!(
-                "Not met yet: {}. Your profile does not give {}; add it so we can check.",
-                c.label, f.noun
-            ),
+            Outcome::Unknown(f) => wording::unknown(f),
         };
         CriterionResult {
             criterion_id: c.id.clone(),
@@ -125,24 +124,44 @@ impl Compiled {
         }
     }
 
-    /// "your household income is £31,000, …" for the facts the rule reads.
-    fn describe(&self, facts: &Facts) -> String {
+    /// "You told us …" for every fact the rule reads.
+    fn told(&self, facts: &Facts, only: impl Fn(&Fact) -> bool) -> Vec<String> {
         self.facts
             .iter()
-            .map(|f| format!("{} is {}", f.noun, facts::show(f, &facts.value(f.path))))
-            .collect::<Vec<_>>()
-            .join("; ")
+            .filter(|f| only(f))
+            .map(|f| wording::told(f, facts))
+            .collect()
+    }
+
+    fn met_text(&self, facts: &Facts) -> String {
+        let mut parts = Vec::new();
+        match wording::met(&self.criterion.rule) {
+            Some(sentence) => {
+                parts.push(sentence);
+                parts.extend(self.told(facts, |f| matches!(f.unit, Unit::Pence | Unit::Years)));
+            }
+            None => {
+                parts.push("You meet this condition.".to_string());
+                parts.extend(self.told(facts, |_| true));
+            }
+        }
+        parts.join(" ")
     }
 
     /// The officer's fail text with `{value}`, `{limit}` and `{household.…}`
-    /// filled in from the household's facts; without placeholders, the
-    /// actual values are added after it.
+    /// filled in from the household's facts; without placeholders, what
+    /// the household told us is added after it.
     fn fail_text(&self, facts: &Facts) -> String {
-        let text = &self.criterion.fail_text;
-        let mut out = text.clone();
+        let text = self.criterion.fail_text.trim();
+        if text.is_empty() {
+            let mut parts = vec!["You do not meet this condition.".to_string()];
+            parts.extend(self.told(facts, |_| true));
+            return parts.join(" ");
+        }
+        let mut out = text.to_string();
         let first = self.facts.first();
         if let Some(f) = first {
-            out = out.replace("{value}", &facts::show(f, &facts.value(f.path)));
+            out = out.replace("{value}", &wording::value(f, facts));
         }
         if let Some(limit) = self.limit {
             let shown = match first.map(|f| f.unit) {
@@ -155,31 +174,23 @@ impl Compiled {
         for f in facts::CATALOGUE {
             let key = format!("{{{}}}", f.path);
             if out.contains(&key) {
-                out = out.replace(&key, &facts::show(f, &facts.value(f.path)));
+                out = out.replace(&key, &wording::value(f, facts));
             }
         }
-        if out == *text {
-            let values = self.describe(facts);
-            if !values.is_empty() {
-                let sep = if out.ends_with('.') { "" } else { "." };
-                out = format!("{out}{sep} ({}.)", capitalise(&values));
-            }
+        if out == text {
+            let sep = if out.ends_with(['.', '!', '?']) { "" } else { "." };
+            let mut parts = vec![format!("{out}{sep}")];
+            parts.extend(self.told(facts, |_| true));
+            out = parts.join(" ");
         }
         out
-    }
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::facts::IncomeBand;
     use serde_json::json;
 
     fn income_rule(fail_text: &str) -> Vec<Compiled> {
@@ -206,13 +217,28 @@ mod tests {
     #[test]
     fn a_failed_criterion_explains_itself_with_the_actual_values() {
         let engine = Engine::new();
-        let c = &income_rule("Your household income {value} is above the {limit} limit")[0];
+        let c = &income_rule(
+            "This scheme is for households with an income under {limit}. You told us your household's income is {value}.",
+        )[0];
         let f = facts(Some(3_100_000));
         let r = c.explain(&engine, &f, &f.to_json(), &mut Bump::new());
         assert!(!r.passed);
         assert_eq!(
             r.explanation,
-            "Your household income £31,000 is above the £25,000 limit"
+            "This scheme is for households with an income under £25,000. You told us your household's income is £31,000."
+        );
+        // Given as a band, the band is shown, never the figure inside it.
+        let f = Facts {
+            income_band: Some(IncomeBand {
+                from_pence: Some(2_500_000),
+                below_pence: Some(3_500_000),
+            }),
+            ..facts(Some(3_499_900))
+        };
+        let r = c.explain(&engine, &f, &f.to_json(), &mut Bump::new());
+        assert_eq!(
+            r.explanation,
+            "This scheme is for households with an income under £25,000. You told us your household's income is £25,000 to £34,999."
         );
     }
 
@@ -224,8 +250,40 @@ mod tests {
         let r = c[0].explain(&engine, &f, &f.to_json(), &mut Bump::new());
         assert_eq!(
             r.explanation,
-            "Household income must be under £25,000. (Your household income is £31,000.)"
+            "Household income must be under £25,000. You told us your household's income is £31,000."
         );
+    }
+
+    #[test]
+    fn counts_have_their_nouns() {
+        let engine = Engine::new();
+        let c = compile(
+            &engine,
+            &[Criterion {
+                id: "no-car".into(),
+                label: "No car in the household".into(),
+                rule: json!({"==": [{"var": "household.carsOwned"}, 0]}),
+                fail_text: "This scheme is for households without a car. You told us your household owns {value}."
+                    .into(),
+            }],
+        )
+        .map_err(|(_, e)| e)
+        .unwrap();
+        let f = Facts {
+            cars_owned: Some(1),
+            ..Facts::default()
+        };
+        let r = c[0].explain(&engine, &f, &f.to_json(), &mut Bump::new());
+        assert_eq!(
+            r.explanation,
+            "This scheme is for households without a car. You told us your household owns 1 car."
+        );
+        let f = Facts {
+            cars_owned: Some(0),
+            ..Facts::default()
+        };
+        let r = c[0].explain(&engine, &f, &f.to_json(), &mut Bump::new());
+        assert_eq!(r.explanation, "Your household does not own a car.");
     }
 
     #[test]
@@ -237,12 +295,24 @@ mod tests {
         assert!(r.passed);
         assert_eq!(
             r.explanation,
-            "Met: Household income under £25,000 (your household income is £18,000)."
+            "Your household's income is under £25,000. You told us your household's income is £18,000."
+        );
+        let f = Facts {
+            income_band: Some(IncomeBand {
+                from_pence: Some(1_500_000),
+                below_pence: Some(2_500_000),
+            }),
+            ..facts(Some(1_800_000))
+        };
+        let r = c.explain(&engine, &f, &f.to_json(), &mut Bump::new());
+        assert_eq!(
+            r.explanation,
+            "Your household's income is under £25,000. You told us your household's income is £15,000 to £24,999."
         );
         let f = facts(None);
         let r = c.explain(&engine, &f, &f.to_json(), &mut Bump::new());
         assert!(!r.passed);
-        assert!(r.explanation.contains("does not give your household income"));
+        assert_eq!(r.explanation, "We need to know your household's income to check this.");
     }
 
     #[test]

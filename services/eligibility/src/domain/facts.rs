@@ -31,7 +31,7 @@ pub struct Fact {
     pub path: &'static str,
     pub ty: FactType,
     pub unit: Unit,
-    /// What the fact is, in words: "your household income".
+    /// What the fact is, in words: "your household's income".
     pub noun: &'static str,
 }
 
@@ -41,55 +41,55 @@ pub const CATALOGUE: &[Fact] = &[
         path: "household.members",
         ty: FactType::Number,
         unit: Unit::Count,
-        noun: "the number of people in your household",
+        noun: "how many people live in your household",
     },
     Fact {
         path: "household.annualIncomePence",
         ty: FactType::Number,
         unit: Unit::Pence,
-        noun: "your household income",
+        noun: "your household's income",
     },
     Fact {
         path: "household.carsOwned",
         ty: FactType::Number,
         unit: Unit::Count,
-        noun: "the number of cars your household owns",
+        noun: "how many cars your household owns",
     },
     Fact {
         path: "household.blueBadge",
         ty: FactType::Bool,
         unit: Unit::None,
-        noun: "whether you hold a blue badge",
+        noun: "whether anyone in your household holds a Blue Badge",
     },
     Fact {
         path: "household.benefits",
         ty: FactType::StringList,
         unit: Unit::None,
-        noun: "the benefits your household receives",
+        noun: "which benefits your household gets",
     },
     Fact {
         path: "household.leadAge",
         ty: FactType::Number,
         unit: Unit::Years,
-        noun: "the age of the lead member of your household",
+        noun: "your age",
     },
     Fact {
         path: "household.needs.seats",
         ty: FactType::Number,
         unit: Unit::Count,
-        noun: "the seats you need",
+        noun: "how many seats you need",
     },
     Fact {
         path: "household.needs.wheelchairAccessible",
         ty: FactType::Bool,
         unit: Unit::None,
-        noun: "whether you need a wheelchair-accessible vehicle",
+        noun: "whether anyone travelling needs a wheelchair-accessible vehicle",
     },
     Fact {
         path: "household.needs.electricPreferred",
         ty: FactType::Bool,
         unit: Unit::None,
-        noun: "whether you prefer an electric vehicle",
+        noun: "whether you would prefer an electric vehicle",
     },
 ];
 
@@ -107,12 +107,34 @@ pub struct Needs {
     pub electric_preferred: Option<bool>,
 }
 
+/// An income given as a band rather than a figure: from `from_pence`
+/// (inclusive) to below `below_pence`; either end may be open.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncomeBand {
+    #[serde(default)]
+    pub from_pence: Option<i64>,
+    #[serde(default)]
+    pub below_pence: Option<i64>,
+}
+
+impl IncomeBand {
+    /// Whether `pence` lies in the band.
+    pub fn contains(&self, pence: i64) -> bool {
+        self.from_pence.is_none_or(|f| pence >= f) && self.below_pence.is_none_or(|b| pence < b)
+    }
+}
+
 /// A household's facts; `None` is unknown.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Facts {
     pub members: Option<i64>,
     pub annual_income_pence: Option<i64>,
+    /// The band the household chose, when it gave its income as a band
+    /// (`annual_income_pence` is then a figure inside it). Explanations
+    /// show the band; rules read only the figure.
+    #[serde(skip)]
+    pub income_band: Option<IncomeBand>,
     pub cars_owned: Option<i64>,
     pub blue_badge: Option<bool>,
     pub benefits: Option<Vec<String>>,

@@ -6,6 +6,7 @@ pub mod facts;
 pub mod profile;
 pub mod rules;
 pub mod scheme;
+pub mod wording;
 
 /// GeoJSON areas (boundaries, zones), shared with the other services.
 pub use roundabout_support::geojson as geometry;

@@ -3,7 +3,7 @@
 use roundabout_support::{text, ApiError};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::facts::{Facts, Needs};
+use crate::domain::facts::{Facts, IncomeBand, Needs};
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct NeedsIn {
@@ -22,6 +22,10 @@ pub struct ProfileIn {
     pub members: i32,
     #[serde(default)]
     pub annual_income_pence: Option<i64>,
+    /// The band the income was given as (`annual_income_pence` is then a
+    /// figure inside it); none when the figure itself was given.
+    #[serde(default)]
+    pub income_band: Option<IncomeBand>,
     pub cars_owned: i32,
     pub blue_badge: bool,
     #[serde(default)]
@@ -39,6 +43,7 @@ pub struct Profile {
     pub postcode: Option<String>,
     pub members: i32,
     pub annual_income_pence: Option<i64>,
+    pub income_band: Option<IncomeBand>,
     pub cars_owned: i32,
     pub blue_badge: bool,
     pub benefits: Vec<String>,
@@ -48,6 +53,36 @@ pub struct Profile {
 
 fn bad(path: &[&str], message: &str) -> ApiError {
     ApiError::unprocessable("INVALID_INPUT", message).with_field(path.iter().copied())
+}
+
+/// An income band: at least one end, from 0 to £1bn, the lower below the
+/// upper, and the income given a figure inside it.
+pub fn check_band(b: &IncomeBand, income: Option<i64>) -> Result<(), ApiError> {
+    let range = 0..=100_000_000_000;
+    if b.from_pence.is_none() && b.below_pence.is_none() {
+        return Err(bad(&["incomeBand"], "An income band needs a lower or an upper end"));
+    }
+    if b.from_pence.is_some_and(|f| !range.contains(&f)) || b.below_pence.is_some_and(|f| !range.contains(&f)) {
+        return Err(bad(
+            &["incomeBand"],
+            "An income band's ends must be from 0 to £1bn, in pence",
+        ));
+    }
+    if let (Some(from), Some(below)) = (b.from_pence, b.below_pence) {
+        if from >= below {
+            return Err(bad(
+                &["incomeBand"],
+                "An income band's lower end must be below its upper end",
+            ));
+        }
+    }
+    match income {
+        Some(i) if b.contains(i) => Ok(()),
+        _ => Err(bad(
+            &["annualIncomePence"],
+            "Give the income as a figure inside its band",
+        )),
+    }
 }
 
 impl ProfileIn {
@@ -76,6 +111,9 @@ impl ProfileIn {
             .is_some_and(|i| !(0..=100_000_000_000).contains(&i))
         {
             return Err(bad(&["annualIncomePence"], "Income must be from 0 to £1bn, in pence"));
+        }
+        if let Some(b) = &self.income_band {
+            check_band(b, self.annual_income_pence)?;
         }
         if !(0..=20).contains(&self.cars_owned) {
             return Err(bad(&["carsOwned"], "Cars owned must be from 0 to 20"));
@@ -110,6 +148,7 @@ impl ProfileIn {
             postcode,
             members: self.members,
             annual_income_pence: self.annual_income_pence,
+            income_band: self.income_band,
             cars_owned: self.cars_owned,
             blue_badge: self.blue_badge,
             benefits,
@@ -124,6 +163,7 @@ impl Profile {
         Facts {
             members: Some(self.members.into()),
             annual_income_pence: self.annual_income_pence,
+            income_band: self.income_band,
             cars_owned: Some(self.cars_owned.into()),
             blue_badge: Some(self.blue_badge),
             benefits: Some(self.benefits.clone()),

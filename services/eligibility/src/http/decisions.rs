@@ -18,7 +18,7 @@ use crate::{
         schemes::{self, SchemeRow},
         zones,
     },
-    domain::evaluate::CriterionResult,
+    domain::{evaluate::CriterionResult, facts::Facts, wording},
     http::{
         lifecycle::compiled,
         profiles::{audit_read, visible_household},
@@ -50,28 +50,44 @@ pub fn decide(
     profile: Option<&ProfileRow>,
     zone_names: &HashMap<Uuid, String>,
 ) -> ApiResult<(bool, Vec<CriterionResult>)> {
-    let criteria = compiled(engine, scheme)?;
     let facts = profile.map(ProfileRow::facts).unwrap_or_default();
+    decide_facts(
+        engine,
+        scheme,
+        &facts,
+        profile.map(|p| p.zone_ids.as_slice()),
+        zone_names,
+    )
+}
+
+/// Evaluates every criterion of `scheme` for `facts`; `zones` are the
+/// council's zones containing the home (None: where it is is not known).
+pub fn decide_facts(
+    engine: &Engine,
+    scheme: &SchemeRow,
+    facts: &Facts,
+    zones: Option<&[Uuid]>,
+    zone_names: &HashMap<Uuid, String>,
+) -> ApiResult<(bool, Vec<CriterionResult>)> {
+    let criteria = compiled(engine, scheme)?;
     let data = facts.to_json();
     let mut arena = Bump::new();
     let mut reasons: Vec<CriterionResult> = criteria
         .iter()
-        .map(|c| c.explain(engine, &facts, &data, &mut arena))
+        .map(|c| c.explain(engine, facts, &data, &mut arena))
         .collect();
     if !scheme.zone_ids.is_empty() {
-        let names: Vec<&str> = scheme
+        let names: Vec<String> = scheme
             .zone_ids
             .iter()
-            .filter_map(|z| zone_names.get(z).map(String::as_str))
+            .filter_map(|z| zone_names.get(z).cloned())
             .collect();
-        let names = names.join(", ");
-        let inside = profile.is_some_and(|p| p.zone_ids.iter().any(|z| scheme.zone_ids.contains(z)));
-        let explanation = match (profile, inside) {
-            (None, _) => {
-                format!("Not met yet: this scheme is for households in {names}; add your location to your profile.")
-            }
-            (Some(_), true) => format!("Met: your home is in {names}."),
-            (Some(_), false) => format!("This scheme is for households in {names}; your home is not in that area."),
+        let names = wording::or_list(&names);
+        let inside = zones.is_some_and(|zs| zs.iter().any(|z| scheme.zone_ids.contains(z)));
+        let explanation = match (zones, inside) {
+            (None, _) => format!("This scheme is for households in {names}. We need your postcode to check this."),
+            (Some(_), true) => format!("Your home is in {names}."),
+            (Some(_), false) => format!("This scheme is for households in {names}. Your home is not in that area."),
         };
         reasons.push(CriterionResult {
             criterion_id: ZONE_CRITERION.into(),

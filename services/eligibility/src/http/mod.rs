@@ -1,6 +1,7 @@
 //! The internal HTTP API, one module per resource.
 
 pub mod budget;
+pub mod check;
 pub mod councils;
 pub mod decisions;
 pub mod households;
@@ -22,6 +23,7 @@ pub fn router(state: AppState) -> Router {
         .merge(households::router())
         .merge(zones::router())
         .merge(postcodes::router())
+        .merge(check::router())
         .merge(profiles::router())
         .merge(schemes::router())
         .merge(lifecycle::router())

@@ -13,7 +13,10 @@ use roundabout_support::{error::ValidJson, internal_auth::Caller, text, ApiError
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{db::councils, AppState};
+use crate::{
+    db::{self, councils},
+    AppState,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -69,6 +72,17 @@ fn outward_ok(b: &[u8]) -> bool {
         && rest.first().is_some_and(u8::is_ascii_digit)
         && rest.len() <= 2
         && rest.iter().all(u8::is_ascii_alphanumeric)
+}
+
+/// A postcode as looked up: itself (normalised) and, for a full
+/// postcode, its district; `INVALID_INPUT` when it has no postcode's shape.
+pub fn candidates(raw: &str) -> ApiResult<Vec<String>> {
+    let code = normalise(raw).ok_or_else(|| ApiError::invalid("postcode", "Enter a real postcode, like OX28 4AB"))?;
+    let mut out = vec![code.clone()];
+    if let Some(d) = district(&code) {
+        out.push(d.to_string());
+    }
+    Ok(out)
 }
 
 /// The district (outward code) of a full, normalised postcode.
@@ -273,19 +287,8 @@ pub struct Location {
 /// `GET /internal/councils/{id}/postcodes/{postcode}`: the postcode's
 /// location, else its district's; 404 when the council has neither.
 async fn locate(State(s): State<AppState>, Path((id, raw)): Path<(Uuid, String)>) -> ApiResult<Json<Location>> {
-    let code = normalise(&raw).ok_or_else(|| ApiError::invalid("postcode", "Enter a real postcode, like OX28 4AB"))?;
-    let mut candidates = vec![code.clone()];
-    if let Some(d) = district(&code) {
-        candidates.push(d.to_string());
-    }
-    let found: Option<(String, f64, f64)> = sqlx::query_as(
-        "select postcode, lat, lon from postcodes where council_id = $1 and postcode = any($2)
-         order by length(postcode) desc limit 1",
-    )
-    .bind(id)
-    .bind(&candidates)
-    .fetch_optional(&s.pool)
-    .await?;
+    let candidates = candidates(&raw)?;
+    let found = db::postcodes::locate(&s.pool, id, &candidates).await?;
     let (postcode, lat, lon) = found.ok_or_else(|| ApiError::not_found("The council has no such postcode"))?;
     Ok(Json(Location { postcode, lat, lon }))
 }

@@ -6,7 +6,8 @@ mod card;
 mod money_words;
 pub(crate) mod offers;
 pub(crate) mod profile;
-mod schemes;
+pub(crate) mod questions;
+pub(crate) mod schemes;
 
 use askama::Template;
 use axum::{extract::State, routing::get, Router};

@@ -1,73 +1,117 @@
-//! "Your household": the profile in plain questions. The postcode gives
-//! the location through the council's postcode lookup (`locatePostcode`).
+//! "About your household": the household's answers as a GOV.UK "Check your
+//! answers" summary, each with a Change link to its own question page
+//! (saved as soon as it is answered). A household without a profile yet
+//! answers the questions one a page, kept in the session until it saves
+//! them all. The postcode gives the location through the council's
+//! postcode lookup (`locatePostcode`). The one-page form (`POST …/profile`
+//! with every field) still saves everything at once.
 
 use askama::Template;
-use axum::{extract::State, routing::get, Router};
+use axum::{
+    extract::{Path, Query, State},
+    routing::get,
+    Router,
+};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 
+use super::questions::{self, Answers, Draft, GivenIncome, Question, INCOME_BANDS};
 use crate::{
-    error::{see_other, PageResult},
+    error::{see_other, PageError, PageResult},
     form::{CsrfForm, Errors, FormData},
     gateway::UserError,
     pages::{assist::Acting, render, render_refused, with_session},
+    views::Layout,
     AppState,
 };
 
+/// The benefits asked about (officers' pages name them the same way).
+pub use super::questions::BENEFITS;
+
 pub fn router(prefix: &str) -> Router<AppState> {
-    Router::new().route(&format!("{prefix}/profile"), get(page).post(save))
+    Router::new()
+        .route(&format!("{prefix}/profile"), get(summary).post(save_all))
+        .route(
+            &format!("{prefix}/profile/{{question}}"),
+            get(question_page).post(answer),
+        )
 }
 
-/// Income bands: (form value, label, pence stored). The top of each band
-/// is stored, so a scheme limit at a band's edge ("under £25,000") judges
-/// the band as a whole.
-pub const INCOME_BANDS: &[(&str, &str, Option<i64>)] = &[
-    ("under-15000", "Under £15,000", Some(1_499_900)),
-    ("15000-24999", "£15,000 to £24,999", Some(2_499_900)),
-    ("25000-34999", "£25,000 to £34,999", Some(3_499_900)),
-    ("35000-49999", "£35,000 to £49,999", Some(4_999_900)),
-    ("50000-plus", "£50,000 or more", Some(5_000_000)),
-    ("not-given", "I would rather not say", None),
-];
-
-fn band_of(income: Option<i64>) -> &'static str {
-    match income {
-        None => "not-given",
-        Some(p) if p < 1_500_000 => "under-15000",
-        Some(p) if p < 2_500_000 => "15000-24999",
-        Some(p) if p < 3_500_000 => "25000-34999",
-        Some(p) if p < 5_000_000 => "35000-49999",
-        Some(_) => "50000-plus",
-    }
-}
-
-/// Benefits asked about: (value stored, label).
-pub const BENEFITS: &[(&str, &str)] = &[
-    ("universal_credit", "Universal Credit"),
-    ("pension_credit", "Pension Credit"),
-    ("pip", "Personal Independence Payment (PIP)"),
-    ("dla", "Disability Living Allowance"),
-    ("attendance_allowance", "Attendance Allowance"),
-    ("carers_allowance", "Carer's Allowance"),
-];
-
+/// The one-page form, shown again when a whole form is refused.
 #[derive(Template)]
 #[template(path = "household/profile.html")]
 struct ProfilePage {
-    l: crate::views::Layout,
+    l: Layout,
     form: FormData,
     errors: Errors,
     council: String,
-    bands: &'static [(&'static str, &'static str, Option<i64>)],
+    bands: &'static [questions::Band],
     benefits: &'static [(&'static str, &'static str)],
+}
+
+/// One question on its page.
+#[derive(Template)]
+#[template(path = "household/question.html")]
+pub struct QuestionPage {
+    pub l: Layout,
+    pub caption: String,
+    pub back: String,
+    pub action: String,
+    pub q: &'static Question,
+    pub form: FormData,
+    pub errors: Errors,
+    pub button: &'static str,
+}
+
+/// A row of a summary list.
+pub struct Row {
+    pub key: String,
+    pub value: String,
+    pub href: String,
+    /// What the Change link changes, for screen readers.
+    pub what: String,
+}
+
+/// "Check your answers" (and "About your household").
+#[derive(Template)]
+#[template(path = "household/answers.html")]
+pub struct AnswersPage {
+    pub l: Layout,
+    pub back: Option<String>,
+    pub caption: String,
+    pub heading: String,
+    pub intro: Vec<String>,
+    pub rows: Vec<Row>,
+    /// A form of hidden fields and its button, or a button link.
+    pub form_action: Option<String>,
+    pub hidden: Vec<(String, String)>,
+    pub button: String,
+    pub button_href: Option<String>,
+    pub links: Vec<(String, String)>,
+}
+
+/// The summary rows of a set of answers, each changed at `{base}/{slug}{suffix}`.
+pub fn rows(form: &FormData, base: &str, suffix: &str) -> Vec<Row> {
+    questions::QUESTIONS
+        .iter()
+        .filter(|q| q.answered(form))
+        .map(|q| Row {
+            key: q.key.to_string(),
+            value: q.shown(form),
+            href: format!("{base}/{}{suffix}", q.slug),
+            what: q.key.to_lowercase(),
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Profile {
+    location: Value,
     postcode: Option<String>,
     members: i64,
     annual_income_pence: Option<i64>,
+    income_band: Option<questions::BandGiven>,
     cars_owned: i64,
     blue_badge: bool,
     benefits: Vec<String>,
@@ -83,13 +127,27 @@ struct Needs {
     electric_preferred: bool,
 }
 
-#[derive(Deserialize)]
-struct Council {
-    id: String,
-    name: String,
+impl Profile {
+    /// Where the household is, while its postcode stays `postcode`.
+    fn known_location(&self) -> Option<(String, Value)> {
+        self.postcode.clone().map(|p| (p, self.location.clone()))
+    }
+
+    fn given_income(&self) -> GivenIncome {
+        GivenIncome {
+            annual_income_pence: self.annual_income_pence,
+            income_band: self.income_band,
+        }
+    }
 }
 
-async fn household(s: &AppState, a: &Acting) -> Result<(Council, Option<Profile>), crate::error::PageError> {
+#[derive(Deserialize)]
+pub struct Council {
+    pub id: String,
+    pub name: String,
+}
+
+async fn household(s: &AppState, a: &Acting) -> Result<(Council, Option<Profile>), PageError> {
     #[derive(Deserialize)]
     struct H {
         council: Council,
@@ -99,7 +157,7 @@ async fn household(s: &AppState, a: &Acting) -> Result<(Council, Option<Profile>
         .household(
             s,
             "",
-            "council { id name } profile { postcode members annualIncomePence carsOwned blueBadge benefits leadAge needs { seats wheelchairAccessible electricPreferred } }",
+            "council { id name } profile { location { lat lon } postcode members annualIncomePence incomeBand { fromPence belowPence } carsOwned blueBadge benefits leadAge needs { seats wheelchairAccessible electricPreferred } }",
             json!({}),
         )
         .await?;
@@ -118,9 +176,10 @@ fn form_of(p: &Profile) -> FormData {
     let mut f = FormData::default();
     f.set("postcode", p.postcode.clone().unwrap_or_default());
     f.set("members", p.members.to_string());
-    f.set("income", band_of(p.annual_income_pence));
+    f.set("income", questions::band_of(p.annual_income_pence));
     f.set("cars", p.cars_owned.min(3).to_string());
     f.set("blue-badge", yes_no(p.blue_badge));
+    f.0.retain(|(k, _)| k != "benefits");
     for b in &p.benefits {
         f.0.push(("benefits".into(), b.clone()));
     }
@@ -134,233 +193,81 @@ fn form_of(p: &Profile) -> FormData {
     f
 }
 
-async fn page(State(s): State<AppState>, user: Acting) -> PageResult {
-    let (council, profile) = household(&s, &user).await?;
-    render(&ProfilePage {
-        l: user.layout("About your household", "/profile"),
-        form: profile.as_ref().map(form_of).unwrap_or_default(),
-        errors: Errors::default(),
-        council: council.name,
-        bands: INCOME_BANDS,
-        benefits: BENEFITS,
-    })
-}
-
-/// A whole number in `min..=max`, or the message for `field`.
-fn number(
-    form: &FormData,
-    field: &str,
-    min: i64,
-    max: i64,
-    errors: &mut Errors,
-    empty: &str,
-    range: &str,
-) -> Option<i64> {
-    let raw = form.get(field);
-    if raw.is_empty() {
-        errors.add(field, empty);
-        return None;
+/// Where a postcode of the council is; `None` when its lookup has neither
+/// the postcode nor its district.
+pub async fn locate(s: &AppState, token: &str, council: &str, postcode: &str) -> Result<Option<Value>, PageError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Data {
+        locate_postcode: Option<Value>,
     }
-    match raw.parse::<i64>() {
-        Ok(n) if (min..=max).contains(&n) => Some(n),
-        _ => {
-            errors.add(field, range);
-            None
-        }
-    }
+    let d: Data = s
+        .gateway
+        .query(
+            Some(token),
+            "query($c: ID!, $p: String!) { locatePostcode(councilId: $c, postcode: $p) { lat lon } }",
+            json!({"c": council, "p": postcode}),
+        )
+        .await?;
+    Ok(d.locate_postcode)
 }
 
-fn yes_no_answer(form: &FormData, field: &str, errors: &mut Errors, message: &str) -> Option<bool> {
-    match form.get(field) {
-        "yes" => Some(true),
-        "no" => Some(false),
-        _ => {
-            errors.add(field, message);
-            None
-        }
-    }
-}
-
-/// A UK postcode's shape: outward code, optional space, inward code.
-pub fn normalise_postcode(raw: &str) -> Option<String> {
-    let s: String = raw
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_uppercase();
-    let ok = (5..=7).contains(&s.len())
-        && s.chars().all(|c| c.is_ascii_alphanumeric())
-        && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && s[s.len() - 3..].chars().next().is_some_and(|c| c.is_ascii_digit())
-        && s[s.len() - 2..].chars().all(|c| c.is_ascii_alphabetic());
-    ok.then(|| format!("{} {}", &s[..s.len() - 3], &s[s.len() - 3..]))
-}
-
-async fn save(State(s): State<AppState>, user: Acting, CsrfForm(form): CsrfForm) -> PageResult {
-    let (council, _) = household(&s, &user).await?;
+/// Saves a whole set of answers as the household's profile (keeping an
+/// income given before while its band is chosen again); the refusals at
+/// their fields otherwise.
+pub async fn save(
+    s: &AppState,
+    token: &str,
+    household_id: Option<&str>,
+    council: &Council,
+    answers: &Answers,
+    before: &GivenIncome,
+    known: Option<(String, Value)>,
+) -> Result<Errors, PageError> {
     let mut errors = Errors::default();
-    let postcode = match form.get("postcode") {
-        "" => {
-            errors.add("postcode", "Enter your postcode");
-            None
-        }
-        raw => match normalise_postcode(raw) {
-            Some(p) => Some(p),
-            None => {
-                errors.add("postcode", "Enter a real postcode, like OX28 4AB");
-                None
-            }
-        },
+    // An unchanged postcode keeps the location found for it before.
+    let location = match known.filter(|(p, _)| *p == answers.postcode) {
+        Some((_, l)) => Some(l),
+        None => locate(s, token, &council.id, &answers.postcode).await?,
     };
-    let members = number(
-        &form,
-        "members",
-        1,
-        30,
-        &mut errors,
-        "Enter how many people live in your household",
-        "The number of people must be a whole number from 1 to 30",
-    );
-    let income = INCOME_BANDS.iter().find(|b| b.0 == form.get("income"));
-    if income.is_none() {
+    let Some(location) = location else {
         errors.add(
-            "income",
-            "Select your household's income, or that you would rather not say",
-        );
-    }
-    let cars = number(
-        &form,
-        "cars",
-        0,
-        3,
-        &mut errors,
-        "Select how many cars your household owns",
-        "Select how many cars your household owns",
-    );
-    let blue_badge = yes_no_answer(
-        &form,
-        "blue-badge",
-        &mut errors,
-        "Select yes if anyone in your household holds a Blue Badge",
-    );
-    let benefits: Vec<&str> = form
-        .all("benefits")
-        .into_iter()
-        .filter(|b| BENEFITS.iter().any(|k| k.0 == *b))
-        .collect();
-    let age = match form.get("age") {
-        "" => None,
-        raw => match raw.parse::<i64>() {
-            Ok(a) if (16..=120).contains(&a) => Some(a),
-            _ => {
-                errors.add("age", "Age must be a whole number from 16 to 120");
-                None
-            }
-        },
-    };
-    let seats = number(
-        &form,
-        "seats",
-        1,
-        16,
-        &mut errors,
-        "Enter how many seats you usually need",
-        "Seats must be a whole number from 1 to 16",
-    );
-    let wheelchair = yes_no_answer(
-        &form,
-        "wheelchair",
-        &mut errors,
-        "Select yes if anyone travelling needs a wheelchair-accessible vehicle",
-    );
-    let electric = yes_no_answer(
-        &form,
-        "electric",
-        &mut errors,
-        "Select yes if you would prefer an electric vehicle",
-    );
-
-    let mut location = None;
-    if let Some(pc) = &postcode {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Data {
-            locate_postcode: Option<serde_json::Value>,
-        }
-        let d: Data = s
-            .gateway
-            .query(
-                Some(&user.token),
-                "query($c: ID!, $p: String!) { locatePostcode(councilId: $c, postcode: $p) { lat lon } }",
-                json!({"c": council.id, "p": pc}),
-            )
-            .await?;
-        match d.locate_postcode {
-            Some(l) => location = Some(l),
-            None => errors.add(
-                "postcode",
-                format!("We cannot find {pc} in {}. Check it is your postcode", council.name),
+            "postcode",
+            format!(
+                "We cannot find {} in {}. Check it is your postcode",
+                answers.postcode, council.name
             ),
-        }
+        );
+        return Ok(errors);
+    };
+    let mut input = answers.facts(before);
+    input.insert("location".into(), location);
+    input.insert("householdId".into(), json!(household_id));
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Data {
+        update_household_profile: Payload,
     }
-
-    if let (
-        true,
-        Some(location),
-        Some(members),
-        Some(income),
-        Some(cars),
-        Some(blue_badge),
-        Some(seats),
-        Some(wheelchair),
-        Some(electric),
-    ) = (
-        errors.is_empty(),
-        location,
-        members,
-        income,
-        cars,
-        blue_badge,
-        seats,
-        wheelchair,
-        electric,
-    ) {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Data {
-            update_household_profile: Payload,
-        }
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Payload {
-            user_errors: Vec<UserError>,
-        }
-        let d: Data = s
-            .gateway
-            .query(
-                Some(&user.token),
-                "mutation($input: HouseholdProfileInput!) { updateHouseholdProfile(input: $input) { household { id } userErrors { field code message } } }",
-                json!({"input": {
-                    "location": location, "postcode": postcode, "members": members,
-                    "annualIncomePence": income.2, "carsOwned": cars, "blueBadge": blue_badge,
-                    "benefits": benefits, "leadAge": age,
-                    "needs": {"seats": seats, "wheelchairAccessible": wheelchair, "electricPreferred": electric},
-                    "householdId": user.household_id(),
-                }}),
-            )
-            .await?;
-        if d.update_household_profile.user_errors.is_empty() {
-            if user.household.is_some() {
-                let data = user.session.data.with_flash("The household's details are saved.");
-                return Ok(with_session(see_other(&user.base()), data));
-            }
-            let data = user.session.data.with_flash("Your household's details are saved.");
-            return Ok(with_session(see_other("/schemes"), data));
-        }
-        errors = Errors::from_user_errors(&d.update_household_profile.user_errors, "postcode", |f| match f {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Payload {
+        user_errors: Vec<UserError>,
+    }
+    let d: Data = s
+        .gateway
+        .query(
+            Some(token),
+            "mutation($input: HouseholdProfileInput!) { updateHouseholdProfile(input: $input) { household { id } userErrors { field code message } } }",
+            json!({"input": input}),
+        )
+        .await?;
+    Ok(Errors::from_user_errors(
+        &d.update_household_profile.user_errors,
+        "postcode",
+        |f| match f {
             "location" | "postcode" | "lat" | "lon" => Some("postcode"),
             "members" => Some("members"),
-            "annualIncomePence" => Some("income"),
+            "annualIncomePence" | "incomeBand" => Some("income"),
             "carsOwned" => Some("cars"),
             "blueBadge" => Some("blue-badge"),
             "benefits" => Some("benefits"),
@@ -369,7 +276,68 @@ async fn save(State(s): State<AppState>, user: Acting, CsrfForm(form): CsrfForm)
             "wheelchairAccessible" => Some("wheelchair"),
             "electricPreferred" => Some("electric"),
             _ => None,
-        });
+        },
+    ))
+}
+
+/// Where the household goes once its details are saved, with the message.
+fn saved(user: &Acting, to_summary: bool) -> axum::response::Response {
+    if user.household.is_some() {
+        let data = user.session.data.with_flash("The household's details are saved.");
+        let to = if to_summary {
+            format!("{}/profile", user.base())
+        } else {
+            user.base()
+        };
+        return with_session(see_other(&to), data);
+    }
+    let data = user.session.data.with_flash("Your household's details are saved.");
+    let data = crate::session::SessionData { draft: None, ..data };
+    with_session(see_other(if to_summary { "/profile" } else { "/schemes" }), data)
+}
+
+/// The draft of this household's answers in the session, if any.
+fn draft_of(user: &Acting) -> Draft {
+    user.session
+        .data
+        .draft
+        .clone()
+        .filter(|d| d.owner == user.base())
+        .unwrap_or_else(|| Draft {
+            owner: user.base(),
+            ..Draft::default()
+        })
+}
+
+/// `POST …/profile`: every answer at once (the one-page form, or the
+/// summary's hidden fields).
+async fn save_all(State(s): State<AppState>, user: Acting, CsrfForm(form): CsrfForm) -> PageResult {
+    let (council, profile) = household(&s, &user).await?;
+    let mut errors = Errors::default();
+    let before = profile.as_ref().map(Profile::given_income).unwrap_or_default();
+    let known = profile.as_ref().and_then(Profile::known_location);
+    match Answers::check(&form, &mut errors, false) {
+        Some(answers) => {
+            errors = save(&s, &user.token, user.household_id(), &council, &answers, &before, known).await?;
+            if errors.is_empty() {
+                return Ok(saved(&user, false));
+            }
+        }
+        None => {
+            // The postcode is looked up even when other answers are refused,
+            // so every problem is said at once.
+            if let Some(pc) = questions::normalise_postcode(form.get("postcode")) {
+                if locate(&s, &user.token, &council.id, &pc).await?.is_none() {
+                    errors.add(
+                        "postcode",
+                        format!("We cannot find {pc} in {}. Check it is your postcode", council.name),
+                    );
+                    let pos = errors.0.len() - 1;
+                    let e = errors.0.remove(pos);
+                    errors.0.insert(0, e);
+                }
+            }
+        }
     }
     render_refused(&ProfilePage {
         l: user.layout("About your household", "/profile").with_errors(&errors),
@@ -381,24 +349,206 @@ async fn save(State(s): State<AppState>, user: Acting, CsrfForm(form): CsrfForm)
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn postcodes_are_checked_and_written_the_usual_way() {
-        assert_eq!(normalise_postcode("ox28 4ab").as_deref(), Some("OX28 4AB"));
-        assert_eq!(normalise_postcode("OX74AA").as_deref(), Some("OX7 4AA"));
-        assert_eq!(normalise_postcode("SW1A 1AA").as_deref(), Some("SW1A 1AA"));
-        assert_eq!(normalise_postcode("OX28"), None);
-        assert_eq!(normalise_postcode("12345"), None);
-    }
-
-    #[test]
-    fn stored_incomes_fall_back_into_their_band() {
-        for (value, _, pence) in INCOME_BANDS {
-            assert_eq!(band_of(*pence), *value);
+/// `GET …/profile`: the answers with Change links; before the first save,
+/// the questions answered so far and the way on.
+async fn summary(State(s): State<AppState>, user: Acting) -> PageResult {
+    let (council, profile) = household(&s, &user).await?;
+    let base = format!("{}/profile", user.base());
+    let own = user.household.is_none();
+    let mut page = AnswersPage {
+        l: user.layout("About your household", "/profile"),
+        back: None,
+        caption: council.name.clone(),
+        heading: "About your household".into(),
+        intro: Vec::new(),
+        rows: Vec::new(),
+        form_action: None,
+        hidden: Vec::new(),
+        button: String::new(),
+        button_href: None,
+        links: Vec::new(),
+    };
+    match profile {
+        Some(p) => {
+            page.intro.push(format!(
+                "Your answers decide which council schemes {} and which vehicles we show. Only {} and officers of {} can see them.",
+                if own { "you can get" } else { "the household can get" },
+                if own { "you" } else { "the household" },
+                council.name
+            ));
+            page.rows = rows(&form_of(&p), &base, "");
+            if own {
+                page.links.push(("See what you can get".into(), "/schemes".into()));
+            }
         }
-        assert_eq!(band_of(Some(1_800_000)), "15000-24999");
+        None => {
+            let form = draft_of(&user).form();
+            page.rows = rows(&form, &base, "");
+            match questions::first_unanswered(&form) {
+                Some(q) => {
+                    page.intro.push(format!(
+                        "We will ask {} questions, one at a time, about {} and your travel needs. Your answers decide which of {}'s schemes {}.",
+                        questions::QUESTIONS.len(),
+                        if own { "your household" } else { "the household" },
+                        council.name,
+                        if own { "you can get" } else { "it can get" },
+                    ));
+                    page.button = if page.rows.is_empty() { "Start" } else { "Continue" }.into();
+                    page.button_href = Some(format!("{base}/{}", q.slug));
+                }
+                None => {
+                    page.heading = "Check your answers".into();
+                    page.intro
+                        .push("Check your answers, then save them to see what you can get.".into());
+                    page.form_action = Some(base.clone());
+                    page.hidden = form.0.clone();
+                    page.button = "Save and see what you can get".into();
+                }
+            }
+        }
     }
+    if !own {
+        page.links.push(("Back to the household's page".into(), user.base()));
+    }
+    render(&page)
+}
+
+#[derive(Deserialize, Default)]
+pub struct ChangeQuery {
+    #[serde(default)]
+    pub change: Option<String>,
+}
+
+/// The question a path names (under an officer's prefix the path also
+/// names the household).
+fn question_in(params: &[(String, String)]) -> Result<&'static Question, PageError> {
+    params
+        .iter()
+        .find(|(k, _)| k == "question")
+        .and_then(|(_, v)| questions::question(v))
+        .ok_or(PageError::NotFound)
+}
+
+fn question_layout(user: &Acting, q: &Question, errors: &Errors) -> Layout {
+    user.layout(q.heading, "/profile").with_errors(errors)
+}
+
+/// `GET …/profile/{question}`: one question, with the answer given.
+async fn question_page(
+    State(s): State<AppState>,
+    user: Acting,
+    Path(params): Path<Vec<(String, String)>>,
+    Query(change): Query<ChangeQuery>,
+) -> PageResult {
+    let q = question_in(&params)?;
+    let (council, profile) = household(&s, &user).await?;
+    let base = format!("{}/profile", user.base());
+    let (form, back) = match &profile {
+        Some(p) => (form_of(p), base.clone()),
+        None => {
+            let back = match (change.change.is_some(), questions::before(q.slug)) {
+                (false, Some(prev)) => format!("{base}/{}", prev.slug),
+                _ => base.clone(),
+            };
+            (draft_of(&user).form(), back)
+        }
+    };
+    render(&QuestionPage {
+        l: question_layout(&user, q, &Errors::default()),
+        caption: council.name,
+        back,
+        action: format!(
+            "{base}/{}{}",
+            q.slug,
+            if change.change.is_some() { "?change=1" } else { "" }
+        ),
+        q,
+        form,
+        errors: Errors::default(),
+        button: if profile.is_some() { "Save" } else { "Continue" },
+    })
+}
+
+/// `POST …/profile/{question}`: with a profile, saves the one answer at
+/// once and returns to the summary; before the first save, keeps it in the
+/// session and goes on to the next question.
+async fn answer(
+    State(s): State<AppState>,
+    user: Acting,
+    Path(params): Path<Vec<(String, String)>>,
+    Query(change): Query<ChangeQuery>,
+    CsrfForm(posted): CsrfForm,
+) -> PageResult {
+    let q = question_in(&params)?;
+    let (council, profile) = household(&s, &user).await?;
+    let base = format!("{}/profile", user.base());
+    let mut errors = Errors::default();
+    if let Some(values) = q.check(&posted, &mut errors, true) {
+        match &profile {
+            Some(p) => {
+                let mut form = form_of(p);
+                questions::replace(&mut form, q, values);
+                if let Some(answers) = Answers::check(&form, &mut errors, false) {
+                    errors = save(
+                        &s,
+                        &user.token,
+                        user.household_id(),
+                        &council,
+                        &answers,
+                        &p.given_income(),
+                        p.known_location(),
+                    )
+                    .await?;
+                    if errors.is_empty() {
+                        return Ok(saved(&user, true));
+                    }
+                }
+            }
+            None => {
+                if q.field == "postcode" {
+                    let pc = values.first().map(|v| v.1.clone()).unwrap_or_default();
+                    if locate(&s, &user.token, &council.id, &pc).await?.is_none() {
+                        errors.add(
+                            "postcode",
+                            format!("We cannot find {pc} in {}. Check it is your postcode", council.name),
+                        );
+                    }
+                }
+                if errors.is_empty() {
+                    let mut draft = draft_of(&user);
+                    let mut form = draft.form();
+                    questions::replace(&mut form, q, values);
+                    form.0.truncate(questions::MAX_DRAFT_FIELDS);
+                    draft.fields = form.0;
+                    let next = match (change.change.is_some(), questions::first_unanswered(&draft.form())) {
+                        (false, Some(n)) => format!("{base}/{}", n.slug),
+                        _ => base.clone(),
+                    };
+                    let data = crate::session::SessionData {
+                        draft: Some(draft),
+                        ..user.session.data.clone()
+                    };
+                    return Ok(with_session(see_other(&next), data));
+                }
+            }
+        }
+    }
+    let back = match (profile.is_some() || change.change.is_some(), questions::before(q.slug)) {
+        (false, Some(prev)) => format!("{base}/{}", prev.slug),
+        _ => base.clone(),
+    };
+    render_refused(&QuestionPage {
+        l: question_layout(&user, q, &errors),
+        caption: council.name,
+        back,
+        action: format!(
+            "{base}/{}{}",
+            q.slug,
+            if change.change.is_some() { "?change=1" } else { "" }
+        ),
+        q,
+        form: posted,
+        errors,
+        button: if profile.is_some() { "Save" } else { "Continue" },
+    })
 }

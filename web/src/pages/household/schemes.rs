@@ -30,7 +30,6 @@ pub struct Decision {
 #[serde(rename_all = "camelCase")]
 pub struct Scheme {
     pub name: String,
-    pub description: String,
     pub subsidy: Subsidy,
     pub applies_to: Vec<String>,
 }
@@ -85,6 +84,8 @@ struct SchemesPage {
     council: String,
     has_profile: bool,
     decisions: Vec<Decision>,
+    full_price: (&'static str, &'static str),
+    answers_href: &'static str,
 }
 
 async fn page(State(s): State<AppState>, user: HouseholdUser) -> PageResult {
@@ -110,7 +111,7 @@ async fn page(State(s): State<AppState>, user: HouseholdUser) -> PageResult {
         .gateway
         .query(
             Some(&user.token),
-            "{ me { household { council { name } profile { members } eligibility { eligible scheme { name description appliesTo subsidy { percentBasisPoints capPerBookingPence } } reasons { label passed explanation } } } } }",
+            "{ me { household { council { name } profile { members } eligibility { eligible scheme { name appliesTo subsidy { percentBasisPoints capPerBookingPence } } reasons { label passed explanation } } } } }",
             json!({}),
         )
         .await?;
@@ -122,5 +123,7 @@ async fn page(State(s): State<AppState>, user: HouseholdUser) -> PageResult {
         council: h.council.name,
         has_profile: h.profile.is_some(),
         decisions,
+        full_price: ("Find a vehicle to hire or lease", "/find-a-vehicle"),
+        answers_href: "/profile",
     })
 }
