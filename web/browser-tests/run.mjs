@@ -16,6 +16,7 @@ import { assistedJourney } from './assisted.mjs'
 import { briefJourney } from './brief.mjs'
 import { householdKeyboardJourney } from './household-keyboard.mjs'
 import { accountJourney } from './account.mjs'
+import { offersJourney } from './offers.mjs'
 
 const require = createRequire(import.meta.url)
 const axeSource = require('axe-core').source
@@ -244,6 +245,7 @@ try {
   await cardJourney(browser, { base: process.env.CARD_BASE_URL, stripeJs: process.env.STRIPE_JS_URL, email: process.env.CARD_HOUSEHOLD_EMAIL, password, visitPage, expectText, check })
   await reportsJourney(browser, { base, password, visitPage, expectText, check, keyboardSignIn })
   await assistedJourney(browser, { base, password, visitPage, expectText, check })
+  await offersJourney(browser, { base, email: process.env.OFFERS_EMAIL, password, visitPage, expectText, check })
   await accountJourney(browser, { base, email: process.env.ACCOUNT_EMAIL, password, newPassword: `${password} renewed`, visitPage, expectText, check })
 } catch (e) {
   failures.push(`stopped: ${e.stack || e}`)

@@ -2,6 +2,7 @@
 
 pub mod assisted;
 pub mod bookings;
+pub mod contacts;
 pub mod councils;
 pub mod errors;
 pub mod geo;
@@ -45,6 +46,7 @@ pub struct Mutation(
     identity::IdentityMutation,
     councils::CouncilMutation,
     providers::ProviderMutation,
+    contacts::ContactMutation,
     vehicles::VehicleMutation,
     imports::ImportMutation,
     zones::ZoneMutation,

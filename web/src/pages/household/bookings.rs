@@ -55,11 +55,17 @@ pub struct Booking {
     #[serde(default)]
     pub refund_if_cancelled_pence: Option<i64>,
     pub household: Id,
+    /// On the confirmation.
+    #[serde(default)]
+    pub provider_contact: Option<ProviderContact>,
 }
 
 #[derive(Deserialize, Clone)]
 pub struct Id {
     pub id: String,
+    /// On the confirmation: the household's council.
+    #[serde(default)]
+    pub council: Option<Named>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -68,6 +74,26 @@ pub struct Vehicle {
     pub make: String,
     pub model: String,
     pub provider: Named,
+    /// On the confirmation: its kind and where it is kept.
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub location: Option<Location>,
+}
+
+#[derive(Deserialize, Clone)]
+pub struct Location {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// Where to collect the vehicle and how to reach its provider.
+#[derive(Deserialize, Clone, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderContact {
+    pub pickup_address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -101,6 +127,9 @@ pub struct Cancellation {
     pub at: DateTime<Utc>,
     pub refund_pence: i64,
 }
+
+/// What the confirmation adds: where to collect the vehicle, who to contact.
+const NEXT_STEPS_FIELDS: &str = "vehicle { kind location { lat lon } } providerContact { pickupAddress phone email } household { council { name } }";
 
 pub const FIELDS: &str = "household { id } id status start end leaseMonths vehicle { make model provider { name } } price { basePence subsidyPence householdPence } payment { method status amountPence clientSecret } cancellation { at refundPence } refundIfCancelledPence";
 
@@ -155,6 +184,49 @@ impl Booking {
         pounds(*pence)
     }
 
+    /// Bikes need no driving licence; every other kind does.
+    pub fn needs_licence(&self) -> bool {
+        !matches!(self.vehicle.kind.as_str(), "EBIKE" | "CARGO_BIKE")
+    }
+
+    /// The vehicle's place on OpenStreetMap.
+    pub fn map_href(&self) -> Option<String> {
+        self.vehicle.location.as_ref().map(|p| {
+            format!(
+                "https://www.openstreetmap.org/?mlat={:.5}&mlon={:.5}#map=17/{:.5}/{:.5}",
+                p.lat, p.lon, p.lat, p.lon
+            )
+        })
+    }
+
+    /// A lease's second month, when its invoice is due (payments schedules
+    /// each later month on the lease's start day).
+    pub fn second_month(&self) -> Option<String> {
+        self.lease_months.filter(|m| *m > 1)?;
+        self.start.checked_add_months(chrono::Months::new(1)).map(views::day)
+    }
+
+    /// A phone number as a `tel:` link's digits.
+    pub fn tel(&self, phone: &str) -> String {
+        phone.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect()
+    }
+
+    pub fn council_name(&self) -> String {
+        self.household
+            .council
+            .as_ref()
+            .map_or_else(|| "your council".to_string(), |c| c.name.clone())
+    }
+
+    /// The pick-up address's lines.
+    pub fn pickup_lines(&self) -> Vec<&str> {
+        self.provider_contact
+            .as_ref()
+            .and_then(|c| c.pickup_address.as_deref())
+            .map(|a| a.lines().map(str::trim).filter(|l| !l.is_empty()).collect())
+            .unwrap_or_default()
+    }
+
     pub fn when(&self, t: &DateTime<Utc>) -> String {
         views::when(*t)
     }
@@ -205,7 +277,7 @@ async fn booking(s: &AppState, user: &Acting, id: &str) -> Result<Booking, PageE
         .gateway
         .query(
             Some(&user.token),
-            &format!("query($id: ID!) {{ booking(id: $id) {{ {FIELDS} }} }}"),
+            &format!("query($id: ID!) {{ booking(id: $id) {{ {FIELDS} {NEXT_STEPS_FIELDS} }} }}"),
             json!({"id": id}),
         )
         .await?;

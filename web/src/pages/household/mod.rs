@@ -5,6 +5,7 @@ pub(crate) mod bookings;
 mod card;
 pub(crate) mod offers;
 pub(crate) mod profile;
+pub(crate) mod results;
 mod schemes;
 
 use askama::Template;

@@ -17,7 +17,11 @@ use crate::{
     error::{see_other, PageError, PageResult},
     form::{CsrfForm, Errors, FormData},
     gateway::{GatewayError, UserError},
-    pages::{assist::Acting, household::card, render, render_refused},
+    pages::{
+        assist::Acting,
+        household::{card, results},
+        render, render_refused,
+    },
     views::{self, pounds, Layout},
     AppState,
 };
@@ -40,6 +44,10 @@ fn start_times() -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// Offers asked of the API for one search (its most): grouped, filtered and
+/// shown a few at a time by [`results`].
+const OFFERS_ASKED: i64 = 100;
 
 const RADII: &[(&str, &str)] = &[("2", "2 km"), ("5", "5 km"), ("10", "10 km"), ("25", "25 km")];
 
@@ -168,7 +176,7 @@ impl Search {
         json!({"kind": self.kind, "start": self.start, "end": self.end, "leaseMonths": self.lease_months,
                "radiusKm": self.radius_km, "seats": self.seats,
                "wheelchairAccessible": self.wheelchair.then_some(true), "electricOnly": self.electric.then_some(true),
-               "first": 20})
+               "first": OFFERS_ASKED})
     }
 
     /// "Saturday 28 November 2026 at 10am to 2pm" or "12 months from 1 January 2027".
@@ -217,6 +225,8 @@ pub struct Vehicle {
 
 #[derive(Deserialize, Clone)]
 pub struct Named {
+    #[serde(default)]
+    pub id: String,
     pub name: String,
 }
 
@@ -278,6 +288,18 @@ impl Offer {
             .first()
             .map(|s| s.scheme.name.clone())
             .unwrap_or_default()
+    }
+
+    /// Why it is offered, without what the result already says: its price
+    /// (shown first) and its distance (shown with how many are available).
+    pub fn reasons_shown(&self) -> Vec<&str> {
+        let price = pounds(self.price.household_pence);
+        let distance = self.distance();
+        self.reasons
+            .iter()
+            .map(String::as_str)
+            .filter(|r| !r.starts_with(&price) && !r.starts_with(&distance))
+            .collect()
     }
 }
 
@@ -351,13 +373,41 @@ struct SearchPage {
     errors: Errors,
     times: Vec<(String, String)>,
     radii: &'static [(&'static str, &'static str)],
-    /// With results: the search in words and its offers.
-    results: Option<(String, Vec<Offer>)>,
+    /// With results: the search in words and its results.
+    results: Option<Results>,
     /// The search's query string, for "Book this vehicle".
     query: String,
+    view: results::View,
+    sorts: &'static [(&'static str, &'static str)],
+    types: &'static [(&'static str, &'static str)],
+}
+
+/// The results of a search, as the household asked to see them.
+struct Results {
+    /// The period in words.
+    period: String,
+    /// The results shown (the first `view.shown`).
+    groups: Vec<results::Group>,
+    /// Results in all, and the vehicles they stand for.
+    total: usize,
+    vehicles: usize,
 }
 
 impl SearchPage {
+    /// The same search showing the next few results, landing on the first new one.
+    fn more_href(&self) -> Option<String> {
+        let r = self.results.as_ref()?;
+        (r.total > self.view.shown).then(|| {
+            format!(
+                "{}/find-a-vehicle/{}?search=1&{}#result-{}",
+                self.l.base,
+                self.kind.to_lowercase(),
+                results::with_param(&self.query, "show", &(self.view.shown + results::PAGE).to_string()),
+                self.view.shown + 1
+            )
+        })
+    }
+
     fn book_href(&self, vehicle_id: &str) -> String {
         format!(
             "{}/book?vehicle={}&{}",
@@ -401,7 +451,7 @@ async fn find_offers(s: &AppState, user: &Acting, search: &Search) -> Result<Res
         .gateway
         .query::<Data>(
             Some(&user.token),
-            "query($input: OffersInput!) { offers(input: $input) { vehicle { id kind make model seats propulsion wheelchairAccessible provider { name } } distanceKm price { basePence subsidyPence householdPence } subsidies { scheme { name } } reasons } }",
+            "query($input: OffersInput!) { offers(input: $input) { vehicle { id kind make model seats propulsion wheelchairAccessible provider { id name } } distanceKm price { basePence subsidyPence householdPence } subsidies { scheme { name } } reasons } }",
             json!({"input": input}),
         )
         .await;
@@ -434,10 +484,22 @@ async fn search(
     let section = "/find-a-vehicle";
     let mut errors = Errors::default();
     let mut results = None;
+    let view = results::View::read(&form);
     if form.get("search") == "1" {
         match Search::parse(kind, &form, Utc::now()) {
             Ok(search) => match find_offers(&s, &user, &search).await? {
-                Ok(offers) => results = Some((search.period(), offers)),
+                Ok(offers) => {
+                    let mut groups = results::arrange(offers, &view);
+                    let total = groups.len();
+                    let vehicles = groups.iter().map(|g| g.count).sum();
+                    groups.truncate(view.shown);
+                    results = Some(Results {
+                        period: search.period(),
+                        groups,
+                        total,
+                        vehicles,
+                    })
+                }
                 Err(e) => errors = e,
             },
             Err(e) => errors = e,
@@ -467,6 +529,9 @@ async fn search(
         times: start_times(),
         radii: RADII,
         results,
+        view,
+        sorts: results::SORTS,
+        types: results::TYPES,
     };
     if page.errors.is_empty() {
         render(&page)
