@@ -232,7 +232,7 @@ export async function briefJourney (browser, { base, password, visitPage, expect
       await expectText(h, 'Renault Zoe', 'brief: the vehicle is offered')
       await expectText(h, `From ${provider}`, 'brief: the offer names the provider')
       await expectText(h, `You pay £24 Full price £40. The council pays £16 from ${scheme}.`, 'brief: the offer shows what the household pays first, then the subsidy')
-      await h.getByRole('link', { name: 'Book Renault Zoe' }).click()
+      await h.getByRole('button', { name: 'Book Renault Zoe' }).click()
       await expectText(h, 'Check your booking', 'brief: check your booking')
       await expectText(h, 'How you pay We send you an invoice', 'brief: paid by invoice')
     }

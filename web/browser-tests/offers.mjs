@@ -95,7 +95,7 @@ async function withJavaScript (browser, { base, email, password, expectText, che
   const bikes = await results(page)
   check(bikes.length > 0 && bikes.every(r => r.startsWith('Raleigh')), `offers: only e-bikes: ${bikes.join(', ')}`)
   await visitPage(page, { js: true, name: 'offers-e-bikes', screenshot: false })
-  await page.getByRole('link', { name: /^Book / }).first().click()
+  await page.getByRole('button', { name: /^Book / }).first().click()
   await page.getByRole('button', { name: 'Confirm and book' }).click()
   await expectText(page, 'Booking confirmed', 'offers: booked (js)')
   await expectText(page, 'no driving licence: you do not need one for an e-bike', 'offers: no licence for a bike')

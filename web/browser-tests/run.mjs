@@ -142,7 +142,7 @@ async function householdJourney (browser, { js, email }) {
   await visitPage(page, { js, name: 'offers', screenshot: shot })
 
   // Book the best offer.
-  await page.getByRole('link', { name: /^Book / }).first().click()
+  await page.getByRole('button', { name: /^Book / }).first().click()
   await expectText(page, 'Check your booking', `check (${tag})`)
   await visitPage(page, { js, name: 'check-your-booking', screenshot: shot })
   await page.getByRole('button', { name: 'Confirm and book' }).click()
