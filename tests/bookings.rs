@@ -348,6 +348,50 @@ async fn households_read_the_provider_s_contact_details_on_their_bookings_and_of
         .await
         .unwrap();
     assert_eq!(v["council"]["providers"][0]["contact"], contact);
+    // The council's contact details: its officers set them, anyone reads them.
+    const COUNCIL_CONTACT: &str = "mutation($c: ID!, $i: CouncilContactInput!) { updateCouncilContact(councilId: $c, input: $i) { council { contact { email phone } } userErrors { field code message } } }";
+    let refused = h
+        .raw(
+            COUNCIL_CONTACT,
+            json!({"c": w.council, "i": {"email": "x@wox.example"}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN", "{refused}");
+    let p = w
+        .officer
+        .mutate(
+            "updateCouncilContact",
+            COUNCIL_CONTACT,
+            json!({"c": w.council, "i": {"phone": "ring us"}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(p["userErrors"][0]["field"], json!(["input", "phone"]), "{p}");
+    let p = w
+        .officer
+        .mutate(
+            "updateCouncilContact",
+            COUNCIL_CONTACT,
+            json!({"c": w.council, "i": {"email": "transport@wox.example", "phone": "01993 861000"}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(p["userErrors"], json!([]), "{p}");
+    let v = w
+        .stack
+        .anon
+        .query(
+            "query($c: ID!) { council(id: $c) { contact { email phone } } }",
+            json!({"c": w.council}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        v["council"]["contact"],
+        json!({"email": "transport@wox.example", "phone": "01993 861000"})
+    );
+
     // Empty clears a part.
     let p = w
         .provider

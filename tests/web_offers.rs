@@ -215,6 +215,30 @@ async fn the_confirmation_says_where_to_collect_what_to_bring_how_to_pay_and_who
     saved.assert_has("Your contact details are saved.");
     assert!(saved.body.contains("value=\"01993 555010\""));
 
+    // The council's officer gives the council's, on the council's pages.
+    let mut o = web.browser();
+    o.sign_in("officer@wox.test", common::PASSWORD).await;
+    o.visit("/officer").await.assert_has("Change the contact details");
+    let form = o.visit("/officer/contact").await;
+    let res = o
+        .submit(&form, "/officer/contact", &[("email", "transport"), ("phone", "")])
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text());
+    assert!(res.body.contains("<a href=\"#email\">"), "{}", res.text());
+    let res = o
+        .submit(
+            &form,
+            "/officer/contact",
+            &[("email", "transport@wox.example"), ("phone", "01993 861000")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
+    o.follow(&res)
+        .await
+        .assert_has("The council's contact details are saved.");
+    // A provider may not.
+    assert_eq!(p.get("/officer/contact").await.status, StatusCode::FORBIDDEN);
+
     // A household books the best offer by invoice.
     let mut b = household(&w, &web, "next@example.test").await;
     let offers = b.visit(&format!("/{}", search("&seats=4"))).await;
@@ -250,7 +274,9 @@ async fn the_confirmation_says_where_to_collect_what_to_bring_how_to_pay_and_who
     done.assert_has("The council pays the rest, £10.40, to Cotswold Car Club.");
     done.assert_has("contact Cotswold Car Club: Phone: 01993 555010 Email: bookings@cotswold.example");
     assert!(done.body.contains("href=\"tel:01993555010\""));
-    done.assert_has("About the council's subsidy, contact Council WOX.");
+    done.assert_has(
+        "About the council's subsidy, contact Council WOX: Phone: 01993 861000 Email: transport@wox.example",
+    );
     done.assert_has(&format!("Quote your booking reference, {reference}"));
     // No notification is sent, so none is claimed.
     assert!(!done.text().to_lowercase().contains("email has been sent"));

@@ -175,6 +175,15 @@ pub async fn seed(anon: &GraphqlClient, council_id: &str, accounts: &[DemoAccoun
             .with_context(|| format!("no demo password for {email}"))
     };
     let officer = sign_in(anon, data::OFFICER_EMAIL, &password_of(data::OFFICER_EMAIL)?).await?;
+    // How residents reach the council about its schemes.
+    let p = officer
+        .mutate(
+            "updateCouncilContact",
+            "mutation($c: ID!, $i: CouncilContactInput!) { updateCouncilContact(councilId: $c, input: $i) { council { id } userErrors { code message } } }",
+            json!({"c": council_id, "i": {"email": "transport@westoxon.example", "phone": "01993 555000"}}),
+        )
+        .await?;
+    check(&p, "the council's contact details")?;
     for (index, (name, email)) in data::PROVIDERS.iter().enumerate() {
         let provider = sign_in(anon, email, &password_of(email)?).await?;
         let p = provider

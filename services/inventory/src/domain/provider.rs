@@ -36,47 +36,8 @@ impl Contact {
         let pickup_address = present(pickup_address)
             .map(|a| text::multi_line("pickup_address", "The pick-up address", a, 500))
             .transpose()?;
-        let phone = present(phone)
-            .map(|p| {
-                let p = text::single_line("phone", "The phone number", p, 40)?;
-                let digits = p.chars().filter(char::is_ascii_digit).count();
-                let allowed = p
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '(' | ')' | '-'));
-                if allowed && (7..=20).contains(&digits) {
-                    Ok(p)
-                } else {
-                    Err(ApiError::invalid(
-                        "phone",
-                        "Enter a phone number, like 01993 123456 or +44 1993 123456",
-                    ))
-                }
-            })
-            .transpose()?;
-        let email = present(email)
-            .map(|e| {
-                let e = text::single_line("email", "The email address", e, 254)?;
-                let ok = match e.split_once('@') {
-                    Some((local, domain)) => {
-                        !local.is_empty()
-                            && !domain.contains('@')
-                            && domain.contains('.')
-                            && !domain.starts_with('.')
-                            && !domain.ends_with('.')
-                            && !e.chars().any(char::is_whitespace)
-                    }
-                    None => false,
-                };
-                if ok {
-                    Ok(e)
-                } else {
-                    Err(ApiError::invalid(
-                        "email",
-                        "Enter an email address in the correct format, like bookings@example.org",
-                    ))
-                }
-            })
-            .transpose()?;
+        let phone = present(phone).map(|p| text::phone("phone", p)).transpose()?;
+        let email = present(email).map(|e| text::email("email", e)).transpose()?;
         Ok(Self {
             pickup_address,
             phone,

@@ -65,7 +65,14 @@ pub struct Id {
     pub id: String,
     /// On the confirmation: the household's council.
     #[serde(default)]
-    pub council: Option<Named>,
+    pub council: Option<CouncilRef>,
+}
+
+#[derive(Deserialize, Clone)]
+pub struct CouncilRef {
+    pub name: String,
+    #[serde(default)]
+    pub contact: ProviderContact,
 }
 
 #[derive(Deserialize, Clone)]
@@ -129,7 +136,7 @@ pub struct Cancellation {
 }
 
 /// What the confirmation adds: where to collect the vehicle, who to contact.
-const NEXT_STEPS_FIELDS: &str = "vehicle { kind location { lat lon } } providerContact { pickupAddress phone email } household { council { name } }";
+const NEXT_STEPS_FIELDS: &str = "vehicle { kind location { lat lon } } providerContact { pickupAddress phone email } household { council { name contact { email phone } } }";
 
 pub const FIELDS: &str = "household { id } id status start end leaseMonths vehicle { make model provider { name } } price { basePence subsidyPence householdPence } payment { method status amountPence clientSecret } cancellation { at refundPence } refundIfCancelledPence";
 
@@ -209,6 +216,15 @@ impl Booking {
     /// A phone number as a `tel:` link's digits.
     pub fn tel(&self, phone: &str) -> String {
         phone.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect()
+    }
+
+    /// How to reach the council: its contact details, as given.
+    pub fn council_contact(&self) -> ProviderContact {
+        self.household
+            .council
+            .as_ref()
+            .map(|c| c.contact.clone())
+            .unwrap_or_default()
     }
 
     pub fn council_name(&self) -> String {
