@@ -508,3 +508,68 @@ async fn cancel(
         errors,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn booking(kind: &str, lease_months: Option<i64>) -> Booking {
+        let start = chrono::DateTime::parse_from_rfc3339("2027-01-01T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        Booking {
+            id: "1ee40fc6-0000-0000-0000-000000000000".into(),
+            status: "CONFIRMED".into(),
+            start,
+            end: start,
+            lease_months,
+            vehicle: Vehicle {
+                make: "Renault".into(),
+                model: "Zoe".into(),
+                provider: Named {
+                    name: "Cotswold Car Club".into(),
+                },
+                kind: kind.into(),
+                location: Some(Location {
+                    lat: 51.785,
+                    lon: -1.485,
+                }),
+            },
+            price: Price {
+                base_pence: 4000,
+                subsidy_pence: 1600,
+                household_pence: 2400,
+            },
+            payment: None,
+            cancellation: None,
+            refund_if_cancelled_pence: None,
+            household: Id {
+                id: "h".into(),
+                council: None,
+            },
+            provider_contact: None,
+        }
+    }
+
+    #[test]
+    fn next_steps_follow_the_vehicle_and_the_booking() {
+        assert!(booking("CAR", None).needs_licence());
+        assert!(booking("MINIBUS", None).needs_licence());
+        assert!(!booking("EBIKE", None).needs_licence());
+        assert!(!booking("CARGO_BIKE", None).needs_licence());
+        // A lease's second month is invoiced a month after the start.
+        assert_eq!(
+            booking("CAR", Some(12)).second_month().as_deref(),
+            Some("1 February 2027")
+        );
+        assert_eq!(booking("CAR", Some(1)).second_month(), None);
+        assert_eq!(booking("CAR", None).second_month(), None);
+        assert_eq!(booking("CAR", None).reference(), "1EE40FC6");
+        assert_eq!(booking("CAR", None).tel("+44 (0)1993 555-010"), "+4401993555010");
+        assert_eq!(
+            booking("CAR", None).map_href().unwrap(),
+            "https://www.openstreetmap.org/?mlat=51.78500&mlon=-1.48500#map=17/51.78500/-1.48500"
+        );
+        assert_eq!(booking("CAR", None).council_name(), "your council");
+    }
+}
