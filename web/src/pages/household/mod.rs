@@ -7,6 +7,7 @@ pub(crate) mod offers;
 pub(crate) mod profile;
 pub(crate) mod results;
 mod schemes;
+mod search;
 
 use askama::Template;
 use axum::{extract::State, routing::get, Router};
