@@ -285,3 +285,125 @@ async fn an_officer_sees_and_counts_only_the_provider_bookings_made_in_its_counc
         .unwrap();
     assert_eq!(all["me"]["provider"]["bookings"]["totalCount"], 3);
 }
+
+const UPDATE_CONTACT: &str = "mutation($i: ProviderContactInput!) { updateProviderContact(input: $i) { provider { contact { pickupAddress phone email } } userErrors { field code message } } }";
+
+#[tokio::test]
+async fn households_read_the_provider_s_contact_details_on_their_bookings_and_officers_on_the_provider() {
+    let w = World::new(20_000_000).await;
+    let (h, _) = w.household("contact@wox.test").await;
+
+    // Bad details are refused at their field; nothing is stored.
+    let p = w
+        .provider
+        .mutate(
+            "updateProviderContact",
+            UPDATE_CONTACT,
+            json!({"i": {"email": "bookings"}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(code(&p), "INVALID_INPUT", "{p}");
+    assert_eq!(p["userErrors"][0]["field"], json!(["input", "email"]));
+    // Only a provider's members set them.
+    let refused = h
+        .raw(UPDATE_CONTACT, json!({"i": {"phone": "01993 555010"}}))
+        .await
+        .unwrap();
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN", "{refused}");
+    let p = w
+        .provider
+        .mutate(
+            "updateProviderContact",
+            UPDATE_CONTACT,
+            json!({"i": {"pickupAddress": "Market Square\nWitney", "phone": "01993 555010", "email": "bookings@cotswold.example"}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(p["userErrors"], json!([]), "{p}");
+    let contact = json!({"pickupAddress": "Market Square\nWitney", "phone": "01993 555010", "email": "bookings@cotswold.example"});
+    assert_eq!(p["provider"]["contact"], contact);
+
+    // The household reads them on its booking, not on any provider.
+    let b = book(&h, hire(&w.vehicles[0], in_days(3), 4, "contact-1")).await;
+    let id = b["booking"]["id"].as_str().unwrap();
+    let q = "query($id: ID!) { booking(id: $id) { providerContact { pickupAddress phone email } vehicle { provider { contact { phone } } } } }";
+    let v = h.query(q, json!({"id": id})).await.unwrap();
+    assert_eq!(v["booking"]["providerContact"], contact);
+    assert!(v["booking"]["vehicle"]["provider"]["contact"].is_null(), "{v}");
+    // Another household sees neither the booking nor the details.
+    let (other, _) = w.household("other-contact@wox.test").await;
+    let v = other.query(q, json!({"id": id})).await.unwrap();
+    assert!(v["booking"].is_null());
+
+    // Officers of the council read them on the booking and the provider.
+    let v = w.officer.query(q, json!({"id": id})).await.unwrap();
+    assert_eq!(v["booking"]["providerContact"], contact);
+    let v = w
+        .officer
+        .query(
+            "query($c: ID!) { council(id: $c) { providers { contact { pickupAddress phone email } } } }",
+            json!({"c": w.council}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(v["council"]["providers"][0]["contact"], contact);
+    // The council's contact details: its officers set them, anyone reads them.
+    const COUNCIL_CONTACT: &str = "mutation($c: ID!, $i: CouncilContactInput!) { updateCouncilContact(councilId: $c, input: $i) { council { contact { email phone } } userErrors { field code message } } }";
+    let refused = h
+        .raw(
+            COUNCIL_CONTACT,
+            json!({"c": w.council, "i": {"email": "x@wox.example"}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN", "{refused}");
+    let p = w
+        .officer
+        .mutate(
+            "updateCouncilContact",
+            COUNCIL_CONTACT,
+            json!({"c": w.council, "i": {"phone": "ring us"}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(p["userErrors"][0]["field"], json!(["input", "phone"]), "{p}");
+    let p = w
+        .officer
+        .mutate(
+            "updateCouncilContact",
+            COUNCIL_CONTACT,
+            json!({"c": w.council, "i": {"email": "transport@wox.example", "phone": "01993 861000"}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(p["userErrors"], json!([]), "{p}");
+    let v = w
+        .stack
+        .anon
+        .query(
+            "query($c: ID!) { council(id: $c) { contact { email phone } } }",
+            json!({"c": w.council}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        v["council"]["contact"],
+        json!({"email": "transport@wox.example", "phone": "01993 861000"})
+    );
+
+    // Empty clears a part.
+    let p = w
+        .provider
+        .mutate(
+            "updateProviderContact",
+            UPDATE_CONTACT,
+            json!({"i": {"pickupAddress": "", "phone": "01993 555010"}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        p["provider"]["contact"],
+        json!({"pickupAddress": null, "phone": "01993 555010", "email": null})
+    );
+}

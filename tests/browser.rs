@@ -67,6 +67,25 @@ async fn the_pages_pass_axe_and_the_journey_works_without_javascript_in_chromium
     w.household("card@example.test").await;
     // A household whose password the account journey changes.
     w.household("account@example.test").await;
+    // A household that filters, sorts and pages through the offers, and
+    // e-bikes enough for "Show more".
+    w.household("offers@example.test").await;
+    for i in 0..4 {
+        let d = 0.001 * (f64::from(i) + 1.0);
+        let v = w
+            .provider
+            .mutate(
+                "addVehicle",
+                "mutation($i: VehicleInput!) { addVehicle(input: $i) { userErrors { message } } }",
+                json!({"i": {"kind": "EBIKE", "make": "Raleigh", "model": format!("Motus {i}"), "seats": 1,
+                             "propulsion": "ELECTRIC_ASSIST", "wheelchairAccessible": false,
+                             "location": {"lat": bookings_support::WITNEY.1 - d, "lon": bookings_support::WITNEY.0 - d},
+                             "pricing": {"perHourPence": 200 + 10 * i, "depositPence": 0}}}),
+            )
+            .await
+            .unwrap();
+        assert_eq!(v["userErrors"], json!([]), "{v}");
+    }
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
@@ -86,6 +105,7 @@ async fn the_pages_pass_axe_and_the_journey_works_without_javascript_in_chromium
         .env("CARD_HOUSEHOLD_EMAIL", "card@example.test")
         .env("ASSISTED_EMAIL", "assisted.resident@wox.test")
         .env("ACCOUNT_EMAIL", "account@example.test")
+        .env("OFFERS_EMAIL", "offers@example.test")
         .env("ADMIN_EMAIL", common::ADMIN_EMAIL)
         .env("ADMIN_PASSWORD", common::ADMIN_PASSWORD)
         .output()

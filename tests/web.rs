@@ -102,8 +102,7 @@ async fn a_household_signs_up_sees_what_it_can_get_books_and_cancels() {
     assert_eq!(offers.status, StatusCode::OK, "{}", offers.text());
     offers.assert_has("Vehicles you can book");
     // £6.50 an hour for 4 hours; 40 % from the scheme.
-    offers.assert_has("Price £26 Council pays £10.40 from EV lease support You pay £15.60");
-    offers.assert_has("£15.60 after a £10.40 council subsidy");
+    offers.assert_has("You pay £15.60 Full price £26. The council pays £10.40 from EV lease support.");
     // "Change your search" goes back to the form, as typed.
     let change = b.visit(&offers.link("/find-a-vehicle/hire?").unwrap()).await;
     change.assert_has("Hire a vehicle");

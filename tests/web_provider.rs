@@ -56,7 +56,7 @@ async fn a_provider_imports_a_csv_file_and_sees_each_refused_row_against_its_lin
     let form = b.visit("/provider/fleet/import").await;
     assert_eq!(form.status, StatusCode::OK);
     form.assert_has("Import vehicles from a CSV file");
-    form.assert_has("per_month_lease_pence No The price of a month's lease in pence");
+    form.assert_has("price_per_lease_month No The price of a month's lease in pounds");
     assert!(form.body.contains("enctype=\"multipart/form-data\""));
     let template = b.get("/provider/fleet/import/template.csv").await;
     assert_eq!(template.status, StatusCode::OK);

@@ -120,7 +120,7 @@ const MODELS: &[Model] = &[
 
 fn csv(provider_index: usize) -> String {
     let mut out = String::from(
-        "kind,make,model,registration,seats,propulsion,range_km,wheelchair_accessible,lat,lon,per_hour_pence,per_day_pence,per_month_lease_pence,deposit_pence\n",
+        "kind,make,model,registration,seats,propulsion,range_km,wheelchair_accessible,lat,lon,price_per_hour,price_per_day,price_per_lease_month,deposit\n",
     );
     for i in 0..PER_PROVIDER {
         let n = provider_index * PER_PROVIDER + i;
@@ -133,7 +133,10 @@ fn csv(provider_index: usize) -> String {
         let lat = town.centre.1 + b * town.half.1 * 0.8;
         let bike = kind.ends_with("BIKE");
         let registration = if bike { String::new() } else { format!("WX26D{n:03}") };
-        let month = if month == 0 { String::new() } else { month.to_string() };
+        // Prices in pounds, as the import page's template has them.
+        let pounds = |p: u32| format!("{}.{:02}", p / 100, p % 100);
+        let month = if month == 0 { String::new() } else { pounds(month) };
+        let (hour, day, deposit) = (pounds(hour), pounds(day), pounds(deposit));
         out.push_str(&format!(
             "{kind},{make},{model},{registration},{seats},{propulsion},{range},{wav},{lat:.5},{lon:.5},{hour},{day},{month},{deposit}\n"
         ));
@@ -172,6 +175,15 @@ pub async fn seed(anon: &GraphqlClient, council_id: &str, accounts: &[DemoAccoun
             .with_context(|| format!("no demo password for {email}"))
     };
     let officer = sign_in(anon, data::OFFICER_EMAIL, &password_of(data::OFFICER_EMAIL)?).await?;
+    // How residents reach the council about its schemes.
+    let p = officer
+        .mutate(
+            "updateCouncilContact",
+            "mutation($c: ID!, $i: CouncilContactInput!) { updateCouncilContact(councilId: $c, input: $i) { council { id } userErrors { code message } } }",
+            json!({"c": council_id, "i": {"email": "transport@westoxon.example", "phone": "01993 555000"}}),
+        )
+        .await?;
+    check(&p, "the council's contact details")?;
     for (index, (name, email)) in data::PROVIDERS.iter().enumerate() {
         let provider = sign_in(anon, email, &password_of(email)?).await?;
         let p = provider
@@ -191,6 +203,22 @@ pub async fn seed(anon: &GraphqlClient, council_id: &str, accounts: &[DemoAccoun
             )
             .await?;
         check(&p, &format!("approving {name}"))?;
+        // Where households collect the vehicles and how they reach the provider.
+        let town = data::TOWNS[index % data::TOWNS.len()].name;
+        let slug: String = name
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let p = provider
+            .mutate(
+                "updateProviderContact",
+                "mutation($i: ProviderContactInput!) { updateProviderContact(input: $i) { provider { id } userErrors { code message } } }",
+                json!({"i": {"pickupAddress": format!("{name} office\nMarket Square\n{town}"),
+                             "phone": format!("01993 55501{index}"), "email": format!("bookings@{slug}.example")}}),
+            )
+            .await?;
+        check(&p, &format!("{name}'s contact details"))?;
         let fleet = provider
             .query("{ me { provider { vehicles(first: 1) { totalCount } } } }", json!({}))
             .await?;

@@ -25,7 +25,6 @@ const ZONE = {
 }
 const POSTCODE = 'SN2 1BR'
 const POSTCODES = `pcds,lat,long\n${POSTCODE},51.5500,-1.9000\n`
-const VEHICLE = { lat: '51.5520', lon: '-1.9020' }
 
 export async function briefJourney (browser, { base, password, visitPage, expectText, check }) {
   const stamp = Date.now()
@@ -172,13 +171,21 @@ export async function briefJourney (browser, { base, password, visitPage, expect
     await prov.getByLabel('Seats', { exact: true }).fill('5')
     await prov.getByLabel('How it is powered').selectOption('ELECTRIC')
     await prov.getByRole('group', { name: 'Can a wheelchair user travel in it?' }).getByLabel('No').check()
-    await prov.getByLabel('Latitude').fill(VEHICLE.lat)
-    await prov.getByLabel('Longitude').fill(VEHICLE.lon)
+    // Placed by its postcode, looked up in the council's postcodes.
+    await prov.getByLabel('Postcode', { exact: true }).fill(POSTCODE)
     await prov.getByLabel('An hour (optional)').fill('10.00')
     await prov.getByLabel('A day (optional)').fill('60.00')
     await prov.getByRole('button', { name: 'Add vehicle' }).click()
     await expectText(prov, 'Renault Zoe is added to your fleet.', 'brief: vehicle added')
     await axe(prov, 'brief-provider-fleet')
+    // Where households collect it and how they reach the provider.
+    await nav(prov, 'Contact details')
+    await prov.getByLabel('Pick-up address').fill(`${provider}\nHigh Street\nSwindon ${POSTCODE}`)
+    await prov.getByLabel('Phone number').fill('01793 555000')
+    await prov.getByLabel('Email address').fill(`bookings-${stamp}@brief.test`)
+    await prov.getByRole('button', { name: 'Save contact details' }).click()
+    await expectText(prov, 'Your contact details are saved.', 'brief: contact details saved')
+    await axe(prov, 'brief-provider-contact')
 
     // 5. Two households check what they could get, then sign up with their answers.
     const home = []
@@ -235,8 +242,8 @@ export async function briefJourney (browser, { base, password, visitPage, expect
       await h.getByRole('button', { name: 'Find vehicles' }).click()
       await expectText(h, 'Renault Zoe', 'brief: the vehicle is offered')
       await expectText(h, `From ${provider}`, 'brief: the offer names the provider')
-      await expectText(h, `Price £40 Council pays £16 from ${scheme} You pay £24`, 'brief: the offer shows the subsidy')
-      await h.getByRole('link', { name: 'Book Renault Zoe' }).click()
+      await expectText(h, `You pay £24 Full price £40. The council pays £16 from ${scheme}.`, 'brief: the offer shows what the household pays first, then the subsidy')
+      await h.getByRole('button', { name: 'Book Renault Zoe' }).click()
       await expectText(h, 'Check your booking', 'brief: check your booking')
       await expectText(h, 'How you pay We send you an invoice', 'brief: paid by invoice')
     }
@@ -245,7 +252,9 @@ export async function briefJourney (browser, { base, password, visitPage, expect
     // 7. The first household books; the second, a moment later, is refused.
     await first.getByRole('button', { name: 'Confirm and book' }).click()
     await expectText(first, 'Booking confirmed', 'brief: booking confirmed')
-    await expectText(first, 'We will send you an invoice', 'brief: the invoice')
+    await expectText(first, 'You pay £24 by invoice. We send you the invoice', 'brief: the invoice')
+    await expectText(first, `Collect it from ${provider} at: ${provider} High Street Swindon ${POSTCODE}`, 'brief: where to collect it')
+    await expectText(first, 'Phone: 01793 555000', 'brief: whom to contact')
     await shot(first, 'brief-booking-confirmed')
     await second.getByRole('button', { name: 'Confirm and book' }).click()
     await expectText(second, 'Your booking was not made: the vehicle you chose is no longer free for that time.', 'brief: the second household is refused')

@@ -5,11 +5,12 @@
 // with JavaScript on: axe on each of the pages and screenshots of the import
 // result and the payouts page. Called by run.mjs with its helpers.
 
-const header = 'kind,make,model,registration,seats,propulsion,lat,lon,per_hour_pence'
+// Prices in pounds, as the import page's template has them.
+const header = 'kind,make,model,registration,seats,propulsion,lat,lon,price_per_hour'
 const badCsv = [
   header,
-  'CAR,Renault,Zoe,BT01AAA,5,ELECTRIC,51.786,-1.485,650',
-  'CAR,Nissan,Leaf,BT02AAA,40,ELECTRIC,51.786,-1.485,650',
+  'CAR,Renault,Zoe,BT01AAA,5,ELECTRIC,51.786,-1.485,6.50',
+  'CAR,Nissan,Leaf,BT02AAA,40,ELECTRIC,51.786,-1.485,6.50',
   ''
 ].join('\n')
 const goodCsv = badCsv.replace(',40,', ',5,')
@@ -74,6 +75,49 @@ async function keyboardJourneyWithoutJavaScript (browser, { base, email, passwor
   await page.waitForURL('**/provider/fleet')
   await expectText(page, '2 vehicles are imported and added to your fleet.', 'imported (no-js)')
   await expectText(page, 'Nissan Leaf', 'imported vehicle in the fleet (no-js)')
+  await expectText(page, '£6.50 an hour', 'imported prices in pounds (no-js)')
+
+  // Contact details, by keyboard: a refused email first, then saved.
+  await tabTo(page, 'Contact details', check)
+  await page.keyboard.press('Enter')
+  await page.waitForURL('**/provider/contact')
+  await tabTo(page, 'address', check)
+  await page.keyboard.insertText('Cotswold Car Club office\nMarket Square\nWitney')
+  await tabTo(page, 'phone', check)
+  await page.keyboard.type('01993 555010')
+  await tabTo(page, 'email', check)
+  await page.keyboard.type('bookings')
+  await tabTo(page, 'Save contact details', check)
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')])
+  await expectText(page, 'Enter an email address in the correct format', 'contact details refused (no-js)')
+  await tabTo(page, 'email', check)
+  await page.keyboard.press('Control+A')
+  await page.keyboard.type('bookings@cotswold.example')
+  await tabTo(page, 'Save contact details', check)
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')])
+  await expectText(page, 'Your contact details are saved.', 'contact details saved (no-js)')
+
+  // A vehicle placed by its postcode, by keyboard.
+  await page.goto(base + '/provider/fleet/new')
+  await tabTo(page, 'kind', check)
+  await page.keyboard.press('c') // Car
+  await tabTo(page, 'make', check)
+  await page.keyboard.type('Kia')
+  await page.keyboard.press('Tab')
+  await page.keyboard.type('Niro')
+  await tabTo(page, 'seats', check)
+  await page.keyboard.type('5')
+  await tabTo(page, 'propulsion', check)
+  await page.keyboard.press('e') // Electric
+  await tabTo(page, 'wheelchair', check)
+  await page.keyboard.press('ArrowDown') // No
+  await tabTo(page, 'postcode', check)
+  await page.keyboard.type('OX28 1AA')
+  await tabTo(page, 'per-hour', check)
+  await page.keyboard.type('7.50')
+  await tabTo(page, 'Add vehicle', check)
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')])
+  await expectText(page, 'Kia Niro is added to your fleet.', 'vehicle added by postcode (no-js)')
 
   // Payouts: on to Stripe's onboarding page.
   await tabTo(page, 'Payouts', check)
@@ -114,6 +158,13 @@ async function pagesWithJavaScript (browser, { base, email, visitPage, expectTex
   await page.getByRole('button', { name: 'Import vehicles' }).click()
   await expectText(page, 'Select your vehicle_types.json file', 'GBFS form errors')
   await visitPage(page, { js: true, name: 'provider-import-gbfs-errors', screenshot: false })
+
+  await page.goto(base + '/provider/contact')
+  await visitPage(page, { js: true, name: 'provider-contact', screenshot: true })
+  await page.goto(base + '/provider/fleet/new')
+  await visitPage(page, { js: true, name: 'provider-vehicle-new', screenshot: true })
+  await page.goto(base + '/provider/fleet')
+  await visitPage(page, { js: true, name: 'provider-fleet-imported', screenshot: false })
 
   await page.getByRole('link', { name: 'Payouts' }).click()
   await expectText(page, 'How you are paid', 'payouts (js)')

@@ -16,6 +16,7 @@ import { assistedJourney } from './assisted.mjs'
 import { briefJourney } from './brief.mjs'
 import { householdKeyboardJourney } from './household-keyboard.mjs'
 import { accountJourney } from './account.mjs'
+import { offersJourney } from './offers.mjs'
 
 const require = createRequire(import.meta.url)
 const axeSource = require('axe-core').source
@@ -193,7 +194,7 @@ async function householdJourney (browser, { js, email }) {
   await visitPage(page, { js, name: 'offers', screenshot: shot })
 
   // Book the best offer.
-  await page.getByRole('link', { name: /^Book / }).first().click()
+  await page.getByRole('button', { name: /^Book / }).first().click()
   await expectText(page, 'Check your booking', `check (${tag})`)
   await visitPage(page, { js, name: 'check-your-booking', screenshot: shot })
   await page.getByRole('button', { name: 'Confirm and book' }).click()
@@ -296,6 +297,7 @@ try {
   await cardJourney(browser, { base: process.env.CARD_BASE_URL, stripeJs: process.env.STRIPE_JS_URL, email: process.env.CARD_HOUSEHOLD_EMAIL, password, visitPage, expectText, check })
   await reportsJourney(browser, { base, password, visitPage, expectText, check, keyboardSignIn })
   await assistedJourney(browser, { base, password, visitPage, expectText, check })
+  await offersJourney(browser, { base, email: process.env.OFFERS_EMAIL, password, visitPage, expectText, check })
   await accountJourney(browser, { base, email: process.env.ACCOUNT_EMAIL, password, newPassword: `${password} renewed`, visitPage, expectText, check })
 } catch (e) {
   failures.push(`stopped: ${e.stack || e}`)

@@ -77,6 +77,7 @@ impl Layout {
                 ("/provider/fleet", "Fleet"),
                 ("/provider/bookings", "Bookings"),
                 ("/provider/payouts", "Payouts"),
+                ("/provider/contact", "Contact details"),
             ],
             Some("OFFICER") => &[
                 ("/officer", "Council"),

@@ -12,6 +12,7 @@ use crate::{
     connection_types,
     schema::{
         assisted::{acting_for, audited, AssistedActionKind, AssistedActionOutcome},
+        contacts::ProviderContact,
         councils::parse_id,
         errors::{self, payload, Failure, Refusable, UserError},
         identity::Household,
@@ -278,6 +279,19 @@ impl Booking {
         load_vehicle(ctx, self.0.vehicle_id)
             .await?
             .ok_or_else(|| errors::coded("NOT_FOUND", "The booked vehicle no longer exists"))
+    }
+
+    /// Where to collect the vehicle and how to reach its provider, for
+    /// whoever sees the booking; each part null when the provider has not
+    /// given it.
+    async fn provider_contact(&self, ctx: &Context<'_>) -> async_graphql::Result<ProviderContact> {
+        let Some(v) = load_vehicle(ctx, self.0.vehicle_id).await? else {
+            return Ok(ProviderContact::default());
+        };
+        Ok(crate::schema::providers::load_provider(ctx, v.0.provider_id)
+            .await?
+            .map(|p| ProviderContact::from(&p.0))
+            .unwrap_or_default())
     }
 
     /// Hire or lease.

@@ -24,6 +24,11 @@ pub struct CouncilData {
     pub code: String,
     pub boundary: serde_json::Value,
     pub created_at: DateTime<Utc>,
+    /// How residents reach the council (`schema::contacts`).
+    #[serde(default)]
+    pub contact_email: Option<String>,
+    #[serde(default)]
+    pub contact_phone: Option<String>,
 }
 
 impl HasId for CouncilData {
@@ -54,6 +59,15 @@ impl Council {
     /// The council's area as a GeoJSON Polygon or MultiPolygon (WGS84).
     async fn boundary(&self) -> GeoJson {
         GeoJson(self.0.boundary.clone())
+    }
+
+    /// How residents reach the council about its schemes (public); each
+    /// part null until its officers give it.
+    async fn contact(&self) -> crate::schema::contacts::CouncilContact {
+        crate::schema::contacts::CouncilContact {
+            email: self.0.contact_email.clone(),
+            phone: self.0.contact_phone.clone(),
+        }
     }
 
     /// Officer of the council: the providers that applied to operate here.

@@ -26,6 +26,13 @@ pub struct ProviderData {
     pub id: Uuid,
     pub name: String,
     pub created_at: DateTime<Utc>,
+    /// How households reach it (`schema::contacts`).
+    #[serde(default)]
+    pub pickup_address: Option<String>,
+    #[serde(default)]
+    pub contact_phone: Option<String>,
+    #[serde(default)]
+    pub contact_email: Option<String>,
 }
 
 impl HasId for ProviderData {

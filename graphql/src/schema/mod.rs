@@ -3,6 +3,7 @@
 pub mod assisted;
 pub mod bookings;
 pub mod checker;
+pub mod contacts;
 pub mod councils;
 pub mod errors;
 pub mod geo;
@@ -47,6 +48,7 @@ pub struct Mutation(
     identity::IdentityMutation,
     councils::CouncilMutation,
     providers::ProviderMutation,
+    contacts::ContactMutation,
     vehicles::VehicleMutation,
     imports::ImportMutation,
     zones::ZoneMutation,

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::{
     schema::{
+        contacts::ProviderContact,
         councils::{load_council, parse_id, Council},
         errors::{self, payload, Failure, Refusable, UserError},
         identity::ProviderData,
@@ -44,6 +45,12 @@ struct CouncilProviderData {
     id: Uuid,
     name: String,
     created_at: DateTime<Utc>,
+    #[serde(default)]
+    pickup_address: Option<String>,
+    #[serde(default)]
+    contact_phone: Option<String>,
+    #[serde(default)]
+    contact_email: Option<String>,
 }
 
 /// One page of a fleet, as inventory returns it.
@@ -124,6 +131,13 @@ impl Provider {
             .into_iter()
             .find(|s| s.council_id == council)
             .map_or(ProviderStatus::Pending, |s| s.status))
+    }
+
+    /// Where households collect its vehicles and how they reach it: for its
+    /// own members, admins and officers of councils it applied to; null for
+    /// anyone else (a household reads it on its bookings).
+    async fn contact(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ProviderContact>> {
+        Ok(self.may_see_fleet(ctx).await?.then(|| ProviderContact::from(&self.0)))
     }
 
     /// Whether the provider can receive payouts (Stripe Connect onboarding done).
@@ -250,6 +264,9 @@ pub async fn council_providers(
                 id: c.id,
                 name: c.name,
                 created_at: c.created_at,
+                pickup_address: c.pickup_address,
+                contact_phone: c.contact_phone,
+                contact_email: c.contact_email,
             })
         })
         .collect())

@@ -156,3 +156,47 @@ async fn households_register_only_in_a_known_council() {
     assert_eq!(client.get::<Value>(&path, &own).await.unwrap()["id"], h.to_string());
     assert_eq!(count(&pool, "households").await, 1);
 }
+
+#[tokio::test]
+async fn officers_of_a_council_set_its_contact_details_and_no_one_else() {
+    let (svc, _pool) = spawn().await;
+    let client = svc.client("eligibility");
+    let id = Uuid::new_v4();
+    let body = json!({"id": id, "name": "West Oxfordshire", "code": "wox", "boundary": witney()});
+    let _: Value = client.post("/internal/councils", &body, &admin_caller()).await.unwrap();
+    let path = format!("/internal/councils/{id}/contact");
+    let mut officer = Caller::user(Uuid::new_v4(), "officer@wox.example");
+    officer.officer_of = vec![id];
+    let row: Value = client
+        .put(
+            &path,
+            &json!({"email": " transport@wox.example ", "phone": "01993 861000"}),
+            &officer,
+        )
+        .await
+        .unwrap();
+    assert_eq!(row["contact_email"], "transport@wox.example");
+    let read: Value = client
+        .get(&format!("/internal/councils/{id}"), &Caller::anonymous())
+        .await
+        .unwrap();
+    assert_eq!(read["contact_phone"], "01993 861000");
+
+    let mut other = Caller::user(Uuid::new_v4(), "officer@elsewhere.example");
+    other.officer_of = vec![Uuid::new_v4()];
+    let err = client
+        .put::<_, Value>(&path, &json!({"email": "x@y.example"}), &other)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("FORBIDDEN"));
+    let err = client
+        .put::<_, Value>(&path, &json!({"phone": "ring us"}), &officer)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("INVALID_INPUT"));
+    let row: Value = client
+        .put(&path, &json!({"email": "", "phone": null}), &officer)
+        .await
+        .unwrap();
+    assert!(row["contact_email"].is_null() && row["contact_phone"].is_null());
+}

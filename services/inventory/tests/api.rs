@@ -208,3 +208,67 @@ async fn only_the_gateway_creates_providers_and_names_are_checked() {
         .unwrap_err();
     assert_eq!(err.code(), Some("INVALID_INPUT"));
 }
+
+#[tokio::test]
+async fn a_provider_sets_its_contact_details_and_only_its_members_may() {
+    let svc = spawn().await;
+    let client = svc.client("inventory");
+    let gateway = Caller::service("gateway");
+    let id = Uuid::new_v4();
+    let _: Value = client
+        .put(
+            &format!("/internal/providers/{id}"),
+            &json!({"name": "Cotswold Car Club"}),
+            &gateway,
+        )
+        .await
+        .unwrap();
+    let path = format!("/internal/providers/{id}/contact");
+    let mut member = Caller::user(Uuid::new_v4(), "fleet@cotswold.example");
+    member.provider_id = Some(id);
+    let row: Value = client
+        .put(
+            &path,
+            &json!({"pickup_address": "Unit 4, Station Road\nWitney OX28 4AB", "phone": "01993 123456", "email": " hire@cotswold.example "}),
+            &member,
+        )
+        .await
+        .unwrap();
+    assert_eq!(row["pickup_address"], "Unit 4, Station Road\nWitney OX28 4AB");
+    assert_eq!(row["contact_email"], "hire@cotswold.example");
+    // Read back by id and in batches.
+    let read: Value = client
+        .get(&format!("/internal/providers/{id}"), &gateway)
+        .await
+        .unwrap();
+    assert_eq!(read["contact_phone"], "01993 123456");
+
+    // Another provider's member may not; bad details are refused by field.
+    let mut other = Caller::user(Uuid::new_v4(), "x@other.example");
+    other.provider_id = Some(Uuid::new_v4());
+    let err = client
+        .put::<_, Value>(&path, &json!({"phone": "01993 000000"}), &other)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("FORBIDDEN"));
+    let err = client
+        .put::<_, Value>(&path, &json!({"email": "not an email"}), &member)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("INVALID_INPUT"));
+    // Empty clears.
+    let row: Value = client
+        .put(&path, &json!({"pickup_address": "", "phone": null}), &member)
+        .await
+        .unwrap();
+    assert!(row["pickup_address"].is_null() && row["contact_phone"].is_null() && row["contact_email"].is_null());
+    let err = client
+        .put::<_, Value>(
+            &format!("/internal/providers/{}/contact", Uuid::new_v4()),
+            &json!({}),
+            &gateway,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("NOT_FOUND"));
+}

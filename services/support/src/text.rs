@@ -93,8 +93,76 @@ pub fn exact<'a>(field: &str, what: &str, value: &'a str, max_chars: usize) -> R
     Ok(value)
 }
 
+/// A phone number for the public: 7 to 20 digits, with spaces, `+`, `(`,
+/// `)` or `-` between them, at most 40 characters.
+pub fn phone(field: &str, raw: &str) -> Result<String, ApiError> {
+    let p = single_line(field, "The phone number", raw, 40)?;
+    let digits = p.chars().filter(char::is_ascii_digit).count();
+    let allowed = p
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '(' | ')' | '-'));
+    if allowed && (7..=20).contains(&digits) {
+        Ok(p)
+    } else {
+        Err(ApiError::invalid(
+            field,
+            "Enter a phone number, like 01993 123456 or +44 1993 123456",
+        ))
+    }
+}
+
+/// An email address for the public: one `@`, something before it, a dot
+/// inside the part after it, no spaces, at most 254 characters.
+pub fn email(field: &str, raw: &str) -> Result<String, ApiError> {
+    let e = single_line(field, "The email address", raw, 254)?;
+    let ok = match e.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !e.chars().any(char::is_whitespace)
+        }
+        None => false,
+    };
+    if ok {
+        Ok(e)
+    } else {
+        Err(ApiError::invalid(
+            field,
+            "Enter an email address in the correct format, like bookings@example.org",
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn phone_numbers_and_email_addresses_are_checked() {
+        assert_eq!(super::phone("phone", " 01993 123456 ").unwrap(), "01993 123456");
+        assert_eq!(
+            super::phone("phone", "+44 (0)1993 123-456").unwrap(),
+            "+44 (0)1993 123-456"
+        );
+        for bad in ["123", "call us", "0199\u{202E}3 123456", &"1".repeat(41)] {
+            assert!(super::phone("phone", bad).is_err(), "{bad}");
+        }
+        assert_eq!(super::email("email", "hire@example.org").unwrap(), "hire@example.org");
+        for bad in [
+            "hire",
+            "hire@",
+            "@x.org",
+            "a@b@c.org",
+            "a b@c.org",
+            "a@org",
+            "a@.org",
+            "a@org.",
+        ] {
+            assert!(super::email("email", bad).is_err(), "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

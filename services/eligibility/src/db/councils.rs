@@ -14,9 +14,12 @@ pub struct CouncilRow {
     pub code: String,
     pub boundary: serde_json::Value,
     pub created_at: DateTime<Utc>,
+    /// How residents reach the council about its schemes.
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
 }
 
-const COLUMNS: &str = "id, name, code, boundary, created_at";
+const COLUMNS: &str = "id, name, code, boundary, created_at, contact_email, contact_phone";
 
 pub struct NewCouncil<'a> {
     pub id: Uuid,
@@ -66,4 +69,22 @@ pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<CouncilRow>> {
     sqlx::query_as(&format!("select {COLUMNS} from councils order by name, id"))
         .fetch_all(db)
         .await
+}
+
+/// Replaces the council's contact details; `None` if there is no such council.
+pub async fn set_contact(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    email: Option<&str>,
+    phone: Option<&str>,
+) -> sqlx::Result<Option<CouncilRow>> {
+    sqlx::query_as(
+        "update councils set contact_email = $2, contact_phone = $3 where id = $1
+         returning id, name, code, boundary, created_at, contact_email, contact_phone",
+    )
+    .bind(id)
+    .bind(email)
+    .bind(phone)
+    .fetch_optional(db)
+    .await
 }

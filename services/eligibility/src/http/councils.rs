@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/internal/councils", post(create).get(list))
         .route("/internal/councils/{id}", get(read))
         .route("/internal/councils/batch", post(batch))
+        .route("/internal/councils/{id}/contact", axum::routing::put(set_contact))
 }
 
 #[derive(Debug, Deserialize)]
@@ -112,4 +113,37 @@ async fn batch(State(s): State<AppState>, ValidJson(body): ValidJson<BatchIn>) -
         return Err(ApiError::invalid("ids", format!("At most {MAX_BATCH} ids per batch")));
     }
     Ok(Json(councils::get_many(&s.pool, &body.ids).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ContactIn {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// `PUT /internal/councils/{id}/contact`: officers of the council (and
+/// admins) replace how residents reach it; empty clears a part.
+async fn set_contact(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    ValidJson(body): ValidJson<ContactIn>,
+) -> ApiResult<Json<CouncilRow>> {
+    caller.require_council_officer(id)?;
+    let present = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let email = present(&body.email)
+        .map(|e| roundabout_support::text::email("email", &e))
+        .transpose()?;
+    let phone = present(&body.phone)
+        .map(|p| roundabout_support::text::phone("phone", &p))
+        .transpose()?;
+    councils::set_contact(&s.pool, id, email.as_deref(), phone.as_deref())
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("No such council"))
 }

@@ -95,6 +95,9 @@ pub struct CouncilProviderRow {
     pub id: Uuid,
     pub name: String,
     pub created_at: DateTime<Utc>,
+    pub pickup_address: Option<String>,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
     pub status: String,
 }
 
@@ -105,7 +108,7 @@ pub async fn providers_of_council(
     status: Option<&str>,
 ) -> sqlx::Result<Vec<CouncilProviderRow>> {
     sqlx::query_as(
-        "select p.id, p.name, p.created_at, pc.status
+        "select p.id, p.name, p.created_at, p.pickup_address, p.contact_phone, p.contact_email, pc.status
          from provider_councils pc join providers p on p.id = pc.provider_id
          where pc.council_id = $1 and ($2::text is null or pc.status = $2)
          order by p.name, p.id",

@@ -5,11 +5,23 @@ use serde::Serialize;
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
+use crate::domain::provider::Contact;
+
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct ProviderRow {
     pub id: Uuid,
     pub name: String,
     pub created_at: DateTime<Utc>,
+    pub pickup_address: Option<String>,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
+}
+
+/// The columns of a [`ProviderRow`], for `concat!`.
+macro_rules! columns {
+    () => {
+        "id, name, created_at, pickup_address, contact_phone, contact_email"
+    };
 }
 
 /// Inserts the provider unless one with this id exists; returns the stored row.
@@ -23,15 +35,33 @@ pub async fn insert_if_absent(db: impl PgExecutor<'_> + Copy, id: Uuid, name: &s
 }
 
 pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<ProviderRow>> {
-    sqlx::query_as("select id, name, created_at from providers where id = $1")
+    sqlx::query_as(concat!("select ", columns!(), " from providers where id = $1"))
         .bind(id)
         .fetch_optional(db)
         .await
 }
 
 pub async fn get_many(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Result<Vec<ProviderRow>> {
-    sqlx::query_as("select id, name, created_at from providers where id = any($1) order by id")
-        .bind(ids)
-        .fetch_all(db)
-        .await
+    sqlx::query_as(concat!(
+        "select ",
+        columns!(),
+        " from providers where id = any($1) order by id"
+    ))
+    .bind(ids)
+    .fetch_all(db)
+    .await
+}
+
+/// Replaces the provider's contact details; `None` if there is no such provider.
+pub async fn set_contact(db: impl PgExecutor<'_>, id: Uuid, c: &Contact) -> sqlx::Result<Option<ProviderRow>> {
+    sqlx::query_as(concat!(
+        "update providers set pickup_address = $2, contact_phone = $3, contact_email = $4 where id = $1 returning ",
+        columns!()
+    ))
+    .bind(id)
+    .bind(&c.pickup_address)
+    .bind(&c.phone)
+    .bind(&c.email)
+    .fetch_optional(db)
+    .await
 }

@@ -12,7 +12,7 @@ use super::vehicle::{LocationIn, NewVehicle, PricingIn, VehicleIn};
 
 /// Most vehicles one import may hold.
 pub const MAX_ROWS: usize = 5_000;
-/// Most columns a CSV file may name (there are 15 known ones).
+/// Most columns a CSV file may name (there are 19 known ones).
 pub const MAX_COLUMNS: usize = 32;
 /// Longest CSV cell, in characters.
 pub const MAX_CELL_CHARS: usize = 200;
@@ -68,11 +68,41 @@ pub const CSV_COLUMNS: &[&str] = &[
     "wheelchair_accessible",
     "lat",
     "lon",
+    "price_per_hour",
+    "price_per_day",
+    "price_per_lease_month",
+    "deposit",
+    // The same prices in pence, as first defined; still read.
     "per_hour_pence",
     "per_day_pence",
     "per_month_lease_pence",
     "deposit_pence",
 ];
+
+/// Each price's column in pounds and its older column in pence.
+const PRICE_COLUMNS: &[(&str, &str)] = &[
+    ("price_per_hour", "per_hour_pence"),
+    ("price_per_day", "per_day_pence"),
+    ("price_per_lease_month", "per_month_lease_pence"),
+    ("deposit", "deposit_pence"),
+];
+
+/// An amount in pounds, "4.50", "£4.50", "4" or "1,000.00", as pence.
+pub fn parse_pounds(raw: &str) -> Option<i64> {
+    let s = raw.trim().trim_start_matches('£').replace(',', "");
+    let (whole, frac) = s.split_once('.').unwrap_or((&s, ""));
+    if whole.is_empty()
+        || whole.len() > 12
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || frac.len() > 2
+        || !frac.chars().all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let frac: i64 = format!("{frac:0<2}").parse().ok()?;
+    whole.checked_mul(100)?.checked_add(frac)
+}
 const REQUIRED: &[&str] = &["kind", "make", "model", "seats", "propulsion", "lat", "lon"];
 
 fn checked(line: u64, v: &VehicleIn) -> Result<Row, RowError> {
@@ -130,6 +160,15 @@ pub fn from_csv(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
     for r in REQUIRED {
         if !headers.iter().any(|h| h == r) {
             errors.push(RowError::new(1, r, format!("The column {r} is missing")));
+        }
+    }
+    for (pounds, pence) in PRICE_COLUMNS {
+        if headers.iter().any(|h| h == pounds) && headers.iter().any(|h| h == pence) {
+            errors.push(RowError::new(
+                1,
+                pence,
+                format!("Give {pounds} (in pounds) or {pence} (in pence), not both"),
+            ));
         }
     }
     if !errors.is_empty() {
@@ -202,6 +241,19 @@ fn csv_row(line: u64, c: &HashMap<&str, &str>) -> Result<VehicleIn, RowError> {
             })
             .transpose()
     };
+    // A price from its column in pounds, else its older column in pence.
+    let price = |pounds: &str, pence: &str| -> Result<Option<i64>, RowError> {
+        match c.get(pounds) {
+            Some(s) => parse_pounds(s).map(Some).ok_or_else(|| {
+                RowError::new(
+                    line,
+                    pounds,
+                    format!("{pounds} must be an amount in pounds, like 4.50, not {s:?}"),
+                )
+            }),
+            None => int(pence),
+        }
+    };
     let float = |k: &str| -> Result<f64, RowError> {
         let s = c
             .get(k)
@@ -236,10 +288,10 @@ fn csv_row(line: u64, c: &HashMap<&str, &str>) -> Result<VehicleIn, RowError> {
             lon: float("lon")?,
         },
         pricing: PricingIn {
-            per_hour_pence: int("per_hour_pence")?,
-            per_day_pence: int("per_day_pence")?,
-            per_month_lease_pence: int("per_month_lease_pence")?,
-            deposit_pence: int("deposit_pence")?,
+            per_hour_pence: price("price_per_hour", "per_hour_pence")?,
+            per_day_pence: price("price_per_day", "per_day_pence")?,
+            per_month_lease_pence: price("price_per_lease_month", "per_month_lease_pence")?,
+            deposit_pence: price("deposit", "deposit_pence")?,
         },
     })
 }
@@ -396,6 +448,47 @@ mod tests {
         assert_eq!(rows.len(), 1);
         assert!(rows[0].vehicle.wheelchair_accessible);
         assert_eq!(rows[0].line, 2);
+    }
+
+    #[test]
+    fn prices_are_read_in_pounds_and_the_pence_columns_still_work() {
+        let pounds =
+            "kind,make,model,seats,propulsion,lat,lon,price_per_hour,price_per_day,price_per_lease_month,deposit\n\
+                      CAR,Renault,Zoe,5,ELECTRIC,51.78,-1.48,4.50,£45,\"1,000.5\",100\n";
+        let v = &from_csv(pounds).unwrap()[0].vehicle;
+        assert_eq!(
+            (
+                v.per_hour_pence,
+                v.per_day_pence,
+                v.per_month_lease_pence,
+                v.deposit_pence
+            ),
+            (Some(450), Some(4500), Some(100_050), 10_000)
+        );
+        let pence = "kind,make,model,seats,propulsion,lat,lon,per_hour_pence,deposit_pence\n\
+                     CAR,Renault,Zoe,5,ELECTRIC,51.78,-1.48,450,10000\n";
+        let v = &from_csv(pence).unwrap()[0].vehicle;
+        assert_eq!((v.per_hour_pence, v.deposit_pence), (Some(450), 10_000));
+        // Pence in a pounds column, or a price in both, are refused by name.
+        let bad = "kind,make,model,seats,propulsion,lat,lon,price_per_hour\n\
+                   CAR,Renault,Zoe,5,ELECTRIC,51.78,-1.48,4.505\n";
+        let e = from_csv(bad).unwrap_err();
+        assert_eq!((e[0].line, e[0].field.as_str()), (2, "price_per_hour"));
+        assert!(e[0].message.contains("like 4.50"), "{}", e[0].message);
+        let both = "kind,make,model,seats,propulsion,lat,lon,price_per_hour,per_hour_pence\n\
+                    CAR,Renault,Zoe,5,ELECTRIC,51.78,-1.48,4.50,450\n";
+        let e = from_csv(both).unwrap_err();
+        assert_eq!((e[0].line, e[0].field.as_str()), (1, "per_hour_pence"));
+        for (raw, want) in [
+            ("4.5", Some(450)),
+            ("£0.99", Some(99)),
+            (".5", None),
+            ("4.", Some(400)),
+            ("-1", None),
+            ("1e3", None),
+        ] {
+            assert_eq!(parse_pounds(raw), want, "{raw}");
+        }
     }
 
     #[test]

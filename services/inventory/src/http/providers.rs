@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::{
     db::providers::{self, ProviderRow},
-    domain::provider::OrganisationName,
+    domain::provider::{Contact, OrganisationName},
     AppState,
 };
 
@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/internal/providers/{id}", put(create).get(read))
         .route("/internal/providers/batch", post(batch))
+        .route("/internal/providers/{id}/contact", put(set_contact))
 }
 
 #[derive(Debug, Deserialize)]
@@ -63,4 +64,35 @@ async fn batch(State(s): State<AppState>, ValidJson(body): ValidJson<BatchIn>) -
         return Err(ApiError::invalid("ids", format!("At most {MAX_BATCH} ids per batch")));
     }
     Ok(Json(providers::get_many(&s.pool, &body.ids).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ContactIn {
+    pub pickup_address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// `PUT /internal/providers/{id}/contact`: the provider's members (or an
+/// admin) replace where its vehicles are collected and how to reach it.
+async fn set_contact(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    ValidJson(body): ValidJson<ContactIn>,
+) -> ApiResult<Json<ProviderRow>> {
+    if caller.provider_id != Some(id) && !caller.admin && !caller.is_service() {
+        return Err(ApiError::forbidden(
+            "Only the provider's own members change its contact details",
+        ));
+    }
+    let contact = Contact::parse(
+        body.pickup_address.as_deref(),
+        body.phone.as_deref(),
+        body.email.as_deref(),
+    )?;
+    providers::set_contact(&s.pool, id, &contact)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("No such provider"))
 }

@@ -57,11 +57,24 @@ pub struct Booking {
     #[serde(default)]
     pub refund_if_cancelled_pence: Option<i64>,
     pub household: Id,
+    /// On the confirmation.
+    #[serde(default)]
+    pub provider_contact: Option<ProviderContact>,
 }
 
 #[derive(Deserialize, Clone)]
 pub struct Id {
     pub id: String,
+    /// On the confirmation: the household's council.
+    #[serde(default)]
+    pub council: Option<CouncilRef>,
+}
+
+#[derive(Deserialize, Clone)]
+pub struct CouncilRef {
+    pub name: String,
+    #[serde(default)]
+    pub contact: ProviderContact,
 }
 
 #[derive(Deserialize, Clone)]
@@ -70,6 +83,26 @@ pub struct Vehicle {
     pub make: String,
     pub model: String,
     pub provider: Named,
+    /// On the confirmation: its kind and where it is kept.
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub location: Option<Location>,
+}
+
+#[derive(Deserialize, Clone)]
+pub struct Location {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// Where to collect the vehicle and how to reach its provider.
+#[derive(Deserialize, Clone, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderContact {
+    pub pickup_address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -106,6 +139,9 @@ pub struct Cancellation {
     pub at: DateTime<Utc>,
     pub refund_pence: i64,
 }
+
+/// What the confirmation adds: where to collect the vehicle, who to contact.
+const NEXT_STEPS_FIELDS: &str = "vehicle { kind location { lat lon } } providerContact { pickupAddress phone email } household { council { name contact { email phone } } }";
 
 pub const FIELDS: &str = "household { id } id status start end leaseMonths vehicle { make model provider { name } } price { basePence subsidyPence householdPence } payment { method status amountPence refundedPence clientSecret } cancellation { at refundPence } refundIfCancelledPence";
 
@@ -158,6 +194,58 @@ impl Booking {
 
     pub fn pounds(&self, pence: &i64) -> String {
         pounds(*pence)
+    }
+
+    /// Bikes need no driving licence; every other kind does.
+    pub fn needs_licence(&self) -> bool {
+        !matches!(self.vehicle.kind.as_str(), "EBIKE" | "CARGO_BIKE")
+    }
+
+    /// The vehicle's place on OpenStreetMap.
+    pub fn map_href(&self) -> Option<String> {
+        self.vehicle.location.as_ref().map(|p| {
+            format!(
+                "https://www.openstreetmap.org/?mlat={:.5}&mlon={:.5}#map=17/{:.5}/{:.5}",
+                p.lat, p.lon, p.lat, p.lon
+            )
+        })
+    }
+
+    /// A lease's second month, when its invoice is due (payments schedules
+    /// each later month on the lease's start day).
+    pub fn second_month(&self) -> Option<String> {
+        self.lease_months.filter(|m| *m > 1)?;
+        self.start.checked_add_months(chrono::Months::new(1)).map(views::day)
+    }
+
+    /// A phone number as a `tel:` link's digits.
+    pub fn tel(&self, phone: &str) -> String {
+        phone.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect()
+    }
+
+    /// How to reach the council: its contact details, as given.
+    pub fn council_contact(&self) -> ProviderContact {
+        self.household
+            .council
+            .as_ref()
+            .map(|c| c.contact.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn council_name(&self) -> String {
+        self.household
+            .council
+            .as_ref()
+            .map_or_else(|| "your council".to_string(), |c| c.name.clone())
+    }
+
+    /// The pick-up address's lines.
+    pub fn pickup_lines(&self) -> Vec<&str> {
+        self.provider_contact
+            .as_ref()
+            .and_then(|c| c.pickup_address.as_deref())
+            .map(|a| a.lines().map(str::trim).filter(|l| !l.is_empty()).collect())
+            .unwrap_or_default()
     }
 
     /// How the household's share is paid ([`money_words`]).
@@ -224,7 +312,7 @@ async fn booking(s: &AppState, user: &Acting, id: &str) -> Result<Booking, PageE
         .gateway
         .query(
             Some(&user.token),
-            &format!("query($id: ID!) {{ booking(id: $id) {{ {FIELDS} }} }}"),
+            &format!("query($id: ID!) {{ booking(id: $id) {{ {FIELDS} {NEXT_STEPS_FIELDS} }} }}"),
             json!({"id": id}),
         )
         .await?;
@@ -434,4 +522,69 @@ async fn cancel(
         form,
         errors,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn booking(kind: &str, lease_months: Option<i64>) -> Booking {
+        let start = chrono::DateTime::parse_from_rfc3339("2027-01-01T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        Booking {
+            id: "1ee40fc6-0000-0000-0000-000000000000".into(),
+            status: "CONFIRMED".into(),
+            start,
+            end: start,
+            lease_months,
+            vehicle: Vehicle {
+                make: "Renault".into(),
+                model: "Zoe".into(),
+                provider: Named {
+                    name: "Cotswold Car Club".into(),
+                },
+                kind: kind.into(),
+                location: Some(Location {
+                    lat: 51.785,
+                    lon: -1.485,
+                }),
+            },
+            price: Price {
+                base_pence: 4000,
+                subsidy_pence: 1600,
+                household_pence: 2400,
+            },
+            payment: None,
+            cancellation: None,
+            refund_if_cancelled_pence: None,
+            household: Id {
+                id: "h".into(),
+                council: None,
+            },
+            provider_contact: None,
+        }
+    }
+
+    #[test]
+    fn next_steps_follow_the_vehicle_and_the_booking() {
+        assert!(booking("CAR", None).needs_licence());
+        assert!(booking("MINIBUS", None).needs_licence());
+        assert!(!booking("EBIKE", None).needs_licence());
+        assert!(!booking("CARGO_BIKE", None).needs_licence());
+        // A lease's second month is invoiced a month after the start.
+        assert_eq!(
+            booking("CAR", Some(12)).second_month().as_deref(),
+            Some("1 February 2027")
+        );
+        assert_eq!(booking("CAR", Some(1)).second_month(), None);
+        assert_eq!(booking("CAR", None).second_month(), None);
+        assert_eq!(booking("CAR", None).reference(), "1EE40FC6");
+        assert_eq!(booking("CAR", None).tel("+44 (0)1993 555-010"), "+4401993555010");
+        assert_eq!(
+            booking("CAR", None).map_href().unwrap(),
+            "https://www.openstreetmap.org/?mlat=51.78500&mlon=-1.48500#map=17/51.78500/-1.48500"
+        );
+        assert_eq!(booking("CAR", None).council_name(), "your council");
+    }
 }

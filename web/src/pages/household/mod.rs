@@ -7,7 +7,9 @@ mod money_words;
 pub(crate) mod offers;
 pub(crate) mod profile;
 pub(crate) mod questions;
+pub(crate) mod results;
 pub(crate) mod schemes;
+mod search;
 
 use askama::Template;
 use axum::{extract::State, routing::get, Router};

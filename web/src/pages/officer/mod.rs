@@ -4,6 +4,7 @@
 //! criteria builder in [`criteria`]) and its postcode lookup
 //! ([`postcodes`]).
 
+mod contact;
 mod criteria;
 mod map;
 mod postcodes;
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .merge(zones::router())
         .merge(schemes::router())
         .merge(postcodes::router())
+        .merge(contact::router())
 }
 
 #[derive(Deserialize)]

@@ -278,8 +278,54 @@ async fn edit_page(State(s): State<AppState>, user: ProviderUser, Path(id): Path
     render(&VehiclePage::new(&user, Some(v), form, Errors::default()))
 }
 
-/// Checks the vehicle form; the `VehicleInput` or the fields' messages.
-fn vehicle_input(f: &FormData) -> Result<Value, Errors> {
+/// Where the postcode of the form is, looked up in the councils the
+/// provider operates in (`locatePostcode`): `None` without a postcode, else
+/// the point or the message for the field.
+async fn locate(s: &AppState, user: &SignedIn, f: &FormData) -> Result<Option<Result<(f64, f64), String>>, PageError> {
+    let postcode = f.get("postcode");
+    if postcode.is_empty() {
+        return Ok(None);
+    }
+    let code: String = postcode.chars().filter(|c| !c.is_whitespace()).collect();
+    if !(2..=7).contains(&code.len()) || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Ok(Some(Err("Enter a real postcode, like OX28 4AB".to_string())));
+    }
+    let v: Value = s
+        .gateway
+        .query(Some(&user.token), "{ me { provider { councils { id } } } }", json!({}))
+        .await?;
+    let councils: Vec<String> = v["me"]["provider"]["councils"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|c| c["id"].as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    if councils.is_empty() {
+        return Ok(Some(Err(
+            "Apply to a council first: postcodes are looked up in the councils you operate in. Or give the latitude and longitude"
+                .to_string(),
+        )));
+    }
+    for council in councils {
+        let p: Value = s
+            .gateway
+            .query(
+                Some(&user.token),
+                "query($c: ID!, $p: String!) { locatePostcode(councilId: $c, postcode: $p) { lat lon } }",
+                json!({"c": council, "p": postcode}),
+            )
+            .await?;
+        if let (Some(lat), Some(lon)) = (p["locatePostcode"]["lat"].as_f64(), p["locatePostcode"]["lon"].as_f64()) {
+            return Ok(Some(Ok((lat, lon))));
+        }
+    }
+    Ok(Some(Err(
+        "We cannot find this postcode in the councils you operate in. Check it, or give the latitude and longitude"
+            .to_string(),
+    )))
+}
+
+/// Checks the vehicle form, its postcode `located` already; the
+/// `VehicleInput` or the fields' messages.
+fn vehicle_input(f: &FormData, located: Option<Result<(f64, f64), String>>) -> Result<Value, Errors> {
     let mut e = Errors::default();
     if !KINDS.iter().any(|k| k.0 == f.get("kind")) {
         e.add("kind", "Select what kind of vehicle it is");
@@ -314,14 +360,26 @@ fn vehicle_input(f: &FormData) -> Result<Value, Errors> {
             false
         }
     };
-    let lat = f.get("lat").parse::<f64>().ok();
-    let lon = f.get("lon").parse::<f64>().ok();
-    if lat.is_none() || lon.is_none() {
-        e.add(
-            "lat",
-            "Enter where the vehicle is kept as a latitude and longitude, like 51.785 and -1.485",
-        );
-    }
+    let (lat, lon) = match located {
+        Some(Ok((lat, lon))) => (Some(lat), Some(lon)),
+        Some(Err(message)) => {
+            e.add("postcode", message);
+            (None, None)
+        }
+        None => {
+            let lat = f.get("lat").parse::<f64>().ok();
+            let lon = f.get("lon").parse::<f64>().ok();
+            if f.get("lat").is_empty() && f.get("lon").is_empty() {
+                e.add("postcode", "Enter the postcode where the vehicle is kept");
+            } else if lat.is_none() || lon.is_none() {
+                e.add(
+                    "lat",
+                    "Enter the latitude and longitude as numbers, like 51.785 and -1.485",
+                );
+            }
+            (lat, lon)
+        }
+    };
     let (hour, day, month, deposit) = prices(f, &mut e);
     if !e.is_empty() {
         return Err(e);
@@ -367,7 +425,8 @@ async fn save(
     id: Option<&str>,
     form: &FormData,
 ) -> Result<Result<(), Errors>, PageError> {
-    let input = match vehicle_input(form) {
+    let located = locate(s, user, form).await?;
+    let input = match vehicle_input(form, located) {
         Ok(i) => i,
         Err(e) => return Ok(Err(e)),
     };

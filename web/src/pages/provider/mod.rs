@@ -1,6 +1,7 @@
 //! Providers: the councils they operate in (apply), their fleet (add,
 //! change, status, import from a file), their bookings and their payouts.
 
+mod contact;
 mod councils;
 mod fleet;
 mod import;
@@ -16,4 +17,5 @@ pub fn router() -> Router<AppState> {
         .merge(fleet::router())
         .merge(import::router())
         .merge(payouts::router())
+        .merge(contact::router())
 }

@@ -1,0 +1,179 @@
+//! How households reach a provider: where its vehicles are collected, a
+//! phone number and an email address. Its members set them
+//! (`updateProviderContact`, stored by inventory with the organisation);
+//! whoever may see a booking reads them on it (`Booking.providerContact`:
+//! the household that booked, officers of its council, the provider), and
+//! the provider, admins and officers of councils it applied to read them on
+//! `Provider.contact`. A council's officers set how residents reach the
+//! council (`updateCouncilContact`, stored by eligibility with the
+//! council), which anyone reads on `Council.contact`.
+
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+
+use crate::{
+    schema::{
+        councils::{parse_id, Council, CouncilData},
+        errors::{self, payload, Failure, Refusable, UserError},
+        identity::ProviderData,
+        providers::{Provider, ProviderPayload},
+        request::RequestCtx,
+        vehicles::{camel, provider_member},
+    },
+    services::Gateway,
+};
+
+/// Where to collect a provider's vehicles and how to reach it; each part
+/// null when the provider has not given it.
+#[derive(SimpleObject, Clone, Debug, Default)]
+pub struct ProviderContact {
+    /// The address where households collect its vehicles (several lines).
+    pub pickup_address: Option<String>,
+    /// A phone number for households.
+    pub phone: Option<String>,
+    /// An email address for households.
+    pub email: Option<String>,
+}
+
+impl From<&ProviderData> for ProviderContact {
+    fn from(p: &ProviderData) -> Self {
+        Self {
+            pickup_address: p.pickup_address.clone(),
+            phone: p.contact_phone.clone(),
+            email: p.contact_email.clone(),
+        }
+    }
+}
+
+/// A provider's contact details; an empty or null part clears it.
+#[derive(InputObject)]
+pub struct ProviderContactInput {
+    /// Up to 500 characters, several lines allowed.
+    pub pickup_address: Option<String>,
+    /// 7 to 20 digits; spaces, `+`, `(`, `)` and `-` allowed.
+    pub phone: Option<String>,
+    /// One email address.
+    pub email: Option<String>,
+}
+
+/// How residents reach a council about its schemes; each part null until
+/// its officers give it.
+#[derive(SimpleObject, Clone, Debug, Default)]
+pub struct CouncilContact {
+    /// An email address for residents.
+    pub email: Option<String>,
+    /// A phone number for residents.
+    pub phone: Option<String>,
+}
+
+/// A council's contact details; an empty or null part clears it.
+#[derive(InputObject)]
+pub struct CouncilContactInput {
+    /// One email address.
+    pub email: Option<String>,
+    /// 7 to 20 digits; spaces, `+`, `(`, `)` and `-` allowed.
+    pub phone: Option<String>,
+}
+
+/// The result of `updateCouncilContact`.
+#[derive(SimpleObject)]
+pub struct CouncilContactPayload {
+    /// The council after the change; null when refused.
+    pub council: Option<Council>,
+    /// Why the change was refused; nothing was changed then.
+    pub user_errors: Vec<UserError>,
+}
+
+impl Refusable for CouncilContactPayload {
+    fn refused(user_errors: Vec<UserError>) -> Self {
+        Self {
+            council: None,
+            user_errors,
+        }
+    }
+}
+
+/// Inventory and eligibility name fields in snake_case; the API in camelCase.
+fn camel_fields(e: roundabout_support::client::ClientError) -> Failure {
+    match Failure::from(e) {
+        Failure::User(mut u) => {
+            u.field = u.field.map(|f| f.iter().map(|s| camel(s)).collect());
+            Failure::User(u)
+        }
+        other => other,
+    }
+}
+
+#[derive(Default)]
+pub struct ContactMutation;
+
+#[Object]
+impl ContactMutation {
+    /// Signed-in provider: replaces its pick-up address, phone number and
+    /// email address, which households see on their bookings.
+    async fn update_provider_contact(
+        &self,
+        ctx: &Context<'_>,
+        input: ProviderContactInput,
+    ) -> async_graphql::Result<ProviderPayload> {
+        let provider = provider_member(ctx)?;
+        let g = ctx.data_unchecked::<Gateway>();
+        let r = RequestCtx::get(ctx);
+        let body = serde_json::json!({
+            "pickup_address": input.pickup_address, "phone": input.phone, "email": input.email,
+        });
+        let outcome = g
+            .services
+            .inventory
+            .put::<_, ProviderData>(
+                &format!("/internal/providers/{provider}/contact"),
+                &body,
+                &r.session.caller(),
+            )
+            .await
+            .map(|p| ProviderPayload {
+                provider: Some(Provider(p)),
+                user_errors: Vec::new(),
+            })
+            .map_err(camel_fields);
+        payload(outcome)
+    }
+
+    /// Officer of the council: replaces the email address and phone number
+    /// residents use about its schemes, shown on their bookings.
+    async fn update_council_contact(
+        &self,
+        ctx: &Context<'_>,
+        council_id: ID,
+        input: CouncilContactInput,
+    ) -> async_graphql::Result<CouncilContactPayload> {
+        let r = RequestCtx::get(ctx);
+        let p = r.session.0.as_ref().ok_or_else(errors::unauthenticated)?;
+        let Some(council) = parse_id(&council_id) else {
+            return payload(Err(Failure::user(
+                UserError::new("NOT_FOUND", "There is no council with this id").at(["councilId"]),
+            )));
+        };
+        if !p.is_admin() && !p.officer_of.contains(&council) {
+            return Err(errors::forbidden(
+                "Only officers of this council change its contact details",
+            ));
+        }
+        let g = ctx.data_unchecked::<Gateway>();
+        let body = serde_json::json!({"email": input.email, "phone": input.phone});
+        let outcome = g
+            .services
+            .eligibility
+            .put::<_, CouncilData>(
+                &format!("/internal/councils/{council}/contact"),
+                &body,
+                &r.session.caller(),
+            )
+            .await
+            .map(|c| CouncilContactPayload {
+                council: Some(Council(c)),
+                user_errors: Vec::new(),
+            })
+            .map_err(camel_fields);
+        payload(outcome)
+    }
+}
