@@ -388,7 +388,7 @@ async fn an_officer_builds_tests_tries_and_publishes_a_scheme() {
     // scheme as it is beside it, and the draft unchanged.
     let what_if = o.get(&format!("{path}/try?income=45%2C000&percent=100&cap=40")).await;
     assert_eq!(what_if.status, StatusCode::OK, "{}", what_if.text());
-    what_if.assert_has("With your changes Income limit £45,000, Pays 100%.");
+    what_if.assert_has("With your changes Tried: income limit £45,000, pays 100%.");
     what_if.assert_has("Do not meet: Household income is less than £25,000 (tried: Household income under £45,000) 0");
     what_if.assert_has("Estimated cost £80 if each of them took one typical booking");
     what_if.assert_has("The scheme as it is");

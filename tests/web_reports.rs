@@ -90,6 +90,9 @@ async fn an_officer_reads_the_reports_downloads_the_csv_and_others_are_refused()
     assert!(!page.body.contains("</text>"), "chart words are HTML, not SVG text");
     assert!(page.body.contains("<span class=\"app-bars__label\">Witney</span>"));
     assert_eq!(page.body.matches("Show the data as a table").count(), 3);
+    // Every table's details is closed: what follows is not hidden in it.
+    assert_eq!(page.body.matches("<details").count(), 3);
+    assert_eq!(page.body.matches("</details>").count(), 3);
     page.assert_has("Scheme Bookings Subsidy Committed now Budget left now EV lease support 11 £57.20 £57.20");
     page.assert_has("Zone Bookings Households Subsidy Witney 11 fewer than 10 £57.20");
     page.assert_has(&format!("{} 11 £57.20 £57.20", today.format("%-d %B %Y")));

@@ -42,7 +42,7 @@ async function checkPage (page, base) {
   const day = new Date(Date.now() + 3 * 24 * 3600 * 1000)
   await page.goto(`${base}/find-a-vehicle/hire?search=1&kind=HIRE&day=${day.getUTCDate()}&month=${day.getUTCMonth() + 1}` +
     `&year=${day.getUTCFullYear()}&time=10:00&hours=4&seats=4&radius=5`)
-  await page.getByRole('link', { name: /^Book / }).first().click()
+  await page.getByRole('button', { name: /^Book / }).first().click()
 }
 
 async function signIn (page, base, email, password) {

@@ -141,7 +141,7 @@ async function householdJourney (browser, { js, email }) {
   await visitPage(page, { js, name: 'offers', screenshot: shot })
 
   // Book the best offer.
-  await page.getByRole('link', { name: /^Book / }).first().click()
+  await page.getByRole('button', { name: /^Book / }).first().click()
   await expectText(page, 'Check your booking', `check (${tag})`)
   await visitPage(page, { js, name: 'check-your-booking', screenshot: shot })
   await page.getByRole('button', { name: 'Confirm and book' }).click()
@@ -152,7 +152,7 @@ async function householdJourney (browser, { js, email }) {
   await page.getByRole('link', { name: 'See all your bookings' }).click()
   await visitPage(page, { js, name: 'your-bookings', screenshot: shot })
   await page.locator('table a').first().click()
-  await page.getByRole('link', { name: 'Cancel this booking' }).click()
+  await page.getByRole('button', { name: 'Cancel this booking' }).click()
   await expectText(page, 'If you cancel now, you get back', `cancel (${tag})`)
   await visitPage(page, { js, name: 'cancel-booking', screenshot: shot })
   await page.getByRole('button', { name: 'Yes, cancel the booking' }).click()

@@ -204,13 +204,13 @@ async fn simulate(s: &AppState, user: &SignedIn, id: &str, o: &Overrides) -> Res
 fn changes(o: &Overrides) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(l) = o.income_limit_pence {
-        out.push(format!("Income limit {}", pounds(l)));
+        out.push(format!("income limit {}", pounds(l)));
     }
     if let Some(bp) = o.percent_basis_points {
-        out.push(format!("Pays {}", percent(bp)));
+        out.push(format!("pays {}", percent(bp)));
     }
     if let Some(c) = o.cap_per_booking_pence {
-        out.push(format!("At most {} a booking", pounds(c)));
+        out.push(format!("at most {} a booking", pounds(c)));
     }
     out
 }
