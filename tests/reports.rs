@@ -1,6 +1,7 @@
-//! `councilReport`'s breakdowns through the gateway against the real
-//! services: bookings and subsidy by the zone the household lived in when
-//! it booked, the period day by day (week, month) against the schemes'
+//! `councilReport` through the gateway against the real services: totals
+//! that add up (price = subsidy + households' share) with cancelled bookings
+//! apart; bookings and subsidy by the zone the household lived in when it
+//! booked, the period day by day (week, month) against the schemes'
 //! budgets, counts from 1 to 9 withheld, and who may read it.
 
 mod bookings_support;
@@ -26,6 +27,111 @@ async fn book_hires(w: &World, h: &GraphqlClient, n: usize, days: i64, key: &str
         assert_eq!(b["userErrors"], json!([]), "{b}");
         assert_eq!(b["booking"]["status"], "CONFIRMED", "{b}");
     }
+}
+
+const TOTALS: &str = "query($c: ID!, $f: DateTime!, $t: DateTime!) { councilReport(councilId: $c, from: $f, to: $t) { \
+    bookings households grossPence subsidyPence householdPaidPence refundedPence cancelledBookings cancellationChargesPence \
+    byScheme { bookings subsidyPence } byZone { bookings subsidyPence } spendOverTime { points { spentToDatePence } } } }";
+
+/// Books and expects it confirmed; answers the booking.
+async fn confirmed(h: &GraphqlClient, input: Value) -> Value {
+    let b = book(h, input).await;
+    assert_eq!(b["userErrors"], json!([]), "{b}");
+    assert_eq!(b["booking"]["status"], "CONFIRMED", "{b}");
+    b["booking"].clone()
+}
+
+/// Cancels and answers the refund.
+async fn cancel(h: &GraphqlClient, booking: &Value) -> i64 {
+    let c = h
+        .mutate("cancelBooking", &cancel_mutation(), json!({"id": booking["id"]}))
+        .await
+        .unwrap();
+    assert_eq!(c["userErrors"], json!([]), "{c}");
+    assert_eq!(c["booking"]["status"], "CANCELLED", "{c}");
+    c["booking"]["cancellation"]["refundPence"].as_i64().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn report_totals_add_up_and_cancelled_bookings_are_counted_apart() {
+    let w = World::unbounded(20_000_000).await;
+    let began = Utc::now() - Duration::minutes(1);
+    let (h, _) = w.household("reconcile@example.test").await;
+    let lease = |v: &str, days: i64, months: i32, key: &str| json!({"vehicleId": v, "kind": "LEASE", "start": in_days(days), "leaseMonths": months, "idempotencyKey": key});
+    // Standing: four two-hour hires (£13, £5.20 subsidy) and a three-month
+    // lease (£900, £360 subsidy, the household paying £180 a month).
+    let mut standing = Vec::new();
+    for i in 0..4 {
+        standing.push(
+            confirmed(
+                &h,
+                hire(
+                    &w.vehicles[i % 2],
+                    in_days(2) + Duration::hours(3 * i as i64),
+                    2,
+                    &format!("s{i}"),
+                ),
+            )
+            .await,
+        );
+    }
+    standing.push(confirmed(&h, lease(&w.vehicles[2], 30, 3, "lease")).await);
+    // Cancelled: two hires days ahead and a lease (all paid back), and a
+    // hire hours ahead (half of the £7.80 paid back, half kept).
+    let mut refunds = Vec::new();
+    for (i, input) in [
+        hire(&w.vehicles[0], in_days(5), 2, "c0"),
+        hire(&w.vehicles[1], in_days(6), 2, "c1"),
+        lease(&w.vehicles[1], 60, 2, "c2"),
+        hire(&w.vehicles[0], Utc::now() + Duration::hours(3), 2, "c3"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let b = confirmed(&h, input).await;
+        refunds.push((i, cancel(&h, &b).await));
+    }
+    assert_eq!(refunds, vec![(0, 780), (1, 780), (2, 18000), (3, 390)]);
+
+    let r = w
+        .officer
+        .query(
+            TOTALS,
+            json!({"c": w.council, "f": began, "t": Utc::now() + Duration::minutes(1)}),
+        )
+        .await
+        .unwrap()["councilReport"]
+        .clone();
+    // The totals are the standing bookings' own prices, summed.
+    let sum = |field: &str| {
+        standing
+            .iter()
+            .map(|b| b["price"][field].as_i64().unwrap())
+            .sum::<i64>()
+    };
+    assert_eq!(
+        (sum("basePence"), sum("subsidyPence"), sum("householdPence")),
+        (4 * 1300 + 90000, 4 * 520 + 36000, 4 * 780 + 54000)
+    );
+    assert_eq!(r["bookings"], 5, "{r}");
+    assert_eq!(r["households"], 1);
+    assert_eq!(r["grossPence"], sum("basePence"), "{r}");
+    assert_eq!(r["subsidyPence"], sum("subsidyPence"), "{r}");
+    assert_eq!(r["householdPaidPence"], sum("householdPence"), "{r}");
+    // The identity the Money card shows.
+    assert_eq!(
+        r["grossPence"].as_i64().unwrap(),
+        r["subsidyPence"].as_i64().unwrap() + r["householdPaidPence"].as_i64().unwrap()
+    );
+    // Cancelled bookings apart: what was refunded and what was kept.
+    assert_eq!(r["cancelledBookings"], 4);
+    assert_eq!(r["refundedPence"], 780 + 780 + 18000 + 390);
+    assert_eq!(r["cancellationChargesPence"], 390);
+    // Breakdowns count the same bookings as the totals.
+    assert_eq!(r["byScheme"], json!([{"bookings": 5, "subsidyPence": 38080}]));
+    assert_eq!(r["byZone"], json!([{"bookings": null, "subsidyPence": 38080}]));
+    let points = r["spendOverTime"]["points"].as_array().unwrap();
+    assert_eq!(points.last().unwrap()["spentToDatePence"], 38080);
 }
 
 async fn report(c: &GraphqlClient, council: &str, from: chrono::DateTime<Utc>, to: chrono::DateTime<Utc>) -> Value {

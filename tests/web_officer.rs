@@ -318,6 +318,14 @@ async fn an_officer_builds_tests_tries_and_publishes_a_scheme() {
     page.assert_has("\"and\"");
     page.assert_has("{ \"var\": \"household.annualIncomePence\" }, 2500000 ]");
     assert!(page.body.contains("&#60;"), "the operator, escaped");
+    // Plain criteria first; the JSON Logic behind "Show the rule as JSON
+    // Logic", in a figure named by its caption (not a <pre aria-labelledby>).
+    let plain = page.body.find("Household income is less than £25,000").unwrap();
+    let details = page.body.find("Show the rule as JSON Logic").unwrap();
+    let logic = page.body.find("household.annualIncomePence").unwrap();
+    assert!(plain < details && details < logic, "criteria in words come first");
+    assert!(page.body.contains("<figure class=\"app-figure\">"));
+    assert!(!page.body.contains("<pre class=\"app-rule\" aria-labelledby"));
 
     // The draft's form again: the builder rows from the saved rules.
     let edit = o.visit(&format!("{path}/edit")).await;
@@ -353,13 +361,52 @@ async fn an_officer_builds_tests_tries_and_publishes_a_scheme() {
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.body.contains("<a href=\"#members\">"));
 
-    // Try it: 2 households, 1 could get it, 1 fails the income criterion.
+    // Try it: 2 households, 1 could get it, 1 fails the income criterion —
+    // small numbers are "fewer than 10", said as on the reports page.
     let tried = o.visit(&format!("{path}/try")).await;
     assert_eq!(tried.status, StatusCode::OK, "{}", tried.text());
-    tried.assert_has("Households with a profile 2");
-    tried.assert_has("Could get it 1");
-    tried.assert_has("Household income is less than £25,000 1");
-    tried.assert_has("Number of cars the household owns is 0 0");
+    tried.assert_has("numbers of households or bookings from 1 to 9 are shown as “fewer than 10”");
+    tried.assert_has("Households that told us about themselves fewer than 10");
+    tried.assert_has("Could get it fewer than 10");
+    tried.assert_has("Do not meet: Household income is less than £25,000 fewer than 10");
+    tried.assert_has("Do not meet: Number of cars the household owns is 0 0");
+    // A hire of 4 hours at £10, 50% capped at £40: £20 for the one household.
+    tried.assert_has("Estimated cost £20 if each of them took one typical booking");
+    assert!(!tried.text().contains("With your changes"));
+    // The form starts from the scheme's own numbers.
+    assert!(tried
+        .body
+        .contains("id=\"income\" name=\"income\" type=\"text\" value=\"25000\""));
+    assert!(tried
+        .body
+        .contains("id=\"percent\" name=\"percent\" type=\"text\" value=\"50\""));
+    assert!(tried
+        .body
+        .contains("id=\"cap\" name=\"cap\" type=\"text\" value=\"40\""));
+
+    // What if: a £45,000 limit and 100%. Both households, £40 each; the
+    // scheme as it is beside it, and the draft unchanged.
+    let what_if = o.get(&format!("{path}/try?income=45%2C000&percent=100&cap=40")).await;
+    assert_eq!(what_if.status, StatusCode::OK, "{}", what_if.text());
+    what_if.assert_has("With your changes Tried: income limit £45,000, pays 100%.");
+    what_if.assert_has("Do not meet: Household income is less than £25,000 (tried: Household income under £45,000) 0");
+    what_if.assert_has("Estimated cost £80 if each of them took one typical booking");
+    what_if.assert_has("The scheme as it is");
+    what_if.assert_has("Estimated cost £20 if each of them took one typical booking");
+    assert!(what_if.body.contains("value=\"45,000\""), "what was typed is kept");
+    o.visit(&path)
+        .await
+        .assert_has("50% of the price, at most £40 a booking");
+    // Numbers that are not: GOV.UK errors at the fields, nothing run.
+    let bad = o.get(&format!("{path}/try?income=lots&percent=150&cap=")).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad
+        .body
+        .contains("<a href=\"#income\">The income limit must be an amount in pounds, like 25,000</a>"));
+    assert!(bad
+        .body
+        .contains("<a href=\"#percent\">The share must be a number from 0 to 100, like 40</a>"));
+    assert!(!bad.text().contains("Could get it"));
 
     // Publishing is blocked by the failing test case, said plainly.
     let confirm = o.visit(&format!("{path}/publish")).await;
@@ -481,4 +528,44 @@ async fn an_officer_imports_postcodes_and_sees_each_rows_problem() {
     let res = upload(&mut o, &page, "/officer/postcodes", &[], None).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     res.assert_has("Choose the CSV file of the council's postcodes");
+}
+
+/// Every link styled as a button, in every template, is the GOV.UK one:
+/// `role="button"`, `draggable="false"` and `data-module="govuk-button"`.
+#[test]
+fn every_button_link_in_the_templates_is_marked_as_a_button() {
+    fn html_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                html_files(&p, out);
+            } else if p.extension().is_some_and(|x| x == "html") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    html_files(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/templates"),
+        &mut files,
+    );
+    let mut links = 0;
+    let mut wrong = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        for (i, _) in text.match_indices("<a ") {
+            let tag = &text[i..i + text[i..].find('>').unwrap()];
+            if !tag.contains("govuk-button") {
+                continue;
+            }
+            links += 1;
+            for attr in ["role=\"button\"", "draggable=\"false\"", "data-module=\"govuk-button\""] {
+                if !tag.contains(attr) {
+                    wrong.push(format!("{}: {tag} lacks {attr}", f.display()));
+                }
+            }
+        }
+    }
+    assert!(links > 10, "only {links} button links found");
+    assert!(wrong.is_empty(), "{wrong:#?}");
 }

@@ -1,5 +1,6 @@
 //! The officer's reports page and CSV over HTTP in front of the whole
-//! stack: the totals, "fewer than 10" for small counts, the charts with
+//! stack: the totals, which add up with cancelled bookings apart, "fewer
+//! than 10" for small counts, the charts with
 //! their tables, the CSV download, GOV.UK errors for bad dates, and who is
 //! refused.
 
@@ -24,6 +25,21 @@ async fn an_officer_reads_the_reports_downloads_the_csv_and_others_are_refused()
         let b = book(&h, hire(&w.vehicles[i % 3], start, 2, &format!("r-{i}"))).await;
         assert_eq!(b["booking"]["status"], "CONFIRMED", "{b}");
     }
+    // Two more, cancelled: one days ahead (the £7.80 paid comes back), one
+    // hours ahead (half comes back, half is kept).
+    for (key, start) in [("c-far", in_days(4)), ("c-soon", Utc::now() + Duration::hours(3))] {
+        let b = book(&h, hire(&w.vehicles[0], start, 2, key)).await;
+        assert_eq!(b["booking"]["status"], "CONFIRMED", "{b}");
+        let c = h
+            .mutate(
+                "cancelBooking",
+                &cancel_mutation(),
+                serde_json::json!({"id": b["booking"]["id"]}),
+            )
+            .await
+            .unwrap();
+        assert_eq!(c["booking"]["status"], "CANCELLED", "{c}");
+    }
     let web = Web::start(&w.stack).await;
     let mut b = web.browser();
     b.sign_in("officer@wox.test", common::PASSWORD).await;
@@ -42,14 +58,19 @@ async fn an_officer_reads_the_reports_downloads_the_csv_and_others_are_refused()
         "id=\"from-month\" name=\"from-month\" type=\"text\" inputmode=\"numeric\" value=\"{}\"",
         from.month()
     )));
-    // Totals as summary cards; one household is "fewer than 10".
+    // Totals as summary cards; one household is "fewer than 10". The money
+    // adds up: £143 = £57.20 + £85.80 for the eleven bookings that stand,
+    // the cancelled two apart.
     page.assert_has("Bookings 11");
     page.assert_has("Households that booked fewer than 10");
     page.assert_has("Budget of published schemes £200,000");
-    page.assert_has("Total price £143");
-    page.assert_has("Council subsidy £57.20");
-    page.assert_has("Paid by households £85.80");
-    // Charts drawn on the server, each named by its heading, each with its table.
+    page.assert_has(
+        "Total price £143 Council subsidy £57.20 Households pay £85.80 \
+         Cancelled fewer than 10 bookings, £11.70 refunded, £3.90 kept as cancellation charges",
+    );
+    page.assert_has("numbers of households or bookings from 1 to 9 are shown as “fewer than 10”");
+    // Charts drawn on the server, each a figure named by its heading, with
+    // its words in HTML (no SVG text to shrink on a phone) and its table.
     for id in [
         "spend",
         "scheme-bookings",
@@ -58,13 +79,20 @@ async fn an_officer_reads_the_reports_downloads_the_csv_and_others_are_refused()
         "zone-subsidy",
     ] {
         assert!(
-            page.body
-                .contains(&format!("role=\"img\" aria-labelledby=\"{id}-heading\"")),
+            page.body.contains(&format!(
+                "<figure class=\"app-{}\" aria-labelledby=\"{id}-heading\"",
+                if id == "spend" { "line" } else { "bars" }
+            )),
             "no {id} chart"
         );
     }
     assert!(page.body.contains("<polyline points=\""));
+    assert!(!page.body.contains("</text>"), "chart words are HTML, not SVG text");
+    assert!(page.body.contains("<span class=\"app-bars__label\">Witney</span>"));
     assert_eq!(page.body.matches("Show the data as a table").count(), 3);
+    // Every table's details is closed: what follows is not hidden in it.
+    assert_eq!(page.body.matches("<details").count(), 3);
+    assert_eq!(page.body.matches("</details>").count(), 3);
     page.assert_has("Scheme Bookings Subsidy Committed now Budget left now EV lease support 11 £57.20 £57.20");
     page.assert_has("Zone Bookings Households Subsidy Witney 11 fewer than 10 £57.20");
     page.assert_has(&format!("{} 11 £57.20 £57.20", today.format("%-d %B %Y")));
@@ -106,8 +134,10 @@ async fn an_officer_reads_the_reports_downloads_the_csv_and_others_are_refused()
     );
     assert!(lines[1].starts_with("Total,"), "{csv}");
     assert!(lines[1].ends_with(",11,fewer than 10,57.20,57.20"), "{csv}");
-    assert_eq!(lines[2], "Scheme,EV lease support,11,,57.20,");
-    assert_eq!(lines[3], "Zone,Witney,11,fewer than 10,57.20,");
+    assert!(lines[2].starts_with("Cancelled,"), "{csv}");
+    assert!(lines[2].ends_with(",fewer than 10,,,"), "{csv}");
+    assert_eq!(lines[3], "Scheme,EV lease support,11,,57.20,");
+    assert_eq!(lines[4], "Zone,Witney,11,fewer than 10,57.20,");
     assert_eq!(lines.iter().filter(|l| l.starts_with("Day,")).count(), 30, "{csv}");
     assert!(
         lines.contains(&format!("Day,{today},11,,57.20,57.20").as_str()),

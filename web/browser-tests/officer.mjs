@@ -38,6 +38,22 @@ async function typeInto (page, selector, text, check) {
   if (await tabTo(page, selector, check)) await page.keyboard.type(text)
 }
 
+// Replaces what a field holds, by keyboard.
+async function replaceText (page, selector, text, check) {
+  if (!await tabTo(page, selector, check)) return
+  await page.keyboard.press('Control+A')
+  await page.keyboard.type(text)
+}
+
+// Counts of households are never 1 to 9 on the page: "fewer than 10".
+async function smallNumbersWithheld (page, check, what) {
+  const shown = await page.locator('main .govuk-summary-list__row').evaluateAll(rows => rows
+    .map(r => [r.querySelector('dt')?.innerText.trim() || '', r.querySelector('dd')?.innerText.trim() || ''])
+    .filter(([k]) => /^(Households|Could get it|Do not meet)/.test(k)))
+  check(shown.length > 0, `${what}: counts shown`)
+  for (const [k, v] of shown) check(!/^[1-9]$/.test(v), `${what}: "${k}" shows ${v}, not "fewer than 10"`)
+}
+
 // Activates a link or button by keyboard and waits for the next page.
 async function press (page, selector, check, what) {
   if (!await tabTo(page, selector, check, what)) return
@@ -125,11 +141,22 @@ async function withoutJavaScript (browser, { base, password, email, visitPage, e
   await press(page, 'main form button[type=submit]', check, 'Add test case')
   await expectText(page, 'The test case Low income, no car is added: it passes.', 'test case (no-js)')
 
-  // Try it, then publish.
+  // Try it, then what if: another income limit and share, by keyboard
+  // alone; nothing is saved. Then publish.
   await press(page, 'a[href$="/try"]', check, 'Try it')
   await expectText(page, 'Could get it', 'simulation (no-js)')
+  await smallNumbersWithheld(page, check, 'simulation (no-js)')
   await visitPage(page, { js, name: 'officer-scheme-simulation', screenshot: true })
+  await replaceText(page, '#income', '35000', check)
+  await replaceText(page, '#percent', '100', check)
+  await press(page, 'main form button[type=submit]', check, 'Try these numbers')
+  await expectText(page, 'With your changes', 'what-if (no-js)')
+  await expectText(page, 'Tried: income limit £35,000, pays 100%.', 'what-if: the changes in words (no-js)')
+  await expectText(page, 'The scheme as it is', 'what-if: the scheme as it is beside it (no-js)')
+  await smallNumbersWithheld(page, check, 'what-if (no-js)')
+  await visitPage(page, { js, name: 'officer-scheme-what-if', screenshot: true })
   await press(page, 'a.govuk-back-link', check, 'Back to the scheme')
+  await expectText(page, '50% of the price', 'the what-if changed nothing (no-js)')
   await press(page, 'a[href$="/publish"]', check, 'Publish')
   await expectText(page, 'Publish Car-free help?', 'publish confirmation (no-js)')
   await press(page, 'main form button[type=submit]', check, 'Publish scheme')
@@ -203,9 +230,22 @@ async function withJavaScript (browser, { base, email, visitPage, expectText, ch
   await page.locator('#expect').check()
   await page.getByRole('button', { name: 'Add test case' }).click()
   await expectText(page, 'it fails', 'failing test case')
+  // The rule as JSON Logic is behind a details, the criteria in words first.
+  await page.getByText('Show the rule as JSON Logic').click()
+  check(await page.getByRole('figure').filter({ hasText: 'JSON Logic rule' }).isVisible(), 'the JSON Logic opens as a named figure')
+  await visitPage(page, { js, name: 'officer-scheme-json-logic', screenshot: false })
   await page.getByRole('button', { name: 'Try it on the council’s households' }).click()
   await visitPage(page, { js, name: 'officer-scheme-try', screenshot: false })
-  await page.goBack()
+  await page.getByLabel('Share of the price the scheme pays (%)').fill('150')
+  await page.getByRole('button', { name: 'Try these numbers' }).click()
+  await expectText(page, 'The share must be a number from 0 to 100', 'what-if refused')
+  await visitPage(page, { js, name: 'officer-scheme-try-errors', screenshot: false })
+  await page.getByLabel('Share of the price the scheme pays (%)').fill('75')
+  await page.getByRole('button', { name: 'Try these numbers' }).click()
+  await expectText(page, 'pays 75%.', 'what-if with JavaScript')
+  await smallNumbersWithheld(page, check, 'what-if')
+  await visitPage(page, { js, name: 'officer-scheme-what-if-js', screenshot: false })
+  await page.getByRole('link', { name: 'Back to the scheme' }).click()
   await page.getByRole('button', { name: 'Publish' }).click()
   await visitPage(page, { js, name: 'officer-scheme-publish', screenshot: false })
   await page.getByRole('button', { name: 'Publish scheme' }).click()

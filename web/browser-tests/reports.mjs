@@ -30,6 +30,22 @@ export async function reportsJourney (browser, { base, password, visitPage, expe
     await expectText(page, 'Households that booked', 'reports: the totals')
     await visitPage(page, { js: true, name: 'officer-reports', screenshot: true })
 
+    // The money adds up: total price = council subsidy + what households
+    // pay; cancelled bookings apart.
+    const money = await page.locator('main .govuk-summary-list__row').evaluateAll(rows => Object.fromEntries(rows
+      .map(r => [r.querySelector('dt')?.innerText.trim(), r.querySelector('dd')?.innerText.trim()])))
+    const pence = s => Math.round(Number((s || '').replace(/[£,]/g, '')) * 100)
+    check(money['Total price'] !== undefined && pence(money['Total price']) === pence(money['Council subsidy']) + pence(money['Households pay']),
+      `reports: the money does not add up: ${money['Total price']} ≠ ${money['Council subsidy']} + ${money['Households pay']}`)
+    check(/^(None|.+ bookings, £[\d,.]+ refunded)/.test(money.Cancelled || ''), `reports: cancelled bookings apart: ${money.Cancelled}`)
+    // Chart words are HTML, readable on a phone (no SVG text to shrink).
+    await page.setViewportSize({ width: 375, height: 740 })
+    const sizes = await page.locator('.app-bars__label, .app-bars__value, .app-line__y span, .app-line__x span')
+      .evaluateAll(els => els.map(e => parseFloat(getComputedStyle(e).fontSize)))
+    check(sizes.length > 0 && sizes.every(px => px >= 14), `reports: chart text at 375 px is ${Math.min(...sizes)} px`)
+    check(await page.locator('main svg text').count() === 0, 'reports: no SVG text in the charts')
+    await page.setViewportSize({ width: 1280, height: 800 })
+
     // A date that does not exist: the error at the field, what was typed kept.
     await fillDate(page, 'From', { d: 31, m: 2, y: today.y })
     await page.getByRole('button', { name: 'Show report' }).click()

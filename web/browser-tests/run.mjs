@@ -205,7 +205,7 @@ async function householdJourney (browser, { js, email }) {
   await page.getByRole('link', { name: 'See all your bookings' }).click()
   await visitPage(page, { js, name: 'your-bookings', screenshot: shot })
   await page.locator('table a').first().click()
-  await page.getByRole('link', { name: 'Cancel this booking' }).click()
+  await page.getByRole('button', { name: 'Cancel this booking' }).click()
   await expectText(page, 'If you cancel now, you will not have to pay', `cancel (${tag})`)
   await visitPage(page, { js, name: 'cancel-booking', screenshot: shot })
   await page.getByRole('button', { name: 'Yes, cancel the booking' }).click()

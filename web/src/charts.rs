@@ -1,27 +1,29 @@
-//! Charts drawn on the server as SVG: the geometry is worked out here and
-//! the templates (`charts.html`) write the markup, so every label is
-//! escaped like the rest of the page and no script is needed. Each chart
-//! has a title and axis labels; pages put its data as a table under it.
+//! Charts drawn on the server: the geometry is worked out here and the
+//! templates (`charts.html`) write the markup, so every label is escaped
+//! like the rest of the page and no script is needed. Words and numbers are
+//! HTML text around the drawing (never SVG text, which shrinks with the
+//! drawing to a few pixels on a phone): bars are rows of HTML with the bar
+//! alone drawn, and a line chart's axis labels sit beside and under its
+//! SVG. Pages put each chart's data as a table under it.
 
 /// The drawing's size in SVG user units (it scales to the column's width).
 pub const WIDTH: f64 = 640.0;
 
-/// Counts from 1 to 9 are not shown (MDS reports' rule): a small count
-/// can point at a household.
-pub const SUPPRESS_BELOW: i64 = 10;
+use roundabout_support::disclosure;
 
 /// "fewer than 10" for 1 to 9 (and for a count the API already withheld),
-/// the number otherwise, with thousands separators.
+/// the number otherwise, with thousands separators: the one rule of
+/// [`disclosure`], which the services apply where the numbers are made.
 pub fn count(n: Option<i64>) -> String {
-    match n {
-        Some(n) if n == 0 || n >= SUPPRESS_BELOW => group(n),
-        _ => "fewer than 10".to_string(),
+    match shown(n) {
+        Some(n) => group(n),
+        None => disclosure::WITHHELD.to_string(),
     }
 }
 
 /// Whether a count is shown (not withheld, not 1 to 9).
 pub fn shown(n: Option<i64>) -> Option<i64> {
-    n.filter(|&n| n == 0 || n >= SUPPRESS_BELOW)
+    n.and_then(disclosure::suppressed)
 }
 
 fn group(n: i64) -> String {
@@ -84,7 +86,8 @@ impl LineChart {
     /// `values` in pence, one per point, with each point's short label;
     /// `level` in pence (none: no line). Axis labels are whole pounds.
     pub fn new(values: &[i64], labels: &[String], level: Option<i64>) -> Self {
-        let (height, left, right, top, bottom) = (300.0, 104.0, WIDTH - 24.0, 16.0, 250.0);
+        // The plot fills the drawing; its labels are HTML around it.
+        let (height, left, right, top, bottom) = (200.0, 0.0, WIDTH, 0.0, 200.0);
         let max = values.iter().copied().chain(level).max().unwrap_or(0).max(0) as f64;
         let (y_max, steps) = nice_ticks(max, 100.0);
         let y = |v: f64| bottom - (v / y_max) * (bottom - top);
@@ -144,96 +147,52 @@ impl LineChart {
         }
     }
 
-    /// Where the x axis label goes.
-    pub fn x_label_y(&self) -> f64 {
-        self.height - 8.0
+    /// The y axis labels from the top down (HTML beside the drawing).
+    pub fn y_labels(&self) -> Vec<String> {
+        self.y_ticks.iter().rev().map(|t| t.label.clone()).collect()
     }
 
-    /// Where the y axis label goes (rotated, its centre).
-    pub fn y_label_y(&self) -> f64 {
-        round((self.top + self.bottom) / 2.0)
-    }
-
-    pub fn centre(&self) -> f64 {
-        round((self.left + self.right) / 2.0)
+    /// The first and last x labels (HTML under the drawing, at its ends).
+    pub fn x_ends(&self) -> Vec<String> {
+        match (self.x_ticks.first(), self.x_ticks.last()) {
+            (Some(a), Some(b)) if self.x_ticks.len() > 1 => vec![a.label.clone(), b.label.clone()],
+            (Some(a), _) => vec![a.label.clone()],
+            _ => Vec::new(),
+        }
     }
 }
 
 /// One bar of a horizontal bar chart.
 #[derive(Debug, Clone)]
 pub struct Bar {
-    /// The label on the left (shortened to fit; tables give it whole).
+    /// What the bar is (HTML text, whole: it wraps).
     pub label: String,
     /// What is written after the bar.
     pub value: String,
-    pub y: f64,
-    /// 0: no bar (nothing, or a count too small to show).
+    /// Its length, 0 to 100 (% of the longest); 0: no bar (nothing, or a
+    /// count too small to show).
     pub width: f64,
 }
 
-/// Horizontal bars, one per item.
+/// Horizontal bars, one per item: rows of HTML, each with its bar drawn.
 #[derive(Debug, Clone)]
 pub struct BarChart {
-    pub height: f64,
-    pub left: f64,
-    pub bar_height: f64,
     pub bars: Vec<Bar>,
-    pub axis_y: f64,
 }
 
 impl BarChart {
     /// `items`: label, value to scale by (none: no bar) and text to write.
     pub fn new(items: Vec<(String, Option<i64>, String)>) -> Self {
-        let (left, value_room, row, bar_height) = (200.0, 110.0, 36.0, 22.0);
         let max = items.iter().filter_map(|i| i.1).max().unwrap_or(0).max(1) as f64;
-        let span = WIDTH - left - value_room;
         let bars = items
             .into_iter()
-            .enumerate()
-            .map(|(i, (label, value, text))| Bar {
-                label: shorten(&label, 26),
+            .map(|(label, value, text)| Bar {
+                label,
                 value: text,
-                y: 8.0 + row * i as f64,
-                width: round(value.map_or(0.0, |v| (v.max(0) as f64 / max) * span)),
+                width: round(value.map_or(0.0, |v| (v.max(0) as f64 / max) * 100.0)),
             })
-            .collect::<Vec<_>>();
-        let axis_y = 8.0 + row * bars.len() as f64 + 4.0;
-        Self {
-            height: axis_y + 34.0,
-            left,
-            bar_height,
-            bars,
-            axis_y,
-        }
-    }
-
-    pub fn text_y(&self, b: &Bar) -> f64 {
-        b.y + self.bar_height / 2.0 + 5.0
-    }
-
-    pub fn value_x(&self, b: &Bar) -> f64 {
-        self.left + b.width + 8.0
-    }
-
-    pub fn label_x(&self) -> f64 {
-        self.left - 8.0
-    }
-
-    pub fn x_label_y(&self) -> f64 {
-        self.height - 8.0
-    }
-
-    pub fn centre(&self) -> f64 {
-        round((self.left + WIDTH - 110.0) / 2.0)
-    }
-}
-
-fn shorten(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let cut: String = s.chars().take(max - 1).collect();
-        format!("{}…", cut.trim_end())
+            .collect();
+        Self { bars }
     }
 }
 
@@ -274,13 +233,13 @@ mod tests {
         let labels: Vec<String> = (1..=30).map(|d| format!("{d} Nov")).collect();
         let values: Vec<i64> = (0..30).map(|i| i * 100).collect();
         let c = LineChart::new(&values, &labels, Some(5800));
-        assert!(c.line.starts_with("104,250"));
+        assert!(c.line.starts_with("0,200"));
         assert_eq!(c.dots.len(), 30);
-        assert_eq!(c.x_ticks.first().unwrap().label, "1 Nov");
-        assert_eq!(c.x_ticks.last().unwrap().label, "30 Nov");
+        assert_eq!(c.x_ends(), vec!["1 Nov".to_string(), "30 Nov".to_string()]);
         assert!(c.x_ticks.len() <= 7);
+        assert_eq!(c.y_labels(), vec!["£60", "£40", "£20", "£0"]);
         // 5800 on an axis up to 6000.
-        assert_eq!(c.level, Some(round(250.0 - 5800.0 / 6000.0 * 234.0)));
+        assert_eq!(c.level, Some(round(200.0 - 5800.0 / 6000.0 * 200.0)));
     }
 
     #[test]
@@ -290,9 +249,9 @@ mod tests {
             ("Carterton".into(), None, "fewer than 10".into()),
             ("Somewhere with a very long name indeed".into(), Some(10), "10".into()),
         ]);
-        assert_eq!(c.bars[0].width, WIDTH - 200.0 - 110.0);
+        assert_eq!(c.bars[0].width, 100.0);
         assert_eq!(c.bars[1].width, 0.0);
-        assert_eq!(c.bars[2].width, (WIDTH - 310.0) / 2.0);
-        assert_eq!(c.bars[2].label, "Somewhere with a very lon…");
+        assert_eq!(c.bars[2].width, 50.0);
+        assert_eq!(c.bars[2].label, "Somewhere with a very long name indeed");
     }
 }

@@ -1,6 +1,7 @@
 //! `councilReport(councilId, from, to)`: a council's bookings and spend,
-//! for its officers and admins: totals and per scheme (exact, as the
-//! contract fixes them), and the breakdowns reports chart — per zone and
+//! for its officers and admins: totals of the bookings that stand, which
+//! add up (price = subsidy + households' share), the cancelled ones apart,
+//! and per scheme (exact, as the contract fixes them), and the breakdowns reports chart — per zone and
 //! over time against the schemes' budgets — computed by bookings in SQL,
 //! with their counts from 1 to 9 suppressed (`null`).
 
@@ -29,6 +30,8 @@ struct ReportData {
     subsidy_pence: i64,
     household_paid_pence: i64,
     refunded_pence: i64,
+    cancelled_bookings: i64,
+    cancellation_charges_pence: i64,
     by_scheme: Vec<LineData>,
     by_zone: Vec<ZoneLineData>,
     over_time: OverTimeData,
@@ -78,14 +81,14 @@ struct LineData {
 pub struct SchemeSpend {
     /// The scheme.
     pub scheme: Scheme,
-    /// Bookings it subsidised in the period.
+    /// Bookings it subsidises made in the period (not cancelled).
     pub bookings: i32,
     /// Its subsidy on those bookings, in pence.
-    pub subsidy_pence: i32,
+    pub subsidy_pence: i64,
     /// Everything committed against its budget now, in pence.
-    pub committed_pence: i32,
+    pub committed_pence: i64,
     /// What its budget has left now, in pence.
-    pub remaining_pence: i32,
+    pub remaining_pence: i64,
 }
 
 /// One zone's part of a report: bookings of households living in it when
@@ -94,12 +97,12 @@ pub struct SchemeSpend {
 pub struct ZoneSpend {
     /// The zone; null for households outside every zone of the council.
     pub zone: Option<Zone>,
-    /// Confirmed bookings (including those later cancelled); null for 1 to 9.
+    /// Bookings that stand (not cancelled); null for 1 to 9.
     pub bookings: Option<i32>,
     /// Households that booked; null for 1 to 9.
     pub households: Option<i32>,
     /// The schemes' subsidy on those bookings, in pence.
-    pub subsidy_pence: i32,
+    pub subsidy_pence: i64,
 }
 
 /// How long each point of a report over time is.
@@ -119,7 +122,7 @@ pub enum ReportInterval {
 pub struct SpendPoint {
     /// Its first day (UK), as an ISO 8601 date, e.g. 2026-12-01.
     pub start: String,
-    /// Confirmed bookings made in it; null for 1 to 9.
+    /// Bookings made in it that stand (not cancelled); null for 1 to 9.
     pub bookings: Option<i32>,
     /// The schemes' subsidy on those bookings, in pence.
     pub subsidy_pence: i64,
@@ -143,21 +146,32 @@ pub struct SpendOverTime {
     pub points: Vec<SpendPoint>,
 }
 
-/// A council's bookings made in a period, and their money.
+/// A council's bookings made in a period, and their money. Every figure
+/// but the cancellations' is of the bookings that stand (confirmed, active
+/// or completed), so `grossPence = subsidyPence + householdPaidPence`;
+/// bookings cancelled after they were confirmed are counted apart.
 #[derive(SimpleObject)]
 pub struct CouncilReport {
-    /// Confirmed bookings (including those later cancelled).
+    /// Bookings made in the period that stand (not cancelled).
     pub bookings: i32,
-    /// Households that booked.
+    /// Households with a booking that stands.
     pub households: i32,
-    /// Their whole price, in pence.
-    pub gross_pence: i32,
-    /// What the schemes pay, in pence (cancelled bookings' subsidy is released).
-    pub subsidy_pence: i32,
-    /// What households paid, in pence (a lease's first month).
-    pub household_paid_pence: i32,
-    /// What cancellations refunded, in pence.
-    pub refunded_pence: i32,
+    /// The whole price of the bookings that stand (a lease's whole term), in pence.
+    pub gross_pence: i64,
+    /// What the schemes pay towards them, in pence.
+    pub subsidy_pence: i64,
+    /// The households' share of their price (gross less subsidy), paid or
+    /// still to pay — an invoice, a lease's later months — in pence.
+    pub household_paid_pence: i64,
+    /// What households got back for bookings cancelled after they were
+    /// confirmed, in pence.
+    pub refunded_pence: i64,
+    /// Bookings made in the period and cancelled after they were confirmed
+    /// (in none of the other figures).
+    pub cancelled_bookings: i32,
+    /// What households had paid for cancelled bookings and did not get back
+    /// (cancelled less than 24 hours before the start), in pence.
+    pub cancellation_charges_pence: i64,
     /// Per scheme.
     pub by_scheme: Vec<SchemeSpend>,
     /// Per zone the households lived in when they booked: a booking in
@@ -208,11 +222,11 @@ impl ReportQuery {
         for line in r.by_scheme {
             if let Some(scheme) = load_scheme(ctx, line.scheme_id).await? {
                 by_scheme.push(SchemeSpend {
-                    committed_pence: pence(scheme.0.committed_pence),
-                    remaining_pence: pence(scheme.0.remaining_pence),
+                    committed_pence: scheme.0.committed_pence,
+                    remaining_pence: scheme.0.remaining_pence,
                     scheme,
                     bookings: pence(line.bookings),
-                    subsidy_pence: pence(line.subsidy_pence),
+                    subsidy_pence: line.subsidy_pence,
                 });
             }
         }
@@ -231,7 +245,7 @@ impl ReportQuery {
                     zone,
                     bookings: count(z.bookings),
                     households: count(z.households),
-                    subsidy_pence: pence(z.subsidy_pence),
+                    subsidy_pence: z.subsidy_pence,
                 })
             })
             .collect();
@@ -254,10 +268,12 @@ impl ReportQuery {
         Ok(CouncilReport {
             bookings: pence(r.bookings),
             households: pence(r.households),
-            gross_pence: pence(r.gross_pence),
-            subsidy_pence: pence(r.subsidy_pence),
-            household_paid_pence: pence(r.household_paid_pence),
-            refunded_pence: pence(r.refunded_pence),
+            gross_pence: r.gross_pence,
+            subsidy_pence: r.subsidy_pence,
+            household_paid_pence: r.household_paid_pence,
+            refunded_pence: r.refunded_pence,
+            cancelled_bookings: pence(r.cancelled_bookings),
+            cancellation_charges_pence: r.cancellation_charges_pence,
             by_scheme,
             by_zone,
             spend_over_time,

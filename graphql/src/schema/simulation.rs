@@ -1,7 +1,8 @@
 //! `simulateScheme`: what-if evaluation of a scheme (draft or active) over
-//! every household of its council that has a profile.
+//! every household of its council that has a profile, as it is or with its
+//! income limit, percentage or cap changed for the run (nothing is stored).
 
-use async_graphql::{Context, Object, SimpleObject, ID};
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use roundabout_support::client::ClientError;
 use serde::Deserialize;
 
@@ -36,13 +37,33 @@ pub struct SimulationResult {
     pub failures_by_criterion: Vec<CriterionCount>,
 }
 
+/// What a simulation changes for its run; nothing is stored. Each value
+/// given replaces the scheme's.
+#[derive(InputObject, Debug, Clone, Default, serde::Serialize)]
+pub struct SimulationOverridesInput {
+    /// Households with an income under this, in pence: replaces the limit of
+    /// every income criterion (or adds one, id `income-limit`, to a scheme
+    /// without). From 0 to 1,000,000,000.
+    pub income_limit_pence: Option<i64>,
+    /// The share of the price paid, in basis points (2500 = 25%), 0 to 10000.
+    pub percent_basis_points: Option<i32>,
+    /// The most paid per booking (per month for a lease), in pence.
+    pub cap_per_booking_pence: Option<i64>,
+}
+
 #[derive(Default)]
 pub struct SimulationQuery;
 
 #[Object]
 impl SimulationQuery {
-    /// Officer of the scheme's council: evaluate a scheme (draft or active) over all households of the council.
-    async fn simulate_scheme(&self, ctx: &Context<'_>, scheme_id: ID) -> async_graphql::Result<SimulationResult> {
+    /// Officer of the scheme's council: evaluate a scheme (draft or active) over all households of the council,
+    /// with `overrides` changing its income limit, percentage or cap for this run only.
+    async fn simulate_scheme(
+        &self,
+        ctx: &Context<'_>,
+        scheme_id: ID,
+        overrides: Option<SimulationOverridesInput>,
+    ) -> async_graphql::Result<SimulationResult> {
         let r = RequestCtx::get(ctx);
         if r.session.0.is_none() {
             return Err(errors::unauthenticated());
@@ -54,7 +75,7 @@ impl SimulationQuery {
             .eligibility
             .post(
                 &format!("/internal/schemes/{id}/simulate"),
-                &serde_json::json!({}),
+                &overrides.unwrap_or_default(),
                 &r.session.caller(),
             )
             .await

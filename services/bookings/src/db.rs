@@ -1,4 +1,7 @@
-//! The bookings table: rows, reads and the saga's step transitions.
+//! The bookings table: rows, reads and the saga's step transitions; the
+//! councils' reports in [`report`].
+
+pub mod report;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

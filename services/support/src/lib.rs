@@ -5,12 +5,13 @@
 //! environment, telemetry, the JSON error envelope, signed service-to-service
 //! calls, GeoJSON area validation, checks of free text, the transactional outbox and its relay, the HTTP host with health,
 //! readiness and metrics, W3C trace context propagation, a private PostgreSQL cluster and test support — and
-//! one piece of arithmetic two services must agree on, the subsidy formula
-//! ([`subsidy`]).
+//! two rules services must agree on: the subsidy formula ([`subsidy`]) and
+//! small-number suppression ([`disclosure`]).
 
 pub mod client;
 pub mod config;
 pub mod db;
+pub mod disclosure;
 pub mod error;
 pub mod geojson;
 pub mod internal_auth;

@@ -210,6 +210,8 @@ struct Report {
     subsidy_pence: i64,
     household_paid_pence: i64,
     refunded_pence: i64,
+    cancelled_bookings: i64,
+    cancellation_charges_pence: i64,
     by_scheme: Vec<SchemeLine>,
     by_zone: Vec<ZoneLine>,
     spend_over_time: OverTime,
@@ -217,6 +219,7 @@ struct Report {
 
 const REPORT: &str = "query($c: ID!, $f: DateTime!, $t: DateTime!) { councilReport(councilId: $c, from: $f, to: $t) { \
     bookings households grossPence subsidyPence householdPaidPence refundedPence \
+    cancelledBookings cancellationChargesPence \
     byScheme { scheme { name } bookings subsidyPence committedPence remainingPence } \
     byZone { zone { name } bookings households subsidyPence } \
     spendOverTime { interval budgetPence spentBeforePence points { start bookings subsidyPence spentToDatePence } } } }";
@@ -268,6 +271,24 @@ pub struct Row {
     pub cells: Vec<String>,
 }
 
+/// The cancelled bookings in words: how many, what was refunded, what was
+/// kept.
+fn cancelled(r: &Report) -> String {
+    if r.cancelled_bookings == 0 {
+        return "None".to_string();
+    }
+    // 1 is never shown (it is "fewer than 10"), so always "bookings".
+    let n = charts::count(Some(r.cancelled_bookings));
+    let mut words = format!("{n} bookings, {} refunded", pounds(r.refunded_pence));
+    if r.cancellation_charges_pence > 0 {
+        words.push_str(&format!(
+            ", {} kept as cancellation charges",
+            pounds(r.cancellation_charges_pence)
+        ));
+    }
+    words
+}
+
 /// What the page shows of a report.
 pub struct Shown {
     pub bookings: String,
@@ -275,7 +296,8 @@ pub struct Shown {
     pub gross: String,
     pub subsidy: String,
     pub household_paid: String,
-    pub refunded: String,
+    /// "Cancelled: 3 bookings, £X refunded, £Y kept as cancellation charges" (without "Cancelled").
+    pub cancelled: String,
     pub budget: String,
     pub spent_before: String,
     pub point_heading: &'static str,
@@ -378,7 +400,7 @@ fn show(r: &Report) -> Shown {
         gross: pounds(r.gross_pence),
         subsidy: pounds(r.subsidy_pence),
         household_paid: pounds(r.household_paid_pence),
-        refunded: pounds(r.refunded_pence),
+        cancelled: cancelled(r),
         budget: pounds(t.budget_pence),
         spent_before: pounds(t.spent_before_pence),
         spent_to_date: pounds(t.points.last().map_or(t.spent_before_pence, |p| p.spent_to_date_pence)),
@@ -480,6 +502,14 @@ fn csv_of(r: &Report, p: &Period) -> String {
         &charts::count(Some(r.households)),
         &money(r.subsidy_pence),
         &money(spent),
+    ]);
+    row([
+        "Cancelled",
+        &p.words(),
+        &charts::count(Some(r.cancelled_bookings)),
+        "",
+        "",
+        "",
     ]);
     for l in &r.by_scheme {
         row([

@@ -1,17 +1,20 @@
 //! `GET /internal/councils/{id}/report?from=&to=`: a council's bookings made
 //! in `[from, to)` — officers of that council and admins.
 //!
-//! Counted: bookings that were confirmed (CONFIRMED, ACTIVE, COMPLETED, or
-//! CANCELLED after payment). Gross is their whole price; subsidy what the
-//! schemes still pay (a cancellation releases it in full); household paid
-//! the first payments taken; refunded what cancellations gave back.
+//! The figures are of the bookings that stand (confirmed, active or
+//! completed), so they add up: gross is their whole price, subsidy what
+//! the schemes pay on them, household paid the households' share (gross
+//! less subsidy). Bookings cancelled after they were confirmed are counted
+//! apart, with what was refunded and what was kept as cancellation charges.
+//! Queries in [`crate::db::report`].
 //!
 //! Also the breakdowns that reports draw: by zone (the zones the household
 //! lived in when it booked; a booking in two overlapping zones counts in
 //! both, one outside every zone under none) and over time (UK days, weeks
 //! or months, by the period's length, with the subsidy committed before
-//! the period). Their counts from 1 to 9 are suppressed (`null`), as in MDS
-//! reports: a zone in one week can be a single household.
+//! the period). Their counts from 1 to 9 are withheld (`null`) by the one
+//! rule of [`roundabout_support::disclosure`]: a zone in one week can be a
+//! single household.
 
 use axum::{
     extract::{Path, Query, State},
@@ -19,11 +22,14 @@ use axum::{
     Json, Router,
 };
 use chrono::{DateTime, NaiveDate, Utc};
-use roundabout_support::{internal_auth::Caller, ApiError, ApiResult};
+use roundabout_support::{disclosure::suppressed, internal_auth::Caller, ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::AppState;
+use crate::{
+    db::report::{self as db, SchemeLine, Totals},
+    AppState,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/internal/councils/{id}/report", get(report))
@@ -35,39 +41,6 @@ pub struct ReportIn {
     pub to: DateTime<Utc>,
 }
 
-#[derive(Debug, Serialize, sqlx::FromRow)]
-pub struct Totals {
-    pub bookings: i64,
-    pub households: i64,
-    pub gross_pence: i64,
-    pub subsidy_pence: i64,
-    pub household_paid_pence: i64,
-    pub refunded_pence: i64,
-}
-
-#[derive(Debug, Serialize, sqlx::FromRow)]
-pub struct SchemeLine {
-    pub scheme_id: Uuid,
-    pub bookings: i64,
-    pub subsidy_pence: i64,
-}
-
-/// Counts from 1 to this are not given in the breakdowns.
-pub const SUPPRESS_BELOW: i64 = 10;
-
-/// A count as the breakdowns give it: `None` for 1 to 9.
-fn suppressed(n: i64) -> Option<i64> {
-    (n == 0 || n >= SUPPRESS_BELOW).then_some(n)
-}
-
-#[derive(Debug, sqlx::FromRow)]
-struct ZoneRow {
-    zone_id: Option<Uuid>,
-    bookings: i64,
-    households: i64,
-    subsidy_pence: i64,
-}
-
 #[derive(Debug, Serialize)]
 pub struct ZoneLine {
     /// None: outside every zone of the council.
@@ -75,13 +48,6 @@ pub struct ZoneLine {
     pub bookings: Option<i64>,
     pub households: Option<i64>,
     pub subsidy_pence: i64,
-}
-
-#[derive(Debug, sqlx::FromRow)]
-struct PointRow {
-    start: NaiveDate,
-    bookings: i64,
-    subsidy_pence: i64,
 }
 
 #[derive(Debug, Serialize)]
@@ -124,10 +90,6 @@ fn interval(from: DateTime<Utc>, to: DateTime<Utc>) -> &'static str {
     }
 }
 
-const COUNTED: &str = "council_id = $1 and created_at >= $2 and created_at < $3
-    and (status in ('CONFIRMED', 'ACTIVE', 'COMPLETED')
-         or (status = 'CANCELLED' and payment_status in ('CAPTURED', 'REFUNDED', 'PARTIALLY_REFUNDED', 'NOT_REQUIRED')))";
-
 async fn report(
     State(s): State<AppState>,
     caller: Caller,
@@ -141,41 +103,10 @@ async fn report(
     if q.to - q.from > chrono::Duration::days(MAX_DAYS) {
         return Err(ApiError::invalid("to", "A report covers at most 10 years"));
     }
-    let totals: Totals = sqlx::query_as(&format!(
-        "select count(*) as bookings, count(distinct household_id) as households,
-            coalesce(sum(base_pence), 0)::bigint as gross_pence,
-            coalesce(sum(subsidy_pence) filter (where status <> 'CANCELLED'), 0)::bigint as subsidy_pence,
-            coalesce(sum(first_base_pence - first_subsidy_pence), 0)::bigint as household_paid_pence,
-            coalesce(sum(refund_pence) filter (where status = 'CANCELLED'), 0)::bigint as refunded_pence
-         from bookings where {COUNTED}"
-    ))
-    .bind(council)
-    .bind(q.from)
-    .bind(q.to)
-    .fetch_one(&s.pool)
-    .await?;
-    let by_scheme: Vec<SchemeLine> = sqlx::query_as(&format!(
-        "select scheme_id, count(*) as bookings,
-            coalesce(sum(subsidy_pence) filter (where status <> 'CANCELLED'), 0)::bigint as subsidy_pence
-         from bookings where {COUNTED} and scheme_id is not null group by scheme_id order by scheme_id"
-    ))
-    .bind(council)
-    .bind(q.from)
-    .bind(q.to)
-    .fetch_all(&s.pool)
-    .await?;
-    let by_zone: Vec<ZoneRow> = sqlx::query_as(&format!(
-        "select z.zone_id, count(*) as bookings, count(distinct household_id) as households,
-            coalesce(sum(subsidy_pence) filter (where status <> 'CANCELLED'), 0)::bigint as subsidy_pence
-         from bookings left join lateral unnest(zone_ids) as z(zone_id) on true
-         where {COUNTED} group by z.zone_id order by z.zone_id nulls last"
-    ))
-    .bind(council)
-    .bind(q.from)
-    .bind(q.to)
-    .fetch_all(&s.pool)
-    .await?;
-    let by_zone = by_zone
+    let totals = db::totals(&s.pool, council, q.from, q.to).await?;
+    let by_scheme = db::by_scheme(&s.pool, council, q.from, q.to).await?;
+    let by_zone = db::by_zone(&s.pool, council, q.from, q.to)
+        .await?
         .into_iter()
         .map(|z| ZoneLine {
             zone_id: z.zone_id,
@@ -196,35 +127,8 @@ async fn report(
 /// UK time.
 async fn over_time(s: &AppState, council: Uuid, q: &ReportIn) -> ApiResult<OverTime> {
     let interval = interval(q.from, q.to);
-    let spent_before_pence: i64 = sqlx::query_scalar(
-        "select coalesce(sum(subsidy_pence), 0)::bigint from bookings
-         where council_id = $1 and created_at < $2 and status in ('CONFIRMED', 'ACTIVE', 'COMPLETED')",
-    )
-    .bind(council)
-    .bind(q.from)
-    .fetch_one(&s.pool)
-    .await?;
-    let rows: Vec<PointRow> = sqlx::query_as(&format!(
-        "with counted as (
-            select date_trunc($4, created_at at time zone 'Europe/London') as bucket, status, subsidy_pence
-            from bookings where {COUNTED}
-         ), buckets as (
-            select generate_series(
-                date_trunc($4, $2 at time zone 'Europe/London'),
-                ($3 - interval '1 microsecond') at time zone 'Europe/London',
-                ('1 ' || $4)::interval) as start
-         )
-         select buckets.start::date as start, count(counted.bucket) as bookings,
-            coalesce(sum(counted.subsidy_pence) filter (where counted.status <> 'CANCELLED'), 0)::bigint as subsidy_pence
-         from buckets left join counted on counted.bucket = buckets.start
-         group by buckets.start order by buckets.start"
-    ))
-    .bind(council)
-    .bind(q.from)
-    .bind(q.to)
-    .bind(interval)
-    .fetch_all(&s.pool)
-    .await?;
+    let spent_before_pence = db::spent_before(&s.pool, council, q.from).await?;
+    let rows = db::over_time(&s.pool, council, q.from, q.to, interval).await?;
     let mut spent = spent_before_pence;
     let points = rows
         .into_iter()
@@ -248,14 +152,6 @@ async fn over_time(s: &AppState, council: Uuid, q: &ReportIn) -> ApiResult<OverT
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn small_counts_are_suppressed_but_zero_is_not() {
-        assert_eq!(suppressed(0), Some(0));
-        assert_eq!(suppressed(1), None);
-        assert_eq!(suppressed(9), None);
-        assert_eq!(suppressed(10), Some(10));
-    }
 
     #[test]
     fn the_interval_follows_the_length() {

@@ -1,5 +1,7 @@
 //! What-if: one scheme (any status) evaluated over every household of its
-//! council that has a profile, without storing decisions.
+//! council that has a profile, without storing decisions — as it is, or
+//! with its income limit, percentage or cap changed for the run
+//! ([`Overrides`]; nothing is stored).
 //!
 //! Built for 100,000 households in well under a second: only the fact
 //! columns are read, each household's facts are put into the evaluation
@@ -12,8 +14,9 @@ use axum::{
     Json, Router,
 };
 use datalogic_rs::{bumpalo::Bump, DataValue, Engine};
-use roundabout_support::{internal_auth::Caller, ApiError, ApiResult};
-use serde::Serialize;
+use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::{
@@ -21,7 +24,10 @@ use crate::{
         profiles::{self, FactsRow},
         schemes::SchemeRow,
     },
-    domain::{evaluate::Compiled, scheme::subsidy_amount},
+    domain::{
+        evaluate::{Compiled, Criterion},
+        scheme::{subsidy_amount, MAX_CAP_PENCE},
+    },
     http::{decisions::ZONE_CRITERION, lifecycle::compiled, schemes::for_officer},
     AppState,
 };
@@ -51,9 +57,115 @@ pub const TYPICAL_HIRE_PENCE: i64 = 4_000;
 /// A typical lease's base price for estimates: one month at £350.
 pub const TYPICAL_LEASE_MONTH_PENCE: i64 = 35_000;
 
+/// The fact an income limit is about.
+pub const INCOME_FACT: &str = "household.annualIncomePence";
+/// The id of the income criterion a simulation adds to a scheme that has none.
+pub const INCOME_LIMIT_CRITERION: &str = "income-limit";
+/// Largest income limit a simulation tries, in pence (£10m).
+pub const MAX_INCOME_LIMIT_PENCE: i64 = 1_000_000_000;
+
+/// What a simulation changes for its run: each given value replaces the
+/// scheme's. The income limit replaces the number of every income
+/// comparison (`<` or `<=` against `household.annualIncomePence`) in the
+/// criteria, or adds "income under the limit" to a scheme without one.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Overrides {
+    pub income_limit_pence: Option<i64>,
+    pub percent_basis_points: Option<i32>,
+    pub cap_per_booking_pence: Option<i64>,
+}
+
+impl Overrides {
+    fn check(&self) -> ApiResult<()> {
+        if let Some(l) = self.income_limit_pence {
+            if !(0..=MAX_INCOME_LIMIT_PENCE).contains(&l) {
+                return Err(ApiError::invalid(
+                    "income_limit_pence",
+                    format!("The income limit must be from 0 to {MAX_INCOME_LIMIT_PENCE} pence"),
+                ));
+            }
+        }
+        if let Some(bp) = self.percent_basis_points {
+            if !(0..=10_000).contains(&bp) {
+                return Err(ApiError::invalid(
+                    "percent_basis_points",
+                    "percentBasisPoints must be from 0 to 10000 (0% to 100%)",
+                ));
+            }
+        }
+        if let Some(cap) = self.cap_per_booking_pence {
+            if !(0..=MAX_CAP_PENCE).contains(&cap) {
+                return Err(ApiError::invalid(
+                    "cap_per_booking_pence",
+                    format!("The cap must be from 0 to {MAX_CAP_PENCE} pence"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The scheme as the run sees it.
+    pub fn apply(&self, scheme: &mut SchemeRow) {
+        if let Some(bp) = self.percent_basis_points {
+            scheme.percent_basis_points = bp;
+        }
+        if let Some(cap) = self.cap_per_booking_pence {
+            scheme.cap_per_booking_pence = Some(cap);
+        }
+        if let Some(limit) = self.income_limit_pence {
+            let mut replaced = 0;
+            for c in scheme.criteria.0.iter_mut() {
+                replaced += set_income_limit(&mut c.rule, limit);
+            }
+            if replaced == 0 {
+                scheme.criteria.0.push(Criterion {
+                    id: INCOME_LIMIT_CRITERION.into(),
+                    label: "Household income under the limit tried".into(),
+                    rule: json!({"<": [{"var": INCOME_FACT}, limit]}),
+                    fail_text: "Your household income {value} is above the {limit} limit".into(),
+                });
+            }
+        }
+    }
+}
+
+/// Sets the number of every income comparison in a rule to `limit`;
+/// answers how many it changed.
+fn set_income_limit(rule: &mut Value, limit: i64) -> usize {
+    match rule {
+        Value::Array(items) => items.iter_mut().map(|r| set_income_limit(r, limit)).sum(),
+        Value::Object(map) => {
+            let mut n = 0;
+            for (op, args) in map.iter_mut() {
+                let is_income = matches!(op.as_str(), "<" | "<=")
+                    && args
+                        .as_array()
+                        .is_some_and(|a| a.len() == 2 && a[0] == json!({"var": INCOME_FACT}) && a[1].is_number());
+                if is_income {
+                    args[1] = json!(limit);
+                    n += 1;
+                } else {
+                    n += set_income_limit(args, limit);
+                }
+            }
+            n
+        }
+        _ => 0,
+    }
+}
+
 /// `POST /internal/schemes/{id}/simulate`: officers of the scheme's council.
-async fn simulate(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<SimulationOut>> {
-    let scheme = for_officer(&s.pool, &caller, id).await?;
+/// The body is the run's [`Overrides`] (`{}` for the scheme as it is).
+async fn simulate(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    ValidJson(overrides): ValidJson<Overrides>,
+) -> ApiResult<Json<SimulationOut>> {
+    let mut scheme = for_officer(&s.pool, &caller, id).await?;
+    overrides.check()?;
+    overrides.apply(&mut scheme);
     let started = std::time::Instant::now();
     let households = profiles::facts_of_council(&s.pool, scheme.council_id).await?;
     let loaded = started.elapsed();
@@ -164,4 +276,44 @@ pub fn simulate_over(engine: &Engine, scheme: &SchemeRow, households: &[FactsRow
         estimated_subsidy_pence: estimate,
         failures_by_criterion,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_income_limit_replaces_every_income_comparison_and_nothing_else() {
+        let mut rule = json!({"and": [
+            {"<": [{"var": INCOME_FACT}, 2_500_000]},
+            {"or": [{"<=": [{"var": INCOME_FACT}, 3_000_000]}, {"==": [{"var": "household.carsOwned"}, 0]}]},
+            {">": [{"var": INCOME_FACT}, 100]},
+        ]});
+        assert_eq!(set_income_limit(&mut rule, 1_800_000), 2);
+        assert_eq!(
+            rule,
+            json!({"and": [
+                {"<": [{"var": INCOME_FACT}, 1_800_000]},
+                {"or": [{"<=": [{"var": INCOME_FACT}, 1_800_000]}, {"==": [{"var": "household.carsOwned"}, 0]}]},
+                {">": [{"var": INCOME_FACT}, 100]},
+            ]})
+        );
+        let mut cars = json!({"==": [{"var": "household.carsOwned"}, 0]});
+        assert_eq!(set_income_limit(&mut cars, 1), 0);
+    }
+
+    #[test]
+    fn overrides_are_checked() {
+        let bad = Overrides {
+            percent_basis_points: Some(10_001),
+            ..Overrides::default()
+        };
+        assert!(bad.check().is_err());
+        let bad = Overrides {
+            income_limit_pence: Some(-1),
+            ..Overrides::default()
+        };
+        assert!(bad.check().is_err());
+        assert!(Overrides::default().check().is_ok());
+    }
 }

@@ -1,5 +1,5 @@
-//! A scheme's checks and life cycle: its test cases, trying it on the
-//! council's households, and publishing, revising, pausing or closing it.
+//! A scheme's checks and life cycle: its test cases, and publishing,
+//! revising, pausing or closing it.
 
 use super::*;
 
@@ -161,82 +161,6 @@ pub(super) async fn add_test_case(
         form,
         errors,
         benefits: BENEFITS,
-    })
-}
-
-// ---------------------------------------------------------------- try it
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Simulation {
-    households_evaluated: i64,
-    eligible_households: i64,
-    estimated_subsidy_pence: i64,
-    failures_by_criterion: Vec<Failure>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Failure {
-    criterion_id: String,
-    count: i64,
-}
-
-#[derive(Template)]
-#[template(path = "officer/scheme_try.html")]
-struct TryPage {
-    l: Layout,
-    s: Scheme,
-    evaluated: i64,
-    eligible: i64,
-    estimate: String,
-    /// (what the criterion asks, households failing it)
-    failures: Vec<(String, i64)>,
-}
-
-pub(super) async fn try_it(State(s): State<AppState>, user: OfficerUser, Path(id): Path<String>) -> PageResult {
-    let (_, sc) = scheme(&s, &user, &id).await?;
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Data {
-        simulate_scheme: Simulation,
-    }
-    let d: Data = s
-        .gateway
-        .query(
-            Some(&user.token),
-            "query($id: ID!) { simulateScheme(schemeId: $id) { householdsEvaluated eligibleHouseholds estimatedSubsidyPence failuresByCriterion { criterionId count } } }",
-            json!({"id": sc.id}),
-        )
-        .await?;
-    let sim = d.simulate_scheme;
-    let mut failures: Vec<(String, i64)> = sc
-        .criteria
-        .iter()
-        .map(|c| {
-            let n = sim
-                .failures_by_criterion
-                .iter()
-                .find(|f| f.criterion_id == c.id)
-                .map_or(0, |f| f.count);
-            (c.label.clone(), n)
-        })
-        .collect();
-    if !sc.zones.is_empty() {
-        let n = sim
-            .failures_by_criterion
-            .iter()
-            .find(|f| f.criterion_id == "zone")
-            .map_or(0, |f| f.count);
-        failures.push(("Lives in one of the scheme's zones".into(), n));
-    }
-    render(&TryPage {
-        l: Layout::new(&user.session, format!("Try {}", sc.name), "/officer/schemes"),
-        evaluated: sim.households_evaluated,
-        eligible: sim.eligible_households,
-        estimate: pounds(sim.estimated_subsidy_pence),
-        failures,
-        s: sc,
     })
 }
 

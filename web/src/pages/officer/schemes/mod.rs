@@ -15,6 +15,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 mod life;
+mod try_it;
 
 use super::{
     council,
@@ -30,7 +31,8 @@ use crate::{
     views::{self, pounds, Layout},
     AppState,
 };
-use life::{add_test_case, confirm_page, do_step, test_case_page, try_it};
+use life::{add_test_case, confirm_page, do_step, test_case_page};
+use try_it::try_it;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -56,6 +58,16 @@ pub struct Criterion {
     pub label: String,
     pub rule: Value,
     pub fail_text: String,
+}
+
+impl Criterion {
+    /// The message a household reads when it does not meet the criterion,
+    /// with its blanks named for the officer.
+    pub fn fail_words(&self) -> String {
+        self.fail_text
+            .replace("{value}", "[their answer]")
+            .replace("{limit}", "[the limit]")
+    }
 }
 
 #[derive(Deserialize, Clone)]

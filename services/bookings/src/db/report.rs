@@ -1,0 +1,191 @@
+//! A council's report of the bookings made in a period: totals, per scheme,
+//! per zone and over time. Every figure but the cancellations' is of the
+//! bookings that stand (confirmed, active or completed), so the money adds
+//! up: their price is the schemes' subsidy plus the households' share.
+//! Cancelled bookings (cancelled after they were confirmed) are counted
+//! apart, with what was refunded and what was kept.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use sqlx::PgExecutor;
+use uuid::Uuid;
+
+/// Bookings of the council (`$1`) made in `[$2, $3)` that stand.
+macro_rules! standing {
+    () => {
+        "council_id = $1 and created_at >= $2 and created_at < $3
+         and status in ('CONFIRMED', 'ACTIVE', 'COMPLETED')"
+    };
+}
+
+/// Bookings of the council (`$1`) made in `[$2, $3)` that were confirmed:
+/// those that stand and those cancelled after payment (or needing none).
+macro_rules! confirmed {
+    () => {
+        "council_id = $1 and created_at >= $2 and created_at < $3
+         and (status in ('CONFIRMED', 'ACTIVE', 'COMPLETED')
+              or (status = 'CANCELLED'
+                  and payment_status in ('CAPTURED', 'REFUNDED', 'PARTIALLY_REFUNDED', 'NOT_REQUIRED')))"
+    };
+}
+
+/// The period's totals.
+#[derive(Debug, Serialize, sqlx::FromRow, PartialEq, Eq)]
+pub struct Totals {
+    /// Bookings that stand.
+    pub bookings: i64,
+    /// Households with a booking that stands.
+    pub households: i64,
+    /// The whole price of the bookings that stand (a lease's whole term).
+    pub gross_pence: i64,
+    /// The schemes' subsidy on them.
+    pub subsidy_pence: i64,
+    /// The households' share of their price: `gross - subsidy`, paid or
+    /// still to pay (an invoice, a lease's later months).
+    pub household_paid_pence: i64,
+    /// Bookings cancelled after they were confirmed.
+    pub cancelled_bookings: i64,
+    /// What households had paid for those and got back.
+    pub refunded_pence: i64,
+    /// What households had paid for those and did not get back (a
+    /// cancellation less than 24 hours before the start).
+    pub cancellation_charges_pence: i64,
+}
+
+pub async fn totals(
+    db: impl PgExecutor<'_>,
+    council: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> sqlx::Result<Totals> {
+    sqlx::query_as(concat!(
+        "with b as (select *, status <> 'CANCELLED' as stands from bookings where ",
+        confirmed!(),
+        ")
+         select count(*) filter (where stands) as bookings,
+            count(distinct household_id) filter (where stands) as households,
+            coalesce(sum(base_pence) filter (where stands), 0)::bigint as gross_pence,
+            coalesce(sum(subsidy_pence) filter (where stands), 0)::bigint as subsidy_pence,
+            coalesce(sum(base_pence - subsidy_pence) filter (where stands), 0)::bigint as household_paid_pence,
+            count(*) filter (where not stands) as cancelled_bookings,
+            coalesce(sum(coalesce(refund_pence, 0)) filter (where not stands), 0)::bigint as refunded_pence,
+            coalesce(sum(first_base_pence - first_subsidy_pence - coalesce(refund_pence, 0))
+                filter (where not stands), 0)::bigint as cancellation_charges_pence
+         from b"
+    ))
+    .bind(council)
+    .bind(from)
+    .bind(to)
+    .fetch_one(db)
+    .await
+}
+
+/// One scheme's bookings that stand and its subsidy on them.
+#[derive(Debug, Serialize, sqlx::FromRow)]
+pub struct SchemeLine {
+    pub scheme_id: Uuid,
+    pub bookings: i64,
+    pub subsidy_pence: i64,
+}
+
+pub async fn by_scheme(
+    db: impl PgExecutor<'_>,
+    council: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> sqlx::Result<Vec<SchemeLine>> {
+    sqlx::query_as(concat!(
+        "select scheme_id, count(*) as bookings, coalesce(sum(subsidy_pence), 0)::bigint as subsidy_pence
+         from bookings where ",
+        standing!(),
+        " and scheme_id is not null group by scheme_id order by scheme_id"
+    ))
+    .bind(council)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db)
+    .await
+}
+
+/// One zone's bookings that stand (exact: the caller withholds small counts).
+#[derive(Debug, sqlx::FromRow)]
+pub struct ZoneRow {
+    /// None: outside every zone of the council.
+    pub zone_id: Option<Uuid>,
+    pub bookings: i64,
+    pub households: i64,
+    pub subsidy_pence: i64,
+}
+
+pub async fn by_zone(
+    db: impl PgExecutor<'_>,
+    council: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> sqlx::Result<Vec<ZoneRow>> {
+    sqlx::query_as(concat!(
+        "select z.zone_id, count(*) as bookings, count(distinct household_id) as households,
+            coalesce(sum(subsidy_pence), 0)::bigint as subsidy_pence
+         from bookings left join lateral unnest(zone_ids) as z(zone_id) on true
+         where ",
+        standing!(),
+        " group by z.zone_id order by z.zone_id nulls last"
+    ))
+    .bind(council)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db)
+    .await
+}
+
+/// Subsidy of the council's bookings made before `before` that stand.
+pub async fn spent_before(db: impl PgExecutor<'_>, council: Uuid, before: DateTime<Utc>) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "select coalesce(sum(subsidy_pence), 0)::bigint from bookings
+         where council_id = $1 and created_at < $2 and status in ('CONFIRMED', 'ACTIVE', 'COMPLETED')",
+    )
+    .bind(council)
+    .bind(before)
+    .fetch_one(db)
+    .await
+}
+
+/// One day, week or month: its bookings that stand (exact) and their subsidy.
+#[derive(Debug, sqlx::FromRow)]
+pub struct PointRow {
+    pub start: NaiveDate,
+    pub bookings: i64,
+    pub subsidy_pence: i64,
+}
+
+/// Every `interval` (`day`, `week`, `month`) of the period in UK time, empty ones too.
+pub async fn over_time(
+    db: impl PgExecutor<'_>,
+    council: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    interval: &str,
+) -> sqlx::Result<Vec<PointRow>> {
+    sqlx::query_as(concat!(
+        "with counted as (
+            select date_trunc($4, created_at at time zone 'Europe/London') as bucket, subsidy_pence
+            from bookings where ",
+        standing!(),
+        "), buckets as (
+            select generate_series(
+                date_trunc($4, $2 at time zone 'Europe/London'),
+                ($3 - interval '1 microsecond') at time zone 'Europe/London',
+                ('1 ' || $4)::interval) as start
+         )
+         select buckets.start::date as start, count(counted.bucket) as bookings,
+            coalesce(sum(counted.subsidy_pence), 0)::bigint as subsidy_pence
+         from buckets left join counted on counted.bucket = buckets.start
+         group by buckets.start order by buckets.start"
+    ))
+    .bind(council)
+    .bind(from)
+    .bind(to)
+    .bind(interval)
+    .fetch_all(db)
+    .await
+}
