@@ -66,7 +66,7 @@ async fn an_officer_reads_the_reports_downloads_the_csv_and_others_are_refused()
     page.assert_has("Budget of published schemes £200,000");
     page.assert_has(
         "Total price £143 Council subsidy £57.20 Households pay £85.80 \
-         Cancelled fewer than 10 bookings, £11.70 refunded, £3.90 kept as cancellation charges",
+         Cancelled fewer than 10 bookings, £11.70 given back, £3.90 kept as cancellation charges",
     );
     page.assert_has("numbers of households or bookings from 1 to 9 are shown as “fewer than 10”");
     // Charts drawn on the server, each a figure named by its heading, with

@@ -279,7 +279,7 @@ export async function briefJourney (browser, { base, password, visitPage, expect
     await nav(off, 'Reports')
     await expectText(off, 'Bookings 0', 'brief: no booking stands')
     await expectText(off, 'Total price £0 Council subsidy £0 Households pay £0', 'brief: the money adds up')
-    await expectText(off, 'Cancelled fewer than 10 bookings, £24 refunded', 'brief: the cancelled booking apart')
+    await expectText(off, 'Cancelled fewer than 10 bookings, £24 given back', 'brief: the cancelled booking apart')
     await axe(off, 'brief-officer-reports')
     await shot(off, 'brief-officer-reports')
   } finally {

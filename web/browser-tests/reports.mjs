@@ -37,7 +37,7 @@ export async function reportsJourney (browser, { base, password, visitPage, expe
     const pence = s => Math.round(Number((s || '').replace(/[£,]/g, '')) * 100)
     check(money['Total price'] !== undefined && pence(money['Total price']) === pence(money['Council subsidy']) + pence(money['Households pay']),
       `reports: the money does not add up: ${money['Total price']} ≠ ${money['Council subsidy']} + ${money['Households pay']}`)
-    check(/^(None|.+ bookings, £[\d,.]+ refunded)/.test(money.Cancelled || ''), `reports: cancelled bookings apart: ${money.Cancelled}`)
+    check(/^(None|.+ bookings, £[\d,.]+ given back)/.test(money.Cancelled || ''), `reports: cancelled bookings apart: ${money.Cancelled}`)
     // Chart words are HTML, readable on a phone (no SVG text to shrink).
     await page.setViewportSize({ width: 375, height: 740 })
     const sizes = await page.locator('.app-bars__label, .app-bars__value, .app-line__y span, .app-line__x span')

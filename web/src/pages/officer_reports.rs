@@ -271,15 +271,16 @@ pub struct Row {
     pub cells: Vec<String>,
 }
 
-/// The cancelled bookings in words: how many, what was refunded, what was
-/// kept.
+/// The cancelled bookings in words: how many, what households got back (a
+/// card refund or an invoice reduced: "given back" is true of both), what
+/// was kept.
 fn cancelled(r: &Report) -> String {
     if r.cancelled_bookings == 0 {
         return "None".to_string();
     }
     // 1 is never shown (it is "fewer than 10"), so always "bookings".
     let n = charts::count(Some(r.cancelled_bookings));
-    let mut words = format!("{n} bookings, {} refunded", pounds(r.refunded_pence));
+    let mut words = format!("{n} bookings, {} given back", pounds(r.refunded_pence));
     if r.cancellation_charges_pence > 0 {
         words.push_str(&format!(
             ", {} kept as cancellation charges",
@@ -296,7 +297,7 @@ pub struct Shown {
     pub gross: String,
     pub subsidy: String,
     pub household_paid: String,
-    /// "Cancelled: 3 bookings, £X refunded, £Y kept as cancellation charges" (without "Cancelled").
+    /// "Cancelled: 3 bookings, £X given back, £Y kept as cancellation charges" (without "Cancelled").
     pub cancelled: String,
     pub budget: String,
     pub spent_before: String,
