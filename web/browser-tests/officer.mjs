@@ -69,15 +69,19 @@ async function choose (page, selector, n, check) {
 // A file input opened by the keyboard; the chooser gets `file`.
 async function chooseFile (page, selector, file, check) {
   if (!await tabTo(page, selector, check)) return
-  // Space opens a focused file input's chooser; if Chromium drops the first
-  // key press (it can, straight after a navigation), Enter opens it too.
+  // Space opens a focused file input's chooser; if Chromium drops a key
+  // press (it can, straight after a navigation or on a busy machine), Enter
+  // opens it too, and both are tried again with the input still focused.
   let chooser
-  for (const key of ['Space', 'Enter']) {
+  const keys = ['Space', 'Enter', 'Space', 'Enter']
+  for (const [i, key] of keys.entries()) {
     try {
-      [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 5000 }), page.keyboard.press(key)])
+      [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 10000 }), page.keyboard.press(key)])
       break
     } catch (e) {
-      if (key === 'Enter') throw e
+      if (i === keys.length - 1) throw e
+      const focused = await page.evaluate(s => document.activeElement === document.querySelector(s), selector)
+      if (!focused && !await tabTo(page, selector, check)) return
     }
   }
   await chooser.setFiles(file)
