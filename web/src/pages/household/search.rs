@@ -39,7 +39,7 @@ impl Search {
                     errors.add("day", "Enter the date you need the vehicle");
                     None
                 }
-                (Some(d), Some(m), Some(y)) => NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32).or_else(|| {
+                (Some(d), Some(m), Some(y)) => ymd(y, m, d).or_else(|| {
                     errors.add("day", "The date must be a real date");
                     None
                 }),
@@ -74,7 +74,7 @@ impl Search {
                     errors.add("month", "Enter the month the lease starts");
                     None
                 }
-                (Some(m), Some(y)) => NaiveDate::from_ymd_opt(y as i32, m as u32, 1).or_else(|| {
+                (Some(m), Some(y)) => ymd(y, m, 1).or_else(|| {
                     errors.add("month", "The start must be a real month, like 1 2027");
                     None
                 }),
@@ -163,9 +163,25 @@ impl Search {
     }
 }
 
+/// The date of year, month and day as typed, none when any is out of range
+/// (never wrapped: 4,294,969,322 is not 2026).
+fn ymd(year: i64, month: i64, day: i64) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(
+        i32::try_from(year).ok()?,
+        u32::try_from(month).ok()?,
+        u32::try_from(day).ok()?,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_year_beyond_i32_is_not_a_date() {
+        assert_eq!(ymd(4_294_969_322, 12, 1), None);
+        assert_eq!(ymd(2026, 12, 1), NaiveDate::from_ymd_opt(2026, 12, 1));
+    }
     use chrono::Datelike;
 
     fn form(pairs: &[(&str, &str)]) -> FormData {
