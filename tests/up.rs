@@ -17,11 +17,7 @@ use serde_json::{json, Value};
 const EXE: &str = env!("CARGO_BIN_EXE_roundabout");
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    roundabout_support::ports::free_port().unwrap()
 }
 
 /// A data directory the `postgres` user can reach even when run as root.

@@ -121,11 +121,7 @@ impl Drop for Proc {
     }
 }
 
-/// A free port on 127.0.0.1.
+/// A free port on 127.0.0.1 (see `roundabout_support::ports`).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    roundabout_support::ports::free_port().unwrap()
 }

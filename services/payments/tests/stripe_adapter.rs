@@ -167,11 +167,7 @@ async fn connect_onboarding_destination_charges_and_transfers() {
 #[tokio::test]
 async fn an_unreachable_stripe_is_retryable() {
     // A port nothing listens on.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = roundabout_support::ports::free_port().unwrap();
     let g = StripeGateway::new(SECRET_KEY, &format!("http://127.0.0.1:{port}/")).unwrap();
     let err = g.create_customer(None, "h1", "cus:h1").await.unwrap_err();
     assert!(err.is_retryable(), "{err:?}");

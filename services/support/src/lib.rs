@@ -19,6 +19,7 @@ pub mod internal_keys;
 pub mod metrics;
 pub mod outbox;
 pub mod pg_cluster;
+pub mod ports;
 pub mod server;
 pub mod shutdown;
 pub mod subsidy;

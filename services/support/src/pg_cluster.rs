@@ -12,7 +12,6 @@
 use std::{
     fmt, fs,
     io::Read,
-    net::TcpListener,
     path::{Path, PathBuf},
     process::{Command, Stdio},
 };
@@ -112,10 +111,7 @@ pub fn find_bin_dir() -> Result<PathBuf, ClusterError> {
     Err(ClusterError::NotInstalled(INSTALL_HINT.to_string()))
 }
 
-/// A port on 127.0.0.1 that was free a moment ago.
-pub fn free_port() -> std::io::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
+pub use crate::ports::free_port;
 
 fn random_hex(bytes: usize) -> Result<String, ClusterError> {
     let mut buf = vec![0u8; bytes];

@@ -20,11 +20,7 @@ pub struct LocalStripe {
 impl LocalStripe {
     pub fn start() -> Self {
         let python = super::tool("python");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = crate::ports::free_port().unwrap();
         let launcher = concat!(env!("CARGO_MANIFEST_DIR"), "/src/testing/localstripe_launcher.py");
         let child = Command::new(python)
             .arg(launcher)
