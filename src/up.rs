@@ -217,7 +217,7 @@ async fn run_stack(opts: &Options, secrets: &LocalSecrets, server_url: &str) -> 
         let port = if part == Part::Gateway {
             opts.port
         } else {
-            pg_cluster::free_port()?
+            roundabout_support::ports::free_port()?
         };
         ports.insert(part, port);
     }
@@ -226,7 +226,7 @@ async fn run_stack(opts: &Options, secrets: &LocalSecrets, server_url: &str) -> 
     let mut running = Vec::new();
     for part in Part::ALL {
         let (signing_key, trusted_keys) = secrets.internal_env(part)?;
-        let metrics_port = pg_cluster::free_port()?;
+        let metrics_port = roundabout_support::ports::free_port()?;
         let mut cmd = Command::new(&exe);
         cmd.args(["serve", part.name()])
             .env("HOST", "127.0.0.1")

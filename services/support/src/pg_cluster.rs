@@ -111,8 +111,6 @@ pub fn find_bin_dir() -> Result<PathBuf, ClusterError> {
     Err(ClusterError::NotInstalled(INSTALL_HINT.to_string()))
 }
 
-pub use crate::ports::free_port;
-
 fn random_hex(bytes: usize) -> Result<String, ClusterError> {
     let mut buf = vec![0u8; bytes];
     fs::File::open("/dev/urandom")
