@@ -7,14 +7,7 @@
 //! removes the cluster. Clusters left behind by an interrupted run are
 //! cleaned up at the next one.
 
-#[path = "../../services/support/src/pg_cluster.rs"]
-#[expect(dead_code, reason = "the runner uses only part of the shared cluster module")]
-mod pg_cluster;
-
-#[path = "../../web/src/install.rs"]
-#[expect(dead_code, reason = "the runner installs into web/ itself")]
-mod web_install;
-
+use roundabout_local::{pg_cluster, web_assets};
 use std::{
     fs,
     io::{BufRead, BufReader, Write},
@@ -153,7 +146,7 @@ fn test(extra: Vec<String>) -> ExitCode {
     };
 
     // GOV.UK Frontend built into web/dist for the web front end, Playwright and axe-core for its browser tests.
-    if let Err(e) = web_install::ensure_assets(&workspace_root().join("web")) {
+    if let Err(e) = web_assets::ensure_assets(&workspace_root().join("web")) {
         eprintln!("xtask: cannot install the web front end's npm packages: {e}");
         return ExitCode::FAILURE;
     }

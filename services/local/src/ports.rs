@@ -13,8 +13,6 @@ use std::{
     sync::{Mutex, OnceLock},
 };
 
-use rand::Rng;
-
 /// The lowest port chosen.
 const LOWEST: u16 = 10_000;
 
@@ -45,11 +43,10 @@ pub fn free_port() -> std::io::Result<u16> {
     if eph_high < 65_000 {
         candidates.push((eph_high + 1, 65_535));
     }
-    let mut rng = rand::thread_rng();
     if !candidates.is_empty() {
         for _ in 0..200 {
-            let (lo, hi) = candidates[rng.gen_range(0..candidates.len())];
-            let port = rng.gen_range(lo..=hi);
+            let (lo, hi) = candidates[random_below(candidates.len() as u64) as usize];
+            let port = lo + random_below(u64::from(hi - lo) + 1) as u16;
             if reserve(port) {
                 return Ok(port);
             }
@@ -62,6 +59,17 @@ pub fn free_port() -> std::io::Result<u16> {
             return Ok(port);
         }
     }
+}
+
+/// A random number below `n` (n > 0), from the standard library's randomly
+/// keyed hasher: enough to spread ports, not for secrets.
+fn random_below(n: u64) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    h.write_u32(std::process::id());
+    h.finish() % n
 }
 
 fn remember(port: u16) -> bool {

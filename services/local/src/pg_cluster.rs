@@ -6,9 +6,9 @@
 //! generated at `initdb` and kept beside the data (mode 0600). Run as root,
 //! the server runs as the `postgres` user, because PostgreSQL refuses root.
 //!
-//! This module uses the standard library only, so the test runner can
-//! include it without building the service stack.
+//! Standard library only, like the rest of this crate.
 
+use crate::ports::free_port;
 use std::{
     fmt, fs,
     io::Read,
