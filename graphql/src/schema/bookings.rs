@@ -5,6 +5,7 @@
 
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
+use roundabout_api::graphql::CheckedInt;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -138,30 +139,26 @@ impl HasId for PaymentData {
     }
 }
 
-pub fn pence(p: i64) -> i32 {
-    i32::try_from(p).unwrap_or(i32::MAX)
-}
-
 /// A price in pence: what it costs, what the council pays, what the household pays.
 #[derive(SimpleObject, Debug, Clone)]
 pub struct PriceBreakdown {
     /// ISO 4217 currency code, e.g. GBP.
     pub currency: String,
     /// The provider's price.
-    pub base_pence: i32,
+    pub base_pence: CheckedInt,
     /// The council's subsidy.
-    pub subsidy_pence: i32,
+    pub subsidy_pence: CheckedInt,
     /// What the household pays: base less subsidy.
-    pub household_pence: i32,
+    pub household_pence: CheckedInt,
 }
 
 impl PriceBreakdown {
     pub fn new(currency: &str, base: i64, subsidy: i64) -> Self {
         Self {
             currency: currency.to_string(),
-            base_pence: pence(base),
-            subsidy_pence: pence(subsidy),
-            household_pence: pence(base - subsidy),
+            base_pence: base.into(),
+            subsidy_pence: subsidy.into(),
+            household_pence: base.saturating_sub(subsidy).into(),
         }
     }
 }
@@ -172,7 +169,7 @@ pub struct AppliedSubsidy {
     /// The scheme that pays it.
     pub scheme: Scheme,
     /// How much, in pence.
-    pub amount_pence: i32,
+    pub amount_pence: CheckedInt,
 }
 
 /// Loads the scheme of a subsidy; none when there is no subsidy.
@@ -188,7 +185,7 @@ pub async fn subsidies(
         .await?
         .map(|scheme| AppliedSubsidy {
             scheme,
-            amount_pence: pence(amount),
+            amount_pence: amount.into(),
         })
         .into_iter()
         .collect())
@@ -202,7 +199,7 @@ pub struct Cancellation {
     /// Why, if given.
     pub reason: Option<String>,
     /// What the household got back, in pence, per the cancellation policy.
-    pub refund_pence: i32,
+    pub refund_pence: CheckedInt,
 }
 
 /// The household's payment for a booking.
@@ -230,13 +227,13 @@ impl Payment {
     }
 
     /// The household's share, in pence (a lease's first month).
-    async fn amount_pence(&self) -> i32 {
-        pence(self.0.amount_pence)
+    async fn amount_pence(&self) -> CheckedInt {
+        self.0.amount_pence.into()
     }
 
     /// Refunded so far, in pence.
-    async fn refunded_pence(&self) -> i32 {
-        pence(self.0.refunded_pence)
+    async fn refunded_pence(&self) -> CheckedInt {
+        self.0.refunded_pence.into()
     }
 
     /// Only to the paying household, while status is REQUIRES_ACTION.
@@ -349,7 +346,7 @@ impl Booking {
         Some(Cancellation {
             at,
             reason: self.0.cancel_reason.clone(),
-            refund_pence: pence(self.0.refund_pence.unwrap_or(0)),
+            refund_pence: self.0.refund_pence.unwrap_or(0).into(),
         })
     }
 
@@ -361,7 +358,7 @@ impl Booking {
     /// What the household would get back if the booking were cancelled now,
     /// in pence, per the cancellation policy; null when it can no longer be
     /// cancelled. Shown before a cancellation is confirmed.
-    async fn refund_if_cancelled_pence(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i32>> {
+    async fn refund_if_cancelled_pence(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<CheckedInt>> {
         let cancellable = self.0.cancelled_at.is_none()
             && matches!(
                 self.0.status,
@@ -371,7 +368,7 @@ impl Booking {
             return Ok(None);
         }
         if self.0.status == BookingStatus::PendingPayment {
-            return Ok(Some(0));
+            return Ok(Some(CheckedInt(0)));
         }
         let r = RequestCtx::get(ctx);
         let paid = r
@@ -382,7 +379,7 @@ impl Booking {
             .map_err(load_error)?
             .map(|p| p.amount_pence)
             .unwrap_or(0);
-        Ok(Some(pence(refund_due(paid, self.0.start_at, Utc::now()))))
+        Ok(Some(refund_due(paid, self.0.start_at, Utc::now()).into()))
     }
 }
 

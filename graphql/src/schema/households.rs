@@ -5,6 +5,7 @@
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
+use roundabout_api::graphql::CheckedInt;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -72,9 +73,9 @@ pub struct TravelNeedsInput {
 #[derive(SimpleObject, Debug, Clone, Copy)]
 pub struct IncomeBand {
     /// The lowest income in the band, in pence; null: no lower end.
-    pub from_pence: Option<i64>,
+    pub from_pence: Option<CheckedInt>,
     /// The band's upper end (not in it), in pence; null: no upper end.
-    pub below_pence: Option<i64>,
+    pub below_pence: Option<CheckedInt>,
 }
 
 /// An income given as a band: from `fromPence` (inclusive) to below
@@ -111,8 +112,8 @@ impl HouseholdProfile {
     }
 
     /// Yearly household income in pence; null if not given.
-    async fn annual_income_pence(&self) -> Option<i64> {
-        self.0.annual_income_pence
+    async fn annual_income_pence(&self) -> Option<CheckedInt> {
+        self.0.annual_income_pence.map(CheckedInt)
     }
 
     /// The band the household gave its income as, when it gave a band
@@ -120,8 +121,8 @@ impl HouseholdProfile {
     /// it, which explanations never show); null otherwise.
     async fn income_band(&self) -> Option<IncomeBand> {
         (self.0.income_band_from_pence.is_some() || self.0.income_band_below_pence.is_some()).then_some(IncomeBand {
-            from_pence: self.0.income_band_from_pence,
-            below_pence: self.0.income_band_below_pence,
+            from_pence: self.0.income_band_from_pence.map(CheckedInt),
+            below_pence: self.0.income_band_below_pence.map(CheckedInt),
         })
     }
 

@@ -7,6 +7,7 @@
 //! read. Larger fleets are imported in several files, each all or none.
 
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
+use roundabout_api::graphql::CheckedInt;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -63,7 +64,7 @@ pub struct ImportRowError {
 #[derive(SimpleObject)]
 pub struct ImportVehiclesPayload {
     /// How many vehicles were added (0 when refused).
-    pub imported_count: i32,
+    pub imported_count: CheckedInt,
     /// The vehicles added; empty when refused.
     pub vehicles: Vec<Vehicle>,
     /// Every row's problem when the file was refused; nothing was imported then.
@@ -75,7 +76,7 @@ pub struct ImportVehiclesPayload {
 impl Refusable for ImportVehiclesPayload {
     fn refused(user_errors: Vec<UserError>) -> Self {
         Self {
-            imported_count: 0,
+            imported_count: CheckedInt(0),
             vehicles: Vec::new(),
             row_errors: Vec::new(),
             user_errors,
@@ -143,7 +144,7 @@ async fn import(ctx: &Context<'_>, input: ImportVehiclesInput) -> Result<ImportV
     if !out.errors.is_empty() {
         let n = out.errors.len();
         return Ok(ImportVehiclesPayload {
-            imported_count: 0,
+            imported_count: CheckedInt(0),
             vehicles: Vec::new(),
             // Fields are the file's own column and GBFS names, kept as written.
             row_errors: out.errors,
@@ -166,7 +167,7 @@ async fn import(ctx: &Context<'_>, input: ImportVehiclesInput) -> Result<ImportV
         .filter_map(|id| loaded.get(id).cloned().map(Vehicle))
         .collect();
     Ok(ImportVehiclesPayload {
-        imported_count: i32::try_from(vehicles.len()).unwrap_or(i32::MAX),
+        imported_count: vehicles.len().into(),
         vehicles,
         row_errors: Vec::new(),
         user_errors: Vec::new(),

@@ -88,7 +88,7 @@ macro_rules! connection_types {
             /// Where the page ends and whether more follow.
             pub page_info: $crate::schema::pagination::PageInfo,
             /// How many there are over all pages.
-            pub total_count: i32,
+            pub total_count: roundabout_api::graphql::CheckedInt,
         }
 
         impl $conn {
@@ -104,7 +104,7 @@ macro_rules! connection_types {
                         .collect(),
                     nodes,
                     page_info,
-                    total_count: i32::try_from(total_count).unwrap_or(i32::MAX),
+                    total_count: total_count.into(),
                 }
             }
         }

@@ -3,6 +3,7 @@
 //! turns a household's postcode into the location its profile needs.
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use roundabout_api::graphql::CheckedInt;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -78,7 +79,7 @@ pub struct ImportPostcodesInput {
 #[derive(SimpleObject)]
 pub struct ImportPostcodesPayload {
     /// How many postcodes were added or updated (0 when refused).
-    pub imported_count: i32,
+    pub imported_count: CheckedInt,
     /// Every row's problem when the file was refused; nothing was imported then.
     pub row_errors: Vec<ImportRowError>,
     /// Why the import was refused.
@@ -88,7 +89,7 @@ pub struct ImportPostcodesPayload {
 impl Refusable for ImportPostcodesPayload {
     fn refused(user_errors: Vec<UserError>) -> Self {
         Self {
-            imported_count: 0,
+            imported_count: CheckedInt(0),
             row_errors: Vec::new(),
             user_errors,
         }
@@ -145,7 +146,7 @@ async fn import(
     if !out.errors.is_empty() {
         let n = out.errors.len();
         return Ok(ImportPostcodesPayload {
-            imported_count: 0,
+            imported_count: CheckedInt(0),
             row_errors: out.errors,
             user_errors: vec![UserError::new(
                 "INVALID_INPUT",
@@ -155,7 +156,7 @@ async fn import(
         });
     }
     Ok(ImportPostcodesPayload {
-        imported_count: i32::try_from(out.imported_count).unwrap_or(i32::MAX),
+        imported_count: out.imported_count.into(),
         row_errors: Vec::new(),
         user_errors: Vec::new(),
     })

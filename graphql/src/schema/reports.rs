@@ -7,12 +7,12 @@
 
 use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
+use roundabout_api::{graphql::CheckedInt, Pence};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
     schema::{
-        bookings::pence,
         councils::parse_id,
         errors::{self, coded},
         request::RequestCtx,
@@ -82,13 +82,19 @@ pub struct SchemeSpend {
     /// The scheme.
     pub scheme: Scheme,
     /// Bookings it subsidises made in the period (not cancelled).
-    pub bookings: i32,
+    pub bookings: CheckedInt,
     /// Its subsidy on those bookings, in pence.
-    pub subsidy_pence: i64,
+    pub subsidy_pence: CheckedInt,
+    /// `subsidyPence` exact to 64 bits, as a `Pence` string.
+    pub subsidy_amount: Pence,
     /// Everything committed against its budget now, in pence.
-    pub committed_pence: i64,
+    pub committed_pence: CheckedInt,
+    /// `committedPence` exact to 64 bits, as a `Pence` string.
+    pub committed_amount: Pence,
     /// What its budget has left now, in pence.
-    pub remaining_pence: i64,
+    pub remaining_pence: CheckedInt,
+    /// `remainingPence` exact to 64 bits, as a `Pence` string.
+    pub remaining_amount: Pence,
 }
 
 /// One zone's part of a report: bookings of households living in it when
@@ -98,11 +104,13 @@ pub struct ZoneSpend {
     /// The zone; null for households outside every zone of the council.
     pub zone: Option<Zone>,
     /// Bookings that stand (not cancelled); null for 1 to 9.
-    pub bookings: Option<i32>,
+    pub bookings: Option<CheckedInt>,
     /// Households that booked; null for 1 to 9.
-    pub households: Option<i32>,
+    pub households: Option<CheckedInt>,
     /// The schemes' subsidy on those bookings, in pence.
-    pub subsidy_pence: i64,
+    pub subsidy_pence: CheckedInt,
+    /// `subsidyPence` exact to 64 bits, as a `Pence` string.
+    pub subsidy_amount: Pence,
 }
 
 /// How long each point of a report over time is.
@@ -123,12 +131,16 @@ pub struct SpendPoint {
     /// Its first day (UK), as an ISO 8601 date, e.g. 2026-12-01.
     pub start: String,
     /// Bookings made in it that stand (not cancelled); null for 1 to 9.
-    pub bookings: Option<i32>,
+    pub bookings: Option<CheckedInt>,
     /// The schemes' subsidy on those bookings, in pence.
-    pub subsidy_pence: i64,
+    pub subsidy_pence: CheckedInt,
+    /// `subsidyPence` exact to 64 bits, as a `Pence` string.
+    pub subsidy_amount: Pence,
     /// Subsidy committed by the end of it: before the period, and in the
     /// period up to here, in pence.
-    pub spent_to_date_pence: i64,
+    pub spent_to_date_pence: CheckedInt,
+    /// `spentToDatePence` exact to 64 bits, as a `Pence` string.
+    pub spent_to_date_amount: Pence,
 }
 
 /// Subsidy over the period against the schemes' budgets.
@@ -138,10 +150,14 @@ pub struct SpendOverTime {
     pub interval: ReportInterval,
     /// The budgets of the council's published schemes (each scheme's latest
     /// published version), in pence.
-    pub budget_pence: i64,
+    pub budget_pence: CheckedInt,
+    /// `budgetPence` exact to 64 bits, as a `Pence` string.
+    pub budget_amount: Pence,
     /// Subsidy of the council's bookings made before the period and not
     /// cancelled, in pence.
-    pub spent_before_pence: i64,
+    pub spent_before_pence: CheckedInt,
+    /// `spentBeforePence` exact to 64 bits, as a `Pence` string.
+    pub spent_before_amount: Pence,
     /// Every day, week or month of the period, in order, empty ones too.
     pub points: Vec<SpendPoint>,
 }
@@ -153,25 +169,35 @@ pub struct SpendOverTime {
 #[derive(SimpleObject)]
 pub struct CouncilReport {
     /// Bookings made in the period that stand (not cancelled).
-    pub bookings: i32,
+    pub bookings: CheckedInt,
     /// Households with a booking that stands.
-    pub households: i32,
+    pub households: CheckedInt,
     /// The whole price of the bookings that stand (a lease's whole term), in pence.
-    pub gross_pence: i64,
+    pub gross_pence: CheckedInt,
+    /// `grossPence` exact to 64 bits, as a `Pence` string.
+    pub gross_amount: Pence,
     /// What the schemes pay towards them, in pence.
-    pub subsidy_pence: i64,
+    pub subsidy_pence: CheckedInt,
+    /// `subsidyPence` exact to 64 bits, as a `Pence` string.
+    pub subsidy_amount: Pence,
     /// The households' share of their price (gross less subsidy), paid or
     /// still to pay — an invoice, a lease's later months — in pence.
-    pub household_paid_pence: i64,
+    pub household_paid_pence: CheckedInt,
+    /// `householdPaidPence` exact to 64 bits, as a `Pence` string.
+    pub household_paid_amount: Pence,
     /// What households got back for bookings cancelled after they were
     /// confirmed, in pence.
-    pub refunded_pence: i64,
+    pub refunded_pence: CheckedInt,
+    /// `refundedPence` exact to 64 bits, as a `Pence` string.
+    pub refunded_amount: Pence,
     /// Bookings made in the period and cancelled after they were confirmed
     /// (in none of the other figures).
-    pub cancelled_bookings: i32,
+    pub cancelled_bookings: CheckedInt,
     /// What households had paid for cancelled bookings and did not get back
     /// (cancelled less than 24 hours before the start), in pence.
-    pub cancellation_charges_pence: i64,
+    pub cancellation_charges_pence: CheckedInt,
+    /// `cancellationChargesPence` exact to 64 bits, as a `Pence` string.
+    pub cancellation_charges_amount: Pence,
     /// Per scheme.
     pub by_scheme: Vec<SchemeSpend>,
     /// Per zone the households lived in when they booked: a booking in
@@ -222,17 +248,20 @@ impl ReportQuery {
         for line in r.by_scheme {
             if let Some(scheme) = load_scheme(ctx, line.scheme_id).await? {
                 by_scheme.push(SchemeSpend {
-                    committed_pence: scheme.0.committed_pence,
-                    remaining_pence: scheme.0.remaining_pence,
+                    committed_pence: scheme.0.committed_pence.into(),
+                    committed_amount: Pence(scheme.0.committed_pence),
+                    remaining_pence: scheme.0.remaining_pence.into(),
+                    remaining_amount: Pence(scheme.0.remaining_pence),
                     scheme,
-                    bookings: pence(line.bookings),
-                    subsidy_pence: line.subsidy_pence,
+                    bookings: line.bookings.into(),
+                    subsidy_pence: line.subsidy_pence.into(),
+                    subsidy_amount: Pence(line.subsidy_pence),
                 });
             }
         }
         let ids: Vec<Uuid> = r.by_zone.iter().filter_map(|z| z.zone_id).collect();
         let zones = load_zones(ctx, &ids).await?;
-        let count = |n: Option<i64>| n.map(pence);
+        let count = |n: Option<i64>| n.map(CheckedInt);
         let by_zone = r
             .by_zone
             .into_iter()
@@ -245,14 +274,17 @@ impl ReportQuery {
                     zone,
                     bookings: count(z.bookings),
                     households: count(z.households),
-                    subsidy_pence: z.subsidy_pence,
+                    subsidy_pence: z.subsidy_pence.into(),
+                    subsidy_amount: Pence(z.subsidy_pence),
                 })
             })
             .collect();
         let spend_over_time = SpendOverTime {
             interval: r.over_time.interval,
-            budget_pence,
-            spent_before_pence: r.over_time.spent_before_pence,
+            budget_pence: budget_pence.into(),
+            budget_amount: Pence(budget_pence),
+            spent_before_pence: r.over_time.spent_before_pence.into(),
+            spent_before_amount: Pence(r.over_time.spent_before_pence),
             points: r
                 .over_time
                 .points
@@ -260,20 +292,27 @@ impl ReportQuery {
                 .map(|p| SpendPoint {
                     start: p.start.to_string(),
                     bookings: count(p.bookings),
-                    subsidy_pence: p.subsidy_pence,
-                    spent_to_date_pence: p.spent_to_date_pence,
+                    subsidy_pence: p.subsidy_pence.into(),
+                    subsidy_amount: Pence(p.subsidy_pence),
+                    spent_to_date_pence: p.spent_to_date_pence.into(),
+                    spent_to_date_amount: Pence(p.spent_to_date_pence),
                 })
                 .collect(),
         };
         Ok(CouncilReport {
-            bookings: pence(r.bookings),
-            households: pence(r.households),
-            gross_pence: r.gross_pence,
-            subsidy_pence: r.subsidy_pence,
-            household_paid_pence: r.household_paid_pence,
-            refunded_pence: r.refunded_pence,
-            cancelled_bookings: pence(r.cancelled_bookings),
-            cancellation_charges_pence: r.cancellation_charges_pence,
+            bookings: r.bookings.into(),
+            households: r.households.into(),
+            gross_pence: r.gross_pence.into(),
+            gross_amount: Pence(r.gross_pence),
+            subsidy_pence: r.subsidy_pence.into(),
+            subsidy_amount: Pence(r.subsidy_pence),
+            household_paid_pence: r.household_paid_pence.into(),
+            household_paid_amount: Pence(r.household_paid_pence),
+            refunded_pence: r.refunded_pence.into(),
+            refunded_amount: Pence(r.refunded_pence),
+            cancelled_bookings: r.cancelled_bookings.into(),
+            cancellation_charges_pence: r.cancellation_charges_pence.into(),
+            cancellation_charges_amount: Pence(r.cancellation_charges_pence),
             by_scheme,
             by_zone,
             spend_over_time,
@@ -290,7 +329,7 @@ fn total_budget(versions: &[BudgetData]) -> i64 {
             *e = (v.version, v.budget_pence);
         }
     }
-    latest.values().map(|(_, b)| b).sum()
+    latest.values().fold(0i64, |sum, (_, b)| sum.saturating_add(*b))
 }
 
 fn urlencode(s: &str) -> String {

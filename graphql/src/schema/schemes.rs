@@ -4,6 +4,7 @@
 
 use async_graphql::{Context, Enum, Json, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
+use roundabout_api::{graphql::CheckedInt, Pence};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -121,7 +122,7 @@ pub struct Subsidy {
     /// Share of the base price, in basis points (4000 = 40 %).
     pub percent_basis_points: i32,
     /// Most paid per booking (per month for a lease), in pence; null: no cap.
-    pub cap_per_booking_pence: Option<i64>,
+    pub cap_per_booking_pence: Option<CheckedInt>,
 }
 
 /// A household's facts and whether the scheme should find it eligible.
@@ -209,7 +210,7 @@ impl Scheme {
     async fn subsidy(&self) -> Subsidy {
         Subsidy {
             percent_basis_points: self.0.percent_basis_points,
-            cap_per_booking_pence: self.0.cap_per_booking_pence,
+            cap_per_booking_pence: self.0.cap_per_booking_pence.map(CheckedInt),
         }
     }
 
@@ -219,18 +220,33 @@ impl Scheme {
     }
 
     /// The budget, in pence.
-    async fn budget_pence(&self) -> i64 {
-        self.0.budget_pence
+    async fn budget_pence(&self) -> CheckedInt {
+        self.0.budget_pence.into()
+    }
+
+    /// `budgetPence` exact to 64 bits, as a `Pence` string.
+    async fn budget_amount(&self) -> Pence {
+        Pence(self.0.budget_pence)
     }
 
     /// Committed to bookings so far (all versions of the scheme), in pence.
-    async fn committed_pence(&self) -> i64 {
-        self.0.committed_pence
+    async fn committed_pence(&self) -> CheckedInt {
+        self.0.committed_pence.into()
+    }
+
+    /// `committedPence` exact to 64 bits, as a `Pence` string.
+    async fn committed_amount(&self) -> Pence {
+        Pence(self.0.committed_pence)
     }
 
     /// Budget left after commitments and live holds, in pence.
-    async fn remaining_pence(&self) -> i64 {
-        self.0.remaining_pence
+    async fn remaining_pence(&self) -> CheckedInt {
+        self.0.remaining_pence.into()
+    }
+
+    /// `remainingPence` exact to 64 bits, as a `Pence` string.
+    async fn remaining_amount(&self) -> Pence {
+        Pence(self.0.remaining_pence)
     }
 
     /// Officers of the council: the scheme's test cases (empty for others).

@@ -2,7 +2,8 @@
 //! every household of its council that has a profile, as it is or with its
 //! income limit, percentage or cap changed for the run (nothing is stored).
 
-use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject, ID};
+use roundabout_api::{graphql::CheckedInt, Pence};
 use roundabout_support::client::ClientError;
 use serde::Deserialize;
 
@@ -21,20 +22,29 @@ pub struct CriterionCount {
     /// The criterion's id (`zone` for the scheme's zone restriction).
     pub criterion_id: String,
     /// Households that did not meet it.
-    pub count: i64,
+    pub count: CheckedInt,
 }
 
 /// The outcome of a simulation.
 #[derive(SimpleObject, Debug, Clone, Deserialize)]
+#[graphql(complex)]
 pub struct SimulationResult {
     /// Households of the council with a profile.
-    pub households_evaluated: i64,
+    pub households_evaluated: CheckedInt,
     /// Of those, the ones meeting every criterion and the zone restriction.
-    pub eligible_households: i64,
+    pub eligible_households: CheckedInt,
     /// Estimated subsidy if each eligible household took one typical booking.
-    pub estimated_subsidy_pence: i64,
+    pub estimated_subsidy_pence: CheckedInt,
     /// Households failing each criterion (a household may fail several).
     pub failures_by_criterion: Vec<CriterionCount>,
+}
+
+#[ComplexObject]
+impl SimulationResult {
+    /// `estimatedSubsidyPence` exact to 64 bits, as a `Pence` string.
+    async fn estimated_subsidy_amount(&self) -> Pence {
+        Pence(self.estimated_subsidy_pence.0)
+    }
 }
 
 /// What a simulation changes for its run; nothing is stored. Each value

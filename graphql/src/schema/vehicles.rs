@@ -4,6 +4,7 @@
 
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
+use roundabout_api::graphql::CheckedInt;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -101,23 +102,19 @@ impl HasId for VehicleData {
 
 pub use crate::schema::geo::{GeoPoint, GeoPointInput};
 
-fn pence(p: i64) -> i32 {
-    i32::try_from(p).unwrap_or(i32::MAX)
-}
-
 /// What a vehicle costs, in pence.
 #[derive(SimpleObject, Debug, Clone)]
 pub struct Pricing {
     /// ISO 4217 currency code, e.g. GBP.
     pub currency: String,
     /// Price per started hour of hire.
-    pub per_hour_pence: Option<i32>,
+    pub per_hour_pence: Option<CheckedInt>,
     /// Price per started day of hire.
-    pub per_day_pence: Option<i32>,
+    pub per_day_pence: Option<CheckedInt>,
     /// Price per month of a lease.
-    pub per_month_lease_pence: Option<i32>,
+    pub per_month_lease_pence: Option<CheckedInt>,
     /// Refundable deposit.
-    pub deposit_pence: i32,
+    pub deposit_pence: CheckedInt,
 }
 
 /// A vehicle a provider lists.
@@ -210,10 +207,10 @@ impl Vehicle {
         let v = &self.0;
         Pricing {
             currency: v.currency.clone(),
-            per_hour_pence: v.per_hour_pence.map(pence),
-            per_day_pence: v.per_day_pence.map(pence),
-            per_month_lease_pence: v.per_month_lease_pence.map(pence),
-            deposit_pence: pence(v.deposit_pence),
+            per_hour_pence: v.per_hour_pence.map(CheckedInt),
+            per_day_pence: v.per_day_pence.map(CheckedInt),
+            per_month_lease_pence: v.per_month_lease_pence.map(CheckedInt),
+            deposit_pence: CheckedInt(v.deposit_pence),
         }
     }
 }

@@ -7,6 +7,8 @@
 //! error codes, and money. Database rows are not here: each service keeps its
 //! rows private to its `db/` module and converts them to these types.
 
+#[cfg(feature = "graphql")]
+pub mod graphql;
 pub mod money;
 
 pub use money::Pence;
