@@ -1,5 +1,5 @@
 //! A scheme's budget running out, through the gateway against the real
-//! eligibility service (`BRIEF.md`: the subsidy is
+//! eligibility service (`docs/RULES.md`: the subsidy is
 //! `min(base × percent, cap, remaining budget)`, never overspent):
 //! - bookings are subsidised with what is left, then not at all, and still
 //!   confirmed;

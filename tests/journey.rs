@@ -1,4 +1,4 @@
-//! The main journey of `BRIEF.md` through the gateway against all the real
+//! The main journey of `docs/RULES.md` through the gateway against all the real
 //! services, payments on its Stripe adapter against localstripe: admin →
 //! council → zones → scheme → provider → vehicles (and payout onboarding) →
 //! household → eligibility → offers → book with a card → second household

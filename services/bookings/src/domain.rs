@@ -1,6 +1,6 @@
 //! Booking rules with no I/O: the period of a hire or lease, the checks of
 //! a request, the bounds on what a household may book, prices per
-//! `BRIEF.md` and the cancellation policy.
+//! `docs/RULES.md` and the cancellation policy.
 
 use chrono::{DateTime, Duration, Months, Utc};
 use roundabout_support::ApiError;

@@ -133,8 +133,9 @@ pub fn database_url(var: &str) -> Result<String, ConfigError> {
     Ok(raw)
 }
 
-/// Common settings of every service's HTTP host.
-#[derive(Debug, Clone)]
+/// Common settings of every service's HTTP host. `Debug` hides the
+/// database password and the private key.
+#[derive(Clone)]
 pub struct HostConfig {
     /// Address to bind; `PORT=0` picks a free port.
     pub bind: std::net::SocketAddr,
@@ -151,6 +152,37 @@ pub struct HostConfig {
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
     pub environment: Environment,
+}
+
+impl std::fmt::Debug for HostConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostConfig")
+            .field("bind", &self.bind)
+            .field("metrics_bind", &self.metrics_bind)
+            .field("database_url", &redact_url_password(&self.database_url))
+            .field("db_max_connections", &self.db_max_connections)
+            .field("internal", &self.internal)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("environment", &self.environment)
+            .finish()
+    }
+}
+
+/// A URL with the password of its user part replaced by `***`
+/// (`postgres://app:***@db/x`); other URLs unchanged.
+pub fn redact_url_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((user, host)) => match user.split_once(':') {
+            Some((name, _password)) => format!("{scheme}://{name}:***@{host}{tail}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
 }
 
 /// The metrics port of a part whose main port defaults to `default_port`:
@@ -197,6 +229,17 @@ impl HostConfig {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn database_passwords_are_redacted() {
+        use super::redact_url_password as r;
+        assert_eq!(
+            r("postgres://app:s3cr@t@db:5432/x?sslmode=require"),
+            "postgres://app:***@db:5432/x?sslmode=require"
+        );
+        assert_eq!(r("postgres://app@db/x"), "postgres://app@db/x");
+        assert_eq!(r("postgres://db/x"), "postgres://db/x");
+        assert_eq!(r("not a url"), "not a url");
+    }
     use super::*;
 
     #[test]

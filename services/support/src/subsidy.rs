@@ -1,4 +1,4 @@
-//! The subsidy arithmetic of `BRIEF.md`, shared by eligibility (which owns
+//! The subsidy arithmetic of `docs/RULES.md`, shared by eligibility (which owns
 //! schemes, quotes and budgets) and bookings (which prices every offer of a
 //! search with the terms eligibility gives it, without a call per price).
 //! Pure functions over plain numbers: the rules of who is eligible and the

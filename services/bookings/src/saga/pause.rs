@@ -9,13 +9,19 @@
 //! it), and waits until the process gets SIGUSR1 or dies. SIGUSR1 lets every
 //! stopped driver go on and disarms every point, so the saga then runs as
 //! usual. Unset, nothing is checked. Refused in production.
+//!
+//! Compiled in only with the crate's `saga-pause` feature, which the
+//! workspace's tests turn on (a dev-dependency of the root crate); a
+//! release build has no pause points and refuses the variable.
 
+#[cfg(feature = "saga-pause")]
 use std::{
     collections::HashSet,
     sync::{Arc, Mutex},
 };
 
 use roundabout_support::config::ConfigError;
+#[cfg(feature = "saga-pause")]
 use tokio::sync::watch;
 use uuid::Uuid;
 
@@ -26,6 +32,7 @@ pub enum When {
     After,
 }
 
+#[cfg(feature = "saga-pause")]
 impl When {
     fn word(self) -> &'static str {
         match self {
@@ -38,9 +45,11 @@ impl When {
 /// The configured pause points; empty in normal operation.
 #[derive(Debug, Clone, Default)]
 pub struct Pauses {
+    #[cfg(feature = "saga-pause")]
     inner: Option<Arc<Inner>>,
 }
 
+#[cfg(feature = "saga-pause")]
 #[derive(Debug)]
 struct Inner {
     armed: Mutex<HashSet<(When, String)>>,
@@ -49,6 +58,36 @@ struct Inner {
 
 const VAR: &str = "BOOKINGS_SAGA_PAUSE";
 
+impl Pauses {
+    /// From `BOOKINGS_SAGA_PAUSE`; refused when `production`, and in a build
+    /// without the `saga-pause` feature.
+    pub fn from_env(production: bool) -> Result<Self, ConfigError> {
+        match roundabout_support::config::optional(VAR)? {
+            None => Ok(Self::default()),
+            Some(_) if production => Err(ConfigError::new(VAR, "is for tests and is refused in production")),
+            #[cfg(feature = "saga-pause")]
+            Some(spec) => Self::parse(&spec),
+            #[cfg(not(feature = "saga-pause"))]
+            Some(_) => Err(ConfigError::new(
+                VAR,
+                "is for tests: this build has no saga pause points (feature saga-pause)",
+            )),
+        }
+    }
+
+    #[cfg(not(feature = "saga-pause"))]
+    pub fn is_empty(&self) -> bool {
+        true
+    }
+
+    #[cfg(not(feature = "saga-pause"))]
+    pub async fn release_on_sigusr1(self) {}
+
+    #[cfg(not(feature = "saga-pause"))]
+    pub async fn at(&self, _pool: &sqlx::PgPool, _booking: Uuid, _when: When, _step: &str) {}
+}
+
+#[cfg(feature = "saga-pause")]
 impl Pauses {
     /// Parses `before:STEP,after:STEP,…`.
     pub fn parse(spec: &str) -> Result<Self, ConfigError> {
@@ -76,15 +115,6 @@ impl Pauses {
                 released: watch::Sender::new(false),
             })),
         })
-    }
-
-    /// From `BOOKINGS_SAGA_PAUSE`; refused when `production`.
-    pub fn from_env(production: bool) -> Result<Self, ConfigError> {
-        match roundabout_support::config::optional(VAR)? {
-            Some(_) if production => Err(ConfigError::new(VAR, "is for tests and is refused in production")),
-            Some(spec) => Self::parse(&spec),
-            None => Ok(Self::default()),
-        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -140,7 +170,7 @@ impl Pauses {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "saga-pause"))]
 mod tests {
     use super::*;
 

@@ -207,5 +207,5 @@ impl SchemeIn {
     }
 }
 
-/// The subsidy for a base price (BRIEF.md), shared with bookings' offers.
+/// The subsidy for a base price (docs/RULES.md), shared with bookings' offers.
 pub use roundabout_support::subsidy::amount as subsidy_amount;
