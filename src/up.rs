@@ -16,7 +16,7 @@ use std::{
 };
 
 use anyhow::{bail, Context};
-use roundabout_support::pg_cluster::{self, ClusterError, PgCluster};
+use roundabout_support::pg_cluster::{ClusterError, PgCluster};
 use serde::{Deserialize, Serialize};
 use tokio::{
     io::{AsyncBufReadExt, BufReader},

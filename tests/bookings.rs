@@ -103,7 +103,7 @@ async fn a_declined_card_fails_takes_nothing_commits_nothing_and_frees_the_slot(
     let (h, _) = w.household("one@wox.test").await;
     let start = in_days(2);
     let mut input = hire(&w.vehicles[0], start, 4, "declined");
-    input["paymentMethod"] = json!(roundabout_payments::gateway::fake::DECLINED_CARD);
+    input["paymentMethod"] = json!(roundabout_payments::processor::fake::DECLINED_CARD);
     let p = book(&h, input).await;
     assert_eq!(code(&p), "PAYMENT_DECLINED", "{p}");
     assert_eq!(p["booking"]["status"], "FAILED");

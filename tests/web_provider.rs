@@ -402,7 +402,7 @@ async fn a_household_pays_by_card_with_stripe_elements_when_stripe_is_configured
         &check,
         &[
             ("pay", "card"),
-            ("payment-method", roundabout_payments::gateway::fake::DECLINED_CARD),
+            ("payment-method", roundabout_payments::processor::fake::DECLINED_CARD),
         ],
     )
     .await;

@@ -9,7 +9,7 @@ mod web_support;
 
 use reqwest::StatusCode;
 use serde_json::json;
-use web_support::{Browser, FakeGateway, Web, WEB_KEY};
+use web_support::{Browser, FakeProcessor, Web, WEB_KEY};
 
 const EMAIL: &str = "resident@example.test";
 
@@ -331,7 +331,7 @@ async fn a_visitor_over_the_limit_is_answered_429_with_retry_after() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_gateway_hears_the_visitor_and_its_refusals_are_shown_plainly() {
     // A gateway that limits sign-up's councils query and locks the account at sign-in.
-    let gateway = FakeGateway::start(|body| {
+    let gateway = FakeProcessor::start(|body| {
         let query = body["query"].as_str().unwrap_or_default();
         if query.contains("signIn") {
             (

@@ -84,7 +84,7 @@ pub struct Stack {
     pub bookings_pool: sqlx::PgPool,
     pub payments_pool: sqlx::PgPool,
     /// The payments service's in-process card processor, with [`Cards::Fake`].
-    pub fake: roundabout_payments::gateway::fake::FakeGateway,
+    pub fake: roundabout_payments::processor::fake::FakeProcessor,
     /// The localstripe payments charges cards at, with [`Cards::LocalStripe`].
     pub stripe: Option<LocalStripe>,
 }
@@ -149,7 +149,7 @@ impl Stack {
         // first so payments can be told where to deliver its events.
         let bookings_port = procs::free_port();
         let bookings_url = format!("http://127.0.0.1:{bookings_port}");
-        let fake = roundabout_payments::gateway::fake::FakeGateway::new();
+        let fake = roundabout_payments::processor::fake::FakeProcessor::new();
         let (mut bookings, mut payments, mut bookings_proc, mut payments_proc) = (None, None, None, None);
         let payments_url;
         if as_processes {
@@ -198,7 +198,7 @@ impl Stack {
             let app = if stripe.is_some() {
                 roundabout_payments::build(config).await
             } else {
-                roundabout_payments::build_with_gateway(config, Some(std::sync::Arc::new(fake.clone()))).await
+                roundabout_payments::build_with_processor(config, Some(std::sync::Arc::new(fake.clone()))).await
             };
             let p = Running::spawn(app.unwrap());
             payments_url = p.url.clone();

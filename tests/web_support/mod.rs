@@ -298,7 +298,7 @@ impl Browser {
 
 /// A stand-in for the gateway: answers each request with what `answer`
 /// makes of its body, and keeps every request's `X-Forwarded-For`.
-pub struct FakeGateway {
+pub struct FakeProcessor {
     pub url: String,
     pub forwarded_for: std::sync::Arc<std::sync::Mutex<Vec<Option<String>>>>,
 }
@@ -306,7 +306,7 @@ pub struct FakeGateway {
 /// A stand-in's answer: status, extra headers, JSON body.
 pub type FakeAnswer = (u16, Vec<(&'static str, String)>, serde_json::Value);
 
-impl FakeGateway {
+impl FakeProcessor {
     pub async fn start(answer: impl Fn(&serde_json::Value) -> FakeAnswer + Send + Sync + 'static) -> Self {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -7,10 +7,10 @@
 
 pub mod db;
 pub mod domain;
-pub mod gateway;
 pub mod http;
 pub mod metrics;
 pub mod ops;
+pub mod processor;
 
 use std::{sync::Arc, time::Duration};
 
@@ -23,7 +23,7 @@ use roundabout_support::{
 };
 use sqlx::{migrate::Migrator, PgPool};
 
-use crate::gateway::{stripe::StripeGateway, PaymentGateway};
+use crate::processor::{stripe::StripeProcessor, PaymentProcessor};
 
 /// This service's name: its metrics label and the audience of its callers' tokens.
 pub const NAME: &str = "payments";
@@ -94,7 +94,7 @@ impl Config {
                     ));
                 }
                 let api_base =
-                    config::optional("STRIPE_API_BASE")?.unwrap_or_else(|| gateway::stripe::DEFAULT_API_BASE.into());
+                    config::optional("STRIPE_API_BASE")?.unwrap_or_else(|| processor::stripe::DEFAULT_API_BASE.into());
                 if !(api_base.starts_with("https://") || api_base.starts_with("http://")) {
                     return Err(ConfigError::new("STRIPE_API_BASE", "expected an http(s) URL"));
                 }
@@ -142,7 +142,7 @@ pub struct AppState {
     pub pool: PgPool,
     pub auth: InternalAuth,
     /// The card processor; `None` when card payments are not configured.
-    pub gateway: Option<Arc<dyn PaymentGateway>>,
+    pub processor: Option<Arc<dyn PaymentProcessor>>,
     pub settings: Arc<Settings>,
 }
 
@@ -159,24 +159,24 @@ pub async fn migrate(config: &Config) -> anyhow::Result<()> {
 
 /// Connects, builds the Stripe adapter when configured, and binds the listener.
 pub async fn build(config: Config) -> anyhow::Result<Application> {
-    let gateway: Option<Arc<dyn PaymentGateway>> = match &config.stripe {
-        Some(s) => Some(Arc::new(StripeGateway::new(&s.secret_key, &s.api_base)?)),
+    let processor: Option<Arc<dyn PaymentProcessor>> = match &config.stripe {
+        Some(s) => Some(Arc::new(StripeProcessor::new(&s.secret_key, &s.api_base)?)),
         None => None,
     };
-    build_with_gateway(config, gateway).await
+    build_with_processor(config, processor).await
 }
 
 /// [`build`] with a given processor (tests pass a fake or a localstripe client).
-pub async fn build_with_gateway(
+pub async fn build_with_processor(
     config: Config,
-    gateway: Option<Arc<dyn PaymentGateway>>,
+    processor: Option<Arc<dyn PaymentProcessor>>,
 ) -> anyhow::Result<Application> {
     let pool = roundabout_support::db::connect(&config.host.database_url, config.host.db_max_connections).await?;
     let auth = InternalAuth::new(&config.host.internal, NAME)?;
     let state = AppState {
         pool: pool.clone(),
         auth: auth.clone(),
-        gateway,
+        processor,
         settings: Arc::new(config.settings.clone()),
     };
     let mut host = ServiceHost::new(

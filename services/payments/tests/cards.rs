@@ -5,7 +5,7 @@ mod support;
 
 use std::sync::Arc;
 
-use roundabout_payments::gateway::{fake::FakeGateway, stripe::StripeGateway, PaymentGateway};
+use roundabout_payments::processor::{fake::FakeProcessor, stripe::StripeProcessor, PaymentProcessor};
 use roundabout_support::testing::localstripe::SECRET_KEY;
 use serde_json::json;
 use support::{
@@ -19,7 +19,7 @@ const DECLINED: &str = "4000000000000341";
 
 async fn with_localstripe() -> (LocalStripe, Payments) {
     let ls = LocalStripe::start();
-    let gw: Arc<dyn PaymentGateway> = Arc::new(StripeGateway::new(SECRET_KEY, &ls.base).unwrap());
+    let gw: Arc<dyn PaymentProcessor> = Arc::new(StripeProcessor::new(SECRET_KEY, &ls.base).unwrap());
     let p = start(Some(gw)).await;
     (ls, p)
 }
@@ -138,7 +138,7 @@ async fn a_lost_answer_is_retried_with_the_same_key_and_charges_once() {
 
 #[tokio::test]
 async fn an_outage_leaves_the_payment_pending_until_reconciliation() {
-    let fake = FakeGateway::new();
+    let fake = FakeProcessor::new();
     let p = start(Some(Arc::new(fake.clone()))).await;
     let booking = Uuid::new_v4();
     // Longer than the service's own retries.
@@ -180,7 +180,7 @@ async fn without_a_payment_method_the_household_gets_a_client_secret() {
 
 #[tokio::test]
 async fn a_card_lease_bills_monthly_and_retries_a_failed_month() {
-    let fake = FakeGateway::new();
+    let fake = FakeProcessor::new();
     let p = start(Some(Arc::new(fake.clone()))).await;
     let booking = Uuid::new_v4();
     let mut req = hire(booking, Some("pm_card_visa"));

@@ -2,8 +2,8 @@
 
 mod support;
 
-use roundabout_payments::gateway::{
-    stripe::StripeGateway, Destination, GatewayError, IntentRequest, IntentStatus, PaymentGateway,
+use roundabout_payments::processor::{
+    stripe::StripeProcessor, Destination, IntentRequest, IntentStatus, PaymentProcessor, ProcessorError,
 };
 use roundabout_support::testing::localstripe::SECRET_KEY;
 use support::LocalStripe;
@@ -12,8 +12,8 @@ const VISA: &str = "4242424242424242";
 /// localstripe attaches this card but declines charging it.
 const DECLINED: &str = "4000000000000341";
 
-fn gateway(ls: &LocalStripe) -> StripeGateway {
-    StripeGateway::new(SECRET_KEY, &ls.base).unwrap()
+fn processor(ls: &LocalStripe) -> StripeProcessor {
+    StripeProcessor::new(SECRET_KEY, &ls.base).unwrap()
 }
 
 fn request(customer: &str, pm: Option<String>, manual: bool) -> IntentRequest {
@@ -34,7 +34,7 @@ fn request(customer: &str, pm: Option<String>, manual: bool) -> IntentRequest {
 #[tokio::test]
 async fn authorise_capture_and_refund_partially_then_fully() {
     let ls = LocalStripe::start();
-    let g = gateway(&ls);
+    let g = processor(&ls);
     let cus = g.create_customer(Some("a@example.org"), "h1", "cus:h1").await.unwrap();
     assert!(cus.starts_with("cus_"));
     let pm = ls.card(VISA).await;
@@ -55,13 +55,13 @@ async fn authorise_capture_and_refund_partially_then_fully() {
     assert_eq!(r2.amount, 2_500);
     // Nothing is left to refund.
     let err = g.refund(&pi.id, 1, "refund:b1:3").await.unwrap_err();
-    assert!(matches!(err, GatewayError::Refused(_)), "{err:?}");
+    assert!(matches!(err, ProcessorError::Refused(_)), "{err:?}");
 }
 
 #[tokio::test]
 async fn without_a_payment_method_the_intent_waits_for_the_household() {
     let ls = LocalStripe::start();
-    let g = gateway(&ls);
+    let g = processor(&ls);
     let cus = g.create_customer(None, "h1", "cus:h1").await.unwrap();
     let pi = g.create_intent(&request(&cus, None, true), "pi:b2:1").await.unwrap();
     assert_eq!(pi.status, IntentStatus::RequiresAction);
@@ -74,20 +74,20 @@ async fn without_a_payment_method_the_intent_waits_for_the_household() {
 #[tokio::test]
 async fn a_declined_card_is_reported_as_declined() {
     let ls = LocalStripe::start();
-    let g = gateway(&ls);
+    let g = processor(&ls);
     let cus = g.create_customer(None, "h1", "cus:h1").await.unwrap();
     let pm = ls.card(DECLINED).await;
     let err = g
         .create_intent(&request(&cus, Some(pm), true), "pi:b3:1")
         .await
         .unwrap_err();
-    assert!(matches!(err, GatewayError::Declined { .. }), "{err:?}");
+    assert!(matches!(err, ProcessorError::Declined { .. }), "{err:?}");
 }
 
 #[tokio::test]
 async fn a_retry_with_the_same_key_never_charges_twice() {
     let ls = LocalStripe::start();
-    let g = gateway(&ls);
+    let g = processor(&ls);
     let cus = g.create_customer(None, "h1", "cus:h1").await.unwrap();
     let pm = ls.card(VISA).await;
     let req = request(&cus, Some(pm), false);
@@ -114,7 +114,7 @@ async fn a_retry_with_the_same_key_never_charges_twice() {
 #[tokio::test]
 async fn connect_onboarding_destination_charges_and_transfers() {
     let ls = LocalStripe::start();
-    let g = gateway(&ls);
+    let g = processor(&ls);
     let acct = g
         .create_account(Some("fleet@club.example"), "p1", "acct:p1")
         .await
@@ -140,7 +140,7 @@ async fn connect_onboarding_destination_charges_and_transfers() {
         .transfer(1_000, "gbp", &acct.id, "booking-b5", "tr:b5")
         .await
         .unwrap_err();
-    assert!(matches!(err, GatewayError::Refused(_)), "{err:?}");
+    assert!(matches!(err, ProcessorError::Refused(_)), "{err:?}");
     ls.enable_account(&acct.id).await;
     assert!(g.retrieve_account(&acct.id).await.unwrap().payouts_enabled);
 
@@ -168,7 +168,7 @@ async fn connect_onboarding_destination_charges_and_transfers() {
 async fn an_unreachable_stripe_is_retryable() {
     // A port nothing listens on.
     let port = roundabout_support::ports::free_port().unwrap();
-    let g = StripeGateway::new(SECRET_KEY, &format!("http://127.0.0.1:{port}/")).unwrap();
+    let g = StripeProcessor::new(SECRET_KEY, &format!("http://127.0.0.1:{port}/")).unwrap();
     let err = g.create_customer(None, "h1", "cus:h1").await.unwrap_err();
     assert!(err.is_retryable(), "{err:?}");
 }

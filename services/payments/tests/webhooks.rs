@@ -5,7 +5,7 @@ mod support;
 
 use std::sync::Arc;
 
-use roundabout_payments::{domain::signature, gateway::stripe::StripeGateway};
+use roundabout_payments::{domain::signature, processor::stripe::StripeProcessor};
 use roundabout_support::testing::localstripe::SECRET_KEY;
 use serde_json::{json, Value};
 use support::{
@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 async fn with_localstripe() -> (LocalStripe, Payments) {
     let ls = LocalStripe::start();
-    let gw = Arc::new(StripeGateway::new(SECRET_KEY, &ls.base).unwrap());
+    let gw = Arc::new(StripeProcessor::new(SECRET_KEY, &ls.base).unwrap());
     let p = start(Some(gw)).await;
     (ls, p)
 }

@@ -14,8 +14,8 @@ use crate::{
         split::{destination_split, platform_fee},
         status::{Method, PaymentStatus},
     },
-    gateway::{Destination, GatewayError, IntentRequest, IntentStatus},
-    ops::{gateway, notify, retrying, unavailable},
+    ops::{notify, processor, retrying, unavailable},
+    processor::{Destination, IntentRequest, IntentStatus, ProcessorError},
     AppState,
 };
 
@@ -96,7 +96,7 @@ pub async fn charge(state: &AppState, input: ChargeIn) -> Result<db::payments::P
     let household = input.base_pence - input.subsidy_pence;
     let wants_card = input.payment_method.is_some() || input.card;
     if wants_card && household > 0 {
-        gateway(state)?;
+        processor(state)?;
     }
     let method = match (household, wants_card) {
         (0, _) => Method::None,
@@ -183,7 +183,7 @@ pub async fn charge(state: &AppState, input: ChargeIn) -> Result<db::payments::P
 /// Creates (or, after a crash or outage, re-sends with the same key) the
 /// PaymentIntent of a PENDING card payment and records its outcome.
 pub async fn drive_card(state: &AppState, booking_id: Uuid) -> Result<db::payments::PaymentRow, ApiError> {
-    let gw = gateway(state)?;
+    let gw = processor(state)?;
     let p = db::payments::get(&state.pool, booking_id)
         .await?
         .ok_or_else(|| ApiError::not_found("No payment for this booking"))?;
@@ -261,8 +261,8 @@ pub async fn drive_card(state: &AppState, booking_id: Uuid) -> Result<db::paymen
                 ),
             }
         }
-        Err(GatewayError::Declined { code, message }) => (PaymentStatus::Failed, Some((code, message))),
-        Err(GatewayError::Refused(m)) => {
+        Err(ProcessorError::Declined { code, message }) => (PaymentStatus::Failed, Some((code, message))),
+        Err(ProcessorError::Refused(m)) => {
             tracing::error!(%booking_id, reason = %m, "processor refused a payment intent");
             (
                 PaymentStatus::Failed,
@@ -272,7 +272,7 @@ pub async fn drive_card(state: &AppState, booking_id: Uuid) -> Result<db::paymen
                 )),
             )
         }
-        Err(e @ GatewayError::Unavailable(_)) => {
+        Err(e @ ProcessorError::Unavailable(_)) => {
             // Left PENDING: the reconciliation job re-sends with the same key.
             return Err(unavailable(e));
         }

@@ -8,8 +8,8 @@ use uuid::Uuid;
 use crate::{
     db::{self, accounts::ConnectedAccount},
     domain::ledger,
-    gateway::GatewayError,
-    ops::{gateway, retrying, unavailable},
+    ops::{processor, retrying, unavailable},
+    processor::ProcessorError,
     AppState,
 };
 
@@ -32,7 +32,7 @@ pub async fn onboarding(state: &AppState, provider_id: Uuid, input: OnboardingIn
             return Err(ApiError::invalid(field, "Expected an http(s) URL"));
         }
     }
-    let gw = gateway(state)?;
+    let gw = processor(state)?;
     let account = match db::accounts::account(&state.pool, provider_id).await? {
         Some(a) => a.account_id,
         None => {
@@ -62,9 +62,9 @@ pub async fn onboarding(state: &AppState, provider_id: Uuid, input: OnboardingIn
     Ok(OnboardingOut { url })
 }
 
-fn map(e: GatewayError) -> ApiError {
+fn map(e: ProcessorError) -> ApiError {
     match e {
-        e @ GatewayError::Unavailable(_) => unavailable(e),
+        e @ ProcessorError::Unavailable(_) => unavailable(e),
         other => ApiError::internal(anyhow::anyhow!("processor refused: {other}")),
     }
 }
@@ -72,7 +72,7 @@ fn map(e: GatewayError) -> ApiError {
 /// Re-reads a connected account and stores whether it can be paid; pays
 /// what waits for it once it can.
 pub async fn sync_account(state: &AppState, account_id: &str) -> Result<(), ApiError> {
-    let gw = gateway(state)?;
+    let gw = processor(state)?;
     let a = retrying(|| gw.retrieve_account(account_id)).await.map_err(map)?;
     if let Some(provider) =
         db::accounts::update_account_state(&state.pool, &a.id, a.charges_enabled, a.payouts_enabled).await?
@@ -103,7 +103,9 @@ pub async fn release_payout(state: &AppState, booking_id: Uuid) -> Result<Option
 
 /// Pays due payouts of providers whose accounts can receive them.
 pub async fn pay_due(state: &AppState, provider: Option<Uuid>) -> Result<usize, ApiError> {
-    let Some(gw) = state.gateway.as_ref() else { return Ok(0) };
+    let Some(gw) = state.processor.as_ref() else {
+        return Ok(0);
+    };
     let mut paid = 0;
     for due in db::lease::due_payouts(&state.pool, provider).await? {
         let Some(acct) = db::accounts::account(&state.pool, due.provider_id).await? else {

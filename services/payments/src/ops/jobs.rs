@@ -12,8 +12,8 @@ use crate::{
         ledger::{self, Parties, Settlement},
         status::{Method, PaymentStatus},
     },
-    gateway::{GatewayError, IntentRequest, IntentStatus},
     ops::{charge, connect, retrying, webhooks},
+    processor::{IntentRequest, IntentStatus, ProcessorError},
     AppState,
 };
 
@@ -21,7 +21,7 @@ use crate::{
 /// stored) or waiting on the household past the threshold. Returns how many
 /// it looked at.
 pub async fn reconcile_once(state: &AppState) -> anyhow::Result<usize> {
-    if state.gateway.is_none() {
+    if state.processor.is_none() {
         return Ok(0);
     }
     let ids = db::payments::stale(&state.pool, state.settings.reconcile_after_secs).await?;
@@ -64,7 +64,7 @@ pub async fn bill_leases_once(state: &AppState) -> anyhow::Result<usize> {
             provider: p.provider_id,
         };
         let settled = if p.method() == Method::Card && m.amount_pence > 0 {
-            let Some(gw) = state.gateway.as_ref() else { continue };
+            let Some(gw) = state.processor.as_ref() else { continue };
             let Some(customer) = p.stripe_customer.clone() else {
                 continue;
             };
@@ -97,7 +97,7 @@ pub async fn bill_leases_once(state: &AppState) -> anyhow::Result<usize> {
                     .await?;
                     None
                 }
-                Err(GatewayError::Unavailable(e)) => {
+                Err(ProcessorError::Unavailable(e)) => {
                     // Same key next run: the processor replays instead of charging twice.
                     tracing::warn!(booking = %m.booking_id, month = m.month, error = %e, "lease month not billed yet");
                     None

@@ -17,16 +17,16 @@ use uuid::Uuid;
 
 use crate::{
     domain::status::PaymentStatus,
-    gateway::{GatewayError, PaymentGateway},
+    processor::{PaymentProcessor, ProcessorError},
     AppState,
 };
 
 /// Tries a processor call up to three times while it is unavailable, always
 /// with the same idempotency key (the closure reuses it).
-pub async fn retrying<T, F, Fut>(mut call: F) -> Result<T, GatewayError>
+pub async fn retrying<T, F, Fut>(mut call: F) -> Result<T, ProcessorError>
 where
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, GatewayError>>,
+    Fut: Future<Output = Result<T, ProcessorError>>,
 {
     let mut delay = Duration::from_millis(200);
     let mut last = None;
@@ -41,12 +41,12 @@ where
             other => return other,
         }
     }
-    Err(last.unwrap_or_else(|| GatewayError::Unavailable("no attempt made".into())))
+    Err(last.unwrap_or_else(|| ProcessorError::Unavailable("no attempt made".into())))
 }
 
 /// The processor, or a refusal when card payments are not configured.
-pub fn gateway(state: &AppState) -> Result<&Arc<dyn PaymentGateway>, ApiError> {
-    state.gateway.as_ref().ok_or_else(|| {
+pub fn processor(state: &AppState) -> Result<&Arc<dyn PaymentProcessor>, ApiError> {
+    state.processor.as_ref().ok_or_else(|| {
         ApiError::unprocessable(
             "CARD_PAYMENTS_DISABLED",
             "Card payments are not configured (STRIPE_SECRET_KEY is unset)",
@@ -55,7 +55,7 @@ pub fn gateway(state: &AppState) -> Result<&Arc<dyn PaymentGateway>, ApiError> {
 }
 
 /// 503 for a processor that stayed unavailable; the operation can be retried.
-pub fn unavailable(e: GatewayError) -> ApiError {
+pub fn unavailable(e: ProcessorError) -> ApiError {
     tracing::warn!(error = %e, "processor unavailable");
     ApiError::new(
         axum::http::StatusCode::SERVICE_UNAVAILABLE,

@@ -12,8 +12,8 @@ use crate::{
         split::destination_split,
         status::{Method, PaymentStatus},
     },
-    gateway::GatewayError,
-    ops::{gateway, notify, retrying, unavailable},
+    ops::{notify, processor, retrying, unavailable},
+    processor::ProcessorError,
     AppState,
 };
 
@@ -55,7 +55,7 @@ pub async fn capture(state: &AppState, booking_id: Uuid) -> Result<PaymentRow, A
         _ => return Err(invalid_state(&p, "captured")),
     }
     if p.method() == Method::Card {
-        let gw = gateway(state)?;
+        let gw = processor(state)?;
         let intent_id = p
             .stripe_intent_id
             .clone()
@@ -65,7 +65,7 @@ pub async fn capture(state: &AppState, booking_id: Uuid) -> Result<PaymentRow, A
         let intent = retrying(|| gw.capture_intent(&intent_id, &key))
             .await
             .map_err(|e| match e {
-                e @ GatewayError::Unavailable(_) => unavailable(e),
+                e @ ProcessorError::Unavailable(_) => unavailable(e),
                 other => ApiError::internal(anyhow::anyhow!("capture refused: {other}")),
             })?;
         db::payments::complete_call(&state.pool, &key, &intent.id).await?;
@@ -120,12 +120,12 @@ pub async fn release(state: &AppState, booking_id: Uuid) -> Result<PaymentRow, A
         _ => {}
     }
     if let (Method::Card, Some(intent_id)) = (p.method(), p.stripe_intent_id.clone()) {
-        let gw = gateway(state)?;
+        let gw = processor(state)?;
         let key = format!("cancel:{booking_id}");
         db::payments::record_call(&state.pool, &key, Some(booking_id), "cancel").await?;
         match retrying(|| gw.cancel_intent(&intent_id, &key)).await {
             Ok(_) => {}
-            Err(e @ GatewayError::Unavailable(_)) => return Err(unavailable(e)),
+            Err(e @ ProcessorError::Unavailable(_)) => return Err(unavailable(e)),
             // Already cancelled or failed at the processor: nothing was taken.
             Err(e) => tracing::info!(%booking_id, reason = %e, "cancel refused; treating the authorisation as gone"),
         }
@@ -165,7 +165,7 @@ pub async fn refund(state: &AppState, booking_id: Uuid, input: RefundIn) -> Resu
         .with_field(["amount_pence"]));
     }
     if p.method() == Method::Card && input.amount_pence > 0 {
-        let gw = gateway(state)?;
+        let gw = processor(state)?;
         let intent_id = p
             .stripe_intent_id
             .clone()
@@ -175,7 +175,7 @@ pub async fn refund(state: &AppState, booking_id: Uuid, input: RefundIn) -> Resu
         let r = retrying(|| gw.refund(&intent_id, input.amount_pence, &call_key))
             .await
             .map_err(|e| match e {
-                e @ GatewayError::Unavailable(_) => unavailable(e),
+                e @ ProcessorError::Unavailable(_) => unavailable(e),
                 other => ApiError::internal(anyhow::anyhow!("refund refused: {other}")),
             })?;
         db::payments::complete_call(&state.pool, &call_key, &r.id).await?;

@@ -8,9 +8,9 @@ use serde::Deserialize;
 use crate::{
     db,
     domain::{signature, status::PaymentStatus},
-    gateway::IntentStatus,
     metrics,
-    ops::{connect, gateway, notify, retrying, unavailable},
+    ops::{connect, notify, processor, retrying, unavailable},
+    processor::IntentStatus,
     AppState,
 };
 
@@ -151,7 +151,7 @@ async fn receive_event(
 
 /// Applies a PaymentIntent's current state to its payment.
 pub async fn sync_intent(state: &AppState, intent_id: &str) -> Result<(), ApiError> {
-    let gw = gateway(state)?;
+    let gw = processor(state)?;
     let Some(p) = db::payments::by_intent(&state.pool, intent_id).await? else {
         tracing::info!(intent_id, "webhook for an intent this service does not know");
         return Ok(());

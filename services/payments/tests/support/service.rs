@@ -1,8 +1,8 @@
-//! The payments service on port 0 with its own database and a chosen gateway.
+//! The payments service on port 0 with its own database and a chosen processor.
 
 use std::{sync::Arc, time::Duration};
 
-use roundabout_payments::{build_with_gateway, gateway::PaymentGateway, AppState, Config, Settings, MIGRATOR};
+use roundabout_payments::{build_with_processor, processor::PaymentProcessor, AppState, Config, Settings, MIGRATOR};
 use roundabout_support::{
     client::ServiceClient,
     internal_auth::Caller,
@@ -20,7 +20,7 @@ pub struct Payments {
     pub state: AppState,
 }
 
-pub async fn start(gateway: Option<Arc<dyn PaymentGateway>>) -> Payments {
+pub async fn start(processor: Option<Arc<dyn PaymentProcessor>>) -> Payments {
     let (pool, url) = testing::fresh_database(&MIGRATOR).await;
     let settings = Settings {
         webhook_secrets: vec!["whsec_old_secret".into(), WEBHOOK_SECRET.into()],
@@ -36,7 +36,7 @@ pub async fn start(gateway: Option<Arc<dyn PaymentGateway>>) -> Payments {
         // The background jobs stay out of the way; tests run them by hand.
         job_interval: Duration::from_secs(3600),
     };
-    let svc = Running::spawn(build_with_gateway(config, gateway.clone()).await.unwrap());
+    let svc = Running::spawn(build_with_processor(config, processor.clone()).await.unwrap());
     let client = svc.client("payments");
     let state = AppState {
         pool: pool.clone(),
@@ -45,7 +45,7 @@ pub async fn start(gateway: Option<Arc<dyn PaymentGateway>>) -> Payments {
             "payments",
         )
         .unwrap(),
-        gateway,
+        processor,
         settings: Arc::new(settings),
     };
     Payments {

@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use crate::{
     error::{see_other, PageError, PageResult},
     form::{Errors, FormData},
-    gateway::{GatewayError, UserError},
+    gateway::{ProcessorError, UserError},
     pages::{provider::fleet::prices, render, render_refused, with_session},
     session::{ProviderUser, SignedIn},
     views::Layout,
@@ -335,7 +335,7 @@ async fn send_import(
         .await;
     let v = match r {
         Ok(v) => v,
-        Err(GatewayError::Invalid(message)) => {
+        Err(ProcessorError::Invalid(message)) => {
             let mut errors = Errors::default();
             errors.add(fallback, message);
             return Ok(Outcome::Refused {

@@ -11,7 +11,7 @@ use super::{percent, scheme, Scheme};
 use crate::{
     error::{see_other, PageResult},
     form::{CsrfForm, Errors, FormData},
-    gateway::{GatewayError, UserError},
+    gateway::{ProcessorError, UserError},
     pages::{
         officer::{
             council,
@@ -432,7 +432,7 @@ async fn save(
         let v: Value = match s.gateway.query(Some(&user.token), &query, vars).await {
             Ok(v) => v,
             // A refusal of the request as a whole (too large, say).
-            Err(GatewayError::Invalid(m)) => {
+            Err(ProcessorError::Invalid(m)) => {
                 json!({mutation: {"userErrors": [{"code": "INVALID_INPUT", "message": m}]}})
             }
             Err(e) => return Err(e.into()),

@@ -1,6 +1,6 @@
-//! The payment gateway: what payments needs from a card processor, as a
-//! trait, so the service never calls an SDK directly. [`stripe::StripeGateway`]
-//! is the real adapter (async-stripe); [`fake::FakeGateway`] is an in-process
+//! The payment processor: what payments needs from a card processor, as a
+//! trait, so the service never calls an SDK directly. [`stripe::StripeProcessor`]
+//! is the real adapter (async-stripe); [`fake::FakeProcessor`] is an in-process
 //! stand-in for tests of the services built on top.
 //!
 //! Every write takes an idempotency key: the same key always means the same
@@ -12,12 +12,12 @@ pub mod stripe;
 use std::future::Future;
 use std::pin::Pin;
 
-/// A boxed future, so the trait can be used as `Arc<dyn PaymentGateway>`.
-pub type GatewayFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, GatewayError>> + Send + 'a>>;
+/// A boxed future, so the trait can be used as `Arc<dyn PaymentProcessor>`.
+pub type ProcessorFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, ProcessorError>> + Send + 'a>>;
 
-/// Why a gateway call did not succeed.
+/// Why a processor call did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum GatewayError {
+pub enum ProcessorError {
     /// The card was declined (`code` is the processor's decline code).
     #[error("card declined: {code}: {message}")]
     Declined { code: String, message: String },
@@ -29,7 +29,7 @@ pub enum GatewayError {
     Unavailable(String),
 }
 
-impl GatewayError {
+impl ProcessorError {
     pub fn is_retryable(&self) -> bool {
         matches!(self, Self::Unavailable(_))
     }
@@ -106,31 +106,31 @@ pub struct Account {
 }
 
 /// What payments needs from a card processor.
-pub trait PaymentGateway: Send + Sync {
+pub trait PaymentProcessor: Send + Sync {
     fn create_customer<'a>(
         &'a self,
         email: Option<&'a str>,
         reference: &'a str,
         key: &'a str,
-    ) -> GatewayFuture<'a, String>;
-    fn create_intent<'a>(&'a self, req: &'a IntentRequest, key: &'a str) -> GatewayFuture<'a, Intent>;
-    fn retrieve_intent<'a>(&'a self, id: &'a str) -> GatewayFuture<'a, Intent>;
-    fn capture_intent<'a>(&'a self, id: &'a str, key: &'a str) -> GatewayFuture<'a, Intent>;
-    fn cancel_intent<'a>(&'a self, id: &'a str, key: &'a str) -> GatewayFuture<'a, Intent>;
-    fn refund<'a>(&'a self, intent_id: &'a str, amount: i64, key: &'a str) -> GatewayFuture<'a, RefundResult>;
+    ) -> ProcessorFuture<'a, String>;
+    fn create_intent<'a>(&'a self, req: &'a IntentRequest, key: &'a str) -> ProcessorFuture<'a, Intent>;
+    fn retrieve_intent<'a>(&'a self, id: &'a str) -> ProcessorFuture<'a, Intent>;
+    fn capture_intent<'a>(&'a self, id: &'a str, key: &'a str) -> ProcessorFuture<'a, Intent>;
+    fn cancel_intent<'a>(&'a self, id: &'a str, key: &'a str) -> ProcessorFuture<'a, Intent>;
+    fn refund<'a>(&'a self, intent_id: &'a str, amount: i64, key: &'a str) -> ProcessorFuture<'a, RefundResult>;
     fn create_account<'a>(
         &'a self,
         email: Option<&'a str>,
         reference: &'a str,
         key: &'a str,
-    ) -> GatewayFuture<'a, Account>;
-    fn retrieve_account<'a>(&'a self, id: &'a str) -> GatewayFuture<'a, Account>;
+    ) -> ProcessorFuture<'a, Account>;
+    fn retrieve_account<'a>(&'a self, id: &'a str) -> ProcessorFuture<'a, Account>;
     fn onboarding_link<'a>(
         &'a self,
         account: &'a str,
         refresh_url: &'a str,
         return_url: &'a str,
-    ) -> GatewayFuture<'a, String>;
+    ) -> ProcessorFuture<'a, String>;
     fn transfer<'a>(
         &'a self,
         amount: i64,
@@ -138,5 +138,5 @@ pub trait PaymentGateway: Send + Sync {
         destination: &'a str,
         group: &'a str,
         key: &'a str,
-    ) -> GatewayFuture<'a, String>;
+    ) -> ProcessorFuture<'a, String>;
 }

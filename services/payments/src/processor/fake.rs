@@ -1,4 +1,4 @@
-//! An in-process payment gateway for tests of the services built on
+//! An in-process card processor for tests of the services built on
 //! payments. It keeps intents, refunds, accounts and transfers in memory,
 //! honours idempotency keys like Stripe, declines the payment method
 //! [`DECLINED_CARD`], and can be told to fail the next calls.
@@ -9,7 +9,9 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use super::{Account, GatewayError, GatewayFuture, Intent, IntentRequest, IntentStatus, PaymentGateway, RefundResult};
+use super::{
+    Account, Intent, IntentRequest, IntentStatus, PaymentProcessor, ProcessorError, ProcessorFuture, RefundResult,
+};
 
 /// A payment method the fake always declines.
 pub const DECLINED_CARD: &str = "pm_card_chargeDeclined";
@@ -18,7 +20,7 @@ pub const DECLINED_CARD: &str = "pm_card_chargeDeclined";
 struct State {
     seq: u64,
     intents: HashMap<String, (Intent, i64)>,
-    replies: HashMap<String, Result<String, GatewayError>>,
+    replies: HashMap<String, Result<String, ProcessorError>>,
     accounts: HashMap<String, Account>,
     transfers: Vec<(String, i64, String)>,
     failures_left: u32,
@@ -27,28 +29,28 @@ struct State {
 
 /// See the module docs.
 #[derive(Clone, Default)]
-pub struct FakeGateway {
+pub struct FakeProcessor {
     state: Arc<Mutex<State>>,
 }
 
-impl FakeGateway {
+impl FakeProcessor {
     pub fn new() -> Self {
         Self::default()
     }
 
     /// The next `n` calls fail as if the processor were down.
     pub fn fail_next(&self, n: u32) {
-        self.state.lock().expect("fake gateway lock").failures_left = n;
+        self.state.lock().expect("fake processor lock").failures_left = n;
     }
 
     /// The next `n` card charges are declined (for example a lease month).
     pub fn decline_next(&self, n: u32) {
-        self.state.lock().expect("fake gateway lock").declines_left = n;
+        self.state.lock().expect("fake processor lock").declines_left = n;
     }
 
     /// Marks a connected account as onboarded.
     pub fn enable_account(&self, id: &str) {
-        if let Some(a) = self.state.lock().expect("fake gateway lock").accounts.get_mut(id) {
+        if let Some(a) = self.state.lock().expect("fake processor lock").accounts.get_mut(id) {
             a.charges_enabled = true;
             a.payouts_enabled = true;
         }
@@ -56,19 +58,19 @@ impl FakeGateway {
 
     /// Transfers made so far: (destination, amount, transfer group).
     pub fn transfers(&self) -> Vec<(String, i64, String)> {
-        self.state.lock().expect("fake gateway lock").transfers.clone()
+        self.state.lock().expect("fake processor lock").transfers.clone()
     }
 
     /// Intents created so far.
     pub fn intent_count(&self) -> usize {
-        self.state.lock().expect("fake gateway lock").intents.len()
+        self.state.lock().expect("fake processor lock").intents.len()
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut State) -> Result<T, GatewayError>) -> Result<T, GatewayError> {
-        let mut s = self.state.lock().expect("fake gateway lock");
+    fn with<T>(&self, f: impl FnOnce(&mut State) -> Result<T, ProcessorError>) -> Result<T, ProcessorError> {
+        let mut s = self.state.lock().expect("fake processor lock");
         if s.failures_left > 0 {
             s.failures_left -= 1;
-            return Err(GatewayError::Unavailable("fake outage".into()));
+            return Err(ProcessorError::Unavailable("fake outage".into()));
         }
         f(&mut s)
     }
@@ -78,8 +80,8 @@ impl FakeGateway {
     fn once(
         &self,
         key: &str,
-        f: impl FnOnce(&mut State) -> Result<String, GatewayError>,
-    ) -> Result<String, GatewayError> {
+        f: impl FnOnce(&mut State) -> Result<String, ProcessorError>,
+    ) -> Result<String, ProcessorError> {
         self.with(|s| {
             if let Some(r) = s.replies.get(key) {
                 return r.clone();
@@ -90,12 +92,12 @@ impl FakeGateway {
         })
     }
 
-    fn intent(&self, id: &str) -> Result<Intent, GatewayError> {
-        let s = self.state.lock().expect("fake gateway lock");
+    fn intent(&self, id: &str) -> Result<Intent, ProcessorError> {
+        let s = self.state.lock().expect("fake processor lock");
         s.intents
             .get(id)
             .map(|(i, _)| i.clone())
-            .ok_or_else(|| GatewayError::Refused(format!("no such intent {id}")))
+            .ok_or_else(|| ProcessorError::Refused(format!("no such intent {id}")))
     }
 }
 
@@ -104,17 +106,17 @@ fn next_id(s: &mut State, prefix: &str) -> String {
     format!("{prefix}_fake{}", s.seq)
 }
 
-impl PaymentGateway for FakeGateway {
+impl PaymentProcessor for FakeProcessor {
     fn create_customer<'a>(
         &'a self,
         _email: Option<&'a str>,
         _reference: &'a str,
         key: &'a str,
-    ) -> GatewayFuture<'a, String> {
+    ) -> ProcessorFuture<'a, String> {
         Box::pin(async move { self.once(key, |s| Ok(next_id(s, "cus"))) })
     }
 
-    fn create_intent<'a>(&'a self, r: &'a IntentRequest, key: &'a str) -> GatewayFuture<'a, Intent> {
+    fn create_intent<'a>(&'a self, r: &'a IntentRequest, key: &'a str) -> ProcessorFuture<'a, Intent> {
         Box::pin(async move {
             let id = self.once(key, |s| {
                 let decline_now = r.payment_method.is_some() && s.declines_left > 0;
@@ -122,7 +124,7 @@ impl PaymentGateway for FakeGateway {
                     s.declines_left -= 1;
                 }
                 if decline_now || r.payment_method.as_deref() == Some(DECLINED_CARD) {
-                    return Err(GatewayError::Declined {
+                    return Err(ProcessorError::Declined {
                         code: "card_declined".into(),
                         message: "Your card was declined.".into(),
                     });
@@ -149,22 +151,22 @@ impl PaymentGateway for FakeGateway {
         })
     }
 
-    fn retrieve_intent<'a>(&'a self, id: &'a str) -> GatewayFuture<'a, Intent> {
+    fn retrieve_intent<'a>(&'a self, id: &'a str) -> ProcessorFuture<'a, Intent> {
         Box::pin(async move {
             self.with(|_| Ok(()))?;
             self.intent(id)
         })
     }
 
-    fn capture_intent<'a>(&'a self, id: &'a str, key: &'a str) -> GatewayFuture<'a, Intent> {
+    fn capture_intent<'a>(&'a self, id: &'a str, key: &'a str) -> ProcessorFuture<'a, Intent> {
         Box::pin(async move {
             self.once(key, |s| {
                 let (i, _) = s
                     .intents
                     .get_mut(id)
-                    .ok_or_else(|| GatewayError::Refused("no such intent".into()))?;
+                    .ok_or_else(|| ProcessorError::Refused("no such intent".into()))?;
                 if i.status != IntentStatus::RequiresCapture {
-                    return Err(GatewayError::Refused("intent is not capturable".into()));
+                    return Err(ProcessorError::Refused("intent is not capturable".into()));
                 }
                 i.status = IntentStatus::Succeeded;
                 i.amount_received = i.amount;
@@ -174,15 +176,15 @@ impl PaymentGateway for FakeGateway {
         })
     }
 
-    fn cancel_intent<'a>(&'a self, id: &'a str, key: &'a str) -> GatewayFuture<'a, Intent> {
+    fn cancel_intent<'a>(&'a self, id: &'a str, key: &'a str) -> ProcessorFuture<'a, Intent> {
         Box::pin(async move {
             self.once(key, |s| {
                 let (i, _) = s
                     .intents
                     .get_mut(id)
-                    .ok_or_else(|| GatewayError::Refused("no such intent".into()))?;
+                    .ok_or_else(|| ProcessorError::Refused("no such intent".into()))?;
                 if i.status == IntentStatus::Succeeded {
-                    return Err(GatewayError::Refused("a captured intent cannot be cancelled".into()));
+                    return Err(ProcessorError::Refused("a captured intent cannot be cancelled".into()));
                 }
                 i.status = IntentStatus::Canceled;
                 Ok(id.to_string())
@@ -191,15 +193,15 @@ impl PaymentGateway for FakeGateway {
         })
     }
 
-    fn refund<'a>(&'a self, intent_id: &'a str, amount: i64, key: &'a str) -> GatewayFuture<'a, RefundResult> {
+    fn refund<'a>(&'a self, intent_id: &'a str, amount: i64, key: &'a str) -> ProcessorFuture<'a, RefundResult> {
         Box::pin(async move {
             let id = self.once(key, |s| {
                 let (i, refunded) = s
                     .intents
                     .get_mut(intent_id)
-                    .ok_or_else(|| GatewayError::Refused("no such intent".into()))?;
+                    .ok_or_else(|| ProcessorError::Refused("no such intent".into()))?;
                 if amount <= 0 || *refunded + amount > i.amount_received {
-                    return Err(GatewayError::Refused("refund above the captured amount".into()));
+                    return Err(ProcessorError::Refused("refund above the captured amount".into()));
                 }
                 *refunded += amount;
                 Ok(format!("re_{intent_id}_{refunded}"))
@@ -213,7 +215,7 @@ impl PaymentGateway for FakeGateway {
         _email: Option<&'a str>,
         _reference: &'a str,
         key: &'a str,
-    ) -> GatewayFuture<'a, Account> {
+    ) -> ProcessorFuture<'a, Account> {
         Box::pin(async move {
             let id = self.once(key, |s| {
                 let id = next_id(s, "acct");
@@ -231,13 +233,13 @@ impl PaymentGateway for FakeGateway {
         })
     }
 
-    fn retrieve_account<'a>(&'a self, id: &'a str) -> GatewayFuture<'a, Account> {
+    fn retrieve_account<'a>(&'a self, id: &'a str) -> ProcessorFuture<'a, Account> {
         Box::pin(async move {
             self.with(|s| {
                 s.accounts
                     .get(id)
                     .cloned()
-                    .ok_or_else(|| GatewayError::Refused("no such account".into()))
+                    .ok_or_else(|| ProcessorError::Refused("no such account".into()))
             })
         })
     }
@@ -247,7 +249,7 @@ impl PaymentGateway for FakeGateway {
         account: &'a str,
         _refresh_url: &'a str,
         _return_url: &'a str,
-    ) -> GatewayFuture<'a, String> {
+    ) -> ProcessorFuture<'a, String> {
         Box::pin(async move { self.with(|_| Ok(format!("https://connect.fake.test/onboarding/{account}"))) })
     }
 
@@ -258,12 +260,14 @@ impl PaymentGateway for FakeGateway {
         destination: &'a str,
         group: &'a str,
         key: &'a str,
-    ) -> GatewayFuture<'a, String> {
+    ) -> ProcessorFuture<'a, String> {
         Box::pin(async move {
             self.once(key, |s| {
                 let ok = s.accounts.get(destination).is_some_and(|a| a.payouts_enabled);
                 if !ok {
-                    return Err(GatewayError::Refused("the destination cannot receive transfers".into()));
+                    return Err(ProcessorError::Refused(
+                        "the destination cannot receive transfers".into(),
+                    ));
                 }
                 s.transfers.push((destination.to_string(), amount, group.to_string()));
                 Ok(next_id(s, "tr"))

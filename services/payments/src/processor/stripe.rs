@@ -1,4 +1,4 @@
-//! The real payment gateway: Stripe through async-stripe.
+//! The real payment processor: Stripe through async-stripe.
 //!
 //! One attempt per call, always with the caller's idempotency key
 //! (`RequestStrategy::Idempotent`): retries are the caller's decision and reuse
@@ -24,19 +24,21 @@ use stripe_core::{
 };
 use stripe_shared::{ApiErrorsType, PaymentIntent, PaymentIntentCaptureMethod, PaymentIntentStatus};
 
-use super::{Account, GatewayError, GatewayFuture, Intent, IntentRequest, IntentStatus, PaymentGateway, RefundResult};
+use super::{
+    Account, Intent, IntentRequest, IntentStatus, PaymentProcessor, ProcessorError, ProcessorFuture, RefundResult,
+};
 
 /// Stripe's own API; `STRIPE_API_BASE` overrides it.
 pub const DEFAULT_API_BASE: &str = "https://api.stripe.com/";
 
-pub struct StripeGateway {
+pub struct StripeProcessor {
     client: Client,
 }
 
-impl StripeGateway {
+impl StripeProcessor {
     /// A client for `secret_key` at `api_base` (for example
     /// `http://127.0.0.1:8420/` for localstripe).
-    pub fn new(secret_key: &str, api_base: &str) -> Result<Self, GatewayError> {
+    pub fn new(secret_key: &str, api_base: &str) -> Result<Self, ProcessorError> {
         let base = if api_base.ends_with('/') {
             api_base.to_string()
         } else {
@@ -47,14 +49,14 @@ impl StripeGateway {
             .timeout(Duration::from_secs(20))
             .app_info("roundabout", Some(env!("CARGO_PKG_VERSION").to_string()), None)
             .build()
-            .map_err(|e| GatewayError::Refused(format!("Stripe client configuration: {e}")))?;
+            .map_err(|e| ProcessorError::Refused(format!("Stripe client configuration: {e}")))?;
         Ok(Self { client })
     }
 }
 
-impl StripeGateway {
+impl StripeProcessor {
     /// Sends a write once, with the caller's idempotency key.
-    async fn write<R>(&self, req: R, key: &str) -> Result<R::Output, GatewayError>
+    async fn write<R>(&self, req: R, key: &str) -> Result<R::Output, ProcessorError>
     where
         R: StripeRequest,
         R::Output: miniserde::Deserialize,
@@ -67,13 +69,13 @@ impl StripeGateway {
     }
 }
 
-fn strategy(key: &str) -> Result<RequestStrategy, GatewayError> {
+fn strategy(key: &str) -> Result<RequestStrategy, ProcessorError> {
     IdempotencyKey::new(key)
         .map(RequestStrategy::Idempotent)
-        .map_err(|e| GatewayError::Refused(format!("idempotency key {key:?}: {e}")))
+        .map_err(|e| ProcessorError::Refused(format!("idempotency key {key:?}: {e}")))
 }
 
-fn map_err(e: StripeError) -> GatewayError {
+fn map_err(e: StripeError) -> ProcessorError {
     match e {
         StripeError::Stripe(err, status) => {
             let message = err.message.clone().unwrap_or_default();
@@ -83,17 +85,17 @@ fn map_err(e: StripeError) -> GatewayError {
                     .clone()
                     .or_else(|| err.code.as_ref().map(|c| c.as_str().to_string()))
                     .unwrap_or_else(|| "card_declined".into());
-                GatewayError::Declined { code, message }
+                ProcessorError::Declined { code, message }
             } else if status >= 500 || status == 429 || status == 409 {
-                GatewayError::Unavailable(format!("Stripe answered {status}: {message}"))
+                ProcessorError::Unavailable(format!("Stripe answered {status}: {message}"))
             } else {
-                GatewayError::Refused(format!("Stripe answered {status}: {message}"))
+                ProcessorError::Refused(format!("Stripe answered {status}: {message}"))
             }
         }
-        StripeError::ClientError(m) => GatewayError::Unavailable(m),
-        StripeError::Timeout => GatewayError::Unavailable("timed out".into()),
-        StripeError::JSONDeserialize(m) => GatewayError::Unavailable(format!("unreadable answer: {m}")),
-        StripeError::ConfigError(m) => GatewayError::Refused(m),
+        StripeError::ClientError(m) => ProcessorError::Unavailable(m),
+        StripeError::Timeout => ProcessorError::Unavailable("timed out".into()),
+        StripeError::JSONDeserialize(m) => ProcessorError::Unavailable(format!("unreadable answer: {m}")),
+        StripeError::ConfigError(m) => ProcessorError::Refused(m),
     }
 }
 
@@ -122,13 +124,13 @@ fn intent(pi: PaymentIntent) -> Intent {
     }
 }
 
-impl PaymentGateway for StripeGateway {
+impl PaymentProcessor for StripeProcessor {
     fn create_customer<'a>(
         &'a self,
         email: Option<&'a str>,
         reference: &'a str,
         key: &'a str,
-    ) -> GatewayFuture<'a, String> {
+    ) -> ProcessorFuture<'a, String> {
         Box::pin(async move {
             let mut req = CreateCustomer::new()
                 .description(format!("Roundabout household {reference}"))
@@ -141,12 +143,12 @@ impl PaymentGateway for StripeGateway {
         })
     }
 
-    fn create_intent<'a>(&'a self, r: &'a IntentRequest, key: &'a str) -> GatewayFuture<'a, Intent> {
+    fn create_intent<'a>(&'a self, r: &'a IntentRequest, key: &'a str) -> ProcessorFuture<'a, Intent> {
         Box::pin(async move {
             let currency: stripe_types::Currency = r
                 .currency
                 .parse()
-                .map_err(|_| GatewayError::Refused(format!("unknown currency {}", r.currency)))?;
+                .map_err(|_| ProcessorError::Refused(format!("unknown currency {}", r.currency)))?;
             let mut req = CreatePaymentIntent::new(r.amount, currency)
                 .customer(r.customer.clone())
                 .description(r.description.clone())
@@ -173,7 +175,7 @@ impl PaymentGateway for StripeGateway {
         })
     }
 
-    fn retrieve_intent<'a>(&'a self, id: &'a str) -> GatewayFuture<'a, Intent> {
+    fn retrieve_intent<'a>(&'a self, id: &'a str) -> ProcessorFuture<'a, Intent> {
         Box::pin(async move {
             let pi = RetrievePaymentIntent::new(id)
                 .send(&self.client)
@@ -183,21 +185,21 @@ impl PaymentGateway for StripeGateway {
         })
     }
 
-    fn capture_intent<'a>(&'a self, id: &'a str, key: &'a str) -> GatewayFuture<'a, Intent> {
+    fn capture_intent<'a>(&'a self, id: &'a str, key: &'a str) -> ProcessorFuture<'a, Intent> {
         Box::pin(async move {
             let pi = self.write(CapturePaymentIntent::new(id), key).await?;
             Ok(intent(pi))
         })
     }
 
-    fn cancel_intent<'a>(&'a self, id: &'a str, key: &'a str) -> GatewayFuture<'a, Intent> {
+    fn cancel_intent<'a>(&'a self, id: &'a str, key: &'a str) -> ProcessorFuture<'a, Intent> {
         Box::pin(async move {
             let pi = self.write(CancelPaymentIntent::new(id), key).await?;
             Ok(intent(pi))
         })
     }
 
-    fn refund<'a>(&'a self, intent_id: &'a str, amount: i64, key: &'a str) -> GatewayFuture<'a, RefundResult> {
+    fn refund<'a>(&'a self, intent_id: &'a str, amount: i64, key: &'a str) -> ProcessorFuture<'a, RefundResult> {
         Box::pin(async move {
             let r = self
                 .write(CreateRefund::new().payment_intent(intent_id).amount(amount), key)
@@ -214,7 +216,7 @@ impl PaymentGateway for StripeGateway {
         email: Option<&'a str>,
         reference: &'a str,
         key: &'a str,
-    ) -> GatewayFuture<'a, Account> {
+    ) -> ProcessorFuture<'a, Account> {
         Box::pin(async move {
             let mut req = CreateAccount::new()
                 .type_(CreateAccountType::Express)
@@ -232,7 +234,7 @@ impl PaymentGateway for StripeGateway {
         })
     }
 
-    fn retrieve_account<'a>(&'a self, id: &'a str) -> GatewayFuture<'a, Account> {
+    fn retrieve_account<'a>(&'a self, id: &'a str) -> ProcessorFuture<'a, Account> {
         Box::pin(async move {
             let a = RetrieveAccount::new(id).send(&self.client).await.map_err(map_err)?;
             Ok(Account {
@@ -248,7 +250,7 @@ impl PaymentGateway for StripeGateway {
         account: &'a str,
         refresh_url: &'a str,
         return_url: &'a str,
-    ) -> GatewayFuture<'a, String> {
+    ) -> ProcessorFuture<'a, String> {
         Box::pin(async move {
             let link = CreateAccountLink::new(account, CreateAccountLinkType::AccountOnboarding)
                 .refresh_url(refresh_url)
@@ -267,11 +269,11 @@ impl PaymentGateway for StripeGateway {
         destination: &'a str,
         group: &'a str,
         key: &'a str,
-    ) -> GatewayFuture<'a, String> {
+    ) -> ProcessorFuture<'a, String> {
         Box::pin(async move {
             let currency: stripe_types::Currency = currency
                 .parse()
-                .map_err(|_| GatewayError::Refused(format!("unknown currency {currency}")))?;
+                .map_err(|_| ProcessorError::Refused(format!("unknown currency {currency}")))?;
             let t = self
                 .write(
                     CreateTransfer::new(currency, destination)
