@@ -255,24 +255,10 @@ fn value(f: &Fact, raw: &str) -> Result<Value, String> {
     }
 }
 
-/// Pounds as typed ("25000", "£25,000", "12.50") in pence.
+/// Pounds as typed ("25000", "£25,000", "12.50") in pence
+/// (`roundabout_api::Pence::parse_pounds`).
 pub fn parse_pence(raw: &str) -> Option<i64> {
-    let t: String = raw
-        .trim()
-        .trim_start_matches('£')
-        .chars()
-        .filter(|c| *c != ',')
-        .collect();
-    let (whole, frac) = t.split_once('.').unwrap_or((&t, ""));
-    if whole.is_empty()
-        || !whole.chars().all(|c| c.is_ascii_digit())
-        || frac.len() > 2
-        || !frac.chars().all(|c| c.is_ascii_digit())
-    {
-        return None;
-    }
-    let pence = format!("{frac:0<2}").parse::<i64>().ok()?;
-    whole.parse::<i64>().ok()?.checked_mul(100)?.checked_add(pence)
+    roundabout_api::Pence::parse_pounds(raw).map(roundabout_api::Pence::get)
 }
 
 /// A value of `fact` in words, as it reads in a label.
