@@ -1,7 +1,9 @@
 //! What every page shares: the layout's data, money, dates and times in
 //! the way GOV.UK writes them (UK time).
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Duration, LocalResult, NaiveDateTime, Offset, TimeZone, Utc};
+use chrono_tz::Europe::London;
+use roundabout_api::Pence;
 
 use crate::session::Session;
 
@@ -99,70 +101,36 @@ impl Layout {
     }
 }
 
-/// `£12.30`, or `£12` for whole pounds.
+/// `£12.30`, or `£12` for whole pounds (`roundabout_api::Pence::short`).
 pub fn pounds(pence: i64) -> String {
-    let sign = if pence < 0 { "-" } else { "" };
-    let p = pence.unsigned_abs();
-    let whole = group_thousands(p / 100);
-    if p % 100 == 0 {
-        format!("{sign}£{whole}")
-    } else {
-        format!("{sign}£{whole}.{:02}", p % 100)
-    }
+    Pence(pence).short().to_string()
 }
 
-fn group_thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
+/// Text for a URL's query or path (`roundabout_api::url::encode`).
 pub fn urlencode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    roundabout_api::url::encode(s)
 }
 
-/// The last Sunday of `month` in `year`, at 01:00 UTC (when UK clocks change).
-fn change_over(year: i32, month: u32) -> DateTime<Utc> {
-    let mut d = NaiveDate::from_ymd_opt(year, month + 1, 1).expect("March and October exist") - Duration::days(1);
-    while d.weekday() != Weekday::Sun {
-        d -= Duration::days(1);
-    }
-    Utc.from_utc_datetime(&d.and_hms_opt(1, 0, 0).expect("01:00 exists"))
-}
-
-/// The UK's offset from UTC at `t`: one hour in British Summer Time.
+/// The UK's offset from UTC at `t`: one hour in British Summer Time
+/// (`Europe/London`, as PostgreSQL has it).
 pub fn uk_offset(t: DateTime<Utc>) -> Duration {
-    let y = t.year();
-    if t >= change_over(y, 3) && t < change_over(y, 10) {
-        Duration::hours(1)
-    } else {
-        Duration::zero()
-    }
+    Duration::seconds(i64::from(
+        London.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc(),
+    ))
 }
 
-/// A UK wall-clock time as UTC (in the hour that repeats, the first one).
+/// A UK wall-clock time as UTC: in the hour that repeats when the clocks go
+/// back, the first one; in the hour skipped when they go forward, read
+/// with the offset before the change (01:30 is 01:30 GMT, 02:30 BST).
 pub fn from_uk(local: NaiveDateTime) -> DateTime<Utc> {
-    let as_utc = Utc.from_utc_datetime(&local);
-    let guess = as_utc - uk_offset(as_utc - Duration::hours(1));
-    // Near a change the guess's own offset decides.
-    as_utc - uk_offset(guess)
+    match London.from_local_datetime(&local) {
+        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
+        LocalResult::None => Utc.from_utc_datetime(&local),
+    }
 }
 
 pub fn to_uk(t: DateTime<Utc>) -> NaiveDateTime {
-    (t + uk_offset(t)).naive_utc()
+    t.with_timezone(&London).naive_local()
 }
 
 /// "Saturday 28 November 2026 at 10am" in UK time.
@@ -206,6 +174,8 @@ pub fn plural(n: i64, one: &str, many: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use chrono::NaiveDate;
+
     use super::*;
 
     #[test]
@@ -214,6 +184,58 @@ mod tests {
         assert_eq!(pounds(12000), "£120");
         assert_eq!(pounds(20_000_000), "£200,000");
         assert_eq!(pounds(5), "£0.05");
+    }
+
+    #[test]
+    fn both_clock_changes_are_read_as_europe_london() {
+        let local = |m, d, h, min| {
+            NaiveDate::from_ymd_opt(2026, m, d)
+                .unwrap()
+                .and_hms_opt(h, min, 0)
+                .unwrap()
+        };
+        // 29 March 2026: 01:00 GMT becomes 02:00 BST; 01:30 does not exist
+        // and is read as GMT (it was once turned into 00:30 GMT).
+        assert_eq!(
+            from_uk(local(3, 29, 0, 30)),
+            Utc.with_ymd_and_hms(2026, 3, 29, 0, 30, 0).unwrap()
+        );
+        assert_eq!(
+            from_uk(local(3, 29, 1, 30)),
+            Utc.with_ymd_and_hms(2026, 3, 29, 1, 30, 0).unwrap()
+        );
+        assert_eq!(
+            from_uk(local(3, 29, 2, 30)),
+            Utc.with_ymd_and_hms(2026, 3, 29, 1, 30, 0).unwrap()
+        );
+        assert_eq!(
+            from_uk(local(3, 29, 3, 0)),
+            Utc.with_ymd_and_hms(2026, 3, 29, 2, 0, 0).unwrap()
+        );
+        // 25 October 2026: 02:00 BST becomes 01:00 GMT; 01:30 happens twice
+        // and the first (BST) is taken.
+        assert_eq!(
+            from_uk(local(10, 25, 1, 30)),
+            Utc.with_ymd_and_hms(2026, 10, 25, 0, 30, 0).unwrap()
+        );
+        assert_eq!(
+            from_uk(local(10, 25, 2, 30)),
+            Utc.with_ymd_and_hms(2026, 10, 25, 2, 30, 0).unwrap()
+        );
+        assert_eq!(
+            to_uk(Utc.with_ymd_and_hms(2026, 10, 25, 1, 30, 0).unwrap()),
+            local(10, 25, 1, 30)
+        );
+        assert_eq!(
+            to_uk(Utc.with_ymd_and_hms(2026, 3, 29, 1, 0, 0).unwrap()),
+            local(3, 29, 2, 0)
+        );
+    }
+
+    #[test]
+    fn money_keeps_the_sign_first() {
+        assert_eq!(pounds(-50), "-£0.50");
+        assert_eq!(pounds(-2400), "-£24");
     }
 
     #[test]

@@ -379,33 +379,11 @@ impl Booking {
             .map_err(load_error)?
             .map(|p| p.amount_pence)
             .unwrap_or(0);
-        Ok(Some(refund_due(paid, self.0.start_at, Utc::now()).into()))
-    }
-}
-
-/// The cancellation policy, as the bookings service applies it
-/// (`roundabout_bookings::domain::refund_due`): at least 24 hours before
-/// the start, everything paid; less, half; after the start, nothing.
-pub fn refund_due(paid_pence: i64, start: DateTime<Utc>, at: DateTime<Utc>) -> i64 {
-    if at >= start {
-        0
-    } else if start - at >= chrono::Duration::hours(24) {
-        paid_pence
-    } else {
-        paid_pence / 2
-    }
-}
-
-#[cfg(test)]
-mod refund_tests {
-    use super::*;
-
-    #[test]
-    fn the_preview_follows_the_policy() {
-        let start = Utc::now() + chrono::Duration::days(3);
-        assert_eq!(refund_due(1000, start, start - chrono::Duration::hours(24)), 1000);
-        assert_eq!(refund_due(1000, start, start - chrono::Duration::hours(23)), 500);
-        assert_eq!(refund_due(1000, start, start), 0);
+        Ok(Some(
+            roundabout_api::refund::refund_due(roundabout_api::Pence(paid), self.0.start_at, Utc::now())
+                .get()
+                .into(),
+        ))
     }
 }
 

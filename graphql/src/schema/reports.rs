@@ -233,8 +233,8 @@ impl ReportQuery {
         let g = ctx.data_unchecked::<Gateway>();
         let path = format!(
             "/internal/councils/{council}/report?from={}&to={}",
-            urlencode(&from.to_rfc3339()),
-            urlencode(&to.to_rfc3339())
+            roundabout_api::url::encode(&from.to_rfc3339()),
+            roundabout_api::url::encode(&to.to_rfc3339())
         );
         let caller = session.caller();
         let budgets_path = format!("/internal/councils/{council}/schemes");
@@ -330,8 +330,4 @@ fn total_budget(versions: &[BudgetData]) -> i64 {
         }
     }
     latest.values().fold(0i64, |sum, (_, b)| sum.saturating_add(*b))
-}
-
-fn urlencode(s: &str) -> String {
-    s.replace('+', "%2B").replace(':', "%3A")
 }

@@ -4,11 +4,20 @@
 //! sides: the internal routes (paths used by the serving router and by the
 //! calling client), the request and response bodies of each route, the state
 //! enums that travel between parts and are stored in their databases, the
-//! error codes, and money. Database rows are not here: each service keeps its
-//! rows private to its `db/` module and converts them to these types.
+//! error codes, and money. Database rows are not here: each service keeps
+//! its rows private to its `db/` module and converts them to these types.
+//!
+//! The rules more than one part applies are here too, each once: the
+//! cancellation refund ([`refund`]), the household fact catalogue
+//! ([`facts`]), money's written forms ([`money`]), postcodes
+//! ([`postcode`]) and URL encoding ([`url`]).
 
+pub mod facts;
 #[cfg(feature = "graphql")]
 pub mod graphql;
 pub mod money;
+pub mod postcode;
+pub mod refund;
+pub mod url;
 
 pub use money::Pence;

@@ -97,20 +97,89 @@ impl Sum for Pence {
 /// Pounds and pence with the sign first: `-£0.50`, `£24.00`, `£1,234.56`.
 impl fmt::Display for Pence {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sign = if self.0 < 0 { "-" } else { "" };
         let abs = self.0.unsigned_abs();
-        let pounds = abs / 100;
-        let pence = abs % 100;
-        let digits = pounds.to_string();
-        let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
-        write!(f, "{sign}£{grouped}.{pence:02}")
+        write!(f, "{}£{}.{:02}", sign(self.0), grouped(abs / 100), abs % 100)
     }
+}
+
+impl Pence {
+    /// The GOV.UK way for people: whole pounds without pence (`£24`,
+    /// `£31,000`), else pounds and pence (`£12.30`); `-£0.50`.
+    pub fn short(self) -> Short {
+        Short(self)
+    }
+
+    /// A plain decimal for spreadsheets and form fields: `1234.50`,
+    /// `-0.50`; no pound sign, no grouping.
+    pub fn decimal(self) -> Decimal {
+        Decimal(self)
+    }
+
+    /// Pounds as people type them: `6.50`, `£6.50`, `6`, `4.`, `£25,000`,
+    /// with at most two decimal places and twelve digits of pounds; `None`
+    /// for anything else (negative amounts, `.5`, `1e3`).
+    pub fn parse_pounds(raw: &str) -> Option<Pence> {
+        let s = raw.trim().trim_start_matches('£').replace(',', "");
+        let (whole, frac) = s.split_once('.').unwrap_or((&s, ""));
+        if whole.is_empty()
+            || whole.len() > 12
+            || !whole.bytes().all(|c| c.is_ascii_digit())
+            || frac.len() > 2
+            || !frac.bytes().all(|c| c.is_ascii_digit())
+        {
+            return None;
+        }
+        let whole: i64 = whole.parse().ok()?;
+        let frac: i64 = format!("{frac:0<2}").parse().ok()?;
+        whole.checked_mul(100)?.checked_add(frac).map(Pence)
+    }
+}
+
+/// [`Pence::short`]: `£24`, `£12.30`, `-£0.50`.
+#[derive(Debug, Clone, Copy)]
+pub struct Short(Pence);
+
+impl fmt::Display for Short {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let abs = self.0 .0.unsigned_abs();
+        let sign = sign(self.0 .0);
+        match abs % 100 {
+            0 => write!(f, "{sign}£{}", grouped(abs / 100)),
+            p => write!(f, "{sign}£{}.{p:02}", grouped(abs / 100)),
+        }
+    }
+}
+
+/// [`Pence::decimal`]: `1234.50`, `-0.50`.
+#[derive(Debug, Clone, Copy)]
+pub struct Decimal(Pence);
+
+impl fmt::Display for Decimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let abs = self.0 .0.unsigned_abs();
+        write!(f, "{}{}.{:02}", sign(self.0 .0), abs / 100, abs % 100)
+    }
+}
+
+fn sign(pence: i64) -> &'static str {
+    if pence < 0 {
+        "-"
+    } else {
+        ""
+    }
+}
+
+/// `1234567` as `1,234,567`.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -124,6 +193,49 @@ mod tests {
         assert_eq!(Pence(123_456).to_string(), "£1,234.56");
         assert_eq!(Pence(100_000_000_000).to_string(), "£1,000,000,000.00");
         assert_eq!(Pence(i64::MIN).to_string(), "-£92,233,720,368,547,758.08");
+    }
+
+    #[test]
+    fn the_short_form_drops_whole_pence() {
+        assert_eq!(Pence(2400).short().to_string(), "£24");
+        assert_eq!(Pence(1230).short().to_string(), "£12.30");
+        assert_eq!(Pence(3_100_000).short().to_string(), "£31,000");
+        assert_eq!(Pence(20_000_000).short().to_string(), "£200,000");
+        assert_eq!(Pence(5).short().to_string(), "£0.05");
+        assert_eq!(Pence(-50).short().to_string(), "-£0.50");
+        assert_eq!(Pence(-2400).short().to_string(), "-£24");
+    }
+
+    #[test]
+    fn the_decimal_form_is_plain() {
+        assert_eq!(Pence(123_450).decimal().to_string(), "1234.50");
+        assert_eq!(Pence(650).decimal().to_string(), "6.50");
+        assert_eq!(Pence(-50).decimal().to_string(), "-0.50");
+        assert_eq!(Pence(-1605).decimal().to_string(), "-16.05");
+        assert_eq!(Pence(0).decimal().to_string(), "0.00");
+    }
+
+    #[test]
+    fn pounds_are_read_as_people_type_them() {
+        for (raw, want) in [
+            ("6.50", Some(650)),
+            ("£45", Some(4500)),
+            ("1,000.5", Some(100_050)),
+            ("£25,000.5", Some(2_500_050)),
+            ("25000", Some(2_500_000)),
+            ("4.", Some(400)),
+            ("£0.99", Some(99)),
+            (" 7 ", Some(700)),
+            ("6.505", None),
+            ("six", None),
+            (".5", None),
+            ("-5", None),
+            ("1e3", None),
+            ("", None),
+            ("1000000000000", None),
+        ] {
+            assert_eq!(Pence::parse_pounds(raw), want.map(Pence), "{raw}");
+        }
     }
 
     #[test]

@@ -214,22 +214,8 @@ pub fn price(prices: &Prices, period: &Period) -> Option<(i64, i64)> {
     }
 }
 
-/// The household's refund on cancellation at `at`: ≥ 24 h before the start,
-/// everything paid; less, half; after the start, nothing.
-pub fn refund_due(paid_pence: i64, start: DateTime<Utc>, at: DateTime<Utc>) -> i64 {
-    if at >= start {
-        0
-    } else if start - at >= Duration::hours(24) {
-        paid_pence
-    } else {
-        paid_pence / 2
-    }
-}
-
-/// Pounds and pence for people, e.g. `£24.00`.
-pub fn pounds(pence: i64) -> String {
-    format!("£{}.{:02}", pence / 100, (pence % 100).abs())
-}
+/// The cancellation policy, the one the gateway shows too.
+pub use roundabout_api::refund::refund_due;
 
 #[cfg(test)]
 mod tests {
@@ -375,15 +361,5 @@ mod tests {
             l.check_household(load(5, 1), true).unwrap_err().code(),
             "OVERLAPPING_BOOKING"
         );
-    }
-
-    #[test]
-    fn refund_policy() {
-        let start = at(12) + Duration::days(3);
-        assert_eq!(refund_due(1000, start, start - Duration::hours(24)), 1000);
-        assert_eq!(refund_due(1000, start, start - Duration::hours(23)), 500);
-        assert_eq!(refund_due(1000, start, start), 0);
-        assert_eq!(pounds(2400), "£24.00");
-        assert_eq!(pounds(1605), "£16.05");
     }
 }

@@ -483,7 +483,7 @@ fn field(s: &str) -> String {
 
 /// Pence as pounds for a spreadsheet: `1234.50`.
 fn money(pence: i64) -> String {
-    format!("{}.{:02}", pence / 100, (pence % 100).abs())
+    roundabout_api::Pence(pence).decimal().to_string()
 }
 
 /// The report as one table: the totals, then a row per scheme, per zone and

@@ -5,6 +5,7 @@
 //! price after subsidy and electric preference, each with plain reasons.
 
 use axum::{extract::State, routing::post, Json, Router};
+use roundabout_api::Pence;
 use roundabout_support::{
     client::ClientError, error::ValidJson, internal_auth::Caller, subsidy, subsidy::SchemeTerms, ApiError, ApiResult,
 };
@@ -14,7 +15,7 @@ use uuid::Uuid;
 
 use crate::{
     db,
-    domain::{self, pounds, PeriodIn, Prices},
+    domain::{self, PeriodIn, Prices},
     AppState,
 };
 
@@ -268,9 +269,9 @@ fn score(n: &Needs, hit: &Hit, c: &Candidate, base: i64, subsidy: i64) -> (f64, 
         n.cheapest.max(1) as f64 / paid as f64
     };
     reasons.push(if subsidy > 0 {
-        format!("{} after a {} council subsidy", pounds(paid), pounds(subsidy))
+        format!("{} after a {} council subsidy", Pence(paid), Pence(subsidy))
     } else {
-        format!("{}, no council subsidy", pounds(paid))
+        format!("{}, no council subsidy", Pence(paid))
     });
 
     let is_electric = c.propulsion == "ELECTRIC" || c.propulsion == "ELECTRIC_ASSIST";

@@ -8,6 +8,7 @@ use axum::{
     Json, Router,
 };
 use chrono::Utc;
+use roundabout_api::Pence;
 use roundabout_support::{error::ValidJson, internal_auth::Caller, text, ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -97,7 +98,12 @@ async fn cancel(
     }
     let paid = b.status != "PENDING_PAYMENT";
     let refund = if paid {
-        domain::refund_due(b.first_base_pence - b.first_subsidy_pence, b.start_at, Utc::now())
+        domain::refund_due(
+            Pence(b.first_base_pence - b.first_subsidy_pence),
+            b.start_at,
+            Utc::now(),
+        )
+        .get()
     } else {
         0
     };

@@ -4,99 +4,13 @@
 //! Rules see facts as `{"household": {"members": 2, "annualIncomePence": …,
 //! "needs": {"seats": 4, …}}}`; an unknown fact is `null`.
 
+use roundabout_api::Pence;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-/// The type of a fact, as rules see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FactType {
-    Number,
-    Bool,
-    StringList,
-}
-
-/// How a number is shown to a person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unit {
-    Count,
-    Pence,
-    Years,
-    None,
-}
-
-/// One fact of the catalogue.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Fact {
-    /// The `var` path, e.g. `household.annualIncomePence`.
-    pub path: &'static str,
-    pub ty: FactType,
-    pub unit: Unit,
-    /// What the fact is, in words: "your household's income".
-    pub noun: &'static str,
-}
-
-/// Every fact a rule may read.
-pub const CATALOGUE: &[Fact] = &[
-    Fact {
-        path: "household.members",
-        ty: FactType::Number,
-        unit: Unit::Count,
-        noun: "how many people live in your household",
-    },
-    Fact {
-        path: "household.annualIncomePence",
-        ty: FactType::Number,
-        unit: Unit::Pence,
-        noun: "your household's income",
-    },
-    Fact {
-        path: "household.carsOwned",
-        ty: FactType::Number,
-        unit: Unit::Count,
-        noun: "how many cars your household owns",
-    },
-    Fact {
-        path: "household.blueBadge",
-        ty: FactType::Bool,
-        unit: Unit::None,
-        noun: "whether anyone in your household holds a Blue Badge",
-    },
-    Fact {
-        path: "household.benefits",
-        ty: FactType::StringList,
-        unit: Unit::None,
-        noun: "which benefits your household gets",
-    },
-    Fact {
-        path: "household.leadAge",
-        ty: FactType::Number,
-        unit: Unit::Years,
-        noun: "your age",
-    },
-    Fact {
-        path: "household.needs.seats",
-        ty: FactType::Number,
-        unit: Unit::Count,
-        noun: "how many seats you need",
-    },
-    Fact {
-        path: "household.needs.wheelchairAccessible",
-        ty: FactType::Bool,
-        unit: Unit::None,
-        noun: "whether anyone travelling needs a wheelchair-accessible vehicle",
-    },
-    Fact {
-        path: "household.needs.electricPreferred",
-        ty: FactType::Bool,
-        unit: Unit::None,
-        noun: "whether you would prefer an electric vehicle",
-    },
-];
-
-/// The catalogue entry for a `var` path.
-pub fn fact(path: &str) -> Option<&'static Fact> {
-    CATALOGUE.iter().find(|f| f.path == path)
-}
+/// The catalogue itself (paths, types, words) is the contract's, shared
+/// with the web's criteria builder.
+pub use roundabout_api::facts::{fact, Fact, FactType, Unit, CATALOGUE};
 
 /// What the household needs from a vehicle.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -263,20 +177,7 @@ fn needs(v: &Value) -> Result<Needs, String> {
 
 /// Pence as pounds for people: `£31,000` or `£12.50`.
 pub fn pounds(pence: i64) -> String {
-    let sign = if pence < 0 { "-" } else { "" };
-    let p = pence.unsigned_abs();
-    let whole = (p / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    match p % 100 {
-        0 => format!("{sign}£{grouped}"),
-        r => format!("{sign}£{grouped}.{r:02}"),
-    }
+    Pence(pence).short().to_string()
 }
 
 /// A value of `fact` in words, e.g. `£31,000`, `3`, `yes`.
@@ -296,14 +197,6 @@ pub fn show(fact: &Fact, value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pounds_are_grouped() {
-        assert_eq!(pounds(3_100_000), "£31,000");
-        assert_eq!(pounds(1250), "£12.50");
-        assert_eq!(pounds(1_200_000_000), "£12,000,000");
-        assert_eq!(pounds(5), "£0.05");
-    }
 
     #[test]
     fn test_facts_of_the_wrong_shape_are_refused() {

@@ -471,19 +471,10 @@ fn number(
     }
 }
 
-/// A UK postcode's shape: outward code, optional space, inward code.
+/// A full UK postcode as people write it, `OX28 4AB`
+/// (`roundabout_api::postcode::written`, the eligibility service's rule).
 pub fn normalise_postcode(raw: &str) -> Option<String> {
-    let s: String = raw
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_uppercase();
-    let ok = (5..=7).contains(&s.len())
-        && s.chars().all(|c| c.is_ascii_alphanumeric())
-        && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && s[s.len() - 3..].chars().next().is_some_and(|c| c.is_ascii_digit())
-        && s[s.len() - 2..].chars().all(|c| c.is_ascii_alphabetic());
-    ok.then(|| format!("{} {}", &s[..s.len() - 3], &s[s.len() - 3..]))
+    roundabout_api::postcode::written(raw)
 }
 
 /// A whole set of answers, checked.

@@ -20,106 +20,29 @@ use crate::{
 /// Most criteria of a scheme (as eligibility allows).
 pub const MAX_ROWS: usize = 20;
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Kind {
-    /// A whole number in the range.
-    Count(i64, i64),
-    /// Pounds, stored in pence.
-    Pounds,
-    /// Yes or no; the phrases when yes and when no.
-    Bool(&'static str, &'static str),
-    /// The household's list of benefits.
-    Benefits,
-}
+/// The facts a row can test: the contract's catalogue, which the
+/// eligibility service checks rules against.
+pub use roundabout_api::facts::{Fact, Kind};
 
-/// A fact a row can test.
-pub struct Fact {
-    /// The form value, also the criterion id a new row gets.
-    pub key: &'static str,
-    /// The JSON Logic `var`.
-    pub path: &'static str,
-    /// Shown in the list of facts.
-    pub name: &'static str,
-    pub kind: Kind,
-    /// "your household income", for the message households see.
-    pub yours: &'static str,
-}
-
-/// Every household fact eligibility evaluates.
-pub const FACTS: &[Fact] = &[
-    Fact {
-        key: "income",
-        path: "household.annualIncomePence",
-        name: "Household income (£ a year)",
-        kind: Kind::Pounds,
-        yours: "your household income",
-    },
-    Fact {
-        key: "members",
-        path: "household.members",
-        name: "Number of people in the household",
-        kind: Kind::Count(0, 100),
-        yours: "the number of people in your household",
-    },
-    Fact {
-        key: "cars",
-        path: "household.carsOwned",
-        name: "Number of cars the household owns",
-        kind: Kind::Count(0, 100),
-        yours: "the number of cars your household owns",
-    },
-    Fact {
-        key: "lead-age",
-        path: "household.leadAge",
-        name: "Age of the lead member",
-        kind: Kind::Count(0, 150),
-        yours: "the age of the lead member of your household",
-    },
-    Fact {
-        key: "benefits",
-        path: "household.benefits",
-        name: "Benefits the household receives",
-        kind: Kind::Benefits,
-        yours: "the benefits your household receives",
-    },
-    Fact {
-        key: "blue-badge",
-        path: "household.blueBadge",
-        name: "Someone holds a Blue Badge",
-        kind: Kind::Bool(
-            "Someone in the household holds a Blue Badge",
-            "Nobody in the household holds a Blue Badge",
-        ),
-        yours: "whether you hold a Blue Badge",
-    },
-    Fact {
-        key: "seats",
-        path: "household.needs.seats",
-        name: "Seats needed",
-        kind: Kind::Count(0, 16),
-        yours: "the seats you need",
-    },
-    Fact {
-        key: "wheelchair",
-        path: "household.needs.wheelchairAccessible",
-        name: "Needs a wheelchair-accessible vehicle",
-        kind: Kind::Bool(
-            "Someone travelling needs a wheelchair-accessible vehicle",
-            "Nobody travelling needs a wheelchair-accessible vehicle",
-        ),
-        yours: "whether you need a wheelchair-accessible vehicle",
-    },
-    Fact {
-        key: "electric",
-        path: "household.needs.electricPreferred",
-        name: "Prefers an electric vehicle",
-        kind: Kind::Bool(
-            "The household prefers an electric vehicle",
-            "The household does not prefer an electric vehicle",
-        ),
-        yours: "whether you prefer an electric vehicle",
-    },
+/// The order the builder lists the catalogue's facts in (keys).
+const ORDER: [&str; 9] = [
+    "income",
+    "members",
+    "cars",
+    "lead-age",
+    "benefits",
+    "blue-badge",
+    "seats",
+    "wheelchair",
+    "electric",
 ];
+
+/// Every household fact eligibility evaluates, in the builder's order.
+pub fn facts() -> Vec<&'static Fact> {
+    let mut all: Vec<&'static Fact> = roundabout_api::facts::CATALOGUE.iter().collect();
+    all.sort_by_key(|f| ORDER.iter().position(|k| *k == f.key).unwrap_or(ORDER.len()));
+    all
+}
 
 /// The comparisons: form value, words, JSON Logic operator.
 pub const COMPARISONS: &[(&str, &str, &str)] = &[
@@ -134,11 +57,11 @@ pub const COMPARISONS: &[(&str, &str, &str)] = &[
 ];
 
 pub fn fact(key: &str) -> Option<&'static Fact> {
-    FACTS.iter().find(|f| f.key == key)
+    roundabout_api::facts::fact_by_key(key)
 }
 
 fn fact_at(path: &str) -> Option<&'static Fact> {
-    FACTS.iter().find(|f| f.path == path)
+    roundabout_api::facts::fact(path)
 }
 
 fn comparison(op: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {
@@ -255,24 +178,10 @@ fn value(f: &Fact, raw: &str) -> Result<Value, String> {
     }
 }
 
-/// Pounds as typed ("25000", "£25,000", "12.50") in pence.
+/// Pounds as typed ("25000", "£25,000", "12.50") in pence
+/// (`roundabout_api::Pence::parse_pounds`).
 pub fn parse_pence(raw: &str) -> Option<i64> {
-    let t: String = raw
-        .trim()
-        .trim_start_matches('£')
-        .chars()
-        .filter(|c| *c != ',')
-        .collect();
-    let (whole, frac) = t.split_once('.').unwrap_or((&t, ""));
-    if whole.is_empty()
-        || !whole.chars().all(|c| c.is_ascii_digit())
-        || frac.len() > 2
-        || !frac.chars().all(|c| c.is_ascii_digit())
-    {
-        return None;
-    }
-    let pence = format!("{frac:0<2}").parse::<i64>().ok()?;
-    whole.parse::<i64>().ok()?.checked_mul(100)?.checked_add(pence)
+    roundabout_api::Pence::parse_pounds(raw).map(roundabout_api::Pence::get)
 }
 
 /// A value of `fact` in words, as it reads in a label.
@@ -596,6 +505,13 @@ mod tests {
         let mut form = FormData::default();
         set_rows(&mut form, &[r.clone(), row("cars", "eq", "0")]);
         assert_eq!(rows(&form), vec![r, row("cars", "eq", "0")]);
+    }
+
+    #[test]
+    fn the_builder_lists_every_catalogue_fact_in_its_order() {
+        let keys: Vec<&str> = facts().iter().map(|f| f.key).collect();
+        assert_eq!(keys, ORDER);
+        assert_eq!(keys.len(), roundabout_api::facts::CATALOGUE.len());
     }
 
     #[test]

@@ -136,7 +136,7 @@ impl Vehicle {
 
 /// Pence as the number a form shows: `6.50`.
 fn pounds_field(p: i64) -> String {
-    format!("{}.{:02}", p / 100, p % 100)
+    roundabout_api::Pence(p).decimal().to_string()
 }
 
 /// The prices of a form (`per-hour`, `per-day`, `per-month`, `deposit`),
@@ -165,20 +165,9 @@ pub fn prices(f: &FormData, e: &mut Errors) -> (Option<i64>, Option<i64>, Option
     (hour, day, month, deposit)
 }
 
-/// "6.50", "£6.50" or "6" as pence.
+/// "6.50", "£6.50" or "6" as pence (`roundabout_api::Pence::parse_pounds`).
 pub fn parse_pounds(raw: &str) -> Option<i64> {
-    let s = raw.trim().trim_start_matches('£').replace(',', "");
-    let (whole, frac) = s.split_once('.').unwrap_or((&s, ""));
-    if whole.is_empty()
-        || !whole.chars().all(|c| c.is_ascii_digit())
-        || frac.len() > 2
-        || !frac.chars().all(|c| c.is_ascii_digit())
-    {
-        return None;
-    }
-    let whole: i64 = whole.parse().ok()?;
-    let frac: i64 = format!("{frac:0<2}").parse().ok()?;
-    whole.checked_mul(100)?.checked_add(frac)
+    roundabout_api::Pence::parse_pounds(raw).map(roundabout_api::Pence::get)
 }
 
 #[derive(Template)]

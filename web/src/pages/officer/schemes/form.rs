@@ -15,7 +15,7 @@ use crate::{
     pages::{
         officer::{
             council,
-            criteria::{self, Row, COMPARISONS, FACTS},
+            criteria::{self, Row, COMPARISONS},
             Zone,
         },
         render, render_refused, with_session,
@@ -41,8 +41,8 @@ struct FormPage {
 }
 
 impl FormPage {
-    fn facts(&self) -> &'static [criteria::Fact] {
-        FACTS
+    fn facts(&self) -> Vec<&'static criteria::Fact> {
+        criteria::facts()
     }
 
     fn comparisons(&self) -> &'static [(&'static str, &'static str, &'static str)] {
