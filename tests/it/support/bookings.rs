@@ -38,7 +38,6 @@ pub struct World {
     pub officer: GraphqlClient,
     pub provider: GraphqlClient,
     pub provider_id: String,
-    pub scheme: String,
     /// Vehicles near Witney: hire £6.50/h or £45/day, lease £300/month.
     pub vehicles: Vec<String>,
 }
@@ -122,7 +121,6 @@ impl World {
             officer,
             provider,
             provider_id,
-            scheme,
             vehicles,
         }
     }

@@ -75,11 +75,14 @@ pub struct Stack {
     pub admin: GraphqlClient,
     pub inventory: Running,
     /// In this process, unless started with processes.
+    #[allow(dead_code, reason = "held so the service runs until the stack is dropped")]
     pub eligibility: Option<Running>,
     pub eligibility_url: String,
     pub eligibility_proc: Option<procs::Proc>,
     /// In this process, unless started with processes.
+    #[allow(dead_code, reason = "held so the service runs until the stack is dropped")]
     pub bookings: Option<Running>,
+    #[allow(dead_code, reason = "held so the service runs until the stack is dropped")]
     pub payments: Option<Running>,
     pub bookings_url: String,
     pub payments_url: String,

@@ -26,6 +26,7 @@ pub const PARTS: [&str; 5] = ["eligibility", "inventory", "payments", "bookings"
 pub struct ProcStack {
     procs: Vec<Proc>,
     /// Each part's database URL, in [`PARTS`] order.
+    #[allow(dead_code, reason = "benches/capacity.rs reads them")]
     databases: Vec<String>,
     pub gateway: String,
 }
@@ -92,10 +93,12 @@ impl ProcStack {
         self.procs[index(part)].metrics_url()
     }
 
+    #[allow(dead_code, reason = "benches/capacity.rs calls it")]
     pub fn pid(&self, part: &str) -> u32 {
         self.procs[index(part)].pid().expect("started")
     }
 
+    #[allow(dead_code, reason = "benches/capacity.rs calls it")]
     pub fn database_url(&self, part: &str) -> &str {
         &self.databases[index(part)]
     }
@@ -113,7 +116,9 @@ const ADD_VEHICLE: &str =
 
 /// What [`world`] made.
 pub struct World {
+    #[allow(dead_code, reason = "benches/capacity.rs reads it")]
     pub council: String,
+    #[allow(dead_code, reason = "benches/capacity.rs reads it")]
     pub provider_id: String,
     pub vehicle: String,
     /// The eligible household's bearer token.

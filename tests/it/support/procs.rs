@@ -102,6 +102,7 @@ impl Proc {
     }
 
     /// The running process's id.
+    #[allow(dead_code, reason = "benches/capacity.rs calls it through ProcStack::pid")]
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)
     }
