@@ -15,24 +15,19 @@
 //! CPU times come from `/proc/<pid>/stat` (Linux only); each part's idle
 //! CPU (its background jobs), measured for 5 s first, is subtracted.
 
-#[path = "../tests/bookings_support/mod.rs"]
-mod bookings_support;
-#[path = "../tests/common/mod.rs"]
-mod common;
-#[path = "../tests/eligibility_support/mod.rs"]
-mod eligibility_support;
-#[path = "../tests/proc_stack/mod.rs"]
-mod proc_stack;
+#[path = "../tests/it/support/mod.rs"]
+#[allow(dead_code, reason = "a bench uses a part of the integration tests' helpers")]
+mod support;
 
 use std::{
     collections::BTreeMap,
     time::{Duration, Instant},
 };
 
-use bookings_support::{book_mutation, hire, in_days};
-use proc_stack::{world, ProcStack, PARTS};
 use roundabout::graphql_client::GraphqlClient;
 use serde_json::json;
+use support::bookings::{book_mutation, hire, in_days};
+use support::proc_stack::{world, ProcStack, PARTS};
 use uuid::Uuid;
 
 const OFFERS: &str = "query($i: OffersInput!) { offers(input: $i) { vehicle { id seats propulsion } distanceKm price { basePence subsidyPence householdPence } score reasons } }";

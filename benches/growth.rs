@@ -10,17 +10,14 @@
 //! `GROWTH_BOOKINGS` (default 300) and `GROWTH_SEARCHES` (default 300)
 //! change the sizes.
 
-#[path = "../tests/bookings_support/mod.rs"]
-mod bookings_support;
-#[path = "../tests/common/mod.rs"]
-mod common;
-#[path = "../tests/eligibility_support/mod.rs"]
-mod eligibility_support;
+#[path = "../tests/it/support/mod.rs"]
+#[allow(dead_code, reason = "a bench uses a part of the integration tests' helpers")]
+mod support;
 
-use bookings_support::{book, cancel_mutation, hire, in_days, World};
 use chrono::Duration;
 use serde_json::json;
 use sqlx::PgPool;
+use support::bookings::{book, cancel_mutation, hire, in_days, World};
 
 const OFFERS: &str = "query($i: OffersInput!) { offers(input: $i) { vehicle { id } price { householdPence } score } }";
 

@@ -16,22 +16,21 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[path = "../tests/common/mod.rs"]
-mod common;
-#[path = "../tests/eligibility_support/mod.rs"]
-mod eligibility_support;
+#[path = "../tests/it/support/mod.rs"]
+#[allow(dead_code, reason = "a bench uses a part of the integration tests' helpers")]
+mod support;
 
 use std::time::{Duration, Instant};
 
 use chrono::{DurationRound, Utc};
-use common::*;
-use eligibility_support::{create_scheme, ev_scheme, ok, profile, square, step, CREATE_ZONE, UPDATE_PROFILE};
 use roundabout_support::{
     client::ServiceClient,
     internal_auth::{Caller, HouseholdMembership},
     testing,
 };
 use serde_json::{json, Value};
+use support::eligibility::{create_scheme, ev_scheme, ok, profile, square, step, CREATE_ZONE, UPDATE_PROFILE};
+use support::*;
 use uuid::Uuid;
 
 fn env_or(var: &str, default: usize) -> usize {

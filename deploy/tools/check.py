@@ -1,4 +1,4 @@
-"""Checks everything under deploy/ offline; run by tests/deploy.rs (and so by
+"""Checks everything under deploy/ offline; run by tests/it/deploy.rs (and so by
 `cargo xtask test`) with the pinned tools of xtask/python-requirements.txt.
 
 1. Renders the Kustomize base and every overlay (kustomize_lite.py).

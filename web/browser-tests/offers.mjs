@@ -3,7 +3,7 @@
 // then booking and the confirmation's next steps. With JavaScript off by
 // keyboard alone, and again with JavaScript on (axe, 375 px, screenshots).
 // Called by run.mjs with its helpers; the household and the fleet are set
-// up by tests/browser.rs (OFFERS_EMAIL).
+// up by tests/it/browser.rs (OFFERS_EMAIL).
 
 // Presses Tab until the focused element is the one wanted (by its text or id).
 async function tabTo (page, wanted, check) {

@@ -1,7 +1,7 @@
 // Browser tests of the web front end in Debian's Chromium (playwright-core):
 // the household journey with JavaScript off and on, sign-in by keyboard
 // alone, axe-core on every page (zero WCAG 2.2 A/AA violations allowed) and
-// a screenshot of each main page. Started by tests/browser.rs, which runs
+// a screenshot of each main page. Started by tests/it/browser.rs, which runs
 // the stack and the front end and passes where they are in the environment.
 
 import { chromium } from 'playwright-core'

@@ -1,10 +1,13 @@
 //! What the services' fuzz suites share: strategies for hostile input, a
 //! way to make a good body bad on purpose, and checks on a running service
 //! (each refusal a 4xx with the error envelope, the service still up,
-//! nothing written). Included by each service's `tests/fuzz.rs` with
-//! `#[path]`.
+//! nothing written). Included by each service's `tests/it/main.rs` with
+//! `#[path]` (used by their `fuzz` modules).
 
-#![allow(dead_code, reason = "each suite uses a different part")]
+#![allow(
+    dead_code,
+    reason = "shared by the services' test binaries, each uses a different part"
+)]
 
 use proptest::{prelude::*, strategy::ValueTree, test_runner::TestRunner};
 use roundabout_support::{

@@ -1,0 +1,61 @@
+//! The demo seed's zones, scheme and profiles against the whole stack:
+//! the main journey's scheme is published, Ahmed qualifies, Brown and
+//! Clarke do not, and seeding twice adds nothing.
+
+use crate::support::eligibility::count;
+use crate::support::*;
+use roundabout::up::LocalSecrets;
+use serde_json::json;
+
+#[tokio::test]
+async fn the_demo_scheme_is_seeded_once_and_decides_as_the_journey_says() {
+    let stack = Stack::start().await;
+    let dir = std::env::temp_dir().join(format!("roundabout-demo-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let secrets = LocalSecrets {
+        internal_keys: Default::default(),
+        token_key: String::new(),
+        admin_email: ADMIN_EMAIL.into(),
+        admin_password: ADMIN_PASSWORD.into(),
+        web_session_key: String::new(),
+    };
+    let accounts = roundabout::demo::seed(&stack.gateway_url, &secrets, &dir)
+        .await
+        .unwrap();
+    let tables = ["zones", "schemes", "scheme_test_cases", "household_profiles"];
+    let mut before = Vec::new();
+    for t in tables {
+        before.push(count(&stack.eligibility_pool, t).await);
+    }
+    assert_eq!(before, vec![3, 1, 3, 3]);
+    roundabout::demo::seed(&stack.gateway_url, &secrets, &dir)
+        .await
+        .unwrap();
+    for (t, n) in tables.iter().zip(&before) {
+        assert_eq!(count(&stack.eligibility_pool, t).await, *n, "{t}");
+    }
+
+    let schemes = stack
+        .anon
+        .query("{ councils { schemes { name status zones { name } } } }", json!({}))
+        .await
+        .unwrap();
+    assert_eq!(
+        schemes["councils"][0]["schemes"],
+        json!([{"name": "EV lease support", "status": "ACTIVE", "zones": [{"name": "Witney"}]}])
+    );
+    for (email, expect) in [
+        ("ahmed@households.example", true),
+        ("brown@households.example", false),
+        ("clarke@households.example", false),
+    ] {
+        let password = &accounts.iter().find(|a| a.email == email).unwrap().password;
+        let client = stack.anon.with_token(sign_in(&stack.anon, email, password).await);
+        let d = client
+            .query("{ me { household { eligibility { eligible } } } }", json!({}))
+            .await
+            .unwrap();
+        assert_eq!(d["me"]["household"]["eligibility"][0]["eligible"], expect, "{email}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

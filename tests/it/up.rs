@@ -1,0 +1,425 @@
+//! `roundabout up` as a user runs it: a real process with its own private
+//! PostgreSQL cluster, child processes for every part, and the demo.
+
+use crate::support;
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, ExitStatus, Stdio},
+    sync::mpsc,
+    time::{Duration, Instant},
+};
+
+use roundabout::graphql_client::GraphqlClient;
+use serde_json::{json, Value};
+
+const EXE: &str = env!("CARGO_BIN_EXE_roundabout");
+
+fn free_port() -> u16 {
+    roundabout_support::ports::free_port().unwrap()
+}
+
+/// A data directory the `postgres` user can reach even when run as root.
+fn data_dir() -> PathBuf {
+    let d = std::env::temp_dir().join(format!("roundabout-up-test-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+struct Up {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+fn start_up(dir: &Path, port: u16) -> Up {
+    let mut child = Command::new(EXE)
+        .args(["up", "--demo", "--port", &port.to_string(), "--data-dir"])
+        .arg(dir)
+        .args(["--web-port", &free_port().to_string()])
+        .env_remove("DATABASE_URL")
+        .env_remove("BOOTSTRAP_ADMIN_EMAIL")
+        .env_remove("BOOTSTRAP_ADMIN_PASSWORD")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for l in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    Up { child, lines }
+}
+
+impl Up {
+    /// Waits for the "running" banner; returns everything printed so far.
+    fn wait_ready(&mut self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(180);
+        let mut seen = String::new();
+        while Instant::now() < deadline {
+            if let Ok(l) = self.lines.recv_timeout(Duration::from_millis(200)) {
+                seen.push_str(&l);
+                seen.push('\n');
+                if l.contains("Press Ctrl-C to stop") {
+                    return seen;
+                }
+            }
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("up exited early ({status}):\n{seen}");
+            }
+        }
+        panic!("up was not ready in time:\n{seen}");
+    }
+
+    fn wait_exit(&mut self, within: Duration) -> ExitStatus {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return s;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        panic!("up did not exit in time");
+    }
+
+    fn signal(&self, sig: &str, pid: u32) {
+        assert!(Command::new("kill")
+            .args([sig, &pid.to_string()])
+            .status()
+            .unwrap()
+            .success());
+    }
+}
+
+/// Children of `pid` whose command line contains `needle`.
+fn children_matching(pid: u32, needle: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(child) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
+            continue;
+        };
+        // The parent pid is the second field after the command in parentheses.
+        let Some(after) = stat.rsplit_once(')').map(|(_, a)| a.to_string()) else {
+            continue;
+        };
+        let ppid: u32 = after
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        let cmdline = std::fs::read_to_string(format!("/proc/{child}/cmdline"))
+            .unwrap_or_default()
+            .replace('\0', " ");
+        if ppid == pid && cmdline.contains(needle) {
+            out.push(child);
+        }
+    }
+    out
+}
+
+async fn councils(port: u16) -> Value {
+    GraphqlClient::new(&format!("http://127.0.0.1:{port}"))
+        .query("{ councils { id name code } }", json!({}))
+        .await
+        .unwrap()["councils"]
+        .clone()
+}
+
+/// Vehicles in the demo council's public GBFS feed.
+async fn demo_fleet_size(port: u16) -> usize {
+    let status: Value = reqwest::get(format!("http://127.0.0.1:{port}/gbfs/WOX/vehicle_status.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    status["data"]["vehicles"].as_array().map_or(0, Vec::len)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn up_serves_the_demo_keeps_its_data_and_stops_cleanly() {
+    let dir = data_dir();
+    let port = free_port();
+
+    // First run: private cluster, migrations, every part, the demo.
+    let mut up = start_up(&dir, port);
+    let banner = tokio::task::block_in_place(|| up.wait_ready());
+    assert!(banner.contains(&format!("http://127.0.0.1:{port}/graphql")), "{banner}");
+    assert!(banner.contains(&format!("http://127.0.0.1:{port}/graphiql")));
+    assert!(banner.contains("officer@westoxon.example"));
+    // The web front end, at the printed address.
+    let web = banner
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Web:"))
+        .map(str::trim)
+        .unwrap_or_else(|| panic!("no web address in {banner}"));
+    let start = reqwest::get(web).await.unwrap();
+    assert!(start.status().is_success());
+    assert!(start
+        .text()
+        .await
+        .unwrap()
+        .contains("Transport offers from your council"));
+    let first = councils(port).await;
+    assert_eq!(first.as_array().unwrap().len(), 1);
+    assert_eq!(first[0]["name"], "West Oxfordshire");
+    // The demo fleet: both providers approved, about 50 vehicles published.
+    let fleet = demo_fleet_size(port).await;
+    assert_eq!(fleet, 50);
+
+    // A demo household signs in with the printed password.
+    let accounts: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("demo-accounts.json")).unwrap()).unwrap();
+    let ahmed = accounts
+        .iter()
+        .find(|a| a["email"] == "ahmed@households.example")
+        .unwrap();
+    assert!(banner.contains(ahmed["password"].as_str().unwrap()));
+    let client = GraphqlClient::new(&format!("http://127.0.0.1:{port}"));
+    let token = support::sign_in(&client, "ahmed@households.example", ahmed["password"].as_str().unwrap()).await;
+    let ahmed_client = client.with_token(token);
+    let me = ahmed_client
+        .query("{ me { household { council { code } } } }", json!({}))
+        .await
+        .unwrap();
+    assert_eq!(me["me"]["household"]["council"]["code"], "WOX");
+
+    // The household books the best offer for a hire three days ahead.
+    let start = (chrono::Utc::now() + chrono::Duration::days(3))
+        .format("%Y-%m-%dT10:00:00Z")
+        .to_string();
+    let end = (chrono::Utc::now() + chrono::Duration::days(3))
+        .format("%Y-%m-%dT14:00:00Z")
+        .to_string();
+    let offers = ahmed_client
+        .query(
+            "query($i: OffersInput!) { offers(input: $i) { vehicle { id } } }",
+            json!({"i": {"kind": "HIRE", "start": start, "end": end, "radiusKm": 25.0}}),
+        )
+        .await
+        .unwrap();
+    let vehicle = offers["offers"][0]["vehicle"]["id"]
+        .as_str()
+        .expect("an offer")
+        .to_string();
+    let booked = ahmed_client
+        .mutate(
+            "bookVehicle",
+            "mutation($i: BookVehicleInput!) { bookVehicle(input: $i) { booking { id status } userErrors { code message } } }",
+            json!({"i": {"vehicleId": vehicle, "kind": "HIRE", "start": start, "end": end, "idempotencyKey": "up-test-1"}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(booked["booking"]["status"], "CONFIRMED", "{booked}");
+    let booking_id = booked["booking"]["id"].as_str().unwrap().to_string();
+
+    // Each part got a key pair of its own, kept with the other secrets
+    // (owner-only), and no shared internal key.
+    let secrets_path = dir.join("secrets.json");
+    let secrets: Value = serde_json::from_str(&std::fs::read_to_string(&secrets_path).unwrap()).unwrap();
+    let keys = secrets["internal_keys"].as_object().unwrap();
+    assert_eq!(keys.len(), 5, "{keys:?}");
+    assert!(secrets.get("internal_key").is_none());
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&secrets_path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{mode:o}");
+    }
+    // A child sees its own private key alone.
+    let gateway_pid = children_matching(up.child.id(), "serve gateway")[0];
+    let environ = std::fs::read(format!("/proc/{gateway_pid}/environ")).unwrap();
+    let environ = String::from_utf8_lossy(&environ);
+    assert!(environ.contains(keys["gateway"].as_str().unwrap()));
+    assert!(!environ.contains(keys["bookings"].as_str().unwrap()));
+    // The gateway's port has no metrics; they are printed as internal.
+    let metrics = reqwest::get(format!("http://127.0.0.1:{port}/metrics")).await.unwrap();
+    assert_eq!(metrics.status(), 404);
+    assert!(banner.contains("Metrics:"), "{banner}");
+
+    // SIGTERM stops everything, PostgreSQL included, with success.
+    up.signal("-TERM", up.child.id());
+    let status = tokio::task::block_in_place(|| up.wait_exit(Duration::from_secs(60)));
+    assert!(status.success(), "{status}");
+    assert!(!dir.join("pg/postmaster.pid").exists(), "PostgreSQL was left running");
+
+    // Second run: the same data, seeded once, and the same keys.
+    let mut up = start_up(&dir, port);
+    tokio::task::block_in_place(|| up.wait_ready());
+    let again: Value = serde_json::from_str(&std::fs::read_to_string(&secrets_path).unwrap()).unwrap();
+    assert_eq!(again["internal_keys"], secrets["internal_keys"]);
+    assert_eq!(councils(port).await, first);
+    assert_eq!(
+        demo_fleet_size(port).await,
+        fleet,
+        "a second up --demo adds no vehicles"
+    );
+
+    // The second run finds the booking the first one made.
+    let token = support::sign_in(&client, "ahmed@households.example", ahmed["password"].as_str().unwrap()).await;
+    let bookings = client
+        .with_token(token)
+        .query(
+            "{ me { household { bookings { totalCount nodes { id status } } } } }",
+            json!({}),
+        )
+        .await
+        .unwrap();
+    let found = &bookings["me"]["household"]["bookings"];
+    assert_eq!(found["totalCount"], 1, "{bookings}");
+    assert_eq!(found["nodes"][0]["id"], booking_id.as_str());
+    assert_eq!(found["nodes"][0]["status"], "CONFIRMED");
+
+    // The security review's first finding, against the real thing: one
+    // anonymous ~4 KB request nested 2,000 deep is refused, and every part
+    // is still running afterwards.
+    let deep = format!(
+        "{{ locatePostcode(councilId:\"x\", postcode: {}\"OX1\"{}) {{ lat }} }}",
+        "[".repeat(2000),
+        "]".repeat(2000)
+    );
+    let res = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/graphql"))
+        .json(&json!({ "query": deep }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let refusal: Value = res.json().await.unwrap();
+    assert_eq!(support::error_code(&refusal), "TOO_DEEPLY_NESTED", "{refusal}");
+    for part in ["gateway", "inventory", "eligibility", "bookings", "payments", "web"] {
+        assert_eq!(
+            children_matching(up.child.id(), &format!("serve {part}")).len(),
+            1,
+            "{part} is still running"
+        );
+    }
+    assert_eq!(councils(port).await, first);
+
+    // A part that dies brings `up` down with a failure instead of a hang.
+    let victims = children_matching(up.child.id(), "serve inventory");
+    assert_eq!(victims.len(), 1, "one inventory child");
+    up.signal("-KILL", victims[0]);
+    let status = tokio::task::block_in_place(|| up.wait_exit(Duration::from_secs(60)));
+    assert!(!status.success(), "{status}");
+    assert!(
+        !dir.join("pg/postmaster.pid").exists(),
+        "PostgreSQL was left running after the crash"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn up_explains_how_to_install_postgresql_when_it_is_missing() {
+    let dir = data_dir();
+    let out = Command::new(EXE)
+        .args(["up", "--port", &free_port().to_string(), "--data-dir"])
+        .arg(&dir)
+        .env_remove("DATABASE_URL")
+        .env("PG_BIN_DIR", "/nonexistent/postgresql/bin")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("apt-get install postgresql"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn serve_names_the_bad_variable() {
+    let out = Command::new(EXE)
+        .args(["serve", "inventory"])
+        .env("DATABASE_URL", "mysql://nope")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("DATABASE_URL"), "{stderr}");
+
+    // The internal keys: missing, then malformed, each named.
+    let serve = |env: &[(&str, &str)]| {
+        let out = Command::new(EXE)
+            .args(["serve", "gateway"])
+            .env("DATABASE_URL", "postgres://x@127.0.0.1/x")
+            .env_remove("INTERNAL_SIGNING_KEY")
+            .env_remove("INTERNAL_TRUSTED_KEYS")
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    let stderr = serve(&[]);
+    assert!(stderr.contains("INTERNAL_SIGNING_KEY: must be set"), "{stderr}");
+    let stderr = serve(&[("INTERNAL_SIGNING_KEY", "short")]);
+    assert!(
+        stderr.contains("INTERNAL_SIGNING_KEY") && stderr.contains("<kid>:"),
+        "{stderr}"
+    );
+    let signing = roundabout_support::testing::test_signing_key_text("gateway");
+    let stderr = serve(&[("INTERNAL_SIGNING_KEY", &signing)]);
+    assert!(stderr.contains("INTERNAL_TRUSTED_KEYS: must be set"), "{stderr}");
+    let stderr = serve(&[
+        ("INTERNAL_SIGNING_KEY", &signing),
+        ("INTERNAL_TRUSTED_KEYS", "gateway:abc"),
+    ]);
+    assert!(
+        stderr.contains("INTERNAL_TRUSTED_KEYS") && stderr.contains("<kid>=<issuer>"),
+        "{stderr}"
+    );
+    // No shared key is read any more: it neither starts a part nor is needed.
+    let stderr = serve(&[("INTERNAL_AUTH_KEY", &"k".repeat(40))]);
+    assert!(stderr.contains("INTERNAL_SIGNING_KEY"), "{stderr}");
+    // Metrics cannot share the serving port.
+    let trusted = roundabout_support::testing::test_trusted_keys_text();
+    let stderr = serve(&[
+        ("INTERNAL_SIGNING_KEY", &signing),
+        ("INTERNAL_TRUSTED_KEYS", &trusted),
+        ("PORT", "8123"),
+        ("METRICS_PORT", "8123"),
+    ]);
+    assert!(stderr.contains("METRICS_PORT"), "{stderr}");
+}
+
+#[test]
+fn keys_prints_a_private_key_per_part_and_one_trusted_list() {
+    let out = Command::new(EXE).args(["keys"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let value = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+            .to_string()
+    };
+    let trusted = roundabout_support::internal_keys::TrustedKeys::parse(&value("INTERNAL_TRUSTED_KEYS")).unwrap();
+    assert_eq!(trusted.len(), 5);
+    for part in ["gateway", "inventory", "eligibility", "bookings", "payments"] {
+        let key = roundabout_support::internal_keys::SigningKey::parse(&value(&format!(
+            "{}_SIGNING_KEY",
+            part.to_uppercase()
+        )))
+        .unwrap();
+        assert!(key.kid().starts_with(&format!("{part}-")), "{}", key.kid());
+        let t = trusted.get(key.kid()).unwrap();
+        assert_eq!(&*t.issuer, part);
+        assert_eq!(t.public_key(), key.public_key());
+    }
+    // One part, for a rotation: its private key and its entry alone.
+    let out = Command::new(EXE).args(["keys", "bookings"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text.lines().filter(|l| l.contains("_SIGNING_KEY=")).count(),
+        1,
+        "{text}"
+    );
+    assert!(text.contains("BOOKINGS_SIGNING_KEY=bookings-"), "{text}");
+}
