@@ -408,7 +408,13 @@ fn run_tests(extra: &[String], env: &[(String, std::ffi::OsString)]) -> std::io:
     let benches_or_docs = args.has(&["--bench", "--benches", "--all-targets", "--doc"]);
     let mut counts = Counts::default();
     let status = if !forced_cargo && !benches_or_docs && have_nextest(&cargo) {
-        let status = counts.run(command(args.nextest()), Output::Stderr)?;
+        let mut nextest = command(args.nextest());
+        // In CI (`CI=true`), nextest's `ci` profile: every failure reported
+        // and a hung test ended (`.config/nextest.toml`).
+        if std::env::var_os("NEXTEST_PROFILE").is_none() && std::env::var("CI").is_ok_and(|v| v == "true") {
+            nextest.env("NEXTEST_PROFILE", "ci");
+        }
+        let status = counts.run(nextest, Output::Stderr)?;
         match args.doc_tests() {
             Some(doc) if status.success() => counts.run(command(doc), Output::Stdout)?,
             _ => status,
