@@ -7,7 +7,7 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 
-use crate::{gateway::ProcessorError, session::NeedsSignIn, views::Layout};
+use crate::{gateway::GatewayError, session::NeedsSignIn, views::Layout};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PageError {
@@ -36,14 +36,14 @@ pub enum PageError {
     Internal(#[from] anyhow::Error),
 }
 
-impl From<ProcessorError> for PageError {
-    fn from(e: ProcessorError) -> Self {
+impl From<GatewayError> for PageError {
+    fn from(e: GatewayError) -> Self {
         match e {
-            ProcessorError::Unauthenticated => PageError::Expired,
-            ProcessorError::Forbidden => PageError::Forbidden,
-            ProcessorError::RateLimited { retry_after_secs } => PageError::TooManyRequests { retry_after_secs },
-            ProcessorError::Invalid(m) => PageError::Internal(anyhow::anyhow!("refused by the API: {m}")),
-            ProcessorError::Other(e) => PageError::Internal(e),
+            GatewayError::Unauthenticated => PageError::Expired,
+            GatewayError::Forbidden => PageError::Forbidden,
+            GatewayError::RateLimited { retry_after_secs } => PageError::TooManyRequests { retry_after_secs },
+            GatewayError::Invalid(m) => PageError::Internal(anyhow::anyhow!("refused by the API: {m}")),
+            GatewayError::Other(e) => PageError::Internal(e),
         }
     }
 }

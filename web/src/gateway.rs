@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 /// Why a GraphQL call gave no data.
 #[derive(Debug, thiserror::Error)]
-pub enum ProcessorError {
+pub enum GatewayError {
     /// No token, or it expired: the user must sign in again.
     #[error("not signed in")]
     Unauthenticated,
@@ -70,7 +70,7 @@ impl Gateway {
         token: Option<&str>,
         query: &str,
         variables: Value,
-    ) -> Result<T, ProcessorError> {
+    ) -> Result<T, GatewayError> {
         let mut req = self
             .http
             .post(&self.url)
@@ -92,7 +92,7 @@ impl Gateway {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .unwrap_or(60);
-            return Err(ProcessorError::RateLimited { retry_after_secs });
+            return Err(GatewayError::RateLimited { retry_after_secs });
         }
         let body: Value = res
             .json()
@@ -101,14 +101,14 @@ impl Gateway {
         if let Some(errors) = body["errors"].as_array().filter(|a| !a.is_empty()) {
             let codes: Vec<&str> = errors.iter().filter_map(|e| e["extensions"]["code"].as_str()).collect();
             if codes.contains(&"UNAUTHENTICATED") {
-                return Err(ProcessorError::Unauthenticated);
+                return Err(GatewayError::Unauthenticated);
             }
             if codes.contains(&"FORBIDDEN") {
-                return Err(ProcessorError::Forbidden);
+                return Err(GatewayError::Forbidden);
             }
             if codes.contains(&"INVALID_INPUT") || codes.contains(&"PAYLOAD_TOO_LARGE") {
                 let message = errors[0]["message"].as_str().unwrap_or("The request was refused");
-                return Err(ProcessorError::Invalid(message.to_string()));
+                return Err(GatewayError::Invalid(message.to_string()));
             }
             return Err(anyhow::anyhow!("GraphQL errors: {}", Value::Array(errors.clone())).into());
         }

@@ -18,7 +18,7 @@ use super::{render, render_refused, with_session};
 use crate::{
     error::{see_other, PageError, PageResult},
     form::{CsrfForm, Errors, FieldError},
-    gateway::{ProcessorError, UserError},
+    gateway::{GatewayError, UserError},
     session::AnyUser,
     views::Layout,
     AppState,
@@ -189,7 +189,7 @@ async fn sign_out_everywhere(State(s): State<AppState>, user: AnyUser, CsrfForm(
     struct Data {
         sign_out_everywhere: Payload,
     }
-    let r: Result<Data, ProcessorError> = s
+    let r: Result<Data, GatewayError> = s
         .gateway
         .query(
             Some(&user.token),
@@ -210,7 +210,7 @@ async fn sign_out_everywhere(State(s): State<AppState>, user: AnyUser, CsrfForm(
             Some(e) => e.message.clone(),
         },
         // Already ended: to sign-in, as for any ended session.
-        Err(e @ (ProcessorError::Unauthenticated | ProcessorError::RateLimited { .. })) => return Err(e.into()),
+        Err(e @ (GatewayError::Unauthenticated | GatewayError::RateLimited { .. })) => return Err(e.into()),
         Err(e) => {
             tracing::warn!(error = %e, "signOutEverywhere failed");
             // Not signed out anywhere: say so, and stay signed in to try again.

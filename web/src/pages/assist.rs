@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 use crate::{
     error::{PageError, PageResult},
     form::{Errors, FormData},
-    gateway::ProcessorError,
+    gateway::GatewayError,
     pages::{household::bookings::Booking, render, render_refused},
     session::{signed_in, OfficerUser, SignedIn},
     views::{self, Layout},
@@ -274,7 +274,7 @@ async fn search(State(s): State<AppState>, user: OfficerUser, Query(q): Query<Ve
         .await;
     let d = match r {
         Ok(d) => d,
-        Err(ProcessorError::Invalid(m)) => {
+        Err(GatewayError::Invalid(m)) => {
             errors.add("q", m);
             let page = SearchPage {
                 l: Layout::new(&user.session, "Find a household", PREFIX).with_errors(&errors),

@@ -13,7 +13,7 @@ use super::{render, render_refused, with_session};
 use crate::{
     error::{see_other, PageResult},
     form::{CsrfForm, Errors, FieldError, FormData},
-    gateway::{ProcessorError, UserError},
+    gateway::{GatewayError, UserError},
     redirect::safe_next,
     session::{home_of, Session, SessionData},
     views::Layout,
@@ -374,7 +374,7 @@ async fn sign_out(State(s): State<AppState>, session: Session, CsrfForm(_): Csrf
             .await
         {
             // Ended now, or had ended already.
-            Ok(_) | Err(ProcessorError::Unauthenticated) => SIGNED_OUT,
+            Ok(_) | Err(GatewayError::Unauthenticated) => SIGNED_OUT,
             Err(e) => {
                 tracing::warn!(error = %e, "signOut failed: the token was forgotten but may still work");
                 SIGNED_OUT_HERE_ONLY

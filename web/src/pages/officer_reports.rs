@@ -22,7 +22,7 @@ use crate::{
     charts::{self, BarChart, LineChart},
     error::{see_other, PageError, PageResult},
     form::{Errors, FormData},
-    gateway::ProcessorError,
+    gateway::GatewayError,
     pages::{render, render_refused},
     session::{OfficerUser, SignedIn},
     views::{self, pounds, Layout},
@@ -244,7 +244,7 @@ async fn report(s: &AppState, user: &SignedIn, council: &str, p: &Period) -> Res
         .await
     {
         Ok(d) => Ok(Ok(d.council_report)),
-        Err(ProcessorError::Invalid(message)) => {
+        Err(GatewayError::Invalid(message)) => {
             let mut e = Errors::default();
             e.add("to-day", message);
             Ok(Err(e))

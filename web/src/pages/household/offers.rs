@@ -17,7 +17,7 @@ use crate::{
     config::StripeJs,
     error::{see_other, PageError, PageResult},
     form::{CsrfForm, Errors, FormData},
-    gateway::{ProcessorError, UserError},
+    gateway::{GatewayError, UserError},
     pages::{
         assist::Acting,
         household::{card, results},
@@ -305,7 +305,7 @@ async fn find_offers(s: &AppState, user: &Acting, search: &Search) -> Result<Res
         .await;
     match r {
         Ok(d) => Ok(Ok(d.offers)),
-        Err(ProcessorError::Invalid(message)) => {
+        Err(GatewayError::Invalid(message)) => {
             let mut e = Errors::default();
             e.add(if search.kind == "HIRE" { "day" } else { "month" }, message);
             Ok(Err(e))

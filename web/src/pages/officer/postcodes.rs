@@ -16,7 +16,7 @@ use super::council;
 use crate::{
     error::{see_other, PageResult},
     form::Errors,
-    gateway::{ProcessorError, UserError},
+    gateway::{GatewayError, UserError},
     pages::{render, render_refused, with_session},
     session::OfficerUser,
     upload::UploadForm,
@@ -187,7 +187,7 @@ async fn upload(State(s): State<AppState>, user: OfficerUser, form: UploadForm) 
             Err(e) => errors.add("file", e),
             Ok(parts) => {
                 for part in parts {
-                    let res: Result<serde_json::Value, ProcessorError> = s
+                    let res: Result<serde_json::Value, GatewayError> = s
                         .gateway
                         .query(
                             Some(&user.token),
@@ -197,7 +197,7 @@ async fn upload(State(s): State<AppState>, user: OfficerUser, form: UploadForm) 
                         .await;
                     let p = match res {
                         Ok(v) => v["importPostcodes"].clone(),
-                        Err(ProcessorError::Invalid(m)) => {
+                        Err(GatewayError::Invalid(m)) => {
                             errors.add("file", m);
                             refused = true;
                             break;

@@ -9,7 +9,7 @@ use super::{council, map::Map};
 use crate::{
     error::{see_other, PageResult},
     form::{Errors, FormData},
-    gateway::{ProcessorError, UserError},
+    gateway::{GatewayError, UserError},
     pages::{render, render_refused, with_session},
     session::OfficerUser,
     upload::UploadForm,
@@ -134,7 +134,7 @@ async fn create(State(s): State<AppState>, user: OfficerUser, upload: UploadForm
         }
     }
     if let (true, Some(geometry)) = (errors.is_empty(), shape) {
-        let res: Result<Value, ProcessorError> = s
+        let res: Result<Value, GatewayError> = s
             .gateway
             .query(
                 Some(&user.token),
@@ -155,7 +155,7 @@ async fn create(State(s): State<AppState>, user: OfficerUser, upload: UploadForm
                     _ => None,
                 });
             }
-            Err(ProcessorError::Invalid(m)) => errors.add("geojson", m),
+            Err(GatewayError::Invalid(m)) => errors.add("geojson", m),
             Err(e) => return Err(e.into()),
         }
     }

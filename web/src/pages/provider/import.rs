@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use crate::{
     error::{see_other, PageError, PageResult},
     form::{Errors, FormData},
-    gateway::{ProcessorError, UserError},
+    gateway::{GatewayError, UserError},
     pages::{provider::fleet::prices, render, render_refused, with_session},
     session::{ProviderUser, SignedIn},
     views::Layout,
@@ -335,7 +335,7 @@ async fn send_import(
         .await;
     let v = match r {
         Ok(v) => v,
-        Err(ProcessorError::Invalid(message)) => {
+        Err(GatewayError::Invalid(message)) => {
             let mut errors = Errors::default();
             errors.add(fallback, message);
             return Ok(Outcome::Refused {

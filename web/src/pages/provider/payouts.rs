@@ -16,7 +16,7 @@ use serde_json::json;
 use crate::{
     error::{see_other, PageResult},
     form::{CsrfForm, Errors, FormData},
-    gateway::{ProcessorError, UserError},
+    gateway::{GatewayError, UserError},
     session::{ProviderUser, SignedIn},
     views::Layout,
     AppState,
@@ -145,7 +145,7 @@ async fn try_start(s: &AppState, user: &SignedIn) -> PageResult {
             }
             (_, None) => return Err(anyhow::anyhow!("startPayoutOnboarding gave no link").into()),
         },
-        Err(e @ (ProcessorError::Unauthenticated | ProcessorError::Forbidden | ProcessorError::RateLimited { .. })) => {
+        Err(e @ (GatewayError::Unauthenticated | GatewayError::Forbidden | GatewayError::RateLimited { .. })) => {
             return Err(e.into())
         }
         Err(e) => {

@@ -11,7 +11,7 @@ use super::{percent, scheme, Scheme};
 use crate::{
     error::{see_other, PageResult},
     form::{CsrfForm, Errors, FormData},
-    gateway::{ProcessorError, UserError},
+    gateway::{GatewayError, UserError},
     pages::{
         officer::{
             council,
@@ -432,7 +432,7 @@ async fn save(
         let v: Value = match s.gateway.query(Some(&user.token), &query, vars).await {
             Ok(v) => v,
             // A refusal of the request as a whole (too large, say).
-            Err(ProcessorError::Invalid(m)) => {
+            Err(GatewayError::Invalid(m)) => {
                 json!({mutation: {"userErrors": [{"code": "INVALID_INPUT", "message": m}]}})
             }
             Err(e) => return Err(e.into()),

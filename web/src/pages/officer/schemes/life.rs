@@ -124,7 +124,7 @@ pub(super) async fn add_test_case(
             .await
         {
             Ok(v) => v,
-            Err(ProcessorError::Invalid(m)) => {
+            Err(GatewayError::Invalid(m)) => {
                 json!({"addSchemeTestCase": {"userErrors": [{"code": "INVALID_INPUT", "message": m}]}})
             }
             Err(e) => return Err(e.into()),

@@ -25,7 +25,7 @@ use super::{
 use crate::{
     error::{see_other, PageError, PageResult},
     form::{CsrfForm, Errors, FormData},
-    gateway::{ProcessorError, UserError},
+    gateway::{GatewayError, UserError},
     pages::{household::profile::BENEFITS, render, render_refused, with_session},
     session::{OfficerUser, SignedIn},
     views::{self, pounds, Layout},
