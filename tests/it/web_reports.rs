@@ -189,3 +189,39 @@ async fn an_officer_reads_the_reports_downloads_the_csv_and_others_are_refused()
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert!(res.location.unwrap().starts_with("/sign-in"));
 }
+
+/// A budget past GraphQL's 32-bit `Int` (£21,474,836.47) shows exactly on
+/// the officer's pages, which read the exact `…Amount` fields.
+#[tokio::test(flavor = "multi_thread")]
+async fn budgets_past_32_bits_show_exactly_on_the_officer_pages() {
+    use crate::support::eligibility::{ev_scheme, ok};
+    use serde_json::json;
+    let w = World::new(1_000).await;
+    let mut input = ev_scheme(&w.council, &[]);
+    input["name"] = json!("Large scheme");
+    input["budgetPence"] = json!(3_000_000_000_i64);
+    let created = ok(
+        &w.officer,
+        "createScheme",
+        "mutation($input: SchemeInput!) { createScheme(input: $input) { scheme { id } userErrors { field code message } } }",
+        json!({"input": input}),
+    )
+    .await;
+    let scheme = created["scheme"]["id"].as_str().unwrap().to_string();
+    ok(
+        &w.officer,
+        "publishScheme",
+        "mutation($id: ID!) { publishScheme(id: $id) { scheme { id } userErrors { field code message } } }",
+        json!({"id": scheme}),
+    )
+    .await;
+    let web = Web::start(&w.stack).await;
+    let mut b = web.browser();
+    b.sign_in("officer@wox.test", support::PASSWORD).await;
+    for path in ["/officer", "/officer/reports", &format!("/officer/schemes/{scheme}")] {
+        let page = b.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.text());
+        assert!(page.body.contains("30,000,000"), "{path}: {}", page.text());
+        assert!(!page.body.contains("21,474,836"), "{path}");
+    }
+}

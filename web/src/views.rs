@@ -172,6 +172,23 @@ pub fn plural(n: i64, one: &str, many: &str) -> String {
     }
 }
 
+/// Reads an amount of pence sent as the API's exact `Pence` string
+/// (`"2500000000"`, from the `…Amount` fields) or as a number. Pages read
+/// totals through the `…Amount` fields, so a figure past the 32 bits of a
+/// GraphQL `Int` (£21,474,836.47) still shows.
+pub fn amount<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Sent {
+        Number(i64),
+        Text(String),
+    }
+    match <Sent as serde::Deserialize>::deserialize(d)? {
+        Sent::Number(n) => Ok(n),
+        Sent::Text(t) => t.parse().map_err(serde::de::Error::custom),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::NaiveDate;
@@ -271,5 +288,19 @@ mod tests {
             when(Utc.with_ymd_and_hms(2026, 7, 4, 13, 30, 0).unwrap()),
             "Saturday 4 July 2026 at 2:30pm"
         );
+    }
+
+    #[test]
+    fn amounts_are_read_from_the_exact_string_or_a_number() {
+        #[derive(serde::Deserialize)]
+        struct T {
+            #[serde(deserialize_with = "super::amount")]
+            a: i64,
+        }
+        let t: T = serde_json::from_str(r#"{"a": "3000000000"}"#).unwrap();
+        assert_eq!(t.a, 3_000_000_000);
+        let t: T = serde_json::from_str(r#"{"a": -50}"#).unwrap();
+        assert_eq!(t.a, -50);
+        assert!(serde_json::from_str::<T>(r#"{"a": "£3"}"#).is_err());
     }
 }

@@ -163,8 +163,11 @@ struct Named {
 struct SchemeLine {
     scheme: Named,
     bookings: i64,
+    #[serde(deserialize_with = "crate::views::amount")]
     subsidy_pence: i64,
+    #[serde(deserialize_with = "crate::views::amount")]
     committed_pence: i64,
+    #[serde(deserialize_with = "crate::views::amount")]
     remaining_pence: i64,
 }
 
@@ -174,6 +177,7 @@ struct ZoneLine {
     zone: Option<Named>,
     bookings: Option<i64>,
     households: Option<i64>,
+    #[serde(deserialize_with = "crate::views::amount")]
     subsidy_pence: i64,
 }
 
@@ -188,7 +192,9 @@ impl ZoneLine {
 struct Point {
     start: NaiveDate,
     bookings: Option<i64>,
+    #[serde(deserialize_with = "crate::views::amount")]
     subsidy_pence: i64,
+    #[serde(deserialize_with = "crate::views::amount")]
     spent_to_date_pence: i64,
 }
 
@@ -196,7 +202,9 @@ struct Point {
 #[serde(rename_all = "camelCase")]
 struct OverTime {
     interval: String,
+    #[serde(deserialize_with = "crate::views::amount")]
     budget_pence: i64,
+    #[serde(deserialize_with = "crate::views::amount")]
     spent_before_pence: i64,
     points: Vec<Point>,
 }
@@ -206,11 +214,16 @@ struct OverTime {
 struct Report {
     bookings: i64,
     households: i64,
+    #[serde(deserialize_with = "crate::views::amount")]
     gross_pence: i64,
+    #[serde(deserialize_with = "crate::views::amount")]
     subsidy_pence: i64,
+    #[serde(deserialize_with = "crate::views::amount")]
     household_paid_pence: i64,
+    #[serde(deserialize_with = "crate::views::amount")]
     refunded_pence: i64,
     cancelled_bookings: i64,
+    #[serde(deserialize_with = "crate::views::amount")]
     cancellation_charges_pence: i64,
     by_scheme: Vec<SchemeLine>,
     by_zone: Vec<ZoneLine>,
@@ -218,11 +231,12 @@ struct Report {
 }
 
 const REPORT: &str = "query($c: ID!, $f: DateTime!, $t: DateTime!) { councilReport(councilId: $c, from: $f, to: $t) { \
-    bookings households grossPence subsidyPence householdPaidPence refundedPence \
-    cancelledBookings cancellationChargesPence \
-    byScheme { scheme { name } bookings subsidyPence committedPence remainingPence } \
-    byZone { zone { name } bookings households subsidyPence } \
-    spendOverTime { interval budgetPence spentBeforePence points { start bookings subsidyPence spentToDatePence } } } }";
+    bookings households grossPence: grossAmount subsidyPence: subsidyAmount householdPaidPence: householdPaidAmount \
+    refundedPence: refundedAmount cancelledBookings cancellationChargesPence: cancellationChargesAmount \
+    byScheme { scheme { name } bookings subsidyPence: subsidyAmount committedPence: committedAmount remainingPence: remainingAmount } \
+    byZone { zone { name } bookings households subsidyPence: subsidyAmount } \
+    spendOverTime { interval budgetPence: budgetAmount spentBeforePence: spentBeforeAmount \
+    points { start bookings subsidyPence: subsidyAmount spentToDatePence: spentToDateAmount } } } }";
 
 /// The officer's council (id, name).
 async fn council(s: &AppState, user: &SignedIn) -> Result<(String, String), PageError> {

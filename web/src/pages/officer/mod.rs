@@ -50,8 +50,11 @@ pub struct Scheme {
     pub name: String,
     pub status: String,
     pub version: i64,
+    #[serde(deserialize_with = "crate::views::amount")]
     pub budget_pence: i64,
+    #[serde(deserialize_with = "crate::views::amount")]
     pub committed_pence: i64,
+    #[serde(deserialize_with = "crate::views::amount")]
     pub remaining_pence: i64,
 }
 
@@ -143,7 +146,7 @@ pub(crate) async fn officer_council<T: serde::de::DeserializeOwned>(
     d.me.council.ok_or(PageError::Forbidden)
 }
 
-const SCHEME_FIELDS: &str = "schemes { id name status version budgetPence committedPence remainingPence }";
+const SCHEME_FIELDS: &str = "schemes { id name status version budgetPence: budgetAmount committedPence: committedAmount remainingPence: remainingAmount }";
 const PROVIDER_FIELDS: &str = "providers { id name status }";
 
 #[derive(Template)]

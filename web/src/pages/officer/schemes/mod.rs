@@ -50,7 +50,7 @@ pub fn router() -> Router<AppState> {
 
 const FULL_SCHEME: &str = "id name description status version effectiveFrom effectiveTo zones { id name } \
      criteria { id label rule failText } subsidy { percentBasisPoints capPerBookingPence } appliesTo \
-     budgetPence committedPence remainingPence testCases { id name facts expectEligible lastResult }";
+     budgetPence: budgetAmount committedPence: committedAmount remainingPence: remainingAmount testCases { id name facts expectEligible lastResult }";
 
 #[derive(Deserialize, Clone)]
 #[serde(rename_all = "camelCase")]
@@ -161,8 +161,11 @@ pub struct Scheme {
     pub criteria: Vec<Criterion>,
     pub subsidy: Subsidy,
     pub applies_to: Vec<String>,
+    #[serde(deserialize_with = "crate::views::amount")]
     pub budget_pence: i64,
+    #[serde(deserialize_with = "crate::views::amount")]
     pub committed_pence: i64,
+    #[serde(deserialize_with = "crate::views::amount")]
     pub remaining_pence: i64,
     pub test_cases: Vec<TestCase>,
 }
