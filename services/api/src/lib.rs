@@ -18,6 +18,7 @@ pub mod graphql;
 pub mod money;
 pub mod postcode;
 pub mod refund;
+pub mod states;
 pub mod url;
 
 pub use money::Pence;
