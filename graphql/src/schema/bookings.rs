@@ -28,25 +28,8 @@ use crate::{
 
 const BOOKING_CURSOR: &str = "booking";
 
-/// Where a booking stands.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum BookingStatus {
-    /// Reserved; the payment or the subsidy is not settled yet.
-    PendingPayment,
-    /// Paid and subsidised; the vehicle is the household's for the period.
-    Confirmed,
-    /// The period has started.
-    Active,
-    /// The period has ended.
-    Completed,
-    /// Cancelled by the household or an officer.
-    Cancelled,
-    /// Not paid in time.
-    Expired,
-    /// Refused by the payment or the scheme budget; nothing was taken.
-    Failed,
-}
+pub use roundabout_api::states::{BookingStatus, PaymentMethodKind};
+use roundabout_api::states::PaymentState;
 
 /// Where a payment stands.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,32 +52,22 @@ pub enum PaymentStatus {
     NotRequired,
 }
 
-impl PaymentStatus {
-    fn parse(s: &str) -> Self {
+impl From<PaymentState> for PaymentStatus {
+    fn from(s: PaymentState) -> Self {
         match s {
-            "AUTHORISED" => Self::Authorised,
-            "CAPTURED" => Self::Captured,
-            "PARTIALLY_REFUNDED" => Self::PartiallyRefunded,
-            "REFUNDED" => Self::Refunded,
-            "FAILED" => Self::Failed,
-            "CANCELLED" => Self::Cancelled,
-            "NOT_REQUIRED" => Self::NotRequired,
             // PENDING (outcome not yet known) shows as waiting.
-            _ => Self::RequiresAction,
+            PaymentState::Pending | PaymentState::RequiresAction => Self::RequiresAction,
+            PaymentState::Authorised => Self::Authorised,
+            PaymentState::Captured => Self::Captured,
+            PaymentState::PartiallyRefunded => Self::PartiallyRefunded,
+            PaymentState::Refunded => Self::Refunded,
+            PaymentState::Failed => Self::Failed,
+            PaymentState::Cancelled => Self::Cancelled,
+            PaymentState::NotRequired => Self::NotRequired,
         }
     }
 }
 
-/// How the household pays its share.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PaymentMethodKind {
-    /// By card.
-    Card,
-    /// By invoice.
-    Invoice,
-    /// Nothing to pay.
-    None,
-}
 
 /// A booking as the bookings service returns it.
 #[derive(Debug, Clone, Deserialize)]
@@ -126,8 +99,8 @@ pub struct BookingData {
 pub struct PaymentData {
     pub booking_id: Uuid,
     pub household_id: Uuid,
-    pub method: String,
-    pub status: String,
+    pub method: PaymentMethodKind,
+    pub status: PaymentState,
     pub amount_pence: i64,
     pub refunded_pence: i64,
     pub client_secret: Option<String>,
@@ -214,16 +187,12 @@ impl Payment {
 
     /// Where the payment stands.
     async fn status(&self) -> PaymentStatus {
-        PaymentStatus::parse(&self.0.status)
+        self.0.status.into()
     }
 
     /// Card, invoice, or none (the subsidy covers all).
     async fn method(&self) -> PaymentMethodKind {
-        match self.0.method.as_str() {
-            "CARD" => PaymentMethodKind::Card,
-            "INVOICE" => PaymentMethodKind::Invoice,
-            _ => PaymentMethodKind::None,
-        }
+        self.0.method
     }
 
     /// The household's share, in pence (a lease's first month).
@@ -244,7 +213,7 @@ impl Payment {
             .as_ref()
             .and_then(|p| p.household)
             .is_some_and(|h| h.household_id == self.0.household_id);
-        if own && self.0.status == "REQUIRES_ACTION" {
+        if own && self.0.status == PaymentState::RequiresAction {
             self.0.client_secret.as_deref()
         } else {
             None

@@ -1,9 +1,9 @@
 //! Providers in councils: the Provider type, `applyToCouncil`,
 //! `approveProvider`, `suspendProvider`, and `Council.providers` for officers.
 
-use async_graphql::{Context, Enum, Object, SimpleObject, ID};
+use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
@@ -20,17 +20,7 @@ use crate::{
     services::Gateway,
 };
 
-/// A provider's standing in a council.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ProviderStatus {
-    /// Applied, not yet approved: its vehicles are not offered.
-    Pending,
-    /// Approved by the council's officers: its vehicles are offered there.
-    Approved,
-    /// Suspended by the council's officers: its vehicles are not offered.
-    Suspended,
-}
+pub use roundabout_api::states::ProviderStatus;
 
 /// A provider's standing in one council, as inventory returns it.
 #[derive(Debug, Clone, Deserialize)]
@@ -245,7 +235,7 @@ pub async fn council_providers(
     }
     let g = ctx.data_unchecked::<Gateway>();
     let query = match status {
-        Some(s) => format!("?status={}", serde_json::to_value(s)?.as_str().unwrap_or_default()),
+        Some(s) => format!("?status={s}"),
         None => String::new(),
     };
     let rows: Vec<CouncilProviderData> = g

@@ -7,7 +7,7 @@
 
 use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-use roundabout_api::{graphql::CheckedInt, Pence};
+use roundabout_api::{graphql::CheckedInt, states::SchemeStatus, Pence};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -65,7 +65,7 @@ struct PointData {
 struct BudgetData {
     line_id: Uuid,
     version: i32,
-    status: String,
+    status: SchemeStatus,
     budget_pence: i64,
 }
 
@@ -323,7 +323,7 @@ impl ReportQuery {
 /// The budget of each published scheme's latest published version.
 fn total_budget(versions: &[BudgetData]) -> i64 {
     let mut latest: std::collections::HashMap<Uuid, (i32, i64)> = std::collections::HashMap::new();
-    for v in versions.iter().filter(|v| v.status != "DRAFT") {
+    for v in versions.iter().filter(|v| v.status != SchemeStatus::Draft) {
         let e = latest.entry(v.line_id).or_insert((v.version, v.budget_pence));
         if v.version > e.0 {
             *e = (v.version, v.budget_pence);

@@ -2,7 +2,7 @@
 //! position and (for officers) test cases; `Council.schemes`. Mutations are
 //! in `scheme_mutations.rs`.
 
-use async_graphql::{Context, Enum, Json, Object, SimpleObject, ID};
+use async_graphql::{Context, Json, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use roundabout_api::{graphql::CheckedInt, Pence};
 use serde::{Deserialize, Serialize};
@@ -19,40 +19,9 @@ use crate::{
     services::Gateway,
 };
 
-/// Where a scheme is in its life.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum SchemeStatus {
-    /// Being written; only officers see it.
-    Draft,
-    /// Published: applies during its effective period.
-    Active,
-    /// Published but not applying until published again.
-    Paused,
-    /// Ended for good.
-    Closed,
-}
+pub use roundabout_api::states::{BookingKind, SchemeStatus};
 
-impl SchemeStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "DRAFT",
-            Self::Active => "ACTIVE",
-            Self::Paused => "PAUSED",
-            Self::Closed => "CLOSED",
-        }
-    }
-}
 
-/// A kind of booking.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum BookingKind {
-    /// Car-club hire by the hour or day.
-    Hire,
-    /// A monthly lease.
-    Lease,
-}
 
 /// A criterion as the eligibility service stores it.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 //! and `setVehicleStatus`. Attributes follow GBFS v3 `vehicle_types`
 //! (form factor, propulsion, range, CO2, accessibility).
 
-use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use roundabout_api::graphql::CheckedInt;
 use serde::{Deserialize, Serialize};
@@ -20,53 +20,9 @@ use crate::{
     services::Gateway,
 };
 
-/// What kind of vehicle it is.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum VehicleKind {
-    /// A car (GBFS form factor `car`).
-    Car,
-    /// A van (`car`).
-    Van,
-    /// A wheelchair-accessible vehicle (`car`).
-    Wav,
-    /// A minibus (`car`).
-    Minibus,
-    /// An electric bike (`bicycle`).
-    Ebike,
-    /// A cargo bike (`cargo_bicycle`).
-    CargoBike,
-}
+pub use roundabout_api::states::{Propulsion, VehicleKind, VehicleStatus};
 
-/// How a vehicle is powered (GBFS `propulsion_type`).
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Propulsion {
-    /// Battery electric (`electric`).
-    Electric,
-    /// Hybrid (`hybrid`).
-    Hybrid,
-    /// Petrol (`combustion`).
-    Petrol,
-    /// Diesel (`combustion_diesel`).
-    Diesel,
-    /// Pedal power only (`human`).
-    Human,
-    /// Pedals with electric assistance (`electric_assist`).
-    ElectricAssist,
-}
 
-/// A vehicle's state in its fleet; only AVAILABLE vehicles are offered.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum VehicleStatus {
-    /// Can be offered and booked.
-    Available,
-    /// Temporarily out of service.
-    Maintenance,
-    /// Permanently out of the fleet.
-    Retired,
-}
 
 /// A vehicle as the inventory service returns it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
