@@ -15,7 +15,8 @@ use axum::{
 use roundabout_support::internal_auth::Caller;
 use serde_json::{json, Value};
 
-use crate::{schema::councils::CouncilData, services::Gateway};
+use crate::services::Gateway;
+use roundabout_api::eligibility::CouncilData;
 
 /// The files besides `gbfs.json`, as inventory serves them.
 pub const FILES: &[&str] = &[

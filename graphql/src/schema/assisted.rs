@@ -22,9 +22,9 @@ use crate::{
     connection_types,
     principal::Principal,
     schema::{
-        councils::parse_id,
         errors::{self, Failure},
         identity::Household,
+        ids::parse_id,
         pagination::{check_first, decode_cursor},
         request::RequestCtx,
     },

@@ -14,22 +14,25 @@ use crate::{
     schema::{
         assisted::{acting_for, audited, AssistedActionKind, AssistedActionOutcome},
         contacts::ProviderContact,
-        councils::parse_id,
         errors::{self, payload, Failure, Refusable, UserError},
         identity::Household,
-        loaders::{load_error, HasId},
+        ids::parse_id,
+        loaders::load_error,
         pagination::{check_first, decode_cursor},
         request::RequestCtx,
-        schemes::{load_scheme, BookingKind, Scheme},
+        schemes::{load_scheme, Scheme},
         vehicles::{load_vehicle, Vehicle},
     },
     services::Gateway,
 };
+use roundabout_api::bookings::BookingData;
+use roundabout_api::payments::PaymentData;
+use roundabout_api::states::BookingKind;
 
 const BOOKING_CURSOR: &str = "booking";
 
-pub use roundabout_api::states::{BookingStatus, PaymentMethodKind};
 use roundabout_api::states::PaymentState;
+use roundabout_api::states::{BookingStatus, PaymentMethodKind};
 
 /// Where a payment stands.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,50 +68,6 @@ impl From<PaymentState> for PaymentStatus {
             PaymentState::Cancelled => Self::Cancelled,
             PaymentState::NotRequired => Self::NotRequired,
         }
-    }
-}
-
-
-/// A booking as the bookings service returns it.
-#[derive(Debug, Clone, Deserialize)]
-pub struct BookingData {
-    pub id: Uuid,
-    pub household_id: Uuid,
-    pub council_id: Uuid,
-    pub vehicle_id: Uuid,
-    pub kind: BookingKind,
-    pub lease_months: Option<i32>,
-    pub start_at: DateTime<Utc>,
-    pub end_at: DateTime<Utc>,
-    pub status: BookingStatus,
-    pub failure_code: Option<String>,
-    pub failure_message: Option<String>,
-    pub currency: String,
-    pub base_pence: i64,
-    pub subsidy_pence: i64,
-    pub scheme_id: Option<Uuid>,
-    pub cancelled_at: Option<DateTime<Utc>>,
-    pub cancel_reason: Option<String>,
-    pub refund_pence: Option<i64>,
-    pub created_at: DateTime<Utc>,
-    pub list_seq: i64,
-}
-
-/// A payment as the payments service returns it.
-#[derive(Debug, Clone, Deserialize)]
-pub struct PaymentData {
-    pub booking_id: Uuid,
-    pub household_id: Uuid,
-    pub method: PaymentMethodKind,
-    pub status: PaymentState,
-    pub amount_pence: i64,
-    pub refunded_pence: i64,
-    pub client_secret: Option<String>,
-}
-
-impl HasId for PaymentData {
-    fn id(&self) -> Uuid {
-        self.booking_id
     }
 }
 

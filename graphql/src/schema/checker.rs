@@ -8,9 +8,10 @@ use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::schema::ids::parse_id;
 use crate::{
     schema::{
-        councils::{parse_id, Council},
+        councils::Council,
         errors::{payload, Failure, Refusable, UserError},
         households::{DecisionData, EligibilityDecision, IncomeBandInput, TravelNeedsInput},
         loaders::load_error,

@@ -10,17 +10,20 @@
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 
+use crate::schema::ids::parse_id;
 use crate::{
     schema::{
-        councils::{parse_id, Council, CouncilData},
+        councils::Council,
+        errors::camel,
         errors::{self, payload, Failure, Refusable, UserError},
-        identity::ProviderData,
         providers::{Provider, ProviderPayload},
+        request::provider_member,
         request::RequestCtx,
-        vehicles::{camel, provider_member},
     },
     services::Gateway,
 };
+use roundabout_api::eligibility::CouncilData;
+use roundabout_api::inventory::ProviderData;
 
 /// Where to collect a provider's vehicles and how to reach it; each part
 /// null when the provider has not given it.

@@ -1,41 +1,21 @@
 //! Councils: `createCouncil` (admin), `councils` (public), `council(id)`.
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
+use crate::schema::ids::parse_id;
 use crate::{
     accounts::{self, db::NewMembership, password, Email},
     schema::{
         errors::{self, payload, Failure, Refusable, UserError},
-        loaders::{load_error, HasId},
+        loaders::load_error,
         request::RequestCtx,
         scalars::GeoJson,
     },
     services::Gateway,
 };
-
-/// A council as the eligibility service returns it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CouncilData {
-    pub id: Uuid,
-    pub name: String,
-    pub code: String,
-    pub boundary: serde_json::Value,
-    pub created_at: DateTime<Utc>,
-    /// How residents reach the council (`schema::contacts`).
-    #[serde(default)]
-    pub contact_email: Option<String>,
-    #[serde(default)]
-    pub contact_phone: Option<String>,
-}
-
-impl HasId for CouncilData {
-    fn id(&self) -> Uuid {
-        self.id
-    }
-}
+use roundabout_api::eligibility::CouncilData;
 
 /// A local council that brokers transport offers to its residents.
 pub struct Council(pub CouncilData);
@@ -75,7 +55,7 @@ impl Council {
     async fn providers(
         &self,
         ctx: &Context<'_>,
-        status: Option<crate::schema::providers::ProviderStatus>,
+        status: Option<roundabout_api::states::ProviderStatus>,
     ) -> async_graphql::Result<Vec<crate::schema::providers::Provider>> {
         crate::schema::providers::council_providers(ctx, self.0.id, status).await
     }
@@ -89,7 +69,7 @@ impl Council {
     async fn schemes(
         &self,
         ctx: &Context<'_>,
-        status: Option<crate::schema::schemes::SchemeStatus>,
+        status: Option<roundabout_api::states::SchemeStatus>,
     ) -> async_graphql::Result<Vec<crate::schema::schemes::Scheme>> {
         crate::schema::schemes::council_schemes(ctx, self.0.id, status).await
     }
@@ -125,11 +105,6 @@ impl Council {
 pub async fn load_council(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Council>> {
     let r = RequestCtx::get(ctx);
     Ok(r.loaders.councils.load_one(id).await.map_err(load_error)?.map(Council))
-}
-
-/// Parses an `ID` into a UUID; a malformed id finds nothing.
-pub fn parse_id(id: &ID) -> Option<Uuid> {
-    Uuid::parse_str(id.as_str()).ok()
 }
 
 #[derive(Default)]

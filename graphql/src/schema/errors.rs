@@ -156,3 +156,31 @@ pub fn payload<T: Refusable>(outcome: Result<T, Failure>) -> async_graphql::Resu
         Err(Failure::Fatal(e)) => Err(e),
     }
 }
+
+/// `per_hour_pence` → `perHourPence`.
+pub fn camel(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut upper = false;
+    for c in s.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A service refusal with the GraphQL input's field names.
+pub fn refusal(e: ClientError) -> Failure {
+    match Failure::from(e) {
+        Failure::User(mut u) => {
+            u.field = u.field.map(|f| f.iter().map(|s| camel(s)).collect());
+            Failure::User(u)
+        }
+        other => other,
+    }
+}

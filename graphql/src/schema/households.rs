@@ -12,16 +12,17 @@ use uuid::Uuid;
 use crate::{
     schema::{
         assisted::{acting_for, audited, AssistedActionKind},
-        councils::parse_id,
         errors::{self, payload, Failure, Refusable, UserError},
         geo::{GeoPoint, GeoPointInput},
         identity::Household,
+        ids::parse_id,
         request::RequestCtx,
-        schemes::{Scheme, SchemeData},
+        schemes::Scheme,
         zones::{load_zones, Zone},
     },
     services::Gateway,
 };
+use roundabout_api::eligibility::SchemeData;
 
 /// A profile as the eligibility service returns it.
 #[derive(Debug, Clone, Deserialize)]

@@ -2,44 +2,24 @@
 //! types as far as identity needs them.
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
-use chrono::{DateTime, Utc};
 use roundabout_support::internal_auth::Caller;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::schema::ids::parse_id;
 use crate::{
     accounts::{self, db::NewMembership, password, sessions, throttle, Email},
     principal::{Principal, Role},
     schema::{
-        councils::{load_council, parse_id, Council},
+        councils::{load_council, Council},
         errors::{payload, Failure, Refusable, UserError},
-        loaders::{load_error, HasId},
+        loaders::load_error,
         providers::Provider,
         request::RequestCtx,
     },
     services::Gateway,
 };
-
-/// A provider organisation as the inventory service returns it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ProviderData {
-    pub id: Uuid,
-    pub name: String,
-    pub created_at: DateTime<Utc>,
-    /// How households reach it (`schema::contacts`).
-    #[serde(default)]
-    pub pickup_address: Option<String>,
-    #[serde(default)]
-    pub contact_phone: Option<String>,
-    #[serde(default)]
-    pub contact_email: Option<String>,
-}
-
-impl HasId for ProviderData {
-    fn id(&self) -> Uuid {
-        self.id
-    }
-}
+use roundabout_api::inventory::ProviderData;
 
 /// A household: the residents who book and pay their share.
 #[derive(Clone)]

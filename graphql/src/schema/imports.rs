@@ -13,10 +13,12 @@ use uuid::Uuid;
 
 use crate::{
     schema::{
+        errors::refusal,
         errors::{payload, Failure, Refusable, UserError},
         loaders::load_error,
+        request::provider_member,
         request::RequestCtx,
-        vehicles::{provider_member, refusal, PricingInput, PricingOut, Vehicle},
+        vehicles::{PricingInput, PricingOut, Vehicle},
     },
     services::Gateway,
 };

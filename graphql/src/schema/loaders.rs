@@ -12,9 +12,11 @@ use roundabout_support::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{
-    schema::councils::CouncilData, schema::identity::ProviderData, schema::schemes::SchemeData,
-    schema::vehicles::VehicleData, schema::zones::ZoneData,
+pub use roundabout_api::HasId;
+use roundabout_api::{
+    eligibility::{CouncilData, SchemeData, ZoneData},
+    inventory::{ProviderData, VehicleData},
+    payments::{PaymentData, PayoutsData},
 };
 
 #[derive(Serialize)]
@@ -28,11 +30,6 @@ pub struct BatchLoader<T> {
     path: &'static str,
     caller: Caller,
     _row: std::marker::PhantomData<fn() -> T>,
-}
-
-/// Rows that have an id.
-pub trait HasId {
-    fn id(&self) -> Uuid;
 }
 
 impl<T> Loader<Uuid> for BatchLoader<T>
@@ -66,8 +63,8 @@ pub struct Loaders {
     pub vehicles: DataLoader<BatchLoader<VehicleData>>,
     pub zones: DataLoader<BatchLoader<ZoneData>>,
     pub schemes: DataLoader<BatchLoader<SchemeData>>,
-    pub payouts: DataLoader<BatchLoader<crate::schema::payouts::PayoutsData>>,
-    pub payments: DataLoader<BatchLoader<crate::schema::bookings::PaymentData>>,
+    pub payouts: DataLoader<BatchLoader<PayoutsData>>,
+    pub payments: DataLoader<BatchLoader<PaymentData>>,
 }
 
 impl Loaders {

@@ -9,6 +9,7 @@ pub mod errors;
 pub mod geo;
 pub mod households;
 pub mod identity;
+pub mod ids;
 pub mod imports;
 pub mod loaders;
 pub mod offers;

@@ -13,11 +13,12 @@ use crate::{
         bookings::{subsidies, AppliedSubsidy, PriceBreakdown},
         errors::{self, Failure, UserError},
         geo::GeoPointInput,
-        schemes::BookingKind,
-        vehicles::{Vehicle, VehicleData},
+        vehicles::Vehicle,
     },
     services::Gateway,
 };
+use roundabout_api::inventory::VehicleData;
+use roundabout_api::states::BookingKind;
 
 /// What the household is looking for.
 #[derive(InputObject)]

@@ -7,24 +7,11 @@ use uuid::Uuid;
 use crate::{
     schema::{
         errors::{self, payload, Failure, Refusable, UserError},
-        loaders::{load_error, HasId},
+        loaders::load_error,
         request::RequestCtx,
     },
     services::Gateway,
 };
-
-/// Whether a provider's connected account can receive payouts (from payments).
-#[derive(Debug, Clone, Deserialize)]
-pub struct PayoutsData {
-    pub provider_id: Uuid,
-    pub payouts_enabled: bool,
-}
-
-impl HasId for PayoutsData {
-    fn id(&self) -> Uuid {
-        self.provider_id
-    }
-}
 
 /// True when the provider finished payout onboarding and can be paid.
 pub async fn payouts_enabled(ctx: &Context<'_>, provider_id: Uuid) -> async_graphql::Result<bool> {

@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     schema::{
-        councils::parse_id,
         errors::{self, payload, Failure, Refusable, UserError},
         geo::GeoPoint,
+        ids::parse_id,
         imports::ImportRowError,
         request::RequestCtx,
         zones::require_officer_of,

@@ -6,21 +6,22 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::schema::ids::parse_id;
 use crate::{
     schema::{
         contacts::ProviderContact,
-        councils::{load_council, parse_id, Council},
+        councils::{load_council, Council},
         errors::{self, payload, Failure, Refusable, UserError},
-        identity::ProviderData,
         loaders::load_error,
         pagination::{check_first, decode_cursor},
         request::RequestCtx,
-        vehicles::{Vehicle, VehicleConnection, VehicleData},
+        vehicles::{Vehicle, VehicleConnection},
     },
     services::Gateway,
 };
+use roundabout_api::inventory::{ProviderData, VehicleData};
 
-pub use roundabout_api::states::ProviderStatus;
+use roundabout_api::states::ProviderStatus;
 
 /// A provider's standing in one council, as inventory returns it.
 #[derive(Debug, Clone, Deserialize)]
@@ -299,7 +300,7 @@ async fn change(ctx: &Context<'_>, path: String, provider_id: Uuid) -> Result<Pr
                 u.field = u.field.map(|f| {
                     f.iter()
                         .filter(|s| *s != "input")
-                        .map(|s| crate::schema::vehicles::camel(s))
+                        .map(|s| crate::schema::errors::camel(s))
                         .collect()
                 });
                 Failure::User(u)
@@ -352,7 +353,7 @@ pub struct ProviderMutation;
 impl ProviderMutation {
     /// Signed-in provider: applies to operate in a council (PENDING until an officer approves).
     async fn apply_to_council(&self, ctx: &Context<'_>, council_id: ID) -> async_graphql::Result<ProviderPayload> {
-        let provider = crate::schema::vehicles::provider_member(ctx)?;
+        let provider = crate::schema::request::provider_member(ctx)?;
         let Some(council) = parse_id(&council_id) else {
             return payload(Err(not_found("council", "councilId")));
         };

@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use crate::{
     schema::{
-        councils::parse_id,
         errors::{self, coded},
+        ids::parse_id,
         request::RequestCtx,
         schemes::{load_scheme, Scheme},
         zones::{load_zones, Zone},

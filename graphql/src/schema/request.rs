@@ -2,7 +2,13 @@
 
 use async_graphql::Context;
 
-use crate::{principal::Session, schema::loaders::Loaders, services::Services};
+use uuid::Uuid;
+
+use crate::{
+    principal::Session,
+    schema::{errors, loaders::Loaders},
+    services::Services,
+};
 
 pub struct RequestCtx {
     pub session: Session,
@@ -22,4 +28,15 @@ impl RequestCtx {
     pub fn get<'a>(ctx: &'a Context<'_>) -> &'a Self {
         ctx.data_unchecked::<Self>()
     }
+}
+
+/// The signed-in user's provider, or the contract's error.
+pub fn provider_member(ctx: &Context<'_>) -> async_graphql::Result<Uuid> {
+    let p = RequestCtx::get(ctx)
+        .session
+        .0
+        .as_ref()
+        .ok_or_else(errors::unauthenticated)?;
+    p.provider_id
+        .ok_or_else(|| errors::forbidden("Only members of a provider organisation may manage vehicles"))
 }

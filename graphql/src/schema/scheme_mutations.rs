@@ -11,13 +11,15 @@ use uuid::Uuid;
 
 use crate::{
     schema::{
-        councils::parse_id,
         errors::{self, payload, Failure, Refusable, UserError},
+        ids::parse_id,
         request::RequestCtx,
-        schemes::{BookingKind, Scheme, SchemeData},
+        schemes::Scheme,
     },
     services::Gateway,
 };
+use roundabout_api::eligibility::SchemeData;
+use roundabout_api::states::BookingKind;
 
 /// One criterion of a scheme.
 #[derive(InputObject, Serialize)]

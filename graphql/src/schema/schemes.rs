@@ -5,71 +5,21 @@
 use async_graphql::{Context, Json, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use roundabout_api::{graphql::CheckedInt, Pence};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{
     schema::{
         councils::{load_council, Council},
         errors::{self, coded},
-        loaders::{load_error, HasId},
+        loaders::load_error,
         request::RequestCtx,
         zones::{load_zones, Zone},
     },
     services::Gateway,
 };
+use roundabout_api::eligibility::SchemeData;
 
-pub use roundabout_api::states::{BookingKind, SchemeStatus};
-
-
-
-/// A criterion as the eligibility service stores it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CriterionData {
-    pub id: String,
-    pub label: String,
-    pub rule: serde_json::Value,
-    pub fail_text: String,
-}
-
-/// A test case as the eligibility service stores it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TestCaseData {
-    pub id: Uuid,
-    pub name: String,
-    pub facts: serde_json::Value,
-    pub expect_eligible: bool,
-    pub last_result: Option<bool>,
-}
-
-/// A scheme version as the eligibility service returns it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SchemeData {
-    pub id: Uuid,
-    pub council_id: Uuid,
-    pub version: i32,
-    pub name: String,
-    pub description: String,
-    pub status: SchemeStatus,
-    pub zone_ids: Vec<Uuid>,
-    pub criteria: Vec<CriterionData>,
-    pub percent_basis_points: i32,
-    pub cap_per_booking_pence: Option<i64>,
-    pub applies_to: Vec<BookingKind>,
-    pub budget_pence: i64,
-    pub committed_pence: i64,
-    pub remaining_pence: i64,
-    pub effective_from: Option<DateTime<Utc>>,
-    pub effective_to: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub test_cases: Vec<TestCaseData>,
-}
-
-impl HasId for SchemeData {
-    fn id(&self) -> Uuid {
-        self.id
-    }
-}
+use roundabout_api::states::{BookingKind, SchemeStatus};
 
 /// One eligibility criterion: a JSON Logic rule over the household's facts.
 #[derive(SimpleObject)]

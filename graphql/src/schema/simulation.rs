@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use crate::{
     schema::{
-        councils::parse_id,
         errors::{self, coded},
+        ids::parse_id,
         request::RequestCtx,
     },
     services::Gateway,

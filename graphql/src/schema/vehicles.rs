@@ -3,58 +3,25 @@
 //! (form factor, propulsion, range, CO2, accessibility).
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
-use chrono::{DateTime, Utc};
 use roundabout_api::graphql::CheckedInt;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
+use crate::schema::{errors::refusal, request::provider_member};
 use crate::{
     connection_types,
     schema::{
-        councils::parse_id,
         errors::{self, payload, Failure, Refusable, UserError},
-        loaders::{load_error, HasId},
+        ids::parse_id,
+        loaders::load_error,
         providers::{load_provider, Provider},
         request::RequestCtx,
     },
     services::Gateway,
 };
+use roundabout_api::inventory::VehicleData;
 
-pub use roundabout_api::states::{Propulsion, VehicleKind, VehicleStatus};
-
-
-
-/// A vehicle as the inventory service returns it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct VehicleData {
-    pub id: Uuid,
-    pub provider_id: Uuid,
-    pub list_seq: i64,
-    pub kind: VehicleKind,
-    pub make: String,
-    pub model: String,
-    pub registration: Option<String>,
-    pub seats: i32,
-    pub propulsion: Propulsion,
-    pub range_km: Option<i32>,
-    pub co2_grams_per_km: Option<i32>,
-    pub wheelchair_accessible: bool,
-    pub lat: f64,
-    pub lon: f64,
-    pub status: VehicleStatus,
-    pub currency: String,
-    pub per_hour_pence: Option<i64>,
-    pub per_day_pence: Option<i64>,
-    pub per_month_lease_pence: Option<i64>,
-    pub deposit_pence: i64,
-    pub created_at: DateTime<Utc>,
-}
-
-impl HasId for VehicleData {
-    fn id(&self) -> Uuid {
-        self.id
-    }
-}
+use roundabout_api::states::{Propulsion, VehicleKind, VehicleStatus};
 
 pub use crate::schema::geo::{GeoPoint, GeoPointInput};
 
@@ -303,45 +270,6 @@ impl Refusable for VehiclePayload {
             user_errors,
         }
     }
-}
-
-/// `per_hour_pence` → `perHourPence`.
-pub fn camel(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut upper = false;
-    for c in s.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// A service refusal with the GraphQL input's field names.
-pub fn refusal(e: roundabout_support::client::ClientError) -> Failure {
-    match Failure::from(e) {
-        Failure::User(mut u) => {
-            u.field = u.field.map(|f| f.iter().map(|s| camel(s)).collect());
-            Failure::User(u)
-        }
-        other => other,
-    }
-}
-
-/// The signed-in user's provider, or the contract's error.
-pub fn provider_member(ctx: &Context<'_>) -> async_graphql::Result<Uuid> {
-    let p = RequestCtx::get(ctx)
-        .session
-        .0
-        .as_ref()
-        .ok_or_else(errors::unauthenticated)?;
-    p.provider_id
-        .ok_or_else(|| errors::forbidden("Only members of a provider organisation may manage vehicles"))
 }
 
 fn vehicle_id(id: &ID) -> Result<Uuid, Failure> {

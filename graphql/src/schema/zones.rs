@@ -2,36 +2,20 @@
 //! on `Council.zones` and used by schemes and household profiles.
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{
     schema::{
-        councils::parse_id,
         errors::{self, payload, Failure, Refusable, UserError},
-        loaders::{load_error, HasId},
+        ids::parse_id,
+        loaders::load_error,
         request::RequestCtx,
         scalars::GeoJson,
     },
     services::Gateway,
 };
-
-/// A zone as the eligibility service returns it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ZoneData {
-    pub id: Uuid,
-    pub council_id: Uuid,
-    pub name: String,
-    pub geometry: serde_json::Value,
-    pub created_at: DateTime<Utc>,
-}
-
-impl HasId for ZoneData {
-    fn id(&self) -> Uuid {
-        self.id
-    }
-}
+use roundabout_api::eligibility::ZoneData;
 
 /// An area of a council, e.g. a town, drawn by its officers.
 pub struct Zone(pub ZoneData);

@@ -12,13 +12,22 @@
 //! ([`facts`]), money's written forms ([`money`]), postcodes
 //! ([`postcode`]) and URL encoding ([`url`]).
 
+pub mod bookings;
+pub mod eligibility;
 pub mod facts;
 #[cfg(feature = "graphql")]
 pub mod graphql;
+pub mod inventory;
 pub mod money;
+pub mod payments;
 pub mod postcode;
 pub mod refund;
 pub mod states;
 pub mod url;
 
 pub use money::Pence;
+
+/// Things with an id: what a batch read (`POST …/batch` with ids) returns.
+pub trait HasId {
+    fn id(&self) -> uuid::Uuid;
+}

@@ -1,0 +1,64 @@
+//! The inventory service's answers as they travel to the gateway: providers
+//! and vehicles.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{
+    states::{Propulsion, VehicleKind, VehicleStatus},
+    HasId,
+};
+
+/// A provider organisation as the inventory service returns it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProviderData {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    /// How households reach it (`schema::contacts`).
+    #[serde(default)]
+    pub pickup_address: Option<String>,
+    #[serde(default)]
+    pub contact_phone: Option<String>,
+    #[serde(default)]
+    pub contact_email: Option<String>,
+}
+
+impl HasId for ProviderData {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+}
+
+/// A vehicle as the inventory service returns it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VehicleData {
+    pub id: Uuid,
+    pub provider_id: Uuid,
+    pub list_seq: i64,
+    pub kind: VehicleKind,
+    pub make: String,
+    pub model: String,
+    pub registration: Option<String>,
+    pub seats: i32,
+    pub propulsion: Propulsion,
+    pub range_km: Option<i32>,
+    pub co2_grams_per_km: Option<i32>,
+    pub wheelchair_accessible: bool,
+    pub lat: f64,
+    pub lon: f64,
+    pub status: VehicleStatus,
+    pub currency: String,
+    pub per_hour_pence: Option<i64>,
+    pub per_day_pence: Option<i64>,
+    pub per_month_lease_pence: Option<i64>,
+    pub deposit_pence: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl HasId for VehicleData {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+}
