@@ -56,6 +56,17 @@ pub struct Fact {
     pub yours: &'static str,
 }
 
+/// The benefits households are asked about (`household.benefits`): the code
+/// stored and the name people know it by.
+pub const BENEFITS: &[(&str, &str)] = &[
+    ("universal_credit", "Universal Credit"),
+    ("pension_credit", "Pension Credit"),
+    ("pip", "Personal Independence Payment (PIP)"),
+    ("dla", "Disability Living Allowance"),
+    ("attendance_allowance", "Attendance Allowance"),
+    ("carers_allowance", "Carer's Allowance"),
+];
+
 /// Every fact a rule may read.
 pub const CATALOGUE: &[Fact] = &[
     Fact {

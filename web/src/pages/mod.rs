@@ -1,6 +1,7 @@
 //! The pages, by who uses them.
 
 mod account;
+pub(crate) mod acting;
 mod admin;
 pub(crate) mod assist;
 mod auth;
@@ -9,6 +10,7 @@ pub(crate) mod household;
 mod officer;
 mod officer_reports;
 mod provider;
+pub(crate) mod vocabulary;
 
 use askama::Template;
 use axum::{

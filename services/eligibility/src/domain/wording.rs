@@ -9,15 +9,10 @@ use crate::domain::facts::{self, Fact, Facts, IncomeBand};
 
 /// A benefit as people name it; an unknown one with its underscores as spaces.
 pub fn benefit(code: &str) -> String {
-    match code {
-        "universal_credit" => "Universal Credit".into(),
-        "pension_credit" => "Pension Credit".into(),
-        "pip" => "Personal Independence Payment (PIP)".into(),
-        "dla" => "Disability Living Allowance".into(),
-        "attendance_allowance" => "Attendance Allowance".into(),
-        "carers_allowance" => "Carer's Allowance".into(),
-        other => other.replace('_', " "),
-    }
+    roundabout_api::facts::BENEFITS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or_else(|| code.replace('_', " "), |(_, name)| (*name).to_string())
 }
 
 /// "a, b and c".

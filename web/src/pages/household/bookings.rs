@@ -15,12 +15,13 @@ use crate::{
     error::{see_other, PageError, PageResult},
     form::{CsrfForm, Errors, FormData},
     gateway::UserError,
-    pages::{assist::Acting, render, render_refused, with_session},
+    pages::{acting::Acting, render, render_refused, with_session},
     views::{self, pounds, Layout},
     AppState,
 };
 
 use super::money_words::{self, Method};
+use crate::pages::vocabulary::status_words;
 
 pub fn router(prefix: &str) -> Router<AppState> {
     Router::new()
@@ -282,19 +283,6 @@ impl Booking {
     /// The "Cancelled" row.
     pub fn cancellation_words(&self, c: &Cancellation) -> String {
         money_words::cancellation(self.method(), &views::when(c.at), c.refund_pence)
-    }
-}
-
-pub fn status_words(status: &str) -> &'static str {
-    match status {
-        "PENDING_PAYMENT" => "Waiting for payment",
-        "CONFIRMED" => "Confirmed",
-        "ACTIVE" => "In progress",
-        "COMPLETED" => "Completed",
-        "CANCELLED" => "Cancelled",
-        "EXPIRED" => "Expired",
-        "FAILED" => "Failed",
-        _ => "Unknown",
     }
 }
 

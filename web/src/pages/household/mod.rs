@@ -4,6 +4,7 @@
 pub(crate) mod bookings;
 mod card;
 mod money_words;
+mod offer;
 pub(crate) mod offers;
 pub(crate) mod profile;
 pub(crate) mod questions;

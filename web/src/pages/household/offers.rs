@@ -12,14 +12,14 @@ use chrono::{NaiveDate, NaiveTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::search::Search;
+use super::{offer::Offer, search::Search};
 use crate::{
     config::StripeJs,
     error::{see_other, PageError, PageResult},
     form::{CsrfForm, Errors, FormData},
     gateway::{GatewayError, UserError},
     pages::{
-        assist::Acting,
+        acting::Acting,
         household::{card, results},
         render, render_refused,
     },
@@ -47,109 +47,6 @@ fn start_times() -> Vec<(String, String)> {
 }
 
 const RADII: &[(&str, &str)] = &[("2", "2 km"), ("5", "5 km"), ("10", "10 km"), ("25", "25 km")];
-
-#[derive(Deserialize, Clone)]
-#[serde(rename_all = "camelCase")]
-pub struct Offer {
-    pub vehicle: Vehicle,
-    pub distance_km: f64,
-    pub price: Price,
-    pub subsidies: Vec<Applied>,
-    pub reasons: Vec<String>,
-}
-
-#[derive(Deserialize, Clone)]
-#[serde(rename_all = "camelCase")]
-pub struct Vehicle {
-    pub id: String,
-    pub kind: String,
-    pub make: String,
-    pub model: String,
-    pub seats: i64,
-    pub propulsion: String,
-    pub wheelchair_accessible: bool,
-    pub provider: Named,
-}
-
-#[derive(Deserialize, Clone)]
-pub struct Named {
-    #[serde(default)]
-    pub id: String,
-    pub name: String,
-}
-
-#[derive(Deserialize, Clone)]
-#[serde(rename_all = "camelCase")]
-pub struct Price {
-    pub base_pence: i64,
-    pub subsidy_pence: i64,
-    pub household_pence: i64,
-}
-
-#[derive(Deserialize, Clone)]
-#[serde(rename_all = "camelCase")]
-pub struct Applied {
-    pub scheme: Named,
-}
-
-impl Vehicle {
-    pub fn kind_words(&self) -> &'static str {
-        kind_words(&self.kind)
-    }
-
-    pub fn power(&self) -> &'static str {
-        match self.propulsion.as_str() {
-            "ELECTRIC" => "Electric",
-            "HYBRID" => "Hybrid",
-            "PETROL" => "Petrol",
-            "DIESEL" => "Diesel",
-            "HUMAN" => "Pedal",
-            "ELECTRIC_ASSIST" => "Electric assist",
-            _ => "Other",
-        }
-    }
-}
-
-pub fn kind_words(kind: &str) -> &'static str {
-    match kind {
-        "CAR" => "Car",
-        "VAN" => "Van",
-        "WAV" => "Wheelchair-accessible vehicle",
-        "MINIBUS" => "Minibus",
-        "EBIKE" => "E-bike",
-        "CARGO_BIKE" => "Cargo bike",
-        _ => "Vehicle",
-    }
-}
-
-impl Offer {
-    pub fn pounds(&self, pence: &i64) -> String {
-        pounds(*pence)
-    }
-
-    pub fn distance(&self) -> String {
-        format!("{:.1} km", self.distance_km)
-    }
-
-    pub fn scheme(&self) -> String {
-        self.subsidies
-            .first()
-            .map(|s| s.scheme.name.clone())
-            .unwrap_or_default()
-    }
-
-    /// Why it is offered, without what the result already says: its price
-    /// (shown first) and its distance (shown with how many are available).
-    pub fn reasons_shown(&self) -> Vec<&str> {
-        let price = pounds(self.price.household_pence);
-        let distance = self.distance();
-        self.reasons
-            .iter()
-            .map(String::as_str)
-            .filter(|r| !r.starts_with(&price) && !r.starts_with(&distance))
-            .collect()
-    }
-}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]

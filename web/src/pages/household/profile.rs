@@ -15,18 +15,18 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::questions::{self, Answers, Draft, GivenIncome, Question, INCOME_BANDS};
+use super::questions::{self, Answers, Draft, GivenIncome, Question};
 use crate::{
     error::{see_other, PageError, PageResult},
     form::{CsrfForm, Errors, FormData},
     gateway::UserError,
-    pages::{assist::Acting, render, render_refused, with_session},
+    pages::{acting::Acting, render, render_refused, with_session},
     views::Layout,
     AppState,
 };
 
 /// The benefits asked about (officers' pages name them the same way).
-pub use super::questions::BENEFITS;
+use crate::pages::vocabulary::{band_of, Band, BENEFITS, INCOME_BANDS};
 
 pub fn router(prefix: &str) -> Router<AppState> {
     Router::new()
@@ -45,7 +45,7 @@ struct ProfilePage {
     form: FormData,
     errors: Errors,
     council: String,
-    bands: &'static [questions::Band],
+    bands: &'static [Band],
     benefits: &'static [(&'static str, &'static str)],
 }
 
@@ -176,7 +176,7 @@ fn form_of(p: &Profile) -> FormData {
     let mut f = FormData::default();
     f.set("postcode", p.postcode.clone().unwrap_or_default());
     f.set("members", p.members.to_string());
-    f.set("income", questions::band_of(p.annual_income_pence));
+    f.set("income", band_of(p.annual_income_pence));
     f.set("cars", p.cars_owned.min(3).to_string());
     f.set("blue-badge", yes_no(p.blue_badge));
     f.0.retain(|(k, _)| k != "benefits");

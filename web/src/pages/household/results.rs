@@ -7,7 +7,7 @@
 
 use crate::{form::FormData, views};
 
-use super::offers::Offer;
+use super::offer::Offer;
 
 /// Results shown at first, and added by each "Show more".
 pub const PAGE: usize = 5;
@@ -168,7 +168,7 @@ pub fn with_param(query: &str, name: &str, value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pages::household::offers::{Named, Price, Vehicle};
+    use crate::pages::household::offer::{Named, Price, Vehicle};
 
     fn offer(id: &str, provider: &str, model: &str, km: f64, pay: i64) -> Offer {
         Offer {

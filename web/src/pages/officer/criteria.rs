@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::{
     form::{Errors, FormData},
-    pages::household::profile::BENEFITS,
+    pages::vocabulary::BENEFITS,
     views::pounds,
 };
 

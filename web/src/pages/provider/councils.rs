@@ -9,7 +9,7 @@ use crate::{
     error::{see_other, PageResult},
     form::{CsrfForm, Errors, FormData},
     gateway::UserError,
-    pages::{household::bookings::status_words, render, render_refused, with_session},
+    pages::{render, render_refused, vocabulary::status_words, with_session},
     session::ProviderUser,
     views::{self, pounds, Layout},
     AppState,

@@ -13,7 +13,7 @@ use crate::{
     error::{see_other, PageError, PageResult},
     form::{CsrfForm, Errors, FormData},
     gateway::UserError,
-    pages::{household::offers::kind_words, render, render_refused, with_session},
+    pages::{render, render_refused, vocabulary::kind_words, with_session},
     session::{ProviderUser, SignedIn},
     views::{self, pounds, Layout},
     AppState,

@@ -1,4 +1,5 @@
 use super::*;
+use crate::pages::vocabulary::band_of;
 
 #[test]
 fn postcodes_are_checked_and_written_the_usual_way() {

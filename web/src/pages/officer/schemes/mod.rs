@@ -26,7 +26,7 @@ use crate::{
     error::{see_other, PageError, PageResult},
     form::{CsrfForm, Errors, FormData},
     gateway::{GatewayError, UserError},
-    pages::{household::profile::BENEFITS, render, render_refused, with_session},
+    pages::{render, render_refused, vocabulary::BENEFITS, with_session},
     session::{OfficerUser, SignedIn},
     views::{self, pounds, Layout},
     AppState,
