@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 
 use crate::services::Gateway;
 use roundabout_api::eligibility::CouncilData;
+use roundabout_api::routes;
 
 /// The files besides `gbfs.json`, as inventory serves them.
 pub const FILES: &[&str] = &[
@@ -75,7 +76,7 @@ async fn feed_file(
     let councils: Vec<CouncilData> = match g
         .services
         .eligibility
-        .get("/internal/councils", &Caller::anonymous())
+        .get(routes::eligibility::COUNCILS, &Caller::anonymous())
         .await
     {
         Ok(c) => c,
@@ -97,7 +98,7 @@ async fn feed_file(
             "data": {"feeds": feeds},
         })
     } else {
-        let path = format!("/internal/gbfs/{}/{name}", council.id);
+        let path = routes::inventory::gbfs_file(council.id, name);
         match g.services.inventory.get::<Value>(&path, &Caller::anonymous()).await {
             Ok(v) => v,
             Err(e) if e.is_not_found() => return problem(StatusCode::NOT_FOUND, "NOT_FOUND", "No such GBFS file"),

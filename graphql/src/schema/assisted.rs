@@ -30,6 +30,7 @@ use crate::{
     },
     services::Gateway,
 };
+use roundabout_api::routes;
 
 const HOUSEHOLD_CURSOR: &str = "household";
 const AUDIT_CURSOR: &str = "assisted-action";
@@ -181,7 +182,7 @@ pub async fn acting_for(ctx: &Context<'_>, household_id: Option<&ID>, own_only: 
     let h: HouseholdData = match g
         .services
         .eligibility
-        .get(&format!("/internal/households/{id}"), &p.caller())
+        .get(&routes::eligibility::household(id), &p.caller())
         .await
     {
         Ok(h) => h,

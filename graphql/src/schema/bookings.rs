@@ -27,6 +27,7 @@ use crate::{
 };
 use roundabout_api::bookings::BookingData;
 use roundabout_api::payments::PaymentData;
+use roundabout_api::routes;
 use roundabout_api::states::BookingKind;
 
 const BOOKING_CURSOR: &str = "booking";
@@ -324,10 +325,11 @@ struct PageData {
     has_next_page: bool,
 }
 
-/// A page of a household's or provider's bookings (`owner` is `households` or `providers`).
+/// A page of a household's or provider's bookings (`path`: the route of
+/// the household's or the provider's bookings).
 pub async fn bookings_page(
     ctx: &Context<'_>,
-    owner: &str,
+    path: fn(Uuid) -> String,
     id: Uuid,
     first: Option<i32>,
     after: Option<String>,
@@ -343,7 +345,7 @@ pub async fn bookings_page(
         .services
         .bookings
         .get(
-            &format!("/internal/{owner}/{id}/bookings?first={first}&after={after}"),
+            &format!("{}?first={first}&after={after}", path(id)),
             &r.session.caller(),
         )
         .await
@@ -418,7 +420,7 @@ impl BookingQuery {
         match g
             .services
             .bookings
-            .get::<BookingData>(&format!("/internal/bookings/{id}"), &caller)
+            .get::<BookingData>(&routes::bookings::booking(id), &caller)
             .await
         {
             Ok(b) => Ok(Some(Booking(b))),
@@ -488,7 +490,7 @@ async fn book_vehicle(ctx: &Context<'_>, input: BookVehicleInput) -> Result<Book
         let b: BookingData = g
             .services
             .bookings
-            .post("/internal/bookings", &body, &acting.caller)
+            .post(routes::bookings::BOOKINGS, &body, &acting.caller)
             .await?;
         Ok(answer(b))
     };
@@ -519,7 +521,7 @@ async fn cancel_booking(ctx: &Context<'_>, id: ID, reason: Option<String>) -> Re
         match g
             .services
             .bookings
-            .get::<BookingData>(&format!("/internal/bookings/{id}"), &caller)
+            .get::<BookingData>(&routes::bookings::booking(id), &caller)
             .await
         {
             Ok(b)
@@ -545,7 +547,7 @@ async fn cancel_booking(ctx: &Context<'_>, id: ID, reason: Option<String>) -> Re
             .services
             .bookings
             .post(
-                &format!("/internal/bookings/{id}/cancel"),
+                &routes::bookings::booking_cancel(id),
                 &serde_json::json!({"reason": reason}),
                 &caller,
             )

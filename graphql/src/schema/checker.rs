@@ -20,6 +20,7 @@ use crate::{
     },
     services::Gateway,
 };
+use roundabout_api::routes;
 
 /// Facts about a household, to check what it could get before it has an
 /// account.
@@ -113,7 +114,7 @@ impl CheckerQuery {
             .services
             .eligibility
             .post(
-                "/internal/postcodes/councils",
+                routes::eligibility::POSTCODE_COUNCILS,
                 &PostcodeOut { postcode: &code },
                 &r.session.caller(),
             )
@@ -169,7 +170,7 @@ async fn check(ctx: &Context<'_>, input: CheckEligibilityInput) -> Result<CheckE
         .services
         .eligibility
         .post(
-            &format!("/internal/councils/{council}/eligibility/check"),
+            &routes::eligibility::council_eligibility_check(council),
             &body,
             &r.session.caller(),
         )

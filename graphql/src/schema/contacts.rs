@@ -24,6 +24,7 @@ use crate::{
 };
 use roundabout_api::eligibility::CouncilData;
 use roundabout_api::inventory::ProviderData;
+use roundabout_api::routes;
 
 /// Where to collect a provider's vehicles and how to reach it; each part
 /// null when the provider has not given it.
@@ -128,7 +129,7 @@ impl ContactMutation {
             .services
             .inventory
             .put::<_, ProviderData>(
-                &format!("/internal/providers/{provider}/contact"),
+                &routes::inventory::provider_contact(provider),
                 &body,
                 &r.session.caller(),
             )
@@ -167,7 +168,7 @@ impl ContactMutation {
             .services
             .eligibility
             .put::<_, CouncilData>(
-                &format!("/internal/councils/{council}/contact"),
+                &routes::eligibility::council_contact(council),
                 &body,
                 &r.session.caller(),
             )

@@ -16,6 +16,7 @@ use crate::{
     services::Gateway,
 };
 use roundabout_api::eligibility::CouncilData;
+use roundabout_api::routes;
 
 /// A local council that brokers transport offers to its residents.
 pub struct Council(pub CouncilData);
@@ -120,7 +121,7 @@ impl CouncilQuery {
         let rows: Vec<CouncilData> = g
             .services
             .eligibility
-            .get("/internal/councils", &r.session.caller())
+            .get(routes::eligibility::COUNCILS, &r.session.caller())
             .await
             .map_err(errors::read_error)?;
         Ok(rows.into_iter().map(Council).collect())
@@ -219,7 +220,7 @@ async fn create_council(ctx: &Context<'_>, input: CreateCouncilInput) -> Result<
         .services
         .eligibility
         .post(
-            "/internal/councils",
+            routes::eligibility::COUNCILS,
             &NewCouncilOut {
                 id,
                 name: &input.name,

@@ -23,6 +23,7 @@ use crate::{
     services::Gateway,
 };
 use roundabout_api::eligibility::SchemeData;
+use roundabout_api::routes;
 
 /// A profile as the eligibility service returns it.
 #[derive(Debug, Clone, Deserialize)]
@@ -286,7 +287,7 @@ pub async fn household_profile(
         match g
             .services
             .eligibility
-            .get::<Option<ProfileData>>(&format!("/internal/households/{household_id}/profile"), &caller)
+            .get::<Option<ProfileData>>(&routes::eligibility::household_profile(household_id), &caller)
             .await
         {
             Ok(p) => Ok(p.map(HouseholdProfile)),
@@ -309,7 +310,7 @@ pub async fn household_eligibility(
         match g
             .services
             .eligibility
-            .get(&format!("/internal/households/{household_id}/eligibility"), &caller)
+            .get(&routes::eligibility::household_eligibility(household_id), &caller)
             .await
         {
             Ok(rows) => Ok(rows),
@@ -388,11 +389,7 @@ impl HouseholdMutation {
             let _: ProfileData = g
                 .services
                 .eligibility
-                .put(
-                    &format!("/internal/households/{}/profile", h.household_id),
-                    &body,
-                    caller,
-                )
+                .put(&routes::eligibility::household_profile(h.household_id), &body, caller)
                 .await
                 .map_err(Failure::from)?;
             Ok(HouseholdPayload {
@@ -434,7 +431,7 @@ impl HouseholdQuery {
         match g
             .services
             .eligibility
-            .get::<HouseholdData>(&format!("/internal/households/{id}"), &caller)
+            .get::<HouseholdData>(&routes::eligibility::household(id), &caller)
             .await
         {
             Ok(h) => Ok(Some(Household {

@@ -20,6 +20,7 @@ use crate::{
     services::Gateway,
 };
 use roundabout_api::inventory::ProviderData;
+use roundabout_api::routes;
 
 /// A household: the residents who book and pay their share.
 #[derive(Clone)]
@@ -80,7 +81,14 @@ impl Household {
         #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<crate::schema::bookings::BookingConnection> {
-        crate::schema::bookings::bookings_page(ctx, "households", self.id, first, after).await
+        crate::schema::bookings::bookings_page(
+            ctx,
+            |id| routes::bookings::household_bookings(id),
+            self.id,
+            first,
+            after,
+        )
+        .await
     }
 }
 
@@ -381,7 +389,7 @@ async fn sign_up_household(ctx: &Context<'_>, input: SignUpHouseholdInput) -> Re
         .services
         .eligibility
         .put(
-            &format!("/internal/households/{household_id}"),
+            &routes::eligibility::household(household_id),
             &HouseholdOut { council_id },
             &Caller::service("gateway"),
         )
@@ -427,7 +435,7 @@ async fn sign_up_provider(ctx: &Context<'_>, input: SignUpProviderInput) -> Resu
         .services
         .inventory
         .put(
-            &format!("/internal/providers/{provider_id}"),
+            &routes::inventory::provider(provider_id),
             &ProviderOut { name },
             &Caller::service("gateway"),
         )

@@ -22,6 +22,7 @@ use crate::{
     },
     services::Gateway,
 };
+use roundabout_api::routes;
 
 /// The format of a fleet file.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -140,7 +141,7 @@ async fn import(ctx: &Context<'_>, input: ImportVehiclesInput) -> Result<ImportV
     let out: ImportIn = g
         .services
         .inventory
-        .post("/internal/vehicles/import", &body, &r.session.caller())
+        .post(routes::inventory::VEHICLES_IMPORT, &body, &r.session.caller())
         .await
         .map_err(refusal)?;
     if !out.errors.is_empty() {

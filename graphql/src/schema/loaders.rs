@@ -12,6 +12,7 @@ use roundabout_support::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use roundabout_api::routes;
 pub use roundabout_api::HasId;
 use roundabout_api::{
     eligibility::{CouncilData, SchemeData, ZoneData},
@@ -79,36 +80,36 @@ impl Loaders {
         }
         Self {
             councils: DataLoader::new(
-                loader(&services.eligibility, "/internal/councils/batch", caller),
+                loader(&services.eligibility, routes::eligibility::COUNCILS_BATCH, caller),
                 roundabout_support::trace::spawn,
             ),
             // Lists of vehicles (a page of bookings, an import) and their
             // providers must batch even on a busy machine, where resolvers
             // may be polled more than the default 1 ms apart.
             providers: DataLoader::new(
-                loader(&services.inventory, "/internal/providers/batch", caller),
+                loader(&services.inventory, routes::inventory::PROVIDERS_BATCH, caller),
                 roundabout_support::trace::spawn,
             )
             .delay(BATCH_DELAY),
             vehicles: DataLoader::new(
-                loader(&services.inventory, "/internal/vehicles/batch", caller),
+                loader(&services.inventory, routes::inventory::VEHICLES_BATCH, caller),
                 roundabout_support::trace::spawn,
             )
             .delay(BATCH_DELAY),
             zones: DataLoader::new(
-                loader(&services.eligibility, "/internal/zones/batch", caller),
+                loader(&services.eligibility, routes::eligibility::ZONES_BATCH, caller),
                 roundabout_support::trace::spawn,
             ),
             schemes: DataLoader::new(
-                loader(&services.eligibility, "/internal/schemes/batch", caller),
+                loader(&services.eligibility, routes::eligibility::SCHEMES_BATCH, caller),
                 roundabout_support::trace::spawn,
             ),
             payouts: DataLoader::new(
-                loader(&services.payments, "/internal/providers/payouts/batch", caller),
+                loader(&services.payments, routes::payments::PROVIDERS_PAYOUTS_BATCH, caller),
                 roundabout_support::trace::spawn,
             ),
             payments: DataLoader::new(
-                loader(&services.payments, "/internal/payments/batch", caller),
+                loader(&services.payments, routes::payments::PAYMENTS_BATCH, caller),
                 roundabout_support::trace::spawn,
             )
             .delay(BATCH_DELAY),

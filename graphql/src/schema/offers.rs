@@ -18,6 +18,7 @@ use crate::{
     services::Gateway,
 };
 use roundabout_api::inventory::VehicleData;
+use roundabout_api::routes;
 use roundabout_api::states::BookingKind;
 
 /// What the household is looking for.
@@ -123,7 +124,7 @@ impl OfferQuery {
         let search = async {
             g.services
                 .bookings
-                .post::<_, Vec<OfferData>>("/internal/offers", &body, &acting.caller)
+                .post::<_, Vec<OfferData>>(routes::bookings::OFFERS, &body, &acting.caller)
                 .await
                 .map_err(|e| match e {
                     roundabout_support::client::ClientError::Refused { body, status, .. } if status.as_u16() != 403 => {

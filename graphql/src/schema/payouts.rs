@@ -12,6 +12,7 @@ use crate::{
     },
     services::Gateway,
 };
+use roundabout_api::routes;
 
 /// True when the provider finished payout onboarding and can be paid.
 pub async fn payouts_enabled(ctx: &Context<'_>, provider_id: Uuid) -> async_graphql::Result<bool> {
@@ -70,7 +71,7 @@ impl PayoutMutation {
                 .services
                 .payments
                 .post(
-                    &format!("/internal/providers/{provider}/onboarding"),
+                    &routes::payments::provider_onboarding(provider),
                     &OnboardingOut {
                         email: &principal.email,
                         refresh_url: format!("{}/provider/payouts?retry=1", g.public_url),

@@ -17,6 +17,7 @@ use crate::{
     },
     services::Gateway,
 };
+use roundabout_api::routes;
 
 #[derive(Default)]
 pub struct PostcodeQuery;
@@ -51,7 +52,7 @@ impl PostcodeQuery {
             .services
             .eligibility
             .get::<LocationIn>(
-                &format!("/internal/councils/{council}/postcodes/{code}"),
+                &routes::eligibility::council_postcode(council, code),
                 &r.session.caller(),
             )
             .await
@@ -138,7 +139,7 @@ async fn import(
         .services
         .eligibility
         .put(
-            &format!("/internal/councils/{council}/postcodes"),
+            &routes::eligibility::council_postcodes(council),
             &ImportOut { csv },
             &r.session.caller(),
         )

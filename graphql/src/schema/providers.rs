@@ -20,6 +20,7 @@ use crate::{
     services::Gateway,
 };
 use roundabout_api::inventory::{ProviderData, VehicleData};
+use roundabout_api::routes;
 
 use roundabout_api::states::ProviderStatus;
 
@@ -64,10 +65,7 @@ impl Provider {
         let r = RequestCtx::get(ctx);
         g.services
             .inventory
-            .get(
-                &format!("/internal/providers/{}/councils", self.0.id),
-                &r.session.caller(),
-            )
+            .get(&routes::inventory::provider_councils(self.0.id), &r.session.caller())
             .await
             .map_err(errors::read_error)
     }
@@ -169,7 +167,14 @@ impl Provider {
                 "Only the provider, admins and officers of its councils see its bookings",
             ));
         }
-        crate::schema::bookings::bookings_page(ctx, "providers", self.0.id, first, after).await
+        crate::schema::bookings::bookings_page(
+            ctx,
+            |id| routes::bookings::provider_bookings(id),
+            self.0.id,
+            first,
+            after,
+        )
+        .await
     }
 
     /// The fleet in the order vehicles were added: the provider's members,
@@ -197,7 +202,10 @@ impl Provider {
             .services
             .inventory
             .get(
-                &format!("/internal/providers/{}/vehicles?first={first}&after={after}", self.0.id),
+                &format!(
+                    "{}?first={first}&after={after}",
+                    routes::inventory::provider_vehicles(self.0.id)
+                ),
                 &r.session.caller(),
             )
             .await
@@ -243,7 +251,7 @@ pub async fn council_providers(
         .services
         .inventory
         .get(
-            &format!("/internal/councils/{council_id}/providers{query}"),
+            &format!("{}{query}", routes::inventory::council_providers(council_id)),
             &r.session.caller(),
         )
         .await
@@ -318,7 +326,7 @@ async fn decide(
     ctx: &Context<'_>,
     council_id: ID,
     provider_id: ID,
-    action: &str,
+    path: fn(Uuid, Uuid) -> String,
 ) -> async_graphql::Result<ProviderPayload> {
     let p = RequestCtx::get(ctx)
         .session
@@ -336,14 +344,7 @@ async fn decide(
     let Some(provider) = parse_id(&provider_id) else {
         return payload(Err(not_found("provider", "providerId")));
     };
-    payload(
-        change(
-            ctx,
-            format!("/internal/councils/{council}/providers/{provider}/{action}"),
-            provider,
-        )
-        .await,
-    )
+    payload(change(ctx, path(council, provider), provider).await)
 }
 
 #[derive(Default)]
@@ -357,14 +358,7 @@ impl ProviderMutation {
         let Some(council) = parse_id(&council_id) else {
             return payload(Err(not_found("council", "councilId")));
         };
-        payload(
-            change(
-                ctx,
-                format!("/internal/providers/{provider}/councils/{council}"),
-                provider,
-            )
-            .await,
-        )
+        payload(change(ctx, routes::inventory::provider_council(provider, council), provider).await)
     }
 
     /// Officer of the council: approves a provider that applied; its vehicles are then offered there.
@@ -374,7 +368,10 @@ impl ProviderMutation {
         council_id: ID,
         provider_id: ID,
     ) -> async_graphql::Result<ProviderPayload> {
-        decide(ctx, council_id, provider_id, "approve").await
+        decide(ctx, council_id, provider_id, |c, p| {
+            routes::inventory::council_provider_approve(c, p)
+        })
+        .await
     }
 
     /// Officer of the council: suspends a provider; its vehicles stop being offered there.
@@ -384,6 +381,9 @@ impl ProviderMutation {
         council_id: ID,
         provider_id: ID,
     ) -> async_graphql::Result<ProviderPayload> {
-        decide(ctx, council_id, provider_id, "suspend").await
+        decide(ctx, council_id, provider_id, |c, p| {
+            routes::inventory::council_provider_suspend(c, p)
+        })
+        .await
     }
 }

@@ -21,6 +21,7 @@ use crate::{
     },
     services::Gateway,
 };
+use roundabout_api::routes;
 
 #[derive(Debug, Deserialize)]
 struct ReportData {
@@ -232,12 +233,13 @@ impl ReportQuery {
         }
         let g = ctx.data_unchecked::<Gateway>();
         let path = format!(
-            "/internal/councils/{council}/report?from={}&to={}",
+            "{}?from={}&to={}",
+            routes::bookings::council_report(council),
             roundabout_api::url::encode(&from.to_rfc3339()),
             roundabout_api::url::encode(&to.to_rfc3339())
         );
         let caller = session.caller();
-        let budgets_path = format!("/internal/councils/{council}/schemes");
+        let budgets_path = routes::eligibility::council_schemes(council);
         let (r, budgets) = tokio::join!(
             g.services.bookings.get::<ReportData>(&path, &caller),
             g.services.eligibility.get::<Vec<BudgetData>>(&budgets_path, &caller)

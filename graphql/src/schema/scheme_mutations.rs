@@ -19,6 +19,7 @@ use crate::{
     services::Gateway,
 };
 use roundabout_api::eligibility::SchemeData;
+use roundabout_api::routes;
 use roundabout_api::states::BookingKind;
 
 /// One criterion of a scheme.
@@ -185,19 +186,13 @@ fn signed_in(ctx: &Context<'_>) -> async_graphql::Result<()> {
         .ok_or_else(errors::unauthenticated)
 }
 
-/// A lifecycle step on a scheme version.
-async fn step(ctx: &Context<'_>, id: &ID, action: &str) -> async_graphql::Result<SchemePayload> {
+/// A lifecycle step on a scheme version (`path`: the step's route).
+async fn step(ctx: &Context<'_>, id: &ID, path: fn(Uuid) -> String) -> async_graphql::Result<SchemePayload> {
     signed_in(ctx)?;
     payload(
         async {
             let id = scheme_id(id)?;
-            call(
-                ctx,
-                &format!("/internal/schemes/{id}/{action}"),
-                &serde_json::json!({}),
-                false,
-            )
-            .await
+            call(ctx, &path(id), &serde_json::json!({}), false).await
         }
         .await,
     )
@@ -211,7 +206,7 @@ impl SchemeMutation {
     /// Officer of the council: drafts a new scheme (version 1, DRAFT).
     async fn create_scheme(&self, ctx: &Context<'_>, input: SchemeInput) -> async_graphql::Result<SchemePayload> {
         signed_in(ctx)?;
-        payload(async { call(ctx, "/internal/schemes", &body(&input)?, false).await }.await)
+        payload(async { call(ctx, routes::eligibility::SCHEMES, &body(&input)?, false).await }.await)
     }
 
     /// DRAFT schemes only.
@@ -225,7 +220,7 @@ impl SchemeMutation {
         payload(
             async {
                 let id = scheme_id(&id)?;
-                call(ctx, &format!("/internal/schemes/{id}"), &body(&input)?, true).await
+                call(ctx, &routes::eligibility::scheme(id), &body(&input)?, true).await
             }
             .await,
         )
@@ -246,7 +241,7 @@ impl SchemeMutation {
                     facts: &input.facts.0,
                     expect_eligible: input.expect_eligible,
                 };
-                call(ctx, &format!("/internal/schemes/{id}/test-cases"), &b, false).await
+                call(ctx, &routes::eligibility::scheme_test_cases(id), &b, false).await
             }
             .await,
         )
@@ -254,21 +249,21 @@ impl SchemeMutation {
 
     /// Runs every test case; refuses with TEST_CASE_FAILED if any fails.
     async fn publish_scheme(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<SchemePayload> {
-        step(ctx, &id, "publish").await
+        step(ctx, &id, |id| routes::eligibility::scheme_publish(id)).await
     }
 
     /// New DRAFT version of an ACTIVE scheme; publishing it supersedes the old version.
     async fn revise_scheme(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<SchemePayload> {
-        step(ctx, &id, "revise").await
+        step(ctx, &id, |id| routes::eligibility::scheme_revise(id)).await
     }
 
     /// Officer of the council: an ACTIVE scheme stops applying until published again.
     async fn pause_scheme(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<SchemePayload> {
-        step(ctx, &id, "pause").await
+        step(ctx, &id, |id| routes::eligibility::scheme_pause(id)).await
     }
 
     /// Officer of the council: the scheme version ends now for good.
     async fn close_scheme(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<SchemePayload> {
-        step(ctx, &id, "close").await
+        step(ctx, &id, |id| routes::eligibility::scheme_close(id)).await
     }
 }

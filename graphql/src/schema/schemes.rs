@@ -18,6 +18,7 @@ use crate::{
     services::Gateway,
 };
 use roundabout_api::eligibility::SchemeData;
+use roundabout_api::routes;
 
 use roundabout_api::states::{BookingKind, SchemeStatus};
 
@@ -194,8 +195,12 @@ pub async fn council_schemes(
     let g = ctx.data_unchecked::<Gateway>();
     let r = RequestCtx::get(ctx);
     let path = match status {
-        Some(s) => format!("/internal/councils/{council_id}/schemes?status={}", s.as_str()),
-        None => format!("/internal/councils/{council_id}/schemes"),
+        Some(s) => format!(
+            "{}?status={}",
+            routes::eligibility::council_schemes(council_id),
+            s.as_str()
+        ),
+        None => routes::eligibility::council_schemes(council_id),
     };
     let rows: Vec<SchemeData> = g
         .services

@@ -15,6 +15,7 @@ use crate::{
     },
     services::Gateway,
 };
+use roundabout_api::routes;
 
 /// How many households failed one criterion.
 #[derive(SimpleObject, Debug, Clone, Deserialize)]
@@ -84,7 +85,7 @@ impl SimulationQuery {
         g.services
             .eligibility
             .post(
-                &format!("/internal/schemes/{id}/simulate"),
+                &routes::eligibility::scheme_simulate(id),
                 &overrides.unwrap_or_default(),
                 &r.session.caller(),
             )

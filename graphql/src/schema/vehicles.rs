@@ -20,6 +20,7 @@ use crate::{
     services::Gateway,
 };
 use roundabout_api::inventory::VehicleData;
+use roundabout_api::routes;
 
 use roundabout_api::states::{Propulsion, VehicleKind, VehicleStatus};
 
@@ -289,7 +290,7 @@ impl VehicleMutation {
             write(
                 ctx,
                 reqwest::Method::POST,
-                "/internal/vehicles".into(),
+                routes::inventory::VEHICLES.into(),
                 &VehicleOut::from(input),
             )
             .await,
@@ -309,7 +310,7 @@ impl VehicleMutation {
                 write(
                     ctx,
                     reqwest::Method::PUT,
-                    format!("/internal/vehicles/{id}"),
+                    routes::inventory::vehicle(id),
                     &VehicleOut::from(input),
                 )
                 .await
@@ -332,7 +333,7 @@ impl VehicleMutation {
                 write(
                     ctx,
                     reqwest::Method::POST,
-                    format!("/internal/vehicles/{id}/status"),
+                    routes::inventory::vehicle_status(id),
                     &serde_json::json!({ "status": status }),
                 )
                 .await

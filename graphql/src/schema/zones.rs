@@ -16,6 +16,7 @@ use crate::{
     services::Gateway,
 };
 use roundabout_api::eligibility::ZoneData;
+use roundabout_api::routes;
 
 /// An area of a council, e.g. a town, drawn by its officers.
 pub struct Zone(pub ZoneData);
@@ -45,7 +46,7 @@ pub async fn council_zones(ctx: &Context<'_>, council_id: Uuid) -> async_graphql
     let rows: Vec<ZoneData> = g
         .services
         .eligibility
-        .get(&format!("/internal/councils/{council_id}/zones"), &r.session.caller())
+        .get(&routes::eligibility::council_zones(council_id), &r.session.caller())
         .await
         .map_err(errors::read_error)?;
     Ok(rows.into_iter().map(Zone).collect())
@@ -138,7 +139,7 @@ async fn create_zone(
         .services
         .eligibility
         .post(
-            "/internal/zones",
+            routes::eligibility::ZONES,
             &ZoneOut {
                 council_id,
                 name: &input.name,

@@ -18,6 +18,14 @@ pub fn encode(s: &str) -> String {
     utf8_percent_encode(s, ENCODED).to_string()
 }
 
+/// As [`ENCODED`], and `/` too.
+const SEGMENT: &AsciiSet = &ENCODED.add(b'/');
+
+/// `s` percent-encoded as one path segment: as [`encode`], and `/` too.
+pub fn encode_segment(s: &str) -> String {
+    utf8_percent_encode(s, SEGMENT).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -36,6 +36,7 @@ use crate::{
     shutdown::{self, Shutdown},
     trace,
 };
+use roundabout_api::routes;
 
 /// A background task run beside the HTTP server until shutdown.
 pub type Task = Box<dyn FnOnce(Shutdown) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
@@ -119,14 +120,14 @@ impl ServiceHost {
             .await
             .with_context(|| format!("binding {metrics_addr} (METRICS_PORT) for the {} service", self.name))?;
         let probes = Router::new()
-            .route("/healthz", get(healthz))
-            .route("/readyz", get(readyz))
+            .route(routes::common::HEALTHZ, get(healthz))
+            .route(routes::common::READYZ, get(readyz))
             .with_state(ProbeState {
                 pool: self.pool.clone(),
                 migrator: self.migrator,
             });
         let metrics_router = Router::new()
-            .route("/metrics", get(metrics::endpoint))
+            .route(routes::common::METRICS, get(metrics::endpoint))
             .with_state(metrics::Scrape {
                 metrics: self.metrics.clone(),
                 pool: self.pool.clone(),

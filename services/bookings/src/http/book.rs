@@ -27,9 +27,10 @@ use crate::{
     saga::{self, step},
     AppState,
 };
+use roundabout_api::routes;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/internal/bookings", post(book))
+    Router::new().route(routes::bookings::BOOKINGS, post(book))
 }
 
 /// A booking request.
@@ -122,7 +123,7 @@ async fn book(
     let vehicle: VehicleView = match s
         .inventory
         .get(
-            &format!("/internal/vehicles/{}", input.vehicle_id),
+            &routes::inventory::vehicle(input.vehicle_id),
             &Caller::service(crate::NAME),
         )
         .await
@@ -277,7 +278,7 @@ async fn offered_in(s: &AppState, v: &VehicleView, council_id: Uuid) -> ApiResul
         json!({"council_id": council_id, "lat": v.lat, "lon": v.lon, "radius_km": 0.05, "limit": 500, "kind": v.kind});
     match s
         .inventory
-        .post::<_, Hits>("/internal/vehicles/search", &body, &Caller::service(crate::NAME))
+        .post::<_, Hits>(routes::inventory::VEHICLES_SEARCH, &body, &Caller::service(crate::NAME))
         .await
     {
         Ok(h) => Ok(h.results.iter().any(|h| h.vehicle.id == v.id)),
@@ -300,7 +301,7 @@ async fn quote(
         json!({"household_id": household_id, "kind": p.kind, "lease_months": p.lease_months, "base_prices": [base]});
     match s
         .eligibility
-        .post::<_, Quotes>("/internal/subsidy/quote", &body, &Caller::service(crate::NAME))
+        .post::<_, Quotes>(routes::eligibility::SUBSIDY_QUOTE, &body, &Caller::service(crate::NAME))
         .await
     {
         Ok(q) => Ok((q.quotes.into_iter().next().and_then(|q| q.subsidy), q.zone_ids)),

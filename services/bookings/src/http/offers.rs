@@ -18,9 +18,10 @@ use crate::{
     domain::{self, PeriodIn, Prices},
     AppState,
 };
+use roundabout_api::routes;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/internal/offers", post(offers))
+    Router::new().route(routes::bookings::OFFERS, post(offers))
 }
 
 /// What the household asks for.
@@ -119,7 +120,10 @@ async fn offers(
     let me = Caller::service(crate::NAME);
     // Bookings asks as itself: only the gateway may sign for the household.
     let kind = if period.lease_months.is_some() { "LEASE" } else { "HIRE" };
-    let terms_path = format!("/internal/households/{}/offer-terms?kind={kind}", input.household_id);
+    let terms_path = format!(
+        "{}?kind={kind}",
+        routes::eligibility::household_offer_terms(input.household_id)
+    );
     let terms = async {
         match s.eligibility.get::<Terms>(&terms_path, &me).await {
             Ok(t) => Ok(t),
@@ -136,7 +140,7 @@ async fn offers(
         let me = &me;
         async move {
             s.inventory
-                .post::<_, Hits>("/internal/vehicles/search", &body, me)
+                .post::<_, Hits>(routes::inventory::VEHICLES_SEARCH, &body, me)
                 .await
                 .map_err(|e| match e {
                     ClientError::Refused { body, .. } => {

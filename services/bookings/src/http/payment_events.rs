@@ -9,9 +9,10 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::AppState;
+use roundabout_api::routes;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/internal/payment-events", post(receive))
+    Router::new().route(routes::bookings::PAYMENT_EVENTS, post(receive))
 }
 
 #[derive(Debug, Deserialize)]

@@ -19,14 +19,15 @@ use crate::{
     saga::{self, step},
     AppState,
 };
+use roundabout_api::routes;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/internal/bookings/{id}", get(read))
-        .route("/internal/bookings/batch", post(batch))
-        .route("/internal/bookings/{id}/cancel", post(cancel))
-        .route("/internal/households/{id}/bookings", get(by_household))
-        .route("/internal/providers/{id}/bookings", get(by_provider))
+        .route(routes::bookings::BOOKING, get(read))
+        .route(routes::bookings::BOOKINGS_BATCH, post(batch))
+        .route(routes::bookings::BOOKING_CANCEL, post(cancel))
+        .route(routes::bookings::HOUSEHOLD_BOOKINGS, get(by_household))
+        .route(routes::bookings::PROVIDER_BOOKINGS, get(by_provider))
 }
 
 /// May `caller` see this booking?

@@ -30,9 +30,10 @@ use crate::{
     db::report::{self as db, SchemeLine, Totals},
     AppState,
 };
+use roundabout_api::routes;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/internal/councils/{id}/report", get(report))
+    Router::new().route(routes::bookings::COUNCIL_REPORT, get(report))
 }
 
 #[derive(Debug, Deserialize)]

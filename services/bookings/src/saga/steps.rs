@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use super::{step, Outcome, Transition};
 use crate::{db::BookingRow, AppState};
+use roundabout_api::routes;
 
 fn me() -> Caller {
     Caller::service(crate::NAME)
@@ -61,7 +62,7 @@ async fn hold(state: &AppState, b: &BookingRow) -> Outcome {
         return Outcome::Next(Transition::to(step::CHARGE));
     };
     let body = json!({"booking_id": b.id, "scheme_id": scheme_id, "amount_pence": b.subsidy_pence, "household_id": b.household_id});
-    match post(&state.eligibility, "/internal/budget/hold", &body).await {
+    match post(&state.eligibility, routes::eligibility::BUDGET_HOLD, &body).await {
         Ok(_) => Outcome::Next(Transition::to(step::CHARGE)),
         Err(e @ ClientError::Refused { .. }) => Outcome::Next(Transition::compensate(
             "FAILED",
@@ -92,7 +93,7 @@ async fn charge(state: &AppState, b: &BookingRow) -> Outcome {
         "subsidy_pence": b.first_subsidy_pence, "payment_method": b.payment_method,
         "card": false, "lease": lease,
     });
-    let p: PaymentView = match state.payments.post("/internal/payments", &body, &me()).await {
+    let p: PaymentView = match state.payments.post(routes::payments::PAYMENTS, &body, &me()).await {
         Ok(p) => p,
         Err(e @ ClientError::Refused { .. }) => {
             return Outcome::Next(Transition::compensate(
@@ -129,7 +130,7 @@ async fn commit(state: &AppState, b: &BookingRow) -> Outcome {
         return Outcome::Next(Transition::to(step::CAPTURE));
     };
     let body = json!({"booking_id": b.id, "scheme_id": scheme_id, "amount_pence": b.subsidy_pence, "household_id": b.household_id});
-    match post(&state.eligibility, "/internal/budget/commit", &body).await {
+    match post(&state.eligibility, routes::eligibility::BUDGET_COMMIT, &body).await {
         Ok(_) => Outcome::Next(Transition::to(step::CAPTURE)),
         Err(e @ ClientError::Refused { .. }) => Outcome::Next(Transition::compensate(
             "FAILED",
@@ -141,7 +142,7 @@ async fn commit(state: &AppState, b: &BookingRow) -> Outcome {
 }
 
 async fn capture(state: &AppState, b: &BookingRow) -> Outcome {
-    let path = format!("/internal/payments/{}/capture", b.id);
+    let path = routes::payments::payment_capture(b.id);
     match state.payments.post::<_, PaymentView>(&path, &json!({}), &me()).await {
         Ok(p) => Outcome::Next(Transition {
             status: Some("CONFIRMED"),
@@ -158,7 +159,7 @@ async fn capture(state: &AppState, b: &BookingRow) -> Outcome {
 }
 
 async fn release_payment(state: &AppState, b: &BookingRow) -> Outcome {
-    let path = format!("/internal/payments/{}/release", b.id);
+    let path = routes::payments::payment_release(b.id);
     match state.payments.post::<_, PaymentView>(&path, &json!({}), &me()).await {
         Ok(p) => Outcome::Next(Transition {
             payment_status: Some(p.status),
@@ -175,7 +176,7 @@ async fn release_payment(state: &AppState, b: &BookingRow) -> Outcome {
 }
 
 async fn refund(state: &AppState, b: &BookingRow) -> Outcome {
-    let path = format!("/internal/payments/{}/refund", b.id);
+    let path = routes::payments::payment_refund(b.id);
     // A cancellation says how much; compensating a payment that was already
     // settled (a card captured at once) gives all of it back.
     let amount = b.refund_pence.unwrap_or(b.first_base_pence - b.first_subsidy_pence);
@@ -200,7 +201,7 @@ async fn release_budget(state: &AppState, b: &BookingRow) -> Outcome {
     }
     match post(
         &state.eligibility,
-        "/internal/budget/release",
+        routes::eligibility::BUDGET_RELEASE,
         &json!({"booking_id": b.id}),
     )
     .await
@@ -212,7 +213,7 @@ async fn release_budget(state: &AppState, b: &BookingRow) -> Outcome {
 }
 
 async fn payout(state: &AppState, b: &BookingRow) -> Outcome {
-    let path = format!("/internal/payments/{}/payout", b.id);
+    let path = routes::payments::payment_payout(b.id);
     match state.payments.post::<_, Value>(&path, &json!({}), &me()).await {
         Ok(_) => Outcome::Next(Transition::to(step::DONE)),
         Err(e) if e.is_not_found() => Outcome::Next(Transition::to(step::DONE)),

@@ -31,13 +31,14 @@ use crate::{
     },
     AppState,
 };
+use roundabout_api::routes;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/internal/subsidy/quote", post(quote))
-        .route("/internal/budget/hold", post(hold))
-        .route("/internal/budget/commit", post(commit))
-        .route("/internal/budget/release", post(release))
+        .route(routes::eligibility::SUBSIDY_QUOTE, post(quote))
+        .route(routes::eligibility::BUDGET_HOLD, post(hold))
+        .route(routes::eligibility::BUDGET_COMMIT, post(commit))
+        .route(routes::eligibility::BUDGET_RELEASE, post(release))
 }
 
 /// Most prices one quote takes.

@@ -27,14 +27,15 @@ use crate::{
     },
     AppState,
 };
+use roundabout_api::routes;
 
 /// Most councils answered for one postcode.
 pub const MAX_COUNCILS: usize = 20;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/internal/postcodes/councils", post(councils_for_postcode))
-        .route("/internal/councils/{id}/eligibility/check", post(check))
+        .route(routes::eligibility::POSTCODE_COUNCILS, post(councils_for_postcode))
+        .route(routes::eligibility::COUNCIL_ELIGIBILITY_CHECK, post(check))
 }
 
 #[derive(Debug, Deserialize)]

@@ -22,16 +22,17 @@ use crate::{
     },
     AppState,
 };
+use roundabout_api::routes;
 
 /// Most ids a batch read takes.
 pub const MAX_BATCH: usize = 500;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/internal/councils", post(create).get(list))
-        .route("/internal/councils/{id}", get(read))
-        .route("/internal/councils/batch", post(batch))
-        .route("/internal/councils/{id}/contact", axum::routing::put(set_contact))
+        .route(routes::eligibility::COUNCILS, post(create).get(list))
+        .route(routes::eligibility::COUNCIL, get(read))
+        .route(routes::eligibility::COUNCILS_BATCH, post(batch))
+        .route(routes::eligibility::COUNCIL_CONTACT, axum::routing::put(set_contact))
 }
 
 #[derive(Debug, Deserialize)]

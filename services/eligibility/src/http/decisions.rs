@@ -26,12 +26,13 @@ use crate::{
     },
     AppState,
 };
+use roundabout_api::routes;
 
 /// The pseudo-criterion for a scheme's zone restriction.
 pub const ZONE_CRITERION: &str = "zone";
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/internal/households/{id}/eligibility", get(eligibility))
+    Router::new().route(routes::eligibility::HOUSEHOLD_ELIGIBILITY, get(eligibility))
 }
 
 /// One scheme's decision for a household.

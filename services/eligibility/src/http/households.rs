@@ -16,9 +16,10 @@ use crate::{
     },
     AppState,
 };
+use roundabout_api::routes;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/internal/households/{id}", put(register).get(read))
+    Router::new().route(routes::eligibility::HOUSEHOLD, put(register).get(read))
 }
 
 #[derive(Debug, Deserialize)]

@@ -24,14 +24,15 @@ use crate::{
     http::schemes::{for_officer, out, SchemeOut},
     AppState,
 };
+use roundabout_api::routes;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/internal/schemes/{id}/test-cases", post(add_test_case))
-        .route("/internal/schemes/{id}/publish", post(publish))
-        .route("/internal/schemes/{id}/revise", post(revise))
-        .route("/internal/schemes/{id}/pause", post(pause))
-        .route("/internal/schemes/{id}/close", post(close))
+        .route(routes::eligibility::SCHEME_TEST_CASES, post(add_test_case))
+        .route(routes::eligibility::SCHEME_PUBLISH, post(publish))
+        .route(routes::eligibility::SCHEME_REVISE, post(revise))
+        .route(routes::eligibility::SCHEME_PAUSE, post(pause))
+        .route(routes::eligibility::SCHEME_CLOSE, post(close))
 }
 
 fn invalid_state(message: impl Into<String>) -> ApiError {

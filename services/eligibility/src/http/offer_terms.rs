@@ -27,9 +27,10 @@ use crate::{
     http::{lifecycle::compiled, profiles::visible_household},
     AppState,
 };
+use roundabout_api::routes;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/internal/households/{id}/offer-terms", get(offer_terms))
+    Router::new().route(routes::eligibility::HOUSEHOLD_OFFER_TERMS, get(offer_terms))
 }
 
 #[derive(Debug, Deserialize)]

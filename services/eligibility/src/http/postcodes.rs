@@ -17,11 +17,12 @@ use crate::{
     db::{self, councils},
     AppState,
 };
+use roundabout_api::routes;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/internal/councils/{id}/postcodes", put(import))
-        .route("/internal/councils/{id}/postcodes/{postcode}", get(locate))
+        .route(routes::eligibility::COUNCIL_POSTCODES, put(import))
+        .route(routes::eligibility::COUNCIL_POSTCODE, get(locate))
 }
 
 /// At most this many rows in one file.

@@ -18,9 +18,10 @@ use crate::{
     domain::{geometry::Area, profile::ProfileIn},
     AppState,
 };
+use roundabout_api::routes;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/internal/households/{id}/profile", put(update).get(read))
+    Router::new().route(routes::eligibility::HOUSEHOLD_PROFILE, put(update).get(read))
 }
 
 /// The household, if the caller may see it at all (itself, an officer of its

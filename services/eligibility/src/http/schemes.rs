@@ -26,13 +26,14 @@ use crate::{
     http::councils::{BatchIn, MAX_BATCH},
     AppState,
 };
+use roundabout_api::routes;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/internal/schemes", post(create))
-        .route("/internal/schemes/batch", post(batch))
-        .route("/internal/schemes/{id}", get(read).put(update))
-        .route("/internal/councils/{id}/schemes", get(of_council))
+        .route(routes::eligibility::SCHEMES, post(create))
+        .route(routes::eligibility::SCHEMES_BATCH, post(batch))
+        .route(routes::eligibility::SCHEME, get(read).put(update))
+        .route(routes::eligibility::COUNCIL_SCHEMES, get(of_council))
 }
 
 /// A scheme version as the API answers it.

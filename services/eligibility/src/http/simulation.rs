@@ -31,9 +31,10 @@ use crate::{
     http::{decisions::ZONE_CRITERION, lifecycle::compiled, schemes::for_officer},
     AppState,
 };
+use roundabout_api::routes;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/internal/schemes/{id}/simulate", post(simulate))
+    Router::new().route(routes::eligibility::SCHEME_SIMULATE, post(simulate))
 }
 
 /// A simulation's answer.

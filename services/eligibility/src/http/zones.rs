@@ -24,12 +24,13 @@ use crate::{
     http::councils::{BatchIn, MAX_BATCH},
     AppState,
 };
+use roundabout_api::routes;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/internal/zones", post(create))
-        .route("/internal/zones/batch", post(batch))
-        .route("/internal/councils/{id}/zones", get(of_council))
+        .route(routes::eligibility::ZONES, post(create))
+        .route(routes::eligibility::ZONES_BATCH, post(batch))
+        .route(routes::eligibility::COUNCIL_ZONES, get(of_council))
 }
 
 #[derive(Debug, Deserialize)]

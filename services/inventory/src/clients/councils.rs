@@ -8,6 +8,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{db::councils::CouncilAreaRow, index::CouncilShape, AppState};
+use roundabout_api::routes;
 
 #[derive(Deserialize)]
 struct CouncilIn {
@@ -28,7 +29,7 @@ pub async fn council(s: &AppState, id: Uuid) -> Result<Arc<CouncilShape>, ApiErr
         None => {
             let fetched: Result<CouncilIn, _> = s
                 .eligibility
-                .get(&format!("/internal/councils/{id}"), &Caller::service(crate::NAME))
+                .get(&routes::eligibility::council(id), &Caller::service(crate::NAME))
                 .await;
             let c = match fetched {
                 Ok(c) => c,

@@ -19,17 +19,18 @@ use crate::{
     domain::vehicle::parse_enum,
     AppState,
 };
+use roundabout_api::routes;
 
 /// The statuses a provider may have in a council.
 pub const PROVIDER_STATUSES: &[&str] = &["PENDING", "APPROVED", "SUSPENDED"];
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/internal/providers/{id}/councils", get(of_provider))
-        .route("/internal/providers/{id}/councils/{council_id}", post(apply))
-        .route("/internal/councils/{council_id}/providers", get(of_council))
-        .route("/internal/councils/{council_id}/providers/{id}/approve", post(approve))
-        .route("/internal/councils/{council_id}/providers/{id}/suspend", post(suspend))
+        .route(routes::inventory::PROVIDER_COUNCILS, get(of_provider))
+        .route(routes::inventory::PROVIDER_COUNCIL, post(apply))
+        .route(routes::inventory::COUNCIL_PROVIDERS, get(of_council))
+        .route(routes::inventory::COUNCIL_PROVIDER_APPROVE, post(approve))
+        .route(routes::inventory::COUNCIL_PROVIDER_SUSPEND, post(suspend))
 }
 
 /// `POST /internal/providers/{id}/councils/{council_id}`: the provider's

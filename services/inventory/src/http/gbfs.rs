@@ -11,9 +11,10 @@ use roundabout_support::{ApiError, ApiResult};
 use uuid::Uuid;
 
 use crate::{clients, gbfs, AppState};
+use roundabout_api::routes;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/internal/gbfs/{council_id}/{file}", get(feed_file))
+    Router::new().route(routes::inventory::GBFS_FILE, get(feed_file))
 }
 
 async fn feed_file(

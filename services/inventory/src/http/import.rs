@@ -23,9 +23,10 @@ use crate::{
     http::vehicles::{acting_provider, map_write_error},
     AppState,
 };
+use roundabout_api::routes;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/internal/vehicles/import", post(import_fleet))
+    Router::new().route(routes::inventory::VEHICLES_IMPORT, post(import_fleet))
 }
 
 #[derive(Debug, Deserialize)]

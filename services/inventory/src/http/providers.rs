@@ -15,15 +15,16 @@ use crate::{
     domain::provider::{Contact, OrganisationName},
     AppState,
 };
+use roundabout_api::routes;
 
 /// Most ids a batch read takes.
 pub const MAX_BATCH: usize = 500;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/internal/providers/{id}", put(create).get(read))
-        .route("/internal/providers/batch", post(batch))
-        .route("/internal/providers/{id}/contact", put(set_contact))
+        .route(routes::inventory::PROVIDER, put(create).get(read))
+        .route(routes::inventory::PROVIDERS_BATCH, post(batch))
+        .route(routes::inventory::PROVIDER_CONTACT, put(set_contact))
 }
 
 #[derive(Debug, Deserialize)]

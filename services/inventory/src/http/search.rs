@@ -14,6 +14,7 @@ use crate::{
     index::SearchQuery,
     AppState,
 };
+use roundabout_api::routes;
 
 /// Largest radius, in km.
 pub const MAX_RADIUS_KM: f64 = 100.0;
@@ -21,7 +22,7 @@ pub const MAX_RADIUS_KM: f64 = 100.0;
 pub const MAX_LIMIT: usize = 500;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/internal/vehicles/search", post(search))
+    Router::new().route(routes::inventory::VEHICLES_SEARCH, post(search))
 }
 
 #[derive(Debug, Deserialize)]

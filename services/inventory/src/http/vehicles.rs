@@ -24,6 +24,7 @@ use crate::{
     domain::vehicle::{self as rules, parse_enum, VehicleIn, STATUSES},
     AppState,
 };
+use roundabout_api::routes;
 
 /// Most ids a batch read takes.
 pub const MAX_BATCH: usize = 500;
@@ -32,11 +33,11 @@ pub const MAX_PAGE: i64 = 100;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/internal/vehicles", post(create))
-        .route("/internal/vehicles/batch", post(batch))
-        .route("/internal/vehicles/{id}", get(read).put(replace))
-        .route("/internal/vehicles/{id}/status", post(set_status))
-        .route("/internal/providers/{id}/vehicles", get(fleet))
+        .route(routes::inventory::VEHICLES, post(create))
+        .route(routes::inventory::VEHICLES_BATCH, post(batch))
+        .route(routes::inventory::VEHICLE, get(read).put(replace))
+        .route(routes::inventory::VEHICLE_STATUS, post(set_status))
+        .route(routes::inventory::PROVIDER_VEHICLES, get(fleet))
 }
 
 /// The provider the caller acts for, or 403.

@@ -15,17 +15,18 @@ use crate::{
     ops::{charge, connect, settle},
     AppState,
 };
+use roundabout_api::routes;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/internal/payments", post(create))
-        .route("/internal/payments/batch", post(batch))
-        .route("/internal/payments/{booking_id}", get(read))
-        .route("/internal/payments/{booking_id}/capture", post(capture))
-        .route("/internal/payments/{booking_id}/release", post(release))
-        .route("/internal/payments/{booking_id}/refund", post(refund))
-        .route("/internal/payments/{booking_id}/payout", post(payout))
-        .route("/internal/payments/{booking_id}/ledger", get(ledger))
+        .route(routes::payments::PAYMENTS, post(create))
+        .route(routes::payments::PAYMENTS_BATCH, post(batch))
+        .route(routes::payments::PAYMENT, get(read))
+        .route(routes::payments::PAYMENT_CAPTURE, post(capture))
+        .route(routes::payments::PAYMENT_RELEASE, post(release))
+        .route(routes::payments::PAYMENT_REFUND, post(refund))
+        .route(routes::payments::PAYMENT_PAYOUT, post(payout))
+        .route(routes::payments::PAYMENT_LEDGER, get(ledger))
 }
 
 /// A payment as the API shows it.

@@ -10,12 +10,13 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{db, ops::connect, AppState};
+use roundabout_api::routes;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/internal/providers/{id}/onboarding", post(onboarding))
-        .route("/internal/providers/payouts/batch", post(payouts_batch))
-        .route("/internal/councils/{id}/platform-fee", put(set_fee))
+        .route(routes::payments::PROVIDER_ONBOARDING, post(onboarding))
+        .route(routes::payments::PROVIDERS_PAYOUTS_BATCH, post(payouts_batch))
+        .route(routes::payments::COUNCIL_PLATFORM_FEE, put(set_fee))
 }
 
 /// `POST /internal/providers/{id}/onboarding`: a member of the provider asks

@@ -5,9 +5,10 @@ use roundabout_support::ApiResult;
 use serde_json::{json, Value};
 
 use crate::{ops::webhooks, AppState};
+use roundabout_api::routes;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/webhooks/stripe", post(receive))
+    Router::new().route(routes::payments::STRIPE_WEBHOOK, post(receive))
 }
 
 async fn receive(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<Json<Value>> {

@@ -20,6 +20,7 @@ use crate::{
     processor::{PaymentProcessor, ProcessorError},
     AppState,
 };
+use roundabout_api::routes;
 
 /// Tries a processor call up to three times while it is unavailable, always
 /// with the same idempotency key (the closure reuses it).
@@ -81,7 +82,7 @@ pub async fn notify(
 ) -> sqlx::Result<()> {
     let msg = outbox::Message::new(
         "bookings",
-        "/internal/payment-events",
+        routes::bookings::PAYMENT_EVENTS,
         &PaymentEvent {
             booking_id,
             status,
