@@ -20,8 +20,8 @@ use crate::{
         loaders::load_error,
         pagination::{check_first, decode_cursor},
         request::RequestCtx,
-        schemes::{load_scheme, Scheme},
-        vehicles::{load_vehicle, Vehicle},
+        schemes::Scheme,
+        vehicles::Vehicle,
     },
     services::Gateway,
 };
@@ -114,7 +114,7 @@ pub async fn subsidies(
     let Some(id) = scheme.filter(|_| amount > 0) else {
         return Ok(Vec::new());
     };
-    Ok(load_scheme(ctx, id)
+    Ok(Scheme::load(ctx, id)
         .await?
         .map(|scheme| AppliedSubsidy {
             scheme,
@@ -202,7 +202,7 @@ impl Booking {
 
     /// The vehicle booked.
     async fn vehicle(&self, ctx: &Context<'_>) -> async_graphql::Result<Vehicle> {
-        load_vehicle(ctx, self.0.vehicle_id)
+        Vehicle::load(ctx, self.0.vehicle_id)
             .await?
             .ok_or_else(|| errors::coded("NOT_FOUND", "The booked vehicle no longer exists"))
     }
@@ -211,10 +211,10 @@ impl Booking {
     /// whoever sees the booking; each part null when the provider has not
     /// given it.
     async fn provider_contact(&self, ctx: &Context<'_>) -> async_graphql::Result<ProviderContact> {
-        let Some(v) = load_vehicle(ctx, self.0.vehicle_id).await? else {
+        let Some(v) = Vehicle::load(ctx, self.0.vehicle_id).await? else {
             return Ok(ProviderContact::default());
         };
-        Ok(crate::schema::providers::load_provider(ctx, v.0.provider_id)
+        Ok(crate::schema::providers::Provider::load(ctx, v.0.provider_id)
             .await?
             .map(|p| ProviderContact::from(&p.0))
             .unwrap_or_default())

@@ -102,10 +102,12 @@ impl Council {
     }
 }
 
-/// Loads a council by id through the request's DataLoader; `None` if unknown.
-pub async fn load_council(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Council>> {
-    let r = RequestCtx::get(ctx);
-    Ok(r.loaders.councils.load_one(id).await.map_err(load_error)?.map(Council))
+impl Council {
+    /// Loads a council by id through the request's DataLoader; `None` if unknown.
+    pub async fn load(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Council>> {
+        let r = RequestCtx::get(ctx);
+        Ok(r.loaders.councils.load_one(id).await.map_err(load_error)?.map(Council))
+    }
 }
 
 #[derive(Default)]
@@ -130,7 +132,7 @@ impl CouncilQuery {
     /// A council by id; null when there is none.
     async fn council(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Council>> {
         match parse_id(&id) {
-            Some(id) => load_council(ctx, id).await,
+            Some(id) => Council::load(ctx, id).await,
             None => Ok(None),
         }
     }

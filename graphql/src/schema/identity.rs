@@ -11,7 +11,7 @@ use crate::{
     accounts::{self, db::NewMembership, password, sessions, throttle, Email},
     principal::{Principal, Role},
     schema::{
-        councils::{load_council, Council},
+        councils::Council,
         errors::{payload, Failure, Refusable, UserError},
         loaders::load_error,
         providers::Provider,
@@ -37,7 +37,7 @@ impl Household {
 
     /// The council the household lives in.
     async fn council(&self, ctx: &Context<'_>) -> async_graphql::Result<Council> {
-        load_council(ctx, self.council_id)
+        Council::load(ctx, self.council_id)
             .await?
             .ok_or_else(|| crate::schema::errors::coded("NOT_FOUND", "The household's council no longer exists"))
     }
@@ -140,7 +140,7 @@ impl Viewer {
             .copied()
             .or(self.0.household.map(|h| h.council_id));
         match id {
-            Some(id) => load_council(ctx, id).await,
+            Some(id) => Council::load(ctx, id).await,
             None => Ok(None),
         }
     }

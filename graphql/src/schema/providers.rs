@@ -10,7 +10,7 @@ use crate::schema::ids::parse_id;
 use crate::{
     schema::{
         contacts::ProviderContact,
-        councils::{load_council, Council},
+        councils::Council,
         errors::{self, payload, Failure, Refusable, UserError},
         loaders::load_error,
         pagination::{check_first, decode_cursor},
@@ -146,7 +146,7 @@ impl Provider {
         let mut out = Vec::new();
         for s in self.standings(ctx).await? {
             if all || s.status == ProviderStatus::Approved {
-                if let Some(c) = load_council(ctx, s.council_id).await? {
+                if let Some(c) = Council::load(ctx, s.council_id).await? {
                     out.push(c);
                 }
             }
@@ -220,15 +220,17 @@ impl Provider {
     }
 }
 
-/// Loads a provider by id through the request's DataLoader; `None` if unknown.
-pub async fn load_provider(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Provider>> {
-    let r = RequestCtx::get(ctx);
-    Ok(r.loaders
-        .providers
-        .load_one(id)
-        .await
-        .map_err(load_error)?
-        .map(Provider))
+impl Provider {
+    /// Loads a provider by id through the request's DataLoader; `None` if unknown.
+    pub async fn load(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Provider>> {
+        let r = RequestCtx::get(ctx);
+        Ok(r.loaders
+            .providers
+            .load_one(id)
+            .await
+            .map_err(load_error)?
+            .map(Provider))
+    }
 }
 
 /// `Council.providers(status)`: officers of the council (and admins) only.
@@ -315,7 +317,7 @@ async fn change(ctx: &Context<'_>, path: String, provider_id: Uuid) -> Result<Pr
             }
             other => other,
         })?;
-    let provider = load_provider(ctx, provider_id).await?;
+    let provider = Provider::load(ctx, provider_id).await?;
     Ok(ProviderPayload {
         provider,
         user_errors: Vec::new(),

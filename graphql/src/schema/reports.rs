@@ -16,7 +16,7 @@ use crate::{
         errors::{self, coded},
         ids::parse_id,
         request::RequestCtx,
-        schemes::{load_scheme, Scheme},
+        schemes::Scheme,
         zones::{load_zones, Zone},
     },
     services::Gateway,
@@ -248,7 +248,7 @@ impl ReportQuery {
         let budget_pence = total_budget(&budgets.map_err(errors::read_error)?);
         let mut by_scheme = Vec::with_capacity(r.by_scheme.len());
         for line in r.by_scheme {
-            if let Some(scheme) = load_scheme(ctx, line.scheme_id).await? {
+            if let Some(scheme) = Scheme::load(ctx, line.scheme_id).await? {
                 by_scheme.push(SchemeSpend {
                     committed_pence: scheme.0.committed_pence.into(),
                     committed_amount: Pence(scheme.0.committed_pence),

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::{
     schema::{
-        councils::{load_council, Council},
+        councils::Council,
         errors::{self, coded},
         loaders::load_error,
         request::RequestCtx,
@@ -72,7 +72,7 @@ impl Scheme {
 
     /// The council that runs the scheme.
     async fn council(&self, ctx: &Context<'_>) -> async_graphql::Result<Council> {
-        load_council(ctx, self.0.council_id)
+        Council::load(ctx, self.0.council_id)
             .await?
             .ok_or_else(|| coded("NOT_FOUND", "The scheme's council no longer exists"))
     }
@@ -211,8 +211,10 @@ pub async fn council_schemes(
     Ok(rows.into_iter().map(Scheme).collect())
 }
 
-/// A scheme by id through the request's DataLoader; None if not visible.
-pub async fn load_scheme(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Scheme>> {
-    let r = RequestCtx::get(ctx);
-    Ok(r.loaders.schemes.load_one(id).await.map_err(load_error)?.map(Scheme))
+impl Scheme {
+    /// A scheme by id through the request's DataLoader; None if not visible.
+    pub async fn load(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Scheme>> {
+        let r = RequestCtx::get(ctx);
+        Ok(r.loaders.schemes.load_one(id).await.map_err(load_error)?.map(Scheme))
+    }
 }

@@ -14,7 +14,7 @@ use crate::{
         errors::{self, payload, Failure, Refusable, UserError},
         ids::parse_id,
         loaders::load_error,
-        providers::{load_provider, Provider},
+        providers::Provider,
         request::RequestCtx,
     },
     services::Gateway,
@@ -54,7 +54,7 @@ impl Vehicle {
 
     /// The provider whose fleet the vehicle is in.
     async fn provider(&self, ctx: &Context<'_>) -> async_graphql::Result<Provider> {
-        load_provider(ctx, self.0.provider_id)
+        Provider::load(ctx, self.0.provider_id)
             .await?
             .ok_or_else(|| errors::coded("NOT_FOUND", "The vehicle's provider no longer exists"))
     }
@@ -141,10 +141,12 @@ impl Vehicle {
 
 connection_types!(VehicleConnection, VehicleEdge, Vehicle);
 
-/// Loads a vehicle through the request's DataLoader; `None` if unknown.
-pub async fn load_vehicle(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Vehicle>> {
-    let r = RequestCtx::get(ctx);
-    Ok(r.loaders.vehicles.load_one(id).await.map_err(load_error)?.map(Vehicle))
+impl Vehicle {
+    /// Loads a vehicle through the request's DataLoader; `None` if unknown.
+    pub async fn load(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Vehicle>> {
+        let r = RequestCtx::get(ctx);
+        Ok(r.loaders.vehicles.load_one(id).await.map_err(load_error)?.map(Vehicle))
+    }
 }
 
 #[derive(Default)]
@@ -155,7 +157,7 @@ impl VehicleQuery {
     /// A vehicle by id; null when there is none.
     async fn vehicle(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Vehicle>> {
         match parse_id(&id) {
-            Some(id) => load_vehicle(ctx, id).await,
+            Some(id) => Vehicle::load(ctx, id).await,
             None => Ok(None),
         }
     }
