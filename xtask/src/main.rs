@@ -18,6 +18,9 @@
 //! NAME` where NAME is a module of a package's one test binary
 //! (`tests/it/NAME.rs`) rather than a test target runs that module.
 
+#[cfg(test)]
+mod layering;
+
 use roundabout_local::{pg_cluster, web_assets};
 use std::{
     fs,
