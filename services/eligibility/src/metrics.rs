@@ -50,30 +50,16 @@ pub fn budget_task(metrics: &Metrics, pool: PgPool) -> Task {
 }
 
 async fn refresh(g: &BudgetGauges, pool: &PgPool) -> anyhow::Result<()> {
-    // One row per scheme line with a version in effect; the sums use
-    // budget_allocations_line_idx (line_id, state).
-    let rows: Vec<(String, String, String, i64, i64, i64)> = sqlx::query_as(
-        "select c.code, l.id::text, s.name, l.budget_pence,
-                coalesce((select sum(a.amount_pence) from budget_allocations a
-                          where a.line_id = l.id and a.state = 'COMMITTED'), 0)::bigint,
-                coalesce((select sum(a.amount_pence) from budget_allocations a
-                          where a.line_id = l.id and a.state = 'HELD' and a.expires_at > now()), 0)::bigint
-         from scheme_lines l
-         join councils c on c.id = l.council_id
-         join lateral (select name from schemes
-                       where line_id = l.id and status in ('ACTIVE', 'PAUSED')
-                       order by version desc limit 1) s on true",
-    )
-    .fetch_all(pool)
-    .await?;
+    let rows = crate::db::budget::line_positions(pool).await?;
     g.budget.reset();
     g.committed.reset();
     g.held.reset();
-    for (council, line, name, budget, committed, held) in rows {
-        let labels = [council.as_str(), line.as_str(), name.as_str()];
-        g.budget.with_label_values(&labels).set(budget);
-        g.committed.with_label_values(&labels).set(committed);
-        g.held.with_label_values(&labels).set(held);
+    for r in rows {
+        let line = r.line_id.to_string();
+        let labels = [r.council_code.as_str(), line.as_str(), r.scheme_name.as_str()];
+        g.budget.with_label_values(&labels).set(r.budget_pence);
+        g.committed.with_label_values(&labels).set(r.committed_pence);
+        g.held.with_label_values(&labels).set(r.held_pence);
     }
     Ok(())
 }

@@ -7,6 +7,7 @@
 
 use std::time::{Duration, Instant};
 
+use roundabout_api::states::ProviderStatus;
 use roundabout_inventory::{
     index::{GeoIndex, SearchQuery},
     Config, MIGRATOR,
@@ -106,7 +107,14 @@ async fn run() -> anyhow::Result<()> {
         sqlx::query("insert into provider_councils (provider_id, council_id, status) values ($1, $2, $3)")
             .bind(id)
             .bind(council)
-            .bind(if i < 8 { "APPROVED" } else { "PENDING" })
+            .bind(
+                if i < 8 {
+                    ProviderStatus::Approved
+                } else {
+                    ProviderStatus::Pending
+                }
+                .as_str(),
+            )
             .execute(&pool)
             .await?;
     }

@@ -9,6 +9,7 @@
 
 use chrono::{SecondsFormat, Utc};
 use geo::orient::{Direction, Orient};
+use roundabout_api::states::{Propulsion, VehicleKind};
 use serde_json::{json, Value};
 
 use crate::{db::vehicles::VehicleRow, index::CouncilShape};
@@ -27,46 +28,45 @@ pub const FILES: &[&str] = &[
 ];
 
 /// Our kind as a GBFS `form_factor`.
-pub fn form_factor(kind: &str) -> &'static str {
+pub fn form_factor(kind: VehicleKind) -> &'static str {
     match kind {
-        "EBIKE" => "bicycle",
-        "CARGO_BIKE" => "cargo_bicycle",
-        "CAR" | "VAN" | "WAV" | "MINIBUS" => "car",
-        _ => "other",
+        VehicleKind::Ebike => "bicycle",
+        VehicleKind::CargoBike => "cargo_bicycle",
+        VehicleKind::Car | VehicleKind::Van | VehicleKind::Wav | VehicleKind::Minibus => "car",
     }
 }
 
 /// Our propulsion as a GBFS `propulsion_type`.
-pub fn propulsion_type(p: &str) -> &'static str {
+pub fn propulsion_type(p: Propulsion) -> &'static str {
     match p {
-        "ELECTRIC" => "electric",
-        "ELECTRIC_ASSIST" => "electric_assist",
-        "HYBRID" => "hybrid",
-        "PETROL" => "combustion",
-        "DIESEL" => "combustion_diesel",
-        _ => "human",
+        Propulsion::Electric => "electric",
+        Propulsion::ElectricAssist => "electric_assist",
+        Propulsion::Hybrid => "hybrid",
+        Propulsion::Petrol => "combustion",
+        Propulsion::Diesel => "combustion_diesel",
+        Propulsion::Human => "human",
     }
 }
 
 /// A GBFS `propulsion_type` as ours (`None`: not something we list).
-pub fn propulsion_from_gbfs(p: &str) -> Option<&'static str> {
+pub fn propulsion_from_gbfs(p: &str) -> Option<Propulsion> {
     Some(match p {
-        "human" => "HUMAN",
-        "electric_assist" => "ELECTRIC_ASSIST",
-        "electric" => "ELECTRIC",
-        "combustion" => "PETROL",
-        "combustion_diesel" => "DIESEL",
-        "hybrid" | "plug_in_hybrid" => "HYBRID",
+        "human" => Propulsion::Human,
+        "electric_assist" => Propulsion::ElectricAssist,
+        "electric" => Propulsion::Electric,
+        "combustion" => Propulsion::Petrol,
+        "combustion_diesel" => Propulsion::Diesel,
+        "hybrid" | "plug_in_hybrid" => Propulsion::Hybrid,
         _ => return None,
     })
 }
 
 /// A GBFS `form_factor` as our kind (`None`: not something we list).
-pub fn kind_from_gbfs(form_factor: &str) -> Option<&'static str> {
+pub fn kind_from_gbfs(form_factor: &str) -> Option<VehicleKind> {
     Some(match form_factor {
-        "car" => "CAR",
-        "bicycle" => "EBIKE",
-        "cargo_bicycle" => "CARGO_BIKE",
+        "car" => VehicleKind::Car,
+        "bicycle" => VehicleKind::Ebike,
+        "cargo_bicycle" => VehicleKind::CargoBike,
         _ => return None,
     })
 }
@@ -152,15 +152,15 @@ pub fn system_information(c: &CouncilShape) -> Value {
 fn vehicle_type(v: &VehicleRow) -> Value {
     let mut t = json!({
         "vehicle_type_id": vehicle_type_id(v),
-        "form_factor": form_factor(&v.kind),
-        "propulsion_type": propulsion_type(&v.propulsion),
+        "form_factor": form_factor(v.kind),
+        "propulsion_type": propulsion_type(v.propulsion),
         "rider_capacity": v.seats,
-        "name": text(format!("{} {} ({})", v.make, v.model, v.kind.to_lowercase().replace('_', " "))),
+        "name": text(format!("{} {} ({})", v.make, v.model, v.kind.as_str().to_lowercase().replace('_', " "))),
         "make": text(v.make.clone()),
         "model": text(v.model.clone()),
         "default_pricing_plan_id": plan_id(v),
     });
-    if v.propulsion != "HUMAN" {
+    if v.propulsion != Propulsion::Human {
         // Required for motorised types; 0 when the provider did not say.
         t["max_range_meters"] = json!(v.range_km.unwrap_or(0) * 1000);
     }
@@ -195,7 +195,7 @@ pub fn vehicle_status(vehicles: &[std::sync::Arc<VehicleRow>]) -> Value {
                 "pricing_plan_id": plan_id(v),
                 "last_reported": v.updated_at.to_rfc3339_opts(SecondsFormat::Secs, true),
             });
-            if v.propulsion != "HUMAN" {
+            if v.propulsion != Propulsion::Human {
                 // Required for motorised vehicles. Charge is not tracked, so
                 // this is the full range the provider declared (0 if none).
                 status["current_range_meters"] = json!(v.range_km.unwrap_or(0) * 1000);

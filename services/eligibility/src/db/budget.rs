@@ -1,18 +1,20 @@
-//! The `budget_allocations` table: budget held or committed per booking.
+//! The `budget_allocations` table: budget held or committed per booking,
+//! and the budget position of every scheme line (for the metrics).
 
 use chrono::{DateTime, Utc};
+use roundabout_api::states::AllocationState;
 use serde::Serialize;
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize)]
 pub struct AllocationRow {
     pub booking_id: Uuid,
     pub line_id: Uuid,
     pub scheme_id: Uuid,
     pub household_id: Option<Uuid>,
     pub amount_pence: i64,
-    pub state: String,
+    pub state: AllocationState,
     pub expires_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -21,31 +23,31 @@ pub struct AllocationRow {
 impl AllocationRow {
     /// A hold whose time has passed no longer counts against the budget.
     pub fn is_lapsed(&self, now: DateTime<Utc>) -> bool {
-        self.state == "HELD" && self.expires_at.is_some_and(|e| e <= now)
+        self.state == AllocationState::Held && self.expires_at.is_some_and(|e| e <= now)
     }
 }
 
-const COLUMNS: &str =
-    "booking_id, line_id, scheme_id, household_id, amount_pence, state, expires_at, created_at, updated_at";
-
 pub async fn get(db: impl PgExecutor<'_>, booking_id: Uuid) -> sqlx::Result<Option<AllocationRow>> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from budget_allocations where booking_id = $1"
-    ))
-    .bind(booking_id)
+    sqlx::query_as!(
+        AllocationRow,
+        r#"select booking_id, line_id, scheme_id, household_id, amount_pence, state as "state: AllocationState",
+                  expires_at, created_at, updated_at
+           from budget_allocations where booking_id = $1"#,
+        booking_id,
+    )
     .fetch_optional(db)
     .await
 }
 
 /// Committed plus live holds of a line, leaving out one booking.
 pub async fn used_by_others(db: impl PgExecutor<'_>, line_id: Uuid, booking_id: Uuid) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "select coalesce(sum(amount_pence), 0)::bigint from budget_allocations
-         where line_id = $1 and booking_id <> $2
-           and (state = 'COMMITTED' or (state = 'HELD' and expires_at > now()))",
+    sqlx::query_scalar!(
+        r#"select coalesce(sum(amount_pence), 0)::bigint as "used!" from budget_allocations
+           where line_id = $1 and booking_id <> $2
+             and (state = 'COMMITTED' or (state = 'HELD' and expires_at > now()))"#,
+        line_id,
+        booking_id,
     )
-    .bind(line_id)
-    .bind(booking_id)
     .fetch_one(db)
     .await
 }
@@ -56,39 +58,82 @@ pub struct NewAllocation {
     pub scheme_id: Uuid,
     pub household_id: Option<Uuid>,
     pub amount_pence: i64,
-    pub state: &'static str,
+    pub state: AllocationState,
     pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// Inserts or replaces (a lapsed hold) the booking's allocation.
 pub async fn put(db: impl PgExecutor<'_>, a: &NewAllocation) -> sqlx::Result<AllocationRow> {
-    sqlx::query_as(&format!(
-        "insert into budget_allocations (booking_id, line_id, scheme_id, household_id, amount_pence, state, expires_at)
-         values ($1, $2, $3, $4, $5, $6, $7)
-         on conflict (booking_id) do update set line_id = excluded.line_id, scheme_id = excluded.scheme_id,
-            household_id = excluded.household_id, amount_pence = excluded.amount_pence, state = excluded.state,
-            expires_at = excluded.expires_at, updated_at = now()
-         returning {COLUMNS}"
-    ))
-    .bind(a.booking_id)
-    .bind(a.line_id)
-    .bind(a.scheme_id)
-    .bind(a.household_id)
-    .bind(a.amount_pence)
-    .bind(a.state)
-    .bind(a.expires_at)
+    sqlx::query_as!(
+        AllocationRow,
+        r#"insert into budget_allocations (booking_id, line_id, scheme_id, household_id, amount_pence, state, expires_at)
+           values ($1, $2, $3, $4, $5, $6, $7)
+           on conflict (booking_id) do update set line_id = excluded.line_id, scheme_id = excluded.scheme_id,
+              household_id = excluded.household_id, amount_pence = excluded.amount_pence, state = excluded.state,
+              expires_at = excluded.expires_at, updated_at = now()
+           returning booking_id, line_id, scheme_id, household_id, amount_pence, state as "state: AllocationState",
+                     expires_at, created_at, updated_at"#,
+        a.booking_id,
+        a.line_id,
+        a.scheme_id,
+        a.household_id,
+        a.amount_pence,
+        a.state.as_str(),
+        a.expires_at,
+    )
     .fetch_one(db)
     .await
 }
 
 /// Moves an allocation to `state` (COMMITTED or RELEASED).
-pub async fn set_state(db: impl PgExecutor<'_>, booking_id: Uuid, state: &str) -> sqlx::Result<AllocationRow> {
-    sqlx::query_as(&format!(
-        "update budget_allocations set state = $2, expires_at = null, updated_at = now()
-         where booking_id = $1 returning {COLUMNS}"
-    ))
-    .bind(booking_id)
-    .bind(state)
+pub async fn set_state(
+    db: impl PgExecutor<'_>,
+    booking_id: Uuid,
+    state: AllocationState,
+) -> sqlx::Result<AllocationRow> {
+    sqlx::query_as!(
+        AllocationRow,
+        r#"update budget_allocations set state = $2, expires_at = null, updated_at = now()
+           where booking_id = $1
+           returning booking_id, line_id, scheme_id, household_id, amount_pence, state as "state: AllocationState",
+                     expires_at, created_at, updated_at"#,
+        booking_id,
+        state.as_str(),
+    )
     .fetch_one(db)
+    .await
+}
+
+/// A scheme line with a version in effect (ACTIVE or PAUSED): its budget
+/// and what is committed and held against it.
+#[derive(Debug, Clone)]
+pub struct LinePosition {
+    pub council_code: String,
+    pub line_id: Uuid,
+    /// The name of the line's latest version in effect.
+    pub scheme_name: String,
+    pub budget_pence: i64,
+    pub committed_pence: i64,
+    pub held_pence: i64,
+}
+
+/// One row per scheme line with a version in effect; the sums use
+/// budget_allocations_line_idx (line_id, state).
+pub async fn line_positions(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<LinePosition>> {
+    sqlx::query_as!(
+        LinePosition,
+        r#"select c.code as council_code, l.id as line_id, s.name as scheme_name, l.budget_pence,
+                  coalesce((select sum(a.amount_pence) from budget_allocations a
+                            where a.line_id = l.id and a.state = 'COMMITTED'), 0)::bigint as "committed_pence!",
+                  coalesce((select sum(a.amount_pence) from budget_allocations a
+                            where a.line_id = l.id and a.state = 'HELD' and a.expires_at > now()), 0)::bigint
+                      as "held_pence!"
+           from scheme_lines l
+           join councils c on c.id = l.council_id
+           join lateral (select name from schemes
+                         where line_id = l.id and status in ('ACTIVE', 'PAUSED')
+                         order by version desc limit 1) s on true"#
+    )
+    .fetch_all(db)
     .await
 }

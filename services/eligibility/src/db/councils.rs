@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::domain::geometry::BBox;
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize)]
 pub struct CouncilRow {
     pub id: Uuid,
     pub name: String,
@@ -18,8 +18,6 @@ pub struct CouncilRow {
     pub contact_email: Option<String>,
     pub contact_phone: Option<String>,
 }
-
-const COLUMNS: &str = "id, name, code, boundary, created_at, contact_email, contact_phone";
 
 pub struct NewCouncil<'a> {
     pub id: Uuid,
@@ -32,43 +30,51 @@ pub struct NewCouncil<'a> {
 /// Inserts a council; `Ok(false)` when one with this id already exists.
 pub async fn insert(db: impl PgExecutor<'_>, c: &NewCouncil<'_>) -> sqlx::Result<bool> {
     let (min_lon, min_lat, max_lon, max_lat) = c.bbox;
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "insert into councils (id, name, code, boundary, min_lon, min_lat, max_lon, max_lat)
          values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (id) do nothing",
+        c.id,
+        c.name,
+        c.code,
+        c.boundary,
+        min_lon,
+        min_lat,
+        max_lon,
+        max_lat,
     )
-    .bind(c.id)
-    .bind(c.name)
-    .bind(c.code)
-    .bind(c.boundary)
-    .bind(min_lon)
-    .bind(min_lat)
-    .bind(max_lon)
-    .bind(max_lat)
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
 pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<CouncilRow>> {
-    sqlx::query_as(&format!("select {COLUMNS} from councils where id = $1"))
-        .bind(id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as!(
+        CouncilRow,
+        "select id, name, code, boundary, created_at, contact_email, contact_phone from councils where id = $1",
+        id,
+    )
+    .fetch_optional(db)
+    .await
 }
 
 pub async fn get_many(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Result<Vec<CouncilRow>> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from councils where id = any($1) order by name, id"
-    ))
-    .bind(ids)
+    sqlx::query_as!(
+        CouncilRow,
+        "select id, name, code, boundary, created_at, contact_email, contact_phone
+         from councils where id = any($1) order by name, id",
+        ids,
+    )
     .fetch_all(db)
     .await
 }
 
 pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<CouncilRow>> {
-    sqlx::query_as(&format!("select {COLUMNS} from councils order by name, id"))
-        .fetch_all(db)
-        .await
+    sqlx::query_as!(
+        CouncilRow,
+        "select id, name, code, boundary, created_at, contact_email, contact_phone from councils order by name, id"
+    )
+    .fetch_all(db)
+    .await
 }
 
 /// Replaces the council's contact details; `None` if there is no such council.
@@ -78,13 +84,33 @@ pub async fn set_contact(
     email: Option<&str>,
     phone: Option<&str>,
 ) -> sqlx::Result<Option<CouncilRow>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        CouncilRow,
         "update councils set contact_email = $2, contact_phone = $3 where id = $1
          returning id, name, code, boundary, created_at, contact_email, contact_phone",
+        id,
+        email,
+        phone,
     )
-    .bind(id)
-    .bind(email)
-    .bind(phone)
     .fetch_optional(db)
     .await
+}
+
+/// Share-locks the council's row for the transaction: profile updates take
+/// it, so a zone being drawn ([`lock_for_zones`]) waits for them or they
+/// wait for it.
+pub async fn lock_for_profiles(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query_scalar!("select id from councils where id = $1 for share", id)
+        .fetch_optional(db)
+        .await?;
+    Ok(())
+}
+
+/// Locks the council's row for update: zone creation takes it, so no
+/// profile update of the council runs at the same time.
+pub async fn lock_for_zones(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query_scalar!("select id from councils where id = $1 for update", id)
+        .fetch_optional(db)
+        .await?;
+    Ok(())
 }

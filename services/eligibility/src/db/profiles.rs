@@ -10,7 +10,7 @@ use crate::domain::{
     profile::Profile,
 };
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ProfileRow {
     pub household_id: Uuid,
     pub council_id: Uuid,
@@ -32,10 +32,6 @@ pub struct ProfileRow {
     pub zone_ids: Vec<Uuid>,
     pub updated_at: DateTime<Utc>,
 }
-
-const COLUMNS: &str = "household_id, council_id, lat, lon, postcode, members, annual_income_pence, \
-    income_band_from_pence, income_band_below_pence, cars_owned, \
-    blue_badge, benefits, lead_age, needs_seats, needs_wheelchair_accessible, needs_electric_preferred, zone_ids, updated_at";
 
 impl ProfileRow {
     pub fn income_band(&self) -> Option<IncomeBand> {
@@ -70,7 +66,8 @@ pub async fn upsert(
     p: &Profile,
     zone_ids: &[Uuid],
 ) -> sqlx::Result<ProfileRow> {
-    sqlx::query_as(&format!(
+    sqlx::query_as!(
+        ProfileRow,
         "insert into household_profiles (household_id, council_id, lat, lon, postcode, members, annual_income_pence,
             cars_owned, blue_badge, benefits, lead_age, needs_seats, needs_wheelchair_accessible,
             needs_electric_preferred, zone_ids, income_band_from_pence, income_band_below_pence)
@@ -84,40 +81,46 @@ pub async fn upsert(
             needs_seats = excluded.needs_seats, needs_wheelchair_accessible = excluded.needs_wheelchair_accessible,
             needs_electric_preferred = excluded.needs_electric_preferred, zone_ids = excluded.zone_ids,
             updated_at = now()
-         returning {COLUMNS}"
-    ))
-    .bind(household_id)
-    .bind(council_id)
-    .bind(p.lat)
-    .bind(p.lon)
-    .bind(&p.postcode)
-    .bind(p.members)
-    .bind(p.annual_income_pence)
-    .bind(p.cars_owned)
-    .bind(p.blue_badge)
-    .bind(&p.benefits)
-    .bind(p.lead_age)
-    .bind(p.needs.seats)
-    .bind(p.needs.wheelchair_accessible)
-    .bind(p.needs.electric_preferred)
-    .bind(zone_ids)
-    .bind(p.income_band.and_then(|b| b.from_pence))
-    .bind(p.income_band.and_then(|b| b.below_pence))
+         returning household_id, council_id, lat, lon, postcode, members, annual_income_pence,
+              income_band_from_pence, income_band_below_pence, cars_owned, blue_badge, benefits, lead_age,
+              needs_seats, needs_wheelchair_accessible, needs_electric_preferred, zone_ids, updated_at",
+        household_id,
+        council_id,
+        p.lat,
+        p.lon,
+        p.postcode,
+        p.members,
+        p.annual_income_pence,
+        p.cars_owned,
+        p.blue_badge,
+        &p.benefits,
+        p.lead_age,
+        p.needs.seats,
+        p.needs.wheelchair_accessible,
+        p.needs.electric_preferred,
+        zone_ids,
+        p.income_band.and_then(|b| b.from_pence),
+        p.income_band.and_then(|b| b.below_pence),
+    )
     .fetch_one(&mut **tx)
     .await
 }
 
 pub async fn get(db: impl PgExecutor<'_>, household_id: Uuid) -> sqlx::Result<Option<ProfileRow>> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from household_profiles where household_id = $1"
-    ))
-    .bind(household_id)
+    sqlx::query_as!(
+        ProfileRow,
+        "select household_id, council_id, lat, lon, postcode, members, annual_income_pence,
+                income_band_from_pence, income_band_below_pence, cars_owned, blue_badge, benefits, lead_age,
+                needs_seats, needs_wheelchair_accessible, needs_electric_preferred, zone_ids, updated_at
+         from household_profiles where household_id = $1",
+        household_id,
+    )
     .fetch_optional(db)
     .await
 }
 
 /// The facts and zones of one household, as simulations read them.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct FactsRow {
     pub members: i32,
     pub annual_income_pence: Option<i64>,
@@ -153,12 +156,13 @@ impl FactsRow {
 
 /// The facts of every profile of a council (for simulations).
 pub async fn facts_of_council(db: impl PgExecutor<'_>, council_id: Uuid) -> sqlx::Result<Vec<FactsRow>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        FactsRow,
         "select members, annual_income_pence, cars_owned, blue_badge, benefits, lead_age, needs_seats,
             needs_wheelchair_accessible, needs_electric_preferred, zone_ids
          from household_profiles where council_id = $1",
+        council_id,
     )
-    .bind(council_id)
     .fetch_all(db)
     .await
 }
@@ -169,27 +173,28 @@ pub async fn located_in_box(
     council_id: Uuid,
     (min_lon, min_lat, max_lon, max_lat): (f64, f64, f64, f64),
 ) -> sqlx::Result<Vec<(Uuid, f64, f64)>> {
-    sqlx::query_as(
+    let rows = sqlx::query!(
         "select household_id, lon, lat from household_profiles
          where council_id = $1 and lon between $2 and $4 and lat between $3 and $5",
+        council_id,
+        min_lon,
+        min_lat,
+        max_lon,
+        max_lat,
     )
-    .bind(council_id)
-    .bind(min_lon)
-    .bind(min_lat)
-    .bind(max_lon)
-    .bind(max_lat)
     .fetch_all(db)
-    .await
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.household_id, r.lon, r.lat)).collect())
 }
 
 /// Adds a new zone to the profiles it contains.
 pub async fn add_zone(db: impl PgExecutor<'_>, zone_id: Uuid, household_ids: &[Uuid]) -> sqlx::Result<u64> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "update household_profiles set zone_ids = array_append(zone_ids, $1)
          where household_id = any($2) and not ($1 = any(zone_ids))",
+        zone_id,
+        household_ids,
     )
-    .bind(zone_id)
-    .bind(household_ids)
     .execute(db)
     .await?;
     Ok(done.rows_affected())
@@ -203,13 +208,13 @@ pub async fn record_read(
     reader_user_id: Option<Uuid>,
     reader_name: Option<&str>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "insert into profile_reads (household_id, reader_kind, reader_user_id, reader_name) values ($1, $2, $3, $4)",
+        household_id,
+        reader_kind,
+        reader_user_id,
+        reader_name,
     )
-    .bind(household_id)
-    .bind(reader_kind)
-    .bind(reader_user_id)
-    .bind(reader_name)
     .execute(db)
     .await?;
     Ok(())

@@ -1,6 +1,7 @@
 //! The `scheme_lines`, `schemes` and `scheme_test_cases` tables.
 
 use chrono::{DateTime, Utc};
+use roundabout_api::states::{BookingKind, SchemeStatus};
 use roundabout_support::subsidy::SchemeTerms;
 use serde::Serialize;
 use sqlx::{types::Json, PgExecutor};
@@ -9,7 +10,7 @@ use uuid::Uuid;
 use crate::domain::{evaluate::Criterion, scheme::SchemeContent};
 
 /// A scheme version with its budget position.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct SchemeRow {
     pub id: Uuid,
     pub line_id: Uuid,
@@ -17,12 +18,12 @@ pub struct SchemeRow {
     pub version: i32,
     pub name: String,
     pub description: String,
-    pub status: String,
+    pub status: SchemeStatus,
     pub zone_ids: Vec<Uuid>,
     pub criteria: Json<Vec<Criterion>>,
     pub percent_basis_points: i32,
     pub cap_per_booking_pence: Option<i64>,
-    pub applies_to: Vec<String>,
+    pub applies_to: Vec<BookingKind>,
     pub budget_pence: i64,
     pub effective_from: Option<DateTime<Utc>>,
     pub effective_to: Option<DateTime<Utc>>,
@@ -55,86 +56,133 @@ impl SchemeRow {
 
     /// Whether the version is ACTIVE and its period contains `now`.
     pub fn in_effect(&self, now: DateTime<Utc>) -> bool {
-        self.status == "ACTIVE"
+        self.status == SchemeStatus::Active
             && self.effective_from.is_some_and(|f| f <= now)
             && self.effective_to.is_none_or(|t| t > now)
     }
 }
 
-const SELECT: &str = "select s.id, s.line_id, s.council_id, s.version, s.name, s.description, s.status, s.zone_ids,
-        s.criteria, s.percent_basis_points, s.cap_per_booking_pence, s.applies_to, s.budget_pence,
-        s.effective_from, s.effective_to, s.published_at, s.created_at, s.updated_at,
-        coalesce(a.committed, 0)::bigint as committed_pence, coalesce(a.held, 0)::bigint as held_pence
-    from schemes s
-    left join lateral (
-        select sum(amount_pence) filter (where state = 'COMMITTED') as committed,
-               sum(amount_pence) filter (where state = 'HELD' and expires_at > now()) as held
-        from budget_allocations b where b.line_id = s.line_id
-    ) a on true";
-
 pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<SchemeRow>> {
-    sqlx::query_as(&format!("{SELECT} where s.id = $1"))
-        .bind(id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as!(
+        SchemeRow,
+        r#"select s.id, s.line_id, s.council_id, s.version, s.name, s.description, s.status as "status: SchemeStatus",
+                  s.zone_ids, s.criteria as "criteria: Json<Vec<Criterion>>", s.percent_basis_points,
+                  s.cap_per_booking_pence, s.applies_to as "applies_to: Vec<BookingKind>", s.budget_pence,
+                  s.effective_from, s.effective_to, s.published_at, s.created_at, s.updated_at,
+                  coalesce(a.committed, 0)::bigint as "committed_pence!", coalesce(a.held, 0)::bigint as "held_pence!"
+           from schemes s
+           left join lateral (
+               select sum(amount_pence) filter (where state = 'COMMITTED') as committed,
+                      sum(amount_pence) filter (where state = 'HELD' and expires_at > now()) as held
+               from budget_allocations b where b.line_id = s.line_id
+           ) a on true
+           where s.id = $1"#,
+        id,
+    )
+    .fetch_optional(db)
+    .await
 }
 
 pub async fn get_many(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Result<Vec<SchemeRow>> {
-    sqlx::query_as(&format!("{SELECT} where s.id = any($1) order by s.name, s.version"))
-        .bind(ids)
-        .fetch_all(db)
-        .await
+    sqlx::query_as!(
+        SchemeRow,
+        r#"select s.id, s.line_id, s.council_id, s.version, s.name, s.description, s.status as "status: SchemeStatus",
+                  s.zone_ids, s.criteria as "criteria: Json<Vec<Criterion>>", s.percent_basis_points,
+                  s.cap_per_booking_pence, s.applies_to as "applies_to: Vec<BookingKind>", s.budget_pence,
+                  s.effective_from, s.effective_to, s.published_at, s.created_at, s.updated_at,
+                  coalesce(a.committed, 0)::bigint as "committed_pence!", coalesce(a.held, 0)::bigint as "held_pence!"
+           from schemes s
+           left join lateral (
+               select sum(amount_pence) filter (where state = 'COMMITTED') as committed,
+                      sum(amount_pence) filter (where state = 'HELD' and expires_at > now()) as held
+               from budget_allocations b where b.line_id = s.line_id
+           ) a on true
+           where s.id = any($1) order by s.name, s.version"#,
+        ids,
+    )
+    .fetch_all(db)
+    .await
 }
 
 /// A council's schemes, optionally of one status.
 pub async fn of_council(
     db: impl PgExecutor<'_>,
     council_id: Uuid,
-    status: Option<&str>,
+    status: Option<SchemeStatus>,
 ) -> sqlx::Result<Vec<SchemeRow>> {
-    sqlx::query_as(&format!(
-        "{SELECT} where s.council_id = $1 and ($2::text is null or s.status = $2) order by s.name, s.version"
-    ))
-    .bind(council_id)
-    .bind(status)
+    sqlx::query_as!(
+        SchemeRow,
+        r#"select s.id, s.line_id, s.council_id, s.version, s.name, s.description, s.status as "status: SchemeStatus",
+                  s.zone_ids, s.criteria as "criteria: Json<Vec<Criterion>>", s.percent_basis_points,
+                  s.cap_per_booking_pence, s.applies_to as "applies_to: Vec<BookingKind>", s.budget_pence,
+                  s.effective_from, s.effective_to, s.published_at, s.created_at, s.updated_at,
+                  coalesce(a.committed, 0)::bigint as "committed_pence!", coalesce(a.held, 0)::bigint as "held_pence!"
+           from schemes s
+           left join lateral (
+               select sum(amount_pence) filter (where state = 'COMMITTED') as committed,
+                      sum(amount_pence) filter (where state = 'HELD' and expires_at > now()) as held
+               from budget_allocations b where b.line_id = s.line_id
+           ) a on true
+           where s.council_id = $1 and ($2::text is null or s.status = $2) order by s.name, s.version"#,
+        council_id,
+        status.map(SchemeStatus::as_str),
+    )
     .fetch_all(db)
     .await
 }
 
 /// ACTIVE versions of a council whose period contains now.
 pub async fn in_effect(db: impl PgExecutor<'_>, council_id: Uuid) -> sqlx::Result<Vec<SchemeRow>> {
-    sqlx::query_as(&format!(
-        "{SELECT} where s.council_id = $1 and s.status = 'ACTIVE' and s.effective_from <= now()
-           and (s.effective_to is null or s.effective_to > now()) order by s.name, s.version"
-    ))
-    .bind(council_id)
+    sqlx::query_as!(
+        SchemeRow,
+        r#"select s.id, s.line_id, s.council_id, s.version, s.name, s.description, s.status as "status: SchemeStatus",
+                  s.zone_ids, s.criteria as "criteria: Json<Vec<Criterion>>", s.percent_basis_points,
+                  s.cap_per_booking_pence, s.applies_to as "applies_to: Vec<BookingKind>", s.budget_pence,
+                  s.effective_from, s.effective_to, s.published_at, s.created_at, s.updated_at,
+                  coalesce(a.committed, 0)::bigint as "committed_pence!", coalesce(a.held, 0)::bigint as "held_pence!"
+           from schemes s
+           left join lateral (
+               select sum(amount_pence) filter (where state = 'COMMITTED') as committed,
+                      sum(amount_pence) filter (where state = 'HELD' and expires_at > now()) as held
+               from budget_allocations b where b.line_id = s.line_id
+           ) a on true
+           where s.council_id = $1 and s.status = 'ACTIVE' and s.effective_from <= now()
+             and (s.effective_to is null or s.effective_to > now()) order by s.name, s.version"#,
+        council_id,
+    )
     .fetch_all(db)
     .await
 }
 
 pub async fn insert_line(db: impl PgExecutor<'_>, id: Uuid, council_id: Uuid) -> sqlx::Result<()> {
-    sqlx::query("insert into scheme_lines (id, council_id) values ($1, $2)")
-        .bind(id)
-        .bind(council_id)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "insert into scheme_lines (id, council_id) values ($1, $2)",
+        id,
+        council_id
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
 /// Locks a scheme line (its lifecycle and budget) for the transaction.
 pub async fn lock_line(db: impl PgExecutor<'_>, line_id: Uuid) -> sqlx::Result<i64> {
-    sqlx::query_scalar("select budget_pence from scheme_lines where id = $1 for update")
-        .bind(line_id)
-        .fetch_one(db)
-        .await
+    sqlx::query_scalar!(
+        "select budget_pence from scheme_lines where id = $1 for update",
+        line_id
+    )
+    .fetch_one(db)
+    .await
 }
 
 pub async fn set_line_budget(db: impl PgExecutor<'_>, line_id: Uuid, budget: i64) -> sqlx::Result<()> {
-    sqlx::query("update scheme_lines set budget_pence = $2 where id = $1")
-        .bind(line_id)
-        .bind(budget)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "update scheme_lines set budget_pence = $2 where id = $1",
+        line_id,
+        budget
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -146,25 +194,26 @@ pub async fn insert_version(
     version: i32,
     c: &SchemeContent,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    let applies_to: Vec<&str> = c.applies_to.iter().map(|k| k.as_str()).collect();
+    sqlx::query!(
         "insert into schemes (id, line_id, council_id, version, name, description, status, zone_ids, criteria,
             percent_basis_points, cap_per_booking_pence, applies_to, budget_pence, effective_from, effective_to)
          values ($1, $2, $3, $4, $5, $6, 'DRAFT', $7, $8, $9, $10, $11, $12, $13, $14)",
+        id,
+        line_id,
+        c.council_id,
+        version,
+        c.name,
+        c.description,
+        &c.zone_ids,
+        Json(&c.criteria) as _,
+        c.percent_basis_points,
+        c.cap_per_booking_pence,
+        &applies_to as &[&str],
+        c.budget_pence,
+        c.effective_from,
+        c.effective_to,
     )
-    .bind(id)
-    .bind(line_id)
-    .bind(c.council_id)
-    .bind(version)
-    .bind(&c.name)
-    .bind(&c.description)
-    .bind(&c.zone_ids)
-    .bind(Json(&c.criteria))
-    .bind(c.percent_basis_points)
-    .bind(c.cap_per_booking_pence)
-    .bind(&c.applies_to)
-    .bind(c.budget_pence)
-    .bind(c.effective_from)
-    .bind(c.effective_to)
     .execute(db)
     .await?;
     Ok(())
@@ -172,23 +221,24 @@ pub async fn insert_version(
 
 /// Replaces a DRAFT version's content; false when it is not a draft.
 pub async fn update_draft(db: impl PgExecutor<'_>, id: Uuid, c: &SchemeContent) -> sqlx::Result<bool> {
-    let done = sqlx::query(
+    let applies_to: Vec<&str> = c.applies_to.iter().map(|k| k.as_str()).collect();
+    let done = sqlx::query!(
         "update schemes set name = $2, description = $3, zone_ids = $4, criteria = $5, percent_basis_points = $6,
             cap_per_booking_pence = $7, applies_to = $8, budget_pence = $9, effective_from = $10,
             effective_to = $11, updated_at = now()
          where id = $1 and status = 'DRAFT'",
+        id,
+        c.name,
+        c.description,
+        &c.zone_ids,
+        Json(&c.criteria) as _,
+        c.percent_basis_points,
+        c.cap_per_booking_pence,
+        &applies_to as &[&str],
+        c.budget_pence,
+        c.effective_from,
+        c.effective_to,
     )
-    .bind(id)
-    .bind(&c.name)
-    .bind(&c.description)
-    .bind(&c.zone_ids)
-    .bind(Json(&c.criteria))
-    .bind(c.percent_basis_points)
-    .bind(c.cap_per_booking_pence)
-    .bind(&c.applies_to)
-    .bind(c.budget_pence)
-    .bind(c.effective_from)
-    .bind(c.effective_to)
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -198,19 +248,19 @@ pub async fn update_draft(db: impl PgExecutor<'_>, id: Uuid, c: &SchemeContent) 
 pub async fn set_status(
     db: impl PgExecutor<'_>,
     id: Uuid,
-    status: &str,
+    status: SchemeStatus,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "update schemes set status = $2, effective_from = $3, effective_to = $4, updated_at = now(),
             published_at = case when $2 = 'ACTIVE' then coalesce(published_at, now()) else published_at end
          where id = $1",
+        id,
+        status.as_str(),
+        from,
+        to,
     )
-    .bind(id)
-    .bind(status)
-    .bind(from)
-    .bind(to)
     .execute(db)
     .await?;
     Ok(())
@@ -218,22 +268,36 @@ pub async fn set_status(
 
 /// The published versions of a line, newest first.
 pub async fn published_of_line(db: impl PgExecutor<'_>, line_id: Uuid) -> sqlx::Result<Vec<SchemeRow>> {
-    sqlx::query_as(&format!(
-        "{SELECT} where s.line_id = $1 and s.status <> 'DRAFT' order by s.version desc"
-    ))
-    .bind(line_id)
+    sqlx::query_as!(
+        SchemeRow,
+        r#"select s.id, s.line_id, s.council_id, s.version, s.name, s.description, s.status as "status: SchemeStatus",
+                  s.zone_ids, s.criteria as "criteria: Json<Vec<Criterion>>", s.percent_basis_points,
+                  s.cap_per_booking_pence, s.applies_to as "applies_to: Vec<BookingKind>", s.budget_pence,
+                  s.effective_from, s.effective_to, s.published_at, s.created_at, s.updated_at,
+                  coalesce(a.committed, 0)::bigint as "committed_pence!", coalesce(a.held, 0)::bigint as "held_pence!"
+           from schemes s
+           left join lateral (
+               select sum(amount_pence) filter (where state = 'COMMITTED') as committed,
+                      sum(amount_pence) filter (where state = 'HELD' and expires_at > now()) as held
+               from budget_allocations b where b.line_id = s.line_id
+           ) a on true
+           where s.line_id = $1 and s.status <> 'DRAFT' order by s.version desc"#,
+        line_id,
+    )
     .fetch_all(db)
     .await
 }
 
 pub async fn latest_version(db: impl PgExecutor<'_>, line_id: Uuid) -> sqlx::Result<i32> {
-    sqlx::query_scalar("select max(version) from schemes where line_id = $1")
-        .bind(line_id)
-        .fetch_one(db)
-        .await
+    sqlx::query_scalar!(
+        r#"select max(version) as "max!" from schemes where line_id = $1"#,
+        line_id
+    )
+    .fetch_one(db)
+    .await
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize)]
 pub struct TestCaseRow {
     pub id: Uuid,
     pub scheme_id: Uuid,
@@ -245,11 +309,12 @@ pub struct TestCaseRow {
 }
 
 pub async fn test_cases(db: impl PgExecutor<'_>, scheme_id: Uuid) -> sqlx::Result<Vec<TestCaseRow>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        TestCaseRow,
         "select id, scheme_id, name, facts, expect_eligible, last_result, created_at
          from scheme_test_cases where scheme_id = $1 order by created_at, id",
+        scheme_id,
     )
-    .bind(scheme_id)
     .fetch_all(db)
     .await
 }
@@ -262,27 +327,29 @@ pub async fn insert_test_case(
     expect_eligible: bool,
     last_result: Option<bool>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "insert into scheme_test_cases (id, scheme_id, name, facts, expect_eligible, last_result)
          values ($1, $2, $3, $4, $5, $6)",
+        Uuid::new_v4(),
+        scheme_id,
+        name,
+        facts,
+        expect_eligible,
+        last_result,
     )
-    .bind(Uuid::new_v4())
-    .bind(scheme_id)
-    .bind(name)
-    .bind(facts)
-    .bind(expect_eligible)
-    .bind(last_result)
     .execute(db)
     .await?;
     Ok(())
 }
 
 pub async fn set_test_result(db: impl PgExecutor<'_>, id: Uuid, result: bool) -> sqlx::Result<()> {
-    sqlx::query("update scheme_test_cases set last_result = $2 where id = $1")
-        .bind(id)
-        .bind(result)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "update scheme_test_cases set last_result = $2 where id = $1",
+        id,
+        result
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -296,17 +363,17 @@ pub async fn record_decision(
     facts: Option<&serde_json::Value>,
     purpose: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "insert into eligibility_decisions (household_id, scheme_id, scheme_version, eligible, reasons, facts, purpose)
          values ($1, $2, $3, $4, $5, $6, $7)",
+        household_id,
+        scheme.id,
+        scheme.version,
+        eligible,
+        reasons,
+        facts,
+        purpose,
     )
-    .bind(household_id)
-    .bind(scheme.id)
-    .bind(scheme.version)
-    .bind(eligible)
-    .bind(reasons)
-    .bind(facts)
-    .bind(purpose)
     .execute(db)
     .await?;
     Ok(())

@@ -1,6 +1,7 @@
 //! A scheme's editable content: parsed and checked before it is saved.
 
 use chrono::{DateTime, Utc};
+use roundabout_api::states::BookingKind;
 use roundabout_support::{text as checked_text, ApiError};
 use serde::Deserialize;
 use serde_json::Value;
@@ -14,9 +15,6 @@ pub const MAX_CRITERIA: usize = 20;
 pub const MAX_BUDGET_PENCE: i64 = 100_000_000_000;
 /// Largest cap per booking or lease-month, in pence (£1m).
 pub const MAX_CAP_PENCE: i64 = 100_000_000;
-
-/// The booking kinds a scheme can pay towards.
-pub const KINDS: &[&str] = &["HIRE", "LEASE"];
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct CriterionIn {
@@ -62,7 +60,7 @@ pub struct SchemeContent {
     pub criteria: Vec<Criterion>,
     pub percent_basis_points: i32,
     pub cap_per_booking_pence: Option<i64>,
-    pub applies_to: Vec<String>,
+    pub applies_to: Vec<BookingKind>,
     pub budget_pence: i64,
     pub effective_from: Option<DateTime<Utc>>,
     pub effective_to: Option<DateTime<Utc>>,
@@ -170,11 +168,11 @@ impl SchemeIn {
         }
         let mut applies_to = Vec::new();
         for k in &self.applies_to {
-            if !KINDS.contains(&k.as_str()) {
-                return Err(bad(&["appliesTo"], format!("Unknown booking kind {k:?}")));
-            }
-            if !applies_to.contains(k) {
-                applies_to.push(k.clone());
+            let kind: BookingKind = k
+                .parse()
+                .map_err(|_| bad(&["appliesTo"], format!("Unknown booking kind {k:?}")))?;
+            if !applies_to.contains(&kind) {
+                applies_to.push(kind);
             }
         }
         if applies_to.is_empty() {

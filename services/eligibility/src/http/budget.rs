@@ -9,6 +9,7 @@
 
 use axum::{extract::State, routing::post, Json, Router};
 use chrono::Utc;
+use roundabout_api::states::{AllocationState, BookingKind};
 use roundabout_support::{
     error::ValidJson,
     internal_auth::Caller,
@@ -24,7 +25,6 @@ use crate::{
         profiles,
         schemes::{self, SchemeRow},
     },
-    domain::scheme::KINDS,
     http::{
         decisions::{decide, zone_names},
         profiles::visible_household,
@@ -88,12 +88,13 @@ async fn quote(
     ValidJson(q): ValidJson<QuoteIn>,
 ) -> ApiResult<Json<QuoteOut>> {
     let household = visible_household(&s, &caller, q.household_id).await?;
-    if !KINDS.contains(&q.kind.as_str()) {
-        return Err(ApiError::invalid("kind", "The kind is HIRE or LEASE"));
-    }
-    let months = match (q.kind.as_str(), q.lease_months) {
-        ("LEASE", Some(m)) if (1..=36).contains(&m) => Some(m),
-        ("LEASE", _) => return Err(ApiError::invalid("leaseMonths", "A lease is 1 to 36 months")),
+    let kind: BookingKind = q
+        .kind
+        .parse()
+        .map_err(|_| ApiError::invalid("kind", "The kind is HIRE or LEASE"))?;
+    let months = match (kind, q.lease_months) {
+        (BookingKind::Lease, Some(m)) if (1..=36).contains(&m) => Some(m),
+        (BookingKind::Lease, _) => return Err(ApiError::invalid("leaseMonths", "A lease is 1 to 36 months")),
         _ => None,
     };
     if q.base_prices.len() > MAX_QUOTE_PRICES || q.base_prices.iter().any(|p| !(0..=100_000_000).contains(p)) {
@@ -108,7 +109,7 @@ async fn quote(
     let mut eligible = Vec::new();
     let mut tx = s.pool.begin().await?;
     for scheme in schemes::in_effect(&mut *tx, household.council_id).await? {
-        if !scheme.applies_to.contains(&q.kind) {
+        if !scheme.applies_to.contains(&kind) {
             continue;
         }
         let (ok, reasons) = decide(&s.engine, &scheme, profile.as_ref(), &names)?;
@@ -172,7 +173,7 @@ async fn hold(
     ValidJson(r): ValidJson<ReserveIn>,
 ) -> ApiResult<Json<AllocationRow>> {
     services_only(&caller)?;
-    reserve(&s, r, "HELD").await.map(Json)
+    reserve(&s, r, AllocationState::Held).await.map(Json)
 }
 
 /// `POST /internal/budget/commit`: commits the booking's hold, or commits
@@ -183,7 +184,7 @@ async fn commit(
     ValidJson(r): ValidJson<ReserveIn>,
 ) -> ApiResult<Json<AllocationRow>> {
     services_only(&caller)?;
-    reserve(&s, r, "COMMITTED").await.map(Json)
+    reserve(&s, r, AllocationState::Committed).await.map(Json)
 }
 
 fn conflict_if_different(existing: &AllocationRow, r: &ReserveIn) -> ApiResult<()> {
@@ -198,7 +199,7 @@ fn conflict_if_different(existing: &AllocationRow, r: &ReserveIn) -> ApiResult<(
     Ok(())
 }
 
-async fn reserve(s: &AppState, r: ReserveIn, target: &'static str) -> ApiResult<AllocationRow> {
+async fn reserve(s: &AppState, r: ReserveIn, target: AllocationState) -> ApiResult<AllocationRow> {
     if r.amount_pence.is_some_and(|a| !(1..=100_000_000_000).contains(&a)) {
         return Err(ApiError::invalid(
             "amountPence",
@@ -222,17 +223,17 @@ async fn reserve(s: &AppState, r: ReserveIn, target: &'static str) -> ApiResult<
     let now = Utc::now();
     if let Some(a) = &existing {
         conflict_if_different(a, &r)?;
-        match (a.state.as_str(), target) {
-            ("RELEASED", _) => {
+        match (a.state, target) {
+            (AllocationState::Released, _) => {
                 return Err(ApiError::conflict(
                     "INVALID_STATE",
                     "This booking's subsidy was released",
                 ));
             }
-            ("COMMITTED", _) => return Ok(a.clone()),
-            ("HELD", "HELD") if !a.is_lapsed(now) => return Ok(a.clone()),
-            ("HELD", "COMMITTED") if !a.is_lapsed(now) => {
-                let row = budget::set_state(&mut *tx, r.booking_id, "COMMITTED").await?;
+            (AllocationState::Committed, _) => return Ok(a.clone()),
+            (AllocationState::Held, AllocationState::Held) if !a.is_lapsed(now) => return Ok(a.clone()),
+            (AllocationState::Held, AllocationState::Committed) if !a.is_lapsed(now) => {
+                let row = budget::set_state(&mut *tx, r.booking_id, AllocationState::Committed).await?;
                 tx.commit().await?;
                 return Ok(row);
             }
@@ -257,7 +258,8 @@ async fn reserve(s: &AppState, r: ReserveIn, target: &'static str) -> ApiResult<
             ),
         ));
     }
-    let expires_at = (target == "HELD").then(|| now + chrono::Duration::from_std(s.budget_hold).unwrap_or_default());
+    let expires_at =
+        (target == AllocationState::Held).then(|| now + chrono::Duration::from_std(s.budget_hold).unwrap_or_default());
     let row = budget::put(
         &mut *tx,
         &NewAllocation {
@@ -289,8 +291,8 @@ async fn release(
     let mut tx = s.pool.begin().await?;
     schemes::lock_line(&mut *tx, existing.line_id).await?;
     let row = match budget::get(&mut *tx, r.booking_id).await? {
-        Some(a) if a.state == "RELEASED" => a,
-        Some(_) => budget::set_state(&mut *tx, r.booking_id, "RELEASED").await?,
+        Some(a) if a.state == AllocationState::Released => a,
+        Some(_) => budget::set_state(&mut *tx, r.booking_id, AllocationState::Released).await?,
         None => return Ok(Json(None)),
     };
     tx.commit().await?;

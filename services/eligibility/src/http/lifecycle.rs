@@ -9,6 +9,7 @@ use axum::{
 };
 use chrono::{Duration, Utc};
 use datalogic_rs::{bumpalo::Bump, Engine};
+use roundabout_api::states::SchemeStatus;
 use roundabout_support::{
     error::{violated_constraint, ValidJson},
     internal_auth::Caller,
@@ -78,7 +79,7 @@ async fn add_test_case(
     ValidJson(body): ValidJson<TestCaseIn>,
 ) -> ApiResult<(StatusCode, Json<SchemeOut>)> {
     let row = for_officer(&s.pool, &caller, id).await?;
-    if row.status != "DRAFT" {
+    if row.status != SchemeStatus::Draft {
         return Err(invalid_state(
             "Test cases are added to a DRAFT; revise the scheme first",
         ));
@@ -123,7 +124,7 @@ async fn publish(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>
     let row = schemes::get(&mut *tx, id)
         .await?
         .ok_or_else(|| ApiError::not_found("No such scheme"))?;
-    if !matches!(row.status.as_str(), "DRAFT" | "PAUSED") {
+    if !matches!(row.status, SchemeStatus::Draft | SchemeStatus::Paused) {
         return Err(invalid_state(format!("A {} scheme cannot be published", row.status)));
     }
     if row.criteria.0.is_empty() {
@@ -154,8 +155,8 @@ async fn publish(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>
         }
         results.push((case.id, eligible));
     }
-    if row.status == "PAUSED" {
-        schemes::set_status(&mut *tx, id, "ACTIVE", row.effective_from, row.effective_to).await?;
+    if row.status == SchemeStatus::Paused {
+        schemes::set_status(&mut *tx, id, SchemeStatus::Active, row.effective_from, row.effective_to).await?;
     } else {
         let now = Utc::now();
         let from = row.effective_from.unwrap_or(now);
@@ -178,9 +179,9 @@ async fn publish(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>
                     format!("This version must start after version {} starts", prev.version),
                 ));
             }
-            schemes::set_status(&mut *tx, prev.id, &prev.status, prev.effective_from, Some(from)).await?;
+            schemes::set_status(&mut *tx, prev.id, prev.status, prev.effective_from, Some(from)).await?;
         }
-        match schemes::set_status(&mut *tx, id, "ACTIVE", Some(from), row.effective_to).await {
+        match schemes::set_status(&mut *tx, id, SchemeStatus::Active, Some(from), row.effective_to).await {
             Ok(()) => {}
             Err(e) if violated_constraint(&e) == Some("schemes_no_overlapping_versions") => {
                 return Err(invalid_state(
@@ -213,7 +214,7 @@ async fn revise(
     let row = schemes::get(&mut *tx, id)
         .await?
         .ok_or_else(|| ApiError::not_found("No such scheme"))?;
-    if !matches!(row.status.as_str(), "ACTIVE" | "PAUSED") {
+    if !matches!(row.status, SchemeStatus::Active | SchemeStatus::Paused) {
         return Err(invalid_state("Only an ACTIVE or PAUSED scheme can be revised"));
     }
     let latest = schemes::latest_version(&mut *tx, row.line_id).await?;
@@ -249,10 +250,10 @@ async fn revise(
 /// until it is published again.
 async fn pause(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<SchemeOut>> {
     let row = for_officer(&s.pool, &caller, id).await?;
-    if row.status != "ACTIVE" {
+    if row.status != SchemeStatus::Active {
         return Err(invalid_state(format!("A {} scheme cannot be paused", row.status)));
     }
-    schemes::set_status(&s.pool, id, "PAUSED", row.effective_from, row.effective_to).await?;
+    schemes::set_status(&s.pool, id, SchemeStatus::Paused, row.effective_from, row.effective_to).await?;
     let row = for_officer(&s.pool, &caller, id).await?;
     Ok(Json(out(&s.pool, &caller, row).await?))
 }
@@ -261,13 +262,13 @@ async fn pause(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) 
 /// DRAFT is abandoned). Commitments already made stay committed.
 async fn close(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<SchemeOut>> {
     let row = for_officer(&s.pool, &caller, id).await?;
-    if row.status == "CLOSED" {
+    if row.status == SchemeStatus::Closed {
         return Err(invalid_state("The scheme is already closed"));
     }
     let now = Utc::now();
     let from = row.effective_from.unwrap_or(now);
     let to = row.effective_to.map_or(now, |t| t.min(now)).max(from);
-    schemes::set_status(&s.pool, id, "CLOSED", Some(from), Some(to)).await?;
+    schemes::set_status(&s.pool, id, SchemeStatus::Closed, Some(from), Some(to)).await?;
     let row = for_officer(&s.pool, &caller, id).await?;
     Ok(Json(out(&s.pool, &caller, row).await?))
 }

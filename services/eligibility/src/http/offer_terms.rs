@@ -14,6 +14,7 @@ use axum::{
     Json, Router,
 };
 use datalogic_rs::{bumpalo::Bump, DataValue, Engine};
+use roundabout_api::states::BookingKind;
 use roundabout_support::{internal_auth::Caller, subsidy::SchemeTerms, ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -23,7 +24,6 @@ use crate::{
         profiles::{self, ProfileRow},
         schemes::{self, SchemeRow},
     },
-    domain::scheme::KINDS,
     http::{lifecycle::compiled, profiles::visible_household},
     AppState,
 };
@@ -66,9 +66,10 @@ async fn offer_terms(
     Path(id): Path<Uuid>,
     Query(q): Query<TermsQuery>,
 ) -> ApiResult<Json<OfferTermsOut>> {
-    if !KINDS.contains(&q.kind.as_str()) {
-        return Err(ApiError::invalid("kind", "The kind is HIRE or LEASE"));
-    }
+    let kind: BookingKind = q
+        .kind
+        .parse()
+        .map_err(|_| ApiError::invalid("kind", "The kind is HIRE or LEASE"))?;
     let council_id = match caller.household.filter(|h| h.household_id == id) {
         // The membership is signed by the gateway: no need to look it up.
         Some(own) => own.council_id,
@@ -77,7 +78,7 @@ async fn offer_terms(
     };
     let (profile, in_effect) = tokio::try_join!(profiles::get(&s.pool, id), schemes::in_effect(&s.pool, council_id))?;
     let mut eligible = Vec::new();
-    for scheme in in_effect.iter().filter(|sc| sc.applies_to.contains(&q.kind)) {
+    for scheme in in_effect.iter().filter(|sc| sc.applies_to.contains(&kind)) {
         if is_eligible(&s.engine, scheme, profile.as_ref())? {
             eligible.push(scheme.terms());
         }

@@ -233,17 +233,7 @@ async fn import(
         }
     };
     let (codes, (lats, lons)): (Vec<String>, (Vec<f64>, Vec<f64>)) = rows.into_iter().unzip();
-    sqlx::query(
-        "insert into postcodes (council_id, postcode, lat, lon)
-         select $1, * from unnest($2::text[], $3::float8[], $4::float8[])
-         on conflict (council_id, postcode) do update set lat = excluded.lat, lon = excluded.lon",
-    )
-    .bind(id)
-    .bind(&codes)
-    .bind(&lats)
-    .bind(&lons)
-    .execute(&s.pool)
-    .await?;
+    db::postcodes::upsert_many(&s.pool, id, &codes, &lats, &lons).await?;
     Ok(Json(ImportOut {
         imported_count: codes.len() as i64,
         errors: Vec::new(),

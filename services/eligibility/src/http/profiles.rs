@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::{
     db::{
+        councils,
         households::{self, HouseholdRow},
         profiles::{self, ProfileRow},
         zones,
@@ -75,10 +76,7 @@ async fn update(
     let mut tx = s.pool.begin().await?;
     // Zone creation locks the council row for update; sharing it here means a
     // zone drawn at the same moment is either seen here or sees this profile.
-    sqlx::query("select id from councils where id = $1 for share")
-        .bind(household.council_id)
-        .execute(&mut *tx)
-        .await?;
+    councils::lock_for_profiles(&mut *tx, household.council_id).await?;
     let mut zone_ids = Vec::new();
     for z in zones::of_council(&mut *tx, household.council_id).await? {
         let area = Area::stored(&z.geometry)?;

@@ -8,6 +8,7 @@ use axum::{
     Json, Router,
 };
 use chrono::{DateTime, Utc};
+use roundabout_api::states::{BookingKind, SchemeStatus};
 use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -45,12 +46,12 @@ pub struct SchemeOut {
     pub version: i32,
     pub name: String,
     pub description: String,
-    pub status: String,
+    pub status: SchemeStatus,
     pub zone_ids: Vec<Uuid>,
     pub criteria: Vec<Criterion>,
     pub percent_basis_points: i32,
     pub cap_per_booking_pence: Option<i64>,
-    pub applies_to: Vec<String>,
+    pub applies_to: Vec<BookingKind>,
     pub budget_pence: i64,
     pub committed_pence: i64,
     pub held_pence: i64,
@@ -91,7 +92,7 @@ impl SchemeOut {
 
 /// Drafts are seen only by officers of their council (and services).
 pub fn visible(caller: &Caller, r: &SchemeRow) -> bool {
-    r.status != "DRAFT" || caller.can_administer(r.council_id)
+    r.status != SchemeStatus::Draft || caller.can_administer(r.council_id)
 }
 
 /// The scheme with test cases when the caller administers its council.
@@ -194,14 +195,16 @@ async fn of_council(
     Path(id): Path<Uuid>,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Vec<SchemeOut>>> {
-    let status = q.status.as_deref();
-    if status.is_some_and(|st| !["DRAFT", "ACTIVE", "PAUSED", "CLOSED"].contains(&st)) {
-        return Err(ApiError::invalid("status", "Unknown scheme status"));
-    }
+    let status: Option<SchemeStatus> = q
+        .status
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(|_| ApiError::invalid("status", "Unknown scheme status"))?;
     let officer = caller.can_administer(id);
     let status = match (officer, status) {
         (true, st) => st,
-        (false, None | Some("ACTIVE")) => Some("ACTIVE"),
+        (false, None | Some(SchemeStatus::Active)) => Some(SchemeStatus::Active),
         (false, Some(_)) => return Ok(Json(Vec::new())),
     };
     let mut res = Vec::new();

@@ -14,6 +14,7 @@ use axum::{
     Json, Router,
 };
 use datalogic_rs::{bumpalo::Bump, DataValue, Engine};
+use roundabout_api::states::BookingKind;
 use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -242,7 +243,7 @@ pub fn simulate_over(engine: &Engine, scheme: &SchemeRow, households: &[FactsRow
             *a += b;
         }
     }
-    let (base, months) = if scheme.applies_to.iter().any(|k| k == "LEASE") {
+    let (base, months) = if scheme.applies_to.contains(&BookingKind::Lease) {
         (TYPICAL_LEASE_MONTH_PENCE, Some(1))
     } else {
         (TYPICAL_HIRE_PENCE, None)

@@ -64,10 +64,7 @@ async fn create(
     }
     let mut tx = s.pool.begin().await?;
     // Serialises with profile updates of this council, so none misses the zone.
-    sqlx::query("select id from councils where id = $1 for update")
-        .bind(council.id)
-        .execute(&mut *tx)
-        .await?;
+    councils::lock_for_zones(&mut *tx, council.id).await?;
     let id = Uuid::new_v4();
     let zone = match zones::insert(&mut *tx, id, council.id, name, area.geometry(), area.bbox()).await {
         Ok(z) => z,

@@ -2,15 +2,16 @@
 //! officers' decision (PENDING, APPROVED, SUSPENDED).
 
 use chrono::{DateTime, Utc};
+use roundabout_api::states::ProviderStatus;
 use serde::Serialize;
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ApprovalRow {
     pub provider_id: Uuid,
     pub council_id: Uuid,
-    pub status: String,
+    pub status: ProviderStatus,
     pub applied_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// The change that wrote this version (for the geo index).
@@ -18,27 +19,27 @@ pub struct ApprovalRow {
     pub change_seq: i64,
 }
 
-const COLUMNS: &str = "provider_id, council_id, status, applied_at, updated_at, change_seq";
-
 /// Applies (PENDING) unless the provider already has a standing in the council.
 pub async fn apply(db: impl PgExecutor<'_>, provider_id: Uuid, council_id: Uuid) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "insert into provider_councils (provider_id, council_id) values ($1, $2)
          on conflict (provider_id, council_id) do nothing",
+        provider_id,
+        council_id,
     )
-    .bind(provider_id)
-    .bind(council_id)
     .execute(db)
     .await?;
     Ok(())
 }
 
 pub async fn get(db: impl PgExecutor<'_>, provider_id: Uuid, council_id: Uuid) -> sqlx::Result<Option<ApprovalRow>> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from provider_councils where provider_id = $1 and council_id = $2"
-    ))
-    .bind(provider_id)
-    .bind(council_id)
+    sqlx::query_as!(
+        ApprovalRow,
+        r#"select provider_id, council_id, status as "status: ProviderStatus", applied_at, updated_at, change_seq
+           from provider_councils where provider_id = $1 and council_id = $2"#,
+        provider_id,
+        council_id,
+    )
     .fetch_optional(db)
     .await
 }
@@ -48,27 +49,31 @@ pub async fn decide(
     db: impl PgExecutor<'_>,
     provider_id: Uuid,
     council_id: Uuid,
-    status: &str,
+    status: ProviderStatus,
     by: Option<Uuid>,
 ) -> sqlx::Result<Option<ApprovalRow>> {
-    sqlx::query_as(&format!(
-        "update provider_councils set status = $3, decided_by = $4
-         where provider_id = $1 and council_id = $2 returning {COLUMNS}"
-    ))
-    .bind(provider_id)
-    .bind(council_id)
-    .bind(status)
-    .bind(by)
+    sqlx::query_as!(
+        ApprovalRow,
+        r#"update provider_councils set status = $3, decided_by = $4
+           where provider_id = $1 and council_id = $2
+           returning provider_id, council_id, status as "status: ProviderStatus", applied_at, updated_at, change_seq"#,
+        provider_id,
+        council_id,
+        status.as_str(),
+        by,
+    )
     .fetch_optional(db)
     .await
 }
 
 /// A provider's standing in every council it applied to.
 pub async fn of_provider(db: impl PgExecutor<'_>, provider_id: Uuid) -> sqlx::Result<Vec<ApprovalRow>> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from provider_councils where provider_id = $1 order by applied_at, council_id"
-    ))
-    .bind(provider_id)
+    sqlx::query_as!(
+        ApprovalRow,
+        r#"select provider_id, council_id, status as "status: ProviderStatus", applied_at, updated_at, change_seq
+           from provider_councils where provider_id = $1 order by applied_at, council_id"#,
+        provider_id,
+    )
     .fetch_all(db)
     .await
 }
@@ -77,20 +82,22 @@ pub async fn of_provider(db: impl PgExecutor<'_>, provider_id: Uuid) -> sqlx::Re
 pub async fn of_council(
     db: impl PgExecutor<'_>,
     council_id: Uuid,
-    status: Option<&str>,
+    status: Option<ProviderStatus>,
 ) -> sqlx::Result<Vec<ApprovalRow>> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from provider_councils
-         where council_id = $1 and ($2::text is null or status = $2) order by applied_at, provider_id"
-    ))
-    .bind(council_id)
-    .bind(status)
+    sqlx::query_as!(
+        ApprovalRow,
+        r#"select provider_id, council_id, status as "status: ProviderStatus", applied_at, updated_at, change_seq
+           from provider_councils
+           where council_id = $1 and ($2::text is null or status = $2) order by applied_at, provider_id"#,
+        council_id,
+        status.map(ProviderStatus::as_str),
+    )
     .fetch_all(db)
     .await
 }
 
 /// A provider with its standing in one council.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize)]
 pub struct CouncilProviderRow {
     pub id: Uuid,
     pub name: String,
@@ -98,23 +105,25 @@ pub struct CouncilProviderRow {
     pub pickup_address: Option<String>,
     pub contact_phone: Option<String>,
     pub contact_email: Option<String>,
-    pub status: String,
+    pub status: ProviderStatus,
 }
 
 /// The providers that applied to a council, with their status.
 pub async fn providers_of_council(
     db: impl PgExecutor<'_>,
     council_id: Uuid,
-    status: Option<&str>,
+    status: Option<ProviderStatus>,
 ) -> sqlx::Result<Vec<CouncilProviderRow>> {
-    sqlx::query_as(
-        "select p.id, p.name, p.created_at, p.pickup_address, p.contact_phone, p.contact_email, pc.status
-         from provider_councils pc join providers p on p.id = pc.provider_id
-         where pc.council_id = $1 and ($2::text is null or pc.status = $2)
-         order by p.name, p.id",
+    sqlx::query_as!(
+        CouncilProviderRow,
+        r#"select p.id, p.name, p.created_at, p.pickup_address, p.contact_phone, p.contact_email,
+                  pc.status as "status: ProviderStatus"
+           from provider_councils pc join providers p on p.id = pc.provider_id
+           where pc.council_id = $1 and ($2::text is null or pc.status = $2)
+           order by p.name, p.id"#,
+        council_id,
+        status.map(ProviderStatus::as_str),
     )
-    .bind(council_id)
-    .bind(status)
     .fetch_all(db)
     .await
 }

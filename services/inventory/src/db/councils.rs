@@ -7,7 +7,7 @@ use serde::Serialize;
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize)]
 pub struct CouncilAreaRow {
     pub id: Uuid,
     pub code: String,
@@ -19,36 +19,40 @@ pub struct CouncilAreaRow {
     pub max_lat: f64,
 }
 
-const COLUMNS: &str = "id, code, name, boundary, min_lon, min_lat, max_lon, max_lat";
-
 /// Stores a council unless it is cached already.
 pub async fn insert_if_absent(db: impl PgExecutor<'_>, c: &CouncilAreaRow) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "insert into council_areas (id, code, name, boundary, min_lon, min_lat, max_lon, max_lat)
          values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (id) do nothing",
+        c.id,
+        c.code,
+        c.name,
+        c.boundary,
+        c.min_lon,
+        c.min_lat,
+        c.max_lon,
+        c.max_lat,
     )
-    .bind(c.id)
-    .bind(&c.code)
-    .bind(&c.name)
-    .bind(&c.boundary)
-    .bind(c.min_lon)
-    .bind(c.min_lat)
-    .bind(c.max_lon)
-    .bind(c.max_lat)
     .execute(db)
     .await?;
     Ok(())
 }
 
 pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<CouncilAreaRow>> {
-    sqlx::query_as(&format!("select {COLUMNS} from council_areas where id = $1"))
-        .bind(id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as!(
+        CouncilAreaRow,
+        "select id, code, name, boundary, min_lon, min_lat, max_lon, max_lat from council_areas where id = $1",
+        id,
+    )
+    .fetch_optional(db)
+    .await
 }
 
 pub async fn all(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<CouncilAreaRow>> {
-    sqlx::query_as(&format!("select {COLUMNS} from council_areas"))
-        .fetch_all(db)
-        .await
+    sqlx::query_as!(
+        CouncilAreaRow,
+        "select id, code, name, boundary, min_lon, min_lat, max_lon, max_lat from council_areas"
+    )
+    .fetch_all(db)
+    .await
 }

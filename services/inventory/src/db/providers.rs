@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::domain::provider::Contact;
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ProviderRow {
     pub id: Uuid,
     pub name: String,
@@ -17,51 +17,50 @@ pub struct ProviderRow {
     pub contact_email: Option<String>,
 }
 
-/// The columns of a [`ProviderRow`], for `concat!`.
-macro_rules! columns {
-    () => {
-        "id, name, created_at, pickup_address, contact_phone, contact_email"
-    };
-}
-
 /// Inserts the provider unless one with this id exists; returns the stored row.
 pub async fn insert_if_absent(db: impl PgExecutor<'_> + Copy, id: Uuid, name: &str) -> sqlx::Result<ProviderRow> {
-    sqlx::query("insert into providers (id, name) values ($1, $2) on conflict (id) do nothing")
-        .bind(id)
-        .bind(name)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "insert into providers (id, name) values ($1, $2) on conflict (id) do nothing",
+        id,
+        name,
+    )
+    .execute(db)
+    .await?;
     get(db, id).await?.ok_or(sqlx::Error::RowNotFound)
 }
 
 pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<ProviderRow>> {
-    sqlx::query_as(concat!("select ", columns!(), " from providers where id = $1"))
-        .bind(id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as!(
+        ProviderRow,
+        "select id, name, created_at, pickup_address, contact_phone, contact_email from providers where id = $1",
+        id,
+    )
+    .fetch_optional(db)
+    .await
 }
 
 pub async fn get_many(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Result<Vec<ProviderRow>> {
-    sqlx::query_as(concat!(
-        "select ",
-        columns!(),
-        " from providers where id = any($1) order by id"
-    ))
-    .bind(ids)
+    sqlx::query_as!(
+        ProviderRow,
+        "select id, name, created_at, pickup_address, contact_phone, contact_email
+         from providers where id = any($1) order by id",
+        ids,
+    )
     .fetch_all(db)
     .await
 }
 
 /// Replaces the provider's contact details; `None` if there is no such provider.
 pub async fn set_contact(db: impl PgExecutor<'_>, id: Uuid, c: &Contact) -> sqlx::Result<Option<ProviderRow>> {
-    sqlx::query_as(concat!(
-        "update providers set pickup_address = $2, contact_phone = $3, contact_email = $4 where id = $1 returning ",
-        columns!()
-    ))
-    .bind(id)
-    .bind(&c.pickup_address)
-    .bind(&c.phone)
-    .bind(&c.email)
+    sqlx::query_as!(
+        ProviderRow,
+        "update providers set pickup_address = $2, contact_phone = $3, contact_email = $4 where id = $1
+         returning id, name, created_at, pickup_address, contact_phone, contact_email",
+        id,
+        c.pickup_address,
+        c.phone,
+        c.email,
+    )
     .fetch_optional(db)
     .await
 }

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use roundabout_api::states::VehicleKind;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -399,20 +400,20 @@ fn gbfs_row(line: u64, v: &Value, types: &HashMap<&str, &Value>, pricing: &Prici
     let seats = t
         .get("rider_capacity")
         .and_then(Value::as_i64)
-        .unwrap_or(if kind == "CAR" { 5 } else { 1 });
+        .unwrap_or(if kind == VehicleKind::Car { 5 } else { 1 });
     let range_km = t
         .get("max_range_meters")
         .and_then(Value::as_f64)
         .map(|m| (m / 1000.0).round() as i64);
     Ok(VehicleIn {
-        kind: kind.into(),
+        kind: kind.as_str().into(),
         make: localised(t.get("make")).unwrap_or_else(|| "Unknown".into()),
         model: localised(t.get("model"))
             .or_else(|| localised(t.get("name")))
             .unwrap_or_else(|| type_id.into()),
         registration: None,
         seats,
-        propulsion: propulsion.into(),
+        propulsion: propulsion.as_str().into(),
         range_km,
         co2_grams_per_km: t.get("g_CO2_km").and_then(Value::as_i64),
         wheelchair_accessible: false,

@@ -2,15 +2,11 @@
 //! [`NewVehicle`] whose every field is known good. Field names in errors are
 //! the input's own (`seats`, `pricing.per_hour_pence`, `location.lat`).
 
+use std::fmt::Display;
+
+use roundabout_api::states::{Propulsion, VehicleKind};
 use roundabout_support::{text as checked_text, ApiError};
 use serde::{Deserialize, Serialize};
-
-/// The kinds of vehicle (GBFS `form_factor` in [`crate::gbfs`]).
-pub const KINDS: &[&str] = &["CAR", "VAN", "WAV", "MINIBUS", "EBIKE", "CARGO_BIKE"];
-/// How a vehicle is powered (GBFS `propulsion_type`).
-pub const PROPULSIONS: &[&str] = &["ELECTRIC", "HYBRID", "PETROL", "DIESEL", "HUMAN", "ELECTRIC_ASSIST"];
-/// A vehicle's state in the fleet; only AVAILABLE ones are ever offered.
-pub const STATUSES: &[&str] = &["AVAILABLE", "MAINTENANCE", "RETIRED"];
 
 /// Highest price per hour, in pence (£1,000).
 pub const MAX_PER_HOUR_PENCE: i64 = 100_000;
@@ -56,12 +52,12 @@ pub struct VehicleIn {
 /// A vehicle whose every field has been checked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewVehicle {
-    pub kind: &'static str,
+    pub kind: VehicleKind,
     pub make: String,
     pub model: String,
     pub registration: Option<String>,
     pub seats: i32,
-    pub propulsion: &'static str,
+    pub propulsion: Propulsion,
     pub range_km: Option<i32>,
     pub co2_grams_per_km: Option<i32>,
     pub wheelchair_accessible: bool,
@@ -77,17 +73,23 @@ fn invalid(path: &[&str], message: impl Into<String>) -> ApiError {
     ApiError::invalid(path[0], message).with_field(path.iter().copied())
 }
 
-/// One of `allowed`, as written (upper case, `-` or space read as `_`).
-pub fn parse_enum(raw: &str, allowed: &'static [&'static str], field: &str) -> Result<&'static str, ApiError> {
+/// One of `allowed` (a state's `ALL`), as written (upper case, `-` or space
+/// read as `_`).
+pub fn parse_enum<T: Copy + Display>(raw: &str, allowed: &[T], field: &str) -> Result<T, ApiError> {
     let wanted = raw.trim().to_ascii_uppercase().replace(['-', ' '], "_");
-    allowed.iter().copied().find(|a| *a == wanted).ok_or_else(|| {
-        // Quoted as given, but never more of it than a value could be.
-        let shown: String = raw.chars().take(40).collect();
-        invalid(
-            &[field],
-            format!("Unknown {field} {shown:?}: expected one of {}", allowed.join(", ")),
-        )
-    })
+    allowed
+        .iter()
+        .copied()
+        .find(|a| a.to_string() == wanted)
+        .ok_or_else(|| {
+            // Quoted as given, but never more of it than a value could be.
+            let shown: String = raw.chars().take(40).collect();
+            let words: Vec<String> = allowed.iter().map(T::to_string).collect();
+            invalid(
+                &[field],
+                format!("Unknown {field} {shown:?}: expected one of {}", words.join(", ")),
+            )
+        })
 }
 
 fn text(raw: &str, field: &str) -> Result<String, ApiError> {
@@ -160,8 +162,8 @@ pub fn in_uk(lon: f64, lat: f64) -> bool {
 impl VehicleIn {
     /// Checks every field; the first problem is the error.
     pub fn parse(&self) -> Result<NewVehicle, ApiError> {
-        let kind = parse_enum(&self.kind, KINDS, "kind")?;
-        let propulsion = parse_enum(&self.propulsion, PROPULSIONS, "propulsion")?;
+        let kind = parse_enum(&self.kind, VehicleKind::ALL, "kind")?;
+        let propulsion = parse_enum(&self.propulsion, Propulsion::ALL, "propulsion")?;
         let make = text(&self.make, "make")?;
         let model = text(&self.model, "model")?;
         let registration = parse_registration(self.registration.as_deref())?;
@@ -245,7 +247,7 @@ mod tests {
     #[test]
     fn a_good_vehicle_is_normalised() {
         let v = sample().parse().unwrap();
-        assert_eq!(v.kind, "CAR");
+        assert_eq!(v.kind, VehicleKind::Car);
         assert_eq!(v.make, "Renault");
         assert_eq!(v.registration.as_deref(), Some("AB12CDE"));
         assert_eq!(v.deposit_pence, 0);

@@ -6,6 +6,7 @@ use axum::{
     routing::{get, post},
     Json, Router,
 };
+use roundabout_api::states::ProviderStatus;
 use roundabout_support::{internal_auth::Caller, ApiError, ApiResult};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -20,9 +21,6 @@ use crate::{
     AppState,
 };
 use roundabout_api::routes;
-
-/// The statuses a provider may have in a council.
-pub const PROVIDER_STATUSES: &[&str] = &["PENDING", "APPROVED", "SUSPENDED"];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -52,7 +50,7 @@ async fn apply(
     let row = approvals::get(&s.pool, id, council_id)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application vanished")))?;
-    s.index.apply_approval(id, council_id, &row.status, row.change_seq);
+    s.index.apply_approval(id, council_id, row.status, row.change_seq);
     tracing::info!(provider = %id, council = %council_id, status = %row.status, "provider applied");
     Ok(Json(row))
 }
@@ -62,7 +60,7 @@ async fn decide(
     caller: &Caller,
     council_id: Uuid,
     id: Uuid,
-    status: &str,
+    status: ProviderStatus,
 ) -> ApiResult<Json<ApprovalRow>> {
     caller.require_council_officer(council_id)?;
     let decided_by = caller.user_id;
@@ -71,8 +69,8 @@ async fn decide(
         .ok_or_else(|| {
             ApiError::not_found("This provider has not applied to operate in this council").with_field(["provider_id"])
         })?;
-    s.index.apply_approval(id, council_id, &row.status, row.change_seq);
-    tracing::info!(provider = %id, council = %council_id, status, by = ?decided_by, "provider decision");
+    s.index.apply_approval(id, council_id, row.status, row.change_seq);
+    tracing::info!(provider = %id, council = %council_id, status = %status, by = ?decided_by, "provider decision");
     Ok(Json(row))
 }
 
@@ -83,7 +81,7 @@ async fn approve(
     caller: Caller,
     Path((council_id, id)): Path<(Uuid, Uuid)>,
 ) -> ApiResult<Json<ApprovalRow>> {
-    decide(&s, &caller, council_id, id, "APPROVED").await
+    decide(&s, &caller, council_id, id, ProviderStatus::Approved).await
 }
 
 /// `POST /internal/councils/{council_id}/providers/{id}/suspend`: officers of
@@ -93,7 +91,7 @@ async fn suspend(
     caller: Caller,
     Path((council_id, id)): Path<(Uuid, Uuid)>,
 ) -> ApiResult<Json<ApprovalRow>> {
-    decide(&s, &caller, council_id, id, "SUSPENDED").await
+    decide(&s, &caller, council_id, id, ProviderStatus::Suspended).await
 }
 
 /// `GET /internal/providers/{id}/councils`: the provider's standing in each
@@ -119,7 +117,7 @@ async fn of_council(
     let status = q
         .status
         .as_deref()
-        .map(|st| parse_enum(st, PROVIDER_STATUSES, "status"))
+        .map(|st| parse_enum(st, ProviderStatus::ALL, "status"))
         .transpose()?;
     Ok(Json(
         approvals::providers_of_council(&s.pool, council_id, status).await?,

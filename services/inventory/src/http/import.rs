@@ -9,6 +9,7 @@
 use std::collections::{HashMap, HashSet};
 
 use axum::{extract::State, routing::post, Json, Router};
+use roundabout_api::states::VehicleStatus;
 use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -101,9 +102,15 @@ async fn import_fleet(
     let mut tx = s.pool.begin().await?;
     let mut stored = Vec::with_capacity(rows.len());
     for r in &rows {
-        let row = vehicles::insert(&mut tx, Uuid::new_v4(), provider_id, &r.vehicle, "AVAILABLE")
-            .await
-            .map_err(map_write_error)?;
+        let row = vehicles::insert(
+            &mut tx,
+            Uuid::new_v4(),
+            provider_id,
+            &r.vehicle,
+            VehicleStatus::Available,
+        )
+        .await
+        .map_err(map_write_error)?;
         stored.push(row);
     }
     tx.commit().await?;
@@ -139,13 +146,10 @@ async fn check_rows(s: &AppState, provider_id: Uuid, rows: &[Row]) -> Result<Vec
         }
     }
     let regs: Vec<String> = seen.keys().map(|r| r.to_string()).collect();
-    let taken: HashSet<String> =
-        sqlx::query_scalar::<_, String>("select registration from vehicles where registration = any($1)")
-            .bind(&regs)
-            .fetch_all(&s.pool)
-            .await?
-            .into_iter()
-            .collect();
+    let taken: HashSet<String> = vehicles::registrations_taken(&s.pool, &regs)
+        .await?
+        .into_iter()
+        .collect();
     let mut uk = false;
     for a in approvals::of_provider(&s.pool, provider_id).await? {
         let council = clients::councils::council(s, a.council_id).await?;

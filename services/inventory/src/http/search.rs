@@ -3,6 +3,7 @@
 //! Answered from the in-memory index without touching the database.
 
 use axum::{extract::State, http::header, response::IntoResponse, routing::post, Router};
+use roundabout_api::states::VehicleKind;
 use roundabout_support::{error::ValidJson, ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -10,7 +11,7 @@ use uuid::Uuid;
 use crate::{
     clients,
     db::vehicles::VehicleRow,
-    domain::vehicle::{parse_enum, parse_location, LocationIn, KINDS},
+    domain::vehicle::{parse_enum, parse_location, LocationIn},
     index::SearchQuery,
     AppState,
 };
@@ -81,7 +82,11 @@ pub fn parse(body: &SearchIn) -> Result<SearchQuery, ApiError> {
     if body.seats.is_some_and(|s| !(1..=16).contains(&s)) {
         return Err(ApiError::invalid("seats", "Seats must be between 1 and 16"));
     }
-    let kind = body.kind.as_deref().map(|k| parse_enum(k, KINDS, "kind")).transpose()?;
+    let kind = body
+        .kind
+        .as_deref()
+        .map(|k| parse_enum(k, VehicleKind::ALL, "kind"))
+        .transpose()?;
     Ok(SearchQuery {
         council_id: body.council_id,
         lat,

@@ -7,6 +7,7 @@ use axum::{
     routing::{get, post},
     Json, Router,
 };
+use roundabout_api::states::VehicleStatus;
 use roundabout_support::{
     error::{violated_constraint, ValidJson},
     internal_auth::Caller,
@@ -21,7 +22,7 @@ use crate::{
         approvals,
         vehicles::{self, VehicleRow},
     },
-    domain::vehicle::{self as rules, parse_enum, VehicleIn, STATUSES},
+    domain::vehicle::{self as rules, parse_enum, VehicleIn},
     AppState,
 };
 use roundabout_api::routes;
@@ -99,7 +100,7 @@ async fn create(
     let v = body.parse()?;
     check_region(&s, provider_id, v.lat, v.lon).await?;
     let mut conn = s.pool.acquire().await?;
-    let row = vehicles::insert(&mut conn, Uuid::new_v4(), provider_id, &v, "AVAILABLE")
+    let row = vehicles::insert(&mut conn, Uuid::new_v4(), provider_id, &v, VehicleStatus::Available)
         .await
         .map_err(map_write_error)?;
     s.index.apply_vehicle(row.clone());
@@ -138,7 +139,7 @@ async fn set_status(
     ValidJson(body): ValidJson<StatusIn>,
 ) -> ApiResult<Json<VehicleRow>> {
     owned(&s, &caller, id).await?;
-    let status = parse_enum(&body.status, STATUSES, "status")?;
+    let status = parse_enum(&body.status, VehicleStatus::ALL, "status")?;
     let row = vehicles::set_status(&s.pool, id, status)
         .await?
         .ok_or_else(|| ApiError::not_found("No such vehicle"))?;

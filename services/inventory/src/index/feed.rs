@@ -83,7 +83,7 @@ impl GeoIndex {
             let n = batch.len();
             let mut g = self.write();
             for c in batch {
-                Self::apply_approval_locked(&mut g, c.provider_id, c.council_id, &c.status, c.change_seq);
+                Self::apply_approval_locked(&mut g, c.provider_id, c.council_id, c.status, c.change_seq);
                 g.approval_mark = Watermark {
                     xid: c.change_xid,
                     seq: c.change_seq,

@@ -17,6 +17,7 @@ use std::{
     sync::{Arc, RwLock},
 };
 
+use roundabout_api::states::{Propulsion, ProviderStatus, VehicleKind, VehicleStatus};
 use roundabout_support::geojson::Area;
 use rstar::{PointDistance, RTree, RTreeObject, AABB};
 use uuid::Uuid;
@@ -32,7 +33,7 @@ struct Entry {
     pos: [f64; 3],
     id: Uuid,
     provider_id: Uuid,
-    kind: &'static str,
+    kind: VehicleKind,
     seats: i32,
     wheelchair: bool,
     electric: bool,
@@ -81,17 +82,8 @@ fn km_to_chord(km: f64) -> f64 {
     2.0 * EARTH_RADIUS_KM * (km / (2.0 * EARTH_RADIUS_KM)).min(std::f64::consts::FRAC_PI_2).sin()
 }
 
-fn is_electric(propulsion: &str) -> bool {
-    matches!(propulsion, "ELECTRIC" | "ELECTRIC_ASSIST")
-}
-
-/// Static kind names, so entries hold no strings of their own.
-fn kind_name(kind: &str) -> &'static str {
-    crate::domain::vehicle::KINDS
-        .iter()
-        .copied()
-        .find(|k| *k == kind)
-        .unwrap_or("CAR")
+fn is_electric(propulsion: Propulsion) -> bool {
+    matches!(propulsion, Propulsion::Electric | Propulsion::ElectricAssist)
 }
 
 /// A council's boundary, ready for point-in-polygon tests.
@@ -119,7 +111,7 @@ pub struct SearchQuery {
     pub min_seats: Option<i32>,
     pub wheelchair_accessible: bool,
     pub electric_only: bool,
-    pub kind: Option<&'static str>,
+    pub kind: Option<VehicleKind>,
 }
 
 /// A vehicle found, with its distance from the searched point.
@@ -152,10 +144,10 @@ fn entry(v: &VehicleRow) -> Entry {
         pos: to_xyz(v.lat, v.lon),
         id: v.id,
         provider_id: v.provider_id,
-        kind: kind_name(&v.kind),
+        kind: v.kind,
         seats: v.seats,
         wheelchair: v.wheelchair_accessible,
-        electric: is_electric(&v.propulsion),
+        electric: is_electric(v.propulsion),
         lon: v.lon,
         lat: v.lat,
     }
@@ -185,30 +177,30 @@ impl GeoIndex {
             if old.change_seq >= v.change_seq {
                 return;
             }
-            if old.status == "AVAILABLE" {
+            if old.status == VehicleStatus::Available {
                 let old_entry = entry(old);
                 g.tree.remove(&old_entry);
             }
         }
-        if v.status == "AVAILABLE" {
+        if v.status == VehicleStatus::Available {
             g.tree.insert(entry(&v));
         }
         g.vehicles.insert(v.id, Arc::new(v));
     }
 
     /// Applies an approval version unless a newer one is held.
-    pub fn apply_approval(&self, provider_id: Uuid, council_id: Uuid, status: &str, seq: i64) {
+    pub fn apply_approval(&self, provider_id: Uuid, council_id: Uuid, status: ProviderStatus, seq: i64) {
         let mut g = self.write();
         Self::apply_approval_locked(&mut g, provider_id, council_id, status, seq);
     }
 
-    fn apply_approval_locked(g: &mut Inner, provider_id: Uuid, council_id: Uuid, status: &str, seq: i64) {
+    fn apply_approval_locked(g: &mut Inner, provider_id: Uuid, council_id: Uuid, status: ProviderStatus, seq: i64) {
         let key = (provider_id, council_id);
         if g.approval_seq.get(&key).is_some_and(|s| *s >= seq) {
             return;
         }
         g.approval_seq.insert(key, seq);
-        if status == "APPROVED" {
+        if status == ProviderStatus::Approved {
             g.approved.insert(key);
         } else {
             g.approved.remove(&key);
@@ -333,7 +325,11 @@ impl GeoIndex {
                 }
             }
         }
-        let entries: Vec<Entry> = latest.values().filter(|v| v.status == "AVAILABLE").map(entry).collect();
+        let entries: Vec<Entry> = latest
+            .values()
+            .filter(|v| v.status == VehicleStatus::Available)
+            .map(entry)
+            .collect();
         g.tree = RTree::bulk_load(entries);
         g.vehicles = latest.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
     }
@@ -343,23 +339,23 @@ impl GeoIndex {
 mod tests {
     use super::*;
 
-    fn row(seq: i64, status: &str) -> VehicleRow {
+    fn row(seq: i64, status: VehicleStatus) -> VehicleRow {
         VehicleRow {
             id: Uuid::nil(),
             provider_id: Uuid::nil(),
             list_seq: 1,
-            kind: "CAR".into(),
+            kind: VehicleKind::Car,
             make: "Renault".into(),
             model: "Zoe".into(),
             registration: None,
             seats: 5,
-            propulsion: "ELECTRIC".into(),
+            propulsion: Propulsion::Electric,
             range_km: None,
             co2_grams_per_km: None,
             wheelchair_accessible: false,
             lat: 51.78,
             lon: -1.48,
-            status: status.into(),
+            status,
             currency: "GBP".into(),
             per_hour_pence: Some(500),
             per_day_pence: None,
@@ -374,15 +370,15 @@ mod tests {
     #[test]
     fn an_older_version_never_overwrites_a_newer_one() {
         let index = GeoIndex::new();
-        index.apply_vehicle(row(2, "MAINTENANCE"));
-        index.apply_vehicle(row(1, "AVAILABLE"));
+        index.apply_vehicle(row(2, VehicleStatus::Maintenance));
+        index.apply_vehicle(row(1, VehicleStatus::Available));
         assert!(index.is_empty());
-        index.apply_vehicle(row(3, "AVAILABLE"));
+        index.apply_vehicle(row(3, VehicleStatus::Available));
         assert_eq!(index.len(), 1);
-        index.apply_vehicle(row(3, "AVAILABLE"));
+        index.apply_vehicle(row(3, VehicleStatus::Available));
         assert_eq!(index.len(), 1);
-        index.apply_approval(Uuid::nil(), Uuid::nil(), "APPROVED", 5);
-        index.apply_approval(Uuid::nil(), Uuid::nil(), "PENDING", 4);
+        index.apply_approval(Uuid::nil(), Uuid::nil(), ProviderStatus::Approved, 5);
+        index.apply_approval(Uuid::nil(), Uuid::nil(), ProviderStatus::Pending, 4);
         assert!(index.is_approved(Uuid::nil(), Uuid::nil()));
     }
 
