@@ -111,3 +111,37 @@ impl Errors {
         out
     }
 }
+
+/// What was typed in a GOV.UK date input: three boxes `{id}-day`,
+/// `{id}-month` and `{id}-year`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateInput {
+    /// All three boxes empty.
+    Empty,
+    /// This part (`day`, `month` or `year`) empty, others not.
+    Missing(&'static str),
+    /// Not a real date (or the year not four digits).
+    Invalid,
+    Date(chrono::NaiveDate),
+}
+
+impl FormData {
+    /// Reads the date input `id` (the one reading every date form shares).
+    pub fn date(&self, id: &str) -> DateInput {
+        let parts = ["day", "month", "year"].map(|p| self.get(&format!("{id}-{p}")).trim().to_string());
+        if parts.iter().all(String::is_empty) {
+            return DateInput::Empty;
+        }
+        if let Some(i) = parts.iter().position(String::is_empty) {
+            return DateInput::Missing(["day", "month", "year"][i]);
+        }
+        let n = |s: &str| s.parse::<u32>().ok();
+        match (n(&parts[0]), n(&parts[1]), n(&parts[2])) {
+            (Some(d), Some(m), Some(y)) if parts[2].len() == 4 => i32::try_from(y)
+                .ok()
+                .and_then(|y| chrono::NaiveDate::from_ymd_opt(y, m, d))
+                .map_or(DateInput::Invalid, DateInput::Date),
+            _ => DateInput::Invalid,
+        }
+    }
+}

@@ -20,7 +20,8 @@ use axum::http::HeaderValue;
 /// backslash, and percent-decoded once it still passes the same checks (so
 /// `/%2F/evil` and `/%09/evil` are refused too).
 pub fn safe_next(next: &str) -> Option<&str> {
-    (is_local_path(next.as_bytes()) && is_local_path(&percent_decode(next.as_bytes()))).then_some(next)
+    (is_local_path(next.as_bytes()) && is_local_path(&roundabout_api::url::decode_bytes(next.as_bytes())))
+        .then_some(next)
 }
 
 /// The checks of [`safe_next`] on one form of the value.
@@ -30,32 +31,6 @@ fn is_local_path(p: &[u8]) -> bool {
     // DEL), every kind of whitespace, and look-alikes such as the
     // full-width solidus, which some parsers fold into `/`.
     starts_well && p.iter().all(|&b| b.is_ascii_graphic() && b != b'\\')
-}
-
-/// `s` with each `%XX` decoded once; a `%` not followed by two hex digits is
-/// kept as it is.
-fn percent_decode(s: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(s.len());
-    let mut i = 0;
-    while i < s.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (
-            s[i],
-            s.get(i + 1).copied().and_then(hex),
-            s.get(i + 2).copied().and_then(hex),
-        ) {
-            (b'%', Some(hi), Some(lo)) => {
-                // Two hex digits are at most 0xFF.
-                out.push(u8::try_from(hi * 16 + lo).unwrap_or(b'%'));
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    out
 }
 
 /// The `Location` header for `to`: used as it is when it is visible ASCII
@@ -139,8 +114,8 @@ mod tests {
 
     #[test]
     fn percent_decoding_happens_once_only() {
-        assert_eq!(percent_decode(b"/%252F"), b"/%2F");
-        assert_eq!(percent_decode(b"/%zz%4"), b"/%zz%4");
+        assert_eq!(roundabout_api::url::decode_bytes(b"/%252F"), b"/%2F");
+        assert_eq!(roundabout_api::url::decode_bytes(b"/%zz%4"), b"/%zz%4");
         // Decoded once, `%252F` is `%2F`: still a plain path.
         assert_eq!(safe_next("/a%252Fb"), Some("/a%252Fb"));
     }

@@ -1,7 +1,7 @@
 //! Text inside a URL's path or query: one encoder for every link the web
 //! writes and every internal call the gateway makes.
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::{percent_decode, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// Everything but the unreserved characters (RFC 3986: letters, digits,
 /// `-`, `_`, `.`, `~`) and `/`, which is kept so a path reads as one.
@@ -24,6 +24,12 @@ const SEGMENT: &AsciiSet = &ENCODED.add(b'/');
 /// `s` percent-encoded as one path segment: as [`encode`], and `/` too.
 pub fn encode_segment(s: &str) -> String {
     utf8_percent_encode(s, SEGMENT).to_string()
+}
+
+/// `s` with each `%XX` decoded once; a `%` not followed by two hex digits
+/// is kept as it is.
+pub fn decode_bytes(s: &[u8]) -> Vec<u8> {
+    percent_decode(s).collect()
 }
 
 #[cfg(test)]

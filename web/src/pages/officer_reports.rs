@@ -21,7 +21,7 @@ use serde_json::json;
 use crate::{
     charts::{self, BarChart, LineChart},
     error::{see_other, PageError, PageResult},
-    form::{Errors, FormData},
+    form::{DateInput, Errors, FormData},
     gateway::GatewayError,
     pages::{render, render_refused},
     session::{OfficerUser, SignedIn},
@@ -125,32 +125,15 @@ impl Period {
 /// to `{id}-day`.
 fn date(f: &FormData, id: &str, what: &str, today: NaiveDate, errors: &mut Errors) -> Option<NaiveDate> {
     let field = format!("{id}-day");
-    let parts = ["day", "month", "year"].map(|p| f.get(&format!("{id}-{p}")));
-    if parts.iter().all(|p| p.is_empty()) {
-        errors.add(&field, format!("Enter the {what}"));
-        return None;
-    }
-    if let Some(i) = parts.iter().position(|p| p.is_empty()) {
-        errors.add(
-            &field,
-            format!("The {what} must include a {}", ["day", "month", "year"][i]),
-        );
-        return None;
-    }
-    let n = |s: &str| s.parse::<u32>().ok();
-    let real = match (n(parts[0]), n(parts[1]), n(parts[2])) {
-        (Some(d), Some(m), Some(y)) if parts[2].len() == 4 => NaiveDate::from_ymd_opt(y as i32, m, d),
-        _ => None,
+    let problem = match f.date(id) {
+        DateInput::Date(d) if d <= today => return Some(d),
+        DateInput::Date(_) => format!("The {what} must be today or in the past"),
+        DateInput::Empty => format!("Enter the {what}"),
+        DateInput::Missing(part) => format!("The {what} must include a {part}"),
+        DateInput::Invalid => format!("The {what} must be a real date, like 1 11 2026"),
     };
-    let Some(d) = real else {
-        errors.add(&field, format!("The {what} must be a real date, like 1 11 2026"));
-        return None;
-    };
-    if d > today {
-        errors.add(&field, format!("The {what} must be today or in the past"));
-        return None;
-    }
-    Some(d)
+    errors.add(&field, problem);
+    None
 }
 
 #[derive(Deserialize)]

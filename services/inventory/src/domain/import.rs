@@ -88,21 +88,10 @@ const PRICE_COLUMNS: &[(&str, &str)] = &[
     ("deposit", "deposit_pence"),
 ];
 
-/// An amount in pounds, "4.50", "£4.50", "4" or "1,000.00", as pence.
+/// An amount in pounds, "4.50", "£4.50", "4" or "1,000.00", as pence (the
+/// contract crate's one reading of pounds).
 pub fn parse_pounds(raw: &str) -> Option<i64> {
-    let s = raw.trim().trim_start_matches('£').replace(',', "");
-    let (whole, frac) = s.split_once('.').unwrap_or((&s, ""));
-    if whole.is_empty()
-        || whole.len() > 12
-        || !whole.chars().all(|c| c.is_ascii_digit())
-        || frac.len() > 2
-        || !frac.chars().all(|c| c.is_ascii_digit())
-    {
-        return None;
-    }
-    let whole: i64 = whole.parse().ok()?;
-    let frac: i64 = format!("{frac:0<2}").parse().ok()?;
-    whole.checked_mul(100)?.checked_add(frac)
+    roundabout_api::Pence::parse_pounds(raw).map(|p| p.0)
 }
 const REQUIRED: &[&str] = &["kind", "make", "model", "seats", "propulsion", "lat", "lon"];
 

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::{percent, scheme, Scheme};
 use crate::{
     error::{see_other, PageResult},
-    form::{CsrfForm, Errors, FormData},
+    form::{CsrfForm, DateInput, Errors, FormData},
     gateway::{GatewayError, UserError},
     pages::{
         officer::{
@@ -221,22 +221,17 @@ fn apply(form: &mut FormData, action: RowAction, errors: &mut Errors) {
 /// A date typed in three boxes (`{prefix}-day`, `-month`, `-year`); none
 /// when all are empty.
 fn date(form: &FormData, prefix: &str, what: &str, errors: &mut Errors) -> Option<NaiveDate> {
-    let part = |k: &str| form.get(&format!("{prefix}-{k}")).to_string();
-    let (d, m, y) = (part("day"), part("month"), part("year"));
-    if d.is_empty() && m.is_empty() && y.is_empty() {
-        return None;
+    match form.date(prefix) {
+        DateInput::Empty => None,
+        DateInput::Date(d) if (2000..=2200).contains(&d.year()) => Some(d),
+        DateInput::Date(_) | DateInput::Missing(_) | DateInput::Invalid => {
+            errors.add(
+                &format!("{prefix}-day"),
+                format!("The {what} must be a real date, like 1 4 2027"),
+            );
+            None
+        }
     }
-    let day = match (d.parse::<u32>(), m.parse::<u32>(), y.parse::<i32>()) {
-        (Ok(d), Ok(m), Ok(y)) if (2000..=2200).contains(&y) => NaiveDate::from_ymd_opt(y, m, d),
-        _ => None,
-    };
-    if day.is_none() {
-        errors.add(
-            &format!("{prefix}-day"),
-            format!("The {what} must be a real date, like 1 4 2027"),
-        );
-    }
-    day
 }
 
 /// The scheme's input from the form, or the problems; and the form row of
