@@ -1,4 +1,12 @@
-//! PostgreSQL: pools, databases on a server, migration state.
+//! PostgreSQL: pools, databases on a server, migration state, and the
+//! outbox's queries ([`outbox`]).
+//!
+//! These queries run on every service's own database. They are checked at
+//! build time against the bookings migrations; every service's first
+//! migration creates the same `outbox` table, and `_sqlx_migrations` is
+//! sqlx's own table, so the check holds for each of them.
+
+pub mod outbox;
 
 use std::time::Duration;
 
@@ -64,8 +72,7 @@ pub async fn ensure_database(server_url: &str, name: &str) -> anyhow::Result<()>
     let mut conn = PgConnection::connect(&database_url(server_url, "postgres"))
         .await
         .context("connecting to the PostgreSQL server's maintenance database")?;
-    let exists: bool = sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
-        .bind(name)
+    let exists = sqlx::query_scalar!(r#"select exists(select 1 from pg_database where datname = $1) as "exists!""#, name)
         .fetch_one(&mut conn)
         .await?;
     if !exists {
@@ -83,15 +90,21 @@ pub async fn ensure_database(server_url: &str, name: &str) -> anyhow::Result<()>
     Ok(())
 }
 
+/// Whether the database answers.
+pub async fn ping(pool: &PgPool) -> sqlx::Result<()> {
+    sqlx::query_scalar!("select 1 as one").fetch_one(pool).await?;
+    Ok(())
+}
+
 /// True when every migration embedded in `migrator` has been applied.
 pub async fn migrations_applied(pool: &PgPool, migrator: &Migrator) -> anyhow::Result<bool> {
-    let table: Option<String> = sqlx::query_scalar("select to_regclass('_sqlx_migrations')::text")
+    let table = sqlx::query_scalar!("select to_regclass('_sqlx_migrations')::text")
         .fetch_one(pool)
         .await?;
     if table.is_none() {
         return Ok(migrator.iter().next().is_none());
     }
-    let applied: Vec<i64> = sqlx::query_scalar("select version from _sqlx_migrations where success order by version")
+    let applied = sqlx::query_scalar!("select version from _sqlx_migrations where success order by version")
         .fetch_all(pool)
         .await?;
     Ok(migrator
