@@ -72,9 +72,12 @@ pub async fn ensure_database(server_url: &str, name: &str) -> anyhow::Result<()>
     let mut conn = PgConnection::connect(&database_url(server_url, "postgres"))
         .await
         .context("connecting to the PostgreSQL server's maintenance database")?;
-    let exists = sqlx::query_scalar!(r#"select exists(select 1 from pg_database where datname = $1) as "exists!""#, name)
-        .fetch_one(&mut conn)
-        .await?;
+    let exists = sqlx::query_scalar!(
+        r#"select exists(select 1 from pg_database where datname = $1) as "exists!""#,
+        name
+    )
+    .fetch_one(&mut conn)
+    .await?;
     if !exists {
         // Identifiers cannot be bound; the name is checked above.
         let sql = format!("create database \"{name}\"");
