@@ -1,10 +1,12 @@
 //! PostgreSQL: pools, databases on a server, migration state, and the
 //! outbox's queries ([`outbox`]).
 //!
-//! These queries run on every service's own database. They are checked at
-//! build time against the bookings migrations; every service's first
-//! migration creates the same `outbox` table, and `_sqlx_migrations` is
-//! sqlx's own table, so the check holds for each of them.
+//! These queries run on whichever service's database the pool is for, so
+//! they are not compile-checked: a `query!` macro in this crate would be
+//! checked against the database of every crate being prepared that links
+//! it, and the gateway's has no `outbox` table (and its cache entries would
+//! land in each dependent crate's `.sqlx/`). They are plain `sqlx::query`
+//! with bound parameters, run by the tests of every service.
 
 pub mod outbox;
 
@@ -72,14 +74,13 @@ pub async fn ensure_database(server_url: &str, name: &str) -> anyhow::Result<()>
     let mut conn = PgConnection::connect(&database_url(server_url, "postgres"))
         .await
         .context("connecting to the PostgreSQL server's maintenance database")?;
-    let exists = sqlx::query_scalar!(
-        r#"select exists(select 1 from pg_database where datname = $1) as "exists!""#,
-        name
-    )
-    .fetch_one(&mut conn)
-    .await?;
+    let exists: bool = sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
+        .bind(name)
+        .fetch_one(&mut conn)
+        .await?;
     if !exists {
-        // Identifiers cannot be bound; the name is checked above.
+        // Identifiers cannot be bound (nor pushed by QueryBuilder other than
+        // as text); the name is checked above.
         let sql = format!("create database \"{name}\"");
         if let Err(e) = sqlx::query(&sql).execute(&mut conn).await {
             // Another process may have created it in between.
@@ -95,19 +96,19 @@ pub async fn ensure_database(server_url: &str, name: &str) -> anyhow::Result<()>
 
 /// Whether the database answers.
 pub async fn ping(pool: &PgPool) -> sqlx::Result<()> {
-    sqlx::query_scalar!("select 1 as one").fetch_one(pool).await?;
+    sqlx::query_scalar::<_, i32>("select 1").fetch_one(pool).await?;
     Ok(())
 }
 
 /// True when every migration embedded in `migrator` has been applied.
 pub async fn migrations_applied(pool: &PgPool, migrator: &Migrator) -> anyhow::Result<bool> {
-    let table = sqlx::query_scalar!("select to_regclass('_sqlx_migrations')::text")
+    let table: Option<String> = sqlx::query_scalar("select to_regclass('_sqlx_migrations')::text")
         .fetch_one(pool)
         .await?;
     if table.is_none() {
         return Ok(migrator.iter().next().is_none());
     }
-    let applied = sqlx::query_scalar!("select version from _sqlx_migrations where success order by version")
+    let applied: Vec<i64> = sqlx::query_scalar("select version from _sqlx_migrations where success order by version")
         .fetch_all(pool)
         .await?;
     Ok(migrator
