@@ -1,39 +1,10 @@
 //! Who is making a request: the signed-in user with their roles and
 //! memberships, and how that identity is passed on to the services.
 
-use async_graphql::Enum;
 use roundabout_support::internal_auth::{AssistedBy, Caller, CallerKind, HouseholdMembership};
 use uuid::Uuid;
 
-/// What a user may act as.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Role {
-    Household,
-    Provider,
-    Officer,
-    Admin,
-}
-
-impl Role {
-    pub fn as_db(self) -> &'static str {
-        match self {
-            Self::Household => "HOUSEHOLD",
-            Self::Provider => "PROVIDER",
-            Self::Officer => "OFFICER",
-            Self::Admin => "ADMIN",
-        }
-    }
-
-    pub fn from_db(s: &str) -> Option<Self> {
-        Some(match s {
-            "HOUSEHOLD" => Self::Household,
-            "PROVIDER" => Self::Provider,
-            "OFFICER" => Self::Officer,
-            "ADMIN" => Self::Admin,
-            _ => return None,
-        })
-    }
-}
+pub use roundabout_api::states::Role;
 
 /// A signed-in user.
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use crate::principal::{Principal, Role};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct UserRow {
     pub id: Uuid,
     pub email: String,
@@ -23,35 +23,41 @@ pub enum NewMembership {
 }
 
 pub async fn find_by_email(db: impl PgExecutor<'_>, email: &str) -> sqlx::Result<Option<UserRow>> {
-    sqlx::query_as("select id, email, password_hash, display_name from users where email = $1")
-        .bind(email)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as!(
+        UserRow,
+        "select id, email, password_hash, display_name from users where email = $1",
+        email,
+    )
+    .fetch_optional(db)
+    .await
 }
 
 /// Replaces a user's password hash.
 pub async fn set_password(db: impl PgExecutor<'_>, user_id: Uuid, password_hash: &str) -> sqlx::Result<()> {
-    sqlx::query("update users set password_hash = $2 where id = $1")
-        .bind(user_id)
-        .bind(password_hash)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "update users set password_hash = $2 where id = $1",
+        user_id,
+        password_hash
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
 /// The stored password hash of a user.
 pub async fn password_hash(db: impl PgExecutor<'_>, user_id: Uuid) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("select password_hash from users where id = $1")
-        .bind(user_id)
+    sqlx::query_scalar!("select password_hash from users where id = $1", user_id)
         .fetch_optional(db)
         .await
 }
 
 pub async fn email_taken(db: impl PgExecutor<'_>, email: &str) -> sqlx::Result<bool> {
-    sqlx::query_scalar("select exists(select 1 from users where email = $1)")
-        .bind(email)
-        .fetch_one(db)
-        .await
+    sqlx::query_scalar!(
+        r#"select exists(select 1 from users where email = $1) as "exists!""#,
+        email
+    )
+    .fetch_one(db)
+    .await
 }
 
 /// Inserts a user. A taken email violates `users_email_key`.
@@ -62,13 +68,15 @@ pub async fn insert_user(
     password_hash: &str,
     display_name: Option<&str>,
 ) -> sqlx::Result<()> {
-    sqlx::query("insert into users (id, email, password_hash, display_name) values ($1, $2, $3, $4)")
-        .bind(id)
-        .bind(email)
-        .bind(password_hash)
-        .bind(display_name)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "insert into users (id, email, password_hash, display_name) values ($1, $2, $3, $4)",
+        id,
+        email,
+        password_hash,
+        display_name,
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -83,26 +91,25 @@ pub async fn add_membership(conn: &mut PgConnection, user_id: Uuid, m: NewMember
         NewMembership::Officer { council_id } => (Role::Officer, Some(council_id), None, None),
         NewMembership::Admin => (Role::Admin, None, None, None),
     };
-    sqlx::query(
+    sqlx::query!(
         "insert into memberships (user_id, role, council_id, provider_id, household_id) values ($1, $2, $3, $4, $5)
          on conflict do nothing",
+        user_id,
+        role as _,
+        council,
+        provider,
+        household,
     )
-    .bind(user_id)
-    .bind(role.as_db())
-    .bind(council)
-    .bind(provider)
-    .bind(household)
     .execute(conn)
     .await?;
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
 struct PrincipalRow {
     id: Uuid,
     email: String,
     display_name: Option<String>,
-    role: Option<String>,
+    role: Option<Role>,
     council_id: Option<Uuid>,
     provider_id: Option<Uuid>,
     household_id: Option<Uuid>,
@@ -115,16 +122,19 @@ pub async fn load_principal(
     user_id: Uuid,
     session_id: Uuid,
 ) -> sqlx::Result<Option<Principal>> {
-    let rows: Vec<PrincipalRow> = sqlx::query_as(
-        "select u.id, u.email, u.display_name, m.role, m.council_id, m.provider_id, m.household_id
+    // Left join: a user without memberships has one row of nulls.
+    let rows = sqlx::query_as!(
+        PrincipalRow,
+        r#"select u.id, u.email, u.display_name, m.role as "role?: Role", m.council_id as "council_id?",
+            m.provider_id as "provider_id?", m.household_id as "household_id?"
          from users u left join memberships m on m.user_id = u.id
          where u.id = $1
            and exists (select 1 from sessions s
                        where s.id = $2 and s.user_id = u.id and s.ended_at is null and s.expires_at > now())
-         order by m.id",
+         order by m.id"#,
+        user_id,
+        session_id,
     )
-    .bind(user_id)
-    .bind(session_id)
     .fetch_all(db)
     .await?;
     let Some(first) = rows.first() else { return Ok(None) };
@@ -139,7 +149,7 @@ pub async fn load_principal(
         session_id,
     };
     for r in &rows {
-        let Some(role) = r.role.as_deref().and_then(Role::from_db) else {
+        let Some(role) = r.role else {
             continue;
         };
         if !p.roles.contains(&role) {

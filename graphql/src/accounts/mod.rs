@@ -1,5 +1,9 @@
-//! Accounts: users, credentials, memberships and bearer tokens.
+//! Accounts: users, credentials, memberships and bearer tokens. Every query
+//! of the gateway's own database is here, compile-checked (`sqlx::query!`
+//! and friends, cached in `.sqlx/`): users and memberships in [`db`],
+//! [`sessions`], the sign-in [`throttle`], and the [`assisted`] actions log.
 
+pub mod assisted;
 pub mod db;
 pub mod password;
 pub mod sessions;

@@ -23,7 +23,7 @@ pub enum Attempt {
 
 /// Counts an attempt for `email` unless its sign-in is paused.
 pub async fn attempt(db: impl PgExecutor<'_> + Copy, email: &str, limits: &AbuseLimits) -> sqlx::Result<Attempt> {
-    let counted: Option<i32> = sqlx::query_scalar(
+    let counted = sqlx::query_scalar!(
         "insert into sign_in_throttle as t (email, failures, updated_at) values ($1, 1, now())
          on conflict (email) do update set
             failures = case when t.updated_at < now() - interval '1 day' then 1 else t.failures + 1 end,
@@ -36,20 +36,20 @@ pub async fn attempt(db: impl PgExecutor<'_> + Copy, email: &str, limits: &Abuse
             updated_at = now()
          where t.paused_until is null or t.paused_until <= now()
          returning failures",
+        email,
+        i64::from(limits.sign_in_free_failures),
+        limits.sign_in_backoff_secs as f64,
+        limits.sign_in_max_backoff_secs as f64,
     )
-    .bind(email)
-    .bind(i64::from(limits.sign_in_free_failures))
-    .bind(limits.sign_in_backoff_secs as f64)
-    .bind(limits.sign_in_max_backoff_secs as f64)
     .fetch_optional(db)
     .await?;
     if counted.is_some() {
         return Ok(Attempt::Allowed);
     }
-    let remaining: Option<f64> = sqlx::query_scalar(
+    let remaining = sqlx::query_scalar!(
         "select extract(epoch from paused_until - now())::double precision from sign_in_throttle where email = $1",
+        email,
     )
-    .bind(email)
     .fetch_optional(db)
     .await?
     .flatten();
@@ -60,8 +60,7 @@ pub async fn attempt(db: impl PgExecutor<'_> + Copy, email: &str, limits: &Abuse
 
 /// Clears the count after the right password.
 pub async fn succeeded(db: impl PgExecutor<'_>, email: &str) -> sqlx::Result<()> {
-    sqlx::query("delete from sign_in_throttle where email = $1")
-        .bind(email)
+    sqlx::query!("delete from sign_in_throttle where email = $1", email)
         .execute(db)
         .await?;
     Ok(())
@@ -69,13 +68,13 @@ pub async fn succeeded(db: impl PgExecutor<'_>, email: &str) -> sqlx::Result<()>
 
 /// Deletes counts untouched for a day whose pause is over, at most `batch`.
 pub async fn purge(db: impl PgExecutor<'_>, batch: i64) -> sqlx::Result<u64> {
-    let r = sqlx::query(
+    let r = sqlx::query!(
         "delete from sign_in_throttle where email in (
             select email from sign_in_throttle
             where updated_at < now() - interval '1 day' and (paused_until is null or paused_until < now())
             limit $1)",
+        batch,
     )
-    .bind(batch)
     .execute(db)
     .await?;
     Ok(r.rows_affected())

@@ -19,6 +19,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::{
+    accounts::assisted::{self as db, AssistedActionRow},
     connection_types,
     principal::Principal,
     schema::{
@@ -36,7 +37,8 @@ const HOUSEHOLD_CURSOR: &str = "household";
 const AUDIT_CURSOR: &str = "assisted-action";
 
 /// What an officer did for a household.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum AssistedActionKind {
     /// Read the household's profile.
     ProfileRead,
@@ -52,32 +54,9 @@ pub enum AssistedActionKind {
     Cancellation,
 }
 
-impl AssistedActionKind {
-    fn as_db(self) -> &'static str {
-        match self {
-            Self::ProfileRead => "PROFILE_READ",
-            Self::EligibilityRead => "ELIGIBILITY_READ",
-            Self::ProfileUpdate => "PROFILE_UPDATE",
-            Self::OffersSearch => "OFFERS_SEARCH",
-            Self::Booking => "BOOKING",
-            Self::Cancellation => "CANCELLATION",
-        }
-    }
-
-    fn from_db(s: &str) -> Self {
-        match s {
-            "PROFILE_READ" => Self::ProfileRead,
-            "ELIGIBILITY_READ" => Self::EligibilityRead,
-            "PROFILE_UPDATE" => Self::ProfileUpdate,
-            "OFFERS_SEARCH" => Self::OffersSearch,
-            "BOOKING" => Self::Booking,
-            _ => Self::Cancellation,
-        }
-    }
-}
-
 /// How an assisted action ended.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum AssistedActionOutcome {
     /// Sent, outcome not recorded (the gateway stopped before it heard back).
     Pending,
@@ -90,24 +69,6 @@ pub enum AssistedActionOutcome {
 }
 
 impl AssistedActionOutcome {
-    fn as_db(self) -> &'static str {
-        match self {
-            Self::Pending => "PENDING",
-            Self::Succeeded => "SUCCEEDED",
-            Self::Refused => "REFUSED",
-            Self::Failed => "FAILED",
-        }
-    }
-
-    fn from_db(s: &str) -> Self {
-        match s {
-            "SUCCEEDED" => Self::Succeeded,
-            "REFUSED" => Self::Refused,
-            "FAILED" => Self::Failed,
-            _ => Self::Pending,
-        }
-    }
-
     /// The outcome of an action that answered `r`.
     pub fn of<T>(r: &Result<T, Failure>) -> (Self, Option<String>) {
         match r {
@@ -216,17 +177,15 @@ pub async fn record(
     action: AssistedActionKind,
     target: Option<Uuid>,
 ) -> sqlx::Result<AuditEntry> {
-    let id = sqlx::query_scalar(
-        "insert into assisted_actions (officer_user_id, officer_name, council_id, household_id, action, target_id)
-         values ($1, $2, $3, $4, $5, $6) returning id",
+    let id = db::insert(
+        pool,
+        officer.user_id,
+        &officer.name(),
+        household.council_id,
+        household.household_id,
+        action,
+        target,
     )
-    .bind(officer.user_id)
-    .bind(officer.name())
-    .bind(household.council_id)
-    .bind(household.household_id)
-    .bind(action.as_db())
-    .bind(target)
-    .fetch_one(pool)
     .await?;
     Ok(AuditEntry { id })
 }
@@ -241,16 +200,7 @@ impl AuditEntry {
         target: Option<Uuid>,
         detail: Option<String>,
     ) {
-        let done = sqlx::query(
-            "update assisted_actions set outcome = $2, target_id = coalesce($3, target_id), detail = $4,
-                finished_at = now() where id = $1",
-        )
-        .bind(self.id)
-        .bind(outcome.as_db())
-        .bind(target)
-        .bind(detail)
-        .execute(pool)
-        .await;
+        let done = db::finish(pool, self.id, outcome, target, detail.as_deref()).await;
         if let Err(e) = done {
             tracing::error!(error = %e, entry = self.id, "could not mark an assisted action's outcome");
         }
@@ -290,22 +240,6 @@ where
     r
 }
 
-/// One assisted action in the audit log.
-#[derive(Clone, sqlx::FromRow)]
-pub struct AssistedActionRow {
-    id: i64,
-    officer_user_id: Uuid,
-    officer_name: String,
-    council_id: Uuid,
-    household_id: Uuid,
-    action: String,
-    target_id: Option<Uuid>,
-    outcome: String,
-    detail: Option<String>,
-    at: DateTime<Utc>,
-    finished_at: Option<DateTime<Utc>>,
-}
-
 /// Something an officer did for a household, as the audit log keeps it.
 #[derive(Clone)]
 pub struct AssistedAction(AssistedActionRow);
@@ -336,7 +270,7 @@ impl AssistedAction {
 
     /// What was done.
     async fn action(&self) -> AssistedActionKind {
-        AssistedActionKind::from_db(&self.0.action)
+        self.0.action
     }
 
     /// The booking booked or cancelled; null for the other actions.
@@ -346,7 +280,7 @@ impl AssistedAction {
 
     /// How it ended.
     async fn outcome(&self) -> AssistedActionOutcome {
-        AssistedActionOutcome::from_db(&self.0.outcome)
+        self.0.outcome
     }
 
     /// The refusal's code, or a short note on the result.
@@ -400,28 +334,12 @@ pub async fn audit_log(
         None => None,
     };
     let g = ctx.data_unchecked::<Gateway>();
-    let rows: Vec<AssistedActionRow> = sqlx::query_as(
-        "select id, officer_user_id, officer_name, council_id, household_id, action, target_id, outcome, detail,
-            at, finished_at
-         from assisted_actions
-         where council_id = $1 and ($2::uuid is null or household_id = $2) and id < $3
-         order by id desc limit $4",
-    )
-    .bind(council_id)
-    .bind(household)
-    .bind(before)
-    .bind(i64::from(first) + 1)
-    .fetch_all(&g.pool)
-    .await
-    .map_err(errors::internal)?;
-    let total: i64 = sqlx::query_scalar(
-        "select count(*) from assisted_actions where council_id = $1 and ($2::uuid is null or household_id = $2)",
-    )
-    .bind(council_id)
-    .bind(household)
-    .fetch_one(&g.pool)
-    .await
-    .map_err(errors::internal)?;
+    let rows = db::page(&g.pool, council_id, household, before, i64::from(first) + 1)
+        .await
+        .map_err(errors::internal)?;
+    let total = db::count(&g.pool, council_id, household)
+        .await
+        .map_err(errors::internal)?;
     let more = rows.len() > first as usize;
     let items = rows
         .into_iter()
@@ -471,23 +389,10 @@ pub async fn council_households(
     }
     let pattern = search.as_deref().map(contains_pattern);
     let g = ctx.data_unchecked::<Gateway>();
-    const FROM: &str = "from memberships m join users u on u.id = m.user_id
-         where m.role = 'HOUSEHOLD' and m.council_id = $1
-           and ($2::text is null or u.email like $2 or lower(coalesce(u.display_name, '')) like $2)";
-    let rows: Vec<(i64, Uuid)> = sqlx::query_as(&format!(
-        "select m.id, m.household_id {FROM} and m.id > $3 order by m.id limit $4"
-    ))
-    .bind(council_id)
-    .bind(&pattern)
-    .bind(after)
-    .bind(i64::from(first) + 1)
-    .fetch_all(&g.pool)
-    .await
-    .map_err(errors::internal)?;
-    let total: i64 = sqlx::query_scalar(&format!("select count(*) {FROM}"))
-        .bind(council_id)
-        .bind(&pattern)
-        .fetch_one(&g.pool)
+    let rows = db::households(&g.pool, council_id, pattern.as_deref(), after, i64::from(first) + 1)
+        .await
+        .map_err(errors::internal)?;
+    let total = db::count_households(&g.pool, council_id, pattern.as_deref())
         .await
         .map_err(errors::internal)?;
     let more = rows.len() > first as usize;
@@ -512,14 +417,7 @@ pub async fn household_contact(
         return Ok(None);
     }
     let g = ctx.data_unchecked::<Gateway>();
-    sqlx::query_as(
-        "select u.email, u.display_name from memberships m join users u on u.id = m.user_id
-         where m.role = 'HOUSEHOLD' and m.household_id = $1 order by m.id limit 1",
-    )
-    .bind(h.id)
-    .fetch_optional(&g.pool)
-    .await
-    .map_err(errors::internal)
+    db::household_contact(&g.pool, h.id).await.map_err(errors::internal)
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
-//! The bookings table: rows, reads and the saga's step transitions; the
-//! councils' reports in [`report`].
+//! The service's SQL, all of it compile-checked (`sqlx::query!` and
+//! friends, cached in `.sqlx/`): the bookings table's rows, reads and the
+//! saga's step transitions, the lifecycle job, the payment events inbox,
+//! the saga backlog metrics; the councils' reports in [`report`].
 
 pub mod report;
 
@@ -8,31 +10,26 @@ use serde::Serialize;
 use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
+use roundabout_api::states::{BookingKind, BookingStatus, PaymentState, SagaStep};
+
 use crate::domain::HouseholdLoad;
 
-/// Columns read for a booking.
-pub const COLUMNS: &str = "id, household_id, council_id, provider_id, vehicle_id, kind, lease_months,
-    lower(period) as start_at, upper(period) as end_at, status, slot_held, step, outcome, attempts,
-    failure_code, failure_message, currency, base_pence, subsidy_pence, first_base_pence,
-    first_subsidy_pence, scheme_id, scheme_version, payment_method, payment_status, request_digest,
-    cancelled_at, cancel_reason, refund_pence, created_at, updated_at, list_seq";
-
 /// A booking as stored (and as the internal API shows it).
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct BookingRow {
     pub id: Uuid,
     pub household_id: Uuid,
     pub council_id: Uuid,
     pub provider_id: Uuid,
     pub vehicle_id: Uuid,
-    pub kind: String,
+    pub kind: BookingKind,
     pub lease_months: Option<i32>,
     pub start_at: DateTime<Utc>,
     pub end_at: DateTime<Utc>,
-    pub status: String,
+    pub status: BookingStatus,
     pub slot_held: bool,
-    pub step: String,
-    pub outcome: Option<String>,
+    pub step: SagaStep,
+    pub outcome: Option<BookingStatus>,
     pub attempts: i32,
     pub failure_code: Option<String>,
     pub failure_message: Option<String>,
@@ -44,7 +41,7 @@ pub struct BookingRow {
     pub scheme_id: Option<Uuid>,
     pub scheme_version: Option<i32>,
     pub payment_method: Option<String>,
-    pub payment_status: Option<String>,
+    pub payment_status: Option<PaymentState>,
     #[serde(skip)]
     pub request_digest: String,
     pub cancelled_at: Option<DateTime<Utc>>,
@@ -62,11 +59,11 @@ pub struct NewBooking<'a> {
     pub council_id: Uuid,
     pub provider_id: Uuid,
     pub vehicle_id: Uuid,
-    pub kind: &'a str,
+    pub kind: BookingKind,
     pub lease_months: Option<i32>,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
-    pub step: &'a str,
+    pub step: SagaStep,
     pub currency: &'a str,
     pub base_pence: i64,
     pub subsidy_pence: i64,
@@ -83,60 +80,85 @@ pub struct NewBooking<'a> {
 
 /// Inserts the booking, claimed by its writer for `claim_secs`.
 pub async fn insert(db: impl PgExecutor<'_>, b: &NewBooking<'_>, claim_secs: f64) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "insert into bookings (id, household_id, council_id, provider_id, vehicle_id, kind, lease_months,
             period, status, step, currency, base_pence, subsidy_pence, first_base_pence, first_subsidy_pence,
             scheme_id, scheme_version, payment_method, idempotency_key, request_digest, claimed_until, zone_ids)
          values ($1, $2, $3, $4, $5, $6, $7, tstzrange($8, $9, '[)'), 'PENDING_PAYMENT', $10, $11, $12, $13,
             $14, $15, $16, $17, $18, $19, $20, now() + make_interval(secs => $21), $22)",
+        b.id,
+        b.household_id,
+        b.council_id,
+        b.provider_id,
+        b.vehicle_id,
+        b.kind as _,
+        b.lease_months,
+        b.start,
+        b.end,
+        b.step as _,
+        b.currency,
+        b.base_pence,
+        b.subsidy_pence,
+        b.first_base_pence,
+        b.first_subsidy_pence,
+        b.scheme_id,
+        b.scheme_version,
+        b.payment_method,
+        b.idempotency_key,
+        b.request_digest,
+        claim_secs,
+        b.zone_ids,
     )
-    .bind(b.id)
-    .bind(b.household_id)
-    .bind(b.council_id)
-    .bind(b.provider_id)
-    .bind(b.vehicle_id)
-    .bind(b.kind)
-    .bind(b.lease_months)
-    .bind(b.start)
-    .bind(b.end)
-    .bind(b.step)
-    .bind(b.currency)
-    .bind(b.base_pence)
-    .bind(b.subsidy_pence)
-    .bind(b.first_base_pence)
-    .bind(b.first_subsidy_pence)
-    .bind(b.scheme_id)
-    .bind(b.scheme_version)
-    .bind(b.payment_method)
-    .bind(b.idempotency_key)
-    .bind(b.request_digest)
-    .bind(claim_secs)
-    .bind(b.zone_ids)
     .execute(db)
     .await?;
     Ok(())
 }
 
 pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<BookingRow>> {
-    sqlx::query_as(&format!("select {COLUMNS} from bookings where id = $1"))
-        .bind(id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as!(
+        BookingRow,
+        r#"select id, household_id, council_id, provider_id, vehicle_id, kind as "kind: BookingKind", lease_months,
+            lower(period) as "start_at!", upper(period) as "end_at!", status as "status: BookingStatus", slot_held,
+            step as "step: SagaStep", outcome as "outcome: BookingStatus", attempts, failure_code, failure_message,
+            currency, base_pence, subsidy_pence, first_base_pence, first_subsidy_pence, scheme_id, scheme_version,
+            payment_method, payment_status as "payment_status: PaymentState", request_digest, cancelled_at,
+            cancel_reason, refund_pence, created_at, updated_at, list_seq
+         from bookings where id = $1"#,
+        id,
+    )
+    .fetch_optional(db)
+    .await
 }
 
 pub async fn get_many(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Result<Vec<BookingRow>> {
-    sqlx::query_as(&format!("select {COLUMNS} from bookings where id = any($1)"))
-        .bind(ids)
-        .fetch_all(db)
-        .await
+    sqlx::query_as!(
+        BookingRow,
+        r#"select id, household_id, council_id, provider_id, vehicle_id, kind as "kind: BookingKind", lease_months,
+            lower(period) as "start_at!", upper(period) as "end_at!", status as "status: BookingStatus", slot_held,
+            step as "step: SagaStep", outcome as "outcome: BookingStatus", attempts, failure_code, failure_message,
+            currency, base_pence, subsidy_pence, first_base_pence, first_subsidy_pence, scheme_id, scheme_version,
+            payment_method, payment_status as "payment_status: PaymentState", request_digest, cancelled_at,
+            cancel_reason, refund_pence, created_at, updated_at, list_seq
+         from bookings where id = any($1)"#,
+        ids,
+    )
+    .fetch_all(db)
+    .await
 }
 
 pub async fn by_key(db: impl PgExecutor<'_>, household_id: Uuid, key: &str) -> sqlx::Result<Option<BookingRow>> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from bookings where household_id = $1 and idempotency_key = $2"
-    ))
-    .bind(household_id)
-    .bind(key)
+    sqlx::query_as!(
+        BookingRow,
+        r#"select id, household_id, council_id, provider_id, vehicle_id, kind as "kind: BookingKind", lease_months,
+            lower(period) as "start_at!", upper(period) as "end_at!", status as "status: BookingStatus", slot_held,
+            step as "step: SagaStep", outcome as "outcome: BookingStatus", attempts, failure_code, failure_message,
+            currency, base_pence, subsidy_pence, first_base_pence, first_subsidy_pence, scheme_id, scheme_version,
+            payment_method, payment_status as "payment_status: PaymentState", request_digest, cancelled_at,
+            cancel_reason, refund_pence, created_at, updated_at, list_seq
+         from bookings where household_id = $1 and idempotency_key = $2"#,
+        household_id,
+        key,
+    )
     .fetch_optional(db)
     .await
 }
@@ -149,12 +171,12 @@ pub async fn overlaps(
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    sqlx::query_scalar(
-        "select exists (select 1 from bookings where slot_held and vehicle_id = $1 and period && tstzrange($2, $3, '[)'))",
+    sqlx::query_scalar!(
+        r#"select exists (select 1 from bookings where slot_held and vehicle_id = $1 and period && tstzrange($2, $3, '[)')) as "exists!""#,
+        vehicle_id,
+        start,
+        end,
     )
-    .bind(vehicle_id)
-    .bind(start)
-    .bind(end)
     .fetch_one(db)
     .await
 }
@@ -166,8 +188,7 @@ pub async fn overlaps(
 pub async fn lock_household(tx: &mut sqlx::PgConnection, household_id: Uuid) -> sqlx::Result<()> {
     // The bits as they are: any 64 bits will do as a key.
     let key = household_id.as_u64_pair().0 as i64;
-    sqlx::query("select pg_advisory_xact_lock($1)")
-        .bind(key)
+    sqlx::query!("select pg_advisory_xact_lock($1)", key)
         .execute(tx)
         .await?;
     Ok(())
@@ -184,23 +205,20 @@ pub async fn household_load(
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> sqlx::Result<HouseholdLoad> {
-    let (unpaid, overlapping_hires): (i64, i64) = sqlx::query_as(
-        "select
+    sqlx::query_as!(
+        HouseholdLoad,
+        r#"select
             count(*) filter (where status = 'PENDING_PAYMENT'
-                or (payment_method is null and base_pence > subsidy_pence)),
-            count(*) filter (where kind = 'HIRE' and period && tstzrange($2, $3, '[)'))
+                or (payment_method is null and base_pence > subsidy_pence)) as "unpaid!",
+            count(*) filter (where kind = 'HIRE' and period && tstzrange($2, $3, '[)')) as "overlapping_hires!"
          from bookings
-         where household_id = $1 and status in ('PENDING_PAYMENT', 'CONFIRMED', 'ACTIVE') and outcome is null",
+         where household_id = $1 and status in ('PENDING_PAYMENT', 'CONFIRMED', 'ACTIVE') and outcome is null"#,
+        household_id,
+        start,
+        end,
     )
-    .bind(household_id)
-    .bind(start)
-    .bind(end)
     .fetch_one(db)
-    .await?;
-    Ok(HouseholdLoad {
-        unpaid,
-        overlapping_hires,
-    })
+    .await
 }
 
 /// Of `vehicle_ids`, those held in `[start, end)`, in one query (an
@@ -211,13 +229,13 @@ pub async fn booked_among(
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> sqlx::Result<Vec<Uuid>> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "select distinct vehicle_id from bookings
          where slot_held and vehicle_id = any($1) and upper(period) > $2 and period && tstzrange($2, $3, '[)')",
+        vehicle_ids,
+        start,
+        end,
     )
-    .bind(vehicle_ids)
-    .bind(start)
-    .bind(end)
     .fetch_all(db)
     .await
 }
@@ -233,25 +251,63 @@ pub async fn page(
     after: i64,
     first: i64,
 ) -> sqlx::Result<(Vec<BookingRow>, i64)> {
-    let col = match column {
-        Owner::Household => "household_id",
-        Owner::Provider => "provider_id",
+    // One static query per owner column, so each uses its own index.
+    let (rows, total) = match column {
+        Owner::Household => (
+            sqlx::query_as!(
+                BookingRow,
+                r#"select id, household_id, council_id, provider_id, vehicle_id, kind as "kind: BookingKind", lease_months,
+            lower(period) as "start_at!", upper(period) as "end_at!", status as "status: BookingStatus", slot_held,
+            step as "step: SagaStep", outcome as "outcome: BookingStatus", attempts, failure_code, failure_message,
+            currency, base_pence, subsidy_pence, first_base_pence, first_subsidy_pence, scheme_id, scheme_version,
+            payment_method, payment_status as "payment_status: PaymentState", request_digest, cancelled_at,
+            cancel_reason, refund_pence, created_at, updated_at, list_seq
+                 from bookings where household_id = $1 and ($2::uuid[] is null or council_id = any($2))
+                   and list_seq > $3 order by list_seq limit $4"#,
+                owner,
+                councils,
+                after,
+                first,
+            )
+            .fetch_all(db)
+            .await?,
+            sqlx::query_scalar!(
+                r#"select count(*) as "count!" from bookings
+                 where household_id = $1 and ($2::uuid[] is null or council_id = any($2))"#,
+                owner,
+                councils,
+            )
+            .fetch_one(db)
+            .await?,
+        ),
+        Owner::Provider => (
+            sqlx::query_as!(
+                BookingRow,
+                r#"select id, household_id, council_id, provider_id, vehicle_id, kind as "kind: BookingKind", lease_months,
+            lower(period) as "start_at!", upper(period) as "end_at!", status as "status: BookingStatus", slot_held,
+            step as "step: SagaStep", outcome as "outcome: BookingStatus", attempts, failure_code, failure_message,
+            currency, base_pence, subsidy_pence, first_base_pence, first_subsidy_pence, scheme_id, scheme_version,
+            payment_method, payment_status as "payment_status: PaymentState", request_digest, cancelled_at,
+            cancel_reason, refund_pence, created_at, updated_at, list_seq
+                 from bookings where provider_id = $1 and ($2::uuid[] is null or council_id = any($2))
+                   and list_seq > $3 order by list_seq limit $4"#,
+                owner,
+                councils,
+                after,
+                first,
+            )
+            .fetch_all(db)
+            .await?,
+            sqlx::query_scalar!(
+                r#"select count(*) as "count!" from bookings
+                 where provider_id = $1 and ($2::uuid[] is null or council_id = any($2))"#,
+                owner,
+                councils,
+            )
+            .fetch_one(db)
+            .await?,
+        ),
     };
-    let scope = "($2::uuid[] is null or council_id = any($2))";
-    let rows = sqlx::query_as(&format!(
-        "select {COLUMNS} from bookings where {col} = $1 and {scope} and list_seq > $3 order by list_seq limit $4"
-    ))
-    .bind(owner)
-    .bind(councils)
-    .bind(after)
-    .bind(first)
-    .fetch_all(db)
-    .await?;
-    let total = sqlx::query_scalar(&format!("select count(*) from bookings where {col} = $1 and {scope}"))
-        .bind(owner)
-        .bind(councils)
-        .fetch_one(db)
-        .await?;
     Ok((rows, total))
 }
 
@@ -265,21 +321,26 @@ pub enum Owner {
 /// Claims a booking for one driver for `secs` (a lease, so two drivers never
 /// perform the same step at once and a crashed driver's claim lapses).
 pub async fn claim(db: impl PgExecutor<'_>, id: Uuid, secs: f64) -> sqlx::Result<Option<BookingRow>> {
-    sqlx::query_as(&format!(
-        "update bookings set claimed_until = now() + make_interval(secs => $2)
+    sqlx::query_as!(
+        BookingRow,
+        r#"update bookings set claimed_until = now() + make_interval(secs => $2)
          where id = $1 and step <> 'DONE' and (claimed_until is null or claimed_until < now())
-         returning {COLUMNS}"
-    ))
-    .bind(id)
-    .bind(secs)
+         returning id, household_id, council_id, provider_id, vehicle_id, kind as "kind: BookingKind", lease_months,
+            lower(period) as "start_at!", upper(period) as "end_at!", status as "status: BookingStatus", slot_held,
+            step as "step: SagaStep", outcome as "outcome: BookingStatus", attempts, failure_code, failure_message,
+            currency, base_pence, subsidy_pence, first_base_pence, first_subsidy_pence, scheme_id, scheme_version,
+            payment_method, payment_status as "payment_status: PaymentState", request_digest, cancelled_at,
+            cancel_reason, refund_pence, created_at, updated_at, list_seq"#,
+        id,
+        secs,
+    )
     .fetch_optional(db)
     .await
 }
 
 /// Lets go of a claim without changing the step.
 pub async fn unclaim(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
-    sqlx::query("update bookings set claimed_until = null where id = $1")
-        .bind(id)
+    sqlx::query!("update bookings set claimed_until = null where id = $1", id)
         .execute(db)
         .await?;
     Ok(())
@@ -287,12 +348,196 @@ pub async fn unclaim(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
 
 /// Bookings whose next attempt is due and that nobody is driving.
 pub async fn due(db: impl PgExecutor<'_>, limit: i64) -> sqlx::Result<Vec<Uuid>> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "select id from bookings where step <> 'DONE' and next_attempt_at <= now()
            and (claimed_until is null or claimed_until < now())
          order by next_attempt_at limit $1",
+        limit,
     )
-    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// A recorded change of step (see `saga::record`): the step it leaves and
+/// the one it goes to, with what else changes.
+pub struct StepChange<'a> {
+    pub id: Uuid,
+    pub from: SagaStep,
+    pub next: SagaStep,
+    pub status: Option<BookingStatus>,
+    pub outcome: Option<BookingStatus>,
+    pub payment_status: Option<PaymentState>,
+    pub failure_code: Option<&'a str>,
+    pub failure_message: Option<&'a str>,
+    pub free_slot: bool,
+}
+
+/// Records a step's outcome and the next step, keeping the claim for
+/// `claim_secs`; nothing if the booking has left `from` meanwhile.
+pub async fn record_step(db: impl PgExecutor<'_>, c: &StepChange<'_>, claim_secs: f64) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update bookings set step = $3, status = coalesce($4, status), outcome = coalesce($5, outcome),
+            payment_status = coalesce($6, payment_status), failure_code = coalesce($7, failure_code),
+            failure_message = coalesce($8, failure_message), slot_held = slot_held and not $9,
+            attempts = 0, next_attempt_at = now(), last_error = null, updated_at = now(),
+            claimed_until = now() + make_interval(secs => $10)
+         where id = $1 and step = $2",
+        c.id,
+        c.from as _,
+        c.next as _,
+        c.status as _,
+        c.outcome as _,
+        c.payment_status as _,
+        c.failure_code,
+        c.failure_message,
+        c.free_slot,
+        claim_secs,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Puts a booking's next attempt off by `delay_secs` and lets go of its
+/// claim, noting the error and the payment status if any.
+pub async fn retry_later(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    error: Option<&str>,
+    payment_status: Option<PaymentState>,
+    delay_secs: f64,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update bookings set attempts = attempts + 1, last_error = $2, payment_status = coalesce($3, payment_status),
+            next_attempt_at = now() + make_interval(secs => $4), claimed_until = null, updated_at = now()
+         where id = $1",
+        id,
+        error,
+        payment_status as _,
+        delay_secs,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Notes why a booking's saga is stopped (a pause point).
+pub async fn note_error(db: impl PgExecutor<'_>, id: Uuid, note: &str) -> sqlx::Result<()> {
+    sqlx::query!("update bookings set last_error = $2 where id = $1", id, note)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Marks up to 200 unconsumed payment events consumed and makes their
+/// unfinished bookings due now; answers those bookings.
+pub async fn wake_from_events(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar!(
+        "with consumed as (
+            update payment_events set consumed_at = now()
+            where idempotency_key in (select idempotency_key from payment_events where consumed_at is null limit 200)
+            returning booking_id
+         )
+         update bookings set next_attempt_at = now()
+         where id in (select booking_id from consumed) and step <> 'DONE'
+         returning id",
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Starts a cancellation at step `first`, claimed for `claim_secs`, if the
+/// booking may be cancelled and nobody is driving it; answers whether it did.
+pub async fn start_cancellation(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    reason: Option<&str>,
+    refund_pence: i64,
+    first: SagaStep,
+    claim_secs: f64,
+) -> sqlx::Result<bool> {
+    let n = sqlx::query!(
+        "update bookings set cancelled_at = now(), cancel_reason = $2, refund_pence = $3, step = $4,
+            outcome = 'CANCELLED', attempts = 0, next_attempt_at = now(), updated_at = now(),
+            claimed_until = now() + make_interval(secs => $5)
+         where id = $1 and cancelled_at is null and status in ('PENDING_PAYMENT', 'CONFIRMED', 'ACTIVE')
+           and (step = 'DONE' or step in ('HOLD_BUDGET', 'CHARGE'))
+           and (claimed_until is null or claimed_until < now())",
+        id,
+        reason,
+        refund_pence,
+        first as _,
+        claim_secs,
+    )
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Starts confirmed bookings whose period has begun.
+pub async fn start_due(db: impl PgExecutor<'_>) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update bookings set status = 'ACTIVE', updated_at = now()
+         where status = 'CONFIRMED' and step = 'DONE' and lower(period) <= now()",
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Completes active bookings whose period has ended; their next step is the
+/// provider's payout.
+pub async fn complete_due(db: impl PgExecutor<'_>) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update bookings set status = 'COMPLETED', step = 'PAYOUT', attempts = 0, next_attempt_at = now(),
+            updated_at = now()
+         where status = 'ACTIVE' and step = 'DONE' and upper(period) <= now()",
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Stores a payment event once per idempotency key; answers whether it was new.
+pub async fn insert_payment_event(
+    db: impl PgExecutor<'_>,
+    idempotency_key: &str,
+    booking_id: Uuid,
+    status: PaymentState,
+    failure_code: Option<&str>,
+) -> sqlx::Result<bool> {
+    let n = sqlx::query!(
+        "insert into payment_events (idempotency_key, booking_id, status, failure_code) values ($1, $2, $3, $4)
+         on conflict (idempotency_key) do nothing",
+        idempotency_key,
+        booking_id,
+        status as _,
+        failure_code,
+    )
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// One step's backlog: bookings waiting there and the oldest one's seconds
+/// since its last change.
+pub struct StepBacklog {
+    pub step: SagaStep,
+    pub count: i64,
+    pub age_secs: i64,
+}
+
+/// The saga's backlog by step (served by `bookings_due_idx`, partial on
+/// `step <> 'DONE'`).
+pub async fn backlog(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<StepBacklog>> {
+    sqlx::query_as!(
+        StepBacklog,
+        r#"select step as "step: SagaStep", count(*) as "count!",
+            coalesce(extract(epoch from now() - min(updated_at))::bigint, 0) as "age_secs!"
+         from bookings where step <> 'DONE' group by step"#
+    )
     .fetch_all(db)
     .await
 }

@@ -35,18 +35,6 @@ pub async fn pass(state: &AppState) -> sqlx::Result<()> {
 /// Starts and ends bookings on time; a completed booking's next step is
 /// the provider's payout.
 pub async fn lifecycle(state: &AppState) -> sqlx::Result<()> {
-    sqlx::query(
-        "update bookings set status = 'ACTIVE', updated_at = now()
-         where status = 'CONFIRMED' and step = 'DONE' and lower(period) <= now()",
-    )
-    .execute(&state.pool)
-    .await?;
-    sqlx::query(
-        "update bookings set status = 'COMPLETED', step = 'PAYOUT', attempts = 0, next_attempt_at = now(),
-            updated_at = now()
-         where status = 'ACTIVE' and step = 'DONE' and upper(period) <= now()",
-    )
-    .execute(&state.pool)
-    .await?;
-    Ok(())
+    crate::db::start_due(&state.pool).await?;
+    crate::db::complete_due(&state.pool).await
 }

@@ -9,19 +9,7 @@ use prometheus::{IntGauge, IntGaugeVec, Opts};
 use roundabout_support::{metrics::Metrics, server::Task};
 use sqlx::PgPool;
 
-use crate::saga::step;
-
-const STEPS: [&str; 9] = [
-    step::HOLD_BUDGET,
-    step::CHARGE,
-    step::COMMIT_BUDGET,
-    step::CAPTURE,
-    step::RELEASE_PAYMENT,
-    step::REFUND,
-    step::RELEASE_BUDGET,
-    step::FREE_SLOT,
-    step::PAYOUT,
-];
+use roundabout_api::states::SagaStep;
 
 /// How often the gauges are read from the database.
 pub const EVERY: Duration = Duration::from_secs(15);
@@ -46,22 +34,16 @@ pub fn saga_task(metrics: &Metrics, pool: PgPool) -> Task {
     roundabout_support::metrics::refresher("saga backlog", EVERY, move || {
         let (pending, oldest, pool) = (pending.clone(), oldest.clone(), pool.clone());
         async move {
-            // Served by bookings_due_idx (partial: step <> 'DONE').
-            let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-                "select step, count(*), coalesce(extract(epoch from now() - min(updated_at))::bigint, 0)
-                 from bookings where step <> 'DONE' group by step",
-            )
-            .fetch_all(&pool)
-            .await?;
+            let rows = crate::db::backlog(&pool).await?;
             pending.reset();
             // Every step has a series, at zero when none waits there.
-            for st in STEPS {
-                pending.with_label_values(&[st]).set(0);
+            for st in SagaStep::ALL.iter().filter(|s| **s != SagaStep::Done) {
+                pending.with_label_values(&[st.as_str()]).set(0);
             }
             let mut max_age = 0;
-            for (step, count, age) in rows {
-                pending.with_label_values(&[&step]).set(count);
-                max_age = max_age.max(age);
+            for row in rows {
+                pending.with_label_values(&[row.step.as_str()]).set(row.count);
+                max_age = max_age.max(row.age_secs);
             }
             oldest.set(max_age);
             Ok(())

@@ -75,12 +75,7 @@ pub fn lag(event_type: &str, created_unix: i64) {
 
 /// Refreshes the backlog gauges from the inbox.
 pub async fn refresh(pool: &PgPool) -> anyhow::Result<()> {
-    let (count, age): (i64, i64) = sqlx::query_as(
-        "select count(*), coalesce(extract(epoch from now() - min(received_at))::bigint, 0)
-         from stripe_events where processed_at is null",
-    )
-    .fetch_one(pool)
-    .await?;
+    let (count, age) = crate::db::events::backlog(pool).await?;
     WEBHOOKS.unprocessed.set(count);
     WEBHOOKS.oldest_unprocessed_seconds.set(age);
     Ok(())

@@ -1,4 +1,14 @@
-//! PostgreSQL: pools, databases on a server, migration state.
+//! PostgreSQL: pools, databases on a server, migration state, and the
+//! outbox's queries ([`outbox`]).
+//!
+//! These queries run on whichever service's database the pool is for, so
+//! they are not compile-checked: a `query!` macro in this crate would be
+//! checked against the database of every crate being prepared that links
+//! it, and the gateway's has no `outbox` table (and its cache entries would
+//! land in each dependent crate's `.sqlx/`). They are plain `sqlx::query`
+//! with bound parameters, run by the tests of every service.
+
+pub mod outbox;
 
 use std::time::Duration;
 
@@ -69,7 +79,8 @@ pub async fn ensure_database(server_url: &str, name: &str) -> anyhow::Result<()>
         .fetch_one(&mut conn)
         .await?;
     if !exists {
-        // Identifiers cannot be bound; the name is checked above.
+        // Identifiers cannot be bound (nor pushed by QueryBuilder other than
+        // as text); the name is checked above.
         let sql = format!("create database \"{name}\"");
         if let Err(e) = sqlx::query(&sql).execute(&mut conn).await {
             // Another process may have created it in between.
@@ -80,6 +91,12 @@ pub async fn ensure_database(server_url: &str, name: &str) -> anyhow::Result<()>
         }
     }
     conn.close().await.ok();
+    Ok(())
+}
+
+/// Whether the database answers.
+pub async fn ping(pool: &PgPool) -> sqlx::Result<()> {
+    sqlx::query_scalar::<_, i32>("select 1").fetch_one(pool).await?;
     Ok(())
 }
 

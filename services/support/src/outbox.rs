@@ -36,6 +36,7 @@ use sqlx::{PgConnection, PgPool};
 
 use crate::{
     client::{ClientError, ServiceClient},
+    db::outbox as db,
     internal_auth::Caller,
     metrics::Metrics,
     shutdown::Shutdown,
@@ -72,17 +73,7 @@ impl Message {
 /// Writes `msg` inside the caller's transaction. A message with an
 /// idempotency key already in the outbox is not written again.
 pub async fn enqueue(conn: &mut PgConnection, msg: &Message) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into outbox (destination, path, payload, idempotency_key) values ($1, $2, $3, $4)
-         on conflict (idempotency_key) do nothing",
-    )
-    .bind(msg.destination)
-    .bind(&msg.path)
-    .bind(&msg.payload)
-    .bind(&msg.idempotency_key)
-    .execute(conn)
-    .await?;
-    Ok(())
+    db::insert(conn, msg.destination, &msg.path, &msg.payload, &msg.idempotency_key).await
 }
 
 /// Drains the outbox.
@@ -94,16 +85,6 @@ pub struct Relay {
     metrics: Metrics,
     poll: Duration,
     batch: i64,
-}
-
-#[derive(sqlx::FromRow)]
-struct Row {
-    id: i64,
-    destination: String,
-    path: String,
-    payload: serde_json::Value,
-    idempotency_key: String,
-    attempts: i32,
 }
 
 /// The delay before attempt `attempts + 1`: 0.5 s doubling to at most 5 min.
@@ -171,14 +152,7 @@ impl Relay {
     /// how many were attempted.
     pub async fn drain_once(&self) -> anyhow::Result<usize> {
         let mut tx = self.pool.begin().await?;
-        let rows: Vec<Row> = sqlx::query_as(
-            "select id, destination, path, payload, idempotency_key, attempts from outbox
-             where delivered_at is null and dead_at is null and next_attempt_at <= now()
-             order by id limit $1 for update skip locked",
-        )
-        .bind(self.batch)
-        .fetch_all(&mut *tx)
-        .await?;
+        let rows = db::claim_due(&mut tx, self.batch).await?;
         let n = rows.len();
         for row in rows {
             let outcome = match self.destinations.get(row.destination.as_str()) {
@@ -201,10 +175,7 @@ impl Relay {
             };
             match outcome {
                 Ok(()) => {
-                    sqlx::query("update outbox set delivered_at = now(), attempts = attempts + 1, last_error = null where id = $1")
-                        .bind(row.id)
-                        .execute(&mut *tx)
-                        .await?;
+                    db::delivered(&mut tx, row.id).await?;
                     self.metrics
                         .outbox_delivered
                         .with_label_values(&[&row.destination])
@@ -218,18 +189,7 @@ impl Relay {
                         .inc();
                     tracing::warn!(id = row.id, destination = %row.destination, attempts = row.attempts + 1, permanent, %reason, "outbox delivery failed");
                     let delay = backoff(row.attempts);
-                    sqlx::query(
-                        "update outbox set attempts = attempts + 1, last_error = $2,
-                            next_attempt_at = now() + make_interval(secs => $3),
-                            dead_at = case when $4 then now() end
-                         where id = $1",
-                    )
-                    .bind(row.id)
-                    .bind(&reason)
-                    .bind(delay.as_secs_f64())
-                    .bind(permanent)
-                    .execute(&mut *tx)
-                    .await?;
+                    db::failed(&mut tx, row.id, &reason, delay.as_secs_f64(), permanent).await?;
                 }
             }
         }
@@ -238,12 +198,7 @@ impl Relay {
     }
 
     async fn update_gauges(&self) -> anyhow::Result<()> {
-        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-            "select destination, count(*), coalesce(extract(epoch from now() - min(created_at))::bigint, 0)
-             from outbox where delivered_at is null and dead_at is null group by destination",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = db::pending(&self.pool).await?;
         self.metrics.outbox_pending.reset();
         self.metrics.outbox_oldest_seconds.reset();
         // Every known destination has a series, at zero when drained, so

@@ -241,10 +241,7 @@ async fn healthz() -> impl IntoResponse {
 }
 
 async fn readyz(State(s): State<ProbeState>) -> impl IntoResponse {
-    let db = sqlx::query_scalar::<_, i32>("select 1")
-        .fetch_one(&s.pool)
-        .await
-        .is_ok();
+    let db = crate::db::ping(&s.pool).await.is_ok();
     let migrated = db
         && crate::db::migrations_applied(&s.pool, s.migrator)
             .await

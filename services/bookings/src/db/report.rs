@@ -10,27 +10,13 @@ use serde::Serialize;
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
-/// Bookings of the council (`$1`) made in `[$2, $3)` that stand.
-macro_rules! standing {
-    () => {
-        "council_id = $1 and created_at >= $2 and created_at < $3
-         and status in ('CONFIRMED', 'ACTIVE', 'COMPLETED')"
-    };
-}
-
-/// Bookings of the council (`$1`) made in `[$2, $3)` that were confirmed:
-/// those that stand and those cancelled after payment (or needing none).
-macro_rules! confirmed {
-    () => {
-        "council_id = $1 and created_at >= $2 and created_at < $3
-         and (status in ('CONFIRMED', 'ACTIVE', 'COMPLETED')
-              or (status = 'CANCELLED'
-                  and payment_status in ('CAPTURED', 'REFUNDED', 'PARTIALLY_REFUNDED', 'NOT_REQUIRED')))"
-    };
-}
+// Every query below selects the bookings of the council (`$1`) made in
+// `[$2, $3)` that stand (confirmed, active or completed), or for the totals
+// those that were confirmed: those that stand and those cancelled after
+// payment (or needing none).
 
 /// The period's totals.
-#[derive(Debug, Serialize, sqlx::FromRow, PartialEq, Eq)]
+#[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct Totals {
     /// Bookings that stand.
     pub bookings: i64,
@@ -58,30 +44,33 @@ pub async fn totals(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> sqlx::Result<Totals> {
-    sqlx::query_as(concat!(
-        "with b as (select *, status <> 'CANCELLED' as stands from bookings where ",
-        confirmed!(),
-        ")
-         select count(*) filter (where stands) as bookings,
-            count(distinct household_id) filter (where stands) as households,
-            coalesce(sum(base_pence) filter (where stands), 0)::bigint as gross_pence,
-            coalesce(sum(subsidy_pence) filter (where stands), 0)::bigint as subsidy_pence,
-            coalesce(sum(base_pence - subsidy_pence) filter (where stands), 0)::bigint as household_paid_pence,
-            count(*) filter (where not stands) as cancelled_bookings,
-            coalesce(sum(coalesce(refund_pence, 0)) filter (where not stands), 0)::bigint as refunded_pence,
+    sqlx::query_as!(
+        Totals,
+        r#"with b as (select *, status <> 'CANCELLED' as stands from bookings
+         where council_id = $1 and created_at >= $2 and created_at < $3
+           and (status in ('CONFIRMED', 'ACTIVE', 'COMPLETED')
+                or (status = 'CANCELLED'
+                    and payment_status in ('CAPTURED', 'REFUNDED', 'PARTIALLY_REFUNDED', 'NOT_REQUIRED'))))
+         select count(*) filter (where stands) as "bookings!",
+            count(distinct household_id) filter (where stands) as "households!",
+            coalesce(sum(base_pence) filter (where stands), 0)::bigint as "gross_pence!",
+            coalesce(sum(subsidy_pence) filter (where stands), 0)::bigint as "subsidy_pence!",
+            coalesce(sum(base_pence - subsidy_pence) filter (where stands), 0)::bigint as "household_paid_pence!",
+            count(*) filter (where not stands) as "cancelled_bookings!",
+            coalesce(sum(coalesce(refund_pence, 0)) filter (where not stands), 0)::bigint as "refunded_pence!",
             coalesce(sum(first_base_pence - first_subsidy_pence - coalesce(refund_pence, 0))
-                filter (where not stands), 0)::bigint as cancellation_charges_pence
-         from b"
-    ))
-    .bind(council)
-    .bind(from)
-    .bind(to)
+                filter (where not stands), 0)::bigint as "cancellation_charges_pence!"
+         from b"#,
+        council,
+        from,
+        to,
+    )
     .fetch_one(db)
     .await
 }
 
 /// One scheme's bookings that stand and its subsidy on them.
-#[derive(Debug, Serialize, sqlx::FromRow)]
+#[derive(Debug, Serialize)]
 pub struct SchemeLine {
     pub scheme_id: Uuid,
     pub bookings: i64,
@@ -94,21 +83,24 @@ pub async fn by_scheme(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> sqlx::Result<Vec<SchemeLine>> {
-    sqlx::query_as(concat!(
-        "select scheme_id, count(*) as bookings, coalesce(sum(subsidy_pence), 0)::bigint as subsidy_pence
-         from bookings where ",
-        standing!(),
-        " and scheme_id is not null group by scheme_id order by scheme_id"
-    ))
-    .bind(council)
-    .bind(from)
-    .bind(to)
+    sqlx::query_as!(
+        SchemeLine,
+        r#"select scheme_id as "scheme_id!", count(*) as "bookings!",
+            coalesce(sum(subsidy_pence), 0)::bigint as "subsidy_pence!"
+         from bookings
+         where council_id = $1 and created_at >= $2 and created_at < $3
+           and status in ('CONFIRMED', 'ACTIVE', 'COMPLETED')
+           and scheme_id is not null group by scheme_id order by scheme_id"#,
+        council,
+        from,
+        to,
+    )
     .fetch_all(db)
     .await
 }
 
 /// One zone's bookings that stand (exact: the caller withholds small counts).
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 pub struct ZoneRow {
     /// None: outside every zone of the council.
     pub zone_id: Option<Uuid>,
@@ -123,35 +115,36 @@ pub async fn by_zone(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> sqlx::Result<Vec<ZoneRow>> {
-    sqlx::query_as(concat!(
-        "select z.zone_id, count(*) as bookings, count(distinct household_id) as households,
-            coalesce(sum(subsidy_pence), 0)::bigint as subsidy_pence
+    sqlx::query_as!(
+        ZoneRow,
+        r#"select z.zone_id as "zone_id?", count(*) as "bookings!", count(distinct household_id) as "households!",
+            coalesce(sum(subsidy_pence), 0)::bigint as "subsidy_pence!"
          from bookings left join lateral unnest(zone_ids) as z(zone_id) on true
-         where ",
-        standing!(),
-        " group by z.zone_id order by z.zone_id nulls last"
-    ))
-    .bind(council)
-    .bind(from)
-    .bind(to)
+         where council_id = $1 and created_at >= $2 and created_at < $3
+           and status in ('CONFIRMED', 'ACTIVE', 'COMPLETED')
+         group by z.zone_id order by z.zone_id nulls last"#,
+        council,
+        from,
+        to,
+    )
     .fetch_all(db)
     .await
 }
 
 /// Subsidy of the council's bookings made before `before` that stand.
 pub async fn spent_before(db: impl PgExecutor<'_>, council: Uuid, before: DateTime<Utc>) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "select coalesce(sum(subsidy_pence), 0)::bigint from bookings
-         where council_id = $1 and created_at < $2 and status in ('CONFIRMED', 'ACTIVE', 'COMPLETED')",
+    sqlx::query_scalar!(
+        r#"select coalesce(sum(subsidy_pence), 0)::bigint as "spent!" from bookings
+         where council_id = $1 and created_at < $2 and status in ('CONFIRMED', 'ACTIVE', 'COMPLETED')"#,
+        council,
+        before,
     )
-    .bind(council)
-    .bind(before)
     .fetch_one(db)
     .await
 }
 
 /// One day, week or month: its bookings that stand (exact) and their subsidy.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 pub struct PointRow {
     pub start: NaiveDate,
     pub bookings: i64,
@@ -166,26 +159,28 @@ pub async fn over_time(
     to: DateTime<Utc>,
     interval: &str,
 ) -> sqlx::Result<Vec<PointRow>> {
-    sqlx::query_as(concat!(
-        "with counted as (
+    sqlx::query_as!(
+        PointRow,
+        r#"with counted as (
             select date_trunc($4, created_at at time zone 'Europe/London') as bucket, subsidy_pence
-            from bookings where ",
-        standing!(),
-        "), buckets as (
+            from bookings
+            where council_id = $1 and created_at >= $2 and created_at < $3
+             and status in ('CONFIRMED', 'ACTIVE', 'COMPLETED')
+         ), buckets as (
             select generate_series(
                 date_trunc($4, $2 at time zone 'Europe/London'),
                 ($3 - interval '1 microsecond') at time zone 'Europe/London',
                 ('1 ' || $4)::interval) as start
          )
-         select buckets.start::date as start, count(counted.bucket) as bookings,
-            coalesce(sum(counted.subsidy_pence), 0)::bigint as subsidy_pence
+         select buckets.start::date as "start!", count(counted.bucket) as "bookings!",
+            coalesce(sum(counted.subsidy_pence), 0)::bigint as "subsidy_pence!"
          from buckets left join counted on counted.bucket = buckets.start
-         group by buckets.start order by buckets.start"
-    ))
-    .bind(council)
-    .bind(from)
-    .bind(to)
-    .bind(interval)
+         group by buckets.start order by buckets.start"#,
+        council,
+        from,
+        to,
+        interval,
+    )
     .fetch_all(db)
     .await
 }

@@ -10,6 +10,7 @@
 //! the household's card.
 
 use axum::{extract::State, routing::post, Json, Router};
+use roundabout_api::states::{BookingKind, SagaStep, VehicleKind, VehicleStatus};
 use roundabout_support::{
     client::ClientError,
     error::{violated_constraint, ValidJson},
@@ -24,8 +25,7 @@ use uuid::Uuid;
 use crate::{
     db::{self, BookingRow},
     domain::{self, PeriodIn, Prices},
-    saga::{self, step},
-    AppState,
+    saga, AppState,
 };
 use roundabout_api::routes;
 
@@ -50,8 +50,8 @@ pub struct BookIn {
 pub struct VehicleView {
     pub id: Uuid,
     pub provider_id: Uuid,
-    pub kind: String,
-    pub status: String,
+    pub kind: VehicleKind,
+    pub status: VehicleStatus,
     pub lat: f64,
     pub lon: f64,
     pub currency: String,
@@ -132,7 +132,7 @@ async fn book(
         Err(e) if e.is_not_found() => return Err(unavailable_vehicle()),
         Err(e) => return Err(service_down(e)),
     };
-    if vehicle.status != "AVAILABLE" {
+    if vehicle.status != VehicleStatus::Available {
         return Err(unavailable_vehicle());
     }
     let (base, first_base) = domain::price(&vehicle.prices, &period).ok_or_else(|| {
@@ -171,9 +171,9 @@ async fn book(
     };
     let id = Uuid::new_v4();
     let first_step = if subsidy_pence > 0 {
-        step::HOLD_BUDGET
+        SagaStep::HoldBudget
     } else {
-        step::CHARGE
+        SagaStep::Charge
     };
     let mut tx = s.pool.begin().await?;
     db::lock_household(&mut tx, input.household_id).await?;
@@ -195,7 +195,11 @@ async fn book(
             council_id: membership.council_id,
             provider_id: vehicle.provider_id,
             vehicle_id: vehicle.id,
-            kind: &input.period.kind,
+            kind: if period.lease_months.is_some() {
+                BookingKind::Lease
+            } else {
+                BookingKind::Hire
+            },
             lease_months: period.lease_months,
             start: period.start,
             end: period.end,
@@ -250,7 +254,7 @@ async fn replay(s: &AppState, existing: BookingRow, digest: &str) -> ApiResult<J
         )
         .with_field(["idempotencyKey"]));
     }
-    let b = if existing.step == step::DONE {
+    let b = if existing.step == SagaStep::Done {
         existing
     } else {
         saga::drive(s, existing.id, false).await?.unwrap_or(existing)

@@ -5,7 +5,10 @@
 //! price after subsidy and electric preference, each with plain reasons.
 
 use axum::{extract::State, routing::post, Json, Router};
-use roundabout_api::Pence;
+use roundabout_api::{
+    states::{BookingKind, Propulsion},
+    Pence,
+};
 use roundabout_support::{
     client::ClientError, error::ValidJson, internal_auth::Caller, subsidy, subsidy::SchemeTerms, ApiError, ApiResult,
 };
@@ -84,7 +87,7 @@ struct Hits {
 struct Candidate {
     id: Uuid,
     seats: i32,
-    propulsion: String,
+    propulsion: Propulsion,
     wheelchair_accessible: bool,
     currency: String,
     #[serde(flatten)]
@@ -119,7 +122,11 @@ async fn offers(
     }
     let me = Caller::service(crate::NAME);
     // Bookings asks as itself: only the gateway may sign for the household.
-    let kind = if period.lease_months.is_some() { "LEASE" } else { "HIRE" };
+    let kind = if period.lease_months.is_some() {
+        BookingKind::Lease
+    } else {
+        BookingKind::Hire
+    };
     let terms_path = format!(
         "{}?kind={kind}",
         routes::eligibility::household_offer_terms(input.household_id)
@@ -278,7 +285,7 @@ fn score(n: &Needs, hit: &Hit, c: &Candidate, base: i64, subsidy: i64) -> (f64, 
         format!("{}, no council subsidy", Pence(paid))
     });
 
-    let is_electric = c.propulsion == "ELECTRIC" || c.propulsion == "ELECTRIC_ASSIST";
+    let is_electric = matches!(c.propulsion, Propulsion::Electric | Propulsion::ElectricAssist);
     if is_electric {
         reasons.push("Electric".into());
     }
@@ -291,11 +298,11 @@ fn score(n: &Needs, hit: &Hit, c: &Candidate, base: i64, subsidy: i64) -> (f64, 
 mod tests {
     use super::*;
 
-    fn candidate(seats: i32, propulsion: &str) -> Candidate {
+    fn candidate(seats: i32, propulsion: Propulsion) -> Candidate {
         Candidate {
             id: Uuid::new_v4(),
             seats,
-            propulsion: propulsion.into(),
+            propulsion,
             wheelchair_accessible: false,
             currency: "GBP".into(),
             prices: Prices::default(),
@@ -322,7 +329,7 @@ mod tests {
 
     #[test]
     fn reasons_are_plain_words() {
-        let (_, reasons) = score(&needs(), &hit(1.23), &candidate(5, "ELECTRIC"), 2600, 1040);
+        let (_, reasons) = score(&needs(), &hit(1.23), &candidate(5, Propulsion::Electric), 2600, 1040);
         assert_eq!(
             reasons,
             vec![
@@ -337,12 +344,12 @@ mod tests {
     #[test]
     fn nearer_cheaper_fitting_electric_scores_higher() {
         let n = needs();
-        let (best, _) = score(&n, &hit(0.5), &candidate(4, "ELECTRIC"), 2600, 1040);
-        let far = score(&n, &hit(4.5), &candidate(4, "ELECTRIC"), 2600, 1040).0;
-        let big = score(&n, &hit(0.5), &candidate(9, "ELECTRIC"), 2600, 1040).0;
-        let small = score(&n, &hit(0.5), &candidate(2, "ELECTRIC"), 2600, 1040).0;
-        let dear = score(&n, &hit(0.5), &candidate(4, "ELECTRIC"), 5200, 1040).0;
-        let petrol = score(&n, &hit(0.5), &candidate(4, "PETROL"), 2600, 1040).0;
+        let (best, _) = score(&n, &hit(0.5), &candidate(4, Propulsion::Electric), 2600, 1040);
+        let far = score(&n, &hit(4.5), &candidate(4, Propulsion::Electric), 2600, 1040).0;
+        let big = score(&n, &hit(0.5), &candidate(9, Propulsion::Electric), 2600, 1040).0;
+        let small = score(&n, &hit(0.5), &candidate(2, Propulsion::Electric), 2600, 1040).0;
+        let dear = score(&n, &hit(0.5), &candidate(4, Propulsion::Electric), 5200, 1040).0;
+        let petrol = score(&n, &hit(0.5), &candidate(4, Propulsion::Petrol), 2600, 1040).0;
         for worse in [far, big, small, dear, petrol] {
             assert!(best > worse, "{best} > {worse}");
         }

@@ -3,12 +3,13 @@
 //! outbox relay's redeliveries have no further effect.
 
 use axum::{extract::State, http::HeaderMap, routing::post, Json, Router};
+use roundabout_api::states::PaymentState;
 use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::AppState;
+use crate::{db, AppState};
 use roundabout_api::routes;
 
 pub fn router() -> Router<AppState> {
@@ -18,7 +19,7 @@ pub fn router() -> Router<AppState> {
 #[derive(Debug, Deserialize)]
 pub struct PaymentEventIn {
     pub booking_id: Uuid,
-    pub status: String,
+    pub status: PaymentState,
     pub failure_code: Option<String>,
 }
 
@@ -36,17 +37,6 @@ async fn receive(
         .and_then(|v| v.to_str().ok())
         .filter(|k| !k.is_empty() && k.len() <= 200)
         .ok_or_else(|| ApiError::invalid("Idempotency-Key", "An Idempotency-Key header is required"))?;
-    let fresh = sqlx::query(
-        "insert into payment_events (idempotency_key, booking_id, status, failure_code) values ($1, $2, $3, $4)
-         on conflict (idempotency_key) do nothing",
-    )
-    .bind(key)
-    .bind(e.booking_id)
-    .bind(&e.status)
-    .bind(&e.failure_code)
-    .execute(&s.pool)
-    .await?
-    .rows_affected()
-        == 1;
+    let fresh = db::insert_payment_event(&s.pool, key, e.booking_id, e.status, e.failure_code.as_deref()).await?;
     Ok(Json(json!({"received": true, "duplicate": !fresh})))
 }

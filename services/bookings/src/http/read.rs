@@ -8,16 +8,17 @@ use axum::{
     Json, Router,
 };
 use chrono::Utc;
-use roundabout_api::Pence;
+use roundabout_api::{
+    states::{BookingStatus, SagaStep},
+    Pence,
+};
 use roundabout_support::{error::ValidJson, internal_auth::Caller, text, ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{
     db::{self, BookingRow, Owner},
-    domain,
-    saga::{self, step},
-    AppState,
+    domain, saga, AppState,
 };
 use roundabout_api::routes;
 
@@ -91,13 +92,21 @@ async fn cancel(
     let invalid = || {
         ApiError::conflict(
             "INVALID_STATE",
-            format!("A booking that is {} cannot be cancelled", b.status.to_lowercase()),
+            format!(
+                "A booking that is {} cannot be cancelled",
+                b.status.as_str().to_lowercase()
+            ),
         )
     };
-    if b.cancelled_at.is_some() || !matches!(b.status.as_str(), "PENDING_PAYMENT" | "CONFIRMED" | "ACTIVE") {
+    if b.cancelled_at.is_some()
+        || !matches!(
+            b.status,
+            BookingStatus::PendingPayment | BookingStatus::Confirmed | BookingStatus::Active
+        )
+    {
         return Err(invalid());
     }
-    let paid = b.status != "PENDING_PAYMENT";
+    let paid = b.status != BookingStatus::PendingPayment;
     let refund = if paid {
         domain::refund_due(
             Pence(b.first_base_pence - b.first_subsidy_pence),
@@ -110,7 +119,7 @@ async fn cancel(
     };
     if !saga::start_cancellation(&s, id, reason.as_deref(), refund, paid).await? {
         return Err(match db::get(&s.pool, id).await? {
-            Some(now) if now.cancelled_at.is_none() && now.step != step::DONE => {
+            Some(now) if now.cancelled_at.is_none() && now.step != SagaStep::Done => {
                 ApiError::conflict("INVALID_STATE", "The booking is being processed; try again in a moment")
             }
             _ => invalid(),

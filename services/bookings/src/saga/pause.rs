@@ -20,6 +20,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
+use roundabout_api::states::SagaStep;
 use roundabout_support::config::ConfigError;
 #[cfg(feature = "saga-pause")]
 use tokio::sync::watch;
@@ -84,7 +85,7 @@ impl Pauses {
     pub async fn release_on_sigusr1(self) {}
 
     #[cfg(not(feature = "saga-pause"))]
-    pub async fn at(&self, _pool: &sqlx::PgPool, _booking: Uuid, _when: When, _step: &str) {}
+    pub async fn at(&self, _pool: &sqlx::PgPool, _booking: Uuid, _when: When, _step: SagaStep) {}
 }
 
 #[cfg(feature = "saga-pause")]
@@ -101,7 +102,7 @@ impl Pauses {
                 "after" => When::After,
                 _ => return Err(ConfigError::new(VAR, "expected before:STEP or after:STEP")),
             };
-            if !super::step::ALL.contains(&step) {
+            if !matches!(step.parse::<SagaStep>(), Ok(s) if s != SagaStep::Done) {
                 return Err(ConfigError::new(VAR, format!("unknown step {step}")));
             }
             armed.insert((when, step.to_string()));
@@ -143,7 +144,7 @@ impl Pauses {
     }
 
     /// Stops here while `(when, step)` is armed (see the module docs).
-    pub async fn at(&self, pool: &sqlx::PgPool, booking: Uuid, when: When, step: &str) {
+    pub async fn at(&self, pool: &sqlx::PgPool, booking: Uuid, when: When, step: SagaStep) {
         let Some(inner) = &self.inner else {
             return;
         };
@@ -151,19 +152,14 @@ impl Pauses {
             .armed
             .lock()
             .expect("pause points lock")
-            .contains(&(when, step.to_string()))
+            .contains(&(when, step.as_str().to_string()))
         {
             return;
         }
         let mut released = inner.released.subscribe();
         let note = format!("paused {} {step} ({VAR})", when.word());
         tracing::warn!(%booking, "{note}");
-        if let Err(e) = sqlx::query("update bookings set last_error = $2 where id = $1")
-            .bind(booking)
-            .bind(&note)
-            .execute(pool)
-            .await
-        {
+        if let Err(e) = crate::db::note_error(pool, booking, &note).await {
             tracing::error!(error = %e, "cannot note the pause");
         }
         let _ = released.wait_for(|r| *r).await;

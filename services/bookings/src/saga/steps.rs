@@ -1,6 +1,7 @@
 //! Each saga step: one idempotent call to another service, keyed by the
 //! booking id, and what its answer means for the booking.
 
+use roundabout_api::states::{BookingStatus, PaymentState, SagaStep};
 use roundabout_support::{
     client::{ClientError, ServiceClient},
     internal_auth::Caller,
@@ -8,7 +9,7 @@ use roundabout_support::{
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{step, Outcome, Transition};
+use super::{Outcome, Transition};
 use crate::{db::BookingRow, AppState};
 use roundabout_api::routes;
 
@@ -19,7 +20,7 @@ fn me() -> Caller {
 /// The parts of a payment the saga reads.
 #[derive(Debug, Deserialize)]
 pub struct PaymentView {
-    pub status: String,
+    pub status: PaymentState,
     pub failure_code: Option<String>,
 }
 
@@ -32,20 +33,20 @@ struct LeaseIn {
 }
 
 pub async fn perform(state: &AppState, b: &BookingRow) -> Outcome {
-    match b.step.as_str() {
-        step::HOLD_BUDGET => hold(state, b).await,
-        step::CHARGE => charge(state, b).await,
-        step::COMMIT_BUDGET => commit(state, b).await,
-        step::CAPTURE => capture(state, b).await,
-        step::RELEASE_PAYMENT => release_payment(state, b).await,
-        step::REFUND => refund(state, b).await,
-        step::RELEASE_BUDGET => release_budget(state, b).await,
-        step::FREE_SLOT => Outcome::Next(Transition {
+    match b.step {
+        SagaStep::HoldBudget => hold(state, b).await,
+        SagaStep::Charge => charge(state, b).await,
+        SagaStep::CommitBudget => commit(state, b).await,
+        SagaStep::Capture => capture(state, b).await,
+        SagaStep::ReleasePayment => release_payment(state, b).await,
+        SagaStep::Refund => refund(state, b).await,
+        SagaStep::ReleaseBudget => release_budget(state, b).await,
+        SagaStep::FreeSlot => Outcome::Next(Transition {
             free_slot: true,
-            ..Transition::to(step::DONE)
+            ..Transition::to(SagaStep::Done)
         }),
-        step::PAYOUT => payout(state, b).await,
-        other => Outcome::Retry(format!("unknown step {other}")),
+        SagaStep::Payout => payout(state, b).await,
+        other @ SagaStep::Done => Outcome::Retry(format!("unknown step {other}")),
     }
 }
 
@@ -59,13 +60,13 @@ fn retry(e: ClientError) -> Outcome {
 
 async fn hold(state: &AppState, b: &BookingRow) -> Outcome {
     let Some(scheme_id) = b.scheme_id.filter(|_| b.subsidy_pence > 0) else {
-        return Outcome::Next(Transition::to(step::CHARGE));
+        return Outcome::Next(Transition::to(SagaStep::Charge));
     };
     let body = json!({"booking_id": b.id, "scheme_id": scheme_id, "amount_pence": b.subsidy_pence, "household_id": b.household_id});
     match post(&state.eligibility, routes::eligibility::BUDGET_HOLD, &body).await {
-        Ok(_) => Outcome::Next(Transition::to(step::CHARGE)),
+        Ok(_) => Outcome::Next(Transition::to(SagaStep::Charge)),
         Err(e @ ClientError::Refused { .. }) => Outcome::Next(Transition::compensate(
-            "FAILED",
+            BookingStatus::Failed,
             "BUDGET_EXHAUSTED",
             &format!("The council's subsidy could not be held: {}", message(&e)),
         )),
@@ -97,7 +98,7 @@ async fn charge(state: &AppState, b: &BookingRow) -> Outcome {
         Ok(p) => p,
         Err(e @ ClientError::Refused { .. }) => {
             return Outcome::Next(Transition::compensate(
-                "FAILED",
+                BookingStatus::Failed,
                 "PAYMENT_FAILED",
                 &format!("The payment could not be made: {}", message(&e)),
             ))
@@ -105,16 +106,18 @@ async fn charge(state: &AppState, b: &BookingRow) -> Outcome {
         Err(e) => return retry(e),
     };
     let with_status = |mut t: Transition| {
-        t.payment_status = Some(p.status.clone());
+        t.payment_status = Some(p.status);
         Outcome::Next(t)
     };
-    match p.status.as_str() {
-        "AUTHORISED" | "NOT_REQUIRED" | "CAPTURED" => with_status(Transition::to(step::COMMIT_BUDGET)),
-        "REQUIRES_ACTION" => Outcome::Wait {
+    match p.status {
+        PaymentState::Authorised | PaymentState::NotRequired | PaymentState::Captured => {
+            with_status(Transition::to(SagaStep::CommitBudget))
+        }
+        PaymentState::RequiresAction => Outcome::Wait {
             payment_status: p.status,
         },
-        "FAILED" | "CANCELLED" => with_status(Transition::compensate(
-            "FAILED",
+        PaymentState::Failed | PaymentState::Cancelled => with_status(Transition::compensate(
+            BookingStatus::Failed,
             "PAYMENT_DECLINED",
             &format!(
                 "The card was declined ({})",
@@ -127,13 +130,13 @@ async fn charge(state: &AppState, b: &BookingRow) -> Outcome {
 
 async fn commit(state: &AppState, b: &BookingRow) -> Outcome {
     let Some(scheme_id) = b.scheme_id.filter(|_| b.subsidy_pence > 0) else {
-        return Outcome::Next(Transition::to(step::CAPTURE));
+        return Outcome::Next(Transition::to(SagaStep::Capture));
     };
     let body = json!({"booking_id": b.id, "scheme_id": scheme_id, "amount_pence": b.subsidy_pence, "household_id": b.household_id});
     match post(&state.eligibility, routes::eligibility::BUDGET_COMMIT, &body).await {
-        Ok(_) => Outcome::Next(Transition::to(step::CAPTURE)),
+        Ok(_) => Outcome::Next(Transition::to(SagaStep::Capture)),
         Err(e @ ClientError::Refused { .. }) => Outcome::Next(Transition::compensate(
-            "FAILED",
+            BookingStatus::Failed,
             "BUDGET_EXHAUSTED",
             &format!("The council's subsidy could not be committed: {}", message(&e)),
         )),
@@ -145,12 +148,12 @@ async fn capture(state: &AppState, b: &BookingRow) -> Outcome {
     let path = routes::payments::payment_capture(b.id);
     match state.payments.post::<_, PaymentView>(&path, &json!({}), &me()).await {
         Ok(p) => Outcome::Next(Transition {
-            status: Some("CONFIRMED"),
+            status: Some(BookingStatus::Confirmed),
             payment_status: Some(p.status),
-            ..Transition::to(step::DONE)
+            ..Transition::to(SagaStep::Done)
         }),
         Err(e @ ClientError::Refused { .. }) => Outcome::Next(Transition::compensate(
-            "FAILED",
+            BookingStatus::Failed,
             "PAYMENT_FAILED",
             &format!("The payment could not be captured: {}", message(&e)),
         )),
@@ -163,13 +166,13 @@ async fn release_payment(state: &AppState, b: &BookingRow) -> Outcome {
     match state.payments.post::<_, PaymentView>(&path, &json!({}), &me()).await {
         Ok(p) => Outcome::Next(Transition {
             payment_status: Some(p.status),
-            ..Transition::to(step::RELEASE_BUDGET)
+            ..Transition::to(SagaStep::ReleaseBudget)
         }),
-        Err(e) if e.is_not_found() => Outcome::Next(Transition::to(step::RELEASE_BUDGET)),
+        Err(e) if e.is_not_found() => Outcome::Next(Transition::to(SagaStep::ReleaseBudget)),
         Err(e @ ClientError::Refused { .. }) => {
             // Settled already: cannot be released; a cancellation refunds it instead.
             tracing::error!(booking = %b.id, error = %e, "payment could not be released");
-            Outcome::Next(Transition::to(step::REFUND))
+            Outcome::Next(Transition::to(SagaStep::Refund))
         }
         Err(e) => retry(e),
     }
@@ -184,9 +187,9 @@ async fn refund(state: &AppState, b: &BookingRow) -> Outcome {
     match state.payments.post::<_, PaymentView>(&path, &body, &me()).await {
         Ok(p) => Outcome::Next(Transition {
             payment_status: Some(p.status),
-            ..Transition::to(step::RELEASE_BUDGET)
+            ..Transition::to(SagaStep::ReleaseBudget)
         }),
-        Err(e) if e.is_not_found() => Outcome::Next(Transition::to(step::RELEASE_BUDGET)),
+        Err(e) if e.is_not_found() => Outcome::Next(Transition::to(SagaStep::ReleaseBudget)),
         Err(e @ ClientError::Refused { .. }) => {
             tracing::error!(booking = %b.id, error = %e, "refund refused");
             Outcome::Retry(e.to_string())
@@ -197,7 +200,7 @@ async fn refund(state: &AppState, b: &BookingRow) -> Outcome {
 
 async fn release_budget(state: &AppState, b: &BookingRow) -> Outcome {
     if b.scheme_id.is_none() {
-        return Outcome::Next(Transition::to(step::FREE_SLOT));
+        return Outcome::Next(Transition::to(SagaStep::FreeSlot));
     }
     match post(
         &state.eligibility,
@@ -206,8 +209,8 @@ async fn release_budget(state: &AppState, b: &BookingRow) -> Outcome {
     )
     .await
     {
-        Ok(_) => Outcome::Next(Transition::to(step::FREE_SLOT)),
-        Err(e) if e.is_not_found() => Outcome::Next(Transition::to(step::FREE_SLOT)),
+        Ok(_) => Outcome::Next(Transition::to(SagaStep::FreeSlot)),
+        Err(e) if e.is_not_found() => Outcome::Next(Transition::to(SagaStep::FreeSlot)),
         Err(e) => retry(e),
     }
 }
@@ -215,8 +218,8 @@ async fn release_budget(state: &AppState, b: &BookingRow) -> Outcome {
 async fn payout(state: &AppState, b: &BookingRow) -> Outcome {
     let path = routes::payments::payment_payout(b.id);
     match state.payments.post::<_, Value>(&path, &json!({}), &me()).await {
-        Ok(_) => Outcome::Next(Transition::to(step::DONE)),
-        Err(e) if e.is_not_found() => Outcome::Next(Transition::to(step::DONE)),
+        Ok(_) => Outcome::Next(Transition::to(SagaStep::Done)),
+        Err(e) if e.is_not_found() => Outcome::Next(Transition::to(SagaStep::Done)),
         Err(e) => retry(e),
     }
 }

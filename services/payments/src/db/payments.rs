@@ -4,17 +4,17 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
-use crate::domain::status::{Method, PaymentStatus};
+use roundabout_api::states::{BookingKind, PaymentMethodKind, PaymentState};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct PaymentRow {
     pub booking_id: Uuid,
     pub household_id: Uuid,
     pub provider_id: Uuid,
     pub council_id: Uuid,
-    pub kind: String,
-    pub method: String,
-    pub status: String,
+    pub kind: BookingKind,
+    pub method: PaymentMethodKind,
+    pub status: PaymentState,
     pub currency: String,
     pub base_pence: i64,
     pub subsidy_pence: i64,
@@ -33,28 +33,14 @@ pub struct PaymentRow {
     pub updated_at: DateTime<Utc>,
 }
 
-impl PaymentRow {
-    pub fn status(&self) -> PaymentStatus {
-        PaymentStatus::from_db(&self.status).unwrap_or(PaymentStatus::Pending)
-    }
-
-    pub fn method(&self) -> Method {
-        Method::from_db(&self.method).unwrap_or(Method::None)
-    }
-}
-
-const COLUMNS: &str = "booking_id, household_id, provider_id, council_id, kind, method, status, currency, base_pence, \
-    subsidy_pence, amount_pence, platform_fee_pence, refunded_pence, payment_method, stripe_customer, stripe_intent_id, \
-    client_secret, destination_account, failure_code, failure_message, request_digest, created_at, updated_at";
-
 pub struct NewPayment<'a> {
     pub booking_id: Uuid,
     pub household_id: Uuid,
     pub provider_id: Uuid,
     pub council_id: Uuid,
-    pub kind: &'a str,
-    pub method: Method,
-    pub status: PaymentStatus,
+    pub kind: BookingKind,
+    pub method: PaymentMethodKind,
+    pub status: PaymentState,
     pub base_pence: i64,
     pub subsidy_pence: i64,
     pub amount_pence: i64,
@@ -65,72 +51,100 @@ pub struct NewPayment<'a> {
 
 /// Inserts the payment unless the booking has one; `true` when inserted.
 pub async fn insert(conn: &mut PgConnection, p: &NewPayment<'_>) -> sqlx::Result<bool> {
-    let r = sqlx::query(
+    let r = sqlx::query!(
         "insert into payments (booking_id, household_id, provider_id, council_id, kind, method, status, base_pence,
              subsidy_pence, amount_pence, platform_fee_pence, payment_method, request_digest)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
          on conflict (booking_id) do nothing",
+        p.booking_id,
+        p.household_id,
+        p.provider_id,
+        p.council_id,
+        p.kind as _,
+        p.method as _,
+        p.status as _,
+        p.base_pence,
+        p.subsidy_pence,
+        p.amount_pence,
+        p.platform_fee_pence,
+        p.payment_method,
+        p.request_digest,
     )
-    .bind(p.booking_id)
-    .bind(p.household_id)
-    .bind(p.provider_id)
-    .bind(p.council_id)
-    .bind(p.kind)
-    .bind(p.method.as_db())
-    .bind(p.status.as_db())
-    .bind(p.base_pence)
-    .bind(p.subsidy_pence)
-    .bind(p.amount_pence)
-    .bind(p.platform_fee_pence)
-    .bind(p.payment_method)
-    .bind(p.request_digest)
     .execute(conn)
     .await?;
     Ok(r.rows_affected() == 1)
 }
 
 pub async fn get(db: impl PgExecutor<'_>, booking_id: Uuid) -> sqlx::Result<Option<PaymentRow>> {
-    sqlx::query_as(&format!("select {COLUMNS} from payments where booking_id = $1"))
-        .bind(booking_id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as!(
+        PaymentRow,
+        r#"select booking_id, household_id, provider_id, council_id, kind as "kind: BookingKind",
+            method as "method: PaymentMethodKind", status as "status: PaymentState", currency, base_pence,
+            subsidy_pence, amount_pence, platform_fee_pence, refunded_pence, payment_method, stripe_customer,
+            stripe_intent_id, client_secret, destination_account, failure_code, failure_message, request_digest,
+            created_at, updated_at
+         from payments where booking_id = $1"#,
+        booking_id,
+    )
+    .fetch_optional(db)
+    .await
 }
 
 /// The payment, locked for the rest of the transaction.
 pub async fn lock(conn: &mut PgConnection, booking_id: Uuid) -> sqlx::Result<Option<PaymentRow>> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from payments where booking_id = $1 for update"
-    ))
-    .bind(booking_id)
+    sqlx::query_as!(
+        PaymentRow,
+        r#"select booking_id, household_id, provider_id, council_id, kind as "kind: BookingKind",
+            method as "method: PaymentMethodKind", status as "status: PaymentState", currency, base_pence,
+            subsidy_pence, amount_pence, platform_fee_pence, refunded_pence, payment_method, stripe_customer,
+            stripe_intent_id, client_secret, destination_account, failure_code, failure_message, request_digest,
+            created_at, updated_at
+         from payments where booking_id = $1 for update"#,
+        booking_id,
+    )
     .fetch_optional(conn)
     .await
 }
 
 pub async fn get_many(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Result<Vec<PaymentRow>> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from payments where booking_id = any($1) order by booking_id"
-    ))
-    .bind(ids)
+    sqlx::query_as!(
+        PaymentRow,
+        r#"select booking_id, household_id, provider_id, council_id, kind as "kind: BookingKind",
+            method as "method: PaymentMethodKind", status as "status: PaymentState", currency, base_pence,
+            subsidy_pence, amount_pence, platform_fee_pence, refunded_pence, payment_method, stripe_customer,
+            stripe_intent_id, client_secret, destination_account, failure_code, failure_message, request_digest,
+            created_at, updated_at
+         from payments where booking_id = any($1) order by booking_id"#,
+        ids,
+    )
     .fetch_all(db)
     .await
 }
 
 pub async fn by_intent(db: impl PgExecutor<'_>, intent_id: &str) -> sqlx::Result<Option<PaymentRow>> {
-    sqlx::query_as(&format!("select {COLUMNS} from payments where stripe_intent_id = $1"))
-        .bind(intent_id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as!(
+        PaymentRow,
+        r#"select booking_id, household_id, provider_id, council_id, kind as "kind: BookingKind",
+            method as "method: PaymentMethodKind", status as "status: PaymentState", currency, base_pence,
+            subsidy_pence, amount_pence, platform_fee_pence, refunded_pence, payment_method, stripe_customer,
+            stripe_intent_id, client_secret, destination_account, failure_code, failure_message, request_digest,
+            created_at, updated_at
+         from payments where stripe_intent_id = $1"#,
+        intent_id,
+    )
+    .fetch_optional(db)
+    .await
 }
 
 /// Payments whose processor outcome is unknown or waiting, untouched for `older_than_secs`.
 pub async fn stale(db: impl PgExecutor<'_>, older_than_secs: f64) -> sqlx::Result<Vec<Uuid>> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "select booking_id from payments
          where method = 'CARD' and status in ('PENDING', 'REQUIRES_ACTION')
            and updated_at < now() - make_interval(secs => $1)
          order by updated_at limit 100",
+        older_than_secs,
     )
-    .bind(older_than_secs)
     .fetch_all(db)
     .await
 }
@@ -144,17 +158,17 @@ pub async fn set_processor(
     client_secret: Option<&str>,
     destination: Option<&str>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "update payments set stripe_customer = coalesce($2, stripe_customer), stripe_intent_id = coalesce($3, stripe_intent_id),
              client_secret = coalesce($4, client_secret), destination_account = coalesce($5, destination_account),
              updated_at = now()
          where booking_id = $1",
+        booking_id,
+        customer,
+        intent,
+        client_secret,
+        destination,
     )
-    .bind(booking_id)
-    .bind(customer)
-    .bind(intent)
-    .bind(client_secret)
-    .bind(destination)
     .execute(conn)
     .await?;
     Ok(())
@@ -163,18 +177,18 @@ pub async fn set_processor(
 pub async fn set_status(
     conn: &mut PgConnection,
     booking_id: Uuid,
-    status: PaymentStatus,
+    status: PaymentState,
     failure: Option<(&str, &str)>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "update payments set status = $2, failure_code = $3, failure_message = $4, updated_at = now(),
              client_secret = case when $2 = 'REQUIRES_ACTION' then client_secret end
          where booking_id = $1",
+        booking_id,
+        status as _,
+        failure.map(|f| f.0),
+        failure.map(|f| f.1),
     )
-    .bind(booking_id)
-    .bind(status.as_db())
-    .bind(failure.map(|f| f.0))
-    .bind(failure.map(|f| f.1))
     .execute(conn)
     .await?;
     Ok(())
@@ -184,14 +198,16 @@ pub async fn add_refund(
     conn: &mut PgConnection,
     booking_id: Uuid,
     amount: i64,
-    status: PaymentStatus,
+    status: PaymentState,
 ) -> sqlx::Result<()> {
-    sqlx::query("update payments set refunded_pence = refunded_pence + $2, status = $3, updated_at = now() where booking_id = $1")
-        .bind(booking_id)
-        .bind(amount)
-        .bind(status.as_db())
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "update payments set refunded_pence = refunded_pence + $2, status = $3, updated_at = now() where booking_id = $1",
+        booking_id,
+        amount,
+        status as _,
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -202,41 +218,45 @@ pub async fn record_call(
     booking_id: Option<Uuid>,
     operation: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "insert into stripe_calls (idempotency_key, booking_id, operation) values ($1, $2, $3) on conflict do nothing",
+        key,
+        booking_id,
+        operation,
     )
-    .bind(key)
-    .bind(booking_id)
-    .bind(operation)
     .execute(db)
     .await?;
     Ok(())
 }
 
 pub async fn complete_call(db: impl PgExecutor<'_>, key: &str, result_id: &str) -> sqlx::Result<()> {
-    sqlx::query("update stripe_calls set completed_at = now(), result_id = $2 where idempotency_key = $1")
-        .bind(key)
-        .bind(result_id)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "update stripe_calls set completed_at = now(), result_id = $2 where idempotency_key = $1",
+        key,
+        result_id,
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
 /// The platform fee for a council, in basis points, if one is set.
 pub async fn council_fee(db: impl PgExecutor<'_>, council_id: Uuid) -> sqlx::Result<Option<i32>> {
-    sqlx::query_scalar("select basis_points from council_fees where council_id = $1")
-        .bind(council_id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_scalar!(
+        "select basis_points from council_fees where council_id = $1",
+        council_id
+    )
+    .fetch_optional(db)
+    .await
 }
 
 pub async fn set_council_fee(db: impl PgExecutor<'_>, council_id: Uuid, basis_points: i32) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "insert into council_fees (council_id, basis_points) values ($1, $2)
          on conflict (council_id) do update set basis_points = excluded.basis_points",
+        council_id,
+        basis_points,
     )
-    .bind(council_id)
-    .bind(basis_points)
     .execute(db)
     .await?;
     Ok(())

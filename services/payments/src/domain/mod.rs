@@ -1,7 +1,6 @@
 //! Payments' domain rules (no I/O): ledger entries, fee splits, webhook
-//! signatures, payment states.
+//! signatures (states are `roundabout_api::states`).
 
 pub mod ledger;
 pub mod signature;
 pub mod split;
-pub mod status;

@@ -6,6 +6,7 @@ use axum::{
     Json, Router,
 };
 use chrono::{DateTime, Utc};
+use roundabout_api::states::{BookingKind, InstalmentStatus, PaymentMethodKind, PaymentState, PayoutStatus};
 use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -36,9 +37,9 @@ pub struct PaymentOut {
     pub household_id: Uuid,
     pub provider_id: Uuid,
     pub council_id: Uuid,
-    pub kind: String,
-    pub method: String,
-    pub status: String,
+    pub kind: BookingKind,
+    pub method: PaymentMethodKind,
+    pub status: PaymentState,
     pub currency: String,
     pub base_pence: i64,
     pub subsidy_pence: i64,
@@ -61,7 +62,7 @@ pub struct InstalmentOut {
     pub month: i32,
     pub due_at: DateTime<Utc>,
     pub amount_pence: i64,
-    pub status: String,
+    pub status: InstalmentStatus,
     pub attempts: i32,
     pub last_error: Option<String>,
 }
@@ -189,7 +190,7 @@ async fn refund(
 pub struct PayoutOut {
     pub booking_id: Uuid,
     pub amount_pence: i64,
-    pub status: String,
+    pub status: PayoutStatus,
 }
 
 async fn payout(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<Option<PayoutOut>>> {

@@ -8,12 +8,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use roundabout_api::states::{BookingKind, PaymentMethodKind, PaymentState};
+
 use crate::{
     db::{self, payments::NewPayment},
-    domain::{
-        split::{destination_split, platform_fee},
-        status::{Method, PaymentStatus},
-    },
+    domain::split::{destination_split, platform_fee},
     ops::{notify, processor, retrying, unavailable},
     processor::{Destination, IntentRequest, IntentStatus, ProcessorError},
     AppState,
@@ -49,7 +48,7 @@ pub struct LeaseIn {
     pub monthly_subsidy_pence: i64,
 }
 
-fn check(input: &ChargeIn) -> Result<(), ApiError> {
+fn check(input: &ChargeIn) -> Result<BookingKind, ApiError> {
     if input.base_pence < 0 || input.base_pence > 100_000_000 {
         return Err(ApiError::invalid(
             "base_pence",
@@ -62,8 +61,8 @@ fn check(input: &ChargeIn) -> Result<(), ApiError> {
             "The subsidy must be between 0 and the price",
         ));
     }
-    match (input.kind.as_str(), &input.lease) {
-        ("HIRE", None) => {}
+    let kind = match (input.kind.as_str(), &input.lease) {
+        ("HIRE", None) => BookingKind::Hire,
         ("LEASE", Some(l)) => {
             if !(1..=36).contains(&l.months) {
                 return Err(ApiError::invalid("lease.months", "A lease lasts 1 to 36 months"));
@@ -71,17 +70,18 @@ fn check(input: &ChargeIn) -> Result<(), ApiError> {
             if l.monthly_base_pence != input.base_pence || l.monthly_subsidy_pence != input.subsidy_pence {
                 return Err(ApiError::invalid("lease", "The first payment must be the first month"));
             }
+            BookingKind::Lease
         }
         ("HIRE", Some(_)) => return Err(ApiError::invalid("lease", "A hire has no lease schedule")),
         ("LEASE", None) => return Err(ApiError::invalid("lease", "A lease needs its schedule")),
         _ => return Err(ApiError::invalid("kind", "The kind must be HIRE or LEASE")),
-    }
+    };
     if let Some(pm) = &input.payment_method {
         if pm.is_empty() || pm.len() > 255 || !pm.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(ApiError::invalid("payment_method", "Not a payment method id"));
         }
     }
-    Ok(())
+    Ok(kind)
 }
 
 fn digest(input: &ChargeIn) -> String {
@@ -91,7 +91,7 @@ fn digest(input: &ChargeIn) -> String {
 
 /// Charges the household's share of a booking, once per booking.
 pub async fn charge(state: &AppState, input: ChargeIn) -> Result<db::payments::PaymentRow, ApiError> {
-    check(&input)?;
+    let kind = check(&input)?;
     let digest = digest(&input);
     let household = input.base_pence - input.subsidy_pence;
     let wants_card = input.payment_method.is_some() || input.card;
@@ -99,14 +99,14 @@ pub async fn charge(state: &AppState, input: ChargeIn) -> Result<db::payments::P
         processor(state)?;
     }
     let method = match (household, wants_card) {
-        (0, _) => Method::None,
-        (_, true) => Method::Card,
-        (_, false) => Method::Invoice,
+        (0, _) => PaymentMethodKind::None,
+        (_, true) => PaymentMethodKind::Card,
+        (_, false) => PaymentMethodKind::Invoice,
     };
     let status = match method {
-        Method::None => PaymentStatus::NotRequired,
-        Method::Invoice => PaymentStatus::Authorised,
-        Method::Card => PaymentStatus::Pending,
+        PaymentMethodKind::None => PaymentState::NotRequired,
+        PaymentMethodKind::Invoice => PaymentState::Authorised,
+        PaymentMethodKind::Card => PaymentState::Pending,
     };
     let fee_bp = db::payments::council_fee(&state.pool, input.council_id)
         .await?
@@ -122,7 +122,7 @@ pub async fn charge(state: &AppState, input: ChargeIn) -> Result<db::payments::P
             household_id: input.household_id,
             provider_id: input.provider_id,
             council_id: input.council_id,
-            kind: &input.kind,
+            kind,
             method,
             status,
             base_pence: input.base_pence,
@@ -145,7 +145,7 @@ pub async fn charge(state: &AppState, input: ChargeIn) -> Result<db::payments::P
                 "This booking already has a payment for a different request",
             ));
         }
-        if existing.status() == PaymentStatus::Pending {
+        if existing.status == PaymentState::Pending {
             return drive_card(state, input.booking_id).await;
         }
         return Ok(existing);
@@ -168,11 +168,11 @@ pub async fn charge(state: &AppState, input: ChargeIn) -> Result<db::payments::P
             .await?;
         }
     }
-    if method != Method::Card {
+    if method != PaymentMethodKind::Card {
         crate::ops::notify(&mut tx, input.booking_id, status, None).await?;
     }
     tx.commit().await?;
-    if method == Method::Card {
+    if method == PaymentMethodKind::Card {
         return drive_card(state, input.booking_id).await;
     }
     Ok(db::payments::get(&state.pool, input.booking_id)
@@ -187,7 +187,7 @@ pub async fn drive_card(state: &AppState, booking_id: Uuid) -> Result<db::paymen
     let p = db::payments::get(&state.pool, booking_id)
         .await?
         .ok_or_else(|| ApiError::not_found("No payment for this booking"))?;
-    if p.status() != PaymentStatus::Pending {
+    if p.status != PaymentState::Pending {
         return Ok(p);
     }
     let customer = match db::accounts::customer(&state.pool, p.household_id).await? {
@@ -231,7 +231,7 @@ pub async fn drive_card(state: &AppState, booking_id: Uuid) -> Result<db::paymen
     let Some(current) = db::payments::lock(&mut tx, booking_id).await? else {
         return Err(ApiError::not_found("No payment for this booking"));
     };
-    if current.status() != PaymentStatus::Pending {
+    if current.status != PaymentState::Pending {
         // A concurrent driver or a webhook recorded the outcome first.
         return Ok(current);
     }
@@ -248,12 +248,12 @@ pub async fn drive_card(state: &AppState, booking_id: Uuid) -> Result<db::paymen
             )
             .await?;
             match intent.status {
-                IntentStatus::RequiresCapture => (PaymentStatus::Authorised, None),
-                IntentStatus::Succeeded => (PaymentStatus::Captured, None),
-                IntentStatus::RequiresAction | IntentStatus::Processing => (PaymentStatus::RequiresAction, None),
-                IntentStatus::Canceled => (PaymentStatus::Cancelled, None),
+                IntentStatus::RequiresCapture => (PaymentState::Authorised, None),
+                IntentStatus::Succeeded => (PaymentState::Captured, None),
+                IntentStatus::RequiresAction | IntentStatus::Processing => (PaymentState::RequiresAction, None),
+                IntentStatus::Canceled => (PaymentState::Cancelled, None),
                 IntentStatus::Failed => (
-                    PaymentStatus::Failed,
+                    PaymentState::Failed,
                     Some((
                         intent.failure_code.unwrap_or_else(|| "card_declined".into()),
                         "The card was declined".to_string(),
@@ -261,11 +261,11 @@ pub async fn drive_card(state: &AppState, booking_id: Uuid) -> Result<db::paymen
                 ),
             }
         }
-        Err(ProcessorError::Declined { code, message }) => (PaymentStatus::Failed, Some((code, message))),
+        Err(ProcessorError::Declined { code, message }) => (PaymentState::Failed, Some((code, message))),
         Err(ProcessorError::Refused(m)) => {
             tracing::error!(%booking_id, reason = %m, "processor refused a payment intent");
             (
-                PaymentStatus::Failed,
+                PaymentState::Failed,
                 Some((
                     "processor_refused".to_string(),
                     "The card payment could not be made".to_string(),

@@ -6,12 +6,11 @@ use std::time::Duration;
 use chrono::Utc;
 use roundabout_support::shutdown::Shutdown;
 
+use roundabout_api::states::{PaymentMethodKind, PaymentState};
+
 use crate::{
     db,
-    domain::{
-        ledger::{self, Parties, Settlement},
-        status::{Method, PaymentStatus},
-    },
+    domain::ledger::{self, Parties, Settlement},
     ops::{charge, connect, retrying, webhooks},
     processor::{IntentRequest, IntentStatus, ProcessorError},
     AppState,
@@ -29,9 +28,9 @@ pub async fn reconcile_once(state: &AppState) -> anyhow::Result<usize> {
         let Some(p) = db::payments::get(&state.pool, *id).await? else {
             continue;
         };
-        let result = match (p.status(), &p.stripe_intent_id) {
-            (PaymentStatus::Pending, _) => charge::drive_card(state, *id).await.map(|_| ()),
-            (PaymentStatus::RequiresAction, Some(intent)) => webhooks::sync_intent(state, intent).await,
+        let result = match (p.status, &p.stripe_intent_id) {
+            (PaymentState::Pending, _) => charge::drive_card(state, *id).await.map(|_| ()),
+            (PaymentState::RequiresAction, Some(intent)) => webhooks::sync_intent(state, intent).await,
             _ => Ok(()),
         };
         if let Err(e) = result {
@@ -53,8 +52,8 @@ pub async fn bill_leases_once(state: &AppState) -> anyhow::Result<usize> {
             continue;
         };
         if matches!(
-            p.status(),
-            PaymentStatus::Cancelled | PaymentStatus::Refunded | PaymentStatus::Failed
+            p.status,
+            PaymentState::Cancelled | PaymentState::Refunded | PaymentState::Failed
         ) {
             continue;
         }
@@ -63,7 +62,7 @@ pub async fn bill_leases_once(state: &AppState) -> anyhow::Result<usize> {
             council: p.council_id,
             provider: p.provider_id,
         };
-        let settled = if p.method() == Method::Card && m.amount_pence > 0 {
+        let settled = if p.method == PaymentMethodKind::Card && m.amount_pence > 0 {
             let Some(gw) = state.processor.as_ref() else { continue };
             let Some(customer) = p.stripe_customer.clone() else {
                 continue;
@@ -109,7 +108,7 @@ pub async fn bill_leases_once(state: &AppState) -> anyhow::Result<usize> {
             }
         } else {
             Some((
-                if p.method() == Method::Card {
+                if p.method == PaymentMethodKind::Card {
                     Settlement::Card
                 } else {
                     Settlement::Invoice
@@ -126,15 +125,7 @@ pub async fn bill_leases_once(state: &AppState) -> anyhow::Result<usize> {
                 &t,
             )
             .await?;
-            sqlx::query(
-                "update lease_instalments set status = 'PAID', paid_at = now(), attempts = attempts + 1, intent_id = $3, last_error = null
-                 where booking_id = $1 and month = $2",
-            )
-            .bind(m.booking_id)
-            .bind(m.month)
-            .bind(intent)
-            .execute(&mut *tx)
-            .await?;
+            db::lease::mark_instalment_paid(&mut tx, m.booking_id, m.month, intent.as_deref()).await?;
         }
     }
     tx.commit().await?;
@@ -148,18 +139,7 @@ async fn mark_failed(
     retry_secs: i64,
 ) -> sqlx::Result<()> {
     tracing::warn!(booking = %m.booking_id, month = m.month, reason, "lease month failed; will retry");
-    sqlx::query(
-        "update lease_instalments set status = 'FAILED', attempts = attempts + 1, last_error = $3,
-             next_attempt_at = now() + make_interval(secs => $4)
-         where booking_id = $1 and month = $2",
-    )
-    .bind(m.booking_id)
-    .bind(m.month)
-    .bind(reason)
-    .bind(retry_secs as f64)
-    .execute(tx)
-    .await?;
-    Ok(())
+    db::lease::mark_instalment_failed(tx, m.booking_id, m.month, reason, retry_secs as f64).await
 }
 
 /// Runs the jobs every `every` until shutdown (the first pass one interval

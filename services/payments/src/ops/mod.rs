@@ -15,8 +15,9 @@ use serde::Serialize;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use roundabout_api::states::PaymentState;
+
 use crate::{
-    domain::status::PaymentStatus,
     processor::{PaymentProcessor, ProcessorError},
     AppState,
 };
@@ -69,7 +70,7 @@ pub fn unavailable(e: ProcessorError) -> ApiError {
 #[derive(Debug, Serialize)]
 pub struct PaymentEvent<'a> {
     pub booking_id: Uuid,
-    pub status: PaymentStatus,
+    pub status: PaymentState,
     pub failure_code: Option<&'a str>,
 }
 
@@ -77,7 +78,7 @@ pub struct PaymentEvent<'a> {
 pub async fn notify(
     conn: &mut PgConnection,
     booking_id: Uuid,
-    status: PaymentStatus,
+    status: PaymentState,
     failure_code: Option<&str>,
 ) -> sqlx::Result<()> {
     let msg = outbox::Message::new(
@@ -88,7 +89,7 @@ pub async fn notify(
             status,
             failure_code,
         },
-        format!("payment:{booking_id}:{}", status.as_db()),
+        format!("payment:{booking_id}:{}", status.as_str()),
     );
     outbox::enqueue(conn, &msg).await
 }

@@ -5,12 +5,13 @@ use roundabout_support::ApiError;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use roundabout_api::states::{PaymentMethodKind, PaymentState};
+
 use crate::{
     db::{self, payments::PaymentRow},
     domain::{
         ledger::{self, Parties, Settlement},
         split::destination_split,
-        status::{Method, PaymentStatus},
     },
     ops::{notify, processor, retrying, unavailable},
     processor::ProcessorError,
@@ -26,7 +27,7 @@ fn parties(p: &PaymentRow) -> Parties {
 }
 
 fn settlement(p: &PaymentRow) -> Settlement {
-    if p.method() == Method::Card {
+    if p.method == PaymentMethodKind::Card {
         Settlement::Card
     } else {
         Settlement::Invoice
@@ -42,19 +43,22 @@ async fn load(state: &AppState, booking_id: Uuid) -> Result<PaymentRow, ApiError
 fn invalid_state(p: &PaymentRow, action: &str) -> ApiError {
     ApiError::conflict(
         "INVALID_STATE",
-        format!("A payment that is {} cannot be {action}", p.status.to_lowercase()),
+        format!(
+            "A payment that is {} cannot be {action}",
+            p.status.as_str().to_lowercase()
+        ),
     )
 }
 
 /// Captures an authorised payment and records the charge in the ledger.
 pub async fn capture(state: &AppState, booking_id: Uuid) -> Result<PaymentRow, ApiError> {
     let p = load(state, booking_id).await?;
-    match p.status() {
-        PaymentStatus::Authorised | PaymentStatus::NotRequired => {}
+    match p.status {
+        PaymentState::Authorised | PaymentState::NotRequired => {}
         s if s.is_settled() => return Ok(p),
         _ => return Err(invalid_state(&p, "captured")),
     }
-    if p.method() == Method::Card {
+    if p.method == PaymentMethodKind::Card {
         let gw = processor(state)?;
         let intent_id = p
             .stripe_intent_id
@@ -74,7 +78,7 @@ pub async fn capture(state: &AppState, booking_id: Uuid) -> Result<PaymentRow, A
     let Some(p) = db::payments::lock(&mut tx, booking_id).await? else {
         return Err(ApiError::not_found("No payment for this booking"));
     };
-    if p.status().is_settled() {
+    if p.status.is_settled() {
         return Ok(p);
     }
     let t = ledger::charge(
@@ -99,13 +103,13 @@ pub async fn capture(state: &AppState, booking_id: Uuid) -> Result<PaymentRow, A
             .await?;
         }
     }
-    let status = if p.status() == PaymentStatus::NotRequired {
-        PaymentStatus::NotRequired
+    let status = if p.status == PaymentState::NotRequired {
+        PaymentState::NotRequired
     } else {
-        PaymentStatus::Captured
+        PaymentState::Captured
     };
     db::payments::set_status(&mut tx, booking_id, status, None).await?;
-    notify(&mut tx, booking_id, PaymentStatus::Captured, None).await?;
+    notify(&mut tx, booking_id, PaymentState::Captured, None).await?;
     tx.commit().await?;
     load(state, booking_id).await
 }
@@ -114,12 +118,12 @@ pub async fn capture(state: &AppState, booking_id: Uuid) -> Result<PaymentRow, A
 /// authorisation or voids the invoice.
 pub async fn release(state: &AppState, booking_id: Uuid) -> Result<PaymentRow, ApiError> {
     let p = load(state, booking_id).await?;
-    match p.status() {
-        PaymentStatus::Cancelled | PaymentStatus::Failed => return Ok(p),
+    match p.status {
+        PaymentState::Cancelled | PaymentState::Failed => return Ok(p),
         s if s.is_settled() => return Err(invalid_state(&p, "released; refund it instead")),
         _ => {}
     }
-    if let (Method::Card, Some(intent_id)) = (p.method(), p.stripe_intent_id.clone()) {
+    if let (PaymentMethodKind::Card, Some(intent_id)) = (p.method, p.stripe_intent_id.clone()) {
         let gw = processor(state)?;
         let key = format!("cancel:{booking_id}");
         db::payments::record_call(&state.pool, &key, Some(booking_id), "cancel").await?;
@@ -131,9 +135,9 @@ pub async fn release(state: &AppState, booking_id: Uuid) -> Result<PaymentRow, A
         }
     }
     let mut tx = state.pool.begin().await?;
-    db::payments::set_status(&mut tx, booking_id, PaymentStatus::Cancelled, None).await?;
+    db::payments::set_status(&mut tx, booking_id, PaymentState::Cancelled, None).await?;
     db::lease::cancel_remaining(&mut tx, booking_id).await?;
-    notify(&mut tx, booking_id, PaymentStatus::Cancelled, None).await?;
+    notify(&mut tx, booking_id, PaymentState::Cancelled, None).await?;
     tx.commit().await?;
     load(state, booking_id).await
 }
@@ -153,7 +157,7 @@ pub async fn refund(state: &AppState, booking_id: Uuid, input: RefundIn) -> Resu
     if db::ledger::exists(&state.pool, &key).await? {
         return Ok(p);
     }
-    if !(p.status().is_settled() || p.status() == PaymentStatus::NotRequired) {
+    if !(p.status.is_settled() || p.status == PaymentState::NotRequired) {
         return Err(invalid_state(&p, "refunded"));
     }
     let refundable = p.amount_pence - p.refunded_pence;
@@ -164,7 +168,7 @@ pub async fn refund(state: &AppState, booking_id: Uuid, input: RefundIn) -> Resu
         )
         .with_field(["amount_pence"]));
     }
-    if p.method() == Method::Card && input.amount_pence > 0 {
+    if p.method == PaymentMethodKind::Card && input.amount_pence > 0 {
         let gw = processor(state)?;
         let intent_id = p
             .stripe_intent_id
@@ -194,11 +198,11 @@ pub async fn refund(state: &AppState, booking_id: Uuid, input: RefundIn) -> Resu
     );
     if db::ledger::record(&mut tx, Some(booking_id), &key, &t).await? {
         let refunded = p.refunded_pence + input.amount_pence;
-        let status = match p.status() {
-            PaymentStatus::NotRequired => PaymentStatus::NotRequired,
-            _ if input.amount_pence == 0 => p.status(),
-            _ if refunded == p.amount_pence => PaymentStatus::Refunded,
-            _ => PaymentStatus::PartiallyRefunded,
+        let status = match p.status {
+            PaymentState::NotRequired => PaymentState::NotRequired,
+            _ if input.amount_pence == 0 => p.status,
+            _ if refunded == p.amount_pence => PaymentState::Refunded,
+            _ => PaymentState::PartiallyRefunded,
         };
         db::payments::add_refund(&mut tx, booking_id, input.amount_pence, status).await?;
         db::lease::cancel_remaining(&mut tx, booking_id).await?;

@@ -5,9 +5,11 @@
 use roundabout_support::ApiError;
 use serde::Deserialize;
 
+use roundabout_api::states::PaymentState;
+
 use crate::{
     db,
-    domain::{signature, status::PaymentStatus},
+    domain::signature,
     metrics,
     ops::{connect, notify, processor, retrying, unavailable},
     processor::IntentStatus,
@@ -100,22 +102,9 @@ async fn receive_event(
         metrics::lag(&event.type_, created);
     }
     let object_id = event.data.object.get("id").and_then(|v| v.as_str()).map(str::to_string);
-    let fresh: Option<String> = sqlx::query_scalar(
-        "insert into stripe_events (id, type, object_id) values ($1, $2, $3) on conflict (id) do nothing returning id",
-    )
-    .bind(&event.id)
-    .bind(&event.type_)
-    .bind(&object_id)
-    .fetch_optional(&state.pool)
-    .await?;
-    if fresh.is_none() {
-        let processed: bool = sqlx::query_scalar("select processed_at is not null from stripe_events where id = $1")
-            .bind(&event.id)
-            .fetch_one(&state.pool)
-            .await?;
-        if processed {
-            return Ok(Outcome::Duplicate);
-        }
+    let fresh = db::events::insert(&state.pool, &event.id, &event.type_, object_id.as_deref()).await?;
+    if !fresh && db::events::processed(&state.pool, &event.id).await? {
+        return Ok(Outcome::Duplicate);
     }
     let outcome = match (event.type_.as_str(), &object_id) {
         (
@@ -142,10 +131,7 @@ async fn receive_event(
         }
         _ => Outcome::Ignored,
     };
-    sqlx::query("update stripe_events set processed_at = now() where id = $1")
-        .bind(&event.id)
-        .execute(&state.pool)
-        .await?;
+    db::events::mark_processed(&state.pool, &event.id).await?;
     Ok(outcome)
 }
 
@@ -157,17 +143,17 @@ pub async fn sync_intent(state: &AppState, intent_id: &str) -> Result<(), ApiErr
         return Ok(());
     };
     let intent = retrying(|| gw.retrieve_intent(intent_id)).await.map_err(unavailable)?;
-    let current = p.status();
+    let current = p.status;
     let next = match intent.status {
-        IntentStatus::RequiresCapture if matches!(current, PaymentStatus::Pending | PaymentStatus::RequiresAction) => {
-            Some((PaymentStatus::Authorised, None))
+        IntentStatus::RequiresCapture if matches!(current, PaymentState::Pending | PaymentState::RequiresAction) => {
+            Some((PaymentState::Authorised, None))
         }
-        IntentStatus::Failed if matches!(current, PaymentStatus::Pending | PaymentStatus::RequiresAction) => Some((
-            PaymentStatus::Failed,
+        IntentStatus::Failed if matches!(current, PaymentState::Pending | PaymentState::RequiresAction) => Some((
+            PaymentState::Failed,
             Some(intent.failure_code.unwrap_or_else(|| "card_declined".into())),
         )),
-        IntentStatus::Canceled if !current.is_settled() && current != PaymentStatus::Cancelled => {
-            Some((PaymentStatus::Cancelled, None))
+        IntentStatus::Canceled if !current.is_settled() && current != PaymentState::Cancelled => {
+            Some((PaymentState::Cancelled, None))
         }
         _ => None,
     };

@@ -151,7 +151,7 @@ async fn an_outage_leaves_the_payment_pending_until_reconciliation() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(view.status, "PENDING");
+    assert_eq!(view.status.as_str(), "PENDING");
     fake.fail_next(0);
     let looked_at = roundabout_payments::ops::jobs::reconcile_once(&p.state).await.unwrap();
     assert_eq!(looked_at, 1);
@@ -159,7 +159,7 @@ async fn an_outage_leaves_the_payment_pending_until_reconciliation() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(view.status, "AUTHORISED");
+    assert_eq!(view.status.as_str(), "AUTHORISED");
     assert_eq!(fake.intent_count(), 1);
 }
 

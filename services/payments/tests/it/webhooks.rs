@@ -83,6 +83,7 @@ async fn status(p: &Payments, booking: Uuid) -> String {
         .unwrap()
         .unwrap()
         .status
+        .to_string()
 }
 
 #[tokio::test]
