@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
-use crate::schema::assisted::{AssistedActionKind, AssistedActionOutcome};
+use crate::schema::acting::{AssistedActionKind, AssistedActionOutcome};
 
 /// One assisted action as the log keeps it.
 #[derive(Debug, Clone)]

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::{
     connection_types,
     schema::{
-        assisted::{acting_for, audited, AssistedActionKind, AssistedActionOutcome},
+        acting::{acting_for, audited, AssistedActionKind, AssistedActionOutcome},
         contacts::ProviderContact,
         errors::{self, payload, Failure, Refusable, UserError},
         identity::Household,
@@ -528,7 +528,7 @@ async fn cancel_booking(ctx: &Context<'_>, id: ID, reason: Option<String>) -> Re
                 if p.household.is_none_or(|h| h.household_id != b.household_id)
                     && caller.can_administer(b.council_id) =>
             {
-                acting = Some(crate::schema::assisted::Acting {
+                acting = Some(crate::schema::acting::Acting {
                     household: roundabout_support::internal_auth::HouseholdMembership {
                         household_id: b.household_id,
                         council_id: b.council_id,

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::{
     schema::{
-        assisted::{acting_for, audited, AssistedActionKind},
+        acting::{acting_for, audited, AssistedActionKind},
         errors::{self, payload, Failure, Refusable, UserError},
         geo::{GeoPoint, GeoPointInput},
         identity::Household,
@@ -260,7 +260,7 @@ async fn audited_read<T>(
     let officer = session.0.as_ref().filter(|p| {
         p.household.is_none_or(|h| h.household_id != household.id) && p.caller().can_administer(household.council_id)
     });
-    let acting = crate::schema::assisted::Acting {
+    let acting = crate::schema::acting::Acting {
         household: roundabout_support::internal_auth::HouseholdMembership {
             household_id: household.id,
             council_id: household.council_id,

@@ -81,14 +81,7 @@ impl Household {
         #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<crate::schema::bookings::BookingConnection> {
-        crate::schema::bookings::bookings_page(
-            ctx,
-            |id| routes::bookings::household_bookings(id),
-            self.id,
-            first,
-            after,
-        )
-        .await
+        crate::schema::bookings::bookings_page(ctx, routes::bookings::household_bookings, self.id, first, after).await
     }
 }
 

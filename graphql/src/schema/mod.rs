@@ -1,5 +1,6 @@
 //! The public GraphQL schema: one `MergedObject` part per domain.
 
+pub mod acting;
 pub mod assisted;
 pub mod bookings;
 pub mod checker;

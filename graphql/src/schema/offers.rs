@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::{
     schema::{
-        assisted::{acting_for, audited, AssistedActionKind, AssistedActionOutcome},
+        acting::{acting_for, audited, AssistedActionKind, AssistedActionOutcome},
         bookings::{subsidies, AppliedSubsidy, PriceBreakdown},
         errors::{self, Failure, UserError},
         geo::GeoPointInput,

@@ -167,14 +167,7 @@ impl Provider {
                 "Only the provider, admins and officers of its councils see its bookings",
             ));
         }
-        crate::schema::bookings::bookings_page(
-            ctx,
-            |id| routes::bookings::provider_bookings(id),
-            self.0.id,
-            first,
-            after,
-        )
-        .await
+        crate::schema::bookings::bookings_page(ctx, routes::bookings::provider_bookings, self.0.id, first, after).await
     }
 
     /// The fleet in the order vehicles were added: the provider's members,

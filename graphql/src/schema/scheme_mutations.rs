@@ -249,21 +249,21 @@ impl SchemeMutation {
 
     /// Runs every test case; refuses with TEST_CASE_FAILED if any fails.
     async fn publish_scheme(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<SchemePayload> {
-        step(ctx, &id, |id| routes::eligibility::scheme_publish(id)).await
+        step(ctx, &id, routes::eligibility::scheme_publish).await
     }
 
     /// New DRAFT version of an ACTIVE scheme; publishing it supersedes the old version.
     async fn revise_scheme(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<SchemePayload> {
-        step(ctx, &id, |id| routes::eligibility::scheme_revise(id)).await
+        step(ctx, &id, routes::eligibility::scheme_revise).await
     }
 
     /// Officer of the council: an ACTIVE scheme stops applying until published again.
     async fn pause_scheme(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<SchemePayload> {
-        step(ctx, &id, |id| routes::eligibility::scheme_pause(id)).await
+        step(ctx, &id, routes::eligibility::scheme_pause).await
     }
 
     /// Officer of the council: the scheme version ends now for good.
     async fn close_scheme(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<SchemePayload> {
-        step(ctx, &id, |id| routes::eligibility::scheme_close(id)).await
+        step(ctx, &id, routes::eligibility::scheme_close).await
     }
 }
