@@ -6,7 +6,7 @@
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use roundabout_api::graphql::CheckedInt;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{
@@ -25,7 +25,7 @@ use crate::{
     },
     services::Gateway,
 };
-use roundabout_api::bookings::BookingData;
+use roundabout_api::bookings::{BookingData, BookingPage};
 use roundabout_api::payments::PaymentData;
 use roundabout_api::routes;
 use roundabout_api::states::BookingKind;
@@ -318,13 +318,6 @@ impl Booking {
 
 connection_types!(BookingConnection, BookingEdge, Booking);
 
-#[derive(Debug, Deserialize)]
-struct PageData {
-    bookings: Vec<BookingData>,
-    total_count: i64,
-    has_next_page: bool,
-}
-
 /// A page of a household's or provider's bookings (`path`: the route of
 /// the household's or the provider's bookings).
 pub async fn bookings_page(
@@ -341,7 +334,7 @@ pub async fn bookings_page(
         .unwrap_or(0);
     let g = ctx.data_unchecked::<Gateway>();
     let r = RequestCtx::get(ctx);
-    let page: PageData = g
+    let page: BookingPage = g
         .services
         .bookings
         .get(

@@ -6,16 +6,19 @@
 pub mod report;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+
 use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
-use roundabout_api::states::{BookingKind, BookingStatus, PaymentState, SagaStep};
+use roundabout_api::{
+    bookings::BookingData,
+    states::{BookingKind, BookingStatus, PaymentState, SagaStep},
+};
 
 use crate::domain::HouseholdLoad;
 
-/// A booking as stored (and as the internal API shows it).
-#[derive(Debug, Clone, Serialize)]
+/// A booking as stored; the internal API shows it as [`BookingData`].
+#[derive(Debug, Clone)]
 pub struct BookingRow {
     pub id: Uuid,
     pub household_id: Uuid,
@@ -42,7 +45,6 @@ pub struct BookingRow {
     pub scheme_version: Option<i32>,
     pub payment_method: Option<String>,
     pub payment_status: Option<PaymentState>,
-    #[serde(skip)]
     pub request_digest: String,
     pub cancelled_at: Option<DateTime<Utc>>,
     pub cancel_reason: Option<String>,
@@ -50,6 +52,44 @@ pub struct BookingRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub list_seq: i64,
+}
+
+impl From<BookingRow> for BookingData {
+    fn from(b: BookingRow) -> Self {
+        Self {
+            id: b.id,
+            household_id: b.household_id,
+            council_id: b.council_id,
+            provider_id: b.provider_id,
+            vehicle_id: b.vehicle_id,
+            kind: b.kind,
+            lease_months: b.lease_months,
+            start_at: b.start_at,
+            end_at: b.end_at,
+            status: b.status,
+            slot_held: b.slot_held,
+            step: b.step,
+            outcome: b.outcome,
+            attempts: b.attempts,
+            failure_code: b.failure_code,
+            failure_message: b.failure_message,
+            currency: b.currency,
+            base_pence: b.base_pence,
+            subsidy_pence: b.subsidy_pence,
+            first_base_pence: b.first_base_pence,
+            first_subsidy_pence: b.first_subsidy_pence,
+            scheme_id: b.scheme_id,
+            scheme_version: b.scheme_version,
+            payment_method: b.payment_method,
+            payment_status: b.payment_status,
+            cancelled_at: b.cancelled_at,
+            cancel_reason: b.cancel_reason,
+            refund_pence: b.refund_pence,
+            created_at: b.created_at,
+            updated_at: b.updated_at,
+            list_seq: b.list_seq,
+        }
+    }
 }
 
 /// A new booking, reserved, at its first step and claimed by its writer.

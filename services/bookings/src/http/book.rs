@@ -27,7 +27,7 @@ use crate::{
     domain::{self, PeriodIn, Prices},
     saga, AppState,
 };
-use roundabout_api::routes;
+use roundabout_api::{bookings::BookingData, routes};
 
 pub fn router() -> Router<AppState> {
     Router::new().route(routes::bookings::BOOKINGS, post(book))
@@ -104,7 +104,7 @@ async fn book(
     State(s): State<AppState>,
     caller: Caller,
     ValidJson(input): ValidJson<BookIn>,
-) -> ApiResult<Json<BookingRow>> {
+) -> ApiResult<Json<BookingData>> {
     let membership = caller
         .household
         .filter(|h| h.household_id == input.household_id)
@@ -241,12 +241,12 @@ async fn book(
     let b = saga::drive(&s, id, true)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("booking vanished")))?;
-    Ok(Json(b))
+    Ok(Json(b.into()))
 }
 
 /// The same key again: the same booking (driven on if it is still going),
 /// or a conflict when the request differs.
-async fn replay(s: &AppState, existing: BookingRow, digest: &str) -> ApiResult<Json<BookingRow>> {
+async fn replay(s: &AppState, existing: BookingRow, digest: &str) -> ApiResult<Json<BookingData>> {
     if existing.request_digest != digest {
         return Err(ApiError::conflict(
             "IDEMPOTENCY_CONFLICT",
@@ -259,7 +259,7 @@ async fn replay(s: &AppState, existing: BookingRow, digest: &str) -> ApiResult<J
     } else {
         saga::drive(s, existing.id, false).await?.unwrap_or(existing)
     };
-    Ok(Json(b))
+    Ok(Json(b.into()))
 }
 
 /// Whether inventory offers the vehicle in the council: a geo search around

@@ -13,14 +13,17 @@ use roundabout_api::{
     Pence,
 };
 use roundabout_support::{error::ValidJson, internal_auth::Caller, text, ApiError, ApiResult};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
     db::{self, BookingRow, Owner},
     domain, saga, AppState,
 };
-use roundabout_api::routes;
+use roundabout_api::{
+    bookings::{BookingData, BookingPage},
+    routes,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -39,11 +42,11 @@ pub fn may_read(caller: &Caller, b: &BookingRow) -> bool {
         || caller.can_administer(b.council_id)
 }
 
-async fn read(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<BookingRow>> {
+async fn read(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<BookingData>> {
     db::get(&s.pool, id)
         .await?
         .filter(|b| may_read(&caller, b))
-        .map(Json)
+        .map(|b| Json(b.into()))
         .ok_or_else(|| ApiError::not_found("No such booking"))
 }
 
@@ -56,12 +59,17 @@ async fn batch(
     State(s): State<AppState>,
     caller: Caller,
     ValidJson(input): ValidJson<BatchIn>,
-) -> ApiResult<Json<Vec<BookingRow>>> {
+) -> ApiResult<Json<Vec<BookingData>>> {
     if input.ids.len() > 500 {
         return Err(ApiError::invalid("ids", "At most 500 ids per batch"));
     }
     let rows = db::get_many(&s.pool, &input.ids).await?;
-    Ok(Json(rows.into_iter().filter(|b| may_read(&caller, b)).collect()))
+    Ok(Json(
+        rows.into_iter()
+            .filter(|b| may_read(&caller, b))
+            .map(Into::into)
+            .collect(),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -74,7 +82,7 @@ async fn cancel(
     caller: Caller,
     Path(id): Path<Uuid>,
     ValidJson(input): ValidJson<CancelIn>,
-) -> ApiResult<Json<BookingRow>> {
+) -> ApiResult<Json<BookingData>> {
     let b = db::get(&s.pool, id)
         .await?
         .filter(|b| may_read(&caller, b))
@@ -128,7 +136,7 @@ async fn cancel(
     let b = saga::drive(&s, id, true)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("booking vanished")))?;
-    Ok(Json(b))
+    Ok(Json(b.into()))
 }
 
 #[derive(Debug, Deserialize)]
@@ -137,14 +145,13 @@ pub struct PageIn {
     pub after: Option<i64>,
 }
 
-#[derive(Debug, Serialize)]
-pub struct PageOut {
-    pub bookings: Vec<BookingRow>,
-    pub total_count: i64,
-    pub has_next_page: bool,
-}
-
-async fn page(s: &AppState, owner: Owner, id: Uuid, councils: Option<&[Uuid]>, q: PageIn) -> ApiResult<Json<PageOut>> {
+async fn page(
+    s: &AppState,
+    owner: Owner,
+    id: Uuid,
+    councils: Option<&[Uuid]>,
+    q: PageIn,
+) -> ApiResult<Json<BookingPage>> {
     let first = q.first.unwrap_or(20);
     if !(0..=100).contains(&first) {
         return Err(ApiError::invalid("first", "`first` must be between 0 and 100"));
@@ -152,8 +159,8 @@ async fn page(s: &AppState, owner: Owner, id: Uuid, councils: Option<&[Uuid]>, q
     let (mut rows, total) = db::page(&s.pool, owner, id, councils, q.after.unwrap_or(0), first + 1).await?;
     let has_next_page = rows.len() as i64 > first;
     rows.truncate(first as usize);
-    Ok(Json(PageOut {
-        bookings: rows,
+    Ok(Json(BookingPage {
+        bookings: rows.into_iter().map(Into::into).collect(),
         total_count: total,
         has_next_page,
     }))
@@ -170,7 +177,7 @@ async fn by_household(
     caller: Caller,
     Path(id): Path<Uuid>,
     Query(q): Query<PageIn>,
-) -> ApiResult<Json<PageOut>> {
+) -> ApiResult<Json<BookingPage>> {
     let own = caller.household.is_some_and(|h| h.household_id == id);
     if !(own || caller.is_service() || caller.admin || !caller.officer_of.is_empty()) {
         return Err(ApiError::forbidden(
@@ -187,7 +194,7 @@ async fn by_provider(
     caller: Caller,
     Path(id): Path<Uuid>,
     Query(q): Query<PageIn>,
-) -> ApiResult<Json<PageOut>> {
+) -> ApiResult<Json<BookingPage>> {
     let member = caller.provider_id == Some(id);
     if !(member || caller.is_service() || caller.admin || !caller.officer_of.is_empty()) {
         return Err(ApiError::forbidden(
