@@ -19,7 +19,7 @@ use crate::{
     },
     services::Gateway,
 };
-use roundabout_api::inventory::{ProviderData, VehicleData};
+use roundabout_api::inventory::{FleetPage, ProviderData};
 use roundabout_api::routes;
 
 use roundabout_api::states::ProviderStatus;
@@ -43,14 +43,6 @@ struct CouncilProviderData {
     contact_phone: Option<String>,
     #[serde(default)]
     contact_email: Option<String>,
-}
-
-/// One page of a fleet, as inventory returns it.
-#[derive(Debug, Deserialize)]
-struct FleetPage {
-    items: Vec<VehicleData>,
-    total_count: i64,
-    has_next_page: bool,
 }
 
 /// Cursor kind of vehicles in a fleet.

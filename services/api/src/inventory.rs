@@ -55,10 +55,19 @@ pub struct VehicleData {
     pub per_month_lease_pence: Option<i64>,
     pub deposit_pence: i64,
     pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
 impl HasId for VehicleData {
     fn id(&self) -> Uuid {
         self.id
     }
+}
+
+/// One page of a provider's fleet, in the order its vehicles were added.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FleetPage {
+    pub items: Vec<VehicleData>,
+    pub total_count: i64,
+    pub has_next_page: bool,
 }

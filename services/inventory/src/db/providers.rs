@@ -1,13 +1,14 @@
 //! The `providers` table.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use roundabout_api::inventory::ProviderData;
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use crate::domain::provider::Contact;
 
-#[derive(Debug, Clone, Serialize)]
+/// A provider as stored; the internal API shows it as [`ProviderData`].
+#[derive(Debug, Clone)]
 pub struct ProviderRow {
     pub id: Uuid,
     pub name: String,
@@ -15,6 +16,19 @@ pub struct ProviderRow {
     pub pickup_address: Option<String>,
     pub contact_phone: Option<String>,
     pub contact_email: Option<String>,
+}
+
+impl From<ProviderRow> for ProviderData {
+    fn from(p: ProviderRow) -> Self {
+        Self {
+            id: p.id,
+            name: p.name,
+            created_at: p.created_at,
+            pickup_address: p.pickup_address,
+            contact_phone: p.contact_phone,
+            contact_email: p.contact_email,
+        }
+    }
 }
 
 /// Inserts the provider unless one with this id exists; returns the stored row.

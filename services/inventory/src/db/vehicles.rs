@@ -1,14 +1,18 @@
 //! The `vehicles` table and its change feed.
 
 use chrono::{DateTime, Utc};
-use roundabout_api::states::{Propulsion, ProviderStatus, VehicleKind, VehicleStatus};
+use roundabout_api::{
+    inventory::VehicleData,
+    states::{Propulsion, ProviderStatus, VehicleKind, VehicleStatus},
+};
 use serde::Serialize;
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use crate::domain::vehicle::NewVehicle;
 
-/// A vehicle as stored.
+/// A vehicle as stored. The internal API shows it as [`VehicleData`]; search
+/// hits serialize the index's shared rows as they are, in the same shape.
 #[derive(Debug, Clone, Serialize)]
 pub struct VehicleRow {
     pub id: Uuid,
@@ -37,6 +41,35 @@ pub struct VehicleRow {
     /// The change that wrote this version (the index keeps the newest).
     #[serde(skip)]
     pub change_seq: i64,
+}
+
+impl From<VehicleRow> for VehicleData {
+    fn from(v: VehicleRow) -> Self {
+        Self {
+            id: v.id,
+            provider_id: v.provider_id,
+            list_seq: v.list_seq,
+            kind: v.kind,
+            make: v.make,
+            model: v.model,
+            registration: v.registration,
+            seats: v.seats,
+            propulsion: v.propulsion,
+            range_km: v.range_km,
+            co2_grams_per_km: v.co2_grams_per_km,
+            wheelchair_accessible: v.wheelchair_accessible,
+            lat: v.lat,
+            lon: v.lon,
+            status: v.status,
+            currency: v.currency,
+            per_hour_pence: v.per_hour_pence,
+            per_day_pence: v.per_day_pence,
+            per_month_lease_pence: v.per_month_lease_pence,
+            deposit_pence: v.deposit_pence,
+            created_at: v.created_at,
+            updated_at: v.updated_at,
+        }
+    }
 }
 
 /// Inserts a vehicle of `provider_id`.

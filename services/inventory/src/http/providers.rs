@@ -11,11 +11,11 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
-    db::providers::{self, ProviderRow},
+    db::providers,
     domain::provider::{Contact, OrganisationName},
     AppState,
 };
-use roundabout_api::routes;
+use roundabout_api::{inventory::ProviderData, routes};
 
 /// Most ids a batch read takes.
 pub const MAX_BATCH: usize = 500;
@@ -38,19 +38,19 @@ async fn create(
     caller: Caller,
     Path(id): Path<Uuid>,
     ValidJson(body): ValidJson<ProviderIn>,
-) -> ApiResult<(StatusCode, Json<ProviderRow>)> {
+) -> ApiResult<(StatusCode, Json<ProviderData>)> {
     if !caller.is_service() {
         return Err(ApiError::forbidden("Provider organisations are created at sign-up"));
     }
     let name = OrganisationName::parse(&body.name)?;
     let row = providers::insert_if_absent(&s.pool, id, name.as_str()).await?;
-    Ok((StatusCode::OK, Json(row)))
+    Ok((StatusCode::OK, Json(row.into())))
 }
 
-async fn read(State(s): State<AppState>, Path(id): Path<Uuid>) -> ApiResult<Json<ProviderRow>> {
+async fn read(State(s): State<AppState>, Path(id): Path<Uuid>) -> ApiResult<Json<ProviderData>> {
     providers::get(&s.pool, id)
         .await?
-        .map(Json)
+        .map(|p| Json(p.into()))
         .ok_or_else(|| ApiError::not_found("No such provider"))
 }
 
@@ -60,11 +60,17 @@ pub struct BatchIn {
 }
 
 /// `POST /internal/providers/batch`: the providers among `ids` (for DataLoaders).
-async fn batch(State(s): State<AppState>, ValidJson(body): ValidJson<BatchIn>) -> ApiResult<Json<Vec<ProviderRow>>> {
+async fn batch(State(s): State<AppState>, ValidJson(body): ValidJson<BatchIn>) -> ApiResult<Json<Vec<ProviderData>>> {
     if body.ids.len() > MAX_BATCH {
         return Err(ApiError::invalid("ids", format!("At most {MAX_BATCH} ids per batch")));
     }
-    Ok(Json(providers::get_many(&s.pool, &body.ids).await?))
+    Ok(Json(
+        providers::get_many(&s.pool, &body.ids)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -81,7 +87,7 @@ async fn set_contact(
     caller: Caller,
     Path(id): Path<Uuid>,
     ValidJson(body): ValidJson<ContactIn>,
-) -> ApiResult<Json<ProviderRow>> {
+) -> ApiResult<Json<ProviderData>> {
     if caller.provider_id != Some(id) && !caller.admin && !caller.is_service() {
         return Err(ApiError::forbidden(
             "Only the provider's own members change its contact details",
@@ -94,6 +100,6 @@ async fn set_contact(
     )?;
     providers::set_contact(&s.pool, id, &contact)
         .await?
-        .map(Json)
+        .map(|p| Json(p.into()))
         .ok_or_else(|| ApiError::not_found("No such provider"))
 }

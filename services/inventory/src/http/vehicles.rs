@@ -13,7 +13,7 @@ use roundabout_support::{
     internal_auth::Caller,
     ApiError, ApiResult,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
@@ -25,7 +25,10 @@ use crate::{
     domain::vehicle::{self as rules, parse_enum, VehicleIn},
     AppState,
 };
-use roundabout_api::routes;
+use roundabout_api::{
+    inventory::{FleetPage, VehicleData},
+    routes,
+};
 
 /// Most ids a batch read takes.
 pub const MAX_BATCH: usize = 500;
@@ -95,7 +98,7 @@ async fn create(
     State(s): State<AppState>,
     caller: Caller,
     ValidJson(body): ValidJson<VehicleIn>,
-) -> ApiResult<(StatusCode, Json<VehicleRow>)> {
+) -> ApiResult<(StatusCode, Json<VehicleData>)> {
     let provider_id = acting_provider(&caller)?;
     let v = body.parse()?;
     check_region(&s, provider_id, v.lat, v.lon).await?;
@@ -105,7 +108,7 @@ async fn create(
         .map_err(map_write_error)?;
     s.index.apply_vehicle(row.clone());
     tracing::info!(vehicle = %row.id, provider = %provider_id, "vehicle added");
-    Ok((StatusCode::CREATED, Json(row)))
+    Ok((StatusCode::CREATED, Json(row.into())))
 }
 
 /// `PUT /internal/vehicles/{id}`: replaces the description of one's own vehicle.
@@ -114,7 +117,7 @@ async fn replace(
     caller: Caller,
     Path(id): Path<Uuid>,
     ValidJson(body): ValidJson<VehicleIn>,
-) -> ApiResult<Json<VehicleRow>> {
+) -> ApiResult<Json<VehicleData>> {
     let current = owned(&s, &caller, id).await?;
     let v = body.parse()?;
     check_region(&s, current.provider_id, v.lat, v.lon).await?;
@@ -123,7 +126,7 @@ async fn replace(
         .map_err(map_write_error)?
         .ok_or_else(|| ApiError::not_found("No such vehicle"))?;
     s.index.apply_vehicle(row.clone());
-    Ok(Json(row))
+    Ok(Json(row.into()))
 }
 
 #[derive(Debug, Deserialize)]
@@ -137,20 +140,20 @@ async fn set_status(
     caller: Caller,
     Path(id): Path<Uuid>,
     ValidJson(body): ValidJson<StatusIn>,
-) -> ApiResult<Json<VehicleRow>> {
+) -> ApiResult<Json<VehicleData>> {
     owned(&s, &caller, id).await?;
     let status = parse_enum(&body.status, VehicleStatus::ALL, "status")?;
     let row = vehicles::set_status(&s.pool, id, status)
         .await?
         .ok_or_else(|| ApiError::not_found("No such vehicle"))?;
     s.index.apply_vehicle(row.clone());
-    Ok(Json(row))
+    Ok(Json(row.into()))
 }
 
-async fn read(State(s): State<AppState>, Path(id): Path<Uuid>) -> ApiResult<Json<VehicleRow>> {
+async fn read(State(s): State<AppState>, Path(id): Path<Uuid>) -> ApiResult<Json<VehicleData>> {
     vehicles::get(&s.pool, id)
         .await?
-        .map(Json)
+        .map(|v| Json(v.into()))
         .ok_or_else(|| ApiError::not_found("No such vehicle"))
 }
 
@@ -160,11 +163,17 @@ pub struct BatchIn {
 }
 
 /// `POST /internal/vehicles/batch`: the vehicles among `ids` (for DataLoaders).
-async fn batch(State(s): State<AppState>, ValidJson(body): ValidJson<BatchIn>) -> ApiResult<Json<Vec<VehicleRow>>> {
+async fn batch(State(s): State<AppState>, ValidJson(body): ValidJson<BatchIn>) -> ApiResult<Json<Vec<VehicleData>>> {
     if body.ids.len() > MAX_BATCH {
         return Err(ApiError::invalid("ids", format!("At most {MAX_BATCH} ids per batch")));
     }
-    Ok(Json(vehicles::get_many(&s.pool, &body.ids).await?))
+    Ok(Json(
+        vehicles::get_many(&s.pool, &body.ids)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -175,17 +184,9 @@ pub struct PageIn {
     pub after: Option<i64>,
 }
 
-/// One page of a fleet.
-#[derive(Debug, Serialize)]
-pub struct PageOut {
-    pub items: Vec<VehicleRow>,
-    pub total_count: i64,
-    pub has_next_page: bool,
-}
-
 /// `GET /internal/providers/{id}/vehicles?first=&after=`: the fleet in the
 /// order vehicles were added.
-async fn fleet(State(s): State<AppState>, Path(id): Path<Uuid>, Query(q): Query<PageIn>) -> ApiResult<Json<PageOut>> {
+async fn fleet(State(s): State<AppState>, Path(id): Path<Uuid>, Query(q): Query<PageIn>) -> ApiResult<Json<FleetPage>> {
     let first = q.first.unwrap_or(20);
     if !(0..=MAX_PAGE).contains(&first) {
         return Err(ApiError::invalid(
@@ -197,8 +198,8 @@ async fn fleet(State(s): State<AppState>, Path(id): Path<Uuid>, Query(q): Query<
     let has_next_page = items.len() as i64 > first;
     items.truncate(first as usize);
     let total_count = vehicles::count(&s.pool, id).await?;
-    Ok(Json(PageOut {
-        items,
+    Ok(Json(FleetPage {
+        items: items.into_iter().map(Into::into).collect(),
         total_count,
         has_next_page,
     }))
