@@ -1,13 +1,14 @@
 //! The `councils` table.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use roundabout_api::eligibility::CouncilData;
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use crate::domain::geometry::BBox;
 
-#[derive(Debug, Clone, Serialize)]
+/// As stored; the internal API shows it as [`CouncilData`].
+#[derive(Debug, Clone)]
 pub struct CouncilRow {
     pub id: Uuid,
     pub name: String,
@@ -17,6 +18,20 @@ pub struct CouncilRow {
     /// How residents reach the council about its schemes.
     pub contact_email: Option<String>,
     pub contact_phone: Option<String>,
+}
+
+impl From<CouncilRow> for CouncilData {
+    fn from(r: CouncilRow) -> Self {
+        Self {
+            id: r.id,
+            name: r.name,
+            code: r.code,
+            boundary: r.boundary,
+            created_at: r.created_at,
+            contact_email: r.contact_email,
+            contact_phone: r.contact_phone,
+        }
+    }
 }
 
 pub struct NewCouncil<'a> {

@@ -1,19 +1,32 @@
 //! The `zones` table.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use roundabout_api::eligibility::ZoneData;
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use crate::domain::geometry::BBox;
 
-#[derive(Debug, Clone, Serialize)]
+/// As stored; the internal API shows it as [`ZoneData`].
+#[derive(Debug, Clone)]
 pub struct ZoneRow {
     pub id: Uuid,
     pub council_id: Uuid,
     pub name: String,
     pub geometry: serde_json::Value,
     pub created_at: DateTime<Utc>,
+}
+
+impl From<ZoneRow> for ZoneData {
+    fn from(r: ZoneRow) -> Self {
+        Self {
+            id: r.id,
+            council_id: r.council_id,
+            name: r.name,
+            geometry: r.geometry,
+            created_at: r.created_at,
+        }
+    }
 }
 
 pub async fn insert(

@@ -15,14 +15,14 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
-    db::councils::{self, CouncilRow, NewCouncil},
+    db::councils::{self, NewCouncil},
     domain::{
         council::{parse_name, CouncilCode},
         geometry::Area,
     },
     AppState,
 };
-use roundabout_api::routes;
+use roundabout_api::{eligibility::CouncilData, routes};
 
 /// Most ids a batch read takes.
 pub const MAX_BATCH: usize = 500;
@@ -48,7 +48,7 @@ async fn create(
     State(s): State<AppState>,
     caller: Caller,
     ValidJson(body): ValidJson<CouncilIn>,
-) -> ApiResult<(StatusCode, Json<CouncilRow>)> {
+) -> ApiResult<(StatusCode, Json<CouncilData>)> {
     caller.require_admin()?;
     let name = parse_name(&body.name)?;
     let code = CouncilCode::parse(&body.code)?;
@@ -73,7 +73,7 @@ async fn create(
                     "A different council already has this id",
                 ));
             }
-            return Ok((StatusCode::OK, Json(existing)));
+            return Ok((StatusCode::OK, Json(existing.into())));
         }
         Err(e) if violated_constraint(&e) == Some("councils_code_key") => {
             return Err(ApiError::conflict(
@@ -88,18 +88,20 @@ async fn create(
         .await?
         .ok_or_else(|| ApiError::not_found("No such council"))?;
     tracing::info!(council = %row.id, code = %row.code, "council created");
-    Ok((StatusCode::CREATED, Json(row)))
+    Ok((StatusCode::CREATED, Json(row.into())))
 }
 
 /// `GET /internal/councils`: every council (public).
-async fn list(State(s): State<AppState>) -> ApiResult<Json<Vec<CouncilRow>>> {
-    Ok(Json(councils::list(&s.pool).await?))
+async fn list(State(s): State<AppState>) -> ApiResult<Json<Vec<CouncilData>>> {
+    Ok(Json(
+        councils::list(&s.pool).await?.into_iter().map(Into::into).collect(),
+    ))
 }
 
-async fn read(State(s): State<AppState>, Path(id): Path<Uuid>) -> ApiResult<Json<CouncilRow>> {
+async fn read(State(s): State<AppState>, Path(id): Path<Uuid>) -> ApiResult<Json<CouncilData>> {
     councils::get(&s.pool, id)
         .await?
-        .map(Json)
+        .map(|r| Json(r.into()))
         .ok_or_else(|| ApiError::not_found("No such council"))
 }
 
@@ -109,11 +111,17 @@ pub struct BatchIn {
 }
 
 /// `POST /internal/councils/batch`: the councils among `ids` (for DataLoaders).
-async fn batch(State(s): State<AppState>, ValidJson(body): ValidJson<BatchIn>) -> ApiResult<Json<Vec<CouncilRow>>> {
+async fn batch(State(s): State<AppState>, ValidJson(body): ValidJson<BatchIn>) -> ApiResult<Json<Vec<CouncilData>>> {
     if body.ids.len() > MAX_BATCH {
         return Err(ApiError::invalid("ids", format!("At most {MAX_BATCH} ids per batch")));
     }
-    Ok(Json(councils::get_many(&s.pool, &body.ids).await?))
+    Ok(Json(
+        councils::get_many(&s.pool, &body.ids)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -129,7 +137,7 @@ async fn set_contact(
     caller: Caller,
     Path(id): Path<Uuid>,
     ValidJson(body): ValidJson<ContactIn>,
-) -> ApiResult<Json<CouncilRow>> {
+) -> ApiResult<Json<CouncilData>> {
     caller.require_council_officer(id)?;
     let present = |v: &Option<String>| {
         v.as_deref()
@@ -145,6 +153,6 @@ async fn set_contact(
         .transpose()?;
     councils::set_contact(&s.pool, id, email.as_deref(), phone.as_deref())
         .await?
-        .map(Json)
+        .map(|r| Json(r.into()))
         .ok_or_else(|| ApiError::not_found("No such council"))
 }

@@ -16,15 +16,12 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
-    db::{
-        councils, profiles,
-        zones::{self, ZoneRow},
-    },
+    db::{councils, profiles, zones},
     domain::geometry::Area,
     http::councils::{BatchIn, MAX_BATCH},
     AppState,
 };
-use roundabout_api::routes;
+use roundabout_api::{eligibility::ZoneData, routes};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -47,7 +44,7 @@ async fn create(
     State(s): State<AppState>,
     caller: Caller,
     ValidJson(body): ValidJson<ZoneIn>,
-) -> ApiResult<(StatusCode, Json<ZoneRow>)> {
+) -> ApiResult<(StatusCode, Json<ZoneData>)> {
     let council = councils::get(&s.pool, body.council_id)
         .await?
         .ok_or_else(|| ApiError::not_found("No such council").with_field(["councilId"]))?;
@@ -85,18 +82,30 @@ async fn create(
     let updated = profiles::add_zone(&mut *tx, id, &inside).await?;
     tx.commit().await?;
     tracing::info!(zone = %id, council = %council.id, households = updated, "zone created");
-    Ok((StatusCode::CREATED, Json(zone)))
+    Ok((StatusCode::CREATED, Json(zone.into())))
 }
 
 /// `GET /internal/councils/{id}/zones`: a council's zones (public).
-async fn of_council(State(s): State<AppState>, Path(id): Path<Uuid>) -> ApiResult<Json<Vec<ZoneRow>>> {
-    Ok(Json(zones::of_council(&s.pool, id).await?))
+async fn of_council(State(s): State<AppState>, Path(id): Path<Uuid>) -> ApiResult<Json<Vec<ZoneData>>> {
+    Ok(Json(
+        zones::of_council(&s.pool, id)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
 }
 
 /// `POST /internal/zones/batch`: zones by id (for DataLoaders).
-async fn batch(State(s): State<AppState>, ValidJson(body): ValidJson<BatchIn>) -> ApiResult<Json<Vec<ZoneRow>>> {
+async fn batch(State(s): State<AppState>, ValidJson(body): ValidJson<BatchIn>) -> ApiResult<Json<Vec<ZoneData>>> {
     if body.ids.len() > MAX_BATCH {
         return Err(ApiError::invalid("ids", format!("At most {MAX_BATCH} ids per batch")));
     }
-    Ok(Json(zones::get_many(&s.pool, &body.ids).await?))
+    Ok(Json(
+        zones::get_many(&s.pool, &body.ids)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
 }
