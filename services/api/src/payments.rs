@@ -1,24 +1,52 @@
 //! The payments service's answers as they travel to the gateway: payments and
 //! providers' payout accounts.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{
-    states::{PaymentMethodKind, PaymentState},
+    states::{BookingKind, InstalmentStatus, PaymentMethodKind, PaymentState},
     HasId,
 };
 
-/// A payment as the payments service returns it.
+/// A booking's payment as the payments service returns it (charging,
+/// reading, batches, capture, release, refund).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PaymentData {
     pub booking_id: Uuid,
     pub household_id: Uuid,
+    pub provider_id: Uuid,
+    pub council_id: Uuid,
+    pub kind: BookingKind,
     pub method: PaymentMethodKind,
     pub status: PaymentState,
+    pub currency: String,
+    pub base_pence: i64,
+    pub subsidy_pence: i64,
     pub amount_pence: i64,
+    pub platform_fee_pence: i64,
     pub refunded_pence: i64,
+    /// For the paying household while the payment needs its action.
     pub client_secret: Option<String>,
+    pub failure_code: Option<String>,
+    pub failure_message: Option<String>,
+    pub stripe_intent_id: Option<String>,
+    pub destination_account: Option<String>,
+    pub instalments: Vec<InstalmentData>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One monthly instalment of a lease.
+pub struct InstalmentData {
+    pub month: i32,
+    pub due_at: DateTime<Utc>,
+    pub amount_pence: i64,
+    pub status: InstalmentStatus,
+    pub attempts: i32,
+    pub last_error: Option<String>,
 }
 
 impl HasId for PaymentData {

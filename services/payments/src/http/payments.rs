@@ -5,8 +5,7 @@ use axum::{
     routing::{get, post},
     Json, Router,
 };
-use chrono::{DateTime, Utc};
-use roundabout_api::states::{BookingKind, InstalmentStatus, PaymentMethodKind, PaymentState, PayoutStatus};
+use roundabout_api::states::PayoutStatus;
 use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -16,7 +15,10 @@ use crate::{
     ops::{charge, connect, settle},
     AppState,
 };
-use roundabout_api::routes;
+use roundabout_api::{
+    payments::{InstalmentData, PaymentData},
+    routes,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -30,45 +32,8 @@ pub fn router() -> Router<AppState> {
         .route(routes::payments::PAYMENT_LEDGER, get(ledger))
 }
 
-/// A payment as the API shows it.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct PaymentOut {
-    pub booking_id: Uuid,
-    pub household_id: Uuid,
-    pub provider_id: Uuid,
-    pub council_id: Uuid,
-    pub kind: BookingKind,
-    pub method: PaymentMethodKind,
-    pub status: PaymentState,
-    pub currency: String,
-    pub base_pence: i64,
-    pub subsidy_pence: i64,
-    pub amount_pence: i64,
-    pub platform_fee_pence: i64,
-    pub refunded_pence: i64,
-    /// For the paying household while the payment needs its action.
-    pub client_secret: Option<String>,
-    pub failure_code: Option<String>,
-    pub failure_message: Option<String>,
-    pub stripe_intent_id: Option<String>,
-    pub destination_account: Option<String>,
-    pub instalments: Vec<InstalmentOut>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct InstalmentOut {
-    pub month: i32,
-    pub due_at: DateTime<Utc>,
-    pub amount_pence: i64,
-    pub status: InstalmentStatus,
-    pub attempts: i32,
-    pub last_error: Option<String>,
-}
-
-fn out(p: PaymentRow, instalments: Vec<Instalment>) -> PaymentOut {
-    PaymentOut {
+fn out(p: PaymentRow, instalments: Vec<Instalment>) -> PaymentData {
+    PaymentData {
         booking_id: p.booking_id,
         household_id: p.household_id,
         provider_id: p.provider_id,
@@ -89,7 +54,7 @@ fn out(p: PaymentRow, instalments: Vec<Instalment>) -> PaymentOut {
         destination_account: p.destination_account,
         instalments: instalments
             .into_iter()
-            .map(|i| InstalmentOut {
+            .map(|i| InstalmentData {
                 month: i.month,
                 due_at: i.due_at,
                 amount_pence: i.amount_pence,
@@ -103,7 +68,7 @@ fn out(p: PaymentRow, instalments: Vec<Instalment>) -> PaymentOut {
     }
 }
 
-async fn view(state: &AppState, p: PaymentRow) -> ApiResult<Json<PaymentOut>> {
+async fn view(state: &AppState, p: PaymentRow) -> ApiResult<Json<PaymentData>> {
     let instalments = db::lease::for_booking(&state.pool, p.booking_id).await?;
     Ok(Json(out(p, instalments)))
 }
@@ -128,13 +93,13 @@ async fn create(
     State(s): State<AppState>,
     caller: Caller,
     ValidJson(input): ValidJson<charge::ChargeIn>,
-) -> ApiResult<Json<PaymentOut>> {
+) -> ApiResult<Json<PaymentData>> {
     require_service(&caller)?;
     let p = charge::charge(&s, input).await?;
     view(&s, p).await
 }
 
-async fn read(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<PaymentOut>> {
+async fn read(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<PaymentData>> {
     let p = db::payments::get(&s.pool, id).await?.filter(|p| may_read(&caller, p));
     let p = p.ok_or_else(|| ApiError::not_found("No payment for this booking"))?;
     view(&s, p).await
@@ -149,7 +114,7 @@ async fn batch(
     State(s): State<AppState>,
     caller: Caller,
     ValidJson(input): ValidJson<BatchIn>,
-) -> ApiResult<Json<Vec<PaymentOut>>> {
+) -> ApiResult<Json<Vec<PaymentData>>> {
     if input.ids.len() > 500 {
         return Err(ApiError::invalid("ids", "At most 500 ids per batch"));
     }
@@ -163,13 +128,13 @@ async fn batch(
     Ok(Json(all))
 }
 
-async fn capture(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<PaymentOut>> {
+async fn capture(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<PaymentData>> {
     require_service(&caller)?;
     let p = settle::capture(&s, id).await?;
     view(&s, p).await
 }
 
-async fn release(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<PaymentOut>> {
+async fn release(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<PaymentData>> {
     require_service(&caller)?;
     let p = settle::release(&s, id).await?;
     view(&s, p).await
@@ -180,7 +145,7 @@ async fn refund(
     caller: Caller,
     Path(id): Path<Uuid>,
     ValidJson(input): ValidJson<settle::RefundIn>,
-) -> ApiResult<Json<PaymentOut>> {
+) -> ApiResult<Json<PaymentData>> {
     require_service(&caller)?;
     let p = settle::refund(&s, id, input).await?;
     view(&s, p).await

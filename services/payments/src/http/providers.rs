@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{db, ops::connect, AppState};
-use roundabout_api::routes;
+use roundabout_api::{payments::PayoutsData, routes};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -40,18 +40,12 @@ pub struct BatchIn {
     pub ids: Vec<Uuid>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-pub struct PayoutsOut {
-    pub provider_id: Uuid,
-    pub payouts_enabled: bool,
-}
-
 /// `POST /internal/providers/payouts/batch`: whether each provider can be paid
 /// (providers without an account are `false`).
 async fn payouts_batch(
     State(s): State<AppState>,
     ValidJson(input): ValidJson<BatchIn>,
-) -> ApiResult<Json<Vec<PayoutsOut>>> {
+) -> ApiResult<Json<Vec<PayoutsData>>> {
     if input.ids.len() > 500 {
         return Err(ApiError::invalid("ids", "At most 500 ids per batch"));
     }
@@ -60,7 +54,7 @@ async fn payouts_batch(
         input
             .ids
             .iter()
-            .map(|id| PayoutsOut {
+            .map(|id| PayoutsData {
                 provider_id: *id,
                 payouts_enabled: known.iter().any(|a| a.provider_id == *id && a.payouts_enabled),
             })
