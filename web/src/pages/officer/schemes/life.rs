@@ -126,7 +126,7 @@ pub(super) async fn add_test_case(
         {
             Ok(v) => v,
             Err(GatewayError::Invalid(m)) => {
-                json!({"addSchemeTestCase": {"userErrors": [{"code": "INVALID_INPUT", "message": m}]}})
+                json!({"addSchemeTestCase": {"userErrors": [{"code": ErrorCode::InvalidInput, "message": m}]}})
             }
             Err(e) => return Err(e.into()),
         };
