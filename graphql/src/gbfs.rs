@@ -12,6 +12,7 @@ use axum::{
     routing::get,
     Json, Router,
 };
+use roundabout_api::ErrorCode;
 use roundabout_support::internal_auth::Caller;
 use serde_json::{json, Value};
 
@@ -34,7 +35,7 @@ pub fn router(gateway: Gateway) -> Router {
         .with_state(gateway)
 }
 
-fn problem(status: StatusCode, code: &str, message: &str) -> Response {
+fn problem(status: StatusCode, code: ErrorCode, message: &str) -> Response {
     (status, Json(json!({"error": {"code": code, "message": message}}))).into_response()
 }
 
@@ -42,7 +43,7 @@ fn unavailable(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "GBFS feed: a service did not answer");
     problem(
         StatusCode::SERVICE_UNAVAILABLE,
-        "SERVICE_UNAVAILABLE",
+        ErrorCode::ServiceUnavailable,
         "The feed is not available right now; please try again shortly",
     )
 }
@@ -68,10 +69,10 @@ async fn feed_file(
     headers: HeaderMap,
 ) -> Response {
     let Some(name) = file.strip_suffix(".json") else {
-        return problem(StatusCode::NOT_FOUND, "NOT_FOUND", "No such GBFS file");
+        return problem(StatusCode::NOT_FOUND, ErrorCode::NotFound, "No such GBFS file");
     };
     if name != "gbfs" && !FILES.contains(&name) {
-        return problem(StatusCode::NOT_FOUND, "NOT_FOUND", "No such GBFS file");
+        return problem(StatusCode::NOT_FOUND, ErrorCode::NotFound, "No such GBFS file");
     }
     let councils: Vec<CouncilData> = match g
         .services
@@ -83,7 +84,7 @@ async fn feed_file(
         Err(e) => return unavailable(e),
     };
     let Some(council) = councils.into_iter().find(|c| c.code.eq_ignore_ascii_case(&code)) else {
-        return problem(StatusCode::NOT_FOUND, "NOT_FOUND", "No council has this code");
+        return problem(StatusCode::NOT_FOUND, ErrorCode::NotFound, "No council has this code");
     };
     let body = if name == "gbfs" {
         let base = base_url(&headers, &council.code);
@@ -101,7 +102,9 @@ async fn feed_file(
         let path = routes::inventory::gbfs_file(council.id, name);
         match g.services.inventory.get::<Value>(&path, &Caller::anonymous()).await {
             Ok(v) => v,
-            Err(e) if e.is_not_found() => return problem(StatusCode::NOT_FOUND, "NOT_FOUND", "No such GBFS file"),
+            Err(e) if e.is_not_found() => {
+                return problem(StatusCode::NOT_FOUND, ErrorCode::NotFound, "No such GBFS file")
+            }
             Err(e) => return unavailable(e),
         }
     };

@@ -14,6 +14,7 @@ use axum::{
     routing::get,
     Json, Router,
 };
+use roundabout_api::ErrorCode;
 
 use crate::{
     accounts,
@@ -52,10 +53,10 @@ async fn graphiql_page() -> Html<String> {
 }
 
 /// An error response before execution, in GraphQL's response shape.
-fn refuse(status: StatusCode, code: &'static str, message: &str) -> Response {
+fn refuse(status: StatusCode, code: ErrorCode, message: &str) -> Response {
     let mut err = ServerError::new(message, None);
     let mut ext = async_graphql::ErrorExtensionValues::default();
-    ext.set("code", code);
+    ext.set("code", code.as_str());
     err.extensions = Some(ext);
     let body = async_graphql::Response::from_errors(vec![err]);
     (status, Json(body)).into_response()
@@ -75,7 +76,7 @@ async fn graphql(State(s): State<HttpState>, req: Request) -> Response {
     if requests.len() > s.limits.max_batch {
         return refuse(
             StatusCode::BAD_REQUEST,
-            "BATCH_TOO_LARGE",
+            ErrorCode::BatchTooLarge,
             &format!("A batch may hold at most {} operations", s.limits.max_batch),
         );
     }
@@ -89,7 +90,7 @@ async fn graphql(State(s): State<HttpState>, req: Request) -> Response {
         {
             return refuse(
                 StatusCode::BAD_REQUEST,
-                "TOO_DEEPLY_NESTED",
+                ErrorCode::TooDeeplyNested,
                 &format!(
                     "The request nests brackets more than {} deep; send a flatter query or value",
                     s.limits.max_nesting
@@ -105,7 +106,7 @@ async fn graphql(State(s): State<HttpState>, req: Request) -> Response {
             if stats.aliases > s.limits.max_aliases as u64 {
                 return refuse(
                     StatusCode::BAD_REQUEST,
-                    "TOO_MANY_ALIASES",
+                    ErrorCode::TooManyAliases,
                     &format!(
                         "A query may use at most {} aliases, counting each use of a fragment; this one uses {}",
                         s.limits.max_aliases, stats.aliases
@@ -115,21 +116,21 @@ async fn graphql(State(s): State<HttpState>, req: Request) -> Response {
             if !s.introspection && stats.introspection {
                 return refuse(
                     StatusCode::BAD_REQUEST,
-                    "INTROSPECTION_DISABLED",
+                    ErrorCode::IntrospectionDisabled,
                     "Introspection is turned off here",
                 );
             }
             if method == Method::GET && doc.operations.iter().any(|(_, op)| op.node.ty != OperationType::Query) {
                 return refuse(
                     StatusCode::METHOD_NOT_ALLOWED,
-                    "METHOD_NOT_ALLOWED",
+                    ErrorCode::MethodNotAllowed,
                     "Mutations must be sent with POST",
                 );
             }
             if let Some(at) = bad_variable.or_else(|| guard::document_control_character(doc)) {
                 return refuse(
                     StatusCode::BAD_REQUEST,
-                    "INVALID_INPUT",
+                    ErrorCode::InvalidInput,
                     &format!("Text may not contain control characters (such as NUL); remove them from {at}"),
                 );
             }
@@ -139,7 +140,7 @@ async fn graphql(State(s): State<HttpState>, req: Request) -> Response {
     if credential_fields > 1 {
         return refuse(
             StatusCode::BAD_REQUEST,
-            "ONE_SIGN_IN_PER_REQUEST",
+            ErrorCode::OneSignInPerRequest,
             "A request may sign in, sign up, change a password or create a council only once",
         );
     }
@@ -169,7 +170,7 @@ async fn read_batch(limits: &Limits, req: Request) -> Result<BatchRequest, Respo
             .map_err(|_| {
                 refuse(
                     StatusCode::BAD_REQUEST,
-                    "BAD_REQUEST",
+                    ErrorCode::BadRequest,
                     "The query string is not a GraphQL request",
                 )
             });
@@ -182,7 +183,7 @@ async fn read_batch(limits: &Limits, req: Request) -> Result<BatchRequest, Respo
     if !json {
         return Err(refuse(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
+            ErrorCode::UnsupportedMediaType,
             "Send GraphQL requests as application/json",
         ));
     }
@@ -190,14 +191,14 @@ async fn read_batch(limits: &Limits, req: Request) -> Result<BatchRequest, Respo
     let bytes = to_bytes(body, limits.max_body_bytes).await.map_err(|_| {
         refuse(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
+            ErrorCode::PayloadTooLarge,
             &format!("The request body is larger than {} bytes", limits.max_body_bytes),
         )
     })?;
     serde_json::from_slice(&bytes).map_err(|_| {
         refuse(
             StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
+            ErrorCode::BadRequest,
             "The body is not a GraphQL request in JSON",
         )
     })
@@ -213,7 +214,7 @@ async fn authenticate(g: &Gateway, headers: &HeaderMap) -> Result<Session, Respo
     let unauthenticated = || {
         refuse(
             StatusCode::OK,
-            "UNAUTHENTICATED",
+            ErrorCode::Unauthenticated,
             "The sign-in token is missing, invalid or expired; sign in again",
         )
     };
@@ -232,7 +233,7 @@ async fn authenticate(g: &Gateway, headers: &HeaderMap) -> Result<Session, Respo
             tracing::error!(error = ?e, "loading the signed-in user");
             Err(refuse(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "INTERNAL",
+                ErrorCode::Internal,
                 "Sign-in could not be checked; please try again",
             ))
         }

@@ -11,6 +11,7 @@
 //! make up to N times the rate. Sign-in throttling, which matters most, is
 //! kept in the database instead ([`crate::accounts::throttle`]).
 
+use roundabout_api::ErrorCode;
 use std::{
     net::{IpAddr, Ipv6Addr, SocketAddr},
     num::NonZeroU32,
@@ -153,7 +154,7 @@ pub fn too_many_requests(wait: Duration) -> Response {
     let body = json!({
         "errors": [{
             "message": format!("Too many requests from your address. Wait {secs} seconds and try again."),
-            "extensions": {"code": "RATE_LIMITED", "retryAfterSeconds": secs}
+            "extensions": {"code": ErrorCode::RateLimited, "retryAfterSeconds": secs}
         }]
     });
     let mut res = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();

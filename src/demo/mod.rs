@@ -9,6 +9,7 @@ pub mod data;
 pub mod fleet;
 pub mod schemes;
 
+use roundabout_api::ErrorCode;
 use std::path::Path;
 
 use anyhow::{bail, Context};
@@ -138,8 +139,8 @@ pub async fn seed(base: &str, secrets: &LocalSecrets, dir: &Path) -> anyhow::Res
 }
 
 fn ensure_created_or_existing(payload: &serde_json::Value, email: &str) -> anyhow::Result<()> {
-    match user_error_code(payload).as_deref() {
-        None | Some("EMAIL_TAKEN") => Ok(()),
+    match user_error_code(payload).as_deref().map(str::parse::<ErrorCode>) {
+        None | Some(Ok(ErrorCode::EmailTaken)) => Ok(()),
         Some(_) => bail!("signing up {email}: {}", payload["userErrors"]),
     }
 }

@@ -1,5 +1,6 @@
 //! The front end's only back end: the public GraphQL API, over HTTP.
 
+use roundabout_api::ErrorCode;
 use serde::{de::DeserializeOwned, Deserialize};
 use serde_json::{json, Value};
 
@@ -35,6 +36,12 @@ impl UserError {
     /// The input field concerned: the last element of the path.
     pub fn field_name(&self) -> Option<&str> {
         self.field.as_ref().and_then(|f| f.last()).map(String::as_str)
+    }
+
+    /// The refusal's code as the contract's enum; `None` for a word it does
+    /// not know (the field stays the schema's `String`).
+    pub fn error_code(&self) -> Option<ErrorCode> {
+        self.code.parse().ok()
     }
 }
 
@@ -99,14 +106,18 @@ impl Gateway {
             .await
             .map_err(|e| anyhow::anyhow!("reading the gateway's answer: {e}"))?;
         if let Some(errors) = body["errors"].as_array().filter(|a| !a.is_empty()) {
-            let codes: Vec<&str> = errors.iter().filter_map(|e| e["extensions"]["code"].as_str()).collect();
-            if codes.contains(&"UNAUTHENTICATED") {
+            let codes: Vec<ErrorCode> = errors
+                .iter()
+                .filter_map(|e| e["extensions"]["code"].as_str())
+                .filter_map(|c| c.parse().ok())
+                .collect();
+            if codes.contains(&ErrorCode::Unauthenticated) {
                 return Err(GatewayError::Unauthenticated);
             }
-            if codes.contains(&"FORBIDDEN") {
+            if codes.contains(&ErrorCode::Forbidden) {
                 return Err(GatewayError::Forbidden);
             }
-            if codes.contains(&"INVALID_INPUT") || codes.contains(&"PAYLOAD_TOO_LARGE") {
+            if codes.contains(&ErrorCode::InvalidInput) || codes.contains(&ErrorCode::PayloadTooLarge) {
                 let message = errors[0]["message"].as_str().unwrap_or("The request was refused");
                 return Err(GatewayError::Invalid(message.to_string()));
             }

@@ -5,6 +5,7 @@
 //! [`acting_for`] and [`audited`]; this module imports no object module.
 
 use async_graphql::{Context, Enum, ID};
+use roundabout_api::ErrorCode;
 use roundabout_support::internal_auth::{Caller, HouseholdMembership};
 use serde::Deserialize;
 use sqlx::PgPool;
@@ -66,8 +67,8 @@ impl AssistedActionOutcome {
                     .as_ref()
                     .and_then(|x| x.get("code"))
                     .map(|v| v.to_string().trim_matches('"').to_string());
-                match code.as_deref() {
-                    Some("FORBIDDEN" | "UNAUTHENTICATED") => (Self::Refused, code),
+                match code.as_deref().and_then(|c| c.parse::<ErrorCode>().ok()) {
+                    Some(ErrorCode::Forbidden | ErrorCode::Unauthenticated) => (Self::Refused, code),
                     _ => (Self::Failed, code),
                 }
             }

@@ -13,6 +13,7 @@
 
 use async_graphql::{Context, Object, ID};
 use chrono::{DateTime, Utc};
+use roundabout_api::ErrorCode;
 use uuid::Uuid;
 
 use crate::{
@@ -176,7 +177,7 @@ pub async fn council_households(
     let search = search.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
     if search.as_ref().is_some_and(|s| s.chars().count() > MAX_SEARCH) {
         return Err(errors::coded(
-            "INVALID_INPUT",
+            ErrorCode::InvalidInput,
             format!("The search must be at most {MAX_SEARCH} characters"),
         ));
     }

@@ -6,6 +6,7 @@
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use roundabout_api::graphql::CheckedInt;
+use roundabout_api::ErrorCode;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -204,7 +205,7 @@ impl Booking {
     async fn vehicle(&self, ctx: &Context<'_>) -> async_graphql::Result<Vehicle> {
         Vehicle::load(ctx, self.0.vehicle_id)
             .await?
-            .ok_or_else(|| errors::coded("NOT_FOUND", "The booked vehicle no longer exists"))
+            .ok_or_else(|| errors::coded(ErrorCode::NotFound, "The booked vehicle no longer exists"))
     }
 
     /// Where to collect the vehicle and how to reach its provider, for
@@ -450,7 +451,9 @@ impl BookingMutation {
 fn answer(b: BookingData) -> BookingPayload {
     let user_errors = match (&b.status, &b.failure_code) {
         (BookingStatus::Failed | BookingStatus::Expired, code) => vec![UserError::new(
-            code.as_deref().unwrap_or("BOOKING_FAILED"),
+            code.as_deref()
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(ErrorCode::BookingFailed),
             b.failure_message.clone().unwrap_or_else(|| "The booking failed".into()),
         )],
         _ => Vec::new(),
@@ -470,7 +473,8 @@ async fn book_vehicle(ctx: &Context<'_>, input: BookVehicleInput) -> Result<Book
     .await?;
     let vehicle_id = parse_id(&input.vehicle_id).ok_or_else(|| {
         Failure::user(
-            UserError::new("VEHICLE_UNAVAILABLE", "There is no vehicle with this id").at(["input", "vehicleId"]),
+            UserError::new(ErrorCode::VehicleUnavailable, "There is no vehicle with this id")
+                .at(["input", "vehicleId"]),
         )
     })?;
     let body = serde_json::json!({
@@ -503,7 +507,7 @@ fn outcome(p: &BookingPayload) -> (Option<Uuid>, Option<(AssistedActionOutcome, 
 async fn cancel_booking(ctx: &Context<'_>, id: ID, reason: Option<String>) -> Result<BookingPayload, Failure> {
     let session = &RequestCtx::get(ctx).session;
     let p = session.0.as_ref().ok_or_else(errors::unauthenticated)?;
-    let not_found = || Failure::user(UserError::new("NOT_FOUND", "There is no such booking").at(["id"]));
+    let not_found = || Failure::user(UserError::new(ErrorCode::NotFound, "There is no such booking").at(["id"]));
     let id = parse_id(&id).ok_or_else(not_found)?;
     let g = ctx.data_unchecked::<Gateway>();
     let caller = session.caller();

@@ -5,6 +5,7 @@
 //! body, never in a path that request logs keep.
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use roundabout_api::ErrorCode;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -121,7 +122,7 @@ impl CheckerQuery {
             .await
         {
             Ok(f) => f,
-            Err(e) if e.code() == Some("INVALID_INPUT") => return Ok(Vec::new()),
+            Err(e) if e.error_code() == Some(ErrorCode::InvalidInput) => return Ok(Vec::new()),
             Err(e) => return Err(crate::schema::errors::read_error(e)),
         };
         let loaded = r
@@ -151,7 +152,9 @@ impl CheckerQuery {
 
 async fn check(ctx: &Context<'_>, input: CheckEligibilityInput) -> Result<CheckEligibilityPayload, Failure> {
     let council = parse_id(&input.council_id).ok_or_else(|| {
-        Failure::user(UserError::new("NOT_FOUND", "There is no council with this id").at(["input", "councilId"]))
+        Failure::user(
+            UserError::new(ErrorCode::NotFound, "There is no council with this id").at(["input", "councilId"]),
+        )
     })?;
     let g = ctx.data_unchecked::<Gateway>();
     let r = RequestCtx::get(ctx);
@@ -179,7 +182,7 @@ async fn check(ctx: &Context<'_>, input: CheckEligibilityInput) -> Result<CheckE
         Ok(rows) => rows,
         Err(e) if e.is_not_found() => {
             return Err(Failure::user(
-                UserError::new("NOT_FOUND", "There is no council with this id").at(["input", "councilId"]),
+                UserError::new(ErrorCode::NotFound, "There is no council with this id").at(["input", "councilId"]),
             ))
         }
         Err(e) => return Err(Failure::from(e)),

@@ -9,6 +9,7 @@
 //! council), which anyone reads on `Council.contact`.
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use roundabout_api::ErrorCode;
 
 use crate::schema::ids::parse_id;
 use crate::{
@@ -154,7 +155,7 @@ impl ContactMutation {
         let p = r.session.0.as_ref().ok_or_else(errors::unauthenticated)?;
         let Some(council) = parse_id(&council_id) else {
             return payload(Err(Failure::user(
-                UserError::new("NOT_FOUND", "There is no council with this id").at(["councilId"]),
+                UserError::new(ErrorCode::NotFound, "There is no council with this id").at(["councilId"]),
             )));
         };
         if !p.is_admin() && !p.officer_of.contains(&council) {

@@ -1,6 +1,7 @@
 //! Councils: `createCouncil` (admin), `councils` (public), `council(id)`.
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use roundabout_api::ErrorCode;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -202,18 +203,21 @@ struct NewCouncilOut<'a> {
 async fn create_council(ctx: &Context<'_>, input: CreateCouncilInput) -> Result<CouncilPayload, Failure> {
     let g = ctx.data_unchecked::<Gateway>();
     let r = RequestCtx::get(ctx);
-    let email = Email::parse(&input.officer_email)
-        .map_err(|e| Failure::user(UserError::new("INVALID_INPUT", e.body.message).at(["input", "officerEmail"])))?;
-    password::check_policy(&input.officer_password)
-        .map_err(|e| Failure::user(UserError::new("INVALID_INPUT", e.body.message).at(["input", "officerPassword"])))?;
+    let email = Email::parse(&input.officer_email).map_err(|e| {
+        Failure::user(UserError::new(ErrorCode::InvalidInput, e.body.message).at(["input", "officerEmail"]))
+    })?;
+    password::check_policy(&input.officer_password).map_err(|e| {
+        Failure::user(UserError::new(ErrorCode::InvalidInput, e.body.message).at(["input", "officerPassword"]))
+    })?;
     if accounts::db::email_taken(&g.pool, email.as_str()).await? {
         return Err(Failure::user(
-            UserError::new("EMAIL_TAKEN", "An account with this email already exists").at(["input", "officerEmail"]),
+            UserError::new(ErrorCode::EmailTaken, "An account with this email already exists")
+                .at(["input", "officerEmail"]),
         ));
     }
     let hash = g.hasher.hash(input.officer_password).await?.map_err(|_| {
         Failure::Fatal(crate::schema::errors::coded(
-            "SERVICE_BUSY",
+            ErrorCode::ServiceBusy,
             "Too many passwords are being set right now. Wait a moment and try again.",
         ))
     })?;
@@ -237,7 +241,7 @@ async fn create_council(ctx: &Context<'_>, input: CreateCouncilInput) -> Result<
     if let Err(e) = accounts::db::insert_user(&mut tx, officer_id, email.as_str(), &hash, None).await {
         if roundabout_support::error::violated_constraint(&e) == Some("users_email_key") {
             return Err(Failure::user(
-                UserError::new("EMAIL_TAKEN", "An account with this email already exists")
+                UserError::new(ErrorCode::EmailTaken, "An account with this email already exists")
                     .at(["input", "officerEmail"]),
             ));
         }

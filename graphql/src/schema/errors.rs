@@ -5,8 +5,11 @@
 //! `extensions.code = UNAUTHENTICATED`; acting outside one's role or tenancy is
 //! `FORBIDDEN`. A service that cannot be reached is `SERVICE_UNAVAILABLE`.
 //! Internal detail (SQL, service addresses) never reaches the client.
+//! Every code is the contract's `roundabout_api::ErrorCode`; a service's
+//! refusal keeps its code.
 
 use async_graphql::{ErrorExtensions, SimpleObject};
+use roundabout_api::ErrorCode;
 use roundabout_support::{client::ClientError, ApiError};
 
 /// A refusal the user can act on.
@@ -15,13 +18,15 @@ pub struct UserError {
     /// Path to the input field concerned, e.g. `["input", "email"]`.
     pub field: Option<Vec<String>>,
     /// Stable machine code, e.g. `EMAIL_TAKEN`.
+    // A `String` in the public schema; built from (and read back as) the
+    // contract's `ErrorCode`.
     pub code: String,
     /// A plain-English message to show the user.
     pub message: String,
 }
 
 impl UserError {
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             field: None,
             code: code.into(),
@@ -36,16 +41,16 @@ impl UserError {
 }
 
 /// A GraphQL error with `extensions.code`.
-pub fn coded(code: &'static str, message: impl Into<String>) -> async_graphql::Error {
-    async_graphql::Error::new(message).extend_with(|_, e| e.set("code", code))
+pub fn coded(code: ErrorCode, message: impl Into<String>) -> async_graphql::Error {
+    async_graphql::Error::new(message).extend_with(|_, e| e.set("code", code.as_str()))
 }
 
 pub fn unauthenticated() -> async_graphql::Error {
-    coded("UNAUTHENTICATED", "Sign in to do this")
+    coded(ErrorCode::Unauthenticated, "Sign in to do this")
 }
 
 pub fn forbidden(message: impl Into<String>) -> async_graphql::Error {
-    coded("FORBIDDEN", message)
+    coded(ErrorCode::Forbidden, message)
 }
 
 /// Logs the cause and answers an opaque `INTERNAL` error.
@@ -53,7 +58,7 @@ pub fn internal(cause: impl Into<anyhow::Error>) -> async_graphql::Error {
     let cause = cause.into();
     tracing::error!(error = ?cause, "internal error");
     coded(
-        "INTERNAL",
+        ErrorCode::Internal,
         "Something went wrong on our side; nothing was changed. Please try again.",
     )
 }
@@ -76,13 +81,13 @@ fn input_path(field: Option<Vec<String>>) -> Option<Vec<String>> {
     field.map(|f| std::iter::once("input".to_string()).chain(f).collect())
 }
 
-fn from_refusal(status: u16, code: String, message: String, field: Option<Vec<String>>) -> Failure {
+fn from_refusal(status: u16, code: ErrorCode, message: String, field: Option<Vec<String>>) -> Failure {
     match status {
-        401 => Failure::Fatal(coded("UNAUTHENTICATED", message)),
-        403 => Failure::Fatal(coded("FORBIDDEN", message)),
+        401 => Failure::Fatal(coded(ErrorCode::Unauthenticated, message)),
+        403 => Failure::Fatal(coded(ErrorCode::Forbidden, message)),
         _ => Failure::User(UserError {
             field: input_path(field),
-            code,
+            code: code.into(),
             message,
         }),
     }
@@ -91,7 +96,7 @@ fn from_refusal(status: u16, code: String, message: String, field: Option<Vec<St
 impl From<ApiError> for Failure {
     fn from(e: ApiError) -> Self {
         if e.status.is_server_error() {
-            return Self::Fatal(coded("INTERNAL", e.body.message));
+            return Self::Fatal(coded(ErrorCode::Internal, e.body.message));
         }
         from_refusal(e.status.as_u16(), e.body.code, e.body.message, e.body.field)
     }
@@ -130,7 +135,7 @@ impl From<async_graphql::Error> for Failure {
 pub fn unavailable(e: ClientError) -> async_graphql::Error {
     tracing::error!(error = %e, "service call failed");
     coded(
-        "SERVICE_UNAVAILABLE",
+        ErrorCode::ServiceUnavailable,
         "A part of Roundabout is not answering; nothing was changed. Please try again shortly.",
     )
 }
@@ -139,7 +144,7 @@ pub fn unavailable(e: ClientError) -> async_graphql::Error {
 pub fn read_error(e: ClientError) -> async_graphql::Error {
     match Failure::from(e) {
         Failure::Fatal(e) => e,
-        Failure::User(u) => coded("INVALID_INPUT", u.message),
+        Failure::User(u) => coded(ErrorCode::InvalidInput, u.message),
     }
 }
 

@@ -6,6 +6,7 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use roundabout_api::graphql::CheckedInt;
+use roundabout_api::ErrorCode;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -271,7 +272,7 @@ async fn audited_read<T>(
     match audited(ctx, &acting, kind, Some(household.id), read, |_| (None, None)).await {
         Ok(v) => Ok(v),
         Err(Failure::Fatal(e)) => Err(e),
-        Err(Failure::User(u)) => Err(errors::coded("INVALID_INPUT", u.message)),
+        Err(Failure::User(u)) => Err(errors::coded(ErrorCode::InvalidInput, u.message)),
     }
 }
 

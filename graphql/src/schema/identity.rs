@@ -2,6 +2,7 @@
 //! types as far as identity needs them.
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use roundabout_api::ErrorCode;
 use roundabout_support::internal_auth::Caller;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -37,9 +38,9 @@ impl Household {
 
     /// The council the household lives in.
     async fn council(&self, ctx: &Context<'_>) -> async_graphql::Result<Council> {
-        Council::load(ctx, self.council_id)
-            .await?
-            .ok_or_else(|| crate::schema::errors::coded("NOT_FOUND", "The household's council no longer exists"))
+        Council::load(ctx, self.council_id).await?.ok_or_else(|| {
+            crate::schema::errors::coded(ErrorCode::NotFound, "The household's council no longer exists")
+        })
     }
 
     /// The household's facts; null until filled in. Officers' reads are audited.
@@ -291,11 +292,13 @@ impl IdentityMutation {
 }
 
 fn field_error(e: roundabout_support::ApiError, field: &str) -> Failure {
-    Failure::user(UserError::new("INVALID_INPUT", e.body.message).at(["input", field]))
+    Failure::user(UserError::new(ErrorCode::InvalidInput, e.body.message).at(["input", field]))
 }
 
 fn email_taken() -> Failure {
-    Failure::user(UserError::new("EMAIL_TAKEN", "An account with this email already exists").at(["input", "email"]))
+    Failure::user(
+        UserError::new(ErrorCode::EmailTaken, "An account with this email already exists").at(["input", "email"]),
+    )
 }
 
 /// Checks email and password and that the email is free; hashes the password.
@@ -363,17 +366,24 @@ async fn sign_up_household(ctx: &Context<'_>, input: SignUpHouseholdInput) -> Re
     let display_name = input.display_name.as_deref().map(str::trim).filter(|s| !s.is_empty());
     if display_name.is_some_and(|d| d.chars().count() > 100) {
         return Err(Failure::user(
-            UserError::new("INVALID_INPUT", "The display name must be at most 100 characters")
-                .at(["input", "displayName"]),
+            UserError::new(
+                ErrorCode::InvalidInput,
+                "The display name must be at most 100 characters",
+            )
+            .at(["input", "displayName"]),
         ));
     }
     if display_name.is_some_and(|d| d.chars().any(char::is_control)) {
         return Err(Failure::user(
-            UserError::new("INVALID_INPUT", "The display name must be one line of text").at(["input", "displayName"]),
+            UserError::new(ErrorCode::InvalidInput, "The display name must be one line of text")
+                .at(["input", "displayName"]),
         ));
     }
-    let unknown_council =
-        || Failure::user(UserError::new("NOT_FOUND", "There is no council with this id").at(["input", "councilId"]));
+    let unknown_council = || {
+        Failure::user(
+            UserError::new(ErrorCode::NotFound, "There is no council with this id").at(["input", "councilId"]),
+        )
+    };
     let council_id = parse_id(&input.council_id).ok_or_else(unknown_council)?;
     let (email, hash) = new_credentials(g, &input.email, input.password).await?;
     // The household exists in its council before the account that owns it.
@@ -416,7 +426,7 @@ async fn sign_up_provider(ctx: &Context<'_>, input: SignUpProviderInput) -> Resu
     if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
         return Err(Failure::user(
             UserError::new(
-                "INVALID_INPUT",
+                ErrorCode::InvalidInput,
                 "The organisation name must be one line of 1 to 200 characters",
             )
             .at(["input", "organisationName"]),
@@ -449,7 +459,7 @@ async fn sign_in(ctx: &Context<'_>, input: SignInInput) -> Result<AuthPayload, F
     let g = ctx.data_unchecked::<Gateway>();
     let refused = || {
         Failure::user(UserError::new(
-            "INVALID_CREDENTIALS",
+            ErrorCode::InvalidCredentials,
             "The email or password is not right",
         ))
     };
@@ -484,7 +494,7 @@ async fn throttle_attempt(g: &Gateway, email: &str) -> Result<(), Failure> {
     match throttle::attempt(&g.pool, email, &g.abuse).await? {
         throttle::Attempt::Allowed => Ok(()),
         throttle::Attempt::Paused { retry_after_secs } => Err(Failure::user(UserError::new(
-            "TOO_MANY_ATTEMPTS",
+            ErrorCode::TooManyAttempts,
             format!(
                 "There have been too many attempts to sign in to this account. Wait {} and try again, \
                  or ask your council to help.",
@@ -497,7 +507,7 @@ async fn throttle_attempt(g: &Gateway, email: &str) -> Result<(), Failure> {
 /// Too many passwords are being checked at once.
 fn busy() -> Failure {
     Failure::Fatal(crate::schema::errors::coded(
-        "SERVICE_BUSY",
+        ErrorCode::ServiceBusy,
         "Too many people are signing in right now. Wait a moment and try again.",
     ))
 }
@@ -538,7 +548,7 @@ async fn change_password(ctx: &Context<'_>, input: ChangePasswordInput) -> Resul
         .map_err(|_| busy())?
     {
         return Err(Failure::user(
-            UserError::new("INVALID_CREDENTIALS", "Your current password is not right")
+            UserError::new(ErrorCode::InvalidCredentials, "Your current password is not right")
                 .at(["input", "currentPassword"]),
         ));
     }

@@ -8,6 +8,7 @@
 
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 use roundabout_api::graphql::CheckedInt;
+use roundabout_api::ErrorCode;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -122,7 +123,9 @@ impl ImportMutation {
 fn json_file(text: Option<String>, field: &'static str) -> Result<Option<serde_json::Value>, Failure> {
     text.map(|t| {
         serde_json::from_str(&t).map_err(|e| {
-            Failure::user(UserError::new("INVALID_INPUT", format!("The file is not JSON: {e}")).at(["input", field]))
+            Failure::user(
+                UserError::new(ErrorCode::InvalidInput, format!("The file is not JSON: {e}")).at(["input", field]),
+            )
         })
     })
     .transpose()
@@ -152,7 +155,7 @@ async fn import(ctx: &Context<'_>, input: ImportVehiclesInput) -> Result<ImportV
             // Fields are the file's own column and GBFS names, kept as written.
             row_errors: out.errors,
             user_errors: vec![UserError::new(
-                "INVALID_INPUT",
+                ErrorCode::InvalidInput,
                 format!("{n} problem(s) in the file; nothing was imported"),
             )
             .at(["input"])],

@@ -2,6 +2,7 @@
 //! objects resolves its councils or providers in one batch call. They are
 //! built for each request with that request's caller, never shared.
 
+use roundabout_api::ErrorCode;
 use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::{DataLoader, Loader};
@@ -121,7 +122,7 @@ impl Loaders {
 pub fn load_error(e: Arc<ClientError>) -> async_graphql::Error {
     tracing::error!(error = %e, "batch load failed");
     crate::schema::errors::coded(
-        "SERVICE_UNAVAILABLE",
+        ErrorCode::ServiceUnavailable,
         "A part of Roundabout is not answering. Please try again shortly.",
     )
 }

@@ -134,7 +134,7 @@ impl OfferQuery {
                         };
                         // The service's own code: INVALID_INPUT, or a bound
                         // such as LEAD_TIME_TOO_LONG or HIRE_TOO_LONG.
-                        Failure::user(UserError::new(&body.code, msg))
+                        Failure::user(UserError::new(body.code, msg))
                     }
                     other => Failure::Fatal(errors::read_error(other)),
                 })

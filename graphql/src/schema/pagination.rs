@@ -8,6 +8,7 @@
 
 use async_graphql::SimpleObject;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use roundabout_api::ErrorCode;
 
 use crate::schema::errors::coded;
 
@@ -31,7 +32,12 @@ pub fn encode_cursor(kind: &str, key: i64) -> String {
 /// The position in a cursor made by [`encode_cursor`] for the same `kind`;
 /// any other string is an `INVALID_INPUT` error.
 pub fn decode_cursor(kind: &str, cursor: &str) -> async_graphql::Result<i64> {
-    let bad = || coded("INVALID_INPUT", "The cursor given as `after` is not one this list made");
+    let bad = || {
+        coded(
+            ErrorCode::InvalidInput,
+            "The cursor given as `after` is not one this list made",
+        )
+    };
     let raw = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
     let text = String::from_utf8(raw).map_err(|_| bad())?;
     let (k, key) = text.split_once(':').ok_or_else(bad)?;
@@ -47,7 +53,7 @@ pub fn check_first(first: i32) -> async_graphql::Result<i32> {
         Ok(first)
     } else {
         Err(coded(
-            "INVALID_INPUT",
+            ErrorCode::InvalidInput,
             format!("`first` must be between 0 and {MAX_FIRST}"),
         ))
     }

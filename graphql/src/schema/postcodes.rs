@@ -4,6 +4,7 @@
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use roundabout_api::graphql::CheckedInt;
+use roundabout_api::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -58,7 +59,7 @@ impl PostcodeQuery {
             .await
         {
             Ok(l) => Ok(Some(GeoPoint { lat: l.lat, lon: l.lon })),
-            Err(e) if e.is_not_found() || e.code() == Some("INVALID_INPUT") => Ok(None),
+            Err(e) if e.is_not_found() || e.error_code() == Some(ErrorCode::InvalidInput) => Ok(None),
             Err(e) => Err(errors::read_error(e)),
         }
     }
@@ -131,7 +132,9 @@ async fn import(
     csv: String,
 ) -> Result<ImportPostcodesPayload, Failure> {
     let council = council.ok_or_else(|| {
-        Failure::user(UserError::new("NOT_FOUND", "There is no council with this id").at(["input", "councilId"]))
+        Failure::user(
+            UserError::new(ErrorCode::NotFound, "There is no council with this id").at(["input", "councilId"]),
+        )
     })?;
     let g = ctx.data_unchecked::<Gateway>();
     let r = RequestCtx::get(ctx);
@@ -150,7 +153,7 @@ async fn import(
             imported_count: CheckedInt(0),
             row_errors: out.errors,
             user_errors: vec![UserError::new(
-                "INVALID_INPUT",
+                ErrorCode::InvalidInput,
                 format!("{n} problem(s) in the file; nothing was imported"),
             )
             .at(["input", "csv"])],

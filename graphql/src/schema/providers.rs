@@ -3,6 +3,7 @@
 
 use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
+use roundabout_api::ErrorCode;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -277,7 +278,7 @@ impl Refusable for ProviderPayload {
 }
 
 fn not_found(what: &str, field: &str) -> Failure {
-    Failure::user(UserError::new("NOT_FOUND", format!("There is no {what} with this id")).at([field]))
+    Failure::user(UserError::new(ErrorCode::NotFound, format!("There is no {what} with this id")).at([field]))
 }
 
 /// Calls inventory, then answers with the provider as it now is.

@@ -7,6 +7,7 @@
 
 use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
+use roundabout_api::ErrorCode;
 use roundabout_api::{graphql::CheckedInt, states::SchemeStatus, Pence};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -225,7 +226,7 @@ impl ReportQuery {
     ) -> async_graphql::Result<CouncilReport> {
         let session = &RequestCtx::get(ctx).session;
         let p = session.0.as_ref().ok_or_else(errors::unauthenticated)?;
-        let council = parse_id(&council_id).ok_or_else(|| coded("NOT_FOUND", "There is no such council"))?;
+        let council = parse_id(&council_id).ok_or_else(|| coded(ErrorCode::NotFound, "There is no such council"))?;
         if !(p.is_admin() || p.officer_of.contains(&council)) {
             return Err(errors::forbidden(
                 "Only the council's officers and admins see its report",

@@ -6,6 +6,7 @@
 
 use async_graphql::{Context, InputObject, Json, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
+use roundabout_api::ErrorCode;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -126,13 +127,14 @@ struct TestCaseOut<'a> {
 fn not_found(field: &str) -> Failure {
     Failure::user(UserError {
         field: Some(vec!["input".into(), field.into()]),
-        code: "NOT_FOUND".into(),
+        code: ErrorCode::NotFound.into(),
         message: "There is no such scheme or council".into(),
     })
 }
 
 fn scheme_id(id: &ID) -> Result<Uuid, Failure> {
-    parse_id(id).ok_or_else(|| Failure::user(UserError::new("NOT_FOUND", "There is no scheme with this id").at(["id"])))
+    parse_id(id)
+        .ok_or_else(|| Failure::user(UserError::new(ErrorCode::NotFound, "There is no scheme with this id").at(["id"])))
 }
 
 fn body(input: &SchemeInput) -> Result<SchemeOut<'_>, Failure> {
@@ -143,7 +145,9 @@ fn body(input: &SchemeInput) -> Result<SchemeOut<'_>, Failure> {
         .flatten()
         .map(|z| {
             parse_id(z).ok_or_else(|| {
-                Failure::user(UserError::new("INVALID_INPUT", "A zone id is not valid").at(["input", "zoneIds"]))
+                Failure::user(
+                    UserError::new(ErrorCode::InvalidInput, "A zone id is not valid").at(["input", "zoneIds"]),
+                )
             })
         })
         .collect::<Result<Vec<_>, _>>()?;

@@ -4,6 +4,7 @@
 
 use async_graphql::{Context, Json, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
+use roundabout_api::ErrorCode;
 use roundabout_api::{graphql::CheckedInt, Pence};
 use uuid::Uuid;
 
@@ -74,7 +75,7 @@ impl Scheme {
     async fn council(&self, ctx: &Context<'_>) -> async_graphql::Result<Council> {
         Council::load(ctx, self.0.council_id)
             .await?
-            .ok_or_else(|| coded("NOT_FOUND", "The scheme's council no longer exists"))
+            .ok_or_else(|| coded(ErrorCode::NotFound, "The scheme's council no longer exists"))
     }
 
     /// The scheme's name.

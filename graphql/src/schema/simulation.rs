@@ -3,6 +3,7 @@
 //! income limit, percentage or cap changed for the run (nothing is stored).
 
 use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject, ID};
+use roundabout_api::ErrorCode;
 use roundabout_api::{graphql::CheckedInt, Pence};
 use roundabout_support::client::ClientError;
 use serde::Deserialize;
@@ -79,7 +80,7 @@ impl SimulationQuery {
         if r.session.0.is_none() {
             return Err(errors::unauthenticated());
         }
-        let not_found = || coded("NOT_FOUND", "There is no scheme with this id");
+        let not_found = || coded(ErrorCode::NotFound, "There is no scheme with this id");
         let id = parse_id(&scheme_id).ok_or_else(not_found)?;
         let g = ctx.data_unchecked::<Gateway>();
         g.services

@@ -4,6 +4,7 @@
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use roundabout_api::graphql::CheckedInt;
+use roundabout_api::ErrorCode;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -56,7 +57,7 @@ impl Vehicle {
     async fn provider(&self, ctx: &Context<'_>) -> async_graphql::Result<Provider> {
         Provider::load(ctx, self.0.provider_id)
             .await?
-            .ok_or_else(|| errors::coded("NOT_FOUND", "The vehicle's provider no longer exists"))
+            .ok_or_else(|| errors::coded(ErrorCode::NotFound, "The vehicle's provider no longer exists"))
     }
 
     /// What kind of vehicle it is.
@@ -276,8 +277,9 @@ impl Refusable for VehiclePayload {
 }
 
 fn vehicle_id(id: &ID) -> Result<Uuid, Failure> {
-    parse_id(id)
-        .ok_or_else(|| Failure::user(UserError::new("NOT_FOUND", "There is no vehicle with this id").at(["id"])))
+    parse_id(id).ok_or_else(|| {
+        Failure::user(UserError::new(ErrorCode::NotFound, "There is no vehicle with this id").at(["id"]))
+    })
 }
 
 #[derive(Default)]

@@ -2,6 +2,7 @@
 //! on `Council.zones` and used by schemes and household profiles.
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use roundabout_api::ErrorCode;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -133,7 +134,9 @@ async fn create_zone(
     let g = ctx.data_unchecked::<Gateway>();
     let r = RequestCtx::get(ctx);
     let council_id = council_id.ok_or_else(|| {
-        Failure::user(UserError::new("NOT_FOUND", "There is no council with this id").at(["input", "councilId"]))
+        Failure::user(
+            UserError::new(ErrorCode::NotFound, "There is no council with this id").at(["input", "councilId"]),
+        )
     })?;
     let zone: ZoneData = g
         .services

@@ -18,10 +18,7 @@ use async_graphql::{
     OutputType, Positioned, Scalar, ScalarType, ServerError, ServerResult, Value,
 };
 
-use crate::Pence;
-
-/// The error code of an `Int` field whose value does not fit in 32 bits.
-pub const VALUE_TOO_LARGE: &str = "VALUE_TOO_LARGE";
+use crate::{ErrorCode, Pence};
 
 /// An `Int` field whose value is held in 64 bits: shown when it fits in
 /// `Int`'s 32 bits, refused with `VALUE_TOO_LARGE` otherwise.
@@ -75,7 +72,7 @@ impl OutputType for CheckedInt {
                     Some(field.pos),
                 );
                 let mut extensions = ErrorExtensionValues::default();
-                extensions.set("code", VALUE_TOO_LARGE);
+                extensions.set("code", ErrorCode::ValueTooLarge.as_str());
                 error.extensions = Some(extensions);
                 Err(ctx.set_error_path(error))
             }
@@ -192,7 +189,7 @@ mod tests {
             let r = run(&format!("{{ {field} }}"));
             assert_eq!(r.errors.len(), 1, "{field}");
             let code = r.errors[0].extensions.as_ref().and_then(|e| e.get("code")).cloned();
-            assert_eq!(code, Some(Value::from(VALUE_TOO_LARGE)), "{field}");
+            assert_eq!(code, Some(Value::from(ErrorCode::ValueTooLarge.as_str())), "{field}");
             assert!(r.errors[0].message.contains(field), "{}", r.errors[0].message);
             let path = serde_json::to_value(&r.errors[0].path).unwrap();
             assert_eq!(path, serde_json::json!([field]), "{field}");

@@ -14,6 +14,7 @@
 
 pub mod bookings;
 pub mod eligibility;
+pub mod errors;
 pub mod facts;
 #[cfg(feature = "graphql")]
 pub mod graphql;
@@ -26,6 +27,7 @@ pub mod routes;
 pub mod states;
 pub mod url;
 
+pub use errors::ErrorCode;
 pub use money::Pence;
 
 /// Things with an id: what a batch read (`POST …/batch` with ids) returns.

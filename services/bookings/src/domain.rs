@@ -3,6 +3,7 @@
 //! `docs/RULES.md` and the cancellation policy.
 
 use chrono::{DateTime, Duration, Months, Utc};
+use roundabout_api::ErrorCode;
 use roundabout_support::ApiError;
 use serde::{Deserialize, Serialize};
 
@@ -10,19 +11,6 @@ use serde::{Deserialize, Serialize};
 pub const MAX_HIRE_DAYS: i64 = 14;
 /// The longest lease, in months.
 pub const MAX_LEASE_MONTHS: i32 = 36;
-
-/// Refusal codes of the booking bounds (the gateway passes them on as the
-/// `UserError` code).
-pub mod codes {
-    /// The start is further ahead than `BOOKING_MAX_LEAD_DAYS`.
-    pub const LEAD_TIME_TOO_LONG: &str = "LEAD_TIME_TOO_LONG";
-    /// A hire longer than `BOOKING_MAX_HIRE_DAYS`.
-    pub const HIRE_TOO_LONG: &str = "HIRE_TOO_LONG";
-    /// The household already has `BOOKING_MAX_UNPAID` bookings held or unpaid.
-    pub const TOO_MANY_UNPAID_BOOKINGS: &str = "TOO_MANY_UNPAID_BOOKINGS";
-    /// The household already has `BOOKING_MAX_OVERLAPPING_HIRES` hires at that time.
-    pub const OVERLAPPING_BOOKING: &str = "OVERLAPPING_BOOKING";
-}
 
 /// Bounds on what a household may book, from the environment (see
 /// `Config::from_env`); the defaults are what a council can go live with.
@@ -76,11 +64,11 @@ impl Limits {
                     self.max_overlapping_hires
                 )
             };
-            return Err(ApiError::conflict(codes::OVERLAPPING_BOOKING, message).with_field(["start"]));
+            return Err(ApiError::conflict(ErrorCode::OverlappingBooking, message).with_field(["start"]));
         }
         if load.unpaid >= self.max_unpaid {
             return Err(ApiError::conflict(
-                codes::TOO_MANY_UNPAID_BOOKINGS,
+                ErrorCode::TooManyUnpaidBookings,
                 format!(
                     "You already have {} bookings waiting for payment or on an unpaid invoice, the most a \
                      household may have at once; pay or cancel one first",
@@ -128,7 +116,7 @@ pub fn check_period(p: &PeriodIn, now: DateTime<Utc>, limits: &Limits) -> Result
     }
     if p.start - now > Duration::days(limits.max_lead_days) {
         return Err(ApiError::unprocessable(
-            codes::LEAD_TIME_TOO_LONG,
+            ErrorCode::LeadTimeTooLong,
             format!("A booking can start at most {} days ahead", limits.max_lead_days),
         )
         .with_field(["start"]));
@@ -144,7 +132,7 @@ pub fn check_period(p: &PeriodIn, now: DateTime<Utc>, limits: &Limits) -> Result
             }
             if end - p.start > Duration::days(limits.max_hire_days) {
                 return Err(ApiError::unprocessable(
-                    codes::HIRE_TOO_LONG,
+                    ErrorCode::HireTooLong,
                     format!("A hire lasts at most {} days", limits.max_hire_days),
                 )
                 .with_field(["end"]));
@@ -284,7 +272,7 @@ mod tests {
         let now = at(9);
         let refusal = |p: PeriodIn| {
             let e = check_period(&p, now, &Limits::default()).unwrap_err();
-            (e.body.code.clone(), e.body.field.unwrap()[0].clone())
+            (e.body.code.to_string(), e.body.field.unwrap()[0].clone())
         };
         let code = |p: PeriodIn| refusal(p).1;
         assert_eq!(code(hire(at(8), at(10))), "start");

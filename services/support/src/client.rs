@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
+use roundabout_api::ErrorCode;
 use serde::{de::DeserializeOwned, Serialize};
 
 use crate::{
@@ -33,11 +34,16 @@ pub enum ClientError {
 
 impl ClientError {
     /// The refusal's machine code, if it was one.
-    pub fn code(&self) -> Option<&str> {
+    pub fn error_code(&self) -> Option<ErrorCode> {
         match self {
-            Self::Refused { body, .. } => Some(&body.code),
+            Self::Refused { body, .. } => Some(body.code),
             Self::Unavailable { .. } => None,
         }
+    }
+
+    /// The refusal's code as its word on the wire, if it was one.
+    pub fn code(&self) -> Option<&'static str> {
+        self.error_code().map(ErrorCode::as_str)
     }
 
     pub fn is_not_found(&self) -> bool {

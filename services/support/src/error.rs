@@ -4,6 +4,8 @@
 //! "field": ["input", "start"]}}` with a 4xx status. Internal causes (database,
 //! I/O, a bug) are logged with their context and answered as an opaque 500 with
 //! code `INTERNAL`: SQL, stack traces and library messages never reach a client.
+//! Codes are the contract's [`ErrorCode`]: built and read as the enum, sent as
+//! the same upper-case word.
 
 use axum::{
     extract::{rejection::JsonRejection, FromRequest, Request},
@@ -11,12 +13,13 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
+use roundabout_api::ErrorCode;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 /// The body of an error answer.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ErrorBody {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<Vec<String>>,
@@ -38,11 +41,11 @@ pub struct ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
             body: ErrorBody {
-                code: code.to_string(),
+                code,
                 message: message.into(),
                 field: None,
             },
@@ -61,28 +64,28 @@ impl ApiError {
 
     /// 422 `INVALID_INPUT` about one field.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_INPUT", message).with_field([field])
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidInput, message).with_field([field])
     }
 
     /// 422 with a domain code such as `INVALID_GEOMETRY`.
-    pub fn unprocessable(code: &str, message: impl Into<String>) -> Self {
+    pub fn unprocessable(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", message)
+        Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
     }
 
-    pub fn conflict(code: &str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, message)
     }
 
     pub fn unauthenticated(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message)
+        Self::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, message)
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "FORBIDDEN", message)
+        Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, message)
     }
 
     /// Logs the cause with its context and answers an opaque 500.
@@ -91,13 +94,13 @@ impl ApiError {
         tracing::error!(error = ?cause, "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "INTERNAL",
+            ErrorCode::Internal,
             "Something went wrong on our side; nothing was changed. Please try again.",
         )
     }
 
-    pub fn code(&self) -> &str {
-        &self.body.code
+    pub fn code(&self) -> ErrorCode {
+        self.body.code
     }
 }
 
@@ -142,7 +145,7 @@ fn unstorable_input(e: &sqlx::Error) -> Option<ApiError> {
         _ => return None,
     };
     tracing::warn!(sqlstate = %code, "input refused by the database");
-    Some(ApiError::new(StatusCode::BAD_REQUEST, "INVALID_INPUT", message))
+    Some(ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidInput, message))
 }
 
 impl From<anyhow::Error> for ApiError {
@@ -167,11 +170,11 @@ pub async fn envelope_plain_refusals(res: Response) -> Response {
         return res;
     }
     let code = match status {
-        StatusCode::NOT_FOUND => "NOT_FOUND",
-        StatusCode::METHOD_NOT_ALLOWED => "METHOD_NOT_ALLOWED",
-        StatusCode::PAYLOAD_TOO_LARGE => "PAYLOAD_TOO_LARGE",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "UNSUPPORTED_MEDIA_TYPE",
-        _ => "INVALID_INPUT",
+        StatusCode::NOT_FOUND => ErrorCode::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+        _ => ErrorCode::InvalidInput,
     };
     // axum's texts name the parameter and what was wrong with it; they are
     // short, but only the first line's first 300 characters are kept.
@@ -222,9 +225,9 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
         _ => StatusCode::BAD_REQUEST,
     };
     let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
-        "PAYLOAD_TOO_LARGE"
+        ErrorCode::PayloadTooLarge
     } else {
-        "INVALID_INPUT"
+        ErrorCode::InvalidInput
     };
     // serde's message names the field and position, never internals.
     ApiError::new(status, code, rejection.body_text())

@@ -11,6 +11,7 @@
 
 use crate::ApiError;
 use geo::{BoundingRect, Contains, Coord, LineString, MultiPolygon, Point, Polygon, Validation};
+use roundabout_api::ErrorCode;
 use serde_json::{json, Value};
 
 /// Most positions an area may have.
@@ -53,7 +54,7 @@ pub struct Area {
 pub type BBox = (f64, f64, f64, f64);
 
 fn invalid(message: impl Into<String>) -> ApiError {
-    ApiError::unprocessable("INVALID_GEOMETRY", message)
+    ApiError::unprocessable(ErrorCode::InvalidGeometry, message)
 }
 
 impl Area {

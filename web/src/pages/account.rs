@@ -11,6 +11,7 @@ use axum::{
     routing::get,
     Router,
 };
+use roundabout_api::ErrorCode;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -107,8 +108,8 @@ fn check_password_form(current: &str, new: &str, confirm: &str) -> Errors {
 fn password_refusals(user_errors: &[UserError]) -> Errors {
     let mut errors = Errors::default();
     for e in user_errors {
-        match (e.code.as_str(), e.field_name()) {
-            ("TOO_MANY_ATTEMPTS", _) => errors.0.push(FieldError {
+        match (e.error_code(), e.field_name()) {
+            (Some(ErrorCode::TooManyAttempts), _) => errors.0.push(FieldError {
                 field: String::new(),
                 message: e.message.clone(),
             }),

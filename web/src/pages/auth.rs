@@ -6,6 +6,7 @@ use axum::{
     routing::get,
     Router,
 };
+use roundabout_api::ErrorCode;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -109,8 +110,9 @@ fn after_sign_in(data: SessionData, next: &str) -> axum::response::Response {
 /// Sign-in's refusals: too many attempts at the top of the form (it is
 /// about the account, not a field), the rest at their fields.
 fn sign_in_refusals(user_errors: &[UserError]) -> Errors {
-    let (throttled, others): (Vec<&UserError>, Vec<&UserError>) =
-        user_errors.iter().partition(|e| e.code == "TOO_MANY_ATTEMPTS");
+    let (throttled, others): (Vec<&UserError>, Vec<&UserError>) = user_errors
+        .iter()
+        .partition(|e| e.error_code() == Some(ErrorCode::TooManyAttempts));
     let mut errors = Errors::default();
     for e in throttled {
         errors.0.push(FieldError {

@@ -11,6 +11,7 @@
 
 use axum::{extract::State, routing::post, Json, Router};
 use roundabout_api::states::{BookingKind, SagaStep, VehicleKind, VehicleStatus};
+use roundabout_api::ErrorCode;
 use roundabout_support::{
     client::ClientError,
     error::{violated_constraint, ValidJson},
@@ -85,12 +86,12 @@ fn digest(input: &BookIn) -> String {
 }
 
 fn unavailable_vehicle() -> ApiError {
-    ApiError::conflict("VEHICLE_UNAVAILABLE", "This vehicle cannot be booked").with_field(["vehicleId"])
+    ApiError::conflict(ErrorCode::VehicleUnavailable, "This vehicle cannot be booked").with_field(["vehicleId"])
 }
 
 fn slot_unavailable() -> ApiError {
     ApiError::conflict(
-        "SLOT_UNAVAILABLE",
+        ErrorCode::SlotUnavailable,
         "The vehicle is already booked for part of this period",
     )
 }
@@ -137,7 +138,7 @@ async fn book(
     }
     let (base, first_base) = domain::price(&vehicle.prices, &period).ok_or_else(|| {
         ApiError::unprocessable(
-            "PRICE_UNAVAILABLE",
+            ErrorCode::PriceUnavailable,
             format!("This vehicle has no price for a {}", input.period.kind.to_lowercase()),
         )
         .with_field(["kind"])
@@ -249,7 +250,7 @@ async fn book(
 async fn replay(s: &AppState, existing: BookingRow, digest: &str) -> ApiResult<Json<BookingData>> {
     if existing.request_digest != digest {
         return Err(ApiError::conflict(
-            "IDEMPOTENCY_CONFLICT",
+            ErrorCode::IdempotencyConflict,
             "This idempotency key was used for a different booking request",
         )
         .with_field(["idempotencyKey"]));

@@ -151,7 +151,7 @@ async fn offers(
                 .await
                 .map_err(|e| match e {
                     ClientError::Refused { body, .. } => {
-                        let mut err = ApiError::unprocessable(&body.code, body.message);
+                        let mut err = ApiError::unprocessable(body.code, body.message);
                         err.body.field = body.field;
                         err
                     }

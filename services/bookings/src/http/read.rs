@@ -8,6 +8,7 @@ use axum::{
     Json, Router,
 };
 use chrono::Utc;
+use roundabout_api::ErrorCode;
 use roundabout_api::{
     states::{BookingStatus, SagaStep},
     Pence,
@@ -99,7 +100,7 @@ async fn cancel(
     };
     let invalid = || {
         ApiError::conflict(
-            "INVALID_STATE",
+            ErrorCode::InvalidState,
             format!(
                 "A booking that is {} cannot be cancelled",
                 b.status.as_str().to_lowercase()
@@ -127,9 +128,10 @@ async fn cancel(
     };
     if !saga::start_cancellation(&s, id, reason.as_deref(), refund, paid).await? {
         return Err(match db::get(&s.pool, id).await? {
-            Some(now) if now.cancelled_at.is_none() && now.step != SagaStep::Done => {
-                ApiError::conflict("INVALID_STATE", "The booking is being processed; try again in a moment")
-            }
+            Some(now) if now.cancelled_at.is_none() && now.step != SagaStep::Done => ApiError::conflict(
+                ErrorCode::InvalidState,
+                "The booking is being processed; try again in a moment",
+            ),
             _ => invalid(),
         });
     }

@@ -15,6 +15,7 @@
 pub mod pause;
 mod steps;
 
+use roundabout_api::ErrorCode;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -42,7 +43,7 @@ pub struct Transition {
     pub status: Option<BookingStatus>,
     pub outcome: Option<BookingStatus>,
     pub payment_status: Option<PaymentState>,
-    pub failure: Option<(String, String)>,
+    pub failure: Option<(ErrorCode, String)>,
     pub free_slot: bool,
 }
 
@@ -59,10 +60,10 @@ impl Transition {
     }
 
     /// Starts compensation, ending as `outcome` for `code`.
-    pub fn compensate(outcome: BookingStatus, code: &str, message: &str) -> Self {
+    pub fn compensate(outcome: BookingStatus, code: ErrorCode, message: &str) -> Self {
         Self {
             outcome: Some(outcome),
-            failure: Some((code.to_string(), message.to_string())),
+            failure: Some((code, message.to_string())),
             ..Self::to(SagaStep::ReleasePayment)
         }
     }
@@ -86,7 +87,7 @@ pub async fn drive(state: &AppState, id: Uuid, held: bool) -> sqlx::Result<Optio
         let outcome = if expired(state, &b) {
             Outcome::Next(Transition::compensate(
                 BookingStatus::Expired,
-                "PAYMENT_TIMEOUT",
+                ErrorCode::PaymentTimeout,
                 "The payment was not completed in time",
             ))
         } else {
@@ -138,7 +139,7 @@ async fn record(state: &AppState, b: &db::BookingRow, t: Transition) -> sqlx::Re
         status: final_status,
         outcome: t.outcome,
         payment_status: t.payment_status,
-        failure_code: code.as_deref(),
+        failure_code: code.map(ErrorCode::as_str),
         failure_message: message.as_deref(),
         free_slot: t.free_slot,
     };

@@ -2,6 +2,7 @@
 //! booking id, and what its answer means for the booking.
 
 use roundabout_api::states::{BookingStatus, PaymentState, SagaStep};
+use roundabout_api::ErrorCode;
 use roundabout_support::{
     client::{ClientError, ServiceClient},
     internal_auth::Caller,
@@ -67,7 +68,7 @@ async fn hold(state: &AppState, b: &BookingRow) -> Outcome {
         Ok(_) => Outcome::Next(Transition::to(SagaStep::Charge)),
         Err(e @ ClientError::Refused { .. }) => Outcome::Next(Transition::compensate(
             BookingStatus::Failed,
-            "BUDGET_EXHAUSTED",
+            ErrorCode::BudgetExhausted,
             &format!("The council's subsidy could not be held: {}", message(&e)),
         )),
         Err(e) => retry(e),
@@ -99,7 +100,7 @@ async fn charge(state: &AppState, b: &BookingRow) -> Outcome {
         Err(e @ ClientError::Refused { .. }) => {
             return Outcome::Next(Transition::compensate(
                 BookingStatus::Failed,
-                "PAYMENT_FAILED",
+                ErrorCode::PaymentFailed,
                 &format!("The payment could not be made: {}", message(&e)),
             ))
         }
@@ -118,7 +119,7 @@ async fn charge(state: &AppState, b: &BookingRow) -> Outcome {
         },
         PaymentState::Failed | PaymentState::Cancelled => with_status(Transition::compensate(
             BookingStatus::Failed,
-            "PAYMENT_DECLINED",
+            ErrorCode::PaymentDeclined,
             &format!(
                 "The card was declined ({})",
                 p.failure_code.as_deref().unwrap_or("no reason given")
@@ -137,7 +138,7 @@ async fn commit(state: &AppState, b: &BookingRow) -> Outcome {
         Ok(_) => Outcome::Next(Transition::to(SagaStep::Capture)),
         Err(e @ ClientError::Refused { .. }) => Outcome::Next(Transition::compensate(
             BookingStatus::Failed,
-            "BUDGET_EXHAUSTED",
+            ErrorCode::BudgetExhausted,
             &format!("The council's subsidy could not be committed: {}", message(&e)),
         )),
         Err(e) => retry(e),
@@ -154,7 +155,7 @@ async fn capture(state: &AppState, b: &BookingRow) -> Outcome {
         }),
         Err(e @ ClientError::Refused { .. }) => Outcome::Next(Transition::compensate(
             BookingStatus::Failed,
-            "PAYMENT_FAILED",
+            ErrorCode::PaymentFailed,
             &format!("The payment could not be captured: {}", message(&e)),
         )),
         Err(e) => retry(e),

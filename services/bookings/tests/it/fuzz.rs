@@ -73,7 +73,7 @@ proptest! {
                 }
             }
             Err(e) => prop_assert!(
-                ["INVALID_INPUT", "LEAD_TIME_TOO_LONG", "HIRE_TOO_LONG"].contains(&e.code()),
+                ["INVALID_INPUT", "LEAD_TIME_TOO_LONG", "HIRE_TOO_LONG"].contains(&e.code().as_str()),
                 "{}", e.code()
             ),
         }

@@ -1,5 +1,6 @@
 //! A household's profile as the household gives it, checked.
 
+use roundabout_api::ErrorCode;
 use roundabout_support::{text, ApiError};
 use serde::{Deserialize, Serialize};
 
@@ -52,7 +53,7 @@ pub struct Profile {
 }
 
 fn bad(path: &[&str], message: &str) -> ApiError {
-    ApiError::unprocessable("INVALID_INPUT", message).with_field(path.iter().copied())
+    ApiError::unprocessable(ErrorCode::InvalidInput, message).with_field(path.iter().copied())
 }
 
 /// An income band: at least one end, from 0 to £1bn, the lower below the

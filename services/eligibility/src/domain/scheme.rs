@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use roundabout_api::states::BookingKind;
+use roundabout_api::ErrorCode;
 use roundabout_support::{text as checked_text, ApiError};
 use serde::Deserialize;
 use serde_json::Value;
@@ -67,7 +68,7 @@ pub struct SchemeContent {
 }
 
 fn bad(path: &[&str], message: impl Into<String>) -> ApiError {
-    ApiError::unprocessable("INVALID_INPUT", message).with_field(path.iter().copied())
+    ApiError::unprocessable(ErrorCode::InvalidInput, message).with_field(path.iter().copied())
 }
 
 /// One line of text at `path`: trimmed, 1 to `max` characters, no control characters.
@@ -93,7 +94,7 @@ fn criterion_id(raw: &str, i: usize) -> Result<String, ApiError> {
 /// Checks a criterion's rule; refusals are `INVALID_RULE` naming it.
 pub fn check_rule(id: &str, i: usize, raw: &Value) -> Result<Value, ApiError> {
     let invalid = |e: String| {
-        ApiError::unprocessable("INVALID_RULE", format!("Criterion {id:?}: {e}")).with_field([
+        ApiError::unprocessable(ErrorCode::InvalidRule, format!("Criterion {id:?}: {e}")).with_field([
             "criteria".to_string(),
             i.to_string(),
             "rule".to_string(),

@@ -10,6 +10,7 @@
 use axum::{extract::State, routing::post, Json, Router};
 use chrono::Utc;
 use roundabout_api::states::{AllocationState, BookingKind};
+use roundabout_api::ErrorCode;
 use roundabout_support::{
     error::ValidJson,
     internal_auth::Caller,
@@ -192,7 +193,7 @@ fn conflict_if_different(existing: &AllocationRow, r: &ReserveIn) -> ApiResult<(
         || r.amount_pence.is_some_and(|a| a != existing.amount_pence);
     if differs {
         return Err(ApiError::conflict(
-            "IDEMPOTENCY_CONFLICT",
+            ErrorCode::IdempotencyConflict,
             "This booking already has a different scheme or amount",
         ));
     }
@@ -226,7 +227,7 @@ async fn reserve(s: &AppState, r: ReserveIn, target: AllocationState) -> ApiResu
         match (a.state, target) {
             (AllocationState::Released, _) => {
                 return Err(ApiError::conflict(
-                    "INVALID_STATE",
+                    ErrorCode::InvalidState,
                     "This booking's subsidy was released",
                 ));
             }
@@ -246,12 +247,15 @@ async fn reserve(s: &AppState, r: ReserveIn, target: AllocationState) -> ApiResu
         .or(existing.as_ref().map(|a| a.amount_pence))
         .ok_or_else(|| ApiError::invalid("amountPence", "An amount is needed for a new allocation"))?;
     if existing.is_none() && !scheme.in_effect(now) {
-        return Err(ApiError::conflict("INVALID_STATE", "The scheme is not in effect"));
+        return Err(ApiError::conflict(
+            ErrorCode::InvalidState,
+            "The scheme is not in effect",
+        ));
     }
     let used = budget::used_by_others(&mut *tx, scheme.line_id, r.booking_id).await?;
     if used.saturating_add(amount) > budget_pence {
         return Err(ApiError::conflict(
-            "BUDGET_EXHAUSTED",
+            ErrorCode::BudgetExhausted,
             format!(
                 "The scheme has {} pence left, not {amount}",
                 (budget_pence - used).max(0)

@@ -6,6 +6,7 @@ use axum::{
     routing::{get, post},
     Json, Router,
 };
+use roundabout_api::ErrorCode;
 use roundabout_support::{
     error::{violated_constraint, ValidJson},
     internal_auth::Caller,
@@ -69,7 +70,7 @@ async fn create(
                 .ok_or_else(|| ApiError::not_found("No such council"))?;
             if existing.code != code.as_str() {
                 return Err(ApiError::conflict(
-                    "IDEMPOTENCY_CONFLICT",
+                    ErrorCode::IdempotencyConflict,
                     "A different council already has this id",
                 ));
             }
@@ -77,7 +78,7 @@ async fn create(
         }
         Err(e) if violated_constraint(&e) == Some("councils_code_key") => {
             return Err(ApiError::conflict(
-                "CODE_TAKEN",
+                ErrorCode::CodeTaken,
                 format!("A council with code {} already exists", code.as_str()),
             )
             .with_field(["code"]));

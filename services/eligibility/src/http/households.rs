@@ -5,6 +5,7 @@ use axum::{
     routing::put,
     Json, Router,
 };
+use roundabout_api::ErrorCode;
 use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -44,7 +45,7 @@ async fn register(
     let row = households::insert_if_absent(&s.pool, id, body.council_id).await?;
     if row.council_id != body.council_id {
         return Err(ApiError::conflict(
-            "IDEMPOTENCY_CONFLICT",
+            ErrorCode::IdempotencyConflict,
             "This household is registered in another council",
         ));
     }

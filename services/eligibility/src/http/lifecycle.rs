@@ -10,6 +10,7 @@ use axum::{
 use chrono::{Duration, Utc};
 use datalogic_rs::{bumpalo::Bump, Engine};
 use roundabout_api::states::SchemeStatus;
+use roundabout_api::ErrorCode;
 use roundabout_support::{
     error::{violated_constraint, ValidJson},
     internal_auth::Caller,
@@ -37,13 +38,17 @@ pub fn router() -> Router<AppState> {
 }
 
 fn invalid_state(message: impl Into<String>) -> ApiError {
-    ApiError::conflict("INVALID_STATE", message)
+    ApiError::conflict(ErrorCode::InvalidState, message)
 }
 
 /// Compiles a stored scheme's criteria (they were checked when saved).
 pub fn compiled(engine: &Engine, r: &SchemeRow) -> ApiResult<Vec<evaluate::Compiled>> {
-    evaluate::compile(engine, &r.criteria.0)
-        .map_err(|(i, e)| ApiError::unprocessable("INVALID_RULE", format!("Criterion {:?}: {e}", r.criteria.0[i].id)))
+    evaluate::compile(engine, &r.criteria.0).map_err(|(i, e)| {
+        ApiError::unprocessable(
+            ErrorCode::InvalidRule,
+            format!("Criterion {:?}: {e}", r.criteria.0[i].id),
+        )
+    })
 }
 
 /// Whether facts meet every criterion (all evaluated), and the first miss.
@@ -148,7 +153,7 @@ async fn publish(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>
                 (false, _) => "expected not eligible, but every criterion was met".to_string(),
             };
             return Err(ApiError::unprocessable(
-                "TEST_CASE_FAILED",
+                ErrorCode::TestCaseFailed,
                 format!("Test case {:?} failed: {detail}", case.name),
             )
             .with_field(["testCases", &case.name]));

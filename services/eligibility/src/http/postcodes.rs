@@ -2,6 +2,7 @@
 //! coordinates (a CSV in the ONS Postcode Directory's shape); anyone looks
 //! one up, falling back from the full postcode to its district.
 
+use roundabout_api::ErrorCode;
 use std::collections::BTreeMap;
 
 use axum::{
@@ -54,7 +55,7 @@ pub struct ImportIn {
 pub struct RowError {
     pub line: i64,
     pub field: String,
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
 }
 
@@ -68,7 +69,7 @@ fn row_error(line: usize, field: &str, message: impl Into<String>) -> RowError {
     RowError {
         line: line as i64,
         field: field.to_string(),
-        code: "INVALID_INPUT".into(),
+        code: ErrorCode::InvalidInput,
         message: message.into(),
     }
 }

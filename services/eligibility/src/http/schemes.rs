@@ -9,6 +9,7 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use roundabout_api::states::{BookingKind, SchemeStatus};
+use roundabout_api::ErrorCode;
 use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -165,7 +166,7 @@ async fn update(
     }
     if !schemes::update_draft(&s.pool, id, &c).await? {
         return Err(ApiError::conflict(
-            "INVALID_STATE",
+            ErrorCode::InvalidState,
             "Only a DRAFT can be edited; published versions are immutable (revise the scheme instead)",
         ));
     }

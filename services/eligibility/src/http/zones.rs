@@ -7,6 +7,7 @@ use axum::{
     Json, Router,
 };
 use geo::Intersects;
+use roundabout_api::ErrorCode;
 use roundabout_support::{
     error::{violated_constraint, ValidJson},
     internal_auth::Caller,
@@ -54,10 +55,11 @@ async fn create(
     let area = Area::parse(&body.geometry).map_err(|e| e.with_field(["geometry"]))?;
     let boundary = Area::stored(&council.boundary)?;
     if !area.shape().intersects(boundary.shape()) {
-        return Err(
-            ApiError::unprocessable("INVALID_GEOMETRY", "The zone lies outside the council's boundary")
-                .with_field(["geometry"]),
-        );
+        return Err(ApiError::unprocessable(
+            ErrorCode::InvalidGeometry,
+            "The zone lies outside the council's boundary",
+        )
+        .with_field(["geometry"]));
     }
     let mut tx = s.pool.begin().await?;
     // Serialises with profile updates of this council, so none misses the zone.

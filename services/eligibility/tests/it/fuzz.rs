@@ -156,7 +156,7 @@ proptest! {
                 prop_assert!(roundabout_support::text::first_forbidden(&c.name, false).is_none());
                 prop_assert!(roundabout_support::text::first_forbidden(&c.description, true).is_none());
             }
-            Err(e) => prop_assert!(["INVALID_INPUT", "INVALID_RULE"].contains(&e.code()), "{}", e.code()),
+            Err(e) => prop_assert!(["INVALID_INPUT", "INVALID_RULE"].contains(&e.code().as_str()), "{}", e.code()),
         }
     }
 }

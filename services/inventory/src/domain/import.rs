@@ -3,6 +3,7 @@
 //! with its line (the CSV line, or the position in `vehicle_status`'s
 //! `vehicles`, from 1) and field; nothing is stored unless all rows are good.
 
+use roundabout_api::ErrorCode;
 use std::collections::HashMap;
 
 use roundabout_api::states::VehicleKind;
@@ -34,7 +35,7 @@ fn too_many(line: u64) -> RowError {
 pub struct RowError {
     pub line: u64,
     pub field: String,
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
 }
 
@@ -43,7 +44,7 @@ impl RowError {
         Self {
             line,
             field: field.to_string(),
-            code: "INVALID_INPUT".into(),
+            code: ErrorCode::InvalidInput,
             message: message.into(),
         }
     }
@@ -104,7 +105,7 @@ fn checked(line: u64, v: &VehicleIn) -> Result<Row, RowError> {
             .as_ref()
             .and_then(|f| f.last().cloned())
             .unwrap_or_default(),
-        code: e.body.code.clone(),
+        code: e.body.code,
         message: e.body.message.clone(),
     })
 }

@@ -6,6 +6,7 @@
 //! provider can fix the whole file at once. A request that cannot be an
 //! import at all (unknown format, missing file, too large) is a 4xx.
 
+use roundabout_api::ErrorCode;
 use std::collections::{HashMap, HashSet};
 
 use axum::{extract::State, routing::post, Json, Router};
@@ -135,7 +136,7 @@ async fn check_rows(s: &AppState, provider_id: Uuid, rows: &[Row]) -> Result<Vec
         if let Some(reg) = r.vehicle.registration.as_deref() {
             if let Some(first) = seen.insert(reg, r.line) {
                 errors.push(RowError {
-                    code: "REGISTRATION_TAKEN".into(),
+                    code: ErrorCode::RegistrationTaken,
                     ..RowError::new(
                         r.line,
                         "registration",
@@ -158,7 +159,7 @@ async fn check_rows(s: &AppState, provider_id: Uuid, rows: &[Row]) -> Result<Vec
     for r in rows {
         if let Some(reg) = r.vehicle.registration.as_deref().filter(|reg| taken.contains(*reg)) {
             errors.push(RowError {
-                code: "REGISTRATION_TAKEN".into(),
+                code: ErrorCode::RegistrationTaken,
                 ..RowError::new(
                     r.line,
                     "registration",

@@ -8,6 +8,7 @@ use axum::{
     Json, Router,
 };
 use roundabout_api::states::VehicleStatus;
+use roundabout_api::ErrorCode;
 use roundabout_support::{
     error::{violated_constraint, ValidJson},
     internal_auth::Caller,
@@ -54,8 +55,11 @@ pub fn acting_provider(caller: &Caller) -> Result<Uuid, ApiError> {
 /// 409 `REGISTRATION_TAKEN` for the unique registration constraint.
 pub fn map_write_error(e: sqlx::Error) -> ApiError {
     if violated_constraint(&e) == Some("vehicles_registration_key") {
-        return ApiError::conflict("REGISTRATION_TAKEN", "Another vehicle already has this registration")
-            .with_field(["registration"]);
+        return ApiError::conflict(
+            ErrorCode::RegistrationTaken,
+            "Another vehicle already has this registration",
+        )
+        .with_field(["registration"]);
     }
     e.into()
 }

@@ -3,6 +3,7 @@
 //! subsidy covers everything.
 
 use chrono::{DateTime, Months, Utc};
+use roundabout_api::ErrorCode;
 use roundabout_support::ApiError;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -141,7 +142,7 @@ pub async fn charge(state: &AppState, input: ChargeIn) -> Result<db::payments::P
             .ok_or_else(|| ApiError::not_found("No payment for this booking"))?;
         if existing.request_digest != digest {
             return Err(ApiError::conflict(
-                "IDEMPOTENCY_CONFLICT",
+                ErrorCode::IdempotencyConflict,
                 "This booking already has a payment for a different request",
             ));
         }

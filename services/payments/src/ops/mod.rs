@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod settle;
 pub mod webhooks;
 
+use roundabout_api::ErrorCode;
 use std::{future::Future, sync::Arc, time::Duration};
 
 use roundabout_support::{outbox, ApiError};
@@ -50,7 +51,7 @@ where
 pub fn processor(state: &AppState) -> Result<&Arc<dyn PaymentProcessor>, ApiError> {
     state.processor.as_ref().ok_or_else(|| {
         ApiError::unprocessable(
-            "CARD_PAYMENTS_DISABLED",
+            ErrorCode::CardPaymentsDisabled,
             "Card payments are not configured (STRIPE_SECRET_KEY is unset)",
         )
     })
@@ -61,7 +62,7 @@ pub fn unavailable(e: ProcessorError) -> ApiError {
     tracing::warn!(error = %e, "processor unavailable");
     ApiError::new(
         axum::http::StatusCode::SERVICE_UNAVAILABLE,
-        "PAYMENT_PROVIDER_UNAVAILABLE",
+        ErrorCode::PaymentProviderUnavailable,
         "The card processor is not answering; nothing was charged twice. Please try again.",
     )
 }

@@ -1,6 +1,7 @@
 //! After the charge: capture when the booking is confirmed, release when it
 //! is not, refund on cancellation. Each is idempotent by booking.
 
+use roundabout_api::ErrorCode;
 use roundabout_support::ApiError;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -42,7 +43,7 @@ async fn load(state: &AppState, booking_id: Uuid) -> Result<PaymentRow, ApiError
 
 fn invalid_state(p: &PaymentRow, action: &str) -> ApiError {
     ApiError::conflict(
-        "INVALID_STATE",
+        ErrorCode::InvalidState,
         format!(
             "A payment that is {} cannot be {action}",
             p.status.as_str().to_lowercase()
@@ -163,7 +164,7 @@ pub async fn refund(state: &AppState, booking_id: Uuid, input: RefundIn) -> Resu
     let refundable = p.amount_pence - p.refunded_pence;
     if input.amount_pence < 0 || input.amount_pence > refundable {
         return Err(ApiError::unprocessable(
-            "REFUND_EXCEEDS_CAPTURED",
+            ErrorCode::RefundExceedsCaptured,
             format!("At most {refundable} pence can be refunded"),
         )
         .with_field(["amount_pence"]));

@@ -2,6 +2,7 @@
 //! re-reading the object's current state from Stripe — never trusting the
 //! event's copy or the order events arrive in.
 
+use roundabout_api::ErrorCode;
 use roundabout_support::ApiError;
 use serde::Deserialize;
 
@@ -72,14 +73,14 @@ async fn receive_event(
     if state.settings.webhook_secrets.is_empty() {
         return Err(ApiError::new(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            "WEBHOOKS_DISABLED",
+            ErrorCode::WebhooksDisabled,
             "STRIPE_WEBHOOK_SECRET is not configured",
         ));
     }
     let header = signature_header.ok_or_else(|| {
         ApiError::new(
             axum::http::StatusCode::BAD_REQUEST,
-            "INVALID_SIGNATURE",
+            ErrorCode::InvalidSignature,
             "Missing Stripe-Signature",
         )
     })?;
@@ -89,11 +90,17 @@ async fn receive_event(
         &state.settings.webhook_secrets,
         chrono::Utc::now().timestamp(),
     )
-    .map_err(|e| ApiError::new(axum::http::StatusCode::BAD_REQUEST, "INVALID_SIGNATURE", e.to_string()))?;
+    .map_err(|e| {
+        ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidSignature,
+            e.to_string(),
+        )
+    })?;
     let event: Event = serde_json::from_slice(body).map_err(|_| {
         ApiError::new(
             axum::http::StatusCode::BAD_REQUEST,
-            "INVALID_INPUT",
+            ErrorCode::InvalidInput,
             "Not a Stripe event",
         )
     })?;

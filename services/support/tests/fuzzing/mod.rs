@@ -215,7 +215,7 @@ impl Target {
         {
             Err(ClientError::Refused { status, body: e, .. }) => {
                 assert!(status.is_client_error(), "{path}: {status} {e:?}");
-                assert!(!e.code.is_empty() && !e.message.is_empty(), "{path}: {e:?}");
+                assert!(!e.code.as_str().is_empty() && !e.message.is_empty(), "{path}: {e:?}");
             }
             Ok(v) => panic!("{path} accepted a bad body: {body} -> {v}"),
             Err(e) => panic!("{path} failed on {body}: {e}"),

@@ -10,6 +10,7 @@ use axum::{
     routing::get,
     Router,
 };
+use roundabout_api::ErrorCode;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -92,11 +93,13 @@ async fn page(State(s): State<AppState>, user: ProviderUser, Query(q): Query<Vec
 
 /// The API's refusal in words a provider can act on.
 fn refusal(e: &UserError) -> String {
-    match e.code.as_str() {
-        "CARD_PAYMENTS_DISABLED" => "Payouts cannot be set up yet: Roundabout is not connected to Stripe. \
+    match e.error_code() {
+        Some(ErrorCode::CardPaymentsDisabled) => {
+            "Payouts cannot be set up yet: Roundabout is not connected to Stripe. \
                                      What you are owed is kept for you. Try again later."
-            .to_string(),
-        "PAYMENT_PROVIDER_UNAVAILABLE" => {
+                .to_string()
+        }
+        Some(ErrorCode::PaymentProviderUnavailable) => {
             "Stripe is not answering. Nothing has changed. Try again in a few minutes.".to_string()
         }
         _ => e.message.clone(),

@@ -5,6 +5,7 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use chrono::{Datelike, Duration, NaiveDate, Utc};
+use roundabout_api::ErrorCode;
 use serde_json::{json, Value};
 
 use super::{percent, scheme, Scheme};
@@ -428,7 +429,7 @@ async fn save(
             Ok(v) => v,
             // A refusal of the request as a whole (too large, say).
             Err(GatewayError::Invalid(m)) => {
-                json!({mutation: {"userErrors": [{"code": "INVALID_INPUT", "message": m}]}})
+                json!({mutation: {"userErrors": [{"code": ErrorCode::InvalidInput, "message": m}]}})
             }
             Err(e) => return Err(e.into()),
         };

@@ -2,6 +2,7 @@
 //! revising, pausing or closing it.
 
 use super::*;
+use roundabout_api::ErrorCode;
 
 // ---------------------------------------------------------------- test cases
 
@@ -125,7 +126,7 @@ pub(super) async fn add_test_case(
         {
             Ok(v) => v,
             Err(GatewayError::Invalid(m)) => {
-                json!({"addSchemeTestCase": {"userErrors": [{"code": "INVALID_INPUT", "message": m}]}})
+                json!({"addSchemeTestCase": {"userErrors": [{"code": ErrorCode::InvalidInput, "message": m}]}})
             }
             Err(e) => return Err(e.into()),
         };
@@ -283,8 +284,8 @@ pub(super) async fn do_step(
     }
     let first = user_errors.first();
     let message = first.map_or_else(|| "The scheme could not be changed".to_string(), |e| e.message.clone());
-    let href = match first.map(|e| e.code.as_str()) {
-        Some("TEST_CASE_FAILED") => format!("/officer/schemes/{}#test-cases", sc.id),
+    let href = match first.and_then(UserError::error_code) {
+        Some(ErrorCode::TestCaseFailed) => format!("/officer/schemes/{}#test-cases", sc.id),
         _ if first.and_then(|e| e.field_name()).is_some() && sc.status == "DRAFT" => {
             format!("/officer/schemes/{}/edit", sc.id)
         }
