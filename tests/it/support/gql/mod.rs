@@ -1,0 +1,152 @@
+//! Typed GraphQL operations. Each area's documents live in
+//! `tests/it/support/graphql/<area>.graphql`; the module of the same name here
+//! derives one Rust type per operation with `graphql_client`, which checks the
+//! document against the committed `graphql/schema.graphql` when the tests
+//! compile: a renamed or removed field is a compile error, not a `null` at run
+//! time. [`Typed::run`] sends an operation with a [`GraphqlClient`] and reads
+//! its answer into the operation's `ResponseData`.
+//!
+//! To add an operation: write it (named) in the area's `.graphql` file, add
+//! `#[derive(GraphQLQuery)] #[graphql(schema_path = …, query_path = …, …)]
+//! pub struct TheName;` in the area's module (copy a neighbour's attributes),
+//! and, if it is a mutation with `userErrors`, list its payload in
+//! [`payloads!`]. The generated module (`the_name`) holds `Variables`,
+//! `ResponseData` and every nested type, named after the path to it
+//! (`the_name::TheNameFieldSubfield`).
+
+pub mod bookings;
+pub mod councils;
+pub mod fleet;
+pub mod households;
+pub mod identity;
+pub mod offers;
+pub mod reports;
+pub mod schemes;
+
+use graphql_client::{GraphQLQuery, Response};
+use roundabout::graphql_client::GraphqlClient;
+use serde::de::DeserializeOwned;
+
+// The schema's custom scalars, under the names the generated code looks
+// for them by (`normalization = "rust"` turns `GeoJSON` into `GeoJson`,
+// and `ID` into `Id`).
+/// The schema's `DateTime` (RFC 3339).
+pub type DateTime = chrono::DateTime<chrono::Utc>;
+/// The schema's `GeoJSON` geometry.
+pub type GeoJson = serde_json::Value;
+/// The schema's `JSON` (rules, facts).
+pub type Json = serde_json::Value;
+/// The schema's `ID`.
+pub type Id = String;
+
+/// An error of the `errors` list of a GraphQL answer.
+pub type GraphqlError = graphql_client::Error;
+
+/// A typed operation sent with a [`GraphqlClient`].
+pub trait Typed {
+    /// Sends `Q` with `variables`: its `data`, or the answer's `errors` when
+    /// there are any. Panics if the gateway cannot be reached or the answer
+    /// does not have the operation's shape.
+    fn run<Q: GraphQLQuery>(
+        &self,
+        variables: Q::Variables,
+    ) -> impl std::future::Future<Output = Result<Q::ResponseData, Vec<GraphqlError>>> + Send
+    where
+        Q::Variables: Send + Sync,
+        Q::ResponseData: Send;
+
+    /// Sends `Q`, which must answer with no GraphQL error; its `data`.
+    fn data<Q: GraphQLQuery>(
+        &self,
+        variables: Q::Variables,
+    ) -> impl std::future::Future<Output = Q::ResponseData> + Send
+    where
+        Q::Variables: Send + Sync,
+        Q::ResponseData: Send;
+}
+
+impl Typed for GraphqlClient {
+    async fn run<Q: GraphQLQuery>(&self, variables: Q::Variables) -> Result<Q::ResponseData, Vec<GraphqlError>>
+    where
+        Q::Variables: Send + Sync,
+        Q::ResponseData: Send,
+    {
+        let body = Q::build_query(variables);
+        let answer = self.send(&body).await.unwrap();
+        let response: Response<Q::ResponseData> = parse(&answer, body.operation_name);
+        match response.errors {
+            Some(errors) if !errors.is_empty() => Err(errors),
+            _ => Ok(response
+                .data
+                .unwrap_or_else(|| panic!("{}: no data and no errors: {answer}", body.operation_name))),
+        }
+    }
+
+    async fn data<Q: GraphQLQuery>(&self, variables: Q::Variables) -> Q::ResponseData
+    where
+        Q::Variables: Send + Sync,
+        Q::ResponseData: Send,
+    {
+        self.run::<Q>(variables)
+            .await
+            .unwrap_or_else(|errors| panic!("GraphQL errors: {errors:?}"))
+    }
+}
+
+fn parse<T: DeserializeOwned>(answer: &serde_json::Value, operation: &str) -> T {
+    serde_json::from_value(answer.clone())
+        .unwrap_or_else(|e| panic!("{operation}: the answer does not have the operation's shape ({e}): {answer}"))
+}
+
+/// The `extensions.code` of the first error.
+pub fn first_error_code(errors: &[GraphqlError]) -> String {
+    errors
+        .first()
+        .and_then(|e| e.extensions.as_ref())
+        .and_then(|x| x.get("code"))
+        .and_then(|c| c.as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A refusal the user can act on, from any payload's `userErrors`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserError {
+    pub field: Option<Vec<String>>,
+    pub code: String,
+    pub message: String,
+}
+
+/// A mutation payload with `userErrors { field code message }`.
+pub trait Payload: std::fmt::Debug {
+    fn user_errors(&self) -> Vec<UserError>;
+
+    /// The first user error's code, or "" when there is none.
+    fn code(&self) -> String {
+        self.user_errors().first().map(|e| e.code.clone()).unwrap_or_default()
+    }
+
+    /// Panics (showing the payload) unless there are no user errors.
+    fn assert_ok(&self) {
+        assert_eq!(self.user_errors(), vec![], "{self:?}");
+    }
+}
+
+/// Implements [`Payload`] for generated payload types.
+macro_rules! payloads {
+    ($($t:ty),* $(,)?) => {
+        $(impl $crate::support::gql::Payload for $t {
+            fn user_errors(&self) -> Vec<$crate::support::gql::UserError> {
+                self.user_errors
+                    .iter()
+                    .map(|e| $crate::support::gql::UserError {
+                        field: e.field.clone(),
+                        code: e.code.clone(),
+                        message: e.message.clone(),
+                    })
+                    .collect()
+            }
+        })*
+    };
+}
+pub(crate) use payloads;
