@@ -3,8 +3,9 @@
 //! test's runtime, and a GraphQL client for the gateway. Beside it:
 //! [`bookings`] (a world ready to book), [`eligibility`] (schemes, zones,
 //! profiles), [`web`] (the web front end and a browser over HTTP),
-//! [`procs`] (a part as a child process) and [`proc_stack`] (every part as
-//! a process).
+//! [`procs`] (a part as a child process), [`proc_stack`] (every part as
+//! a process) and [`gql`] (typed GraphQL operations, checked against the
+//! committed schema).
 //!
 //! The benches include this tree too (`#[path]` in `benches/*.rs`).
 
