@@ -52,10 +52,35 @@ pub struct UpdateCouncilContact;
 #[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
 pub struct CouncilContact;
 
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "tests/it/support/graphql/councils.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    normalization = "rust",
+    skip_serializing_none
+)]
+#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
+pub struct CouncilZones;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "tests/it/support/graphql/councils.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    normalization = "rust",
+    skip_serializing_none
+)]
+#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
+pub struct ImportPostcodes;
+
 super::payloads!(
     create_council::CreateCouncilCreateCouncil,
     create_zone::CreateZoneCreateZone,
-    update_council_contact::UpdateCouncilContactUpdateCouncilContact
+    update_council_contact::UpdateCouncilContactUpdateCouncilContact,
+    import_postcodes::ImportPostcodesImportPostcodes
 );
 
 /// A council named after `code` over [`crate::support::witney_boundary`], with its officer.

@@ -2,6 +2,8 @@
 
 use graphql_client::GraphQLQuery;
 
+use super::*;
+
 #[derive(GraphQLQuery)]
 #[graphql(
     schema_path = "graphql/schema.graphql",
@@ -26,7 +28,70 @@ pub struct UpdateHouseholdProfile;
 #[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
 pub struct MyEligibility;
 
-super::payloads!(update_household_profile::UpdateHouseholdProfileUpdateHouseholdProfile);
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "tests/it/support/graphql/households.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    normalization = "rust",
+    skip_serializing_none
+)]
+#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
+pub struct MyProfileZones;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "tests/it/support/graphql/households.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    normalization = "rust",
+    skip_serializing_none
+)]
+#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
+pub struct HouseholdProfile;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "tests/it/support/graphql/households.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    normalization = "rust",
+    skip_serializing_none
+)]
+#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
+pub struct HouseholdEligibility;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "tests/it/support/graphql/households.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    normalization = "rust",
+    skip_serializing_none
+)]
+#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
+pub struct CheckEligibility;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "tests/it/support/graphql/households.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    normalization = "rust",
+    skip_serializing_none
+)]
+#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
+pub struct CouncilsForPostcode;
+
+super::payloads!(
+    update_household_profile::UpdateHouseholdProfileUpdateHouseholdProfile,
+    check_eligibility::CheckEligibilityCheckEligibility
+);
 
 /// A profile at (`lon`, `lat`) (the typed twin of [`crate::support::eligibility::profile`]).
 pub fn profile(lon: f64, lat: f64, income: i64, cars: i64) -> update_household_profile::HouseholdProfileInput {
