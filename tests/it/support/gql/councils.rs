@@ -76,6 +76,42 @@ pub struct CouncilZones;
 #[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
 pub struct ImportPostcodes;
 
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "tests/it/support/graphql/councils.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    normalization = "rust",
+    skip_serializing_none
+)]
+#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
+pub struct Councils;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "tests/it/support/graphql/councils.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    normalization = "rust",
+    skip_serializing_none
+)]
+#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
+pub struct CouncilBoundary;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "tests/it/support/graphql/councils.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    normalization = "rust",
+    skip_serializing_none
+)]
+#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
+pub struct TwoCouncils;
+
 super::payloads!(
     create_council::CreateCouncilCreateCouncil,
     create_zone::CreateZoneCreateZone,

@@ -39,6 +39,18 @@ pub struct SignUpHousehold;
 #[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
 pub struct SignUpProvider;
 
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "tests/it/support/graphql/identity/me.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    normalization = "rust",
+    skip_serializing_none
+)]
+#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
+pub struct Me;
+
 super::payloads!(
     sign_in::SignInSignIn,
     sign_up_household::SignUpHouseholdSignUpHousehold,

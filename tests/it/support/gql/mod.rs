@@ -55,6 +55,16 @@ pub trait Typed {
         Q::Variables: Send + Sync,
         Q::ResponseData: Send;
 
+    /// Sends `Q`; the whole answer, `data` and `errors` both (for a test
+    /// that asserts on both).
+    fn response<Q: GraphQLQuery>(
+        &self,
+        variables: Q::Variables,
+    ) -> impl std::future::Future<Output = Response<Q::ResponseData>> + Send
+    where
+        Q::Variables: Send + Sync,
+        Q::ResponseData: Send;
+
     /// Sends `Q`, which must answer with no GraphQL error; its `data`.
     fn data<Q: GraphQLQuery>(
         &self,
@@ -71,15 +81,21 @@ impl Typed for GraphqlClient {
         Q::Variables: Send + Sync,
         Q::ResponseData: Send,
     {
-        let body = Q::build_query(variables);
-        let answer = self.send(&body).await.unwrap();
-        let response: Response<Q::ResponseData> = parse(&answer, body.operation_name);
+        let response = self.response::<Q>(variables).await;
         match response.errors {
             Some(errors) if !errors.is_empty() => Err(errors),
-            _ => Ok(response
-                .data
-                .unwrap_or_else(|| panic!("{}: no data and no errors: {answer}", body.operation_name))),
+            _ => Ok(response.data.expect("an answer with no data and no errors")),
         }
+    }
+
+    async fn response<Q: GraphQLQuery>(&self, variables: Q::Variables) -> Response<Q::ResponseData>
+    where
+        Q::Variables: Send + Sync,
+        Q::ResponseData: Send,
+    {
+        let body = Q::build_query(variables);
+        let answer = self.send(&body).await.unwrap();
+        parse(&answer, body.operation_name)
     }
 
     async fn data<Q: GraphQLQuery>(&self, variables: Q::Variables) -> Q::ResponseData
