@@ -324,23 +324,11 @@ impl Stack {
     }
 }
 
-pub const CREATE_COUNCIL: &str = "mutation($input: CreateCouncilInput!) { createCouncil(input: $input) { council { id name code boundary } userErrors { field code message } } }";
-pub const SIGN_UP_HOUSEHOLD: &str = "mutation($input: SignUpHouseholdInput!) { signUpHousehold(input: $input) { token viewer { id email roles household { id council { id name } } } userErrors { field code message } } }";
 pub const SIGN_UP_PROVIDER: &str = "mutation($input: SignUpProviderInput!) { signUpProvider(input: $input) { token viewer { id email roles provider { id name } } userErrors { field code message } } }";
 
 /// A square boundary around Witney.
 pub fn witney_boundary() -> Value {
     json!({"type": "Polygon", "coordinates": [[[-1.60, 51.70], [-1.30, 51.70], [-1.30, 51.90], [-1.60, 51.90], [-1.60, 51.70]]]})
-}
-
-pub fn council_input(code: &str, officer_email: &str) -> Value {
-    json!({
-        "name": format!("Council {code}"),
-        "code": code,
-        "boundary": witney_boundary(),
-        "officerEmail": officer_email,
-        "officerPassword": PASSWORD,
-    })
 }
 
 pub async fn sign_in(client: &GraphqlClient, email: &str, password: &str) -> String {
