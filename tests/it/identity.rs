@@ -5,7 +5,7 @@ use crate::support::gql::councils::{
     TwoCouncils,
 };
 use crate::support::gql::identity::{me, sign_up_household, sign_up_provider, Me, SignUpHousehold, SignUpProvider};
-use crate::support::gql::{first_error_code, Payload, Typed};
+use crate::support::gql::{field, first_error_code, Payload, Typed};
 use crate::support::*;
 use roundabout::graphql_client::GraphqlClient;
 use serde_json::{json, Value};
@@ -62,10 +62,6 @@ async fn create_council(
         .data::<CreateCouncil>(create_council::Variables { input })
         .await
         .create_council
-}
-
-fn field(path: &[&str]) -> Option<Vec<String>> {
-    Some(path.iter().map(|s| s.to_string()).collect())
 }
 
 #[tokio::test]

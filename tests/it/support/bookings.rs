@@ -188,10 +188,6 @@ pub async fn book(h: &GraphqlClient, input: Value) -> Value {
         .unwrap()
 }
 
-pub fn code(p: &Value) -> String {
-    p["userErrors"][0]["code"].as_str().unwrap_or("").to_string()
-}
-
 /// Counts rows of a table in a service's database.
 pub async fn rows(pool: &sqlx::PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()

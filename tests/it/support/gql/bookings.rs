@@ -133,3 +133,31 @@ pub async fn cancel(
         .await
         .cancel_booking
 }
+
+/// A lease input of `months` from `start`.
+pub fn lease(vehicle: &str, start: DateTime, months: i64, key: &str) -> book_vehicle::BookVehicleInput {
+    book_vehicle::BookVehicleInput {
+        vehicle_id: vehicle.into(),
+        kind: book_vehicle::BookingKind::Lease,
+        start,
+        end: None,
+        lease_months: Some(months),
+        payment_method: None,
+        idempotency_key: key.into(),
+        household_id: None,
+    }
+}
+
+impl book_vehicle::BookVehicleBookVehicle {
+    /// The booking's status, if there is a booking.
+    pub fn status(&self) -> Option<&book_vehicle::BookingStatus> {
+        self.booking.as_ref().map(|b| &b.status)
+    }
+}
+
+impl cancel_booking::CancelBookingCancelBooking {
+    /// The booking's status, if there is a booking.
+    pub fn status(&self) -> Option<&cancel_booking::BookingStatus> {
+        self.booking.as_ref().map(|b| &b.status)
+    }
+}

@@ -76,12 +76,50 @@ pub struct UpdateProviderContact;
 #[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
 pub struct CouncilProviderContacts;
 
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "tests/it/support/graphql/fleet.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    normalization = "rust",
+    skip_serializing_none
+)]
+#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
+pub struct SetVehicleStatus;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "tests/it/support/graphql/fleet.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    normalization = "rust",
+    skip_serializing_none
+)]
+#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
+pub struct SuspendProvider;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "tests/it/support/graphql/fleet.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    normalization = "rust",
+    skip_serializing_none
+)]
+#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
+pub struct PayoutsEnabled;
+
 super::payloads!(
     apply_to_council::ApplyToCouncilApplyToCouncil,
     approve_provider::ApproveProviderApproveProvider,
     add_vehicle::AddVehicleAddVehicle,
     start_payout_onboarding::StartPayoutOnboardingStartPayoutOnboarding,
-    update_provider_contact::UpdateProviderContactUpdateProviderContact
+    update_provider_contact::UpdateProviderContactUpdateProviderContact,
+    set_vehicle_status::SetVehicleStatusSetVehicleStatus,
+    suspend_provider::SuspendProviderSuspendProvider,
 );
 
 /// A Renault Zoe at (`lat`, `lon`): hire £6.50/h or £45/day, lease

@@ -125,6 +125,11 @@ pub fn first_error_code(errors: &[GraphqlError]) -> String {
         .to_string()
 }
 
+/// A user error's `field`: the path to the input field concerned.
+pub fn field(path: &[&str]) -> Option<Vec<String>> {
+    Some(path.iter().map(|s| s.to_string()).collect())
+}
+
 /// A refusal the user can act on, from any payload's `userErrors`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserError {

@@ -124,6 +124,18 @@ pub struct SimulateScheme;
 #[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
 pub struct CouncilSchemes;
 
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "tests/it/support/graphql/schemes.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    normalization = "rust",
+    skip_serializing_none
+)]
+#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
+pub struct PublicSchemes;
+
 super::payloads!(
     create_scheme::CreateSchemeCreateScheme,
     publish_scheme::PublishSchemePublishScheme,
