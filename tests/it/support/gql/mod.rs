@@ -94,7 +94,12 @@ impl Typed for GraphqlClient {
         Q::ResponseData: Send,
     {
         let body = Q::build_query(variables);
-        let answer = self.send(&body).await.unwrap();
+        let sent = serde_json::json!({
+            "query": operation_text(body.query, body.operation_name),
+            "operationName": body.operation_name,
+            "variables": body.variables,
+        });
+        let answer = self.send(&sent).await.unwrap();
         parse(&answer, body.operation_name)
     }
 
@@ -107,6 +112,99 @@ impl Typed for GraphqlClient {
             .await
             .unwrap_or_else(|errors| panic!("GraphQL errors: {errors:?}"))
     }
+}
+
+/// The operation `name` of `document` with the fragments it spreads
+/// (transitively): what a request carries. The gateway checks the whole
+/// document it is sent (one sign-in or sign-up per document, complexity,
+/// aliases), so the other operations of an area's document stay out.
+pub fn operation_text(document: &str, name: &str) -> String {
+    let definitions = definitions(document);
+    let header = |d: &str| -> (bool, String) {
+        let head = &d[..d.find(['{', '(']).unwrap_or(d.len())];
+        let mut words = head.split_whitespace();
+        let kind = words.next().unwrap_or_default();
+        (kind == "fragment", words.next().unwrap_or_default().to_string())
+    };
+    let Some(operation) = definitions.iter().find(|d| header(d) == (false, name.to_string())) else {
+        return document.to_string();
+    };
+    let mut wanted = vec![*operation];
+    let mut i = 0;
+    while i < wanted.len() {
+        for spread in spreads(wanted[i]) {
+            if let Some(f) = definitions.iter().find(|d| header(d) == (true, spread.clone())) {
+                if !wanted.contains(f) {
+                    wanted.push(f);
+                }
+            }
+        }
+        i += 1;
+    }
+    wanted.join("\n\n")
+}
+
+/// A document's top-level definitions, comments left out of the count.
+fn definitions(document: &str) -> Vec<&str> {
+    let bytes = document.as_bytes();
+    let (mut out, mut depth, mut start, mut i) = (Vec::new(), 0usize, None, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' => depth += 1,
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    if let Some(s) = start.take() {
+                        out.push(&document[s..=i]);
+                    }
+                }
+            }
+            c if depth == 0 && start.is_none() && !c.is_ascii_whitespace() && c != b',' => start = Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The fragment names spread (`...Name`) in a definition.
+fn spreads(definition: &str) -> Vec<String> {
+    definition
+        .split("...")
+        .skip(1)
+        .filter_map(|rest| {
+            let name: String = rest
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            (!name.is_empty() && name != "on").then_some(name)
+        })
+        .collect()
+}
+
+#[test]
+fn a_request_carries_its_operation_and_the_fragments_it_spreads() {
+    let doc = "# A comment { with a brace\nfragment A on T { x ...B }\nfragment B on T { y }\nfragment C on T { z }\n\
+               mutation One($i: I!) { one(input: $i, s: \"}\") { ...A } }\nquery Two { two { ... on T { x } } }";
+    assert_eq!(
+        operation_text(doc, "One"),
+        "mutation One($i: I!) { one(input: $i, s: \"}\") { ...A } }\n\nfragment A on T { x ...B }\n\nfragment B on T { y }"
+    );
+    assert_eq!(operation_text(doc, "Two"), "query Two { two { ... on T { x } } }");
+    assert_eq!(operation_text(doc, "Three"), doc);
 }
 
 fn parse<T: DeserializeOwned>(answer: &serde_json::Value, operation: &str) -> T {
