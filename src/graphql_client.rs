@@ -30,10 +30,14 @@ impl GraphqlClient {
 
     /// Sends a request and returns the whole response (`data` and `errors`).
     pub async fn raw(&self, query: &str, variables: Value) -> anyhow::Result<Value> {
-        let mut req = self
-            .http
-            .post(&self.url)
-            .json(&json!({"query": query, "variables": variables}));
+        self.send(&json!({"query": query, "variables": variables})).await
+    }
+
+    /// Sends a request body of its own (`query`, `variables`, and
+    /// `operationName` when the document holds several operations) and
+    /// returns the whole response.
+    pub async fn send(&self, body: &impl serde::Serialize) -> anyhow::Result<Value> {
+        let mut req = self.http.post(&self.url).json(body);
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
         }

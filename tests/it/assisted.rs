@@ -4,47 +4,84 @@
 //! name. Officers of other councils and other households are refused and
 //! change nothing.
 
-use crate::support::bookings::*;
-use crate::support::eligibility::profile;
-use crate::support::error_code;
+use crate::support::bookings::{in_days, rows, World, WITNEY};
+use crate::support::gql::bookings::{
+    book, book_vehicle, cancel, cancel_booking, hire, my_bookings, BookVehicle, MyBookings,
+};
+use crate::support::gql::households::{
+    audit_log, council_households, household_members, my_id, profile_for, update_profile_for, AuditLog,
+    CouncilHouseholds, HouseholdMembers, MyId, UpdateProfileFor,
+};
+use crate::support::gql::offers::{offers, Offers};
+use crate::support::gql::{field, first_error_code, Payload, Typed};
 use chrono::Duration;
 use roundabout::graphql_client::GraphqlClient;
-use serde_json::{json, Value};
 
-const HOUSEHOLDS: &str = "query($c: ID!, $s: String, $first: Int, $after: String) { council(id: $c) { \
-    households(search: $s, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } \
-    nodes { id email displayName } } } }";
+type Households = council_households::CouncilHouseholdsCouncilHouseholds;
+type Log = audit_log::AuditLogCouncilAuditLog;
 
-const AUDIT: &str = "query($c: ID!, $h: ID, $first: Int, $after: String) { council(id: $c) { \
-    auditLog(householdId: $h, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } \
-    nodes { id officerId officerName household { id } action targetId outcome detail at finishedAt } } } }";
+fn households_vars(council: &str) -> council_households::Variables {
+    council_households::Variables {
+        council_id: council.into(),
+        search: None,
+        first: None,
+        after: None,
+    }
+}
 
-const UPDATE: &str = "mutation($input: HouseholdProfileInput!) { updateHouseholdProfile(input: $input) { \
-    household { id } userErrors { field code message } } }";
-
-const PROFILE: &str = "query($id: ID!) { household(id: $id) { id email profile { members carsOwned } } }";
-
-const OFFERS: &str = "query($i: OffersInput!) { offers(input: $i) { vehicle { id } price { householdPence } } }";
-
-async fn audit(officer: &GraphqlClient, council: &str, household: Option<&str>) -> Value {
-    let v = officer
-        .query(AUDIT, json!({"c": council, "h": household, "first": 100}))
+async fn households(officer: &GraphqlClient, vars: council_households::Variables) -> Households {
+    officer
+        .data::<CouncilHouseholds>(vars)
         .await
-        .unwrap();
-    v["council"]["auditLog"].clone()
+        .council
+        .unwrap()
+        .households
+}
+
+fn audit_vars(council: &str, household: Option<&str>, first: Option<i64>) -> audit_log::Variables {
+    audit_log::Variables {
+        council_id: council.into(),
+        household_id: household.map(str::to_string),
+        first,
+        after: None,
+    }
+}
+
+async fn audit_page(officer: &GraphqlClient, vars: audit_log::Variables) -> Log {
+    officer.data::<AuditLog>(vars).await.council.unwrap().audit_log
+}
+
+async fn audit(officer: &GraphqlClient, council: &str, household: Option<&str>) -> Log {
+    audit_page(officer, audit_vars(council, household, Some(100))).await
 }
 
 async fn audit_rows(w: &World) -> i64 {
     rows(&w.stack.gateway_pool, "select count(*) from assisted_actions").await
 }
 
+async fn read_household(h: &GraphqlClient, id: &str) -> Option<household_members::HouseholdMembersHousehold> {
+    h.data::<HouseholdMembers>(household_members::Variables { id: id.into() })
+        .await
+        .household
+}
+
 async fn members(h: &GraphqlClient, id: &str) -> i64 {
-    let v = h.query(PROFILE, json!({"id": id})).await.unwrap();
-    v["household"]["profile"]["members"].as_i64().unwrap()
+    read_household(h, id).await.unwrap().profile.unwrap().members
+}
+
+async fn update_for(
+    officer: &GraphqlClient,
+    input: update_profile_for::HouseholdProfileInput,
+) -> update_profile_for::UpdateProfileForUpdateHouseholdProfile {
+    officer
+        .data::<UpdateProfileFor>(update_profile_for::Variables { input })
+        .await
+        .update_household_profile
 }
 
 #[tokio::test]
 async fn an_officer_acts_for_a_household_and_every_action_is_audited() {
+    use audit_log::{AssistedActionKind as Action, AssistedActionOutcome as Outcome};
     let w = World::new(20_000_000).await;
     let (h1, h1_id) = w.household("ann.smith@wox.test").await;
     let (h2, h2_id) = w.household("bob.jones@wox.test").await;
@@ -52,111 +89,147 @@ async fn an_officer_acts_for_a_household_and_every_action_is_audited() {
     let start = in_days(3);
 
     // Finding households: by email, any case; wildcards are plain text.
-    let v = w
-        .officer
-        .query(HOUSEHOLDS, json!({"c": w.council, "s": "  ANN.S "}))
-        .await
-        .unwrap();
-    let found = &v["council"]["households"];
-    assert_eq!(found["totalCount"], 1, "{v}");
-    assert_eq!(found["nodes"][0]["id"], h1_id.as_str());
-    assert_eq!(found["nodes"][0]["email"], "ann.smith@wox.test");
-    let v = w
-        .officer
-        .query(HOUSEHOLDS, json!({"c": w.council, "s": "%"}))
-        .await
-        .unwrap();
-    assert_eq!(v["council"]["households"]["totalCount"], 0, "{v}");
-    let v = w
-        .officer
-        .query(HOUSEHOLDS, json!({"c": w.council, "first": 1}))
-        .await
-        .unwrap();
-    let page = &v["council"]["households"];
-    assert_eq!(page["totalCount"], 2);
-    assert_eq!(page["pageInfo"]["hasNextPage"], true);
-    let after = page["pageInfo"]["endCursor"].as_str().unwrap();
-    let v = w
-        .officer
-        .query(HOUSEHOLDS, json!({"c": w.council, "first": 1, "after": after}))
-        .await
-        .unwrap();
-    assert_eq!(v["council"]["households"]["nodes"][0]["id"], h2_id.as_str());
+    let found = households(
+        &w.officer,
+        council_households::Variables {
+            search: Some("  ANN.S ".into()),
+            ..households_vars(&w.council)
+        },
+    )
+    .await;
+    assert_eq!(found.total_count, 1, "{found:?}");
+    assert_eq!(found.nodes[0].id, h1_id);
+    assert_eq!(found.nodes[0].email.as_deref(), Some("ann.smith@wox.test"));
+    let none = households(
+        &w.officer,
+        council_households::Variables {
+            search: Some("%".into()),
+            ..households_vars(&w.council)
+        },
+    )
+    .await;
+    assert_eq!(none.total_count, 0, "{none:?}");
+    let page = households(
+        &w.officer,
+        council_households::Variables {
+            first: Some(1),
+            ..households_vars(&w.council)
+        },
+    )
+    .await;
+    assert_eq!(page.total_count, 2);
+    assert!(page.page_info.has_next_page);
+    let after = page.page_info.end_cursor.clone().unwrap();
+    let next = households(
+        &w.officer,
+        council_households::Variables {
+            first: Some(1),
+            after: Some(after),
+            ..households_vars(&w.council)
+        },
+    )
+    .await;
+    assert_eq!(next.nodes[0].id, h2_id);
     // Only the council's officers search its households.
     for (who, client) in [("other officer", &other_officer), ("household", &h1)] {
-        let v = client.raw(HOUSEHOLDS, json!({"c": w.council})).await.unwrap();
-        assert_eq!(error_code(&v), "FORBIDDEN", "{who}: {v}");
+        let errors = client
+            .run::<CouncilHouseholds>(households_vars(&w.council))
+            .await
+            .unwrap_err();
+        assert_eq!(first_error_code(&errors), "FORBIDDEN", "{who}: {errors:?}");
     }
     // The other council's officer finds none of these.
-    let v = other_officer
-        .query(HOUSEHOLDS, json!({"c": other_council, "s": "ann"}))
-        .await
-        .unwrap();
-    assert_eq!(v["council"]["households"]["totalCount"], 0);
+    let theirs = households(
+        &other_officer,
+        council_households::Variables {
+            search: Some("ann".into()),
+            ..households_vars(&other_council)
+        },
+    )
+    .await;
+    assert_eq!(theirs.total_count, 0);
     assert_eq!(audit_rows(&w).await, 0, "searching is not acting for a household");
 
     // Reading the profile.
     assert_eq!(members(&w.officer, &h1_id).await, 2);
 
     // Updating it for the household.
-    let mut input = profile(WITNEY.0, WITNEY.1, 1_500_000, 0);
-    input["members"] = json!(3);
-    input["householdId"] = json!(h1_id);
-    let p = w
-        .officer
-        .mutate("updateHouseholdProfile", UPDATE, json!({"input": input}))
-        .await
-        .unwrap();
-    assert_eq!(p["userErrors"], json!([]), "{p}");
-    assert_eq!(p["household"]["id"], h1_id.as_str());
+    let mut input = profile_for(WITNEY.0, WITNEY.1, 1_500_000, 0);
+    input.members = 3;
+    input.household_id = Some(h1_id.clone());
+    let p = update_for(&w.officer, input.clone()).await;
+    p.assert_ok();
+    assert_eq!(p.household.unwrap().id, h1_id);
     assert_eq!(members(&h1, &h1_id).await, 3);
     // A field the service refuses comes back at the field, and is recorded as refused.
     let mut bad = input.clone();
-    bad["members"] = json!(0);
-    let p = w
-        .officer
-        .mutate("updateHouseholdProfile", UPDATE, json!({"input": bad}))
-        .await
-        .unwrap();
-    assert_eq!(p["userErrors"][0]["field"], json!(["input", "members"]), "{p}");
+    bad.members = 0;
+    let p = update_for(&w.officer, bad).await;
+    assert_eq!(
+        p.user_errors().first().and_then(|e| e.field.clone()),
+        field(&["input", "members"]),
+        "{p:?}"
+    );
     assert_eq!(members(&h1, &h1_id).await, 3);
 
     // Offers for the household.
-    let offers_input = json!({"kind": "HIRE", "start": start, "end": start + Duration::hours(4), "householdId": h1_id});
-    let v = w.officer.query(OFFERS, json!({"i": offers_input})).await.unwrap();
-    let offers = v["offers"].as_array().unwrap();
-    assert!(!offers.is_empty(), "{v}");
+    let offers_input = offers::OffersInput {
+        kind: offers::BookingKind::Hire,
+        start,
+        end: Some(start + Duration::hours(4)),
+        lease_months: None,
+        near: None,
+        radius_km: None,
+        seats: None,
+        wheelchair_accessible: None,
+        electric_only: None,
+        first: None,
+        household_id: Some(h1_id.clone()),
+    };
+    let found_offers = w
+        .officer
+        .data::<Offers>(offers::Variables {
+            input: offers_input.clone(),
+        })
+        .await
+        .offers;
+    assert!(!found_offers.is_empty(), "{found_offers:?}");
     // Subsidised: the household's own eligibility is applied.
-    assert_eq!(offers[0]["price"]["householdPence"], 1560, "{v}");
+    assert_eq!(found_offers[0].price.household_pence, 1560, "{found_offers:?}");
 
     // Booking for it, by invoice.
     let mut input = hire(&w.vehicles[0], start, 4, "assisted-1");
-    input["householdId"] = json!(h1_id);
+    input.household_id = Some(h1_id.clone());
     let p = book(&w.officer, input).await;
-    assert_eq!(p["userErrors"], json!([]), "{p}");
-    let booking = p["booking"]["id"].as_str().unwrap().to_string();
-    assert_eq!(p["booking"]["status"], "CONFIRMED");
-    assert_eq!(p["booking"]["household"]["id"], h1_id.as_str());
-    assert_eq!(p["booking"]["payment"]["method"], "INVOICE");
+    p.assert_ok();
+    let b = p.booking.unwrap();
+    let booking = b.id.clone();
+    assert_eq!(b.status, book_vehicle::BookingStatus::Confirmed);
+    assert_eq!(b.household.id, h1_id);
+    assert_eq!(b.payment.unwrap().method, book_vehicle::PaymentMethodKind::Invoice);
     let mine = h1
-        .query("{ me { household { bookings { nodes { id } } } } }", json!({}))
+        .data::<MyBookings>(my_bookings::Variables)
         .await
-        .unwrap();
-    assert_eq!(mine["me"]["household"]["bookings"]["nodes"][0]["id"], booking.as_str());
+        .me
+        .unwrap()
+        .household
+        .unwrap()
+        .bookings;
+    assert_eq!(mine.nodes[0].id, booking);
 
     // A booking the service refuses is recorded with its reason.
     let mut taken = hire(&w.vehicles[0], start + Duration::hours(1), 2, "assisted-2");
-    taken["householdId"] = json!(h1_id);
+    taken.household_id = Some(h1_id.clone());
     let p = book(&w.officer, taken).await;
-    assert_eq!(code(&p), "SLOT_UNAVAILABLE", "{p}");
+    assert_eq!(p.code(), "SLOT_UNAVAILABLE", "{p:?}");
 
     // Refusals: an officer of another council, another household, a bad id.
     let before = (
         audit_rows(&w).await,
         rows(&w.stack.bookings_pool, "select count(*) from bookings").await,
     );
-    let mut other_profile = profile(WITNEY.0, WITNEY.1, 1_500_000, 0);
-    other_profile["members"] = json!(9);
+    let mut other_profile = profile_for(WITNEY.0, WITNEY.1, 1_500_000, 0);
+    other_profile.members = 9;
     for (who, client, id) in [
         ("other council's officer", &other_officer, h1_id.as_str()),
         ("another household", &h2, h1_id.as_str()),
@@ -167,26 +240,30 @@ async fn an_officer_acts_for_a_household_and_every_action_is_audited() {
             "6f1c1c52-5f59-4f55-9d4b-2d0c8e1a0b01",
         ),
     ] {
-        other_profile["householdId"] = json!(id);
-        let v = client.raw(UPDATE, json!({"input": other_profile})).await.unwrap();
-        assert_eq!(error_code(&v), "FORBIDDEN", "{who} updates: {v}");
+        other_profile.household_id = Some(id.into());
+        let errors = client
+            .run::<UpdateProfileFor>(update_profile_for::Variables {
+                input: other_profile.clone(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(first_error_code(&errors), "FORBIDDEN", "{who} updates: {errors:?}");
         let mut i = offers_input.clone();
-        i["householdId"] = json!(id);
-        let v = client.raw(OFFERS, json!({"i": i})).await.unwrap();
-        assert_eq!(error_code(&v), "FORBIDDEN", "{who} searches: {v}");
+        i.household_id = Some(id.into());
+        let errors = client.run::<Offers>(offers::Variables { input: i }).await.unwrap_err();
+        assert_eq!(first_error_code(&errors), "FORBIDDEN", "{who} searches: {errors:?}");
         let mut i = hire(&w.vehicles[1], start, 2, "refused");
-        i["householdId"] = json!(id);
-        let v = client.raw(&book_mutation(), json!({"i": i})).await.unwrap();
-        assert_eq!(error_code(&v), "FORBIDDEN", "{who} books: {v}");
+        i.household_id = Some(id.into());
+        let errors = client
+            .run::<BookVehicle>(book_vehicle::Variables { input: i })
+            .await
+            .unwrap_err();
+        assert_eq!(first_error_code(&errors), "FORBIDDEN", "{who} books: {errors:?}");
     }
     // The other council's officer cannot see or cancel the booking.
-    let p = other_officer
-        .mutate("cancelBooking", &cancel_mutation(), json!({"id": booking}))
-        .await
-        .unwrap();
-    assert_eq!(code(&p), "NOT_FOUND", "{p}");
-    let v = other_officer.query(PROFILE, json!({"id": h1_id})).await.unwrap();
-    assert_eq!(v["household"], Value::Null);
+    let p = cancel(&other_officer, &booking, None).await;
+    assert_eq!(p.code(), "NOT_FOUND", "{p:?}");
+    assert_eq!(read_household(&other_officer, &h1_id).await, None);
     assert_eq!(
         (
             audit_rows(&w).await,
@@ -199,103 +276,81 @@ async fn an_officer_acts_for_a_household_and_every_action_is_audited() {
 
     // The household's own actions are its own: not in the log.
     let p = book(&h2, hire(&w.vehicles[1], start, 2, "own")).await;
-    assert_eq!(p["userErrors"], json!([]), "{p}");
+    p.assert_ok();
     assert_eq!(audit_rows(&w).await, before.0);
 
     // Cancelling for the household.
-    let p = w
-        .officer
-        .mutate(
-            "cancelBooking",
-            &cancel_mutation(),
-            json!({"id": booking, "r": "Asked by phone"}),
-        )
-        .await
-        .unwrap();
-    assert_eq!(p["userErrors"], json!([]), "{p}");
-    assert_eq!(p["booking"]["status"], "CANCELLED");
+    let p = cancel(&w.officer, &booking, Some("Asked by phone")).await;
+    p.assert_ok();
+    assert_eq!(p.status(), Some(&cancel_booking::BookingStatus::Cancelled));
 
     // The audit log: every action, newest first, with the officer's name.
     let log = audit(&w.officer, &w.council, Some(&h1_id)).await;
-    let nodes = log["nodes"].as_array().unwrap();
-    let officer_id = {
-        let v = w.officer.query("{ me { id } }", json!({})).await.unwrap();
-        v["me"]["id"].as_str().unwrap().to_string()
-    };
+    let nodes = &log.nodes;
+    let officer_id = w.officer.data::<MyId>(my_id::Variables).await.me.unwrap().id;
     for n in nodes {
-        assert_eq!(n["officerName"], "officer@wox.test", "{n}");
-        assert_eq!(n["officerId"], officer_id.as_str());
-        assert_eq!(n["household"]["id"], h1_id.as_str());
-        assert_ne!(n["outcome"], "PENDING", "{n}");
-        assert!(n["finishedAt"].is_string(), "{n}");
+        assert_eq!(n.officer_name, "officer@wox.test", "{n:?}");
+        assert_eq!(n.officer_id, officer_id);
+        assert_eq!(n.household.id, h1_id);
+        assert_ne!(n.outcome, Outcome::Pending, "{n:?}");
+        assert!(n.finished_at.is_some(), "{n:?}");
     }
-    let seen: Vec<(&str, &str, Option<&str>)> = nodes
+    let seen: Vec<(&Action, &Outcome, Option<&str>)> = nodes
         .iter()
-        .map(|n| {
-            (
-                n["action"].as_str().unwrap(),
-                n["outcome"].as_str().unwrap(),
-                n["detail"].as_str(),
-            )
-        })
+        .map(|n| (&n.action, &n.outcome, n.detail.as_deref()))
         .collect();
+    let offers_detail = format!("{} offers", found_offers.len());
     assert_eq!(
         seen,
         vec![
-            ("CANCELLATION", "SUCCEEDED", None),
-            ("BOOKING", "REFUSED", Some("SLOT_UNAVAILABLE")),
-            ("BOOKING", "SUCCEEDED", None),
-            (
-                "OFFERS_SEARCH",
-                "SUCCEEDED",
-                Some(format!("{} offers", offers.len()).as_str())
-            ),
-            ("PROFILE_UPDATE", "REFUSED", Some("INVALID_INPUT")),
-            ("PROFILE_UPDATE", "SUCCEEDED", None),
-            ("PROFILE_READ", "SUCCEEDED", None),
+            (&Action::Cancellation, &Outcome::Succeeded, None),
+            (&Action::Booking, &Outcome::Refused, Some("SLOT_UNAVAILABLE")),
+            (&Action::Booking, &Outcome::Succeeded, None),
+            (&Action::OffersSearch, &Outcome::Succeeded, Some(offers_detail.as_str())),
+            (&Action::ProfileUpdate, &Outcome::Refused, Some("INVALID_INPUT")),
+            (&Action::ProfileUpdate, &Outcome::Succeeded, None),
+            (&Action::ProfileRead, &Outcome::Succeeded, None),
         ],
-        "{log}"
+        "{log:?}"
     );
-    assert_eq!(nodes[0]["targetId"], booking.as_str());
-    assert_eq!(nodes[2]["targetId"], booking.as_str());
-    assert_eq!(log["totalCount"], 7);
+    assert_eq!(nodes[0].target_id.as_deref(), Some(booking.as_str()));
+    assert_eq!(nodes[2].target_id.as_deref(), Some(booking.as_str()));
+    assert_eq!(log.total_count, 7);
 
     // Paging, newest first.
-    let v = w
-        .officer
-        .query(AUDIT, json!({"c": w.council, "h": h1_id, "first": 3}))
-        .await
-        .unwrap();
-    let page = &v["council"]["auditLog"];
-    assert_eq!(page["nodes"].as_array().unwrap().len(), 3);
-    assert_eq!(page["pageInfo"]["hasNextPage"], true);
-    let v = w
-        .officer
-        .query(
-            AUDIT,
-            json!({"c": w.council, "h": h1_id, "first": 10, "after": page["pageInfo"]["endCursor"]}),
-        )
-        .await
-        .unwrap();
-    let rest = v["council"]["auditLog"]["nodes"].as_array().unwrap();
+    let page = audit_page(&w.officer, audit_vars(&w.council, Some(&h1_id), Some(3))).await;
+    assert_eq!(page.nodes.len(), 3);
+    assert!(page.page_info.has_next_page);
+    let rest = audit_page(
+        &w.officer,
+        audit_log::Variables {
+            after: page.page_info.end_cursor.clone(),
+            ..audit_vars(&w.council, Some(&h1_id), Some(10))
+        },
+    )
+    .await
+    .nodes;
     assert_eq!(rest.len(), 4);
-    assert_eq!(rest[0]["id"], nodes[3]["id"]);
+    assert_eq!(rest[0].id, nodes[3].id);
 
     // The whole council's log holds only h1's entries; the admin sees it too.
     let all = audit(&w.stack.admin, &w.council, None).await;
-    assert_eq!(all["totalCount"], 7, "{all}");
+    assert_eq!(all.total_count, 7, "{all:?}");
     // Nobody else reads it.
     for (who, client) in [
         ("other officer", &other_officer),
         ("household", &h1),
         ("provider", &w.provider),
     ] {
-        let v = client.raw(AUDIT, json!({"c": w.council})).await.unwrap();
-        assert_eq!(error_code(&v), "FORBIDDEN", "{who}: {v}");
+        let errors = client
+            .run::<AuditLog>(audit_vars(&w.council, None, None))
+            .await
+            .unwrap_err();
+        assert_eq!(first_error_code(&errors), "FORBIDDEN", "{who}: {errors:?}");
     }
     // The other council's log is empty.
     let theirs = audit(&other_officer, &other_council, None).await;
-    assert_eq!(theirs["totalCount"], 0);
+    assert_eq!(theirs.total_count, 0);
 
     // The eligibility service recorded the officer's profile read as well.
     let reads: Vec<(String, Option<String>)> =
@@ -315,17 +370,19 @@ async fn a_household_passing_its_own_id_acts_for_itself_unaudited() {
     let w = World::new(20_000_000).await;
     let (h1, h1_id) = w.household("ann@wox.test").await;
     let mut input = hire(&w.vehicles[0], in_days(2), 2, "self");
-    input["householdId"] = json!(h1_id);
+    input.household_id = Some(h1_id.clone());
     let p = book(&h1, input).await;
-    assert_eq!(p["userErrors"], json!([]), "{p}");
-    assert_eq!(p["booking"]["household"]["id"], h1_id.as_str());
+    p.assert_ok();
+    assert_eq!(p.booking.unwrap().household.id, h1_id);
     // An officer without a household id is still refused: offers and bookings are for a household.
-    let v = w
+    let errors = w
         .officer
-        .raw(&book_mutation(), json!({"i": hire(&w.vehicles[1], in_days(2), 2, "x")}))
+        .run::<BookVehicle>(book_vehicle::Variables {
+            input: hire(&w.vehicles[1], in_days(2), 2, "x"),
+        })
         .await
-        .unwrap();
-    assert_eq!(error_code(&v), "FORBIDDEN", "{v}");
+        .unwrap_err();
+    assert_eq!(first_error_code(&errors), "FORBIDDEN", "{errors:?}");
     assert_eq!(audit_rows(&w).await, 0);
     // A profile read by the household itself is not audited; the officer's is.
     members(&h1, &h1_id).await;

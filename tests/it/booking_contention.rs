@@ -2,7 +2,9 @@
 //! periods: exactly one is confirmed, every other is SLOT_UNAVAILABLE, and
 //! no money is taken from the losers.
 
-use crate::support::bookings::*;
+use crate::support::bookings::{in_days, rows, World};
+use crate::support::gql::bookings::{book, book_vehicle, hire};
+use crate::support::gql::Payload;
 use chrono::Duration;
 use futures::future::join_all;
 
@@ -21,17 +23,22 @@ async fn two_hundred_concurrent_bookings_confirm_exactly_one() {
         let s = start + Duration::minutes((i % 120) as i64);
         let mut input = hire(&v, s, 3, &format!("race-{i}"));
         if i % 2 == 0 {
-            input["paymentMethod"] = serde_json::json!("pm_card_visa");
+            input.payment_method = Some("pm_card_visa".into());
         }
         async move { book(&h, input).await }
     });
     let answers = join_all(calls).await;
     let confirmed: Vec<_> = answers
         .iter()
-        .filter(|p| p["booking"]["status"] == "CONFIRMED")
+        .filter(|p| p.booking.as_ref().map(|b| &b.status) == Some(&book_vehicle::BookingStatus::Confirmed))
         .collect();
-    assert_eq!(confirmed.len(), 1, "{:?}", answers.iter().map(code).collect::<Vec<_>>());
-    let refused = answers.iter().filter(|p| code(p) == "SLOT_UNAVAILABLE").count();
+    assert_eq!(
+        confirmed.len(),
+        1,
+        "{:?}",
+        answers.iter().map(|p| p.code()).collect::<Vec<_>>()
+    );
+    let refused = answers.iter().filter(|p| p.code() == "SLOT_UNAVAILABLE").count();
     assert_eq!(refused, 199);
     // Only the winner has a booking row and a payment; the losers paid nothing.
     assert_eq!(rows(&w.stack.bookings_pool, "select count(*) from bookings").await, 1);

@@ -4,11 +4,17 @@
 //! unpaid and its overlapping hires), which hold under concurrency and for
 //! an officer booking for a household too.
 
-use crate::support::bookings::*;
+use crate::support::bookings::{in_days, rows, World};
+use crate::support::gql::bookings::{book, book_vehicle, cancel, hire, lease, BookVehicle};
+use crate::support::gql::fleet::{set_vehicle_status, suspend_provider, SetVehicleStatus, SuspendProvider};
+use crate::support::gql::schemes::{scheme_spend, SchemeSpend};
+use crate::support::gql::{field, first_error_code, Payload, Typed};
 use chrono::{Duration, TimeZone, Utc};
 use futures::future::join_all;
 use roundabout_support::internal_auth::{Caller, HouseholdMembership};
 use serde_json::{json, Value};
+
+const CONFIRMED: Option<&book_vehicle::BookingStatus> = Some(&book_vehicle::BookingStatus::Confirmed);
 
 async fn nothing_written(w: &World) {
     assert_eq!(rows(&w.stack.bookings_pool, "select count(*) from bookings").await, 0);
@@ -21,70 +27,78 @@ async fn bad_booking_requests_are_refused_with_typed_errors_and_change_nothing()
     let (h, _) = w.household("one@wox.test").await;
     let v = &w.vehicles[0];
     let start = in_days(2);
-    let at = |s: chrono::DateTime<Utc>, e: chrono::DateTime<Utc>| json!({"vehicleId": v, "kind": "HIRE", "start": s, "end": e, "idempotencyKey": "bad"});
-    let lease = |months: i32| json!({"vehicleId": v, "kind": "LEASE", "start": start, "leaseMonths": months, "idempotencyKey": "bad"});
-    let cases: Vec<(&str, Value, &str, Value)> = vec![
+    let at = |s: chrono::DateTime<Utc>, e: chrono::DateTime<Utc>| book_vehicle::BookVehicleInput {
+        end: Some(e),
+        ..hire(v, s, 0, "bad")
+    };
+    let lease = |months: i64| lease(v, start, months, "bad");
+    let cases: Vec<(&str, book_vehicle::BookVehicleInput, &str, Option<Vec<String>>)> = vec![
         (
             "end before start",
             at(start, start - Duration::hours(2)),
             "INVALID_INPUT",
-            json!(["input", "end"]),
+            field(&["input", "end"]),
         ),
         (
             "in the past",
             at(Utc::now() - Duration::days(1), Utc::now() - Duration::hours(20)),
             "INVALID_INPUT",
-            json!(["input", "start"]),
+            field(&["input", "start"]),
         ),
         (
             "zero length",
             at(start, start),
             "INVALID_INPUT",
-            json!(["input", "end"]),
+            field(&["input", "end"]),
         ),
         (
             "100-day hire",
             at(start, start + Duration::days(100)),
             "HIRE_TOO_LONG",
-            json!(["input", "end"]),
+            field(&["input", "end"]),
         ),
-        ("lease of 0", lease(0), "INVALID_INPUT", json!(["input", "leaseMonths"])),
+        (
+            "lease of 0",
+            lease(0),
+            "INVALID_INPUT",
+            field(&["input", "leaseMonths"]),
+        ),
         (
             "lease of 50",
             lease(50),
             "INVALID_INPUT",
-            json!(["input", "leaseMonths"]),
+            field(&["input", "leaseMonths"]),
         ),
         (
             "unknown vehicle",
             hire(&uuid::Uuid::new_v4().to_string(), start, 2, "bad"),
             "VEHICLE_UNAVAILABLE",
-            json!(["input", "vehicleId"]),
+            field(&["input", "vehicleId"]),
         ),
         (
             "not an id",
             hire("nope", start, 2, "bad"),
             "VEHICLE_UNAVAILABLE",
-            json!(["input", "vehicleId"]),
+            field(&["input", "vehicleId"]),
         ),
     ];
     for (name, input, expect, field) in cases {
         let p = book(&h, input).await;
-        assert_eq!(code(&p), expect, "{name}: {p}");
-        assert_eq!(p["userErrors"][0]["field"], field, "{name}: {p}");
-        assert_eq!(p["booking"], Value::Null, "{name}");
+        assert_eq!(p.code(), expect, "{name}: {p:?}");
+        assert_eq!(p.user_errors()[0].field, field, "{name}: {p:?}");
+        assert_eq!(p.booking, None, "{name}");
     }
     nothing_written(&w).await;
 
     // A retired vehicle.
-    let status =
-        "mutation($id: ID!, $s: VehicleStatus!) { setVehicleStatus(id: $id, status: $s) { userErrors { code } } }";
     w.provider
-        .mutate("setVehicleStatus", status, json!({"id": w.vehicles[1], "s": "RETIRED"}))
-        .await
-        .unwrap();
+        .data::<SetVehicleStatus>(set_vehicle_status::Variables {
+            id: w.vehicles[1].clone(),
+            status: set_vehicle_status::VehicleStatus::Retired,
+        })
+        .await;
     let p = book(&h, hire(&w.vehicles[1], start, 2, "retired")).await;
-    assert_eq!(code(&p), "VEHICLE_UNAVAILABLE", "{p}");
+    assert_eq!(p.code(), "VEHICLE_UNAVAILABLE", "{p:?}");
     nothing_written(&w).await;
 
     // Booking for another household, straight at the bookings service.
@@ -109,21 +123,23 @@ async fn bad_booking_requests_are_refused_with_typed_errors_and_change_nothing()
     // Only households book: an officer through the gateway is refused.
     let err = w
         .officer
-        .raw(&book_mutation(), json!({"i": hire(v, start, 2, "officer")}))
+        .run::<BookVehicle>(book_vehicle::Variables {
+            input: hire(v, start, 2, "officer"),
+        })
         .await
-        .unwrap();
-    assert_eq!(err["errors"][0]["extensions"]["code"], "FORBIDDEN", "{err}");
+        .unwrap_err();
+    assert_eq!(first_error_code(&err), "FORBIDDEN", "{err:?}");
     nothing_written(&w).await;
 
     // A suspended provider's vehicles cannot be booked.
-    let suspend =
-        "mutation($c: ID!, $p: ID!) { suspendProvider(councilId: $c, providerId: $p) { userErrors { code } } }";
     w.officer
-        .mutate("suspendProvider", suspend, json!({"c": w.council, "p": w.provider_id}))
-        .await
-        .unwrap();
+        .data::<SuspendProvider>(suspend_provider::Variables {
+            council_id: w.council.clone(),
+            provider_id: w.provider_id.clone(),
+        })
+        .await;
     let p = book(&h, hire(v, start, 2, "suspended")).await;
-    assert_eq!(code(&p), "VEHICLE_UNAVAILABLE", "{p}");
+    assert_eq!(p.code(), "VEHICLE_UNAVAILABLE", "{p:?}");
     nothing_written(&w).await;
 }
 
@@ -131,21 +147,22 @@ async fn bad_booking_requests_are_refused_with_typed_errors_and_change_nothing()
 async fn a_lease_charges_its_first_month_and_commits_the_whole_term() {
     let w = World::new(20_000_000).await;
     let (h, _) = w.household("one@wox.test").await;
-    let p = book(
-        &h,
-        json!({"vehicleId": w.vehicles[2], "kind": "LEASE", "start": in_days(5), "leaseMonths": 12, "idempotencyKey": "lease"}),
-    )
-    .await;
-    assert_eq!(p["userErrors"], json!([]), "{p}");
-    let b = &p["booking"];
-    assert_eq!(b["status"], "CONFIRMED");
-    assert_eq!(b["leaseMonths"], 12);
+    let p = book(&h, lease(&w.vehicles[2], in_days(5), 12, "lease")).await;
+    p.assert_ok();
+    let b = p.booking.unwrap();
+    assert_eq!(b.status, book_vehicle::BookingStatus::Confirmed);
+    assert_eq!(b.lease_months, Some(12));
     // £300 a month for 12 months; 40 % capped at £120 a month.
     assert_eq!(
-        b["price"],
-        json!({"currency": "GBP", "basePence": 360000, "subsidyPence": 144000, "householdPence": 216000})
+        b.price,
+        book_vehicle::BookingFieldsPrice {
+            currency: "GBP".into(),
+            base_pence: 360000,
+            subsidy_pence: 144000,
+            household_pence: 216000,
+        }
     );
-    assert_eq!(b["payment"]["amountPence"], 18000);
+    assert_eq!(b.payment.unwrap().amount_pence, 18000);
     assert_eq!(
         rows(&w.stack.payments_pool, "select count(*) from lease_instalments").await,
         11
@@ -153,14 +170,17 @@ async fn a_lease_charges_its_first_month_and_commits_the_whole_term() {
     // The whole year overlaps a later hire of the same vehicle.
     let (h2, _) = w.household("two@wox.test").await;
     let p = book(&h2, hire(&w.vehicles[2], in_days(60), 2, "x")).await;
-    assert_eq!(code(&p), "SLOT_UNAVAILABLE");
+    assert_eq!(p.code(), "SLOT_UNAVAILABLE");
 }
 
-const SCHEME_SPEND: &str = "query($id: ID!) { council(id: $id) { schemes { id committedPence } } }";
-
 async fn committed(w: &World) -> i64 {
-    let v = w.officer.query(SCHEME_SPEND, json!({"id": w.council})).await.unwrap();
-    v["council"]["schemes"][0]["committedPence"].as_i64().unwrap()
+    let v = w
+        .officer
+        .data::<SchemeSpend>(scheme_spend::Variables {
+            council_id: w.council.clone(),
+        })
+        .await;
+    v.council.unwrap().schemes[0].committed_pence
 }
 
 async fn bookings(w: &World) -> i64 {
@@ -168,16 +188,22 @@ async fn bookings(w: &World) -> i64 {
 }
 
 /// Books and expects `code`, with nothing written anywhere.
-async fn refused(w: &World, h: &roundabout::graphql_client::GraphqlClient, input: Value, code_: &str, field: Value) {
+async fn refused(
+    w: &World,
+    h: &roundabout::graphql_client::GraphqlClient,
+    input: book_vehicle::BookVehicleInput,
+    code_: &str,
+    field: Option<Vec<String>>,
+) {
     let before = (
         bookings(w).await,
         rows(&w.stack.payments_pool, "select count(*) from payments").await,
         committed(w).await,
     );
     let p = book(h, input.clone()).await;
-    assert_eq!(code(&p), code_, "{input}: {p}");
-    assert_eq!(p["userErrors"][0]["field"], field, "{input}: {p}");
-    assert_eq!(p["booking"], Value::Null, "{p}");
+    assert_eq!(p.code(), code_, "{input:?}: {p:?}");
+    assert_eq!(p.user_errors()[0].field, field, "{input:?}: {p:?}");
+    assert_eq!(p.booking, None, "{p:?}");
     let after = (
         bookings(w).await,
         rows(&w.stack.payments_pool, "select count(*) from payments").await,
@@ -199,7 +225,7 @@ async fn bookings_beyond_the_bounds_are_refused_with_their_codes() {
         &h,
         hire(&v[0], far, 2, "far"),
         "LEAD_TIME_TOO_LONG",
-        json!(["input", "start"]),
+        field(&["input", "start"]),
     )
     .await;
     refused(
@@ -207,87 +233,81 @@ async fn bookings_beyond_the_bounds_are_refused_with_their_codes() {
         &h,
         hire(&v[0], in_days(366), 2, "next-year"),
         "LEAD_TIME_TOO_LONG",
-        json!(["input", "start"]),
+        field(&["input", "start"]),
     )
     .await;
-    let lease = json!({"vehicleId": v[2], "kind": "LEASE", "start": in_days(400), "leaseMonths": 12, "idempotencyKey": "lease"});
-    refused(&w, &h, lease, "LEAD_TIME_TOO_LONG", json!(["input", "start"])).await;
+    let far_lease = lease(&v[2], in_days(400), 12, "lease");
+    refused(&w, &h, far_lease, "LEAD_TIME_TOO_LONG", field(&["input", "start"])).await;
     refused(
         &w,
         &h,
         hire(&v[0], in_days(3), 15 * 24, "long"),
         "HIRE_TOO_LONG",
-        json!(["input", "end"]),
+        field(&["input", "end"]),
     )
     .await;
     // Within the bounds: a year ahead less a day, and fourteen days.
     let p = book(&h, hire(&v[0], in_days(364), 14 * 24, "ok-far")).await;
-    assert_eq!(p["booking"]["status"], "CONFIRMED", "{p}");
+    assert_eq!(p.status(), CONFIRMED, "{p:?}");
 
     // A second hire at the same time, of another vehicle.
     let start = in_days(3);
     let p = book(&h, hire(&v[1], start, 4, "first")).await;
-    assert_eq!(p["booking"]["status"], "CONFIRMED", "{p}");
-    let first = p["booking"]["id"].as_str().unwrap().to_string();
+    assert_eq!(p.status(), CONFIRMED, "{p:?}");
+    let first = p.booking.as_ref().unwrap().id.clone();
     refused(
         &w,
         &h,
         hire(&v[2], start + Duration::hours(2), 4, "overlap"),
         "OVERLAPPING_BOOKING",
-        json!(["input", "start"]),
+        field(&["input", "start"]),
     )
     .await;
     // The same vehicle again is still the vehicle's refusal.
-    refused(&w, &h, hire(&v[1], start, 4, "same"), "SLOT_UNAVAILABLE", Value::Null).await;
+    refused(&w, &h, hire(&v[1], start, 4, "same"), "SLOT_UNAVAILABLE", None).await;
     // Two invoices unpaid: a third booking, even by card, waits for one to be paid or cancelled.
     refused(
         &w,
         &h,
         hire(&v[2], in_days(5), 2, "third"),
         "TOO_MANY_UNPAID_BOOKINGS",
-        Value::Null,
+        None,
     )
     .await;
     let mut by_card = hire(&v[2], in_days(5), 2, "third-card");
-    by_card["paymentMethod"] = json!("pm_card_visa");
-    refused(&w, &h, by_card, "TOO_MANY_UNPAID_BOOKINGS", Value::Null).await;
+    by_card.payment_method = Some("pm_card_visa".into());
+    refused(&w, &h, by_card, "TOO_MANY_UNPAID_BOOKINGS", None).await;
     // An officer booking for the household meets the same bounds.
     let mut assisted = hire(&v[2], in_days(5), 2, "assisted");
-    assisted["householdId"] = json!(h_id);
-    refused(
-        &w,
-        &w.officer,
-        assisted.clone(),
-        "TOO_MANY_UNPAID_BOOKINGS",
-        Value::Null,
-    )
-    .await;
+    assisted.household_id = Some(h_id.clone());
+    refused(&w, &w.officer, assisted.clone(), "TOO_MANY_UNPAID_BOOKINGS", None).await;
     let mut assisted_far = hire(&v[2], in_days(400), 2, "assisted-far");
-    assisted_far["householdId"] = json!(h_id);
+    assisted_far.household_id = Some(h_id.clone());
     refused(
         &w,
         &w.officer,
         assisted_far,
         "LEAD_TIME_TOO_LONG",
-        json!(["input", "start"]),
+        field(&["input", "start"]),
     )
     .await;
     // Cancelling one makes room.
-    let p = h
-        .mutate("cancelBooking", &cancel_mutation(), json!({"id": first}))
-        .await
-        .unwrap();
-    assert_eq!(p["booking"]["status"], "CANCELLED", "{p}");
+    let p = cancel(&h, &first, None).await;
+    assert_eq!(
+        p.status(),
+        Some(&crate::support::gql::bookings::cancel_booking::BookingStatus::Cancelled),
+        "{p:?}"
+    );
     let p = book(&w.officer, assisted).await;
-    assert_eq!(p["booking"]["status"], "CONFIRMED", "{p}");
+    assert_eq!(p.status(), CONFIRMED, "{p:?}");
 
     // Bookings paid by card are not unpaid: a household paying by card books on.
     let (card, _) = w.household("card@wox.test").await;
     for (i, vehicle) in v.iter().enumerate() {
         let mut input = hire(vehicle, in_days(10 + i as i64), 2, &format!("card-{i}"));
-        input["paymentMethod"] = json!("pm_card_visa");
+        input.payment_method = Some("pm_card_visa".into());
         let p = book(&card, input).await;
-        assert_eq!(p["booking"]["status"], "CONFIRMED", "{p}");
+        assert_eq!(p.status(), CONFIRMED, "{p:?}");
     }
 }
 
@@ -303,8 +323,8 @@ async fn a_household_cannot_pass_its_limits_with_requests_at_once() {
         async move { book(&h, input).await }
     });
     let answers = join_all(calls).await;
-    let confirmed = answers.iter().filter(|p| p["booking"]["status"] == "CONFIRMED").count();
-    let codes: Vec<String> = answers.iter().map(code).collect();
+    let confirmed = answers.iter().filter(|p| p.status() == CONFIRMED).count();
+    let codes: Vec<String> = answers.iter().map(|p| p.code()).collect();
     assert_eq!(confirmed, 2, "{codes:?}");
     assert_eq!(
         codes.iter().filter(|c| *c == "TOO_MANY_UNPAID_BOOKINGS").count(),
@@ -325,12 +345,12 @@ async fn a_household_cannot_pass_its_limits_with_requests_at_once() {
             2,
             &format!("overlap-{i}"),
         );
-        input["paymentMethod"] = json!("pm_card_visa");
+        input.payment_method = Some("pm_card_visa".into());
         async move { book(&c, input).await }
     });
     let answers = join_all(calls).await;
-    let confirmed = answers.iter().filter(|p| p["booking"]["status"] == "CONFIRMED").count();
-    let codes: Vec<String> = answers.iter().map(code).collect();
+    let confirmed = answers.iter().filter(|p| p.status() == CONFIRMED).count();
+    let codes: Vec<String> = answers.iter().map(|p| p.code()).collect();
     assert_eq!(confirmed, 1, "{codes:?}");
     assert!(
         codes.iter().all(|c| c.is_empty()

@@ -10,41 +10,55 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::bookings::*;
+use crate::support::bookings::{in_days, World};
+use crate::support::gql::bookings::{book, book_vehicle, hire};
+use crate::support::gql::offers::{offers, Offers};
+use crate::support::gql::schemes::{scheme_spend, SchemeSpend};
+use crate::support::gql::{Payload, Typed};
 use crate::support::{Cards, Options, Stack};
 use roundabout::graphql_client::GraphqlClient;
-use serde_json::{json, Value};
 
-const SCHEME_SPEND: &str = "query($id: ID!) { council(id: $id) { schemes { committedPence remainingPence } } }";
-const OFFERS: &str = "query($i: OffersInput!) { offers(input: $i) { vehicle { id } \
-    price { basePence subsidyPence householdPence } subsidies { amountPence } } }";
-
-async fn spend(w: &World) -> Value {
-    let v = w.officer.query(SCHEME_SPEND, json!({"id": w.council})).await.unwrap();
-    v["council"]["schemes"][0].clone()
+/// The scheme's (committed, remaining) pence.
+async fn spend(w: &World) -> (i64, i64) {
+    let v = w
+        .officer
+        .data::<SchemeSpend>(scheme_spend::Variables {
+            council_id: w.council.clone(),
+        })
+        .await;
+    let s = &v.council.unwrap().schemes[0];
+    (s.committed_pence, s.remaining_pence)
 }
 
 /// The subsidy and household share of a booking answer.
-fn split(p: &Value) -> (i64, i64) {
-    let price = &p["booking"]["price"];
-    (
-        price["subsidyPence"].as_i64().unwrap(),
-        price["householdPence"].as_i64().unwrap(),
-    )
+fn split(p: &book_vehicle::BookVehicleBookVehicle) -> (i64, i64) {
+    let price = &p.booking.as_ref().unwrap().price;
+    (price.subsidy_pence, price.household_pence)
 }
 
-/// The offered price of `vehicle` for a 4-hour hire `days` ahead.
-async fn offered(h: &GraphqlClient, vehicle: &str, days: i64) -> Value {
+/// The offered (base, subsidy, household) pence of `vehicle` for a 4-hour hire `days` ahead.
+async fn offered(h: &GraphqlClient, vehicle: &str, days: i64) -> (i64, i64, i64) {
     let start = in_days(days);
-    let input = json!({"kind": "HIRE", "start": start, "end": start + chrono::Duration::hours(4), "radiusKm": 5.0});
-    let o = h.query(OFFERS, json!({"i": input})).await.unwrap();
-    o["offers"]
-        .as_array()
-        .unwrap()
+    let input = offers::OffersInput {
+        kind: offers::BookingKind::Hire,
+        start,
+        end: Some(start + chrono::Duration::hours(4)),
+        lease_months: None,
+        near: None,
+        radius_km: Some(5.0),
+        seats: None,
+        wheelchair_accessible: None,
+        electric_only: None,
+        first: None,
+        household_id: None,
+    };
+    let o = h.data::<Offers>(offers::Variables { input }).await.offers;
+    let price = &o
         .iter()
-        .find(|o| o["vehicle"]["id"] == vehicle)
-        .unwrap_or_else(|| panic!("{vehicle} not offered: {o}"))["price"]
-        .clone()
+        .find(|o| o.vehicle.id == vehicle)
+        .unwrap_or_else(|| panic!("{vehicle} not offered: {o:?}"))
+        .price;
+    (price.base_pence, price.subsidy_pence, price.household_pence)
 }
 
 #[tokio::test]
@@ -56,32 +70,26 @@ async fn when_the_budget_runs_out_bookings_get_what_is_left_then_no_subsidy() {
     let (h3, _) = w.household("three@wox.test").await;
 
     let p = book(&h1, hire(&w.vehicles[0], in_days(3), 4, "a")).await;
-    assert_eq!(p["booking"]["status"], "CONFIRMED", "{p}");
+    assert_eq!(p.status(), Some(&book_vehicle::BookingStatus::Confirmed), "{p:?}");
     assert_eq!(split(&p), (1_040, 1_560));
-    assert_eq!(spend(&w).await, json!({"committedPence": 1_040, "remainingPence": 460}));
+    assert_eq!(spend(&w).await, (1_040, 460));
 
     // What is left: £4.60, offered and booked.
-    assert_eq!(
-        offered(&h2, &w.vehicles[1], 3).await,
-        json!({"basePence": 2_600, "subsidyPence": 460, "householdPence": 2_140})
-    );
+    assert_eq!(offered(&h2, &w.vehicles[1], 3).await, (2_600, 460, 2_140));
     let p = book(&h2, hire(&w.vehicles[1], in_days(3), 4, "b")).await;
-    assert_eq!(p["booking"]["status"], "CONFIRMED", "{p}");
+    assert_eq!(p.status(), Some(&book_vehicle::BookingStatus::Confirmed), "{p:?}");
     assert_eq!(split(&p), (460, 2_140));
-    assert_eq!(p["booking"]["subsidies"][0]["amountPence"], 460);
-    assert_eq!(spend(&w).await, json!({"committedPence": 1_500, "remainingPence": 0}));
+    assert_eq!(p.booking.as_ref().unwrap().subsidies[0].amount_pence, 460);
+    assert_eq!(spend(&w).await, (1_500, 0));
 
     // Nothing left: no subsidy offered, the whole price to pay, still booked.
-    assert_eq!(
-        offered(&h3, &w.vehicles[2], 3).await,
-        json!({"basePence": 2_600, "subsidyPence": 0, "householdPence": 2_600})
-    );
+    assert_eq!(offered(&h3, &w.vehicles[2], 3).await, (2_600, 0, 2_600));
     let p = book(&h3, hire(&w.vehicles[2], in_days(3), 4, "c")).await;
-    assert_eq!(p["userErrors"], json!([]), "{p}");
-    assert_eq!(p["booking"]["status"], "CONFIRMED", "{p}");
+    p.assert_ok();
+    assert_eq!(p.status(), Some(&book_vehicle::BookingStatus::Confirmed), "{p:?}");
     assert_eq!(split(&p), (0, 2_600));
-    assert_eq!(p["booking"]["subsidies"], json!([]));
-    assert_eq!(spend(&w).await, json!({"committedPence": 1_500, "remainingPence": 0}));
+    assert_eq!(p.booking.as_ref().unwrap().subsidies, vec![]);
+    assert_eq!(spend(&w).await, (1_500, 0));
 }
 
 #[tokio::test]
@@ -102,16 +110,16 @@ async fn a_booking_whose_lapsed_hold_was_spent_meanwhile_is_refused_with_budget_
     // budget and waits to be charged.
     stripe.fail_next(1_000_000, "before").await;
     let mut first = hire(&w.vehicles[0], in_days(3), 4, "card");
-    first["paymentMethod"] = json!("pm_card_visa");
+    first.payment_method = Some("pm_card_visa".into());
     let p = book(&h1, first.clone()).await;
-    assert_eq!(p["booking"]["status"], "PENDING_PAYMENT", "{p}");
-    let id = p["booking"]["id"].as_str().unwrap().to_string();
+    assert_eq!(p.status(), Some(&book_vehicle::BookingStatus::PendingPayment), "{p:?}");
+    let id = p.booking.as_ref().unwrap().id.clone();
 
     // The hold lapses; the second household, paying by invoice, gets the
     // budget and is confirmed.
     tokio::time::sleep(Duration::from_millis(1_100)).await;
     let p = book(&h2, hire(&w.vehicles[1], in_days(3), 4, "invoice")).await;
-    assert_eq!(p["booking"]["status"], "CONFIRMED", "{p}");
+    assert_eq!(p.status(), Some(&book_vehicle::BookingStatus::Confirmed), "{p:?}");
     assert_eq!(split(&p), (1_040, 1_560));
 
     // Stripe is back: the first booking is charged, its subsidy cannot be
@@ -120,15 +128,19 @@ async fn a_booking_whose_lapsed_hold_was_spent_meanwhile_is_refused_with_budget_
     let deadline = Instant::now() + Duration::from_secs(60);
     let failed = loop {
         let again = book(&h1, first.clone()).await;
-        if again["booking"]["status"] == "FAILED" {
+        if again.status() == Some(&book_vehicle::BookingStatus::Failed) {
             break again;
         }
-        assert!(Instant::now() < deadline, "{again}");
+        assert!(Instant::now() < deadline, "{again:?}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    assert_eq!(failed["booking"]["id"], id.as_str());
-    assert_eq!(code(&failed), "BUDGET_EXHAUSTED", "{failed}");
-    assert_eq!(failed["booking"]["payment"]["status"], "CANCELLED", "{failed}");
+    assert_eq!(failed.booking.as_ref().unwrap().id, id);
+    assert_eq!(failed.code(), "BUDGET_EXHAUSTED", "{failed:?}");
+    assert_eq!(
+        failed.booking.as_ref().unwrap().payment.as_ref().map(|p| &p.status),
+        Some(&book_vehicle::PaymentStatus::Cancelled),
+        "{failed:?}"
+    );
 
     // Nothing taken: the authorisation was cancelled at the processor.
     let intents = stripe.intents_with("booking_id", &id).await;
@@ -136,7 +148,7 @@ async fn a_booking_whose_lapsed_hold_was_spent_meanwhile_is_refused_with_budget_
     assert_eq!(intents[0]["status"], "canceled", "{intents:?}");
     assert_eq!(intents[0]["amount_received"], 0);
     // Nothing committed for it, nothing overspent.
-    assert_eq!(spend(&w).await, json!({"committedPence": 1_040, "remainingPence": 0}));
+    assert_eq!(spend(&w).await, (1_040, 0));
     let state: String = sqlx::query_scalar("select state from budget_allocations where booking_id = $1::uuid")
         .bind(&id)
         .fetch_one(&w.stack.eligibility_pool)
@@ -151,6 +163,6 @@ async fn a_booking_whose_lapsed_hold_was_spent_meanwhile_is_refused_with_budget_
     // The slot is free again.
     let (h3, _) = w.household("three@wox.test").await;
     let p = book(&h3, hire(&w.vehicles[0], in_days(3), 4, "after")).await;
-    assert_eq!(p["booking"]["status"], "CONFIRMED", "{p}");
+    assert_eq!(p.status(), Some(&book_vehicle::BookingStatus::Confirmed), "{p:?}");
     assert_eq!(split(&p), (0, 2_600));
 }

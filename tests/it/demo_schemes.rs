@@ -3,9 +3,11 @@
 //! Clarke do not, and seeding twice adds nothing.
 
 use crate::support::eligibility::count;
+use crate::support::gql::households::{my_eligibility, MyEligibility};
+use crate::support::gql::schemes::{public_schemes, PublicSchemes};
+use crate::support::gql::Typed;
 use crate::support::*;
 use roundabout::up::LocalSecrets;
-use serde_json::json;
 
 #[tokio::test]
 async fn the_demo_scheme_is_seeded_once_and_decides_as_the_journey_says() {
@@ -35,14 +37,29 @@ async fn the_demo_scheme_is_seeded_once_and_decides_as_the_journey_says() {
         assert_eq!(count(&stack.eligibility_pool, t).await, *n, "{t}");
     }
 
-    let schemes = stack
+    let councils = stack
         .anon
-        .query("{ councils { schemes { name status zones { name } } } }", json!({}))
+        .data::<PublicSchemes>(public_schemes::Variables)
         .await
-        .unwrap();
+        .councils;
+    let schemes: Vec<_> = councils[0]
+        .schemes
+        .iter()
+        .map(|s| {
+            (
+                s.name.as_str(),
+                &s.status,
+                s.zones.iter().map(|z| z.name.as_str()).collect::<Vec<_>>(),
+            )
+        })
+        .collect();
     assert_eq!(
-        schemes["councils"][0]["schemes"],
-        json!([{"name": "EV lease support", "status": "ACTIVE", "zones": [{"name": "Witney"}]}])
+        schemes,
+        vec![(
+            "EV lease support",
+            &public_schemes::SchemeStatus::Active,
+            vec!["Witney"]
+        )]
     );
     for (email, expect) in [
         ("ahmed@households.example", true),
@@ -51,11 +68,12 @@ async fn the_demo_scheme_is_seeded_once_and_decides_as_the_journey_says() {
     ] {
         let password = &accounts.iter().find(|a| a.email == email).unwrap().password;
         let client = stack.anon.with_token(sign_in(&stack.anon, email, password).await);
-        let d = client
-            .query("{ me { household { eligibility { eligible } } } }", json!({}))
-            .await
-            .unwrap();
-        assert_eq!(d["me"]["household"]["eligibility"][0]["eligible"], expect, "{email}");
+        let d = client.data::<MyEligibility>(my_eligibility::Variables).await;
+        assert_eq!(
+            d.me.unwrap().household.unwrap().eligibility[0].eligible,
+            expect,
+            "{email}"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

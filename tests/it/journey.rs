@@ -6,17 +6,14 @@
 //! processor is read back from localstripe.
 
 use crate::support::bookings::*;
-use crate::support::eligibility::MY_ELIGIBILITY;
+use crate::support::gql::bookings::{book_vehicle, cancel_booking, BookVehicle, CancelBooking};
+use crate::support::gql::fleet::{start_payout_onboarding, StartPayoutOnboarding};
+use crate::support::gql::households::{my_eligibility, MyEligibility};
+use crate::support::gql::offers::{offers, Offers};
+use crate::support::gql::reports::{council_report, CouncilReport};
+use crate::support::gql::{first_error_code, Payload, Typed};
 use crate::support::{Cards, Options, Stack};
 use chrono::{Datelike, Duration, Utc, Weekday};
-use serde_json::{json, Value};
-
-const OFFERS: &str = "query($i: OffersInput!) { offers(input: $i) { vehicle { id seats propulsion } distanceKm \
-    price { currency basePence subsidyPence householdPence } subsidies { scheme { name } amountPence } score reasons } }";
-
-const REPORT: &str = "query($c: ID!, $f: DateTime!, $t: DateTime!) { councilReport(councilId: $c, from: $f, to: $t) { \
-    bookings households grossPence subsidyPence householdPaidPence refundedPence cancelledBookings cancellationChargesPence \
-    byScheme { scheme { name } bookings subsidyPence committedPence remainingPence } } }";
 
 /// Next Saturday (at least two days away) at 10:00 UTC.
 fn saturday_ten() -> chrono::DateTime<Utc> {
@@ -42,16 +39,13 @@ async fn the_main_journey() {
     // The provider starts payout onboarding: an express account at the processor.
     let o = w
         .provider
-        .mutate(
-            "startPayoutOnboarding",
-            "mutation { startPayoutOnboarding { url userErrors { code message } } }",
-            json!({}),
-        )
+        .data::<StartPayoutOnboarding>(start_payout_onboarding::Variables)
         .await
-        .unwrap();
-    assert_eq!(o["userErrors"], json!([]), "{o}");
-    let account = o["url"]
-        .as_str()
+        .start_payout_onboarding;
+    o.assert_ok();
+    let account = o
+        .url
+        .as_deref()
         .unwrap()
         .split('/')
         .find(|p| p.starts_with("acct_"))
@@ -60,36 +54,46 @@ async fn the_main_journey() {
 
     // The household signs up, fills its profile and qualifies, with reasons.
     let (h, _) = w.household("family@wox.test").await;
-    let e = h.query(MY_ELIGIBILITY, json!({})).await.unwrap();
-    let decision = &e["me"]["household"]["eligibility"][0];
-    assert_eq!(decision["scheme"]["name"], "EV lease support");
-    assert_eq!(decision["eligible"], true);
-    assert!(decision["reasons"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|r| r["passed"] == true));
+    let e = h.data::<MyEligibility>(my_eligibility::Variables).await;
+    let decision = &e.me.unwrap().household.unwrap().eligibility[0];
+    assert_eq!(decision.scheme.name, "EV lease support");
+    assert!(decision.eligible);
+    assert!(decision.reasons.iter().all(|r| r.passed));
 
     // Offers for Saturday 10:00–14:00 within 5 km, needing 4 seats.
     let start = saturday_ten();
-    let input = json!({"kind": "HIRE", "start": start, "end": start + Duration::hours(4), "radiusKm": 5.0, "seats": 4});
-    let o = h.query(OFFERS, json!({"i": input})).await.unwrap();
-    let offers = o["offers"].as_array().unwrap();
-    assert_eq!(offers.len(), 3, "{o}");
-    let scores: Vec<f64> = offers.iter().map(|o| o["score"].as_f64().unwrap()).collect();
+    let input = offers::OffersInput {
+        kind: offers::BookingKind::Hire,
+        start,
+        end: Some(start + Duration::hours(4)),
+        lease_months: None,
+        near: None,
+        radius_km: Some(5.0),
+        seats: Some(4),
+        wheelchair_accessible: None,
+        electric_only: None,
+        first: None,
+        household_id: None,
+    };
+    let o = h
+        .data::<Offers>(offers::Variables { input: input.clone() })
+        .await
+        .offers;
+    assert_eq!(o.len(), 3, "{o:?}");
+    let scores: Vec<f64> = o.iter().map(|o| o.score).collect();
     assert!(scores.windows(2).all(|p| p[0] >= p[1]), "best first: {scores:?}");
-    for offer in offers {
+    for offer in &o {
         assert_eq!(
-            offer["price"],
-            json!({"currency": "GBP", "basePence": 2600, "subsidyPence": 1040, "householdPence": 1560})
+            offer.price,
+            offers::OffersOffersPrice {
+                currency: "GBP".into(),
+                base_pence: 2600,
+                subsidy_pence: 1040,
+                household_pence: 1560,
+            }
         );
-        assert_eq!(offer["subsidies"][0]["scheme"]["name"], "EV lease support");
-        let reasons: Vec<&str> = offer["reasons"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(Value::as_str)
-            .collect();
+        assert_eq!(offer.subsidies[0].scheme.name, "EV lease support");
+        let reasons = &offer.reasons;
         assert!(reasons[0].ends_with("km from home"), "{reasons:?}");
         assert!(
             reasons
@@ -98,22 +102,34 @@ async fn the_main_journey() {
             "{reasons:?}"
         );
         assert!(
-            reasons.contains(&"£15.60 after a £10.40 council subsidy"),
+            reasons.iter().any(|r| r == "£15.60 after a £10.40 council subsidy"),
             "{reasons:?}"
         );
-        assert!(reasons.contains(&"Electric"), "{reasons:?}");
+        assert!(reasons.iter().any(|r| r == "Electric"), "{reasons:?}");
     }
     // The exact fit (4 seats) ranks above the 7-seater at a similar distance.
-    let best = offers[0]["vehicle"]["id"].as_str().unwrap().to_string();
+    let best = o[0].vehicle.id.clone();
 
     // Book the best with a card.
-    let mut booking = json!({"vehicleId": best, "kind": "HIRE", "start": start, "end": start + Duration::hours(4),
-                             "paymentMethod": "pm_card_visa", "idempotencyKey": "saturday"});
-    let p = book(&h, booking.clone()).await;
-    assert_eq!(p["userErrors"], json!([]), "{p}");
-    assert_eq!(p["booking"]["status"], "CONFIRMED");
-    assert_eq!(p["booking"]["payment"]["status"], "CAPTURED");
-    let id = p["booking"]["id"].as_str().unwrap().to_string();
+    let mut booking = book_vehicle::BookVehicleInput {
+        vehicle_id: best.clone(),
+        kind: book_vehicle::BookingKind::Hire,
+        start,
+        end: Some(start + Duration::hours(4)),
+        lease_months: None,
+        payment_method: Some("pm_card_visa".into()),
+        idempotency_key: "saturday".into(),
+        household_id: None,
+    };
+    let p = h
+        .data::<BookVehicle>(book_vehicle::Variables { input: booking.clone() })
+        .await
+        .book_vehicle;
+    p.assert_ok();
+    let b = p.booking.unwrap();
+    assert_eq!(b.status, book_vehicle::BookingStatus::Confirmed);
+    assert_eq!(b.payment.unwrap().status, book_vehicle::PaymentStatus::Captured);
+    let id = b.id;
     // At the processor: one PaymentIntent for the booking, its £15.60 captured.
     let intents = stripe.intents_with("booking_id", &id).await;
     assert_eq!(intents.len(), 1, "{intents:?}");
@@ -125,33 +141,35 @@ async fn the_main_journey() {
     assert_eq!(pi["currency"], "gbp");
     assert!(stripe.refunds_of(&intent).await.is_empty());
     // The booked vehicle is no longer offered for that period.
-    let o = h.query(OFFERS, json!({"i": input})).await.unwrap();
-    assert!(o["offers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|o| o["vehicle"]["id"] != best.as_str()));
+    let o = h.data::<Offers>(offers::Variables { input }).await.offers;
+    assert!(o.iter().all(|o| o.vehicle.id != best));
 
     // A second household, the same vehicle, an overlapping time: refused.
     let (h2, _) = w.household("neighbour@wox.test").await;
-    booking["start"] = json!(start + Duration::hours(2));
-    booking["end"] = json!(start + Duration::hours(5));
-    let refused = book(&h2, booking).await;
-    assert_eq!(code(&refused), "SLOT_UNAVAILABLE");
+    booking.start = start + Duration::hours(2);
+    booking.end = Some(start + Duration::hours(5));
+    let refused = h2
+        .data::<BookVehicle>(book_vehicle::Variables { input: booking })
+        .await
+        .book_vehicle;
+    assert_eq!(refused.code(), "SLOT_UNAVAILABLE");
 
     // The household cancels days ahead: the whole share back, the subsidy released.
     let c = h
-        .mutate(
-            "cancelBooking",
-            &cancel_mutation(),
-            json!({"id": id, "r": "Change of plan"}),
-        )
+        .data::<CancelBooking>(cancel_booking::Variables {
+            id: id.clone(),
+            reason: Some("Change of plan".into()),
+        })
         .await
-        .unwrap();
-    assert_eq!(c["userErrors"], json!([]), "{c}");
-    assert_eq!(c["booking"]["status"], "CANCELLED");
-    assert_eq!(c["booking"]["cancellation"]["refundPence"], 1560);
-    assert_eq!(c["booking"]["payment"]["status"], "REFUNDED");
+        .cancel_booking;
+    c.assert_ok();
+    let cancelled = c.booking.unwrap();
+    assert_eq!(cancelled.status, cancel_booking::BookingStatus::Cancelled);
+    assert_eq!(cancelled.cancellation.unwrap().refund_pence, 1560);
+    assert_eq!(
+        cancelled.payment.unwrap().status,
+        cancel_booking::PaymentStatus::Refunded
+    );
     // The refund was made at the processor, once, of the whole £15.60.
     let refunds = stripe.refunds_of(&intent).await;
     assert_eq!(refunds.len(), 1, "{refunds:?}");
@@ -171,21 +189,34 @@ async fn the_main_journey() {
     // apart with its refund, in none of the money that stands.
     let r = w
         .officer
-        .query(
-            REPORT,
-            json!({"c": w.council, "f": began, "t": Utc::now() + Duration::minutes(1)}),
-        )
-        .await
-        .unwrap();
+        .data::<CouncilReport>(council_report::Variables {
+            council_id: w.council.clone(),
+            from: began,
+            to: Utc::now() + Duration::minutes(1),
+        })
+        .await;
     assert_eq!(
-        r["councilReport"],
-        json!({"bookings": 0, "households": 0, "grossPence": 0, "subsidyPence": 0, "householdPaidPence": 0,
-               "refundedPence": 1560, "cancelledBookings": 1, "cancellationChargesPence": 0, "byScheme": []})
+        r.council_report,
+        council_report::CouncilReportCouncilReport {
+            bookings: 0,
+            households: 0,
+            gross_pence: 0,
+            subsidy_pence: 0,
+            household_paid_pence: 0,
+            refunded_pence: 1560,
+            cancelled_bookings: 1,
+            cancellation_charges_pence: 0,
+            by_scheme: vec![],
+        }
     );
     // Households see no report.
     let denied = h
-        .raw(REPORT, json!({"c": w.council, "f": began, "t": Utc::now()}))
+        .run::<CouncilReport>(council_report::Variables {
+            council_id: w.council.clone(),
+            from: began,
+            to: Utc::now(),
+        })
         .await
-        .unwrap();
-    assert_eq!(denied["errors"][0]["extensions"]["code"], "FORBIDDEN");
+        .unwrap_err();
+    assert_eq!(first_error_code(&denied), "FORBIDDEN");
 }

@@ -2,56 +2,61 @@
 //! stack runs (the Stripe side is tested against localstripe in the payments
 //! service's own tests).
 
+use crate::support::gql::fleet::{payouts_enabled, start_payout_onboarding, PayoutsEnabled, StartPayoutOnboarding};
+use crate::support::gql::identity::{sign_up_provider, SignUpProvider};
+use crate::support::gql::{first_error_code, Payload, Typed};
 use crate::support::*;
-use serde_json::json;
-
-const ONBOARD: &str = "mutation { startPayoutOnboarding { url userErrors { code message } } }";
 
 #[tokio::test]
 async fn a_provider_onboards_for_payouts_and_others_cannot() {
     let stack = Stack::start().await;
     let p = stack
         .anon
-        .mutate(
-            "signUpProvider",
-            SIGN_UP_PROVIDER,
-            json!({"input": {"email": "fleet@club.test", "password": PASSWORD, "organisationName": "Club"}}),
-        )
+        .data::<SignUpProvider>(sign_up_provider::Variables {
+            input: sign_up_provider::SignUpProviderInput {
+                email: "fleet@club.test".into(),
+                password: PASSWORD.into(),
+                organisation_name: "Club".into(),
+            },
+        })
         .await
-        .unwrap();
-    let provider = stack.anon.with_token(p["token"].as_str().unwrap());
+        .sign_up_provider;
+    let provider = stack.anon.with_token(p.token.unwrap());
     let enabled = || async {
         provider
-            .query("{ me { provider { payoutsEnabled } } }", json!({}))
+            .data::<PayoutsEnabled>(payouts_enabled::Variables)
             .await
-            .unwrap()["me"]["provider"]["payoutsEnabled"]
-            .clone()
+            .me
+            .unwrap()
+            .provider
+            .unwrap()
+            .payouts_enabled
     };
-    assert_eq!(enabled().await, false);
+    assert!(!enabled().await);
 
-    let v = provider
-        .mutate("startPayoutOnboarding", ONBOARD, json!({}))
-        .await
-        .unwrap();
-    assert_eq!(v["userErrors"], json!([]));
-    let url = v["url"].as_str().unwrap().to_string();
+    let onboard = |client: &roundabout::graphql_client::GraphqlClient| {
+        let client = client.clone();
+        async move {
+            client
+                .run::<StartPayoutOnboarding>(start_payout_onboarding::Variables)
+                .await
+                .map(|d| d.start_payout_onboarding)
+        }
+    };
+    let v = onboard(&provider).await.unwrap();
+    v.assert_ok();
+    let url = v.url.clone().unwrap();
     assert!(url.starts_with("https://"), "{url}");
     // Asking again reuses the same connected account.
-    let again = provider
-        .mutate("startPayoutOnboarding", ONBOARD, json!({}))
-        .await
-        .unwrap();
-    assert_eq!(again["url"].as_str(), Some(url.as_str()));
-    assert_eq!(enabled().await, false, "not until onboarding is finished");
+    let again = onboard(&provider).await.unwrap();
+    assert_eq!(again.url.as_deref(), Some(url.as_str()));
+    assert!(!enabled().await, "not until onboarding is finished");
 
     let (council, _) = stack.council("WOX", "officer@wox.test").await;
     let household = stack.household(&council, "resident@example.org").await;
+    assert_eq!(first_error_code(&onboard(&household).await.unwrap_err()), "FORBIDDEN");
     assert_eq!(
-        error_code(&household.raw(ONBOARD, json!({})).await.unwrap()),
-        "FORBIDDEN"
-    );
-    assert_eq!(
-        error_code(&stack.anon.raw(ONBOARD, json!({})).await.unwrap()),
+        first_error_code(&onboard(&stack.anon).await.unwrap_err()),
         "UNAUTHENTICATED"
     );
 }

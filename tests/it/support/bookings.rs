@@ -7,8 +7,9 @@ use roundabout::graphql_client::GraphqlClient;
 use serde_json::{json, Value};
 
 use super::{
-    eligibility::{create_scheme, ev_scheme, ok, profile, square, step, CREATE_ZONE, UPDATE_PROFILE},
-    Options, Stack, PASSWORD, SIGN_UP_PROVIDER,
+    eligibility::square,
+    gql::{self, Payload, Typed},
+    Options, Stack, PASSWORD,
 };
 
 pub const WITNEY: (f64, f64) = (-1.485, 51.785);
@@ -24,12 +25,6 @@ pub fn book_mutation() -> String {
 pub fn cancel_mutation() -> String {
     format!("mutation($id: ID!, $r: String) {{ cancelBooking(id: $id, reason: $r) {{ booking {{ {BOOKING_FIELDS} }} userErrors {{ field code message }} }} }}")
 }
-
-pub const APPLY: &str =
-    "mutation($c: ID!) { applyToCouncil(councilId: $c) { provider { id } userErrors { field code message } } }";
-pub const APPROVE: &str = "mutation($c: ID!, $p: ID!) { approveProvider(councilId: $c, providerId: $p) { provider { id } userErrors { field code message } } }";
-const ADD_VEHICLE: &str =
-    "mutation($i: VehicleInput!) { addVehicle(input: $i) { vehicle { id } userErrors { field code message } } }";
 
 /// The world of a booking test.
 pub struct World {
@@ -69,51 +64,85 @@ impl World {
 
     /// Builds the world on a given stack.
     pub async fn on(stack: Stack, budget_pence: i64) -> Self {
+        use gql::councils::{create_zone, CreateZone};
+        use gql::fleet::{
+            add_vehicle, apply_to_council, approve_provider, AddVehicle, ApplyToCouncil, ApproveProvider,
+        };
+        use gql::identity::{sign_up_provider, SignUpProvider};
+        use gql::schemes::{create_scheme, publish_scheme, CreateScheme, PublishScheme};
+
         let (council, officer) = stack.council("WOX", "officer@wox.test").await;
-        let z = ok(
-            &officer,
-            "createZone",
-            CREATE_ZONE,
-            json!({"input": {"councilId": council, "name": "Witney", "geometry": square(WITNEY.0, WITNEY.1, 0.05)}}),
-        )
-        .await;
-        let witney = z["zone"]["id"].as_str().unwrap().to_string();
-        let mut input = ev_scheme(&council, &[&witney]);
-        input["budgetPence"] = json!(budget_pence);
-        let s = ok(&officer, "createScheme", &create_scheme(), json!({"input": input})).await;
-        let scheme = s["scheme"]["id"].as_str().unwrap().to_string();
-        ok(&officer, "publishScheme", &step("publishScheme"), json!({"id": scheme})).await;
+        let z = officer
+            .data::<CreateZone>(create_zone::Variables {
+                input: create_zone::CreateZoneInput {
+                    council_id: council.clone(),
+                    name: "Witney".into(),
+                    geometry: square(WITNEY.0, WITNEY.1, 0.05),
+                },
+            })
+            .await
+            .create_zone;
+        z.assert_ok();
+        let witney = z.zone.expect("the zone").id;
+        let mut input = gql::schemes::ev_scheme(&council, &[&witney]);
+        input.budget_pence = budget_pence;
+        let s = officer
+            .data::<CreateScheme>(create_scheme::Variables { input })
+            .await
+            .create_scheme;
+        s.assert_ok();
+        let scheme = s.scheme.expect("the scheme").id;
+        officer
+            .data::<PublishScheme>(publish_scheme::Variables { id: scheme })
+            .await
+            .publish_scheme
+            .assert_ok();
 
         let p = stack
             .anon
-            .mutate(
-                "signUpProvider",
-                SIGN_UP_PROVIDER,
-                json!({"input": {"email": "fleet@cotswold.test", "password": PASSWORD, "organisationName": "Cotswold Car Club"}}),
-            )
+            .data::<SignUpProvider>(sign_up_provider::Variables {
+                input: sign_up_provider::SignUpProviderInput {
+                    email: "fleet@cotswold.test".into(),
+                    password: PASSWORD.into(),
+                    organisation_name: "Cotswold Car Club".into(),
+                },
+            })
             .await
-            .unwrap();
-        let provider_id = p["viewer"]["provider"]["id"].as_str().unwrap().to_string();
-        let provider = stack.anon.with_token(p["token"].as_str().unwrap());
-        ok(&provider, "applyToCouncil", APPLY, json!({"c": council})).await;
-        ok(
-            &officer,
-            "approveProvider",
-            APPROVE,
-            json!({"c": council, "p": provider_id}),
-        )
-        .await;
+            .sign_up_provider;
+        let provider_id = p
+            .viewer
+            .as_ref()
+            .and_then(|v| v.provider.as_ref())
+            .unwrap_or_else(|| panic!("no provider: {p:?}"))
+            .id
+            .clone();
+        let provider = stack.anon.with_token(p.token.expect("a token"));
+        provider
+            .data::<ApplyToCouncil>(apply_to_council::Variables {
+                council_id: council.clone(),
+            })
+            .await
+            .apply_to_council
+            .assert_ok();
+        officer
+            .data::<ApproveProvider>(approve_provider::Variables {
+                council_id: council.clone(),
+                provider_id: provider_id.clone(),
+            })
+            .await
+            .approve_provider
+            .assert_ok();
         let mut vehicles = Vec::new();
         for (i, seats) in [5, 4, 7].into_iter().enumerate() {
             let d = 0.002 * (i as f64 + 1.0);
-            let v = ok(
-                &provider,
-                "addVehicle",
-                ADD_VEHICLE,
-                json!({"i": vehicle_input(WITNEY.1 + d, WITNEY.0 + d, seats)}),
-            )
-            .await;
-            vehicles.push(v["vehicle"]["id"].as_str().unwrap().to_string());
+            let v = provider
+                .data::<AddVehicle>(add_vehicle::Variables {
+                    input: gql::fleet::vehicle_input(WITNEY.1 + d, WITNEY.0 + d, seats),
+                })
+                .await
+                .add_vehicle;
+            v.assert_ok();
+            vehicles.push(v.vehicle.expect("the vehicle").id);
         }
         Self {
             stack,
@@ -127,15 +156,16 @@ impl World {
 
     /// A household in the council, eligible for the scheme, living in Witney.
     pub async fn household(&self, email: &str) -> (GraphqlClient, String) {
+        use gql::households::{update_household_profile, UpdateHouseholdProfile};
         let h = self.stack.household(&self.council, email).await;
-        let p = ok(
-            &h,
-            "updateHouseholdProfile",
-            UPDATE_PROFILE,
-            json!({"input": profile(WITNEY.0, WITNEY.1, 1_500_000, 0)}),
-        )
-        .await;
-        let id = p["household"]["id"].as_str().unwrap().to_string();
+        let p = h
+            .data::<UpdateHouseholdProfile>(update_household_profile::Variables {
+                input: gql::households::profile(WITNEY.0, WITNEY.1, 1_500_000, 0),
+            })
+            .await
+            .update_household_profile;
+        p.assert_ok();
+        let id = p.household.expect("the household").id;
         (h, id)
     }
 }
@@ -156,10 +186,6 @@ pub async fn book(h: &GraphqlClient, input: Value) -> Value {
     h.mutate("bookVehicle", &book_mutation(), json!({"i": input}))
         .await
         .unwrap()
-}
-
-pub fn code(p: &Value) -> String {
-    p["userErrors"][0]["code"].as_str().unwrap_or("").to_string()
 }
 
 /// Counts rows of a table in a service's database.

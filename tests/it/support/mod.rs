@@ -3,17 +3,20 @@
 //! test's runtime, and a GraphQL client for the gateway. Beside it:
 //! [`bookings`] (a world ready to book), [`eligibility`] (schemes, zones,
 //! profiles), [`web`] (the web front end and a browser over HTTP),
-//! [`procs`] (a part as a child process) and [`proc_stack`] (every part as
-//! a process).
+//! [`procs`] (a part as a child process), [`proc_stack`] (every part as
+//! a process) and [`gql`] (typed GraphQL operations, checked against the
+//! committed schema).
 //!
 //! The benches include this tree too (`#[path]` in `benches/*.rs`).
 
 pub mod bookings;
 pub mod eligibility;
+pub mod gql;
 pub mod proc_stack;
 pub mod procs;
 pub mod web;
 
+use gql::{Payload, Typed};
 use roundabout::graphql_client::GraphqlClient;
 use roundabout_gateway::config::{AbuseLimits, BootstrapAdmin, Limits, ServiceUrls};
 use roundabout_support::{
@@ -290,68 +293,56 @@ impl Stack {
     pub async fn council(&self, code: &str, officer_email: &str) -> (String, GraphqlClient) {
         let p = self
             .admin
-            .mutate(
-                "createCouncil",
-                CREATE_COUNCIL,
-                json!({"input": council_input(code, officer_email)}),
-            )
+            .data::<gql::councils::CreateCouncil>(gql::councils::create_council::Variables {
+                input: gql::councils::council_input(code, officer_email),
+            })
             .await
-            .unwrap();
-        assert_eq!(p["userErrors"], json!([]), "{p}");
-        let id = p["council"]["id"].as_str().unwrap().to_string();
+            .create_council;
+        p.assert_ok();
+        let id = p.council.expect("the created council").id;
         let token = sign_in(&self.anon, officer_email, PASSWORD).await;
         (id, self.anon.with_token(token))
     }
 
     /// Signs up a household in `council_id`; returns its client.
     pub async fn household(&self, council_id: &str, email: &str) -> GraphqlClient {
+        use gql::identity::{sign_up_household, SignUpHousehold};
         let p = self
             .anon
-            .mutate(
-                "signUpHousehold",
-                SIGN_UP_HOUSEHOLD,
-                json!({"input": {"email": email, "password": PASSWORD, "councilId": council_id}}),
-            )
+            .data::<SignUpHousehold>(sign_up_household::Variables {
+                input: sign_up_household::SignUpHouseholdInput {
+                    email: email.into(),
+                    password: PASSWORD.into(),
+                    council_id: council_id.into(),
+                    display_name: None,
+                },
+            })
             .await
-            .unwrap();
-        assert_eq!(p["userErrors"], json!([]), "{p}");
-        self.anon.with_token(p["token"].as_str().unwrap())
+            .sign_up_household;
+        p.assert_ok();
+        self.anon.with_token(p.token.expect("a token"))
     }
 }
 
-pub const CREATE_COUNCIL: &str = "mutation($input: CreateCouncilInput!) { createCouncil(input: $input) { council { id name code boundary } userErrors { field code message } } }";
-pub const SIGN_UP_HOUSEHOLD: &str = "mutation($input: SignUpHouseholdInput!) { signUpHousehold(input: $input) { token viewer { id email roles household { id council { id name } } } userErrors { field code message } } }";
 pub const SIGN_UP_PROVIDER: &str = "mutation($input: SignUpProviderInput!) { signUpProvider(input: $input) { token viewer { id email roles provider { id name } } userErrors { field code message } } }";
-pub const SIGN_IN: &str = "mutation($input: SignInInput!) { signIn(input: $input) { token viewer { email roles } userErrors { field code message } } }";
 
 /// A square boundary around Witney.
 pub fn witney_boundary() -> Value {
     json!({"type": "Polygon", "coordinates": [[[-1.60, 51.70], [-1.30, 51.70], [-1.30, 51.90], [-1.60, 51.90], [-1.60, 51.70]]]})
 }
 
-pub fn council_input(code: &str, officer_email: &str) -> Value {
-    json!({
-        "name": format!("Council {code}"),
-        "code": code,
-        "boundary": witney_boundary(),
-        "officerEmail": officer_email,
-        "officerPassword": PASSWORD,
-    })
-}
-
 pub async fn sign_in(client: &GraphqlClient, email: &str, password: &str) -> String {
+    use gql::identity::{sign_in, SignIn};
     let p = client
-        .mutate(
-            "signIn",
-            SIGN_IN,
-            json!({"input": {"email": email, "password": password}}),
-        )
+        .data::<SignIn>(sign_in::Variables {
+            input: sign_in::SignInInput {
+                email: email.into(),
+                password: password.into(),
+            },
+        })
         .await
-        .unwrap();
-    p["token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("sign-in failed: {p}"))
-        .to_string()
+        .sign_in;
+    p.token.clone().unwrap_or_else(|| panic!("sign-in failed: {p:?}"))
 }
 
 /// The first GraphQL error's `extensions.code`.

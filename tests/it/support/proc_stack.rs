@@ -8,15 +8,14 @@ use std::path::Path;
 
 use roundabout::graphql_client::GraphqlClient;
 use roundabout_support::testing;
-use serde_json::json;
 
 use super::{
     booking_limits_env,
-    bookings::{vehicle_input, WITNEY},
-    council_input,
-    eligibility::{create_scheme, ev_scheme, ok, profile, square, step, CREATE_ZONE, UPDATE_PROFILE},
+    bookings::WITNEY,
+    eligibility::square,
+    gql::{self, Payload, Typed},
     procs::{free_port, Proc},
-    sign_in, ADMIN_EMAIL, ADMIN_PASSWORD, CREATE_COUNCIL, PASSWORD, SIGN_UP_HOUSEHOLD, SIGN_UP_PROVIDER,
+    sign_in, ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD,
 };
 
 pub const WEBHOOK_SECRET: &str = "whsec_observability_test_secret";
@@ -108,12 +107,6 @@ fn index(part: &str) -> usize {
     PARTS.iter().position(|p| *p == part).expect("a part")
 }
 
-const APPLY: &str =
-    "mutation($c: ID!) { applyToCouncil(councilId: $c) { provider { id } userErrors { field code message } } }";
-const APPROVE: &str = "mutation($c: ID!, $p: ID!) { approveProvider(councilId: $c, providerId: $p) { provider { id } userErrors { field code message } } }";
-const ADD_VEHICLE: &str =
-    "mutation($i: VehicleInput!) { addVehicle(input: $i) { vehicle { id } userErrors { field code message } } }";
-
 /// What [`world`] made.
 pub struct World {
     #[allow(dead_code, reason = "benches/capacity.rs reads it")]
@@ -128,76 +121,112 @@ pub struct World {
 /// Through the public API: a council with the published EV scheme, an
 /// approved provider with one vehicle near Witney, and an eligible household.
 pub async fn world(gateway: &str) -> World {
+    use gql::councils::{council_input, create_council, create_zone, CreateCouncil, CreateZone};
+    use gql::fleet::{add_vehicle, apply_to_council, approve_provider, AddVehicle, ApplyToCouncil, ApproveProvider};
+    use gql::households::{profile, update_household_profile, UpdateHouseholdProfile};
+    use gql::identity::{sign_up_household, sign_up_provider, SignUpHousehold, SignUpProvider};
+    use gql::schemes::{create_scheme, ev_scheme, publish_scheme, CreateScheme, PublishScheme};
+
     let anon = GraphqlClient::new(gateway);
     let admin = anon.with_token(sign_in(&anon, ADMIN_EMAIL, ADMIN_PASSWORD).await);
-    let c = ok(
-        &admin,
-        "createCouncil",
-        CREATE_COUNCIL,
-        json!({"input": council_input("WOX", "officer@wox.test")}),
-    )
-    .await;
-    let council = c["council"]["id"].as_str().unwrap().to_string();
+    let c = admin
+        .data::<CreateCouncil>(create_council::Variables {
+            input: council_input("WOX", "officer@wox.test"),
+        })
+        .await
+        .create_council;
+    c.assert_ok();
+    let council = c.council.expect("the council").id;
     let officer = anon.with_token(sign_in(&anon, "officer@wox.test", PASSWORD).await);
-    let z = ok(
-        &officer,
-        "createZone",
-        CREATE_ZONE,
-        json!({"input": {"councilId": council, "name": "Witney", "geometry": square(WITNEY.0, WITNEY.1, 0.05)}}),
-    )
-    .await;
-    let zone = z["zone"]["id"].as_str().unwrap().to_string();
-    let s = ok(
-        &officer,
-        "createScheme",
-        &create_scheme(),
-        json!({"input": ev_scheme(&council, &[&zone])}),
-    )
-    .await;
-    let scheme = s["scheme"]["id"].as_str().unwrap().to_string();
-    ok(&officer, "publishScheme", &step("publishScheme"), json!({"id": scheme})).await;
+    let z = officer
+        .data::<CreateZone>(create_zone::Variables {
+            input: create_zone::CreateZoneInput {
+                council_id: council.clone(),
+                name: "Witney".into(),
+                geometry: square(WITNEY.0, WITNEY.1, 0.05),
+            },
+        })
+        .await
+        .create_zone;
+    z.assert_ok();
+    let zone = z.zone.expect("the zone").id;
+    let s = officer
+        .data::<CreateScheme>(create_scheme::Variables {
+            input: ev_scheme(&council, &[&zone]),
+        })
+        .await
+        .create_scheme;
+    s.assert_ok();
+    let scheme = s.scheme.expect("the scheme").id;
+    officer
+        .data::<PublishScheme>(publish_scheme::Variables { id: scheme })
+        .await
+        .publish_scheme
+        .assert_ok();
 
-    let p = ok(
-        &anon,
-        "signUpProvider",
-        SIGN_UP_PROVIDER,
-        json!({"input": {"email": "fleet@cotswold.test", "password": PASSWORD, "organisationName": "Cotswold Car Club"}}),
-    )
-    .await;
-    let provider_id = p["viewer"]["provider"]["id"].as_str().unwrap().to_string();
-    let provider = anon.with_token(p["token"].as_str().unwrap());
-    ok(&provider, "applyToCouncil", APPLY, json!({"c": council})).await;
-    ok(
-        &officer,
-        "approveProvider",
-        APPROVE,
-        json!({"c": council, "p": provider_id}),
-    )
-    .await;
-    let v = ok(
-        &provider,
-        "addVehicle",
-        ADD_VEHICLE,
-        json!({"i": vehicle_input(WITNEY.1 + 0.002, WITNEY.0 + 0.002, 5)}),
-    )
-    .await;
-    let vehicle = v["vehicle"]["id"].as_str().unwrap().to_string();
+    let p = anon
+        .data::<SignUpProvider>(sign_up_provider::Variables {
+            input: sign_up_provider::SignUpProviderInput {
+                email: "fleet@cotswold.test".into(),
+                password: PASSWORD.into(),
+                organisation_name: "Cotswold Car Club".into(),
+            },
+        })
+        .await
+        .sign_up_provider;
+    p.assert_ok();
+    let provider_id = p
+        .viewer
+        .as_ref()
+        .and_then(|v| v.provider.as_ref())
+        .expect("the provider")
+        .id
+        .clone();
+    let provider = anon.with_token(p.token.expect("a token"));
+    provider
+        .data::<ApplyToCouncil>(apply_to_council::Variables {
+            council_id: council.clone(),
+        })
+        .await
+        .apply_to_council
+        .assert_ok();
+    officer
+        .data::<ApproveProvider>(approve_provider::Variables {
+            council_id: council.clone(),
+            provider_id: provider_id.clone(),
+        })
+        .await
+        .approve_provider
+        .assert_ok();
+    let v = provider
+        .data::<AddVehicle>(add_vehicle::Variables {
+            input: gql::fleet::vehicle_input(WITNEY.1 + 0.002, WITNEY.0 + 0.002, 5),
+        })
+        .await
+        .add_vehicle;
+    v.assert_ok();
+    let vehicle = v.vehicle.expect("the vehicle").id;
 
-    let h = ok(
-        &anon,
-        "signUpHousehold",
-        SIGN_UP_HOUSEHOLD,
-        json!({"input": {"email": "ahmed@wox.test", "password": PASSWORD, "councilId": council}}),
-    )
-    .await;
-    let household_token = h["token"].as_str().unwrap().to_string();
-    ok(
-        &anon.with_token(household_token.clone()),
-        "updateHouseholdProfile",
-        UPDATE_PROFILE,
-        json!({"input": profile(WITNEY.0, WITNEY.1, 1_500_000, 0)}),
-    )
-    .await;
+    let h = anon
+        .data::<SignUpHousehold>(sign_up_household::Variables {
+            input: sign_up_household::SignUpHouseholdInput {
+                email: "ahmed@wox.test".into(),
+                password: PASSWORD.into(),
+                council_id: council.clone(),
+                display_name: None,
+            },
+        })
+        .await
+        .sign_up_household;
+    h.assert_ok();
+    let household_token = h.token.expect("a token");
+    anon.with_token(household_token.clone())
+        .data::<UpdateHouseholdProfile>(update_household_profile::Variables {
+            input: profile(WITNEY.0, WITNEY.1, 1_500_000, 0),
+        })
+        .await
+        .update_household_profile
+        .assert_ok();
     World {
         council,
         provider_id,

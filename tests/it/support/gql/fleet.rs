@@ -1,0 +1,147 @@
+//! Providers, vehicles and payouts: `support/graphql/fleet.graphql`.
+
+use graphql_client::GraphQLQuery;
+
+use super::*;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "tests/it/support/graphql/fleet.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    normalization = "rust",
+    skip_serializing_none
+)]
+#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
+pub struct ApplyToCouncil;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "tests/it/support/graphql/fleet.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    normalization = "rust",
+    skip_serializing_none
+)]
+#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
+pub struct ApproveProvider;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "tests/it/support/graphql/fleet.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    normalization = "rust",
+    skip_serializing_none
+)]
+#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
+pub struct AddVehicle;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "tests/it/support/graphql/fleet.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    normalization = "rust",
+    skip_serializing_none
+)]
+#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
+pub struct StartPayoutOnboarding;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "tests/it/support/graphql/fleet.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    normalization = "rust",
+    skip_serializing_none
+)]
+#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
+pub struct UpdateProviderContact;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "tests/it/support/graphql/fleet.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    normalization = "rust",
+    skip_serializing_none
+)]
+#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
+pub struct CouncilProviderContacts;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "tests/it/support/graphql/fleet.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    normalization = "rust",
+    skip_serializing_none
+)]
+#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
+pub struct SetVehicleStatus;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "tests/it/support/graphql/fleet.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    normalization = "rust",
+    skip_serializing_none
+)]
+#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
+pub struct SuspendProvider;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "tests/it/support/graphql/fleet.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    normalization = "rust",
+    skip_serializing_none
+)]
+#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
+pub struct PayoutsEnabled;
+
+super::payloads!(
+    apply_to_council::ApplyToCouncilApplyToCouncil,
+    approve_provider::ApproveProviderApproveProvider,
+    add_vehicle::AddVehicleAddVehicle,
+    start_payout_onboarding::StartPayoutOnboardingStartPayoutOnboarding,
+    update_provider_contact::UpdateProviderContactUpdateProviderContact,
+    set_vehicle_status::SetVehicleStatusSetVehicleStatus,
+    suspend_provider::SuspendProviderSuspendProvider,
+);
+
+/// A Renault Zoe at (`lat`, `lon`): hire £6.50/h or £45/day, lease
+/// £300/month (the typed twin of [`crate::support::bookings::vehicle_input`]).
+pub fn vehicle_input(lat: f64, lon: f64, seats: i64) -> add_vehicle::VehicleInput {
+    use add_vehicle::{GeoPointInput, PricingInput, Propulsion, VehicleInput, VehicleKind};
+    VehicleInput {
+        kind: VehicleKind::Car,
+        make: "Renault".into(),
+        model: "Zoe".into(),
+        registration: None,
+        seats,
+        propulsion: Propulsion::Electric,
+        range_km: Some(300),
+        co2_grams_per_km: Some(0),
+        wheelchair_accessible: false,
+        location: GeoPointInput { lat, lon },
+        pricing: PricingInput {
+            per_hour_pence: Some(650),
+            per_day_pence: Some(4500),
+            per_month_lease_pence: Some(30000),
+            deposit_pence: Some(10000),
+        },
+    }
+}
