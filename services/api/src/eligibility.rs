@@ -48,7 +48,7 @@ impl HasId for ZoneData {
 }
 
 /// A criterion as the eligibility service stores it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CriterionData {
     pub id: String,
     pub label: String,
@@ -60,16 +60,20 @@ pub struct CriterionData {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TestCaseData {
     pub id: Uuid,
+    pub scheme_id: Uuid,
     pub name: String,
     pub facts: serde_json::Value,
     pub expect_eligible: bool,
     pub last_result: Option<bool>,
+    pub created_at: DateTime<Utc>,
 }
 
 /// A scheme version as the eligibility service returns it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SchemeData {
     pub id: Uuid,
+    /// The scheme all its versions share.
+    pub line_id: Uuid,
     pub council_id: Uuid,
     pub version: i32,
     pub name: String,
@@ -82,9 +86,13 @@ pub struct SchemeData {
     pub applies_to: Vec<BookingKind>,
     pub budget_pence: i64,
     pub committed_pence: i64,
+    /// Held for bookings being paid for.
+    pub held_pence: i64,
     pub remaining_pence: i64,
     pub effective_from: Option<DateTime<Utc>>,
     pub effective_to: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+    /// Only for officers of the council; empty otherwise.
     #[serde(default)]
     pub test_cases: Vec<TestCaseData>,
 }

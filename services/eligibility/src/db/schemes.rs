@@ -1,9 +1,11 @@
 //! The `scheme_lines`, `schemes` and `scheme_test_cases` tables.
 
 use chrono::{DateTime, Utc};
-use roundabout_api::states::{BookingKind, SchemeStatus};
+use roundabout_api::{
+    eligibility::TestCaseData,
+    states::{BookingKind, SchemeStatus},
+};
 use roundabout_support::subsidy::SchemeTerms;
-use serde::Serialize;
 use sqlx::{types::Json, PgExecutor};
 use uuid::Uuid;
 
@@ -297,7 +299,8 @@ pub async fn latest_version(db: impl PgExecutor<'_>, line_id: Uuid) -> sqlx::Res
     .await
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A test case as stored; the API shows it as [`TestCaseData`].
+#[derive(Debug, Clone)]
 pub struct TestCaseRow {
     pub id: Uuid,
     pub scheme_id: Uuid,
@@ -306,6 +309,20 @@ pub struct TestCaseRow {
     pub expect_eligible: bool,
     pub last_result: Option<bool>,
     pub created_at: DateTime<Utc>,
+}
+
+impl From<TestCaseRow> for TestCaseData {
+    fn from(t: TestCaseRow) -> Self {
+        Self {
+            id: t.id,
+            scheme_id: t.scheme_id,
+            name: t.name,
+            facts: t.facts,
+            expect_eligible: t.expect_eligible,
+            last_result: t.last_result,
+            created_at: t.created_at,
+        }
+    }
 }
 
 pub async fn test_cases(db: impl PgExecutor<'_>, scheme_id: Uuid) -> sqlx::Result<Vec<TestCaseRow>> {

@@ -10,14 +10,9 @@ use crate::domain::{
     rules, wording,
 };
 
-/// A criterion as stored with a scheme.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Criterion {
-    pub id: String,
-    pub label: String,
-    pub rule: Value,
-    pub fail_text: String,
-}
+/// A criterion as stored with a scheme (in its `criteria` JSON) and as the
+/// API shows it: the contract's type.
+pub use roundabout_api::eligibility::CriterionData as Criterion;
 
 /// A criterion ready to evaluate.
 pub struct Compiled {

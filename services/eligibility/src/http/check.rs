@@ -23,7 +23,6 @@ use crate::{
     http::{
         decisions::{decide_facts, zone_names, DecisionOut},
         postcodes::candidates,
-        schemes::SchemeOut,
     },
     AppState,
 };
@@ -145,7 +144,7 @@ async fn check(
     for scheme in schemes::in_effect(&s.pool, id).await? {
         let (eligible, reasons) = decide_facts(&s.engine, &scheme, &facts, home_zones.as_deref(), &names)?;
         out.push(DecisionOut {
-            scheme: SchemeOut::new(scheme, Vec::new()),
+            scheme: crate::http::schemes::scheme_out(scheme, Vec::new()),
             eligible,
             reasons,
         });

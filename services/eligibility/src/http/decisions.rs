@@ -130,7 +130,7 @@ async fn eligibility(
         let stored = serde_json::to_value(&reasons).map_err(anyhow::Error::from)?;
         schemes::record_decision(&mut *tx, id, &scheme, eligible, &stored, facts.as_ref(), "view").await?;
         out.push(DecisionOut {
-            scheme: SchemeOut::new(scheme, Vec::new()),
+            scheme: crate::http::schemes::scheme_out(scheme, Vec::new()),
             eligible,
             reasons,
         });

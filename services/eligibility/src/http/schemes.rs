@@ -7,11 +7,10 @@ use axum::{
     routing::{get, post},
     Json, Router,
 };
-use chrono::{DateTime, Utc};
-use roundabout_api::states::{BookingKind, SchemeStatus};
+use roundabout_api::states::SchemeStatus;
 use roundabout_api::ErrorCode;
 use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -21,14 +20,14 @@ use crate::{
         schemes::{self, SchemeRow, TestCaseRow},
         zones,
     },
-    domain::{
-        evaluate::Criterion,
-        scheme::{SchemeContent, SchemeIn},
-    },
+    domain::scheme::{SchemeContent, SchemeIn},
     http::councils::{BatchIn, MAX_BATCH},
     AppState,
 };
 use roundabout_api::routes;
+
+/// A scheme version as the API answers it.
+pub use roundabout_api::eligibility::SchemeData as SchemeOut;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -38,35 +37,11 @@ pub fn router() -> Router<AppState> {
         .route(routes::eligibility::COUNCIL_SCHEMES, get(of_council))
 }
 
-/// A scheme version as the API answers it.
-#[derive(Debug, Clone, Serialize)]
-pub struct SchemeOut {
-    pub id: Uuid,
-    pub line_id: Uuid,
-    pub council_id: Uuid,
-    pub version: i32,
-    pub name: String,
-    pub description: String,
-    pub status: SchemeStatus,
-    pub zone_ids: Vec<Uuid>,
-    pub criteria: Vec<Criterion>,
-    pub percent_basis_points: i32,
-    pub cap_per_booking_pence: Option<i64>,
-    pub applies_to: Vec<BookingKind>,
-    pub budget_pence: i64,
-    pub committed_pence: i64,
-    pub held_pence: i64,
-    pub remaining_pence: i64,
-    pub effective_from: Option<DateTime<Utc>>,
-    pub effective_to: Option<DateTime<Utc>>,
-    pub published_at: Option<DateTime<Utc>>,
-    /// Only for officers of the council; empty otherwise.
-    pub test_cases: Vec<TestCaseRow>,
-}
-
-impl SchemeOut {
-    pub fn new(r: SchemeRow, test_cases: Vec<TestCaseRow>) -> Self {
-        Self {
+/// A scheme version as the API answers it (test cases only for officers
+/// of its council).
+pub fn scheme_out(r: SchemeRow, test_cases: Vec<TestCaseRow>) -> SchemeOut {
+    {
+        SchemeOut {
             remaining_pence: r.remaining_pence(),
             id: r.id,
             line_id: r.line_id,
@@ -86,7 +61,7 @@ impl SchemeOut {
             effective_from: r.effective_from,
             effective_to: r.effective_to,
             published_at: r.published_at,
-            test_cases,
+            test_cases: test_cases.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -103,7 +78,7 @@ pub async fn out(pool: &PgPool, caller: &Caller, r: SchemeRow) -> ApiResult<Sche
     } else {
         Vec::new()
     };
-    Ok(SchemeOut::new(r, cases))
+    Ok(scheme_out(r, cases))
 }
 
 /// Loads a scheme for an officer of its council: 404 unknown, 403 another council's.
