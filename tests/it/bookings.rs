@@ -252,11 +252,11 @@ async fn the_scheduler_starts_and_completes_a_booking_and_releases_the_payout() 
     }
     assert!(seen.contains(&"ACTIVE".to_string()), "{seen:?}");
     // The provider's share is released for payout.
-    let payouts = rows(
-        &w.stack.payments_pool,
-        &format!("select count(*) from payouts where booking_id = '{id}'"),
-    )
-    .await;
+    let payouts: i64 = sqlx::query_scalar("select count(*) from payouts where booking_id = $1")
+        .bind(id)
+        .fetch_one(&w.stack.payments_pool)
+        .await
+        .unwrap();
     assert_eq!(payouts, 1);
 }
 

@@ -24,12 +24,7 @@ fn vehicle_input(lat: f64, lon: f64) -> Value {
     })
 }
 
-async fn count(pool: &sqlx::PgPool, table: &str) -> i64 {
-    sqlx::query_scalar(&format!("select count(*) from {table}"))
-        .fetch_one(pool)
-        .await
-        .unwrap()
-}
+use crate::support::eligibility::count;
 
 /// Signs up a provider organisation; returns its client and id.
 async fn provider(stack: &Stack, email: &str, name: &str) -> (GraphqlClient, String) {

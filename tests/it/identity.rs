@@ -10,12 +10,7 @@ use crate::support::*;
 use roundabout::graphql_client::GraphqlClient;
 use serde_json::{json, Value};
 
-async fn count(pool: &sqlx::PgPool, table: &str) -> i64 {
-    sqlx::query_scalar(&format!("select count(*) from {table}"))
-        .fetch_one(pool)
-        .await
-        .unwrap()
-}
+use crate::support::eligibility::count;
 
 async fn council_codes(client: &GraphqlClient) -> Vec<String> {
     client

@@ -1,92 +1,17 @@
 //! Booking and cancelling: `support/graphql/bookings.graphql`.
 
-use graphql_client::GraphQLQuery;
-
 use super::*;
 
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/bookings.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct BookVehicle;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/bookings.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct CancelBooking;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/bookings.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct Booking;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/bookings.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct MyBookings;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/bookings.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct ProviderBookings;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/bookings.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct CouncilProviderBookings;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/bookings.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct BookingContact;
+operations! {
+    "tests/it/support/graphql/bookings.graphql":
+    BookVehicle,
+    CancelBooking,
+    Booking,
+    MyBookings,
+    ProviderBookings,
+    CouncilProviderBookings,
+    BookingContact,
+}
 
 super::payloads!(
     book_vehicle::BookVehicleBookVehicle,

@@ -1,116 +1,19 @@
 //! Providers, vehicles and payouts: `support/graphql/fleet.graphql`.
 
-use graphql_client::GraphQLQuery;
-
 use super::*;
 
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/fleet.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct ApplyToCouncil;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/fleet.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct ApproveProvider;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/fleet.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct AddVehicle;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/fleet.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct StartPayoutOnboarding;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/fleet.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct UpdateProviderContact;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/fleet.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct CouncilProviderContacts;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/fleet.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct SetVehicleStatus;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/fleet.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct SuspendProvider;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/fleet.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct PayoutsEnabled;
+operations! {
+    "tests/it/support/graphql/fleet.graphql":
+    ApplyToCouncil,
+    ApproveProvider,
+    AddVehicle,
+    StartPayoutOnboarding,
+    UpdateProviderContact,
+    CouncilProviderContacts,
+    SetVehicleStatus,
+    SuspendProvider,
+    PayoutsEnabled,
+}
 
 super::payloads!(
     apply_to_council::ApplyToCouncilApplyToCouncil,

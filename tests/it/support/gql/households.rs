@@ -1,152 +1,30 @@
 //! A household's profile and eligibility: `support/graphql/households.graphql`.
 
-use graphql_client::GraphQLQuery;
-
 use super::*;
 
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/households.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct UpdateHouseholdProfile;
+operations! {
+    "tests/it/support/graphql/households.graphql":
+    UpdateHouseholdProfile,
+    MyEligibility,
+    MyProfileZones,
+    HouseholdProfile,
+    HouseholdEligibility,
+    CheckEligibility,
+    CouncilsForPostcode,
+    UpdateProfileFor,
+    HouseholdMembers,
+    CouncilHouseholds,
+}
 
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/households.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct MyEligibility;
+operations! {
+    "tests/it/support/graphql/audit_log.graphql":
+    AuditLog,
+}
 
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/households.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct MyProfileZones;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/households.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct HouseholdProfile;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/households.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct HouseholdEligibility;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/households.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct CheckEligibility;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/households.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct CouncilsForPostcode;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/households.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct UpdateProfileFor;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/households.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct HouseholdMembers;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/households.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct CouncilHouseholds;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/audit_log.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct AuditLog;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/households.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct MyId;
+operations! {
+    "tests/it/support/graphql/households.graphql":
+    MyId,
+}
 
 super::payloads!(
     update_household_profile::UpdateHouseholdProfileUpdateHouseholdProfile,

@@ -1,55 +1,25 @@
 //! Accounts: `support/graphql/identity/*.graphql`, one operation a document
 //! (the gateway allows one sign-in or sign-up in a request's document).
 
-use graphql_client::GraphQLQuery;
+operations! {
+    "tests/it/support/graphql/identity/sign_in.graphql":
+    SignIn,
+}
 
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/identity/sign_in.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct SignIn;
+operations! {
+    "tests/it/support/graphql/identity/sign_up_household.graphql":
+    SignUpHousehold,
+}
 
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/identity/sign_up_household.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct SignUpHousehold;
+operations! {
+    "tests/it/support/graphql/identity/sign_up_provider.graphql":
+    SignUpProvider,
+}
 
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/identity/sign_up_provider.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct SignUpProvider;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/identity/me.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct Me;
+operations! {
+    "tests/it/support/graphql/identity/me.graphql":
+    Me,
+}
 
 super::payloads!(
     sign_in::SignInSignIn,

@@ -7,12 +7,29 @@
 //! its answer into the operation's `ResponseData`.
 //!
 //! To add an operation: write it (named) in the area's `.graphql` file, add
-//! `#[derive(GraphQLQuery)] #[graphql(schema_path = …, query_path = …, …)]
-//! pub struct TheName;` in the area's module (copy a neighbour's attributes),
+//! its name to that document's [`operations!`] list in the area's module,
 //! and, if it is a mutation with `userErrors`, list its payload in
 //! [`payloads!`]. The generated module (`the_name`) holds `Variables`,
 //! `ResponseData` and every nested type, named after the path to it
 //! (`the_name::TheNameFieldSubfield`).
+
+/// Derives one typed operation per name from the document at the path
+/// (relative to the package), with the settings every operation shares.
+macro_rules! operations {
+    ($path:tt: $($name:ident),+ $(,)?) => {$(
+        #[derive(graphql_client::GraphQLQuery)]
+        #[graphql(
+            schema_path = "graphql/schema.graphql",
+            query_path = $path,
+            response_derives = "Debug, Clone, PartialEq",
+            variables_derives = "Debug, Clone",
+            normalization = "rust",
+            skip_serializing_none
+        )]
+        #[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
+        pub struct $name;
+    )+};
+}
 
 pub mod bookings;
 pub mod councils;

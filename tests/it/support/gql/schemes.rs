@@ -1,140 +1,21 @@
 //! Schemes: `support/graphql/schemes.graphql`.
 
-use graphql_client::GraphQLQuery;
-
 use super::*;
 
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/schemes.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct CreateScheme;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/schemes.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct PublishScheme;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/schemes.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct SchemeSpend;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/schemes.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct UpdateScheme;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/schemes.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct ReviseScheme;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/schemes.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct PauseScheme;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/schemes.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct CloseScheme;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/schemes.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct AddSchemeTestCase;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/schemes.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct SimulateScheme;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/schemes.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct CouncilSchemes;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "graphql/schema.graphql",
-    query_path = "tests/it/support/graphql/schemes.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    normalization = "rust",
-    skip_serializing_none
-)]
-#[allow(dead_code, reason = "named as `Typed::run::<…>`, never built")]
-pub struct PublicSchemes;
+operations! {
+    "tests/it/support/graphql/schemes.graphql":
+    CreateScheme,
+    PublishScheme,
+    SchemeSpend,
+    UpdateScheme,
+    ReviseScheme,
+    PauseScheme,
+    CloseScheme,
+    AddSchemeTestCase,
+    SimulateScheme,
+    CouncilSchemes,
+    PublicSchemes,
+}
 
 super::payloads!(
     create_scheme::CreateSchemeCreateScheme,
