@@ -4,6 +4,7 @@
 pub mod demo;
 pub mod graphql_client;
 pub mod keys;
+pub mod supervise;
 pub mod up;
 
 /// What `roundabout serve` runs: a part, or the web front end (which has

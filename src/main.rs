@@ -39,6 +39,14 @@ enum Command {
         #[arg(long, default_value = ".roundabout")]
         data_dir: PathBuf,
     },
+    /// Each part's state under the `up` using this data directory: ready,
+    /// starting or restarting, its process and how often it was restarted.
+    /// Exits 0 only when `up` is running and every part is ready.
+    Status {
+        /// The data directory `up` was given.
+        #[arg(long, default_value = ".roundabout")]
+        data_dir: PathBuf,
+    },
     /// Serve one part or the web front end (for deployment): configuration from the environment.
     Serve {
         #[arg(value_enum)]
@@ -116,8 +124,11 @@ fn main() -> ExitCode {
                 })
                 .await
             }
+            Command::Status { data_dir } => roundabout::supervise::print_status(&data_dir),
             Command::Serve { part } => {
                 roundabout_support::telemetry::init(part.name());
+                // Under `up`: stop when `up` does, however it ends.
+                roundabout::supervise::follow_supervisor()?;
                 part.serve().await.map(|()| ExitCode::SUCCESS)
             }
             Command::Migrate { part } => {

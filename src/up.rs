@@ -5,25 +5,24 @@
 //! migration, starts each part and the web front end as a child process
 //! (`roundabout serve …`),
 //! waits until all are ready, seeds the demo if asked, and prints where
-//! everything is. Ctrl-C or SIGTERM stops the children and the cluster; a
-//! child that dies stops everything with a non-zero exit.
+//! everything is. The children are supervised (`crate::supervise`): one that
+//! dies is started again, and Ctrl-C or SIGTERM at any instant stops the
+//! children and the cluster.
 
 use std::{
     collections::{BTreeMap, HashMap},
     path::{Path, PathBuf},
-    process::{ExitCode, Stdio},
+    process::ExitCode,
     time::Duration,
 };
 
+use crate::{
+    supervise::{Spec, StopSignal, Supervisor},
+    Part,
+};
 use anyhow::{bail, Context};
 use roundabout_support::pg_cluster::{ClusterError, PgCluster};
 use serde::{Deserialize, Serialize};
-use tokio::{
-    io::{AsyncBufReadExt, BufReader},
-    process::{Child, Command},
-};
-
-use crate::Part;
 
 pub struct Options {
     pub demo: bool,
@@ -36,7 +35,7 @@ pub struct Options {
 /// Keys and the admin account of a local stack, generated on first run and
 /// kept (mode 0600) in the data directory so tokens and sign-ins survive
 /// restarts.
-#[derive(Default, Serialize, Deserialize)]
+#[derive(Clone, Default, Serialize, Deserialize)]
 pub struct LocalSecrets {
     /// Each part's private key for internal calls (`<kid>:<key>`), by part
     /// name; a part is given its own alone and every part's public key.
@@ -143,6 +142,26 @@ impl LocalSecrets {
     }
 }
 
+/// Holds `<data dir>/up.lock` exclusively, or explains who does.
+fn lock_data_dir(dir: &Path) -> anyhow::Result<std::fs::File> {
+    let path = dir.join("up.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => bail!(
+            "Roundabout is already running with the data directory {}; stop it first (see `roundabout status --data-dir {}`)",
+            dir.display(),
+            dir.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("locking {}", path.display())),
+    }
+}
+
 /// Where the database server is, and the private cluster if we started one.
 struct Database {
     server_url: String,
@@ -163,26 +182,28 @@ async fn database(data_dir: &Path) -> anyhow::Result<Database> {
     println!("Starting a private PostgreSQL in {} …", dir.join("pg").display());
     let started = tokio::task::spawn_blocking(move || PgCluster::start(&dir)).await?;
     match started {
-        Ok(c) => Ok(Database {
-            server_url: c.url(),
-            cluster: Some(c),
-        }),
+        Ok(mut c) => {
+            // A cluster still running here was left by an `up` that was
+            // killed (the data directory's lock says no other `up` uses it):
+            // ours to stop now.
+            c.adopt();
+            Ok(Database {
+                server_url: c.url(),
+                cluster: Some(c),
+            })
+        }
         Err(ClusterError::NotInstalled(hint)) => bail!("{hint}"),
         Err(e) => Err(e.into()),
     }
 }
 
-/// A running part (or the web front end).
-struct Running {
-    name: &'static str,
-    child: Child,
-    url: String,
-    /// Its internal metrics listener (none for the web front end).
-    metrics_port: Option<u16>,
-}
-
 pub async fn run(opts: Options) -> anyhow::Result<ExitCode> {
+    // Before anything else: from here on, Ctrl-C or SIGTERM is a clean stop.
+    let stop = StopSignal::install()?;
     std::fs::create_dir_all(&opts.data_dir).with_context(|| format!("creating {}", opts.data_dir.display()))?;
+    // One `up` per data directory, for as long as it runs (the kernel drops
+    // the lock when the process ends, however it ends).
+    let _lock = lock_data_dir(&opts.data_dir)?;
     if std::net::TcpListener::bind(("127.0.0.1", opts.port)).is_err() {
         bail!("port {} is in use; choose another with --port", opts.port);
     }
@@ -195,8 +216,19 @@ pub async fn run(opts: Options) -> anyhow::Result<ExitCode> {
         eprintln!("roundabout: the web front end will have no styles: {e}");
     }
     let secrets = LocalSecrets::load_or_create(&opts.data_dir)?;
+    if stop.requested() {
+        println!("Stopped before starting.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    // Starting PostgreSQL cannot be interrupted; a stop asked for meanwhile
+    // is honoured as soon as it is up (and then stops it).
     let mut db = database(&opts.data_dir).await?;
-    let outcome = run_stack(&opts, &secrets, &db.server_url).await;
+    let outcome = if stop.requested() {
+        println!("Stopping …");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        run_stack(&opts, &secrets, &db.server_url, &stop).await
+    };
     if let Some(mut c) = db.cluster.take() {
         println!("Stopping PostgreSQL …");
         tokio::task::spawn_blocking(move || c.stop()).await??;
@@ -204,13 +236,28 @@ pub async fn run(opts: Options) -> anyhow::Result<ExitCode> {
     outcome
 }
 
-async fn run_stack(opts: &Options, secrets: &LocalSecrets, server_url: &str) -> anyhow::Result<ExitCode> {
-    for part in Part::ALL {
-        let name = part.database();
-        roundabout_support::db::ensure_database(server_url, &name).await?;
-        part.migrate_url(&roundabout_support::db::database_url(server_url, &name))
-            .await
-            .with_context(|| format!("migrating the {} database", part.name()))?;
+async fn run_stack(
+    opts: &Options,
+    secrets: &LocalSecrets,
+    server_url: &str,
+    stop: &StopSignal,
+) -> anyhow::Result<ExitCode> {
+    let migrate = async {
+        for part in Part::ALL {
+            let name = part.database();
+            roundabout_support::db::ensure_database(server_url, &name).await?;
+            part.migrate_url(&roundabout_support::db::database_url(server_url, &name))
+                .await
+                .with_context(|| format!("migrating the {} database", part.name()))?;
+        }
+        anyhow::Ok(())
+    };
+    tokio::select! {
+        migrated = migrate => migrated?,
+        () = stop.wait() => {
+            println!("Stopping …");
+            return Ok(ExitCode::SUCCESS);
+        }
     }
     let mut ports = HashMap::new();
     for part in Part::ALL {
@@ -223,153 +270,168 @@ async fn run_stack(opts: &Options, secrets: &LocalSecrets, server_url: &str) -> 
     }
     let url_of = |p: Part| format!("http://127.0.0.1:{}", ports[&p]);
     let exe = std::env::current_exe().context("finding the roundabout executable")?;
-    let mut running = Vec::new();
-    for part in Part::ALL {
-        let (signing_key, trusted_keys) = secrets.internal_env(part)?;
-        let metrics_port = roundabout_support::ports::free_port()?;
-        let mut cmd = Command::new(&exe);
-        cmd.args(["serve", part.name()])
-            .env("HOST", "127.0.0.1")
-            .env("PORT", ports[&part].to_string())
-            .env("METRICS_PORT", metrics_port.to_string())
-            .env(
-                "DATABASE_URL",
-                roundabout_support::db::database_url(server_url, &part.database()),
-            )
-            // Its own private key alone, and every part's public key.
-            .env("INTERNAL_SIGNING_KEY", signing_key)
-            .env("INTERNAL_TRUSTED_KEYS", trusted_keys)
-            .env("ROUNDABOUT_ENV", "development")
-            .env("INVENTORY_URL", url_of(Part::Inventory))
-            .env("ELIGIBILITY_URL", url_of(Part::Eligibility))
-            .env("BOOKINGS_URL", url_of(Part::Bookings))
-            .env("PAYMENTS_URL", url_of(Part::Payments))
-            .env("TOKEN_SIGNING_KEY", &secrets.token_key)
-            .env("BOOTSTRAP_ADMIN_EMAIL", &secrets.admin_email)
-            .env("BOOTSTRAP_ADMIN_PASSWORD", &secrets.admin_password)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        let mut child = cmd.spawn().with_context(|| format!("starting {}", part.name()))?;
-        prefix_output(part.name(), &mut child);
-        running.push(Running {
-            name: part.name(),
-            child,
-            url: url_of(part),
-            metrics_port: Some(metrics_port),
-        });
-    }
-    let mut web = Command::new(&exe);
-    web.args(["serve", "web"])
-        .env("HOST", "127.0.0.1")
-        .env("PORT", opts.web_port.to_string())
-        .env("GATEWAY_URL", url_of(Part::Gateway))
-        .env("WEB_SESSION_KEY", &secrets.web_session_key)
-        .env("ROUNDABOUT_ENV", "development")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    let mut child = web.spawn().context("starting the web front end")?;
-    prefix_output("web", &mut child);
-    running.push(Running {
-        name: "web",
-        child,
-        url: format!("http://127.0.0.1:{}", opts.web_port),
-        metrics_port: None,
-    });
-
-    let outcome = supervise(opts, secrets, &mut running).await;
-    stop_all(&mut running).await;
+    let mut sup = Supervisor::new(exe, &opts.data_dir)?;
+    let started = start_children(&mut sup, opts, secrets, server_url, &ports, &url_of);
+    let outcome = match started {
+        Ok(()) => supervise(opts, secrets, &mut sup, stop).await,
+        Err(e) => Err(e),
+    };
+    sup.stop_all().await;
     outcome
 }
 
-/// Copies a child's output to ours, each line prefixed with its part.
-fn prefix_output(name: &str, child: &mut Child) {
-    let label = format!("[{name:<11}]");
-    if let Some(out) = child.stdout.take() {
-        let label = label.clone();
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(out).lines();
-            while let Ok(Some(l)) = lines.next_line().await {
-                println!("{label} {l}");
-            }
-        });
-    }
-    if let Some(err) = child.stderr.take() {
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(err).lines();
-            while let Ok(Some(l)) = lines.next_line().await {
-                eprintln!("{label} {l}");
-            }
-        });
-    }
-}
-
-/// Returns the first child that has exited, with its status.
-fn exited(running: &mut [Running]) -> Option<(&'static str, std::process::ExitStatus)> {
-    running
-        .iter_mut()
-        .find_map(|r| r.child.try_wait().ok().flatten().map(|s| (r.name, s)))
-}
-
-async fn supervise(opts: &Options, secrets: &LocalSecrets, running: &mut [Running]) -> anyhow::Result<ExitCode> {
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(2)).build()?;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
-    let mut waiting: Vec<usize> = (0..running.len()).collect();
-    while !waiting.is_empty() {
-        if let Some((part, status)) = exited(running) {
-            eprintln!("roundabout: {part} exited while starting ({status})");
-            return Ok(ExitCode::FAILURE);
-        }
-        if tokio::time::Instant::now() > deadline {
-            let names: Vec<_> = waiting.iter().map(|&i| running[i].name).collect();
-            eprintln!("roundabout: not ready after 90 s: {}", names.join(", "));
-            return Ok(ExitCode::FAILURE);
-        }
-        let mut still = Vec::new();
-        for i in waiting {
-            let ready = http
-                .get(format!("{}/readyz", running[i].url))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success());
-            if !ready {
-                still.push(i);
-            }
-        }
-        waiting = still;
-        if !waiting.is_empty() {
-            tokio::time::sleep(Duration::from_millis(150)).await;
-        }
-    }
-
-    let gateway = format!("http://127.0.0.1:{}", opts.port);
-    let accounts = if opts.demo {
-        let dir = opts.data_dir.clone();
-        match crate::demo::seed(&gateway, secrets, &dir).await {
-            Ok(a) => a,
-            Err(e) => {
-                eprintln!("roundabout: seeding the demo failed: {e:#}");
-                return Ok(ExitCode::FAILURE);
-            }
-        }
-    } else {
-        Vec::new()
+fn start_children(
+    sup: &mut Supervisor,
+    opts: &Options,
+    secrets: &LocalSecrets,
+    server_url: &str,
+    ports: &HashMap<Part, u16>,
+    url_of: &dyn Fn(Part) -> String,
+) -> anyhow::Result<()> {
+    let env = |pairs: &[(&str, String)]| -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_string(), v.clone())).collect()
     };
+    for part in Part::ALL {
+        let (signing_key, trusted_keys) = secrets.internal_env(part)?;
+        let metrics_port = roundabout_support::ports::free_port()?;
+        sup.start(Spec {
+            name: part.name(),
+            args: vec!["serve".into(), part.name().into()],
+            env: env(&[
+                ("HOST", "127.0.0.1".into()),
+                ("PORT", ports[&part].to_string()),
+                ("METRICS_PORT", metrics_port.to_string()),
+                (
+                    "DATABASE_URL",
+                    roundabout_support::db::database_url(server_url, &part.database()),
+                ),
+                // Its own private key alone, and every part's public key.
+                ("INTERNAL_SIGNING_KEY", signing_key),
+                ("INTERNAL_TRUSTED_KEYS", trusted_keys),
+                ("ROUNDABOUT_ENV", "development".into()),
+                ("INVENTORY_URL", url_of(Part::Inventory)),
+                ("ELIGIBILITY_URL", url_of(Part::Eligibility)),
+                ("BOOKINGS_URL", url_of(Part::Bookings)),
+                ("PAYMENTS_URL", url_of(Part::Payments)),
+                ("TOKEN_SIGNING_KEY", secrets.token_key.clone()),
+                ("BOOTSTRAP_ADMIN_EMAIL", secrets.admin_email.clone()),
+                ("BOOTSTRAP_ADMIN_PASSWORD", secrets.admin_password.clone()),
+            ]),
+            url: url_of(part),
+            metrics_port: Some(metrics_port),
+        })?;
+    }
+    sup.start(Spec {
+        name: "web",
+        args: vec!["serve".into(), "web".into()],
+        env: env(&[
+            ("HOST", "127.0.0.1".into()),
+            ("PORT", opts.web_port.to_string()),
+            ("GATEWAY_URL", url_of(Part::Gateway)),
+            ("WEB_SESSION_KEY", secrets.web_session_key.clone()),
+            ("ROUNDABOUT_ENV", "development".into()),
+        ]),
+        url: format!("http://127.0.0.1:{}", opts.web_port),
+        metrics_port: None,
+    })
+}
 
+/// Where `up` is between starting its children and serving.
+enum Phase {
+    /// Waiting for every child's `/readyz`.
+    Starting {
+        deadline: tokio::time::Instant,
+    },
+    /// Seeding the demo through the gateway.
+    Seeding(tokio::task::JoinHandle<anyhow::Result<Vec<crate::demo::DemoAccount>>>),
+    Running,
+}
+
+/// Keeps the children running until a stop is asked for or one keeps
+/// failing; seeds the demo and prints the banner once all are ready.
+async fn supervise(
+    opts: &Options,
+    secrets: &LocalSecrets,
+    sup: &mut Supervisor,
+    stop: &StopSignal,
+) -> anyhow::Result<ExitCode> {
+    let gateway = format!("http://127.0.0.1:{}", opts.port);
+    let mut phase = Phase::Starting {
+        deadline: tokio::time::Instant::now() + Duration::from_secs(90),
+    };
+    let mut tick = tokio::time::interval(Duration::from_millis(150));
+    let outcome = loop {
+        tokio::select! {
+            () = stop.wait() => {
+                println!("Stopping …");
+                break ExitCode::SUCCESS;
+            }
+            _ = tick.tick() => {}
+        }
+        if let Err(gave_up) = sup.check(std::time::Instant::now()) {
+            eprintln!(
+                "roundabout: {} stopped {} times within a minute (last: {}); stopping everything",
+                gave_up.name,
+                crate::supervise::MAX_CRASHES,
+                gave_up.last_exit
+            );
+            break ExitCode::FAILURE;
+        }
+        let all_ready = sup.poll_ready().await;
+        sup.write_status(true);
+        match &mut phase {
+            Phase::Starting { deadline } => {
+                if all_ready {
+                    phase = if opts.demo {
+                        let (base, secrets, dir) = (gateway.clone(), secrets.clone(), opts.data_dir.clone());
+                        Phase::Seeding(tokio::spawn(
+                            async move { crate::demo::seed(&base, &secrets, &dir).await },
+                        ))
+                    } else {
+                        print_banner(opts, secrets, sup, &[]);
+                        Phase::Running
+                    };
+                } else if tokio::time::Instant::now() > *deadline {
+                    eprintln!("roundabout: not ready after 90 s: {}", sup.not_ready().join(", "));
+                    break ExitCode::FAILURE;
+                }
+            }
+            Phase::Seeding(task) if task.is_finished() => match task.await {
+                Ok(Ok(accounts)) => {
+                    print_banner(opts, secrets, sup, &accounts);
+                    phase = Phase::Running;
+                }
+                Ok(Err(e)) => {
+                    eprintln!("roundabout: seeding the demo failed: {e:#}");
+                    break ExitCode::FAILURE;
+                }
+                Err(e) => {
+                    eprintln!("roundabout: seeding the demo failed: {e}");
+                    break ExitCode::FAILURE;
+                }
+            },
+            Phase::Seeding(_) | Phase::Running => {}
+        }
+    };
+    if let Phase::Seeding(task) = phase {
+        task.abort();
+    }
+    Ok(outcome)
+}
+
+fn print_banner(opts: &Options, secrets: &LocalSecrets, sup: &Supervisor, accounts: &[crate::demo::DemoAccount]) {
+    let gateway = format!("http://127.0.0.1:{}", opts.port);
     println!();
     println!("Roundabout is running.");
     println!("  Web:       http://127.0.0.1:{}/", opts.web_port);
     println!("  GraphQL:   {gateway}/graphql");
     println!("  GraphiQL:  {gateway}/graphiql");
-    if let Some(payments) = running.iter().find(|r| r.name == Part::Payments.name()) {
+    if let Some(payments) = sup.specs().find(|s| s.name == Part::Payments.name()) {
         println!("  Stripe webhooks: {}/webhooks/stripe", payments.url);
     }
-    let metrics: Vec<String> = running
-        .iter()
-        .filter_map(|r| r.metrics_port.map(|p| format!("{} {p}", r.name)))
+    let metrics: Vec<String> = sup
+        .specs()
+        .filter_map(|s| s.metrics_port.map(|p| format!("{} {p}", s.name)))
         .collect();
     println!("  Metrics:   http://127.0.0.1:<port>/metrics — {}", metrics.join(", "));
     let cards = std::env::var("STRIPE_SECRET_KEY").is_ok_and(|k| !k.is_empty());
@@ -381,53 +443,16 @@ async fn supervise(opts: &Options, secrets: &LocalSecrets, running: &mut [Runnin
             "invoice only (set STRIPE_SECRET_KEY for cards)"
         }
     );
+    println!("  Status:    roundabout status --data-dir {}", opts.data_dir.display());
     println!();
     println!(
         "Accounts (passwords are generated for this data directory and kept in {}):",
         opts.data_dir.display()
     );
     println!("  admin      {}  {}", secrets.admin_email, secrets.admin_password);
-    for a in &accounts {
+    for a in accounts {
         println!("  {:<10} {}  {}", a.role, a.email, a.password);
     }
     println!();
     println!("Press Ctrl-C to stop.");
-
-    let mut tick = tokio::time::interval(Duration::from_millis(250));
-    let signal = roundabout_support::shutdown::os_signal();
-    tokio::pin!(signal);
-    loop {
-        tokio::select! {
-            _ = &mut signal => {
-                println!("Stopping …");
-                return Ok(ExitCode::SUCCESS);
-            }
-            _ = tick.tick() => {
-                if let Some((part, status)) = exited(running) {
-                    eprintln!("roundabout: {part} stopped unexpectedly ({status}); stopping everything");
-                    return Ok(ExitCode::FAILURE);
-                }
-            }
-        }
-    }
-}
-
-/// SIGTERM to every child (graceful), then SIGKILL to any still running after 10 s.
-async fn stop_all(running: &mut [Running]) {
-    for r in running.iter() {
-        if let Some(pid) = r.child.id() {
-            let _ = std::process::Command::new("kill")
-                .args(["-TERM", &pid.to_string()])
-                .stderr(Stdio::null())
-                .status();
-        }
-    }
-    for r in running.iter_mut() {
-        if tokio::time::timeout(Duration::from_secs(10), r.child.wait())
-            .await
-            .is_err()
-        {
-            let _ = r.child.kill().await;
-        }
-    }
 }

@@ -304,16 +304,26 @@ async fn up_serves_the_demo_keeps_its_data_and_stops_cleanly() {
     }
     assert_eq!(councils(port).await, first);
 
-    // A part that dies brings `up` down with a failure instead of a hang.
+    // A part that dies is started again while `up` keeps running
+    // (up_supervisor.rs follows restarts through), and `up` still stops
+    // cleanly afterwards.
     let victims = children_matching(up.child.id(), "serve inventory");
     assert_eq!(victims.len(), 1, "one inventory child");
     up.signal("-KILL", victims[0]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let now = children_matching(up.child.id(), "serve inventory");
+        if now.len() == 1 && now[0] != victims[0] {
+            break;
+        }
+        assert!(Instant::now() < deadline, "inventory was not started again: {now:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(up.child.try_wait().unwrap().is_none(), "up stopped after one crash");
+    up.signal("-TERM", up.child.id());
     let status = tokio::task::block_in_place(|| up.wait_exit(Duration::from_secs(60)));
-    assert!(!status.success(), "{status}");
-    assert!(
-        !dir.join("pg/postmaster.pid").exists(),
-        "PostgreSQL was left running after the crash"
-    );
+    assert!(status.success(), "{status}");
+    assert!(!dir.join("pg/postmaster.pid").exists(), "PostgreSQL was left running");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -287,6 +287,13 @@ impl PgCluster {
         format!("postgres://postgres:{}@127.0.0.1:{}/postgres", self.password, self.port)
     }
 
+    /// Takes charge of a server found already running on this data
+    /// directory, so that [`stop`](Self::stop) and drop stop it too. For a
+    /// caller that holds the data directory alone (`roundabout up` locks it).
+    pub fn adopt(&mut self) {
+        self.owned = true;
+    }
+
     /// Stops the server (fast shutdown: open sessions are ended, data is safe).
     pub fn stop(&mut self) -> Result<(), ClusterError> {
         if !self.owned || self.port == 0 {
