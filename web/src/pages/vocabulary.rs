@@ -285,12 +285,6 @@ pub mod filters {
         Ok(super::day(t.plain()))
     }
 
-    /// `{{ t|clock }}`: "10am", "midday" (UK time).
-    #[askama::filter_fn]
-    pub fn clock<T: Plain<DateTime<Utc>>>(t: T, _: &dyn Values) -> Result<String> {
-        Ok(super::clock(crate::views::to_uk(t.plain())))
-    }
-
     /// `{{ n|plural("seat", "seats") }}`: "1 seat", "3 seats".
     #[askama::filter_fn]
     pub fn plural<N: Plain<i64>>(n: N, _: &dyn Values, one: &str, many: &str) -> Result<String> {
@@ -408,7 +402,7 @@ mod tests {
 
         #[derive(Template)]
         #[template(
-            source = "{{ p|pounds }} {{ n|plural(\"seat\", \"seats\") }} {{ k|kind_words }} {{ t|when }} {{ t|day }} {{ t|clock }} {{ i|income_words }}",
+            source = "{{ p|pounds }} {{ n|plural(\"seat\", \"seats\") }} {{ k|kind_words }} {{ t|when }} {{ t|day }} {{ i|income_words }}",
             ext = "html"
         )]
         struct T<'a> {
@@ -427,7 +421,7 @@ mod tests {
         };
         assert_eq!(
             t.render().unwrap(),
-            "£12.30 3 seats Cargo bike Saturday 4 July 2026 at midday 4 July 2026 midday £15,000 to £24,999"
+            "£12.30 3 seats Cargo bike Saturday 4 July 2026 at midday 4 July 2026 £15,000 to £24,999"
         );
     }
 }
