@@ -8,8 +8,13 @@
 use crate::support;
 use std::{collections::BTreeSet, path::Path};
 
-use crate::support::bookings::{book_mutation, hire, in_days};
+use crate::support::bookings::in_days;
+use crate::support::gql::{
+    bookings::{book_vehicle, hire, BookVehicle},
+    operation_text, Payload,
+};
 use crate::support::proc_stack::{world, ProcStack, WEBHOOK_SECRET};
+use graphql_client::GraphQLQuery;
 use serde_json::{json, Value};
 
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -33,20 +38,31 @@ async fn a_traceparent_sent_with_a_booking_reaches_every_part_and_the_metrics_th
     let log = |part: &str| std::fs::read_to_string(logs.join(format!("{part}.log"))).unwrap_or_default();
 
     // One booking, sent with a trace context of our own.
+    let q = BookVehicle::build_query(book_vehicle::Variables {
+        input: hire(&vehicle, in_days(3), 4, "traced"),
+    });
     let res = reqwest::Client::new()
         .post(format!("{}/graphql", stack.gateway))
         .bearer_auth(&token)
         .header("traceparent", format!("00-{TRACE_ID}-00f067aa0ba902b7-01"))
-        .json(&json!({"query": book_mutation(), "variables": {"i": hire(&vehicle, in_days(3), 4, "traced")}}))
+        .json(&json!({
+            "query": operation_text(q.query, q.operation_name),
+            "operationName": q.operation_name,
+            "variables": q.variables,
+        }))
         .send()
         .await
         .unwrap();
     let echoed = res.headers()["traceresponse"].to_str().unwrap().to_string();
     assert!(echoed.starts_with(&format!("00-{TRACE_ID}-")), "{echoed}");
-    let body: Value = res.json().await.unwrap();
-    let booking = &body["data"]["bookVehicle"];
-    assert_eq!(booking["userErrors"], json!([]), "{body}");
-    assert_eq!(booking["booking"]["status"], "CONFIRMED", "{body}");
+    let body: graphql_client::Response<book_vehicle::ResponseData> = res.json().await.unwrap();
+    let booking = body
+        .data
+        .unwrap_or_else(|| panic!("no data: {:?}", body.errors))
+        .book_vehicle;
+    booking.assert_ok();
+    let status = booking.booking.as_ref().map(|b| b.status.clone());
+    assert_eq!(status, Some(book_vehicle::BookingStatus::Confirmed), "{booking:?}");
 
     // Every part logged the booking under the same trace id, as JSON: the
     // gateway and the services the saga called (inventory to check the

@@ -10,6 +10,13 @@ use std::{
     time::{Duration, Instant},
 };
 
+use crate::support::gql::{
+    bookings::{book, book_vehicle, hire, my_bookings, MyBookings},
+    councils::{councils, Councils},
+    households::{my_council, MyCouncil},
+    offers::{offers, Offers},
+    Payload, Typed,
+};
 use roundabout::graphql_client::GraphqlClient;
 use serde_json::{json, Value};
 
@@ -126,12 +133,11 @@ fn children_matching(pid: u32, needle: &str) -> Vec<u32> {
     out
 }
 
-async fn councils(port: u16) -> Value {
+async fn councils(port: u16) -> Vec<councils::CouncilsCouncils> {
     GraphqlClient::new(&format!("http://127.0.0.1:{port}"))
-        .query("{ councils { id name code } }", json!({}))
+        .data::<Councils>(councils::Variables)
         .await
-        .unwrap()["councils"]
-        .clone()
+        .councils
 }
 
 /// Vehicles in the demo council's public GBFS feed.
@@ -170,8 +176,8 @@ async fn up_serves_the_demo_keeps_its_data_and_stops_cleanly() {
         .unwrap()
         .contains("Transport offers from your council"));
     let first = councils(port).await;
-    assert_eq!(first.as_array().unwrap().len(), 1);
-    assert_eq!(first[0]["name"], "West Oxfordshire");
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].name, "West Oxfordshire");
     // The demo fleet: both providers approved, about 50 vehicles published.
     let fleet = demo_fleet_size(port).await;
     assert_eq!(fleet, 50);
@@ -187,40 +193,36 @@ async fn up_serves_the_demo_keeps_its_data_and_stops_cleanly() {
     let client = GraphqlClient::new(&format!("http://127.0.0.1:{port}"));
     let token = support::sign_in(&client, "ahmed@households.example", ahmed["password"].as_str().unwrap()).await;
     let ahmed_client = client.with_token(token);
-    let me = ahmed_client
-        .query("{ me { household { council { code } } } }", json!({}))
-        .await
-        .unwrap();
-    assert_eq!(me["me"]["household"]["council"]["code"], "WOX");
+    let me = ahmed_client.data::<MyCouncil>(my_council::Variables).await.me;
+    let code = me.and_then(|m| m.household).map(|h| h.council.code);
+    assert_eq!(code.as_deref(), Some("WOX"));
 
     // The household books the best offer for a hire three days ahead.
     let start = (chrono::Utc::now() + chrono::Duration::days(3))
-        .format("%Y-%m-%dT10:00:00Z")
-        .to_string();
-    let end = (chrono::Utc::now() + chrono::Duration::days(3))
-        .format("%Y-%m-%dT14:00:00Z")
-        .to_string();
-    let offers = ahmed_client
-        .query(
-            "query($i: OffersInput!) { offers(input: $i) { vehicle { id } } }",
-            json!({"i": {"kind": "HIRE", "start": start, "end": end, "radiusKm": 25.0}}),
-        )
-        .await
-        .unwrap();
-    let vehicle = offers["offers"][0]["vehicle"]["id"]
-        .as_str()
-        .expect("an offer")
-        .to_string();
-    let booked = ahmed_client
-        .mutate(
-            "bookVehicle",
-            "mutation($i: BookVehicleInput!) { bookVehicle(input: $i) { booking { id status } userErrors { code message } } }",
-            json!({"i": {"vehicleId": vehicle, "kind": "HIRE", "start": start, "end": end, "idempotencyKey": "up-test-1"}}),
-        )
-        .await
-        .unwrap();
-    assert_eq!(booked["booking"]["status"], "CONFIRMED", "{booked}");
-    let booking_id = booked["booking"]["id"].as_str().unwrap().to_string();
+        .date_naive()
+        .and_hms_opt(10, 0, 0)
+        .unwrap()
+        .and_utc();
+    let input = offers::OffersInput {
+        kind: offers::BookingKind::Hire,
+        start,
+        end: Some(start + chrono::Duration::hours(4)),
+        lease_months: None,
+        near: None,
+        radius_km: Some(25.0),
+        seats: None,
+        wheelchair_accessible: None,
+        electric_only: None,
+        first: None,
+        household_id: None,
+    };
+    let found = ahmed_client.data::<Offers>(offers::Variables { input }).await.offers;
+    let vehicle = found.first().expect("an offer").vehicle.id.clone();
+    let booked = book(&ahmed_client, hire(&vehicle, start, 4, "up-test-1")).await;
+    booked.assert_ok();
+    let booking = booked.booking.clone().unwrap_or_else(|| panic!("{booked:?}"));
+    assert_eq!(booking.status, book_vehicle::BookingStatus::Confirmed, "{booking:?}");
+    let booking_id = booking.id;
 
     // Each part got a key pair of its own, kept with the other secrets
     // (owner-only), and no shared internal key.
@@ -267,16 +269,14 @@ async fn up_serves_the_demo_keeps_its_data_and_stops_cleanly() {
     let token = support::sign_in(&client, "ahmed@households.example", ahmed["password"].as_str().unwrap()).await;
     let bookings = client
         .with_token(token)
-        .query(
-            "{ me { household { bookings { totalCount nodes { id status } } } } }",
-            json!({}),
-        )
+        .data::<MyBookings>(my_bookings::Variables)
         .await
-        .unwrap();
-    let found = &bookings["me"]["household"]["bookings"];
-    assert_eq!(found["totalCount"], 1, "{bookings}");
-    assert_eq!(found["nodes"][0]["id"], booking_id.as_str());
-    assert_eq!(found["nodes"][0]["status"], "CONFIRMED");
+        .me
+        .and_then(|m| m.household);
+    let found = bookings.unwrap_or_else(|| panic!("no household")).bookings;
+    assert_eq!(found.total_count, 1, "{found:?}");
+    assert_eq!(found.nodes[0].id, booking_id);
+    assert_eq!(found.nodes[0].status, my_bookings::BookingStatus::Confirmed);
 
     // The security review's first finding, against the real thing: one
     // anonymous ~4 KB request nested 2,000 deep is refused, and every part

@@ -113,7 +113,7 @@ impl LineChart {
             .into_iter()
             .map(|v| Tick {
                 at: round(y(v)),
-                label: crate::views::pounds((v as i64 / 100) * 100),
+                label: crate::pages::vocabulary::pounds((v as i64 / 100) * 100),
             })
             .collect();
         // At most about six labelled points along the bottom, always the first and last.

@@ -259,7 +259,10 @@ pub async fn layer(State(state): State<AppState>, mut req: Request<Body>, next: 
     });
     let mut res = next.run(req).await;
     if let Some(needs) = res.extensions_mut().remove::<NeedsSignIn>() {
-        let mut redirect = crate::error::see_other(&format!("/sign-in?next={}", crate::views::urlencode(&back_to)));
+        let mut redirect = crate::error::see_other(&format!(
+            "/sign-in?next={}",
+            crate::pages::vocabulary::urlencode(&back_to)
+        ));
         if needs.expired {
             let d = data
                 .without_token()

@@ -1,9 +1,9 @@
-//! What every page shares: the layout's data, money, dates and times in
-//! the way GOV.UK writes them (UK time).
+//! What every page shares: the layout's data, and UK time (`Europe/London`)
+//! read from and turned into UTC. How money and dates are written is in
+//! [`crate::pages::vocabulary`].
 
 use chrono::{DateTime, Duration, LocalResult, NaiveDateTime, Offset, TimeZone, Utc};
 use chrono_tz::Europe::London;
-use roundabout_api::Pence;
 
 use crate::session::Session;
 
@@ -101,16 +101,6 @@ impl Layout {
     }
 }
 
-/// `£12.30`, or `£12` for whole pounds (`roundabout_api::Pence::short`).
-pub fn pounds(pence: i64) -> String {
-    Pence(pence).short().to_string()
-}
-
-/// Text for a URL's query or path (`roundabout_api::url::encode`).
-pub fn urlencode(s: &str) -> String {
-    roundabout_api::url::encode(s)
-}
-
 /// The UK's offset from UTC at `t`: one hour in British Summer Time
 /// (`Europe/London`, as PostgreSQL has it).
 pub fn uk_offset(t: DateTime<Utc>) -> Duration {
@@ -131,45 +121,6 @@ pub fn from_uk(local: NaiveDateTime) -> DateTime<Utc> {
 
 pub fn to_uk(t: DateTime<Utc>) -> NaiveDateTime {
     t.with_timezone(&London).naive_local()
-}
-
-/// "Saturday 28 November 2026 at 10am" in UK time.
-pub fn when(t: DateTime<Utc>) -> String {
-    let l = to_uk(t);
-    format!("{} at {}", l.format("%A %-d %B %Y"), clock(l))
-}
-
-/// "28 November 2026".
-pub fn day(t: DateTime<Utc>) -> String {
-    to_uk(t).format("%-d %B %Y").to_string()
-}
-
-/// "10am", "2:30pm", "midday", "midnight" (GOV.UK style).
-pub fn clock(l: NaiveDateTime) -> String {
-    use chrono::Timelike;
-    let (h, m) = (l.hour(), l.minute());
-    match (h, m) {
-        (0, 0) => "midnight".into(),
-        (12, 0) => "midday".into(),
-        _ => {
-            let suffix = if h < 12 { "am" } else { "pm" };
-            let h12 = if h % 12 == 0 { 12 } else { h % 12 };
-            if m == 0 {
-                format!("{h12}{suffix}")
-            } else {
-                format!("{h12}:{m:02}{suffix}")
-            }
-        }
-    }
-}
-
-/// "1 hour", "3 hours".
-pub fn plural(n: i64, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
 }
 
 /// Reads an amount of pence sent as the API's exact `Pence` string
@@ -194,14 +145,6 @@ mod tests {
     use chrono::NaiveDate;
 
     use super::*;
-
-    #[test]
-    fn money_reads_as_on_gov_uk() {
-        assert_eq!(pounds(1230), "£12.30");
-        assert_eq!(pounds(12000), "£120");
-        assert_eq!(pounds(20_000_000), "£200,000");
-        assert_eq!(pounds(5), "£0.05");
-    }
 
     #[test]
     fn both_clock_changes_are_read_as_europe_london() {
@@ -250,12 +193,6 @@ mod tests {
     }
 
     #[test]
-    fn money_keeps_the_sign_first() {
-        assert_eq!(pounds(-50), "-£0.50");
-        assert_eq!(pounds(-2400), "-£24");
-    }
-
-    #[test]
     fn uk_time_follows_british_summer_time() {
         let summer = NaiveDate::from_ymd_opt(2026, 7, 4)
             .unwrap()
@@ -279,14 +216,6 @@ mod tests {
         assert_eq!(
             uk_offset(Utc.with_ymd_and_hms(2026, 10, 25, 1, 0, 0).unwrap()),
             Duration::zero()
-        );
-        assert_eq!(
-            when(Utc.with_ymd_and_hms(2026, 11, 28, 10, 0, 0).unwrap()),
-            "Saturday 28 November 2026 at 10am"
-        );
-        assert_eq!(
-            when(Utc.with_ymd_and_hms(2026, 7, 4, 13, 30, 0).unwrap()),
-            "Saturday 4 July 2026 at 2:30pm"
         );
     }
 

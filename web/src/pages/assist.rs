@@ -19,9 +19,13 @@ use crate::{
     error::{PageError, PageResult},
     form::{Errors, FormData},
     gateway::GatewayError,
-    pages::{household::bookings::Booking, render, render_refused},
+    pages::{
+        household::bookings::Booking,
+        render, render_refused,
+        vocabulary::{self, filters},
+    },
     session::{OfficerUser, SignedIn},
-    views::{self, Layout},
+    views::Layout,
     AppState,
 };
 
@@ -135,7 +139,13 @@ async fn search(State(s): State<AppState>, user: OfficerUser, Query(q): Query<Ve
         .page_info
         .end_cursor
         .filter(|_| run && c.households.page_info.has_next_page)
-        .map(|cur| format!("{PREFIX}?q={}&after={}", views::urlencode(text), views::urlencode(&cur)));
+        .map(|cur| {
+            format!(
+                "{PREFIX}?q={}&after={}",
+                vocabulary::urlencode(text),
+                vocabulary::urlencode(&cur)
+            )
+        });
     let page = SearchPage {
         l: Layout::new(&user.session, "Find a household", PREFIX).with_errors(&errors),
         council: c.name,
@@ -186,10 +196,6 @@ impl Entry {
         }
     }
 
-    pub fn when(&self) -> String {
-        views::when(self.at)
-    }
-
     pub fn reference(&self) -> Option<String> {
         self.target_id
             .as_ref()
@@ -220,27 +226,6 @@ pub struct SummaryNeeds {
 }
 
 impl Summary {
-    pub fn income(&self) -> String {
-        super::vocabulary::income_words(self.annual_income_pence).to_string()
-    }
-
-    pub fn benefit_words(&self) -> String {
-        if self.benefits.is_empty() {
-            return "None".into();
-        }
-        self.benefits
-            .iter()
-            .map(|b| {
-                super::vocabulary::BENEFITS
-                    .iter()
-                    .find(|k| k.0 == b)
-                    .map(|k| k.1.to_string())
-                    .unwrap_or_else(|| b.clone())
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
     pub fn yes_no(&self, b: &bool) -> &'static str {
         if *b {
             "Yes"
@@ -374,7 +359,7 @@ async fn audit(State(s): State<AppState>, a: Acting, Query(p): Query<After>) -> 
     };
     render(&AuditPage {
         l: a.layout(format!("What officers did for {}", h.name), PREFIX),
-        next: next.map(|c| format!("{}/audit?after={}", a.base(), views::urlencode(&c))),
+        next: next.map(|c| format!("{}/audit?after={}", a.base(), vocabulary::urlencode(&c))),
         h,
         entries,
     })

@@ -23,9 +23,12 @@ use crate::{
     error::{see_other, PageError, PageResult},
     form::{DateInput, Errors, FormData},
     gateway::GatewayError,
-    pages::{render, render_refused},
+    pages::{
+        render, render_refused,
+        vocabulary::{self, filters, pounds},
+    },
     session::{OfficerUser, SignedIn},
-    views::{self, pounds, Layout},
+    views::{self, Layout},
     AppState,
 };
 
@@ -291,13 +294,13 @@ fn cancelled(r: &Report) -> String {
 pub struct Shown {
     pub bookings: String,
     pub households: String,
-    pub gross: String,
-    pub subsidy: String,
-    pub household_paid: String,
+    pub gross_pence: i64,
+    pub subsidy_pence: i64,
+    pub household_paid_pence: i64,
     /// "Cancelled: 3 bookings, £X given back, £Y kept as cancellation charges" (without "Cancelled").
     pub cancelled: String,
-    pub budget: String,
-    pub spent_before: String,
+    pub budget_pence: i64,
+    pub spent_before_pence: i64,
     pub point_heading: &'static str,
     pub spend: LineChart,
     pub spend_rows: Vec<Row>,
@@ -307,7 +310,7 @@ pub struct Shown {
     pub zone_bookings: BarChart,
     pub zone_subsidy: BarChart,
     pub zone_rows: Vec<Row>,
-    pub spent_to_date: String,
+    pub spent_to_date_pence: i64,
 }
 
 fn show(r: &Report) -> Shown {
@@ -395,13 +398,13 @@ fn show(r: &Report) -> Shown {
     Shown {
         bookings: charts::count(Some(r.bookings)),
         households: charts::count(Some(r.households)),
-        gross: pounds(r.gross_pence),
-        subsidy: pounds(r.subsidy_pence),
-        household_paid: pounds(r.household_paid_pence),
+        gross_pence: r.gross_pence,
+        subsidy_pence: r.subsidy_pence,
+        household_paid_pence: r.household_paid_pence,
         cancelled: cancelled(r),
-        budget: pounds(t.budget_pence),
-        spent_before: pounds(t.spent_before_pence),
-        spent_to_date: pounds(t.points.last().map_or(t.spent_before_pence, |p| p.spent_to_date_pence)),
+        budget_pence: t.budget_pence,
+        spent_before_pence: t.spent_before_pence,
+        spent_to_date_pence: t.points.last().map_or(t.spent_before_pence, |p| p.spent_to_date_pence),
         point_heading: match t.interval.as_str() {
             "MONTH" => "Month",
             "WEEK" => "Week",
@@ -554,7 +557,7 @@ async fn csv(State(s): State<AppState>, user: OfficerUser, Query(q): Query<Vec<(
         let query: Vec<String> = typed
             .0
             .iter()
-            .map(|(k, v)| format!("{}={}", views::urlencode(k), views::urlencode(v)))
+            .map(|(k, v)| format!("{}={}", vocabulary::urlencode(k), vocabulary::urlencode(v)))
             .collect();
         return Ok(see_other(&format!("/officer/reports?{}", query.join("&"))));
     };

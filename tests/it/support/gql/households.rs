@@ -24,6 +24,7 @@ operations! {
 operations! {
     "tests/it/support/graphql/households.graphql":
     MyId,
+    MyCouncil,
 }
 
 super::payloads!(

@@ -15,13 +15,17 @@ use crate::{
     error::{see_other, PageError, PageResult},
     form::{CsrfForm, Errors, FormData},
     gateway::UserError,
-    pages::{acting::Acting, render, render_refused, with_session},
-    views::{self, pounds, Layout},
+    pages::{
+        acting::Acting,
+        render, render_refused,
+        vocabulary::{self, filters},
+        with_session,
+    },
+    views::{self, Layout},
     AppState,
 };
 
 use super::money_words::{self, Method};
-use crate::pages::vocabulary::status_words;
 
 pub fn router(prefix: &str) -> Router<AppState> {
     Router::new()
@@ -147,35 +151,22 @@ const NEXT_STEPS_FIELDS: &str = "vehicle { kind location { lat lon } } providerC
 pub const FIELDS: &str = "household { id } id status start end leaseMonths vehicle { make model provider { name } } price { basePence subsidyPence householdPence } payment { method status amountPence refundedPence clientSecret } cancellation { at refundPence } refundIfCancelledPence";
 
 impl Booking {
-    pub fn status_words(&self) -> &'static str {
-        status_words(&self.status)
-    }
-
-    pub fn status_colour(&self) -> &'static str {
-        match self.status.as_str() {
-            "CONFIRMED" | "ACTIVE" => "govuk-tag--green",
-            "PENDING_PAYMENT" => "govuk-tag--yellow",
-            "FAILED" | "EXPIRED" => "govuk-tag--red",
-            _ => "govuk-tag--grey",
-        }
-    }
-
     pub fn period(&self) -> String {
         match self.lease_months {
             Some(m) => format!(
                 "{} from {}",
-                views::plural(m, "month", "months"),
-                views::day(self.start)
+                vocabulary::plural(m, "month", "months"),
+                vocabulary::day(self.start)
             ),
             None => {
                 if views::to_uk(self.end).date() == views::to_uk(self.start).date() {
                     format!(
                         "{} to {}",
-                        views::when(self.start),
-                        views::clock(views::to_uk(self.end))
+                        vocabulary::when(self.start),
+                        vocabulary::clock(views::to_uk(self.end))
                     )
                 } else {
-                    format!("{} to {}", views::when(self.start), views::when(self.end))
+                    format!("{} to {}", vocabulary::when(self.start), vocabulary::when(self.end))
                 }
             }
         }
@@ -191,10 +182,6 @@ impl Booking {
 
     pub fn reference(&self) -> String {
         self.id.split('-').next().unwrap_or(&self.id).to_uppercase()
-    }
-
-    pub fn pounds(&self, pence: &i64) -> String {
-        pounds(*pence)
     }
 
     /// Bikes need no driving licence; every other kind does.
@@ -216,7 +203,9 @@ impl Booking {
     /// each later month on the lease's start day).
     pub fn second_month(&self) -> Option<String> {
         self.lease_months.filter(|m| *m > 1)?;
-        self.start.checked_add_months(chrono::Months::new(1)).map(views::day)
+        self.start
+            .checked_add_months(chrono::Months::new(1))
+            .map(vocabulary::day)
     }
 
     /// A phone number as a `tel:` link's digits.
@@ -282,7 +271,7 @@ impl Booking {
 
     /// The "Cancelled" row.
     pub fn cancellation_words(&self, c: &Cancellation) -> String {
-        money_words::cancellation(self.method(), &views::when(c.at), c.refund_pence)
+        money_words::cancellation(self.method(), &vocabulary::when(c.at), c.refund_pence)
     }
 }
 
@@ -363,7 +352,7 @@ async fn list(State(s): State<AppState>, user: Acting, Query(p): Query<Page>) ->
             .page_info
             .end_cursor
             .filter(|_| conn.page_info.has_next_page)
-            .map(|c| format!("/bookings?after={}", views::urlencode(&c))),
+            .map(|c| format!("/bookings?after={}", vocabulary::urlencode(&c))),
     })
 }
 

@@ -5,7 +5,7 @@
 //! "refunding" it. A card payment is held when booked, taken when the
 //! booking is confirmed, and refunded to the card.
 
-use crate::views::pounds;
+use crate::pages::vocabulary::pounds;
 
 /// How a booking's share is being paid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

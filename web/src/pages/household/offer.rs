@@ -3,10 +3,7 @@
 
 use serde::Deserialize;
 
-use crate::{
-    pages::vocabulary::{kind_words, power_words},
-    views::pounds,
-};
+use crate::pages::vocabulary::pounds;
 
 #[derive(Deserialize, Clone)]
 #[serde(rename_all = "camelCase")]
@@ -52,21 +49,7 @@ pub struct Applied {
     pub scheme: Named,
 }
 
-impl Vehicle {
-    pub fn kind_words(&self) -> &'static str {
-        kind_words(&self.kind)
-    }
-
-    pub fn power(&self) -> &'static str {
-        power_words(&self.propulsion)
-    }
-}
-
 impl Offer {
-    pub fn pounds(&self, pence: &i64) -> String {
-        pounds(*pence)
-    }
-
     pub fn distance(&self) -> String {
         format!("{:.1} km", self.distance_km)
     }

@@ -22,8 +22,9 @@ use crate::{
         acting::Acting,
         household::{card, results},
         render, render_refused,
+        vocabulary::{self, filters},
     },
-    views::{self, pounds, Layout},
+    views::Layout,
     AppState,
 };
 
@@ -40,7 +41,7 @@ fn start_times() -> Vec<(String, String)> {
     (14..=42)
         .map(|half| {
             let t = NaiveTime::from_hms_opt(half / 2, (half % 2) * 30, 0).expect("a valid time");
-            let label = views::clock(NaiveDate::default().and_time(t));
+            let label = vocabulary::clock(NaiveDate::default().and_time(t));
             (t.format("%H:%M").to_string(), label)
         })
         .collect()
@@ -157,7 +158,7 @@ impl SearchPage {
         format!(
             "{}/book?vehicle={}&{}",
             self.l.base,
-            views::urlencode(vehicle_id),
+            vocabulary::urlencode(vehicle_id),
             self.query
         )
     }
@@ -171,7 +172,7 @@ fn query_string(f: &FormData) -> String {
                 "vehicle" | "csrf" | "key" | "search" | "taken" | "pay" | "payment-method"
             )
         })
-        .map(|(k, v)| format!("{}={}", views::urlencode(k), views::urlencode(v)))
+        .map(|(k, v)| format!("{}={}", vocabulary::urlencode(k), vocabulary::urlencode(v)))
         .collect::<Vec<_>>()
         .join("&")
 }
@@ -432,10 +433,4 @@ async fn book(State(s): State<AppState>, user: Acting, CsrfForm(form): CsrfForm)
     };
     let errors = Errors::from_user_errors(&d.book_vehicle.user_errors, to, |_| None);
     check_page(&s, &user, form, Some(errors), &search, offer, back)
-}
-
-impl CheckPage {
-    fn pounds(&self, pence: &i64) -> String {
-        pounds(*pence)
-    }
 }

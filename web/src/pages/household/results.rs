@@ -5,7 +5,7 @@
 //! choice is a GET parameter, so the list works without JavaScript and can
 //! be bookmarked.
 
-use crate::{form::FormData, views};
+use crate::{form::FormData, pages::vocabulary};
 
 use super::offer::Offer;
 
@@ -155,13 +155,13 @@ pub fn arrange(offers: Vec<Offer>, view: &View) -> Vec<Group> {
 
 /// The query string `query` with `name` set to `value` (once, at the end).
 pub fn with_param(query: &str, name: &str, value: &str) -> String {
-    let prefix = format!("{}=", views::urlencode(name));
+    let prefix = format!("{}=", vocabulary::urlencode(name));
     let mut parts: Vec<String> = query
         .split('&')
         .filter(|p| !p.is_empty() && !p.starts_with(&prefix))
         .map(str::to_string)
         .collect();
-    parts.push(format!("{prefix}{}", views::urlencode(value)));
+    parts.push(format!("{prefix}{}", vocabulary::urlencode(value)));
     parts.join("&")
 }
 

@@ -8,9 +8,9 @@ use serde_json::json;
 
 use crate::{
     error::PageResult,
-    pages::render,
+    pages::{render, vocabulary::pounds},
     session::HouseholdUser,
-    views::{pounds, Layout},
+    views::Layout,
     AppState,
 };
 

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use crate::{
     form::{Errors, FormData},
+    pages::vocabulary,
     views,
 };
 
@@ -148,17 +149,21 @@ impl Search {
             (Some(end), _) => {
                 let same_day = views::to_uk(end).date() == views::to_uk(self.start).date();
                 if same_day {
-                    format!("{} to {}", views::when(self.start), views::clock(views::to_uk(end)))
+                    format!(
+                        "{} to {}",
+                        vocabulary::when(self.start),
+                        vocabulary::clock(views::to_uk(end))
+                    )
                 } else {
-                    format!("{} to {}", views::when(self.start), views::when(end))
+                    format!("{} to {}", vocabulary::when(self.start), vocabulary::when(end))
                 }
             }
             (None, Some(m)) => format!(
                 "{} from {}",
-                views::plural(m, "month", "months"),
-                views::day(self.start)
+                vocabulary::plural(m, "month", "months"),
+                vocabulary::day(self.start)
             ),
-            _ => views::when(self.start),
+            _ => vocabulary::when(self.start),
         }
     }
 }

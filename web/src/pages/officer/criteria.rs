@@ -13,8 +13,7 @@ use serde_json::{json, Value};
 
 use crate::{
     form::{Errors, FormData},
-    pages::vocabulary::BENEFITS,
-    views::pounds,
+    pages::vocabulary::{benefit_words, pounds, BENEFITS},
 };
 
 /// Most criteria of a scheme (as eligibility allows).
@@ -188,11 +187,7 @@ pub fn parse_pence(raw: &str) -> Option<i64> {
 fn shown(f: &Fact, v: &Value) -> String {
     match (f.kind, v) {
         (Kind::Pounds, Value::Number(n)) => n.as_i64().map(pounds).unwrap_or_else(|| n.to_string()),
-        (Kind::Benefits, Value::String(code)) => BENEFITS
-            .iter()
-            .find(|b| b.0 == code)
-            .map(|b| b.1.to_string())
-            .unwrap_or_else(|| code.clone()),
+        (Kind::Benefits, Value::String(code)) => benefit_words(code).to_string(),
         (_, Value::Bool(true)) => "yes".into(),
         (_, Value::Bool(false)) => "no".into(),
         (_, other) => other.to_string(),

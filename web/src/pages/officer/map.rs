@@ -78,7 +78,10 @@ pub fn area_km2(polys: &[Polygon]) -> f64 {
 pub fn show_km2(km2: f64) -> String {
     if km2 >= 1000.0 {
         let whole = km2.round() as i64;
-        format!("{} km²", crate::views::pounds(whole * 100).trim_start_matches('£'))
+        format!(
+            "{} km²",
+            crate::pages::vocabulary::pounds(whole * 100).trim_start_matches('£')
+        )
     } else if km2 >= 10.0 {
         format!("{km2:.1} km²")
     } else {

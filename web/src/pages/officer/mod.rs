@@ -24,9 +24,9 @@ use crate::{
     error::{see_other, PageError, PageResult},
     form::CsrfForm,
     gateway::UserError,
-    pages::{render, with_session},
+    pages::{render, vocabulary::filters, with_session},
     session::{OfficerUser, SignedIn},
-    views::{pounds, Layout},
+    views::Layout,
     AppState,
 };
 
@@ -58,36 +58,11 @@ pub struct Scheme {
     pub remaining_pence: i64,
 }
 
-impl Scheme {
-    pub fn money(&self, p: &i64) -> String {
-        pounds(*p)
-    }
-
-    pub fn status_words(&self) -> (&'static str, &'static str) {
-        match self.status.as_str() {
-            "ACTIVE" => ("Published", "govuk-tag--green"),
-            "DRAFT" => ("Draft", "govuk-tag--grey"),
-            "PAUSED" => ("Paused", "govuk-tag--yellow"),
-            _ => ("Closed", "govuk-tag--red"),
-        }
-    }
-}
-
 #[derive(Deserialize)]
 pub struct Provider {
     pub id: String,
     pub name: String,
     pub status: String,
-}
-
-impl Provider {
-    pub fn status_words(&self) -> (&'static str, &'static str) {
-        match self.status.as_str() {
-            "APPROVED" => ("Approved", "govuk-tag--green"),
-            "SUSPENDED" => ("Suspended", "govuk-tag--red"),
-            _ => ("Waiting for approval", "govuk-tag--yellow"),
-        }
-    }
 }
 
 /// A zone of the council.

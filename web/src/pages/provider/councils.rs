@@ -9,9 +9,13 @@ use crate::{
     error::{see_other, PageResult},
     form::{CsrfForm, Errors, FormData},
     gateway::UserError,
-    pages::{render, render_refused, vocabulary::status_words, with_session},
+    pages::{
+        render, render_refused,
+        vocabulary::{self, filters},
+        with_session,
+    },
     session::ProviderUser,
-    views::{self, pounds, Layout},
+    views::Layout,
     AppState,
 };
 
@@ -24,16 +28,6 @@ pub fn router() -> Router<AppState> {
 pub struct Standing {
     pub name: String,
     pub status: String,
-}
-
-impl Standing {
-    pub fn words(&self) -> (&'static str, &'static str) {
-        match self.status.as_str() {
-            "APPROVED" => ("Approved", "govuk-tag--green"),
-            "SUSPENDED" => ("Suspended", "govuk-tag--red"),
-            _ => ("Waiting for approval", "govuk-tag--yellow"),
-        }
-    }
 }
 
 #[derive(Deserialize)]
@@ -202,27 +196,6 @@ pub struct Price {
     pub base_pence: i64,
 }
 
-impl ProviderBooking {
-    pub fn period(&self) -> String {
-        match self.lease_months {
-            Some(m) => format!(
-                "{} from {}",
-                views::plural(m, "month", "months"),
-                views::day(self.start)
-            ),
-            None => format!("{} to {}", views::when(self.start), views::when(self.end)),
-        }
-    }
-
-    pub fn status_words(&self) -> &'static str {
-        status_words(&self.status)
-    }
-
-    pub fn price(&self) -> String {
-        pounds(self.price.base_pence)
-    }
-}
-
 #[derive(Template)]
 #[template(path = "provider/bookings.html")]
 struct BookingsPage {
@@ -252,7 +225,7 @@ async fn bookings(
     let next = conn["pageInfo"]["endCursor"]
         .as_str()
         .filter(|_| conn["pageInfo"]["hasNextPage"] == true)
-        .map(|c| format!("/provider/bookings?after={}", views::urlencode(c)));
+        .map(|c| format!("/provider/bookings?after={}", vocabulary::urlencode(c)));
     render(&BookingsPage {
         l: Layout::new(&user.session, "Bookings", "/provider/bookings"),
         bookings,

@@ -13,9 +13,13 @@ use crate::{
     error::{see_other, PageError, PageResult},
     form::{CsrfForm, Errors, FormData},
     gateway::UserError,
-    pages::{render, render_refused, vocabulary::kind_words, with_session},
+    pages::{
+        render, render_refused,
+        vocabulary::{self, filters},
+        with_session,
+    },
     session::{ProviderUser, SignedIn},
-    views::{self, pounds, Layout},
+    views::Layout,
     AppState,
 };
 
@@ -86,33 +90,6 @@ pub struct Pricing {
 }
 
 impl Vehicle {
-    pub fn kind_words(&self) -> &'static str {
-        kind_words(&self.kind)
-    }
-
-    pub fn status_words(&self) -> (&'static str, &'static str) {
-        match self.status.as_str() {
-            "AVAILABLE" => ("Available", "govuk-tag--green"),
-            "MAINTENANCE" => ("In maintenance", "govuk-tag--yellow"),
-            _ => ("Retired", "govuk-tag--grey"),
-        }
-    }
-
-    pub fn prices(&self) -> String {
-        let p = &self.pricing;
-        let mut out = Vec::new();
-        if let Some(h) = p.per_hour_pence {
-            out.push(format!("{} an hour", pounds(h)));
-        }
-        if let Some(d) = p.per_day_pence {
-            out.push(format!("{} a day", pounds(d)));
-        }
-        if let Some(m) = p.per_month_lease_pence {
-            out.push(format!("{} a month", pounds(m)));
-        }
-        out.join(", ")
-    }
-
     fn form(&self) -> FormData {
         let money = |p: Option<i64>| p.map(pounds_field).unwrap_or_default();
         let mut f = FormData::default();
@@ -200,7 +177,7 @@ async fn list(State(s): State<AppState>, user: ProviderUser, Query(q): Query<Vec
         next: conn["pageInfo"]["endCursor"]
             .as_str()
             .filter(|_| conn["pageInfo"]["hasNextPage"] == true)
-            .map(|c| format!("/provider/fleet?after={}", views::urlencode(c))),
+            .map(|c| format!("/provider/fleet?after={}", vocabulary::urlencode(c))),
     })
 }
 

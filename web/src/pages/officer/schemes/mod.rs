@@ -26,9 +26,13 @@ use crate::{
     error::{see_other, PageError, PageResult},
     form::{CsrfForm, Errors, FormData},
     gateway::{GatewayError, UserError},
-    pages::{render, render_refused, vocabulary::BENEFITS, with_session},
+    pages::{
+        render, render_refused,
+        vocabulary::{self, filters, pounds, BENEFITS},
+        with_session,
+    },
     session::{OfficerUser, SignedIn},
-    views::{self, pounds, Layout},
+    views::Layout,
     AppState,
 };
 use form::{create, edit, edit_page, new_page, pence_typed};
@@ -94,13 +98,13 @@ impl TestCase {
         let mut out = Vec::new();
         let num = |k: &str| h[k].as_i64();
         if let Some(n) = num("members") {
-            out.push(views::plural(n, "person", "people"));
+            out.push(vocabulary::plural(n, "person", "people"));
         }
         if let Some(p) = num("annualIncomePence") {
             out.push(format!("income {}", pounds(p)));
         }
         if let Some(n) = num("carsOwned") {
-            out.push(views::plural(n, "car", "cars"));
+            out.push(vocabulary::plural(n, "car", "cars"));
         }
         if let Some(n) = num("leadAge") {
             out.push(format!("lead member aged {n}"));
@@ -112,7 +116,7 @@ impl TestCase {
             let names: Vec<String> = list
                 .iter()
                 .filter_map(Value::as_str)
-                .map(|c| BENEFITS.iter().find(|b| b.0 == c).map(|b| b.1).unwrap_or(c).to_string())
+                .map(|c| vocabulary::benefit_words(c).to_string())
                 .collect();
             out.push(if names.is_empty() {
                 "no benefits".into()
@@ -122,7 +126,7 @@ impl TestCase {
         }
         let needs = &h["needs"];
         if let Some(n) = needs["seats"].as_i64() {
-            out.push(format!("needs {}", views::plural(n, "seat", "seats")));
+            out.push(format!("needs {}", vocabulary::plural(n, "seat", "seats")));
         }
         if needs["wheelchairAccessible"].as_bool() == Some(true) {
             out.push("needs a wheelchair-accessible vehicle".into());
@@ -171,19 +175,6 @@ pub struct Scheme {
 }
 
 impl Scheme {
-    pub fn status_words(&self) -> (&'static str, &'static str) {
-        match self.status.as_str() {
-            "ACTIVE" => ("Published", "govuk-tag--green"),
-            "DRAFT" => ("Draft", "govuk-tag--grey"),
-            "PAUSED" => ("Paused", "govuk-tag--yellow"),
-            _ => ("Closed", "govuk-tag--red"),
-        }
-    }
-
-    pub fn money(&self, p: &i64) -> String {
-        pounds(*p)
-    }
-
     pub fn subsidy_words(&self) -> String {
         let pct = percent(self.subsidy.percent_basis_points);
         match self.subsidy.cap_per_booking_pence {
@@ -218,11 +209,11 @@ impl Scheme {
 
     pub fn period_words(&self) -> String {
         let from = match self.effective_from {
-            Some(t) => format!("From {}", views::day(t)),
+            Some(t) => format!("From {}", vocabulary::day(t)),
             None => "From when it is published".into(),
         };
         match self.effective_to {
-            Some(t) => format!("{from} to the end of {}", views::day(t - Duration::seconds(1))),
+            Some(t) => format!("{from} to the end of {}", vocabulary::day(t - Duration::seconds(1))),
             None => format!("{from}, with no end date"),
         }
     }

@@ -125,7 +125,7 @@ fn form_of(s: &Scheme) -> FormData {
 pub struct Outcome {
     pub evaluated: String,
     pub eligible: String,
-    pub estimate: String,
+    pub estimate_pence: i64,
     /// (what the criterion asks, households not meeting it)
     pub failures: Vec<(String, String)>,
 }
@@ -164,7 +164,7 @@ fn outcome(sim: &Simulation, s: &Scheme, o: &Overrides) -> Outcome {
     Outcome {
         evaluated: charts::count(Some(sim.households_evaluated)),
         eligible: charts::count(Some(sim.eligible_households)),
-        estimate: pounds(sim.estimated_subsidy_pence),
+        estimate_pence: sim.estimated_subsidy_pence,
         failures,
     }
 }
