@@ -26,7 +26,7 @@ use crate::{
     },
     services::Gateway,
 };
-use roundabout_api::bookings::{BookingData, BookingPage};
+use roundabout_api::bookings::{BookIn, BookingData, BookingPage, CancelIn, PageIn, PeriodIn};
 use roundabout_api::payments::PaymentData;
 use roundabout_api::routes;
 use roundabout_api::states::BookingKind;
@@ -339,7 +339,15 @@ pub async fn bookings_page(
         .services
         .bookings
         .get(
-            &format!("{}?first={first}&after={after}", path(id)),
+            &format!(
+                "{}{}",
+                path(id),
+                PageIn {
+                    first: Some(first.into()),
+                    after: Some(after),
+                }
+                .to_query()
+            ),
             &r.session.caller(),
         )
         .await
@@ -477,11 +485,18 @@ async fn book_vehicle(ctx: &Context<'_>, input: BookVehicleInput) -> Result<Book
                 .at(["input", "vehicleId"]),
         )
     })?;
-    let body = serde_json::json!({
-        "household_id": acting.household.household_id, "vehicle_id": vehicle_id, "kind": input.kind,
-        "start": input.start, "end": input.end, "lease_months": input.lease_months,
-        "payment_method": input.payment_method, "idempotency_key": input.idempotency_key,
-    });
+    let body = BookIn {
+        household_id: acting.household.household_id,
+        vehicle_id,
+        period: PeriodIn {
+            kind: input.kind.to_string(),
+            start: input.start,
+            end: input.end,
+            lease_months: input.lease_months,
+        },
+        payment_method: input.payment_method.clone(),
+        idempotency_key: input.idempotency_key.clone(),
+    };
     let g = ctx.data_unchecked::<Gateway>();
     let book = async {
         let b: BookingData = g
@@ -545,7 +560,7 @@ async fn cancel_booking(ctx: &Context<'_>, id: ID, reason: Option<String>) -> Re
             .bookings
             .post(
                 &routes::bookings::booking_cancel(id),
-                &serde_json::json!({"reason": reason}),
+                &CancelIn { reason: reason.clone() },
                 &caller,
             )
             .await

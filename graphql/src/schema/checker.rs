@@ -6,7 +6,7 @@
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use roundabout_api::ErrorCode;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::schema::ids::parse_id;
@@ -21,7 +21,10 @@ use crate::{
     },
     services::Gateway,
 };
-use roundabout_api::routes;
+use roundabout_api::{
+    eligibility::{CheckIn, PostcodeIn},
+    routes, Pence,
+};
 
 /// Facts about a household, to check what it could get before it has an
 /// account.
@@ -72,24 +75,6 @@ impl Refusable for CheckEligibilityPayload {
     }
 }
 
-#[derive(Serialize)]
-struct CheckOut<'a> {
-    postcode: Option<&'a str>,
-    members: i32,
-    annual_income_pence: Option<i64>,
-    income_band: Option<IncomeBandInput>,
-    cars_owned: i32,
-    blue_badge: bool,
-    benefits: Option<&'a [String]>,
-    lead_age: Option<i32>,
-    needs: &'a TravelNeedsInput,
-}
-
-#[derive(Serialize)]
-struct PostcodeOut<'a> {
-    postcode: &'a str,
-}
-
 #[derive(Deserialize)]
 struct CouncilsIn {
     council_ids: Vec<Uuid>,
@@ -116,7 +101,7 @@ impl CheckerQuery {
             .eligibility
             .post(
                 routes::eligibility::POSTCODE_COUNCILS,
-                &PostcodeOut { postcode: &code },
+                &PostcodeIn { postcode: code.clone() },
                 &r.session.caller(),
             )
             .await
@@ -158,16 +143,16 @@ async fn check(ctx: &Context<'_>, input: CheckEligibilityInput) -> Result<CheckE
     })?;
     let g = ctx.data_unchecked::<Gateway>();
     let r = RequestCtx::get(ctx);
-    let body = CheckOut {
-        postcode: input.postcode.as_deref(),
+    let body = CheckIn {
+        postcode: input.postcode.clone(),
         members: input.members,
-        annual_income_pence: input.annual_income_pence,
-        income_band: input.income_band,
+        annual_income_pence: input.annual_income_pence.map(Pence),
+        income_band: input.income_band.map(Into::into),
         cars_owned: input.cars_owned,
         blue_badge: input.blue_badge,
-        benefits: input.benefits.as_deref(),
+        benefits: input.benefits.clone(),
         lead_age: input.lead_age,
-        needs: &input.needs,
+        needs: (&input.needs).into(),
     };
     let rows: Vec<DecisionData> = match g
         .services

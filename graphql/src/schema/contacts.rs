@@ -24,7 +24,7 @@ use crate::{
     services::Gateway,
 };
 use roundabout_api::eligibility::CouncilData;
-use roundabout_api::inventory::ProviderData;
+use roundabout_api::inventory::{ContactIn, ProviderContactIn, ProviderData};
 use roundabout_api::routes;
 
 /// Where to collect a provider's vehicles and how to reach it; each part
@@ -123,9 +123,13 @@ impl ContactMutation {
         let provider = provider_member(ctx)?;
         let g = ctx.data_unchecked::<Gateway>();
         let r = RequestCtx::get(ctx);
-        let body = serde_json::json!({
-            "pickup_address": input.pickup_address, "phone": input.phone, "email": input.email,
-        });
+        let body = ProviderContactIn {
+            pickup_address: input.pickup_address,
+            contact: ContactIn {
+                phone: input.phone,
+                email: input.email,
+            },
+        };
         let outcome = g
             .services
             .inventory
@@ -164,7 +168,10 @@ impl ContactMutation {
             ));
         }
         let g = ctx.data_unchecked::<Gateway>();
-        let body = serde_json::json!({"email": input.email, "phone": input.phone});
+        let body = ContactIn {
+            phone: input.phone,
+            email: input.email,
+        };
         let outcome = g
             .services
             .eligibility

@@ -2,7 +2,6 @@
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use roundabout_api::ErrorCode;
-use serde::Serialize;
 use uuid::Uuid;
 
 use crate::schema::ids::parse_id;
@@ -16,7 +15,7 @@ use crate::{
     },
     services::Gateway,
 };
-use roundabout_api::eligibility::CouncilData;
+use roundabout_api::eligibility::{CouncilData, CouncilIn};
 use roundabout_api::routes;
 
 /// A local council that brokers transport offers to its residents.
@@ -192,14 +191,6 @@ impl CouncilMutation {
     }
 }
 
-#[derive(Serialize)]
-struct NewCouncilOut<'a> {
-    id: Uuid,
-    name: &'a str,
-    code: &'a str,
-    boundary: &'a serde_json::Value,
-}
-
 async fn create_council(ctx: &Context<'_>, input: CreateCouncilInput) -> Result<CouncilPayload, Failure> {
     let g = ctx.data_unchecked::<Gateway>();
     let r = RequestCtx::get(ctx);
@@ -227,11 +218,11 @@ async fn create_council(ctx: &Context<'_>, input: CreateCouncilInput) -> Result<
         .eligibility
         .post(
             routes::eligibility::COUNCILS,
-            &NewCouncilOut {
+            &CouncilIn {
                 id,
-                name: &input.name,
-                code: &input.code,
-                boundary: &input.boundary.0,
+                name: input.name.clone(),
+                code: input.code.clone(),
+                boundary: input.boundary.0.clone(),
             },
             &r.session.caller(),
         )

@@ -23,8 +23,9 @@ use crate::{
     },
     services::Gateway,
 };
-use roundabout_api::eligibility::SchemeData;
+use roundabout_api::eligibility::{IncomeBandIn, NeedsIn, ProfileIn, SchemeData};
 use roundabout_api::routes;
+use roundabout_api::Pence;
 
 /// A profile as the eligibility service returns it.
 #[derive(Debug, Clone, Deserialize)]
@@ -330,19 +331,23 @@ pub async fn household_eligibility(
         .collect())
 }
 
-#[derive(Serialize)]
-struct ProfileOut<'a> {
-    lat: f64,
-    lon: f64,
-    postcode: Option<&'a str>,
-    members: i32,
-    annual_income_pence: Option<i64>,
-    income_band: Option<IncomeBandInput>,
-    cars_owned: i32,
-    blue_badge: bool,
-    benefits: Option<&'a [String]>,
-    lead_age: Option<i32>,
-    needs: &'a TravelNeedsInput,
+impl From<IncomeBandInput> for IncomeBandIn {
+    fn from(b: IncomeBandInput) -> Self {
+        Self {
+            from_pence: b.from_pence.map(Pence),
+            below_pence: b.below_pence.map(Pence),
+        }
+    }
+}
+
+impl From<&TravelNeedsInput> for NeedsIn {
+    fn from(n: &TravelNeedsInput) -> Self {
+        Self {
+            seats: n.seats,
+            wheelchair_accessible: n.wheelchair_accessible,
+            electric_preferred: n.electric_preferred,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -374,18 +379,18 @@ impl HouseholdMutation {
         let caller = &acting.caller;
         let write = async {
             let g = ctx.data_unchecked::<Gateway>();
-            let body = ProfileOut {
+            let body = ProfileIn {
                 lat: input.location.lat,
                 lon: input.location.lon,
-                postcode: input.postcode.as_deref(),
+                postcode: input.postcode.clone(),
                 members: input.members,
-                annual_income_pence: input.annual_income_pence,
-                income_band: input.income_band,
+                annual_income_pence: input.annual_income_pence.map(Pence),
+                income_band: input.income_band.map(Into::into),
                 cars_owned: input.cars_owned,
                 blue_badge: input.blue_badge,
-                benefits: input.benefits.as_deref(),
+                benefits: input.benefits.clone(),
                 lead_age: input.lead_age,
-                needs: &input.needs,
+                needs: (&input.needs).into(),
             };
             let _: ProfileData = g
                 .services

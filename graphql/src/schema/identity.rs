@@ -4,7 +4,7 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use roundabout_api::ErrorCode;
 use roundabout_support::internal_auth::Caller;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::schema::ids::parse_id;
@@ -20,7 +20,7 @@ use crate::{
     },
     services::Gateway,
 };
-use roundabout_api::inventory::ProviderData;
+use roundabout_api::inventory::{ProviderData, ProviderIn};
 use roundabout_api::routes;
 
 /// A household: the residents who book and pay their share.
@@ -350,11 +350,6 @@ async fn signed_in(g: &Gateway, user_id: Uuid) -> Result<AuthPayload, Failure> {
     })
 }
 
-#[derive(Serialize)]
-struct HouseholdOut {
-    council_id: Uuid,
-}
-
 #[derive(Deserialize)]
 struct HouseholdIn {
     id: Uuid,
@@ -393,7 +388,7 @@ async fn sign_up_household(ctx: &Context<'_>, input: SignUpHouseholdInput) -> Re
         .eligibility
         .put(
             &routes::eligibility::household(household_id),
-            &HouseholdOut { council_id },
+            &roundabout_api::eligibility::HouseholdIn { council_id },
             &Caller::service("gateway"),
         )
         .await;
@@ -415,11 +410,6 @@ async fn sign_up_household(ctx: &Context<'_>, input: SignUpHouseholdInput) -> Re
     .await
 }
 
-#[derive(Serialize)]
-struct ProviderOut<'a> {
-    name: &'a str,
-}
-
 async fn sign_up_provider(ctx: &Context<'_>, input: SignUpProviderInput) -> Result<AuthPayload, Failure> {
     let g = ctx.data_unchecked::<Gateway>();
     let name = input.organisation_name.trim();
@@ -439,7 +429,7 @@ async fn sign_up_provider(ctx: &Context<'_>, input: SignUpProviderInput) -> Resu
         .inventory
         .put(
             &routes::inventory::provider(provider_id),
-            &ProviderOut { name },
+            &ProviderIn { name: name.to_string() },
             &Caller::service("gateway"),
         )
         .await?;

@@ -19,7 +19,7 @@ use crate::{
         loaders::load_error,
         request::provider_member,
         request::RequestCtx,
-        vehicles::{PricingInput, PricingOut, Vehicle},
+        vehicles::{PricingInput, Vehicle},
     },
     services::Gateway,
 };
@@ -88,15 +88,6 @@ impl Refusable for ImportVehiclesPayload {
     }
 }
 
-#[derive(Serialize)]
-struct ImportOut {
-    format: ImportFormat,
-    csv: Option<String>,
-    vehicle_types: Option<serde_json::Value>,
-    vehicle_status: Option<serde_json::Value>,
-    pricing: Option<PricingOut>,
-}
-
 #[derive(Deserialize)]
 struct ImportIn {
     vehicle_ids: Vec<Uuid>,
@@ -134,8 +125,12 @@ fn json_file(text: Option<String>, field: &'static str) -> Result<Option<serde_j
 async fn import(ctx: &Context<'_>, input: ImportVehiclesInput) -> Result<ImportVehiclesPayload, Failure> {
     let g = ctx.data_unchecked::<Gateway>();
     let r = RequestCtx::get(ctx);
-    let body = ImportOut {
-        format: input.format,
+    let body = roundabout_api::inventory::ImportIn {
+        format: match input.format {
+            ImportFormat::Csv => "csv",
+            ImportFormat::Gbfs => "gbfs",
+        }
+        .into(),
         csv: input.csv,
         vehicle_types: json_file(input.vehicle_types, "vehicleTypes")?,
         vehicle_status: json_file(input.vehicle_status, "vehicleStatus")?,

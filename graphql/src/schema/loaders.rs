@@ -10,7 +10,7 @@ use roundabout_support::{
     client::{ClientError, ServiceClient},
     internal_auth::Caller,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use roundabout_api::routes;
@@ -19,12 +19,8 @@ use roundabout_api::{
     eligibility::{CouncilData, SchemeData, ZoneData},
     inventory::{ProviderData, VehicleData},
     payments::{PaymentData, PayoutsData},
+    BatchIn,
 };
-
-#[derive(Serialize)]
-struct BatchIn<'a> {
-    ids: &'a [Uuid],
-}
 
 /// Loads rows by id from a service's `POST …/batch` endpoint.
 pub struct BatchLoader<T> {
@@ -46,7 +42,7 @@ where
         for chunk in keys.chunks(500) {
             let rows: Vec<T> = self
                 .client
-                .post(self.path, &BatchIn { ids: chunk }, &self.caller)
+                .post(self.path, &BatchIn { ids: chunk.to_vec() }, &self.caller)
                 .await
                 .map_err(Arc::new)?;
             out.extend(rows.into_iter().map(|r| (r.id(), r)));

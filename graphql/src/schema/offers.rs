@@ -17,6 +17,7 @@ use crate::{
     },
     services::Gateway,
 };
+use roundabout_api::bookings::{OffersIn, PeriodIn, Point};
 use roundabout_api::inventory::VehicleData;
 use roundabout_api::routes;
 use roundabout_api::states::BookingKind;
@@ -114,12 +115,21 @@ impl OfferQuery {
             "Only a signed-in household gets offers",
         )
         .await?;
-        let body = serde_json::json!({
-            "household_id": acting.household.household_id, "kind": input.kind, "start": input.start, "end": input.end,
-            "lease_months": input.lease_months, "near": input.near.map(|n| serde_json::json!({"lat": n.lat, "lon": n.lon})),
-            "radius_km": input.radius_km, "seats": input.seats, "wheelchair_accessible": input.wheelchair_accessible,
-            "electric_only": input.electric_only, "first": input.first.map(|f| f.max(0)),
-        });
+        let body = OffersIn {
+            household_id: acting.household.household_id,
+            period: PeriodIn {
+                kind: input.kind.to_string(),
+                start: input.start,
+                end: input.end,
+                lease_months: input.lease_months,
+            },
+            near: input.near.map(|n| Point { lat: n.lat, lon: n.lon }),
+            radius_km: input.radius_km,
+            seats: input.seats,
+            wheelchair_accessible: input.wheelchair_accessible,
+            electric_only: input.electric_only,
+            first: input.first.map(|f| usize::try_from(f.max(0)).unwrap_or_default()),
+        };
         let g = ctx.data_unchecked::<Gateway>();
         let search = async {
             g.services

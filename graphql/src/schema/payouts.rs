@@ -1,7 +1,7 @@
 //! Provider payouts: Stripe Connect onboarding and whether a provider can be paid.
 
 use async_graphql::{Context, Object, SimpleObject};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
@@ -39,13 +39,6 @@ impl Refusable for PayoutOnboardingPayload {
     }
 }
 
-#[derive(Serialize)]
-struct OnboardingOut<'a> {
-    email: &'a str,
-    refresh_url: String,
-    return_url: String,
-}
-
 #[derive(Deserialize)]
 struct OnboardingIn {
     url: String,
@@ -72,8 +65,8 @@ impl PayoutMutation {
                 .payments
                 .post(
                     &routes::payments::provider_onboarding(provider),
-                    &OnboardingOut {
-                        email: &principal.email,
+                    &roundabout_api::payments::OnboardingIn {
+                        email: Some(principal.email.clone()),
                         refresh_url: format!("{}/provider/payouts?retry=1", g.public_url),
                         return_url: format!("{}/provider/payouts", g.public_url),
                     },

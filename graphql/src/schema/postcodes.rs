@@ -5,7 +5,7 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use roundabout_api::graphql::CheckedInt;
 use roundabout_api::ErrorCode;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::{
     schema::{
@@ -18,7 +18,7 @@ use crate::{
     },
     services::Gateway,
 };
-use roundabout_api::routes;
+use roundabout_api::{eligibility::PostcodesImportIn, routes};
 
 #[derive(Default)]
 pub struct PostcodeQuery;
@@ -115,11 +115,6 @@ impl PostcodeMutation {
     }
 }
 
-#[derive(Serialize)]
-struct ImportOut {
-    csv: String,
-}
-
 #[derive(Deserialize)]
 struct ImportIn {
     imported_count: i64,
@@ -143,7 +138,7 @@ async fn import(
         .eligibility
         .put(
             &routes::eligibility::council_postcodes(council),
-            &ImportOut { csv },
+            &PostcodesImportIn { csv },
             &r.session.caller(),
         )
         .await?;

@@ -20,7 +20,7 @@ use crate::{
     },
     services::Gateway,
 };
-use roundabout_api::inventory::{FleetPage, ProviderData};
+use roundabout_api::inventory::{CouncilProvidersQuery, FleetPage, FleetQuery, ProviderData};
 use roundabout_api::routes;
 
 use roundabout_api::states::ProviderStatus;
@@ -189,8 +189,13 @@ impl Provider {
             .inventory
             .get(
                 &format!(
-                    "{}?first={first}&after={after}",
-                    routes::inventory::provider_vehicles(self.0.id)
+                    "{}{}",
+                    routes::inventory::provider_vehicles(self.0.id),
+                    FleetQuery {
+                        first: Some(first.into()),
+                        after: Some(after),
+                    }
+                    .to_query()
                 ),
                 &r.session.caller(),
             )
@@ -231,10 +236,10 @@ pub async fn council_providers(
         return Err(errors::forbidden("Only officers of this council see its providers"));
     }
     let g = ctx.data_unchecked::<Gateway>();
-    let query = match status {
-        Some(s) => format!("?status={s}"),
-        None => String::new(),
-    };
+    let query = CouncilProvidersQuery {
+        status: status.map(|s| s.to_string()),
+    }
+    .to_query();
     let rows: Vec<CouncilProviderData> = g
         .services
         .inventory

@@ -22,7 +22,7 @@ use crate::{
     },
     services::Gateway,
 };
-use roundabout_api::routes;
+use roundabout_api::{bookings::ReportIn, routes};
 
 #[derive(Debug, Deserialize)]
 struct ReportData {
@@ -234,10 +234,9 @@ impl ReportQuery {
         }
         let g = ctx.data_unchecked::<Gateway>();
         let path = format!(
-            "{}?from={}&to={}",
+            "{}{}",
             routes::bookings::council_report(council),
-            roundabout_api::url::encode(&from.to_rfc3339()),
-            roundabout_api::url::encode(&to.to_rfc3339())
+            ReportIn { from, to }.to_query()
         );
         let caller = session.caller();
         let budgets_path = routes::eligibility::council_schemes(council);

@@ -19,9 +19,10 @@ use crate::{
     },
     services::Gateway,
 };
-use roundabout_api::eligibility::SchemeData;
+use roundabout_api::eligibility::{CriterionIn, SchemeData, SchemeIn, SubsidyIn, TestCaseIn};
 use roundabout_api::routes;
 use roundabout_api::states::BookingKind;
+use roundabout_api::Pence;
 
 /// One criterion of a scheme.
 #[derive(InputObject, Serialize)]
@@ -103,27 +104,6 @@ impl Refusable for SchemePayload {
     }
 }
 
-#[derive(Serialize)]
-struct SchemeOut<'a> {
-    council_id: Uuid,
-    name: &'a str,
-    description: Option<&'a str>,
-    zone_ids: Vec<Uuid>,
-    criteria: &'a [CriterionInput],
-    subsidy: &'a SubsidyInput,
-    applies_to: &'a [BookingKind],
-    budget_pence: i64,
-    effective_from: Option<DateTime<Utc>>,
-    effective_to: Option<DateTime<Utc>>,
-}
-
-#[derive(Serialize)]
-struct TestCaseOut<'a> {
-    name: &'a str,
-    facts: &'a serde_json::Value,
-    expect_eligible: bool,
-}
-
 fn not_found(field: &str) -> Failure {
     Failure::user(UserError {
         field: Some(vec!["input".into(), field.into()]),
@@ -137,7 +117,7 @@ fn scheme_id(id: &ID) -> Result<Uuid, Failure> {
         .ok_or_else(|| Failure::user(UserError::new(ErrorCode::NotFound, "There is no scheme with this id").at(["id"])))
 }
 
-fn body(input: &SchemeInput) -> Result<SchemeOut<'_>, Failure> {
+fn body(input: &SchemeInput) -> Result<SchemeIn, Failure> {
     let council_id = parse_id(&input.council_id).ok_or_else(|| not_found("councilId"))?;
     let zone_ids = input
         .zone_ids
@@ -151,15 +131,27 @@ fn body(input: &SchemeInput) -> Result<SchemeOut<'_>, Failure> {
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(SchemeOut {
+    Ok(SchemeIn {
         council_id,
-        name: &input.name,
-        description: input.description.as_deref(),
-        zone_ids,
-        criteria: &input.criteria,
-        subsidy: &input.subsidy,
-        applies_to: &input.applies_to,
-        budget_pence: input.budget_pence,
+        name: input.name.clone(),
+        description: input.description.clone(),
+        zone_ids: Some(zone_ids),
+        criteria: input
+            .criteria
+            .iter()
+            .map(|c| CriterionIn {
+                id: c.id.clone(),
+                label: c.label.clone(),
+                rule: c.rule.0.clone(),
+                fail_text: c.fail_text.clone(),
+            })
+            .collect(),
+        subsidy: SubsidyIn {
+            percent_basis_points: input.subsidy.percent_basis_points.into(),
+            cap_per_booking_pence: input.subsidy.cap_per_booking_pence.map(Pence),
+        },
+        applies_to: input.applies_to.iter().map(ToString::to_string).collect(),
+        budget_pence: Pence(input.budget_pence),
         effective_from: input.effective_from,
         effective_to: input.effective_to,
     })
@@ -240,9 +232,9 @@ impl SchemeMutation {
         payload(
             async {
                 let id = parse_id(&input.scheme_id).ok_or_else(|| not_found("schemeId"))?;
-                let b = TestCaseOut {
-                    name: &input.name,
-                    facts: &input.facts.0,
+                let b = TestCaseIn {
+                    name: input.name.clone(),
+                    facts: input.facts.0.clone(),
                     expect_eligible: input.expect_eligible,
                 };
                 call(ctx, &routes::eligibility::scheme_test_cases(id), &b, false).await

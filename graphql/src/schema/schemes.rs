@@ -18,7 +18,7 @@ use crate::{
     },
     services::Gateway,
 };
-use roundabout_api::eligibility::SchemeData;
+use roundabout_api::eligibility::{SchemeData, SchemesQuery};
 use roundabout_api::routes;
 
 use roundabout_api::states::{BookingKind, SchemeStatus};
@@ -195,14 +195,14 @@ pub async fn council_schemes(
 ) -> async_graphql::Result<Vec<Scheme>> {
     let g = ctx.data_unchecked::<Gateway>();
     let r = RequestCtx::get(ctx);
-    let path = match status {
-        Some(s) => format!(
-            "{}?status={}",
-            routes::eligibility::council_schemes(council_id),
-            s.as_str()
-        ),
-        None => routes::eligibility::council_schemes(council_id),
-    };
+    let path = format!(
+        "{}{}",
+        routes::eligibility::council_schemes(council_id),
+        SchemesQuery {
+            status: status.map(|s| s.as_str().to_string()),
+        }
+        .to_query()
+    );
     let rows: Vec<SchemeData> = g
         .services
         .eligibility

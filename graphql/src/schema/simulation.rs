@@ -16,7 +16,7 @@ use crate::{
     },
     services::Gateway,
 };
-use roundabout_api::routes;
+use roundabout_api::{eligibility::SimulationIn, routes};
 
 /// How many households failed one criterion.
 #[derive(SimpleObject, Debug, Clone, Deserialize)]
@@ -63,6 +63,16 @@ pub struct SimulationOverridesInput {
     pub cap_per_booking_pence: Option<i64>,
 }
 
+impl From<SimulationOverridesInput> for SimulationIn {
+    fn from(o: SimulationOverridesInput) -> Self {
+        Self {
+            income_limit_pence: o.income_limit_pence.map(Pence),
+            percent_basis_points: o.percent_basis_points,
+            cap_per_booking_pence: o.cap_per_booking_pence.map(Pence),
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct SimulationQuery;
 
@@ -87,7 +97,7 @@ impl SimulationQuery {
             .eligibility
             .post(
                 &routes::eligibility::scheme_simulate(id),
-                &overrides.unwrap_or_default(),
+                &SimulationIn::from(overrides.unwrap_or_default()),
                 &r.session.caller(),
             )
             .await

@@ -20,8 +20,9 @@ use crate::{
     },
     services::Gateway,
 };
-use roundabout_api::inventory::VehicleData;
+use roundabout_api::inventory::{LocationIn, PricingIn, StatusIn, VehicleData, VehicleIn};
 use roundabout_api::routes;
+use roundabout_api::Pence;
 
 use roundabout_api::states::{Propulsion, VehicleKind, VehicleStatus};
 
@@ -204,55 +205,33 @@ pub struct VehicleInput {
     pub pricing: PricingInput,
 }
 
-/// The body inventory takes for a vehicle.
-#[derive(Serialize)]
-pub struct VehicleOut {
-    kind: VehicleKind,
-    make: String,
-    model: String,
-    registration: Option<String>,
-    seats: i32,
-    propulsion: Propulsion,
-    range_km: Option<i32>,
-    co2_grams_per_km: Option<i32>,
-    wheelchair_accessible: bool,
-    location: GeoPointInput,
-    pricing: PricingOut,
-}
-
-/// Prices as inventory takes them.
-#[derive(Serialize, Default)]
-pub struct PricingOut {
-    per_hour_pence: Option<i32>,
-    per_day_pence: Option<i32>,
-    per_month_lease_pence: Option<i32>,
-    deposit_pence: Option<i32>,
-}
-
-impl From<PricingInput> for PricingOut {
+impl From<PricingInput> for PricingIn {
     fn from(p: PricingInput) -> Self {
         Self {
-            per_hour_pence: p.per_hour_pence,
-            per_day_pence: p.per_day_pence,
-            per_month_lease_pence: p.per_month_lease_pence,
-            deposit_pence: p.deposit_pence,
+            per_hour_pence: p.per_hour_pence.map(Pence::from),
+            per_day_pence: p.per_day_pence.map(Pence::from),
+            per_month_lease_pence: p.per_month_lease_pence.map(Pence::from),
+            deposit_pence: p.deposit_pence.map(Pence::from),
         }
     }
 }
 
-impl From<VehicleInput> for VehicleOut {
+impl From<VehicleInput> for VehicleIn {
     fn from(i: VehicleInput) -> Self {
         Self {
-            kind: i.kind,
+            kind: i.kind.to_string(),
             make: i.make,
             model: i.model,
             registration: i.registration,
-            seats: i.seats,
-            propulsion: i.propulsion,
-            range_km: i.range_km,
-            co2_grams_per_km: i.co2_grams_per_km,
+            seats: i.seats.into(),
+            propulsion: i.propulsion.to_string(),
+            range_km: i.range_km.map(i64::from),
+            co2_grams_per_km: i.co2_grams_per_km.map(i64::from),
             wheelchair_accessible: i.wheelchair_accessible,
-            location: i.location,
+            location: LocationIn {
+                lat: i.location.lat,
+                lon: i.location.lon,
+            },
             pricing: i.pricing.into(),
         }
     }
@@ -295,7 +274,7 @@ impl VehicleMutation {
                 ctx,
                 reqwest::Method::POST,
                 routes::inventory::VEHICLES.into(),
-                &VehicleOut::from(input),
+                &VehicleIn::from(input),
             )
             .await,
         )
@@ -315,7 +294,7 @@ impl VehicleMutation {
                     ctx,
                     reqwest::Method::PUT,
                     routes::inventory::vehicle(id),
-                    &VehicleOut::from(input),
+                    &VehicleIn::from(input),
                 )
                 .await
             }
@@ -338,7 +317,9 @@ impl VehicleMutation {
                     ctx,
                     reqwest::Method::POST,
                     routes::inventory::vehicle_status(id),
-                    &serde_json::json!({ "status": status }),
+                    &StatusIn {
+                        status: status.to_string(),
+                    },
                 )
                 .await
             }

@@ -3,7 +3,6 @@
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use roundabout_api::ErrorCode;
-use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{
@@ -16,7 +15,7 @@ use crate::{
     },
     services::Gateway,
 };
-use roundabout_api::eligibility::ZoneData;
+use roundabout_api::eligibility::{ZoneData, ZoneIn};
 use roundabout_api::routes;
 
 /// An area of a council, e.g. a town, drawn by its officers.
@@ -97,13 +96,6 @@ impl Refusable for ZonePayload {
 #[derive(Default)]
 pub struct ZoneMutation;
 
-#[derive(Serialize)]
-struct ZoneOut<'a> {
-    council_id: Uuid,
-    name: &'a str,
-    geometry: &'a serde_json::Value,
-}
-
 #[Object]
 impl ZoneMutation {
     /// Officer of the council: draws a zone inside the council's boundary.
@@ -143,10 +135,10 @@ async fn create_zone(
         .eligibility
         .post(
             routes::eligibility::ZONES,
-            &ZoneOut {
+            &ZoneIn {
                 council_id,
-                name: &input.name,
-                geometry: &input.geometry.0,
+                name: input.name.clone(),
+                geometry: input.geometry.0.clone(),
             },
             &r.session.caller(),
         )

@@ -1,6 +1,9 @@
 //! The bookings service's answers: a booking as every internal route that
 //! returns one shows it, and a page of them.
 
+mod requests;
+pub use requests::*;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

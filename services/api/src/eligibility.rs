@@ -1,6 +1,9 @@
 //! The eligibility service's answers as they travel to the gateway: councils,
 //! zones and scheme versions.
 
+mod requests;
+pub use requests::*;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

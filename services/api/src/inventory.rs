@@ -1,6 +1,9 @@
 //! The inventory service's answers as they travel to the gateway: providers
 //! and vehicles.
 
+mod requests;
+pub use requests::*;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

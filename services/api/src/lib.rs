@@ -13,6 +13,7 @@
 //! ([`postcode`]) and URL encoding ([`url`]).
 
 pub mod bookings;
+mod common;
 pub mod eligibility;
 pub mod errors;
 pub mod facts;
@@ -27,6 +28,7 @@ pub mod routes;
 pub mod states;
 pub mod url;
 
+pub use common::{BatchIn, ContactIn};
 pub use errors::ErrorCode;
 pub use money::Pence;
 

@@ -1,6 +1,9 @@
 //! The payments service's answers as they travel to the gateway: payments and
 //! providers' payout accounts.
 
+mod requests;
+pub use requests::*;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

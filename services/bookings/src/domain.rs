@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, Months, Utc};
 use roundabout_api::ErrorCode;
 use roundabout_support::ApiError;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 /// The longest hire when `BOOKING_MAX_HIRE_DAYS` is unset.
 pub const MAX_HIRE_DAYS: i64 = 14;
@@ -89,14 +89,8 @@ pub struct HouseholdLoad {
     pub overlapping_hires: i64,
 }
 
-/// What is being booked, as the request says it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PeriodIn {
-    pub kind: String,
-    pub start: DateTime<Utc>,
-    pub end: Option<DateTime<Utc>>,
-    pub lease_months: Option<i32>,
-}
+/// What is being booked, as the request says it (the contract's).
+pub use roundabout_api::bookings::PeriodIn;
 
 /// A checked, half-open period `[start, end)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -136,6 +136,19 @@ pub fn email(field: &str, raw: &str) -> Result<String, ApiError> {
     }
 }
 
+/// How households reach an organisation (a council's or a provider's
+/// [`ContactIn`](roundabout_api::ContactIn)), checked: each part trimmed and
+/// empty read as absent; the phone number ([`phone`]), then the email
+/// address ([`email`]), each refused under its own field.
+pub fn contact(phone: Option<&str>, email: Option<&str>) -> Result<(Option<String>, Option<String>), ApiError> {
+    fn present(v: Option<&str>) -> Option<&str> {
+        v.map(str::trim).filter(|v| !v.is_empty())
+    }
+    let phone = present(phone).map(|p| self::phone("phone", p)).transpose()?;
+    let email = present(email).map(|e| self::email("email", e)).transpose()?;
+    Ok((phone, email))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -164,6 +177,19 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn a_contact_is_checked_phone_first_and_empty_is_absent() {
+        assert_eq!(contact(Some("  "), None).unwrap(), (None, None));
+        assert_eq!(
+            contact(Some(" 01993 123456 "), Some("hire@cotswold.example")).unwrap(),
+            (Some("01993 123456".into()), Some("hire@cotswold.example".into()))
+        );
+        let both_bad = contact(Some("call us"), Some("nope")).unwrap_err();
+        assert_eq!(both_bad.body.field, Some(vec!["phone".to_string()]));
+        let e = contact(None, Some("nope")).unwrap_err();
+        assert_eq!(e.body.field, Some(vec!["email".to_string()]));
+    }
 
     #[test]
     fn names_are_trimmed_and_bounded() {

@@ -18,7 +18,7 @@ use roundabout_support::{
     internal_auth::Caller,
     text, ApiError, ApiResult,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -28,23 +28,13 @@ use crate::{
     domain::{self, PeriodIn, Prices},
     saga, AppState,
 };
-use roundabout_api::{bookings::BookingData, routes};
+use roundabout_api::{bookings::BookingData, eligibility::QuoteIn, inventory::SearchIn, routes, Pence};
 
 pub fn router() -> Router<AppState> {
     Router::new().route(routes::bookings::BOOKINGS, post(book))
 }
 
-/// A booking request.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct BookIn {
-    /// The household booking; must be the caller's own.
-    pub household_id: Uuid,
-    pub vehicle_id: Uuid,
-    #[serde(flatten)]
-    pub period: PeriodIn,
-    pub payment_method: Option<String>,
-    pub idempotency_key: String,
-}
+pub use roundabout_api::bookings::BookIn;
 
 /// A vehicle as inventory shows it (the fields used here).
 #[derive(Debug, Clone, Deserialize)]
@@ -279,8 +269,17 @@ async fn offered_in(s: &AppState, v: &VehicleView, council_id: Uuid) -> ApiResul
     struct Hits {
         results: Vec<Hit>,
     }
-    let body =
-        json!({"council_id": council_id, "lat": v.lat, "lon": v.lon, "radius_km": 0.05, "limit": 500, "kind": v.kind});
+    let body = SearchIn {
+        council_id,
+        lat: v.lat,
+        lon: v.lon,
+        radius_km: Some(0.05),
+        limit: Some(500),
+        seats: None,
+        wheelchair_accessible: None,
+        electric_only: None,
+        kind: Some(v.kind.to_string()),
+    };
     match s
         .inventory
         .post::<_, Hits>(routes::inventory::VEHICLES_SEARCH, &body, &Caller::service(crate::NAME))
@@ -302,8 +301,12 @@ async fn quote(
     p: &PeriodIn,
     base: i64,
 ) -> ApiResult<(Option<QuoteSubsidy>, Vec<Uuid>)> {
-    let body =
-        json!({"household_id": household_id, "kind": p.kind, "lease_months": p.lease_months, "base_prices": [base]});
+    let body = QuoteIn {
+        household_id,
+        kind: p.kind.clone(),
+        lease_months: p.lease_months,
+        base_prices: vec![Pence(base)],
+    };
     match s
         .eligibility
         .post::<_, Quotes>(routes::eligibility::SUBSIDY_QUOTE, &body, &Caller::service(crate::NAME))

@@ -13,39 +13,21 @@ use roundabout_support::{
     client::ClientError, error::ValidJson, internal_auth::Caller, subsidy, subsidy::SchemeTerms, ApiError, ApiResult,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::{json, value::RawValue};
+use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use crate::{
     db,
-    domain::{self, PeriodIn, Prices},
+    domain::{self, Prices},
     AppState,
 };
-use roundabout_api::routes;
+use roundabout_api::{eligibility::OfferTermsQuery, inventory::SearchIn, routes};
 
 pub fn router() -> Router<AppState> {
     Router::new().route(routes::bookings::OFFERS, post(offers))
 }
 
-/// What the household asks for.
-#[derive(Debug, Deserialize)]
-pub struct OffersIn {
-    pub household_id: Uuid,
-    #[serde(flatten)]
-    pub period: PeriodIn,
-    pub near: Option<Point>,
-    pub radius_km: Option<f64>,
-    pub seats: Option<i32>,
-    pub wheelchair_accessible: Option<bool>,
-    pub electric_only: Option<bool>,
-    pub first: Option<usize>,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
-pub struct Point {
-    pub lat: f64,
-    pub lon: f64,
-}
+pub use roundabout_api::bookings::{OffersIn, Point};
 
 /// One ranked offer; `vehicle` is inventory's row as it came.
 #[derive(Debug, Serialize)]
@@ -128,8 +110,9 @@ async fn offers(
         BookingKind::Hire
     };
     let terms_path = format!(
-        "{}?kind={kind}",
-        routes::eligibility::household_offer_terms(input.household_id)
+        "{}{}",
+        routes::eligibility::household_offer_terms(input.household_id),
+        OfferTermsQuery { kind: kind.to_string() }.to_query()
     );
     let terms = async {
         match s.eligibility.get::<Terms>(&terms_path, &me).await {
@@ -139,11 +122,17 @@ async fn offers(
         }
     };
     let search = |near: Point| {
-        let body = json!({
-            "council_id": membership.council_id, "lat": near.lat, "lon": near.lon, "radius_km": input.radius_km.unwrap_or(5.0),
-            "limit": (first * 3).min(500), "seats": input.seats, "wheelchair_accessible": input.wheelchair_accessible,
-            "electric_only": input.electric_only,
-        });
+        let body = SearchIn {
+            council_id: membership.council_id,
+            lat: near.lat,
+            lon: near.lon,
+            radius_km: Some(input.radius_km.unwrap_or(5.0)),
+            limit: Some((first * 3).min(500)),
+            seats: input.seats,
+            wheelchair_accessible: input.wheelchair_accessible,
+            electric_only: input.electric_only,
+            kind: None,
+        };
         let me = &me;
         async move {
             s.inventory

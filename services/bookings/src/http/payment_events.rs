@@ -3,24 +3,14 @@
 //! outbox relay's redeliveries have no further effect.
 
 use axum::{extract::State, http::HeaderMap, routing::post, Json, Router};
-use roundabout_api::states::PaymentState;
 use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
-use serde::Deserialize;
 use serde_json::{json, Value};
-use uuid::Uuid;
 
 use crate::{db, AppState};
-use roundabout_api::routes;
+use roundabout_api::{bookings::PaymentEventIn, routes};
 
 pub fn router() -> Router<AppState> {
     Router::new().route(routes::bookings::PAYMENT_EVENTS, post(receive))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct PaymentEventIn {
-    pub booking_id: Uuid,
-    pub status: PaymentState,
-    pub failure_code: Option<String>,
 }
 
 async fn receive(

@@ -14,7 +14,6 @@ use roundabout_api::{
     Pence,
 };
 use roundabout_support::{error::ValidJson, internal_auth::Caller, text, ApiError, ApiResult};
-use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
@@ -22,7 +21,7 @@ use crate::{
     domain, saga, AppState,
 };
 use roundabout_api::{
-    bookings::{BookingData, BookingPage},
+    bookings::{BatchIn, BookingData, BookingPage, CancelIn, PageIn},
     routes,
 };
 
@@ -51,11 +50,6 @@ async fn read(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -
         .ok_or_else(|| ApiError::not_found("No such booking"))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct BatchIn {
-    pub ids: Vec<Uuid>,
-}
-
 async fn batch(
     State(s): State<AppState>,
     caller: Caller,
@@ -71,11 +65,6 @@ async fn batch(
             .map(Into::into)
             .collect(),
     ))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct CancelIn {
-    pub reason: Option<String>,
 }
 
 async fn cancel(
@@ -139,12 +128,6 @@ async fn cancel(
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("booking vanished")))?;
     Ok(Json(b.into()))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct PageIn {
-    pub first: Option<i64>,
-    pub after: Option<i64>,
 }
 
 async fn page(

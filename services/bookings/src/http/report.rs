@@ -23,23 +23,17 @@ use axum::{
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use roundabout_support::{disclosure::suppressed, internal_auth::Caller, ApiError, ApiResult};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{
     db::report::{self as db, SchemeLine, Totals},
     AppState,
 };
-use roundabout_api::routes;
+use roundabout_api::{bookings::ReportIn, routes};
 
 pub fn router() -> Router<AppState> {
     Router::new().route(routes::bookings::COUNCIL_REPORT, get(report))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ReportIn {
-    pub from: DateTime<Utc>,
-    pub to: DateTime<Utc>,
 }
 
 #[derive(Debug, Serialize)]

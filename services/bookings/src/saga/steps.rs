@@ -12,7 +12,12 @@ use serde_json::{json, Value};
 
 use super::{Outcome, Transition};
 use crate::{db::BookingRow, AppState};
-use roundabout_api::routes;
+use roundabout_api::{
+    eligibility::{ReleaseIn, ReserveIn},
+    payments::{ChargeIn, LeaseIn, RefundIn},
+    routes,
+};
+use uuid::Uuid;
 
 fn me() -> Caller {
     Caller::service(crate::NAME)
@@ -25,12 +30,14 @@ pub struct PaymentView {
     pub failure_code: Option<String>,
 }
 
-#[derive(Serialize)]
-struct LeaseIn {
-    months: i32,
-    start: chrono::DateTime<chrono::Utc>,
-    monthly_base_pence: i64,
-    monthly_subsidy_pence: i64,
+/// What a hold or a commit of the booking's subsidy asks for.
+fn reserve(b: &BookingRow, scheme_id: Uuid) -> ReserveIn {
+    ReserveIn {
+        booking_id: b.id,
+        scheme_id: Some(scheme_id),
+        household_id: Some(b.household_id),
+        amount_pence: Some(b.subsidy_pence.into()),
+    }
 }
 
 pub async fn perform(state: &AppState, b: &BookingRow) -> Outcome {
@@ -51,7 +58,7 @@ pub async fn perform(state: &AppState, b: &BookingRow) -> Outcome {
     }
 }
 
-async fn post(client: &ServiceClient, path: &str, body: &Value) -> Result<Value, ClientError> {
+async fn post(client: &ServiceClient, path: &str, body: &impl Serialize) -> Result<Value, ClientError> {
     client.post::<_, Value>(path, body, &me()).await
 }
 
@@ -63,7 +70,7 @@ async fn hold(state: &AppState, b: &BookingRow) -> Outcome {
     let Some(scheme_id) = b.scheme_id.filter(|_| b.subsidy_pence > 0) else {
         return Outcome::Next(Transition::to(SagaStep::Charge));
     };
-    let body = json!({"booking_id": b.id, "scheme_id": scheme_id, "amount_pence": b.subsidy_pence, "household_id": b.household_id});
+    let body = reserve(b, scheme_id);
     match post(&state.eligibility, routes::eligibility::BUDGET_HOLD, &body).await {
         Ok(_) => Outcome::Next(Transition::to(SagaStep::Charge)),
         Err(e @ ClientError::Refused { .. }) => Outcome::Next(Transition::compensate(
@@ -86,15 +93,22 @@ async fn charge(state: &AppState, b: &BookingRow) -> Outcome {
     let lease = b.lease_months.map(|months| LeaseIn {
         months,
         start: b.start_at,
-        monthly_base_pence: b.first_base_pence,
-        monthly_subsidy_pence: b.first_subsidy_pence,
+        monthly_base_pence: b.first_base_pence.into(),
+        monthly_subsidy_pence: b.first_subsidy_pence.into(),
     });
-    let body = json!({
-        "booking_id": b.id, "household_id": b.household_id, "provider_id": b.provider_id,
-        "council_id": b.council_id, "kind": b.kind, "base_pence": b.first_base_pence,
-        "subsidy_pence": b.first_subsidy_pence, "payment_method": b.payment_method,
-        "card": false, "lease": lease,
-    });
+    let body = ChargeIn {
+        booking_id: b.id,
+        household_id: b.household_id,
+        provider_id: b.provider_id,
+        council_id: b.council_id,
+        kind: b.kind.to_string(),
+        base_pence: b.first_base_pence.into(),
+        subsidy_pence: b.first_subsidy_pence.into(),
+        payment_method: b.payment_method.clone(),
+        card: false,
+        lease,
+        email: None,
+    };
     let p: PaymentView = match state.payments.post(routes::payments::PAYMENTS, &body, &me()).await {
         Ok(p) => p,
         Err(e @ ClientError::Refused { .. }) => {
@@ -133,7 +147,7 @@ async fn commit(state: &AppState, b: &BookingRow) -> Outcome {
     let Some(scheme_id) = b.scheme_id.filter(|_| b.subsidy_pence > 0) else {
         return Outcome::Next(Transition::to(SagaStep::Capture));
     };
-    let body = json!({"booking_id": b.id, "scheme_id": scheme_id, "amount_pence": b.subsidy_pence, "household_id": b.household_id});
+    let body = reserve(b, scheme_id);
     match post(&state.eligibility, routes::eligibility::BUDGET_COMMIT, &body).await {
         Ok(_) => Outcome::Next(Transition::to(SagaStep::Capture)),
         Err(e @ ClientError::Refused { .. }) => Outcome::Next(Transition::compensate(
@@ -184,7 +198,9 @@ async fn refund(state: &AppState, b: &BookingRow) -> Outcome {
     // A cancellation says how much; compensating a payment that was already
     // settled (a card captured at once) gives all of it back.
     let amount = b.refund_pence.unwrap_or(b.first_base_pence - b.first_subsidy_pence);
-    let body = json!({"amount_pence": amount});
+    let body = RefundIn {
+        amount_pence: amount.into(),
+    };
     match state.payments.post::<_, PaymentView>(&path, &body, &me()).await {
         Ok(p) => Outcome::Next(Transition {
             payment_status: Some(p.status),
@@ -206,7 +222,7 @@ async fn release_budget(state: &AppState, b: &BookingRow) -> Outcome {
     match post(
         &state.eligibility,
         routes::eligibility::BUDGET_RELEASE,
-        &json!({"booking_id": b.id}),
+        &ReleaseIn { booking_id: b.id },
     )
     .await
     {

@@ -31,6 +31,15 @@ pub struct IncomeBand {
     pub below_pence: Option<i64>,
 }
 
+impl From<roundabout_api::eligibility::IncomeBandIn> for IncomeBand {
+    fn from(b: roundabout_api::eligibility::IncomeBandIn) -> Self {
+        Self {
+            from_pence: b.from_pence.map(|p| p.0),
+            below_pence: b.below_pence.map(|p| p.0),
+        }
+    }
+}
+
 impl IncomeBand {
     /// Whether `pence` lies in the band.
     pub fn contains(&self, pence: i64) -> bool {

@@ -2,39 +2,10 @@
 
 use roundabout_api::ErrorCode;
 use roundabout_support::{text, ApiError};
-use serde::{Deserialize, Serialize};
 
 use crate::domain::facts::{Facts, IncomeBand, Needs};
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct NeedsIn {
-    pub seats: i32,
-    pub wheelchair_accessible: bool,
-    pub electric_preferred: bool,
-}
-
-/// What `updateHouseholdProfile` sends.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct ProfileIn {
-    pub lat: f64,
-    pub lon: f64,
-    #[serde(default)]
-    pub postcode: Option<String>,
-    pub members: i32,
-    #[serde(default)]
-    pub annual_income_pence: Option<i64>,
-    /// The band the income was given as (`annual_income_pence` is then a
-    /// figure inside it); none when the figure itself was given.
-    #[serde(default)]
-    pub income_band: Option<IncomeBand>,
-    pub cars_owned: i32,
-    pub blue_badge: bool,
-    #[serde(default)]
-    pub benefits: Option<Vec<String>>,
-    #[serde(default)]
-    pub lead_age: Option<i32>,
-    pub needs: NeedsIn,
-}
+pub use roundabout_api::eligibility::{NeedsIn, ProfileIn};
 
 /// A checked profile.
 #[derive(Debug, Clone)]
@@ -86,77 +57,75 @@ pub fn check_band(b: &IncomeBand, income: Option<i64>) -> Result<(), ApiError> {
     }
 }
 
-impl ProfileIn {
-    pub fn parse(self) -> Result<Profile, ApiError> {
-        if !(-90.0..=90.0).contains(&self.lat) || !self.lat.is_finite() {
-            return Err(bad(&["location", "lat"], "Latitude must be from -90 to 90"));
-        }
-        if !(-180.0..=180.0).contains(&self.lon) || !self.lon.is_finite() {
-            return Err(bad(&["location", "lon"], "Longitude must be from -180 to 180"));
-        }
-        let postcode = self
-            .postcode
-            .map(|p| p.trim().to_ascii_uppercase())
-            .filter(|p| !p.is_empty());
-        if postcode
-            .as_deref()
-            .is_some_and(|p| p.len() > 16 || !p.chars().all(|c| c.is_ascii_alphanumeric() || c == ' '))
-        {
-            return Err(bad(&["postcode"], "A postcode is up to 16 letters, digits and spaces"));
-        }
-        if !(1..=30).contains(&self.members) {
-            return Err(bad(&["members"], "A household has 1 to 30 members"));
-        }
-        if self
-            .annual_income_pence
-            .is_some_and(|i| !(0..=100_000_000_000).contains(&i))
-        {
-            return Err(bad(&["annualIncomePence"], "Income must be from 0 to £1bn, in pence"));
-        }
-        if let Some(b) = &self.income_band {
-            check_band(b, self.annual_income_pence)?;
-        }
-        if !(0..=20).contains(&self.cars_owned) {
-            return Err(bad(&["carsOwned"], "Cars owned must be from 0 to 20"));
-        }
-        let given = self.benefits.unwrap_or_default();
-        if given.len() > 100 {
-            return Err(bad(&["benefits"], "At most 20 benefits"));
-        }
-        let mut benefits: Vec<String> = Vec::new();
-        for b in given {
-            let b = b.trim().to_ascii_lowercase().replace(' ', "_");
-            if b.is_empty() || b.len() > 60 {
-                return Err(bad(&["benefits"], "Each benefit is a name of 1 to 60 characters"));
-            }
-            text::check_chars("benefits", "A benefit", &b, false)?;
-            if !benefits.contains(&b) {
-                benefits.push(b);
-            }
-        }
-        if benefits.len() > 20 {
-            return Err(bad(&["benefits"], "At most 20 benefits"));
-        }
-        if self.lead_age.is_some_and(|a| !(16..=120).contains(&a)) {
-            return Err(bad(&["leadAge"], "The lead member's age must be from 16 to 120"));
-        }
-        if !(1..=16).contains(&self.needs.seats) {
-            return Err(bad(&["needs", "seats"], "Seats needed must be from 1 to 16"));
-        }
-        Ok(Profile {
-            lat: self.lat,
-            lon: self.lon,
-            postcode,
-            members: self.members,
-            annual_income_pence: self.annual_income_pence,
-            income_band: self.income_band,
-            cars_owned: self.cars_owned,
-            blue_badge: self.blue_badge,
-            benefits,
-            lead_age: self.lead_age,
-            needs: self.needs,
-        })
+/// Checks a profile as given; the first problem is the error.
+pub fn parse_profile(input: ProfileIn) -> Result<Profile, ApiError> {
+    let annual_income_pence = input.annual_income_pence.map(|i| i.0);
+    let income_band = input.income_band.map(IncomeBand::from);
+    if !(-90.0..=90.0).contains(&input.lat) || !input.lat.is_finite() {
+        return Err(bad(&["location", "lat"], "Latitude must be from -90 to 90"));
     }
+    if !(-180.0..=180.0).contains(&input.lon) || !input.lon.is_finite() {
+        return Err(bad(&["location", "lon"], "Longitude must be from -180 to 180"));
+    }
+    let postcode = input
+        .postcode
+        .map(|p| p.trim().to_ascii_uppercase())
+        .filter(|p| !p.is_empty());
+    if postcode
+        .as_deref()
+        .is_some_and(|p| p.len() > 16 || !p.chars().all(|c| c.is_ascii_alphanumeric() || c == ' '))
+    {
+        return Err(bad(&["postcode"], "A postcode is up to 16 letters, digits and spaces"));
+    }
+    if !(1..=30).contains(&input.members) {
+        return Err(bad(&["members"], "A household has 1 to 30 members"));
+    }
+    if annual_income_pence.is_some_and(|i| !(0..=100_000_000_000).contains(&i)) {
+        return Err(bad(&["annualIncomePence"], "Income must be from 0 to £1bn, in pence"));
+    }
+    if let Some(b) = &income_band {
+        check_band(b, annual_income_pence)?;
+    }
+    if !(0..=20).contains(&input.cars_owned) {
+        return Err(bad(&["carsOwned"], "Cars owned must be from 0 to 20"));
+    }
+    let given = input.benefits.unwrap_or_default();
+    if given.len() > 100 {
+        return Err(bad(&["benefits"], "At most 20 benefits"));
+    }
+    let mut benefits: Vec<String> = Vec::new();
+    for b in given {
+        let b = b.trim().to_ascii_lowercase().replace(' ', "_");
+        if b.is_empty() || b.len() > 60 {
+            return Err(bad(&["benefits"], "Each benefit is a name of 1 to 60 characters"));
+        }
+        text::check_chars("benefits", "A benefit", &b, false)?;
+        if !benefits.contains(&b) {
+            benefits.push(b);
+        }
+    }
+    if benefits.len() > 20 {
+        return Err(bad(&["benefits"], "At most 20 benefits"));
+    }
+    if input.lead_age.is_some_and(|a| !(16..=120).contains(&a)) {
+        return Err(bad(&["leadAge"], "The lead member's age must be from 16 to 120"));
+    }
+    if !(1..=16).contains(&input.needs.seats) {
+        return Err(bad(&["needs", "seats"], "Seats needed must be from 1 to 16"));
+    }
+    Ok(Profile {
+        lat: input.lat,
+        lon: input.lon,
+        postcode,
+        members: input.members,
+        annual_income_pence,
+        income_band,
+        cars_owned: input.cars_owned,
+        blue_badge: input.blue_badge,
+        benefits,
+        lead_age: input.lead_age,
+        needs: input.needs,
+    })
 }
 
 impl Profile {

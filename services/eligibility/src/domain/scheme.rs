@@ -2,9 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use roundabout_api::states::BookingKind;
-use roundabout_api::ErrorCode;
+use roundabout_api::{ErrorCode, Pence};
 use roundabout_support::{text as checked_text, ApiError};
-use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -17,39 +16,7 @@ pub const MAX_BUDGET_PENCE: i64 = 100_000_000_000;
 /// Largest cap per booking or lease-month, in pence (£1m).
 pub const MAX_CAP_PENCE: i64 = 100_000_000;
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct CriterionIn {
-    pub id: String,
-    pub label: String,
-    /// A JSON Logic rule, or a string holding one as JSON text.
-    pub rule: Value,
-    pub fail_text: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct SubsidyIn {
-    pub percent_basis_points: i64,
-    pub cap_per_booking_pence: Option<i64>,
-}
-
-/// What `createScheme` and `updateScheme` send.
-#[derive(Debug, Clone, Deserialize)]
-pub struct SchemeIn {
-    pub council_id: Uuid,
-    pub name: String,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(default)]
-    pub zone_ids: Option<Vec<Uuid>>,
-    pub criteria: Vec<CriterionIn>,
-    pub subsidy: SubsidyIn,
-    pub applies_to: Vec<String>,
-    pub budget_pence: i64,
-    #[serde(default)]
-    pub effective_from: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub effective_to: Option<DateTime<Utc>>,
-}
+pub use roundabout_api::eligibility::{CriterionIn, SchemeIn, SubsidyIn};
 
 /// Checked scheme content, ready to store.
 #[derive(Debug, Clone)]
@@ -105,105 +72,103 @@ pub fn check_rule(id: &str, i: usize, raw: &Value) -> Result<Value, ApiError> {
     Ok(rule)
 }
 
-impl SchemeIn {
-    /// Checks everything but the zones' council (which needs the database).
-    pub fn parse(self) -> Result<SchemeContent, ApiError> {
-        let name = text(&self.name, &["name"], "The scheme name", 200)?;
-        let description = checked_text::multi_line(
-            "description",
-            "The description",
-            &self.description.unwrap_or_default(),
-            5000,
-        )?;
-        if self.criteria.len() > MAX_CRITERIA {
-            return Err(bad(
-                &["criteria"],
-                format!("A scheme has at most {MAX_CRITERIA} criteria"),
-            ));
-        }
-        let mut criteria: Vec<Criterion> = Vec::with_capacity(self.criteria.len());
-        for (i, c) in self.criteria.into_iter().enumerate() {
-            let idx = i.to_string();
-            let id = criterion_id(&c.id, i)?;
-            if criteria.iter().any(|o| o.id == id) {
-                return Err(bad(
-                    &["criteria", &idx, "id"],
-                    format!("Two criteria have the id {id:?}"),
-                ));
-            }
-            let label = text(&c.label, &["criteria", &idx, "label"], "A criterion's label", 200)?;
-            let fail_text = text(
-                &c.fail_text,
-                &["criteria", &idx, "failText"],
-                "A criterion's fail text",
-                500,
-            )?;
-            let rule = check_rule(&id, i, &c.rule)?;
-            criteria.push(Criterion {
-                id,
-                label,
-                rule,
-                fail_text,
-            });
-        }
-        let bp = self.subsidy.percent_basis_points;
-        if !(0..=10_000).contains(&bp) {
-            return Err(bad(
-                &["subsidy", "percentBasisPoints"],
-                "percentBasisPoints must be from 0 to 10000 (0% to 100%)",
-            ));
-        }
-        if let Some(cap) = self.subsidy.cap_per_booking_pence {
-            if !(0..=MAX_CAP_PENCE).contains(&cap) {
-                return Err(bad(
-                    &["subsidy", "capPerBookingPence"],
-                    format!("The cap must be from 0 to {MAX_CAP_PENCE} pence"),
-                ));
-            }
-        }
-        if !(0..=MAX_BUDGET_PENCE).contains(&self.budget_pence) {
-            return Err(bad(
-                &["budgetPence"],
-                format!("The budget must be from 0 to {MAX_BUDGET_PENCE} pence"),
-            ));
-        }
-        let mut applies_to = Vec::new();
-        for k in &self.applies_to {
-            let kind: BookingKind = k
-                .parse()
-                .map_err(|_| bad(&["appliesTo"], format!("Unknown booking kind {k:?}")))?;
-            if !applies_to.contains(&kind) {
-                applies_to.push(kind);
-            }
-        }
-        if applies_to.is_empty() {
-            return Err(bad(&["appliesTo"], "A scheme applies to HIRE, LEASE or both"));
-        }
-        if let (Some(from), Some(to)) = (self.effective_from, self.effective_to) {
-            if to <= from {
-                return Err(bad(&["effectiveTo"], "effectiveTo must be after effectiveFrom"));
-            }
-        }
-        let mut zone_ids = self.zone_ids.unwrap_or_default();
-        zone_ids.sort();
-        zone_ids.dedup();
-        if zone_ids.len() > 100 {
-            return Err(bad(&["zoneIds"], "A scheme has at most 100 zones"));
-        }
-        Ok(SchemeContent {
-            council_id: self.council_id,
-            name,
-            description,
-            zone_ids,
-            criteria,
-            percent_basis_points: bp as i32,
-            cap_per_booking_pence: self.subsidy.cap_per_booking_pence,
-            applies_to,
-            budget_pence: self.budget_pence,
-            effective_from: self.effective_from,
-            effective_to: self.effective_to,
-        })
+/// Checks everything but the zones' council (which needs the database).
+pub fn parse_scheme(input: SchemeIn) -> Result<SchemeContent, ApiError> {
+    let name = text(&input.name, &["name"], "The scheme name", 200)?;
+    let description = checked_text::multi_line(
+        "description",
+        "The description",
+        &input.description.unwrap_or_default(),
+        5000,
+    )?;
+    if input.criteria.len() > MAX_CRITERIA {
+        return Err(bad(
+            &["criteria"],
+            format!("A scheme has at most {MAX_CRITERIA} criteria"),
+        ));
     }
+    let mut criteria: Vec<Criterion> = Vec::with_capacity(input.criteria.len());
+    for (i, c) in input.criteria.into_iter().enumerate() {
+        let idx = i.to_string();
+        let id = criterion_id(&c.id, i)?;
+        if criteria.iter().any(|o| o.id == id) {
+            return Err(bad(
+                &["criteria", &idx, "id"],
+                format!("Two criteria have the id {id:?}"),
+            ));
+        }
+        let label = text(&c.label, &["criteria", &idx, "label"], "A criterion's label", 200)?;
+        let fail_text = text(
+            &c.fail_text,
+            &["criteria", &idx, "failText"],
+            "A criterion's fail text",
+            500,
+        )?;
+        let rule = check_rule(&id, i, &c.rule)?;
+        criteria.push(Criterion {
+            id,
+            label,
+            rule,
+            fail_text,
+        });
+    }
+    let bp = input.subsidy.percent_basis_points;
+    if !(0..=10_000).contains(&bp) {
+        return Err(bad(
+            &["subsidy", "percentBasisPoints"],
+            "percentBasisPoints must be from 0 to 10000 (0% to 100%)",
+        ));
+    }
+    if let Some(Pence(cap)) = input.subsidy.cap_per_booking_pence {
+        if !(0..=MAX_CAP_PENCE).contains(&cap) {
+            return Err(bad(
+                &["subsidy", "capPerBookingPence"],
+                format!("The cap must be from 0 to {MAX_CAP_PENCE} pence"),
+            ));
+        }
+    }
+    if !(0..=MAX_BUDGET_PENCE).contains(&input.budget_pence.0) {
+        return Err(bad(
+            &["budgetPence"],
+            format!("The budget must be from 0 to {MAX_BUDGET_PENCE} pence"),
+        ));
+    }
+    let mut applies_to = Vec::new();
+    for k in &input.applies_to {
+        let kind: BookingKind = k
+            .parse()
+            .map_err(|_| bad(&["appliesTo"], format!("Unknown booking kind {k:?}")))?;
+        if !applies_to.contains(&kind) {
+            applies_to.push(kind);
+        }
+    }
+    if applies_to.is_empty() {
+        return Err(bad(&["appliesTo"], "A scheme applies to HIRE, LEASE or both"));
+    }
+    if let (Some(from), Some(to)) = (input.effective_from, input.effective_to) {
+        if to <= from {
+            return Err(bad(&["effectiveTo"], "effectiveTo must be after effectiveFrom"));
+        }
+    }
+    let mut zone_ids = input.zone_ids.unwrap_or_default();
+    zone_ids.sort();
+    zone_ids.dedup();
+    if zone_ids.len() > 100 {
+        return Err(bad(&["zoneIds"], "A scheme has at most 100 zones"));
+    }
+    Ok(SchemeContent {
+        council_id: input.council_id,
+        name,
+        description,
+        zone_ids,
+        criteria,
+        percent_basis_points: bp as i32,
+        cap_per_booking_pence: input.subsidy.cap_per_booking_pence.map(|c| c.0),
+        applies_to,
+        budget_pence: input.budget_pence.0,
+        effective_from: input.effective_from,
+        effective_to: input.effective_to,
+    })
 }
 
 /// The subsidy for a base price (docs/RULES.md), shared with bookings' offers.

@@ -17,7 +17,7 @@ use roundabout_support::{
     subsidy::{self, SchemeTerms},
     ApiError, ApiResult,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{
@@ -32,7 +32,10 @@ use crate::{
     },
     AppState,
 };
-use roundabout_api::routes;
+use roundabout_api::{
+    eligibility::{QuoteIn, ReleaseIn, ReserveIn},
+    routes, Pence,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -44,18 +47,6 @@ pub fn router() -> Router<AppState> {
 
 /// Most prices one quote takes.
 pub const MAX_QUOTE_PRICES: usize = 200;
-
-#[derive(Debug, Deserialize)]
-pub struct QuoteIn {
-    pub household_id: Uuid,
-    /// `HIRE` or `LEASE`.
-    pub kind: String,
-    /// LEASE: the term in months (1..=36); the base prices are whole terms.
-    #[serde(default)]
-    pub lease_months: Option<i32>,
-    /// Base prices in pence, e.g. one per offer.
-    pub base_prices: Vec<i64>,
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SubsidyOut {
@@ -98,7 +89,7 @@ async fn quote(
         (BookingKind::Lease, _) => return Err(ApiError::invalid("leaseMonths", "A lease is 1 to 36 months")),
         _ => None,
     };
-    if q.base_prices.len() > MAX_QUOTE_PRICES || q.base_prices.iter().any(|p| !(0..=100_000_000).contains(p)) {
+    if q.base_prices.len() > MAX_QUOTE_PRICES || q.base_prices.iter().any(|p| !(0..=100_000_000).contains(&p.0)) {
         return Err(ApiError::invalid(
             "basePrices",
             format!("At most {MAX_QUOTE_PRICES} prices, each from 0 to 100000000 pence"),
@@ -125,7 +116,7 @@ async fn quote(
     let quotes = q
         .base_prices
         .iter()
-        .map(|&base| QuoteLine {
+        .map(|&Pence(base)| QuoteLine {
             base_pence: base,
             subsidy: subsidy::best(&terms, base, months).map(|(amount, t)| SubsidyOut {
                 scheme_id: t.scheme_id,
@@ -138,24 +129,6 @@ async fn quote(
         .collect();
     let zone_ids = profile.map(|p| p.zone_ids).unwrap_or_default();
     Ok(Json(QuoteOut { quotes, zone_ids }))
-}
-
-/// A hold or commit request.
-#[derive(Debug, Deserialize)]
-pub struct ReserveIn {
-    pub booking_id: Uuid,
-    /// Needed unless the booking already has an allocation.
-    #[serde(default)]
-    pub scheme_id: Option<Uuid>,
-    #[serde(default)]
-    pub household_id: Option<Uuid>,
-    #[serde(default)]
-    pub amount_pence: Option<i64>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ReleaseIn {
-    pub booking_id: Uuid,
 }
 
 fn services_only(caller: &Caller) -> ApiResult<()> {
@@ -190,7 +163,7 @@ async fn commit(
 
 fn conflict_if_different(existing: &AllocationRow, r: &ReserveIn) -> ApiResult<()> {
     let differs = r.scheme_id.is_some_and(|id| id != existing.scheme_id)
-        || r.amount_pence.is_some_and(|a| a != existing.amount_pence);
+        || r.amount_pence.is_some_and(|a| a.0 != existing.amount_pence);
     if differs {
         return Err(ApiError::conflict(
             ErrorCode::IdempotencyConflict,
@@ -201,7 +174,7 @@ fn conflict_if_different(existing: &AllocationRow, r: &ReserveIn) -> ApiResult<(
 }
 
 async fn reserve(s: &AppState, r: ReserveIn, target: AllocationState) -> ApiResult<AllocationRow> {
-    if r.amount_pence.is_some_and(|a| !(1..=100_000_000_000).contains(&a)) {
+    if r.amount_pence.is_some_and(|a| !(1..=100_000_000_000).contains(&a.0)) {
         return Err(ApiError::invalid(
             "amountPence",
             "The amount must be a positive number of pence",
@@ -244,6 +217,7 @@ async fn reserve(s: &AppState, r: ReserveIn, target: AllocationState) -> ApiResu
     }
     let amount = r
         .amount_pence
+        .map(|a| a.0)
         .or(existing.as_ref().map(|a| a.amount_pence))
         .ok_or_else(|| ApiError::invalid("amountPence", "An amount is needed for a new allocation"))?;
     if existing.is_none() && !scheme.in_effect(now) {

@@ -10,15 +10,14 @@ use axum::{
     Json, Router,
 };
 use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{
     db::{self, councils, schemes, zones},
     domain::{
-        facts::IncomeBand,
         geometry::Area,
-        profile::{NeedsIn, ProfileIn},
+        profile::{parse_profile, ProfileIn},
     },
     http::{
         decisions::{decide_facts, zone_names, DecisionOut},
@@ -26,7 +25,10 @@ use crate::{
     },
     AppState,
 };
-use roundabout_api::routes;
+use roundabout_api::{
+    eligibility::{CheckIn, PostcodeIn},
+    routes,
+};
 
 /// Most councils answered for one postcode.
 pub const MAX_COUNCILS: usize = 20;
@@ -35,11 +37,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(routes::eligibility::POSTCODE_COUNCILS, post(councils_for_postcode))
         .route(routes::eligibility::COUNCIL_ELIGIBILITY_CHECK, post(check))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct PostcodeIn {
-    pub postcode: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -72,26 +69,6 @@ async fn councils_for_postcode(
     }))
 }
 
-/// A household's facts as the checker asks them (the profile's, with a
-/// postcode in place of a location).
-#[derive(Debug, Deserialize)]
-pub struct CheckIn {
-    #[serde(default)]
-    pub postcode: Option<String>,
-    pub members: i32,
-    #[serde(default)]
-    pub annual_income_pence: Option<i64>,
-    #[serde(default)]
-    pub income_band: Option<IncomeBand>,
-    pub cars_owned: i32,
-    pub blue_badge: bool,
-    #[serde(default)]
-    pub benefits: Option<Vec<String>>,
-    #[serde(default)]
-    pub lead_age: Option<i32>,
-    pub needs: NeedsIn,
-}
-
 /// `POST /internal/councils/{id}/eligibility/check` (anyone): every ACTIVE
 /// scheme of the council in effect now, decided for the facts given, with
 /// every reason. Checked like a profile; the postcode, when the council's
@@ -112,7 +89,7 @@ async fn check(
             .map(|(_, lat, lon)| (lat, lon)),
         None => None,
     };
-    let profile = ProfileIn {
+    let profile = parse_profile(ProfileIn {
         lat: location.map(|l| l.0).unwrap_or_default(),
         lon: location.map(|l| l.1).unwrap_or_default(),
         postcode: None,
@@ -124,8 +101,7 @@ async fn check(
         benefits: body.benefits,
         lead_age: body.lead_age,
         needs: body.needs,
-    }
-    .parse()?;
+    })?;
     let facts = profile.facts();
     let home_zones = match location {
         Some((lat, lon)) => {

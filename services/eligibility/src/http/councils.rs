@@ -12,7 +12,6 @@ use roundabout_support::{
     internal_auth::Caller,
     ApiError, ApiResult,
 };
-use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
@@ -23,7 +22,10 @@ use crate::{
     },
     AppState,
 };
-use roundabout_api::{eligibility::CouncilData, routes};
+use roundabout_api::{
+    eligibility::{BatchIn, ContactIn, CouncilData, CouncilIn},
+    routes,
+};
 
 /// Most ids a batch read takes.
 pub const MAX_BATCH: usize = 500;
@@ -34,14 +36,6 @@ pub fn router() -> Router<AppState> {
         .route(routes::eligibility::COUNCIL, get(read))
         .route(routes::eligibility::COUNCILS_BATCH, post(batch))
         .route(routes::eligibility::COUNCIL_CONTACT, axum::routing::put(set_contact))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct CouncilIn {
-    pub id: Uuid,
-    pub name: String,
-    pub code: String,
-    pub boundary: serde_json::Value,
 }
 
 /// `POST /internal/councils`: admins create a council; idempotent by id.
@@ -106,11 +100,6 @@ async fn read(State(s): State<AppState>, Path(id): Path<Uuid>) -> ApiResult<Json
         .ok_or_else(|| ApiError::not_found("No such council"))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct BatchIn {
-    pub ids: Vec<Uuid>,
-}
-
 /// `POST /internal/councils/batch`: the councils among `ids` (for DataLoaders).
 async fn batch(State(s): State<AppState>, ValidJson(body): ValidJson<BatchIn>) -> ApiResult<Json<Vec<CouncilData>>> {
     if body.ids.len() > MAX_BATCH {
@@ -125,12 +114,6 @@ async fn batch(State(s): State<AppState>, ValidJson(body): ValidJson<BatchIn>) -
     ))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct ContactIn {
-    pub email: Option<String>,
-    pub phone: Option<String>,
-}
-
 /// `PUT /internal/councils/{id}/contact`: officers of the council (and
 /// admins) replace how residents reach it; empty clears a part.
 async fn set_contact(
@@ -140,18 +123,7 @@ async fn set_contact(
     ValidJson(body): ValidJson<ContactIn>,
 ) -> ApiResult<Json<CouncilData>> {
     caller.require_council_officer(id)?;
-    let present = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_string)
-    };
-    let email = present(&body.email)
-        .map(|e| roundabout_support::text::email("email", &e))
-        .transpose()?;
-    let phone = present(&body.phone)
-        .map(|p| roundabout_support::text::phone("phone", &p))
-        .transpose()?;
+    let (phone, email) = roundabout_support::text::contact(body.phone.as_deref(), body.email.as_deref())?;
     councils::set_contact(&s.pool, id, email.as_deref(), phone.as_deref())
         .await?
         .map(|r| Json(r.into()))

@@ -7,7 +7,6 @@ use axum::{
 };
 use roundabout_api::ErrorCode;
 use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
-use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
@@ -17,15 +16,10 @@ use crate::{
     },
     AppState,
 };
-use roundabout_api::routes;
+use roundabout_api::{eligibility::HouseholdIn, routes};
 
 pub fn router() -> Router<AppState> {
     Router::new().route(routes::eligibility::HOUSEHOLD, put(register).get(read))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct HouseholdIn {
-    pub council_id: Uuid,
 }
 
 /// `PUT /internal/households/{id}`: registers a household in a council

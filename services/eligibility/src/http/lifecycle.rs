@@ -16,8 +16,6 @@ use roundabout_support::{
     internal_auth::Caller,
     text, ApiError, ApiResult,
 };
-use serde::Deserialize;
-use serde_json::Value;
 use uuid::Uuid;
 
 use crate::{
@@ -26,7 +24,7 @@ use crate::{
     http::schemes::{for_officer, out, SchemeOut},
     AppState,
 };
-use roundabout_api::routes;
+use roundabout_api::{eligibility::TestCaseIn, routes};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -65,14 +63,6 @@ fn run(engine: &Engine, criteria: &[evaluate::Compiled], facts: &Facts) -> (bool
         }
     }
     (eligible, first_miss)
-}
-
-#[derive(Debug, Deserialize)]
-pub struct TestCaseIn {
-    pub name: String,
-    /// `{"household": {…}}`, or a string holding it as JSON text.
-    pub facts: Value,
-    pub expect_eligible: bool,
 }
 
 /// `POST /internal/schemes/{id}/test-cases`: adds a test case to a DRAFT and

@@ -16,7 +16,7 @@ use axum::{
 use datalogic_rs::{bumpalo::Bump, DataValue, Engine};
 use roundabout_api::states::BookingKind;
 use roundabout_support::{internal_auth::Caller, subsidy::SchemeTerms, ApiError, ApiResult};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{
@@ -27,16 +27,10 @@ use crate::{
     http::{lifecycle::compiled, profiles::visible_household},
     AppState,
 };
-use roundabout_api::routes;
+use roundabout_api::{eligibility::OfferTermsQuery, routes};
 
 pub fn router() -> Router<AppState> {
     Router::new().route(routes::eligibility::HOUSEHOLD_OFFER_TERMS, get(offer_terms))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct TermsQuery {
-    /// `HIRE` or `LEASE`.
-    pub kind: String,
 }
 
 /// Where the household is and what it needs; nothing else of its facts.
@@ -64,7 +58,7 @@ async fn offer_terms(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<Uuid>,
-    Query(q): Query<TermsQuery>,
+    Query(q): Query<OfferTermsQuery>,
 ) -> ApiResult<Json<OfferTermsOut>> {
     let kind: BookingKind = q
         .kind

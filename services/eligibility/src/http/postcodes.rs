@@ -18,7 +18,7 @@ use crate::{
     db::{self, councils},
     AppState,
 };
-use roundabout_api::routes;
+use roundabout_api::{eligibility::PostcodesImportIn, routes};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -44,11 +44,6 @@ pub fn candidates(raw: &str) -> ApiResult<Vec<String>> {
         out.push(d.to_string());
     }
     Ok(out)
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ImportIn {
-    pub csv: String,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -218,7 +213,7 @@ async fn import(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<Uuid>,
-    ValidJson(body): ValidJson<ImportIn>,
+    ValidJson(body): ValidJson<PostcodesImportIn>,
 ) -> ApiResult<Json<ImportOut>> {
     councils::get(&s.pool, id)
         .await?

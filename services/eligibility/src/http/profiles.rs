@@ -16,7 +16,10 @@ use crate::{
         profiles::{self, ProfileRow},
         zones,
     },
-    domain::{geometry::Area, profile::ProfileIn},
+    domain::{
+        geometry::Area,
+        profile::{parse_profile, ProfileIn},
+    },
     AppState,
 };
 use roundabout_api::routes;
@@ -72,7 +75,7 @@ async fn update(
     let household = households::get(&s.pool, id)
         .await?
         .ok_or_else(|| ApiError::not_found("No such household"))?;
-    let profile = body.parse()?;
+    let profile = parse_profile(body)?;
     let mut tx = s.pool.begin().await?;
     // Zone creation locks the council row for update; sharing it here means a
     // zone drawn at the same moment is either seen here or sees this profile.

@@ -10,7 +10,6 @@ use axum::{
 use roundabout_api::states::SchemeStatus;
 use roundabout_api::ErrorCode;
 use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
-use serde::Deserialize;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -20,11 +19,14 @@ use crate::{
         schemes::{self, SchemeRow, TestCaseRow},
         zones,
     },
-    domain::scheme::{SchemeContent, SchemeIn},
-    http::councils::{BatchIn, MAX_BATCH},
+    domain::scheme::{parse_scheme, SchemeContent, SchemeIn},
+    http::councils::MAX_BATCH,
     AppState,
 };
-use roundabout_api::routes;
+use roundabout_api::{
+    eligibility::{BatchIn, SchemesQuery},
+    routes,
+};
 
 /// A scheme version as the API answers it.
 pub use roundabout_api::eligibility::SchemeData as SchemeOut;
@@ -96,7 +98,7 @@ async fn content(s: &AppState, caller: &Caller, body: SchemeIn) -> ApiResult<Sch
         return Err(ApiError::not_found("No such council").with_field(["councilId"]));
     }
     caller.require_council_officer(body.council_id)?;
-    let c = body.parse()?;
+    let c = parse_scheme(body)?;
     let found = zones::get_many(&s.pool, &c.zone_ids).await?;
     if found.len() != c.zone_ids.len() || found.iter().any(|z| z.council_id != c.council_id) {
         return Err(ApiError::invalid(
@@ -158,18 +160,13 @@ async fn read(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -
     Ok(Json(out(&s.pool, &caller, row).await?))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    pub status: Option<String>,
-}
-
 /// `GET /internal/councils/{id}/schemes?status=`: the public sees ACTIVE
 /// schemes; officers of the council see every status.
 async fn of_council(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<Uuid>,
-    Query(q): Query<ListQuery>,
+    Query(q): Query<SchemesQuery>,
 ) -> ApiResult<Json<Vec<SchemeOut>>> {
     let status: Option<SchemeStatus> = q
         .status

@@ -13,29 +13,24 @@ use roundabout_support::{
     internal_auth::Caller,
     text, ApiError, ApiResult,
 };
-use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
     db::{councils, profiles, zones},
     domain::geometry::Area,
-    http::councils::{BatchIn, MAX_BATCH},
+    http::councils::MAX_BATCH,
     AppState,
 };
-use roundabout_api::{eligibility::ZoneData, routes};
+use roundabout_api::{
+    eligibility::{BatchIn, ZoneData, ZoneIn},
+    routes,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(routes::eligibility::ZONES, post(create))
         .route(routes::eligibility::ZONES_BATCH, post(batch))
         .route(routes::eligibility::COUNCIL_ZONES, get(of_council))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ZoneIn {
-    pub council_id: Uuid,
-    pub name: String,
-    pub geometry: serde_json::Value,
 }
 
 /// `POST /internal/zones`: an officer draws a zone in their council. The

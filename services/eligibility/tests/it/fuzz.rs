@@ -11,7 +11,12 @@ use crate::fuzzing::*;
 use proptest::prelude::*;
 use roundabout_eligibility::{
     build,
-    domain::{facts::Facts, profile::ProfileIn, rules, scheme::SchemeIn},
+    domain::{
+        facts::Facts,
+        profile::{parse_profile, ProfileIn},
+        rules,
+        scheme::{parse_scheme, SchemeIn},
+    },
     http::postcodes,
     Config, MIGRATOR,
 };
@@ -136,7 +141,7 @@ proptest! {
     #[test]
     fn profiles_are_checked_or_refused_by_field(v in profile_in()) {
         let Ok(p) = serde_json::from_value::<ProfileIn>(v) else { return Ok(()) };
-        match p.parse() {
+        match parse_profile(p) {
             Ok(p) => prop_assert!(p.benefits.iter().all(|b| roundabout_support::text::first_forbidden(b, false).is_none())),
             Err(e) => prop_assert_eq!(e.code(), "INVALID_INPUT"),
         }
@@ -151,7 +156,7 @@ proptest! {
             "applies_to": ["HIRE"], "budget_pence": budget,
         });
         let s: SchemeIn = serde_json::from_value(body).expect("the shape is right");
-        match s.parse() {
+        match parse_scheme(s) {
             Ok(c) => {
                 prop_assert!(roundabout_support::text::first_forbidden(&c.name, false).is_none());
                 prop_assert!(roundabout_support::text::first_forbidden(&c.description, true).is_none());

@@ -3,14 +3,14 @@
 //! with its line (the CSV line, or the position in `vehicle_status`'s
 //! `vehicles`, from 1) and field; nothing is stored unless all rows are good.
 
-use roundabout_api::ErrorCode;
+use roundabout_api::{ErrorCode, Pence};
 use std::collections::HashMap;
 
 use roundabout_api::states::VehicleKind;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::vehicle::{LocationIn, NewVehicle, PricingIn, VehicleIn};
+use super::vehicle::{parse_vehicle, LocationIn, NewVehicle, PricingIn, VehicleIn};
 
 /// Most vehicles one import may hold.
 pub const MAX_ROWS: usize = 5_000;
@@ -97,17 +97,19 @@ pub fn parse_pounds(raw: &str) -> Option<i64> {
 const REQUIRED: &[&str] = &["kind", "make", "model", "seats", "propulsion", "lat", "lon"];
 
 fn checked(line: u64, v: &VehicleIn) -> Result<Row, RowError> {
-    v.parse().map(|vehicle| Row { line, vehicle }).map_err(|e| RowError {
-        line,
-        field: e
-            .body
-            .field
-            .as_ref()
-            .and_then(|f| f.last().cloned())
-            .unwrap_or_default(),
-        code: e.body.code,
-        message: e.body.message.clone(),
-    })
+    parse_vehicle(v)
+        .map(|vehicle| Row { line, vehicle })
+        .map_err(|e| RowError {
+            line,
+            field: e
+                .body
+                .field
+                .as_ref()
+                .and_then(|f| f.last().cloned())
+                .unwrap_or_default(),
+            code: e.body.code,
+            message: e.body.message.clone(),
+        })
 }
 
 /// Reads a CSV fleet file: at most [`MAX_COLUMNS`] columns, [`MAX_ROWS`]
@@ -233,16 +235,16 @@ fn csv_row(line: u64, c: &HashMap<&str, &str>) -> Result<VehicleIn, RowError> {
             .transpose()
     };
     // A price from its column in pounds, else its older column in pence.
-    let price = |pounds: &str, pence: &str| -> Result<Option<i64>, RowError> {
+    let price = |pounds: &str, pence: &str| -> Result<Option<Pence>, RowError> {
         match c.get(pounds) {
-            Some(s) => parse_pounds(s).map(Some).ok_or_else(|| {
+            Some(s) => Pence::parse_pounds(s).map(Some).ok_or_else(|| {
                 RowError::new(
                     line,
                     pounds,
                     format!("{pounds} must be an amount in pounds, like 4.50, not {s:?}"),
                 )
             }),
-            None => int(pence),
+            None => Ok(int(pence)?.map(Pence)),
         }
     };
     let float = |k: &str| -> Result<f64, RowError> {
@@ -493,7 +495,7 @@ mod tests {
             {"vehicle_id": "b", "vehicle_type_id": "moped", "lat": 51.78, "lon": -1.48, "is_reserved": false, "is_disabled": false}
         ]}});
         let pricing = PricingIn {
-            per_hour_pence: Some(300),
+            per_hour_pence: Some(Pence(300)),
             ..Default::default()
         };
         let errors = from_gbfs(&types, &status, &pricing).unwrap_err();

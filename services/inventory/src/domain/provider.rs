@@ -36,8 +36,7 @@ impl Contact {
         let pickup_address = present(pickup_address)
             .map(|a| text::multi_line("pickup_address", "The pick-up address", a, 500))
             .transpose()?;
-        let phone = present(phone).map(|p| text::phone("phone", p)).transpose()?;
-        let email = present(email).map(|e| text::email("email", e)).transpose()?;
+        let (phone, email) = text::contact(phone, email)?;
         Ok(Self {
             pickup_address,
             phone,

@@ -5,8 +5,9 @@
 use std::fmt::Display;
 
 use roundabout_api::states::{Propulsion, VehicleKind};
+#[cfg(test)]
+use roundabout_api::Pence;
 use roundabout_support::{text as checked_text, ApiError};
-use serde::{Deserialize, Serialize};
 
 /// Highest price per hour, in pence (£1,000).
 pub const MAX_PER_HOUR_PENCE: i64 = 100_000;
@@ -17,37 +18,7 @@ pub const MAX_PER_MONTH_PENCE: i64 = 2_000_000;
 /// Highest deposit, in pence (£10,000).
 pub const MAX_DEPOSIT_PENCE: i64 = 1_000_000;
 
-/// Where a vehicle is, as given.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
-pub struct LocationIn {
-    pub lat: f64,
-    pub lon: f64,
-}
-
-/// Prices as given; at least one rate is required.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct PricingIn {
-    pub per_hour_pence: Option<i64>,
-    pub per_day_pence: Option<i64>,
-    pub per_month_lease_pence: Option<i64>,
-    pub deposit_pence: Option<i64>,
-}
-
-/// A vehicle as a provider describes it (add, update, one import row).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct VehicleIn {
-    pub kind: String,
-    pub make: String,
-    pub model: String,
-    pub registration: Option<String>,
-    pub seats: i64,
-    pub propulsion: String,
-    pub range_km: Option<i64>,
-    pub co2_grams_per_km: Option<i64>,
-    pub wheelchair_accessible: bool,
-    pub location: LocationIn,
-    pub pricing: PricingIn,
-}
+pub use roundabout_api::inventory::{LocationIn, PricingIn, VehicleIn};
 
 /// A vehicle whose every field has been checked.
 #[derive(Debug, Clone, PartialEq)]
@@ -159,63 +130,71 @@ pub fn in_uk(lon: f64, lat: f64) -> bool {
     (x0..=x1).contains(&lon) && (y0..=y1).contains(&lat)
 }
 
-impl VehicleIn {
-    /// Checks every field; the first problem is the error.
-    pub fn parse(&self) -> Result<NewVehicle, ApiError> {
-        let kind = parse_enum(&self.kind, VehicleKind::ALL, "kind")?;
-        let propulsion = parse_enum(&self.propulsion, Propulsion::ALL, "propulsion")?;
-        let make = text(&self.make, "make")?;
-        let model = text(&self.model, "model")?;
-        let registration = parse_registration(self.registration.as_deref())?;
-        if !(1..=16).contains(&self.seats) {
-            return Err(invalid(&["seats"], "Seats must be between 1 and 16"));
-        }
-        let range_km = bounded(self.range_km, 2_000, &["range_km"], "range in km")?;
-        let co2_grams_per_km = bounded(self.co2_grams_per_km, 1_000, &["co2_grams_per_km"], "CO2 in g/km")?;
-        let (lat, lon) = parse_location(self.location)?;
-        let p = &self.pricing;
-        let per_hour_pence = price(p.per_hour_pence, MAX_PER_HOUR_PENCE, "per_hour_pence", "price per hour")?;
-        let per_day_pence = price(p.per_day_pence, MAX_PER_DAY_PENCE, "per_day_pence", "price per day")?;
-        let per_month_lease_pence = price(
-            p.per_month_lease_pence,
-            MAX_PER_MONTH_PENCE,
-            "per_month_lease_pence",
-            "lease price per month",
-        )?;
-        if per_hour_pence.is_none() && per_day_pence.is_none() && per_month_lease_pence.is_none() {
-            return Err(invalid(
-                &["pricing"],
-                "Give at least one price: per hour, per day or per lease month",
-            ));
-        }
-        let deposit_pence = match p.deposit_pence {
-            None => 0,
-            Some(d) if (0..=MAX_DEPOSIT_PENCE).contains(&d) => d,
-            Some(_) => {
-                return Err(invalid(
-                    &["pricing", "deposit_pence"],
-                    format!("The deposit must be between 0 and {MAX_DEPOSIT_PENCE} pence"),
-                ))
-            }
-        };
-        Ok(NewVehicle {
-            kind,
-            make,
-            model,
-            registration,
-            seats: self.seats as i32,
-            propulsion,
-            range_km,
-            co2_grams_per_km,
-            wheelchair_accessible: self.wheelchair_accessible,
-            lat,
-            lon,
-            per_hour_pence,
-            per_day_pence,
-            per_month_lease_pence,
-            deposit_pence,
-        })
+/// Checks every field of a vehicle; the first problem is the error.
+pub fn parse_vehicle(v: &VehicleIn) -> Result<NewVehicle, ApiError> {
+    let kind = parse_enum(&v.kind, VehicleKind::ALL, "kind")?;
+    let propulsion = parse_enum(&v.propulsion, Propulsion::ALL, "propulsion")?;
+    let make = text(&v.make, "make")?;
+    let model = text(&v.model, "model")?;
+    let registration = parse_registration(v.registration.as_deref())?;
+    if !(1..=16).contains(&v.seats) {
+        return Err(invalid(&["seats"], "Seats must be between 1 and 16"));
     }
+    let range_km = bounded(v.range_km, 2_000, &["range_km"], "range in km")?;
+    let co2_grams_per_km = bounded(v.co2_grams_per_km, 1_000, &["co2_grams_per_km"], "CO2 in g/km")?;
+    let (lat, lon) = parse_location(v.location)?;
+    let p = &v.pricing;
+    let per_hour_pence = price(
+        p.per_hour_pence.map(|p| p.0),
+        MAX_PER_HOUR_PENCE,
+        "per_hour_pence",
+        "price per hour",
+    )?;
+    let per_day_pence = price(
+        p.per_day_pence.map(|p| p.0),
+        MAX_PER_DAY_PENCE,
+        "per_day_pence",
+        "price per day",
+    )?;
+    let per_month_lease_pence = price(
+        p.per_month_lease_pence.map(|p| p.0),
+        MAX_PER_MONTH_PENCE,
+        "per_month_lease_pence",
+        "lease price per month",
+    )?;
+    if per_hour_pence.is_none() && per_day_pence.is_none() && per_month_lease_pence.is_none() {
+        return Err(invalid(
+            &["pricing"],
+            "Give at least one price: per hour, per day or per lease month",
+        ));
+    }
+    let deposit_pence = match p.deposit_pence.map(|d| d.0) {
+        None => 0,
+        Some(d) if (0..=MAX_DEPOSIT_PENCE).contains(&d) => d,
+        Some(_) => {
+            return Err(invalid(
+                &["pricing", "deposit_pence"],
+                format!("The deposit must be between 0 and {MAX_DEPOSIT_PENCE} pence"),
+            ))
+        }
+    };
+    Ok(NewVehicle {
+        kind,
+        make,
+        model,
+        registration,
+        seats: v.seats as i32,
+        propulsion,
+        range_km,
+        co2_grams_per_km,
+        wheelchair_accessible: v.wheelchair_accessible,
+        lat,
+        lon,
+        per_hour_pence,
+        per_day_pence,
+        per_month_lease_pence,
+        deposit_pence,
+    })
 }
 
 #[cfg(test)]
@@ -238,7 +217,7 @@ mod tests {
                 lon: -1.485,
             },
             pricing: PricingIn {
-                per_hour_pence: Some(650),
+                per_hour_pence: Some(Pence(650)),
                 ..Default::default()
             },
         }
@@ -246,7 +225,7 @@ mod tests {
 
     #[test]
     fn a_good_vehicle_is_normalised() {
-        let v = sample().parse().unwrap();
+        let v = parse_vehicle(&sample()).unwrap();
         assert_eq!(v.kind, VehicleKind::Car);
         assert_eq!(v.make, "Renault");
         assert_eq!(v.registration.as_deref(), Some("AB12CDE"));
@@ -264,16 +243,16 @@ mod tests {
             (Box::new(|v| v.location.lat = 91.0), vec!["location", "lat"]),
             (Box::new(|v| v.location.lon = -181.0), vec!["location", "lon"]),
             (
-                Box::new(|v| v.pricing.per_hour_pence = Some(-5)),
+                Box::new(|v| v.pricing.per_hour_pence = Some(Pence(-5))),
                 vec!["pricing", "per_hour_pence"],
             ),
             (
-                Box::new(|v| v.pricing.per_day_pence = Some(10_000_000)),
+                Box::new(|v| v.pricing.per_day_pence = Some(Pence(10_000_000))),
                 vec!["pricing", "per_day_pence"],
             ),
             (Box::new(|v| v.pricing.per_hour_pence = None), vec!["pricing"]),
             (
-                Box::new(|v| v.pricing.deposit_pence = Some(-1)),
+                Box::new(|v| v.pricing.deposit_pence = Some(Pence(-1))),
                 vec!["pricing", "deposit_pence"],
             ),
             (Box::new(|v| v.registration = Some("!!".into())), vec!["registration"]),
@@ -284,7 +263,7 @@ mod tests {
         for (change, field) in cases {
             let mut v = sample();
             change(&mut v);
-            let err = v.parse().unwrap_err();
+            let err = parse_vehicle(&v).unwrap_err();
             assert_eq!(err.code(), "INVALID_INPUT");
             assert_eq!(err.body.field, Some(field.iter().map(|s| s.to_string()).collect()));
         }

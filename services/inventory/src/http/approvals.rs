@@ -8,7 +8,6 @@ use axum::{
 };
 use roundabout_api::states::ProviderStatus;
 use roundabout_support::{internal_auth::Caller, ApiError, ApiResult};
-use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
@@ -20,7 +19,7 @@ use crate::{
     domain::vehicle::parse_enum,
     AppState,
 };
-use roundabout_api::routes;
+use roundabout_api::{inventory::CouncilProvidersQuery, routes};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -100,18 +99,13 @@ async fn of_provider(State(s): State<AppState>, Path(id): Path<Uuid>) -> ApiResu
     Ok(Json(approvals::of_provider(&s.pool, id).await?))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct StatusFilter {
-    pub status: Option<String>,
-}
-
 /// `GET /internal/councils/{council_id}/providers?status=`: officers of the
 /// council only.
 async fn of_council(
     State(s): State<AppState>,
     caller: Caller,
     Path(council_id): Path<Uuid>,
-    Query(q): Query<StatusFilter>,
+    Query(q): Query<CouncilProvidersQuery>,
 ) -> ApiResult<Json<Vec<CouncilProviderRow>>> {
     caller.require_council_officer(council_id)?;
     let status = q

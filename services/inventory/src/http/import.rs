@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use axum::{extract::State, routing::post, Json, Router};
 use roundabout_api::states::VehicleStatus;
 use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{
@@ -20,26 +20,15 @@ use crate::{
     db::{approvals, vehicles},
     domain::{
         import::{self, Row, RowError},
-        vehicle::{in_uk, PricingIn},
+        vehicle::in_uk,
     },
     http::vehicles::{acting_provider, map_write_error},
     AppState,
 };
-use roundabout_api::routes;
+use roundabout_api::{inventory::ImportIn, routes};
 
 pub fn router() -> Router<AppState> {
     Router::new().route(routes::inventory::VEHICLES_IMPORT, post(import_fleet))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ImportIn {
-    /// `csv` or `gbfs`.
-    pub format: String,
-    pub csv: Option<String>,
-    pub vehicle_types: Option<serde_json::Value>,
-    pub vehicle_status: Option<serde_json::Value>,
-    /// For GBFS: the prices every imported vehicle gets.
-    pub pricing: Option<PricingIn>,
 }
 
 #[derive(Debug, Serialize)]

@@ -7,7 +7,6 @@ use axum::{
     Json, Router,
 };
 use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
-use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
@@ -15,7 +14,10 @@ use crate::{
     domain::provider::{Contact, OrganisationName},
     AppState,
 };
-use roundabout_api::{inventory::ProviderData, routes};
+use roundabout_api::{
+    inventory::{BatchIn, ProviderContactIn, ProviderData, ProviderIn},
+    routes,
+};
 
 /// Most ids a batch read takes.
 pub const MAX_BATCH: usize = 500;
@@ -25,11 +27,6 @@ pub fn router() -> Router<AppState> {
         .route(routes::inventory::PROVIDER, put(create).get(read))
         .route(routes::inventory::PROVIDERS_BATCH, post(batch))
         .route(routes::inventory::PROVIDER_CONTACT, put(set_contact))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ProviderIn {
-    pub name: String,
 }
 
 /// `PUT /internal/providers/{id}`: creates the organisation (idempotent by id).
@@ -54,11 +51,6 @@ async fn read(State(s): State<AppState>, Path(id): Path<Uuid>) -> ApiResult<Json
         .ok_or_else(|| ApiError::not_found("No such provider"))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct BatchIn {
-    pub ids: Vec<Uuid>,
-}
-
 /// `POST /internal/providers/batch`: the providers among `ids` (for DataLoaders).
 async fn batch(State(s): State<AppState>, ValidJson(body): ValidJson<BatchIn>) -> ApiResult<Json<Vec<ProviderData>>> {
     if body.ids.len() > MAX_BATCH {
@@ -73,20 +65,13 @@ async fn batch(State(s): State<AppState>, ValidJson(body): ValidJson<BatchIn>) -
     ))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct ContactIn {
-    pub pickup_address: Option<String>,
-    pub phone: Option<String>,
-    pub email: Option<String>,
-}
-
 /// `PUT /internal/providers/{id}/contact`: the provider's members (or an
 /// admin) replace where its vehicles are collected and how to reach it.
 async fn set_contact(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<Uuid>,
-    ValidJson(body): ValidJson<ContactIn>,
+    ValidJson(body): ValidJson<ProviderContactIn>,
 ) -> ApiResult<Json<ProviderData>> {
     if caller.provider_id != Some(id) && !caller.admin && !caller.is_service() {
         return Err(ApiError::forbidden(
@@ -95,8 +80,8 @@ async fn set_contact(
     }
     let contact = Contact::parse(
         body.pickup_address.as_deref(),
-        body.phone.as_deref(),
-        body.email.as_deref(),
+        body.contact.phone.as_deref(),
+        body.contact.email.as_deref(),
     )?;
     providers::set_contact(&s.pool, id, &contact)
         .await?

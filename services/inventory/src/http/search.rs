@@ -5,8 +5,7 @@
 use axum::{extract::State, http::header, response::IntoResponse, routing::post, Router};
 use roundabout_api::states::VehicleKind;
 use roundabout_support::{error::ValidJson, ApiError, ApiResult};
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
+use serde::Serialize;
 
 use crate::{
     clients,
@@ -15,7 +14,7 @@ use crate::{
     index::SearchQuery,
     AppState,
 };
-use roundabout_api::routes;
+use roundabout_api::{inventory::SearchIn, routes};
 
 /// Largest radius, in km.
 pub const MAX_RADIUS_KM: f64 = 100.0;
@@ -24,24 +23,6 @@ pub const MAX_LIMIT: usize = 500;
 
 pub fn router() -> Router<AppState> {
     Router::new().route(routes::inventory::VEHICLES_SEARCH, post(search))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct SearchIn {
-    pub council_id: Uuid,
-    pub lat: f64,
-    pub lon: f64,
-    /// Default 5.
-    pub radius_km: Option<f64>,
-    /// Default 20.
-    pub limit: Option<usize>,
-    /// At least this many seats.
-    pub seats: Option<i32>,
-    /// Only wheelchair-accessible vehicles when true.
-    pub wheelchair_accessible: Option<bool>,
-    /// Only ELECTRIC or ELECTRIC_ASSIST vehicles when true.
-    pub electric_only: Option<bool>,
-    pub kind: Option<String>,
 }
 
 #[derive(Debug, Serialize)]

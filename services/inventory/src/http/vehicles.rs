@@ -14,7 +14,6 @@ use roundabout_support::{
     internal_auth::Caller,
     ApiError, ApiResult,
 };
-use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
@@ -23,11 +22,11 @@ use crate::{
         approvals,
         vehicles::{self, VehicleRow},
     },
-    domain::vehicle::{self as rules, parse_enum, VehicleIn},
+    domain::vehicle::{self as rules, parse_enum, parse_vehicle, VehicleIn},
     AppState,
 };
 use roundabout_api::{
-    inventory::{FleetPage, VehicleData},
+    inventory::{BatchIn, FleetPage, FleetQuery, StatusIn, VehicleData},
     routes,
 };
 
@@ -104,7 +103,7 @@ async fn create(
     ValidJson(body): ValidJson<VehicleIn>,
 ) -> ApiResult<(StatusCode, Json<VehicleData>)> {
     let provider_id = acting_provider(&caller)?;
-    let v = body.parse()?;
+    let v = parse_vehicle(&body)?;
     check_region(&s, provider_id, v.lat, v.lon).await?;
     let mut conn = s.pool.acquire().await?;
     let row = vehicles::insert(&mut conn, Uuid::new_v4(), provider_id, &v, VehicleStatus::Available)
@@ -123,7 +122,7 @@ async fn replace(
     ValidJson(body): ValidJson<VehicleIn>,
 ) -> ApiResult<Json<VehicleData>> {
     let current = owned(&s, &caller, id).await?;
-    let v = body.parse()?;
+    let v = parse_vehicle(&body)?;
     check_region(&s, current.provider_id, v.lat, v.lon).await?;
     let row = vehicles::update(&s.pool, id, &v)
         .await
@@ -131,11 +130,6 @@ async fn replace(
         .ok_or_else(|| ApiError::not_found("No such vehicle"))?;
     s.index.apply_vehicle(row.clone());
     Ok(Json(row.into()))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct StatusIn {
-    pub status: String,
 }
 
 /// `POST /internal/vehicles/{id}/status`: AVAILABLE, MAINTENANCE or RETIRED.
@@ -161,11 +155,6 @@ async fn read(State(s): State<AppState>, Path(id): Path<Uuid>) -> ApiResult<Json
         .ok_or_else(|| ApiError::not_found("No such vehicle"))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct BatchIn {
-    pub ids: Vec<Uuid>,
-}
-
 /// `POST /internal/vehicles/batch`: the vehicles among `ids` (for DataLoaders).
 async fn batch(State(s): State<AppState>, ValidJson(body): ValidJson<BatchIn>) -> ApiResult<Json<Vec<VehicleData>>> {
     if body.ids.len() > MAX_BATCH {
@@ -180,17 +169,13 @@ async fn batch(State(s): State<AppState>, ValidJson(body): ValidJson<BatchIn>) -
     ))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct PageIn {
-    /// How many (1..=100, default 20).
-    pub first: Option<i64>,
-    /// The `list_seq` of the last vehicle of the previous page.
-    pub after: Option<i64>,
-}
-
 /// `GET /internal/providers/{id}/vehicles?first=&after=`: the fleet in the
 /// order vehicles were added.
-async fn fleet(State(s): State<AppState>, Path(id): Path<Uuid>, Query(q): Query<PageIn>) -> ApiResult<Json<FleetPage>> {
+async fn fleet(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    Query(q): Query<FleetQuery>,
+) -> ApiResult<Json<FleetPage>> {
     let first = q.first.unwrap_or(20);
     if !(0..=MAX_PAGE).contains(&first) {
         return Err(ApiError::invalid(

@@ -16,7 +16,7 @@ use crate::{
     AppState,
 };
 use roundabout_api::{
-    payments::{InstalmentData, PaymentData},
+    payments::{BatchIn, InstalmentData, PaymentData},
     routes,
 };
 
@@ -103,11 +103,6 @@ async fn read(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -
     let p = db::payments::get(&s.pool, id).await?.filter(|p| may_read(&caller, p));
     let p = p.ok_or_else(|| ApiError::not_found("No payment for this booking"))?;
     view(&s, p).await
-}
-
-#[derive(Debug, Deserialize)]
-pub struct BatchIn {
-    pub ids: Vec<Uuid>,
 }
 
 async fn batch(

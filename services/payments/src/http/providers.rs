@@ -6,11 +6,13 @@ use axum::{
     Json, Router,
 };
 use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{db, ops::connect, AppState};
-use roundabout_api::{payments::PayoutsData, routes};
+use roundabout_api::{
+    payments::{BatchIn, FeeIn, PayoutsData},
+    routes,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -35,11 +37,6 @@ async fn onboarding(
     Ok(Json(connect::onboarding(&s, id, input).await?))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct BatchIn {
-    pub ids: Vec<Uuid>,
-}
-
 /// `POST /internal/providers/payouts/batch`: whether each provider can be paid
 /// (providers without an account are `false`).
 async fn payouts_batch(
@@ -60,11 +57,6 @@ async fn payouts_batch(
             })
             .collect(),
     ))
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct FeeIn {
-    pub basis_points: i32,
 }
 
 /// `PUT /internal/councils/{id}/platform-fee`: admins set a council's fee.

@@ -2,10 +2,9 @@
 //! when the booking is confirmed), by invoice, or not at all when the
 //! subsidy covers everything.
 
-use chrono::{DateTime, Months, Utc};
+use chrono::Months;
 use roundabout_api::ErrorCode;
 use roundabout_support::ApiError;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -19,44 +18,16 @@ use crate::{
     AppState,
 };
 
-/// A charge request from bookings.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct ChargeIn {
-    pub booking_id: Uuid,
-    pub household_id: Uuid,
-    pub provider_id: Uuid,
-    pub council_id: Uuid,
-    /// `HIRE` or `LEASE`.
-    pub kind: String,
-    /// The price of what this first payment covers (a hire, or a lease's first month).
-    pub base_pence: i64,
-    pub subsidy_pence: i64,
-    /// A processor PaymentMethod id: confirm server-side.
-    pub payment_method: Option<String>,
-    /// Pay by card even without a payment method (the household confirms with the client secret).
-    #[serde(default)]
-    pub card: bool,
-    /// For leases: the schedule of the months after the first.
-    pub lease: Option<LeaseIn>,
-    pub email: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct LeaseIn {
-    pub months: i32,
-    pub start: DateTime<Utc>,
-    pub monthly_base_pence: i64,
-    pub monthly_subsidy_pence: i64,
-}
+pub use roundabout_api::payments::{ChargeIn, LeaseIn};
 
 fn check(input: &ChargeIn) -> Result<BookingKind, ApiError> {
-    if input.base_pence < 0 || input.base_pence > 100_000_000 {
+    if input.base_pence.0 < 0 || input.base_pence.0 > 100_000_000 {
         return Err(ApiError::invalid(
             "base_pence",
             "The price must be between £0 and £1,000,000",
         ));
     }
-    if input.subsidy_pence < 0 || input.subsidy_pence > input.base_pence {
+    if input.subsidy_pence.0 < 0 || input.subsidy_pence.0 > input.base_pence.0 {
         return Err(ApiError::invalid(
             "subsidy_pence",
             "The subsidy must be between 0 and the price",
@@ -68,7 +39,7 @@ fn check(input: &ChargeIn) -> Result<BookingKind, ApiError> {
             if !(1..=36).contains(&l.months) {
                 return Err(ApiError::invalid("lease.months", "A lease lasts 1 to 36 months"));
             }
-            if l.monthly_base_pence != input.base_pence || l.monthly_subsidy_pence != input.subsidy_pence {
+            if l.monthly_base_pence.0 != input.base_pence.0 || l.monthly_subsidy_pence.0 != input.subsidy_pence.0 {
                 return Err(ApiError::invalid("lease", "The first payment must be the first month"));
             }
             BookingKind::Lease
@@ -94,7 +65,7 @@ fn digest(input: &ChargeIn) -> String {
 pub async fn charge(state: &AppState, input: ChargeIn) -> Result<db::payments::PaymentRow, ApiError> {
     let kind = check(&input)?;
     let digest = digest(&input);
-    let household = input.base_pence - input.subsidy_pence;
+    let household = input.base_pence.0 - input.subsidy_pence.0;
     let wants_card = input.payment_method.is_some() || input.card;
     if wants_card && household > 0 {
         processor(state)?;
@@ -113,7 +84,7 @@ pub async fn charge(state: &AppState, input: ChargeIn) -> Result<db::payments::P
         .await?
         .map(i64::from)
         .unwrap_or(state.settings.default_fee_basis_points);
-    let fee = platform_fee(input.base_pence, fee_bp);
+    let fee = platform_fee(input.base_pence.0, fee_bp);
 
     let mut tx = state.pool.begin().await?;
     let inserted = db::payments::insert(
@@ -126,8 +97,8 @@ pub async fn charge(state: &AppState, input: ChargeIn) -> Result<db::payments::P
             kind,
             method,
             status,
-            base_pence: input.base_pence,
-            subsidy_pence: input.subsidy_pence,
+            base_pence: input.base_pence.0,
+            subsidy_pence: input.subsidy_pence.0,
             amount_pence: household,
             platform_fee_pence: fee,
             payment_method: input.payment_method.as_deref(),
@@ -162,8 +133,8 @@ pub async fn charge(state: &AppState, input: ChargeIn) -> Result<db::payments::P
                 input.booking_id,
                 month,
                 due,
-                input.base_pence,
-                input.subsidy_pence,
+                input.base_pence.0,
+                input.subsidy_pence.0,
                 fee,
             )
             .await?;

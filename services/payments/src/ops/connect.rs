@@ -2,7 +2,7 @@
 //! owed once a booking completes and its account can receive money.
 
 use roundabout_support::ApiError;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{
@@ -13,12 +13,7 @@ use crate::{
     AppState,
 };
 
-#[derive(Debug, Deserialize)]
-pub struct OnboardingIn {
-    pub email: Option<String>,
-    pub refresh_url: String,
-    pub return_url: String,
-}
+pub use roundabout_api::payments::OnboardingIn;
 
 #[derive(Debug, Serialize)]
 pub struct OnboardingOut {

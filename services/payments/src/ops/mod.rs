@@ -12,7 +12,6 @@ use roundabout_api::ErrorCode;
 use std::{future::Future, sync::Arc, time::Duration};
 
 use roundabout_support::{outbox, ApiError};
-use serde::Serialize;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -22,7 +21,7 @@ use crate::{
     processor::{PaymentProcessor, ProcessorError},
     AppState,
 };
-use roundabout_api::routes;
+use roundabout_api::{bookings::PaymentEventIn, routes};
 
 /// Tries a processor call up to three times while it is unavailable, always
 /// with the same idempotency key (the closure reuses it).
@@ -67,14 +66,6 @@ pub fn unavailable(e: ProcessorError) -> ApiError {
     )
 }
 
-/// A payment event for bookings.
-#[derive(Debug, Serialize)]
-pub struct PaymentEvent<'a> {
-    pub booking_id: Uuid,
-    pub status: PaymentState,
-    pub failure_code: Option<&'a str>,
-}
-
 /// Tells bookings, through the outbox, that a payment changed.
 pub async fn notify(
     conn: &mut PgConnection,
@@ -85,10 +76,10 @@ pub async fn notify(
     let msg = outbox::Message::new(
         "bookings",
         routes::bookings::PAYMENT_EVENTS,
-        &PaymentEvent {
+        &PaymentEventIn {
             booking_id,
             status,
-            failure_code,
+            failure_code: failure_code.map(str::to_string),
         },
         format!("payment:{booking_id}:{}", status.as_str()),
     );

@@ -3,7 +3,6 @@
 
 use roundabout_api::ErrorCode;
 use roundabout_support::ApiError;
-use serde::Deserialize;
 use uuid::Uuid;
 
 use roundabout_api::states::{PaymentMethodKind, PaymentState};
@@ -143,11 +142,7 @@ pub async fn release(state: &AppState, booking_id: Uuid) -> Result<PaymentRow, A
     load(state, booking_id).await
 }
 
-#[derive(Debug, Deserialize)]
-pub struct RefundIn {
-    /// The household's refund under the cancellation policy (may be 0).
-    pub amount_pence: i64,
-}
+pub use roundabout_api::payments::RefundIn;
 
 /// Refunds a settled payment on cancellation, once per booking: returns
 /// `amount` of the household's share, releases the subsidy, and cancels a
@@ -162,14 +157,14 @@ pub async fn refund(state: &AppState, booking_id: Uuid, input: RefundIn) -> Resu
         return Err(invalid_state(&p, "refunded"));
     }
     let refundable = p.amount_pence - p.refunded_pence;
-    if input.amount_pence < 0 || input.amount_pence > refundable {
+    if input.amount_pence.0 < 0 || input.amount_pence.0 > refundable {
         return Err(ApiError::unprocessable(
             ErrorCode::RefundExceedsCaptured,
             format!("At most {refundable} pence can be refunded"),
         )
         .with_field(["amount_pence"]));
     }
-    if p.method == PaymentMethodKind::Card && input.amount_pence > 0 {
+    if p.method == PaymentMethodKind::Card && input.amount_pence.0 > 0 {
         let gw = processor(state)?;
         let intent_id = p
             .stripe_intent_id
@@ -177,7 +172,7 @@ pub async fn refund(state: &AppState, booking_id: Uuid, input: RefundIn) -> Resu
             .ok_or_else(|| invalid_state(&p, "refunded"))?;
         let call_key = format!("refund:{booking_id}");
         db::payments::record_call(&state.pool, &call_key, Some(booking_id), "refund").await?;
-        let r = retrying(|| gw.refund(&intent_id, input.amount_pence, &call_key))
+        let r = retrying(|| gw.refund(&intent_id, input.amount_pence.0, &call_key))
             .await
             .map_err(|e| match e {
                 e @ ProcessorError::Unavailable(_) => unavailable(e),
@@ -195,17 +190,17 @@ pub async fn refund(state: &AppState, booking_id: Uuid, input: RefundIn) -> Resu
         p.base_pence,
         p.subsidy_pence,
         p.platform_fee_pence,
-        input.amount_pence,
+        input.amount_pence.0,
     );
     if db::ledger::record(&mut tx, Some(booking_id), &key, &t).await? {
-        let refunded = p.refunded_pence + input.amount_pence;
+        let refunded = p.refunded_pence + input.amount_pence.0;
         let status = match p.status {
             PaymentState::NotRequired => PaymentState::NotRequired,
-            _ if input.amount_pence == 0 => p.status,
+            _ if input.amount_pence.0 == 0 => p.status,
             _ if refunded == p.amount_pence => PaymentState::Refunded,
             _ => PaymentState::PartiallyRefunded,
         };
-        db::payments::add_refund(&mut tx, booking_id, input.amount_pence, status).await?;
+        db::payments::add_refund(&mut tx, booking_id, input.amount_pence.0, status).await?;
         db::lease::cancel_remaining(&mut tx, booking_id).await?;
         notify(&mut tx, booking_id, status, None).await?;
     }
