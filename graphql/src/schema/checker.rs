@@ -6,22 +6,24 @@
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use roundabout_api::ErrorCode;
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
+use serde::Serialize;
 
 use crate::schema::ids::parse_id;
 use crate::{
     schema::{
         councils::Council,
         errors::{payload, Failure, Refusable, UserError},
-        households::{DecisionData, EligibilityDecision, IncomeBandInput, TravelNeedsInput},
+        households::{EligibilityDecision, IncomeBandInput, TravelNeedsInput},
         loaders::load_error,
         request::RequestCtx,
         schemes::Scheme,
     },
     services::Gateway,
 };
-use roundabout_api::routes;
+use roundabout_api::{
+    eligibility::{DecisionData, PostcodeCouncilsData},
+    routes,
+};
 
 /// Facts about a household, to check what it could get before it has an
 /// account.
@@ -90,11 +92,6 @@ struct PostcodeOut<'a> {
     postcode: &'a str,
 }
 
-#[derive(Deserialize)]
-struct CouncilsIn {
-    council_ids: Vec<Uuid>,
-}
-
 #[derive(Default)]
 pub struct CheckerQuery;
 
@@ -111,7 +108,7 @@ impl CheckerQuery {
         }
         let g = ctx.data_unchecked::<Gateway>();
         let r = RequestCtx::get(ctx);
-        let found: CouncilsIn = match g
+        let found: PostcodeCouncilsData = match g
             .services
             .eligibility
             .post(
@@ -193,7 +190,7 @@ async fn check(ctx: &Context<'_>, input: CheckEligibilityInput) -> Result<CheckE
             .map(|d| EligibilityDecision {
                 scheme: Scheme(d.scheme),
                 eligible: d.eligible,
-                reasons: d.reasons,
+                reasons: d.reasons.into_iter().map(Into::into).collect(),
             })
             .collect(),
         user_errors: Vec::new(),

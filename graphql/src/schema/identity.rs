@@ -4,7 +4,7 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use roundabout_api::ErrorCode;
 use roundabout_support::internal_auth::Caller;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::schema::ids::parse_id;
@@ -20,6 +20,7 @@ use crate::{
     },
     services::Gateway,
 };
+use roundabout_api::eligibility::HouseholdData;
 use roundabout_api::inventory::ProviderData;
 use roundabout_api::routes;
 
@@ -355,12 +356,6 @@ struct HouseholdOut {
     council_id: Uuid,
 }
 
-#[derive(Deserialize)]
-struct HouseholdIn {
-    id: Uuid,
-    council_id: Uuid,
-}
-
 async fn sign_up_household(ctx: &Context<'_>, input: SignUpHouseholdInput) -> Result<AuthPayload, Failure> {
     let g = ctx.data_unchecked::<Gateway>();
     let display_name = input.display_name.as_deref().map(str::trim).filter(|s| !s.is_empty());
@@ -388,7 +383,7 @@ async fn sign_up_household(ctx: &Context<'_>, input: SignUpHouseholdInput) -> Re
     let (email, hash) = new_credentials(g, &input.email, input.password).await?;
     // The household exists in its council before the account that owns it.
     let household_id = Uuid::new_v4();
-    let registered: Result<HouseholdIn, _> = g
+    let registered: Result<HouseholdData, _> = g
         .services
         .eligibility
         .put(

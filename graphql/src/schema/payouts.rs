@@ -1,7 +1,7 @@
 //! Provider payouts: Stripe Connect onboarding and whether a provider can be paid.
 
 use async_graphql::{Context, Object, SimpleObject};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{
@@ -12,7 +12,7 @@ use crate::{
     },
     services::Gateway,
 };
-use roundabout_api::routes;
+use roundabout_api::{payments::OnboardingData, routes};
 
 /// True when the provider finished payout onboarding and can be paid.
 pub async fn payouts_enabled(ctx: &Context<'_>, provider_id: Uuid) -> async_graphql::Result<bool> {
@@ -46,11 +46,6 @@ struct OnboardingOut<'a> {
     return_url: String,
 }
 
-#[derive(Deserialize)]
-struct OnboardingIn {
-    url: String,
-}
-
 #[derive(Default)]
 pub struct PayoutMutation;
 
@@ -67,7 +62,7 @@ impl PayoutMutation {
         };
         let g = ctx.data_unchecked::<Gateway>();
         let outcome: Result<PayoutOnboardingPayload, Failure> = async {
-            let link: OnboardingIn = g
+            let link: OnboardingData = g
                 .services
                 .payments
                 .post(

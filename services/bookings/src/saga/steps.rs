@@ -7,22 +7,15 @@ use roundabout_support::{
     client::{ClientError, ServiceClient},
     internal_auth::Caller,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::{Outcome, Transition};
 use crate::{db::BookingRow, AppState};
-use roundabout_api::routes;
+use roundabout_api::{payments::PaymentData, routes};
 
 fn me() -> Caller {
     Caller::service(crate::NAME)
-}
-
-/// The parts of a payment the saga reads.
-#[derive(Debug, Deserialize)]
-pub struct PaymentView {
-    pub status: PaymentState,
-    pub failure_code: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -95,7 +88,7 @@ async fn charge(state: &AppState, b: &BookingRow) -> Outcome {
         "subsidy_pence": b.first_subsidy_pence, "payment_method": b.payment_method,
         "card": false, "lease": lease,
     });
-    let p: PaymentView = match state.payments.post(routes::payments::PAYMENTS, &body, &me()).await {
+    let p: PaymentData = match state.payments.post(routes::payments::PAYMENTS, &body, &me()).await {
         Ok(p) => p,
         Err(e @ ClientError::Refused { .. }) => {
             return Outcome::Next(Transition::compensate(
@@ -147,7 +140,7 @@ async fn commit(state: &AppState, b: &BookingRow) -> Outcome {
 
 async fn capture(state: &AppState, b: &BookingRow) -> Outcome {
     let path = routes::payments::payment_capture(b.id);
-    match state.payments.post::<_, PaymentView>(&path, &json!({}), &me()).await {
+    match state.payments.post::<_, PaymentData>(&path, &json!({}), &me()).await {
         Ok(p) => Outcome::Next(Transition {
             status: Some(BookingStatus::Confirmed),
             payment_status: Some(p.status),
@@ -164,7 +157,7 @@ async fn capture(state: &AppState, b: &BookingRow) -> Outcome {
 
 async fn release_payment(state: &AppState, b: &BookingRow) -> Outcome {
     let path = routes::payments::payment_release(b.id);
-    match state.payments.post::<_, PaymentView>(&path, &json!({}), &me()).await {
+    match state.payments.post::<_, PaymentData>(&path, &json!({}), &me()).await {
         Ok(p) => Outcome::Next(Transition {
             payment_status: Some(p.status),
             ..Transition::to(SagaStep::ReleaseBudget)
@@ -185,7 +178,7 @@ async fn refund(state: &AppState, b: &BookingRow) -> Outcome {
     // settled (a card captured at once) gives all of it back.
     let amount = b.refund_pence.unwrap_or(b.first_base_pence - b.first_subsidy_pence);
     let body = json!({"amount_pence": amount});
-    match state.payments.post::<_, PaymentView>(&path, &body, &me()).await {
+    match state.payments.post::<_, PaymentData>(&path, &body, &me()).await {
         Ok(p) => Outcome::Next(Transition {
             payment_status: Some(p.status),
             ..Transition::to(SagaStep::ReleaseBudget)

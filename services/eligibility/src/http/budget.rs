@@ -17,7 +17,7 @@ use roundabout_support::{
     subsidy::{self, SchemeTerms},
     ApiError, ApiResult,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
@@ -32,6 +32,7 @@ use crate::{
     },
     AppState,
 };
+use roundabout_api::eligibility::{QuoteData, QuoteLineData, SubsidyData};
 use roundabout_api::routes;
 
 pub fn router() -> Router<AppState> {
@@ -57,37 +58,12 @@ pub struct QuoteIn {
     pub base_prices: Vec<i64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct SubsidyOut {
-    pub scheme_id: Uuid,
-    pub scheme_version: i32,
-    pub scheme_name: String,
-    pub amount_pence: i64,
-    /// LEASE: the subsidy of each month (the amount is the whole term).
-    pub per_month_pence: Option<i64>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct QuoteLine {
-    pub base_pence: i64,
-    /// None: no eligible scheme pays towards it.
-    pub subsidy: Option<SubsidyOut>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct QuoteOut {
-    pub quotes: Vec<QuoteLine>,
-    /// The zones the household lives in now (empty without a profile):
-    /// bookings records them with the booking, for reports by zone.
-    pub zone_ids: Vec<Uuid>,
-}
-
 /// `POST /internal/subsidy/quote`: services and the household itself.
 async fn quote(
     State(s): State<AppState>,
     caller: Caller,
     ValidJson(q): ValidJson<QuoteIn>,
-) -> ApiResult<Json<QuoteOut>> {
+) -> ApiResult<Json<QuoteData>> {
     let household = visible_household(&s, &caller, q.household_id).await?;
     let kind: BookingKind = q
         .kind
@@ -125,9 +101,9 @@ async fn quote(
     let quotes = q
         .base_prices
         .iter()
-        .map(|&base| QuoteLine {
+        .map(|&base| QuoteLineData {
             base_pence: base,
-            subsidy: subsidy::best(&terms, base, months).map(|(amount, t)| SubsidyOut {
+            subsidy: subsidy::best(&terms, base, months).map(|(amount, t)| SubsidyData {
                 scheme_id: t.scheme_id,
                 scheme_version: t.scheme_version,
                 scheme_name: t.scheme_name.clone(),
@@ -137,7 +113,7 @@ async fn quote(
         })
         .collect();
     let zone_ids = profile.map(|p| p.zone_ids).unwrap_or_default();
-    Ok(Json(QuoteOut { quotes, zone_ids }))
+    Ok(Json(QuoteData { quotes, zone_ids }))
 }
 
 /// A hold or commit request.

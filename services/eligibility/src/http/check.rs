@@ -10,7 +10,7 @@ use axum::{
     Json, Router,
 };
 use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
@@ -42,12 +42,9 @@ pub struct PostcodeIn {
     pub postcode: String,
 }
 
-#[derive(Debug, Serialize)]
-pub struct CouncilsOut {
-    /// Councils whose postcode lookup has the postcode itself, else those
-    /// with its district; at most [`MAX_COUNCILS`].
-    pub council_ids: Vec<Uuid>,
-}
+/// Councils whose postcode lookup has the postcode itself, else those
+/// with its district; at most [`MAX_COUNCILS`].
+pub use roundabout_api::eligibility::PostcodeCouncilsData as CouncilsOut;
 
 /// `POST /internal/postcodes/councils` `{postcode}` (anyone): the councils
 /// whose lookup has the full postcode, or, when none has it, its district.

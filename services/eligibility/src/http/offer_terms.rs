@@ -15,8 +15,8 @@ use axum::{
 };
 use datalogic_rs::{bumpalo::Bump, DataValue, Engine};
 use roundabout_api::states::BookingKind;
-use roundabout_support::{internal_auth::Caller, subsidy::SchemeTerms, ApiError, ApiResult};
-use serde::{Deserialize, Serialize};
+use roundabout_support::{internal_auth::Caller, ApiError, ApiResult};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
@@ -27,6 +27,7 @@ use crate::{
     http::{lifecycle::compiled, profiles::visible_household},
     AppState,
 };
+use roundabout_api::eligibility::{OfferTermsData, WhereaboutsData};
 use roundabout_api::routes;
 
 pub fn router() -> Router<AppState> {
@@ -39,24 +40,6 @@ pub struct TermsQuery {
     pub kind: String,
 }
 
-/// Where the household is and what it needs; nothing else of its facts.
-#[derive(Debug, Clone, Serialize)]
-pub struct Whereabouts {
-    pub lat: f64,
-    pub lon: f64,
-    pub needs_seats: i32,
-    pub needs_wheelchair_accessible: bool,
-    pub needs_electric_preferred: bool,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct OfferTermsOut {
-    /// None until the household has filled in its profile.
-    pub profile: Option<Whereabouts>,
-    /// Every scheme in effect for the kind that the household is eligible for.
-    pub schemes: Vec<SchemeTerms>,
-}
-
 /// For the household itself or a service (bookings asks as itself: only the
 /// gateway may sign for a household). Officers read profiles through
 /// `/profile`, which records the read.
@@ -65,7 +48,7 @@ async fn offer_terms(
     caller: Caller,
     Path(id): Path<Uuid>,
     Query(q): Query<TermsQuery>,
-) -> ApiResult<Json<OfferTermsOut>> {
+) -> ApiResult<Json<OfferTermsData>> {
     let kind: BookingKind = q
         .kind
         .parse()
@@ -83,8 +66,8 @@ async fn offer_terms(
             eligible.push(scheme.terms());
         }
     }
-    Ok(Json(OfferTermsOut {
-        profile: profile.map(|p| Whereabouts {
+    Ok(Json(OfferTermsData {
+        profile: profile.map(|p| WhereaboutsData {
             lat: p.lat,
             lon: p.lon,
             needs_seats: p.needs_seats,

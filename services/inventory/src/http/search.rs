@@ -5,17 +5,19 @@
 use axum::{extract::State, http::header, response::IntoResponse, routing::post, Router};
 use roundabout_api::states::VehicleKind;
 use roundabout_support::{error::ValidJson, ApiError, ApiResult};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
     clients,
-    db::vehicles::VehicleRow,
     domain::vehicle::{parse_enum, parse_location, LocationIn},
     index::SearchQuery,
     AppState,
 };
-use roundabout_api::routes;
+use roundabout_api::{
+    inventory::{SearchHit, SearchResults},
+    routes,
+};
 
 /// Largest radius, in km.
 pub const MAX_RADIUS_KM: f64 = 100.0;
@@ -42,17 +44,6 @@ pub struct SearchIn {
     /// Only ELECTRIC or ELECTRIC_ASSIST vehicles when true.
     pub electric_only: Option<bool>,
     pub kind: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct HitOut<'a> {
-    pub vehicle: &'a VehicleRow,
-    pub distance_km: f64,
-}
-
-#[derive(Debug, Serialize)]
-pub struct SearchOut<'a> {
-    pub results: Vec<HitOut<'a>>,
 }
 
 /// Checks a search request.
@@ -112,10 +103,10 @@ async fn search(State(s): State<AppState>, ValidJson(body): ValidJson<SearchIn>)
                 .ok_or_else(|| ApiError::internal(anyhow::anyhow!("council not in the index after loading")))?
         }
     };
-    let out = SearchOut {
+    let out = SearchResults {
         results: hits
             .iter()
-            .map(|h| HitOut {
+            .map(|h| SearchHit {
                 vehicle: &h.vehicle,
                 distance_km: h.distance_km,
             })

@@ -2,7 +2,7 @@
 //! owed once a booking completes and its account can receive money.
 
 use roundabout_support::ApiError;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
@@ -20,10 +20,8 @@ pub struct OnboardingIn {
     pub return_url: String,
 }
 
-#[derive(Debug, Serialize)]
-pub struct OnboardingOut {
-    pub url: String,
-}
+/// The onboarding link.
+pub use roundabout_api::payments::OnboardingData as OnboardingOut;
 
 /// Creates the provider's express account once and returns an onboarding link.
 pub async fn onboarding(state: &AppState, provider_id: Uuid, input: OnboardingIn) -> Result<OnboardingOut, ApiError> {
