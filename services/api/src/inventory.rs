@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::{
     states::{Propulsion, ProviderStatus, VehicleKind, VehicleStatus},
-    HasId,
+    HasId, Pence,
 };
 
 /// A provider organisation as the inventory service returns it.
@@ -50,10 +50,10 @@ pub struct VehicleData {
     pub lon: f64,
     pub status: VehicleStatus,
     pub currency: String,
-    pub per_hour_pence: Option<i64>,
-    pub per_day_pence: Option<i64>,
-    pub per_month_lease_pence: Option<i64>,
-    pub deposit_pence: i64,
+    pub per_hour_pence: Option<Pence>,
+    pub per_day_pence: Option<Pence>,
+    pub per_month_lease_pence: Option<Pence>,
+    pub deposit_pence: Pence,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -3,7 +3,7 @@
 //! `docs/RULES.md` and the cancellation policy.
 
 use chrono::{DateTime, Duration, Months, Utc};
-use roundabout_api::{inventory::VehicleData, ErrorCode};
+use roundabout_api::{inventory::VehicleData, ErrorCode, Pence};
 use roundabout_support::ApiError;
 use serde::{Deserialize, Serialize};
 
@@ -178,9 +178,9 @@ pub struct Prices {
 impl From<&VehicleData> for Prices {
     fn from(v: &VehicleData) -> Self {
         Self {
-            per_hour_pence: v.per_hour_pence,
-            per_day_pence: v.per_day_pence,
-            per_month_lease_pence: v.per_month_lease_pence,
+            per_hour_pence: v.per_hour_pence.map(Pence::get),
+            per_day_pence: v.per_day_pence.map(Pence::get),
+            per_month_lease_pence: v.per_month_lease_pence.map(Pence::get),
         }
     }
 }

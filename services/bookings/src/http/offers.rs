@@ -273,7 +273,7 @@ mod tests {
             per_hour_pence: None,
             per_day_pence: None,
             per_month_lease_pence: None,
-            deposit_pence: 0,
+            deposit_pence: Pence(0),
             created_at: chrono::Utc::now(),
             updated_at: chrono::Utc::now(),
         }

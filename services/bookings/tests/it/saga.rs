@@ -20,6 +20,7 @@ use roundabout_api::{
     inventory::VehicleData,
     payments::PaymentData,
     states::{BookingKind, PaymentMethodKind, PaymentState, Propulsion, VehicleKind, VehicleStatus},
+    Pence,
 };
 use roundabout_bookings::{build, Config, MIGRATOR};
 use roundabout_support::{
@@ -174,10 +175,10 @@ async fn setup(payment_timeout: Duration) -> Setup {
         lon: -1.48,
         status: VehicleStatus::Available,
         currency: "GBP".into(),
-        per_hour_pence: Some(650),
-        per_day_pence: Some(4500),
+        per_hour_pence: Some(Pence(650)),
+        per_day_pence: Some(Pence(4500)),
         per_month_lease_pence: None,
-        deposit_pence: 0,
+        deposit_pence: Pence(0),
         created_at: Utc::now(),
         updated_at: Utc::now(),
     })

@@ -4,7 +4,10 @@
 
 use std::fmt::Display;
 
-use roundabout_api::states::{Propulsion, VehicleKind};
+use roundabout_api::{
+    states::{Propulsion, VehicleKind},
+    Pence,
+};
 use roundabout_support::{text as checked_text, ApiError};
 use serde::{Deserialize, Serialize};
 
@@ -63,10 +66,10 @@ pub struct NewVehicle {
     pub wheelchair_accessible: bool,
     pub lat: f64,
     pub lon: f64,
-    pub per_hour_pence: Option<i64>,
-    pub per_day_pence: Option<i64>,
-    pub per_month_lease_pence: Option<i64>,
-    pub deposit_pence: i64,
+    pub per_hour_pence: Option<Pence>,
+    pub per_day_pence: Option<Pence>,
+    pub per_month_lease_pence: Option<Pence>,
+    pub deposit_pence: Pence,
 }
 
 fn invalid(path: &[&str], message: impl Into<String>) -> ApiError {
@@ -124,10 +127,10 @@ fn bounded(v: Option<i64>, max: i64, path: &[&str], what: &str) -> Result<Option
     }
 }
 
-fn price(v: Option<i64>, max: i64, name: &str, what: &str) -> Result<Option<i64>, ApiError> {
+fn price(v: Option<i64>, max: i64, name: &str, what: &str) -> Result<Option<Pence>, ApiError> {
     match v {
         None => Ok(None),
-        Some(p) if (1..=max).contains(&p) => Ok(Some(p)),
+        Some(p) if (1..=max).contains(&p) => Ok(Some(Pence(p))),
         Some(_) => Err(invalid(
             &["pricing", name],
             format!("The {what} must be between 1 and {max} pence"),
@@ -189,8 +192,8 @@ impl VehicleIn {
             ));
         }
         let deposit_pence = match p.deposit_pence {
-            None => 0,
-            Some(d) if (0..=MAX_DEPOSIT_PENCE).contains(&d) => d,
+            None => Pence::ZERO,
+            Some(d) if (0..=MAX_DEPOSIT_PENCE).contains(&d) => Pence(d),
             Some(_) => {
                 return Err(invalid(
                     &["pricing", "deposit_pence"],
@@ -250,7 +253,7 @@ mod tests {
         assert_eq!(v.kind, VehicleKind::Car);
         assert_eq!(v.make, "Renault");
         assert_eq!(v.registration.as_deref(), Some("AB12CDE"));
-        assert_eq!(v.deposit_pence, 0);
+        assert_eq!(v.deposit_pence, Pence(0));
     }
 
     #[test]
