@@ -7,7 +7,6 @@
 use async_graphql::{Context, Enum, ID};
 use roundabout_api::ErrorCode;
 use roundabout_support::internal_auth::{Caller, HouseholdMembership};
-use serde::Deserialize;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -21,7 +20,7 @@ use crate::{
     },
     services::Gateway,
 };
-use roundabout_api::routes;
+use roundabout_api::{eligibility::HouseholdData, routes};
 
 /// What an officer did for a household.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
@@ -84,11 +83,6 @@ pub struct Acting {
     pub caller: Caller,
     /// The officer, when the household is not acting for itself.
     pub officer: Option<Principal>,
-}
-
-#[derive(Deserialize)]
-struct HouseholdData {
-    council_id: Uuid,
 }
 
 /// The household an action is for: the signed-in household itself when

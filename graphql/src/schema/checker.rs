@@ -6,15 +6,13 @@
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use roundabout_api::ErrorCode;
-use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::schema::ids::parse_id;
 use crate::{
     schema::{
         councils::Council,
         errors::{payload, Failure, Refusable, UserError},
-        households::{DecisionData, EligibilityDecision, IncomeBandInput, TravelNeedsInput},
+        households::{EligibilityDecision, IncomeBandInput, TravelNeedsInput},
         loaders::load_error,
         request::RequestCtx,
         schemes::Scheme,
@@ -22,7 +20,7 @@ use crate::{
     services::Gateway,
 };
 use roundabout_api::{
-    eligibility::{CheckIn, PostcodeIn},
+    eligibility::{CheckIn, DecisionData, PostcodeCouncilsData, PostcodeIn},
     routes, Pence,
 };
 
@@ -75,11 +73,6 @@ impl Refusable for CheckEligibilityPayload {
     }
 }
 
-#[derive(Deserialize)]
-struct CouncilsIn {
-    council_ids: Vec<Uuid>,
-}
-
 #[derive(Default)]
 pub struct CheckerQuery;
 
@@ -96,7 +89,7 @@ impl CheckerQuery {
         }
         let g = ctx.data_unchecked::<Gateway>();
         let r = RequestCtx::get(ctx);
-        let found: CouncilsIn = match g
+        let found: PostcodeCouncilsData = match g
             .services
             .eligibility
             .post(
@@ -178,7 +171,7 @@ async fn check(ctx: &Context<'_>, input: CheckEligibilityInput) -> Result<CheckE
             .map(|d| EligibilityDecision {
                 scheme: Scheme(d.scheme),
                 eligible: d.eligible,
-                reasons: d.reasons,
+                reasons: d.reasons.into_iter().map(Into::into).collect(),
             })
             .collect(),
         user_errors: Vec::new(),

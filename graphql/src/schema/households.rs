@@ -7,8 +7,7 @@ use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use roundabout_api::graphql::CheckedInt;
 use roundabout_api::ErrorCode;
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
+use serde::Serialize;
 
 use crate::{
     schema::{
@@ -23,32 +22,11 @@ use crate::{
     },
     services::Gateway,
 };
-use roundabout_api::eligibility::{IncomeBandIn, NeedsIn, ProfileIn, SchemeData};
+use roundabout_api::eligibility::{
+    CriterionResultData, DecisionData, HouseholdData, IncomeBandIn, NeedsIn, ProfileData, ProfileIn,
+};
 use roundabout_api::routes;
 use roundabout_api::Pence;
-
-/// A profile as the eligibility service returns it.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ProfileData {
-    pub lat: f64,
-    pub lon: f64,
-    pub postcode: Option<String>,
-    pub members: i32,
-    pub annual_income_pence: Option<i64>,
-    #[serde(default)]
-    pub income_band_from_pence: Option<i64>,
-    #[serde(default)]
-    pub income_band_below_pence: Option<i64>,
-    pub cars_owned: i32,
-    pub blue_badge: bool,
-    pub benefits: Vec<String>,
-    pub lead_age: Option<i32>,
-    pub needs_seats: i32,
-    pub needs_wheelchair_accessible: bool,
-    pub needs_electric_preferred: bool,
-    pub zone_ids: Vec<Uuid>,
-    pub updated_at: DateTime<Utc>,
-}
 
 /// What the household needs from a vehicle.
 #[derive(SimpleObject)]
@@ -220,7 +198,7 @@ impl Refusable for HouseholdPayload {
 }
 
 /// One criterion's result for a household.
-#[derive(SimpleObject, Debug, Clone, Deserialize)]
+#[derive(SimpleObject, Debug, Clone)]
 pub struct CriterionResult {
     /// The criterion's id (`zone` for the scheme's zone restriction).
     pub criterion_id: String,
@@ -232,11 +210,15 @@ pub struct CriterionResult {
     pub explanation: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct DecisionData {
-    pub scheme: SchemeData,
-    pub eligible: bool,
-    pub reasons: Vec<CriterionResult>,
+impl From<CriterionResultData> for CriterionResult {
+    fn from(r: CriterionResultData) -> Self {
+        Self {
+            criterion_id: r.criterion_id,
+            label: r.label,
+            passed: r.passed,
+            explanation: r.explanation,
+        }
+    }
 }
 
 /// A scheme's decision for a household, with every reason.
@@ -326,7 +308,7 @@ pub async fn household_eligibility(
         .map(|d| EligibilityDecision {
             scheme: Scheme(d.scheme),
             eligible: d.eligible,
-            reasons: d.reasons,
+            reasons: d.reasons.into_iter().map(Into::into).collect(),
         })
         .collect())
 }
@@ -348,12 +330,6 @@ impl From<&TravelNeedsInput> for NeedsIn {
             electric_preferred: n.electric_preferred,
         }
     }
-}
-
-#[derive(Deserialize)]
-struct HouseholdData {
-    id: Uuid,
-    council_id: Uuid,
 }
 
 #[derive(Default)]

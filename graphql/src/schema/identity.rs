@@ -4,7 +4,6 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use roundabout_api::ErrorCode;
 use roundabout_support::internal_auth::Caller;
-use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::schema::ids::parse_id;
@@ -20,6 +19,7 @@ use crate::{
     },
     services::Gateway,
 };
+use roundabout_api::eligibility::HouseholdData;
 use roundabout_api::inventory::{ProviderData, ProviderIn};
 use roundabout_api::routes;
 
@@ -350,12 +350,6 @@ async fn signed_in(g: &Gateway, user_id: Uuid) -> Result<AuthPayload, Failure> {
     })
 }
 
-#[derive(Deserialize)]
-struct HouseholdIn {
-    id: Uuid,
-    council_id: Uuid,
-}
-
 async fn sign_up_household(ctx: &Context<'_>, input: SignUpHouseholdInput) -> Result<AuthPayload, Failure> {
     let g = ctx.data_unchecked::<Gateway>();
     let display_name = input.display_name.as_deref().map(str::trim).filter(|s| !s.is_empty());
@@ -383,7 +377,7 @@ async fn sign_up_household(ctx: &Context<'_>, input: SignUpHouseholdInput) -> Re
     let (email, hash) = new_credentials(g, &input.email, input.password).await?;
     // The household exists in its council before the account that owns it.
     let household_id = Uuid::new_v4();
-    let registered: Result<HouseholdIn, _> = g
+    let registered: Result<HouseholdData, _> = g
         .services
         .eligibility
         .put(

@@ -4,8 +4,6 @@
 
 use async_graphql::{Context, InputObject, Object, ID};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::{
     schema::{
@@ -17,8 +15,7 @@ use crate::{
     },
     services::Gateway,
 };
-use roundabout_api::bookings::{OffersIn, PeriodIn, Point};
-use roundabout_api::inventory::VehicleData;
+use roundabout_api::bookings::{OfferData, OffersIn, PeriodIn, Point};
 use roundabout_api::routes;
 use roundabout_api::states::BookingKind;
 
@@ -51,18 +48,6 @@ pub struct OffersInput {
     /// (assisted booking, recorded in the council's audit log). Default:
     /// the signed-in household.
     pub household_id: Option<ID>,
-}
-
-#[derive(Debug, Deserialize)]
-struct OfferData {
-    vehicle: VehicleData,
-    distance_km: f64,
-    currency: String,
-    base_pence: i64,
-    subsidy_pence: i64,
-    scheme_id: Option<Uuid>,
-    score: f64,
-    reasons: Vec<String>,
 }
 
 /// A vehicle offered to the household for the period, priced and explained.

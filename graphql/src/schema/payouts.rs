@@ -1,7 +1,6 @@
 //! Provider payouts: Stripe Connect onboarding and whether a provider can be paid.
 
 use async_graphql::{Context, Object, SimpleObject};
-use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
@@ -12,7 +11,7 @@ use crate::{
     },
     services::Gateway,
 };
-use roundabout_api::routes;
+use roundabout_api::{payments::OnboardingData, routes};
 
 /// True when the provider finished payout onboarding and can be paid.
 pub async fn payouts_enabled(ctx: &Context<'_>, provider_id: Uuid) -> async_graphql::Result<bool> {
@@ -39,11 +38,6 @@ impl Refusable for PayoutOnboardingPayload {
     }
 }
 
-#[derive(Deserialize)]
-struct OnboardingIn {
-    url: String,
-}
-
 #[derive(Default)]
 pub struct PayoutMutation;
 
@@ -60,7 +54,7 @@ impl PayoutMutation {
         };
         let g = ctx.data_unchecked::<Gateway>();
         let outcome: Result<PayoutOnboardingPayload, Failure> = async {
-            let link: OnboardingIn = g
+            let link: OnboardingData = g
                 .services
                 .payments
                 .post(

@@ -18,16 +18,13 @@ use crate::{
     },
     services::Gateway,
 };
-use roundabout_api::{eligibility::PostcodesImportIn, routes};
+use roundabout_api::{
+    eligibility::{LocationData, PostcodesImportIn},
+    routes,
+};
 
 #[derive(Default)]
 pub struct PostcodeQuery;
-
-#[derive(Deserialize)]
-struct LocationIn {
-    lat: f64,
-    lon: f64,
-}
 
 #[Object]
 impl PostcodeQuery {
@@ -52,7 +49,7 @@ impl PostcodeQuery {
         match g
             .services
             .eligibility
-            .get::<LocationIn>(
+            .get::<LocationData>(
                 &routes::eligibility::council_postcode(council, code),
                 &r.session.caller(),
             )

@@ -2,9 +2,7 @@
 //! `approveProvider`, `suspendProvider`, and `Council.providers` for officers.
 
 use async_graphql::{Context, Object, SimpleObject, ID};
-use chrono::{DateTime, Utc};
 use roundabout_api::ErrorCode;
-use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::schema::ids::parse_id;
@@ -20,31 +18,12 @@ use crate::{
     },
     services::Gateway,
 };
-use roundabout_api::inventory::{CouncilProvidersQuery, FleetPage, FleetQuery, ProviderData};
+use roundabout_api::inventory::{
+    ApprovalData, CouncilProviderData, CouncilProvidersQuery, FleetPage, FleetQuery, ProviderData,
+};
 use roundabout_api::routes;
 
 use roundabout_api::states::ProviderStatus;
-
-/// A provider's standing in one council, as inventory returns it.
-#[derive(Debug, Clone, Deserialize)]
-pub struct StandingData {
-    pub council_id: Uuid,
-    pub status: ProviderStatus,
-}
-
-/// A provider with its standing in one council (officers' list).
-#[derive(Debug, Clone, Deserialize)]
-struct CouncilProviderData {
-    id: Uuid,
-    name: String,
-    created_at: DateTime<Utc>,
-    #[serde(default)]
-    pickup_address: Option<String>,
-    #[serde(default)]
-    contact_phone: Option<String>,
-    #[serde(default)]
-    contact_email: Option<String>,
-}
 
 /// Cursor kind of vehicles in a fleet.
 pub const VEHICLE_CURSOR: &str = "vehicle";
@@ -53,7 +32,7 @@ pub const VEHICLE_CURSOR: &str = "vehicle";
 pub struct Provider(pub ProviderData);
 
 impl Provider {
-    async fn standings(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StandingData>> {
+    async fn standings(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ApprovalData>> {
         let g = ctx.data_unchecked::<Gateway>();
         let r = RequestCtx::get(ctx);
         g.services

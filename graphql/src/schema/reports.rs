@@ -5,11 +5,16 @@
 //! over time against the schemes' budgets — computed by bookings in SQL,
 //! with their counts from 1 to 9 suppressed (`null`).
 
-use async_graphql::{Context, Enum, Object, SimpleObject, ID};
+use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use roundabout_api::ErrorCode;
-use roundabout_api::{graphql::CheckedInt, states::SchemeStatus, Pence};
-use serde::Deserialize;
+use roundabout_api::{
+    bookings::ReportData,
+    eligibility::SchemeData,
+    graphql::CheckedInt,
+    states::{ReportInterval, SchemeStatus},
+    Pence,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -23,60 +28,6 @@ use crate::{
     services::Gateway,
 };
 use roundabout_api::{bookings::ReportIn, routes};
-
-#[derive(Debug, Deserialize)]
-struct ReportData {
-    bookings: i64,
-    households: i64,
-    gross_pence: i64,
-    subsidy_pence: i64,
-    household_paid_pence: i64,
-    refunded_pence: i64,
-    cancelled_bookings: i64,
-    cancellation_charges_pence: i64,
-    by_scheme: Vec<LineData>,
-    by_zone: Vec<ZoneLineData>,
-    over_time: OverTimeData,
-}
-
-#[derive(Debug, Deserialize)]
-struct ZoneLineData {
-    zone_id: Option<Uuid>,
-    bookings: Option<i64>,
-    households: Option<i64>,
-    subsidy_pence: i64,
-}
-
-#[derive(Debug, Deserialize)]
-struct OverTimeData {
-    interval: ReportInterval,
-    spent_before_pence: i64,
-    points: Vec<PointData>,
-}
-
-#[derive(Debug, Deserialize)]
-struct PointData {
-    start: chrono::NaiveDate,
-    bookings: Option<i64>,
-    subsidy_pence: i64,
-    spent_to_date_pence: i64,
-}
-
-/// A scheme version's budget, as eligibility lists a council's schemes.
-#[derive(Debug, Deserialize)]
-struct BudgetData {
-    line_id: Uuid,
-    version: i32,
-    status: SchemeStatus,
-    budget_pence: i64,
-}
-
-#[derive(Debug, Deserialize)]
-struct LineData {
-    scheme_id: Uuid,
-    bookings: i64,
-    subsidy_pence: i64,
-}
 
 /// One scheme's part of a report.
 #[derive(SimpleObject)]
@@ -113,18 +64,6 @@ pub struct ZoneSpend {
     pub subsidy_pence: CheckedInt,
     /// `subsidyPence` exact to 64 bits, as a `Pence` string.
     pub subsidy_amount: Pence,
-}
-
-/// How long each point of a report over time is.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ReportInterval {
-    /// A UK day: periods up to 62 days.
-    Day,
-    /// A week from Monday: periods up to two years.
-    Week,
-    /// A calendar month: longer periods.
-    Month,
 }
 
 /// One day, week or month of a report.
@@ -242,7 +181,7 @@ impl ReportQuery {
         let budgets_path = routes::eligibility::council_schemes(council);
         let (r, budgets) = tokio::join!(
             g.services.bookings.get::<ReportData>(&path, &caller),
-            g.services.eligibility.get::<Vec<BudgetData>>(&budgets_path, &caller)
+            g.services.eligibility.get::<Vec<SchemeData>>(&budgets_path, &caller)
         );
         let r = r.map_err(errors::read_error)?;
         let budget_pence = total_budget(&budgets.map_err(errors::read_error)?);
@@ -302,19 +241,19 @@ impl ReportQuery {
                 .collect(),
         };
         Ok(CouncilReport {
-            bookings: r.bookings.into(),
-            households: r.households.into(),
-            gross_pence: r.gross_pence.into(),
-            gross_amount: Pence(r.gross_pence),
-            subsidy_pence: r.subsidy_pence.into(),
-            subsidy_amount: Pence(r.subsidy_pence),
-            household_paid_pence: r.household_paid_pence.into(),
-            household_paid_amount: Pence(r.household_paid_pence),
-            refunded_pence: r.refunded_pence.into(),
-            refunded_amount: Pence(r.refunded_pence),
-            cancelled_bookings: r.cancelled_bookings.into(),
-            cancellation_charges_pence: r.cancellation_charges_pence.into(),
-            cancellation_charges_amount: Pence(r.cancellation_charges_pence),
+            bookings: r.totals.bookings.into(),
+            households: r.totals.households.into(),
+            gross_pence: r.totals.gross_pence.into(),
+            gross_amount: Pence(r.totals.gross_pence),
+            subsidy_pence: r.totals.subsidy_pence.into(),
+            subsidy_amount: Pence(r.totals.subsidy_pence),
+            household_paid_pence: r.totals.household_paid_pence.into(),
+            household_paid_amount: Pence(r.totals.household_paid_pence),
+            refunded_pence: r.totals.refunded_pence.into(),
+            refunded_amount: Pence(r.totals.refunded_pence),
+            cancelled_bookings: r.totals.cancelled_bookings.into(),
+            cancellation_charges_pence: r.totals.cancellation_charges_pence.into(),
+            cancellation_charges_amount: Pence(r.totals.cancellation_charges_pence),
             by_scheme,
             by_zone,
             spend_over_time,
@@ -323,7 +262,7 @@ impl ReportQuery {
 }
 
 /// The budget of each published scheme's latest published version.
-fn total_budget(versions: &[BudgetData]) -> i64 {
+fn total_budget(versions: &[SchemeData]) -> i64 {
     let mut latest: std::collections::HashMap<Uuid, (i32, i64)> = std::collections::HashMap::new();
     for v in versions.iter().filter(|v| v.status != SchemeStatus::Draft) {
         let e = latest.entry(v.line_id).or_insert((v.version, v.budget_pence));

@@ -133,10 +133,10 @@ impl Vehicle {
         let v = &self.0;
         Pricing {
             currency: v.currency.clone(),
-            per_hour_pence: v.per_hour_pence.map(CheckedInt),
-            per_day_pence: v.per_day_pence.map(CheckedInt),
-            per_month_lease_pence: v.per_month_lease_pence.map(CheckedInt),
-            deposit_pence: CheckedInt(v.deposit_pence),
+            per_hour_pence: v.per_hour_pence.map(CheckedInt::from),
+            per_day_pence: v.per_day_pence.map(CheckedInt::from),
+            per_month_lease_pence: v.per_month_lease_pence.map(CheckedInt::from),
+            deposit_pence: v.deposit_pence.into(),
         }
     }
 }

@@ -1,14 +1,17 @@
 //! The bookings service's answers: a booking as every internal route that
-//! returns one shows it, and a page of them.
+//! returns one shows it, a page of them, offers and a council's report.
 
 mod requests;
 pub use requests::*;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::states::{BookingKind, BookingStatus, PaymentState, SagaStep};
+use crate::{
+    inventory::VehicleData,
+    states::{BookingKind, BookingStatus, PaymentState, ReportInterval, SagaStep},
+};
 
 /// A booking as the bookings service returns it (`GET /internal/bookings/{id}`,
 /// booking, cancelling, batches and pages).
@@ -57,4 +60,92 @@ pub struct BookingPage {
     pub bookings: Vec<BookingData>,
     pub total_count: i64,
     pub has_next_page: bool,
+}
+
+/// One ranked offer (`POST /internal/offers`). `V` is the vehicle:
+/// [`VehicleData`] for readers; the broker passes on inventory's JSON text
+/// of it as it came.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OfferData<V = VehicleData> {
+    pub vehicle: V,
+    pub distance_km: f64,
+    pub currency: String,
+    pub base_pence: i64,
+    pub subsidy_pence: i64,
+    pub household_pence: i64,
+    pub scheme_id: Option<Uuid>,
+    pub score: f64,
+    pub reasons: Vec<String>,
+}
+
+/// A council's report (`GET /internal/councils/{id}/report`): the totals of
+/// the bookings made in the period, and their breakdowns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportData {
+    #[serde(flatten)]
+    pub totals: TotalsData,
+    pub by_scheme: Vec<SchemeLineData>,
+    pub by_zone: Vec<ZoneLineData>,
+    pub over_time: OverTimeData,
+}
+
+/// A report's totals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TotalsData {
+    /// Bookings that stand.
+    pub bookings: i64,
+    /// Households with a booking that stands.
+    pub households: i64,
+    /// The whole price of the bookings that stand (a lease's whole term).
+    pub gross_pence: i64,
+    /// The schemes' subsidy on them.
+    pub subsidy_pence: i64,
+    /// The households' share of their price: `gross - subsidy`, paid or
+    /// still to pay (an invoice, a lease's later months).
+    pub household_paid_pence: i64,
+    /// Bookings cancelled after they were confirmed.
+    pub cancelled_bookings: i64,
+    /// What households had paid for those and got back.
+    pub refunded_pence: i64,
+    /// What households had paid for those and did not get back (a
+    /// cancellation less than 24 hours before the start).
+    pub cancellation_charges_pence: i64,
+}
+
+/// One scheme's bookings in a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchemeLineData {
+    pub scheme_id: Uuid,
+    pub bookings: i64,
+    pub subsidy_pence: i64,
+}
+
+/// One zone's bookings in a report; counts from 1 to 9 are withheld.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZoneLineData {
+    /// None: outside every zone of the council.
+    pub zone_id: Option<Uuid>,
+    pub bookings: Option<i64>,
+    pub households: Option<i64>,
+    pub subsidy_pence: i64,
+}
+
+/// One day, week or month of a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointData {
+    /// The first UK day of the day, week (from Monday) or month.
+    pub start: NaiveDate,
+    pub bookings: Option<i64>,
+    pub subsidy_pence: i64,
+    /// Committed before the period plus every point up to this one.
+    pub spent_to_date_pence: i64,
+}
+
+/// A report's subsidy over time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverTimeData {
+    pub interval: ReportInterval,
+    /// Subsidy of the council's bookings made before the period and not cancelled.
+    pub spent_before_pence: i64,
+    pub points: Vec<PointData>,
 }

@@ -105,3 +105,138 @@ impl HasId for SchemeData {
         self.id
     }
 }
+
+/// A household as the eligibility service returns it (registering, reading).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HouseholdData {
+    pub id: Uuid,
+    pub council_id: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
+impl HasId for HouseholdData {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+}
+
+/// A household's profile as the eligibility service returns it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProfileData {
+    pub household_id: Uuid,
+    pub council_id: Uuid,
+    pub lat: f64,
+    pub lon: f64,
+    pub postcode: Option<String>,
+    pub members: i32,
+    pub annual_income_pence: Option<i64>,
+    /// The band the income was given as, if it was (either end may be open).
+    #[serde(default)]
+    pub income_band_from_pence: Option<i64>,
+    #[serde(default)]
+    pub income_band_below_pence: Option<i64>,
+    pub cars_owned: i32,
+    pub blue_badge: bool,
+    pub benefits: Vec<String>,
+    pub lead_age: Option<i32>,
+    pub needs_seats: i32,
+    pub needs_wheelchair_accessible: bool,
+    pub needs_electric_preferred: bool,
+    pub zone_ids: Vec<Uuid>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One criterion's result for a household, with its explanation; also how
+/// eligibility stores a decision's reasons.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CriterionResultData {
+    pub criterion_id: String,
+    pub label: String,
+    pub passed: bool,
+    pub explanation: String,
+}
+
+/// One scheme's decision for a household.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DecisionData {
+    pub scheme: SchemeData,
+    pub eligible: bool,
+    pub reasons: Vec<CriterionResultData>,
+}
+
+/// The subsidy a scheme pays towards one base price.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SubsidyData {
+    pub scheme_id: Uuid,
+    pub scheme_version: i32,
+    pub scheme_name: String,
+    pub amount_pence: i64,
+    /// LEASE: the subsidy of each month (the amount is the whole term).
+    pub per_month_pence: Option<i64>,
+}
+
+/// One base price of a quote and its best subsidy.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QuoteLineData {
+    pub base_pence: i64,
+    /// None: no eligible scheme pays towards it.
+    pub subsidy: Option<SubsidyData>,
+}
+
+/// A subsidy quote (`POST /internal/subsidy/quote`): one line per base price.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QuoteData {
+    pub quotes: Vec<QuoteLineData>,
+    /// The zones the household lives in now (empty without a profile):
+    /// bookings records them with the booking, for reports by zone.
+    #[serde(default)]
+    pub zone_ids: Vec<Uuid>,
+}
+
+/// What one eligible scheme pays towards a booking: a percentage of the
+/// base price, a cap per booking (per month for a lease), and what is left
+/// of its budget.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchemeTerms {
+    pub scheme_id: Uuid,
+    pub scheme_version: i32,
+    pub scheme_name: String,
+    pub percent_basis_points: i32,
+    pub cap_per_booking_pence: Option<i64>,
+    pub remaining_pence: i64,
+}
+
+/// Where a household is and what it needs of a vehicle (its offer terms).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WhereaboutsData {
+    pub lat: f64,
+    pub lon: f64,
+    pub needs_seats: i32,
+    pub needs_wheelchair_accessible: bool,
+    pub needs_electric_preferred: bool,
+}
+
+/// A household's offer terms: where it is, and the terms of each scheme in
+/// effect for the kind that it is eligible for.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct OfferTermsData {
+    /// None until the household has filled in its profile.
+    pub profile: Option<WhereaboutsData>,
+    pub schemes: Vec<SchemeTerms>,
+}
+
+/// The councils whose postcode lookup has a postcode, else its district
+/// (`POST /internal/postcodes/councils`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PostcodeCouncilsData {
+    pub council_ids: Vec<Uuid>,
+}
+
+/// Where a postcode of a council is (`GET /internal/councils/{id}/postcodes/{postcode}`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LocationData {
+    /// The entry found: the postcode itself or its district.
+    pub postcode: String,
+    pub lat: f64,
+    pub lon: f64,
+}

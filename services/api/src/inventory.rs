@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{
-    states::{Propulsion, VehicleKind, VehicleStatus},
-    HasId,
+    states::{Propulsion, ProviderStatus, VehicleKind, VehicleStatus},
+    HasId, Pence,
 };
 
 /// A provider organisation as the inventory service returns it.
@@ -53,10 +53,10 @@ pub struct VehicleData {
     pub lon: f64,
     pub status: VehicleStatus,
     pub currency: String,
-    pub per_hour_pence: Option<i64>,
-    pub per_day_pence: Option<i64>,
-    pub per_month_lease_pence: Option<i64>,
-    pub deposit_pence: i64,
+    pub per_hour_pence: Option<Pence>,
+    pub per_day_pence: Option<Pence>,
+    pub per_month_lease_pence: Option<Pence>,
+    pub deposit_pence: Pence,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -73,4 +73,46 @@ pub struct FleetPage {
     pub items: Vec<VehicleData>,
     pub total_count: i64,
     pub has_next_page: bool,
+}
+
+/// A provider's standing in one council (an approval), as inventory returns
+/// it when a provider applies, is approved, suspended or listed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApprovalData {
+    pub provider_id: Uuid,
+    pub council_id: Uuid,
+    pub status: ProviderStatus,
+    pub applied_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A provider with its standing in one council (a council's providers).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CouncilProviderData {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub pickup_address: Option<String>,
+    #[serde(default)]
+    pub contact_phone: Option<String>,
+    #[serde(default)]
+    pub contact_email: Option<String>,
+    pub status: ProviderStatus,
+}
+
+/// One hit of a geo search: a vehicle and how far it is, in km. `V` is
+/// the vehicle: [`VehicleData`] for readers; inventory serialises its
+/// index's shared rows in the same shape without copying them, and the
+/// offers broker passes a hit's vehicle on as the JSON text it came as.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SearchHit<V = VehicleData> {
+    pub vehicle: V,
+    pub distance_km: f64,
+}
+
+/// A geo search's answer, nearest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SearchResults<V = VehicleData> {
+    pub results: Vec<SearchHit<V>>,
 }

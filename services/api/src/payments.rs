@@ -70,3 +70,9 @@ impl HasId for PayoutsData {
         self.provider_id
     }
 }
+
+/// A Stripe Connect onboarding link for a provider.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OnboardingData {
+    pub url: String,
+}

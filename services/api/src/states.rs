@@ -238,6 +238,19 @@ state! {
     }
 }
 
+state! {
+    /// How long each point of a report over time is.
+    #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
+    pub enum ReportInterval {
+        /// A UK day: periods up to 62 days.
+        Day = "DAY",
+        /// A week from Monday: periods up to two years.
+        Week = "WEEK",
+        /// A calendar month: longer periods.
+        Month = "MONTH",
+    }
+}
+
 // ---- Payments --------------------------------------------------------------
 
 state! {

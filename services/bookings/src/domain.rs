@@ -3,9 +3,8 @@
 //! `docs/RULES.md` and the cancellation policy.
 
 use chrono::{DateTime, Duration, Months, Utc};
-use roundabout_api::ErrorCode;
+use roundabout_api::{inventory::VehicleData, ErrorCode, Pence};
 use roundabout_support::ApiError;
-use serde::Deserialize;
 
 /// The longest hire when `BOOKING_MAX_HIRE_DAYS` is unset.
 pub const MAX_HIRE_DAYS: i64 = 14;
@@ -162,11 +161,21 @@ pub fn check_period(p: &PeriodIn, now: DateTime<Utc>, limits: &Limits) -> Result
 }
 
 /// A vehicle's prices, in pence.
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Prices {
     pub per_hour_pence: Option<i64>,
     pub per_day_pence: Option<i64>,
     pub per_month_lease_pence: Option<i64>,
+}
+
+impl From<&VehicleData> for Prices {
+    fn from(v: &VehicleData) -> Self {
+        Self {
+            per_hour_pence: v.per_hour_pence.map(Pence::get),
+            per_day_pence: v.per_day_pence.map(Pence::get),
+            per_month_lease_pence: v.per_month_lease_pence.map(Pence::get),
+        }
+    }
 }
 
 /// The price of a period: (whole, first payment). A hire is

@@ -9,7 +9,10 @@
 
 use chrono::{SecondsFormat, Utc};
 use geo::orient::{Direction, Orient};
-use roundabout_api::states::{Propulsion, VehicleKind};
+use roundabout_api::{
+    states::{Propulsion, VehicleKind},
+    Pence,
+};
 use serde_json::{json, Value};
 
 use crate::{db::vehicles::VehicleRow, index::CouncilShape};
@@ -110,10 +113,11 @@ pub fn plan_id(v: &VehicleRow) -> String {
         "plan",
         &[
             &v.currency,
-            &opt(v.per_hour_pence),
-            &opt(v.per_day_pence),
-            &opt(v.per_month_lease_pence),
-            &v.deposit_pence,
+            // The bare numbers of pence (not `Pence`'s pounds): ids stay as they were.
+            &opt(v.per_hour_pence.map(Pence::get)),
+            &opt(v.per_day_pence.map(Pence::get)),
+            &opt(v.per_month_lease_pence.map(Pence::get)),
+            &v.deposit_pence.get(),
         ],
     )
 }
@@ -122,8 +126,8 @@ fn text(t: impl Into<String>) -> Value {
     json!([{"text": t.into(), "language": "en"}])
 }
 
-fn pounds(pence: i64) -> f64 {
-    pence as f64 / 100.0
+fn pounds(pence: Pence) -> f64 {
+    pence.get() as f64 / 100.0
 }
 
 /// Wraps a file's data with the GBFS header.
@@ -217,7 +221,7 @@ fn plan(v: &VehicleRow) -> Value {
     if let Some(p) = v.per_month_lease_pence {
         parts.push(format!("£{:.2} a month to lease", pounds(p)));
     }
-    if v.deposit_pence > 0 {
+    if v.deposit_pence > Pence::ZERO {
         parts.push(format!("£{:.2} deposit", pounds(v.deposit_pence)));
     }
     let mut p = json!({

@@ -4,21 +4,8 @@
 //! Pure functions over plain numbers: the rules of who is eligible and the
 //! budget itself stay in eligibility.
 
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
-
-/// What one eligible scheme pays towards a booking: a percentage of the
-/// base price, a cap per booking (per month for a lease), and what is left
-/// of its budget.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SchemeTerms {
-    pub scheme_id: Uuid,
-    pub scheme_version: i32,
-    pub scheme_name: String,
-    pub percent_basis_points: i32,
-    pub cap_per_booking_pence: Option<i64>,
-    pub remaining_pence: i64,
-}
+/// The terms eligibility gives per eligible scheme (declared in the contract).
+pub use roundabout_api::eligibility::SchemeTerms;
 
 /// The subsidy for a base price: `min(base × bp / 10000, cap, remaining)`;
 /// for a lease of `months` the cap applies per month and the whole term
@@ -59,6 +46,7 @@ pub fn best(terms: &[SchemeTerms], base_pence: i64, lease_months: Option<i32>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use uuid::Uuid;
 
     #[test]
     fn amount_follows_the_brief() {

@@ -6,7 +6,7 @@
 //! apart, with what was refunded and what was kept.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use roundabout_api::bookings::{SchemeLineData, TotalsData};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
@@ -15,8 +15,8 @@ use uuid::Uuid;
 // those that were confirmed: those that stand and those cancelled after
 // payment (or needing none).
 
-/// The period's totals.
-#[derive(Debug, Serialize, PartialEq, Eq)]
+/// The period's totals (answered as [`TotalsData`]).
+#[derive(Debug, PartialEq, Eq)]
 pub struct Totals {
     /// Bookings that stand.
     pub bookings: i64,
@@ -36,6 +36,21 @@ pub struct Totals {
     /// What households had paid for those and did not get back (a
     /// cancellation less than 24 hours before the start).
     pub cancellation_charges_pence: i64,
+}
+
+impl From<Totals> for TotalsData {
+    fn from(t: Totals) -> Self {
+        Self {
+            bookings: t.bookings,
+            households: t.households,
+            gross_pence: t.gross_pence,
+            subsidy_pence: t.subsidy_pence,
+            household_paid_pence: t.household_paid_pence,
+            cancelled_bookings: t.cancelled_bookings,
+            refunded_pence: t.refunded_pence,
+            cancellation_charges_pence: t.cancellation_charges_pence,
+        }
+    }
 }
 
 pub async fn totals(
@@ -70,11 +85,21 @@ pub async fn totals(
 }
 
 /// One scheme's bookings that stand and its subsidy on them.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct SchemeLine {
     pub scheme_id: Uuid,
     pub bookings: i64,
     pub subsidy_pence: i64,
+}
+
+impl From<SchemeLine> for SchemeLineData {
+    fn from(l: SchemeLine) -> Self {
+        Self {
+            scheme_id: l.scheme_id,
+            bookings: l.bookings,
+            subsidy_pence: l.subsidy_pence,
+        }
+    }
 }
 
 pub async fn by_scheme(

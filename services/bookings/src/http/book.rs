@@ -10,7 +10,7 @@
 //! the household's card.
 
 use axum::{extract::State, routing::post, Json, Router};
-use roundabout_api::states::{BookingKind, SagaStep, VehicleKind, VehicleStatus};
+use roundabout_api::states::{BookingKind, SagaStep, VehicleStatus};
 use roundabout_api::ErrorCode;
 use roundabout_support::{
     client::ClientError,
@@ -18,7 +18,6 @@ use roundabout_support::{
     internal_auth::Caller,
     text, ApiError, ApiResult,
 };
-use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -28,47 +27,18 @@ use crate::{
     domain::{self, PeriodIn, Prices},
     saga, AppState,
 };
-use roundabout_api::{bookings::BookingData, eligibility::QuoteIn, inventory::SearchIn, routes, Pence};
+use roundabout_api::{
+    bookings::BookingData,
+    eligibility::{QuoteData, QuoteIn, SubsidyData},
+    inventory::{SearchIn, SearchResults, VehicleData},
+    routes, Pence,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new().route(routes::bookings::BOOKINGS, post(book))
 }
 
 pub use roundabout_api::bookings::BookIn;
-
-/// A vehicle as inventory shows it (the fields used here).
-#[derive(Debug, Clone, Deserialize)]
-pub struct VehicleView {
-    pub id: Uuid,
-    pub provider_id: Uuid,
-    pub kind: VehicleKind,
-    pub status: VehicleStatus,
-    pub lat: f64,
-    pub lon: f64,
-    pub currency: String,
-    #[serde(flatten)]
-    pub prices: Prices,
-}
-
-#[derive(Debug, Deserialize)]
-struct Quotes {
-    quotes: Vec<Quote>,
-    #[serde(default)]
-    zone_ids: Vec<Uuid>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Quote {
-    pub subsidy: Option<QuoteSubsidy>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct QuoteSubsidy {
-    pub scheme_id: Uuid,
-    pub scheme_version: i32,
-    pub amount_pence: i64,
-    pub per_month_pence: Option<i64>,
-}
 
 fn digest(input: &BookIn) -> String {
     let canonical = json!([input.vehicle_id, input.period, input.payment_method]);
@@ -111,7 +81,7 @@ async fn book(
         return replay(&s, existing, &digest).await;
     }
     let period = domain::check_period(&input.period, chrono::Utc::now(), &s.limits)?;
-    let vehicle: VehicleView = match s
+    let vehicle: VehicleData = match s
         .inventory
         .get(
             &routes::inventory::vehicle(input.vehicle_id),
@@ -126,7 +96,7 @@ async fn book(
     if vehicle.status != VehicleStatus::Available {
         return Err(unavailable_vehicle());
     }
-    let (base, first_base) = domain::price(&vehicle.prices, &period).ok_or_else(|| {
+    let (base, first_base) = domain::price(&Prices::from(&vehicle), &period).ok_or_else(|| {
         ApiError::unprocessable(
             ErrorCode::PriceUnavailable,
             format!("This vehicle has no price for a {}", input.period.kind.to_lowercase()),
@@ -256,19 +226,7 @@ async fn replay(s: &AppState, existing: BookingRow, digest: &str) -> ApiResult<J
 /// Whether inventory offers the vehicle in the council: a geo search around
 /// the vehicle's own place, in the council, must return it (its provider
 /// approved there and the vehicle inside the boundary).
-async fn offered_in(s: &AppState, v: &VehicleView, council_id: Uuid) -> ApiResult<bool> {
-    #[derive(Deserialize)]
-    struct Hit {
-        vehicle: IdOnly,
-    }
-    #[derive(Deserialize)]
-    struct IdOnly {
-        id: Uuid,
-    }
-    #[derive(Deserialize)]
-    struct Hits {
-        results: Vec<Hit>,
-    }
+async fn offered_in(s: &AppState, v: &VehicleData, council_id: Uuid) -> ApiResult<bool> {
     let body = SearchIn {
         council_id,
         lat: v.lat,
@@ -282,7 +240,7 @@ async fn offered_in(s: &AppState, v: &VehicleView, council_id: Uuid) -> ApiResul
     };
     match s
         .inventory
-        .post::<_, Hits>(routes::inventory::VEHICLES_SEARCH, &body, &Caller::service(crate::NAME))
+        .post::<_, SearchResults>(routes::inventory::VEHICLES_SEARCH, &body, &Caller::service(crate::NAME))
         .await
     {
         Ok(h) => Ok(h.results.iter().any(|h| h.vehicle.id == v.id)),
@@ -300,7 +258,7 @@ async fn quote(
     household_id: Uuid,
     p: &PeriodIn,
     base: i64,
-) -> ApiResult<(Option<QuoteSubsidy>, Vec<Uuid>)> {
+) -> ApiResult<(Option<SubsidyData>, Vec<Uuid>)> {
     let body = QuoteIn {
         household_id,
         kind: p.kind.clone(),
@@ -309,7 +267,7 @@ async fn quote(
     };
     match s
         .eligibility
-        .post::<_, Quotes>(routes::eligibility::SUBSIDY_QUOTE, &body, &Caller::service(crate::NAME))
+        .post::<_, QuoteData>(routes::eligibility::SUBSIDY_QUOTE, &body, &Caller::service(crate::NAME))
         .await
     {
         Ok(q) => Ok((q.quotes.into_iter().next().and_then(|q| q.subsidy), q.zone_ids)),

@@ -6,13 +6,13 @@
 
 use axum::{extract::State, routing::post, Json, Router};
 use roundabout_api::{
+    bookings::OfferData,
+    eligibility::OfferTermsData,
+    inventory::{SearchHit, SearchResults, VehicleData},
     states::{BookingKind, Propulsion},
     Pence,
 };
-use roundabout_support::{
-    client::ClientError, error::ValidJson, internal_auth::Caller, subsidy, subsidy::SchemeTerms, ApiError, ApiResult,
-};
-use serde::{Deserialize, Serialize};
+use roundabout_support::{client::ClientError, error::ValidJson, internal_auth::Caller, subsidy, ApiError, ApiResult};
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
@@ -29,60 +29,12 @@ pub fn router() -> Router<AppState> {
 
 pub use roundabout_api::bookings::{OffersIn, Point};
 
-/// One ranked offer; `vehicle` is inventory's row as it came.
-#[derive(Debug, Serialize)]
-pub struct OfferOut {
-    pub vehicle: Box<RawValue>,
-    pub distance_km: f64,
-    pub currency: String,
-    pub base_pence: i64,
-    pub subsidy_pence: i64,
-    pub household_pence: i64,
-    pub scheme_id: Option<Uuid>,
-    pub score: f64,
-    pub reasons: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Profile {
-    lat: f64,
-    lon: f64,
-    needs_seats: i32,
-    needs_wheelchair_accessible: bool,
-    needs_electric_preferred: bool,
-}
+/// One ranked offer; `vehicle` is inventory's JSON text as it came.
+pub type OfferOut = OfferData<Box<RawValue>>;
 
 /// A search hit; the vehicle is kept as inventory's JSON text and passed
-/// on as it came, only the fields the broker needs are read from it.
-#[derive(Debug, Deserialize)]
-struct Hit {
-    vehicle: Box<RawValue>,
-    distance_km: f64,
-}
-
-#[derive(Debug, Deserialize)]
-struct Hits {
-    results: Vec<Hit>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Candidate {
-    id: Uuid,
-    seats: i32,
-    propulsion: Propulsion,
-    wheelchair_accessible: bool,
-    currency: String,
-    #[serde(flatten)]
-    prices: Prices,
-}
-
-/// Eligibility's answer for the household: where it is, what it needs,
-/// and the terms of each scheme it is eligible for.
-#[derive(Debug, Default, Deserialize)]
-struct Terms {
-    profile: Option<Profile>,
-    schemes: Vec<SchemeTerms>,
-}
+/// on as it came, and read as [`VehicleData`] to price and rank it.
+type Hit = SearchHit<Box<RawValue>>;
 
 fn down(e: ClientError) -> ApiError {
     ApiError::internal(anyhow::anyhow!(e))
@@ -115,9 +67,9 @@ async fn offers(
         OfferTermsQuery { kind: kind.to_string() }.to_query()
     );
     let terms = async {
-        match s.eligibility.get::<Terms>(&terms_path, &me).await {
+        match s.eligibility.get::<OfferTermsData>(&terms_path, &me).await {
             Ok(t) => Ok(t),
-            Err(e) if e.is_not_found() => Ok(Terms::default()),
+            Err(e) if e.is_not_found() => Ok(OfferTermsData::default()),
             Err(e) => Err(down(e)),
         }
     };
@@ -136,7 +88,7 @@ async fn offers(
         let me = &me;
         async move {
             s.inventory
-                .post::<_, Hits>(routes::inventory::VEHICLES_SEARCH, &body, me)
+                .post::<_, SearchResults<Box<RawValue>>>(routes::inventory::VEHICLES_SEARCH, &body, me)
                 .await
                 .map_err(|e| match e {
                     ClientError::Refused { body, .. } => {
@@ -173,10 +125,10 @@ async fn offers(
     let radius = input.radius_km.unwrap_or(5.0);
     let mut candidates = Vec::with_capacity(hits.results.len());
     for hit in hits.results {
-        let Ok(c) = serde_json::from_str::<Candidate>(hit.vehicle.get()) else {
+        let Ok(c) = serde_json::from_str::<VehicleData>(hit.vehicle.get()) else {
             continue;
         };
-        if let Some((base, _)) = domain::price(&c.prices, &period) {
+        if let Some((base, _)) = domain::price(&Prices::from(&c), &period) {
             let best = subsidy::best(&terms.schemes, base, period.lease_months);
             let subsidy = best.map(|(amount, t)| (amount, t.scheme_id));
             candidates.push((hit, c, base, subsidy));
@@ -238,7 +190,7 @@ struct Needs {
 }
 
 /// 0–100: distance 30, fit 25, price after subsidy 30, electric 15.
-fn score(n: &Needs, hit: &Hit, c: &Candidate, base: i64, subsidy: i64) -> (f64, Vec<String>) {
+fn score(n: &Needs, hit: &Hit, c: &VehicleData, base: i64, subsidy: i64) -> (f64, Vec<String>) {
     let mut reasons = Vec::new();
     let place = if n.from_home { "home" } else { "the place you chose" };
     reasons.push(format!("{:.1} km from {place}", hit.distance_km));
@@ -286,15 +238,32 @@ fn score(n: &Needs, hit: &Hit, c: &Candidate, base: i64, subsidy: i64) -> (f64, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use roundabout_api::states::{VehicleKind, VehicleStatus};
 
-    fn candidate(seats: i32, propulsion: Propulsion) -> Candidate {
-        Candidate {
+    fn candidate(seats: i32, propulsion: Propulsion) -> VehicleData {
+        VehicleData {
             id: Uuid::new_v4(),
+            provider_id: Uuid::new_v4(),
+            list_seq: 1,
+            kind: VehicleKind::Car,
+            make: "Make".into(),
+            model: "Model".into(),
+            registration: None,
             seats,
             propulsion,
+            range_km: None,
+            co2_grams_per_km: None,
             wheelchair_accessible: false,
+            lat: 51.75,
+            lon: -1.26,
+            status: VehicleStatus::Available,
             currency: "GBP".into(),
-            prices: Prices::default(),
+            per_hour_pence: None,
+            per_day_pence: None,
+            per_month_lease_pence: None,
+            deposit_pence: Pence(0),
+            created_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
         }
     }
 

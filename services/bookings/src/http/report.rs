@@ -21,67 +21,30 @@ use axum::{
     routing::get,
     Json, Router,
 };
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use roundabout_support::{disclosure::suppressed, internal_auth::Caller, ApiError, ApiResult};
-use serde::Serialize;
 use uuid::Uuid;
 
-use crate::{
-    db::report::{self as db, SchemeLine, Totals},
-    AppState,
+use crate::{db::report as db, AppState};
+use roundabout_api::{
+    bookings::{OverTimeData, PointData, ReportData, ReportIn, ZoneLineData},
+    routes,
+    states::ReportInterval,
 };
-use roundabout_api::{bookings::ReportIn, routes};
 
 pub fn router() -> Router<AppState> {
     Router::new().route(routes::bookings::COUNCIL_REPORT, get(report))
-}
-
-#[derive(Debug, Serialize)]
-pub struct ZoneLine {
-    /// None: outside every zone of the council.
-    pub zone_id: Option<Uuid>,
-    pub bookings: Option<i64>,
-    pub households: Option<i64>,
-    pub subsidy_pence: i64,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Point {
-    /// The first UK day of the day, week (from Monday) or month.
-    pub start: NaiveDate,
-    pub bookings: Option<i64>,
-    pub subsidy_pence: i64,
-    /// Committed before the period plus every point up to this one.
-    pub spent_to_date_pence: i64,
-}
-
-#[derive(Debug, Serialize)]
-pub struct OverTime {
-    /// `DAY`, `WEEK` or `MONTH`.
-    pub interval: &'static str,
-    /// Subsidy of the council's bookings made before the period and not cancelled.
-    pub spent_before_pence: i64,
-    pub points: Vec<Point>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct ReportOut {
-    #[serde(flatten)]
-    pub totals: Totals,
-    pub by_scheme: Vec<SchemeLine>,
-    pub by_zone: Vec<ZoneLine>,
-    pub over_time: OverTime,
 }
 
 /// The longest period a report covers.
 pub const MAX_DAYS: i64 = 3660;
 
 /// Days for periods up to about two months, weeks up to two years, months beyond.
-fn interval(from: DateTime<Utc>, to: DateTime<Utc>) -> &'static str {
+fn interval(from: DateTime<Utc>, to: DateTime<Utc>) -> ReportInterval {
     match (to - from).num_days() {
-        0..=62 => "DAY",
-        63..=731 => "WEEK",
-        _ => "MONTH",
+        0..=62 => ReportInterval::Day,
+        63..=731 => ReportInterval::Week,
+        _ => ReportInterval::Month,
     }
 }
 
@@ -90,7 +53,7 @@ async fn report(
     caller: Caller,
     Path(council): Path<Uuid>,
     Query(q): Query<ReportIn>,
-) -> ApiResult<Json<ReportOut>> {
+) -> ApiResult<Json<ReportData>> {
     caller.require_council_officer(council)?;
     if q.to <= q.from {
         return Err(ApiError::invalid("to", "`to` must be after `from`"));
@@ -98,19 +61,23 @@ async fn report(
     if q.to - q.from > chrono::Duration::days(MAX_DAYS) {
         return Err(ApiError::invalid("to", "A report covers at most 10 years"));
     }
-    let totals = db::totals(&s.pool, council, q.from, q.to).await?;
-    let by_scheme = db::by_scheme(&s.pool, council, q.from, q.to).await?;
+    let totals = db::totals(&s.pool, council, q.from, q.to).await?.into();
+    let by_scheme = db::by_scheme(&s.pool, council, q.from, q.to)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
     let by_zone = db::by_zone(&s.pool, council, q.from, q.to)
         .await?
         .into_iter()
-        .map(|z| ZoneLine {
+        .map(|z| ZoneLineData {
             zone_id: z.zone_id,
             bookings: suppressed(z.bookings),
             households: suppressed(z.households),
             subsidy_pence: z.subsidy_pence,
         })
         .collect();
-    Ok(Json(ReportOut {
+    Ok(Json(ReportData {
         totals,
         by_scheme,
         by_zone,
@@ -120,16 +87,16 @@ async fn report(
 
 /// The period's subsidy bucket by bucket (every bucket, empty ones too), in
 /// UK time.
-async fn over_time(s: &AppState, council: Uuid, q: &ReportIn) -> ApiResult<OverTime> {
+async fn over_time(s: &AppState, council: Uuid, q: &ReportIn) -> ApiResult<OverTimeData> {
     let interval = interval(q.from, q.to);
     let spent_before_pence = db::spent_before(&s.pool, council, q.from).await?;
-    let rows = db::over_time(&s.pool, council, q.from, q.to, interval).await?;
+    let rows = db::over_time(&s.pool, council, q.from, q.to, interval.as_str()).await?;
     let mut spent = spent_before_pence;
     let points = rows
         .into_iter()
         .map(|r| {
             spent += r.subsidy_pence;
-            Point {
+            PointData {
                 start: r.start,
                 bookings: suppressed(r.bookings),
                 subsidy_pence: r.subsidy_pence,
@@ -137,7 +104,7 @@ async fn over_time(s: &AppState, council: Uuid, q: &ReportIn) -> ApiResult<OverT
             }
         })
         .collect();
-    Ok(OverTime {
+    Ok(OverTimeData {
         interval,
         spent_before_pence,
         points,
@@ -151,8 +118,11 @@ mod tests {
     #[test]
     fn the_interval_follows_the_length() {
         let from = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().to_utc();
-        assert_eq!(interval(from, from + chrono::Duration::days(31)), "DAY");
-        assert_eq!(interval(from, from + chrono::Duration::days(365)), "WEEK");
-        assert_eq!(interval(from, from + chrono::Duration::days(1000)), "MONTH");
+        assert_eq!(interval(from, from + chrono::Duration::days(31)), ReportInterval::Day);
+        assert_eq!(interval(from, from + chrono::Duration::days(365)), ReportInterval::Week);
+        assert_eq!(
+            interval(from, from + chrono::Duration::days(1000)),
+            ReportInterval::Month
+        );
     }
 }

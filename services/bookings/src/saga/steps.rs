@@ -7,27 +7,20 @@ use roundabout_support::{
     client::{ClientError, ServiceClient},
     internal_auth::Caller,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::{Outcome, Transition};
 use crate::{db::BookingRow, AppState};
 use roundabout_api::{
     eligibility::{ReleaseIn, ReserveIn},
-    payments::{ChargeIn, LeaseIn, RefundIn},
+    payments::{ChargeIn, LeaseIn, PaymentData, RefundIn},
     routes,
 };
 use uuid::Uuid;
 
 fn me() -> Caller {
     Caller::service(crate::NAME)
-}
-
-/// The parts of a payment the saga reads.
-#[derive(Debug, Deserialize)]
-pub struct PaymentView {
-    pub status: PaymentState,
-    pub failure_code: Option<String>,
 }
 
 /// What a hold or a commit of the booking's subsidy asks for.
@@ -109,7 +102,7 @@ async fn charge(state: &AppState, b: &BookingRow) -> Outcome {
         lease,
         email: None,
     };
-    let p: PaymentView = match state.payments.post(routes::payments::PAYMENTS, &body, &me()).await {
+    let p: PaymentData = match state.payments.post(routes::payments::PAYMENTS, &body, &me()).await {
         Ok(p) => p,
         Err(e @ ClientError::Refused { .. }) => {
             return Outcome::Next(Transition::compensate(
@@ -161,7 +154,7 @@ async fn commit(state: &AppState, b: &BookingRow) -> Outcome {
 
 async fn capture(state: &AppState, b: &BookingRow) -> Outcome {
     let path = routes::payments::payment_capture(b.id);
-    match state.payments.post::<_, PaymentView>(&path, &json!({}), &me()).await {
+    match state.payments.post::<_, PaymentData>(&path, &json!({}), &me()).await {
         Ok(p) => Outcome::Next(Transition {
             status: Some(BookingStatus::Confirmed),
             payment_status: Some(p.status),
@@ -178,7 +171,7 @@ async fn capture(state: &AppState, b: &BookingRow) -> Outcome {
 
 async fn release_payment(state: &AppState, b: &BookingRow) -> Outcome {
     let path = routes::payments::payment_release(b.id);
-    match state.payments.post::<_, PaymentView>(&path, &json!({}), &me()).await {
+    match state.payments.post::<_, PaymentData>(&path, &json!({}), &me()).await {
         Ok(p) => Outcome::Next(Transition {
             payment_status: Some(p.status),
             ..Transition::to(SagaStep::ReleaseBudget)
@@ -201,7 +194,7 @@ async fn refund(state: &AppState, b: &BookingRow) -> Outcome {
     let body = RefundIn {
         amount_pence: amount.into(),
     };
-    match state.payments.post::<_, PaymentView>(&path, &body, &me()).await {
+    match state.payments.post::<_, PaymentData>(&path, &body, &me()).await {
         Ok(p) => Outcome::Next(Transition {
             payment_status: Some(p.status),
             ..Transition::to(SagaStep::ReleaseBudget)

@@ -16,6 +16,12 @@ use axum::{
     Json, Router,
 };
 use chrono::Utc;
+use roundabout_api::{
+    inventory::VehicleData,
+    payments::PaymentData,
+    states::{BookingKind, PaymentMethodKind, PaymentState, Propulsion, VehicleKind, VehicleStatus},
+    Pence,
+};
 use roundabout_bookings::{build, Config, MIGRATOR};
 use roundabout_support::{
     internal_auth::{Caller, HouseholdMembership},
@@ -37,6 +43,33 @@ type S = Arc<Fakes>;
 
 fn log(s: &S, what: &str) {
     s.calls.lock().unwrap().push(what.to_string());
+}
+
+/// A whole payment as the payments service answers, in `status`.
+fn payment(booking_id: Uuid, status: PaymentState) -> PaymentData {
+    PaymentData {
+        booking_id,
+        household_id: Uuid::new_v4(),
+        provider_id: Uuid::new_v4(),
+        council_id: Uuid::new_v4(),
+        kind: BookingKind::Hire,
+        method: PaymentMethodKind::Card,
+        status,
+        currency: "GBP".into(),
+        base_pence: 2600,
+        subsidy_pence: 1040,
+        amount_pence: 1560,
+        platform_fee_pence: 0,
+        refunded_pence: 0,
+        client_secret: None,
+        failure_code: None,
+        failure_message: None,
+        stripe_intent_id: None,
+        destination_account: None,
+        instalments: Vec::new(),
+        created_at: Utc::now(),
+        updated_at: Utc::now(),
+    }
 }
 
 async fn serve(router: Router) -> String {
@@ -90,19 +123,23 @@ async fn stand_ins(s: S) -> (String, String, String) {
             post(|State(s): State<S>| async move {
                 log(&s, "charge");
                 let status = if s.card_needs_action.load(Ordering::SeqCst) {
-                    "REQUIRES_ACTION"
+                    PaymentState::RequiresAction
                 } else {
-                    "AUTHORISED"
+                    PaymentState::Authorised
                 };
-                Json(json!({"status": status}))
+                Json(payment(Uuid::new_v4(), status))
             }),
         )
         .route(
             "/internal/payments/{id}/{op}",
-            post(|State(s): State<S>, Path((_id, op)): Path<(Uuid, String)>| async move {
+            post(|State(s): State<S>, Path((id, op)): Path<(Uuid, String)>| async move {
                 log(&s, &op);
-                let status = if op == "capture" { "CAPTURED" } else { "CANCELLED" };
-                Json(json!({"status": status}))
+                let status = if op == "capture" {
+                    PaymentState::Captured
+                } else {
+                    PaymentState::Cancelled
+                };
+                Json(payment(id, status))
             }),
         )
         .with_state(s.clone());
@@ -121,9 +158,31 @@ struct Setup {
 async fn setup(payment_timeout: Duration) -> Setup {
     let fakes: S = Arc::new(Fakes::default());
     let vehicle = Uuid::new_v4();
-    *fakes.vehicle.lock().unwrap() = json!({"id": vehicle, "provider_id": Uuid::new_v4(), "kind": "CAR",
-        "status": "AVAILABLE", "lat": 51.78, "lon": -1.48, "currency": "GBP", "per_hour_pence": 650,
-        "per_day_pence": 4500, "per_month_lease_pence": null});
+    *fakes.vehicle.lock().unwrap() = serde_json::to_value(VehicleData {
+        id: vehicle,
+        provider_id: Uuid::new_v4(),
+        list_seq: 1,
+        kind: VehicleKind::Car,
+        make: "Vauxhall".into(),
+        model: "Corsa".into(),
+        registration: None,
+        seats: 5,
+        propulsion: Propulsion::Petrol,
+        range_km: None,
+        co2_grams_per_km: None,
+        wheelchair_accessible: false,
+        lat: 51.78,
+        lon: -1.48,
+        status: VehicleStatus::Available,
+        currency: "GBP".into(),
+        per_hour_pence: Some(Pence(650)),
+        per_day_pence: Some(Pence(4500)),
+        per_month_lease_pence: None,
+        deposit_pence: Pence(0),
+        created_at: Utc::now(),
+        updated_at: Utc::now(),
+    })
+    .unwrap();
     let (inv, elig, pay) = stand_ins(fakes.clone()).await;
     let (pool, url) = testing::fresh_database(&MIGRATOR).await;
     let mut config = Config::new(testing::host_config("bookings", &url), inv, elig, pay);

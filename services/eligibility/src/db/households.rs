@@ -1,15 +1,26 @@
 //! The `households` table.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use roundabout_api::eligibility::HouseholdData;
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Serialize)]
+/// A household as stored; the API shows it as [`HouseholdData`].
+#[derive(Debug, Clone)]
 pub struct HouseholdRow {
     pub id: Uuid,
     pub council_id: Uuid,
     pub created_at: DateTime<Utc>,
+}
+
+impl From<HouseholdRow> for HouseholdData {
+    fn from(h: HouseholdRow) -> Self {
+        Self {
+            id: h.id,
+            council_id: h.council_id,
+            created_at: h.created_at,
+        }
+    }
 }
 
 /// Inserts the household unless it exists; returns the stored row.

@@ -1,7 +1,7 @@
 //! The `household_profiles` table and its audit of reads.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use roundabout_api::eligibility::ProfileData;
 use sqlx::{PgExecutor, Postgres, Transaction};
 use uuid::Uuid;
 
@@ -10,7 +10,8 @@ use crate::domain::{
     profile::Profile,
 };
 
-#[derive(Debug, Clone, Serialize)]
+/// A profile as stored; the API shows it as [`ProfileData`].
+#[derive(Debug, Clone)]
 pub struct ProfileRow {
     pub household_id: Uuid,
     pub council_id: Uuid,
@@ -31,6 +32,31 @@ pub struct ProfileRow {
     pub needs_electric_preferred: bool,
     pub zone_ids: Vec<Uuid>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl From<ProfileRow> for ProfileData {
+    fn from(p: ProfileRow) -> Self {
+        Self {
+            household_id: p.household_id,
+            council_id: p.council_id,
+            lat: p.lat,
+            lon: p.lon,
+            postcode: p.postcode,
+            members: p.members,
+            annual_income_pence: p.annual_income_pence,
+            income_band_from_pence: p.income_band_from_pence,
+            income_band_below_pence: p.income_band_below_pence,
+            cars_owned: p.cars_owned,
+            blue_badge: p.blue_badge,
+            benefits: p.benefits,
+            lead_age: p.lead_age,
+            needs_seats: p.needs_seats,
+            needs_wheelchair_accessible: p.needs_wheelchair_accessible,
+            needs_electric_preferred: p.needs_electric_preferred,
+            zone_ids: p.zone_ids,
+            updated_at: p.updated_at,
+        }
+    }
 }
 
 impl ProfileRow {

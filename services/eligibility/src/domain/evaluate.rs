@@ -2,7 +2,6 @@
 //! (no short-circuit), with a plain-language explanation of each result.
 
 use datalogic_rs::{bumpalo::Bump, DataValue, Engine, Logic};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::domain::{
@@ -31,14 +30,9 @@ pub enum Outcome {
     Unknown(&'static Fact),
 }
 
-/// One criterion's result with its explanation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CriterionResult {
-    pub criterion_id: String,
-    pub label: String,
-    pub passed: bool,
-    pub explanation: String,
-}
+/// One criterion's result with its explanation (the contract's, also how
+/// a decision's reasons are stored).
+pub use roundabout_api::eligibility::CriterionResultData as CriterionResult;
 
 /// Checks and compiles every criterion; the error names the criterion.
 pub fn compile(engine: &Engine, criteria: &[Criterion]) -> Result<Vec<Compiled>, (usize, String)> {

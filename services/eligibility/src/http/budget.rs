@@ -17,8 +17,6 @@ use roundabout_support::{
     subsidy::{self, SchemeTerms},
     ApiError, ApiResult,
 };
-use serde::Serialize;
-use uuid::Uuid;
 
 use crate::{
     db::{
@@ -33,7 +31,7 @@ use crate::{
     AppState,
 };
 use roundabout_api::{
-    eligibility::{QuoteIn, ReleaseIn, ReserveIn},
+    eligibility::{QuoteData, QuoteIn, QuoteLineData, ReleaseIn, ReserveIn, SubsidyData},
     routes, Pence,
 };
 
@@ -48,37 +46,12 @@ pub fn router() -> Router<AppState> {
 /// Most prices one quote takes.
 pub const MAX_QUOTE_PRICES: usize = 200;
 
-#[derive(Debug, Clone, Serialize)]
-pub struct SubsidyOut {
-    pub scheme_id: Uuid,
-    pub scheme_version: i32,
-    pub scheme_name: String,
-    pub amount_pence: i64,
-    /// LEASE: the subsidy of each month (the amount is the whole term).
-    pub per_month_pence: Option<i64>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct QuoteLine {
-    pub base_pence: i64,
-    /// None: no eligible scheme pays towards it.
-    pub subsidy: Option<SubsidyOut>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct QuoteOut {
-    pub quotes: Vec<QuoteLine>,
-    /// The zones the household lives in now (empty without a profile):
-    /// bookings records them with the booking, for reports by zone.
-    pub zone_ids: Vec<Uuid>,
-}
-
 /// `POST /internal/subsidy/quote`: services and the household itself.
 async fn quote(
     State(s): State<AppState>,
     caller: Caller,
     ValidJson(q): ValidJson<QuoteIn>,
-) -> ApiResult<Json<QuoteOut>> {
+) -> ApiResult<Json<QuoteData>> {
     let household = visible_household(&s, &caller, q.household_id).await?;
     let kind: BookingKind = q
         .kind
@@ -116,9 +89,9 @@ async fn quote(
     let quotes = q
         .base_prices
         .iter()
-        .map(|&Pence(base)| QuoteLine {
+        .map(|&Pence(base)| QuoteLineData {
             base_pence: base,
-            subsidy: subsidy::best(&terms, base, months).map(|(amount, t)| SubsidyOut {
+            subsidy: subsidy::best(&terms, base, months).map(|(amount, t)| SubsidyData {
                 scheme_id: t.scheme_id,
                 scheme_version: t.scheme_version,
                 scheme_name: t.scheme_name.clone(),
@@ -128,7 +101,7 @@ async fn quote(
         })
         .collect();
     let zone_ids = profile.map(|p| p.zone_ids).unwrap_or_default();
-    Ok(Json(QuoteOut { quotes, zone_ids }))
+    Ok(Json(QuoteData { quotes, zone_ids }))
 }
 
 fn services_only(caller: &Caller) -> ApiResult<()> {

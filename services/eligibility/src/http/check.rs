@@ -10,7 +10,6 @@ use axum::{
     Json, Router,
 };
 use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
-use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{
@@ -39,12 +38,9 @@ pub fn router() -> Router<AppState> {
         .route(routes::eligibility::COUNCIL_ELIGIBILITY_CHECK, post(check))
 }
 
-#[derive(Debug, Serialize)]
-pub struct CouncilsOut {
-    /// Councils whose postcode lookup has the postcode itself, else those
-    /// with its district; at most [`MAX_COUNCILS`].
-    pub council_ids: Vec<Uuid>,
-}
+/// Councils whose postcode lookup has the postcode itself, else those
+/// with its district; at most [`MAX_COUNCILS`].
+pub use roundabout_api::eligibility::PostcodeCouncilsData as CouncilsOut;
 
 /// `POST /internal/postcodes/councils` `{postcode}` (anyone): the councils
 /// whose lookup has the full postcode, or, when none has it, its district.

@@ -9,7 +9,6 @@ use axum::{
 };
 use datalogic_rs::{bumpalo::Bump, Engine};
 use roundabout_support::{internal_auth::Caller, ApiResult};
-use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{
@@ -22,7 +21,6 @@ use crate::{
     http::{
         lifecycle::compiled,
         profiles::{audit_read, visible_household},
-        schemes::SchemeOut,
     },
     AppState,
 };
@@ -36,12 +34,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// One scheme's decision for a household.
-#[derive(Debug, Clone, Serialize)]
-pub struct DecisionOut {
-    pub scheme: SchemeOut,
-    pub eligible: bool,
-    pub reasons: Vec<CriterionResult>,
-}
+pub use roundabout_api::eligibility::DecisionData as DecisionOut;
 
 /// Evaluates every criterion of `scheme` (and its zones) for a household.
 /// `profile` None: nothing is known yet, so nothing is met.

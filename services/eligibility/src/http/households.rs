@@ -10,13 +10,13 @@ use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiR
 use uuid::Uuid;
 
 use crate::{
-    db::{
-        councils,
-        households::{self, HouseholdRow},
-    },
+    db::{councils, households},
     AppState,
 };
-use roundabout_api::{eligibility::HouseholdIn, routes};
+use roundabout_api::{
+    eligibility::{HouseholdData, HouseholdIn},
+    routes,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new().route(routes::eligibility::HOUSEHOLD, put(register).get(read))
@@ -29,7 +29,7 @@ async fn register(
     caller: Caller,
     Path(id): Path<Uuid>,
     ValidJson(body): ValidJson<HouseholdIn>,
-) -> ApiResult<Json<HouseholdRow>> {
+) -> ApiResult<Json<HouseholdData>> {
     if !caller.is_service() {
         return Err(ApiError::forbidden("Households are registered at sign-up"));
     }
@@ -43,12 +43,12 @@ async fn register(
             "This household is registered in another council",
         ));
     }
-    Ok(Json(row))
+    Ok(Json(row.into()))
 }
 
 /// `GET /internal/households/{id}`: the household itself, officers of its
 /// council, or a service.
-async fn read(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<HouseholdRow>> {
+async fn read(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<HouseholdData>> {
     let row = households::get(&s.pool, id)
         .await?
         .ok_or_else(|| ApiError::not_found("No such household"))?;
@@ -56,5 +56,5 @@ async fn read(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -
     if !own && !caller.can_administer(row.council_id) {
         return Err(ApiError::not_found("No such household"));
     }
-    Ok(Json(row))
+    Ok(Json(row.into()))
 }

@@ -15,8 +15,7 @@ use axum::{
 };
 use datalogic_rs::{bumpalo::Bump, DataValue, Engine};
 use roundabout_api::states::BookingKind;
-use roundabout_support::{internal_auth::Caller, subsidy::SchemeTerms, ApiError, ApiResult};
-use serde::Serialize;
+use roundabout_support::{internal_auth::Caller, ApiError, ApiResult};
 use uuid::Uuid;
 
 use crate::{
@@ -27,28 +26,13 @@ use crate::{
     http::{lifecycle::compiled, profiles::visible_household},
     AppState,
 };
-use roundabout_api::{eligibility::OfferTermsQuery, routes};
+use roundabout_api::{
+    eligibility::{OfferTermsData, OfferTermsQuery, WhereaboutsData},
+    routes,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new().route(routes::eligibility::HOUSEHOLD_OFFER_TERMS, get(offer_terms))
-}
-
-/// Where the household is and what it needs; nothing else of its facts.
-#[derive(Debug, Clone, Serialize)]
-pub struct Whereabouts {
-    pub lat: f64,
-    pub lon: f64,
-    pub needs_seats: i32,
-    pub needs_wheelchair_accessible: bool,
-    pub needs_electric_preferred: bool,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct OfferTermsOut {
-    /// None until the household has filled in its profile.
-    pub profile: Option<Whereabouts>,
-    /// Every scheme in effect for the kind that the household is eligible for.
-    pub schemes: Vec<SchemeTerms>,
 }
 
 /// For the household itself or a service (bookings asks as itself: only the
@@ -59,7 +43,7 @@ async fn offer_terms(
     caller: Caller,
     Path(id): Path<Uuid>,
     Query(q): Query<OfferTermsQuery>,
-) -> ApiResult<Json<OfferTermsOut>> {
+) -> ApiResult<Json<OfferTermsData>> {
     let kind: BookingKind = q
         .kind
         .parse()
@@ -77,8 +61,8 @@ async fn offer_terms(
             eligible.push(scheme.terms());
         }
     }
-    Ok(Json(OfferTermsOut {
-        profile: profile.map(|p| Whereabouts {
+    Ok(Json(OfferTermsData {
+        profile: profile.map(|p| WhereaboutsData {
             lat: p.lat,
             lon: p.lon,
             needs_seats: p.needs_seats,

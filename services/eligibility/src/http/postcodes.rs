@@ -236,13 +236,8 @@ async fn import(
     }))
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Location {
-    /// The entry found: the postcode itself or its district.
-    pub postcode: String,
-    pub lat: f64,
-    pub lon: f64,
-}
+/// Where a postcode is.
+pub use roundabout_api::eligibility::LocationData as Location;
 
 /// `GET /internal/councils/{id}/postcodes/{postcode}`: the postcode's
 /// location, else its district's; 404 when the council has neither.

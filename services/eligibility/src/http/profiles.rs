@@ -13,8 +13,7 @@ use crate::{
     db::{
         councils,
         households::{self, HouseholdRow},
-        profiles::{self, ProfileRow},
-        zones,
+        profiles, zones,
     },
     domain::{
         geometry::Area,
@@ -22,7 +21,7 @@ use crate::{
     },
     AppState,
 };
-use roundabout_api::routes;
+use roundabout_api::{eligibility::ProfileData, routes};
 
 pub fn router() -> Router<AppState> {
     Router::new().route(routes::eligibility::HOUSEHOLD_PROFILE, put(update).get(read))
@@ -68,7 +67,7 @@ async fn update(
     caller: Caller,
     Path(id): Path<Uuid>,
     ValidJson(body): ValidJson<ProfileIn>,
-) -> ApiResult<Json<ProfileRow>> {
+) -> ApiResult<Json<ProfileData>> {
     if caller.household.map(|h| h.household_id) != Some(id) {
         return Err(ApiError::forbidden("Only the household itself may change its profile"));
     }
@@ -89,17 +88,17 @@ async fn update(
     }
     let row = profiles::upsert(&mut tx, id, household.council_id, &profile, &zone_ids).await?;
     tx.commit().await?;
-    Ok(Json(row))
+    Ok(Json(row.into()))
 }
 
 /// `GET /internal/households/{id}/profile`: the profile, or null before the
 /// household has filled it in. A read by anyone but the household itself is
 /// written to `profile_reads`.
-async fn read(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<Option<ProfileRow>>> {
+async fn read(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<Option<ProfileData>>> {
     visible_household(&s, &caller, id).await?;
     let mut tx = s.pool.begin().await?;
     let row = profiles::get(&mut *tx, id).await?;
     audit_read(&mut tx, &caller, id).await?;
     tx.commit().await?;
-    Ok(Json(row))
+    Ok(Json(row.map(Into::into)))
 }

@@ -4,19 +4,10 @@
 use std::sync::Arc;
 
 use roundabout_support::{geojson::Area, internal_auth::Caller, ApiError};
-use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{db::councils::CouncilAreaRow, index::CouncilShape, AppState};
-use roundabout_api::routes;
-
-#[derive(Deserialize)]
-struct CouncilIn {
-    id: Uuid,
-    name: String,
-    code: String,
-    boundary: serde_json::Value,
-}
+use roundabout_api::{eligibility::CouncilData, routes};
 
 /// The council's shape: from the index, the cache table, or eligibility.
 /// An unknown council is 404 `NOT_FOUND` naming `council_id`.
@@ -27,7 +18,7 @@ pub async fn council(s: &AppState, id: Uuid) -> Result<Arc<CouncilShape>, ApiErr
     let row = match crate::db::councils::get(&s.pool, id).await? {
         Some(row) => row,
         None => {
-            let fetched: Result<CouncilIn, _> = s
+            let fetched: Result<CouncilData, _> = s
                 .eligibility
                 .get(&routes::eligibility::council(id), &Caller::service(crate::NAME))
                 .await;

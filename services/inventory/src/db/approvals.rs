@@ -2,12 +2,14 @@
 //! officers' decision (PENDING, APPROVED, SUSPENDED).
 
 use chrono::{DateTime, Utc};
+use roundabout_api::inventory::{ApprovalData, CouncilProviderData};
 use roundabout_api::states::ProviderStatus;
-use serde::Serialize;
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Serialize)]
+/// A provider's standing in a council as stored; the API shows it as
+/// [`ApprovalData`].
+#[derive(Debug, Clone)]
 pub struct ApprovalRow {
     pub provider_id: Uuid,
     pub council_id: Uuid,
@@ -15,8 +17,33 @@ pub struct ApprovalRow {
     pub applied_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// The change that wrote this version (for the geo index).
-    #[serde(skip)]
     pub change_seq: i64,
+}
+
+impl From<ApprovalRow> for ApprovalData {
+    fn from(a: ApprovalRow) -> Self {
+        Self {
+            provider_id: a.provider_id,
+            council_id: a.council_id,
+            status: a.status,
+            applied_at: a.applied_at,
+            updated_at: a.updated_at,
+        }
+    }
+}
+
+impl From<CouncilProviderRow> for CouncilProviderData {
+    fn from(p: CouncilProviderRow) -> Self {
+        Self {
+            id: p.id,
+            name: p.name,
+            created_at: p.created_at,
+            pickup_address: p.pickup_address,
+            contact_phone: p.contact_phone,
+            contact_email: p.contact_email,
+            status: p.status,
+        }
+    }
 }
 
 /// Applies (PENDING) unless the provider already has a standing in the council.
@@ -97,7 +124,7 @@ pub async fn of_council(
 }
 
 /// A provider with its standing in one council.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct CouncilProviderRow {
     pub id: Uuid,
     pub name: String,

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use roundabout_api::{
     inventory::VehicleData,
     states::{Propulsion, ProviderStatus, VehicleKind, VehicleStatus},
+    Pence,
 };
 use serde::Serialize;
 use sqlx::{PgConnection, PgExecutor};
@@ -32,10 +33,10 @@ pub struct VehicleRow {
     pub lon: f64,
     pub status: VehicleStatus,
     pub currency: String,
-    pub per_hour_pence: Option<i64>,
-    pub per_day_pence: Option<i64>,
-    pub per_month_lease_pence: Option<i64>,
-    pub deposit_pence: i64,
+    pub per_hour_pence: Option<Pence>,
+    pub per_day_pence: Option<Pence>,
+    pub per_month_lease_pence: Option<Pence>,
+    pub deposit_pence: Pence,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// The change that wrote this version (the index keeps the newest).
@@ -88,8 +89,9 @@ pub async fn insert(
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
            returning id, provider_id, list_seq, kind as "kind: VehicleKind", make, model, registration, seats,
                   propulsion as "propulsion: Propulsion", range_km, co2_grams_per_km, wheelchair_accessible, lat, lon,
-                  status as "status: VehicleStatus", currency, per_hour_pence, per_day_pence, per_month_lease_pence,
-                  deposit_pence, created_at, updated_at, change_seq"#,
+                  status as "status: VehicleStatus", currency, per_hour_pence as "per_hour_pence: Pence",
+                  per_day_pence as "per_day_pence: Pence", per_month_lease_pence as "per_month_lease_pence: Pence",
+                  deposit_pence as "deposit_pence: Pence", created_at, updated_at, change_seq"#,
         id,
         provider_id,
         v.kind.as_str(),
@@ -103,10 +105,10 @@ pub async fn insert(
         v.wheelchair_accessible,
         v.lat,
         v.lon,
-        v.per_hour_pence,
-        v.per_day_pence,
-        v.per_month_lease_pence,
-        v.deposit_pence,
+        v.per_hour_pence.map(Pence::get),
+        v.per_day_pence.map(Pence::get),
+        v.per_month_lease_pence.map(Pence::get),
+        v.deposit_pence.get(),
         status.as_str(),
     )
     .fetch_one(db)
@@ -123,8 +125,9 @@ pub async fn update(db: impl PgExecutor<'_>, id: Uuid, v: &NewVehicle) -> sqlx::
            where id = $1
            returning id, provider_id, list_seq, kind as "kind: VehicleKind", make, model, registration, seats,
                   propulsion as "propulsion: Propulsion", range_km, co2_grams_per_km, wheelchair_accessible, lat, lon,
-                  status as "status: VehicleStatus", currency, per_hour_pence, per_day_pence, per_month_lease_pence,
-                  deposit_pence, created_at, updated_at, change_seq"#,
+                  status as "status: VehicleStatus", currency, per_hour_pence as "per_hour_pence: Pence",
+                  per_day_pence as "per_day_pence: Pence", per_month_lease_pence as "per_month_lease_pence: Pence",
+                  deposit_pence as "deposit_pence: Pence", created_at, updated_at, change_seq"#,
         id,
         v.kind.as_str(),
         v.make,
@@ -137,10 +140,10 @@ pub async fn update(db: impl PgExecutor<'_>, id: Uuid, v: &NewVehicle) -> sqlx::
         v.wheelchair_accessible,
         v.lat,
         v.lon,
-        v.per_hour_pence,
-        v.per_day_pence,
-        v.per_month_lease_pence,
-        v.deposit_pence,
+        v.per_hour_pence.map(Pence::get),
+        v.per_day_pence.map(Pence::get),
+        v.per_month_lease_pence.map(Pence::get),
+        v.deposit_pence.get(),
     )
     .fetch_optional(db)
     .await
@@ -152,8 +155,9 @@ pub async fn set_status(db: impl PgExecutor<'_>, id: Uuid, status: VehicleStatus
         r#"update vehicles set status = $2 where id = $1
            returning id, provider_id, list_seq, kind as "kind: VehicleKind", make, model, registration, seats,
                   propulsion as "propulsion: Propulsion", range_km, co2_grams_per_km, wheelchair_accessible, lat, lon,
-                  status as "status: VehicleStatus", currency, per_hour_pence, per_day_pence, per_month_lease_pence,
-                  deposit_pence, created_at, updated_at, change_seq"#,
+                  status as "status: VehicleStatus", currency, per_hour_pence as "per_hour_pence: Pence",
+                  per_day_pence as "per_day_pence: Pence", per_month_lease_pence as "per_month_lease_pence: Pence",
+                  deposit_pence as "deposit_pence: Pence", created_at, updated_at, change_seq"#,
         id,
         status.as_str(),
     )
@@ -166,8 +170,9 @@ pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Vehic
         VehicleRow,
         r#"select id, provider_id, list_seq, kind as "kind: VehicleKind", make, model, registration, seats,
                   propulsion as "propulsion: Propulsion", range_km, co2_grams_per_km, wheelchair_accessible, lat, lon,
-                  status as "status: VehicleStatus", currency, per_hour_pence, per_day_pence, per_month_lease_pence,
-                  deposit_pence, created_at, updated_at, change_seq
+                  status as "status: VehicleStatus", currency, per_hour_pence as "per_hour_pence: Pence",
+                  per_day_pence as "per_day_pence: Pence", per_month_lease_pence as "per_month_lease_pence: Pence",
+                  deposit_pence as "deposit_pence: Pence", created_at, updated_at, change_seq
            from vehicles where id = $1"#,
         id,
     )
@@ -180,8 +185,9 @@ pub async fn get_many(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Result<Vec
         VehicleRow,
         r#"select id, provider_id, list_seq, kind as "kind: VehicleKind", make, model, registration, seats,
                   propulsion as "propulsion: Propulsion", range_km, co2_grams_per_km, wheelchair_accessible, lat, lon,
-                  status as "status: VehicleStatus", currency, per_hour_pence, per_day_pence, per_month_lease_pence,
-                  deposit_pence, created_at, updated_at, change_seq
+                  status as "status: VehicleStatus", currency, per_hour_pence as "per_hour_pence: Pence",
+                  per_day_pence as "per_day_pence: Pence", per_month_lease_pence as "per_month_lease_pence: Pence",
+                  deposit_pence as "deposit_pence: Pence", created_at, updated_at, change_seq
            from vehicles where id = any($1)"#,
         ids,
     )
@@ -200,8 +206,9 @@ pub async fn page(
         VehicleRow,
         r#"select id, provider_id, list_seq, kind as "kind: VehicleKind", make, model, registration, seats,
                   propulsion as "propulsion: Propulsion", range_km, co2_grams_per_km, wheelchair_accessible, lat, lon,
-                  status as "status: VehicleStatus", currency, per_hour_pence, per_day_pence, per_month_lease_pence,
-                  deposit_pence, created_at, updated_at, change_seq
+                  status as "status: VehicleStatus", currency, per_hour_pence as "per_hour_pence: Pence",
+                  per_day_pence as "per_day_pence: Pence", per_month_lease_pence as "per_month_lease_pence: Pence",
+                  deposit_pence as "deposit_pence: Pence", created_at, updated_at, change_seq
            from vehicles where provider_id = $1 and list_seq > $2 order by list_seq limit $3"#,
         provider_id,
         after_seq,
@@ -264,8 +271,9 @@ pub async fn changes_since(db: impl PgExecutor<'_>, after: &Watermark, limit: i6
     let rows = sqlx::query!(
         r#"select id, provider_id, list_seq, kind as "kind: VehicleKind", make, model, registration, seats,
                   propulsion as "propulsion: Propulsion", range_km, co2_grams_per_km, wheelchair_accessible, lat, lon,
-                  status as "status: VehicleStatus", currency, per_hour_pence, per_day_pence, per_month_lease_pence,
-                  deposit_pence, created_at, updated_at, change_seq,
+                  status as "status: VehicleStatus", currency, per_hour_pence as "per_hour_pence: Pence",
+                  per_day_pence as "per_day_pence: Pence", per_month_lease_pence as "per_month_lease_pence: Pence",
+                  deposit_pence as "deposit_pence: Pence", created_at, updated_at, change_seq,
                   change_xid::text as "change_xid!"
            from vehicles
            where (change_xid, change_seq) > ($1::text::xid8, $2)
@@ -338,4 +346,43 @@ pub async fn approval_changes_since(
     )
     .fetch_all(db)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Search hits serialise the index's rows as they are: the same JSON as
+    /// the contract's [`VehicleData`], which readers deserialize.
+    #[test]
+    fn a_row_serialises_as_the_contracts_vehicle() {
+        let row = VehicleRow {
+            id: Uuid::new_v4(),
+            provider_id: Uuid::new_v4(),
+            list_seq: 7,
+            kind: VehicleKind::Van,
+            make: "Ford".into(),
+            model: "Transit".into(),
+            registration: Some("AB12 CDE".into()),
+            seats: 3,
+            propulsion: Propulsion::Diesel,
+            range_km: Some(600),
+            co2_grams_per_km: Some(180),
+            wheelchair_accessible: false,
+            lat: 51.78,
+            lon: -1.48,
+            status: VehicleStatus::Available,
+            currency: "GBP".into(),
+            per_hour_pence: Some(Pence(650)),
+            per_day_pence: None,
+            per_month_lease_pence: Some(Pence(30_000)),
+            deposit_pence: Pence(10_000),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            change_seq: 42,
+        };
+        let as_row = serde_json::to_string(&row).unwrap();
+        let as_data = serde_json::to_string(&VehicleData::from(row)).unwrap();
+        assert_eq!(as_row, as_data);
+    }
 }

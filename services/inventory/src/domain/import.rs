@@ -420,6 +420,7 @@ fn gbfs_row(line: u64, v: &Value, types: &HashMap<&str, &Value>, pricing: &Prici
 #[cfg(test)]
 mod tests {
     use super::*;
+    use roundabout_api::Pence;
 
     #[test]
     fn every_bad_row_is_named_by_line_and_field() {
@@ -456,12 +457,12 @@ mod tests {
                 v.per_month_lease_pence,
                 v.deposit_pence
             ),
-            (Some(450), Some(4500), Some(100_050), 10_000)
+            (Some(Pence(450)), Some(Pence(4500)), Some(Pence(100_050)), Pence(10_000))
         );
         let pence = "kind,make,model,seats,propulsion,lat,lon,per_hour_pence,deposit_pence\n\
                      CAR,Renault,Zoe,5,ELECTRIC,51.78,-1.48,450,10000\n";
         let v = &from_csv(pence).unwrap()[0].vehicle;
-        assert_eq!((v.per_hour_pence, v.deposit_pence), (Some(450), 10_000));
+        assert_eq!((v.per_hour_pence, v.deposit_pence), (Some(Pence(450)), Pence(10_000)));
         // Pence in a pounds column, or a price in both, are refused by name.
         let bad = "kind,make,model,seats,propulsion,lat,lon,price_per_hour\n\
                    CAR,Renault,Zoe,5,ELECTRIC,51.78,-1.48,4.505\n";

@@ -4,9 +4,10 @@
 
 use std::fmt::Display;
 
-use roundabout_api::states::{Propulsion, VehicleKind};
-#[cfg(test)]
-use roundabout_api::Pence;
+use roundabout_api::{
+    states::{Propulsion, VehicleKind},
+    Pence,
+};
 use roundabout_support::{text as checked_text, ApiError};
 
 /// Highest price per hour, in pence (£1,000).
@@ -34,10 +35,10 @@ pub struct NewVehicle {
     pub wheelchair_accessible: bool,
     pub lat: f64,
     pub lon: f64,
-    pub per_hour_pence: Option<i64>,
-    pub per_day_pence: Option<i64>,
-    pub per_month_lease_pence: Option<i64>,
-    pub deposit_pence: i64,
+    pub per_hour_pence: Option<Pence>,
+    pub per_day_pence: Option<Pence>,
+    pub per_month_lease_pence: Option<Pence>,
+    pub deposit_pence: Pence,
 }
 
 fn invalid(path: &[&str], message: impl Into<String>) -> ApiError {
@@ -95,10 +96,10 @@ fn bounded(v: Option<i64>, max: i64, path: &[&str], what: &str) -> Result<Option
     }
 }
 
-fn price(v: Option<i64>, max: i64, name: &str, what: &str) -> Result<Option<i64>, ApiError> {
+fn price(v: Option<i64>, max: i64, name: &str, what: &str) -> Result<Option<Pence>, ApiError> {
     match v {
         None => Ok(None),
-        Some(p) if (1..=max).contains(&p) => Ok(Some(p)),
+        Some(p) if (1..=max).contains(&p) => Ok(Some(Pence(p))),
         Some(_) => Err(invalid(
             &["pricing", name],
             format!("The {what} must be between 1 and {max} pence"),
@@ -169,8 +170,8 @@ pub fn parse_vehicle(v: &VehicleIn) -> Result<NewVehicle, ApiError> {
         ));
     }
     let deposit_pence = match p.deposit_pence.map(|d| d.0) {
-        None => 0,
-        Some(d) if (0..=MAX_DEPOSIT_PENCE).contains(&d) => d,
+        None => Pence::ZERO,
+        Some(d) if (0..=MAX_DEPOSIT_PENCE).contains(&d) => Pence(d),
         Some(_) => {
             return Err(invalid(
                 &["pricing", "deposit_pence"],
@@ -229,7 +230,7 @@ mod tests {
         assert_eq!(v.kind, VehicleKind::Car);
         assert_eq!(v.make, "Renault");
         assert_eq!(v.registration.as_deref(), Some("AB12CDE"));
-        assert_eq!(v.deposit_pence, 0);
+        assert_eq!(v.deposit_pence, Pence(0));
     }
 
     #[test]

@@ -12,14 +12,14 @@ use uuid::Uuid;
 
 use crate::{
     clients,
-    db::{
-        approvals::{self, ApprovalRow, CouncilProviderRow},
-        providers,
-    },
+    db::{approvals, providers},
     domain::vehicle::parse_enum,
     AppState,
 };
-use roundabout_api::{inventory::CouncilProvidersQuery, routes};
+use roundabout_api::{
+    inventory::{ApprovalData, CouncilProviderData, CouncilProvidersQuery},
+    routes,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -37,7 +37,7 @@ async fn apply(
     State(s): State<AppState>,
     caller: Caller,
     Path((id, council_id)): Path<(Uuid, Uuid)>,
-) -> ApiResult<Json<ApprovalRow>> {
+) -> ApiResult<Json<ApprovalData>> {
     if caller.provider_id != Some(id) && !caller.is_service() {
         return Err(ApiError::forbidden("Only members of the provider may apply for it"));
     }
@@ -51,7 +51,7 @@ async fn apply(
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application vanished")))?;
     s.index.apply_approval(id, council_id, row.status, row.change_seq);
     tracing::info!(provider = %id, council = %council_id, status = %row.status, "provider applied");
-    Ok(Json(row))
+    Ok(Json(row.into()))
 }
 
 async fn decide(
@@ -60,7 +60,7 @@ async fn decide(
     council_id: Uuid,
     id: Uuid,
     status: ProviderStatus,
-) -> ApiResult<Json<ApprovalRow>> {
+) -> ApiResult<Json<ApprovalData>> {
     caller.require_council_officer(council_id)?;
     let decided_by = caller.user_id;
     let row = approvals::decide(&s.pool, id, council_id, status, decided_by)
@@ -70,7 +70,7 @@ async fn decide(
         })?;
     s.index.apply_approval(id, council_id, row.status, row.change_seq);
     tracing::info!(provider = %id, council = %council_id, status = %status, by = ?decided_by, "provider decision");
-    Ok(Json(row))
+    Ok(Json(row.into()))
 }
 
 /// `POST /internal/councils/{council_id}/providers/{id}/approve`: officers of
@@ -79,7 +79,7 @@ async fn approve(
     State(s): State<AppState>,
     caller: Caller,
     Path((council_id, id)): Path<(Uuid, Uuid)>,
-) -> ApiResult<Json<ApprovalRow>> {
+) -> ApiResult<Json<ApprovalData>> {
     decide(&s, &caller, council_id, id, ProviderStatus::Approved).await
 }
 
@@ -89,14 +89,20 @@ async fn suspend(
     State(s): State<AppState>,
     caller: Caller,
     Path((council_id, id)): Path<(Uuid, Uuid)>,
-) -> ApiResult<Json<ApprovalRow>> {
+) -> ApiResult<Json<ApprovalData>> {
     decide(&s, &caller, council_id, id, ProviderStatus::Suspended).await
 }
 
 /// `GET /internal/providers/{id}/councils`: the provider's standing in each
 /// council it applied to.
-async fn of_provider(State(s): State<AppState>, Path(id): Path<Uuid>) -> ApiResult<Json<Vec<ApprovalRow>>> {
-    Ok(Json(approvals::of_provider(&s.pool, id).await?))
+async fn of_provider(State(s): State<AppState>, Path(id): Path<Uuid>) -> ApiResult<Json<Vec<ApprovalData>>> {
+    Ok(Json(
+        approvals::of_provider(&s.pool, id)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
 }
 
 /// `GET /internal/councils/{council_id}/providers?status=`: officers of the
@@ -106,7 +112,7 @@ async fn of_council(
     caller: Caller,
     Path(council_id): Path<Uuid>,
     Query(q): Query<CouncilProvidersQuery>,
-) -> ApiResult<Json<Vec<CouncilProviderRow>>> {
+) -> ApiResult<Json<Vec<CouncilProviderData>>> {
     caller.require_council_officer(council_id)?;
     let status = q
         .status
@@ -114,6 +120,10 @@ async fn of_council(
         .map(|st| parse_enum(st, ProviderStatus::ALL, "status"))
         .transpose()?;
     Ok(Json(
-        approvals::providers_of_council(&s.pool, council_id, status).await?,
+        approvals::providers_of_council(&s.pool, council_id, status)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
     ))
 }

@@ -5,16 +5,17 @@
 use axum::{extract::State, http::header, response::IntoResponse, routing::post, Router};
 use roundabout_api::states::VehicleKind;
 use roundabout_support::{error::ValidJson, ApiError, ApiResult};
-use serde::Serialize;
 
 use crate::{
     clients,
-    db::vehicles::VehicleRow,
     domain::vehicle::{parse_enum, parse_location, LocationIn},
     index::SearchQuery,
     AppState,
 };
-use roundabout_api::{inventory::SearchIn, routes};
+use roundabout_api::{
+    inventory::{SearchHit, SearchIn, SearchResults},
+    routes,
+};
 
 /// Largest radius, in km.
 pub const MAX_RADIUS_KM: f64 = 100.0;
@@ -23,17 +24,6 @@ pub const MAX_LIMIT: usize = 500;
 
 pub fn router() -> Router<AppState> {
     Router::new().route(routes::inventory::VEHICLES_SEARCH, post(search))
-}
-
-#[derive(Debug, Serialize)]
-pub struct HitOut<'a> {
-    pub vehicle: &'a VehicleRow,
-    pub distance_km: f64,
-}
-
-#[derive(Debug, Serialize)]
-pub struct SearchOut<'a> {
-    pub results: Vec<HitOut<'a>>,
 }
 
 /// Checks a search request.
@@ -93,10 +83,10 @@ async fn search(State(s): State<AppState>, ValidJson(body): ValidJson<SearchIn>)
                 .ok_or_else(|| ApiError::internal(anyhow::anyhow!("council not in the index after loading")))?
         }
     };
-    let out = SearchOut {
+    let out = SearchResults {
         results: hits
             .iter()
-            .map(|h| HitOut {
+            .map(|h| SearchHit {
                 vehicle: &h.vehicle,
                 distance_km: h.distance_km,
             })

@@ -2,7 +2,6 @@
 //! owed once a booking completes and its account can receive money.
 
 use roundabout_support::ApiError;
-use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{
@@ -15,10 +14,8 @@ use crate::{
 
 pub use roundabout_api::payments::OnboardingIn;
 
-#[derive(Debug, Serialize)]
-pub struct OnboardingOut {
-    pub url: String,
-}
+/// The onboarding link.
+pub use roundabout_api::payments::OnboardingData as OnboardingOut;
 
 /// Creates the provider's express account once and returns an onboarding link.
 pub async fn onboarding(state: &AppState, provider_id: Uuid, input: OnboardingIn) -> Result<OnboardingOut, ApiError> {
