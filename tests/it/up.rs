@@ -3,10 +3,7 @@
 
 use crate::support;
 use std::{
-    io::{BufRead, BufReader},
-    path::{Path, PathBuf},
-    process::{Child, Command, ExitStatus, Stdio},
-    sync::mpsc,
+    process::Command,
     time::{Duration, Instant},
 };
 
@@ -20,89 +17,7 @@ use crate::support::gql::{
 use roundabout::graphql_client::GraphqlClient;
 use serde_json::{json, Value};
 
-const EXE: &str = env!("CARGO_BIN_EXE_roundabout");
-
-fn free_port() -> u16 {
-    roundabout_support::ports::free_port().unwrap()
-}
-
-/// A data directory the `postgres` user can reach even when run as root.
-fn data_dir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!("roundabout-up-test-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-struct Up {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-}
-
-fn start_up(dir: &Path, port: u16) -> Up {
-    let mut child = Command::new(EXE)
-        .args(["up", "--demo", "--port", &port.to_string(), "--data-dir"])
-        .arg(dir)
-        .args(["--web-port", &free_port().to_string()])
-        .env_remove("DATABASE_URL")
-        .env_remove("BOOTSTRAP_ADMIN_EMAIL")
-        .env_remove("BOOTSTRAP_ADMIN_PASSWORD")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let out = child.stdout.take().unwrap();
-    let (tx, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        for l in BufReader::new(out).lines().map_while(Result::ok) {
-            if tx.send(l).is_err() {
-                break;
-            }
-        }
-    });
-    Up { child, lines }
-}
-
-impl Up {
-    /// Waits for the "running" banner; returns everything printed so far.
-    fn wait_ready(&mut self) -> String {
-        let deadline = Instant::now() + Duration::from_secs(180);
-        let mut seen = String::new();
-        while Instant::now() < deadline {
-            if let Ok(l) = self.lines.recv_timeout(Duration::from_millis(200)) {
-                seen.push_str(&l);
-                seen.push('\n');
-                if l.contains("Press Ctrl-C to stop") {
-                    return seen;
-                }
-            }
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("up exited early ({status}):\n{seen}");
-            }
-        }
-        panic!("up was not ready in time:\n{seen}");
-    }
-
-    fn wait_exit(&mut self, within: Duration) -> ExitStatus {
-        let deadline = Instant::now() + within;
-        while Instant::now() < deadline {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                return s;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.child.kill();
-        panic!("up did not exit in time");
-    }
-
-    fn signal(&self, sig: &str, pid: u32) {
-        assert!(Command::new("kill")
-            .args([sig, &pid.to_string()])
-            .status()
-            .unwrap()
-            .success());
-    }
-}
+use crate::support::up::{data_dir, free_port, signal, Up, EXE};
 
 /// Children of `pid` whose command line contains `needle`.
 fn children_matching(pid: u32, needle: &str) -> Vec<u32> {
@@ -157,7 +72,7 @@ async fn up_serves_the_demo_keeps_its_data_and_stops_cleanly() {
     let port = free_port();
 
     // First run: private cluster, migrations, every part, the demo.
-    let mut up = start_up(&dir, port);
+    let mut up = Up::start(&dir, port, free_port(), true);
     let banner = tokio::task::block_in_place(|| up.wait_ready());
     assert!(banner.contains(&format!("http://127.0.0.1:{port}/graphql")), "{banner}");
     assert!(banner.contains(&format!("http://127.0.0.1:{port}/graphiql")));
@@ -248,13 +163,13 @@ async fn up_serves_the_demo_keeps_its_data_and_stops_cleanly() {
     assert!(banner.contains("Metrics:"), "{banner}");
 
     // SIGTERM stops everything, PostgreSQL included, with success.
-    up.signal("-TERM", up.child.id());
+    signal("-TERM", up.child.id());
     let status = tokio::task::block_in_place(|| up.wait_exit(Duration::from_secs(60)));
     assert!(status.success(), "{status}");
     assert!(!dir.join("pg/postmaster.pid").exists(), "PostgreSQL was left running");
 
     // Second run: the same data, seeded once, and the same keys.
-    let mut up = start_up(&dir, port);
+    let mut up = Up::start(&dir, port, free_port(), true);
     tokio::task::block_in_place(|| up.wait_ready());
     let again: Value = serde_json::from_str(&std::fs::read_to_string(&secrets_path).unwrap()).unwrap();
     assert_eq!(again["internal_keys"], secrets["internal_keys"]);
@@ -309,7 +224,7 @@ async fn up_serves_the_demo_keeps_its_data_and_stops_cleanly() {
     // cleanly afterwards.
     let victims = children_matching(up.child.id(), "serve inventory");
     assert_eq!(victims.len(), 1, "one inventory child");
-    up.signal("-KILL", victims[0]);
+    signal("-KILL", victims[0]);
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let now = children_matching(up.child.id(), "serve inventory");
@@ -320,7 +235,7 @@ async fn up_serves_the_demo_keeps_its_data_and_stops_cleanly() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(up.child.try_wait().unwrap().is_none(), "up stopped after one crash");
-    up.signal("-TERM", up.child.id());
+    signal("-TERM", up.child.id());
     let status = tokio::task::block_in_place(|| up.wait_exit(Duration::from_secs(60)));
     assert!(status.success(), "{status}");
     assert!(!dir.join("pg/postmaster.pid").exists(), "PostgreSQL was left running");

@@ -4,107 +4,23 @@
 //! of it behind, and the next `up` finds its data.
 
 use std::{
-    io::{BufRead, BufReader},
-    path::{Path, PathBuf},
-    process::{Child, Command, ExitStatus, Stdio},
-    sync::mpsc,
+    process::Command,
     time::{Duration, Instant},
 };
 
 use serde_json::Value;
 
-const EXE: &str = env!("CARGO_BIN_EXE_roundabout");
+use crate::support::up::{data_dir, free_port, signal, Up, EXE};
 
-fn free_port() -> u16 {
-    roundabout_support::ports::free_port().unwrap()
+/// What `up` wrote to `status.json`, and waiting on it.
+trait Supervised {
+    fn status(&self) -> Value;
+    fn part(&self, name: &str) -> Value;
+    fn wait_part_ready(&self, name: &str, restarts: u64, within: Duration) -> u32;
+    fn kill_part(&self, name: &str) -> u32;
 }
 
-fn data_dir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!("roundabout-sup-test-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-struct Up {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    dir: PathBuf,
-    port: u16,
-    web_port: u16,
-}
-
-impl Up {
-    fn start(dir: &Path, port: u16, web_port: u16, demo: bool) -> Up {
-        let mut cmd = Command::new(EXE);
-        cmd.arg("up");
-        if demo {
-            cmd.arg("--demo");
-        }
-        let mut child = cmd
-            .args([
-                "--port",
-                &port.to_string(),
-                "--web-port",
-                &web_port.to_string(),
-                "--data-dir",
-            ])
-            .arg(dir)
-            .env_remove("DATABASE_URL")
-            .env_remove("BOOTSTRAP_ADMIN_EMAIL")
-            .env_remove("BOOTSTRAP_ADMIN_PASSWORD")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let out = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for l in BufReader::new(out).lines().map_while(Result::ok) {
-                if tx.send(l).is_err() {
-                    break;
-                }
-            }
-        });
-        Up {
-            child,
-            lines,
-            dir: dir.to_path_buf(),
-            port,
-            web_port,
-        }
-    }
-
-    fn wait_ready(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(180);
-        let mut seen = String::new();
-        while Instant::now() < deadline {
-            if let Ok(l) = self.lines.recv_timeout(Duration::from_millis(200)) {
-                seen.push_str(&l);
-                seen.push('\n');
-                if l.contains("Press Ctrl-C to stop") {
-                    return;
-                }
-            }
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("up exited early ({status}):\n{seen}");
-            }
-        }
-        panic!("up was not ready in time:\n{seen}");
-    }
-
-    fn wait_exit(&mut self, within: Duration) -> ExitStatus {
-        let deadline = Instant::now() + within;
-        while Instant::now() < deadline {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                return s;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        panic!("up did not exit within {within:?}");
-    }
-
+impl Supervised for Up {
     fn status(&self) -> Value {
         let raw = std::fs::read_to_string(self.dir.join("status.json")).unwrap();
         serde_json::from_str(&raw).unwrap()
@@ -138,14 +54,6 @@ impl Up {
         signal("-KILL", pid);
         pid
     }
-}
-
-fn signal(sig: &str, pid: u32) {
-    assert!(Command::new("kill")
-        .args([sig, &pid.to_string()])
-        .status()
-        .unwrap()
-        .success());
 }
 
 /// Processes started by the `up` with this pid (they carry its pid in

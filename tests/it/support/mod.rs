@@ -4,7 +4,7 @@
 //! [`bookings`] (a world ready to book), [`eligibility`] (schemes, zones,
 //! profiles), [`web`] (the web front end and a browser over HTTP),
 //! [`procs`] (a part as a child process), [`proc_stack`] (every part as
-//! a process) and [`gql`] (typed GraphQL operations, checked against the
+//! a process), [`up`] (`roundabout up` as a process) and [`gql`] (typed GraphQL operations, checked against the
 //! committed schema).
 //!
 //! The benches include this tree too (`#[path]` in `benches/*.rs`).
@@ -14,6 +14,7 @@ pub mod eligibility;
 pub mod gql;
 pub mod proc_stack;
 pub mod procs;
+pub mod up;
 pub mod web;
 
 use gql::{Payload, Typed};

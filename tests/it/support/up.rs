@@ -1,0 +1,117 @@
+//! `roundabout up` as a child process of a test: its own private
+//! PostgreSQL cluster in a fresh data directory, its output read line by
+//! line (up.rs, up_supervisor.rs).
+
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, ExitStatus, Stdio},
+    sync::mpsc,
+    time::{Duration, Instant},
+};
+
+pub const EXE: &str = env!("CARGO_BIN_EXE_roundabout");
+
+pub fn free_port() -> u16 {
+    roundabout_support::ports::free_port().unwrap()
+}
+
+/// A fresh data directory the `postgres` user can reach even when run as root.
+pub fn data_dir() -> PathBuf {
+    let d = std::env::temp_dir().join(format!("roundabout-up-test-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Sends `sig` (`-TERM`, `-KILL`) to `pid`.
+pub fn signal(sig: &str, pid: u32) {
+    assert!(Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .unwrap()
+        .success());
+}
+
+pub struct Up {
+    pub child: Child,
+    lines: mpsc::Receiver<String>,
+    pub dir: PathBuf,
+    pub port: u16,
+    pub web_port: u16,
+}
+
+impl Up {
+    /// `roundabout up [--demo]` on these ports and data directory, with no
+    /// `DATABASE_URL` (its own cluster).
+    pub fn start(dir: &Path, port: u16, web_port: u16, demo: bool) -> Up {
+        let mut cmd = Command::new(EXE);
+        cmd.arg("up");
+        if demo {
+            cmd.arg("--demo");
+        }
+        let mut child = cmd
+            .args([
+                "--port",
+                &port.to_string(),
+                "--web-port",
+                &web_port.to_string(),
+                "--data-dir",
+            ])
+            .arg(dir)
+            .env_remove("DATABASE_URL")
+            .env_remove("BOOTSTRAP_ADMIN_EMAIL")
+            .env_remove("BOOTSTRAP_ADMIN_PASSWORD")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for l in BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        });
+        Up {
+            child,
+            lines,
+            dir: dir.to_path_buf(),
+            port,
+            web_port,
+        }
+    }
+
+    /// Waits for the "running" banner; returns everything printed so far.
+    pub fn wait_ready(&mut self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(180);
+        let mut seen = String::new();
+        while Instant::now() < deadline {
+            if let Ok(l) = self.lines.recv_timeout(Duration::from_millis(200)) {
+                seen.push_str(&l);
+                seen.push('\n');
+                if l.contains("Press Ctrl-C to stop") {
+                    return seen;
+                }
+            }
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("up exited early ({status}):\n{seen}");
+            }
+        }
+        panic!("up was not ready in time:\n{seen}");
+    }
+
+    pub fn wait_exit(&mut self, within: Duration) -> ExitStatus {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return s;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        panic!("up did not exit within {within:?}");
+    }
+}
