@@ -112,13 +112,15 @@ pub fn parse_scheme(input: SchemeIn) -> Result<SchemeContent, ApiError> {
             fail_text,
         });
     }
-    let bp = input.subsidy.percent_basis_points;
-    if !(0..=10_000).contains(&bp) {
+    let Some(bp) = i32::try_from(input.subsidy.percent_basis_points)
+        .ok()
+        .filter(|b| (0..=10_000).contains(b))
+    else {
         return Err(bad(
             &["subsidy", "percentBasisPoints"],
             "percentBasisPoints must be from 0 to 10000 (0% to 100%)",
         ));
-    }
+    };
     if let Some(Pence(cap)) = input.subsidy.cap_per_booking_pence {
         if !(0..=MAX_CAP_PENCE).contains(&cap) {
             return Err(bad(
@@ -162,7 +164,7 @@ pub fn parse_scheme(input: SchemeIn) -> Result<SchemeContent, ApiError> {
         description,
         zone_ids,
         criteria,
-        percent_basis_points: bp as i32,
+        percent_basis_points: bp,
         cap_per_booking_pence: input.subsidy.cap_per_booking_pence.map(|c| c.0),
         applies_to,
         budget_pence: input.budget_pence.0,

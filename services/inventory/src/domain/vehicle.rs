@@ -138,9 +138,9 @@ pub fn parse_vehicle(v: &VehicleIn) -> Result<NewVehicle, ApiError> {
     let make = text(&v.make, "make")?;
     let model = text(&v.model, "model")?;
     let registration = parse_registration(v.registration.as_deref())?;
-    if !(1..=16).contains(&v.seats) {
+    let Some(seats) = i32::try_from(v.seats).ok().filter(|s| (1..=16).contains(s)) else {
         return Err(invalid(&["seats"], "Seats must be between 1 and 16"));
-    }
+    };
     let range_km = bounded(v.range_km, 2_000, &["range_km"], "range in km")?;
     let co2_grams_per_km = bounded(v.co2_grams_per_km, 1_000, &["co2_grams_per_km"], "CO2 in g/km")?;
     let (lat, lon) = parse_location(v.location)?;
@@ -184,7 +184,7 @@ pub fn parse_vehicle(v: &VehicleIn) -> Result<NewVehicle, ApiError> {
         make,
         model,
         registration,
-        seats: v.seats as i32,
+        seats,
         propulsion,
         range_km,
         co2_grams_per_km,
