@@ -71,6 +71,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     .layer(axum::middleware::from_fn_with_state(limiter.clone(), ratelimit::limit));
     ServiceHost::new(NAME, &config.host, pool.clone(), &MIGRATOR, auth, axum::Router::new())
         .with_public(public)
+        .with_refusal(ratelimit::refused)
         .with_task(limiter.housekeeping())
         .with_task(Box::new(move |stop| Box::pin(purge_expired(pool, stop))))
         .build(config.host.bind)

@@ -162,6 +162,19 @@ pub fn too_many_requests(wait: Duration) -> Response {
     res
 }
 
+/// 503 in GraphQL's shape for a request the gateway did not serve: shed by
+/// its concurrency limit or stopped by its timeout (`Retry-After` is added
+/// by the admission layer).
+pub fn refused(why: roundabout_support::admission::Refusal) -> Response {
+    let body = json!({
+        "errors": [{
+            "message": why.message(),
+            "extensions": {"code": why.code(), "retryAfterSeconds": why.retry_after_secs()}
+        }]
+    });
+    (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,6 +27,11 @@ pub struct Config {
     pub trusted_proxies: TrustedProxies,
     /// Requests a visitor may make ([`crate::limits`]).
     pub rate_limits: RateLimits,
+    /// Requests served at once (`MAX_CONCURRENT_REQUESTS`); more are
+    /// answered with a "busy" page and `Retry-After`.
+    pub max_concurrent_requests: usize,
+    /// How long a page may take (`REQUEST_TIMEOUT_MS`).
+    pub request_timeout: std::time::Duration,
 }
 
 /// What the browser needs to take a card with Stripe Elements.
@@ -62,6 +67,8 @@ impl Config {
             stripe: None,
             trusted_proxies: TrustedProxies::loopback(),
             rate_limits: RateLimits::default(),
+            max_concurrent_requests: config::DEFAULT_MAX_CONCURRENT_REQUESTS,
+            request_timeout: std::time::Duration::from_secs(30),
         }
     }
 
@@ -71,7 +78,9 @@ impl Config {
     /// payments offered when set) and `STRIPE_JS_URL` (default Stripe's);
     /// `WEB_TRUSTED_PROXIES` (addresses and CIDR ranges, comma-separated;
     /// default none in production, loopback in development) and the
-    /// `WEB_RATE_LIMIT_*` budgets ([`rate_limits_from_env`]).
+    /// `WEB_RATE_LIMIT_*` budgets ([`rate_limits_from_env`]);
+    /// `MAX_CONCURRENT_REQUESTS` and `REQUEST_TIMEOUT_MS` as every part
+    /// ([`roundabout_support::admission`]).
     pub fn from_env() -> Result<Self, ConfigError> {
         let environment = Environment::from_env()?;
         let host: std::net::IpAddr = config::parse_or("HOST", [127, 0, 0, 1].into())?;
@@ -128,6 +137,8 @@ impl Config {
             stripe,
             trusted_proxies,
             rate_limits: rate_limits_from_env()?,
+            max_concurrent_requests: config::max_concurrent_requests()?,
+            request_timeout: config::request_timeout()?,
         })
     }
 

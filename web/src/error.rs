@@ -32,6 +32,9 @@ pub enum PageError {
     /// Over a rate limit, here or at the gateway: try again after this long.
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
+    /// This front end or the gateway was too busy, or took too long.
+    #[error("busy")]
+    Busy { retry_after_secs: u64 },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -42,6 +45,7 @@ impl From<GatewayError> for PageError {
             GatewayError::Unauthenticated => PageError::Expired,
             GatewayError::Forbidden => PageError::Forbidden,
             GatewayError::RateLimited { retry_after_secs } => PageError::TooManyRequests { retry_after_secs },
+            GatewayError::Busy { retry_after_secs } => PageError::Busy { retry_after_secs },
             GatewayError::Invalid(m) => PageError::Internal(anyhow::anyhow!("refused by the API: {m}")),
             GatewayError::Other(e) => PageError::Internal(e),
         }
@@ -113,6 +117,10 @@ impl IntoResponse for PageError {
                 }
                 .into_page();
             }
+            PageError::Busy { retry_after_secs } => {
+                let secs = (*retry_after_secs).max(1);
+                return busy_page(secs);
+            }
             PageError::Internal(e) => {
                 tracing::error!(error = ?e, "page failed");
                 (
@@ -130,6 +138,28 @@ impl IntoResponse for PageError {
         }
         .into_page()
     }
+}
+
+/// 503: the service is busy or a page took too long.
+fn busy_page(secs: u64) -> Response {
+    ErrorSpec {
+        status: StatusCode::SERVICE_UNAVAILABLE,
+        heading: "Sorry, the service is busy",
+        paragraphs: vec![
+            "A lot of people are using the service right now, or your request took too long.".into(),
+            format!("{}, then try again.", wait_for(secs)),
+            "If you were changing something, such as a booking, check whether it was saved before you do it again."
+                .into(),
+        ],
+        retry_after: Some(secs),
+    }
+    .into_page()
+}
+
+/// The page for a request this front end did not serve: shed by its
+/// concurrency limit or stopped by its timeout.
+pub fn refused(why: roundabout_support::admission::Refusal) -> Response {
+    busy_page(why.retry_after_secs())
 }
 
 /// "Wait 20 seconds", "Wait 1 minute", "Wait 15 minutes".

@@ -16,6 +16,10 @@ pub enum GatewayError {
     /// The gateway's request-rate limit (HTTP 429): try again after this long.
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
+    /// The gateway shed the request or stopped it at its timeout (HTTP 503
+    /// `OVERLOADED` or `TIMED_OUT`): try again after this long.
+    #[error("the gateway is busy")]
+    Busy { retry_after_secs: u64 },
     /// A query's input refused (`INVALID_INPUT`), with the API's message.
     #[error("{0}")]
     Invalid(String),
@@ -100,6 +104,15 @@ impl Gateway {
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .unwrap_or(60);
             return Err(GatewayError::RateLimited { retry_after_secs });
+        }
+        if res.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE {
+            let retry_after_secs = res
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .unwrap_or(1);
+            return Err(GatewayError::Busy { retry_after_secs });
         }
         let body: Value = res
             .json()

@@ -35,7 +35,10 @@ use axum::{
     routing::get,
     Json, Router,
 };
-use roundabout_support::shutdown;
+use roundabout_support::{
+    admission::{self, Admission},
+    shutdown,
+};
 use tokio::net::TcpListener;
 
 pub use config::Config;
@@ -79,6 +82,10 @@ pub async fn build(config: Config) -> anyhow::Result<WebApp> {
         .layer(middleware::from_fn_with_state(state.clone(), session::layer))
         .with_state(state.clone())
         .merge(assets::router(assets))
+        .layer(middleware::from_fn_with_state(
+            Admission::new(config.max_concurrent_requests, config.request_timeout).with_render(error::refused),
+            admission::admit,
+        ))
         .route("/healthz", get(|| async { Json(serde_json::json!({"status": "ok"})) }))
         .route("/readyz", get(readyz).with_state(state.clone()))
         .layer(middleware::from_fn_with_state(state.clone(), limits::layer))

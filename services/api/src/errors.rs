@@ -119,6 +119,10 @@ codes! {
         ServiceUnavailable = "SERVICE_UNAVAILABLE",
         /// Too many password hashes are being computed at once.
         ServiceBusy = "SERVICE_BUSY",
+        /// A part was serving as many requests as it admits; try again shortly.
+        Overloaded = "OVERLOADED",
+        /// A request took longer than its part's timeout and was stopped.
+        TimedOut = "TIMED_OUT",
         /// An `Int` value does not fit in a GraphQL `Int`.
         ValueTooLarge = "VALUE_TOO_LARGE",
         /// An account with this email already exists.

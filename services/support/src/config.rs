@@ -151,6 +151,10 @@ pub struct HostConfig {
     pub internal: crate::internal_keys::InternalKeys,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Requests served at once; more are answered 503 with `Retry-After`.
+    pub max_concurrent_requests: usize,
+    /// How long a request may take before it is stopped and answered 503.
+    pub request_timeout: std::time::Duration,
     pub environment: Environment,
 }
 
@@ -163,6 +167,8 @@ impl std::fmt::Debug for HostConfig {
             .field("db_max_connections", &self.db_max_connections)
             .field("internal", &self.internal)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_concurrent_requests", &self.max_concurrent_requests)
+            .field("request_timeout", &self.request_timeout)
             .field("environment", &self.environment)
             .finish()
     }
@@ -200,7 +206,8 @@ impl HostConfig {
     /// Reads `HOST`, `PORT` (default `default_port`), `METRICS_PORT`
     /// (default [`default_metrics_port`]), `DATABASE_URL`,
     /// `DB_MAX_CONNECTIONS`, `INTERNAL_SIGNING_KEY`, `INTERNAL_TRUSTED_KEYS`,
-    /// `MAX_BODY_BYTES` and `ROUNDABOUT_ENV`.
+    /// `MAX_BODY_BYTES`, `MAX_CONCURRENT_REQUESTS`, `REQUEST_TIMEOUT_MS` and
+    /// `ROUNDABOUT_ENV`.
     pub fn from_env(default_port: u16) -> Result<Self, ConfigError> {
         let host: std::net::IpAddr = parse_or("HOST", std::net::IpAddr::from([127, 0, 0, 1]))?;
         let port: u16 = parse_or("PORT", default_port)?;
@@ -222,9 +229,38 @@ impl HostConfig {
             db_max_connections,
             internal: crate::internal_keys::InternalKeys::from_env()?,
             max_body_bytes: parse_or("MAX_BODY_BYTES", 1024 * 1024usize)?,
+            max_concurrent_requests: max_concurrent_requests()?,
+            request_timeout: request_timeout()?,
             environment: Environment::from_env()?,
         })
     }
+}
+
+/// Requests a part serves at once (`MAX_CONCURRENT_REQUESTS`, 1 to 100,000).
+/// The default, 64, is about four times what one replica serves at its
+/// measured capacity (docs/PERFORMANCE.md, "Overload").
+pub fn max_concurrent_requests() -> Result<usize, ConfigError> {
+    let n = parse_or("MAX_CONCURRENT_REQUESTS", DEFAULT_MAX_CONCURRENT_REQUESTS)?;
+    if !(1..=100_000).contains(&n) {
+        return Err(ConfigError::new(
+            "MAX_CONCURRENT_REQUESTS",
+            "must be between 1 and 100000",
+        ));
+    }
+    Ok(n)
+}
+
+/// The default of [`max_concurrent_requests`].
+pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 64;
+
+/// How long one request may run (`REQUEST_TIMEOUT_MS`, 100 ms to 10 min;
+/// default 30 s, above the 15 s an internal call may take).
+pub fn request_timeout() -> Result<std::time::Duration, ConfigError> {
+    let ms: u64 = parse_or("REQUEST_TIMEOUT_MS", 30_000)?;
+    if !(100..=600_000).contains(&ms) {
+        return Err(ConfigError::new("REQUEST_TIMEOUT_MS", "must be between 100 and 600000"));
+    }
+    Ok(std::time::Duration::from_millis(ms))
 }
 
 #[cfg(test)]

@@ -8,11 +8,13 @@
 //! two rules services must agree on: the subsidy formula ([`subsidy`]) and
 //! small-number suppression ([`disclosure`]).
 
+pub mod admission;
 pub mod client;
 pub mod config;
 pub mod db;
 pub mod disclosure;
 pub mod error;
+pub mod exclusive;
 pub mod geojson;
 pub mod internal_auth;
 pub mod internal_keys;

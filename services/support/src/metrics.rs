@@ -27,6 +27,8 @@ pub struct Metrics {
     pub outbox_failures: IntCounterVec,
     db_pool_connections: IntGaugeVec,
     db_pool_max: IntGauge,
+    /// Requests refused by the admission limit or stopped by the timeout.
+    pub refused: IntCounterVec,
     service: Arc<str>,
 }
 
@@ -83,8 +85,17 @@ impl Metrics {
         .expect("valid metric");
         let db_pool_max =
             IntGauge::new("db_pool_max_connections", "The database pool's size limit.").expect("valid metric");
+        let refused = IntCounterVec::new(
+            Opts::new(
+                "http_requests_refused_total",
+                "Requests answered 503 without being served: overloaded (shed at admission) or timed_out.",
+            ),
+            &["reason"],
+        )
+        .expect("valid metric");
         for c in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(refused.clone()),
             Box::new(db_pool_connections.clone()),
             Box::new(db_pool_max.clone()),
             Box::new(latency.clone()),
@@ -105,6 +116,7 @@ impl Metrics {
             outbox_failures,
             db_pool_connections,
             db_pool_max,
+            refused,
             service: Arc::from(service),
         }
     }

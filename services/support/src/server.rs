@@ -2,7 +2,8 @@
 //!
 //! [`ServiceHost::build`] binds the listener (port 0 picks a free port, which
 //! tests read back with [`Application::port`]) and wraps the service's API in
-//! what every service has: caller authentication, a body limit, W3C trace
+//! what every service has: caller authentication, a body limit, a
+//! concurrency limit and a request timeout ([`crate::admission`]), W3C trace
 //! context and a log line per request (`trace`), panic catching, metrics, and the unauthenticated `/healthz` and
 //! `/readyz` (database reachable and every migration applied) that
 //! orchestrators probe.
@@ -30,6 +31,7 @@ use tokio::net::TcpListener;
 use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
 
 use crate::{
+    admission::{self, Admission},
     error::ApiError,
     internal_auth::{self, InternalAuth},
     metrics::{self, Metrics},
@@ -53,6 +55,8 @@ pub struct ServiceHost {
     /// Routes open to anyone (for example a webhook or an open-data feed).
     pub public: Router,
     pub max_body_bytes: usize,
+    /// The concurrency limit and request timeout (see [`crate::admission`]).
+    pub admission: Admission,
     /// Where the internal metrics listener binds.
     pub metrics_bind: SocketAddr,
     pub tasks: Vec<Task>,
@@ -93,6 +97,7 @@ impl ServiceHost {
             api,
             public: Router::new(),
             max_body_bytes: config.max_body_bytes,
+            admission: Admission::new(config.max_concurrent_requests, config.request_timeout),
             metrics_bind: config.metrics_bind,
             tasks: Vec::new(),
         }
@@ -101,6 +106,13 @@ impl ServiceHost {
     /// Adds routes open to anyone.
     pub fn with_public(mut self, public: Router) -> Self {
         self.public = self.public.merge(public);
+        self
+    }
+
+    /// Answers requests refused by the admission limit or the timeout with
+    /// `render` (the gateway answers in GraphQL's shape).
+    pub fn with_refusal(mut self, render: crate::admission::Render) -> Self {
+        self.admission = self.admission.with_render(render);
         self
     }
 
@@ -146,6 +158,10 @@ impl ServiceHost {
             .merge(self.public)
             .fallback(not_found)
             .layer(DefaultBodyLimit::max(self.max_body_bytes))
+            .layer(middleware::from_fn_with_state(
+                self.admission.with_counter(self.metrics.refused.clone()),
+                admission::admit,
+            ))
             .layer(middleware::from_fn_with_state(self.metrics.clone(), metrics::track))
             .layer(middleware::from_fn(trace::propagate))
             .layer(TraceLayer::new_for_http())

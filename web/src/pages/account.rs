@@ -211,7 +211,9 @@ async fn sign_out_everywhere(State(s): State<AppState>, user: AnyUser, CsrfForm(
             Some(e) => e.message.clone(),
         },
         // Already ended: to sign-in, as for any ended session.
-        Err(e @ (GatewayError::Unauthenticated | GatewayError::RateLimited { .. })) => return Err(e.into()),
+        Err(e @ (GatewayError::Unauthenticated | GatewayError::RateLimited { .. } | GatewayError::Busy { .. })) => {
+            return Err(e.into())
+        }
         Err(e) => {
             tracing::warn!(error = %e, "signOutEverywhere failed");
             // Not signed out anywhere: say so, and stay signed in to try again.

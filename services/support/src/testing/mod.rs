@@ -130,6 +130,8 @@ pub fn host_config(part: &str, database_url: &str) -> crate::config::HostConfig 
         db_max_connections: 5,
         internal: test_internal_keys(part),
         max_body_bytes: 1024 * 1024,
+        max_concurrent_requests: crate::config::DEFAULT_MAX_CONCURRENT_REQUESTS,
+        request_timeout: std::time::Duration::from_secs(30),
         environment: crate::config::Environment::Development,
     }
 }

@@ -7,6 +7,8 @@ mod hostile_input;
 // These need the test support (`--features testing`; on in the workspace,
 // where the other packages' tests turn it on).
 #[cfg(feature = "testing")]
+mod exclusive;
+#[cfg(feature = "testing")]
 mod outbox;
 #[cfg(feature = "testing")]
 mod unstorable;

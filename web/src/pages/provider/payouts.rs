@@ -148,9 +148,12 @@ async fn try_start(s: &AppState, user: &SignedIn) -> PageResult {
             }
             (_, None) => return Err(anyhow::anyhow!("startPayoutOnboarding gave no link").into()),
         },
-        Err(e @ (GatewayError::Unauthenticated | GatewayError::Forbidden | GatewayError::RateLimited { .. })) => {
-            return Err(e.into())
-        }
+        Err(
+            e @ (GatewayError::Unauthenticated
+            | GatewayError::Forbidden
+            | GatewayError::RateLimited { .. }
+            | GatewayError::Busy { .. }),
+        ) => return Err(e.into()),
         Err(e) => {
             tracing::warn!(error = %e, "payout onboarding not started");
             errors.add(
