@@ -27,10 +27,20 @@ async fn gateway(limits: Limits, environment: Environment) -> Gw {
 }
 
 async fn gateway_with(limits: Limits, environment: Environment, abuse: AbuseLimits) -> Gw {
+    gateway_host(limits, environment, abuse, |_| {}).await
+}
+
+async fn gateway_host(
+    limits: Limits,
+    environment: Environment,
+    abuse: AbuseLimits,
+    tweak: impl FnOnce(&mut roundabout_support::config::HostConfig),
+) -> Gw {
     let (pool, url) = testing::fresh_database(&MIGRATOR).await;
     let nowhere = "http://127.0.0.1:9".to_string();
     let mut host = testing::host_config("gateway", &url);
     host.max_body_bytes = limits.max_body_bytes;
+    tweak(&mut host);
     let config = Config {
         host,
         environment,
@@ -271,3 +281,33 @@ async fn introspection_is_off_in_production() {
 
 #[path = "gateway/security.rs"]
 mod security;
+
+#[tokio::test]
+async fn a_request_past_the_gateway_timeout_is_answered_503_in_graphql_shape() {
+    // Any sign-in hashes a password for tens of milliseconds: past 1 ms.
+    let gw = gateway_host(
+        Limits::default(),
+        Environment::Development,
+        AbuseLimits::default(),
+        |h| {
+            h.request_timeout = std::time::Duration::from_millis(1);
+        },
+    )
+    .await;
+    let res = reqwest::Client::new()
+        .post(&gw.url)
+        .json(&json!({"query": format!(
+            "mutation {{ signIn(input: {{email: \"{ADMIN_EMAIL}\", password: \"{ADMIN_PASSWORD}\"}}) {{ token }} }}"
+        )}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 503);
+    assert_eq!(res.headers()["retry-after"], "1");
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(error_code(&v), "TIMED_OUT", "{v}");
+    assert_eq!(v["errors"][0]["extensions"]["retryAfterSeconds"], 1);
+    // The probes are outside the limit and the timeout.
+    let health = reqwest::get(gw.url.replace("/graphql", "/healthz")).await.unwrap();
+    assert_eq!(health.status(), 200);
+}

@@ -14,6 +14,7 @@ mod booking_refusals;
 mod bookings;
 mod browser;
 mod budget_exhaustion;
+mod chaos;
 mod demo_schemes;
 mod deploy;
 mod eligibility;

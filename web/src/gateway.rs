@@ -127,6 +127,9 @@ impl Gateway {
             if codes.contains(&ErrorCode::Unauthenticated) {
                 return Err(GatewayError::Unauthenticated);
             }
+            if codes.contains(&ErrorCode::Overloaded) || codes.contains(&ErrorCode::TimedOut) {
+                return Err(GatewayError::Busy { retry_after_secs: 1 });
+            }
             if codes.contains(&ErrorCode::Forbidden) {
                 return Err(GatewayError::Forbidden);
             }

@@ -1,4 +1,6 @@
 //! `cargo xtask test [ARGS…]`: runs every test of the workspace.
+//! `cargo xtask chaos [--minutes N] …`: the chaos run (benches/chaos.rs,
+//! docs/RELIABILITY.md); a short one is also part of the test suite.
 //! `cargo xtask sqlx-prepare [--check]`: writes (or checks) each crate's
 //! `.sqlx/` cache of its compile-checked queries; see `src/sqlx.rs`.
 //!
@@ -42,8 +44,16 @@ fn main() -> ExitCode {
     match args.next().as_deref() {
         Some("test") => test(args.collect()),
         Some("sqlx-prepare") => sqlx::prepare(args.collect()),
+        // The chaos run (benches/chaos.rs, in the test profile): it starts
+        // its own `up` and cluster, and localstripe from the test tools.
+        Some("chaos") => {
+            let mut argv: Vec<String> = ["--bench", "chaos", "--"].map(String::from).to_vec();
+            argv.extend(args);
+            test(argv)
+        }
         _ => {
             eprintln!("usage: cargo xtask test [cargo test arguments…]");
+            eprintln!("       cargo xtask chaos [--minutes N] [--replicas N] [--kill-every SECS] [--pg-restarts N] [--workers N]");
             eprintln!("       cargo xtask sqlx-prepare [--check]");
             ExitCode::from(2)
         }

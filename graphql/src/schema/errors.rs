@@ -115,6 +115,13 @@ impl From<ClientError> for Failure {
 
 impl From<sqlx::Error> for Failure {
     fn from(e: sqlx::Error) -> Self {
+        if roundabout_support::error::database_unreachable(&e) {
+            tracing::warn!(error = %e, "the gateway's database could not be reached");
+            return Self::Fatal(coded(
+                ErrorCode::ServiceUnavailable,
+                "Part of the service is briefly unavailable. Please try again in a moment.",
+            ));
+        }
         Self::Fatal(internal(e))
     }
 }

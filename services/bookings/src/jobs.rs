@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use roundabout_support::shutdown::Shutdown;
+use roundabout_support::{exclusive, shutdown::Shutdown};
 
 use crate::{saga, AppState};
 
@@ -15,7 +15,10 @@ pub async fn run(state: AppState, every: Duration, shutdown: Shutdown) {
             _ = tokio::time::sleep(every) => {}
             _ = shutdown.clone().wait() => return,
         }
-        if let Err(e) = pass(&state).await {
+        // Sagas are claimed booking by booking, so replicas could share the
+        // work; but the lifecycle moves and the inbox wake-up are passes
+        // over everything due, and one replica at a time keeps them simple.
+        if let Err(e) = exclusive::run(&state.pool, "bookings.jobs", pass(&state)).await {
             tracing::error!(error = ?e, "bookings job pass failed");
         }
     }

@@ -36,14 +36,16 @@ pub struct Config {
     pub host: HostConfig,
     /// `ELIGIBILITY_URL`: where council boundaries come from.
     pub eligibility_url: String,
-    /// `INDEX_POLL_MS`: how often the geo index follows the change feed
-    /// (default 1000 ms); other replicas' writes show within this.
+    /// `INDEX_POLL_MS`: how often the geo index reads the change feed
+    /// without being told to (default 5000 ms). Every write notifies every
+    /// replica at once (`LISTEN inventory_changes`); the poll is the safety
+    /// net for a notification missed while the listening connection was down.
     pub index_poll: Duration,
 }
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
-        let poll_ms: u64 = config::parse_or("INDEX_POLL_MS", 1_000)?;
+        let poll_ms: u64 = config::parse_or("INDEX_POLL_MS", 5_000)?;
         if !(10..=60_000).contains(&poll_ms) {
             return Err(ConfigError::new("INDEX_POLL_MS", "must be between 10 and 60000"));
         }

@@ -166,31 +166,68 @@ impl PgCluster {
         let mut last = String::new();
         for _ in 0..5 {
             cluster.port = free_port().map_err(|e| failed("finding a free port", e))?;
-            let opts = format!(
-                "-c port={} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=400 {extra_options}",
-                cluster.port
-            );
-            let log = root.join("postgres.log");
-            let out = cluster
-                .pg_command("pg_ctl")
-                .args(["-D"])
-                .arg(&data)
-                .args(["-l"])
-                .arg(&log)
-                .args(["-w", "-t", "60", "-o", &opts, "start"])
-                .output()
-                .map_err(|e| failed("running pg_ctl start", e))?;
-            if out.status.success() {
-                return Ok(cluster);
+            match cluster.pg_ctl_start(extra_options)? {
+                None => return Ok(cluster),
+                Some(why) => last = why,
             }
-            last = format!(
-                "{}{}\n(see {})",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr),
-                log.display()
-            );
         }
         Err(ClusterError::Failed(format!("PostgreSQL did not start: {last}")))
+    }
+
+    /// `pg_ctl start` on [`PgCluster::port`]; `Some(why)` when it failed.
+    fn pg_ctl_start(&self, extra_options: &str) -> Result<Option<String>, ClusterError> {
+        let opts = format!(
+            "-c port={} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=400 {extra_options}",
+            self.port
+        );
+        let log = self.root.join("postgres.log");
+        let out = self
+            .pg_command("pg_ctl")
+            .args(["-D"])
+            .arg(self.data_dir())
+            .args(["-l"])
+            .arg(&log)
+            .args(["-w", "-t", "60", "-o", &opts, "start"])
+            .output()
+            .map_err(|e| failed("running pg_ctl start", e))?;
+        if out.status.success() {
+            return Ok(None);
+        }
+        Ok(Some(format!(
+            "{}{}\n(see {})",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+            log.display()
+        )))
+    }
+
+    /// Stops the server at once, as a crash or a power cut would
+    /// (`pg_ctl stop -m immediate`: no checkpoint; the next start replays
+    /// the write-ahead log). For the chaos run.
+    pub fn crash(&self) -> Result<(), ClusterError> {
+        let out = self
+            .pg_command("pg_ctl")
+            .arg("-D")
+            .arg(self.data_dir())
+            .args(["-m", "immediate", "-w", "-t", "60", "stop"])
+            .output()
+            .map_err(|e| failed("running pg_ctl stop", e))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(ClusterError::Failed(format!(
+                "pg_ctl stop -m immediate: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )))
+        }
+    }
+
+    /// Starts the server again on the port it had, after [`PgCluster::crash`].
+    pub fn start_again(&self) -> Result<(), ClusterError> {
+        match self.pg_ctl_start("")? {
+            None => Ok(()),
+            Some(why) => Err(ClusterError::Failed(format!("PostgreSQL did not start again: {why}"))),
+        }
     }
 
     fn init(&self, password_file: &Path) -> Result<(), ClusterError> {

@@ -114,13 +114,52 @@ impl std::error::Error for ApiError {}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(ErrorEnvelope { error: self.body })).into_response()
+        let overloaded = self.body.code == ErrorCode::Overloaded;
+        let mut res = (self.status, Json(ErrorEnvelope { error: self.body })).into_response();
+        if overloaded {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(1u64));
+        }
+        res
     }
 }
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
+        if matches!(e, sqlx::Error::PoolTimedOut) {
+            // Every connection busy for the whole acquire timeout: the part
+            // is overloaded, not broken, and nothing was done.
+            tracing::warn!("no database connection became free in time; request shed");
+            return Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Overloaded,
+                "This service is busy. Please try again in a moment.",
+            );
+        }
+        if database_unreachable(&e) {
+            // PostgreSQL restarting, or the connection cut: the part is
+            // briefly unavailable, not broken. What the request did is
+            // either committed or rolled back, never half done.
+            tracing::warn!(error = %e, "the database could not be reached");
+            return Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::ServiceUnavailable,
+                "Part of the service is briefly unavailable. Please try again in a moment.",
+            );
+        }
         unstorable_input(&e).unwrap_or_else(|| Self::internal(e))
+    }
+}
+
+/// Whether the database could not be reached or ended the session: the
+/// connection failed or was cut (I/O, TLS, a closed pool), or the server is
+/// shutting down or starting (SQLSTATE classes 08, connection exception,
+/// and 57, operator intervention).
+pub fn database_unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57")),
+        _ => false,
     }
 }
 
@@ -245,6 +284,29 @@ mod tests {
             json,
             serde_json::json!({"error": {"code": "INVALID_INPUT", "message": "Seats must be between 1 and 16", "field": ["seats"]}})
         );
+    }
+
+    #[test]
+    fn a_database_pool_exhausted_for_its_whole_timeout_is_overload_not_failure() {
+        let err = ApiError::from(sqlx::Error::PoolTimedOut);
+        assert_eq!(err.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(err.code(), ErrorCode::Overloaded);
+        let res = err.into_response();
+        assert_eq!(res.headers().get(axum::http::header::RETRY_AFTER).unwrap(), "1");
+    }
+
+    #[test]
+    fn a_database_that_cannot_be_reached_is_unavailable_not_internal() {
+        let cut = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer");
+        let err = ApiError::from(sqlx::Error::Io(cut));
+        assert_eq!(err.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(err.code(), ErrorCode::ServiceUnavailable);
+        assert!(!err.body.message.contains("reset"));
+        assert_eq!(
+            ApiError::from(sqlx::Error::PoolClosed).code(),
+            ErrorCode::ServiceUnavailable
+        );
+        assert_eq!(ApiError::from(sqlx::Error::RowNotFound).code(), ErrorCode::Internal);
     }
 
     #[test]

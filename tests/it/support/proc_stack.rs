@@ -38,6 +38,15 @@ impl ProcStack {
 
     /// As [`ProcStack::start`], with bookings' household limits set.
     pub async fn start_with(logs: Option<&Path>, limits: Option<roundabout_bookings::domain::Limits>) -> Self {
+        Self::start_env(logs, limits, &[]).await
+    }
+
+    /// As [`ProcStack::start_with`], with `extra` added to every part's environment.
+    pub async fn start_env(
+        logs: Option<&Path>,
+        limits: Option<roundabout_bookings::domain::Limits>,
+        extra: &[(&str, &str)],
+    ) -> Self {
         let ports: Vec<u16> = PARTS.iter().map(|_| free_port()).collect();
         let url = |part: &str| format!("http://127.0.0.1:{}", ports[index(part)]);
         let mut procs = Vec::new();
@@ -58,6 +67,7 @@ impl ProcStack {
                 ("BOOKINGS_URL".to_string(), url("bookings")),
                 ("PAYMENTS_URL".to_string(), url("payments")),
             ];
+            env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
             if part == "gateway" {
                 env.push(("BOOTSTRAP_ADMIN_EMAIL".into(), ADMIN_EMAIL.into()));
                 env.push(("BOOTSTRAP_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into()));

@@ -6,12 +6,18 @@
 //! number) order, but only those of transactions older than the oldest one
 //! still running (`pg_snapshot_xmin`): a transaction that took its number
 //! early and commits late is therefore read when it commits, never skipped.
-//! The watermark only moves forward; replicas poll every `INDEX_POLL_MS`
-//! and converge within that interval.
+//! The watermark only moves forward.
+//!
+//! The trigger also notifies `inventory_changes`, which PostgreSQL delivers
+//! to every listening replica when the writing transaction commits: each
+//! replica catches up at once, so a vehicle added through one replica is
+//! found by a search on any other within milliseconds. Each replica also
+//! polls every `INDEX_POLL_MS`, the safety net for notifications missed while
+//! its listening connection was down.
 
 use std::{sync::Arc, time::Duration};
 
-use sqlx::PgPool;
+use sqlx::{postgres::PgListener, PgPool};
 
 use super::GeoIndex;
 use crate::db::{self, vehicles::Watermark};
@@ -96,7 +102,11 @@ impl GeoIndex {
     }
 }
 
-/// Follows the change feed until shutdown.
+/// The channel every change to vehicles and approvals is announced on.
+pub const CHANNEL: &str = "inventory_changes";
+
+/// Follows the change feed until shutdown: at once when notified, and every
+/// `every` regardless.
 pub async fn follow(
     index: Arc<GeoIndex>,
     follower: Arc<Follower>,
@@ -108,14 +118,55 @@ pub async fn follow(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let stop = shutdown.wait();
     tokio::pin!(stop);
+    let mut listener = listen(&pool).await;
     loop {
+        let notified = async {
+            match listener.as_mut() {
+                Some(l) => {
+                    let got = l.recv().await.map(|_| ());
+                    // One catch-up answers every notification already here.
+                    while l.next_buffered().is_some() {}
+                    got
+                }
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             _ = &mut stop => return,
             _ = tick.tick() => {
-                if let Err(e) = index.catch_up(&pool, &follower).await {
-                    tracing::warn!(error = ?e, "geo index could not follow the change feed; retrying");
+                if listener.is_none() {
+                    listener = listen(&pool).await;
                 }
             }
+            got = notified => {
+                if let Err(e) = got {
+                    // The listener reconnects by itself on the next receive;
+                    // a closed pool or a refused LISTEN ends it until the
+                    // next tick tries again.
+                    tracing::warn!(error = %e, "geo index lost its change notifications; polling meanwhile");
+                    listener = None;
+                }
+            }
+        }
+        if let Err(e) = index.catch_up(&pool, &follower).await {
+            tracing::warn!(error = ?e, "geo index could not follow the change feed; retrying");
+        }
+    }
+}
+
+async fn listen(pool: &PgPool) -> Option<PgListener> {
+    let mut l = match PgListener::connect_with(pool).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!(error = %e, "geo index cannot listen for changes; polling meanwhile");
+            return None;
+        }
+    };
+    match l.listen(CHANNEL).await {
+        Ok(()) => Some(l),
+        Err(e) => {
+            tracing::warn!(error = %e, "geo index cannot listen for changes; polling meanwhile");
+            None
         }
     }
 }

@@ -417,6 +417,42 @@ async fn another_replica_converges_through_the_change_feed() {
 }
 
 #[tokio::test]
+async fn a_write_through_one_replica_is_found_on_another_within_a_second_by_notification() {
+    let inv = Inv::start().await;
+    let council = inv.council("WOX", witney()).await;
+    let p = inv.provider("Cotswold Car Club").await;
+    inv.approved(&p, council).await;
+    // This replica would not poll for a minute: only the notification can
+    // tell it of the new vehicle in time.
+    let replica = inv.replica_polling(std::time::Duration::from_secs(60)).await;
+    let rc = replica.client("inventory");
+    let q = json!({"council_id": council, "lat": 51.785, "lon": -1.485, "radius_km": 5, "limit": 10});
+    let search = || async {
+        let out: Value = rc
+            .post("/internal/vehicles/search", &q, &Caller::service("bookings"))
+            .await
+            .unwrap();
+        ids(out["results"].as_array().unwrap())
+    };
+    // Its first poll is at start; wait until that has surely passed.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(search().await.is_empty());
+    let added = inv.add(&p, vehicle(51.786, -1.486)).await;
+    let id = added["id"].as_str().unwrap().to_string();
+    let written = std::time::Instant::now();
+    loop {
+        if search().await == vec![id.clone()] {
+            break;
+        }
+        assert!(
+            written.elapsed() < std::time::Duration::from_secs(1),
+            "the other replica did not find the vehicle within a second"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
 async fn fleet_pages_follow_insertion_order() {
     let inv = Inv::start().await;
     let p = inv.provider("Cotswold Car Club").await;

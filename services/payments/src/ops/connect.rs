@@ -1,14 +1,17 @@
 //! Providers' payouts: Connect onboarding, and paying what a provider is
 //! owed once a booking completes and its account can receive money.
 
-use roundabout_support::ApiError;
+use std::sync::Arc;
+
+use roundabout_api::states::PayoutStatus;
+use roundabout_support::{exclusive::Exclusive, ApiError};
 use uuid::Uuid;
 
 use crate::{
     db::{self, accounts::ConnectedAccount},
     domain::ledger,
     ops::{processor, retrying, unavailable},
-    processor::ProcessorError,
+    processor::{PaymentProcessor, ProcessorError},
     AppState,
 };
 
@@ -106,14 +109,44 @@ pub async fn pay_due(state: &AppState, provider: Option<Uuid>) -> Result<usize, 
         if !acct.payouts_enabled {
             continue;
         }
+        // One payer per payout across replicas and callers (this job and a
+        // booking's completion both pay): whoever holds the lock pays, and
+        // reads the payout again under it, so a payout just paid by another
+        // is not paid twice.
+        let Some(lock) = Exclusive::try_acquire(&state.pool, &format!("payments.payout:{}", due.booking_id)).await?
+        else {
+            continue;
+        };
+        let paid_now = pay_one(state, gw, &acct.account_id, due.booking_id).await;
+        lock.release().await?;
+        paid += usize::from(paid_now?);
+    }
+    Ok(paid)
+}
+
+/// Pays one payout if it is still due; answers whether it paid. The caller
+/// holds the payout's lock.
+async fn pay_one(
+    state: &AppState,
+    gw: &Arc<dyn PaymentProcessor>,
+    account_id: &str,
+    booking_id: Uuid,
+) -> Result<bool, ApiError> {
+    let Some(due) = db::lease::payout(&state.pool, booking_id).await? else {
+        return Ok(false);
+    };
+    if due.status != PayoutStatus::Due {
+        return Ok(false);
+    }
+    {
         let key = format!("payout:{}", due.booking_id);
         db::payments::record_call(&state.pool, &key, Some(due.booking_id), "transfer").await?;
         let group = format!("booking-{}", due.booking_id);
-        let transfer = match retrying(|| gw.transfer(due.amount_pence, "gbp", &acct.account_id, &group, &key)).await {
+        let transfer = match retrying(|| gw.transfer(due.amount_pence, "gbp", account_id, &group, &key)).await {
             Ok(t) => t,
             Err(e) => {
                 tracing::warn!(booking = %due.booking_id, error = %e, "payout not made; will retry");
-                continue;
+                return Ok(false);
             }
         };
         let mut tx = state.pool.begin().await?;
@@ -127,7 +160,6 @@ pub async fn pay_due(state: &AppState, provider: Option<Uuid>) -> Result<usize, 
         db::lease::mark_paid(&mut tx, due.booking_id, &transfer).await?;
         tx.commit().await?;
         db::payments::complete_call(&state.pool, &key, &transfer).await?;
-        paid += 1;
     }
-    Ok(paid)
+    Ok(true)
 }

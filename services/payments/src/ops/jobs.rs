@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use roundabout_support::shutdown::Shutdown;
+use roundabout_support::{exclusive, shutdown::Shutdown};
 
 use roundabout_api::states::{PaymentMethodKind, PaymentState};
 
@@ -150,7 +150,10 @@ pub async fn run(state: AppState, every: Duration, shutdown: Shutdown) {
             _ = tokio::time::sleep(every) => {}
             _ = shutdown.clone().wait() => return,
         }
-        if let Err(e) = reconcile_once(&state).await {
+        // With several replicas, one at a time reconciles (two would drive
+        // the same stale payment at once). Lease months are claimed row by
+        // row and payouts one by one, so those passes need no leader.
+        if let Err(e) = exclusive::run(&state.pool, "payments.reconcile", reconcile_once(&state)).await {
             tracing::warn!(error = ?e, "reconciliation pass failed");
         }
         if let Err(e) = bill_leases_once(&state).await {

@@ -55,14 +55,18 @@ impl Inv {
 
     /// Another replica on the same database.
     pub async fn replica(&self) -> Running {
-        Running::spawn(
-            roundabout_inventory::build(roundabout_inventory::Config::new(
-                testing::host_config("inventory", &self.db_url),
-                self.eligibility.url.clone(),
-            ))
-            .await
-            .unwrap(),
-        )
+        self.replica_polling(std::time::Duration::from_millis(200)).await
+    }
+
+    /// Another replica on the same database, reading the change feed
+    /// unprompted every `every`.
+    pub async fn replica_polling(&self, every: std::time::Duration) -> Running {
+        let mut config = roundabout_inventory::Config::new(
+            testing::host_config("inventory", &self.db_url),
+            self.eligibility.url.clone(),
+        );
+        config.index_poll = every;
+        Running::spawn(roundabout_inventory::build(config).await.unwrap())
     }
 
     /// Creates a council in eligibility; returns its id.
