@@ -2,7 +2,7 @@
 //! booking id, and what its answer means for the booking.
 
 use roundabout_api::states::{BookingStatus, PaymentState, SagaStep};
-use roundabout_api::ErrorCode;
+use roundabout_api::{ErrorCode, Pence};
 use roundabout_support::{
     client::{ClientError, ServiceClient},
     internal_auth::Caller,
@@ -60,7 +60,7 @@ fn retry(e: ClientError) -> Outcome {
 }
 
 async fn hold(state: &AppState, b: &BookingRow) -> Outcome {
-    let Some(scheme_id) = b.scheme_id.filter(|_| b.subsidy_pence > 0) else {
+    let Some(scheme_id) = b.scheme_id.filter(|_| b.subsidy_pence > Pence::ZERO) else {
         return Outcome::Next(Transition::to(SagaStep::Charge));
     };
     let body = reserve(b, scheme_id);
@@ -137,7 +137,7 @@ async fn charge(state: &AppState, b: &BookingRow) -> Outcome {
 }
 
 async fn commit(state: &AppState, b: &BookingRow) -> Outcome {
-    let Some(scheme_id) = b.scheme_id.filter(|_| b.subsidy_pence > 0) else {
+    let Some(scheme_id) = b.scheme_id.filter(|_| b.subsidy_pence > Pence::ZERO) else {
         return Outcome::Next(Transition::to(SagaStep::Capture));
     };
     let body = reserve(b, scheme_id);
