@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::{
     states::{BookingKind, SchemeStatus},
-    HasId, Pence,
+    HasId, Pence, RowErrorData,
 };
 
 /// A council as the eligibility service returns it.
@@ -260,4 +260,13 @@ pub struct CriterionCountData {
     /// The criterion's id (`zone` for the scheme's zone restriction).
     pub criterion_id: String,
     pub count: i64,
+}
+
+/// A postcode import's answer (`PUT /internal/councils/{id}/postcodes`):
+/// how many postcodes were added or updated, or, when the file is refused
+/// (nothing imported), every row's problem.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PostcodeImportData {
+    pub imported_count: u64,
+    pub errors: Vec<RowErrorData>,
 }

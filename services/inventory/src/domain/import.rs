@@ -30,25 +30,8 @@ fn too_many(line: u64) -> RowError {
     )
 }
 
-/// A problem with one row.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct RowError {
-    pub line: u64,
-    pub field: String,
-    pub code: ErrorCode,
-    pub message: String,
-}
-
-impl RowError {
-    pub fn new(line: u64, field: &str, message: impl Into<String>) -> Self {
-        Self {
-            line,
-            field: field.to_string(),
-            code: ErrorCode::InvalidInput,
-            message: message.into(),
-        }
-    }
-}
+/// A problem with one row (declared in the contract).
+pub use roundabout_api::RowErrorData as RowError;
 
 /// A checked row.
 #[derive(Debug, Clone)]

@@ -31,12 +31,8 @@ pub fn router() -> Router<AppState> {
     Router::new().route(routes::inventory::VEHICLES_IMPORT, post(import_fleet))
 }
 
-#[derive(Debug, Serialize)]
-pub struct ImportOut {
-    pub imported: usize,
-    pub vehicle_ids: Vec<Uuid>,
-    pub errors: Vec<RowError>,
-}
+/// The import's answer (declared in the contract).
+pub use roundabout_api::inventory::ImportData as ImportOut;
 
 fn refused(errors: Vec<RowError>) -> Json<ImportOut> {
     Json(ImportOut {
@@ -110,7 +106,7 @@ async fn import_fleet(
     }
     tracing::info!(provider = %provider_id, count = rows.len(), "fleet imported");
     Ok(Json(ImportOut {
-        imported: rows.len(),
+        imported: u64::try_from(rows.len()).unwrap_or(u64::MAX),
         vehicle_ids: ids,
         errors: Vec::new(),
     }))
