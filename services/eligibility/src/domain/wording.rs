@@ -403,7 +403,7 @@ mod tests {
 
     #[test]
     fn bands_are_written_as_people_choose_them() {
-        let b = |from, below| {
+        let b = |from: Option<i64>, below: Option<i64>| {
             band(&IncomeBand {
                 from_pence: from.map(Pence),
                 below_pence: below.map(Pence),

@@ -32,7 +32,7 @@ use crate::{
 };
 use roundabout_api::{
     eligibility::{QuoteData, QuoteIn, QuoteLineData, ReleaseIn, ReserveIn, SubsidyData},
-    routes, Pence,
+    routes,
 };
 
 pub fn router() -> Router<AppState> {

@@ -2,7 +2,6 @@
 //! coordinates (a CSV in the ONS Postcode Directory's shape); anyone looks
 //! one up, falling back from the full postcode to its district.
 
-use roundabout_api::ErrorCode;
 use std::collections::BTreeMap;
 
 use axum::{
@@ -11,7 +10,6 @@ use axum::{
     Json, Router,
 };
 use roundabout_support::{error::ValidJson, internal_auth::Caller, text, ApiError, ApiResult};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{

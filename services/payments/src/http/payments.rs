@@ -5,7 +5,7 @@ use axum::{
     routing::{get, post},
     Json, Router,
 };
-use roundabout_api::states::PayoutStatus;
+use roundabout_api::{states::PayoutStatus, Pence};
 use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

@@ -84,7 +84,7 @@ pub async fn release_payout(state: &AppState, booking_id: Uuid) -> Result<Option
         .ok_or_else(|| ApiError::not_found("No payment for this booking"))?;
     let owed =
         -db::ledger::booking_account_balance(&state.pool, booking_id, &ledger::provider_payable(p.provider_id)).await?;
-    if owed > 0 {
+    if owed > roundabout_api::Pence::ZERO {
         let mut tx = state.pool.begin().await?;
         db::lease::add_payout(&mut tx, booking_id, p.provider_id, owed).await?;
         tx.commit().await?;
