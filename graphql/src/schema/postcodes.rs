@@ -111,7 +111,6 @@ impl PostcodeMutation {
     }
 }
 
-
 async fn import(
     ctx: &Context<'_>,
     council: Option<uuid::Uuid>,

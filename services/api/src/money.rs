@@ -81,7 +81,11 @@ impl Pence {
         let num = i128::from(self.0) * i128::from(part.0);
         let den = i128::from(whole.0);
         let half = den.abs() / 2;
-        let rounded = if (num < 0) == (den < 0) { num + half * den.signum() } else { num - half * den.signum() };
+        let rounded = if (num < 0) == (den < 0) {
+            num + half * den.signum()
+        } else {
+            num - half * den.signum()
+        };
         i64::try_from(rounded / den).ok().map(Pence)
     }
 

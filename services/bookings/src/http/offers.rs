@@ -287,7 +287,13 @@ mod tests {
 
     #[test]
     fn reasons_are_plain_words() {
-        let (_, reasons) = score(&needs(), &hit(1.23), &candidate(5, Propulsion::Electric), Pence(2600), Pence(1040));
+        let (_, reasons) = score(
+            &needs(),
+            &hit(1.23),
+            &candidate(5, Propulsion::Electric),
+            Pence(2600),
+            Pence(1040),
+        );
         assert_eq!(
             reasons,
             vec![
@@ -302,12 +308,53 @@ mod tests {
     #[test]
     fn nearer_cheaper_fitting_electric_scores_higher() {
         let n = needs();
-        let (best, _) = score(&n, &hit(0.5), &candidate(4, Propulsion::Electric), Pence(2600), Pence(1040));
-        let far = score(&n, &hit(4.5), &candidate(4, Propulsion::Electric), Pence(2600), Pence(1040)).0;
-        let big = score(&n, &hit(0.5), &candidate(9, Propulsion::Electric), Pence(2600), Pence(1040)).0;
-        let small = score(&n, &hit(0.5), &candidate(2, Propulsion::Electric), Pence(2600), Pence(1040)).0;
-        let dear = score(&n, &hit(0.5), &candidate(4, Propulsion::Electric), Pence(5200), Pence(1040)).0;
-        let petrol = score(&n, &hit(0.5), &candidate(4, Propulsion::Petrol), Pence(2600), Pence(1040)).0;
+        let (best, _) = score(
+            &n,
+            &hit(0.5),
+            &candidate(4, Propulsion::Electric),
+            Pence(2600),
+            Pence(1040),
+        );
+        let far = score(
+            &n,
+            &hit(4.5),
+            &candidate(4, Propulsion::Electric),
+            Pence(2600),
+            Pence(1040),
+        )
+        .0;
+        let big = score(
+            &n,
+            &hit(0.5),
+            &candidate(9, Propulsion::Electric),
+            Pence(2600),
+            Pence(1040),
+        )
+        .0;
+        let small = score(
+            &n,
+            &hit(0.5),
+            &candidate(2, Propulsion::Electric),
+            Pence(2600),
+            Pence(1040),
+        )
+        .0;
+        let dear = score(
+            &n,
+            &hit(0.5),
+            &candidate(4, Propulsion::Electric),
+            Pence(5200),
+            Pence(1040),
+        )
+        .0;
+        let petrol = score(
+            &n,
+            &hit(0.5),
+            &candidate(4, Propulsion::Petrol),
+            Pence(2600),
+            Pence(1040),
+        )
+        .0;
         for worse in [far, big, small, dear, petrol] {
             assert!(best > worse, "{best} > {worse}");
         }

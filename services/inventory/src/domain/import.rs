@@ -3,11 +3,10 @@
 //! with its line (the CSV line, or the position in `vehicle_status`'s
 //! `vehicles`, from 1) and field; nothing is stored unless all rows are good.
 
-use roundabout_api::{ErrorCode, Pence};
+use roundabout_api::Pence;
 use std::collections::HashMap;
 
 use roundabout_api::states::VehicleKind;
-use serde::Serialize;
 use serde_json::Value;
 
 use super::vehicle::{parse_vehicle, LocationIn, NewVehicle, PricingIn, VehicleIn};

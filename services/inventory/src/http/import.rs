@@ -12,7 +12,6 @@ use std::collections::{HashMap, HashSet};
 use axum::{extract::State, routing::post, Json, Router};
 use roundabout_api::states::VehicleStatus;
 use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
-use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{

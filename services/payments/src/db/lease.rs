@@ -142,7 +142,12 @@ pub struct Payout {
     pub status: PayoutStatus,
 }
 
-pub async fn add_payout(conn: &mut PgConnection, booking_id: Uuid, provider_id: Uuid, amount: Pence) -> sqlx::Result<()> {
+pub async fn add_payout(
+    conn: &mut PgConnection,
+    booking_id: Uuid,
+    provider_id: Uuid,
+    amount: Pence,
+) -> sqlx::Result<()> {
     sqlx::query!(
         "insert into payouts (booking_id, provider_id, amount_pence) values ($1, $2, $3) on conflict do nothing",
         booking_id,

@@ -103,7 +103,14 @@ pub fn charge(p: Parties, via: Settlement, base: Pence, subsidy: Pence, fee: Pen
 /// A cancellation: `refund` of the household's share goes back, the whole
 /// `subsidy` commitment is released, and the provider and platform give up
 /// their parts in proportion to what was returned.
-pub fn cancellation(p: Parties, via: Settlement, base: Pence, subsidy: Pence, fee: Pence, refund: Pence) -> Transaction {
+pub fn cancellation(
+    p: Parties,
+    via: Settlement,
+    base: Pence,
+    subsidy: Pence,
+    fee: Pence,
+    refund: Pence,
+) -> Transaction {
     let returned = refund + subsidy;
     // Rounded half up; nothing when the base is nothing. Every amount here
     // is at most a booking's price, so the share always fits.
@@ -167,7 +174,14 @@ mod tests {
     fn a_full_cancellation_returns_everything() {
         let p = parties();
         let c = charge(p, Settlement::Card, Pence(10_000), Pence(4_000), Pence(500));
-        let x = cancellation(p, Settlement::Card, Pence(10_000), Pence(4_000), Pence(500), Pence(6_000));
+        let x = cancellation(
+            p,
+            Settlement::Card,
+            Pence(10_000),
+            Pence(4_000),
+            Pence(500),
+            Pence(6_000),
+        );
         let mut balances = std::collections::HashMap::new();
         for e in c.entries.iter().chain(&x.entries) {
             *balances.entry(e.account.clone()).or_insert(Pence::ZERO) += e.amount;

@@ -109,13 +109,14 @@ pub async fn pay_due(state: &AppState, provider: Option<Uuid>) -> Result<usize, 
         let key = format!("payout:{}", due.booking_id);
         db::payments::record_call(&state.pool, &key, Some(due.booking_id), "transfer").await?;
         let group = format!("booking-{}", due.booking_id);
-        let transfer = match retrying(|| gw.transfer(due.amount_pence.get(), "gbp", &acct.account_id, &group, &key)).await {
-            Ok(t) => t,
-            Err(e) => {
-                tracing::warn!(booking = %due.booking_id, error = %e, "payout not made; will retry");
-                continue;
-            }
-        };
+        let transfer =
+            match retrying(|| gw.transfer(due.amount_pence.get(), "gbp", &acct.account_id, &group, &key)).await {
+                Ok(t) => t,
+                Err(e) => {
+                    tracing::warn!(booking = %due.booking_id, error = %e, "payout not made; will retry");
+                    continue;
+                }
+            };
         let mut tx = state.pool.begin().await?;
         db::ledger::record(
             &mut tx,
