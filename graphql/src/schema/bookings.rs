@@ -6,7 +6,7 @@
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use roundabout_api::graphql::CheckedInt;
-use roundabout_api::ErrorCode;
+use roundabout_api::{ErrorCode, Pence};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -87,12 +87,12 @@ pub struct PriceBreakdown {
 }
 
 impl PriceBreakdown {
-    pub fn new(currency: &str, base: i64, subsidy: i64) -> Self {
+    pub fn new(currency: &str, base: Pence, subsidy: Pence) -> Self {
         Self {
             currency: currency.to_string(),
             base_pence: base.into(),
             subsidy_pence: subsidy.into(),
-            household_pence: base.saturating_sub(subsidy).into(),
+            household_pence: (base - subsidy).into(),
         }
     }
 }
@@ -110,9 +110,9 @@ pub struct AppliedSubsidy {
 pub async fn subsidies(
     ctx: &Context<'_>,
     scheme: Option<Uuid>,
-    amount: i64,
+    amount: Pence,
 ) -> async_graphql::Result<Vec<AppliedSubsidy>> {
-    let Some(id) = scheme.filter(|_| amount > 0) else {
+    let Some(id) = scheme.filter(|_| amount > Pence::ZERO) else {
         return Ok(Vec::new());
     };
     Ok(Scheme::load(ctx, id)
@@ -276,7 +276,7 @@ impl Booking {
         Some(Cancellation {
             at,
             reason: self.0.cancel_reason.clone(),
-            refund_pence: self.0.refund_pence.unwrap_or(0).into(),
+            refund_pence: self.0.refund_pence.unwrap_or(Pence::ZERO).into(),
         })
     }
 
@@ -308,11 +308,9 @@ impl Booking {
             .await
             .map_err(load_error)?
             .map(|p| p.amount_pence)
-            .unwrap_or(0);
+            .unwrap_or(Pence::ZERO);
         Ok(Some(
-            roundabout_api::refund::refund_due(roundabout_api::Pence(paid), self.0.start_at, Utc::now())
-                .get()
-                .into(),
+            roundabout_api::refund::refund_due(paid, self.0.start_at, Utc::now()).into(),
         ))
     }
 }

@@ -95,7 +95,7 @@ impl HouseholdProfile {
 
     /// Yearly household income in pence; null if not given.
     async fn annual_income_pence(&self) -> Option<CheckedInt> {
-        self.0.annual_income_pence.map(CheckedInt)
+        self.0.annual_income_pence.map(CheckedInt::from)
     }
 
     /// The band the household gave its income as, when it gave a band
@@ -103,8 +103,8 @@ impl HouseholdProfile {
     /// it, which explanations never show); null otherwise.
     async fn income_band(&self) -> Option<IncomeBand> {
         (self.0.income_band_from_pence.is_some() || self.0.income_band_below_pence.is_some()).then_some(IncomeBand {
-            from_pence: self.0.income_band_from_pence.map(CheckedInt),
-            below_pence: self.0.income_band_below_pence.map(CheckedInt),
+            from_pence: self.0.income_band_from_pence.map(CheckedInt::from),
+            below_pence: self.0.income_band_below_pence.map(CheckedInt::from),
         })
     }
 

@@ -8,9 +8,8 @@
 
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 use roundabout_api::graphql::CheckedInt;
-use roundabout_api::ErrorCode;
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
+use roundabout_api::{inventory::ImportData, ErrorCode, RowErrorData};
+use serde::Serialize;
 
 use crate::{
     schema::{
@@ -51,11 +50,11 @@ pub struct ImportVehiclesInput {
 }
 
 /// A problem with one row of an import file.
-#[derive(SimpleObject, Debug, Clone, Deserialize)]
+#[derive(SimpleObject, Debug, Clone)]
 pub struct ImportRowError {
     /// The line of the CSV file (the header is line 1), or the vehicle's
     /// position in `vehicle_status` (from 1); 0 for the file as a whole.
-    pub line: i32,
+    pub line: CheckedInt,
     /// The column or GBFS field concerned.
     pub field: String,
     /// Stable machine code, e.g. `INVALID_INPUT` or `REGISTRATION_TAKEN`.
@@ -88,10 +87,15 @@ impl Refusable for ImportVehiclesPayload {
     }
 }
 
-#[derive(Deserialize)]
-struct ImportIn {
-    vehicle_ids: Vec<Uuid>,
-    errors: Vec<ImportRowError>,
+impl From<RowErrorData> for ImportRowError {
+    fn from(e: RowErrorData) -> Self {
+        Self {
+            line: e.line.into(),
+            field: e.field,
+            code: e.code.to_string(),
+            message: e.message,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -136,7 +140,7 @@ async fn import(ctx: &Context<'_>, input: ImportVehiclesInput) -> Result<ImportV
         vehicle_status: json_file(input.vehicle_status, "vehicleStatus")?,
         pricing: input.pricing.map(Into::into),
     };
-    let out: ImportIn = g
+    let out: ImportData = g
         .services
         .inventory
         .post(routes::inventory::VEHICLES_IMPORT, &body, &r.session.caller())
@@ -148,7 +152,7 @@ async fn import(ctx: &Context<'_>, input: ImportVehiclesInput) -> Result<ImportV
             imported_count: CheckedInt(0),
             vehicles: Vec::new(),
             // Fields are the file's own column and GBFS names, kept as written.
-            row_errors: out.errors,
+            row_errors: out.errors.into_iter().map(ImportRowError::from).collect(),
             user_errors: vec![UserError::new(
                 ErrorCode::InvalidInput,
                 format!("{n} problem(s) in the file; nothing was imported"),

@@ -5,7 +5,6 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use roundabout_api::graphql::CheckedInt;
 use roundabout_api::ErrorCode;
-use serde::Deserialize;
 
 use crate::{
     schema::{
@@ -19,7 +18,7 @@ use crate::{
     services::Gateway,
 };
 use roundabout_api::{
-    eligibility::{LocationData, PostcodesImportIn},
+    eligibility::{LocationData, PostcodeImportData, PostcodesImportIn},
     routes,
 };
 
@@ -112,12 +111,6 @@ impl PostcodeMutation {
     }
 }
 
-#[derive(Deserialize)]
-struct ImportIn {
-    imported_count: i64,
-    errors: Vec<ImportRowError>,
-}
-
 async fn import(
     ctx: &Context<'_>,
     council: Option<uuid::Uuid>,
@@ -130,7 +123,7 @@ async fn import(
     })?;
     let g = ctx.data_unchecked::<Gateway>();
     let r = RequestCtx::get(ctx);
-    let out: ImportIn = g
+    let out: PostcodeImportData = g
         .services
         .eligibility
         .put(
@@ -143,7 +136,7 @@ async fn import(
         let n = out.errors.len();
         return Ok(ImportPostcodesPayload {
             imported_count: CheckedInt(0),
-            row_errors: out.errors,
+            row_errors: out.errors.into_iter().map(ImportRowError::from).collect(),
             user_errors: vec![UserError::new(
                 ErrorCode::InvalidInput,
                 format!("{n} problem(s) in the file; nothing was imported"),

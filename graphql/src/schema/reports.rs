@@ -190,13 +190,13 @@ impl ReportQuery {
             if let Some(scheme) = Scheme::load(ctx, line.scheme_id).await? {
                 by_scheme.push(SchemeSpend {
                     committed_pence: scheme.0.committed_pence.into(),
-                    committed_amount: Pence(scheme.0.committed_pence),
+                    committed_amount: scheme.0.committed_pence,
                     remaining_pence: scheme.0.remaining_pence.into(),
-                    remaining_amount: Pence(scheme.0.remaining_pence),
+                    remaining_amount: scheme.0.remaining_pence,
                     scheme,
                     bookings: line.bookings.into(),
                     subsidy_pence: line.subsidy_pence.into(),
-                    subsidy_amount: Pence(line.subsidy_pence),
+                    subsidy_amount: line.subsidy_pence,
                 });
             }
         }
@@ -216,16 +216,16 @@ impl ReportQuery {
                     bookings: count(z.bookings),
                     households: count(z.households),
                     subsidy_pence: z.subsidy_pence.into(),
-                    subsidy_amount: Pence(z.subsidy_pence),
+                    subsidy_amount: z.subsidy_pence,
                 })
             })
             .collect();
         let spend_over_time = SpendOverTime {
             interval: r.over_time.interval,
             budget_pence: budget_pence.into(),
-            budget_amount: Pence(budget_pence),
+            budget_amount: budget_pence,
             spent_before_pence: r.over_time.spent_before_pence.into(),
-            spent_before_amount: Pence(r.over_time.spent_before_pence),
+            spent_before_amount: r.over_time.spent_before_pence,
             points: r
                 .over_time
                 .points
@@ -234,9 +234,9 @@ impl ReportQuery {
                     start: p.start.to_string(),
                     bookings: count(p.bookings),
                     subsidy_pence: p.subsidy_pence.into(),
-                    subsidy_amount: Pence(p.subsidy_pence),
+                    subsidy_amount: p.subsidy_pence,
                     spent_to_date_pence: p.spent_to_date_pence.into(),
-                    spent_to_date_amount: Pence(p.spent_to_date_pence),
+                    spent_to_date_amount: p.spent_to_date_pence,
                 })
                 .collect(),
         };
@@ -244,16 +244,16 @@ impl ReportQuery {
             bookings: r.totals.bookings.into(),
             households: r.totals.households.into(),
             gross_pence: r.totals.gross_pence.into(),
-            gross_amount: Pence(r.totals.gross_pence),
+            gross_amount: r.totals.gross_pence,
             subsidy_pence: r.totals.subsidy_pence.into(),
-            subsidy_amount: Pence(r.totals.subsidy_pence),
+            subsidy_amount: r.totals.subsidy_pence,
             household_paid_pence: r.totals.household_paid_pence.into(),
-            household_paid_amount: Pence(r.totals.household_paid_pence),
+            household_paid_amount: r.totals.household_paid_pence,
             refunded_pence: r.totals.refunded_pence.into(),
-            refunded_amount: Pence(r.totals.refunded_pence),
+            refunded_amount: r.totals.refunded_pence,
             cancelled_bookings: r.totals.cancelled_bookings.into(),
             cancellation_charges_pence: r.totals.cancellation_charges_pence.into(),
-            cancellation_charges_amount: Pence(r.totals.cancellation_charges_pence),
+            cancellation_charges_amount: r.totals.cancellation_charges_pence,
             by_scheme,
             by_zone,
             spend_over_time,
@@ -262,13 +262,13 @@ impl ReportQuery {
 }
 
 /// The budget of each published scheme's latest published version.
-fn total_budget(versions: &[SchemeData]) -> i64 {
-    let mut latest: std::collections::HashMap<Uuid, (i32, i64)> = std::collections::HashMap::new();
+fn total_budget(versions: &[SchemeData]) -> Pence {
+    let mut latest: std::collections::HashMap<Uuid, (i32, Pence)> = std::collections::HashMap::new();
     for v in versions.iter().filter(|v| v.status != SchemeStatus::Draft) {
         let e = latest.entry(v.line_id).or_insert((v.version, v.budget_pence));
         if v.version > e.0 {
             *e = (v.version, v.budget_pence);
         }
     }
-    latest.values().fold(0i64, |sum, (_, b)| sum.saturating_add(*b))
+    latest.values().map(|(_, b)| *b).sum()
 }

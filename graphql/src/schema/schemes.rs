@@ -131,7 +131,7 @@ impl Scheme {
     async fn subsidy(&self) -> Subsidy {
         Subsidy {
             percent_basis_points: self.0.percent_basis_points,
-            cap_per_booking_pence: self.0.cap_per_booking_pence.map(CheckedInt),
+            cap_per_booking_pence: self.0.cap_per_booking_pence.map(CheckedInt::from),
         }
     }
 
@@ -147,7 +147,7 @@ impl Scheme {
 
     /// `budgetPence` exact to 64 bits, as a `Pence` string.
     async fn budget_amount(&self) -> Pence {
-        Pence(self.0.budget_pence)
+        self.0.budget_pence
     }
 
     /// Committed to bookings so far (all versions of the scheme), in pence.
@@ -157,7 +157,7 @@ impl Scheme {
 
     /// `committedPence` exact to 64 bits, as a `Pence` string.
     async fn committed_amount(&self) -> Pence {
-        Pence(self.0.committed_pence)
+        self.0.committed_pence
     }
 
     /// Budget left after commitments and live holds, in pence.
@@ -167,7 +167,7 @@ impl Scheme {
 
     /// `remainingPence` exact to 64 bits, as a `Pence` string.
     async fn remaining_amount(&self) -> Pence {
-        Pence(self.0.remaining_pence)
+        self.0.remaining_pence
     }
 
     /// Officers of the council: the scheme's test cases (empty for others).

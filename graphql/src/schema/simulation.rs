@@ -6,7 +6,6 @@ use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject, I
 use roundabout_api::ErrorCode;
 use roundabout_api::{graphql::CheckedInt, Pence};
 use roundabout_support::client::ClientError;
-use serde::Deserialize;
 
 use crate::{
     schema::{
@@ -16,10 +15,13 @@ use crate::{
     },
     services::Gateway,
 };
-use roundabout_api::{eligibility::SimulationIn, routes};
+use roundabout_api::{
+    eligibility::{SimulationData, SimulationIn},
+    routes,
+};
 
 /// How many households failed one criterion.
-#[derive(SimpleObject, Debug, Clone, Deserialize)]
+#[derive(SimpleObject, Debug, Clone)]
 pub struct CriterionCount {
     /// The criterion's id (`zone` for the scheme's zone restriction).
     pub criterion_id: String,
@@ -28,7 +30,7 @@ pub struct CriterionCount {
 }
 
 /// The outcome of a simulation.
-#[derive(SimpleObject, Debug, Clone, Deserialize)]
+#[derive(SimpleObject, Debug, Clone)]
 #[graphql(complex)]
 pub struct SimulationResult {
     /// Households of the council with a profile.
@@ -46,6 +48,24 @@ impl SimulationResult {
     /// `estimatedSubsidyPence` exact to 64 bits, as a `Pence` string.
     async fn estimated_subsidy_amount(&self) -> Pence {
         Pence(self.estimated_subsidy_pence.0)
+    }
+}
+
+impl From<SimulationData> for SimulationResult {
+    fn from(s: SimulationData) -> Self {
+        Self {
+            households_evaluated: s.households_evaluated.into(),
+            eligible_households: s.eligible_households.into(),
+            estimated_subsidy_pence: s.estimated_subsidy_pence.into(),
+            failures_by_criterion: s
+                .failures_by_criterion
+                .into_iter()
+                .map(|c| CriterionCount {
+                    criterion_id: c.criterion_id,
+                    count: c.count.into(),
+                })
+                .collect(),
+        }
     }
 }
 
@@ -95,7 +115,7 @@ impl SimulationQuery {
         let g = ctx.data_unchecked::<Gateway>();
         g.services
             .eligibility
-            .post(
+            .post::<_, SimulationData>(
                 &routes::eligibility::scheme_simulate(id),
                 &SimulationIn::from(overrides.unwrap_or_default()),
                 &r.session.caller(),
@@ -106,5 +126,6 @@ impl SimulationQuery {
                 e @ ClientError::Refused { .. } => errors::read_error(e),
                 e => errors::unavailable(e),
             })
+            .map(SimulationResult::from)
     }
 }

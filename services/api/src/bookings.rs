@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::{
     inventory::VehicleData,
     states::{BookingKind, BookingStatus, PaymentState, ReportInterval, SagaStep},
+    Pence,
 };
 
 /// A booking as the bookings service returns it (`GET /internal/bookings/{id}`,
@@ -37,18 +38,18 @@ pub struct BookingData {
     pub failure_code: Option<String>,
     pub failure_message: Option<String>,
     pub currency: String,
-    pub base_pence: i64,
-    pub subsidy_pence: i64,
+    pub base_pence: Pence,
+    pub subsidy_pence: Pence,
     /// What the first payment covers (a lease's first month).
-    pub first_base_pence: i64,
-    pub first_subsidy_pence: i64,
+    pub first_base_pence: Pence,
+    pub first_subsidy_pence: Pence,
     pub scheme_id: Option<Uuid>,
     pub scheme_version: Option<i32>,
     pub payment_method: Option<String>,
     pub payment_status: Option<PaymentState>,
     pub cancelled_at: Option<DateTime<Utc>>,
     pub cancel_reason: Option<String>,
-    pub refund_pence: Option<i64>,
+    pub refund_pence: Option<Pence>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub list_seq: i64,
@@ -70,9 +71,9 @@ pub struct OfferData<V = VehicleData> {
     pub vehicle: V,
     pub distance_km: f64,
     pub currency: String,
-    pub base_pence: i64,
-    pub subsidy_pence: i64,
-    pub household_pence: i64,
+    pub base_pence: Pence,
+    pub subsidy_pence: Pence,
+    pub household_pence: Pence,
     pub scheme_id: Option<Uuid>,
     pub score: f64,
     pub reasons: Vec<String>,
@@ -97,19 +98,19 @@ pub struct TotalsData {
     /// Households with a booking that stands.
     pub households: i64,
     /// The whole price of the bookings that stand (a lease's whole term).
-    pub gross_pence: i64,
+    pub gross_pence: Pence,
     /// The schemes' subsidy on them.
-    pub subsidy_pence: i64,
+    pub subsidy_pence: Pence,
     /// The households' share of their price: `gross - subsidy`, paid or
     /// still to pay (an invoice, a lease's later months).
-    pub household_paid_pence: i64,
+    pub household_paid_pence: Pence,
     /// Bookings cancelled after they were confirmed.
     pub cancelled_bookings: i64,
     /// What households had paid for those and got back.
-    pub refunded_pence: i64,
+    pub refunded_pence: Pence,
     /// What households had paid for those and did not get back (a
     /// cancellation less than 24 hours before the start).
-    pub cancellation_charges_pence: i64,
+    pub cancellation_charges_pence: Pence,
 }
 
 /// One scheme's bookings in a report.
@@ -117,7 +118,7 @@ pub struct TotalsData {
 pub struct SchemeLineData {
     pub scheme_id: Uuid,
     pub bookings: i64,
-    pub subsidy_pence: i64,
+    pub subsidy_pence: Pence,
 }
 
 /// One zone's bookings in a report; counts from 1 to 9 are withheld.
@@ -127,7 +128,7 @@ pub struct ZoneLineData {
     pub zone_id: Option<Uuid>,
     pub bookings: Option<i64>,
     pub households: Option<i64>,
-    pub subsidy_pence: i64,
+    pub subsidy_pence: Pence,
 }
 
 /// One day, week or month of a report.
@@ -136,9 +137,9 @@ pub struct PointData {
     /// The first UK day of the day, week (from Monday) or month.
     pub start: NaiveDate,
     pub bookings: Option<i64>,
-    pub subsidy_pence: i64,
+    pub subsidy_pence: Pence,
     /// Committed before the period plus every point up to this one.
-    pub spent_to_date_pence: i64,
+    pub spent_to_date_pence: Pence,
 }
 
 /// A report's subsidy over time.
@@ -146,6 +147,6 @@ pub struct PointData {
 pub struct OverTimeData {
     pub interval: ReportInterval,
     /// Subsidy of the council's bookings made before the period and not cancelled.
-    pub spent_before_pence: i64,
+    pub spent_before_pence: Pence,
     pub points: Vec<PointData>,
 }

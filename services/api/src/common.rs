@@ -1,7 +1,10 @@
-//! Request bodies that routes of more than one service take, declared once.
+//! Request bodies that routes of more than one service take, and what
+//! their imports answer about a refused file, declared once.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+use crate::ErrorCode;
 
 /// `POST …/batch`: the records among `ids` (what a DataLoader asks for);
 /// each service refuses more than 500 ids. The answer is a list of
@@ -18,6 +21,32 @@ pub struct BatchIn {
 pub struct ContactIn {
     pub phone: Option<String>,
     pub email: Option<String>,
+}
+
+/// A problem with one row of an import file (inventory's fleets,
+/// eligibility's postcodes); a refused file has one per problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowErrorData {
+    /// The line of the CSV file (the header is line 1), or the vehicle's
+    /// position in GBFS `vehicle_status` (from 1); 0 for the file as a whole.
+    pub line: u64,
+    /// The column or GBFS field concerned, as the file names it.
+    pub field: String,
+    pub code: ErrorCode,
+    /// What is wrong, in plain English.
+    pub message: String,
+}
+
+impl RowErrorData {
+    /// An `INVALID_INPUT` problem.
+    pub fn new(line: u64, field: &str, message: impl Into<String>) -> Self {
+        Self {
+            line,
+            field: field.to_string(),
+            code: ErrorCode::InvalidInput,
+            message: message.into(),
+        }
+    }
 }
 
 /// `?name=value&…` of the pairs that have a value, each value encoded;

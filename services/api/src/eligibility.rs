@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::{
     states::{BookingKind, SchemeStatus},
-    HasId,
+    HasId, Pence, RowErrorData,
 };
 
 /// A council as the eligibility service returns it.
@@ -85,13 +85,13 @@ pub struct SchemeData {
     pub zone_ids: Vec<Uuid>,
     pub criteria: Vec<CriterionData>,
     pub percent_basis_points: i32,
-    pub cap_per_booking_pence: Option<i64>,
+    pub cap_per_booking_pence: Option<Pence>,
     pub applies_to: Vec<BookingKind>,
-    pub budget_pence: i64,
-    pub committed_pence: i64,
+    pub budget_pence: Pence,
+    pub committed_pence: Pence,
     /// Held for bookings being paid for.
-    pub held_pence: i64,
-    pub remaining_pence: i64,
+    pub held_pence: Pence,
+    pub remaining_pence: Pence,
     pub effective_from: Option<DateTime<Utc>>,
     pub effective_to: Option<DateTime<Utc>>,
     pub published_at: Option<DateTime<Utc>>,
@@ -129,12 +129,12 @@ pub struct ProfileData {
     pub lon: f64,
     pub postcode: Option<String>,
     pub members: i32,
-    pub annual_income_pence: Option<i64>,
+    pub annual_income_pence: Option<Pence>,
     /// The band the income was given as, if it was (either end may be open).
     #[serde(default)]
-    pub income_band_from_pence: Option<i64>,
+    pub income_band_from_pence: Option<Pence>,
     #[serde(default)]
-    pub income_band_below_pence: Option<i64>,
+    pub income_band_below_pence: Option<Pence>,
     pub cars_owned: i32,
     pub blue_badge: bool,
     pub benefits: Vec<String>,
@@ -170,15 +170,15 @@ pub struct SubsidyData {
     pub scheme_id: Uuid,
     pub scheme_version: i32,
     pub scheme_name: String,
-    pub amount_pence: i64,
+    pub amount_pence: Pence,
     /// LEASE: the subsidy of each month (the amount is the whole term).
-    pub per_month_pence: Option<i64>,
+    pub per_month_pence: Option<Pence>,
 }
 
 /// One base price of a quote and its best subsidy.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct QuoteLineData {
-    pub base_pence: i64,
+    pub base_pence: Pence,
     /// None: no eligible scheme pays towards it.
     pub subsidy: Option<SubsidyData>,
 }
@@ -202,8 +202,8 @@ pub struct SchemeTerms {
     pub scheme_version: i32,
     pub scheme_name: String,
     pub percent_basis_points: i32,
-    pub cap_per_booking_pence: Option<i64>,
-    pub remaining_pence: i64,
+    pub cap_per_booking_pence: Option<Pence>,
+    pub remaining_pence: Pence,
 }
 
 /// Where a household is and what it needs of a vehicle (its offer terms).
@@ -239,4 +239,34 @@ pub struct LocationData {
     pub postcode: String,
     pub lat: f64,
     pub lon: f64,
+}
+
+/// A simulation's answer (`POST /internal/schemes/{id}/simulate`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimulationData {
+    /// Households of the council with a profile.
+    pub households_evaluated: i64,
+    /// Of those, the ones meeting every criterion and the zone restriction.
+    pub eligible_households: i64,
+    /// Estimated subsidy if each eligible household took one typical booking.
+    pub estimated_subsidy_pence: Pence,
+    /// Households failing each criterion (a household may fail several).
+    pub failures_by_criterion: Vec<CriterionCountData>,
+}
+
+/// How many households of a simulation failed one criterion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CriterionCountData {
+    /// The criterion's id (`zone` for the scheme's zone restriction).
+    pub criterion_id: String,
+    pub count: i64,
+}
+
+/// A postcode import's answer (`PUT /internal/councils/{id}/postcodes`):
+/// how many postcodes were added or updated, or, when the file is refused
+/// (nothing imported), every row's problem.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PostcodeImportData {
+    pub imported_count: u64,
+    pub errors: Vec<RowErrorData>,
 }

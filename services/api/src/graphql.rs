@@ -44,6 +44,12 @@ impl From<Pence> for CheckedInt {
     }
 }
 
+impl From<u64> for CheckedInt {
+    fn from(v: u64) -> Self {
+        CheckedInt(i64::try_from(v).unwrap_or(i64::MAX))
+    }
+}
+
 impl From<usize> for CheckedInt {
     fn from(v: usize) -> Self {
         CheckedInt(i64::try_from(v).unwrap_or(i64::MAX))

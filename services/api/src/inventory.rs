@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::{
     states::{Propulsion, ProviderStatus, VehicleKind, VehicleStatus},
-    HasId, Pence,
+    HasId, Pence, RowErrorData,
 };
 
 /// A provider organisation as the inventory service returns it.
@@ -115,4 +115,14 @@ pub struct SearchHit<V = VehicleData> {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SearchResults<V = VehicleData> {
     pub results: Vec<SearchHit<V>>,
+}
+
+/// A fleet import's answer (`POST /internal/vehicles/import`): the vehicles
+/// added, or, when the file is refused (nothing imported), every row's
+/// problem.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ImportData {
+    pub imported: u64,
+    pub vehicle_ids: Vec<Uuid>,
+    pub errors: Vec<RowErrorData>,
 }

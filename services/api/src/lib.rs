@@ -28,7 +28,7 @@ pub mod routes;
 pub mod states;
 pub mod url;
 
-pub use common::{BatchIn, ContactIn};
+pub use common::{BatchIn, ContactIn, RowErrorData};
 pub use errors::ErrorCode;
 pub use money::Pence;
 

@@ -35,6 +35,64 @@ impl Pence {
     pub fn to_i32(self) -> Option<i32> {
         i32::try_from(self.0).ok()
     }
+
+    /// `self + rhs`, or `None` on overflow.
+    pub fn checked_add(self, rhs: Pence) -> Option<Pence> {
+        self.0.checked_add(rhs.0).map(Pence)
+    }
+
+    /// `self - rhs`, or `None` on overflow.
+    pub fn checked_sub(self, rhs: Pence) -> Option<Pence> {
+        self.0.checked_sub(rhs.0).map(Pence)
+    }
+
+    /// `self × n`, or `None` on overflow.
+    pub fn checked_mul(self, n: i64) -> Option<Pence> {
+        self.0.checked_mul(n).map(Pence)
+    }
+
+    /// `self × n`, saturating at the bounds.
+    pub fn saturating_mul(self, n: i64) -> Pence {
+        Pence(self.0.saturating_mul(n))
+    }
+
+    /// `self ÷ n` rounded towards zero (a lease's month of its whole
+    /// term), or `None` when `n` is zero.
+    pub fn checked_div(self, n: i64) -> Option<Pence> {
+        self.0.checked_div(n).map(Pence)
+    }
+
+    /// `self × bp / 10 000` rounded towards zero: a share given in basis
+    /// points (`4_000` is 40%), worked in 128 bits and saturating at the
+    /// bounds of 64.
+    pub fn basis_points(self, bp: i32) -> Pence {
+        let share = i128::from(self.0) * i128::from(bp) / 10_000;
+        Pence(i64::try_from(share).unwrap_or(if share < 0 { i64::MIN } else { i64::MAX }))
+    }
+
+    /// `self × part / whole` rounded half up (away from zero for a
+    /// negative share) to the penny, worked in 128 bits: the part of an
+    /// amount that goes with `part` of `whole` (a fee given back with part
+    /// of a price). `None` when `whole` is zero or the share does not fit.
+    pub fn proportion(self, part: Pence, whole: Pence) -> Option<Pence> {
+        if whole.0 == 0 {
+            return None;
+        }
+        let num = i128::from(self.0) * i128::from(part.0);
+        let den = i128::from(whole.0);
+        let half = den.abs() / 2;
+        let rounded = if (num < 0) == (den < 0) {
+            num + half * den.signum()
+        } else {
+            num - half * den.signum()
+        };
+        i64::try_from(rounded / den).ok().map(Pence)
+    }
+
+    /// Zero for a negative amount, else the amount.
+    pub fn at_least_zero(self) -> Pence {
+        self.max(Pence::ZERO)
+    }
 }
 
 impl From<i64> for Pence {
@@ -244,6 +302,50 @@ mod tests {
         assert_eq!(-Pence(i64::MIN), Pence(i64::MAX));
         assert_eq!([Pence(1), Pence(2)].into_iter().sum::<Pence>(), Pence(3));
         assert_eq!(Pence(3_000_000_000).to_i32(), None);
+    }
+
+    #[test]
+    fn checked_arithmetic_refuses_overflow() {
+        assert_eq!(Pence(5).checked_add(Pence(7)), Some(Pence(12)));
+        assert_eq!(Pence(i64::MAX).checked_add(Pence(1)), None);
+        assert_eq!(Pence(5).checked_sub(Pence(7)), Some(Pence(-2)));
+        assert_eq!(Pence(i64::MIN).checked_sub(Pence(1)), None);
+        assert_eq!(Pence(12_000).checked_mul(12), Some(Pence(144_000)));
+        assert_eq!(Pence(i64::MAX / 2 + 1).checked_mul(2), None);
+        assert_eq!(Pence(i64::MAX).saturating_mul(2), Pence(i64::MAX));
+        assert_eq!(Pence(i64::MIN).saturating_mul(2), Pence(i64::MIN));
+        assert_eq!(Pence(480_000).checked_div(12), Some(Pence(40_000)));
+        assert_eq!(Pence(-7).checked_div(2), Some(Pence(-3)));
+        assert_eq!(Pence(1).checked_div(0), None);
+        assert_eq!(Pence(-3).at_least_zero(), Pence::ZERO);
+        assert_eq!(Pence(3).at_least_zero(), Pence(3));
+    }
+
+    #[test]
+    fn proportion_rounds_half_up() {
+        // The fee given back with a cancellation: (fee × returned + base / 2) / base.
+        assert_eq!(Pence(500).proportion(Pence(6_000), Pence(10_000)), Some(Pence(300)));
+        assert_eq!(Pence(50).proportion(Pence(333), Pence(999)), Some(Pence(17)));
+        assert_eq!(Pence(1).proportion(Pence(1), Pence(2)), Some(Pence(1)));
+        assert_eq!(Pence(1).proportion(Pence(1), Pence(3)), Some(Pence::ZERO));
+        assert_eq!(Pence(-1).proportion(Pence(1), Pence(2)), Some(Pence(-1)));
+        assert_eq!(Pence(5).proportion(Pence(1), Pence::ZERO), None);
+        assert_eq!(Pence(i64::MAX).proportion(Pence(i64::MAX), Pence(1)), None);
+        assert_eq!(
+            Pence(i64::MAX).proportion(Pence(i64::MAX), Pence(i64::MAX)),
+            Some(Pence(i64::MAX))
+        );
+    }
+
+    #[test]
+    fn basis_points_round_towards_zero_and_saturate() {
+        assert_eq!(Pence(5_000).basis_points(4_000), Pence(2_000));
+        assert_eq!(Pence(999).basis_points(3_333), Pence(332));
+        assert_eq!(Pence(-999).basis_points(3_333), Pence(-332));
+        assert_eq!(Pence(5_000).basis_points(0), Pence::ZERO);
+        assert_eq!(Pence(i64::MAX).basis_points(10_000), Pence(i64::MAX));
+        assert_eq!(Pence(i64::MAX).basis_points(i32::MAX), Pence(i64::MAX));
+        assert_eq!(Pence(i64::MAX).basis_points(i32::MIN), Pence(i64::MIN));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::{
     states::{BookingKind, InstalmentStatus, PaymentMethodKind, PaymentState},
-    HasId,
+    HasId, Pence,
 };
 
 /// A booking's payment as the payments service returns it (charging,
@@ -25,11 +25,11 @@ pub struct PaymentData {
     pub method: PaymentMethodKind,
     pub status: PaymentState,
     pub currency: String,
-    pub base_pence: i64,
-    pub subsidy_pence: i64,
-    pub amount_pence: i64,
-    pub platform_fee_pence: i64,
-    pub refunded_pence: i64,
+    pub base_pence: Pence,
+    pub subsidy_pence: Pence,
+    pub amount_pence: Pence,
+    pub platform_fee_pence: Pence,
+    pub refunded_pence: Pence,
     /// For the paying household while the payment needs its action.
     pub client_secret: Option<String>,
     pub failure_code: Option<String>,
@@ -46,7 +46,7 @@ pub struct PaymentData {
 pub struct InstalmentData {
     pub month: i32,
     pub due_at: DateTime<Utc>,
-    pub amount_pence: i64,
+    pub amount_pence: Pence,
     pub status: InstalmentStatus,
     pub attempts: i32,
     pub last_error: Option<String>,

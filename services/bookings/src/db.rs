@@ -13,6 +13,7 @@ use uuid::Uuid;
 use roundabout_api::{
     bookings::BookingData,
     states::{BookingKind, BookingStatus, PaymentState, SagaStep},
+    Pence,
 };
 
 use crate::domain::HouseholdLoad;
@@ -37,10 +38,10 @@ pub struct BookingRow {
     pub failure_code: Option<String>,
     pub failure_message: Option<String>,
     pub currency: String,
-    pub base_pence: i64,
-    pub subsidy_pence: i64,
-    pub first_base_pence: i64,
-    pub first_subsidy_pence: i64,
+    pub base_pence: Pence,
+    pub subsidy_pence: Pence,
+    pub first_base_pence: Pence,
+    pub first_subsidy_pence: Pence,
     pub scheme_id: Option<Uuid>,
     pub scheme_version: Option<i32>,
     pub payment_method: Option<String>,
@@ -48,7 +49,7 @@ pub struct BookingRow {
     pub request_digest: String,
     pub cancelled_at: Option<DateTime<Utc>>,
     pub cancel_reason: Option<String>,
-    pub refund_pence: Option<i64>,
+    pub refund_pence: Option<Pence>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub list_seq: i64,
@@ -105,10 +106,10 @@ pub struct NewBooking<'a> {
     pub end: DateTime<Utc>,
     pub step: SagaStep,
     pub currency: &'a str,
-    pub base_pence: i64,
-    pub subsidy_pence: i64,
-    pub first_base_pence: i64,
-    pub first_subsidy_pence: i64,
+    pub base_pence: Pence,
+    pub subsidy_pence: Pence,
+    pub first_base_pence: Pence,
+    pub first_subsidy_pence: Pence,
     pub scheme_id: Option<Uuid>,
     pub scheme_version: Option<i32>,
     pub payment_method: Option<&'a str>,
@@ -137,10 +138,10 @@ pub async fn insert(db: impl PgExecutor<'_>, b: &NewBooking<'_>, claim_secs: f64
         b.end,
         b.step as _,
         b.currency,
-        b.base_pence,
-        b.subsidy_pence,
-        b.first_base_pence,
-        b.first_subsidy_pence,
+        b.base_pence.get(),
+        b.subsidy_pence.get(),
+        b.first_base_pence.get(),
+        b.first_subsidy_pence.get(),
         b.scheme_id,
         b.scheme_version,
         b.payment_method,
@@ -160,9 +161,11 @@ pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Booki
         r#"select id, household_id, council_id, provider_id, vehicle_id, kind as "kind: BookingKind", lease_months,
             lower(period) as "start_at!", upper(period) as "end_at!", status as "status: BookingStatus", slot_held,
             step as "step: SagaStep", outcome as "outcome: BookingStatus", attempts, failure_code, failure_message,
-            currency, base_pence, subsidy_pence, first_base_pence, first_subsidy_pence, scheme_id, scheme_version,
+            currency, base_pence as "base_pence: Pence", subsidy_pence as "subsidy_pence: Pence",
+            first_base_pence as "first_base_pence: Pence", first_subsidy_pence as "first_subsidy_pence: Pence",
+            scheme_id, scheme_version,
             payment_method, payment_status as "payment_status: PaymentState", request_digest, cancelled_at,
-            cancel_reason, refund_pence, created_at, updated_at, list_seq
+            cancel_reason, refund_pence as "refund_pence: Pence", created_at, updated_at, list_seq
          from bookings where id = $1"#,
         id,
     )
@@ -176,9 +179,11 @@ pub async fn get_many(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Result<Vec
         r#"select id, household_id, council_id, provider_id, vehicle_id, kind as "kind: BookingKind", lease_months,
             lower(period) as "start_at!", upper(period) as "end_at!", status as "status: BookingStatus", slot_held,
             step as "step: SagaStep", outcome as "outcome: BookingStatus", attempts, failure_code, failure_message,
-            currency, base_pence, subsidy_pence, first_base_pence, first_subsidy_pence, scheme_id, scheme_version,
+            currency, base_pence as "base_pence: Pence", subsidy_pence as "subsidy_pence: Pence",
+            first_base_pence as "first_base_pence: Pence", first_subsidy_pence as "first_subsidy_pence: Pence",
+            scheme_id, scheme_version,
             payment_method, payment_status as "payment_status: PaymentState", request_digest, cancelled_at,
-            cancel_reason, refund_pence, created_at, updated_at, list_seq
+            cancel_reason, refund_pence as "refund_pence: Pence", created_at, updated_at, list_seq
          from bookings where id = any($1)"#,
         ids,
     )
@@ -192,9 +197,11 @@ pub async fn by_key(db: impl PgExecutor<'_>, household_id: Uuid, key: &str) -> s
         r#"select id, household_id, council_id, provider_id, vehicle_id, kind as "kind: BookingKind", lease_months,
             lower(period) as "start_at!", upper(period) as "end_at!", status as "status: BookingStatus", slot_held,
             step as "step: SagaStep", outcome as "outcome: BookingStatus", attempts, failure_code, failure_message,
-            currency, base_pence, subsidy_pence, first_base_pence, first_subsidy_pence, scheme_id, scheme_version,
+            currency, base_pence as "base_pence: Pence", subsidy_pence as "subsidy_pence: Pence",
+            first_base_pence as "first_base_pence: Pence", first_subsidy_pence as "first_subsidy_pence: Pence",
+            scheme_id, scheme_version,
             payment_method, payment_status as "payment_status: PaymentState", request_digest, cancelled_at,
-            cancel_reason, refund_pence, created_at, updated_at, list_seq
+            cancel_reason, refund_pence as "refund_pence: Pence", created_at, updated_at, list_seq
          from bookings where household_id = $1 and idempotency_key = $2"#,
         household_id,
         key,
@@ -299,9 +306,11 @@ pub async fn page(
                 r#"select id, household_id, council_id, provider_id, vehicle_id, kind as "kind: BookingKind", lease_months,
             lower(period) as "start_at!", upper(period) as "end_at!", status as "status: BookingStatus", slot_held,
             step as "step: SagaStep", outcome as "outcome: BookingStatus", attempts, failure_code, failure_message,
-            currency, base_pence, subsidy_pence, first_base_pence, first_subsidy_pence, scheme_id, scheme_version,
+            currency, base_pence as "base_pence: Pence", subsidy_pence as "subsidy_pence: Pence",
+            first_base_pence as "first_base_pence: Pence", first_subsidy_pence as "first_subsidy_pence: Pence",
+            scheme_id, scheme_version,
             payment_method, payment_status as "payment_status: PaymentState", request_digest, cancelled_at,
-            cancel_reason, refund_pence, created_at, updated_at, list_seq
+            cancel_reason, refund_pence as "refund_pence: Pence", created_at, updated_at, list_seq
                  from bookings where household_id = $1 and ($2::uuid[] is null or council_id = any($2))
                    and list_seq > $3 order by list_seq limit $4"#,
                 owner,
@@ -326,9 +335,11 @@ pub async fn page(
                 r#"select id, household_id, council_id, provider_id, vehicle_id, kind as "kind: BookingKind", lease_months,
             lower(period) as "start_at!", upper(period) as "end_at!", status as "status: BookingStatus", slot_held,
             step as "step: SagaStep", outcome as "outcome: BookingStatus", attempts, failure_code, failure_message,
-            currency, base_pence, subsidy_pence, first_base_pence, first_subsidy_pence, scheme_id, scheme_version,
+            currency, base_pence as "base_pence: Pence", subsidy_pence as "subsidy_pence: Pence",
+            first_base_pence as "first_base_pence: Pence", first_subsidy_pence as "first_subsidy_pence: Pence",
+            scheme_id, scheme_version,
             payment_method, payment_status as "payment_status: PaymentState", request_digest, cancelled_at,
-            cancel_reason, refund_pence, created_at, updated_at, list_seq
+            cancel_reason, refund_pence as "refund_pence: Pence", created_at, updated_at, list_seq
                  from bookings where provider_id = $1 and ($2::uuid[] is null or council_id = any($2))
                    and list_seq > $3 order by list_seq limit $4"#,
                 owner,
@@ -368,9 +379,11 @@ pub async fn claim(db: impl PgExecutor<'_>, id: Uuid, secs: f64) -> sqlx::Result
          returning id, household_id, council_id, provider_id, vehicle_id, kind as "kind: BookingKind", lease_months,
             lower(period) as "start_at!", upper(period) as "end_at!", status as "status: BookingStatus", slot_held,
             step as "step: SagaStep", outcome as "outcome: BookingStatus", attempts, failure_code, failure_message,
-            currency, base_pence, subsidy_pence, first_base_pence, first_subsidy_pence, scheme_id, scheme_version,
+            currency, base_pence as "base_pence: Pence", subsidy_pence as "subsidy_pence: Pence",
+            first_base_pence as "first_base_pence: Pence", first_subsidy_pence as "first_subsidy_pence: Pence",
+            scheme_id, scheme_version,
             payment_method, payment_status as "payment_status: PaymentState", request_digest, cancelled_at,
-            cancel_reason, refund_pence, created_at, updated_at, list_seq"#,
+            cancel_reason, refund_pence as "refund_pence: Pence", created_at, updated_at, list_seq"#,
         id,
         secs,
     )
@@ -492,7 +505,7 @@ pub async fn start_cancellation(
     db: impl PgExecutor<'_>,
     id: Uuid,
     reason: Option<&str>,
-    refund_pence: i64,
+    refund_pence: Pence,
     first: SagaStep,
     claim_secs: f64,
 ) -> sqlx::Result<bool> {
@@ -505,7 +518,7 @@ pub async fn start_cancellation(
            and (claimed_until is null or claimed_until < now())",
         id,
         reason,
-        refund_pence,
+        refund_pence.get(),
         first as _,
         claim_secs,
     )

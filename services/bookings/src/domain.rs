@@ -163,17 +163,17 @@ pub fn check_period(p: &PeriodIn, now: DateTime<Utc>, limits: &Limits) -> Result
 /// A vehicle's prices, in pence.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Prices {
-    pub per_hour_pence: Option<i64>,
-    pub per_day_pence: Option<i64>,
-    pub per_month_lease_pence: Option<i64>,
+    pub per_hour_pence: Option<Pence>,
+    pub per_day_pence: Option<Pence>,
+    pub per_month_lease_pence: Option<Pence>,
 }
 
 impl From<&VehicleData> for Prices {
     fn from(v: &VehicleData) -> Self {
         Self {
-            per_hour_pence: v.per_hour_pence.map(Pence::get),
-            per_day_pence: v.per_day_pence.map(Pence::get),
-            per_month_lease_pence: v.per_month_lease_pence.map(Pence::get),
+            per_hour_pence: v.per_hour_pence,
+            per_day_pence: v.per_day_pence,
+            per_month_lease_pence: v.per_month_lease_pence,
         }
     }
 }
@@ -182,7 +182,7 @@ impl From<&VehicleData> for Prices {
 /// `min(perHour × ceil(hours), perDay × ceil(days))` over the prices the
 /// vehicle has; a lease `perMonth × months`, the first payment one month.
 /// None when the vehicle lacks the price the kind needs.
-pub fn price(prices: &Prices, period: &Period) -> Option<(i64, i64)> {
+pub fn price(prices: &Prices, period: &Period) -> Option<(Pence, Pence)> {
     match period.lease_months {
         Some(months) => {
             let m = prices.per_month_lease_pence?;
@@ -229,30 +229,30 @@ mod tests {
     #[test]
     fn hire_takes_the_cheaper_of_hours_and_days() {
         let prices = Prices {
-            per_hour_pence: Some(1000),
-            per_day_pence: Some(3000),
+            per_hour_pence: Some(Pence(1000)),
+            per_day_pence: Some(Pence(3000)),
             per_month_lease_pence: None,
         };
         let now = at(0);
         let p = check_period(&hire(at(10), at(14)), now, &Limits::default()).unwrap();
-        assert_eq!(price(&prices, &p), Some((3000, 3000)));
+        assert_eq!(price(&prices, &p), Some((Pence(3000), Pence(3000))));
         let p = check_period(&hire(at(10), at(12)), now, &Limits::default()).unwrap();
-        assert_eq!(price(&prices, &p), Some((2000, 2000)));
+        assert_eq!(price(&prices, &p), Some((Pence(2000), Pence(2000))));
         let p = check_period(&hire(at(10), at(10) + Duration::minutes(61)), now, &Limits::default()).unwrap();
-        assert_eq!(price(&prices, &p), Some((2000, 2000)));
+        assert_eq!(price(&prices, &p), Some((Pence(2000), Pence(2000))));
         let only_day = Prices {
-            per_day_pence: Some(3000),
+            per_day_pence: Some(Pence(3000)),
             ..Prices::default()
         };
         let p = check_period(&hire(at(10), at(10) + Duration::hours(25)), now, &Limits::default()).unwrap();
-        assert_eq!(price(&only_day, &p), Some((6000, 6000)));
+        assert_eq!(price(&only_day, &p), Some((Pence(6000), Pence(6000))));
         assert_eq!(price(&Prices::default(), &p), None);
     }
 
     #[test]
     fn lease_is_monthly() {
         let prices = Prices {
-            per_month_lease_pence: Some(30_000),
+            per_month_lease_pence: Some(Pence(30_000)),
             ..Prices::default()
         };
         let p = check_period(
@@ -266,7 +266,7 @@ mod tests {
             &Limits::default(),
         )
         .unwrap();
-        assert_eq!(price(&prices, &p), Some((360_000, 30_000)));
+        assert_eq!(price(&prices, &p), Some((Pence(360_000), Pence(30_000))));
         assert_eq!(p.end, Utc.with_ymd_and_hms(2031, 1, 5, 10, 0, 0).unwrap());
     }
 

@@ -57,9 +57,9 @@ async fn refresh(g: &BudgetGauges, pool: &PgPool) -> anyhow::Result<()> {
     for r in rows {
         let line = r.line_id.to_string();
         let labels = [r.council_code.as_str(), line.as_str(), r.scheme_name.as_str()];
-        g.budget.with_label_values(&labels).set(r.budget_pence);
-        g.committed.with_label_values(&labels).set(r.committed_pence);
-        g.held.with_label_values(&labels).set(r.held_pence);
+        g.budget.with_label_values(&labels).set(r.budget_pence.get());
+        g.committed.with_label_values(&labels).set(r.committed_pence.get());
+        g.held.with_label_values(&labels).set(r.held_pence.get());
     }
     Ok(())
 }

@@ -6,7 +6,10 @@
 //! apart, with what was refunded and what was kept.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use roundabout_api::bookings::{SchemeLineData, TotalsData};
+use roundabout_api::{
+    bookings::{SchemeLineData, TotalsData},
+    Pence,
+};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
@@ -23,19 +26,19 @@ pub struct Totals {
     /// Households with a booking that stands.
     pub households: i64,
     /// The whole price of the bookings that stand (a lease's whole term).
-    pub gross_pence: i64,
+    pub gross_pence: Pence,
     /// The schemes' subsidy on them.
-    pub subsidy_pence: i64,
+    pub subsidy_pence: Pence,
     /// The households' share of their price: `gross - subsidy`, paid or
     /// still to pay (an invoice, a lease's later months).
-    pub household_paid_pence: i64,
+    pub household_paid_pence: Pence,
     /// Bookings cancelled after they were confirmed.
     pub cancelled_bookings: i64,
     /// What households had paid for those and got back.
-    pub refunded_pence: i64,
+    pub refunded_pence: Pence,
     /// What households had paid for those and did not get back (a
     /// cancellation less than 24 hours before the start).
-    pub cancellation_charges_pence: i64,
+    pub cancellation_charges_pence: Pence,
 }
 
 impl From<Totals> for TotalsData {
@@ -68,13 +71,13 @@ pub async fn totals(
                     and payment_status in ('CAPTURED', 'REFUNDED', 'PARTIALLY_REFUNDED', 'NOT_REQUIRED'))))
          select count(*) filter (where stands) as "bookings!",
             count(distinct household_id) filter (where stands) as "households!",
-            coalesce(sum(base_pence) filter (where stands), 0)::bigint as "gross_pence!",
-            coalesce(sum(subsidy_pence) filter (where stands), 0)::bigint as "subsidy_pence!",
-            coalesce(sum(base_pence - subsidy_pence) filter (where stands), 0)::bigint as "household_paid_pence!",
+            coalesce(sum(base_pence) filter (where stands), 0)::bigint as "gross_pence!: Pence",
+            coalesce(sum(subsidy_pence) filter (where stands), 0)::bigint as "subsidy_pence!: Pence",
+            coalesce(sum(base_pence - subsidy_pence) filter (where stands), 0)::bigint as "household_paid_pence!: Pence",
             count(*) filter (where not stands) as "cancelled_bookings!",
-            coalesce(sum(coalesce(refund_pence, 0)) filter (where not stands), 0)::bigint as "refunded_pence!",
+            coalesce(sum(coalesce(refund_pence, 0)) filter (where not stands), 0)::bigint as "refunded_pence!: Pence",
             coalesce(sum(first_base_pence - first_subsidy_pence - coalesce(refund_pence, 0))
-                filter (where not stands), 0)::bigint as "cancellation_charges_pence!"
+                filter (where not stands), 0)::bigint as "cancellation_charges_pence!: Pence"
          from b"#,
         council,
         from,
@@ -89,7 +92,7 @@ pub async fn totals(
 pub struct SchemeLine {
     pub scheme_id: Uuid,
     pub bookings: i64,
-    pub subsidy_pence: i64,
+    pub subsidy_pence: Pence,
 }
 
 impl From<SchemeLine> for SchemeLineData {
@@ -111,7 +114,7 @@ pub async fn by_scheme(
     sqlx::query_as!(
         SchemeLine,
         r#"select scheme_id as "scheme_id!", count(*) as "bookings!",
-            coalesce(sum(subsidy_pence), 0)::bigint as "subsidy_pence!"
+            coalesce(sum(subsidy_pence), 0)::bigint as "subsidy_pence!: Pence"
          from bookings
          where council_id = $1 and created_at >= $2 and created_at < $3
            and status in ('CONFIRMED', 'ACTIVE', 'COMPLETED')
@@ -131,7 +134,7 @@ pub struct ZoneRow {
     pub zone_id: Option<Uuid>,
     pub bookings: i64,
     pub households: i64,
-    pub subsidy_pence: i64,
+    pub subsidy_pence: Pence,
 }
 
 pub async fn by_zone(
@@ -143,7 +146,7 @@ pub async fn by_zone(
     sqlx::query_as!(
         ZoneRow,
         r#"select z.zone_id as "zone_id?", count(*) as "bookings!", count(distinct household_id) as "households!",
-            coalesce(sum(subsidy_pence), 0)::bigint as "subsidy_pence!"
+            coalesce(sum(subsidy_pence), 0)::bigint as "subsidy_pence!: Pence"
          from bookings left join lateral unnest(zone_ids) as z(zone_id) on true
          where council_id = $1 and created_at >= $2 and created_at < $3
            and status in ('CONFIRMED', 'ACTIVE', 'COMPLETED')
@@ -157,9 +160,9 @@ pub async fn by_zone(
 }
 
 /// Subsidy of the council's bookings made before `before` that stand.
-pub async fn spent_before(db: impl PgExecutor<'_>, council: Uuid, before: DateTime<Utc>) -> sqlx::Result<i64> {
+pub async fn spent_before(db: impl PgExecutor<'_>, council: Uuid, before: DateTime<Utc>) -> sqlx::Result<Pence> {
     sqlx::query_scalar!(
-        r#"select coalesce(sum(subsidy_pence), 0)::bigint as "spent!" from bookings
+        r#"select coalesce(sum(subsidy_pence), 0)::bigint as "spent!: Pence" from bookings
          where council_id = $1 and created_at < $2 and status in ('CONFIRMED', 'ACTIVE', 'COMPLETED')"#,
         council,
         before,
@@ -173,7 +176,7 @@ pub async fn spent_before(db: impl PgExecutor<'_>, council: Uuid, before: DateTi
 pub struct PointRow {
     pub start: NaiveDate,
     pub bookings: i64,
-    pub subsidy_pence: i64,
+    pub subsidy_pence: Pence,
 }
 
 /// Every `interval` (`day`, `week`, `month`) of the period in UK time, empty ones too.
@@ -198,7 +201,7 @@ pub async fn over_time(
                 ('1 ' || $4)::interval) as start
          )
          select buckets.start::date as "start!", count(counted.bucket) as "bookings!",
-            coalesce(sum(counted.subsidy_pence), 0)::bigint as "subsidy_pence!"
+            coalesce(sum(counted.subsidy_pence), 0)::bigint as "subsidy_pence!: Pence"
          from buckets left join counted on counted.bucket = buckets.start
          group by buckets.start order by buckets.start"#,
         council,

@@ -126,12 +126,12 @@ async fn book(
     }
     let (subsidy, zone_ids) = quote(&s, input.household_id, &input.period, base).await?;
     let (subsidy_pence, first_subsidy) = match (&subsidy, period.lease_months) {
-        (None, _) => (0, 0),
+        (None, _) => (Pence::ZERO, Pence::ZERO),
         (Some(q), None) => (q.amount_pence, q.amount_pence),
-        (Some(q), Some(_)) => (q.amount_pence, q.per_month_pence.unwrap_or(0).min(first_base)),
+        (Some(q), Some(_)) => (q.amount_pence, q.per_month_pence.unwrap_or(Pence::ZERO).min(first_base)),
     };
     let id = Uuid::new_v4();
-    let first_step = if subsidy_pence > 0 {
+    let first_step = if subsidy_pence > Pence::ZERO {
         SagaStep::HoldBudget
     } else {
         SagaStep::Charge
@@ -257,13 +257,13 @@ async fn quote(
     s: &AppState,
     household_id: Uuid,
     p: &PeriodIn,
-    base: i64,
+    base: Pence,
 ) -> ApiResult<(Option<SubsidyData>, Vec<Uuid>)> {
     let body = QuoteIn {
         household_id,
         kind: p.kind.clone(),
         lease_months: p.lease_months,
-        base_prices: vec![Pence(base)],
+        base_prices: vec![base],
     };
     match s
         .eligibility

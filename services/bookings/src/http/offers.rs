@@ -141,9 +141,9 @@ async fn offers(
         .collect();
     let cheapest = candidates
         .iter()
-        .map(|(_, _, base, subsidy)| base - subsidy.map_or(0, |(a, _)| a))
+        .map(|(_, _, base, subsidy)| *base - subsidy.map_or(Pence::ZERO, |(a, _)| a))
         .min()
-        .unwrap_or(0);
+        .unwrap_or(Pence::ZERO);
     let need = Needs {
         seats: seats_needed,
         wheelchair,
@@ -156,7 +156,7 @@ async fn offers(
         .into_iter()
         .filter(|(_, c, _, _)| !booked.contains(&c.id))
         .map(|(hit, c, base, subsidy)| {
-            let amount = subsidy.map_or(0, |(a, _)| a);
+            let amount = subsidy.map_or(Pence::ZERO, |(a, _)| a);
             let (score, reasons) = score(&need, &hit, &c, base, amount);
             OfferOut {
                 vehicle: hit.vehicle,
@@ -186,11 +186,11 @@ struct Needs {
     electric_preferred: bool,
     from_home: bool,
     radius: f64,
-    cheapest: i64,
+    cheapest: Pence,
 }
 
 /// 0–100: distance 30, fit 25, price after subsidy 30, electric 15.
-fn score(n: &Needs, hit: &Hit, c: &VehicleData, base: i64, subsidy: i64) -> (f64, Vec<String>) {
+fn score(n: &Needs, hit: &Hit, c: &VehicleData, base: Pence, subsidy: Pence) -> (f64, Vec<String>) {
     let mut reasons = Vec::new();
     let place = if n.from_home { "home" } else { "the place you chose" };
     reasons.push(format!("{:.1} km from {place}", hit.distance_km));
@@ -215,15 +215,15 @@ fn score(n: &Needs, hit: &Hit, c: &VehicleData, base: i64, subsidy: i64) -> (f64
     }
 
     let paid = base - subsidy;
-    let price = if paid <= 0 {
+    let price = if paid <= Pence::ZERO {
         1.0
     } else {
-        n.cheapest.max(1) as f64 / paid as f64
+        n.cheapest.get().max(1) as f64 / paid.get() as f64
     };
-    reasons.push(if subsidy > 0 {
-        format!("{} after a {} council subsidy", Pence(paid), Pence(subsidy))
+    reasons.push(if subsidy > Pence::ZERO {
+        format!("{paid} after a {subsidy} council subsidy")
     } else {
-        format!("{}, no council subsidy", Pence(paid))
+        format!("{paid}, no council subsidy")
     });
 
     let is_electric = matches!(c.propulsion, Propulsion::Electric | Propulsion::ElectricAssist);
@@ -281,13 +281,19 @@ mod tests {
             electric_preferred: true,
             from_home: true,
             radius: 5.0,
-            cheapest: 1560,
+            cheapest: Pence(1560),
         }
     }
 
     #[test]
     fn reasons_are_plain_words() {
-        let (_, reasons) = score(&needs(), &hit(1.23), &candidate(5, Propulsion::Electric), 2600, 1040);
+        let (_, reasons) = score(
+            &needs(),
+            &hit(1.23),
+            &candidate(5, Propulsion::Electric),
+            Pence(2600),
+            Pence(1040),
+        );
         assert_eq!(
             reasons,
             vec![
@@ -302,12 +308,53 @@ mod tests {
     #[test]
     fn nearer_cheaper_fitting_electric_scores_higher() {
         let n = needs();
-        let (best, _) = score(&n, &hit(0.5), &candidate(4, Propulsion::Electric), 2600, 1040);
-        let far = score(&n, &hit(4.5), &candidate(4, Propulsion::Electric), 2600, 1040).0;
-        let big = score(&n, &hit(0.5), &candidate(9, Propulsion::Electric), 2600, 1040).0;
-        let small = score(&n, &hit(0.5), &candidate(2, Propulsion::Electric), 2600, 1040).0;
-        let dear = score(&n, &hit(0.5), &candidate(4, Propulsion::Electric), 5200, 1040).0;
-        let petrol = score(&n, &hit(0.5), &candidate(4, Propulsion::Petrol), 2600, 1040).0;
+        let (best, _) = score(
+            &n,
+            &hit(0.5),
+            &candidate(4, Propulsion::Electric),
+            Pence(2600),
+            Pence(1040),
+        );
+        let far = score(
+            &n,
+            &hit(4.5),
+            &candidate(4, Propulsion::Electric),
+            Pence(2600),
+            Pence(1040),
+        )
+        .0;
+        let big = score(
+            &n,
+            &hit(0.5),
+            &candidate(9, Propulsion::Electric),
+            Pence(2600),
+            Pence(1040),
+        )
+        .0;
+        let small = score(
+            &n,
+            &hit(0.5),
+            &candidate(2, Propulsion::Electric),
+            Pence(2600),
+            Pence(1040),
+        )
+        .0;
+        let dear = score(
+            &n,
+            &hit(0.5),
+            &candidate(4, Propulsion::Electric),
+            Pence(5200),
+            Pence(1040),
+        )
+        .0;
+        let petrol = score(
+            &n,
+            &hit(0.5),
+            &candidate(4, Propulsion::Petrol),
+            Pence(2600),
+            Pence(1040),
+        )
+        .0;
         for worse in [far, big, small, dear, petrol] {
             assert!(best > worse, "{best} > {worse}");
         }

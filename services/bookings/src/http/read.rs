@@ -106,14 +106,9 @@ async fn cancel(
     }
     let paid = b.status != BookingStatus::PendingPayment;
     let refund = if paid {
-        domain::refund_due(
-            Pence(b.first_base_pence - b.first_subsidy_pence),
-            b.start_at,
-            Utc::now(),
-        )
-        .get()
+        domain::refund_due(b.first_base_pence - b.first_subsidy_pence, b.start_at, Utc::now())
     } else {
-        0
+        Pence::ZERO
     };
     if !saga::start_cancellation(&s, id, reason.as_deref(), refund, paid).await? {
         return Err(match db::get(&s.pool, id).await? {

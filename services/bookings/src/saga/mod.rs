@@ -15,7 +15,7 @@
 pub mod pause;
 mod steps;
 
-use roundabout_api::ErrorCode;
+use roundabout_api::{ErrorCode, Pence};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -177,7 +177,7 @@ pub async fn start_cancellation(
     state: &AppState,
     id: Uuid,
     reason: Option<&str>,
-    refund_pence: i64,
+    refund_pence: Pence,
     paid: bool,
 ) -> sqlx::Result<bool> {
     let first = if paid {

@@ -2,7 +2,7 @@
 //! booking id, and what its answer means for the booking.
 
 use roundabout_api::states::{BookingStatus, PaymentState, SagaStep};
-use roundabout_api::ErrorCode;
+use roundabout_api::{ErrorCode, Pence};
 use roundabout_support::{
     client::{ClientError, ServiceClient},
     internal_auth::Caller,
@@ -29,7 +29,7 @@ fn reserve(b: &BookingRow, scheme_id: Uuid) -> ReserveIn {
         booking_id: b.id,
         scheme_id: Some(scheme_id),
         household_id: Some(b.household_id),
-        amount_pence: Some(b.subsidy_pence.into()),
+        amount_pence: Some(b.subsidy_pence),
     }
 }
 
@@ -60,7 +60,7 @@ fn retry(e: ClientError) -> Outcome {
 }
 
 async fn hold(state: &AppState, b: &BookingRow) -> Outcome {
-    let Some(scheme_id) = b.scheme_id.filter(|_| b.subsidy_pence > 0) else {
+    let Some(scheme_id) = b.scheme_id.filter(|_| b.subsidy_pence > Pence::ZERO) else {
         return Outcome::Next(Transition::to(SagaStep::Charge));
     };
     let body = reserve(b, scheme_id);
@@ -86,8 +86,8 @@ async fn charge(state: &AppState, b: &BookingRow) -> Outcome {
     let lease = b.lease_months.map(|months| LeaseIn {
         months,
         start: b.start_at,
-        monthly_base_pence: b.first_base_pence.into(),
-        monthly_subsidy_pence: b.first_subsidy_pence.into(),
+        monthly_base_pence: b.first_base_pence,
+        monthly_subsidy_pence: b.first_subsidy_pence,
     });
     let body = ChargeIn {
         booking_id: b.id,
@@ -95,8 +95,8 @@ async fn charge(state: &AppState, b: &BookingRow) -> Outcome {
         provider_id: b.provider_id,
         council_id: b.council_id,
         kind: b.kind.to_string(),
-        base_pence: b.first_base_pence.into(),
-        subsidy_pence: b.first_subsidy_pence.into(),
+        base_pence: b.first_base_pence,
+        subsidy_pence: b.first_subsidy_pence,
         payment_method: b.payment_method.clone(),
         card: false,
         lease,
@@ -137,7 +137,7 @@ async fn charge(state: &AppState, b: &BookingRow) -> Outcome {
 }
 
 async fn commit(state: &AppState, b: &BookingRow) -> Outcome {
-    let Some(scheme_id) = b.scheme_id.filter(|_| b.subsidy_pence > 0) else {
+    let Some(scheme_id) = b.scheme_id.filter(|_| b.subsidy_pence > Pence::ZERO) else {
         return Outcome::Next(Transition::to(SagaStep::Capture));
     };
     let body = reserve(b, scheme_id);
@@ -192,7 +192,7 @@ async fn refund(state: &AppState, b: &BookingRow) -> Outcome {
     // settled (a card captured at once) gives all of it back.
     let amount = b.refund_pence.unwrap_or(b.first_base_pence - b.first_subsidy_pence);
     let body = RefundIn {
-        amount_pence: amount.into(),
+        amount_pence: amount,
     };
     match state.payments.post::<_, PaymentData>(&path, &body, &me()).await {
         Ok(p) => Outcome::Next(Transition {

@@ -81,7 +81,11 @@ proptest! {
 
     #[test]
     fn prices_never_overflow(p in period(), hour in any::<Option<i64>>(), day in any::<Option<i64>>(), month in any::<Option<i64>>()) {
-        let prices = Prices { per_hour_pence: hour, per_day_pence: day, per_month_lease_pence: month };
+        let prices = Prices {
+            per_hour_pence: hour.map(roundabout_api::Pence),
+            per_day_pence: day.map(roundabout_api::Pence),
+            per_month_lease_pence: month.map(roundabout_api::Pence),
+        };
         let now = Utc::now();
         if let Ok(period) = domain::check_period(&p, now, &Limits::unbounded()) {
             if let Some((whole, first)) = domain::price(&prices, &period) {

@@ -2,7 +2,7 @@
 //! and the budget position of every scheme line (for the metrics).
 
 use chrono::{DateTime, Utc};
-use roundabout_api::states::AllocationState;
+use roundabout_api::{states::AllocationState, Pence};
 use serde::Serialize;
 use sqlx::PgExecutor;
 use uuid::Uuid;
@@ -13,7 +13,7 @@ pub struct AllocationRow {
     pub line_id: Uuid,
     pub scheme_id: Uuid,
     pub household_id: Option<Uuid>,
-    pub amount_pence: i64,
+    pub amount_pence: Pence,
     pub state: AllocationState,
     pub expires_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -30,7 +30,7 @@ impl AllocationRow {
 pub async fn get(db: impl PgExecutor<'_>, booking_id: Uuid) -> sqlx::Result<Option<AllocationRow>> {
     sqlx::query_as!(
         AllocationRow,
-        r#"select booking_id, line_id, scheme_id, household_id, amount_pence, state as "state: AllocationState",
+        r#"select booking_id, line_id, scheme_id, household_id, amount_pence as "amount_pence: Pence", state as "state: AllocationState",
                   expires_at, created_at, updated_at
            from budget_allocations where booking_id = $1"#,
         booking_id,
@@ -40,9 +40,9 @@ pub async fn get(db: impl PgExecutor<'_>, booking_id: Uuid) -> sqlx::Result<Opti
 }
 
 /// Committed plus live holds of a line, leaving out one booking.
-pub async fn used_by_others(db: impl PgExecutor<'_>, line_id: Uuid, booking_id: Uuid) -> sqlx::Result<i64> {
+pub async fn used_by_others(db: impl PgExecutor<'_>, line_id: Uuid, booking_id: Uuid) -> sqlx::Result<Pence> {
     sqlx::query_scalar!(
-        r#"select coalesce(sum(amount_pence), 0)::bigint as "used!" from budget_allocations
+        r#"select coalesce(sum(amount_pence), 0)::bigint as "used!: Pence" from budget_allocations
            where line_id = $1 and booking_id <> $2
              and (state = 'COMMITTED' or (state = 'HELD' and expires_at > now()))"#,
         line_id,
@@ -57,7 +57,7 @@ pub struct NewAllocation {
     pub line_id: Uuid,
     pub scheme_id: Uuid,
     pub household_id: Option<Uuid>,
-    pub amount_pence: i64,
+    pub amount_pence: Pence,
     pub state: AllocationState,
     pub expires_at: Option<DateTime<Utc>>,
 }
@@ -71,13 +71,13 @@ pub async fn put(db: impl PgExecutor<'_>, a: &NewAllocation) -> sqlx::Result<All
            on conflict (booking_id) do update set line_id = excluded.line_id, scheme_id = excluded.scheme_id,
               household_id = excluded.household_id, amount_pence = excluded.amount_pence, state = excluded.state,
               expires_at = excluded.expires_at, updated_at = now()
-           returning booking_id, line_id, scheme_id, household_id, amount_pence, state as "state: AllocationState",
+           returning booking_id, line_id, scheme_id, household_id, amount_pence as "amount_pence: Pence", state as "state: AllocationState",
                      expires_at, created_at, updated_at"#,
         a.booking_id,
         a.line_id,
         a.scheme_id,
         a.household_id,
-        a.amount_pence,
+        a.amount_pence.get(),
         a.state.as_str(),
         a.expires_at,
     )
@@ -95,7 +95,7 @@ pub async fn set_state(
         AllocationRow,
         r#"update budget_allocations set state = $2, expires_at = null, updated_at = now()
            where booking_id = $1
-           returning booking_id, line_id, scheme_id, household_id, amount_pence, state as "state: AllocationState",
+           returning booking_id, line_id, scheme_id, household_id, amount_pence as "amount_pence: Pence", state as "state: AllocationState",
                      expires_at, created_at, updated_at"#,
         booking_id,
         state.as_str(),
@@ -112,9 +112,9 @@ pub struct LinePosition {
     pub line_id: Uuid,
     /// The name of the line's latest version in effect.
     pub scheme_name: String,
-    pub budget_pence: i64,
-    pub committed_pence: i64,
-    pub held_pence: i64,
+    pub budget_pence: Pence,
+    pub committed_pence: Pence,
+    pub held_pence: Pence,
 }
 
 /// One row per scheme line with a version in effect; the sums use
@@ -122,12 +122,12 @@ pub struct LinePosition {
 pub async fn line_positions(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<LinePosition>> {
     sqlx::query_as!(
         LinePosition,
-        r#"select c.code as council_code, l.id as line_id, s.name as scheme_name, l.budget_pence,
+        r#"select c.code as council_code, l.id as line_id, s.name as scheme_name, l.budget_pence as "budget_pence: Pence",
                   coalesce((select sum(a.amount_pence) from budget_allocations a
-                            where a.line_id = l.id and a.state = 'COMMITTED'), 0)::bigint as "committed_pence!",
+                            where a.line_id = l.id and a.state = 'COMMITTED'), 0)::bigint as "committed_pence!: Pence",
                   coalesce((select sum(a.amount_pence) from budget_allocations a
                             where a.line_id = l.id and a.state = 'HELD' and a.expires_at > now()), 0)::bigint
-                      as "held_pence!"
+                      as "held_pence!: Pence"
            from scheme_lines l
            join councils c on c.id = l.council_id
            join lateral (select name from schemes

@@ -1,7 +1,7 @@
 //! The `household_profiles` table and its audit of reads.
 
 use chrono::{DateTime, Utc};
-use roundabout_api::eligibility::ProfileData;
+use roundabout_api::{eligibility::ProfileData, Pence};
 use sqlx::{PgExecutor, Postgres, Transaction};
 use uuid::Uuid;
 
@@ -19,10 +19,10 @@ pub struct ProfileRow {
     pub lon: f64,
     pub postcode: Option<String>,
     pub members: i32,
-    pub annual_income_pence: Option<i64>,
+    pub annual_income_pence: Option<Pence>,
     /// The band the income was given as, if it was (either end may be open).
-    pub income_band_from_pence: Option<i64>,
-    pub income_band_below_pence: Option<i64>,
+    pub income_band_from_pence: Option<Pence>,
+    pub income_band_below_pence: Option<Pence>,
     pub cars_owned: i32,
     pub blue_badge: bool,
     pub benefits: Vec<String>,
@@ -94,7 +94,7 @@ pub async fn upsert(
 ) -> sqlx::Result<ProfileRow> {
     sqlx::query_as!(
         ProfileRow,
-        "insert into household_profiles (household_id, council_id, lat, lon, postcode, members, annual_income_pence,
+        r#"insert into household_profiles (household_id, council_id, lat, lon, postcode, members, annual_income_pence,
             cars_owned, blue_badge, benefits, lead_age, needs_seats, needs_wheelchair_accessible,
             needs_electric_preferred, zone_ids, income_band_from_pence, income_band_below_pence)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
@@ -107,16 +107,18 @@ pub async fn upsert(
             needs_seats = excluded.needs_seats, needs_wheelchair_accessible = excluded.needs_wheelchair_accessible,
             needs_electric_preferred = excluded.needs_electric_preferred, zone_ids = excluded.zone_ids,
             updated_at = now()
-         returning household_id, council_id, lat, lon, postcode, members, annual_income_pence,
-              income_band_from_pence, income_band_below_pence, cars_owned, blue_badge, benefits, lead_age,
-              needs_seats, needs_wheelchair_accessible, needs_electric_preferred, zone_ids, updated_at",
+         returning household_id, council_id, lat, lon, postcode, members,
+              annual_income_pence as "annual_income_pence: Pence",
+              income_band_from_pence as "income_band_from_pence: Pence",
+              income_band_below_pence as "income_band_below_pence: Pence", cars_owned, blue_badge, benefits, lead_age,
+              needs_seats, needs_wheelchair_accessible, needs_electric_preferred, zone_ids, updated_at"#,
         household_id,
         council_id,
         p.lat,
         p.lon,
         p.postcode,
         p.members,
-        p.annual_income_pence,
+        p.annual_income_pence.map(Pence::get),
         p.cars_owned,
         p.blue_badge,
         &p.benefits,
@@ -125,8 +127,8 @@ pub async fn upsert(
         p.needs.wheelchair_accessible,
         p.needs.electric_preferred,
         zone_ids,
-        p.income_band.and_then(|b| b.from_pence),
-        p.income_band.and_then(|b| b.below_pence),
+        p.income_band.and_then(|b| b.from_pence).map(Pence::get),
+        p.income_band.and_then(|b| b.below_pence).map(Pence::get),
     )
     .fetch_one(&mut **tx)
     .await
@@ -135,10 +137,12 @@ pub async fn upsert(
 pub async fn get(db: impl PgExecutor<'_>, household_id: Uuid) -> sqlx::Result<Option<ProfileRow>> {
     sqlx::query_as!(
         ProfileRow,
-        "select household_id, council_id, lat, lon, postcode, members, annual_income_pence,
-                income_band_from_pence, income_band_below_pence, cars_owned, blue_badge, benefits, lead_age,
+        r#"select household_id, council_id, lat, lon, postcode, members,
+                annual_income_pence as "annual_income_pence: Pence",
+                income_band_from_pence as "income_band_from_pence: Pence",
+                income_band_below_pence as "income_band_below_pence: Pence", cars_owned, blue_badge, benefits, lead_age,
                 needs_seats, needs_wheelchair_accessible, needs_electric_preferred, zone_ids, updated_at
-         from household_profiles where household_id = $1",
+         from household_profiles where household_id = $1"#,
         household_id,
     )
     .fetch_optional(db)
@@ -149,7 +153,7 @@ pub async fn get(db: impl PgExecutor<'_>, household_id: Uuid) -> sqlx::Result<Op
 #[derive(Debug, Clone)]
 pub struct FactsRow {
     pub members: i32,
-    pub annual_income_pence: Option<i64>,
+    pub annual_income_pence: Option<Pence>,
     pub cars_owned: i32,
     pub blue_badge: bool,
     pub benefits: Vec<String>,
@@ -184,9 +188,9 @@ impl FactsRow {
 pub async fn facts_of_council(db: impl PgExecutor<'_>, council_id: Uuid) -> sqlx::Result<Vec<FactsRow>> {
     sqlx::query_as!(
         FactsRow,
-        "select members, annual_income_pence, cars_owned, blue_badge, benefits, lead_age, needs_seats,
-            needs_wheelchair_accessible, needs_electric_preferred, zone_ids
-         from household_profiles where council_id = $1",
+        r#"select members, annual_income_pence as "annual_income_pence: Pence", cars_owned, blue_badge, benefits,
+            lead_age, needs_seats, needs_wheelchair_accessible, needs_electric_preferred, zone_ids
+         from household_profiles where council_id = $1"#,
         council_id,
     )
     .fetch_all(db)

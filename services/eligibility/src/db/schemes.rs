@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use roundabout_api::{
     eligibility::TestCaseData,
     states::{BookingKind, SchemeStatus},
+    Pence,
 };
 use roundabout_support::subsidy::SchemeTerms;
 use sqlx::{types::Json, PgExecutor};
@@ -24,24 +25,24 @@ pub struct SchemeRow {
     pub zone_ids: Vec<Uuid>,
     pub criteria: Json<Vec<Criterion>>,
     pub percent_basis_points: i32,
-    pub cap_per_booking_pence: Option<i64>,
+    pub cap_per_booking_pence: Option<Pence>,
     pub applies_to: Vec<BookingKind>,
-    pub budget_pence: i64,
+    pub budget_pence: Pence,
     pub effective_from: Option<DateTime<Utc>>,
     pub effective_to: Option<DateTime<Utc>>,
     pub published_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Committed against the scheme (all versions).
-    pub committed_pence: i64,
+    pub committed_pence: Pence,
     /// Held and not yet expired (all versions).
-    pub held_pence: i64,
+    pub held_pence: Pence,
 }
 
 impl SchemeRow {
     /// What is left of this version's budget after commitments and live holds.
-    pub fn remaining_pence(&self) -> i64 {
-        (self.budget_pence - self.committed_pence - self.held_pence).max(0)
+    pub fn remaining_pence(&self) -> Pence {
+        (self.budget_pence - self.committed_pence - self.held_pence).at_least_zero()
     }
 
     /// What this version pays towards a booking, for bookings' offers.
@@ -69,9 +70,11 @@ pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Schem
         SchemeRow,
         r#"select s.id, s.line_id, s.council_id, s.version, s.name, s.description, s.status as "status: SchemeStatus",
                   s.zone_ids, s.criteria as "criteria: Json<Vec<Criterion>>", s.percent_basis_points,
-                  s.cap_per_booking_pence, s.applies_to as "applies_to: Vec<BookingKind>", s.budget_pence,
+                  s.cap_per_booking_pence as "cap_per_booking_pence: Pence", s.applies_to as "applies_to: Vec<BookingKind>",
+                  s.budget_pence as "budget_pence: Pence",
                   s.effective_from, s.effective_to, s.published_at, s.created_at, s.updated_at,
-                  coalesce(a.committed, 0)::bigint as "committed_pence!", coalesce(a.held, 0)::bigint as "held_pence!"
+                  coalesce(a.committed, 0)::bigint as "committed_pence!: Pence",
+                  coalesce(a.held, 0)::bigint as "held_pence!: Pence"
            from schemes s
            left join lateral (
                select sum(amount_pence) filter (where state = 'COMMITTED') as committed,
@@ -90,9 +93,11 @@ pub async fn get_many(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Result<Vec
         SchemeRow,
         r#"select s.id, s.line_id, s.council_id, s.version, s.name, s.description, s.status as "status: SchemeStatus",
                   s.zone_ids, s.criteria as "criteria: Json<Vec<Criterion>>", s.percent_basis_points,
-                  s.cap_per_booking_pence, s.applies_to as "applies_to: Vec<BookingKind>", s.budget_pence,
+                  s.cap_per_booking_pence as "cap_per_booking_pence: Pence", s.applies_to as "applies_to: Vec<BookingKind>",
+                  s.budget_pence as "budget_pence: Pence",
                   s.effective_from, s.effective_to, s.published_at, s.created_at, s.updated_at,
-                  coalesce(a.committed, 0)::bigint as "committed_pence!", coalesce(a.held, 0)::bigint as "held_pence!"
+                  coalesce(a.committed, 0)::bigint as "committed_pence!: Pence",
+                  coalesce(a.held, 0)::bigint as "held_pence!: Pence"
            from schemes s
            left join lateral (
                select sum(amount_pence) filter (where state = 'COMMITTED') as committed,
@@ -116,9 +121,11 @@ pub async fn of_council(
         SchemeRow,
         r#"select s.id, s.line_id, s.council_id, s.version, s.name, s.description, s.status as "status: SchemeStatus",
                   s.zone_ids, s.criteria as "criteria: Json<Vec<Criterion>>", s.percent_basis_points,
-                  s.cap_per_booking_pence, s.applies_to as "applies_to: Vec<BookingKind>", s.budget_pence,
+                  s.cap_per_booking_pence as "cap_per_booking_pence: Pence", s.applies_to as "applies_to: Vec<BookingKind>",
+                  s.budget_pence as "budget_pence: Pence",
                   s.effective_from, s.effective_to, s.published_at, s.created_at, s.updated_at,
-                  coalesce(a.committed, 0)::bigint as "committed_pence!", coalesce(a.held, 0)::bigint as "held_pence!"
+                  coalesce(a.committed, 0)::bigint as "committed_pence!: Pence",
+                  coalesce(a.held, 0)::bigint as "held_pence!: Pence"
            from schemes s
            left join lateral (
                select sum(amount_pence) filter (where state = 'COMMITTED') as committed,
@@ -139,9 +146,11 @@ pub async fn in_effect(db: impl PgExecutor<'_>, council_id: Uuid) -> sqlx::Resul
         SchemeRow,
         r#"select s.id, s.line_id, s.council_id, s.version, s.name, s.description, s.status as "status: SchemeStatus",
                   s.zone_ids, s.criteria as "criteria: Json<Vec<Criterion>>", s.percent_basis_points,
-                  s.cap_per_booking_pence, s.applies_to as "applies_to: Vec<BookingKind>", s.budget_pence,
+                  s.cap_per_booking_pence as "cap_per_booking_pence: Pence", s.applies_to as "applies_to: Vec<BookingKind>",
+                  s.budget_pence as "budget_pence: Pence",
                   s.effective_from, s.effective_to, s.published_at, s.created_at, s.updated_at,
-                  coalesce(a.committed, 0)::bigint as "committed_pence!", coalesce(a.held, 0)::bigint as "held_pence!"
+                  coalesce(a.committed, 0)::bigint as "committed_pence!: Pence",
+                  coalesce(a.held, 0)::bigint as "held_pence!: Pence"
            from schemes s
            left join lateral (
                select sum(amount_pence) filter (where state = 'COMMITTED') as committed,
@@ -168,20 +177,20 @@ pub async fn insert_line(db: impl PgExecutor<'_>, id: Uuid, council_id: Uuid) ->
 }
 
 /// Locks a scheme line (its lifecycle and budget) for the transaction.
-pub async fn lock_line(db: impl PgExecutor<'_>, line_id: Uuid) -> sqlx::Result<i64> {
+pub async fn lock_line(db: impl PgExecutor<'_>, line_id: Uuid) -> sqlx::Result<Pence> {
     sqlx::query_scalar!(
-        "select budget_pence from scheme_lines where id = $1 for update",
+        r#"select budget_pence as "budget_pence: Pence" from scheme_lines where id = $1 for update"#,
         line_id
     )
     .fetch_one(db)
     .await
 }
 
-pub async fn set_line_budget(db: impl PgExecutor<'_>, line_id: Uuid, budget: i64) -> sqlx::Result<()> {
+pub async fn set_line_budget(db: impl PgExecutor<'_>, line_id: Uuid, budget: Pence) -> sqlx::Result<()> {
     sqlx::query!(
         "update scheme_lines set budget_pence = $2 where id = $1",
         line_id,
-        budget
+        budget.get()
     )
     .execute(db)
     .await?;
@@ -210,9 +219,9 @@ pub async fn insert_version(
         &c.zone_ids,
         Json(&c.criteria) as _,
         c.percent_basis_points,
-        c.cap_per_booking_pence,
+        c.cap_per_booking_pence.map(Pence::get),
         &applies_to as &[&str],
-        c.budget_pence,
+        c.budget_pence.get(),
         c.effective_from,
         c.effective_to,
     )
@@ -235,9 +244,9 @@ pub async fn update_draft(db: impl PgExecutor<'_>, id: Uuid, c: &SchemeContent) 
         &c.zone_ids,
         Json(&c.criteria) as _,
         c.percent_basis_points,
-        c.cap_per_booking_pence,
+        c.cap_per_booking_pence.map(Pence::get),
         &applies_to as &[&str],
-        c.budget_pence,
+        c.budget_pence.get(),
         c.effective_from,
         c.effective_to,
     )
@@ -274,9 +283,11 @@ pub async fn published_of_line(db: impl PgExecutor<'_>, line_id: Uuid) -> sqlx::
         SchemeRow,
         r#"select s.id, s.line_id, s.council_id, s.version, s.name, s.description, s.status as "status: SchemeStatus",
                   s.zone_ids, s.criteria as "criteria: Json<Vec<Criterion>>", s.percent_basis_points,
-                  s.cap_per_booking_pence, s.applies_to as "applies_to: Vec<BookingKind>", s.budget_pence,
+                  s.cap_per_booking_pence as "cap_per_booking_pence: Pence", s.applies_to as "applies_to: Vec<BookingKind>",
+                  s.budget_pence as "budget_pence: Pence",
                   s.effective_from, s.effective_to, s.published_at, s.created_at, s.updated_at,
-                  coalesce(a.committed, 0)::bigint as "committed_pence!", coalesce(a.held, 0)::bigint as "held_pence!"
+                  coalesce(a.committed, 0)::bigint as "committed_pence!: Pence",
+                  coalesce(a.held, 0)::bigint as "held_pence!: Pence"
            from schemes s
            left join lateral (
                select sum(amount_pence) filter (where state = 'COMMITTED') as committed,

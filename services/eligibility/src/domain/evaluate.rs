@@ -154,7 +154,7 @@ impl Compiled {
         }
         if let Some(limit) = self.limit {
             let shown = match first.map(|f| f.unit) {
-                Some(Unit::Pence) if limit.fract() == 0.0 => facts::pounds(limit as i64),
+                Some(Unit::Pence) if limit.fract() == 0.0 => facts::pounds(roundabout_api::Pence(limit as i64)),
                 _ if limit.fract() == 0.0 => format!("{}", limit as i64),
                 _ => limit.to_string(),
             };
@@ -198,7 +198,7 @@ mod tests {
 
     fn facts(income: Option<i64>) -> Facts {
         Facts {
-            annual_income_pence: income,
+            annual_income_pence: income.map(roundabout_api::Pence),
             ..Facts::default()
         }
     }
@@ -219,8 +219,8 @@ mod tests {
         // Given as a band, the band is shown, never the figure inside it.
         let f = Facts {
             income_band: Some(IncomeBand {
-                from_pence: Some(2_500_000),
-                below_pence: Some(3_500_000),
+                from_pence: Some(roundabout_api::Pence(2_500_000)),
+                below_pence: Some(roundabout_api::Pence(3_500_000)),
             }),
             ..facts(Some(3_499_900))
         };
@@ -288,8 +288,8 @@ mod tests {
         );
         let f = Facts {
             income_band: Some(IncomeBand {
-                from_pence: Some(1_500_000),
-                below_pence: Some(2_500_000),
+                from_pence: Some(roundabout_api::Pence(1_500_000)),
+                below_pence: Some(roundabout_api::Pence(2_500_000)),
             }),
             ..facts(Some(1_800_000))
         };

@@ -26,23 +26,23 @@ pub struct Needs {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncomeBand {
     #[serde(default)]
-    pub from_pence: Option<i64>,
+    pub from_pence: Option<Pence>,
     #[serde(default)]
-    pub below_pence: Option<i64>,
+    pub below_pence: Option<Pence>,
 }
 
 impl From<roundabout_api::eligibility::IncomeBandIn> for IncomeBand {
     fn from(b: roundabout_api::eligibility::IncomeBandIn) -> Self {
         Self {
-            from_pence: b.from_pence.map(|p| p.0),
-            below_pence: b.below_pence.map(|p| p.0),
+            from_pence: b.from_pence,
+            below_pence: b.below_pence,
         }
     }
 }
 
 impl IncomeBand {
     /// Whether `pence` lies in the band.
-    pub fn contains(&self, pence: i64) -> bool {
+    pub fn contains(&self, pence: Pence) -> bool {
         self.from_pence.is_none_or(|f| pence >= f) && self.below_pence.is_none_or(|b| pence < b)
     }
 }
@@ -52,7 +52,7 @@ impl IncomeBand {
 #[serde(rename_all = "camelCase")]
 pub struct Facts {
     pub members: Option<i64>,
-    pub annual_income_pence: Option<i64>,
+    pub annual_income_pence: Option<Pence>,
     /// The band the household chose, when it gave its income as a band
     /// (`annual_income_pence` is then a figure inside it). Explanations
     /// show the band; rules read only the figure.
@@ -116,7 +116,7 @@ impl Facts {
         for (k, v) in h {
             match k.as_str() {
                 "members" => f.members = int(v, k, 1, 30)?,
-                "annualIncomePence" => f.annual_income_pence = int(v, k, 0, 100_000_000_000)?,
+                "annualIncomePence" => f.annual_income_pence = int(v, k, 0, 100_000_000_000)?.map(Pence),
                 "carsOwned" => f.cars_owned = int(v, k, 0, 20)?,
                 "blueBadge" => f.blue_badge = boolean(v, k)?,
                 "benefits" => f.benefits = strings(v, k)?,
@@ -185,8 +185,8 @@ fn needs(v: &Value) -> Result<Needs, String> {
 }
 
 /// Pence as pounds for people: `£31,000` or `£12.50`.
-pub fn pounds(pence: i64) -> String {
-    Pence(pence).short().to_string()
+pub fn pounds(pence: Pence) -> String {
+    pence.short().to_string()
 }
 
 /// A value of `fact` in words, e.g. `£31,000`, `3`, `yes`.
@@ -197,7 +197,7 @@ pub fn show(fact: &Fact, value: &Value) -> String {
         (Value::Bool(false), _) => "no".into(),
         (Value::Array(a), _) if a.is_empty() => "none".into(),
         (Value::Array(a), _) => a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "),
-        (Value::Number(n), Unit::Pence) => n.as_i64().map(pounds).unwrap_or_else(|| n.to_string()),
+        (Value::Number(n), Unit::Pence) => n.as_i64().map(|p| pounds(Pence(p))).unwrap_or_else(|| n.to_string()),
         (Value::Number(n), _) => n.to_string(),
         (other, _) => other.to_string(),
     }

@@ -1,6 +1,6 @@
 //! A household's profile as the household gives it, checked.
 
-use roundabout_api::ErrorCode;
+use roundabout_api::{ErrorCode, Pence};
 use roundabout_support::{text, ApiError};
 
 use crate::domain::facts::{Facts, IncomeBand, Needs};
@@ -14,7 +14,7 @@ pub struct Profile {
     pub lon: f64,
     pub postcode: Option<String>,
     pub members: i32,
-    pub annual_income_pence: Option<i64>,
+    pub annual_income_pence: Option<Pence>,
     pub income_band: Option<IncomeBand>,
     pub cars_owned: i32,
     pub blue_badge: bool,
@@ -23,14 +23,17 @@ pub struct Profile {
     pub needs: NeedsIn,
 }
 
+/// The largest income, or end of an income band (£1bn).
+const MAX_INCOME: Pence = Pence(100_000_000_000);
+
 fn bad(path: &[&str], message: &str) -> ApiError {
     ApiError::unprocessable(ErrorCode::InvalidInput, message).with_field(path.iter().copied())
 }
 
 /// An income band: at least one end, from 0 to £1bn, the lower below the
 /// upper, and the income given a figure inside it.
-pub fn check_band(b: &IncomeBand, income: Option<i64>) -> Result<(), ApiError> {
-    let range = 0..=100_000_000_000;
+pub fn check_band(b: &IncomeBand, income: Option<Pence>) -> Result<(), ApiError> {
+    let range = Pence::ZERO..=MAX_INCOME;
     if b.from_pence.is_none() && b.below_pence.is_none() {
         return Err(bad(&["incomeBand"], "An income band needs a lower or an upper end"));
     }
@@ -59,7 +62,7 @@ pub fn check_band(b: &IncomeBand, income: Option<i64>) -> Result<(), ApiError> {
 
 /// Checks a profile as given; the first problem is the error.
 pub fn parse_profile(input: ProfileIn) -> Result<Profile, ApiError> {
-    let annual_income_pence = input.annual_income_pence.map(|i| i.0);
+    let annual_income_pence = input.annual_income_pence;
     let income_band = input.income_band.map(IncomeBand::from);
     if !(-90.0..=90.0).contains(&input.lat) || !input.lat.is_finite() {
         return Err(bad(&["location", "lat"], "Latitude must be from -90 to 90"));
@@ -80,7 +83,7 @@ pub fn parse_profile(input: ProfileIn) -> Result<Profile, ApiError> {
     if !(1..=30).contains(&input.members) {
         return Err(bad(&["members"], "A household has 1 to 30 members"));
     }
-    if annual_income_pence.is_some_and(|i| !(0..=100_000_000_000).contains(&i)) {
+    if annual_income_pence.is_some_and(|i| !(Pence::ZERO..=MAX_INCOME).contains(&i)) {
         return Err(bad(&["annualIncomePence"], "Income must be from 0 to £1bn, in pence"));
     }
     if let Some(b) = &income_band {

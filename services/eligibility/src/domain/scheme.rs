@@ -27,9 +27,9 @@ pub struct SchemeContent {
     pub zone_ids: Vec<Uuid>,
     pub criteria: Vec<Criterion>,
     pub percent_basis_points: i32,
-    pub cap_per_booking_pence: Option<i64>,
+    pub cap_per_booking_pence: Option<Pence>,
     pub applies_to: Vec<BookingKind>,
-    pub budget_pence: i64,
+    pub budget_pence: Pence,
     pub effective_from: Option<DateTime<Utc>>,
     pub effective_to: Option<DateTime<Utc>>,
 }
@@ -165,9 +165,9 @@ pub fn parse_scheme(input: SchemeIn) -> Result<SchemeContent, ApiError> {
         zone_ids,
         criteria,
         percent_basis_points: bp,
-        cap_per_booking_pence: input.subsidy.cap_per_booking_pence.map(|c| c.0),
+        cap_per_booking_pence: input.subsidy.cap_per_booking_pence,
         applies_to,
-        budget_pence: input.budget_pence.0,
+        budget_pence: input.budget_pence,
         effective_from: input.effective_from,
         effective_to: input.effective_to,
     })

@@ -5,6 +5,8 @@
 
 use serde_json::Value;
 
+use roundabout_api::Pence;
+
 use crate::domain::facts::{self, Fact, Facts, IncomeBand};
 
 /// A benefit as people name it; an unknown one with its underscores as spaces.
@@ -35,10 +37,10 @@ pub fn or_list(items: &[String]) -> String {
 
 /// An income band: "under £15,000", "£15,000 to £24,999", "£50,000 or more".
 pub fn band(b: &IncomeBand) -> String {
-    match (b.from_pence.filter(|f| *f > 0), b.below_pence) {
+    match (b.from_pence.filter(|f| *f > Pence::ZERO), b.below_pence) {
         (None, Some(below)) => format!("under {}", facts::pounds(below)),
-        (Some(from), Some(below)) if below % 100 == 0 => {
-            format!("{} to {}", facts::pounds(from), facts::pounds(below - 100))
+        (Some(from), Some(below)) if below.get() % 100 == 0 => {
+            format!("{} to {}", facts::pounds(from), facts::pounds(below - Pence(100)))
         }
         (Some(from), Some(below)) => format!("at least {} and under {}", facts::pounds(from), facts::pounds(below)),
         (Some(from), None) => format!("{} or more", facts::pounds(from)),
@@ -182,7 +184,7 @@ fn comparison(fact: &Fact, op: &str, n: f64) -> Option<String> {
     };
     match fact.path {
         "household.annualIncomePence" => {
-            let x = facts::pounds(n);
+            let x = facts::pounds(Pence(n));
             cmp(
                 format!("under {x}"),
                 format!("{x} or less"),
@@ -362,10 +364,10 @@ mod tests {
         let f = Facts {
             members: Some(1),
             cars_owned: Some(1),
-            annual_income_pence: Some(2_499_900),
+            annual_income_pence: Some(Pence(2_499_900)),
             income_band: Some(IncomeBand {
-                from_pence: Some(1_500_000),
-                below_pence: Some(2_500_000),
+                from_pence: Some(Pence(1_500_000)),
+                below_pence: Some(Pence(2_500_000)),
             }),
             benefits: Some(vec!["universal_credit".into(), "pip".into()]),
             ..Facts::default()
@@ -387,7 +389,7 @@ mod tests {
         let f = Facts {
             cars_owned: Some(0),
             members: Some(3),
-            annual_income_pence: Some(4_200_000),
+            annual_income_pence: Some(Pence(4_200_000)),
             ..Facts::default()
         };
         assert_eq!(value(fact("household.carsOwned"), &f), "no cars");
@@ -401,10 +403,10 @@ mod tests {
 
     #[test]
     fn bands_are_written_as_people_choose_them() {
-        let b = |from, below| {
+        let b = |from: Option<i64>, below: Option<i64>| {
             band(&IncomeBand {
-                from_pence: from,
-                below_pence: below,
+                from_pence: from.map(Pence),
+                below_pence: below.map(Pence),
             })
         };
         assert_eq!(b(None, Some(1_500_000)), "under £15,000");

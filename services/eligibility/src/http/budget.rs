@@ -32,7 +32,7 @@ use crate::{
 };
 use roundabout_api::{
     eligibility::{QuoteData, QuoteIn, QuoteLineData, ReleaseIn, ReserveIn, SubsidyData},
-    routes, Pence,
+    routes,
 };
 
 pub fn router() -> Router<AppState> {
@@ -89,14 +89,14 @@ async fn quote(
     let quotes = q
         .base_prices
         .iter()
-        .map(|&Pence(base)| QuoteLineData {
+        .map(|&base| QuoteLineData {
             base_pence: base,
             subsidy: subsidy::best(&terms, base, months).map(|(amount, t)| SubsidyData {
                 scheme_id: t.scheme_id,
                 scheme_version: t.scheme_version,
                 scheme_name: t.scheme_name.clone(),
                 amount_pence: amount,
-                per_month_pence: months.map(|m| amount / i64::from(m)),
+                per_month_pence: months.and_then(|m| amount.checked_div(i64::from(m))),
             }),
         })
         .collect();
@@ -136,7 +136,7 @@ async fn commit(
 
 fn conflict_if_different(existing: &AllocationRow, r: &ReserveIn) -> ApiResult<()> {
     let differs = r.scheme_id.is_some_and(|id| id != existing.scheme_id)
-        || r.amount_pence.is_some_and(|a| a.0 != existing.amount_pence);
+        || r.amount_pence.is_some_and(|a| a != existing.amount_pence);
     if differs {
         return Err(ApiError::conflict(
             ErrorCode::IdempotencyConflict,
@@ -190,7 +190,6 @@ async fn reserve(s: &AppState, r: ReserveIn, target: AllocationState) -> ApiResu
     }
     let amount = r
         .amount_pence
-        .map(|a| a.0)
         .or(existing.as_ref().map(|a| a.amount_pence))
         .ok_or_else(|| ApiError::invalid("amountPence", "An amount is needed for a new allocation"))?;
     if existing.is_none() && !scheme.in_effect(now) {
@@ -200,12 +199,13 @@ async fn reserve(s: &AppState, r: ReserveIn, target: AllocationState) -> ApiResu
         ));
     }
     let used = budget::used_by_others(&mut *tx, scheme.line_id, r.booking_id).await?;
-    if used.saturating_add(amount) > budget_pence {
+    if used + amount > budget_pence {
         return Err(ApiError::conflict(
             ErrorCode::BudgetExhausted,
             format!(
-                "The scheme has {} pence left, not {amount}",
-                (budget_pence - used).max(0)
+                "The scheme has {} pence left, not {}",
+                (budget_pence - used).at_least_zero().get(),
+                amount.get()
             ),
         ));
     }

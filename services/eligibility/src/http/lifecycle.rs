@@ -10,7 +10,7 @@ use axum::{
 use chrono::{Duration, Utc};
 use datalogic_rs::{bumpalo::Bump, Engine};
 use roundabout_api::states::SchemeStatus;
-use roundabout_api::ErrorCode;
+use roundabout_api::{ErrorCode, Pence};
 use roundabout_support::{
     error::{violated_constraint, ValidJson},
     internal_auth::Caller,
@@ -127,7 +127,7 @@ async fn publish(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>
             invalid_state("A scheme needs at least one criterion before it is published").with_field(["criteria"]),
         );
     }
-    if row.budget_pence <= 0 {
+    if row.budget_pence <= Pence::ZERO {
         return Err(invalid_state("A scheme needs a budget before it is published").with_field(["budgetPence"]));
     }
     let criteria = compiled(&s.engine, &row)?;

@@ -2,7 +2,6 @@
 //! coordinates (a CSV in the ONS Postcode Directory's shape); anyone looks
 //! one up, falling back from the full postcode to its district.
 
-use roundabout_api::ErrorCode;
 use std::collections::BTreeMap;
 
 use axum::{
@@ -11,7 +10,6 @@ use axum::{
     Json, Router,
 };
 use roundabout_support::{error::ValidJson, internal_auth::Caller, text, ApiError, ApiResult};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{
@@ -46,27 +44,11 @@ pub fn candidates(raw: &str) -> ApiResult<Vec<String>> {
     Ok(out)
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-pub struct RowError {
-    pub line: i64,
-    pub field: String,
-    pub code: ErrorCode,
-    pub message: String,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ImportOut {
-    pub imported_count: i64,
-    pub errors: Vec<RowError>,
-}
+/// A problem with one line of a postcode file, and the import's answer.
+pub use roundabout_api::{eligibility::PostcodeImportData as ImportOut, RowErrorData as RowError};
 
 fn row_error(line: usize, field: &str, message: impl Into<String>) -> RowError {
-    RowError {
-        line: line as i64,
-        field: field.to_string(),
-        code: ErrorCode::InvalidInput,
-        message: message.into(),
-    }
+    RowError::new(u64::try_from(line).unwrap_or(u64::MAX), field, message)
 }
 
 /// Most columns a line may have (the ONS Postcode Directory has about 60).
@@ -231,7 +213,7 @@ async fn import(
     let (codes, (lats, lons)): (Vec<String>, (Vec<f64>, Vec<f64>)) = rows.into_iter().unzip();
     db::postcodes::upsert_many(&s.pool, id, &codes, &lats, &lons).await?;
     Ok(Json(ImportOut {
-        imported_count: codes.len() as i64,
+        imported_count: u64::try_from(codes.len()).unwrap_or(u64::MAX),
         errors: Vec::new(),
     }))
 }

@@ -16,7 +16,6 @@ use axum::{
 use datalogic_rs::{bumpalo::Bump, DataValue, Engine};
 use roundabout_api::{states::BookingKind, Pence};
 use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
-use serde::Serialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -38,26 +37,13 @@ pub fn router() -> Router<AppState> {
     Router::new().route(routes::eligibility::SCHEME_SIMULATE, post(simulate))
 }
 
-/// A simulation's answer.
-#[derive(Debug, Clone, Serialize)]
-pub struct SimulationOut {
-    pub households_evaluated: i64,
-    pub eligible_households: i64,
-    pub estimated_subsidy_pence: i64,
-    /// Households failing each criterion (a household may fail several).
-    pub failures_by_criterion: Vec<CriterionCountOut>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CriterionCountOut {
-    pub criterion_id: String,
-    pub count: i64,
-}
+/// A simulation's answer, and how many households failed one criterion.
+pub use roundabout_api::eligibility::{CriterionCountData, SimulationData};
 
 /// A typical hire booking's base price for estimates: four hours at £10.
-pub const TYPICAL_HIRE_PENCE: i64 = 4_000;
+pub const TYPICAL_HIRE: Pence = Pence(4_000);
 /// A typical lease's base price for estimates: one month at £350.
-pub const TYPICAL_LEASE_MONTH_PENCE: i64 = 35_000;
+pub const TYPICAL_LEASE_MONTH: Pence = Pence(35_000);
 
 /// The fact an income limit is about.
 pub const INCOME_FACT: &str = "household.annualIncomePence";
@@ -106,7 +92,7 @@ pub fn apply(o: &SimulationIn, scheme: &mut SchemeRow) {
     if let Some(bp) = o.percent_basis_points {
         scheme.percent_basis_points = bp;
     }
-    if let Some(Pence(cap)) = o.cap_per_booking_pence {
+    if let Some(cap) = o.cap_per_booking_pence {
         scheme.cap_per_booking_pence = Some(cap);
     }
     if let Some(Pence(limit)) = o.income_limit_pence {
@@ -157,7 +143,7 @@ async fn simulate(
     caller: Caller,
     Path(id): Path<Uuid>,
     ValidJson(overrides): ValidJson<SimulationIn>,
-) -> ApiResult<Json<SimulationOut>> {
+) -> ApiResult<Json<SimulationData>> {
     let mut scheme = for_officer(&s.pool, &caller, id).await?;
     check(&overrides)?;
     apply(&overrides, &mut scheme);
@@ -209,7 +195,7 @@ fn tally(engine: &Engine, criteria: &[Compiled], zone_ids: &[Uuid], households: 
 }
 
 /// The simulation itself (CPU only), over the available cores.
-pub fn simulate_over(engine: &Engine, scheme: &SchemeRow, households: &[FactsRow]) -> ApiResult<SimulationOut> {
+pub fn simulate_over(engine: &Engine, scheme: &SchemeRow, households: &[FactsRow]) -> ApiResult<SimulationData> {
     let criteria = compiled(engine, scheme)?;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
     let chunk = households.len().div_ceil(threads).max(1);
@@ -237,36 +223,36 @@ pub fn simulate_over(engine: &Engine, scheme: &SchemeRow, households: &[FactsRow
         }
     }
     let (base, months) = if scheme.applies_to.contains(&BookingKind::Lease) {
-        (TYPICAL_LEASE_MONTH_PENCE, Some(1))
+        (TYPICAL_LEASE_MONTH, Some(1))
     } else {
-        (TYPICAL_HIRE_PENCE, None)
+        (TYPICAL_HIRE, None)
     };
     let per_household = subsidy_amount(
         base,
         scheme.percent_basis_points,
         scheme.cap_per_booking_pence,
         months,
-        i64::MAX,
+        Pence(i64::MAX),
     );
     let estimate = per_household
         .saturating_mul(total.eligible)
         .min(scheme.remaining_pence());
-    let mut failures_by_criterion: Vec<CriterionCountOut> = criteria
+    let mut failures_by_criterion: Vec<CriterionCountData> = criteria
         .iter()
         .zip(total.failures)
-        .map(|(c, count)| CriterionCountOut {
+        .map(|(c, count)| CriterionCountData {
             criterion_id: c.criterion.id.clone(),
             count,
         })
         .collect();
     if !zone_ids.is_empty() {
-        failures_by_criterion.push(CriterionCountOut {
+        failures_by_criterion.push(CriterionCountData {
             criterion_id: ZONE_CRITERION.into(),
             count: total.zone_failures,
         });
     }
-    Ok(SimulationOut {
-        households_evaluated: households.len() as i64,
+    Ok(SimulationData {
+        households_evaluated: i64::try_from(households.len()).unwrap_or(i64::MAX),
         eligible_households: total.eligible,
         estimated_subsidy_pence: estimate,
         failures_by_criterion,

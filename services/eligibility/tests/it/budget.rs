@@ -372,8 +372,12 @@ async fn a_quote_names_the_best_single_eligible_scheme_and_its_amount() {
     let names: Vec<&str> = terms.iter().map(|t| t.scheme_name.as_str()).collect();
     assert_eq!(names, ["Generous, capped", "Half, small cap"]);
     for (base, scheme, amount) in [(50_000, &generous, 12_000), (8_000, &small, 4_000)] {
-        let (a, t) = subsidy::best(&terms, base, None).unwrap();
-        assert_eq!((a, t.scheme_id.to_string()), (amount, scheme.to_string()), "{base}");
+        let (a, t) = subsidy::best(&terms, roundabout_api::Pence(base), None).unwrap();
+        assert_eq!(
+            (a, t.scheme_id.to_string()),
+            (roundabout_api::Pence(amount), scheme.to_string()),
+            "{base}"
+        );
     }
     let lease: Value = client
         .get(&terms_of(ids[0], "LEASE"), &household(ids[0]))

@@ -3,11 +3,10 @@
 //! with its line (the CSV line, or the position in `vehicle_status`'s
 //! `vehicles`, from 1) and field; nothing is stored unless all rows are good.
 
-use roundabout_api::{ErrorCode, Pence};
+use roundabout_api::Pence;
 use std::collections::HashMap;
 
 use roundabout_api::states::VehicleKind;
-use serde::Serialize;
 use serde_json::Value;
 
 use super::vehicle::{parse_vehicle, LocationIn, NewVehicle, PricingIn, VehicleIn};
@@ -30,25 +29,8 @@ fn too_many(line: u64) -> RowError {
     )
 }
 
-/// A problem with one row.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct RowError {
-    pub line: u64,
-    pub field: String,
-    pub code: ErrorCode,
-    pub message: String,
-}
-
-impl RowError {
-    pub fn new(line: u64, field: &str, message: impl Into<String>) -> Self {
-        Self {
-            line,
-            field: field.to_string(),
-            code: ErrorCode::InvalidInput,
-            message: message.into(),
-        }
-    }
-}
+/// A problem with one row (declared in the contract).
+pub use roundabout_api::RowErrorData as RowError;
 
 /// A checked row.
 #[derive(Debug, Clone)]

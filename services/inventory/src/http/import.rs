@@ -12,7 +12,6 @@ use std::collections::{HashMap, HashSet};
 use axum::{extract::State, routing::post, Json, Router};
 use roundabout_api::states::VehicleStatus;
 use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
-use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{
@@ -31,12 +30,8 @@ pub fn router() -> Router<AppState> {
     Router::new().route(routes::inventory::VEHICLES_IMPORT, post(import_fleet))
 }
 
-#[derive(Debug, Serialize)]
-pub struct ImportOut {
-    pub imported: usize,
-    pub vehicle_ids: Vec<Uuid>,
-    pub errors: Vec<RowError>,
-}
+/// The import's answer (declared in the contract).
+pub use roundabout_api::inventory::ImportData as ImportOut;
 
 fn refused(errors: Vec<RowError>) -> Json<ImportOut> {
     Json(ImportOut {
@@ -110,7 +105,7 @@ async fn import_fleet(
     }
     tracing::info!(provider = %provider_id, count = rows.len(), "fleet imported");
     Ok(Json(ImportOut {
-        imported: rows.len(),
+        imported: u64::try_from(rows.len()).unwrap_or(u64::MAX),
         vehicle_ids: ids,
         errors: Vec::new(),
     }))

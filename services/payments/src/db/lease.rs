@@ -1,7 +1,10 @@
 //! Lease instalments and provider payouts.
 
 use chrono::{DateTime, Utc};
-use roundabout_api::states::{InstalmentStatus, PayoutStatus};
+use roundabout_api::{
+    states::{InstalmentStatus, PayoutStatus},
+    Pence,
+};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
@@ -10,10 +13,10 @@ pub struct Instalment {
     pub booking_id: Uuid,
     pub month: i32,
     pub due_at: DateTime<Utc>,
-    pub base_pence: i64,
-    pub subsidy_pence: i64,
-    pub amount_pence: i64,
-    pub platform_fee_pence: i64,
+    pub base_pence: Pence,
+    pub subsidy_pence: Pence,
+    pub amount_pence: Pence,
+    pub platform_fee_pence: Pence,
     pub status: InstalmentStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
@@ -27,9 +30,9 @@ pub async fn schedule(
     booking_id: Uuid,
     month: i32,
     due_at: DateTime<Utc>,
-    base: i64,
-    subsidy: i64,
-    fee: i64,
+    base: Pence,
+    subsidy: Pence,
+    fee: Pence,
 ) -> sqlx::Result<()> {
     sqlx::query!(
         "insert into lease_instalments (booking_id, month, due_at, base_pence, subsidy_pence, amount_pence,
@@ -38,10 +41,10 @@ pub async fn schedule(
         booking_id,
         month,
         due_at,
-        base,
-        subsidy,
-        base - subsidy,
-        fee,
+        base.get(),
+        subsidy.get(),
+        (base - subsidy).get(),
+        fee.get(),
     )
     .execute(conn)
     .await?;
@@ -51,7 +54,8 @@ pub async fn schedule(
 pub async fn for_booking(db: impl PgExecutor<'_>, booking_id: Uuid) -> sqlx::Result<Vec<Instalment>> {
     sqlx::query_as!(
         Instalment,
-        r#"select booking_id, month, due_at, base_pence, subsidy_pence, amount_pence, platform_fee_pence,
+        r#"select booking_id, month, due_at, base_pence as "base_pence: Pence", subsidy_pence as "subsidy_pence: Pence",
+            amount_pence as "amount_pence: Pence", platform_fee_pence as "platform_fee_pence: Pence",
             status as "status: InstalmentStatus", attempts, next_attempt_at, intent_id, last_error
          from lease_instalments where booking_id = $1 order by month"#,
         booking_id,
@@ -64,7 +68,8 @@ pub async fn for_booking(db: impl PgExecutor<'_>, booking_id: Uuid) -> sqlx::Res
 pub async fn claim_due(conn: &mut PgConnection, now: DateTime<Utc>, limit: i64) -> sqlx::Result<Vec<Instalment>> {
     sqlx::query_as!(
         Instalment,
-        r#"select booking_id, month, due_at, base_pence, subsidy_pence, amount_pence, platform_fee_pence,
+        r#"select booking_id, month, due_at, base_pence as "base_pence: Pence", subsidy_pence as "subsidy_pence: Pence",
+            amount_pence as "amount_pence: Pence", platform_fee_pence as "platform_fee_pence: Pence",
             status as "status: InstalmentStatus", attempts, next_attempt_at, intent_id, last_error
          from lease_instalments
          where status in ('SCHEDULED', 'FAILED') and next_attempt_at <= $1 and attempts < 10
@@ -133,16 +138,21 @@ pub async fn mark_instalment_failed(
 pub struct Payout {
     pub booking_id: Uuid,
     pub provider_id: Uuid,
-    pub amount_pence: i64,
+    pub amount_pence: Pence,
     pub status: PayoutStatus,
 }
 
-pub async fn add_payout(conn: &mut PgConnection, booking_id: Uuid, provider_id: Uuid, amount: i64) -> sqlx::Result<()> {
+pub async fn add_payout(
+    conn: &mut PgConnection,
+    booking_id: Uuid,
+    provider_id: Uuid,
+    amount: Pence,
+) -> sqlx::Result<()> {
     sqlx::query!(
         "insert into payouts (booking_id, provider_id, amount_pence) values ($1, $2, $3) on conflict do nothing",
         booking_id,
         provider_id,
-        amount,
+        amount.get(),
     )
     .execute(conn)
     .await?;
@@ -152,7 +162,7 @@ pub async fn add_payout(conn: &mut PgConnection, booking_id: Uuid, provider_id: 
 pub async fn due_payouts(db: impl PgExecutor<'_>, provider_id: Option<Uuid>) -> sqlx::Result<Vec<Payout>> {
     sqlx::query_as!(
         Payout,
-        r#"select booking_id, provider_id, amount_pence, status as "status: PayoutStatus" from payouts
+        r#"select booking_id, provider_id, amount_pence as "amount_pence: Pence", status as "status: PayoutStatus" from payouts
          where status = 'DUE' and ($1::uuid is null or provider_id = $1) order by created_at limit 200"#,
         provider_id,
     )
@@ -163,7 +173,7 @@ pub async fn due_payouts(db: impl PgExecutor<'_>, provider_id: Option<Uuid>) -> 
 pub async fn payout(db: impl PgExecutor<'_>, booking_id: Uuid) -> sqlx::Result<Option<Payout>> {
     sqlx::query_as!(
         Payout,
-        r#"select booking_id, provider_id, amount_pence, status as "status: PayoutStatus" from payouts where booking_id = $1"#,
+        r#"select booking_id, provider_id, amount_pence as "amount_pence: Pence", status as "status: PayoutStatus" from payouts where booking_id = $1"#,
         booking_id,
     )
     .fetch_optional(db)

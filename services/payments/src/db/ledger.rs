@@ -1,5 +1,6 @@
 //! The ledger tables: transactions recorded once per idempotency key.
 
+use roundabout_api::Pence;
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
@@ -25,7 +26,7 @@ pub async fn record(
     .await?;
     let Some(id) = id else { return Ok(false) };
     let accounts: Vec<String> = t.entries.iter().map(|e| e.account.clone()).collect();
-    let amounts: Vec<i64> = t.entries.iter().map(|e| e.amount).collect();
+    let amounts: Vec<i64> = t.entries.iter().map(|e| e.amount.get()).collect();
     sqlx::query!(
         "insert into ledger_entries (transaction_id, account, amount_pence)
          select $1, a, n from unnest($2::text[], $3::bigint[]) as x(a, n)",
@@ -48,9 +49,9 @@ pub async fn exists(db: impl PgExecutor<'_>, key: &str) -> sqlx::Result<bool> {
 }
 
 /// Balances per account over a booking's transactions.
-pub async fn booking_balances(db: impl PgExecutor<'_>, booking_id: Uuid) -> sqlx::Result<Vec<(String, i64)>> {
+pub async fn booking_balances(db: impl PgExecutor<'_>, booking_id: Uuid) -> sqlx::Result<Vec<(String, Pence)>> {
     let rows = sqlx::query!(
-        r#"select e.account, sum(e.amount_pence)::bigint as "balance!" from ledger_entries e
+        r#"select e.account, sum(e.amount_pence)::bigint as "balance!: Pence" from ledger_entries e
          join ledger_transactions t on t.id = e.transaction_id
          where t.booking_id = $1 group by e.account order by e.account"#,
         booking_id,
@@ -61,9 +62,9 @@ pub async fn booking_balances(db: impl PgExecutor<'_>, booking_id: Uuid) -> sqlx
 }
 
 /// The balance of one account over a booking's transactions.
-pub async fn booking_account_balance(db: impl PgExecutor<'_>, booking_id: Uuid, account: &str) -> sqlx::Result<i64> {
+pub async fn booking_account_balance(db: impl PgExecutor<'_>, booking_id: Uuid, account: &str) -> sqlx::Result<Pence> {
     sqlx::query_scalar!(
-        r#"select coalesce(sum(e.amount_pence), 0)::bigint as "balance!" from ledger_entries e
+        r#"select coalesce(sum(e.amount_pence), 0)::bigint as "balance!: Pence" from ledger_entries e
          join ledger_transactions t on t.id = e.transaction_id
          where t.booking_id = $1 and e.account = $2"#,
         booking_id,

@@ -4,7 +4,10 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
-use roundabout_api::states::{BookingKind, PaymentMethodKind, PaymentState};
+use roundabout_api::{
+    states::{BookingKind, PaymentMethodKind, PaymentState},
+    Pence,
+};
 
 #[derive(Debug, Clone)]
 pub struct PaymentRow {
@@ -16,11 +19,11 @@ pub struct PaymentRow {
     pub method: PaymentMethodKind,
     pub status: PaymentState,
     pub currency: String,
-    pub base_pence: i64,
-    pub subsidy_pence: i64,
-    pub amount_pence: i64,
-    pub platform_fee_pence: i64,
-    pub refunded_pence: i64,
+    pub base_pence: Pence,
+    pub subsidy_pence: Pence,
+    pub amount_pence: Pence,
+    pub platform_fee_pence: Pence,
+    pub refunded_pence: Pence,
     pub payment_method: Option<String>,
     pub stripe_customer: Option<String>,
     pub stripe_intent_id: Option<String>,
@@ -41,10 +44,10 @@ pub struct NewPayment<'a> {
     pub kind: BookingKind,
     pub method: PaymentMethodKind,
     pub status: PaymentState,
-    pub base_pence: i64,
-    pub subsidy_pence: i64,
-    pub amount_pence: i64,
-    pub platform_fee_pence: i64,
+    pub base_pence: Pence,
+    pub subsidy_pence: Pence,
+    pub amount_pence: Pence,
+    pub platform_fee_pence: Pence,
     pub payment_method: Option<&'a str>,
     pub request_digest: &'a str,
 }
@@ -63,10 +66,10 @@ pub async fn insert(conn: &mut PgConnection, p: &NewPayment<'_>) -> sqlx::Result
         p.kind as _,
         p.method as _,
         p.status as _,
-        p.base_pence,
-        p.subsidy_pence,
-        p.amount_pence,
-        p.platform_fee_pence,
+        p.base_pence.get(),
+        p.subsidy_pence.get(),
+        p.amount_pence.get(),
+        p.platform_fee_pence.get(),
         p.payment_method,
         p.request_digest,
     )
@@ -79,8 +82,10 @@ pub async fn get(db: impl PgExecutor<'_>, booking_id: Uuid) -> sqlx::Result<Opti
     sqlx::query_as!(
         PaymentRow,
         r#"select booking_id, household_id, provider_id, council_id, kind as "kind: BookingKind",
-            method as "method: PaymentMethodKind", status as "status: PaymentState", currency, base_pence,
-            subsidy_pence, amount_pence, platform_fee_pence, refunded_pence, payment_method, stripe_customer,
+            method as "method: PaymentMethodKind", status as "status: PaymentState", currency,
+            base_pence as "base_pence: Pence", subsidy_pence as "subsidy_pence: Pence",
+            amount_pence as "amount_pence: Pence", platform_fee_pence as "platform_fee_pence: Pence",
+            refunded_pence as "refunded_pence: Pence", payment_method, stripe_customer,
             stripe_intent_id, client_secret, destination_account, failure_code, failure_message, request_digest,
             created_at, updated_at
          from payments where booking_id = $1"#,
@@ -95,8 +100,10 @@ pub async fn lock(conn: &mut PgConnection, booking_id: Uuid) -> sqlx::Result<Opt
     sqlx::query_as!(
         PaymentRow,
         r#"select booking_id, household_id, provider_id, council_id, kind as "kind: BookingKind",
-            method as "method: PaymentMethodKind", status as "status: PaymentState", currency, base_pence,
-            subsidy_pence, amount_pence, platform_fee_pence, refunded_pence, payment_method, stripe_customer,
+            method as "method: PaymentMethodKind", status as "status: PaymentState", currency,
+            base_pence as "base_pence: Pence", subsidy_pence as "subsidy_pence: Pence",
+            amount_pence as "amount_pence: Pence", platform_fee_pence as "platform_fee_pence: Pence",
+            refunded_pence as "refunded_pence: Pence", payment_method, stripe_customer,
             stripe_intent_id, client_secret, destination_account, failure_code, failure_message, request_digest,
             created_at, updated_at
          from payments where booking_id = $1 for update"#,
@@ -110,8 +117,10 @@ pub async fn get_many(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Result<Vec
     sqlx::query_as!(
         PaymentRow,
         r#"select booking_id, household_id, provider_id, council_id, kind as "kind: BookingKind",
-            method as "method: PaymentMethodKind", status as "status: PaymentState", currency, base_pence,
-            subsidy_pence, amount_pence, platform_fee_pence, refunded_pence, payment_method, stripe_customer,
+            method as "method: PaymentMethodKind", status as "status: PaymentState", currency,
+            base_pence as "base_pence: Pence", subsidy_pence as "subsidy_pence: Pence",
+            amount_pence as "amount_pence: Pence", platform_fee_pence as "platform_fee_pence: Pence",
+            refunded_pence as "refunded_pence: Pence", payment_method, stripe_customer,
             stripe_intent_id, client_secret, destination_account, failure_code, failure_message, request_digest,
             created_at, updated_at
          from payments where booking_id = any($1) order by booking_id"#,
@@ -125,8 +134,10 @@ pub async fn by_intent(db: impl PgExecutor<'_>, intent_id: &str) -> sqlx::Result
     sqlx::query_as!(
         PaymentRow,
         r#"select booking_id, household_id, provider_id, council_id, kind as "kind: BookingKind",
-            method as "method: PaymentMethodKind", status as "status: PaymentState", currency, base_pence,
-            subsidy_pence, amount_pence, platform_fee_pence, refunded_pence, payment_method, stripe_customer,
+            method as "method: PaymentMethodKind", status as "status: PaymentState", currency,
+            base_pence as "base_pence: Pence", subsidy_pence as "subsidy_pence: Pence",
+            amount_pence as "amount_pence: Pence", platform_fee_pence as "platform_fee_pence: Pence",
+            refunded_pence as "refunded_pence: Pence", payment_method, stripe_customer,
             stripe_intent_id, client_secret, destination_account, failure_code, failure_message, request_digest,
             created_at, updated_at
          from payments where stripe_intent_id = $1"#,
@@ -197,13 +208,13 @@ pub async fn set_status(
 pub async fn add_refund(
     conn: &mut PgConnection,
     booking_id: Uuid,
-    amount: i64,
+    amount: Pence,
     status: PaymentState,
 ) -> sqlx::Result<()> {
     sqlx::query!(
         "update payments set refunded_pence = refunded_pence + $2, status = $3, updated_at = now() where booking_id = $1",
         booking_id,
-        amount,
+        amount.get(),
         status as _,
     )
     .execute(conn)

@@ -15,13 +15,14 @@
 //! The database enforces the balance again (a deferred constraint trigger),
 //! so an unbalanced transaction can never be committed.
 
+use roundabout_api::Pence;
 use uuid::Uuid;
 
 /// One entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub account: String,
-    pub amount: i64,
+    pub amount: Pence,
 }
 
 /// A balanced set of entries with its kind.
@@ -32,21 +33,21 @@ pub struct Transaction {
 }
 
 impl Transaction {
-    fn new(kind: &'static str, entries: impl IntoIterator<Item = (String, i64)>) -> Self {
+    fn new(kind: &'static str, entries: impl IntoIterator<Item = (String, Pence)>) -> Self {
         let entries: Vec<Entry> = entries
             .into_iter()
-            .filter(|(_, amount)| *amount != 0)
+            .filter(|(_, amount)| *amount != Pence::ZERO)
             .map(|(account, amount)| Entry { account, amount })
             .collect();
         debug_assert_eq!(
-            entries.iter().map(|e| e.amount).sum::<i64>(),
-            0,
+            entries.iter().map(|e| e.amount).sum::<Pence>(),
+            Pence::ZERO,
             "{kind} does not balance"
         );
         Self { kind, entries }
     }
 
-    pub fn sum(&self) -> i64 {
+    pub fn sum(&self) -> Pence {
         self.entries.iter().map(|e| e.amount).sum()
     }
 }
@@ -82,7 +83,7 @@ pub enum Settlement {
 /// A booking (or a lease month) is paid: the household's share by card or
 /// invoice, the subsidy owed by the council, the provider owed `base − fee`,
 /// the platform earning `fee`.
-pub fn charge(p: Parties, via: Settlement, base: i64, subsidy: i64, fee: i64) -> Transaction {
+pub fn charge(p: Parties, via: Settlement, base: Pence, subsidy: Pence, fee: Pence) -> Transaction {
     let household = base - subsidy;
     let source = match via {
         Settlement::Card => CASH.to_string(),
@@ -102,13 +103,18 @@ pub fn charge(p: Parties, via: Settlement, base: i64, subsidy: i64, fee: i64) ->
 /// A cancellation: `refund` of the household's share goes back, the whole
 /// `subsidy` commitment is released, and the provider and platform give up
 /// their parts in proportion to what was returned.
-pub fn cancellation(p: Parties, via: Settlement, base: i64, subsidy: i64, fee: i64, refund: i64) -> Transaction {
+pub fn cancellation(
+    p: Parties,
+    via: Settlement,
+    base: Pence,
+    subsidy: Pence,
+    fee: Pence,
+    refund: Pence,
+) -> Transaction {
     let returned = refund + subsidy;
-    let fee_back = if base == 0 {
-        0
-    } else {
-        (fee * returned + base / 2) / base
-    };
+    // Rounded half up; nothing when the base is nothing. Every amount here
+    // is at most a booking's price, so the share always fits.
+    let fee_back = fee.proportion(returned, base).unwrap_or(Pence::ZERO);
     let source = match via {
         Settlement::Card => CASH.to_string(),
         Settlement::Invoice => household_receivable(p.household),
@@ -125,7 +131,7 @@ pub fn cancellation(p: Parties, via: Settlement, base: i64, subsidy: i64, fee: i
 }
 
 /// Money paid out to the provider's connected account.
-pub fn payout(provider: Uuid, amount: i64) -> Transaction {
+pub fn payout(provider: Uuid, amount: Pence) -> Transaction {
     Transaction::new(
         "payout",
         [(provider_payable(provider), amount), (CASH.to_string(), -amount)],
@@ -150,15 +156,16 @@ mod tests {
         // Bases, subsidies, fees and refunds over a grid of awkward values.
         for base in [0i64, 1, 99, 4_000, 12_345, 1_000_000] {
             for subsidy in [0, 1, base / 3, base] {
+                let (base, subsidy) = (Pence(base), Pence(subsidy));
                 let fee = crate::domain::split::platform_fee(base, 750);
                 for via in [Settlement::Card, Settlement::Invoice] {
-                    assert_eq!(charge(p, via, base, subsidy, fee).sum(), 0);
+                    assert_eq!(charge(p, via, base, subsidy, fee).sum(), Pence::ZERO);
                     let share = base - subsidy;
-                    for refund in [0, share / 2, share] {
-                        assert_eq!(cancellation(p, via, base, subsidy, fee, refund).sum(), 0);
+                    for refund in [Pence::ZERO, Pence(share.get() / 2), share] {
+                        assert_eq!(cancellation(p, via, base, subsidy, fee, refund).sum(), Pence::ZERO);
                     }
                 }
-                assert_eq!(payout(p.provider, base).sum(), 0);
+                assert_eq!(payout(p.provider, base).sum(), Pence::ZERO);
             }
         }
     }
@@ -166,12 +173,19 @@ mod tests {
     #[test]
     fn a_full_cancellation_returns_everything() {
         let p = parties();
-        let c = charge(p, Settlement::Card, 10_000, 4_000, 500);
-        let x = cancellation(p, Settlement::Card, 10_000, 4_000, 500, 6_000);
+        let c = charge(p, Settlement::Card, Pence(10_000), Pence(4_000), Pence(500));
+        let x = cancellation(
+            p,
+            Settlement::Card,
+            Pence(10_000),
+            Pence(4_000),
+            Pence(500),
+            Pence(6_000),
+        );
         let mut balances = std::collections::HashMap::new();
         for e in c.entries.iter().chain(&x.entries) {
-            *balances.entry(e.account.clone()).or_insert(0) += e.amount;
+            *balances.entry(e.account.clone()).or_insert(Pence::ZERO) += e.amount;
         }
-        assert!(balances.values().all(|v| *v == 0), "{balances:?}");
+        assert!(balances.values().all(|v| *v == Pence::ZERO), "{balances:?}");
     }
 }

@@ -5,7 +5,7 @@ use axum::{
     routing::{get, post},
     Json, Router,
 };
-use roundabout_api::states::PayoutStatus;
+use roundabout_api::{states::PayoutStatus, Pence};
 use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -149,7 +149,7 @@ async fn refund(
 #[derive(Debug, Serialize)]
 pub struct PayoutOut {
     pub booking_id: Uuid,
-    pub amount_pence: i64,
+    pub amount_pence: Pence,
     pub status: PayoutStatus,
 }
 
@@ -166,7 +166,7 @@ async fn payout(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>)
 #[derive(Debug, Serialize, Deserialize)]
 pub struct BalanceOut {
     pub account: String,
-    pub balance_pence: i64,
+    pub balance_pence: Pence,
 }
 
 /// A booking's ledger balances by account.

@@ -3,7 +3,7 @@
 //! subsidy covers everything.
 
 use chrono::Months;
-use roundabout_api::ErrorCode;
+use roundabout_api::{ErrorCode, Pence};
 use roundabout_support::ApiError;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -21,13 +21,13 @@ use crate::{
 pub use roundabout_api::payments::{ChargeIn, LeaseIn};
 
 fn check(input: &ChargeIn) -> Result<BookingKind, ApiError> {
-    if input.base_pence.0 < 0 || input.base_pence.0 > 100_000_000 {
+    if input.base_pence < Pence::ZERO || input.base_pence > Pence(100_000_000) {
         return Err(ApiError::invalid(
             "base_pence",
             "The price must be between £0 and £1,000,000",
         ));
     }
-    if input.subsidy_pence.0 < 0 || input.subsidy_pence.0 > input.base_pence.0 {
+    if input.subsidy_pence < Pence::ZERO || input.subsidy_pence > input.base_pence {
         return Err(ApiError::invalid(
             "subsidy_pence",
             "The subsidy must be between 0 and the price",
@@ -39,7 +39,7 @@ fn check(input: &ChargeIn) -> Result<BookingKind, ApiError> {
             if !(1..=36).contains(&l.months) {
                 return Err(ApiError::invalid("lease.months", "A lease lasts 1 to 36 months"));
             }
-            if l.monthly_base_pence.0 != input.base_pence.0 || l.monthly_subsidy_pence.0 != input.subsidy_pence.0 {
+            if l.monthly_base_pence != input.base_pence || l.monthly_subsidy_pence != input.subsidy_pence {
                 return Err(ApiError::invalid("lease", "The first payment must be the first month"));
             }
             BookingKind::Lease
@@ -65,13 +65,13 @@ fn digest(input: &ChargeIn) -> String {
 pub async fn charge(state: &AppState, input: ChargeIn) -> Result<db::payments::PaymentRow, ApiError> {
     let kind = check(&input)?;
     let digest = digest(&input);
-    let household = input.base_pence.0 - input.subsidy_pence.0;
+    let household = input.base_pence - input.subsidy_pence;
     let wants_card = input.payment_method.is_some() || input.card;
-    if wants_card && household > 0 {
+    if wants_card && household > Pence::ZERO {
         processor(state)?;
     }
     let method = match (household, wants_card) {
-        (0, _) => PaymentMethodKind::None,
+        (Pence::ZERO, _) => PaymentMethodKind::None,
         (_, true) => PaymentMethodKind::Card,
         (_, false) => PaymentMethodKind::Invoice,
     };
@@ -84,7 +84,7 @@ pub async fn charge(state: &AppState, input: ChargeIn) -> Result<db::payments::P
         .await?
         .map(i64::from)
         .unwrap_or(state.settings.default_fee_basis_points);
-    let fee = platform_fee(input.base_pence.0, fee_bp);
+    let fee = platform_fee(input.base_pence, fee_bp);
 
     let mut tx = state.pool.begin().await?;
     let inserted = db::payments::insert(
@@ -97,8 +97,8 @@ pub async fn charge(state: &AppState, input: ChargeIn) -> Result<db::payments::P
             kind,
             method,
             status,
-            base_pence: input.base_pence.0,
-            subsidy_pence: input.subsidy_pence.0,
+            base_pence: input.base_pence,
+            subsidy_pence: input.subsidy_pence,
             amount_pence: household,
             platform_fee_pence: fee,
             payment_method: input.payment_method.as_deref(),
@@ -133,8 +133,8 @@ pub async fn charge(state: &AppState, input: ChargeIn) -> Result<db::payments::P
                 input.booking_id,
                 month,
                 due,
-                input.base_pence.0,
-                input.subsidy_pence.0,
+                input.base_pence,
+                input.subsidy_pence,
                 fee,
             )
             .await?;
@@ -147,9 +147,9 @@ pub async fn charge(state: &AppState, input: ChargeIn) -> Result<db::payments::P
     if method == PaymentMethodKind::Card {
         return drive_card(state, input.booking_id).await;
     }
-    Ok(db::payments::get(&state.pool, input.booking_id)
+    db::payments::get(&state.pool, input.booking_id)
         .await?
-        .expect("just inserted"))
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the payment just inserted is gone")))
 }
 
 /// Creates (or, after a crash or outage, re-sends with the same key) the
@@ -179,13 +179,15 @@ pub async fn drive_card(state: &AppState, booking_id: Uuid) -> Result<db::paymen
     };
     let destination = match db::accounts::account(&state.pool, p.provider_id).await? {
         Some(a) if a.charges_enabled && a.payouts_enabled => Some(Destination {
-            application_fee: destination_split(p.base_pence, p.amount_pence, p.platform_fee_pence).application_fee,
+            application_fee: destination_split(p.base_pence, p.amount_pence, p.platform_fee_pence)
+                .application_fee
+                .get(),
             account: a.account_id,
         }),
         _ => None,
     };
     let req = IntentRequest {
-        amount: p.amount_pence,
+        amount: p.amount_pence.get(),
         currency: p.currency.to_lowercase(),
         customer: customer.clone(),
         payment_method: p.payment_method.clone(),

@@ -87,7 +87,7 @@ pub async fn release_payout(state: &AppState, booking_id: Uuid) -> Result<Option
         .ok_or_else(|| ApiError::not_found("No payment for this booking"))?;
     let owed =
         -db::ledger::booking_account_balance(&state.pool, booking_id, &ledger::provider_payable(p.provider_id)).await?;
-    if owed > 0 {
+    if owed > roundabout_api::Pence::ZERO {
         let mut tx = state.pool.begin().await?;
         db::lease::add_payout(&mut tx, booking_id, p.provider_id, owed).await?;
         tx.commit().await?;
@@ -142,7 +142,7 @@ async fn pay_one(
         let key = format!("payout:{}", due.booking_id);
         db::payments::record_call(&state.pool, &key, Some(due.booking_id), "transfer").await?;
         let group = format!("booking-{}", due.booking_id);
-        let transfer = match retrying(|| gw.transfer(due.amount_pence, "gbp", account_id, &group, &key)).await {
+        let transfer = match retrying(|| gw.transfer(due.amount_pence.get(), "gbp", account_id, &group, &key)).await {
             Ok(t) => t,
             Err(e) => {
                 tracing::warn!(booking = %due.booking_id, error = %e, "payout not made; will retry");

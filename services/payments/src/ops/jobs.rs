@@ -6,7 +6,10 @@ use std::time::Duration;
 use chrono::Utc;
 use roundabout_support::{exclusive, shutdown::Shutdown};
 
-use roundabout_api::states::{PaymentMethodKind, PaymentState};
+use roundabout_api::{
+    states::{PaymentMethodKind, PaymentState},
+    Pence,
+};
 
 use crate::{
     db,
@@ -62,7 +65,7 @@ pub async fn bill_leases_once(state: &AppState) -> anyhow::Result<usize> {
             council: p.council_id,
             provider: p.provider_id,
         };
-        let settled = if p.method == PaymentMethodKind::Card && m.amount_pence > 0 {
+        let settled = if p.method == PaymentMethodKind::Card && m.amount_pence > Pence::ZERO {
             let Some(gw) = state.processor.as_ref() else { continue };
             let Some(customer) = p.stripe_customer.clone() else {
                 continue;
@@ -70,7 +73,7 @@ pub async fn bill_leases_once(state: &AppState) -> anyhow::Result<usize> {
             let key = format!("lease:{}:{}:{}", m.booking_id, m.month, m.attempts + 1);
             db::payments::record_call(&mut *tx, &key, Some(m.booking_id), "lease_month").await?;
             let req = IntentRequest {
-                amount: m.amount_pence,
+                amount: m.amount_pence.get(),
                 currency: p.currency.to_lowercase(),
                 customer,
                 payment_method: p.payment_method.clone(),

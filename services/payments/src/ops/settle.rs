@@ -1,7 +1,7 @@
 //! After the charge: capture when the booking is confirmed, release when it
 //! is not, refund on cancellation. Each is idempotent by booking.
 
-use roundabout_api::ErrorCode;
+use roundabout_api::{ErrorCode, Pence};
 use roundabout_support::ApiError;
 use uuid::Uuid;
 
@@ -93,7 +93,7 @@ pub async fn capture(state: &AppState, booking_id: Uuid) -> Result<PaymentRow, A
         // The household's card payment went straight to the provider, less the fee.
         let split = destination_split(p.base_pence, p.amount_pence, p.platform_fee_pence);
         let direct = p.amount_pence - split.application_fee;
-        if direct > 0 {
+        if direct > Pence::ZERO {
             db::ledger::record(
                 &mut tx,
                 Some(booking_id),
@@ -157,14 +157,14 @@ pub async fn refund(state: &AppState, booking_id: Uuid, input: RefundIn) -> Resu
         return Err(invalid_state(&p, "refunded"));
     }
     let refundable = p.amount_pence - p.refunded_pence;
-    if input.amount_pence.0 < 0 || input.amount_pence.0 > refundable {
+    if input.amount_pence < Pence::ZERO || input.amount_pence > refundable {
         return Err(ApiError::unprocessable(
             ErrorCode::RefundExceedsCaptured,
-            format!("At most {refundable} pence can be refunded"),
+            format!("At most {} pence can be refunded", refundable.get()),
         )
         .with_field(["amount_pence"]));
     }
-    if p.method == PaymentMethodKind::Card && input.amount_pence.0 > 0 {
+    if p.method == PaymentMethodKind::Card && input.amount_pence > Pence::ZERO {
         let gw = processor(state)?;
         let intent_id = p
             .stripe_intent_id
@@ -172,7 +172,7 @@ pub async fn refund(state: &AppState, booking_id: Uuid, input: RefundIn) -> Resu
             .ok_or_else(|| invalid_state(&p, "refunded"))?;
         let call_key = format!("refund:{booking_id}");
         db::payments::record_call(&state.pool, &call_key, Some(booking_id), "refund").await?;
-        let r = retrying(|| gw.refund(&intent_id, input.amount_pence.0, &call_key))
+        let r = retrying(|| gw.refund(&intent_id, input.amount_pence.get(), &call_key))
             .await
             .map_err(|e| match e {
                 e @ ProcessorError::Unavailable(_) => unavailable(e),
@@ -190,17 +190,17 @@ pub async fn refund(state: &AppState, booking_id: Uuid, input: RefundIn) -> Resu
         p.base_pence,
         p.subsidy_pence,
         p.platform_fee_pence,
-        input.amount_pence.0,
+        input.amount_pence,
     );
     if db::ledger::record(&mut tx, Some(booking_id), &key, &t).await? {
-        let refunded = p.refunded_pence + input.amount_pence.0;
+        let refunded = p.refunded_pence + input.amount_pence;
         let status = match p.status {
             PaymentState::NotRequired => PaymentState::NotRequired,
-            _ if input.amount_pence.0 == 0 => p.status,
+            _ if input.amount_pence == Pence::ZERO => p.status,
             _ if refunded == p.amount_pence => PaymentState::Refunded,
             _ => PaymentState::PartiallyRefunded,
         };
-        db::payments::add_refund(&mut tx, booking_id, input.amount_pence.0, status).await?;
+        db::payments::add_refund(&mut tx, booking_id, input.amount_pence, status).await?;
         db::lease::cancel_remaining(&mut tx, booking_id).await?;
         notify(&mut tx, booking_id, status, None).await?;
     }

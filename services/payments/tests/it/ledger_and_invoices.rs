@@ -86,7 +86,7 @@ async fn the_database_refuses_an_unbalanced_or_edited_ledger() {
         kind: "charge",
         entries: vec![roundabout_payments::domain::ledger::Entry {
             account: "cash:stripe".into(),
-            amount: 100,
+            amount: roundabout_api::Pence(100),
         }],
     };
     roundabout_payments::db::ledger::record(&mut tx, None, "bad", &t)

@@ -89,6 +89,7 @@ impl Payments {
             .await
             .unwrap()
             .into_iter()
+            .map(|(account, balance)| (account, balance.get()))
             .collect()
     }
 
