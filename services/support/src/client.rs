@@ -431,12 +431,13 @@ impl ServiceClient {
 
 /// Sorts a failed send: was the connection lost, and had anything been sent?
 fn classify(e: reqwest::Error) -> Failure {
+    let (timeout, connect, lost) = (e.is_timeout(), e.is_connect(), e.is_request() || e.is_body());
     let reason = e.without_url().to_string();
-    if e.is_timeout() {
+    if timeout {
         Failure::Other(reason)
-    } else if e.is_connect() {
+    } else if connect {
         Failure::Connection { sent: false, reason }
-    } else if e.is_request() || e.is_body() {
+    } else if lost {
         Failure::Connection { sent: true, reason }
     } else {
         Failure::Other(reason)
