@@ -364,8 +364,8 @@ fn start_children(
                         roundabout_support::db::database_url(server_url, &part.database()),
                     ),
                     // Its own private key alone, and every part's public key.
-                    ("INTERNAL_SIGNING_KEY", signing_key),
-                    ("INTERNAL_TRUSTED_KEYS", trusted_keys),
+                    ("INTERNAL_SIGNING_KEY", signing_key.clone()),
+                    ("INTERNAL_TRUSTED_KEYS", trusted_keys.clone()),
                     ("ROUNDABOUT_ENV", "development".into()),
                     ("INVENTORY_URL", urls_of(Part::Inventory)),
                     ("ELIGIBILITY_URL", urls_of(Part::Eligibility)),
