@@ -97,6 +97,7 @@ async fn two_replicas_of_every_part_keep_reads_answering_while_one_of_each_is_ki
         for n in 1..=2 {
             let p = part(&up, &format!("{name}#{n}"));
             assert_eq!(p["state"], "ready", "{p}");
+            assert_eq!(p["restarts"], 0, "every replica started at the first attempt: {p}");
             assert!(pids.insert(p["pid"].as_u64().unwrap()), "{p}");
             assert!(urls.insert(p["url"].as_str().unwrap().to_string()), "{p}");
         }
@@ -167,7 +168,10 @@ async fn two_replicas_of_every_part_keep_reads_answering_while_one_of_each_is_ki
                     }
                 } else {
                     failed.fetch_add(1, Ordering::SeqCst);
-                    failures.push(format!("{res:?}"));
+                    failures.push(match res {
+                        Ok(v) => v.to_string(),
+                        Err(e) => format!("{e:#}"),
+                    });
                 }
             }
             failures
