@@ -661,6 +661,22 @@ mod tests {
     }
 
     #[test]
+    fn the_call_timeout_comes_from_the_environment() {
+        // nextest runs each test in a process of its own.
+        const VAR: &str = "INTERNAL_CALL_TIMEOUT_SECS";
+        std::env::remove_var(VAR);
+        assert_eq!(call_timeout().unwrap(), DEFAULT_CALL_TIMEOUT);
+        std::env::set_var(VAR, "30");
+        assert_eq!(call_timeout().unwrap(), Duration::from_secs(30));
+        for bad in ["0", "-1", "soon", "3601"] {
+            std::env::set_var(VAR, bad);
+            let err = call_timeout().unwrap_err().to_string();
+            assert!(err.contains(VAR), "{bad}: {err}");
+        }
+        std::env::remove_var(VAR);
+    }
+
+    #[test]
     fn which_calls_are_idempotent() {
         use roundabout_api::routes;
         assert!(idempotent(&Method::GET, "/internal/bookings/1", None));
