@@ -525,3 +525,15 @@ fn print_banner(opts: &Options, secrets: &LocalSecrets, sup: &Supervisor, accoun
     println!();
     println!("Press Ctrl-C to stop.");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replicas_are_named_after_their_part_and_counted_from_one() {
+        assert_eq!(replica_name(Part::Bookings, 0, 1), "bookings");
+        assert_eq!(replica_name(Part::Bookings, 0, 2), "bookings#1");
+        assert_eq!(replica_name(Part::Gateway, 1, 2), "gateway#2");
+    }
+}
