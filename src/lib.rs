@@ -2,6 +2,7 @@
 //! served and migrated, and `up`, which runs them all together.
 
 pub mod demo;
+pub mod front;
 pub mod graphql_client;
 pub mod keys;
 pub mod supervise;

@@ -38,6 +38,11 @@ enum Command {
         /// Where the private PostgreSQL cluster and local secrets are kept.
         #[arg(long, default_value = ".roundabout")]
         data_dir: PathBuf,
+        /// Copies of each service and of the gateway, each on its own port;
+        /// callers balance across them and the gateways share `--port`
+        /// through a round-robin front.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
+        replicas: u16,
     },
     /// Each part's state under the `up` using this data directory: ready,
     /// starting or restarting, its process and how often it was restarted.
@@ -115,12 +120,14 @@ fn main() -> ExitCode {
                 port,
                 web_port,
                 data_dir,
+                replicas,
             } => {
                 up::run(up::Options {
                     demo,
                     port,
                     web_port,
                     data_dir,
+                    replicas,
                 })
                 .await
             }

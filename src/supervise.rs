@@ -108,7 +108,8 @@ pub fn follow_supervisor() -> anyhow::Result<()> {
 /// How to start one child.
 #[derive(Clone)]
 pub struct Spec {
-    pub name: &'static str,
+    /// The part's name, or `<part>#<n>` for one of several replicas.
+    pub name: String,
     pub args: Vec<String>,
     pub env: Vec<(String, String)>,
     /// Where it answers `/readyz`.
@@ -164,7 +165,7 @@ struct Proc {
 /// A part that kept exiting.
 #[derive(Debug)]
 pub struct GaveUp {
-    pub name: &'static str,
+    pub name: String,
     pub last_exit: String,
 }
 
@@ -223,7 +224,7 @@ impl Supervisor {
                 if p.exits.len() >= MAX_CRASHES {
                     p.state = State::Failed;
                     return Err(GaveUp {
-                        name: p.spec.name,
+                        name: p.spec.name.clone(),
                         last_exit: what,
                     });
                 }
@@ -275,11 +276,11 @@ impl Supervisor {
         self.procs.iter().all(|p| p.state == State::Ready)
     }
 
-    pub fn not_ready(&self) -> Vec<&'static str> {
+    pub fn not_ready(&self) -> Vec<&str> {
         self.procs
             .iter()
             .filter(|p| p.state != State::Ready)
-            .map(|p| p.spec.name)
+            .map(|p| p.spec.name.as_str())
             .collect()
     }
 
@@ -291,7 +292,7 @@ impl Supervisor {
                 .procs
                 .iter()
                 .map(|p| PartStatus {
-                    name: p.spec.name.to_string(),
+                    name: p.spec.name.clone(),
                     state: p.state,
                     pid: p.child.as_ref().and_then(Child::id),
                     url: p.spec.url.clone(),
@@ -369,7 +370,7 @@ fn spawn(exe: &Path, spec: &Spec) -> anyhow::Result<Child> {
         .stderr(Stdio::piped())
         .kill_on_drop(true);
     let mut child = cmd.spawn().with_context(|| format!("starting {}", spec.name))?;
-    prefix_output(spec.name, &mut child);
+    prefix_output(&spec.name, &mut child);
     Ok(child)
 }
 
@@ -415,7 +416,7 @@ pub fn print_status(data_dir: &Path) -> anyhow::Result<std::process::ExitCode> {
         println!("Roundabout is not running.");
     }
     println!(
-        "{:<12} {:<11} {:>8} {:>8}  last exit",
+        "{:<14} {:<11} {:>8} {:>8}  last exit",
         "part", "state", "pid", "restarts"
     );
     for p in &status.parts {
@@ -425,7 +426,7 @@ pub fn print_status(data_dir: &Path) -> anyhow::Result<std::process::ExitCode> {
             _ => State::Stopped,
         };
         println!(
-            "{:<12} {:<11} {:>8} {:>8}  {}",
+            "{:<14} {:<11} {:>8} {:>8}  {}",
             p.name,
             state.word(),
             p.pid

@@ -8,9 +8,17 @@
 //! everything is. The children are supervised (`crate::supervise`): one that
 //! dies is started again, and Ctrl-C or SIGTERM at any instant stops the
 //! children and the cluster.
+//!
+//! With `--replicas N` (N > 1) each service and the gateway run N times,
+//! each copy on its own port (`bookings#1`, `bookings#2`, …). Every part is
+//! given each service's replicas as a comma-separated list
+//! (`BOOKINGS_URL=http://…:a,http://…:b`), across which its
+//! `ServiceClient` balances; the public `--port` is a round-robin TCP front
+//! over the gateways (`crate::front`), which the web front end uses too.
+//! Migrations run once, here, before any replica starts.
 
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::{BTreeMap, HashMap, HashSet},
     path::{Path, PathBuf},
     process::ExitCode,
     time::Duration,
@@ -30,6 +38,18 @@ pub struct Options {
     /// Port of the web front end.
     pub web_port: u16,
     pub data_dir: PathBuf,
+    /// Copies of each service and of the gateway (at least 1).
+    pub replicas: u16,
+}
+
+/// A replica's name: the part's alone when it runs once, else `<part>#<n>`
+/// counting from 1.
+pub fn replica_name(part: Part, i: u16, replicas: u16) -> String {
+    if replicas <= 1 {
+        part.name().to_string()
+    } else {
+        format!("{}#{}", part.name(), i + 1)
+    }
 }
 
 /// Keys and the admin account of a local stack, generated on first run and
@@ -259,25 +279,59 @@ async fn run_stack(
             return Ok(ExitCode::SUCCESS);
         }
     }
-    let mut ports = HashMap::new();
+    let replicas = opts.replicas.max(1);
+    let mut taken = HashSet::from([opts.port, opts.web_port]);
+    let mut ports: HashMap<Part, Vec<u16>> = HashMap::new();
     for part in Part::ALL {
-        let port = if part == Part::Gateway {
-            opts.port
+        let list = if part == Part::Gateway && replicas == 1 {
+            vec![opts.port]
         } else {
-            roundabout_support::ports::free_port()?
+            (0..replicas)
+                .map(|_| distinct_port(&mut taken))
+                .collect::<anyhow::Result<_>>()?
         };
-        ports.insert(part, port);
+        ports.insert(part, list);
     }
-    let url_of = |p: Part| format!("http://127.0.0.1:{}", ports[&p]);
+    // Several gateways: one public address in front of them.
+    let front = if replicas > 1 {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port))
+            .await
+            .with_context(|| format!("port {} is in use; choose another with --port", opts.port))?;
+        let backends = ports[&Part::Gateway]
+            .iter()
+            .map(|p| std::net::SocketAddr::from(([127, 0, 0, 1], *p)))
+            .collect();
+        Some(crate::front::spawn(listener, backends))
+    } else {
+        None
+    };
     let exe = std::env::current_exe().context("finding the roundabout executable")?;
     let mut sup = Supervisor::new(exe, &opts.data_dir)?;
-    let started = start_children(&mut sup, opts, secrets, server_url, &ports, &url_of);
+    let started = start_children(&mut sup, opts, secrets, server_url, &ports, &mut taken);
     let outcome = match started {
         Ok(()) => supervise(opts, secrets, &mut sup, stop).await,
         Err(e) => Err(e),
     };
     sup.stop_all().await;
+    if let Some(front) = front {
+        front.abort();
+    }
     outcome
+}
+
+/// A free port not yet handed out by this `up`.
+fn distinct_port(taken: &mut HashSet<u16>) -> anyhow::Result<u16> {
+    for _ in 0..50 {
+        let port = roundabout_support::ports::free_port()?;
+        if taken.insert(port) {
+            return Ok(port);
+        }
+    }
+    bail!("found no free port")
+}
+
+fn url(port: u16) -> String {
+    format!("http://127.0.0.1:{port}")
 }
 
 fn start_children(
@@ -285,53 +339,61 @@ fn start_children(
     opts: &Options,
     secrets: &LocalSecrets,
     server_url: &str,
-    ports: &HashMap<Part, u16>,
-    url_of: &dyn Fn(Part) -> String,
+    ports: &HashMap<Part, Vec<u16>>,
+    taken: &mut HashSet<u16>,
 ) -> anyhow::Result<()> {
     let env = |pairs: &[(&str, String)]| -> Vec<(String, String)> {
         pairs.iter().map(|(k, v)| ((*k).to_string(), v.clone())).collect()
     };
+    // Each service's replicas, comma-separated: callers balance across them.
+    let urls_of = |p: Part| ports[&p].iter().map(|port| url(*port)).collect::<Vec<_>>().join(",");
+    let replicas = opts.replicas.max(1);
     for part in Part::ALL {
         let (signing_key, trusted_keys) = secrets.internal_env(part)?;
-        let metrics_port = roundabout_support::ports::free_port()?;
-        sup.start(Spec {
-            name: part.name(),
-            args: vec!["serve".into(), part.name().into()],
-            env: env(&[
-                ("HOST", "127.0.0.1".into()),
-                ("PORT", ports[&part].to_string()),
-                ("METRICS_PORT", metrics_port.to_string()),
-                (
-                    "DATABASE_URL",
-                    roundabout_support::db::database_url(server_url, &part.database()),
-                ),
-                // Its own private key alone, and every part's public key.
-                ("INTERNAL_SIGNING_KEY", signing_key),
-                ("INTERNAL_TRUSTED_KEYS", trusted_keys),
-                ("ROUNDABOUT_ENV", "development".into()),
-                ("INVENTORY_URL", url_of(Part::Inventory)),
-                ("ELIGIBILITY_URL", url_of(Part::Eligibility)),
-                ("BOOKINGS_URL", url_of(Part::Bookings)),
-                ("PAYMENTS_URL", url_of(Part::Payments)),
-                ("TOKEN_SIGNING_KEY", secrets.token_key.clone()),
-                ("BOOTSTRAP_ADMIN_EMAIL", secrets.admin_email.clone()),
-                ("BOOTSTRAP_ADMIN_PASSWORD", secrets.admin_password.clone()),
-            ]),
-            url: url_of(part),
-            metrics_port: Some(metrics_port),
-        })?;
+        for (i, port) in (0..replicas).zip(&ports[&part]) {
+            let metrics_port = distinct_port(taken)?;
+            sup.start(Spec {
+                name: replica_name(part, i, replicas),
+                args: vec!["serve".into(), part.name().into()],
+                env: env(&[
+                    ("HOST", "127.0.0.1".into()),
+                    ("PORT", port.to_string()),
+                    ("METRICS_PORT", metrics_port.to_string()),
+                    (
+                        "DATABASE_URL",
+                        roundabout_support::db::database_url(server_url, &part.database()),
+                    ),
+                    // Its own private key alone, and every part's public key.
+                    ("INTERNAL_SIGNING_KEY", signing_key.clone()),
+                    ("INTERNAL_TRUSTED_KEYS", trusted_keys.clone()),
+                    ("ROUNDABOUT_ENV", "development".into()),
+                    ("INVENTORY_URL", urls_of(Part::Inventory)),
+                    ("ELIGIBILITY_URL", urls_of(Part::Eligibility)),
+                    ("BOOKINGS_URL", urls_of(Part::Bookings)),
+                    ("PAYMENTS_URL", urls_of(Part::Payments)),
+                    // Links handed out name the public address, not a replica's.
+                    ("PUBLIC_URL", format!("http://localhost:{}", opts.port)),
+                    ("TOKEN_SIGNING_KEY", secrets.token_key.clone()),
+                    ("BOOTSTRAP_ADMIN_EMAIL", secrets.admin_email.clone()),
+                    ("BOOTSTRAP_ADMIN_PASSWORD", secrets.admin_password.clone()),
+                ]),
+                url: url(*port),
+                metrics_port: Some(metrics_port),
+            })?;
+        }
     }
     sup.start(Spec {
-        name: "web",
+        name: "web".into(),
         args: vec!["serve".into(), "web".into()],
         env: env(&[
             ("HOST", "127.0.0.1".into()),
             ("PORT", opts.web_port.to_string()),
-            ("GATEWAY_URL", url_of(Part::Gateway)),
+            // The gateway, or the front over the gateways.
+            ("GATEWAY_URL", url(opts.port)),
             ("WEB_SESSION_KEY", secrets.web_session_key.clone()),
             ("ROUNDABOUT_ENV", "development".into()),
         ]),
-        url: format!("http://127.0.0.1:{}", opts.web_port),
+        url: url(opts.web_port),
         metrics_port: None,
     })
 }
@@ -426,7 +488,14 @@ fn print_banner(opts: &Options, secrets: &LocalSecrets, sup: &Supervisor, accoun
     println!("  Web:       http://127.0.0.1:{}/", opts.web_port);
     println!("  GraphQL:   {gateway}/graphql");
     println!("  GraphiQL:  {gateway}/graphiql");
-    if let Some(payments) = sup.specs().find(|s| s.name == Part::Payments.name()) {
+    if opts.replicas > 1 {
+        println!(
+            "  Replicas:  {} of each service and of the gateway (round-robin on port {})",
+            opts.replicas, opts.port
+        );
+    }
+    let payments = replica_name(Part::Payments, 0, opts.replicas);
+    if let Some(payments) = sup.specs().find(|s| s.name == payments) {
         println!("  Stripe webhooks: {}/webhooks/stripe", payments.url);
     }
     let metrics: Vec<String> = sup
@@ -455,4 +524,16 @@ fn print_banner(opts: &Options, secrets: &LocalSecrets, sup: &Supervisor, accoun
     }
     println!();
     println!("Press Ctrl-C to stop.");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replicas_are_named_after_their_part_and_counted_from_one() {
+        assert_eq!(replica_name(Part::Bookings, 0, 1), "bookings");
+        assert_eq!(replica_name(Part::Bookings, 0, 2), "bookings#1");
+        assert_eq!(replica_name(Part::Gateway, 1, 2), "gateway#2");
+    }
 }

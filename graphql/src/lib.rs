@@ -112,6 +112,12 @@ pub async fn ensure_admin(pool: &PgPool, email: &str, password: &str) -> anyhow:
     let email =
         accounts::Email::parse(email).map_err(|e| anyhow::anyhow!("BOOTSTRAP_ADMIN_EMAIL: {}", e.body.message))?;
     let mut tx = pool.begin().await?;
+    // Gateway replicas starting together would each find no admin and each
+    // insert one (all but the first failing on the unique email): one at a
+    // time, until the transaction ends.
+    sqlx::query("select pg_advisory_xact_lock(hashtext('roundabout.bootstrap_admin'))")
+        .execute(&mut *tx)
+        .await?;
     let id = match accounts::db::find_by_email(&mut *tx, email.as_str()).await? {
         Some(u) => u.id,
         None => {

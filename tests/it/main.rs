@@ -30,6 +30,7 @@ mod offers;
 mod payouts;
 mod reports;
 mod up;
+mod up_replicas;
 mod up_supervisor;
 mod web;
 mod web_assisted;

@@ -5,10 +5,41 @@
 //! returned as the service's own envelope (status, code, message, field) so the
 //! gateway can turn it into a `UserError`; anything else (unreachable, 5xx,
 //! an unreadable answer) is `Unavailable`.
+//!
+//! **Replicas.** A service's URL may list several base URLs, comma-separated
+//! (`BOOKINGS_URL=http://10.0.0.1:7003,http://10.0.0.2:7003`). Calls then go
+//! round-robin across the replicas not marked down:
+//!
+//! - A replica whose connection fails (refused, reset, closed before an
+//!   answer; not a timeout, not a 4xx/5xx answer) is marked down for
+//!   [`DOWN_FOR`], and a background check asks its `/readyz` every
+//!   [`PROBE_EVERY`]: the mark is renewed while it is not ready and lifted as
+//!   soon as it is.
+//! - Every [`SWEEP_EVERY`] a background check asks each replica's `/readyz`
+//!   and marks down one that is not ready (draining, database unreachable).
+//! - The failed call is tried once more on another replica when that cannot
+//!   do anything twice: always when the connection was refused (nothing was
+//!   sent), otherwise only for an idempotent call — `GET`, `PUT`, `DELETE`,
+//!   a call carrying an `Idempotency-Key` (the outbox's deliveries), or one
+//!   of the `POST`s that only read ([`read_only_post`]: the batch reads,
+//!   vehicle search, offers, subsidy quotes, postcode look-ups).
+//! - When every replica is marked down, calls go to them anyway (round-robin):
+//!   a mark is a hint, never a reason to refuse a call.
+//!
+//! With one URL nothing of this runs: no background check, no retry.
+//!
+//! **Timeout.** Each call has [`call_timeout`] in all (`INTERNAL_CALL_TIMEOUT_SECS`,
+//! default 15 s) and 2 s to connect.
 
-use std::time::Duration;
+use std::{
+    sync::{
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+        Arc, Mutex, PoisonError, Weak,
+    },
+    time::{Duration, Instant},
+};
 
-use reqwest::{Method, StatusCode};
+use reqwest::{header::CONTENT_TYPE, Method, StatusCode};
 use roundabout_api::ErrorCode;
 use serde::{de::DeserializeOwned, Serialize};
 
@@ -51,31 +82,177 @@ impl ClientError {
     }
 }
 
-/// A client for one service.
+/// How long a replica whose connection failed is left out.
+pub const DOWN_FOR: Duration = Duration::from_secs(3);
+/// How often a replica marked down is asked whether it is ready again.
+pub const PROBE_EVERY: Duration = Duration::from_millis(500);
+/// How often every replica's readiness is checked.
+pub const SWEEP_EVERY: Duration = Duration::from_secs(5);
+/// How long a readiness check may take.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+/// The per-call timeout when `INTERNAL_CALL_TIMEOUT_SECS` is unset.
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The per-call timeout: `INTERNAL_CALL_TIMEOUT_SECS` (whole seconds, at
+/// least 1), default [`DEFAULT_CALL_TIMEOUT`].
+pub fn call_timeout() -> Result<Duration, crate::config::ConfigError> {
+    const VAR: &str = "INTERNAL_CALL_TIMEOUT_SECS";
+    let secs: u64 = crate::config::parse_or(VAR, DEFAULT_CALL_TIMEOUT.as_secs())?;
+    if secs == 0 || secs > 3600 {
+        return Err(crate::config::ConfigError::new(
+            VAR,
+            format!("expected 1 to 3600 seconds, got {secs}"),
+        ));
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+/// `POST` routes that only read: safe to send again after a connection
+/// was lost mid-call. (Every route ending in `/batch` is a read by ids.)
+pub fn read_only_post(path: &str) -> bool {
+    use roundabout_api::routes;
+    let path = path.split_once('?').map_or(path, |(p, _)| p);
+    path.ends_with("/batch")
+        || [
+            routes::inventory::VEHICLES_SEARCH,
+            routes::bookings::OFFERS,
+            routes::eligibility::SUBSIDY_QUOTE,
+            routes::eligibility::POSTCODE_COUNCILS,
+        ]
+        .contains(&path)
+}
+
+/// Whether sending `method path` twice does nothing more than sending it once.
+fn idempotent(method: &Method, path: &str, idempotency_key: Option<&str>) -> bool {
+    idempotency_key.is_some()
+        || matches!(*method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE)
+        || (*method == Method::POST && read_only_post(path))
+}
+
+/// One replica of a service.
+#[derive(Debug)]
+struct Replica {
+    base: String,
+    /// Left out of the rotation until then.
+    down_until: Mutex<Option<Instant>>,
+    /// A readiness check is running for it.
+    probing: AtomicBool,
+}
+
+impl Replica {
+    fn is_up(&self, now: Instant) -> bool {
+        self.down_until
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_none_or(|t| t <= now)
+    }
+
+    fn mark_down(&self) {
+        *self.down_until.lock().unwrap_or_else(PoisonError::into_inner) = Some(Instant::now() + DOWN_FOR);
+    }
+
+    fn mark_up(&self) {
+        *self.down_until.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+}
+
+/// A service's replicas and the rotation over them, shared by a client's clones.
+#[derive(Debug)]
+struct Replicas {
+    list: Vec<Replica>,
+    next: AtomicUsize,
+    /// The periodic readiness check has been started.
+    sweeping: AtomicBool,
+}
+
+impl Replicas {
+    fn new(bases: &str) -> Self {
+        let mut list: Vec<Replica> = bases
+            .split(',')
+            .map(|b| b.trim().trim_end_matches('/'))
+            .filter(|b| !b.is_empty())
+            .map(|b| Replica {
+                base: b.to_string(),
+                down_until: Mutex::new(None),
+                probing: AtomicBool::new(false),
+            })
+            .collect();
+        if list.is_empty() {
+            // No URL at all: calls fail as unreachable, as they always did.
+            list.push(Replica {
+                base: String::new(),
+                down_until: Mutex::new(None),
+                probing: AtomicBool::new(false),
+            });
+        }
+        Self {
+            list,
+            next: AtomicUsize::new(0),
+            sweeping: AtomicBool::new(false),
+        }
+    }
+
+    /// The next replica in the rotation that is up and is not `avoid`;
+    /// when there is none, the next one other than `avoid` (if any).
+    fn pick(&self, avoid: Option<usize>) -> usize {
+        let n = self.list.len();
+        if n == 1 {
+            return 0;
+        }
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let now = Instant::now();
+        let candidates = (0..n).map(|k| (start + k) % n).filter(|i| Some(*i) != avoid);
+        let mut fallback = None;
+        for i in candidates {
+            if self.list[i].is_up(now) {
+                return i;
+            }
+            fallback.get_or_insert(i);
+        }
+        fallback.unwrap_or(start % n)
+    }
+}
+
+/// A client for one service (one or several replicas).
 #[derive(Clone, Debug)]
 pub struct ServiceClient {
     service: &'static str,
-    base: String,
+    replicas: Arc<Replicas>,
     http: reqwest::Client,
     auth: InternalAuth,
 }
 
+/// Why one attempt failed.
+enum Failure {
+    /// The connection failed: `sent` is false when it was never made.
+    Connection { sent: bool, reason: String },
+    /// Anything else (a timeout, …): not tried again.
+    Other(String),
+}
+
 impl ServiceClient {
-    /// `service` is the target's name (the token audience), `base` its URL.
+    /// `service` is the target's name (the token audience), `base` its URL,
+    /// or several replicas' URLs separated by commas.
     pub fn new(service: &'static str, base: impl Into<String>, auth: InternalAuth, http: reqwest::Client) -> Self {
         Self {
             service,
-            base: base.into().trim_end_matches('/').to_string(),
+            replicas: Arc::new(Replicas::new(&base.into())),
             http,
             auth,
         }
     }
 
-    /// A shared HTTP client with sensible timeouts for internal calls.
+    /// A shared HTTP client with sensible timeouts for internal calls: 2 s
+    /// to connect, [`call_timeout`] in all (an unreadable
+    /// `INTERNAL_CALL_TIMEOUT_SECS` is reported and the default used).
     pub fn http_client() -> reqwest::Client {
+        let timeout = call_timeout().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "using the default internal call timeout");
+            DEFAULT_CALL_TIMEOUT
+        });
         reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2))
-            .timeout(Duration::from_secs(15))
+            .timeout(timeout)
             .pool_idle_timeout(Duration::from_secs(60))
             .build()
             .expect("HTTP client builds")
@@ -85,8 +262,14 @@ impl ServiceClient {
         self.service
     }
 
+    /// The first replica's URL.
     pub fn base_url(&self) -> &str {
-        &self.base
+        self.replicas.list.first().map_or("", |r| r.base.as_str())
+    }
+
+    /// Every replica's URL.
+    pub fn base_urls(&self) -> impl Iterator<Item = &str> {
+        self.replicas.list.iter().map(|r| r.base.as_str())
     }
 
     pub async fn get<T: DeserializeOwned>(&self, path: &str, caller: &Caller) -> Result<T, ClientError> {
@@ -112,6 +295,8 @@ impl ServiceClient {
     }
 
     /// Sends a request; `idempotency_key` goes in the `Idempotency-Key` header.
+    /// With several replicas, see the module's documentation for which one
+    /// and when it is tried again.
     pub async fn send<B: Serialize, T: DeserializeOwned>(
         &self,
         method: Method,
@@ -120,36 +305,51 @@ impl ServiceClient {
         caller: &Caller,
         idempotency_key: Option<&str>,
     ) -> Result<T, ClientError> {
-        let url = format!("{}{}", self.base, path);
-        let mut req = self
-            .http
-            .request(method, &url)
-            .header(CALLER_HEADER, self.auth.sign(self.service, caller));
-        // The request being served continues its trace in the callee.
-        if let Some(ctx) = crate::trace::current() {
-            req = req.header(crate::trace::TRACEPARENT, ctx.traceparent());
+        let body = match body {
+            Some(b) => Some(serde_json::to_vec(b).map_err(|e| self.unavailable(format!("unwritable request: {e}")))?),
+            None => None,
+        };
+        let token = self.auth.sign(self.service, caller);
+        let several = self.replicas.list.len() > 1;
+        if several {
+            self.start_sweep();
         }
-        if let Some(k) = idempotency_key {
-            req = req.header("idempotency-key", k);
-        }
-        if let Some(b) = body {
-            req = req.json(b);
-        }
-        let res = req
-            .send()
+        let first = self.replicas.pick(None);
+        let (status, bytes) = match self
+            .attempt(first, &method, path, body.as_deref(), &token, idempotency_key)
             .await
-            .map_err(|e| self.unavailable(e.without_url().to_string()))?;
-        let status = res.status();
-        let bytes = res
-            .bytes()
-            .await
-            .map_err(|e| self.unavailable(e.without_url().to_string()))?;
+        {
+            Ok(answer) => answer,
+            Err(Failure::Other(reason)) => return Err(self.unavailable(reason)),
+            Err(Failure::Connection { sent, reason }) => {
+                if several {
+                    self.down(first);
+                }
+                if !(several && (!sent || idempotent(&method, path, idempotency_key))) {
+                    return Err(self.unavailable(reason));
+                }
+                let second = self.replicas.pick(Some(first));
+                tracing::debug!(service = self.service, %reason, "trying another replica");
+                match self
+                    .attempt(second, &method, path, body.as_deref(), &token, idempotency_key)
+                    .await
+                {
+                    Ok(answer) => answer,
+                    Err(Failure::Other(reason)) => return Err(self.unavailable(reason)),
+                    Err(Failure::Connection { reason, .. }) => {
+                        self.down(second);
+                        return Err(self.unavailable(reason));
+                    }
+                }
+            }
+        };
         if status.is_success() {
-            let raw: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
+            let bytes = bytes.as_ref();
+            let raw: &[u8] = if bytes.is_empty() { b"null" } else { bytes };
             return serde_json::from_slice(raw).map_err(|e| self.unavailable(format!("unreadable answer: {e}")));
         }
         if status.is_client_error() {
-            if let Ok(env) = serde_json::from_slice::<ErrorEnvelope>(&bytes) {
+            if let Ok(env) = serde_json::from_slice::<ErrorEnvelope>(bytes.as_ref()) {
                 return Err(ClientError::Refused {
                     service: self.service,
                     status,
@@ -160,10 +360,331 @@ impl ServiceClient {
         Err(self.unavailable(format!("answered {status}")))
     }
 
+    /// One try on replica `i`: the answer's status and body.
+    async fn attempt(
+        &self,
+        i: usize,
+        method: &Method,
+        path: &str,
+        body: Option<&[u8]>,
+        token: &str,
+        idempotency_key: Option<&str>,
+    ) -> Result<(StatusCode, impl AsRef<[u8]>), Failure> {
+        let base = self.replicas.list.get(i).map_or("", |r| r.base.as_str());
+        let mut req = self
+            .http
+            .request(method.clone(), format!("{base}{path}"))
+            .header(CALLER_HEADER, token);
+        // The request being served continues its trace in the callee.
+        if let Some(ctx) = crate::trace::current() {
+            req = req.header(crate::trace::TRACEPARENT, ctx.traceparent());
+        }
+        if let Some(k) = idempotency_key {
+            req = req.header("idempotency-key", k);
+        }
+        if let Some(b) = body {
+            req = req.header(CONTENT_TYPE, "application/json").body(b.to_vec());
+        }
+        let res = req.send().await.map_err(classify)?;
+        let status = res.status();
+        let bytes = res.bytes().await.map_err(classify)?;
+        Ok((status, bytes))
+    }
+
+    /// Leaves replica `i` out for a while and has its readiness watched.
+    fn down(&self, i: usize) {
+        let Some(r) = self.replicas.list.get(i) else {
+            return;
+        };
+        r.mark_down();
+        if r.probing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            r.probing.store(false, Ordering::Release);
+            return;
+        };
+        let (weak, http) = (Arc::downgrade(&self.replicas), self.http.clone());
+        rt.spawn(probe(weak, http, i));
+    }
+
+    /// Starts the periodic readiness check of every replica, once.
+    fn start_sweep(&self) {
+        if self.replicas.sweeping.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            self.replicas.sweeping.store(false, Ordering::Release);
+            return;
+        };
+        let (weak, http) = (Arc::downgrade(&self.replicas), self.http.clone());
+        rt.spawn(sweep(weak, http));
+    }
+
     fn unavailable(&self, reason: String) -> ClientError {
         ClientError::Unavailable {
             service: self.service,
             reason,
         }
+    }
+}
+
+/// Sorts a failed send: was the connection lost, and had anything been sent?
+fn classify(e: reqwest::Error) -> Failure {
+    let (timeout, connect, lost) = (e.is_timeout(), e.is_connect(), e.is_request() || e.is_body());
+    let reason = e.without_url().to_string();
+    if timeout {
+        Failure::Other(reason)
+    } else if connect {
+        Failure::Connection { sent: false, reason }
+    } else if lost {
+        Failure::Connection { sent: true, reason }
+    } else {
+        Failure::Other(reason)
+    }
+}
+
+async fn ready(http: &reqwest::Client, base: &str) -> bool {
+    http.get(format!("{base}{}", roundabout_api::routes::common::READYZ))
+        .timeout(PROBE_TIMEOUT)
+        .send()
+        .await
+        .is_ok_and(|r| r.status().is_success())
+}
+
+/// Watches a replica marked down: renews the mark while it is not ready,
+/// lifts it once it is. Ends with the last clone of its client.
+async fn probe(replicas: Weak<Replicas>, http: reqwest::Client, i: usize) {
+    loop {
+        tokio::time::sleep(PROBE_EVERY).await;
+        let Some(all) = replicas.upgrade() else {
+            return;
+        };
+        let Some(r) = all.list.get(i) else {
+            return;
+        };
+        if ready(&http, &r.base).await {
+            r.mark_up();
+            r.probing.store(false, Ordering::Release);
+            tracing::info!(replica = %r.base, "replica ready again");
+            return;
+        }
+        r.mark_down();
+    }
+}
+
+/// Every [`SWEEP_EVERY`]: marks down each replica that is not ready (and
+/// has it watched until it is). Ends with the last clone of its client.
+async fn sweep(replicas: Weak<Replicas>, http: reqwest::Client) {
+    loop {
+        tokio::time::sleep(SWEEP_EVERY).await;
+        let Some(all) = replicas.upgrade() else {
+            return;
+        };
+        for (i, r) in all.list.iter().enumerate() {
+            if r.probing.load(Ordering::Acquire) || ready(&http, &r.base).await {
+                continue;
+            }
+            tracing::warn!(replica = %r.base, "replica not ready; leaving it out");
+            r.mark_down();
+            if !r.probing.swap(true, Ordering::AcqRel) {
+                tokio::spawn(probe(Arc::downgrade(&all), http.clone(), i));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{net::SocketAddr, sync::atomic::AtomicU32};
+
+    use axum::{
+        routing::{get, post},
+        Json, Router,
+    };
+    use serde_json::{json, Value};
+
+    use super::*;
+    use crate::internal_keys::{SigningKey, TrustedKeys};
+
+    fn auth() -> InternalAuth {
+        let key = SigningKey::from_seed("test-gateway", &[7; 32]).unwrap();
+        InternalAuth::for_tests("test", key, Vec::new(), TrustedKeys::default())
+    }
+
+    fn client(bases: &[String]) -> ServiceClient {
+        ServiceClient::new("bookings", bases.join(","), auth(), ServiceClient::http_client())
+    }
+
+    /// A tiny service answering `GET /thing`, `POST /internal/things` and
+    /// `/readyz`, counting the calls; serves on `listener`.
+    async fn serve(listener: tokio::net::TcpListener, name: &'static str) -> Arc<AtomicU32> {
+        let hits = Arc::new(AtomicU32::new(0));
+        let (h1, h2) = (hits.clone(), hits.clone());
+        let app = Router::new()
+            .route(
+                "/thing",
+                get(move || async move {
+                    h1.fetch_add(1, Ordering::SeqCst);
+                    Json(json!({ "who": name }))
+                }),
+            )
+            .route(
+                "/internal/things",
+                post(move || async move {
+                    h2.fetch_add(1, Ordering::SeqCst);
+                    Json(json!({ "who": name }))
+                }),
+            )
+            .route("/readyz", get(|| async { "ready" }));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        hits
+    }
+
+    async fn server(name: &'static str) -> (String, Arc<AtomicU32>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        (url, serve(listener, name).await)
+    }
+
+    /// An address where nothing listens (connections are refused).
+    fn stopped() -> SocketAddr {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    }
+
+    /// A server that reads a request and closes the connection without an
+    /// answer (a replica dying mid-call); counts the connections.
+    async fn hangs_up() -> (String, Arc<AtomicU32>) {
+        use tokio::io::AsyncReadExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let hits = Arc::new(AtomicU32::new(0));
+        let h = hits.clone();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                h.fetch_add(1, Ordering::SeqCst);
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf).await;
+                drop(s);
+            }
+        });
+        (url, hits)
+    }
+
+    fn me() -> Caller {
+        Caller::service("gateway")
+    }
+
+    #[tokio::test]
+    async fn calls_go_round_robin_across_replicas() {
+        let (a, hits_a) = server("a").await;
+        let (b, hits_b) = server("b").await;
+        let c = client(&[a, b.clone() + "/"]);
+        let mut seen = Vec::new();
+        for _ in 0..10 {
+            let v: Value = c.get("/thing", &me()).await.unwrap();
+            seen.push(v["who"].as_str().unwrap().to_string());
+        }
+        assert_eq!(hits_a.load(Ordering::SeqCst), 5);
+        assert_eq!(hits_b.load(Ordering::SeqCst), 5);
+        assert_ne!(seen[0], seen[1], "consecutive calls alternate: {seen:?}");
+        assert_eq!(c.base_urls().nth(1), Some(b.as_str()), "a trailing slash is dropped");
+    }
+
+    #[tokio::test]
+    async fn a_refused_replica_is_skipped_left_out_and_brought_back_when_ready() {
+        let (a, hits_a) = server("a").await;
+        let dead = stopped();
+        let c = client(&[format!("http://{dead}"), a]);
+        // Refused before anything was sent: even a non-idempotent POST is
+        // safe to send to the other replica.
+        for _ in 0..6 {
+            let v: Value = c.post("/internal/things", &json!({}), &me()).await.unwrap();
+            assert_eq!(v["who"], "a");
+        }
+        assert_eq!(hits_a.load(Ordering::SeqCst), 6);
+        assert!(
+            !c.replicas.list[0].is_up(Instant::now()),
+            "the refusing replica is marked down"
+        );
+        // The replica comes back on its port: the readiness check lifts the
+        // mark well before it would expire.
+        let listener = tokio::net::TcpListener::bind(dead).await.unwrap();
+        let hits_b = serve(listener, "b").await;
+        let back = Instant::now() + DOWN_FOR - Duration::from_millis(500);
+        while !c.replicas.list[0].is_up(Instant::now()) {
+            assert!(
+                Instant::now() < back,
+                "the replica was not brought back by its readiness"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        for _ in 0..4 {
+            let _: Value = c.get("/thing", &me()).await.unwrap();
+        }
+        assert_eq!(hits_b.load(Ordering::SeqCst), 2, "back in the rotation");
+    }
+
+    #[tokio::test]
+    async fn a_lost_connection_is_retried_on_another_replica_only_when_idempotent() {
+        let (a, hits_a) = server("a").await;
+        let (gone, hung_up) = hangs_up().await;
+        let bases = [gone, a];
+        // Each new client starts its rotation at the first replica, the one
+        // that hangs up.
+        let err = client(&bases)
+            .post::<_, Value>("/internal/things", &json!({}), &me())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ClientError::Unavailable { .. }), "{err}");
+        assert_eq!(hung_up.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            hits_a.load(Ordering::SeqCst),
+            0,
+            "a POST that may have been done is not sent again"
+        );
+
+        let v: Value = client(&bases).get("/thing", &me()).await.unwrap();
+        assert_eq!(v["who"], "a", "a GET is tried again on the other replica");
+        let v: Value = client(&bases)
+            .send(Method::POST, "/internal/things", Some(&json!({})), &me(), Some("key-1"))
+            .await
+            .unwrap();
+        assert_eq!(v["who"], "a", "so is a call with an idempotency key");
+        assert_eq!(hung_up.load(Ordering::SeqCst), 3);
+        assert_eq!(hits_a.load(Ordering::SeqCst), 2);
+
+        // One replica alone: nothing to retry on.
+        let err = client(&bases[..1]).get::<Value>("/thing", &me()).await.unwrap_err();
+        assert!(matches!(err, ClientError::Unavailable { .. }), "{err}");
+    }
+
+    #[test]
+    fn the_call_timeout_comes_from_the_environment() {
+        // nextest runs each test in a process of its own.
+        const VAR: &str = "INTERNAL_CALL_TIMEOUT_SECS";
+        std::env::remove_var(VAR);
+        assert_eq!(call_timeout().unwrap(), DEFAULT_CALL_TIMEOUT);
+        std::env::set_var(VAR, "30");
+        assert_eq!(call_timeout().unwrap(), Duration::from_secs(30));
+        for bad in ["0", "-1", "soon", "3601"] {
+            std::env::set_var(VAR, bad);
+            let err = call_timeout().unwrap_err().to_string();
+            assert!(err.contains(VAR), "{bad}: {err}");
+        }
+        std::env::remove_var(VAR);
+    }
+
+    #[test]
+    fn which_calls_are_idempotent() {
+        use roundabout_api::routes;
+        assert!(idempotent(&Method::GET, "/internal/bookings/1", None));
+        assert!(idempotent(&Method::PUT, "/internal/vehicles/1", None));
+        assert!(idempotent(&Method::POST, routes::bookings::BOOKINGS_BATCH, None));
+        assert!(idempotent(&Method::POST, routes::bookings::OFFERS, None));
+        assert!(idempotent(&Method::POST, "/internal/payment-events", Some("k")));
+        assert!(!idempotent(&Method::POST, routes::bookings::BOOKINGS, None));
+        assert!(!idempotent(&Method::POST, routes::payments::PAYMENTS, None));
     }
 }

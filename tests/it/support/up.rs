@@ -44,8 +44,13 @@ impl Up {
     /// `roundabout up [--demo]` on these ports and data directory, with no
     /// `DATABASE_URL` (its own cluster).
     pub fn start(dir: &Path, port: u16, web_port: u16, demo: bool) -> Up {
+        Self::start_with(dir, port, web_port, demo, &[])
+    }
+
+    /// [`Up::start`] with more arguments (`--replicas 2`).
+    pub fn start_with(dir: &Path, port: u16, web_port: u16, demo: bool, extra: &[&str]) -> Up {
         let mut cmd = Command::new(EXE);
-        cmd.arg("up");
+        cmd.arg("up").args(extra);
         if demo {
             cmd.arg("--demo");
         }
