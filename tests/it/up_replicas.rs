@@ -167,6 +167,9 @@ async fn two_replicas_of_every_part_keep_reads_answering_while_one_of_each_is_ki
             let body = offers_request();
             let mut failures = Vec::new();
             while !stop.load(Ordering::SeqCst) {
+                // About ten reads a second: a resident's pace, well under
+                // the gateway's per-address rate limit (20 a second).
+                tokio::time::sleep(Duration::from_millis(100)).await;
                 let res = tokio::time::timeout(Duration::from_secs(10), client.send(&body))
                     .await
                     .unwrap_or_else(|_| Err(anyhow::anyhow!("no answer within 10 s")));
