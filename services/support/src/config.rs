@@ -236,9 +236,11 @@ impl HostConfig {
     }
 }
 
-/// Requests a part serves at once (`MAX_CONCURRENT_REQUESTS`, 1 to 100,000).
-/// The default, 64, is about four times what one replica serves at its
-/// measured capacity (docs/PERFORMANCE.md, "Overload").
+/// Requests a part serves at once (`MAX_CONCURRENT_REQUESTS`, 1 to 100,000;
+/// default 64). The default favours bursts of requests that mostly wait
+/// (on another part, the database or Stripe); a part whose requests are
+/// CPU-bound keeps its latency under overload with about twice its cores
+/// (docs/PERFORMANCE.md, "Overload").
 pub fn max_concurrent_requests() -> Result<usize, ConfigError> {
     let n = parse_or("MAX_CONCURRENT_REQUESTS", DEFAULT_MAX_CONCURRENT_REQUESTS)?;
     if !(1..=100_000).contains(&n) {
