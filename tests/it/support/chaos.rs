@@ -259,10 +259,11 @@ fn served(res: &anyhow::Result<Value>) -> bool {
         .as_array()
         .map(|a| a.iter().filter_map(|e| e["extensions"]["code"].as_str()).collect())
         .unwrap_or_default();
-    !(codes.is_empty() && v.get("data").is_none_or(Value::is_null))
-        && !codes
-            .iter()
-            .any(|c| matches!(*c, "SERVICE_UNAVAILABLE" | "INTERNAL" | "OVERLOADED" | "TIMED_OUT"))
+    let has_data = v.get("data").is_some_and(|d| !d.is_null());
+    let server_side = codes
+        .iter()
+        .any(|c| matches!(*c, "SERVICE_UNAVAILABLE" | "INTERNAL" | "OVERLOADED" | "TIMED_OUT"));
+    (has_data || !codes.is_empty()) && !server_side
 }
 
 const OFFERS: &str = "query($i: OffersInput!) { offers(input: $i) { vehicle { id } } }";

@@ -191,9 +191,7 @@ async fn refund(state: &AppState, b: &BookingRow) -> Outcome {
     // A cancellation says how much; compensating a payment that was already
     // settled (a card captured at once) gives all of it back.
     let amount = b.refund_pence.unwrap_or(b.first_base_pence - b.first_subsidy_pence);
-    let body = RefundIn {
-        amount_pence: amount,
-    };
+    let body = RefundIn { amount_pence: amount };
     match state.payments.post::<_, PaymentData>(&path, &body, &me()).await {
         Ok(p) => Outcome::Next(Transition {
             payment_status: Some(p.status),
