@@ -21,6 +21,7 @@ async fn the_marketplace_keeps_its_invariants_under_chaos() {
     assert!(!report.kills.is_empty(), "nothing was killed");
     assert_eq!(report.pg_restarts, opts.pg_restarts);
     assert!(report.bookings_confirmed > 0, "no booking was confirmed");
+    assert!(report.webhooks > 0, "no Stripe event was delivered");
     let (_, _, not_back) = report.recovery();
     assert_eq!(not_back, 0, "a killed part did not come back");
 }

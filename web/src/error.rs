@@ -226,6 +226,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_request_not_served_gets_the_busy_page_with_retry_after() {
+        for why in [
+            roundabout_support::admission::Refusal::Overloaded,
+            roundabout_support::admission::Refusal::TimedOut,
+        ] {
+            let res = refused(why);
+            assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(res.headers()[header::RETRY_AFTER], "1");
+            let spec = res.extensions().get::<ErrorSpec>().unwrap();
+            assert_eq!(spec.heading, "Sorry, the service is busy");
+            assert!(spec.paragraphs.iter().any(|p| p == "Wait 1 second, then try again."));
+        }
+        // The gateway's refusal reaches the person as the same page.
+        let res = PageError::from(crate::gateway::GatewayError::Busy { retry_after_secs: 3 }).into_response();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(res.headers()[header::RETRY_AFTER], "3");
+    }
+
+    #[test]
     fn too_many_requests_says_how_long_to_wait() {
         let res = PageError::TooManyRequests { retry_after_secs: 90 }.into_response();
         assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);

@@ -1,6 +1,6 @@
 //! The chaos run: `roundabout up --demo` with card payments on localstripe,
 //! a mixed load of households searching, booking (card and invoice, hires
-//! and a lease) and cancelling, while a random part is SIGKILLed every few
+//! and a lease) and cancelling, and Stripe's webhooks, while a random part is SIGKILLed every few
 //! seconds and PostgreSQL is stopped `immediate` and started again. When
 //! the load stops and the stack has settled, the invariants are checked
 //! across the databases and against localstripe (docs/RELIABILITY.md,
@@ -88,6 +88,8 @@ pub struct Report {
     pub answered: u64,
     pub bookings_confirmed: u64,
     pub cancellations: u64,
+    /// Stripe events delivered and accepted (a repeat now and then).
+    pub webhooks: u64,
     pub kills: Vec<Kill>,
     pub pg_restarts: usize,
     pub chaos_for: Duration,
@@ -121,10 +123,11 @@ impl Report {
             self.availability()
         );
         println!(
-            "  throughput: {:.1} answered requests/s; {} bookings confirmed, {} cancelled",
+            "  throughput: {:.1} answered requests/s; {} bookings confirmed, {} cancelled, {} Stripe events accepted",
             self.answered as f64 / self.chaos_for.as_secs_f64().max(1.0),
             self.bookings_confirmed,
-            self.cancellations
+            self.cancellations,
+            self.webhooks
         );
         let (p50, p99, not_back) = self.recovery();
         let mut by_part: BTreeMap<&str, usize> = BTreeMap::new();
@@ -192,6 +195,7 @@ impl UpProc {
             .env("RUST_LOG", "error")
             .env("STRIPE_SECRET_KEY", SECRET_KEY)
             .env("STRIPE_API_BASE", &stripe.base)
+            .env("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
             // The load comes from one address.
             .env("RATE_LIMIT_PER_SECOND", "0")
             // The background work runs often, so the run settles quickly.
@@ -266,6 +270,9 @@ fn served(res: &anyhow::Result<Value>) -> bool {
     (has_data || !codes.is_empty()) && !server_side
 }
 
+/// What the chaos run's payments parts take Stripe's webhooks signed with.
+const WEBHOOK_SECRET: &str = "whsec_chaos_run_secret";
+
 const OFFERS: &str = "query($i: OffersInput!) { offers(input: $i) { vehicle { id } } }";
 const BOOK: &str =
     "mutation($i: BookVehicleInput!) { bookVehicle(input: $i) { booking { id status } userErrors { code } } }";
@@ -278,6 +285,7 @@ struct Tally {
     answered: AtomicU64,
     confirmed: AtomicU64,
     cancelled: AtomicU64,
+    webhooks: AtomicU64,
 }
 
 impl Tally {
@@ -370,6 +378,81 @@ async fn household(gql: GraphqlClient, tally: Arc<Tally>, stop: Arc<AtomicBool>)
     }
 }
 
+/// Stripe's side until `stop`: every few hundred milliseconds, the event of
+/// a recent PaymentIntent's current state, signed, to a payments replica;
+/// now and then the same event twice (Stripe delivers at least once).
+async fn webhooks(dir: PathBuf, stripe_base: String, tally: Arc<Tally>, stop: Arc<AtomicBool>) {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("an HTTP client");
+    let mut last: Option<(String, String)> = None;
+    while !stop.load(Ordering::Relaxed) {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let Some(status) = std::fs::read_to_string(dir.join("status.json"))
+            .ok()
+            .and_then(|raw| serde_json::from_str::<Status>(&raw).ok())
+        else {
+            continue;
+        };
+        let targets: Vec<String> = status
+            .parts
+            .iter()
+            .filter(|p| p.name.starts_with("payments"))
+            .map(|p| format!("{}/webhooks/stripe", p.url))
+            .collect();
+        let Some(target) = targets.choose(&mut rand::thread_rng()).cloned() else {
+            continue;
+        };
+        let repeat = rand::thread_rng().gen_bool(0.2);
+        let (id, body) = match (&last, repeat) {
+            (Some(l), true) => l.clone(),
+            _ => {
+                let Ok(res) = http
+                    .get(format!("{stripe_base}v1/payment_intents?limit=20"))
+                    .basic_auth(SECRET_KEY, Some(""))
+                    .send()
+                    .await
+                else {
+                    continue;
+                };
+                let Ok(page) = res.json::<Value>().await else { continue };
+                let intents = page["data"].as_array().cloned().unwrap_or_default();
+                let Some(intent) = intents.choose(&mut rand::thread_rng()).cloned() else {
+                    continue;
+                };
+                let kind = match intent["status"].as_str().unwrap_or_default() {
+                    "succeeded" => "payment_intent.succeeded",
+                    "requires_capture" => "payment_intent.amount_capturable_updated",
+                    "canceled" => "payment_intent.canceled",
+                    "requires_payment_method" => "payment_intent.payment_failed",
+                    _ => continue,
+                };
+                let id = format!("evt_{}", uuid::Uuid::new_v4().simple());
+                let body = json!({"id": id, "type": kind, "created": Utc::now().timestamp(),
+                                  "data": {"object": intent}})
+                .to_string();
+                (id, body)
+            }
+        };
+        let signature =
+            roundabout_payments::domain::signature::sign(WEBHOOK_SECRET, Utc::now().timestamp(), body.as_bytes());
+        let res = http
+            .post(&target)
+            .header("stripe-signature", signature)
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .await;
+        tally.requests.fetch_add(1, Ordering::Relaxed);
+        if res.is_ok_and(|r| !r.status().is_server_error()) {
+            tally.answered.fetch_add(1, Ordering::Relaxed);
+            tally.webhooks.fetch_add(1, Ordering::Relaxed);
+        }
+        last = Some((id, body));
+    }
+}
+
 async fn sign_in(anon: &GraphqlClient, email: &str, password: &str) -> String {
     let q = "mutation($i: SignInInput!) { signIn(input: $i) { token userErrors { code } } }";
     for _ in 0..50 {
@@ -403,12 +486,18 @@ pub async fn run(opts: &Options) -> Report {
 
     let tally = Arc::new(Tally::default());
     let stop = Arc::new(AtomicBool::new(false));
-    let workers: Vec<_> = (0..opts.workers)
+    let mut workers: Vec<_> = (0..opts.workers)
         .map(|i| {
             let gql = anon.with_token(tokens[i % tokens.len()].clone());
             tokio::spawn(household(gql, tally.clone(), stop.clone()))
         })
         .collect();
+    workers.push(tokio::spawn(webhooks(
+        dir.clone(),
+        stripe.base.clone(),
+        tally.clone(),
+        stop.clone(),
+    )));
 
     // The faults.
     let cluster = PgCluster::start(&dir).expect("the running cluster");
@@ -512,6 +601,7 @@ pub async fn run(opts: &Options) -> Report {
         answered: tally.answered.load(Ordering::Relaxed),
         bookings_confirmed: tally.confirmed.load(Ordering::Relaxed),
         cancellations: tally.cancelled.load(Ordering::Relaxed),
+        webhooks: tally.webhooks.load(Ordering::Relaxed),
         kills: kills.lock().unwrap().clone(),
         pg_restarts: pg_done,
         chaos_for,

@@ -130,7 +130,10 @@ pub fn host_config(part: &str, database_url: &str) -> crate::config::HostConfig 
         db_max_connections: 5,
         internal: test_internal_keys(part),
         max_body_bytes: 1024 * 1024,
-        max_concurrent_requests: crate::config::DEFAULT_MAX_CONCURRENT_REQUESTS,
+        // Above the default: contention tests send hundreds of requests at
+        // once to test what happens when they all reach the handlers (the
+        // admission limit has tests of its own).
+        max_concurrent_requests: 1024,
         request_timeout: std::time::Duration::from_secs(30),
         environment: crate::config::Environment::Development,
     }
