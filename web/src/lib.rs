@@ -77,15 +77,17 @@ pub async fn build(config: Config) -> anyhow::Result<WebApp> {
         config: Arc::new(config.clone()),
         limiter: Arc::new(limits::Limiter::new(config.rate_limits)),
     };
+    // Pages are admitted and bounded in time; the assets (in memory,
+    // compressed once) are not, so a "busy" page still has its styles.
     let router = pages::router()
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), session::layer))
         .with_state(state.clone())
-        .merge(assets::router(assets))
         .layer(middleware::from_fn_with_state(
             Admission::new(config.max_concurrent_requests, config.request_timeout).with_render(error::refused),
             admission::admit,
         ))
+        .merge(assets::router(assets))
         .route("/healthz", get(|| async { Json(serde_json::json!({"status": "ok"})) }))
         .route("/readyz", get(readyz).with_state(state.clone()))
         .layer(middleware::from_fn_with_state(state.clone(), limits::layer))

@@ -240,6 +240,17 @@ pub async fn record_call(
     Ok(())
 }
 
+/// Whether a processor write with this key was ever begun (it may have
+/// reached the processor even if its answer was lost).
+pub async fn call_made(db: impl PgExecutor<'_>, key: &str) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"select exists (select 1 from stripe_calls where idempotency_key = $1) as "made!""#,
+        key,
+    )
+    .fetch_one(db)
+    .await
+}
+
 pub async fn complete_call(db: impl PgExecutor<'_>, key: &str, result_id: &str) -> sqlx::Result<()> {
     sqlx::query!(
         "update stripe_calls set completed_at = now(), result_id = $2 where idempotency_key = $1",

@@ -198,7 +198,7 @@ pub async fn drive_card(state: &AppState, booking_id: Uuid) -> Result<db::paymen
         metadata: vec![("booking_id".into(), booking_id.to_string())],
         transfer_group: Some(format!("booking-{booking_id}")),
     };
-    let key = format!("pi:{booking_id}:1");
+    let key = intent_key(booking_id);
     db::payments::record_call(&state.pool, &key, Some(booking_id), "create_payment_intent").await?;
     let outcome = retrying(|| gw.create_intent(&req, &key)).await;
     let mut tx = state.pool.begin().await?;
@@ -206,7 +206,20 @@ pub async fn drive_card(state: &AppState, booking_id: Uuid) -> Result<db::paymen
         return Err(ApiError::not_found("No payment for this booking"));
     };
     if current.status != PaymentState::Pending {
-        // A concurrent driver or a webhook recorded the outcome first.
+        // A concurrent driver or a webhook recorded the outcome first, or
+        // the payment was released meanwhile. An intent this call created
+        // that the payment does not hold would keep money on the card:
+        // cancel it.
+        drop(tx);
+        if let Ok(intent) = &outcome {
+            let held = matches!(
+                intent.status,
+                IntentStatus::RequiresCapture | IntentStatus::RequiresAction | IntentStatus::Processing
+            );
+            if held && current.stripe_intent_id.as_deref() != Some(intent.id.as_str()) {
+                cancel_orphan(state, booking_id, &intent.id).await?;
+            }
+        }
         return Ok(current);
     }
     let (status, failure) = match outcome {
@@ -255,7 +268,27 @@ pub async fn drive_card(state: &AppState, booking_id: Uuid) -> Result<db::paymen
     db::payments::set_status(&mut tx, booking_id, status, failure_ref).await?;
     notify(&mut tx, booking_id, status, failure_ref.map(|f| f.0)).await?;
     tx.commit().await?;
-    Ok(db::payments::get(&state.pool, booking_id)
+    db::payments::get(&state.pool, booking_id)
         .await?
-        .expect("payment exists"))
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the payment just updated is gone")))
+}
+
+/// The key of the one intent a card payment's first charge creates.
+pub fn intent_key(booking_id: Uuid) -> String {
+    format!("pi:{booking_id}:1")
+}
+
+/// Cancels at the processor an intent no payment holds.
+async fn cancel_orphan(state: &AppState, booking_id: Uuid, intent_id: &str) -> Result<(), ApiError> {
+    let gw = processor(state)?;
+    let key = format!("cancel-orphan:{intent_id}");
+    db::payments::record_call(&state.pool, &key, Some(booking_id), "cancel").await?;
+    match retrying(|| gw.cancel_intent(intent_id, &key)).await {
+        Ok(_) => {}
+        Err(e @ ProcessorError::Unavailable(_)) => return Err(unavailable(e)),
+        Err(e) => tracing::info!(%booking_id, intent = intent_id, reason = %e, "the orphan intent was already gone"),
+    }
+    db::payments::complete_call(&state.pool, &key, intent_id).await?;
+    tracing::warn!(%booking_id, intent = intent_id, "cancelled an intent created after its payment was released");
+    Ok(())
 }

@@ -117,7 +117,17 @@ pub async fn capture(state: &AppState, booking_id: Uuid) -> Result<PaymentRow, A
 /// Releases a payment that will not be captured: cancels the card
 /// authorisation or voids the invoice.
 pub async fn release(state: &AppState, booking_id: Uuid) -> Result<PaymentRow, ApiError> {
-    let p = load(state, booking_id).await?;
+    let mut p = load(state, booking_id).await?;
+    if p.method == PaymentMethodKind::Card
+        && p.status == PaymentState::Pending
+        && db::payments::call_made(&state.pool, &super::charge::intent_key(booking_id)).await?
+    {
+        // The intent may exist at the processor though its answer was lost
+        // (a crash, an outage): re-send the same request with the same key
+        // to learn it, so that the authorisation is cancelled below rather
+        // than left holding money on the card.
+        p = super::charge::drive_card(state, booking_id).await?;
+    }
     match p.status {
         PaymentState::Cancelled | PaymentState::Failed => return Ok(p),
         s if s.is_settled() => return Err(invalid_state(&p, "released; refund it instead")),

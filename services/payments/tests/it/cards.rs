@@ -135,6 +135,39 @@ async fn a_lost_answer_is_retried_with_the_same_key_and_charges_once() {
 }
 
 #[tokio::test]
+async fn releasing_a_payment_whose_intent_answer_was_lost_cancels_that_intent() {
+    let (ls, p) = with_localstripe().await;
+    let pm = ls.card(VISA).await;
+    let first = Uuid::new_v4();
+    let req = hire(first, Some(&pm));
+    p.post("/internal/payments", req.clone()).await.unwrap();
+
+    // The processor authorises the second booking, but every answer of the
+    // service's three attempts is lost: the payment stays PENDING with no
+    // intent recorded, while money is held on the card.
+    let second = Uuid::new_v4();
+    let mut req2 = req.clone();
+    req2["booking_id"] = json!(second);
+    ls.fail_next(3, "after").await;
+    let err = p.post("/internal/payments", req2).await.unwrap_err();
+    assert!(err.code().is_none(), "{err}");
+    let held: Vec<_> = ls.intents_with("booking_id", &second.to_string()).await;
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert_eq!(held[0]["status"], "requires_capture");
+
+    // The booking is given up: releasing learns the intent by its key and
+    // cancels it, so nothing stays held.
+    let released = p
+        .post(&format!("/internal/payments/{second}/release"), json!({}))
+        .await
+        .unwrap();
+    assert_eq!(released["status"], "CANCELLED");
+    let after: Vec<_> = ls.intents_with("booking_id", &second.to_string()).await;
+    assert_eq!(after.len(), 1, "the same intent, not a second: {after:?}");
+    assert_eq!(after[0]["status"], "canceled");
+}
+
+#[tokio::test]
 async fn an_outage_leaves_the_payment_pending_until_reconciliation() {
     let fake = FakeProcessor::new();
     let p = start(Some(Arc::new(fake.clone()))).await;
