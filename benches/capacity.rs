@@ -27,7 +27,7 @@ use std::{
 use roundabout::graphql_client::GraphqlClient;
 use serde_json::json;
 use support::bookings::{book_mutation, hire, in_days};
-use support::proc_stack::{world, ProcStack, PARTS};
+use support::proc_stack::{seed_vehicles, world, ProcStack, PARTS};
 use uuid::Uuid;
 
 const OFFERS: &str = "query($i: OffersInput!) { offers(input: $i) { vehicle { id seats propulsion } distanceKm price { basePence subsidyPence householdPence } score reasons } }";
@@ -134,19 +134,7 @@ async fn main() {
     let inventory = sqlx::PgPool::connect(stack.database_url("inventory")).await.unwrap();
     let bookings_db = sqlx::PgPool::connect(stack.database_url("bookings")).await.unwrap();
     let provider: Uuid = w.provider_id.parse().unwrap();
-    sqlx::query(
-        "insert into vehicles (id, provider_id, kind, make, model, seats, propulsion, range_km,
-             wheelchair_accessible, lat, lon, per_hour_pence, per_day_pence, per_month_lease_pence)
-         select gen_random_uuid(), $2, (array['CAR','VAN','WAV','MINIBUS'])[1 + (g % 4)], 'Make', 'Model',
-                2 + (g % 7), (array['ELECTRIC','HYBRID','PETROL','DIESEL'])[1 + (g % 4)], 300, g % 9 = 0,
-                51.70 + random() * 0.20, -1.60 + random() * 0.30, 400 + g % 600, 3000 + g % 3000, 25000 + g % 20000
-         from generate_series(1, $1) g",
-    )
-    .bind(vehicles as i64)
-    .bind(provider)
-    .execute(&inventory)
-    .await
-    .unwrap();
+    seed_vehicles(&inventory, provider, vehicles).await;
     let ids: Vec<Uuid> = sqlx::query_scalar("select id from vehicles order by id")
         .fetch_all(&inventory)
         .await

@@ -97,21 +97,11 @@ impl Gateway {
             .await
             .map_err(|e| anyhow::anyhow!("calling the gateway: {e}"))?;
         if res.status() == reqwest::StatusCode::TOO_MANY_REQUESTS {
-            let retry_after_secs = res
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .unwrap_or(60);
+            let retry_after_secs = retry_after(&res).unwrap_or(60);
             return Err(GatewayError::RateLimited { retry_after_secs });
         }
         if res.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE {
-            let retry_after_secs = res
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .unwrap_or(1);
+            let retry_after_secs = retry_after(&res).unwrap_or(1);
             return Err(GatewayError::Busy { retry_after_secs });
         }
         let body: Value = res
@@ -152,4 +142,12 @@ impl Gateway {
             .await
             .is_ok_and(|r| r.status().is_success())
     }
+}
+
+/// The whole seconds of an answer's `Retry-After`, if it has them.
+fn retry_after(res: &reqwest::Response) -> Option<u64> {
+    res.headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
 }

@@ -470,7 +470,7 @@ async fn sign_in(anon: &GraphqlClient, email: &str, password: &str) -> String {
 pub async fn run(opts: &Options) -> Report {
     let stripe = LocalStripe::start();
     let dir = super::up::data_dir();
-    let up = UpProc::start(&dir, opts.replicas, &stripe);
+    let mut up = UpProc::start(&dir, opts.replicas, &stripe);
     let gateway = format!("http://127.0.0.1:{}", up.port);
     let anon = GraphqlClient::new(&gateway);
 
@@ -509,8 +509,14 @@ pub async fn run(opts: &Options) -> Report {
         .collect();
     let mut pg_done = 0;
     let mut next_kill = started + opts.kill_every;
+    let mut recent: Vec<(String, Instant)> = Vec::new();
+    let mut up_exited = None;
     while started.elapsed() < opts.duration {
         tokio::time::sleep(Duration::from_millis(100)).await;
+        if let Ok(Some(exit)) = up.child.try_wait() {
+            up_exited = Some(exit.to_string());
+            break;
+        }
         if pg_done < pg_at.len() && started.elapsed() >= pg_at[pg_done] {
             pg_done += 1;
             cluster.crash().expect("stop PostgreSQL immediate");
@@ -523,16 +529,22 @@ pub async fn run(opts: &Options) -> Report {
         }
         next_kill = Instant::now() + opts.kill_every;
         let Some(status) = up.status() else { continue };
+        // `up` rightly gives up on a part that exits five times within a
+        // minute (a part that keeps crashing is broken): leave alone a part
+        // already killed four times within the last minute.
+        recent.retain(|(_, at): &(String, Instant)| at.elapsed() < roundabout::supervise::CRASH_WINDOW);
         let candidates: Vec<_> = status
             .parts
             .iter()
             .filter(|p| p.pid.is_some() && p.state == roundabout::supervise::State::Ready)
+            .filter(|p| recent.iter().filter(|(n, _)| *n == p.name).count() + 1 < roundabout::supervise::MAX_CRASHES)
             .collect();
         let Some(victim) = candidates.choose(&mut rand::thread_rng()) else {
             continue;
         };
         let (name, pid) = (victim.name.clone(), victim.pid.unwrap_or_default());
         let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+        recent.push((name.clone(), Instant::now()));
         let killed_at = Instant::now();
         let kills = kills.clone();
         let dir = dir.clone();
@@ -565,6 +577,23 @@ pub async fn run(opts: &Options) -> Report {
         let _ = w.await;
     }
 
+    if let Some(exit) = up_exited {
+        println!("the run's data directory is kept: {}", dir.display());
+        return Report {
+            checks: vec![Check {
+                name: "up kept running through the chaos",
+                pass: false,
+                detail: format!("up exited: {exit}"),
+            }],
+            requests: tally.requests.load(Ordering::Relaxed),
+            answered: tally.answered.load(Ordering::Relaxed),
+            kills: kills.lock().unwrap().clone(),
+            pg_restarts: pg_done,
+            chaos_for,
+            ..Report::default()
+        };
+    }
+
     // Settle: every part ready, then nothing left in flight.
     let server = cluster.url();
     let db = |part: Part| {
@@ -587,7 +616,11 @@ pub async fn run(opts: &Options) -> Report {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 
-    let mut checks = Vec::new();
+    let mut checks = vec![Check {
+        name: "up kept running through the chaos",
+        pass: true,
+        detail: String::new(),
+    }];
     let left = pending(&bookings, &payments, &eligibility).await;
     checks.push(Check {
         name: "no saga step and no outbox message left pending after the settle time",

@@ -244,3 +244,22 @@ pub async fn world(gateway: &str) -> World {
         household_token,
     }
 }
+
+/// Seeds `n` vehicles of every kind, spread over the Witney area, straight
+/// into inventory's database (benches/capacity.rs, benches/overload.rs).
+#[allow(dead_code, reason = "the benches call it")]
+pub async fn seed_vehicles(inventory: &sqlx::PgPool, provider: uuid::Uuid, n: usize) {
+    sqlx::query(
+        "insert into vehicles (id, provider_id, kind, make, model, seats, propulsion, range_km,
+             wheelchair_accessible, lat, lon, per_hour_pence, per_day_pence, per_month_lease_pence)
+         select gen_random_uuid(), $2, (array['CAR','VAN','WAV','MINIBUS'])[1 + (g % 4)], 'Make', 'Model',
+                2 + (g % 7), (array['ELECTRIC','HYBRID','PETROL','DIESEL'])[1 + (g % 4)], 300, g % 9 = 0,
+                51.70 + random() * 0.20, -1.60 + random() * 0.30, 400 + g % 600, 3000 + g % 3000, 25000 + g % 20000
+         from generate_series(1, $1) g",
+    )
+    .bind(i64::try_from(n).expect("a number of vehicles"))
+    .bind(provider)
+    .execute(inventory)
+    .await
+    .expect("seed vehicles");
+}
