@@ -120,3 +120,26 @@ impl Up {
         panic!("up did not exit within {within:?}");
     }
 }
+
+/// A test that fails (panics) before stopping its `up` must not leave the
+/// whole stack and its cluster running: SIGTERM, as Ctrl-C would, then
+/// SIGKILL if it has not stopped within 30 s.
+impl Drop for Up {
+    fn drop(&mut self) {
+        if !matches!(self.child.try_wait(), Ok(None)) {
+            return;
+        }
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
