@@ -31,17 +31,16 @@
 //! **Timeout.** Each call has [`call_timeout`] in all (`INTERNAL_CALL_TIMEOUT_SECS`,
 //! default 15 s) and 2 s to connect.
 
-use std::{
-    sync::{
-        atomic::{AtomicBool, AtomicUsize, Ordering},
-        Arc, Mutex, PoisonError, Weak,
-    },
-    time::{Duration, Instant},
-};
+use std::{sync::Arc, time::Duration};
 
 use reqwest::{header::CONTENT_TYPE, Method, StatusCode};
 use roundabout_api::ErrorCode;
 use serde::{de::DeserializeOwned, Serialize};
+
+mod replicas;
+
+use replicas::Replicas;
+pub use replicas::{DOWN_FOR, PROBE_EVERY, SWEEP_EVERY};
 
 use crate::{
     error::{ErrorBody, ErrorEnvelope},
@@ -82,14 +81,6 @@ impl ClientError {
     }
 }
 
-/// How long a replica whose connection failed is left out.
-pub const DOWN_FOR: Duration = Duration::from_secs(3);
-/// How often a replica marked down is asked whether it is ready again.
-pub const PROBE_EVERY: Duration = Duration::from_millis(500);
-/// How often every replica's readiness is checked.
-pub const SWEEP_EVERY: Duration = Duration::from_secs(5);
-/// How long a readiness check may take.
-const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 /// The per-call timeout when `INTERNAL_CALL_TIMEOUT_SECS` is unset.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -127,90 +118,6 @@ fn idempotent(method: &Method, path: &str, idempotency_key: Option<&str>) -> boo
     idempotency_key.is_some()
         || matches!(*method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE)
         || (*method == Method::POST && read_only_post(path))
-}
-
-/// One replica of a service.
-#[derive(Debug)]
-struct Replica {
-    base: String,
-    /// Left out of the rotation until then.
-    down_until: Mutex<Option<Instant>>,
-    /// A readiness check is running for it.
-    probing: AtomicBool,
-}
-
-impl Replica {
-    fn is_up(&self, now: Instant) -> bool {
-        self.down_until
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_none_or(|t| t <= now)
-    }
-
-    fn mark_down(&self) {
-        *self.down_until.lock().unwrap_or_else(PoisonError::into_inner) = Some(Instant::now() + DOWN_FOR);
-    }
-
-    fn mark_up(&self) {
-        *self.down_until.lock().unwrap_or_else(PoisonError::into_inner) = None;
-    }
-}
-
-/// A service's replicas and the rotation over them, shared by a client's clones.
-#[derive(Debug)]
-struct Replicas {
-    list: Vec<Replica>,
-    next: AtomicUsize,
-    /// The periodic readiness check has been started.
-    sweeping: AtomicBool,
-}
-
-impl Replicas {
-    fn new(bases: &str) -> Self {
-        let mut list: Vec<Replica> = bases
-            .split(',')
-            .map(|b| b.trim().trim_end_matches('/'))
-            .filter(|b| !b.is_empty())
-            .map(|b| Replica {
-                base: b.to_string(),
-                down_until: Mutex::new(None),
-                probing: AtomicBool::new(false),
-            })
-            .collect();
-        if list.is_empty() {
-            // No URL at all: calls fail as unreachable, as they always did.
-            list.push(Replica {
-                base: String::new(),
-                down_until: Mutex::new(None),
-                probing: AtomicBool::new(false),
-            });
-        }
-        Self {
-            list,
-            next: AtomicUsize::new(0),
-            sweeping: AtomicBool::new(false),
-        }
-    }
-
-    /// The next replica in the rotation that is up and is not `avoid`;
-    /// when there is none, the next one other than `avoid` (if any).
-    fn pick(&self, avoid: Option<usize>) -> usize {
-        let n = self.list.len();
-        if n == 1 {
-            return 0;
-        }
-        let start = self.next.fetch_add(1, Ordering::Relaxed);
-        let now = Instant::now();
-        let candidates = (0..n).map(|k| (start + k) % n).filter(|i| Some(*i) != avoid);
-        let mut fallback = None;
-        for i in candidates {
-            if self.list[i].is_up(now) {
-                return i;
-            }
-            fallback.get_or_insert(i);
-        }
-        fallback.unwrap_or(start % n)
-    }
 }
 
 /// A client for one service (one or several replicas).
@@ -306,24 +213,27 @@ impl ServiceClient {
         idempotency_key: Option<&str>,
     ) -> Result<T, ClientError> {
         let body = match body {
-            Some(b) => Some(serde_json::to_vec(b).map_err(|e| self.unavailable(format!("unwritable request: {e}")))?),
+            // Serialized once; a second attempt shares the same bytes.
+            Some(b) => Some(axum::body::Bytes::from(
+                serde_json::to_vec(b).map_err(|e| self.unavailable(format!("unwritable request: {e}")))?,
+            )),
             None => None,
         };
         let token = self.auth.sign(self.service, caller);
         let several = self.replicas.list.len() > 1;
         if several {
-            self.start_sweep();
+            replicas::start_sweep(&self.replicas, &self.http);
         }
         let first = self.replicas.pick(None);
         let (status, bytes) = match self
-            .attempt(first, &method, path, body.as_deref(), &token, idempotency_key)
+            .attempt(first, &method, path, body.as_ref(), &token, idempotency_key)
             .await
         {
             Ok(answer) => answer,
             Err(Failure::Other(reason)) => return Err(self.unavailable(reason)),
             Err(Failure::Connection { sent, reason }) => {
                 if several {
-                    self.down(first);
+                    replicas::down(&self.replicas, &self.http, first);
                 }
                 if !(several && (!sent || idempotent(&method, path, idempotency_key))) {
                     return Err(self.unavailable(reason));
@@ -331,13 +241,13 @@ impl ServiceClient {
                 let second = self.replicas.pick(Some(first));
                 tracing::debug!(service = self.service, %reason, "trying another replica");
                 match self
-                    .attempt(second, &method, path, body.as_deref(), &token, idempotency_key)
+                    .attempt(second, &method, path, body.as_ref(), &token, idempotency_key)
                     .await
                 {
                     Ok(answer) => answer,
                     Err(Failure::Other(reason)) => return Err(self.unavailable(reason)),
                     Err(Failure::Connection { reason, .. }) => {
-                        self.down(second);
+                        replicas::down(&self.replicas, &self.http, second);
                         return Err(self.unavailable(reason));
                     }
                 }
@@ -366,7 +276,7 @@ impl ServiceClient {
         i: usize,
         method: &Method,
         path: &str,
-        body: Option<&[u8]>,
+        body: Option<&axum::body::Bytes>,
         token: &str,
         idempotency_key: Option<&str>,
     ) -> Result<(StatusCode, impl AsRef<[u8]>), Failure> {
@@ -383,42 +293,12 @@ impl ServiceClient {
             req = req.header("idempotency-key", k);
         }
         if let Some(b) = body {
-            req = req.header(CONTENT_TYPE, "application/json").body(b.to_vec());
+            req = req.header(CONTENT_TYPE, "application/json").body(b.clone());
         }
         let res = req.send().await.map_err(classify)?;
         let status = res.status();
         let bytes = res.bytes().await.map_err(classify)?;
         Ok((status, bytes))
-    }
-
-    /// Leaves replica `i` out for a while and has its readiness watched.
-    fn down(&self, i: usize) {
-        let Some(r) = self.replicas.list.get(i) else {
-            return;
-        };
-        r.mark_down();
-        if r.probing.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        let Ok(rt) = tokio::runtime::Handle::try_current() else {
-            r.probing.store(false, Ordering::Release);
-            return;
-        };
-        let (weak, http) = (Arc::downgrade(&self.replicas), self.http.clone());
-        rt.spawn(probe(weak, http, i));
-    }
-
-    /// Starts the periodic readiness check of every replica, once.
-    fn start_sweep(&self) {
-        if self.replicas.sweeping.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        let Ok(rt) = tokio::runtime::Handle::try_current() else {
-            self.replicas.sweeping.store(false, Ordering::Release);
-            return;
-        };
-        let (weak, http) = (Arc::downgrade(&self.replicas), self.http.clone());
-        rt.spawn(sweep(weak, http));
     }
 
     fn unavailable(&self, reason: String) -> ClientError {
@@ -444,59 +324,13 @@ fn classify(e: reqwest::Error) -> Failure {
     }
 }
 
-async fn ready(http: &reqwest::Client, base: &str) -> bool {
-    http.get(format!("{base}{}", roundabout_api::routes::common::READYZ))
-        .timeout(PROBE_TIMEOUT)
-        .send()
-        .await
-        .is_ok_and(|r| r.status().is_success())
-}
-
-/// Watches a replica marked down: renews the mark while it is not ready,
-/// lifts it once it is. Ends with the last clone of its client.
-async fn probe(replicas: Weak<Replicas>, http: reqwest::Client, i: usize) {
-    loop {
-        tokio::time::sleep(PROBE_EVERY).await;
-        let Some(all) = replicas.upgrade() else {
-            return;
-        };
-        let Some(r) = all.list.get(i) else {
-            return;
-        };
-        if ready(&http, &r.base).await {
-            r.mark_up();
-            r.probing.store(false, Ordering::Release);
-            tracing::info!(replica = %r.base, "replica ready again");
-            return;
-        }
-        r.mark_down();
-    }
-}
-
-/// Every [`SWEEP_EVERY`]: marks down each replica that is not ready (and
-/// has it watched until it is). Ends with the last clone of its client.
-async fn sweep(replicas: Weak<Replicas>, http: reqwest::Client) {
-    loop {
-        tokio::time::sleep(SWEEP_EVERY).await;
-        let Some(all) = replicas.upgrade() else {
-            return;
-        };
-        for (i, r) in all.list.iter().enumerate() {
-            if r.probing.load(Ordering::Acquire) || ready(&http, &r.base).await {
-                continue;
-            }
-            tracing::warn!(replica = %r.base, "replica not ready; leaving it out");
-            r.mark_down();
-            if !r.probing.swap(true, Ordering::AcqRel) {
-                tokio::spawn(probe(Arc::downgrade(&all), http.clone(), i));
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use std::{net::SocketAddr, sync::atomic::AtomicU32};
+    use std::{
+        net::SocketAddr,
+        sync::atomic::{AtomicU32, Ordering},
+        time::Instant,
+    };
 
     use axum::{
         routing::{get, post},
