@@ -115,12 +115,8 @@ impl From<ClientError> for Failure {
 
 impl From<sqlx::Error> for Failure {
     fn from(e: sqlx::Error) -> Self {
-        if roundabout_support::error::database_unreachable(&e) {
-            tracing::warn!(error = %e, "the gateway's database could not be reached");
-            return Self::Fatal(coded(
-                ErrorCode::ServiceUnavailable,
-                "Part of the service is briefly unavailable. Please try again in a moment.",
-            ));
+        if let Some((code, message)) = roundabout_support::error::database_unavailable(&e) {
+            return Self::Fatal(coded(code, message));
         }
         Self::Fatal(internal(e))
     }

@@ -126,41 +126,42 @@ impl IntoResponse for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
-        if matches!(e, sqlx::Error::PoolTimedOut) {
-            // Every connection busy for the whole acquire timeout: the part
-            // is overloaded, not broken, and nothing was done.
-            tracing::warn!("no database connection became free in time; request shed");
-            return Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                ErrorCode::Overloaded,
-                "This service is busy. Please try again in a moment.",
-            );
-        }
-        if database_unreachable(&e) {
-            // PostgreSQL restarting, or the connection cut: the part is
-            // briefly unavailable, not broken. What the request did is
-            // either committed or rolled back, never half done.
-            tracing::warn!(error = %e, "the database could not be reached");
-            return Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                ErrorCode::ServiceUnavailable,
-                "Part of the service is briefly unavailable. Please try again in a moment.",
-            );
+        if let Some((code, message)) = database_unavailable(&e) {
+            return Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message);
         }
         unstorable_input(&e).unwrap_or_else(|| Self::internal(e))
     }
 }
 
-/// Whether the database could not be reached or ended the session: the
-/// connection failed or was cut (I/O, TLS, a closed pool), or the server is
-/// shutting down or starting (SQLSTATE classes 08, connection exception,
-/// and 57, operator intervention).
-pub fn database_unreachable(e: &sqlx::Error) -> bool {
-    match e {
+/// A database error that means "try again shortly", not a fault, with its
+/// code and message (every part answers it the same way, 503):
+/// - every pooled connection busy for the whole acquire timeout: the part
+///   is overloaded (`OVERLOADED`), and nothing was done;
+/// - the database could not be reached or ended the session (I/O, TLS, a
+///   closed pool, SQLSTATE classes 08, connection exception, and 57,
+///   operator intervention: PostgreSQL restarting): `SERVICE_UNAVAILABLE`.
+///   What the request did is either committed or rolled back, never half
+///   done.
+pub fn database_unavailable(e: &sqlx::Error) -> Option<(ErrorCode, &'static str)> {
+    if matches!(e, sqlx::Error::PoolTimedOut) {
+        tracing::warn!("no database connection became free in time; request shed");
+        return Some((
+            ErrorCode::Overloaded,
+            "This service is busy. Please try again in a moment.",
+        ));
+    }
+    let unreachable = match e {
         sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
         sqlx::Error::Database(db) => db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57")),
         _ => false,
-    }
+    };
+    unreachable.then(|| {
+        tracing::warn!(error = %e, "the database could not be reached");
+        (
+            ErrorCode::ServiceUnavailable,
+            "Part of the service is briefly unavailable. Please try again in a moment.",
+        )
+    })
 }
 
 /// A database refusal caused by the input itself — text PostgreSQL cannot
