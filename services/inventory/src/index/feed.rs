@@ -119,7 +119,20 @@ pub async fn follow(
     let stop = shutdown.wait();
     tokio::pin!(stop);
     let mut listener = listen(&pool).await;
+    // After a notification, a change can still be held back for a moment
+    // by an older transaction still running (the feed reads only below the
+    // oldest one): read again every 50 ms for a second, not only at the
+    // next poll.
+    let mut recheck_until: Option<tokio::time::Instant> = None;
     loop {
+        let recheck = async {
+            match recheck_until {
+                Some(until) if tokio::time::Instant::now() < until => {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await
+                }
+                _ => std::future::pending().await,
+            }
+        };
         let notified = async {
             match listener.as_mut() {
                 Some(l) => {
@@ -138,7 +151,9 @@ pub async fn follow(
                     listener = listen(&pool).await;
                 }
             }
+            () = recheck => {}
             got = notified => {
+                recheck_until = Some(tokio::time::Instant::now() + std::time::Duration::from_secs(1));
                 if let Err(e) = got {
                     // The listener reconnects by itself on the next receive;
                     // a closed pool or a refused LISTEN ends it until the
