@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod config;
+pub mod erasure;
 pub mod gbfs;
 pub mod guard;
 pub mod http;
@@ -46,10 +47,13 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     if let Some(admin) = &config.bootstrap_admin {
         ensure_admin(&pool, &admin.email, &admin.password).await?;
     }
+    let services = Services::new(&config.services, auth.clone());
+    let eraser = erasure::Eraser::new(pool.clone(), services.clone());
     let gateway = Gateway {
         pool: pool.clone(),
         tokens: TokenIssuer::new(&config.token_key, config.token_ttl_secs),
-        services: Services::new(&config.services, auth.clone()),
+        services,
+        eraser: eraser.clone(),
         decoy_hash: accounts::password::decoy_hash(),
         public_url: config.public_url.clone(),
         hasher: accounts::password::Hasher::new(config.abuse.password_hash_concurrency),
@@ -74,6 +78,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         .with_refusal(ratelimit::refused)
         .with_task(limiter.housekeeping())
         .with_task(Box::new(move |stop| Box::pin(purge_expired(pool, stop))))
+        .with_task(Box::new(move |stop| Box::pin(eraser.run(stop))))
         .build(config.host.bind)
         .await
 }

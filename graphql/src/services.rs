@@ -44,4 +44,6 @@ pub struct Gateway {
     pub hasher: Hasher,
     /// Sign-in throttling and rate limits.
     pub abuse: AbuseLimits,
+    /// Drives households' erasures (woken by a new request).
+    pub eraser: crate::erasure::Eraser,
 }

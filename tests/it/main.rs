@@ -15,6 +15,7 @@ mod bookings;
 mod browser;
 mod budget_exhaustion;
 mod chaos;
+mod data_rights;
 mod demo_schemes;
 mod deploy;
 mod eligibility;

@@ -22,10 +22,12 @@ pub enum NewMembership {
     Admin,
 }
 
+/// The open account with `email`; a closed one (its erasure under way) is
+/// not found, so it signs in no more than an unknown email.
 pub async fn find_by_email(db: impl PgExecutor<'_>, email: &str) -> sqlx::Result<Option<UserRow>> {
     sqlx::query_as!(
         UserRow,
-        "select id, email, password_hash, display_name from users where email = $1",
+        "select id, email, password_hash, display_name from users where email = $1 and closed_at is null",
         email,
     )
     .fetch_optional(db)

@@ -5,6 +5,7 @@
 
 pub mod assisted;
 pub mod db;
+pub mod erasures;
 pub mod password;
 pub mod sessions;
 pub mod throttle;

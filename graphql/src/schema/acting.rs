@@ -38,6 +38,10 @@ pub enum AssistedActionKind {
     Booking,
     /// Cancelled one of the household's bookings.
     Cancellation,
+    /// Downloaded everything held about the household, at its request.
+    DataExport,
+    /// Asked for the household's account to be closed and its data erased.
+    ErasureRequest,
 }
 
 /// How an assisted action ended.

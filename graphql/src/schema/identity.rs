@@ -488,6 +488,23 @@ async fn throttle_attempt(g: &Gateway, email: &str) -> Result<(), Failure> {
     }
 }
 
+/// Checks that `password` is the signed-in user's own (to change it, or to
+/// close the account), counted against the account's sign-in throttle;
+/// refused at `input.<field>`.
+pub(crate) async fn confirm_password(g: &Gateway, p: &Principal, password: String, field: &str) -> Result<(), Failure> {
+    throttle_attempt(g, &p.email).await?;
+    let stored = accounts::db::password_hash(&g.pool, p.user_id)
+        .await?
+        .ok_or_else(|| Failure::Fatal(crate::schema::errors::unauthenticated()))?;
+    if !g.hasher.verify(password, stored).await.map_err(|_| busy())? {
+        return Err(Failure::user(
+            UserError::new(ErrorCode::InvalidCredentials, "Your current password is not right").at(["input", field]),
+        ));
+    }
+    throttle::succeeded(&g.pool, &p.email).await?;
+    Ok(())
+}
+
 /// Too many passwords are being checked at once.
 fn busy() -> Failure {
     Failure::Fatal(crate::schema::errors::coded(
@@ -521,22 +538,7 @@ async fn change_password(ctx: &Context<'_>, input: ChangePasswordInput) -> Resul
         .0
         .clone()
         .ok_or_else(|| Failure::Fatal(crate::schema::errors::unauthenticated()))?;
-    throttle_attempt(g, &p.email).await?;
-    let stored = accounts::db::password_hash(&g.pool, p.user_id)
-        .await?
-        .ok_or_else(|| Failure::Fatal(crate::schema::errors::unauthenticated()))?;
-    if !g
-        .hasher
-        .verify(input.current_password, stored)
-        .await
-        .map_err(|_| busy())?
-    {
-        return Err(Failure::user(
-            UserError::new(ErrorCode::InvalidCredentials, "Your current password is not right")
-                .at(["input", "currentPassword"]),
-        ));
-    }
-    throttle::succeeded(&g.pool, &p.email).await?;
+    confirm_password(g, &p, input.current_password, "currentPassword").await?;
     password::check_policy(&input.new_password).map_err(|e| field_error(e, "newPassword"))?;
     let hash = g.hasher.hash(input.new_password).await?.map_err(|_| busy())?;
     let mut tx = g.pool.begin().await?;

@@ -17,6 +17,7 @@ pub mod offers;
 pub mod pagination;
 pub mod payouts;
 pub mod postcodes;
+pub mod privacy;
 pub mod providers;
 pub mod reports;
 pub mod request;
@@ -43,6 +44,7 @@ pub struct Query(
     reports::ReportQuery,
     postcodes::PostcodeQuery,
     checker::CheckerQuery,
+    privacy::PrivacyQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -59,6 +61,7 @@ pub struct Mutation(
     payouts::PayoutMutation,
     bookings::BookingMutation,
     postcodes::PostcodeMutation,
+    privacy::PrivacyMutation,
 );
 
 pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;

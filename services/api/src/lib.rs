@@ -23,6 +23,7 @@ pub mod inventory;
 pub mod money;
 pub mod payments;
 pub mod postcode;
+pub mod privacy;
 pub mod refund;
 pub mod routes;
 pub mod states;

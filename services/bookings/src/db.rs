@@ -3,6 +3,7 @@
 //! saga's step transitions, the lifecycle job, the payment events inbox,
 //! the saga backlog metrics; the councils' reports in [`report`].
 
+pub mod privacy;
 pub mod report;
 
 use chrono::{DateTime, Utc};

@@ -166,6 +166,17 @@ impl Caller {
         }
     }
 
+    /// 403 unless the call is the service `name`'s own (not a user's, even
+    /// an admin's): work only that part starts, such as the gateway's
+    /// erasure of a household.
+    pub fn require_service(&self, name: &str) -> Result<(), ApiError> {
+        if self.is_service() && self.service.as_deref() == Some(name) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!("Only the {name} does this")))
+        }
+    }
+
     /// 403 unless the call comes from a service or the gateway on behalf of a
     /// user (anonymous callers are refused).
     pub fn require_signed_in(&self) -> Result<(), ApiError> {

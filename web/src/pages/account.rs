@@ -44,6 +44,8 @@ const MAX_PASSWORD: usize = 256;
 struct AccountPage {
     l: Layout,
     email: String,
+    /// A household's account: links to its data and to closing it.
+    household: bool,
 }
 
 async fn account(State(s): State<AppState>, user: AnyUser) -> PageResult {
@@ -64,6 +66,7 @@ async fn account(State(s): State<AppState>, user: AnyUser) -> PageResult {
     render(&AccountPage {
         l: Layout::new(&user.session, "Sign-in and security", "/account"),
         email: me.email,
+        household: user.session.data.role.as_deref() == Some("HOUSEHOLD"),
     })
 }
 

@@ -181,6 +181,8 @@ impl Entry {
             "PROFILE_UPDATE" => "Changed the household's details",
             "OFFERS_SEARCH" => "Searched for vehicles",
             "BOOKING" => "Booked a vehicle",
+            "DATA_EXPORT" => "Downloaded the household's data",
+            "ERASURE_REQUEST" => "Closed the household's account",
             _ => "Cancelled a booking",
         }
     }

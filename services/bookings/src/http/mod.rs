@@ -3,6 +3,7 @@
 pub mod book;
 pub mod offers;
 pub mod payment_events;
+pub mod privacy;
 pub mod read;
 pub mod report;
 
@@ -17,6 +18,7 @@ pub fn router(state: AppState) -> Router {
         .merge(read::router())
         .merge(offers::router())
         .merge(report::router())
+        .merge(privacy::router())
         .with_state(state)
         // Plain-text refusals of a malformed path or query get the envelope too.
         .layer(axum::middleware::map_response(

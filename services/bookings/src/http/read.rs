@@ -104,13 +104,7 @@ async fn cancel(
     {
         return Err(invalid());
     }
-    let paid = b.status != BookingStatus::PendingPayment;
-    let refund = if paid {
-        domain::refund_due(b.first_base_pence - b.first_subsidy_pence, b.start_at, Utc::now())
-    } else {
-        Pence::ZERO
-    };
-    if !saga::start_cancellation(&s, id, reason.as_deref(), refund, paid).await? {
+    if !start_cancellation(&s, &b, reason.as_deref()).await? {
         return Err(match db::get(&s.pool, id).await? {
             Some(now) if now.cancelled_at.is_none() && now.step != SagaStep::Done => ApiError::conflict(
                 ErrorCode::InvalidState,
@@ -123,6 +117,19 @@ async fn cancel(
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("booking vanished")))?;
     Ok(Json(b.into()))
+}
+
+/// Starts cancelling `b` under the usual refund rules (a paid booking's
+/// household share back by [`domain::refund_due`], an unpaid one's payment
+/// released); false when it may not be cancelled now or someone is driving it.
+pub(crate) async fn start_cancellation(s: &AppState, b: &BookingRow, reason: Option<&str>) -> sqlx::Result<bool> {
+    let paid = b.status != BookingStatus::PendingPayment;
+    let refund = if paid {
+        domain::refund_due(b.first_base_pence - b.first_subsidy_pence, b.start_at, Utc::now())
+    } else {
+        Pence::ZERO
+    };
+    saga::start_cancellation(s, b.id, reason, refund, paid).await
 }
 
 async fn page(

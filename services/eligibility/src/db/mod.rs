@@ -4,6 +4,7 @@ pub mod budget;
 pub mod councils;
 pub mod households;
 pub mod postcodes;
+pub mod privacy;
 pub mod profiles;
 pub mod schemes;
 pub mod zones;

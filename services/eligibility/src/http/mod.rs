@@ -8,6 +8,7 @@ pub mod households;
 pub mod lifecycle;
 pub mod offer_terms;
 pub mod postcodes;
+pub mod privacy;
 pub mod profiles;
 pub mod schemes;
 pub mod simulation;
@@ -31,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .merge(simulation::router())
         .merge(budget::router())
         .merge(offer_terms::router())
+        .merge(privacy::router())
         .with_state(state)
         // Plain-text refusals of a malformed path or query get the envelope too.
         .layer(axum::middleware::map_response(

@@ -1,6 +1,7 @@
 //! The internal HTTP API, one module per resource, and the public webhook.
 
 pub mod payments;
+pub mod privacy;
 pub mod providers;
 pub mod webhooks;
 
@@ -13,6 +14,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(payments::router())
         .merge(providers::router())
+        .merge(privacy::router())
         .with_state(state)
         // Plain-text refusals of a malformed path or query get the envelope too.
         .layer(axum::middleware::map_response(

@@ -32,7 +32,7 @@ pub fn router() -> Router<AppState> {
         .route(routes::payments::PAYMENT_LEDGER, get(ledger))
 }
 
-fn out(p: PaymentRow, instalments: Vec<Instalment>) -> PaymentData {
+pub(crate) fn out(p: PaymentRow, instalments: Vec<Instalment>) -> PaymentData {
     PaymentData {
         booking_id: p.booking_id,
         household_id: p.household_id,

@@ -3,6 +3,7 @@
 
 pub(crate) mod bookings;
 mod card;
+mod data;
 mod money_words;
 mod offer;
 pub(crate) mod offers;
@@ -35,6 +36,7 @@ pub fn acting_routes(prefix: &str) -> Router<AppState> {
         .merge(profile::router(prefix))
         .merge(offers::router(prefix))
         .merge(bookings::router(prefix))
+        .merge(data::router(prefix))
 }
 
 #[derive(Template)]

@@ -1,0 +1,482 @@
+//! A household's data rights through the gateway against every service:
+//! the export gathers what each part holds; closing the account cancels the
+//! bookings that have not begun, then erases the household in every part
+//! (checked by searching every database for the person's email, name and
+//! postcode), refuses its sign-in, and leaves the council's report and the
+//! ledger as they were; and an erasure finishes after each part was down
+//! while it ran.
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use roundabout::graphql_client::{user_error_code, GraphqlClient};
+use serde_json::{json, Value};
+
+use crate::support::{
+    bookings::{book, cancel_mutation, hire, in_days, World, WITNEY},
+    error_code,
+    procs::Proc,
+    Stack, PASSWORD,
+};
+
+const EXPORT: &str = "query($h: ID) { exportMyData(householdId: $h) { householdId generatedAt json \
+    sections { key title purpose heldBy records { fields { name label value } } } } }";
+const CLOSE: &str = "mutation($i: CloseAccountInput!) { closeAccount(input: $i) { \
+    erasure { householdId step done requestedBy completedAt waitingFor } userErrors { field code message } } }";
+const ERASURE: &str = "query($h: ID!) { erasure(householdId: $h) { step done waitingFor } }";
+const SIGN_UP: &str =
+    "mutation($i: SignUpHouseholdInput!) { signUpHousehold(input: $i) { token userErrors { code message } } }";
+const SIGN_IN: &str = "mutation($i: SignInInput!) { signIn(input: $i) { token userErrors { code } } }";
+const PROFILE: &str = "mutation($i: HouseholdProfileInput!) { updateHouseholdProfile(input: $i) { household { id } userErrors { field code message } } }";
+const REPORT: &str = "query($c: ID!, $from: DateTime!, $to: DateTime!) { councilReport(councilId: $c, from: $from, to: $to) { \
+    bookings households grossPence subsidyPence householdPaidPence refundedPence cancelledBookings cancellationChargesPence \
+    byScheme { bookings subsidyPence } } }";
+
+/// A person as they sign up: what must be gone after erasure.
+struct Person {
+    email: String,
+    name: String,
+    postcode: &'static str,
+}
+
+impl Person {
+    fn new(tag: &str) -> Self {
+        Self {
+            email: format!("{tag}.erasable@example.test"),
+            name: format!("Ada Quintessa {tag}"),
+            postcode: "OX28 4QZ",
+        }
+    }
+}
+
+/// Signs the person up in `council`, with their name and a profile with
+/// their postcode; returns the client and the household id.
+async fn sign_up(stack: &Stack, council: &str, p: &Person) -> (GraphqlClient, String) {
+    let up = stack
+        .anon
+        .mutate(
+            "signUpHousehold",
+            SIGN_UP,
+            json!({"i": {"email": p.email, "password": PASSWORD, "councilId": council, "displayName": p.name}}),
+        )
+        .await
+        .unwrap();
+    let h = stack.anon.with_token(up["token"].as_str().expect("signed up"));
+    let profile = json!({
+        "location": {"lat": WITNEY.1, "lon": WITNEY.0}, "postcode": p.postcode, "members": 2,
+        "annualIncomePence": 1_500_000, "carsOwned": 0, "blueBadge": true, "benefits": [],
+        "needs": {"seats": 1, "wheelchairAccessible": false, "electricPreferred": false}
+    });
+    let saved = h
+        .mutate("updateHouseholdProfile", PROFILE, json!({"i": profile}))
+        .await
+        .unwrap();
+    assert_eq!(user_error_code(&saved), None, "{saved}");
+    let id = saved["household"]["id"].as_str().unwrap().to_string();
+    (h, id)
+}
+
+fn section<'a>(export: &'a Value, key: &str) -> &'a Value {
+    export["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == key)
+        .unwrap_or_else(|| panic!("no section {key} in {export}"))
+}
+
+fn records(export: &Value, key: &str) -> usize {
+    section(export, key)["records"].as_array().unwrap().len()
+}
+
+/// Every row of every table of `pool` whose text holds `needle`
+/// (case-insensitive), as `table: row`.
+async fn find_everywhere(pool: &sqlx::PgPool, needle: &str) -> Vec<String> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "select quote_ident(table_name) from information_schema.tables
+         where table_schema = 'public' and table_type = 'BASE TABLE' and table_name <> '_sqlx_migrations'",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut hits = Vec::new();
+    for t in tables {
+        let rows: Vec<String> = sqlx::query_scalar(&format!("select t::text from {t} t where t::text ilike $1"))
+            .bind(format!("%{needle}%"))
+            .fetch_all(pool)
+            .await
+            .unwrap();
+        hits.extend(rows.into_iter().map(|r| format!("{t}: {r}")));
+    }
+    hits
+}
+
+fn pools(stack: &Stack) -> [(&'static str, &sqlx::PgPool); 5] {
+    [
+        ("gateway", &stack.gateway_pool),
+        ("eligibility", &stack.eligibility_pool),
+        ("bookings", &stack.bookings_pool),
+        ("payments", &stack.payments_pool),
+        ("inventory", &stack.inventory_pool),
+    ]
+}
+
+/// Waits for the household's erasure to be done, as an officer sees it.
+async fn wait_done(officer: &GraphqlClient, household: &str, within: Duration) -> Value {
+    let deadline = Instant::now() + within;
+    loop {
+        let e = officer.query(ERASURE, json!({"h": household})).await.unwrap()["erasure"].clone();
+        if e["done"] == true {
+            return e;
+        }
+        assert!(Instant::now() < deadline, "erasure not done in time: {e}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn report(officer: &GraphqlClient, council: &str) -> Value {
+    let from = Utc::now() - chrono::Duration::days(1);
+    let to = Utc::now() + chrono::Duration::days(1);
+    officer
+        .query(REPORT, json!({"c": council, "from": from, "to": to}))
+        .await
+        .unwrap()["councilReport"]
+        .clone()
+}
+
+#[tokio::test]
+async fn a_household_downloads_everything_held_about_it_from_every_part() {
+    let w = World::new(1_000_000).await;
+    let person = Person::new("export");
+    let (h, id) = sign_up(&w.stack, &w.council, &person).await;
+    let booked = book(&h, hire(&w.vehicles[0], in_days(5), 4, "export-1")).await;
+    assert_eq!(booked["booking"]["status"], "CONFIRMED", "{booked}");
+    let booking_id = booked["booking"]["id"].as_str().unwrap().to_string();
+    // An officer looks at the household's answers: a read it should see.
+    w.officer
+        .query(
+            "query($h: ID!) { household(id: $h) { profile { members } } }",
+            json!({"h": id}),
+        )
+        .await
+        .unwrap();
+
+    let export = h.query(EXPORT, json!({"h": null})).await.unwrap()["exportMyData"].clone();
+    assert_eq!(export["householdId"], id.as_str());
+    for (key, held_by) in [
+        ("account", "gateway"),
+        ("memberships", "gateway"),
+        ("sign_ins", "gateway"),
+        ("assisted_actions", "gateway"),
+        ("household", "eligibility"),
+        ("profile", "eligibility"),
+        ("eligibility_decisions", "eligibility"),
+        ("profile_reads", "eligibility"),
+        ("bookings", "bookings"),
+        ("payments", "payments"),
+    ] {
+        assert_eq!(section(&export, key)["heldBy"], held_by, "{key}");
+        assert!(records(&export, key) >= 1, "{key} is empty: {}", section(&export, key));
+    }
+    assert!(
+        section(&export, "eligibility_decisions")["purpose"]
+            .as_str()
+            .unwrap()
+            .len()
+            > 20
+    );
+    // The JSON document holds the same, and the person's own details.
+    let doc: Value = serde_json::from_str(export["json"].as_str().unwrap()).unwrap();
+    let text = doc.to_string();
+    for expected in [
+        person.email.as_str(),
+        person.name.as_str(),
+        person.postcode,
+        booking_id.as_str(),
+    ] {
+        assert!(text.contains(expected), "{expected} missing from the JSON export");
+    }
+    assert_eq!(doc["sections"]["bookings"]["records"][0]["id"], booking_id.as_str());
+    assert_eq!(
+        doc["sections"]["payments"]["records"][0]["booking_id"],
+        booking_id.as_str()
+    );
+    // The readable form: labels and amounts in pounds.
+    let price = section(&export, "bookings")["records"][0]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "base_pence")
+        .cloned()
+        .unwrap();
+    assert_eq!(price["label"], "Base");
+    assert_eq!(price["value"], "£26.00");
+
+    // An officer of the council downloads it for the household: recorded.
+    let for_them = w.officer.query(EXPORT, json!({"h": id})).await.unwrap()["exportMyData"].clone();
+    assert_eq!(for_them["householdId"], id.as_str());
+    let logged: i64 = sqlx::query_scalar(
+        "select count(*) from assisted_actions where household_id = $1::uuid and action = 'DATA_EXPORT' and outcome = 'SUCCEEDED'",
+    )
+    .bind(&id)
+    .fetch_one(&w.stack.gateway_pool)
+    .await
+    .unwrap();
+    assert_eq!(logged, 1);
+
+    // Nobody else: another household, another council's officer, nobody signed in.
+    let (other, _) = w.household("export.other@example.test").await;
+    let refused = other.raw(EXPORT, json!({"h": id})).await.unwrap();
+    assert_eq!(error_code(&refused), "FORBIDDEN", "{refused}");
+    let (_, stranger) = w
+        .stack
+        .council("EXPORT-ELSEWHERE", "elsewhere.officer@example.test")
+        .await;
+    let refused = stranger.raw(EXPORT, json!({"h": id})).await.unwrap();
+    assert_eq!(error_code(&refused), "FORBIDDEN", "{refused}");
+    let refused = w.stack.anon.raw(EXPORT, json!({"h": id})).await.unwrap();
+    assert_eq!(error_code(&refused), "UNAUTHENTICATED", "{refused}");
+}
+
+#[tokio::test]
+async fn closing_an_account_erases_the_person_everywhere_and_keeps_the_council_s_figures() {
+    let w = World::new(1_000_000).await;
+    let person = Person::new("erase");
+    let (h, id) = sign_up(&w.stack, &w.council, &person).await;
+    // Another household books and keeps its booking.
+    let (kept, _) = w.household("erase.kept@example.test").await;
+    let standing = book(&kept, hire(&w.vehicles[1], in_days(3), 4, "kept-1")).await;
+    assert_eq!(standing["booking"]["status"], "CONFIRMED", "{standing}");
+    // The person booked and cancelled, giving a reason with their name in it.
+    let b = book(&h, hire(&w.vehicles[0], in_days(4), 4, "erase-1")).await;
+    let b_id = b["booking"]["id"].as_str().unwrap().to_string();
+    let cancelled = h
+        .mutate(
+            "cancelBooking",
+            &cancel_mutation(),
+            json!({"id": b_id, "r": format!("{} cannot come", person.name)}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(cancelled["booking"]["status"], "CANCELLED", "{cancelled}");
+    // Signing in again leaves a sign-in record; an officer's read leaves an audit entry.
+    let again = w
+        .stack
+        .anon
+        .mutate(
+            "signIn",
+            SIGN_IN,
+            json!({"i": {"email": person.email, "password": PASSWORD}}),
+        )
+        .await
+        .unwrap();
+    assert!(again["token"].is_string());
+    // The search finds the person before erasure, in each part that holds them.
+    assert!(!find_everywhere(&w.stack.gateway_pool, &person.email).await.is_empty());
+    assert!(!find_everywhere(&w.stack.gateway_pool, "Quintessa").await.is_empty());
+    assert!(!find_everywhere(&w.stack.eligibility_pool, person.postcode)
+        .await
+        .is_empty());
+    assert!(!find_everywhere(&w.stack.bookings_pool, "Quintessa").await.is_empty());
+    let before = report(&w.officer, &w.council).await;
+    assert_eq!(before["cancelledBookings"], 1, "{before}");
+
+    // A wrong password is refused and changes nothing.
+    let wrong = h
+        .mutate(
+            "closeAccount",
+            CLOSE,
+            json!({"i": {"password": "not the password at all"}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        user_error_code(&wrong).as_deref(),
+        Some("INVALID_CREDENTIALS"),
+        "{wrong}"
+    );
+    let none: i64 = sqlx::query_scalar("select count(*) from erasures")
+        .fetch_one(&w.stack.gateway_pool)
+        .await
+        .unwrap();
+    assert_eq!(none, 0);
+
+    let closed = h
+        .mutate("closeAccount", CLOSE, json!({"i": {"password": PASSWORD}}))
+        .await
+        .unwrap();
+    assert_eq!(user_error_code(&closed), None, "{closed}");
+    assert_eq!(closed["erasure"]["householdId"], id.as_str());
+    assert_eq!(closed["erasure"]["requestedBy"], "HOUSEHOLD");
+    // From the request on, the household cannot sign in, and its session is over.
+    let refused = w
+        .stack
+        .anon
+        .mutate(
+            "signIn",
+            SIGN_IN,
+            json!({"i": {"email": person.email, "password": PASSWORD}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        user_error_code(&refused).as_deref(),
+        Some("INVALID_CREDENTIALS"),
+        "{refused}"
+    );
+    let gone = h.raw("{ me { id } }", json!({})).await.unwrap();
+    assert!(
+        gone["data"]["me"].is_null() || error_code(&gone) == "UNAUTHENTICATED",
+        "{gone}"
+    );
+
+    let e = wait_done(&w.officer, &id, Duration::from_secs(30)).await;
+    assert_eq!(e["step"], "DONE");
+
+    // Nothing anywhere names the person.
+    for needle in [
+        person.email.as_str(),
+        person.name.as_str(),
+        "Quintessa",
+        person.postcode,
+        "OX28 4QZ",
+    ] {
+        for (part, pool) in pools(&w.stack) {
+            let hits = find_everywhere(pool, needle).await;
+            assert!(hits.is_empty(), "{part} still holds {needle:?}: {hits:?}");
+        }
+    }
+    // The council's figures and the accounts are as they were.
+    assert_eq!(report(&w.officer, &w.council).await, before);
+    let unbalanced: i64 = sqlx::query_scalar(
+        "select count(*) from (select transaction_id from ledger_entries group by transaction_id having sum(amount_pence) <> 0) u",
+    )
+    .fetch_one(&w.stack.payments_pool)
+    .await
+    .unwrap();
+    assert_eq!(unbalanced, 0);
+    let payments: i64 = sqlx::query_scalar("select count(*) from payments where household_id = $1::uuid")
+        .bind(&id)
+        .fetch_one(&w.stack.payments_pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        payments, 1,
+        "the payment is kept for the accounts, under the household's id"
+    );
+    // The account is gone; a new one may use the email again.
+    let users: i64 = sqlx::query_scalar("select count(*) from users where email = $1")
+        .bind(&person.email)
+        .fetch_one(&w.stack.gateway_pool)
+        .await
+        .unwrap();
+    assert_eq!(users, 0);
+    // Asking again changes nothing.
+    let again = w
+        .officer
+        .mutate("closeAccount", CLOSE, json!({"i": {"householdId": id}}))
+        .await
+        .unwrap();
+    assert_eq!(again["erasure"]["done"], true, "{again}");
+}
+
+#[tokio::test]
+async fn closing_an_account_first_cancels_and_refunds_bookings_that_have_not_begun() {
+    let w = World::new(1_000_000).await;
+    let (h, id) = w.household("close.refund@example.test").await;
+    let b = book(&h, hire(&w.vehicles[0], in_days(6), 4, "refund-1")).await;
+    assert_eq!(b["booking"]["status"], "CONFIRMED", "{b}");
+    let b_id = b["booking"]["id"].as_str().unwrap().to_string();
+
+    // The household asked the council: an officer closes it, recorded.
+    let closed = w
+        .officer
+        .mutate("closeAccount", CLOSE, json!({"i": {"householdId": id}}))
+        .await
+        .unwrap();
+    assert_eq!(user_error_code(&closed), None, "{closed}");
+    assert_eq!(closed["erasure"]["requestedBy"], "OFFICER");
+    wait_done(&w.officer, &id, Duration::from_secs(30)).await;
+
+    let booking = w
+        .officer
+        .query(
+            "query($id: ID!) { booking(id: $id) { status cancellation { refundPence reason } payment { status refundedPence } } }",
+            json!({"id": b_id}),
+        )
+        .await
+        .unwrap()["booking"]
+        .clone();
+    assert_eq!(booking["status"], "CANCELLED", "{booking}");
+    // Six days ahead: the household's whole share back, by the usual rules.
+    assert_eq!(booking["cancellation"]["refundPence"], 1560, "{booking}");
+    assert_eq!(booking["payment"]["refundedPence"], 1560, "{booking}");
+    // The reason written at cancellation was removed with the rest.
+    assert!(booking["cancellation"]["reason"].is_null(), "{booking}");
+    let held: i64 = sqlx::query_scalar(
+        "select count(*) from budget_allocations where booking_id = $1::uuid and state <> 'RELEASED'",
+    )
+    .bind(&b_id)
+    .fetch_one(&w.stack.eligibility_pool)
+    .await
+    .unwrap();
+    assert_eq!(held, 0, "the subsidy went back to the budget");
+    let logged: i64 = sqlx::query_scalar(
+        "select count(*) from assisted_actions where household_id = $1::uuid and action = 'ERASURE_REQUEST'",
+    )
+    .bind(&id)
+    .fetch_one(&w.stack.gateway_pool)
+    .await
+    .unwrap();
+    assert_eq!(logged, 1);
+}
+
+fn proc_of<'a>(stack: &'a mut Stack, part: &str) -> &'a mut Proc {
+    match part {
+        "bookings" => stack.bookings_proc.as_mut(),
+        "payments" => stack.payments_proc.as_mut(),
+        _ => stack.eligibility_proc.as_mut(),
+    }
+    .expect("the part runs as a process")
+}
+
+#[tokio::test]
+async fn an_erasure_finishes_after_each_part_was_down_while_it_ran() {
+    let mut w = World::on(Stack::start_with_processes().await, 1_000_000).await;
+    for (part, waits_at) in [
+        ("bookings", "CANCEL_BOOKINGS"),
+        ("payments", "PAYMENTS"),
+        ("eligibility", "ELIGIBILITY"),
+    ] {
+        let (h, id) = w.household(&format!("crash.{part}@example.test")).await;
+        proc_of(&mut w.stack, part).kill();
+        // The household itself asks: an officer's request needs eligibility
+        // to find the household (and is refused, changing nothing, without it).
+        let closed = h
+            .mutate("closeAccount", CLOSE, json!({"i": {"password": PASSWORD}}))
+            .await
+            .unwrap();
+        assert_eq!(user_error_code(&closed), None, "{part}: {closed}");
+        // The erasure goes as far as it can and waits at the dead part's step.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let waiting: (String, Option<String>) =
+            sqlx::query_as("select step, last_error from erasures where household_id = $1::uuid")
+                .bind(&id)
+                .fetch_one(&w.stack.gateway_pool)
+                .await
+                .unwrap();
+        assert_eq!(waiting.0, waits_at, "{part}: {waiting:?}");
+        assert!(
+            waiting.1.as_deref().is_some_and(|e| e.contains(part)),
+            "{part}: {waiting:?}"
+        );
+        proc_of(&mut w.stack, part).start().await;
+        wait_done(&w.officer, &id, Duration::from_secs(90)).await;
+        let profiles: i64 = sqlx::query_scalar("select count(*) from household_profiles where household_id = $1::uuid")
+            .bind(&id)
+            .fetch_one(&w.stack.eligibility_pool)
+            .await
+            .unwrap();
+        assert_eq!(profiles, 0, "{part}");
+    }
+}
