@@ -378,6 +378,21 @@ async fn closing_an_account_erases_the_person_everywhere_and_keeps_the_council_s
         .await
         .unwrap();
     assert_eq!(again["erasure"]["done"], true, "{again}");
+    // As if the gateway had died after every part did its step but before
+    // any was recorded: every step is sent again, and changes nothing.
+    sqlx::query("update erasures set step = 'CANCEL_BOOKINGS', completed_at = null where household_id = $1::uuid")
+        .bind(&id)
+        .execute(&w.stack.gateway_pool)
+        .await
+        .unwrap();
+    wait_done(&w.officer, &id, Duration::from_secs(30)).await;
+    assert_eq!(report(&w.officer, &w.council).await, before);
+    let kept_booking: i64 = sqlx::query_scalar("select count(*) from bookings where household_id = $1::uuid")
+        .bind(&id)
+        .fetch_one(&w.stack.bookings_pool)
+        .await
+        .unwrap();
+    assert_eq!(kept_booking, 1, "bookings stay, for the council's reports");
 }
 
 #[tokio::test]
@@ -429,6 +444,19 @@ async fn closing_an_account_first_cancels_and_refunds_bookings_that_have_not_beg
     .await
     .unwrap();
     assert_eq!(logged, 1);
+
+    // Nothing more is done for a closed household, even by an officer.
+    let refused = w
+        .officer
+        .mutate(
+            "bookVehicle",
+            &crate::support::bookings::book_mutation(),
+            json!({"i": {"householdId": id, "vehicleId": w.vehicles[1], "kind": "HIRE", "start": in_days(8),
+                          "end": in_days(8) + chrono::Duration::hours(2), "idempotencyKey": "after-close"}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(user_error_code(&refused).as_deref(), Some("INVALID_STATE"), "{refused}");
 }
 
 fn proc_of<'a>(stack: &'a mut Stack, part: &str) -> &'a mut Proc {

@@ -35,6 +35,7 @@ mod up_replicas;
 mod up_supervisor;
 mod web;
 mod web_assisted;
+mod web_data_rights;
 mod web_household;
 mod web_offers;
 mod web_officer;

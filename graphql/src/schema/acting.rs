@@ -14,7 +14,7 @@ use crate::{
     accounts::assisted as db,
     principal::Principal,
     schema::{
-        errors::{self, Failure},
+        errors::{self, Failure, UserError},
         ids::parse_id,
         request::RequestCtx,
     },
@@ -147,6 +147,23 @@ pub async fn acting_for(ctx: &Context<'_>, household_id: Option<&ID>, own_only: 
         caller: p.assisting(household),
         officer: Some(p.clone()),
     })
+}
+
+/// Refuses a change for a household whose account is closed (its erasure
+/// asked for or done): a booking or answers given after the erasure's first
+/// step would outlive it. Only an officer can still reach such a household.
+pub async fn refuse_if_closed(ctx: &Context<'_>, acting: &Acting) -> Result<(), Failure> {
+    let g = ctx.data_unchecked::<Gateway>();
+    if crate::accounts::erasures::get(&g.pool, acting.household.household_id)
+        .await?
+        .is_some()
+    {
+        return Err(Failure::user(UserError::new(
+            ErrorCode::InvalidState,
+            "This household's account has been closed",
+        )));
+    }
+    Ok(())
 }
 
 /// An audit entry written before an assisted action.

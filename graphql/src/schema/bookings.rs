@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::{
     connection_types,
     schema::{
-        acting::{acting_for, audited, AssistedActionKind, AssistedActionOutcome},
+        acting::{acting_for, audited, refuse_if_closed, AssistedActionKind, AssistedActionOutcome},
         contacts::ProviderContact,
         errors::{self, payload, Failure, Refusable, UserError},
         identity::Household,
@@ -477,6 +477,7 @@ async fn book_vehicle(ctx: &Context<'_>, input: BookVehicleInput) -> Result<Book
         "Only a signed-in household books vehicles",
     )
     .await?;
+    refuse_if_closed(ctx, &acting).await?;
     let vehicle_id = parse_id(&input.vehicle_id).ok_or_else(|| {
         Failure::user(
             UserError::new(ErrorCode::VehicleUnavailable, "There is no vehicle with this id")

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::{
     schema::{
-        acting::{acting_for, audited, AssistedActionKind},
+        acting::{acting_for, audited, refuse_if_closed, AssistedActionKind},
         errors::{self, payload, Failure, Refusable, UserError},
         geo::{GeoPoint, GeoPointInput},
         identity::Household,
@@ -351,6 +351,9 @@ impl HouseholdMutation {
             "Only a household account has a household profile",
         )
         .await?;
+        if let Err(closed) = refuse_if_closed(ctx, &acting).await {
+            return payload(Err(closed));
+        }
         let h = acting.household;
         let caller = &acting.caller;
         let write = async {
