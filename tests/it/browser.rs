@@ -38,6 +38,9 @@ async fn the_pages_pass_axe_and_the_journey_works_without_javascript_in_chromium
         "npm packages missing: run the tests with `cargo xtask test`"
     );
     let w = World::new(20_000_000).await;
+    // A second live scheme reads benefits and age, so the journeys are asked
+    // every question (a council whose schemes read neither skips both).
+    crate::support::eligibility::publish_older_and_benefits_scheme(&w.officer, &w.council).await;
     let p = w
         .officer
         .mutate(

@@ -153,9 +153,8 @@ async fn someone_checks_what_they_could_get_then_signs_up_with_their_answers() {
         ("/check/people", &[("members", "2")], "/check/income"),
         ("/check/income", &[("income", "15000-24999")], "/check/cars"),
         ("/check/cars", &[("cars", "1")], "/check/blue-badge"),
-        ("/check/blue-badge", &[("blue-badge", "no")], "/check/benefits"),
-        ("/check/benefits", &[("benefits", "none")], "/check/age"),
-        ("/check/age", &[("age", "")], "/check/seats"),
+        // No live scheme of the council reads benefits or age: not asked.
+        ("/check/blue-badge", &[("blue-badge", "no")], "/check/seats"),
         ("/check/seats", &[("seats", "4")], "/check/wheelchair"),
         ("/check/wheelchair", &[("wheelchair", "no")], "/check/electric"),
         ("/check/electric", &[("electric", "yes")], "/check/answers"),
@@ -170,7 +169,18 @@ async fn someone_checks_what_they_could_get_then_signs_up_with_their_answers() {
     check.assert_has("Check your answers");
     check.assert_has("Council Council WOX");
     check.assert_has("Household income £15,000 to £24,999 Change household income");
-    check.assert_has("Your age Not given");
+    assert!(
+        !check.text().contains("Your age"),
+        "a question not asked is not on the answers"
+    );
+    assert!(
+        !check.text().contains("Benefits"),
+        "a question not asked is not on the answers"
+    );
+    let seats = b.visit("/check/seats").await;
+    assert!(seats
+        .body
+        .contains("href=\"/check/blue-badge\" class=\"govuk-back-link\""));
     assert_eq!(check.link("/check/cars").as_deref(), Some("/check/cars?change=1"));
     let result = b.visit("/check/result").await;
     result.assert_has("You cannot get this");
@@ -223,6 +233,41 @@ async fn someone_checks_what_they_could_get_then_signs_up_with_their_answers() {
     summary.assert_has("Cars owned None");
     // The checker's answers are gone from the session.
     assert_eq!(b.get("/check/answers").await.location.as_deref(), Some("/profile"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn benefits_and_age_are_asked_only_when_a_live_scheme_reads_them() {
+    let (w, web) = world().await;
+    let facts = |v: Value| v["council"]["factsInUse"].clone();
+    let q = "query($c: ID!) { council(id: $c) { factsInUse } }";
+    let before = facts(w.stack.anon.query(q, json!({"c": w.council})).await.unwrap());
+    assert_eq!(before, json!(["household.annualIncomePence", "household.carsOwned"]));
+    crate::support::eligibility::publish_older_and_benefits_scheme(&w.officer, &w.council).await;
+    let after = facts(w.stack.anon.query(q, json!({"c": w.council})).await.unwrap());
+    assert_eq!(
+        after,
+        json!([
+            "household.annualIncomePence",
+            "household.carsOwned",
+            "household.benefits",
+            "household.leadAge"
+        ])
+    );
+    let mut b = web.browser();
+    let page = b.visit("/check").await;
+    b.submit(&page, "/check", &[("postcode", "OX28 4AB")]).await;
+    let steps: &[Step] = &[
+        ("/check/people", &[("members", "1")], "/check/income"),
+        ("/check/income", &[("income", "under-15000")], "/check/cars"),
+        ("/check/cars", &[("cars", "0")], "/check/blue-badge"),
+        ("/check/blue-badge", &[("blue-badge", "no")], "/check/benefits"),
+        ("/check/benefits", &[("benefits", "pension_credit")], "/check/age"),
+        ("/check/age", &[("age", "")], "/check/seats"),
+    ];
+    for (path, fields, next) in steps {
+        let res = answer(&mut b, path, fields).await;
+        assert_eq!(res.location.as_deref(), Some(*next), "{path}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -207,8 +207,7 @@ export async function briefJourney (browser, { base, password, visitPage, expect
       await h.getByLabel('£15,000 to £24,999').check(); await next()
       await h.getByRole('group', { name: 'How many cars does your household own?' }).getByLabel('None').check(); await next()
       await h.getByRole('group', { name: 'Does anyone in your household hold a Blue Badge?' }).getByLabel('No').check(); await next()
-      await h.getByLabel('Universal Credit').check(); await next()
-      await next()
+      // The council's one scheme reads neither benefits nor age: not asked.
       await h.getByLabel('How many seats do you usually need?').fill('4'); await next()
       await h.getByRole('group', { name: 'Does anyone travelling need a wheelchair-accessible vehicle?' }).getByLabel('No').check(); await next()
       await h.getByRole('group', { name: 'Would you prefer an electric vehicle?' }).getByLabel('Yes').check(); await next()

@@ -75,6 +75,28 @@ impl Council {
         crate::schema::schemes::council_schemes(ctx, self.0.id, status).await
     }
 
+    /// Public: the household facts its live (ACTIVE) schemes read, as the
+    /// rules name them (`household.annualIncomePence`, …), in the order of
+    /// the fact catalogue. A household is not asked for a fact no live
+    /// scheme reads, unless the service itself needs it (where it lives,
+    /// what vehicle it needs), so nothing is collected for no purpose.
+    async fn facts_in_use(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
+        let schemes =
+            crate::schema::schemes::council_schemes(ctx, self.0.id, Some(roundabout_api::states::SchemeStatus::Active))
+                .await?;
+        let mut read: Vec<&'static str> = Vec::new();
+        for s in &schemes {
+            for c in &s.0.criteria {
+                read.extend(roundabout_api::facts::read_by(&c.rule).iter().map(|f| f.path));
+            }
+        }
+        Ok(roundabout_api::facts::CATALOGUE
+            .iter()
+            .filter(|f| read.contains(&f.path))
+            .map(|f| f.path.to_string())
+            .collect())
+    }
+
     /// Officer of the council: its households, in sign-up order, whose
     /// account email or name contains `search` (any case); all without it.
     #[graphql(complexity = "2 + first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]

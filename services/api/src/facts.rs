@@ -180,9 +180,57 @@ pub fn fact_by_key(key: &str) -> Option<&'static Fact> {
     CATALOGUE.iter().find(|f| f.key == key)
 }
 
+/// The catalogue's facts a rule reads (each `{"var": path}` or
+/// `{"var": [path, default]}` anywhere in it), in catalogue order: what a
+/// household must be asked for the rule to decide.
+pub fn read_by(rule: &serde_json::Value) -> Vec<&'static Fact> {
+    fn walk(v: &serde_json::Value, found: &mut Vec<&'static str>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, arg) in m {
+                    if k == "var" {
+                        let path = match arg {
+                            serde_json::Value::Array(a) => a.first().and_then(|p| p.as_str()),
+                            other => other.as_str(),
+                        };
+                        if let Some(f) = path.and_then(fact) {
+                            found.push(f.path);
+                        }
+                    }
+                    walk(arg, found);
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, found)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    walk(rule, &mut found);
+    CATALOGUE.iter().filter(|f| found.contains(&f.path)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rule_reads_the_facts_it_names_anywhere_in_it() {
+        let rule = serde_json::json!({"and": [
+            {"<": [{"var": "household.annualIncomePence"}, 2_500_000]},
+            {"or": [{"var": ["household.blueBadge", false]}, {"in": ["pip", {"var": "household.benefits"}]}]},
+            {"var": "household.salary"}
+        ]});
+        let paths: Vec<_> = read_by(&rule).iter().map(|f| f.path).collect();
+        assert_eq!(
+            paths,
+            [
+                "household.annualIncomePence",
+                "household.blueBadge",
+                "household.benefits"
+            ]
+        );
+        assert!(read_by(&serde_json::json!(true)).is_empty());
+    }
 
     #[test]
     fn paths_and_keys_are_unique() {

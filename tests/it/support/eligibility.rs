@@ -97,3 +97,26 @@ pub async fn count(pool: &sqlx::PgPool, table: &str) -> i64 {
         .await
         .unwrap()
 }
+
+/// Publishes, in `council`, a scheme that reads the household's benefits
+/// and the lead person's age (so households are asked both); answers its id.
+pub async fn publish_older_and_benefits_scheme(officer: &GraphqlClient, council: &str) -> String {
+    let input = json!({
+        "councilId": council,
+        "name": "Travel help for older residents",
+        "description": "Help with hire for residents on Pension Credit or aged 65 or over.",
+        "zoneIds": [],
+        "criteria": [
+            {"id": "older", "label": "On Pension Credit or aged 65 or over",
+             "rule": {"or": [{"in": ["pension_credit", {"var": "household.benefits"}]}, {">=": [{"var": "household.leadAge"}, 65]}]},
+             "failText": "This scheme is for residents on Pension Credit or aged 65 or over."},
+        ],
+        "subsidy": {"percentBasisPoints": 2000, "capPerBookingPence": 2000},
+        "appliesTo": ["HIRE"],
+        "budgetPence": 100_000,
+    });
+    let created = ok(officer, "createScheme", &create_scheme(), json!({"input": input})).await;
+    let id = created["scheme"]["id"].as_str().expect("the scheme").to_string();
+    ok(officer, "publishScheme", &step("publishScheme"), json!({"id": id})).await;
+    id
+}

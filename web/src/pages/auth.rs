@@ -220,6 +220,7 @@ async fn save_checked_answers(s: &AppState, session: &Session, mut data: Session
         let council = super::household::profile::Council {
             id: council_id.to_string(),
             name: draft.council_name.clone().unwrap_or_default(),
+            facts_in_use: Vec::new(),
         };
         let refused =
             super::household::profile::save(s, &token, None, &council, &answers, &Default::default(), None).await?;

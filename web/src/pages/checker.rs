@@ -122,6 +122,9 @@ async fn postcode_page(session: Session, Query(change): Query<ChangeQuery>) -> P
 pub struct CouncilChoice {
     pub id: String,
     pub name: String,
+    /// The facts its live schemes read: questions for others are not asked.
+    #[serde(default, rename = "factsInUse")]
+    pub facts_in_use: Vec<String>,
 }
 
 async fn councils_for(s: &AppState, postcode: &str) -> Result<Vec<CouncilChoice>, PageError> {
@@ -134,7 +137,7 @@ async fn councils_for(s: &AppState, postcode: &str) -> Result<Vec<CouncilChoice>
         .gateway
         .query(
             None,
-            "query($p: String!) { councilsForPostcode(postcode: $p) { id name } }",
+            "query($p: String!) { councilsForPostcode(postcode: $p) { id name factsInUse } }",
             json!({"p": postcode}),
         )
         .await?;
@@ -169,6 +172,9 @@ fn draft_for(session: &Session, postcode: &str, council: Option<&CouncilChoice>)
         postcode_question(),
         vec![("postcode".into(), postcode.into())],
     );
+    if let Some(c) = council {
+        questions::skip_unused(&mut form, &c.facts_in_use);
+    }
     form.0.truncate(MAX_DRAFT_FIELDS);
     d.fields = form.0;
     d.council = council.map(|c| c.id.clone());
@@ -274,8 +280,8 @@ fn started(session: &Session) -> Result<Draft, &'static str> {
     }
 }
 
-fn back_from(q: &questions::Question, change: bool) -> String {
-    match (change, questions::before(q.slug)) {
+fn back_from(q: &questions::Question, form: &FormData, change: bool) -> String {
+    match (change, questions::before(q.slug, form)) {
         (true, _) => "/check/answers".into(),
         (false, Some(prev)) if prev.slug == "postcode" => BASE.into(),
         (false, Some(prev)) => format!("{BASE}/{}", prev.slug),
@@ -292,7 +298,7 @@ async fn question_page(session: Session, Path(slug): Path<String>, Query(change)
         Ok(d) => d,
         Err(to) => return Ok(see_other(to)),
     };
-    let back = back_from(q, change.change.is_some());
+    let back = back_from(q, &d.form(), change.change.is_some());
     render(&question_view(&session, q, d.form(), Errors::default(), back, &change))
 }
 
@@ -312,7 +318,7 @@ async fn answer(
     };
     let mut errors = Errors::default();
     let Some(values) = q.check(&form, &mut errors, true) else {
-        let back = back_from(q, change.change.is_some());
+        let back = back_from(q, &d.form(), change.change.is_some());
         return render_refused(&question_view(&session, q, form, errors, back, &change));
     };
     let mut kept = d.form();

@@ -145,6 +145,9 @@ impl Profile {
 pub struct Council {
     pub id: String,
     pub name: String,
+    /// The facts its live schemes read: questions for others are not asked.
+    #[serde(default, rename = "factsInUse")]
+    pub facts_in_use: Vec<String>,
 }
 
 async fn household(s: &AppState, a: &Acting) -> Result<(Council, Option<Profile>), PageError> {
@@ -157,7 +160,7 @@ async fn household(s: &AppState, a: &Acting) -> Result<(Council, Option<Profile>
         .household(
             s,
             "",
-            "council { id name } profile { location { lat lon } postcode members annualIncomePence incomeBand { fromPence belowPence } carsOwned blueBadge benefits leadAge needs { seats wheelchairAccessible electricPreferred } }",
+            "council { id name factsInUse } profile { location { lat lon } postcode members annualIncomePence incomeBand { fromPence belowPence } carsOwned blueBadge benefits leadAge needs { seats wheelchairAccessible electricPreferred } }",
             json!({}),
         )
         .await?;
@@ -296,9 +299,11 @@ fn saved(user: &Acting, to_summary: bool) -> axum::response::Response {
     with_session(see_other(if to_summary { "/profile" } else { "/schemes" }), data)
 }
 
-/// The draft of this household's answers in the session, if any.
-fn draft_of(user: &Acting) -> Draft {
-    user.session
+/// The draft of this household's answers in the session, if any, without
+/// the questions no live scheme of `council` needs.
+fn draft_of(user: &Acting, council: &Council) -> Draft {
+    let mut d = user
+        .session
         .data
         .draft
         .clone()
@@ -306,7 +311,11 @@ fn draft_of(user: &Acting) -> Draft {
         .unwrap_or_else(|| Draft {
             owner: user.base(),
             ..Draft::default()
-        })
+        });
+    let mut form = d.form();
+    questions::skip_unused(&mut form, &council.facts_in_use);
+    d.fields = form.0;
+    d
 }
 
 /// `POST …/profile`: every answer at once (the one-page form, or the
@@ -382,13 +391,13 @@ async fn summary(State(s): State<AppState>, user: Acting) -> PageResult {
             }
         }
         None => {
-            let form = draft_of(&user).form();
+            let form = draft_of(&user, &council).form();
             page.rows = rows(&form, &base, "");
             match questions::first_unanswered(&form) {
                 Some(q) => {
                     page.intro.push(format!(
                         "We will ask {} questions, one at a time, about {} and your travel needs. Your answers decide which of {}'s schemes {}.",
-                        questions::QUESTIONS.len(),
+                        questions::asked(&form).count(),
                         if own { "your household" } else { "the household" },
                         council.name,
                         if own { "you can get" } else { "it can get" },
@@ -446,11 +455,12 @@ async fn question_page(
     let (form, back) = match &profile {
         Some(p) => (form_of(p), base.clone()),
         None => {
-            let back = match (change.change.is_some(), questions::before(q.slug)) {
+            let form = draft_of(&user, &council).form();
+            let back = match (change.change.is_some(), questions::before(q.slug, &form)) {
                 (false, Some(prev)) => format!("{base}/{}", prev.slug),
                 _ => base.clone(),
             };
-            (draft_of(&user).form(), back)
+            (form, back)
         }
     };
     render(&QuestionPage {
@@ -515,7 +525,7 @@ async fn answer(
                     }
                 }
                 if errors.is_empty() {
-                    let mut draft = draft_of(&user);
+                    let mut draft = draft_of(&user, &council);
                     let mut form = draft.form();
                     questions::replace(&mut form, q, values);
                     form.0.truncate(questions::MAX_DRAFT_FIELDS);
@@ -533,7 +543,11 @@ async fn answer(
             }
         }
     }
-    let back = match (profile.is_some() || change.change.is_some(), questions::before(q.slug)) {
+    let asked = draft_of(&user, &council).form();
+    let back = match (
+        profile.is_some() || change.change.is_some(),
+        questions::before(q.slug, &asked),
+    ) {
         (false, Some(prev)) => format!("{base}/{}", prev.slug),
         _ => base.clone(),
     };

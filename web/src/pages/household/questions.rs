@@ -337,20 +337,51 @@ pub fn question(slug: &str) -> Option<&'static Question> {
     QUESTIONS.iter().find(|q| q.slug == slug)
 }
 
-/// The question before `slug`.
-pub fn before(slug: &str) -> Option<&'static Question> {
-    let i = QUESTIONS.iter().position(|q| q.slug == slug)?;
-    i.checked_sub(1).and_then(|j| QUESTIONS.get(j))
+/// The questions only schemes need, with the fact each gives: not asked
+/// when no live scheme of the council reads that fact (the rest the
+/// service itself needs — where the household lives, what it must travel
+/// in — or the API requires).
+const FOR_SCHEMES: &[(&str, &str)] = &[
+    ("income", "household.annualIncomePence"),
+    ("benefits", "household.benefits"),
+    ("age", "household.leadAge"),
+];
+
+/// The form field that names a question not asked (one value each).
+pub const SKIPPED: &str = "skip";
+
+/// Marks in `form` each question of [`FOR_SCHEMES`] whose fact none of the
+/// council's live schemes reads (`facts_in_use`, from `Council.factsInUse`)
+/// as not asked, unless it was answered already.
+pub fn skip_unused(form: &mut FormData, facts_in_use: &[String]) {
+    form.0.retain(|(k, _)| k != SKIPPED);
+    for (field, fact) in FOR_SCHEMES {
+        if !facts_in_use.iter().any(|f| f == fact) && !form.0.iter().any(|(k, _)| k == field) {
+            form.0.push((SKIPPED.to_string(), field.to_string()));
+        }
+    }
 }
 
-/// The first question `form` has no answer to.
+/// The questions `form` asks, in order.
+pub fn asked(form: &FormData) -> impl Iterator<Item = &'static Question> + '_ {
+    let skipped = form.all(SKIPPED);
+    QUESTIONS.iter().filter(move |q| !skipped.contains(&q.field))
+}
+
+/// The question asked before `slug`.
+pub fn before(slug: &str, form: &FormData) -> Option<&'static Question> {
+    asked(form).take_while(|q| q.slug != slug).last()
+}
+
+/// The first question asked that `form` has no answer to.
 pub fn first_unanswered(form: &FormData) -> Option<&'static Question> {
-    QUESTIONS.iter().find(|q| !q.answered(form))
+    asked(form).find(|q| !q.answered(form))
 }
 
 /// Replaces `q`'s answer in `form` with `values`.
 pub fn replace(form: &mut FormData, q: &Question, values: Vec<(String, String)>) {
-    form.0.retain(|(k, _)| k != q.field);
+    // Answered, so asked after all.
+    form.0.retain(|(k, v)| k != q.field && !(k == SKIPPED && v == q.field));
     form.0.extend(values);
 }
 
@@ -420,7 +451,7 @@ impl Answers {
     /// Checks every answer in `form`; each problem goes to its field.
     pub fn check(form: &FormData, errors: &mut Errors, strict: bool) -> Option<Self> {
         let mut kept = FormData::default();
-        for q in QUESTIONS {
+        for q in asked(form) {
             if let Some(values) = q.check(form, errors, strict) {
                 kept.0.extend(values);
             }
@@ -499,7 +530,8 @@ pub struct Draft {
     pub fields: Vec<(String, String)>,
 }
 
-/// The most fields a draft keeps (every answer with all benefits is 15).
+/// The most fields a draft keeps (every answer with all benefits is 15;
+/// at most 3 questions not asked).
 pub const MAX_DRAFT_FIELDS: usize = 20;
 
 impl Draft {
