@@ -171,6 +171,7 @@ def check_consistency(name, resources):
                 fail(f"{name}: missing {kind}/{n}")
     check_internal_keys(name, by_kind)
     check_metrics(name, by_kind)
+    check_database_tls(name, by_kind)
     check_web(name, by_kind)
 
 
@@ -211,6 +212,15 @@ def check_internal_keys(name, by_kind):
                 jenv = {e["name"] for e in c.get("env", [])}
                 if held or any(v.startswith("INTERNAL_") for v in jenv):
                     fail(f"{name}: Job/{part}-migrate holds internal keys it does not need")
+
+
+def check_database_tls(name, by_kind):
+    """Every part reaches its database over TLS: the shared settings ask for
+    at least `require` (docs/DATA-PROTECTION.md)."""
+    configmap = by_kind.get("ConfigMap", {}).get("roundabout-config", {}).get("data", {})
+    if configmap.get("DATABASE_SSLMODE") not in ("require", "verify-ca", "verify-full"):
+        fail(f"{name}: roundabout-config lets parts reach their databases without TLS "
+             f"(DATABASE_SSLMODE={configmap.get('DATABASE_SSLMODE')!r})")
 
 
 def check_metrics(name, by_kind):

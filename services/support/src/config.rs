@@ -125,12 +125,61 @@ pub fn base_url(var: &str) -> Result<String, ConfigError> {
 }
 
 /// A PostgreSQL connection URL.
+///
+/// `DATABASE_SSLMODE` (`disable`, `allow`, `prefer`, `require`,
+/// `verify-ca` or `verify-full`) and `DATABASE_SSLROOTCERT` (the CA's
+/// certificate file), when set, replace the URL's `sslmode` and
+/// `sslrootcert`: an operator can insist on TLS, and on checking the
+/// server's certificate, whatever URL a secret holds (CloudNativePG's
+/// `-app` secret holds one without them).
 pub fn database_url(var: &str) -> Result<String, ConfigError> {
     let raw = required(var)?;
     if !(raw.starts_with("postgres://") || raw.starts_with("postgresql://")) {
         return Err(ConfigError::new(var, "expected a postgres:// URL"));
     }
-    Ok(raw)
+    let mode = optional("DATABASE_SSLMODE")?;
+    if let Some(m) = &mode {
+        if !SSL_MODES.contains(&m.as_str()) {
+            return Err(ConfigError::new(
+                "DATABASE_SSLMODE",
+                "must be one of disable, allow, prefer, require, verify-ca, verify-full",
+            ));
+        }
+    }
+    let root = optional("DATABASE_SSLROOTCERT")?;
+    if let Some(r) = &root {
+        if !std::path::Path::new(r).is_file() {
+            return Err(ConfigError::new("DATABASE_SSLROOTCERT", "is not a readable file"));
+        }
+    }
+    Ok(with_tls(&raw, mode.as_deref(), root.as_deref()))
+}
+
+/// PostgreSQL's `sslmode`s, weakest first.
+pub const SSL_MODES: [&str; 6] = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
+
+/// `url` with its `sslmode` and `sslrootcert` replaced by those given.
+pub fn with_tls(url: &str, mode: Option<&str>, root_cert: Option<&str>) -> String {
+    if mode.is_none() && root_cert.is_none() {
+        return url.to_string();
+    }
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut params: Vec<String> = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .filter(|p| {
+            let key = p.split('=').next().unwrap_or_default();
+            !(mode.is_some() && key == "sslmode" || root_cert.is_some() && key == "sslrootcert")
+        })
+        .map(str::to_string)
+        .collect();
+    if let Some(m) = mode {
+        params.push(format!("sslmode={m}"));
+    }
+    if let Some(r) = root_cert {
+        params.push(format!("sslrootcert={}", roundabout_api::url::encode(r)));
+    }
+    format!("{base}?{}", params.join("&"))
 }
 
 /// Common settings of every service's HTTP host. `Debug` hides the
@@ -267,6 +316,25 @@ pub fn request_timeout() -> Result<std::time::Duration, ConfigError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn tls_settings_replace_the_url_s_own() {
+        use super::with_tls;
+        let url = "postgres://app@db:5432/x?sslmode=disable&application_name=a";
+        assert_eq!(with_tls(url, None, None), url);
+        assert_eq!(
+            with_tls(url, Some("verify-full"), Some("/etc/ssl/cnpg/ca.crt")),
+            "postgres://app@db:5432/x?application_name=a&sslmode=verify-full&sslrootcert=/etc/ssl/cnpg/ca.crt"
+        );
+        assert_eq!(
+            with_tls("postgres://db/x", Some("require"), None),
+            "postgres://db/x?sslmode=require"
+        );
+        assert_eq!(
+            with_tls("postgres://db/x", None, Some("/a b")),
+            "postgres://db/x?sslrootcert=/a%20b"
+        );
+    }
+
     #[test]
     fn database_passwords_are_redacted() {
         use super::redact_url_password as r;

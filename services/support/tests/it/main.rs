@@ -3,6 +3,7 @@
 //!
 //! One area: `cargo xtask test -p roundabout-support -- outbox::`.
 
+mod db_tls;
 mod hostile_input;
 // These need the test support (`--features testing`; on in the workspace,
 // where the other packages' tests turn it on).
