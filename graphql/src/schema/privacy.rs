@@ -141,37 +141,79 @@ fn label(name: &str) -> String {
     }
 }
 
+/// Pence as pounds with thousands marked: `-123456` → `-£1,234.56`.
+fn pounds(p: i64) -> String {
+    let sign = if p < 0 { "-" } else { "" };
+    let whole = (p.unsigned_abs() / 100).to_string();
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}£{grouped}.{:02}", p.unsigned_abs() % 100)
+}
+
 /// A value as a person reads it.
 fn words(name: &str, v: &Value) -> String {
+    let pence = name.ends_with("_pence") || name.ends_with("Pence");
     match v {
         Value::Null => "Not given".into(),
         Value::Bool(true) => "Yes".into(),
         Value::Bool(false) => "No".into(),
-        Value::Number(n) if name.ends_with("_pence") => match n.as_i64() {
-            Some(p) => {
-                let sign = if p < 0 { "-" } else { "" };
-                format!("{sign}£{}.{:02}", (p.abs() / 100), p.abs() % 100)
-            }
-            None => n.to_string(),
-        },
+        Value::Number(n) if pence => n.as_i64().map_or_else(|| n.to_string(), pounds),
         Value::Number(n) => n.to_string(),
-        Value::String(s) => s.clone(),
+        Value::String(s) => match DateTime::parse_from_rfc3339(s) {
+            Ok(t) => t.with_timezone(&Utc).format("%-d %B %Y, %H:%M UTC").to_string(),
+            Err(_) => s.clone(),
+        },
         Value::Array(a) if a.is_empty() => "None".into(),
         other => other.to_string(),
     }
 }
 
-fn record(map: &Map<String, Value>) -> DataExportRecord {
-    DataExportRecord {
-        fields: map
-            .iter()
-            .map(|(k, v)| DataExportField {
-                name: k.clone(),
-                label: label(k),
-                value: words(k, v),
-            })
-            .collect(),
+/// `value`'s fields under `name` (labelled `prefix`), nested objects and
+/// lists spelled out one field each ("Facts: household: members"), so a
+/// person reads each value rather than JSON.
+fn flatten(name: &str, prefix: &str, value: &Value, out: &mut Vec<DataExportField>) {
+    let join = |a: &str, b: &str| {
+        if a.is_empty() {
+            b.to_string()
+        } else {
+            format!("{a}: {b}")
+        }
+    };
+    match value {
+        Value::Object(m) if !m.is_empty() => {
+            for (k, v) in m {
+                flatten(&format!("{name}.{k}"), &join(prefix, &label(k)), v, out);
+            }
+        }
+        Value::Array(a) if a.iter().any(|x| x.is_object() || x.is_array()) => {
+            for (i, v) in a.iter().enumerate() {
+                flatten(&format!("{name}.{i}"), &join(prefix, &(i + 1).to_string()), v, out);
+            }
+        }
+        Value::Array(a) if !a.is_empty() => out.push(DataExportField {
+            name: name.to_string(),
+            label: prefix.to_string(),
+            value: a.iter().map(|x| words(name, x)).collect::<Vec<_>>().join(", "),
+        }),
+        v => out.push(DataExportField {
+            name: name.to_string(),
+            label: prefix.to_string(),
+            value: words(name, v),
+        }),
     }
+}
+
+fn record(map: &Map<String, Value>) -> DataExportRecord {
+    let mut fields = Vec::with_capacity(map.len());
+    for (k, v) in map {
+        flatten(k, &label(k), v, &mut fields);
+    }
+    DataExportRecord { fields }
 }
 
 /// The export of `sections`, each with the part that holds it.
@@ -241,7 +283,7 @@ async fn own_sections(g: &Gateway, household: uuid::Uuid) -> Result<Vec<ExportSe
         ),
         ExportSection::new(
             "erasure",
-            "Closing your account",
+            "Your request to close your account",
             "Your request to close your account and where it stands.",
             erasure,
         ),
@@ -407,5 +449,31 @@ mod tests {
         assert_eq!(words("blue_badge", &json!(true)), "Yes");
         assert_eq!(words("postcode", &Value::Null), "Not given");
         assert_eq!(words("benefits", &json!([])), "None");
+        assert_eq!(
+            words("at", &json!("2026-12-07T05:57:30.5Z")),
+            "7 December 2026, 05:57 UTC"
+        );
+        assert_eq!(words("annualIncomePence", &json!(1_800_000)), "£18,000.00");
+        assert_eq!(pounds(-123_456_789), "-£1,234,567.89");
+    }
+
+    #[test]
+    fn nested_values_are_spelled_out_field_by_field() {
+        let r = record(
+            json!({"facts": {"household": {"members": 2, "benefits": ["pip", "dla"]}},
+                   "reasons": [{"label": "Income", "passed": true}]})
+            .as_object()
+            .unwrap(),
+        );
+        let shown: Vec<(String, String)> = r.fields.into_iter().map(|f| (f.label, f.value)).collect();
+        assert_eq!(
+            shown,
+            [
+                ("Facts: Household: Benefits".to_string(), "pip, dla".to_string()),
+                ("Facts: Household: Members".to_string(), "2".to_string()),
+                ("Reasons: 1: Label".to_string(), "Income".to_string()),
+                ("Reasons: 1: Passed".to_string(), "Yes".to_string()),
+            ]
+        );
     }
 }
