@@ -19,6 +19,7 @@ pub mod payouts;
 pub mod postcodes;
 pub mod providers;
 pub mod reports;
+pub mod retention;
 pub mod request;
 pub mod scalars;
 pub mod scheme_mutations;
@@ -59,6 +60,7 @@ pub struct Mutation(
     payouts::PayoutMutation,
     bookings::BookingMutation,
     postcodes::PostcodeMutation,
+    retention::RetentionMutation,
 );
 
 pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;

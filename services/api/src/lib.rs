@@ -24,6 +24,7 @@ pub mod money;
 pub mod payments;
 pub mod postcode;
 pub mod refund;
+pub mod retention;
 pub mod routes;
 pub mod states;
 pub mod url;

@@ -4,6 +4,7 @@
 //! the saga backlog metrics; the councils' reports in [`report`].
 
 pub mod report;
+pub mod retention;
 
 use chrono::{DateTime, Utc};
 

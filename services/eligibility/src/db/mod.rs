@@ -5,5 +5,6 @@ pub mod councils;
 pub mod households;
 pub mod postcodes;
 pub mod profiles;
+pub mod retention;
 pub mod schemes;
 pub mod zones;

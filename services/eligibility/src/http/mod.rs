@@ -9,6 +9,7 @@ pub mod lifecycle;
 pub mod offer_terms;
 pub mod postcodes;
 pub mod profiles;
+pub mod retention;
 pub mod schemes;
 pub mod simulation;
 pub mod zones;
@@ -31,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .merge(simulation::router())
         .merge(budget::router())
         .merge(offer_terms::router())
+        .merge(retention::router())
         .with_state(state)
         // Plain-text refusals of a malformed path or query get the envelope too.
         .layer(axum::middleware::map_response(

@@ -7,3 +7,4 @@ pub mod events;
 pub mod lease;
 pub mod ledger;
 pub mod payments;
+pub mod retention;

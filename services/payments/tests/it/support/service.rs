@@ -35,6 +35,7 @@ pub async fn start(processor: Option<Arc<dyn PaymentProcessor>>) -> Payments {
         bookings_url: None,
         // The background jobs stay out of the way; tests run them by hand.
         job_interval: Duration::from_secs(3600),
+        retention: Default::default(),
     };
     let svc = Running::spawn(build_with_processor(config, processor.clone()).await.unwrap());
     let client = svc.client("payments");
