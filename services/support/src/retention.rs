@@ -51,6 +51,9 @@ pub struct Settings {
     pub interval: Duration,
     /// `RETENTION_BATCH_SIZE`: rows deleted per statement (default 500).
     pub batch: i64,
+    /// `RETENTION_PAUSED`: nothing is deleted while set (a legal hold, or an
+    /// investigation that needs the records); default false.
+    pub paused: bool,
 }
 
 impl Default for Settings {
@@ -59,6 +62,7 @@ impl Default for Settings {
             days: retention::RULES.iter().map(|r| r.default_days).collect(),
             interval: Duration::from_secs(3600),
             batch: 500,
+            paused: false,
         }
     }
 }
@@ -73,7 +77,7 @@ fn index(kind: RetentionKind) -> usize {
 impl Settings {
     /// Reads every `RETENTION_*_DAYS` variable (each within its kind's
     /// bounds), `RETENTION_INTERVAL_SECS` (60 to 86,400) and
-    /// `RETENTION_BATCH_SIZE` (1 to 10,000).
+    /// `RETENTION_BATCH_SIZE` (1 to 10,000) and `RETENTION_PAUSED`.
     pub fn from_env() -> Result<Self, ConfigError> {
         let mut days = Vec::with_capacity(retention::RULES.len());
         for rule in retention::RULES {
@@ -91,6 +95,7 @@ impl Settings {
             days,
             interval: Duration::from_secs(interval),
             batch,
+            paused: config::parse_or("RETENTION_PAUSED", false)?,
         };
         settings.check_dead_after_delivered()?;
         Ok(settings)
@@ -121,6 +126,13 @@ impl Settings {
     pub fn with_days(mut self, kind: RetentionKind, days: i32) -> Self {
         check_days(retention::rule(kind), days).expect("a period within the kind's bounds");
         self.days[index(kind)] = days;
+        self
+    }
+
+    /// The same settings with the background passes paused (tests that
+    /// run the purges themselves).
+    pub fn paused(mut self) -> Self {
+        self.paused = true;
         self
     }
 
@@ -369,10 +381,15 @@ impl Runner {
         .await
     }
 
-    /// The background task: a pass now, then every interval, until shutdown.
+    /// The background task: a pass now, then every interval, until
+    /// shutdown; nothing while [`Settings::paused`].
     pub fn task(self) -> Task {
         Box::new(move |shutdown: Shutdown| {
             Box::pin(async move {
+                if self.settings.paused {
+                    tracing::warn!("RETENTION_PAUSED is set: no records are deleted");
+                    return;
+                }
                 loop {
                     if let Err(e) = self.pass().await {
                         tracing::warn!(error = ?e, "retention pass failed; trying again later");
