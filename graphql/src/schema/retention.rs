@@ -26,6 +26,7 @@ use crate::{
 /// How long one kind of record is kept for a council.
 pub struct RetentionPeriod(pub RetentionPeriodData);
 
+/// How long one kind of record is kept for a council.
 #[Object]
 impl RetentionPeriod {
     /// The kind of record.
