@@ -74,7 +74,12 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         .with_public(public)
         .with_refusal(ratelimit::refused)
         .with_task(limiter.housekeeping());
-    let purges = retention::runner(pool, config.retention.clone(), gateway.services.eligibility.clone(), &host.metrics);
+    let purges = retention::runner(
+        pool,
+        config.retention.clone(),
+        gateway.services.eligibility.clone(),
+        &host.metrics,
+    );
     host.with_task(purges.task()).build(config.host.bind).await
 }
 

@@ -72,12 +72,20 @@ async fn officers_choose_their_councils_periods_and_the_audit_log_is_purged_by_t
     assert_eq!(before.len(), Kind::ALL.len());
     let assisted = of(&before, K::AssistedActions);
     assert_eq!(
-        (assisted.days, assisted.default_days, assisted.overridden, assisted.council_may_change),
+        (
+            assisted.days,
+            assisted.default_days,
+            assisted.overridden,
+            assisted.council_may_change
+        ),
         (730, 730, false, true)
     );
     assert!(assisted.description.contains("730 days"), "{}", assisted.description);
     let money = of(&before, K::FinancialRecords);
-    assert_eq!((money.days, money.min_days, money.council_may_change), (2192, 2192, false));
+    assert_eq!(
+        (money.days, money.min_days, money.council_may_change),
+        (2192, 2192, false)
+    );
 
     // Another council's officer neither reads nor changes A's periods.
     let refused = officer_b
@@ -95,7 +103,10 @@ async fn officers_choose_their_councils_periods_and_the_audit_log_is_purged_by_t
     // and the field, and nothing changed (not even the valid period beside it).
     for (input, code, at) in [
         (
-            vec![(GqlKind::AssistedActions, Some(365)), (GqlKind::EligibilityDecisions, Some(10))],
+            vec![
+                (GqlKind::AssistedActions, Some(365)),
+                (GqlKind::EligibilityDecisions, Some(10)),
+            ],
             "RETENTION_TOO_SHORT",
             ["input", "periods", "1", "days"],
         ),
@@ -169,12 +180,11 @@ async fn officers_choose_their_councils_periods_and_the_audit_log_is_purged_by_t
     );
     let done = pass(&runner).await;
     assert!(done.contains(&(Kind::AssistedActions, 3)), "{done:?}");
-    let left: Vec<(String, i64)> = sqlx::query_as(
-        "select council_id::text, count(*) from assisted_actions group by council_id order by count(*)",
-    )
-    .fetch_all(gateway)
-    .await
-    .unwrap();
+    let left: Vec<(String, i64)> =
+        sqlx::query_as("select council_id::text, count(*) from assisted_actions group by council_id order by count(*)")
+            .fetch_all(gateway)
+            .await
+            .unwrap();
     assert_eq!(left, vec![(a.clone(), 1), (b.clone(), 2)]);
 
     // The gateway exports the purge's metrics, each kind from zero.

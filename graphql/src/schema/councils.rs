@@ -104,7 +104,10 @@ impl Council {
     /// Officer of the council: how long each kind of its records is kept,
     /// and which periods the council chose itself.
     #[graphql(complexity = "5 * child_complexity")]
-    async fn retention(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<crate::schema::retention::RetentionPeriod>> {
+    async fn retention(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::schema::retention::RetentionPeriod>> {
         crate::schema::retention::council_retention(ctx, self.0.id).await
     }
 }

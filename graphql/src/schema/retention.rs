@@ -169,7 +169,11 @@ impl RetentionMutation {
             let _: Vec<RetentionPeriodData> = g
                 .services
                 .eligibility
-                .put(&routes::eligibility::council_retention(council), &body, &r.session.caller())
+                .put(
+                    &routes::eligibility::council_retention(council),
+                    &body,
+                    &r.session.caller(),
+                )
                 .await?;
             let council = Council::load(ctx, council).await?;
             Ok::<_, Failure>(CouncilRetentionPayload {

@@ -292,7 +292,10 @@ impl Runner {
     /// A runner for the part `service`, its metrics registered on `metrics`.
     pub fn new(service: &str, pool: PgPool, settings: Settings, metrics: &Metrics) -> Self {
         let deleted = IntCounterVec::new(
-            Opts::new("retention_deleted_total", "Rows deleted once past their retention period, by kind."),
+            Opts::new(
+                "retention_deleted_total",
+                "Rows deleted once past their retention period, by kind.",
+            ),
             &["kind"],
         )
         .expect("valid metric");
@@ -340,10 +343,7 @@ impl Runner {
         let (pool, delivered) = (self.pool.clone(), self.settings.days(RetentionKind::DeliveredMessages));
         let this = self.with(RetentionKind::DeliveredMessages, move |b| {
             let pool = pool.clone();
-            async move {
-                b.run(|n| crate::db::outbox::purge_delivered(&pool, delivered, n))
-                    .await
-            }
+            async move { b.run(|n| crate::db::outbox::purge_delivered(&pool, delivered, n)).await }
         });
         let (pool, dead) = (this.pool.clone(), this.settings.days(RetentionKind::DeadMessages));
         this.with(RetentionKind::DeadMessages, move |b| {

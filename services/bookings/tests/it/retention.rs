@@ -45,19 +45,17 @@ async fn stand_in(e: Arc<Eligibility>) -> ServiceClient {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    ServiceClient::new("eligibility", url, testing::signing_as("bookings"), reqwest::Client::new())
+    ServiceClient::new(
+        "eligibility",
+        url,
+        testing::signing_as("bookings"),
+        reqwest::Client::new(),
+    )
 }
 
 /// A booking of `council` in `status` whose saga is at `step`, paid as
 /// `payment` (null: no payment made), last changed `days_ago` days ago.
-async fn booking(
-    pool: &PgPool,
-    council: Uuid,
-    status: &str,
-    step: &str,
-    payment: Option<&str>,
-    days_ago: i32,
-) -> Uuid {
+async fn booking(pool: &PgPool, council: Uuid, status: &str, step: &str, payment: Option<&str>, days_ago: i32) -> Uuid {
     let id = Uuid::new_v4();
     let holds = matches!(status, "CONFIRMED" | "ACTIVE" | "COMPLETED");
     sqlx::query(

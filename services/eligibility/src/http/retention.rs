@@ -54,7 +54,11 @@ async fn council_periods(s: &AppState, id: Uuid) -> ApiResult<Json<Vec<Retention
 }
 
 /// `GET /internal/councils/{id}/retention`: officers of the council, admins.
-async fn read(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<Vec<RetentionPeriodData>>> {
+async fn read(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Vec<RetentionPeriodData>>> {
     caller.require_council_officer(id)?;
     council_periods(&s, id).await
 }
@@ -78,7 +82,10 @@ async fn update(
         if !rule.council_decides {
             return Err(ApiError::unprocessable(
                 ErrorCode::RetentionNotAdjustable,
-                format!("How long {} are kept is set for the whole service, not by a council", p.kind),
+                format!(
+                    "How long {} are kept is set for the whole service, not by a council",
+                    p.kind
+                ),
             )
             .with_field(at("kind")));
         }

@@ -141,7 +141,10 @@ async fn old_decisions_and_reads_are_purged_in_batches_by_each_councils_period()
     assert_eq!(count(&pool, "profile_reads", b_old).await, 0);
     assert_eq!(count(&pool, "profile_reads", a_recent).await, 3);
 
-    assert_eq!(deleted_metric(&metrics, RetentionKind::EligibilityDecisions), Some(1_205));
+    assert_eq!(
+        deleted_metric(&metrics, RetentionKind::EligibilityDecisions),
+        Some(1_205)
+    );
     assert_eq!(deleted_metric(&metrics, RetentionKind::ProfileReads), Some(1_202));
     let last_run = metrics
         .render()
@@ -191,7 +194,11 @@ async fn officers_set_their_councils_periods_within_the_bounds_and_nothing_else(
     assert_eq!(before.as_array().unwrap().len(), RetentionKind::ALL.len());
     let decisions = period(&before, "ELIGIBILITY_DECISIONS");
     assert_eq!(
-        (decisions["days"].as_i64(), decisions["overridden"].as_bool(), decisions["council_decides"].as_bool()),
+        (
+            decisions["days"].as_i64(),
+            decisions["overridden"].as_bool(),
+            decisions["council_decides"].as_bool()
+        ),
         (Some(730), Some(false), Some(true))
     );
     assert_eq!(period(&before, "FINANCIAL_RECORDS")["council_decides"], false);
@@ -242,7 +249,11 @@ async fn officers_set_their_councils_periods_within_the_bounds_and_nothing_else(
         }
     }
     let unknown = client
-        .put::<_, Value>(&path, &json!({"periods": [{"kind": "EVERYTHING", "days": 400}]}), &officer)
+        .put::<_, Value>(
+            &path,
+            &json!({"periods": [{"kind": "EVERYTHING", "days": 400}]}),
+            &officer,
+        )
         .await
         .unwrap_err();
     assert_eq!(unknown.code(), Some("INVALID_INPUT"));
@@ -254,7 +265,11 @@ async fn officers_set_their_councils_periods_within_the_bounds_and_nothing_else(
     let read = client.get::<Value>(&path, &other).await.unwrap_err();
     assert_eq!(read.code(), Some("FORBIDDEN"));
     let write = client
-        .put::<_, Value>(&path, &json!({"periods": [{"kind": "ELIGIBILITY_DECISIONS", "days": 365}]}), &other)
+        .put::<_, Value>(
+            &path,
+            &json!({"periods": [{"kind": "ELIGIBILITY_DECISIONS", "days": 365}]}),
+            &other,
+        )
         .await
         .unwrap_err();
     assert_eq!(write.code(), Some("FORBIDDEN"));
@@ -262,7 +277,11 @@ async fn officers_set_their_councils_periods_within_the_bounds_and_nothing_else(
 
     // Back to the default with null; an admin may do it.
     let reset: Value = client
-        .put(&path, &json!({"periods": [{"kind": "ELIGIBILITY_DECISIONS", "days": null}]}), &admin_caller())
+        .put(
+            &path,
+            &json!({"periods": [{"kind": "ELIGIBILITY_DECISIONS", "days": null}]}),
+            &admin_caller(),
+        )
         .await
         .unwrap();
     assert_eq!(period(&reset, "ELIGIBILITY_DECISIONS")["overridden"], false);
@@ -273,14 +292,20 @@ async fn officers_set_their_councils_periods_within_the_bounds_and_nothing_else(
         .get("/internal/retention/overrides", &Caller::service("bookings"))
         .await
         .unwrap();
-    assert_eq!(all, json!([{"council_id": a, "kind": "ABANDONED_BOOKINGS", "days": 30}]));
+    assert_eq!(
+        all,
+        json!([{"council_id": a, "kind": "ABANDONED_BOOKINGS", "days": 30}])
+    );
     let refused = client
         .get::<Value>("/internal/retention/overrides", &officer)
         .await
         .unwrap_err();
     assert_eq!(refused.code(), Some("FORBIDDEN"));
     let missing = client
-        .get::<Value>(&format!("/internal/councils/{}/retention", Uuid::new_v4()), &admin_caller())
+        .get::<Value>(
+            &format!("/internal/councils/{}/retention", Uuid::new_v4()),
+            &admin_caller(),
+        )
         .await
         .unwrap_err();
     assert_eq!(missing.code(), Some("NOT_FOUND"));

@@ -77,7 +77,12 @@ async fn count(pool: &PgPool, sql: &str, booking: Uuid) -> i64 {
 async fn kept(pool: &PgPool, booking: Uuid) -> (i64, i64) {
     (
         count(pool, "select count(*) from payments where booking_id = $1", booking).await,
-        count(pool, "select count(*) from ledger_transactions where booking_id = $1", booking).await,
+        count(
+            pool,
+            "select count(*) from ledger_transactions where booking_id = $1",
+            booking,
+        )
+        .await,
     )
 }
 
