@@ -160,6 +160,8 @@ pub struct Config {
     pub bootstrap_admin: Option<BootstrapAdmin>,
     /// `PUBLIC_URL`: where users reach Roundabout (default `http://localhost:<PORT>`).
     pub public_url: String,
+    /// How long records are kept (`RETENTION_*`).
+    pub retention: roundabout_support::retention::Settings,
 }
 
 impl std::fmt::Debug for Config {
@@ -261,6 +263,7 @@ impl Config {
             abuse: AbuseLimits::from_env()?,
             bootstrap_admin,
             public_url,
+            retention: roundabout_support::retention::Settings::from_env()?,
         })
     }
 }

@@ -13,6 +13,7 @@ pub mod guard;
 pub mod http;
 pub mod principal;
 pub mod ratelimit;
+pub mod retention;
 pub mod schema;
 pub mod services;
 
@@ -73,42 +74,18 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     )
     .merge(gbfs::router(gateway.clone()))
     .layer(axum::middleware::from_fn_with_state(limiter.clone(), ratelimit::limit));
-    ServiceHost::new(NAME, &config.host, pool.clone(), &MIGRATOR, auth, axum::Router::new())
+    let host = ServiceHost::new(NAME, &config.host, pool.clone(), &MIGRATOR, auth, axum::Router::new())
         .with_public(public)
         .with_refusal(ratelimit::refused)
         .with_task(limiter.housekeeping())
-        .with_task(Box::new(move |stop| Box::pin(purge_expired(pool, stop))))
-        .with_task(Box::new(move |stop| Box::pin(eraser.run(stop))))
-        .build(config.host.bind)
-        .await
-}
-
-/// How long ended and expired sessions are kept (for a person asking what
-/// signed them out), in seconds.
-const ENDED_SESSION_KEEP_SECS: i64 = 30 * 24 * 3600;
-
-/// Deletes ended and expired sessions and stale sign-in counts, in small
-/// batches, every ten minutes. Any number of replicas may run it: each
-/// delete is idempotent.
-async fn purge_expired(pool: PgPool, stop: roundabout_support::shutdown::Shutdown) {
-    loop {
-        loop {
-            let sessions = accounts::sessions::purge(&pool, ENDED_SESSION_KEEP_SECS, 500).await;
-            let counts = accounts::throttle::purge(&pool, 500).await;
-            match (sessions, counts) {
-                (Ok(a), Ok(b)) if a + b > 0 => tracing::debug!(sessions = a, sign_in_counts = b, "purged"),
-                (Ok(_), Ok(_)) => break,
-                (a, b) => {
-                    tracing::warn!(sessions = ?a.err(), counts = ?b.err(), "purging sessions failed; retrying later");
-                    break;
-                }
-            }
-        }
-        tokio::select! {
-            _ = stop.clone().wait() => return,
-            _ = tokio::time::sleep(std::time::Duration::from_secs(600)) => {}
-        }
-    }
+        .with_task(Box::new(move |stop| Box::pin(eraser.run(stop))));
+    let purges = retention::runner(
+        pool,
+        config.retention.clone(),
+        gateway.services.eligibility.clone(),
+        &host.metrics,
+    );
+    host.with_task(purges.task()).build(config.host.bind).await
 }
 
 /// Creates the admin account unless the email exists; makes sure it is an admin.

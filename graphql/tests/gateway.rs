@@ -59,6 +59,7 @@ async fn gateway_host(
             password: ADMIN_PASSWORD.into(),
         }),
         public_url: "http://localhost:8080".into(),
+        retention: Default::default(),
     };
     let svc = testing::Running::spawn(build(config).await.unwrap());
     Gw {

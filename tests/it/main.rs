@@ -30,6 +30,7 @@ mod observability;
 mod offers;
 mod payouts;
 mod reports;
+mod retention;
 mod up;
 mod up_replicas;
 mod up_supervisor;

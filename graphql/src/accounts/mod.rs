@@ -1,12 +1,14 @@
 //! Accounts: users, credentials, memberships and bearer tokens. Every query
 //! of the gateway's own database is here, compile-checked (`sqlx::query!`
 //! and friends, cached in `.sqlx/`): users and memberships in [`db`],
-//! [`sessions`], the sign-in [`throttle`], and the [`assisted`] actions log.
+//! [`sessions`], the sign-in [`throttle`], the [`assisted`] actions log and
+//! its [`retention`].
 
 pub mod assisted;
 pub mod db;
 pub mod erasures;
 pub mod password;
+pub mod retention;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;

@@ -66,13 +66,17 @@ pub async fn succeeded(db: impl PgExecutor<'_>, email: &str) -> sqlx::Result<()>
     Ok(())
 }
 
-/// Deletes counts untouched for a day whose pause is over, at most `batch`.
-pub async fn purge(db: impl PgExecutor<'_>, batch: i64) -> sqlx::Result<u64> {
+/// Deletes counts untouched for `days` days whose pause is over, at most
+/// `batch`. (A count untouched for a day no longer throttles: the next
+/// attempt starts it afresh. It is kept longer as the record of guessing
+/// against the account.)
+pub async fn purge(db: impl PgExecutor<'_>, days: i32, batch: i64) -> sqlx::Result<u64> {
     let r = sqlx::query!(
         "delete from sign_in_throttle where email in (
             select email from sign_in_throttle
-            where updated_at < now() - interval '1 day' and (paused_until is null or paused_until < now())
-            limit $1)",
+            where updated_at < now() - make_interval(days => $1) and (paused_until is null or paused_until < now())
+            limit $2)",
+        days,
         batch,
     )
     .execute(db)

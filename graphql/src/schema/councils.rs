@@ -122,6 +122,16 @@ impl Council {
     ) -> async_graphql::Result<crate::schema::assisted::AssistedActionConnection> {
         crate::schema::assisted::audit_log(ctx, self.0.id, household_id, first, after).await
     }
+
+    /// Officer of the council: how long each kind of its records is kept,
+    /// and which periods the council chose itself.
+    #[graphql(complexity = "5 * child_complexity")]
+    async fn retention(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::schema::retention::RetentionPeriod>> {
+        crate::schema::retention::council_retention(ctx, self.0.id).await
+    }
 }
 
 impl Council {

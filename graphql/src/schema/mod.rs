@@ -21,6 +21,7 @@ pub mod privacy;
 pub mod providers;
 pub mod reports;
 pub mod request;
+pub mod retention;
 pub mod scalars;
 pub mod scheme_mutations;
 pub mod schemes;
@@ -62,6 +63,7 @@ pub struct Mutation(
     bookings::BookingMutation,
     postcodes::PostcodeMutation,
     privacy::PrivacyMutation,
+    retention::RetentionMutation,
 );
 
 pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;

@@ -187,6 +187,15 @@ codes! {
         WebhooksDisabled = "WEBHOOKS_DISABLED",
         /// A webhook's Stripe-Signature is missing or wrong.
         InvalidSignature = "INVALID_SIGNATURE",
+
+        // ---- Retention -----------------------------------------------------
+
+        /// A retention period shorter than the kind's legal or operational minimum.
+        RetentionTooShort = "RETENTION_TOO_SHORT",
+        /// A retention period longer than the kind's maximum.
+        RetentionTooLong = "RETENTION_TOO_LONG",
+        /// A council tried to set the period of a kind of record only the operator sets.
+        RetentionNotAdjustable = "RETENTION_NOT_ADJUSTABLE",
     }
 }
 

@@ -25,6 +25,7 @@ pub mod payments;
 pub mod postcode;
 pub mod privacy;
 pub mod refund;
+pub mod retention;
 pub mod routes;
 pub mod states;
 pub mod url;

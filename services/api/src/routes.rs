@@ -172,6 +172,10 @@ pub mod eligibility {
         ZONES = "/internal/zones";
         /// `POST {ids}`: zones by id.
         ZONES_BATCH = "/internal/zones/batch";
+        /// `GET` the council's retention periods, `PUT` sets its own.
+        COUNCIL_RETENTION, council_retention(id) = "/internal/councils/{id}/retention";
+        /// `GET`: every council's own retention periods (services only).
+        RETENTION_OVERRIDES = "/internal/retention/overrides";
     }
 }
 

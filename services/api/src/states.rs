@@ -336,6 +336,38 @@ state! {
     }
 }
 
+// ---- Retention -------------------------------------------------------------
+
+state! {
+    /// A kind of record Roundabout deletes once it is old enough
+    /// (`docs/DATA-PROTECTION.md`, "Retention").
+    #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
+    pub enum RetentionKind {
+        /// Eligibility decisions (each check or quote for a household, with the facts it used).
+        EligibilityDecisions = "ELIGIBILITY_DECISIONS",
+        /// The record of who other than the household read its profile.
+        ProfileReads = "PROFILE_READS",
+        /// The audit log of what officers did for households.
+        AssistedActions = "ASSISTED_ACTIONS",
+        /// Bookings that expired or failed without moving any money.
+        AbandonedBookings = "ABANDONED_BOOKINGS",
+        /// Counts of wrong passwords per account.
+        SignInAttempts = "SIGN_IN_ATTEMPTS",
+        /// Signed-in sessions, once ended or expired.
+        Sessions = "SESSIONS",
+        /// Messages between parts, once delivered.
+        DeliveredMessages = "DELIVERED_MESSAGES",
+        /// Messages between parts that could not be delivered.
+        DeadMessages = "DEAD_MESSAGES",
+        /// Payment events received by bookings, once acted on.
+        PaymentEvents = "PAYMENT_EVENTS",
+        /// Stripe's webhook events, once applied.
+        StripeEvents = "STRIPE_EVENTS",
+        /// Payments, refunds, payouts and the ledger's transactions.
+        FinancialRecords = "FINANCIAL_RECORDS",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

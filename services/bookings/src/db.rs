@@ -5,6 +5,7 @@
 
 pub mod privacy;
 pub mod report;
+pub mod retention;
 
 use chrono::{DateTime, Utc};
 

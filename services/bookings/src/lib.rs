@@ -8,6 +8,7 @@ pub mod domain;
 pub mod http;
 pub mod jobs;
 pub mod metrics;
+pub mod retention;
 pub mod saga;
 
 use std::time::Duration;
@@ -47,6 +48,8 @@ pub struct Config {
     /// `BOOKING_MAX_LEAD_DAYS`, `BOOKING_MAX_HIRE_DAYS`, `BOOKING_MAX_UNPAID`,
     /// `BOOKING_MAX_OVERLAPPING_HIRES`: what one household may book.
     pub limits: domain::Limits,
+    /// How long records are kept (`RETENTION_*`).
+    pub retention: roundabout_support::retention::Settings,
 }
 
 impl Config {
@@ -61,6 +64,7 @@ impl Config {
             claim: claim_from_env()?,
             pauses: saga::pause::Pauses::from_env(host.environment.is_production())?,
             limits: limits_from_env()?,
+            retention: roundabout_support::retention::Settings::from_env()?,
             host,
         })
     }
@@ -77,6 +81,7 @@ impl Config {
             claim: Duration::from_secs(60),
             pauses: saga::pause::Pauses::default(),
             limits: domain::Limits::default(),
+            retention: Default::default(),
         }
     }
 }
@@ -157,13 +162,15 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         pauses: config.pauses.clone(),
         limits: config.limits,
     };
+    let eligibility = state.eligibility.clone();
     let jobs_state = state.clone();
     let every = config.job_interval;
     let mut host = ServiceHost::new(NAME, &config.host, pool.clone(), &MIGRATOR, auth, http::router(state)).with_task(
         Box::new(move |shutdown| Box::pin(jobs::run(jobs_state, every, shutdown))),
     );
+    let purges = retention::runner(pool.clone(), config.retention.clone(), eligibility, &host.metrics).task();
     let saga_gauges = metrics::saga_task(&host.metrics, pool);
-    host = host.with_task(saga_gauges);
+    host = host.with_task(saga_gauges).with_task(purges);
     if !config.pauses.is_empty() {
         let pauses = config.pauses.clone();
         host = host.with_task(Box::new(move |shutdown| {

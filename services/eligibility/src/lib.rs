@@ -8,6 +8,7 @@ pub mod db;
 pub mod domain;
 pub mod http;
 pub mod metrics;
+pub mod retention;
 
 use std::{sync::Arc, time::Duration};
 
@@ -35,6 +36,8 @@ pub struct Config {
     pub host: HostConfig,
     /// How long a budget hold lasts before it stops counting (`BUDGET_HOLD_SECS`).
     pub budget_hold: Duration,
+    /// How long records are kept (`RETENTION_*`).
+    pub retention: roundabout_support::retention::Settings,
 }
 
 impl Config {
@@ -43,6 +46,7 @@ impl Config {
         Self {
             host,
             budget_hold: Duration::from_secs(DEFAULT_BUDGET_HOLD_SECS),
+            retention: Default::default(),
         }
     }
 
@@ -54,6 +58,7 @@ impl Config {
         Ok(Self {
             host: HostConfig::from_env(DEFAULT_PORT)?,
             budget_hold: Duration::from_secs(secs),
+            retention: roundabout_support::retention::Settings::from_env()?,
         })
     }
 }
@@ -66,6 +71,8 @@ pub struct AppState {
     /// The JSON Logic engine (stateless; rules are compiled per use).
     pub engine: Arc<Engine>,
     pub budget_hold: Duration,
+    /// The configured retention periods (councils' defaults).
+    pub retention: Arc<roundabout_support::retention::Settings>,
 }
 
 impl axum::extract::FromRef<AppState> for InternalAuth {
@@ -88,8 +95,10 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         auth: auth.clone(),
         engine: Arc::new(Engine::new()),
         budget_hold: config.budget_hold,
+        retention: Arc::new(config.retention.clone()),
     };
     let host = ServiceHost::new(NAME, &config.host, pool.clone(), &MIGRATOR, auth, http::router(state));
+    let purges = retention::runner(pool.clone(), config.retention, &host.metrics).task();
     let budgets = metrics::budget_task(&host.metrics, pool);
-    host.with_task(budgets).build(config.host.bind).await
+    host.with_task(budgets).with_task(purges).build(config.host.bind).await
 }

@@ -41,6 +41,9 @@ pub struct Config {
     /// replica at once (`LISTEN inventory_changes`); the poll is the safety
     /// net for a notification missed while the listening connection was down.
     pub index_poll: Duration,
+    /// How long records are kept (`RETENTION_*`; inventory purges only its
+    /// outbox).
+    pub retention: roundabout_support::retention::Settings,
 }
 
 impl Config {
@@ -53,6 +56,7 @@ impl Config {
             host: HostConfig::from_env(DEFAULT_PORT)?,
             eligibility_url: config::base_url("ELIGIBILITY_URL")?,
             index_poll: Duration::from_millis(poll_ms),
+            retention: roundabout_support::retention::Settings::from_env()?,
         })
     }
 
@@ -63,6 +67,7 @@ impl Config {
             host,
             eligibility_url: eligibility_url.into(),
             index_poll: Duration::from_millis(200),
+            retention: Default::default(),
         }
     }
 }
@@ -116,10 +121,13 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     };
     let every = config.index_poll;
     let feed_pool = pool.clone();
-    ServiceHost::new(NAME, &config.host, pool, &MIGRATOR, auth, http::router(state))
-        .with_task(Box::new(move |shutdown| {
-            Box::pin(index::feed::follow(index, follower, feed_pool, every, shutdown))
-        }))
-        .build(config.host.bind)
-        .await
+    let host = ServiceHost::new(NAME, &config.host, pool.clone(), &MIGRATOR, auth, http::router(state));
+    // Inventory's only records with a retention period are its outbox messages.
+    let purges = roundabout_support::retention::Runner::new(NAME, pool, config.retention, &host.metrics).with_outbox();
+    host.with_task(Box::new(move |shutdown| {
+        Box::pin(index::feed::follow(index, follower, feed_pool, every, shutdown))
+    }))
+    .with_task(purges.task())
+    .build(config.host.bind)
+    .await
 }

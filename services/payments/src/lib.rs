@@ -11,6 +11,7 @@ pub mod http;
 pub mod metrics;
 pub mod ops;
 pub mod processor;
+pub mod retention;
 
 use std::{sync::Arc, time::Duration};
 
@@ -81,6 +82,8 @@ pub struct Config {
     pub bookings_url: Option<String>,
     /// `PAYMENTS_JOB_SECS`: how often reconciliation, lease billing and payouts run (default 30).
     pub job_interval: Duration,
+    /// How long records are kept (`RETENTION_*`).
+    pub retention: roundabout_support::retention::Settings,
 }
 
 impl Config {
@@ -132,6 +135,7 @@ impl Config {
             },
             bookings_url,
             job_interval: Duration::from_secs(config::parse_or("PAYMENTS_JOB_SECS", 30u64)?.max(1)),
+            retention: roundabout_support::retention::Settings::from_env()?,
         })
     }
 }
@@ -189,6 +193,8 @@ pub async fn build_with_processor(
     )
     .with_public(http::public(state.clone()));
     metrics::register(&host.metrics);
+    let purges = retention::runner(pool.clone(), config.retention.clone(), &host.metrics).task();
+    host = host.with_task(purges);
     let refresh_pool = pool.clone();
     host = host.with_task(roundabout_support::metrics::refresher(
         "stripe webhooks",

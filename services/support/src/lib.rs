@@ -3,7 +3,7 @@
 //! Nothing here knows about vehicles, bookings or schemes' rules: it is the
 //! plumbing each service would otherwise write again — configuration from the
 //! environment, telemetry, the JSON error envelope, signed service-to-service
-//! calls, GeoJSON area validation, checks of free text, the transactional outbox and its relay, the HTTP host with health,
+//! calls, GeoJSON area validation, checks of free text, the transactional outbox and its relay, deleting records past their retention period, the HTTP host with health,
 //! readiness and metrics, W3C trace context propagation, a private PostgreSQL cluster and test support — and
 //! two rules services must agree on: the subsidy formula ([`subsidy`]) and
 //! small-number suppression ([`disclosure`]).
@@ -20,6 +20,7 @@ pub mod internal_auth;
 pub mod internal_keys;
 pub mod metrics;
 pub mod outbox;
+pub mod retention;
 pub use roundabout_local::{pg_cluster, ports};
 pub mod server;
 pub mod shutdown;

@@ -211,6 +211,7 @@ impl Stack {
                 settings: roundabout_payments::Settings::default(),
                 bookings_url: Some(bookings_url.clone()),
                 job_interval: std::time::Duration::from_secs(5),
+                retention: Default::default(),
             };
             let app = if stripe.is_some() {
                 roundabout_payments::build(config).await
@@ -260,6 +261,7 @@ impl Stack {
                 password: ADMIN_PASSWORD.into(),
             }),
             public_url: "http://localhost:8080".into(),
+            retention: Default::default(),
         };
         let gateway = Running::spawn(roundabout_gateway::build(config).await.unwrap());
         let anon = GraphqlClient::new(&gateway.url);

@@ -9,4 +9,5 @@ mod fuzzing;
 
 mod api;
 mod fuzz;
+mod retention;
 mod saga;

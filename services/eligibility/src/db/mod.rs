@@ -6,5 +6,6 @@ pub mod households;
 pub mod postcodes;
 pub mod privacy;
 pub mod profiles;
+pub mod retention;
 pub mod schemes;
 pub mod zones;

@@ -10,6 +10,7 @@ pub mod offer_terms;
 pub mod postcodes;
 pub mod privacy;
 pub mod profiles;
+pub mod retention;
 pub mod schemes;
 pub mod simulation;
 pub mod zones;
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .merge(budget::router())
         .merge(offer_terms::router())
         .merge(privacy::router())
+        .merge(retention::router())
         .with_state(state)
         // Plain-text refusals of a malformed path or query get the envelope too.
         .layer(axum::middleware::map_response(

@@ -10,3 +10,4 @@ mod fuzzing;
 mod api;
 mod budget;
 mod fuzz;
+mod retention;

@@ -8,3 +8,4 @@ pub mod lease;
 pub mod ledger;
 pub mod payments;
 pub mod privacy;
+pub mod retention;

@@ -138,6 +138,16 @@ pub fn payout(provider: Uuid, amount: Pence) -> Transaction {
     )
 }
 
+/// The kind of the transaction that stands for purged ones.
+pub const BROUGHT_FORWARD: &str = "brought_forward";
+
+/// What purged transactions summed to per account, as one transaction: the
+/// balances of every account stay what they were. The purged transactions
+/// each balanced, so their sums do too.
+pub fn brought_forward(sums: impl IntoIterator<Item = (String, Pence)>) -> Transaction {
+    Transaction::new(BROUGHT_FORWARD, sums)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

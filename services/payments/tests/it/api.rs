@@ -14,6 +14,7 @@ async fn probes_answer_and_report_readiness() {
             settings: roundabout_payments::Settings::default(),
             bookings_url: None,
             job_interval: std::time::Duration::from_secs(3600),
+            retention: Default::default(),
         })
         .await
         .unwrap(),

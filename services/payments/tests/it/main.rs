@@ -12,5 +12,6 @@ mod api;
 mod cards;
 mod fuzz;
 mod ledger_and_invoices;
+mod retention;
 mod stripe_adapter;
 mod webhooks;

@@ -86,3 +86,29 @@ pub async fn pending(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<(String, i64, 
     .fetch_all(db)
     .await
 }
+
+/// Deletes at most `limit` messages delivered more than `days` days ago.
+pub async fn purge_delivered(db: impl PgExecutor<'_>, days: i32, limit: i64) -> sqlx::Result<u64> {
+    let r = sqlx::query(
+        "delete from outbox where id in (
+            select id from outbox where delivered_at < now() - make_interval(days => $1) limit $2)",
+    )
+    .bind(days)
+    .bind(limit)
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+/// Deletes at most `limit` messages given up (dead) more than `days` days ago.
+pub async fn purge_dead(db: impl PgExecutor<'_>, days: i32, limit: i64) -> sqlx::Result<u64> {
+    let r = sqlx::query(
+        "delete from outbox where id in (
+            select id from outbox where delivered_at is null and dead_at < now() - make_interval(days => $1) limit $2)",
+    )
+    .bind(days)
+    .bind(limit)
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected())
+}

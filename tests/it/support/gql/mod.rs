@@ -38,6 +38,7 @@ pub mod households;
 pub mod identity;
 pub mod offers;
 pub mod reports;
+pub mod retention;
 pub mod schemes;
 
 use graphql_client::{GraphQLQuery, Response};

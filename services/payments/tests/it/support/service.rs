@@ -35,6 +35,8 @@ pub async fn start(processor: Option<Arc<dyn PaymentProcessor>>) -> Payments {
         bookings_url: None,
         // The background jobs stay out of the way; tests run them by hand.
         job_interval: Duration::from_secs(3600),
+        // The tests run the purges themselves.
+        retention: roundabout_support::retention::Settings::default().paused(),
     };
     let svc = Running::spawn(build_with_processor(config, processor.clone()).await.unwrap());
     let client = svc.client("payments");
