@@ -42,13 +42,11 @@ impl Council {
         GeoJson(self.0.boundary.clone())
     }
 
-    /// How residents reach the council about its schemes (public); each
-    /// part null until its officers give it.
+    /// How residents reach the council about its schemes, its data
+    /// protection officer and its accessibility contact (public); each part
+    /// null until its officers give it.
     async fn contact(&self) -> crate::schema::contacts::CouncilContact {
-        crate::schema::contacts::CouncilContact {
-            email: self.0.contact_email.clone(),
-            phone: self.0.contact_phone.clone(),
-        }
+        crate::schema::contacts::CouncilContact::from(&self.0)
     }
 
     /// Officer of the council: the providers that applied to operate here.
