@@ -152,7 +152,7 @@ async fn the_statement_the_notices_and_the_cookies_page_say_what_is_true() {
         let max_age = set.split("; ").find_map(|a| a.strip_prefix("Max-Age=")).unwrap();
         assert_eq!(max_age, (12 * 3600).to_string(), "{set}");
     }
-    cookies.assert_has("roundabout_session Keeps you signed in, remembers your answers while you check what you could get, and protects the forms you send from being sent by another site 12 hours");
+    cookies.assert_has("roundabout_session Keeps you signed in, remembers your answers while you check what you could get, and protects the forms you send from being sent by another site. It expires after 12 hours.");
     assert!(!cookies.body.contains("__stripe_mid"));
     let card_web = Web::start_with(&w.stack, |c| {
         c.stripe = Some(roundabout_web::config::StripeJs {
@@ -162,8 +162,8 @@ async fn the_statement_the_notices_and_the_cookies_page_say_what_is_true() {
     })
     .await;
     let card = card_web.browser().get("/cookies").await;
-    card.assert_has("__stripe_mid Set by Stripe to help stop card fraud 1 year");
-    card.assert_has("__stripe_sid Set by Stripe to help stop card fraud 30 minutes");
+    card.assert_has("__stripe_mid Set by Stripe to help stop card fraud. It expires after 1 year.");
+    card.assert_has("__stripe_sid Set by Stripe to help stop card fraud. It expires after 30 minutes.");
 
     // The privacy notices: one per council, the defaults while nothing is set.
     let list = anon.get("/privacy").await;
