@@ -2,7 +2,9 @@
 //! Debian's Chromium with Playwright (`playwright-core`) through the
 //! household journey with JavaScript off and on, signs in by keyboard alone,
 //! changes a password and signs out of all devices by keyboard alone,
-//! runs axe-core on every page (zero WCAG 2.2 A/AA violations) and writes a
+//! runs axe-core on every page (zero WCAG 2.2 A/AA violations; the statutory
+//! pages at 375 and 1280 px), checks that the accessibility statement lists
+//! the journeys run and no more pages than were checked, and writes a
 //! screenshot of each main page to `target/screenshots/`.
 //!
 //! Needs Node.js, the npm packages `cargo xtask test` installs, and

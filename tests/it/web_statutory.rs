@@ -197,7 +197,7 @@ async fn the_statement_the_notices_and_the_cookies_page_say_what_is_true() {
     let fields = [
         ("email", "transport@wox.example"),
         ("phone", "01993 861000"),
-        ("dpo", "Data Protection Officer"),
+        ("dpo", "Head of Information Governance"),
         ("dpo-email", "dpo at wox"),
         ("address", "Woodgreen\r\nWitney\r\nOX28 1NB"),
         ("accessibility-email", "access@wox.example"),
@@ -206,8 +206,9 @@ async fn the_statement_the_notices_and_the_cookies_page_say_what_is_true() {
     let res = officer.submit(&form, "/officer/contact", &fields).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text());
     assert!(
-        res.body
-            .contains("<a href=\"#dpo-email\">Enter an email address in the correct format"),
+        res.body.contains(
+            "<a href=\"#dpo-email\">Enter the data protection officer&#39;s email address in the correct format"
+        ),
         "{}",
         res.text()
     );
@@ -222,13 +223,27 @@ async fn the_statement_the_notices_and_the_cookies_page_say_what_is_true() {
     saved.assert_has("The council's contact details are saved.");
     assert!(saved.body.contains("value=\"dpo@wox.example\""));
     let n = anon.get("/privacy/WOX").await;
-    n.assert_has("contact Data Protection Officer.");
+    n.assert_has("contact the council's data protection officer (Head of Information Governance).");
     n.assert_has("Email: dpo@wox.example");
-    n.assert_has("Data Protection Officer Council WOX Woodgreen Witney OX28 1NB");
+    n.assert_has("Head of Information Governance Council WOX Woodgreen Witney OX28 1NB");
     let s = anon.get("/accessibility").await;
     s.assert_has("email: access@wox.example");
     // Council OTH gave nothing: its residents are told to use its website.
     s.assert_has("Contact Council OTH using the details on its own website.");
+    // Without their own email addresses, the pages give the council's
+    // contact details for residents.
+    let mut fallback = good;
+    fallback[3].1 = "";
+    fallback[5].1 = "";
+    let res = officer.submit(&form, "/officer/contact", &fallback).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
+    anon.get("/privacy/WOX")
+        .await
+        .assert_has("Email the council at transport@wox.example and ask for the data protection officer.");
+    let s = anon.get("/accessibility").await;
+    s.assert_has("email: transport@wox.example call: 01993 861000");
+    let res = officer.submit(&form, "/officer/contact", &good).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
 
     // A signed-in resident's "Privacy" is their council's notice.
     let mut resident = signed_in(&web, "resident@example.test", support::PASSWORD).await;
@@ -277,6 +292,10 @@ async fn the_statement_the_notices_and_the_cookies_page_say_what_is_true() {
         )
         .await
         .unwrap();
-    assert_eq!(bad["userErrors"][0]["field"], json!(["input", "accessibilityPhone"]), "{bad}");
+    assert_eq!(
+        bad["userErrors"][0]["field"],
+        json!(["input", "accessibilityPhone"]),
+        "{bad}"
+    );
     assert_eq!(bad["userErrors"][0]["code"], "INVALID_INPUT");
 }

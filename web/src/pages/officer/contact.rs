@@ -35,6 +35,22 @@ const FIELDS: &[(&str, &str)] = &[
     ("accessibility-phone", "accessibilityPhone"),
 ];
 
+/// The page asks for more than one email address and phone number: a
+/// refusal of one of the later ones says which it is.
+fn message_for(field: &str, api_message: &str) -> String {
+    match field {
+        "dpo" => "Enter the data protection officer's name or role in 200 characters or fewer, on one line".into(),
+        "dpo-email" => {
+            "Enter the data protection officer's email address in the correct format, like dpo@example.org".into()
+        }
+        "accessibility-email" => "Enter the email address for accessibility problems in the correct format, \
+                                  like accessibility@example.org"
+            .into(),
+        "accessibility-phone" => "Enter the phone number for accessibility problems, like 01993 123456".into(),
+        _ => api_message.to_string(),
+    }
+}
+
 const COUNCIL: &str = "id name code contact { email phone dataProtectionOfficer dataProtectionEmail postalAddress accessibilityEmail accessibilityPhone }";
 
 #[derive(Deserialize)]
@@ -111,8 +127,13 @@ async fn save(State(s): State<AppState>, user: OfficerUser, CsrfForm(form): Csrf
         let data = user.session.data.with_flash("The council's contact details are saved.");
         return Ok(with_session(see_other("/officer/contact"), data));
     }
-    let errors = Errors::from_user_errors(&d.update_council_details.user_errors, "email", |f| {
-        FIELDS.iter().find(|&&(_, api)| api == f).map(|&(field, _)| field)
-    });
+    let mut errors = Errors::default();
+    for e in &d.update_council_details.user_errors {
+        let field = e
+            .field_name()
+            .and_then(|f| FIELDS.iter().find(|&&(_, api)| api == f))
+            .map_or("email", |&(field, _)| field);
+        errors.add(field, message_for(field, &e.message));
+    }
     render_refused(&contact_page(&user, c, form, errors))
 }

@@ -55,7 +55,7 @@ pub const DEFAULT_PERIODS: &[(&str, Period)] = &[
     ("Attempts to sign in to your account", Period::Days(30)),
     ("Records of when you were signed in", Period::DaysAfterSessionEnds(30)),
     (
-        "Messages between the parts of the service about your bookings and payments",
+        "Messages the website's systems send each other about your bookings and payments",
         Period::DaysAfterDelivery(30),
     ),
     ("Messages from Stripe about card payments", Period::Days(90)),
