@@ -2,7 +2,9 @@
 //! Debian's Chromium with Playwright (`playwright-core`) through the
 //! household journey with JavaScript off and on, signs in by keyboard alone,
 //! changes a password and signs out of all devices by keyboard alone,
-//! runs axe-core on every page (zero WCAG 2.2 A/AA violations) and writes a
+//! runs axe-core on every page (zero WCAG 2.2 A/AA violations; the statutory
+//! pages at 375 and 1280 px), checks that the accessibility statement lists
+//! the journeys run and no more pages than were checked, and writes a
 //! screenshot of each main page to `target/screenshots/`.
 //!
 //! Needs Node.js, the npm packages `cargo xtask test` installs, and
@@ -115,4 +117,47 @@ async fn the_pages_pass_axe_and_the_journey_works_without_javascript_in_chromium
     println!("{stdout}");
     assert!(out.status.success(), "browser tests failed:\n{stdout}\n{stderr}");
     assert!(shots.join("offers.png").exists());
+    statement_says_how_the_pages_were_tested(&stdout);
+}
+
+/// The accessibility statement lists exactly the journeys the browser
+/// tests ran, and no more pages than axe-core checked (at 1280 px; the
+/// statutory pages at 375 px too).
+fn statement_says_how_the_pages_were_tested(stdout: &str) {
+    use roundabout_web::statement;
+    let line = |prefix: &str| {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("no {prefix:?} line in:\n{stdout}"))
+            .to_string()
+    };
+    let mut ran: Vec<String> = line("journeys: ").split(", ").map(String::from).collect();
+    let mut said: Vec<String> = statement::JOURNEYS.iter().map(|j| j.name.to_string()).collect();
+    ran.sort();
+    said.sort();
+    assert_eq!(
+        ran, said,
+        "the accessibility statement's journeys (web/src/pages/statutory/accessibility.rs)"
+    );
+    let checked = line("axe-core checked ");
+    let (_, names) = checked.split_once(" pages: ").expect("the count and the pages");
+    let names: Vec<&str> = names.split(", ").collect();
+    let pages = names.iter().filter(|n| !n.ends_with(" px")).count();
+    assert!(
+        pages > statement::AXE_PAGES_AT_LEAST,
+        "the statement says axe-core checks more than {} pages; it checked {pages}",
+        statement::AXE_PAGES_AT_LEAST
+    );
+    for page in [
+        "accessibility-statement",
+        "privacy-notices",
+        "privacy-notice",
+        "cookies",
+    ] {
+        for width in ["", " at 375 px"] {
+            let name = format!("{page}{width}");
+            assert!(names.contains(&name.as_str()), "axe-core did not check {name}");
+        }
+    }
 }

@@ -43,3 +43,4 @@ mod web_officer;
 mod web_provider;
 mod web_reports;
 mod web_security;
+mod web_statutory;

@@ -17,6 +17,7 @@ import { briefJourney } from './brief.mjs'
 import { householdKeyboardJourney } from './household-keyboard.mjs'
 import { accountJourney } from './account.mjs'
 import { offersJourney } from './offers.mjs'
+import { statutoryJourney } from './statutory.mjs'
 
 const require = createRequire(import.meta.url)
 const axeSource = require('axe-core').source
@@ -74,9 +75,27 @@ async function noFonts (page, name) {
   check(fonts.length === 0, `${name} downloads fonts: ${fonts.join(', ')}`)
 }
 
+// Every page links to the accessibility statement, privacy and cookies
+// pages from its footer.
+const FOOTER_LINKS = ['/accessibility Accessibility statement', '/privacy Privacy', '/cookies Cookies']
+async function footerLinks (page, name) {
+  const links = await page.evaluate(() => [...document.querySelectorAll('footer .govuk-footer__inline-list a')]
+    .map(a => `${a.getAttribute('href')} ${a.textContent.trim()}`))
+  check(FOOTER_LINKS.every(l => links.includes(l)), `${name}: the footer links are ${links.join(', ')}`)
+}
+
+// axe-core at a given window width (the page's own width kept after).
+async function axeAt (page, name, width) {
+  const size = page.viewportSize()
+  await page.setViewportSize({ width, height: 900 })
+  await axe(page, `${name} at ${width} px`)
+  if (size) await page.setViewportSize(size)
+}
+
 async function visitPage (page, { js, name, screenshot }) {
   await phoneWidth(page, name)
   await noFonts(page, name)
+  await footerLinks(page, name)
   if (js) await axe(page, name)
   if (screenshot) {
     await page.waitForLoadState('networkidle')
@@ -286,24 +305,33 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync']
 })
+// The journeys run, by name: the accessibility statement lists them
+// (tests/it/browser.rs checks that it lists exactly these).
+const journeys = []
+async function journey (name, run) {
+  if (!journeys.includes(name)) journeys.push(name)
+  await run()
+}
 try {
-  await householdJourney(browser, { js: false, email: `no-js-${Date.now()}@example.test` })
-  await householdJourney(browser, { js: true, email: `js-${Date.now()}@example.test` })
-  await householdKeyboardJourney(browser, { base, password, visitPage, expectText, check })
-  await otherRoles(browser)
-  await officerJourney(browser, { base, password, email: process.env.OFFICER_EMAIL, visitPage, expectText, check, keyboardSignIn })
-  await providerJourney(browser, { base, password, email: process.env.PROVIDER_EMAIL, visitPage, expectText, check, keyboardSignIn })
-  await briefJourney(browser, { base, password, visitPage, expectText, check })
-  await cardJourney(browser, { base: process.env.CARD_BASE_URL, stripeJs: process.env.STRIPE_JS_URL, email: process.env.CARD_HOUSEHOLD_EMAIL, password, visitPage, expectText, check })
-  await reportsJourney(browser, { base, password, visitPage, expectText, check, keyboardSignIn })
-  await assistedJourney(browser, { base, password, visitPage, expectText, check })
-  await offersJourney(browser, { base, email: process.env.OFFERS_EMAIL, password, visitPage, expectText, check })
-  await accountJourney(browser, { base, email: process.env.ACCOUNT_EMAIL, password, newPassword: `${password} renewed`, visitPage, expectText, check })
+  await journey('household', () => householdJourney(browser, { js: false, email: `no-js-${Date.now()}@example.test` }))
+  await journey('household', () => householdJourney(browser, { js: true, email: `js-${Date.now()}@example.test` }))
+  await journey('household-keyboard', () => householdKeyboardJourney(browser, { base, password, visitPage, expectText, check }))
+  await journey('other-roles', () => otherRoles(browser))
+  await journey('officer', () => officerJourney(browser, { base, password, email: process.env.OFFICER_EMAIL, visitPage, expectText, check, keyboardSignIn }))
+  await journey('provider', () => providerJourney(browser, { base, password, email: process.env.PROVIDER_EMAIL, visitPage, expectText, check, keyboardSignIn }))
+  await journey('brief', () => briefJourney(browser, { base, password, visitPage, expectText, check }))
+  await journey('card', () => cardJourney(browser, { base: process.env.CARD_BASE_URL, stripeJs: process.env.STRIPE_JS_URL, email: process.env.CARD_HOUSEHOLD_EMAIL, password, visitPage, expectText, check }))
+  await journey('reports', () => reportsJourney(browser, { base, password, visitPage, expectText, check, keyboardSignIn }))
+  await journey('assisted', () => assistedJourney(browser, { base, password, visitPage, expectText, check }))
+  await journey('offers', () => offersJourney(browser, { base, email: process.env.OFFERS_EMAIL, password, visitPage, expectText, check }))
+  await journey('account', () => accountJourney(browser, { base, email: process.env.ACCOUNT_EMAIL, password, newPassword: `${password} renewed`, visitPage, expectText, check }))
+  await journey('statutory', () => statutoryJourney(browser, { base, council, visitPage, axeAt, expectText }))
 } catch (e) {
   failures.push(`stopped: ${e.stack || e}`)
 } finally {
   await browser.close()
 }
+console.log(`journeys: ${journeys.join(', ')}`)
 console.log(`axe-core checked ${checked.size} pages: ${[...checked].join(', ')}`)
 console.log(`screenshots in ${shots}`)
 if (failures.length) {

@@ -42,6 +42,10 @@ use roundabout_support::{
 use tokio::net::TcpListener;
 
 pub use config::Config;
+/// What the accessibility statement says about how the service is tested,
+/// and how long the privacy notices say records are kept (the tests check
+/// them against what is true).
+pub use pages::statutory::accessibility as statement;
 
 /// What every handler shares.
 #[derive(Clone)]

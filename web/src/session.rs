@@ -35,7 +35,7 @@ use crate::{error::PageError, AppState};
 
 pub const COOKIE: &str = "roundabout_session";
 /// How long a session cookie lives; the gateway token inside may expire sooner.
-const MAX_AGE_SECS: u64 = 12 * 3600;
+pub const MAX_AGE_SECS: u64 = 12 * 3600;
 
 /// What a session holds.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]

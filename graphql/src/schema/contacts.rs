@@ -6,7 +6,10 @@
 //! the provider, admins and officers of councils it applied to read them on
 //! `Provider.contact`. A council's officers set how residents reach the
 //! council (`updateCouncilContact`, stored by eligibility with the
-//! council), which anyone reads on `Council.contact`.
+//! council), and with them the data protection officer, postal address and
+//! accessibility contact the web's privacy notice and accessibility
+//! statement name (`updateCouncilDetails`), which anyone reads on
+//! `Council.contact`.
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use roundabout_api::ErrorCode;
@@ -23,7 +26,7 @@ use crate::{
     },
     services::Gateway,
 };
-use roundabout_api::eligibility::CouncilData;
+use roundabout_api::eligibility::{CouncilData, CouncilDetailsIn};
 use roundabout_api::inventory::{ContactIn, ProviderContactIn, ProviderData};
 use roundabout_api::routes;
 
@@ -60,14 +63,39 @@ pub struct ProviderContactInput {
     pub email: Option<String>,
 }
 
-/// How residents reach a council about its schemes; each part null until
-/// its officers give it.
+/// How residents reach a council about its schemes, and whom its privacy
+/// notice and the accessibility statement name; each part null until its
+/// officers give it.
 #[derive(SimpleObject, Clone, Debug, Default)]
 pub struct CouncilContact {
     /// An email address for residents.
     pub email: Option<String>,
     /// A phone number for residents.
     pub phone: Option<String>,
+    /// The council's data protection officer: a name or a role.
+    pub data_protection_officer: Option<String>,
+    /// An email address for the council's data protection officer.
+    pub data_protection_email: Option<String>,
+    /// The council's postal address (several lines).
+    pub postal_address: Option<String>,
+    /// Where residents report a problem with the accessibility of the service.
+    pub accessibility_email: Option<String>,
+    /// A phone number for accessibility problems.
+    pub accessibility_phone: Option<String>,
+}
+
+impl From<&CouncilData> for CouncilContact {
+    fn from(c: &CouncilData) -> Self {
+        Self {
+            email: c.contact_email.clone(),
+            phone: c.contact_phone.clone(),
+            data_protection_officer: c.data_protection_officer.clone(),
+            data_protection_email: c.data_protection_email.clone(),
+            postal_address: c.postal_address.clone(),
+            accessibility_email: c.accessibility_email.clone(),
+            accessibility_phone: c.accessibility_phone.clone(),
+        }
+    }
 }
 
 /// A council's contact details; an empty or null part clears it.
@@ -79,7 +107,27 @@ pub struct CouncilContactInput {
     pub phone: Option<String>,
 }
 
-/// The result of `updateCouncilContact`.
+/// Every detail a council's officers give for residents
+/// (`updateCouncilDetails`); an empty or null part clears it.
+#[derive(InputObject)]
+pub struct CouncilDetailsInput {
+    /// One email address for residents' questions about schemes.
+    pub email: Option<String>,
+    /// 7 to 20 digits; spaces, `+`, `(`, `)` and `-` allowed.
+    pub phone: Option<String>,
+    /// The data protection officer's name or role, up to 200 characters.
+    pub data_protection_officer: Option<String>,
+    /// One email address for the data protection officer.
+    pub data_protection_email: Option<String>,
+    /// Up to 500 characters, several lines allowed.
+    pub postal_address: Option<String>,
+    /// One email address for accessibility problems.
+    pub accessibility_email: Option<String>,
+    /// 7 to 20 digits; spaces, `+`, `(`, `)` and `-` allowed.
+    pub accessibility_phone: Option<String>,
+}
+
+/// The result of `updateCouncilContact` and `updateCouncilDetails`.
 #[derive(SimpleObject)]
 pub struct CouncilContactPayload {
     /// The council after the change; null when refused.
@@ -148,44 +196,76 @@ impl ContactMutation {
     }
 
     /// Officer of the council: replaces the email address and phone number
-    /// residents use about its schemes, shown on their bookings.
+    /// residents use about its schemes, shown on their bookings; the other
+    /// details (`updateCouncilDetails`) stay as they are.
     async fn update_council_contact(
         &self,
         ctx: &Context<'_>,
         council_id: ID,
         input: CouncilContactInput,
     ) -> async_graphql::Result<CouncilContactPayload> {
-        let r = RequestCtx::get(ctx);
-        let p = r.session.0.as_ref().ok_or_else(errors::unauthenticated)?;
-        let Some(council) = parse_id(&council_id) else {
-            return payload(Err(Failure::user(
-                UserError::new(ErrorCode::NotFound, "There is no council with this id").at(["councilId"]),
-            )));
-        };
-        if !p.is_admin() && !p.officer_of.contains(&council) {
-            return Err(errors::forbidden(
-                "Only officers of this council change its contact details",
-            ));
-        }
-        let g = ctx.data_unchecked::<Gateway>();
         let body = ContactIn {
             phone: input.phone,
             email: input.email,
         };
-        let outcome = g
-            .services
-            .eligibility
-            .put::<_, CouncilData>(
-                &routes::eligibility::council_contact(council),
-                &body,
-                &r.session.caller(),
-            )
-            .await
-            .map(|c| CouncilContactPayload {
-                council: Some(Council(c)),
-                user_errors: Vec::new(),
-            })
-            .map_err(camel_fields);
-        payload(outcome)
+        put_council(ctx, &council_id, routes::eligibility::council_contact, &body).await
     }
+
+    /// Officer of the council (or an admin): replaces, in one change, the
+    /// contact details for residents with the data protection officer and
+    /// postal address its privacy notice names and the accessibility
+    /// contact of the accessibility statement.
+    async fn update_council_details(
+        &self,
+        ctx: &Context<'_>,
+        council_id: ID,
+        input: CouncilDetailsInput,
+    ) -> async_graphql::Result<CouncilContactPayload> {
+        let body = CouncilDetailsIn {
+            contact: ContactIn {
+                phone: input.phone,
+                email: input.email,
+            },
+            data_protection_officer: input.data_protection_officer,
+            data_protection_email: input.data_protection_email,
+            postal_address: input.postal_address,
+            accessibility_email: input.accessibility_email,
+            accessibility_phone: input.accessibility_phone,
+        };
+        put_council(ctx, &council_id, routes::eligibility::council_details, &body).await
+    }
+}
+
+/// Sends an officer's change of the council's details to eligibility at
+/// `route(council)`, after the role and tenancy check both mutations share.
+async fn put_council(
+    ctx: &Context<'_>,
+    council_id: &ID,
+    route: fn(uuid::Uuid) -> String,
+    body: &impl serde::Serialize,
+) -> async_graphql::Result<CouncilContactPayload> {
+    let r = RequestCtx::get(ctx);
+    let p = r.session.0.as_ref().ok_or_else(errors::unauthenticated)?;
+    let Some(council) = parse_id(council_id) else {
+        return payload(Err(Failure::user(
+            UserError::new(ErrorCode::NotFound, "There is no council with this id").at(["councilId"]),
+        )));
+    };
+    if !p.is_admin() && !p.officer_of.contains(&council) {
+        return Err(errors::forbidden(
+            "Only officers of this council change its contact details",
+        ));
+    }
+    let g = ctx.data_unchecked::<Gateway>();
+    let outcome = g
+        .services
+        .eligibility
+        .put::<_, CouncilData>(&route(council), body, &r.session.caller())
+        .await
+        .map(|c| CouncilContactPayload {
+            council: Some(Council(c)),
+            user_errors: Vec::new(),
+        })
+        .map_err(camel_fields);
+    payload(outcome)
 }

@@ -42,13 +42,11 @@ impl Council {
         GeoJson(self.0.boundary.clone())
     }
 
-    /// How residents reach the council about its schemes (public); each
-    /// part null until its officers give it.
+    /// How residents reach the council about its schemes, its data
+    /// protection officer and its accessibility contact (public); each part
+    /// null until its officers give it.
     async fn contact(&self) -> crate::schema::contacts::CouncilContact {
-        crate::schema::contacts::CouncilContact {
-            email: self.0.contact_email.clone(),
-            phone: self.0.contact_phone.clone(),
-        }
+        crate::schema::contacts::CouncilContact::from(&self.0)
     }
 
     /// Officer of the council: the providers that applied to operate here.
@@ -123,8 +121,9 @@ impl Council {
         crate::schema::assisted::audit_log(ctx, self.0.id, household_id, first, after).await
     }
 
-    /// Officer of the council: how long each kind of its records is kept,
-    /// and which periods the council chose itself.
+    /// Public, as the council's privacy notice states them: how long each
+    /// kind of its records is kept, and which periods the council chose
+    /// itself.
     #[graphql(complexity = "5 * child_complexity")]
     async fn retention(
         &self,

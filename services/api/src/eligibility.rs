@@ -26,6 +26,20 @@ pub struct CouncilData {
     pub contact_email: Option<String>,
     #[serde(default)]
     pub contact_phone: Option<String>,
+    /// Who the council's privacy notice names as its data protection
+    /// officer (a name or a role), and how to write to them.
+    #[serde(default)]
+    pub data_protection_officer: Option<String>,
+    #[serde(default)]
+    pub data_protection_email: Option<String>,
+    /// The council's postal address (several lines).
+    #[serde(default)]
+    pub postal_address: Option<String>,
+    /// Where residents report an accessibility problem.
+    #[serde(default)]
+    pub accessibility_email: Option<String>,
+    #[serde(default)]
+    pub accessibility_phone: Option<String>,
 }
 
 impl HasId for CouncilData {

@@ -118,6 +118,9 @@ pub mod eligibility {
         COUNCIL, council(id) = "/internal/councils/{id}";
         /// `PUT`: how residents reach the council.
         COUNCIL_CONTACT, council_contact(id) = "/internal/councils/{id}/contact";
+        /// `PUT`: the contact details for residents with the ones the
+        /// privacy notice and the accessibility statement name.
+        COUNCIL_DETAILS, council_details(id) = "/internal/councils/{id}/details";
         /// `POST`: a household's eligibility from facts alone (the checker).
         COUNCIL_ELIGIBILITY_CHECK, council_eligibility_check(id) = "/internal/councils/{id}/eligibility/check";
         /// `GET` the council's postcodes, `POST` imports them.

@@ -136,14 +136,17 @@ pub fn email(field: &str, raw: &str) -> Result<String, ApiError> {
     }
 }
 
+/// An optional field as given: trimmed, and `None` when absent or empty
+/// (an empty field clears what was stored).
+pub fn present(v: Option<&str>) -> Option<&str> {
+    v.map(str::trim).filter(|v| !v.is_empty())
+}
+
 /// How households reach an organisation (a council's or a provider's
 /// [`ContactIn`](roundabout_api::ContactIn)), checked: each part trimmed and
 /// empty read as absent; the phone number ([`phone`]), then the email
 /// address ([`email`]), each refused under its own field.
 pub fn contact(phone: Option<&str>, email: Option<&str>) -> Result<(Option<String>, Option<String>), ApiError> {
-    fn present(v: Option<&str>) -> Option<&str> {
-        v.map(str::trim).filter(|v| !v.is_empty())
-    }
     let phone = present(phone).map(|p| self::phone("phone", p)).transpose()?;
     let email = present(email).map(|e| self::email("email", e)).transpose()?;
     Ok((phone, email))

@@ -10,6 +10,7 @@ pub(crate) mod household;
 mod officer;
 mod officer_reports;
 mod provider;
+pub mod statutory;
 pub(crate) mod vocabulary;
 
 use askama::Template;
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .merge(officer_reports::router())
         .merge(assist::router())
         .merge(admin::router())
+        .merge(statutory::router())
 }
 
 /// Renders a page (200).

@@ -19,6 +19,22 @@ pub struct CouncilIn {
     pub boundary: serde_json::Value,
 }
 
+/// `PUT /internal/councils/{id}/details`: every detail a council's officers
+/// give for residents: the [`ContactIn`] for questions about its schemes,
+/// its data protection officer, its postal address and its accessibility
+/// contact. Each part may be absent or null; empty (after trimming) clears it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CouncilDetailsIn {
+    #[serde(flatten)]
+    pub contact: ContactIn,
+    /// A name or a role ("Data Protection Officer").
+    pub data_protection_officer: Option<String>,
+    pub data_protection_email: Option<String>,
+    pub postal_address: Option<String>,
+    pub accessibility_email: Option<String>,
+    pub accessibility_phone: Option<String>,
+}
+
 /// `POST /internal/zones`: an officer draws a zone in their council.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ZoneIn {

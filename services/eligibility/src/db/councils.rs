@@ -5,7 +5,7 @@ use roundabout_api::eligibility::CouncilData;
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
-use crate::domain::geometry::BBox;
+use crate::domain::{council::CouncilDetails, geometry::BBox};
 
 /// As stored; the internal API shows it as [`CouncilData`].
 #[derive(Debug, Clone)]
@@ -18,6 +18,12 @@ pub struct CouncilRow {
     /// How residents reach the council about its schemes.
     pub contact_email: Option<String>,
     pub contact_phone: Option<String>,
+    /// What the privacy notice and the accessibility statement name.
+    pub data_protection_officer: Option<String>,
+    pub data_protection_email: Option<String>,
+    pub postal_address: Option<String>,
+    pub accessibility_email: Option<String>,
+    pub accessibility_phone: Option<String>,
 }
 
 impl From<CouncilRow> for CouncilData {
@@ -30,6 +36,11 @@ impl From<CouncilRow> for CouncilData {
             created_at: r.created_at,
             contact_email: r.contact_email,
             contact_phone: r.contact_phone,
+            data_protection_officer: r.data_protection_officer,
+            data_protection_email: r.data_protection_email,
+            postal_address: r.postal_address,
+            accessibility_email: r.accessibility_email,
+            accessibility_phone: r.accessibility_phone,
         }
     }
 }
@@ -65,7 +76,9 @@ pub async fn insert(db: impl PgExecutor<'_>, c: &NewCouncil<'_>) -> sqlx::Result
 pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<CouncilRow>> {
     sqlx::query_as!(
         CouncilRow,
-        "select id, name, code, boundary, created_at, contact_email, contact_phone from councils where id = $1",
+        "select id, name, code, boundary, created_at, contact_email, contact_phone,
+                data_protection_officer, data_protection_email, postal_address, accessibility_email, accessibility_phone
+         from councils where id = $1",
         id,
     )
     .fetch_optional(db)
@@ -75,7 +88,8 @@ pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Counc
 pub async fn get_many(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Result<Vec<CouncilRow>> {
     sqlx::query_as!(
         CouncilRow,
-        "select id, name, code, boundary, created_at, contact_email, contact_phone
+        "select id, name, code, boundary, created_at, contact_email, contact_phone,
+                data_protection_officer, data_protection_email, postal_address, accessibility_email, accessibility_phone
          from councils where id = any($1) order by name, id",
         ids,
     )
@@ -86,7 +100,9 @@ pub async fn get_many(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Result<Vec
 pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<CouncilRow>> {
     sqlx::query_as!(
         CouncilRow,
-        "select id, name, code, boundary, created_at, contact_email, contact_phone from councils order by name, id"
+        "select id, name, code, boundary, created_at, contact_email, contact_phone,
+                data_protection_officer, data_protection_email, postal_address, accessibility_email, accessibility_phone
+         from councils order by name, id"
     )
     .fetch_all(db)
     .await
@@ -102,10 +118,34 @@ pub async fn set_contact(
     sqlx::query_as!(
         CouncilRow,
         "update councils set contact_email = $2, contact_phone = $3 where id = $1
-         returning id, name, code, boundary, created_at, contact_email, contact_phone",
+         returning id, name, code, boundary, created_at, contact_email, contact_phone,
+                data_protection_officer, data_protection_email, postal_address, accessibility_email, accessibility_phone",
         id,
         email,
         phone,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Replaces every detail the council's officers give for residents
+/// ([`CouncilDetails`]); `None` if there is no such council.
+pub async fn set_details(db: impl PgExecutor<'_>, id: Uuid, d: &CouncilDetails) -> sqlx::Result<Option<CouncilRow>> {
+    sqlx::query_as!(
+        CouncilRow,
+        "update councils set contact_email = $2, contact_phone = $3, data_protection_officer = $4,
+                data_protection_email = $5, postal_address = $6, accessibility_email = $7, accessibility_phone = $8
+         where id = $1
+         returning id, name, code, boundary, created_at, contact_email, contact_phone,
+                data_protection_officer, data_protection_email, postal_address, accessibility_email, accessibility_phone",
+        id,
+        d.email,
+        d.phone,
+        d.data_protection_officer,
+        d.data_protection_email,
+        d.postal_address,
+        d.accessibility_email,
+        d.accessibility_phone,
     )
     .fetch_optional(db)
     .await

@@ -17,13 +17,13 @@ use uuid::Uuid;
 use crate::{
     db::councils::{self, NewCouncil},
     domain::{
-        council::{parse_name, CouncilCode},
+        council::{parse_name, CouncilCode, CouncilDetails},
         geometry::Area,
     },
     AppState,
 };
 use roundabout_api::{
-    eligibility::{BatchIn, ContactIn, CouncilData, CouncilIn},
+    eligibility::{BatchIn, ContactIn, CouncilData, CouncilDetailsIn, CouncilIn},
     routes,
 };
 
@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route(routes::eligibility::COUNCIL, get(read))
         .route(routes::eligibility::COUNCILS_BATCH, post(batch))
         .route(routes::eligibility::COUNCIL_CONTACT, axum::routing::put(set_contact))
+        .route(routes::eligibility::COUNCIL_DETAILS, axum::routing::put(set_details))
 }
 
 /// `POST /internal/councils`: admins create a council; idempotent by id.
@@ -125,6 +126,24 @@ async fn set_contact(
     caller.require_council_officer(id)?;
     let (phone, email) = roundabout_support::text::contact(body.phone.as_deref(), body.email.as_deref())?;
     councils::set_contact(&s.pool, id, email.as_deref(), phone.as_deref())
+        .await?
+        .map(|r| Json(r.into()))
+        .ok_or_else(|| ApiError::not_found("No such council"))
+}
+
+/// `PUT /internal/councils/{id}/details`: officers of the council (and
+/// admins) replace its contact details for residents together with its
+/// data protection officer, postal address and accessibility contact, in
+/// one change; empty clears a part.
+async fn set_details(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    ValidJson(body): ValidJson<CouncilDetailsIn>,
+) -> ApiResult<Json<CouncilData>> {
+    caller.require_council_officer(id)?;
+    let details = CouncilDetails::parse(&body)?;
+    councils::set_details(&s.pool, id, &details)
         .await?
         .map(|r| Json(r.into()))
         .ok_or_else(|| ApiError::not_found("No such council"))

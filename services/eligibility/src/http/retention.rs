@@ -53,13 +53,9 @@ async fn council_periods(s: &AppState, id: Uuid) -> ApiResult<Json<Vec<Retention
     Ok(Json(periods(s, &db::retention::of_council(&s.pool, id).await?)))
 }
 
-/// `GET /internal/councils/{id}/retention`: officers of the council, admins.
-async fn read(
-    State(s): State<AppState>,
-    caller: Caller,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<Vec<RetentionPeriodData>>> {
-    caller.require_council_officer(id)?;
+/// `GET /internal/councils/{id}/retention`: anyone (each council's privacy
+/// notice states its periods).
+async fn read(State(s): State<AppState>, Path(id): Path<Uuid>) -> ApiResult<Json<Vec<RetentionPeriodData>>> {
     council_periods(&s, id).await
 }
 

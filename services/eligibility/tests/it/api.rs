@@ -200,3 +200,80 @@ async fn officers_of_a_council_set_its_contact_details_and_no_one_else() {
         .unwrap();
     assert!(row["contact_email"].is_null() && row["contact_phone"].is_null());
 }
+
+#[tokio::test]
+async fn officers_set_the_details_the_privacy_notice_names_in_one_change() {
+    let (svc, _pool) = spawn().await;
+    let client = svc.client("eligibility");
+    let id = Uuid::new_v4();
+    let body = json!({"id": id, "name": "West Oxfordshire", "code": "wox", "boundary": witney()});
+    let _: Value = client.post("/internal/councils", &body, &admin_caller()).await.unwrap();
+    let path = format!("/internal/councils/{id}/details");
+    let mut officer = Caller::user(Uuid::new_v4(), "officer@wox.example");
+    officer.officer_of = vec![id];
+    let details = json!({
+        "email": "transport@wox.example", "phone": "01993 861000",
+        "data_protection_officer": " Data Protection Officer ", "data_protection_email": "dpo@wox.example",
+        "postal_address": "Woodgreen\nWitney\nOX28 1NB",
+        "accessibility_email": "access@wox.example", "accessibility_phone": "01993 861001"
+    });
+    let row: Value = client.put(&path, &details, &officer).await.unwrap();
+    assert_eq!(row["data_protection_officer"], "Data Protection Officer");
+    assert_eq!(row["contact_email"], "transport@wox.example");
+    let read: Value = client
+        .get(&format!("/internal/councils/{id}"), &Caller::anonymous())
+        .await
+        .unwrap();
+    for (field, want) in [
+        ("data_protection_email", "dpo@wox.example"),
+        ("postal_address", "Woodgreen\nWitney\nOX28 1NB"),
+        ("accessibility_email", "access@wox.example"),
+        ("accessibility_phone", "01993 861001"),
+        ("contact_phone", "01993 861000"),
+    ] {
+        assert_eq!(read[field], want, "{field}: {read}");
+    }
+    // The contact route leaves the other details as they are.
+    let row: Value = client
+        .put(
+            &format!("/internal/councils/{id}/contact"),
+            &json!({"email": "buses@wox.example"}),
+            &officer,
+        )
+        .await
+        .unwrap();
+    assert_eq!(row["contact_email"], "buses@wox.example");
+    assert_eq!(row["data_protection_email"], "dpo@wox.example");
+
+    let mut other = Caller::user(Uuid::new_v4(), "officer@elsewhere.example");
+    other.officer_of = vec![Uuid::new_v4()];
+    let err = client.put::<_, Value>(&path, &details, &other).await.unwrap_err();
+    assert_eq!(err.code(), Some("FORBIDDEN"));
+    let err = client
+        .put::<_, Value>(&path, &json!({"data_protection_email": "dpo at wox"}), &officer)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("INVALID_INPUT"));
+    let roundabout_support::client::ClientError::Refused { body, .. } = err else {
+        panic!("refused")
+    };
+    assert_eq!(body.field, Some(vec!["data_protection_email".to_string()]));
+    // A refused change changed nothing; an empty one clears every part.
+    let read: Value = client
+        .get(&format!("/internal/councils/{id}"), &Caller::anonymous())
+        .await
+        .unwrap();
+    assert_eq!(read["data_protection_email"], "dpo@wox.example");
+    let row: Value = client.put(&path, &json!({}), &officer).await.unwrap();
+    for field in [
+        "contact_email",
+        "contact_phone",
+        "data_protection_officer",
+        "data_protection_email",
+        "postal_address",
+        "accessibility_email",
+        "accessibility_phone",
+    ] {
+        assert!(row[field].is_null(), "{field}: {row}");
+    }
+}
