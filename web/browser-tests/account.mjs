@@ -76,6 +76,18 @@ export async function accountJourney (browser, { base, email, password, newPassw
     await expectText(page, email, `${tag}: account shows the email`)
     await axe(page, 'account', true)
 
+    // Your data, and closing the account (asked, not done), from the account page.
+    await activate(f => f.text === 'Your data')
+    await expectText(page, 'This is everything Roundabout holds about you', `${tag}: your data`)
+    await expectText(page, email, `${tag}: your data shows the email`)
+    await axe(page, 'your-data', true)
+    await activate(f => f.text === 'Close your account')
+    await expectText(page, 'This cannot be undone.', `${tag}: close your account`)
+    await axe(page, 'close-account', true)
+    await activate(f => f.text === 'No, go back')
+    await expectText(page, 'This is everything Roundabout holds about you', `${tag}: back to your data`)
+    await page.goto(base + '/account')
+
     // Change the password: a confirmation that does not match first.
     await activate(f => f.text === 'Change your password')
     await expectText(page, 'Change your password', `${tag}: password form`)
