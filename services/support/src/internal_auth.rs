@@ -166,6 +166,17 @@ impl Caller {
         }
     }
 
+    /// May read what a part holds about household `household_id` in the
+    /// councils `councils`: the household itself (or an officer acting for
+    /// it), an admin, a service, or an officer of every one of those
+    /// councils (none held: only the first three).
+    pub fn may_read_household(&self, household_id: Uuid, councils: &[Uuid]) -> bool {
+        self.household.is_some_and(|h| h.household_id == household_id)
+            || self.admin
+            || self.is_service()
+            || (!councils.is_empty() && councils.iter().all(|c| self.officer_of.contains(c)))
+    }
+
     /// 403 unless the call is the service `name`'s own (not a user's, even
     /// an admin's): work only that part starts, such as the gateway's
     /// erasure of a household.

@@ -36,9 +36,9 @@ pub fn router() -> Router<AppState> {
 /// The household itself (or an officer acting for it) and officers of the
 /// council of each booking.
 async fn export(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<ExportData>> {
-    let own = caller.household.is_some_and(|h| h.household_id == id);
     let rows = db::household_bookings(&s.pool, id).await?;
-    if !own && !(caller.admin || rows.iter().all(|b| caller.can_administer(b.council_id))) {
+    let councils: Vec<Uuid> = rows.iter().map(|b| b.council_id).collect();
+    if !caller.may_read_household(id, &councils) {
         return Err(ApiError::not_found("No such household"));
     }
     Ok(Json(ExportData {

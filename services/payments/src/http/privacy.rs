@@ -31,9 +31,9 @@ struct CustomerRecord {
 /// The household itself (or an officer acting for it) and officers of the
 /// council of each payment.
 async fn export(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<ExportData>> {
-    let own = caller.household.is_some_and(|h| h.household_id == id);
     let rows = db::privacy::household_payments(&s.pool, id).await?;
-    if !own && !(caller.admin || rows.iter().all(|p| caller.can_administer(p.council_id))) {
+    let councils: Vec<Uuid> = rows.iter().map(|p| p.council_id).collect();
+    if !caller.may_read_household(id, &councils) {
         return Err(ApiError::not_found("No such household"));
     }
     let mut payments = Vec::with_capacity(rows.len());

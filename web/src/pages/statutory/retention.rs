@@ -39,7 +39,11 @@ pub struct Live {
 
 /// What the notice calls each kind of record the service deletes when it
 /// is old enough, and how its period is counted.
-const KINDS: &[(&str, &str, fn(u32) -> Period)] = &[
+/// A kind of record (`RetentionKind`'s word), what the notice calls it, and
+/// how its period is counted.
+type Kind = (&'static str, &'static str, fn(u32) -> Period);
+
+const KINDS: &[Kind] = &[
     (
         "ELIGIBILITY_DECISIONS",
         "Decisions about which schemes you can get, with the answers they were made on",
