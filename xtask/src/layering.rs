@@ -271,7 +271,9 @@ mod tests {
         for (from, to) in &g {
             for t in to {
                 let (a, b) = (role(from), role(t));
-                let shared = matches!(b.as_deref(), None | Some("vocabulary" | "acting"));
+                // The statutory pages are everyone's: the council's details
+                // they name (`statutory::Contact`) are what its officers edit.
+                let shared = matches!(b.as_deref(), None | Some("vocabulary" | "acting" | "statutory"));
                 // The signed-out checker and assisted booking serve households'
                 // questions and pages by design.
                 let household_pages =
