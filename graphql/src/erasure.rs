@@ -16,8 +16,9 @@
 
 use std::time::Duration;
 
+use prometheus::{IntCounterVec, IntGauge, Opts};
 use roundabout_api::{privacy::ErasureStepData, routes};
-use roundabout_support::{client::ServiceClient, internal_auth::Caller, shutdown::Shutdown};
+use roundabout_support::{client::ServiceClient, internal_auth::Caller, metrics::Metrics, shutdown::Shutdown};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -41,16 +42,40 @@ pub struct Eraser {
     services: Services,
     poll: Duration,
     wake: std::sync::Arc<tokio::sync::Notify>,
+    /// `erasure_steps_total{step, outcome}`: done, waiting (bookings to
+    /// finish) or failed (to be retried).
+    steps: IntCounterVec,
+    /// `erasures_pending`: erasures not yet done.
+    pending: IntGauge,
 }
 
 impl Eraser {
     pub fn new(pool: PgPool, services: Services) -> Self {
+        let steps = IntCounterVec::new(
+            Opts::new(
+                "erasure_steps_total",
+                "Households' erasure steps attempted, by step and outcome.",
+            ),
+            &["step", "outcome"],
+        )
+        .expect("valid metric");
+        let pending = IntGauge::new("erasures_pending", "Households' erasures asked for and not yet done.")
+            .expect("valid metric");
         Self {
             pool,
             services,
             poll: Duration::from_secs(1),
             wake: Default::default(),
+            steps,
+            pending,
         }
+    }
+
+    /// Exports the erasure's metrics with the part's own.
+    pub fn with_metrics(self, metrics: &Metrics) -> Self {
+        metrics.register(&self.steps);
+        metrics.register(&self.pending);
+        self
     }
 
     /// Starts work now rather than at the next poll (after a request).
@@ -74,21 +99,30 @@ impl Eraser {
     /// Performs every step due now.
     pub async fn drain(&self) -> sqlx::Result<()> {
         while let Some((household, step, attempts)) = db::claim(&self.pool, LEASE_SECS).await? {
+            let counted = |outcome: &str| {
+                let step = serde_json::to_value(step).ok();
+                let step = step.as_ref().and_then(|s| s.as_str()).unwrap_or("UNKNOWN");
+                self.steps.with_label_values(&[step, outcome]).inc();
+            };
             match self.perform(household, step).await {
                 Ok(d) if d.remaining == 0 => {
                     tracing::info!(%household, ?step, changed = d.changed, "erasure step done");
+                    counted("done");
                     db::advance(&self.pool, household, step).await?;
                 }
                 Ok(d) => {
+                    counted("waiting");
                     let why = format!("{} booking(s) must finish first", d.remaining);
                     db::retry_later(&self.pool, household, step, backoff(attempts).max(30.0), &why).await?;
                 }
                 Err(why) => {
                     tracing::warn!(%household, ?step, error = %why, "erasure step failed; will retry");
+                    counted("failed");
                     db::retry_later(&self.pool, household, step, backoff(attempts), &why).await?;
                 }
             }
         }
+        self.pending.set(db::pending(&self.pool).await?);
         Ok(())
     }
 

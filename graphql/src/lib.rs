@@ -77,8 +77,9 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     let host = ServiceHost::new(NAME, &config.host, pool.clone(), &MIGRATOR, auth, axum::Router::new())
         .with_public(public)
         .with_refusal(ratelimit::refused)
-        .with_task(limiter.housekeeping())
-        .with_task(Box::new(move |stop| Box::pin(eraser.run(stop))));
+        .with_task(limiter.housekeeping());
+    let eraser = eraser.with_metrics(&host.metrics);
+    let host = host.with_task(Box::new(move |stop| Box::pin(eraser.run(stop))));
     let purges = retention::runner(
         pool,
         config.retention.clone(),

@@ -500,6 +500,22 @@ async fn an_erasure_finishes_after_each_part_was_down_while_it_ran() {
         );
         proc_of(&mut w.stack, part).start().await;
         wait_done(&w.officer, &id, Duration::from_secs(90)).await;
+        let metrics = reqwest::get(format!("{}/metrics", w.stack.gateway.metrics_url))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let failed = metrics.lines().find(|l| {
+            l.starts_with("erasure_steps_total")
+                && l.contains(&format!("step=\"{waits_at}\""))
+                && l.contains("outcome=\"failed\"")
+        });
+        assert!(
+            failed.is_some_and(|l| !l.ends_with(" 0")),
+            "{part}: the failed step is counted:\n{metrics}"
+        );
+        assert!(metrics.contains("erasures_pending{service=\"gateway\"} 0"), "{metrics}");
         let profiles: i64 = sqlx::query_scalar("select count(*) from household_profiles where household_id = $1::uuid")
             .bind(&id)
             .fetch_one(&w.stack.eligibility_pool)
