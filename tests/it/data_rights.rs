@@ -248,7 +248,11 @@ async fn closing_an_account_erases_the_person_everywhere_and_keeps_the_council_s
     let standing = book(&kept, hire(&w.vehicles[1], in_days(3), 4, "kept-1")).await;
     assert_eq!(standing["booking"]["status"], "CONFIRMED", "{standing}");
     // The person booked and cancelled, giving a reason with their name in it.
-    let b = book(&h, hire(&w.vehicles[0], in_days(4), 4, "erase-1")).await;
+    // By card, so the card processor has a customer for the household.
+    let mut by_card = hire(&w.vehicles[0], in_days(4), 4, "erase-1");
+    by_card["paymentMethod"] = json!("pm_card_visa");
+    let b = book(&h, by_card).await;
+    assert_eq!(b["booking"]["status"], "CONFIRMED", "{b}");
     let b_id = b["booking"]["id"].as_str().unwrap().to_string();
     let cancelled = h
         .mutate(
@@ -364,6 +368,15 @@ async fn closing_an_account_erases_the_person_everywhere_and_keeps_the_council_s
         payments, 1,
         "the payment is kept for the accounts, under the household's id"
     );
+    // Its customer at the card processor (and the cards saved there) is gone too.
+    let customer: Option<String> = sqlx::query_scalar("select result_id from stripe_calls where idempotency_key = $1")
+        .bind(format!("delete-customer:{id}"))
+        .fetch_optional(&w.stack.payments_pool)
+        .await
+        .unwrap()
+        .flatten();
+    let customer = customer.expect("the customer deleted at the processor");
+    assert_eq!(w.stack.fake.deleted_customers(), vec![customer]);
     // The account is gone; a new one may use the email again.
     let users: i64 = sqlx::query_scalar("select count(*) from users where email = $1")
         .bind(&person.email)

@@ -15,7 +15,13 @@ use roundabout_support::{internal_auth::Caller, ApiError, ApiResult};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::{db, domain::ledger::household_receivable, http::payments::out, AppState};
+use crate::{
+    db,
+    domain::ledger::household_receivable,
+    http::payments::out,
+    ops::{retrying, unavailable},
+    AppState,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -73,6 +79,16 @@ async fn export(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>)
 /// process; idempotent.
 async fn erase(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<ErasureStepData>> {
     caller.require_service("gateway")?;
+    // The customer at the processor first (its saved cards go with it), so
+    // that a failure leaves the link to it here for the retry.
+    if let (Some(customer), Some(processor)) = (db::accounts::customer(&s.pool, id).await?, &s.processor) {
+        let key = format!("delete-customer:{id}");
+        db::payments::record_call(&s.pool, &key, None, "delete_customer").await?;
+        retrying(|| processor.delete_customer(&customer, &key))
+            .await
+            .map_err(unavailable)?;
+        db::payments::complete_call(&s.pool, &key, &customer).await?;
+    }
     let mut tx = s.pool.begin().await?;
     let changed = db::privacy::erase(&mut tx, id).await?;
     tx.commit().await?;

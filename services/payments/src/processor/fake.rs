@@ -25,6 +25,7 @@ struct State {
     transfers: Vec<(String, i64, String)>,
     failures_left: u32,
     declines_left: u32,
+    deleted_customers: Vec<String>,
 }
 
 /// See the module docs.
@@ -36,6 +37,15 @@ pub struct FakeProcessor {
 impl FakeProcessor {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The customers deleted so far (each once).
+    pub fn deleted_customers(&self) -> Vec<String> {
+        self.state
+            .lock()
+            .expect("fake processor lock")
+            .deleted_customers
+            .clone()
     }
 
     /// The next `n` calls fail as if the processor were down.
@@ -114,6 +124,18 @@ impl PaymentProcessor for FakeProcessor {
         key: &'a str,
     ) -> ProcessorFuture<'a, String> {
         Box::pin(async move { self.once(key, |s| Ok(next_id(s, "cus"))) })
+    }
+
+    fn delete_customer<'a>(&'a self, id: &'a str, key: &'a str) -> ProcessorFuture<'a, ()> {
+        Box::pin(async move {
+            self.once(key, |s| {
+                if !s.deleted_customers.iter().any(|c| c == id) {
+                    s.deleted_customers.push(id.to_string());
+                }
+                Ok(id.to_string())
+            })
+            .map(|_| ())
+        })
     }
 
     fn create_intent<'a>(&'a self, r: &'a IntentRequest, key: &'a str) -> ProcessorFuture<'a, Intent> {

@@ -113,6 +113,9 @@ pub trait PaymentProcessor: Send + Sync {
         reference: &'a str,
         key: &'a str,
     ) -> ProcessorFuture<'a, String>;
+    /// Deletes a customer and the cards saved under it (a household's
+    /// erasure). A customer already deleted is not an error.
+    fn delete_customer<'a>(&'a self, id: &'a str, key: &'a str) -> ProcessorFuture<'a, ()>;
     fn create_intent<'a>(&'a self, req: &'a IntentRequest, key: &'a str) -> ProcessorFuture<'a, Intent>;
     fn retrieve_intent<'a>(&'a self, id: &'a str) -> ProcessorFuture<'a, Intent>;
     fn capture_intent<'a>(&'a self, id: &'a str, key: &'a str) -> ProcessorFuture<'a, Intent>;

@@ -15,7 +15,7 @@ use stripe_connect::{
     transfer::CreateTransfer,
 };
 use stripe_core::{
-    customer::CreateCustomer,
+    customer::{CreateCustomer, DeleteCustomer},
     payment_intent::{
         CancelPaymentIntent, CapturePaymentIntent, CreatePaymentIntent, CreatePaymentIntentOffSession,
         CreatePaymentIntentTransferData, RetrievePaymentIntent,
@@ -140,6 +140,22 @@ impl PaymentProcessor for StripeProcessor {
             }
             let c = self.write(req, key).await?;
             Ok(c.id.to_string())
+        })
+    }
+
+    fn delete_customer<'a>(&'a self, id: &'a str, key: &'a str) -> ProcessorFuture<'a, ()> {
+        Box::pin(async move {
+            let sent = DeleteCustomer::new(id)
+                .customize()
+                .request_strategy(strategy(key)?)
+                .send(&self.client)
+                .await;
+            match sent {
+                Ok(_) => Ok(()),
+                // Deleted already, by an earlier attempt whose answer was lost.
+                Err(StripeError::Stripe(_, 404)) => Ok(()),
+                Err(e) => Err(map_err(e)),
+            }
         })
     }
 

@@ -170,3 +170,20 @@ async fn an_unreachable_stripe_is_retryable() {
     let err = g.create_customer(None, "h1", "cus:h1").await.unwrap_err();
     assert!(err.is_retryable(), "{err:?}");
 }
+
+#[tokio::test]
+async fn a_deleted_customer_is_gone_and_deleting_it_again_is_not_an_error() {
+    let ls = LocalStripe::start();
+    let g = processor(&ls);
+    let cus = g.create_customer(None, "h-erased", "customer:h-erased").await.unwrap();
+    g.delete_customer(&cus, "delete-customer:h-erased").await.unwrap();
+    // The answer of the first delete was lost: asked again, under a new key too.
+    g.delete_customer(&cus, "delete-customer:h-erased").await.unwrap();
+    g.delete_customer(&cus, "delete-customer:h-erased:again").await.unwrap();
+    let pm = ls.card(VISA).await;
+    let err = g
+        .create_intent(&request(&cus, Some(pm), true), "pi:after-erasure:1")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ProcessorError::Refused(_)), "{err:?}");
+}
