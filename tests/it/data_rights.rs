@@ -111,6 +111,20 @@ async fn find_everywhere(pool: &sqlx::PgPool, needle: &str) -> Vec<String> {
     hits
 }
 
+/// `count(*)` of the rows `sql` selects, with `$1` bound to `value`.
+async fn count(pool: &sqlx::PgPool, sql: &str, value: &str) -> i64 {
+    sqlx::query_scalar(sql).bind(value).fetch_one(pool).await.unwrap()
+}
+
+/// The payload of a sign-in as `email` with the tests' password.
+async fn sign_in_as(stack: &Stack, email: &str) -> Value {
+    stack
+        .anon
+        .mutate("signIn", SIGN_IN, json!({"i": {"email": email, "password": PASSWORD}}))
+        .await
+        .unwrap()
+}
+
 fn pools(stack: &Stack) -> [(&'static str, &sqlx::PgPool); 5] {
     [
         ("gateway", &stack.gateway_pool),
@@ -215,13 +229,7 @@ async fn a_household_downloads_everything_held_about_it_from_every_part() {
     // An officer of the council downloads it for the household: recorded.
     let for_them = w.officer.query(EXPORT, json!({"h": id})).await.unwrap()["exportMyData"].clone();
     assert_eq!(for_them["householdId"], id.as_str());
-    let logged: i64 = sqlx::query_scalar(
-        "select count(*) from assisted_actions where household_id = $1::uuid and action = 'DATA_EXPORT' and outcome = 'SUCCEEDED'",
-    )
-    .bind(&id)
-    .fetch_one(&w.stack.gateway_pool)
-    .await
-    .unwrap();
+    let logged = count(&w.stack.gateway_pool, "select count(*) from assisted_actions where household_id = $1::uuid and action = 'DATA_EXPORT' and outcome = 'SUCCEEDED'", &id).await;
     assert_eq!(logged, 1);
 
     // Nobody else: another household, another council's officer, nobody signed in.
@@ -263,17 +271,8 @@ async fn closing_an_account_erases_the_person_everywhere_and_keeps_the_council_s
         .await
         .unwrap();
     assert_eq!(cancelled["booking"]["status"], "CANCELLED", "{cancelled}");
-    // Signing in again leaves a sign-in record; an officer's read leaves an audit entry.
-    let again = w
-        .stack
-        .anon
-        .mutate(
-            "signIn",
-            SIGN_IN,
-            json!({"i": {"email": person.email, "password": PASSWORD}}),
-        )
-        .await
-        .unwrap();
+    // Signing in again leaves a sign-in record.
+    let again = sign_in_as(&w.stack, &person.email).await;
     assert!(again["token"].is_string());
     // The search finds the person before erasure, in each part that holds them.
     assert!(!find_everywhere(&w.stack.gateway_pool, &person.email).await.is_empty());
@@ -313,16 +312,7 @@ async fn closing_an_account_erases_the_person_everywhere_and_keeps_the_council_s
     assert_eq!(closed["erasure"]["householdId"], id.as_str());
     assert_eq!(closed["erasure"]["requestedBy"], "HOUSEHOLD");
     // From the request on, the household cannot sign in, and its session is over.
-    let refused = w
-        .stack
-        .anon
-        .mutate(
-            "signIn",
-            SIGN_IN,
-            json!({"i": {"email": person.email, "password": PASSWORD}}),
-        )
-        .await
-        .unwrap();
+    let refused = sign_in_as(&w.stack, &person.email).await;
     assert_eq!(
         user_error_code(&refused).as_deref(),
         Some("INVALID_CREDENTIALS"),
@@ -359,11 +349,12 @@ async fn closing_an_account_erases_the_person_everywhere_and_keeps_the_council_s
     .await
     .unwrap();
     assert_eq!(unbalanced, 0);
-    let payments: i64 = sqlx::query_scalar("select count(*) from payments where household_id = $1::uuid")
-        .bind(&id)
-        .fetch_one(&w.stack.payments_pool)
-        .await
-        .unwrap();
+    let payments = count(
+        &w.stack.payments_pool,
+        "select count(*) from payments where household_id = $1::uuid",
+        &id,
+    )
+    .await;
     assert_eq!(
         payments, 1,
         "the payment is kept for the accounts, under the household's id"
@@ -378,11 +369,12 @@ async fn closing_an_account_erases_the_person_everywhere_and_keeps_the_council_s
     let customer = customer.expect("the customer deleted at the processor");
     assert_eq!(w.stack.fake.deleted_customers(), vec![customer]);
     // The account is gone; a new one may use the email again.
-    let users: i64 = sqlx::query_scalar("select count(*) from users where email = $1")
-        .bind(&person.email)
-        .fetch_one(&w.stack.gateway_pool)
-        .await
-        .unwrap();
+    let users = count(
+        &w.stack.gateway_pool,
+        "select count(*) from users where email = $1",
+        &person.email,
+    )
+    .await;
     assert_eq!(users, 0);
     // Asking again changes nothing.
     let again = w
@@ -400,11 +392,12 @@ async fn closing_an_account_erases_the_person_everywhere_and_keeps_the_council_s
         .unwrap();
     wait_done(&w.officer, &id, Duration::from_secs(30)).await;
     assert_eq!(report(&w.officer, &w.council).await, before);
-    let kept_booking: i64 = sqlx::query_scalar("select count(*) from bookings where household_id = $1::uuid")
-        .bind(&id)
-        .fetch_one(&w.stack.bookings_pool)
-        .await
-        .unwrap();
+    let kept_booking = count(
+        &w.stack.bookings_pool,
+        "select count(*) from bookings where household_id = $1::uuid",
+        &id,
+    )
+    .await;
     assert_eq!(kept_booking, 1, "bookings stay, for the council's reports");
 }
 
@@ -441,21 +434,19 @@ async fn closing_an_account_first_cancels_and_refunds_bookings_that_have_not_beg
     assert_eq!(booking["payment"]["refundedPence"], 1560, "{booking}");
     // The reason written at cancellation was removed with the rest.
     assert!(booking["cancellation"]["reason"].is_null(), "{booking}");
-    let held: i64 = sqlx::query_scalar(
+    let held = count(
+        &w.stack.eligibility_pool,
         "select count(*) from budget_allocations where booking_id = $1::uuid and state <> 'RELEASED'",
+        &b_id,
     )
-    .bind(&b_id)
-    .fetch_one(&w.stack.eligibility_pool)
-    .await
-    .unwrap();
+    .await;
     assert_eq!(held, 0, "the subsidy went back to the budget");
-    let logged: i64 = sqlx::query_scalar(
+    let logged = count(
+        &w.stack.gateway_pool,
         "select count(*) from assisted_actions where household_id = $1::uuid and action = 'ERASURE_REQUEST'",
+        &id,
     )
-    .bind(&id)
-    .fetch_one(&w.stack.gateway_pool)
-    .await
-    .unwrap();
+    .await;
     assert_eq!(logged, 1);
 
     // Nothing more is done for a closed household, even by an officer.
@@ -529,11 +520,12 @@ async fn an_erasure_finishes_after_each_part_was_down_while_it_ran() {
             "{part}: the failed step is counted:\n{metrics}"
         );
         assert!(metrics.contains("erasures_pending{service=\"gateway\"} 0"), "{metrics}");
-        let profiles: i64 = sqlx::query_scalar("select count(*) from household_profiles where household_id = $1::uuid")
-            .bind(&id)
-            .fetch_one(&w.stack.eligibility_pool)
-            .await
-            .unwrap();
+        let profiles = count(
+            &w.stack.eligibility_pool,
+            "select count(*) from household_profiles where household_id = $1::uuid",
+            &id,
+        )
+        .await;
         assert_eq!(profiles, 0, "{part}");
     }
 }
