@@ -529,3 +529,63 @@ async fn an_erasure_finishes_after_each_part_was_down_while_it_ran() {
         assert_eq!(profiles, 0, "{part}");
     }
 }
+
+#[tokio::test]
+async fn an_erasure_finishes_after_the_gateway_itself_was_killed_while_it_ran() {
+    use crate::support::proc_stack::{world, ProcStack};
+    let mut stack = ProcStack::start(None).await;
+    let w = world(&stack.gateway).await;
+    let h = GraphqlClient::new(&stack.gateway).with_token(w.household_token.clone());
+    let id = h.query("{ me { household { id } } }", json!({})).await.unwrap()["me"]["household"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let gateway_db = sqlx::PgPool::connect(stack.database_url("gateway")).await.unwrap();
+    let step = |pool: sqlx::PgPool, id: String| async move {
+        sqlx::query_scalar::<_, String>("select step from erasures where household_id = $1::uuid")
+            .bind(id)
+            .fetch_optional(&pool)
+            .await
+            .unwrap()
+    };
+
+    // Eligibility down: the erasure gets as far as its step and waits there.
+    stack.proc_mut("eligibility").kill();
+    let closed = h
+        .mutate("closeAccount", CLOSE, json!({"i": {"password": PASSWORD}}))
+        .await
+        .unwrap();
+    assert_eq!(user_error_code(&closed), None, "{closed}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while step(gateway_db.clone(), id.clone()).await.as_deref() != Some("ELIGIBILITY") {
+        assert!(
+            Instant::now() < deadline,
+            "the erasure did not reach eligibility's step"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The gateway dies with the step claimed or waiting; both come back.
+    stack.proc_mut("gateway").kill();
+    stack.proc_mut("eligibility").start().await;
+    stack.proc_mut("gateway").start().await;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while step(gateway_db.clone(), id.clone()).await.as_deref() != Some("DONE") {
+        assert!(
+            Instant::now() < deadline,
+            "the erasure did not finish after the restart"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let profiles: i64 = sqlx::query_scalar("select count(*) from household_profiles where household_id = $1::uuid")
+        .bind(&id)
+        .fetch_one(&sqlx::PgPool::connect(stack.database_url("eligibility")).await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(profiles, 0);
+    let users: i64 = sqlx::query_scalar("select count(*) from memberships where household_id = $1::uuid")
+        .bind(&id)
+        .fetch_one(&gateway_db)
+        .await
+        .unwrap();
+    assert_eq!(users, 0);
+}

@@ -102,6 +102,12 @@ impl ProcStack {
         self.procs[index(part)].metrics_url()
     }
 
+    /// The part's process, to kill and start again.
+    #[allow(dead_code, reason = "the benches include this file and do not call it")]
+    pub fn proc_mut(&mut self, part: &str) -> &mut Proc {
+        &mut self.procs[index(part)]
+    }
+
     #[allow(dead_code, reason = "benches/capacity.rs calls it")]
     pub fn pid(&self, part: &str) -> u32 {
         self.procs[index(part)].pid().expect("started")
