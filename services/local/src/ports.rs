@@ -4,8 +4,11 @@
 //! same range every outgoing connection takes its local port from: between
 //! finding it and the part binding it, any client connection on the machine
 //! may take it ("address already in use"). Ports are chosen here below that
-//! range instead, where only listeners go, and one process never hands out
-//! the same port twice.
+//! range instead, where only listeners go. One process never hands out the
+//! same port twice, and processes on one machine (parallel test processes,
+//! several `up` runs) never hand out the same port within an hour of each
+//! other: a port is claimed by creating a file named after it in a shared
+//! directory, which only one process can do.
 
 use std::{
     collections::HashSet,
@@ -55,7 +58,7 @@ pub fn free_port() -> std::io::Result<u16> {
     // No room outside the ephemeral range: let the kernel choose.
     loop {
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        if remember(port) {
+        if claim(port) && remember(port) {
             return Ok(port);
         }
     }
@@ -76,11 +79,53 @@ fn remember(port: u16) -> bool {
     handed_out().lock().map(|mut set| set.insert(port)).unwrap_or(false)
 }
 
+/// How long another process's claim on a port stands.
+const CLAIM_FOR: std::time::Duration = std::time::Duration::from_secs(3_600);
+
+fn claims_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join("roundabout-ports")
+}
+
+/// Claims `port` for this process across the machine: true when no other
+/// process holds a live claim on it. Where the directory cannot be written,
+/// only this process's own record guards the port.
+fn claim(port: u16) -> bool {
+    use std::io::Write;
+    let dir = claims_dir();
+    if std::fs::create_dir_all(&dir).is_err() {
+        return true;
+    }
+    let path = dir.join(port.to_string());
+    for _ in 0..2 {
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(mut f) => {
+                let _ = write!(f, "{}", std::process::id());
+                return true;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let stale = std::fs::metadata(&path)
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age > CLAIM_FOR);
+                if !stale {
+                    return false;
+                }
+                // Two processes may both find it stale; create_new above
+                // still lets only one of them claim it.
+                let _ = std::fs::remove_file(&path);
+            }
+            Err(_) => return true,
+        }
+    }
+    false
+}
+
 fn reserve(port: u16) -> bool {
     if handed_out().lock().map(|set| set.contains(&port)).unwrap_or(true) {
         return false;
     }
-    TcpListener::bind(("127.0.0.1", port)).is_ok() && remember(port)
+    TcpListener::bind(("127.0.0.1", port)).is_ok() && claim(port) && remember(port)
 }
 
 #[cfg(test)]
@@ -97,5 +142,23 @@ mod tests {
             assert!(seen.insert(port), "{port} handed out twice");
             TcpListener::bind(("127.0.0.1", port)).unwrap();
         }
+    }
+
+    #[test]
+    fn a_port_claimed_by_another_process_is_not_handed_out() {
+        // Another process's fresh claim, as a parallel test process leaves it.
+        let port = free_port().unwrap();
+        handed_out().lock().unwrap().remove(&port);
+        assert!(!reserve(port), "{port} was handed out again while claimed");
+        // An hour-old claim is stale and can be taken over.
+        let path = claims_dir().join(port.to_string());
+        let old = std::time::SystemTime::now() - CLAIM_FOR - std::time::Duration::from_secs(60);
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        assert!(reserve(port), "a stale claim on {port} was not taken over");
     }
 }
