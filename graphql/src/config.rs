@@ -162,6 +162,8 @@ pub struct Config {
     pub public_url: String,
     /// How long records are kept (`RETENTION_*`).
     pub retention: roundabout_support::retention::Settings,
+    /// Notifications: transports, reminders (`NOTIFY_*`, `SMTP_*`).
+    pub notify: crate::notify::Settings,
 }
 
 impl std::fmt::Debug for Config {
@@ -248,7 +250,9 @@ impl Config {
                 ))
             }
         };
+        let notify = crate::notify::Settings::from_env(&environment, &public_url)?;
         Ok(Self {
+            notify,
             host,
             environment,
             token_key,

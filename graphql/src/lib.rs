@@ -11,6 +11,7 @@ pub mod erasure;
 pub mod gbfs;
 pub mod guard;
 pub mod http;
+pub mod notify;
 pub mod principal;
 pub mod ratelimit;
 pub mod retention;
@@ -55,6 +56,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         tokens: TokenIssuer::new(&config.token_key, config.token_ttl_secs),
         services,
         eraser: eraser.clone(),
+        mailbox: config.notify.transports.is_mailbox(),
         decoy_hash: accounts::password::decoy_hash(),
         public_url: config.public_url.clone(),
         hasher: accounts::password::Hasher::new(config.abuse.password_hash_concurrency),
@@ -80,6 +82,10 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         .with_task(limiter.housekeeping());
     let eraser = eraser.with_metrics(&host.metrics);
     let host = host.with_task(Box::new(move |stop| Box::pin(eraser.run(stop))));
+    tracing::info!(transports = %config.notify.transports.describe(), "notifications");
+    let notifier = notify::Notifier::new(pool.clone(), gateway.services.clone(), config.notify.clone())
+        .with_metrics(&host.metrics);
+    let host = host.with_task(Box::new(move |stop| Box::pin(notifier.run(stop))));
     let purges = retention::runner(
         pool,
         config.retention.clone(),

@@ -46,4 +46,7 @@ pub struct Gateway {
     pub abuse: AbuseLimits,
     /// Drives households' erasures (woken by a new request).
     pub eraser: crate::erasure::Eraser,
+    /// True when messages go to the demo mailbox (development only), which
+    /// `mailbox` then shows.
+    pub mailbox: bool,
 }

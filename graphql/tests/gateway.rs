@@ -60,6 +60,7 @@ async fn gateway_host(
         }),
         public_url: "http://localhost:8080".into(),
         retention: Default::default(),
+        notify: Default::default(),
     };
     let svc = testing::Running::spawn(build(config).await.unwrap());
     Gw {

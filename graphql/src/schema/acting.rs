@@ -42,6 +42,9 @@ pub enum AssistedActionKind {
     DataExport,
     /// Asked for the household's account to be closed and its data erased.
     ErasureRequest,
+    /// Changed how the household hears from Roundabout (email, text
+    /// message or letter, and the phone or address).
+    ContactUpdate,
 }
 
 /// How an assisted action ended.

@@ -12,6 +12,7 @@ pub mod households;
 pub mod identity;
 pub mod ids;
 pub mod imports;
+pub mod notifications;
 pub mod loaders;
 pub mod offers;
 pub mod pagination;
@@ -46,6 +47,7 @@ pub struct Query(
     postcodes::PostcodeQuery,
     checker::CheckerQuery,
     privacy::PrivacyQuery,
+    notifications::NotificationQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -64,6 +66,7 @@ pub struct Mutation(
     postcodes::PostcodeMutation,
     privacy::PrivacyMutation,
     retention::RetentionMutation,
+    notifications::NotificationMutation,
 );
 
 pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;

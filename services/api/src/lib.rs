@@ -16,6 +16,7 @@ pub mod bookings;
 mod common;
 pub mod eligibility;
 pub mod errors;
+pub mod events;
 pub mod facts;
 #[cfg(feature = "graphql")]
 pub mod graphql;

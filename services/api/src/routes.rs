@@ -65,6 +65,16 @@ pub mod common {
     }
 }
 
+/// Every service that publishes events (see [`crate::events`]).
+pub mod events {
+    routes! {
+        /// `GET ?limit=`: the oldest events not yet taken (the gateway only).
+        EVENTS = "/internal/events";
+        /// `POST {ids}`: marks events taken (the gateway only).
+        EVENTS_ACK = "/internal/events/ack";
+    }
+}
+
 /// The inventory service: providers, their standing in councils, vehicles
 /// and GBFS feeds.
 pub mod inventory {
@@ -254,6 +264,7 @@ mod tests {
     fn every_builder_fills_every_parameter_of_its_template() {
         for all in [
             common::ALL,
+            events::ALL,
             inventory::ALL,
             eligibility::ALL,
             bookings::ALL,
@@ -274,7 +285,7 @@ mod tests {
     fn no_two_routes_of_a_service_share_a_template() {
         for all in [inventory::ALL, eligibility::ALL, bookings::ALL, payments::ALL] {
             let mut seen = std::collections::HashSet::new();
-            for (template, _) in common::ALL.iter().chain(all.iter()) {
+            for (template, _) in common::ALL.iter().chain(events::ALL).chain(all.iter()) {
                 assert!(seen.insert(*template), "{template} twice");
             }
         }

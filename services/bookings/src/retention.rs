@@ -1,7 +1,7 @@
 //! What this service deletes once it is old enough: abandoned bookings
 //! after their council's period (read from eligibility, which owns
-//! councils' choices), payment events once acted on, and delivered and dead
-//! outbox messages.
+//! councils' choices), payment events once acted on, delivered and dead outbox
+//! messages, and events the gateway has taken.
 
 use roundabout_api::states::RetentionKind;
 use roundabout_support::{
@@ -36,4 +36,5 @@ pub fn runner(pool: PgPool, settings: Settings, eligibility: ServiceClient, metr
             async move { b.run(|n| db::retention::purge_payment_events(&pool, events, n)).await }
         })
         .with_outbox()
+        .with_events()
 }

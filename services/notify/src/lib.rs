@@ -140,6 +140,12 @@ pub trait Transport: Send + Sync {
     /// Sends `msg` once. The caller has recorded it first and retries on
     /// [`SendError::Retry`] with the same `msg.id`.
     fn send<'a>(&'a self, msg: &'a Outgoing) -> TransportFuture<'a, Sent>;
+    /// Whether the transport already has `msg` (by its id): asked before a
+    /// message whose earlier attempt may have reached the transport is sent
+    /// again. `None` when it has not, or when the transport cannot tell.
+    fn find<'a>(&'a self, _msg: &'a Outgoing) -> TransportFuture<'a, Option<Sent>> {
+        Box::pin(async { Ok(None) })
+    }
     /// What became of a message sent earlier with [`Sent::delivered`] false.
     fn status<'a>(&'a self, _transport_id: &'a str) -> TransportFuture<'a, Delivery> {
         Box::pin(async { Ok(Delivery::Delivered) })

@@ -8,6 +8,7 @@
 //! land in each dependent crate's `.sqlx/`). They are plain `sqlx::query`
 //! with bound parameters, run by the tests of every service.
 
+pub mod events;
 pub mod outbox;
 
 use std::time::Duration;

@@ -14,6 +14,7 @@ pub mod config;
 pub mod db;
 pub mod disclosure;
 pub mod error;
+pub mod events;
 pub mod exclusive;
 pub mod geojson;
 pub mod internal_auth;

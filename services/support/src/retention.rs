@@ -352,6 +352,17 @@ impl Runner {
         })
     }
 
+    /// Adds the purge of events the gateway has taken (a service that
+    /// publishes events, see [`crate::events`]), after the delivered
+    /// messages' period: a taken event is a delivered message.
+    pub fn with_events(self) -> Self {
+        let (pool, delivered) = (self.pool.clone(), self.settings.days(RetentionKind::DeliveredMessages));
+        self.with(RetentionKind::DeliveredMessages, move |b| {
+            let pool = pool.clone();
+            async move { b.run(|n| crate::db::events::purge_taken(&pool, delivered, n)).await }
+        })
+    }
+
     /// One pass over every purge, unless another replica is running one;
     /// answers the rows deleted per kind (`None` when another replica held
     /// the pass). A failed purge is logged and the others still run.

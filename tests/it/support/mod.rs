@@ -49,6 +49,9 @@ pub struct Options {
     /// production defaults); tests that book many times for one household
     /// widen them.
     pub booking_limits: Option<roundabout_bookings::domain::Limits>,
+    /// The gateway's notifications (default: the demo mailbox, looked at
+    /// every 100 ms).
+    pub notify: Option<roundabout_gateway::notify::Settings>,
 }
 
 /// Bookings' `BOOKING_*` variables for `limits`.
@@ -262,6 +265,10 @@ impl Stack {
             }),
             public_url: "http://localhost:8080".into(),
             retention: Default::default(),
+            notify: options.notify.clone().unwrap_or_else(|| roundabout_gateway::notify::Settings {
+                poll: std::time::Duration::from_millis(100),
+                ..Default::default()
+            }),
         };
         let gateway = Running::spawn(roundabout_gateway::build(config).await.unwrap());
         let anon = GraphqlClient::new(&gateway.url);

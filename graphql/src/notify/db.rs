@@ -1,0 +1,362 @@
+//! The notifications' tables (see migrations/gateway/…_notifications.sql).
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+/// One account a message may go to.
+pub struct Account {
+    pub user_id: Uuid,
+    pub email: String,
+    pub display_name: Option<String>,
+}
+
+/// The open accounts of a household.
+pub async fn household_accounts(db: impl PgExecutor<'_>, household: Uuid) -> sqlx::Result<Vec<Account>> {
+    sqlx::query_as!(
+        Account,
+        "select distinct u.id as user_id, u.email, u.display_name from users u
+         join memberships m on m.user_id = u.id
+         where m.role = 'HOUSEHOLD' and m.household_id = $1 and u.closed_at is null
+         order by u.email",
+        household
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The open accounts of a provider's members.
+pub async fn provider_accounts(db: impl PgExecutor<'_>, provider: Uuid) -> sqlx::Result<Vec<Account>> {
+    sqlx::query_as!(
+        Account,
+        "select distinct u.id as user_id, u.email, u.display_name from users u
+         join memberships m on m.user_id = u.id
+         where m.role = 'PROVIDER' and m.provider_id = $1 and u.closed_at is null
+         order by u.email",
+        provider
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// A household's chosen channel, phone and postal address.
+pub struct Preference {
+    pub channel: String,
+    pub phone: Option<String>,
+    pub address_lines: Vec<String>,
+    pub postcode: Option<String>,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by_officer: Option<Uuid>,
+}
+
+pub async fn preference(db: impl PgExecutor<'_>, household: Uuid) -> sqlx::Result<Option<Preference>> {
+    sqlx::query_as!(
+        Preference,
+        "select channel, phone, address_lines, postcode, updated_at, updated_by_officer
+         from contact_preferences where household_id = $1",
+        household
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub struct NewPreference<'a> {
+    pub household: Uuid,
+    pub channel: &'a str,
+    pub phone: Option<&'a str>,
+    pub address_lines: &'a [String],
+    pub postcode: Option<&'a str>,
+    pub officer: Option<Uuid>,
+}
+
+pub async fn set_preference(db: impl PgExecutor<'_>, p: &NewPreference<'_>) -> sqlx::Result<()> {
+    sqlx::query!(
+        "insert into contact_preferences (household_id, channel, phone, address_lines, postcode, updated_by_officer)
+         values ($1, $2, $3, $4, $5, $6)
+         on conflict (household_id) do update set channel = excluded.channel, phone = excluded.phone,
+            address_lines = excluded.address_lines, postcode = excluded.postcode,
+            updated_by_officer = excluded.updated_by_officer, updated_at = now()",
+        p.household,
+        p.channel,
+        p.phone,
+        p.address_lines,
+        p.postcode,
+        p.officer,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Records an event taken from `source`; false when it was recorded before.
+pub async fn record_event(
+    conn: &mut PgConnection,
+    event: Uuid,
+    source: &str,
+    kind: &str,
+    occurred_at: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query!(
+        "insert into notification_events (event_id, source, kind, occurred_at) values ($1, $2, $3, $4)
+         on conflict (event_id) do nothing",
+        event,
+        source,
+        kind,
+        occurred_at
+    )
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// A notification to record.
+pub struct NewNotification {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub template: String,
+    pub recipient_kind: &'static str,
+    pub recipient_id: Uuid,
+    pub household_id: Option<Uuid>,
+    pub council_id: Option<Uuid>,
+    pub booking_id: Option<Uuid>,
+    pub channel: &'static str,
+    pub address: serde_json::Value,
+    pub subject: String,
+    pub body: String,
+    pub personalisation: serde_json::Value,
+    pub attachments: serde_json::Value,
+    pub send_after: DateTime<Utc>,
+}
+
+pub async fn insert(conn: &mut PgConnection, n: &NewNotification) -> sqlx::Result<()> {
+    sqlx::query!(
+        "insert into notifications (id, event_id, template, recipient_kind, recipient_id, household_id, council_id,
+            booking_id, channel, address, subject, body, personalisation, attachments, send_after, next_attempt_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
+         on conflict on constraint notifications_once do nothing",
+        n.id,
+        n.event_id,
+        n.template,
+        n.recipient_kind,
+        n.recipient_id,
+        n.household_id,
+        n.council_id,
+        n.booking_id,
+        n.channel,
+        n.address,
+        n.subject,
+        n.body,
+        n.personalisation,
+        n.attachments,
+        n.send_after,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Withdraws the booking's messages not yet sent (a reminder of a booking
+/// since cancelled); answers how many.
+pub async fn withdraw_for_booking(conn: &mut PgConnection, booking: Uuid, why: &str) -> sqlx::Result<u64> {
+    let r = sqlx::query!(
+        "update notifications set status = 'WITHDRAWN', last_error = $2, failed_at = now()
+         where booking_id = $1 and status = 'PENDING'",
+        booking,
+        why
+    )
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+/// A notification claimed for sending.
+pub struct Claimed {
+    pub id: Uuid,
+    pub template: String,
+    pub recipient_kind: String,
+    pub recipient_id: Uuid,
+    pub household_id: Option<Uuid>,
+    pub channel: String,
+    pub address: serde_json::Value,
+    pub subject: String,
+    pub body: String,
+    pub personalisation: serde_json::Value,
+    pub attachments: serde_json::Value,
+    /// SENDING when an earlier attempt may have reached the transport.
+    pub status: String,
+    pub attempts: i32,
+    pub transport_id: Option<String>,
+    /// Whether the person is still there to tell (not erased, not closed).
+    pub reachable: bool,
+}
+
+/// Claims the next notification due (to send, or whose delivery to look
+/// up), for `lease_secs`, skipping those another sender holds. A message
+/// being sent is marked SENDING in the same statement, so a crash after
+/// this leaves it known to be in doubt.
+pub async fn claim_due(db: impl PgExecutor<'_>, lease_secs: f64) -> sqlx::Result<Option<Claimed>> {
+    sqlx::query_as!(
+        Claimed,
+        r#"with due as (
+            select id, status as was from notifications
+            where status in ('PENDING', 'SENDING', 'SENT') and next_attempt_at <= now()
+              and (claimed_until is null or claimed_until < now())
+            order by next_attempt_at
+            limit 1 for update skip locked
+        )
+        update notifications n set claimed_until = now() + make_interval(secs => $1),
+            status = case when n.status = 'PENDING' then 'SENDING' else n.status end
+        from due where n.id = due.id
+        returning n.id, n.template, n.recipient_kind, n.recipient_id, n.household_id, n.channel, n.address,
+            n.subject, n.body, n.personalisation, n.attachments,
+            due.was as status,
+            n.attempts, n.transport_id,
+            (case
+                when n.recipient_kind = 'HOUSEHOLD' then not exists (
+                    select 1 from erasures e where e.household_id = n.household_id)
+                else exists (select 1 from users u where u.id = n.recipient_id and u.closed_at is null)
+             end) as "reachable!""#,
+        lease_secs
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// The transport accepted it: SENT (delivery followed) or DELIVERED.
+pub async fn mark_sent(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    transport: &str,
+    transport_id: &str,
+    delivered: bool,
+    follow_after_secs: f64,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update notifications set status = case when $4 then 'DELIVERED' else 'SENT' end,
+            transport = $2, transport_id = $3, sent_at = coalesce(sent_at, now()),
+            delivered_at = case when $4 then now() end, attempts = attempts + 1, last_error = null,
+            claimed_until = null, next_attempt_at = now() + make_interval(secs => $5)
+         where id = $1",
+        id,
+        transport,
+        transport_id,
+        delivered,
+        follow_after_secs
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The delivery of a sent message is known: DELIVERED, or FAILED with the reason.
+pub async fn mark_delivery(db: impl PgExecutor<'_>, id: Uuid, failure: Option<&str>) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update notifications set status = case when $2::text is null then 'DELIVERED' else 'FAILED' end,
+            delivered_at = case when $2::text is null then now() end,
+            failed_at = case when $2::text is null then null else now() end,
+            last_error = $2, claimed_until = null
+         where id = $1",
+        id,
+        failure
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Try again after `delay_secs` (still SENDING if it may have been sent,
+/// PENDING if it certainly was not).
+pub async fn retry_later(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    certainly_unsent: bool,
+    reason: &str,
+    delay_secs: f64,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update notifications set attempts = attempts + 1, last_error = $2,
+            status = case when $3 and status = 'SENDING' then 'PENDING' else status end,
+            next_attempt_at = now() + make_interval(secs => $4), claimed_until = null
+         where id = $1",
+        id,
+        reason,
+        certainly_unsent,
+        delay_secs
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Given up: FAILED (or WITHDRAWN when the person is no longer there).
+pub async fn give_up(db: impl PgExecutor<'_>, id: Uuid, status: &str, reason: &str) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update notifications set status = $2, last_error = $3, failed_at = now(), claimed_until = null,
+            attempts = attempts + 1
+         where id = $1",
+        id,
+        status,
+        reason
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A notification as people and officers see it.
+pub struct Listed {
+    pub id: Uuid,
+    pub template: String,
+    pub recipient_kind: String,
+    pub household_id: Option<Uuid>,
+    pub booking_id: Option<Uuid>,
+    pub channel: String,
+    pub address: serde_json::Value,
+    pub subject: String,
+    pub body: String,
+    pub attachments: serde_json::Value,
+    pub status: String,
+    pub transport: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub send_after: DateTime<Utc>,
+}
+
+/// A household's notifications, newest first.
+pub async fn for_household(db: impl PgExecutor<'_>, household: Uuid, limit: i64) -> sqlx::Result<Vec<Listed>> {
+    sqlx::query_as!(
+        Listed,
+        "select id, template, recipient_kind, household_id, booking_id, channel, address, subject, body,
+            attachments, status, transport, last_error, created_at, sent_at, send_after
+         from notifications where household_id = $1 and recipient_kind = 'HOUSEHOLD'
+         order by created_at desc, id limit $2",
+        household,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// What the demo mailbox shows: messages the mailbox transport took, newest first.
+pub async fn mailbox(db: impl PgExecutor<'_>, limit: i64) -> sqlx::Result<Vec<Listed>> {
+    sqlx::query_as!(
+        Listed,
+        "select id, template, recipient_kind, household_id, booking_id, channel, address, subject, body,
+            attachments, status, transport, last_error, created_at, sent_at, send_after
+         from notifications where transport = 'mailbox'
+         order by sent_at desc nulls last, id limit $1",
+        limit
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Messages waiting to be sent or for their delivery to be known.
+pub async fn pending_count(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "n!" from notifications where status in ('PENDING', 'SENDING', 'SENT')"#
+    )
+    .fetch_one(db)
+    .await
+}
