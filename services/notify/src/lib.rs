@@ -7,13 +7,47 @@
 //! notifications module (`graphql/src/notify/`). A transport's answer says
 //! whether trying again could help ([`SendError::Retry`]) or not
 //! ([`SendError::Permanent`]).
+//!
+//! # Transports
+//!
+//! * [`govuk_notify::NotifyTransport`] (`notify`): GOV.UK Notify's REST API
+//!   v2 for email, text messages and letters. Accepted messages are
+//!   followed up by [`Transport::status`] or by Notify's delivery-receipt
+//!   callback ([`govuk_notify::verify_delivery_receipt`]). Notify does not
+//!   take calendar files, so an email's `.ics` is left out there.
+//! * [`smtp::SmtpTransport`] (`smtp`): email through an SMTP relay, with the
+//!   calendar entry attached; the relay's acceptance counts as delivered.
+//!
+//! [`ics::booking_attachment`] makes a booking's calendar entry.
+//!
+//! # Configuration
+//!
+//! | Variable | Meaning |
+//! | --- | --- |
+//! | `NOTIFY_API_KEY` | Notify API key `{key_name}-{service_id}-{secret_key}` |
+//! | `NOTIFY_BASE_URL` | optional; default `https://api.notifications.service.gov.uk` (http only for localhost) |
+//! | `NOTIFY_TEMPLATES` | `kind.channel=<uuid>,…`, channel `email`/`sms`/`letter`; kind `*` is the generic template (subject `((subject))`, body `((body))`) |
+//! | `NOTIFY_EMAIL_REPLY_TO_ID` | optional reply-to address id for emails |
+//! | `SMTP_URL` | `smtp://user:pass@host:587` (STARTTLS required unless the host is this machine), `smtps://…` (implicit TLS), `smtp://127.0.0.1:2525` (plain, local only) |
+//! | `SMTP_FROM` | the From mailbox, `West Oxfordshire Council <noreply@westoxon.example>` |
+//!
+//! [`govuk_notify::NotifyConfig::from_values`] and
+//! [`smtp::SmtpConfig::from_values`] parse these from strings;
+//! their `from_env` read the variables. Errors never echo a key or password.
 
 use std::{collections::BTreeMap, future::Future, pin::Pin, time::Duration};
 
 use serde::{Deserialize, Serialize};
 
+pub mod govuk_notify;
+pub mod ics;
+pub mod smtp;
+
+pub use govuk_notify::{NotifyConfig, NotifyTransport};
+pub use smtp::{SmtpConfig, SmtpTransport};
+
 /// How a person hears from Roundabout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Channel {
     Email,
@@ -44,12 +78,19 @@ impl Channel {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Address {
-    Email { email: String },
+    Email {
+        email: String,
+    },
     /// A UK mobile number as the person gave it.
-    Sms { phone: String },
+    Sms {
+        phone: String,
+    },
     /// Up to six lines above the postcode (GOV.UK Notify's limit is seven
     /// lines in all, the last being the postcode).
-    Letter { lines: Vec<String>, postcode: String },
+    Letter {
+        lines: Vec<String>,
+        postcode: String,
+    },
 }
 
 impl Address {
