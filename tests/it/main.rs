@@ -26,6 +26,7 @@ mod hostile_input;
 mod identity;
 mod journey;
 mod money_totals;
+mod notifications;
 mod observability;
 mod offers;
 mod payouts;

@@ -354,9 +354,7 @@ pub async fn mailbox(db: impl PgExecutor<'_>, limit: i64) -> sqlx::Result<Vec<Li
 
 /// Messages waiting to be sent or for their delivery to be known.
 pub async fn pending_count(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
-    sqlx::query_scalar!(
-        r#"select count(*) as "n!" from notifications where status in ('PENDING', 'SENDING', 'SENT')"#
-    )
-    .fetch_one(db)
-    .await
+    sqlx::query_scalar!(r#"select count(*) as "n!" from notifications where status in ('PENDING', 'SENDING', 'SENT')"#)
+        .fetch_one(db)
+        .await
 }

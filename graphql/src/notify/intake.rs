@@ -56,7 +56,11 @@ impl Notifier {
         }
         if !recorded.is_empty() {
             let _: serde_json::Value = source
-                .post(routes::events::EVENTS_ACK, &EventsAck { ids: recorded.clone() }, &caller)
+                .post(
+                    routes::events::EVENTS_ACK,
+                    &EventsAck { ids: recorded.clone() },
+                    &caller,
+                )
                 .await?;
         }
         Ok(recorded.len())

@@ -127,7 +127,10 @@ impl BookingFacts<'_> {
         let mut s = if share == Pence(0) {
             format!("You pay nothing {what}. {} pays the whole price.", self.council.name)
         } else if on_invoice {
-            format!("You pay {} {what}. You will get an invoice: nothing has been taken yet.", share.short())
+            format!(
+                "You pay {} {what}. You will get an invoice: nothing has been taken yet.",
+                share.short()
+            )
         } else {
             format!("You pay {} {what}. We have taken it from your card.", share.short())
         };

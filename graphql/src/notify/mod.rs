@@ -160,7 +160,10 @@ impl Notifier {
             }
         }
         let events = IntCounterVec::new(
-            Opts::new("notification_events_total", "Services' events recorded for notifications."),
+            Opts::new(
+                "notification_events_total",
+                "Services' events recorded for notifications.",
+            ),
             &["source", "kind"],
         )
         .expect("valid metric");

@@ -87,7 +87,15 @@ impl Notifier {
             if let Ok(Some(found)) = transport.find(&msg).await {
                 count("sent");
                 let follow = if found.delivered { 0.0 } else { FOLLOW_FIRST_SECS };
-                db::mark_sent(&self.pool, c.id, transport.name(), &found.transport_id, found.delivered, follow).await?;
+                db::mark_sent(
+                    &self.pool,
+                    c.id,
+                    transport.name(),
+                    &found.transport_id,
+                    found.delivered,
+                    follow,
+                )
+                .await?;
                 return Ok(());
             }
         }
@@ -113,8 +121,13 @@ impl Notifier {
                 if c.attempts + 1 >= self.settings.max_attempts {
                     count("failed");
                     tracing::warn!(notification = %c.id, %reason, "message not sent after every attempt");
-                    db::give_up(&self.pool, c.id, "FAILED", &format!("Not sent after {} attempts: {reason}", c.attempts + 1))
-                        .await?;
+                    db::give_up(
+                        &self.pool,
+                        c.id,
+                        "FAILED",
+                        &format!("Not sent after {} attempts: {reason}", c.attempts + 1),
+                    )
+                    .await?;
                 } else {
                     count("retried");
                     let wait = after.map_or(backoff(c.attempts), |d| d.as_secs_f64().max(backoff(c.attempts)));

@@ -59,15 +59,49 @@ impl Transports {
 }
 
 /// The transports the environment asks for (see [`super::Settings::from_env`]).
+///
+/// - `NOTIFY_API_KEY` (with `NOTIFY_TEMPLATES`): GOV.UK Notify for every
+///   channel it has templates for;
+/// - `SMTP_URL` (with `SMTP_FROM`): email by SMTP — also when Notify is set
+///   up, because only SMTP carries a booking's calendar entry (Notify
+///   refuses `.ics` files);
+/// - neither: the demo mailbox outside production; in production nothing
+///   can be sent, and a warning says so.
 pub fn from_env(
     environment: &roundabout_support::config::Environment,
 ) -> Result<Transports, roundabout_support::config::ConfigError> {
-    if environment.is_production() {
-        tracing::warn!("neither NOTIFY_API_KEY nor SMTP_URL is set: no message can be sent");
-        Ok(Transports::default())
-    } else {
-        Ok(Transports::mailbox())
+    use roundabout_support::config::ConfigError;
+    let notify = match roundabout_notify::NotifyConfig::from_env() {
+        None => None,
+        Some(config) => {
+            let config = config.map_err(|e| ConfigError::new("NOTIFY_API_KEY", e.to_string()))?;
+            let t = roundabout_notify::NotifyTransport::new(config)
+                .map_err(|e| ConfigError::new("NOTIFY_API_KEY", e.to_string()))?;
+            Some(Arc::new(t) as Arc<dyn Transport>)
+        }
+    };
+    let smtp = match roundabout_notify::SmtpConfig::from_env() {
+        None => None,
+        Some(config) => {
+            let config = config.map_err(|e| ConfigError::new("SMTP_URL", e.to_string()))?;
+            let t = roundabout_notify::SmtpTransport::new(&config)
+                .map_err(|e| ConfigError::new("SMTP_URL", e.to_string()))?;
+            Some(Arc::new(t) as Arc<dyn Transport>)
+        }
+    };
+    if notify.is_none() && smtp.is_none() {
+        if environment.is_production() {
+            tracing::warn!("neither NOTIFY_API_KEY nor SMTP_URL is set: no message can be sent");
+            return Ok(Transports::default());
+        }
+        return Ok(Transports::mailbox());
     }
+    let by_notify = |channel: Channel| notify.clone().filter(|t| t.handles(channel));
+    Ok(Transports {
+        email: smtp.or_else(|| by_notify(Channel::Email)),
+        sms: by_notify(Channel::Sms),
+        letter: by_notify(Channel::Letter),
+    })
 }
 
 /// The demo mailbox's transport name.
@@ -97,8 +131,36 @@ impl Transport for Mailbox {
     }
 }
 
-/// The calendar entry sent with a booking's confirmation.
+/// The calendar entry sent with a booking's confirmation: the hire's
+/// period, or a lease's first day, at the provider's pick-up address.
 pub fn booking_calendar(facts: &BookingFacts<'_>) -> Vec<Attachment> {
-    let _ = facts;
-    Vec::new()
+    let b = facts.event;
+    let (start, end) = match b.kind {
+        roundabout_api::states::BookingKind::Hire => (b.start_at, b.end_at),
+        roundabout_api::states::BookingKind::Lease => (b.start_at, b.start_at + chrono::Duration::hours(1)),
+    };
+    let vehicle = format!("{} {}", facts.vehicle.make, facts.vehicle.model);
+    let entry = roundabout_notify::ics::BookingEvent {
+        reference: b.reference(),
+        uid: format!("{}@roundabout", b.booking_id),
+        summary: format!("Pick up {vehicle} (booking {})", b.reference()),
+        description: format!(
+            "Booking reference {}. Bring your driving licence. {} arranged this through {}.",
+            b.reference(),
+            facts.provider.name,
+            facts.council.name
+        ),
+        location: facts.provider.pickup_address.clone().unwrap_or_default(),
+        start,
+        end,
+        organiser: facts
+            .provider
+            .contact_email
+            .clone()
+            .map(|email| roundabout_notify::ics::Organiser {
+                name: Some(facts.provider.name.clone()),
+                email,
+            }),
+    };
+    vec![roundabout_notify::ics::booking_attachment(&entry)]
 }

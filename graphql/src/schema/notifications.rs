@@ -234,13 +234,20 @@ fn checked(
     if lines.len() > MAX_ADDRESS_LINES {
         return Err(invalid("addressLines", "Enter the address in at most 6 lines"));
     }
-    if lines.iter().any(|l| l.chars().count() > MAX_LINE_CHARS || l.chars().any(char::is_control)) {
-        return Err(invalid("addressLines", "Each address line must be 80 characters or fewer"));
+    if lines
+        .iter()
+        .any(|l| l.chars().count() > MAX_LINE_CHARS || l.chars().any(char::is_control))
+    {
+        return Err(invalid(
+            "addressLines",
+            "Each address line must be 80 characters or fewer",
+        ));
     }
     let postcode = match input.postcode.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(p) => Some(
-            roundabout_api::postcode::written(p).ok_or_else(|| invalid("postcode", "Enter a full UK postcode, like OX28 4AB"))?,
+            roundabout_api::postcode::written(p)
+                .ok_or_else(|| invalid("postcode", "Enter a full UK postcode, like OX28 4AB"))?,
         ),
     };
     if input.channel == NotificationChannel::Letter {
@@ -346,7 +353,12 @@ impl NotificationMutation {
         ctx: &Context<'_>,
         input: UpdateNotificationPreferencesInput,
     ) -> async_graphql::Result<UpdateNotificationPreferencesPayload> {
-        let acting = acting_for(ctx, input.household_id.as_ref(), "Only a household has notification choices").await?;
+        let acting = acting_for(
+            ctx,
+            input.household_id.as_ref(),
+            "Only a household has notification choices",
+        )
+        .await?;
         let g = ctx.data_unchecked::<Gateway>();
         let id = acting.household.household_id;
         let change = async {
@@ -368,7 +380,17 @@ impl NotificationMutation {
                 user_errors: Vec::new(),
             })
         };
-        payload(audited(ctx, &acting, AssistedActionKind::ContactUpdate, Some(id), change, |_| (None, None)).await)
+        payload(
+            audited(
+                ctx,
+                &acting,
+                AssistedActionKind::ContactUpdate,
+                Some(id),
+                change,
+                |_| (None, None),
+            )
+            .await,
+        )
     }
 }
 

@@ -165,9 +165,11 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     let eligibility = state.eligibility.clone();
     let jobs_state = state.clone();
     let every = config.job_interval;
-    let mut host = ServiceHost::new(NAME, &config.host, pool.clone(), &MIGRATOR, auth, http::router(state).merge(roundabout_support::events::router(pool.clone(), auth.clone()))).with_task(
-        Box::new(move |shutdown| Box::pin(jobs::run(jobs_state, every, shutdown))),
-    );
+    let api = http::router(state).merge(roundabout_support::events::router(pool.clone(), auth.clone()));
+    let mut host =
+        ServiceHost::new(NAME, &config.host, pool.clone(), &MIGRATOR, auth, api).with_task(Box::new(move |shutdown| {
+            Box::pin(jobs::run(jobs_state, every, shutdown))
+        }));
     let purges = retention::runner(pool.clone(), config.retention.clone(), eligibility, &host.metrics).task();
     let saga_gauges = metrics::saga_task(&host.metrics, pool);
     host = host.with_task(saga_gauges).with_task(purges);

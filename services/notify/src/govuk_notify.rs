@@ -474,6 +474,8 @@ struct Created {
 
 #[derive(Deserialize)]
 struct NotificationData {
+    #[serde(default)]
+    id: String,
     status: String,
 }
 
@@ -551,6 +553,22 @@ impl NotifyTransport {
             .await?;
         Ok(delivery_from_status(&data.status))
     }
+
+    /// The notification sent with `reference` (Roundabout's id of the
+    /// message), if Notify has one: `GET /v2/notifications?reference=`.
+    async fn find_by_reference(&self, msg: &Outgoing) -> Result<Option<Sent>, SendError> {
+        #[derive(Deserialize)]
+        struct Page {
+            notifications: Vec<NotificationData>,
+        }
+        let mut url = self.url("/v2/notifications")?;
+        url.query_pairs_mut().append_pair("reference", &msg.id.to_string());
+        let page: Page = self.call(self.http.get(url), StatusCode::OK).await?;
+        Ok(page.notifications.into_iter().next().map(|n| Sent {
+            delivered: delivery_from_status(&n.status) == Delivery::Delivered,
+            transport_id: n.id,
+        }))
+    }
 }
 
 /// Timeouts and connection failures may pass; a request that could not be
@@ -581,6 +599,10 @@ impl Transport for NotifyTransport {
 
     fn status<'a>(&'a self, transport_id: &'a str) -> TransportFuture<'a, Delivery> {
         Box::pin(self.status_of(transport_id))
+    }
+
+    fn find<'a>(&'a self, msg: &'a Outgoing) -> TransportFuture<'a, Option<Sent>> {
+        Box::pin(self.find_by_reference(msg))
     }
 }
 

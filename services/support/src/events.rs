@@ -56,7 +56,10 @@ async fn untaken(
     caller.require_service(READER)?;
     let limit = q.limit.unwrap_or(MAX_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::invalid("limit", format!("limit must be between 1 and {MAX_PAGE}")));
+        return Err(ApiError::invalid(
+            "limit",
+            format!("limit must be between 1 and {MAX_PAGE}"),
+        ));
     }
     let events = db::untaken(&pool, limit)
         .await?
@@ -71,7 +74,11 @@ async fn untaken(
     Ok(Json(EventsPage { events }))
 }
 
-async fn ack(State(Feed { pool, .. }): State<Feed>, caller: Caller, Json(body): Json<EventsAck>) -> ApiResult<Json<serde_json::Value>> {
+async fn ack(
+    State(Feed { pool, .. }): State<Feed>,
+    caller: Caller,
+    Json(body): Json<EventsAck>,
+) -> ApiResult<Json<serde_json::Value>> {
     caller.require_service(READER)?;
     if body.ids.len() > MAX_ACK {
         return Err(ApiError::invalid("ids", format!("at most {MAX_ACK} ids at once")));

@@ -265,10 +265,13 @@ impl Stack {
             }),
             public_url: "http://localhost:8080".into(),
             retention: Default::default(),
-            notify: options.notify.clone().unwrap_or_else(|| roundabout_gateway::notify::Settings {
-                poll: std::time::Duration::from_millis(100),
-                ..Default::default()
-            }),
+            notify: options
+                .notify
+                .clone()
+                .unwrap_or_else(|| roundabout_gateway::notify::Settings {
+                    poll: std::time::Duration::from_millis(100),
+                    ..Default::default()
+                }),
         };
         let gateway = Running::spawn(roundabout_gateway::build(config).await.unwrap());
         let anon = GraphqlClient::new(&gateway.url);

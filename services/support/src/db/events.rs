@@ -16,12 +16,10 @@ pub struct Row {
 
 /// The oldest `limit` events not yet taken.
 pub async fn untaken(db: impl PgExecutor<'_>, limit: i64) -> sqlx::Result<Vec<Row>> {
-    sqlx::query_as(
-        "select id, kind, payload, occurred_at from events where taken_at is null order by seq limit $1",
-    )
-    .bind(limit)
-    .fetch_all(db)
-    .await
+    sqlx::query_as("select id, kind, payload, occurred_at from events where taken_at is null order by seq limit $1")
+        .bind(limit)
+        .fetch_all(db)
+        .await
 }
 
 /// Marks `ids` taken; answers how many were not taken before.
