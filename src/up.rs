@@ -373,6 +373,8 @@ fn start_children(
                     ("PAYMENTS_URL", urls_of(Part::Payments)),
                     // Links handed out name the public address, not a replica's.
                     ("PUBLIC_URL", format!("http://localhost:{}", opts.port)),
+                    // Messages tell people to sign in on the web front end.
+                    ("NOTIFY_SITE_URL", format!("http://localhost:{}", opts.web_port)),
                     ("TOKEN_SIGNING_KEY", secrets.token_key.clone()),
                     ("BOOTSTRAP_ADMIN_EMAIL", secrets.admin_email.clone()),
                     ("BOOTSTRAP_ADMIN_PASSWORD", secrets.admin_password.clone()),
@@ -512,6 +514,17 @@ fn print_banner(opts: &Options, secrets: &LocalSecrets, sup: &Supervisor, accoun
             "invoice only (set STRIPE_SECRET_KEY for cards)"
         }
     );
+    let sends = ["NOTIFY_API_KEY", "SMTP_URL"]
+        .iter()
+        .any(|v| std::env::var(v).is_ok_and(|k| !k.is_empty()));
+    if sends {
+        println!("  Messages:  sent through GOV.UK Notify or SMTP, as configured");
+    } else {
+        println!(
+            "  Messages:  none really sent; read them at http://127.0.0.1:{}/mailbox (set SMTP_URL or NOTIFY_API_KEY to send)",
+            opts.web_port
+        );
+    }
     println!("  Status:    roundabout status --data-dir {}", opts.data_dir.display());
     println!();
     println!(

@@ -75,6 +75,10 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         development,
     )
     .merge(gbfs::router(gateway.clone()))
+    .merge(notify::callback::router(
+        pool.clone(),
+        config.notify.callback_token.clone(),
+    ))
     .layer(axum::middleware::from_fn_with_state(limiter.clone(), ratelimit::limit));
     let host = ServiceHost::new(NAME, &config.host, pool.clone(), &MIGRATOR, auth, axum::Router::new())
         .with_public(public)

@@ -1,7 +1,8 @@
 //! What the gateway deletes once it is old enough: the audit log of
 //! assisted actions after its council's period (read from eligibility,
 //! which owns councils' choices), sessions after they ended or expired, and
-//! sign-in counts after the last attempt.
+//! sign-in counts after the last attempt, and messages sent to people
+//! (with the events they came from) once finished.
 
 use roundabout_api::states::RetentionKind;
 use roundabout_support::{
@@ -20,7 +21,8 @@ pub fn runner(pool: PgPool, settings: Settings, eligibility: ServiceClient, metr
     let assisted = settings.days(RetentionKind::AssistedActions);
     let sessions = settings.days(RetentionKind::Sessions);
     let attempts = settings.days(RetentionKind::SignInAttempts);
-    let (p1, p2, p3) = (pool.clone(), pool.clone(), pool.clone());
+    let notifications = settings.days(RetentionKind::Notifications);
+    let (p1, p2, p3, p4) = (pool.clone(), pool.clone(), pool.clone(), pool.clone());
     Runner::new(crate::NAME, pool, settings, metrics)
         .with(RetentionKind::AssistedActions, move |b| {
             let (pool, overrides) = (p1.clone(), overrides.clone());
@@ -40,5 +42,9 @@ pub fn runner(pool: PgPool, settings: Settings, eligibility: ServiceClient, metr
         .with(RetentionKind::SignInAttempts, move |b| {
             let pool = p3.clone();
             async move { b.run(|n| accounts::throttle::purge(&pool, attempts, n)).await }
+        })
+        .with(RetentionKind::Notifications, move |b| {
+            let pool = p4.clone();
+            async move { b.run(|n| crate::notify::db::purge(&pool, notifications, n)).await }
         })
 }

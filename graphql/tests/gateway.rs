@@ -281,6 +281,8 @@ async fn introspection_is_off_in_production() {
     assert_eq!(graphiql.status(), 404);
 }
 
+#[path = "gateway/notify.rs"]
+mod notify;
 #[path = "gateway/security.rs"]
 mod security;
 

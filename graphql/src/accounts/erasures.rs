@@ -201,6 +201,7 @@ pub async fn erase_accounts(conn: &mut PgConnection, household_id: Uuid) -> sqlx
     .execute(&mut *conn)
     .await?
     .rows_affected();
+    changed += crate::notify::db::erase_household(conn, household_id).await?;
     // A user kept for another membership (a provider's member, say) can sign in again.
     sqlx::query!("update users set closed_at = null where id = any($1)", &users)
         .execute(&mut *conn)

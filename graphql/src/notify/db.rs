@@ -358,3 +358,99 @@ pub async fn pending_count(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
         .fetch_one(db)
         .await
 }
+
+/// Deletes at most `limit` messages finished (delivered, failed or
+/// withdrawn) more than `days` days ago, or, when none are left, events
+/// recorded that long ago.
+pub async fn purge(db: &sqlx::PgPool, days: i32, limit: i64) -> sqlx::Result<u64> {
+    let n = sqlx::query!(
+        "delete from notifications where id in (
+            select id from notifications
+            where status in ('DELIVERED', 'FAILED', 'WITHDRAWN')
+              and coalesce(delivered_at, failed_at, sent_at, created_at) < now() - make_interval(days => $1)
+            limit $2)",
+        days,
+        limit
+    )
+    .execute(db)
+    .await?
+    .rows_affected();
+    if n > 0 {
+        return Ok(n);
+    }
+    let n = sqlx::query!(
+        "delete from notification_events where event_id in (
+            select event_id from notification_events e
+            where recorded_at < now() - make_interval(days => $1)
+              and not exists (select 1 from notifications n where n.event_id = e.event_id)
+            limit $2)",
+        days,
+        limit
+    )
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(n)
+}
+
+/// Everything held about the household's messages, for its export.
+pub async fn export(db: impl PgExecutor<'_>, household: Uuid) -> sqlx::Result<Vec<serde_json::Value>> {
+    sqlx::query_scalar!(
+        r#"select jsonb_build_object('kind', template, 'channel', channel, 'sent_to', address, 'subject', subject,
+            'body', body, 'status', status, 'problem', last_error, 'booking_id', booking_id,
+            'written_at', created_at, 'send_after', send_after, 'sent_at', sent_at, 'delivered_at', delivered_at)
+            as "record!"
+         from notifications where household_id = $1 and recipient_kind = 'HOUSEHOLD' order by created_at, id"#,
+        household
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Forgets the household's messages and contact choice (its erasure):
+/// its own messages are deleted; messages to others about its bookings
+/// (a provider's) no longer name it.
+pub async fn erase_household(conn: &mut PgConnection, household: Uuid) -> sqlx::Result<u64> {
+    let mut n = sqlx::query!(
+        "delete from notifications where household_id = $1 and recipient_kind = 'HOUSEHOLD'",
+        household
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    n += sqlx::query!(
+        "update notifications set household_id = null where household_id = $1",
+        household
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    n += sqlx::query!("delete from contact_preferences where household_id = $1", household)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    Ok(n)
+}
+
+/// A transport's receipt for its message `transport_id`: DELIVERED, or
+/// FAILED with the reason; answers whether a message was changed.
+pub async fn mark_delivery_by_transport_id(
+    db: impl PgExecutor<'_>,
+    transport: &str,
+    transport_id: &str,
+    failure: Option<&str>,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query!(
+        "update notifications set status = case when $3::text is null then 'DELIVERED' else 'FAILED' end,
+            delivered_at = case when $3::text is null then now() end,
+            failed_at = case when $3::text is null then null else now() end,
+            last_error = $3
+         where transport = $1 and transport_id = $2 and status in ('SENDING', 'SENT')",
+        transport,
+        transport_id,
+        failure
+    )
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected() > 0)
+}

@@ -30,6 +30,7 @@
 //! checks, and such a message is `WITHDRAWN`. A reminder of a booking since
 //! cancelled is withdrawn too.
 
+pub mod callback;
 pub mod db;
 pub mod intake;
 pub mod messages;
@@ -60,9 +61,15 @@ pub struct Settings {
     pub site_url: String,
     /// `NOTIFY_MAX_ATTEMPTS`: tries before a message is given up as failed.
     pub max_attempts: i32,
+    /// How long a claimed message is left to its sender before another
+    /// sender may take it (a minute): a sender that died is replaced then.
+    pub lease: Duration,
     /// The transports, chosen by `NOTIFY_API_KEY`, `SMTP_URL` or, outside
     /// production, the demo mailbox.
     pub transports: Transports,
+    /// `NOTIFY_CALLBACK_TOKEN`: the bearer token GOV.UK Notify sends with
+    /// delivery receipts ([`callback`]); without it the route answers 404.
+    pub callback_token: Option<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -84,7 +91,9 @@ impl Default for Settings {
             poll: Duration::from_secs(1),
             site_url: "http://localhost:8080".to_string(),
             max_attempts: 10,
+            lease: Duration::from_secs(60),
             transports: Transports::mailbox(),
+            callback_token: None,
         }
     }
 }
@@ -114,12 +123,21 @@ impl Settings {
             None => public_url.to_string(),
         };
         let transports = transports::from_env(environment)?;
+        let callback_token = config::optional("NOTIFY_CALLBACK_TOKEN")?;
+        if callback_token.as_ref().is_some_and(|t| t.len() < 32) {
+            return Err(ConfigError::new(
+                "NOTIFY_CALLBACK_TOKEN",
+                "must be at least 32 characters",
+            ));
+        }
         Ok(Self {
             reminder_lead: Duration::from_secs(lead),
             poll: Duration::from_millis(poll),
             site_url,
             max_attempts,
+            lease: Duration::from_secs(60),
             transports,
+            callback_token,
         })
     }
 }

@@ -6,9 +6,6 @@ use roundabout_notify::{Address, Attachment, Channel, Delivery, Outgoing, SendEr
 
 use super::{db, Notifier};
 
-/// How long a claimed message is left to its sender before another may try.
-const LEASE_SECS: f64 = 60.0;
-
 /// The first look at a sent message's delivery, and the longest wait between looks.
 const FOLLOW_FIRST_SECS: f64 = 10.0;
 const FOLLOW_MAX_SECS: f64 = 3_600.0;
@@ -22,7 +19,7 @@ impl Notifier {
     /// Sends (or follows) every message due now; answers how many were handled.
     pub async fn send_due(&self) -> anyhow::Result<usize> {
         let mut n = 0;
-        while let Some(c) = db::claim_due(&self.pool, LEASE_SECS).await? {
+        while let Some(c) = db::claim_due(&self.pool, self.settings.lease.as_secs_f64()).await? {
             n += 1;
             self.handle(c).await?;
         }
@@ -81,9 +78,10 @@ impl Notifier {
             return Ok(());
         }
         let msg = outgoing(&c)?;
-        // In doubt (an earlier attempt may have reached the transport before
-        // a crash): ask the transport first.
-        if c.attempts > 0 || c.transport_id.is_some() {
+        // In doubt — claimed before and never recorded (its sender died
+        // between claiming and recording the answer), or an attempt whose
+        // outcome was unclear (a timeout): ask the transport first.
+        if c.status == "SENDING" {
             if let Ok(Some(found)) = transport.find(&msg).await {
                 count("sent");
                 let follow = if found.delivered { 0.0 } else { FOLLOW_FIRST_SECS };

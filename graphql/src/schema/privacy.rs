@@ -282,6 +282,22 @@ async fn own_sections(g: &Gateway, household: uuid::Uuid) -> Result<Vec<ExportSe
             db::assisted(&g.pool, household).await?,
         ),
         ExportSection::new(
+            "contact_preferences",
+            "How we contact you",
+            "To send you messages about your bookings the way you chose.",
+            crate::notify::db::preference(&g.pool, household).await?.map(|p| {
+                json!({"channel": p.channel, "phone": p.phone, "address_lines": p.address_lines,
+                       "postcode": p.postcode, "updated_at": p.updated_at,
+                       "set_by_an_officer": p.updated_by_officer.is_some()})
+            }),
+        ),
+        ExportSection::new(
+            "notifications",
+            "Messages we sent you",
+            "To tell you about your bookings: each email, text message or letter, where it went and what it said.",
+            crate::notify::db::export(&g.pool, household).await?,
+        ),
+        ExportSection::new(
             "erasure",
             "Your request to close your account",
             "Your request to close your account and where it stands.",

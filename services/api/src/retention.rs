@@ -143,6 +143,16 @@ pub const RULES: &[Rule] = &[
         wording: "Payments, refunds, payouts and their accounting entries are deleted {days} days after \
                   the last of a booking's was made; account balances are kept as one entry brought forward.",
     },
+    Rule {
+        kind: RetentionKind::Notifications,
+        var: "RETENTION_NOTIFICATIONS_DAYS",
+        default_days: 365,
+        min_days: 30,
+        max_days: TWO_YEARS,
+        council_decides: false,
+        wording: "A message sent to a person (an email, a text message or a letter), with the address it went \
+                  to and what it said, is deleted {days} days after it was delivered, failed or was withdrawn.",
+    },
 ];
 
 /// The rule of `kind`.

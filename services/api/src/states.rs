@@ -365,6 +365,9 @@ state! {
         StripeEvents = "STRIPE_EVENTS",
         /// Payments, refunds, payouts and the ledger's transactions.
         FinancialRecords = "FINANCIAL_RECORDS",
+        /// Messages sent to people (email, text message, letter) with the
+        /// address each went to.
+        Notifications = "NOTIFICATIONS",
     }
 }
 

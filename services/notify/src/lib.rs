@@ -42,6 +42,8 @@ use serde::{Deserialize, Serialize};
 pub mod govuk_notify;
 pub mod ics;
 pub mod smtp;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use govuk_notify::{NotifyConfig, NotifyTransport};
 pub use smtp::{SmtpConfig, SmtpTransport};
