@@ -93,7 +93,7 @@ async fn officers_choose_their_councils_periods_and_the_audit_log_is_purged_by_t
         .run::<CouncilRetention>(council_retention::Variables { council_id: a.clone() })
         .await
         .expect("public");
-    assert_eq!(public.council.expect("the council").retention.len(), 11);
+    assert_eq!(public.council.expect("the council").retention.len(), 12);
     let refused = officer_b
         .run::<UpdateCouncilRetention>(update(&a, vec![(GqlKind::AssistedActions, Some(365))]))
         .await
