@@ -70,20 +70,29 @@ impl Transports {
 pub fn from_env(
     environment: &roundabout_support::config::Environment,
 ) -> Result<Transports, roundabout_support::config::ConfigError> {
-    use roundabout_support::config::ConfigError;
-    let notify = match roundabout_notify::NotifyConfig::from_env() {
+    use roundabout_support::config::{optional, ConfigError};
+    // Each may come from a file (`NOTIFY_API_KEY_FILE`, …: a mounted secret).
+    let notify = match optional("NOTIFY_API_KEY")? {
         None => None,
-        Some(config) => {
-            let config = config.map_err(|e| ConfigError::new("NOTIFY_API_KEY", e.to_string()))?;
+        Some(key) => {
+            let config = roundabout_notify::NotifyConfig::from_values(
+                key.trim(),
+                optional("NOTIFY_BASE_URL")?.as_deref(),
+                &optional("NOTIFY_TEMPLATES")?.unwrap_or_default(),
+                optional("NOTIFY_EMAIL_REPLY_TO_ID")?.as_deref(),
+            )
+            .map_err(|e| ConfigError::new("NOTIFY_API_KEY", e.to_string()))?;
             let t = roundabout_notify::NotifyTransport::new(config)
                 .map_err(|e| ConfigError::new("NOTIFY_API_KEY", e.to_string()))?;
             Some(Arc::new(t) as Arc<dyn Transport>)
         }
     };
-    let smtp = match roundabout_notify::SmtpConfig::from_env() {
+    let smtp = match optional("SMTP_URL")? {
         None => None,
-        Some(config) => {
-            let config = config.map_err(|e| ConfigError::new("SMTP_URL", e.to_string()))?;
+        Some(url) => {
+            let from = optional("SMTP_FROM")?.unwrap_or_default();
+            let config = roundabout_notify::SmtpConfig::from_values(url.trim(), &from)
+                .map_err(|e| ConfigError::new("SMTP_URL", e.to_string()))?;
             let t = roundabout_notify::SmtpTransport::new(&config)
                 .map_err(|e| ConfigError::new("SMTP_URL", e.to_string()))?;
             Some(Arc::new(t) as Arc<dyn Transport>)
