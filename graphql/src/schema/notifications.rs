@@ -207,10 +207,15 @@ fn invalid(field: &str, message: &str) -> Failure {
     Failure::user(UserError::new(ErrorCode::InvalidInput, message).at(["input", field]))
 }
 
+/// A choice as stored: the phone, the address lines and the postcode.
+struct Checked {
+    phone: Option<String>,
+    lines: Vec<String>,
+    postcode: Option<String>,
+}
+
 /// The input, checked and written the stored way.
-fn checked(
-    input: &UpdateNotificationPreferencesInput,
-) -> Result<(Option<String>, Vec<String>, Option<String>), Failure> {
+fn checked(input: &UpdateNotificationPreferencesInput) -> Result<Checked, Failure> {
     let phone = match (input.channel, input.phone.as_deref().map(str::trim)) {
         (NotificationChannel::Sms, None | Some("")) => {
             return Err(invalid("phone", "Enter a mobile phone number for text messages"))
@@ -258,7 +263,7 @@ fn checked(
             return Err(invalid("postcode", "Enter the postcode letters should go to"));
         }
     }
-    Ok((phone, lines, postcode))
+    Ok(Checked { phone, lines, postcode })
 }
 
 fn preferences(household: uuid::Uuid, p: Option<db::Preference>) -> NotificationPreferences {
@@ -362,7 +367,7 @@ impl NotificationMutation {
         let g = ctx.data_unchecked::<Gateway>();
         let id = acting.household.household_id;
         let change = async {
-            let (phone, lines, postcode) = checked(&input)?;
+            let Checked { phone, lines, postcode } = checked(&input)?;
             db::set_preference(
                 &g.pool,
                 &db::NewPreference {
