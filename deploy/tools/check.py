@@ -48,7 +48,7 @@ KUBERNETES_VERSION = "1.30.0"
 PARTS = ("gateway", "inventory", "eligibility", "bookings", "payments")
 EXTERNAL_SECRETS = {
     *(f"roundabout-internal-{p}" for p in PARTS), "roundabout-internal-trust",
-    "roundabout-token-signing", "roundabout-stripe",
+    "roundabout-token-signing", "roundabout-stripe", "roundabout-notify",
     "roundabout-bootstrap-admin", "roundabout-backup-s3", "roundabout-tls",
     "roundabout-web-session",
 }
