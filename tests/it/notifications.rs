@@ -270,3 +270,171 @@ async fn a_reminder_of_a_booking_cancelled_first_is_withdrawn_and_bad_choices_ar
     );
     assert_eq!(letter["preferences"]["postcode"], "OX28 4AB");
 }
+
+/// The messages aiosmtpd received for `to`, as its handler decoded them.
+fn emails_to(sink: &roundabout_notify::testing::smtp_sink::SmtpSink, to: &str) -> Vec<Value> {
+    (1..=sink.received() as u32)
+        .map(|n| sink.message(n))
+        .filter(|m| m["rcpt_tos"].as_array().unwrap().iter().any(|r| r == to))
+        .collect()
+}
+
+async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn through_smtp_and_gov_uk_notify_each_person_gets_each_message_once() {
+    use roundabout_notify::testing::{self, smtp_sink::SmtpSink};
+    use std::sync::Arc;
+
+    let sink = SmtpSink::start();
+    let (base, stand) = testing::stand_in().await;
+    let notify: Arc<dyn roundabout_notify::Transport> = Arc::new(testing::transport(&base, &testing::good_key()));
+    let lead = Duration::from_secs(25 * 3600);
+    let stack = Stack::start_with(Options {
+        notify: Some(roundabout_gateway::notify::Settings {
+            poll: Duration::from_millis(100),
+            reminder_lead: lead,
+            transports: roundabout_gateway::notify::Transports {
+                email: Some(Arc::new(sink.transport())),
+                sms: Some(notify.clone()),
+                letter: Some(notify),
+            },
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+    .await;
+    let w = World::on(stack, 1_000_000).await;
+    let (h, _) = w.household("smtp.household@example.test").await;
+    let (h2, _) = w.household("texts.household@example.test").await;
+    let set = h2
+        .mutate(
+            "updateNotificationPreferences",
+            PREFERENCES,
+            json!({"i": {"channel": "SMS", "phone": "07700 900 123"}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(user_error_code(&set), None, "{set}");
+
+    let start = Utc::now() + chrono::Duration::from_std(lead).unwrap() + chrono::Duration::seconds(8);
+    let start = start - chrono::Duration::nanoseconds(i64::from(start.timestamp_subsec_nanos()));
+    let mut ids = Vec::new();
+    for (client, vehicle, key) in [(&h, &w.vehicles[0], "smtp-1"), (&h2, &w.vehicles[1], "sms-1")] {
+        let b = book(
+            client,
+            json!({"vehicleId": vehicle, "kind": "HIRE", "start": start, "end": start + chrono::Duration::hours(2),
+                   "idempotencyKey": key}),
+        )
+        .await;
+        assert_eq!(b["booking"]["status"], "CONFIRMED", "{b}");
+        ids.push(b["booking"]["id"].as_str().unwrap().to_string());
+    }
+    let reference = ids[0][..8].to_uppercase();
+
+    // Email by SMTP: the confirmation with its calendar entry, then the reminder.
+    until("no confirmation and reminder by SMTP", || {
+        emails_to(&sink, "smtp.household@example.test").len() >= 2
+    })
+    .await;
+    let mails = emails_to(&sink, "smtp.household@example.test");
+    let confirmation = mails
+        .iter()
+        .find(|m| {
+            m["headers"]["Subject"]
+                .as_str()
+                .unwrap()
+                .starts_with("Booking confirmed")
+        })
+        .unwrap_or_else(|| panic!("no confirmation: {mails:?}"));
+    assert!(confirmation["headers"]["Subject"]
+        .as_str()
+        .unwrap()
+        .contains(&reference));
+    assert!(confirmation["headers"]["From"]
+        .as_str()
+        .unwrap()
+        .contains("noreply@westoxon.example"));
+    assert!(confirmation["headers"]["Message-ID"]
+        .as_str()
+        .unwrap()
+        .ends_with("@roundabout>"));
+    let parts = confirmation["parts"].as_array().unwrap();
+    let text = parts
+        .iter()
+        .find(|p| p["content_type"].as_str().unwrap().starts_with("text/plain"))
+        .unwrap();
+    assert!(text["text"].as_str().unwrap().contains(&reference));
+    let ics = parts
+        .iter()
+        .find(|p| p["content_type"].as_str().unwrap().starts_with("text/calendar"))
+        .unwrap_or_else(|| panic!("no calendar entry: {parts:?}"));
+    let ics_text = ics["text"].as_str().unwrap();
+    assert!(
+        ics_text.contains(&format!("DTSTART:{}", start.format("%Y%m%dT%H%M%SZ"))),
+        "{ics_text}"
+    );
+    assert!(ics_text.contains(&format!("UID:{}@roundabout", ids[0])), "{ics_text}");
+
+    // Text messages through Notify: the confirmation and the reminder.
+    let sms_to = |stand: &testing::Shared| {
+        stand
+            .lock()
+            .unwrap()
+            .accepted
+            .iter()
+            .filter(|(path, b)| path == "/v2/notifications/sms" && b["phone_number"] == "07700 900123")
+            .map(|(_, b)| b.clone())
+            .collect::<Vec<Value>>()
+    };
+    until("no two text messages through Notify", || sms_to(&stand).len() >= 2).await;
+
+    // Cancelling the emailed booking: one cancellation by SMTP.
+    let cancelled = h
+        .mutate("cancelBooking", &cancel_mutation(), json!({"id": ids[0], "r": null}))
+        .await
+        .unwrap();
+    assert_eq!(user_error_code(&cancelled), None, "{cancelled}");
+    until("no cancellation by SMTP", || {
+        emails_to(&sink, "smtp.household@example.test").len() >= 3
+    })
+    .await;
+
+    // Settled: exactly once each.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mails = emails_to(&sink, "smtp.household@example.test");
+    let subjects: Vec<&str> = mails
+        .iter()
+        .map(|m| m["headers"]["Subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(subjects.len(), 3, "{subjects:?}");
+    for start in ["Booking confirmed", "Reminder", "Booking cancelled"] {
+        assert_eq!(
+            subjects.iter().filter(|s| s.starts_with(start)).count(),
+            1,
+            "{subjects:?}"
+        );
+    }
+    let texts = sms_to(&stand);
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    for t in &texts {
+        assert!(t["personalisation"]["body"]
+            .as_str()
+            .unwrap()
+            .contains(&ids[1][..8].to_uppercase()));
+    }
+    let references: std::collections::HashSet<&str> = texts.iter().map(|t| t["reference"].as_str().unwrap()).collect();
+    assert_eq!(references.len(), 2, "two messages, each its own reference");
+    // The provider heard of both bookings and of the cancellation, by email.
+    let provider_mails = (1..=sink.received() as u32)
+        .map(|n| sink.message(n))
+        .filter(|m| m["headers"]["Subject"].as_str().unwrap().starts_with("New booking"))
+        .count();
+    assert_eq!(provider_mails, 2);
+}

@@ -70,6 +70,8 @@ pub struct Stand {
     pub references: HashMap<String, String>,
 }
 
+pub mod smtp_sink;
+
 pub type Shared = Arc<Mutex<Stand>>;
 
 fn error(status: StatusCode, name: &str, message: &str) -> Response {
