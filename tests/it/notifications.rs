@@ -438,3 +438,69 @@ async fn through_smtp_and_gov_uk_notify_each_person_gets_each_message_once() {
         .count();
     assert_eq!(provider_mails, 2);
 }
+
+/// The mailbox's messages of `kind` once there is one.
+async fn in_mailbox(reader: &GraphqlClient, kind: &str) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let all = reader.query(MAILBOX, json!({})).await.unwrap()["mailbox"].clone();
+        let found: Vec<Value> = all
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["kind"] == kind)
+            .cloned()
+            .collect();
+        if !found.is_empty() {
+            return found;
+        }
+        assert!(Instant::now() < deadline, "no {kind} in the mailbox: {all}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn providers_officers_and_lease_holders_hear_what_concerns_them() {
+    use crate::support::gql::{
+        bookings::{book as book_typed, lease},
+        Payload,
+    };
+    // A lease commits £120 a month for 12 months: £1,440 of a £1,700 budget, past 80 %.
+    let w = World::new(170_000).await;
+
+    // The provider was approved while the world was set up.
+    let approved = in_mailbox(&w.officer, "provider_approved").await;
+    assert_eq!(approved.len(), 1, "{approved:?}");
+    assert!(approved[0]["subject"].as_str().unwrap().contains("has approved"));
+
+    let (h, household) = w.household("leaseholder@example.test").await;
+    let start = crate::support::bookings::in_days(3);
+    let p = book_typed(&h, lease(&w.vehicles[2], start, 12, "lease-notified")).await;
+    p.assert_ok();
+    let booking = p.booking.unwrap().id;
+
+    // The council's officers: 80 % of the scheme's budget is committed.
+    let budget = in_mailbox(&w.officer, "scheme_budget_80").await;
+    assert_eq!(budget.len(), 1, "once: {budget:?}");
+    assert_eq!(budget[0]["to"], "officer@wox.test");
+    assert!(budget[0]["body"].as_str().unwrap().contains("£1,700"), "{}", budget[0]);
+
+    // Month 2 falls due now and is taken; month 3 fails.
+    for sql in [
+        "update lease_instalments set due_at = now(), next_attempt_at = now() where booking_id = $1::uuid and month = 2",
+        "update lease_instalments set status = 'FAILED', next_attempt_at = now() + interval '2 days', \
+         last_error = 'card_declined' where booking_id = $1::uuid and month = 3",
+    ] {
+        sqlx::query(sql)
+            .bind(&booking)
+            .execute(&w.stack.payments_pool)
+            .await
+            .unwrap();
+    }
+    let paid = wait_for(&h, None, "lease_instalment_paid", 1).await;
+    assert!(paid[0]["subject"].as_str().unwrap().contains("month 2"), "{}", paid[0]);
+    assert_eq!(paid[0]["bookingId"], booking.as_str());
+    let failed = wait_for(&h, Some(&household), "lease_instalment_failed", 1).await;
+    assert!(failed[0]["body"].as_str().unwrap().contains("month 3"), "{}", failed[0]);
+    assert!(failed[0]["body"].as_str().unwrap().contains("We will try again"));
+}

@@ -454,3 +454,17 @@ pub async fn mark_delivery_by_transport_id(
     .await?;
     Ok(r.rows_affected() > 0)
 }
+
+/// The open accounts of a council's officers.
+pub async fn officer_accounts(db: impl PgExecutor<'_>, council: Uuid) -> sqlx::Result<Vec<Account>> {
+    sqlx::query_as!(
+        Account,
+        "select distinct u.id as user_id, u.email, u.display_name from users u
+         join memberships m on m.user_id = u.id
+         where m.role = 'OFFICER' and m.council_id = $1 and u.closed_at is null
+         order by u.email",
+        council
+    )
+    .fetch_all(db)
+    .await
+}

@@ -3,7 +3,10 @@
 use chrono::Utc;
 use roundabout_api::{
     eligibility::CouncilData,
-    events::{kinds, BookingEvent, EventData, EventsAck, EventsPage},
+    events::{
+        kinds, BookingEvent, EventData, EventsAck, EventsPage, LeaseInstalmentEvent, ProviderStandingEvent,
+        SchemeBudgetEvent,
+    },
     inventory::{ProviderData, VehicleData},
     routes,
     states::BookingKind,
@@ -15,7 +18,7 @@ use uuid::Uuid;
 
 use super::{
     db::{self, NewNotification},
-    messages::{BookingFacts, Template, Written},
+    messages::{self, BookingFacts, Template, Written},
     Notifier,
 };
 
@@ -28,8 +31,13 @@ impl Notifier {
     pub async fn intake_once(&self) -> anyhow::Result<usize> {
         let taken = roundabout_support::exclusive::run(&self.pool, "gateway.notify.intake", async {
             let mut n = 0;
-            for source in [&self.services.bookings] {
-                n += self.take_from(source).await?;
+            let s = &self.services;
+            // A service out of reach does not hold up the others' events.
+            for source in [&s.bookings, &s.payments, &s.inventory, &s.eligibility] {
+                match self.take_from(source).await {
+                    Ok(k) => n += k,
+                    Err(e) => tracing::warn!(source = source.service(), error = %e, "events not taken; trying again"),
+                }
             }
             Ok::<_, anyhow::Error>(n)
         })
@@ -67,36 +75,112 @@ impl Notifier {
     }
 
     /// Records `event` and writes its messages, in one transaction; an event
-    /// recorded before changes nothing.
+    /// recorded before changes nothing. What the messages say is looked up
+    /// first, outside the transaction; a lookup that fails leaves the event
+    /// untaken, to be read again.
     async fn record(&self, source: &str, event: &EventData) -> anyhow::Result<()> {
-        let booking = match event.kind.as_str() {
-            kinds::BOOKING_CONFIRMED | kinds::BOOKING_CANCELLED | kinds::BOOKING_COMPLETED => {
-                Some(serde_json::from_value::<BookingEvent>(event.payload.clone())?)
-            }
-            _ => None,
-        };
-        // What the messages say is looked up before the transaction.
-        let facts = match &booking {
-            Some(b) => Some(self.booking_facts(b).await?),
-            None => None,
-        };
+        let facts = self.facts(event).await?;
         let mut tx = self.pool.begin().await?;
         if !db::record_event(&mut tx, event.id, source, &event.kind, event.occurred_at).await? {
             return Ok(());
         }
-        if let (Some(b), Some((vehicle, provider, council))) = (&booking, &facts) {
-            let facts = BookingFacts {
-                event: b,
-                vehicle,
-                provider,
-                council,
-                site: &self.settings.site_url,
-            };
-            self.booking_messages(&mut tx, event, &facts).await?;
+        match &facts {
+            Facts::Booking(b, vehicle, provider, council) => {
+                let facts = BookingFacts {
+                    event: b,
+                    vehicle,
+                    provider,
+                    council,
+                    site: &self.settings.site_url,
+                };
+                self.booking_messages(&mut tx, event, &facts).await?;
+            }
+            Facts::ProviderStanding(e, provider, council) => {
+                let (template, w) = messages::provider_standing(e, provider, council, &self.settings.site_url);
+                let about = About {
+                    council_id: Some(e.council_id),
+                    ..About::default()
+                };
+                for account in db::provider_accounts(&mut *tx, e.provider_id).await? {
+                    let to = Address::Email { email: account.email };
+                    let n = new_notification(event, template, ("PROVIDER", account.user_id), &about, &to, w.clone());
+                    db::insert(&mut tx, &n).await?;
+                }
+            }
+            Facts::LeaseInstalment(e, paid, provider, council) => {
+                let about = About {
+                    household_id: Some(e.household_id),
+                    council_id: Some(e.council_id),
+                    booking_id: Some(e.booking_id),
+                };
+                for (recipient, to) in self.household_addresses(&mut tx, e.household_id).await? {
+                    let (template, w) =
+                        messages::lease_instalment(e, *paid, provider, council, to.channel(), &self.settings.site_url);
+                    let n = new_notification(event, template, ("HOUSEHOLD", recipient), &about, &to, w);
+                    db::insert(&mut tx, &n).await?;
+                }
+            }
+            Facts::SchemeBudget(e) => {
+                let (template, w) = messages::scheme_budget(e, &self.settings.site_url);
+                let about = About {
+                    council_id: Some(e.council_id),
+                    ..About::default()
+                };
+                for account in db::officer_accounts(&mut *tx, e.council_id).await? {
+                    let to = Address::Email { email: account.email };
+                    let n = new_notification(event, template, ("OFFICER", account.user_id), &about, &to, w.clone());
+                    db::insert(&mut tx, &n).await?;
+                }
+            }
+            Facts::Other => {}
         }
         tx.commit().await?;
         self.metrics.events.with_label_values(&[source, &event.kind]).inc();
         Ok(())
+    }
+
+    /// What `event` is about, with what its messages need looked up.
+    async fn facts(&self, event: &EventData) -> anyhow::Result<Facts> {
+        let caller = Caller::service(crate::NAME);
+        let s = &self.services;
+        let payload = || event.payload.clone();
+        Ok(match event.kind.as_str() {
+            kinds::BOOKING_CONFIRMED | kinds::BOOKING_CANCELLED | kinds::BOOKING_COMPLETED => {
+                let b: BookingEvent = serde_json::from_value(payload())?;
+                let (vehicle, provider, council) = self.booking_facts(&b).await?;
+                Facts::Booking(b, vehicle, provider, council)
+            }
+            kinds::PROVIDER_APPROVED | kinds::PROVIDER_SUSPENDED => {
+                let e: ProviderStandingEvent = serde_json::from_value(payload())?;
+                let (provider, council) = (
+                    routes::inventory::provider(e.provider_id),
+                    routes::eligibility::council(e.council_id),
+                );
+                let (provider, council) = tokio::try_join!(
+                    s.inventory.get::<ProviderData>(&provider, &caller),
+                    s.eligibility.get::<CouncilData>(&council, &caller),
+                )?;
+                Facts::ProviderStanding(e, provider, council)
+            }
+            kinds::LEASE_INSTALMENT_PAID | kinds::LEASE_INSTALMENT_FAILED => {
+                let e: LeaseInstalmentEvent = serde_json::from_value(payload())?;
+                let (provider, council) = (
+                    routes::inventory::provider(e.provider_id),
+                    routes::eligibility::council(e.council_id),
+                );
+                let (provider, council) = tokio::try_join!(
+                    s.inventory.get::<ProviderData>(&provider, &caller),
+                    s.eligibility.get::<CouncilData>(&council, &caller),
+                )?;
+                let paid = event.kind == kinds::LEASE_INSTALMENT_PAID;
+                Facts::LeaseInstalment(e, paid, provider, council)
+            }
+            kinds::SCHEME_BUDGET_COMMITTED => Facts::SchemeBudget(serde_json::from_value(payload())?),
+            other => {
+                tracing::warn!(kind = other, event = %event.id, "an event of a kind no message is written for");
+                Facts::Other
+            }
+        })
     }
 
     async fn booking_facts(&self, b: &BookingEvent) -> anyhow::Result<(VehicleData, ProviderData, CouncilData)> {
@@ -147,6 +231,11 @@ impl Notifier {
             }
             _ => {}
         }
+        let about = About {
+            household_id: Some(b.household_id),
+            council_id: Some(b.council_id),
+            booking_id: Some(b.booking_id),
+        };
         let recipients = self.household_addresses(tx, b.household_id).await?;
         for (template, send_after) in household {
             for (recipient_id, address) in &recipients {
@@ -157,35 +246,18 @@ impl Notifier {
                 } else {
                     Vec::new()
                 };
-                insert(
-                    tx,
-                    event,
-                    template,
-                    ("HOUSEHOLD", *recipient_id),
-                    b,
-                    address,
-                    written,
-                    attachments,
-                    send_after,
-                )
-                .await?;
+                let mut n = new_notification(event, template, ("HOUSEHOLD", *recipient_id), &about, address, written);
+                n.attachments = serde_json::to_value(&attachments)?;
+                n.send_after = send_after;
+                db::insert(tx, &n).await?;
             }
         }
         if let Some(template) = provider {
             for account in db::provider_accounts(&mut *tx, b.provider_id).await? {
                 let address = Address::Email { email: account.email };
-                insert(
-                    tx,
-                    event,
-                    template,
-                    ("PROVIDER", account.user_id),
-                    b,
-                    &address,
-                    facts.for_provider(template),
-                    Vec::new(),
-                    now,
-                )
-                .await?;
+                let w = facts.for_provider(template);
+                let n = new_notification(event, template, ("PROVIDER", account.user_id), &about, &address, w);
+                db::insert(tx, &n).await?;
             }
         }
         Ok(())
@@ -225,39 +297,49 @@ impl Notifier {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn insert(
-    tx: &mut PgConnection,
+/// What an event is about, with the facts its messages need.
+enum Facts {
+    Booking(BookingEvent, VehicleData, ProviderData, CouncilData),
+    ProviderStanding(ProviderStandingEvent, ProviderData, CouncilData),
+    /// The instalment, and whether it was paid (else it failed).
+    LeaseInstalment(LeaseInstalmentEvent, bool, ProviderData, CouncilData),
+    SchemeBudget(SchemeBudgetEvent),
+    /// A kind no message is written for: recorded and acknowledged.
+    Other,
+}
+
+/// What a message is about, for the household's and officers' views.
+#[derive(Default)]
+struct About {
+    household_id: Option<Uuid>,
+    council_id: Option<Uuid>,
+    booking_id: Option<Uuid>,
+}
+
+/// A message to record, sent now, without attachments.
+fn new_notification(
     event: &EventData,
     template: Template,
     (recipient_kind, recipient_id): (&'static str, Uuid),
-    b: &BookingEvent,
+    about: &About,
     address: &Address,
     written: Written,
-    attachments: Vec<roundabout_notify::Attachment>,
-    send_after: chrono::DateTime<Utc>,
-) -> anyhow::Result<()> {
-    let channel = address.channel();
-    db::insert(
-        tx,
-        &NewNotification {
-            id: Uuid::new_v4(),
-            event_id: event.id,
-            template: template.as_str().to_string(),
-            recipient_kind,
-            recipient_id,
-            household_id: Some(b.household_id),
-            council_id: Some(b.council_id),
-            booking_id: Some(b.booking_id),
-            channel: channel.as_str(),
-            address: serde_json::to_value(address)?,
-            subject: written.subject,
-            body: written.body,
-            personalisation: serde_json::to_value(&written.personalisation)?,
-            attachments: serde_json::to_value(&attachments)?,
-            send_after,
-        },
-    )
-    .await?;
-    Ok(())
+) -> NewNotification {
+    NewNotification {
+        id: Uuid::new_v4(),
+        event_id: event.id,
+        template: template.as_str().to_string(),
+        recipient_kind,
+        recipient_id,
+        household_id: about.household_id,
+        council_id: about.council_id,
+        booking_id: about.booking_id,
+        channel: address.channel().as_str(),
+        address: serde_json::to_value(address).unwrap_or_default(),
+        subject: written.subject,
+        body: written.body,
+        personalisation: serde_json::to_value(&written.personalisation).unwrap_or_default(),
+        attachments: serde_json::json!([]),
+        send_after: Utc::now(),
+    }
 }

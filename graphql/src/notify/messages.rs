@@ -26,6 +26,12 @@ pub enum Template {
     BookingCompleted,
     ProviderNewBooking,
     ProviderBookingCancelled,
+    ProviderApproved,
+    ProviderSuspended,
+    LeaseInstalmentPaid,
+    LeaseInstalmentFailed,
+    SchemeBudget80,
+    SchemeBudget100,
 }
 
 impl Template {
@@ -37,6 +43,12 @@ impl Template {
             Template::BookingCompleted => "booking_completed",
             Template::ProviderNewBooking => "provider_new_booking",
             Template::ProviderBookingCancelled => "provider_booking_cancelled",
+            Template::ProviderApproved => "provider_approved",
+            Template::ProviderSuspended => "provider_suspended",
+            Template::LeaseInstalmentPaid => "lease_instalment_paid",
+            Template::LeaseInstalmentFailed => "lease_instalment_failed",
+            Template::SchemeBudget80 => "scheme_budget_80",
+            Template::SchemeBudget100 => "scheme_budget_100",
         }
     }
 }
@@ -243,9 +255,7 @@ impl BookingFacts<'_> {
                     self.event.household_pence().short()
                 ),
             ),
-            Template::ProviderNewBooking | Template::ProviderBookingCancelled => {
-                return self.for_provider(template);
-            }
+            _ => return self.for_provider(template),
         };
         let mut personalisation = self.base();
         let body = if channel == Channel::Sms { sms } else { full };
@@ -300,6 +310,183 @@ impl BookingFacts<'_> {
             body,
             personalisation,
         }
+    }
+}
+
+/// `subject` and `body` as a message, with `fields` for templates that place them.
+fn written(subject: String, body: String, fields: &[(&str, String)]) -> Written {
+    let mut personalisation: BTreeMap<String, String> =
+        fields.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    personalisation.insert("subject".into(), subject.clone());
+    personalisation.insert("body".into(), body.clone());
+    Written {
+        subject,
+        body,
+        personalisation,
+    }
+}
+
+/// How residents reach the council, in words.
+fn council_ways(council: &CouncilData) -> String {
+    let mut ways = Vec::new();
+    if let Some(p) = &council.contact_phone {
+        ways.push(format!("call {p}"));
+    }
+    if let Some(e) = &council.contact_email {
+        ways.push(format!("email {e}"));
+    }
+    if ways.is_empty() {
+        format!("contact {}", council.name)
+    } else {
+        format!("contact {} ({})", council.name, ways.join(" or "))
+    }
+}
+
+/// A provider's members hear that a council approved or suspended it.
+pub fn provider_standing(
+    e: &roundabout_api::events::ProviderStandingEvent,
+    provider: &ProviderData,
+    council: &CouncilData,
+    site: &str,
+) -> (Template, Written) {
+    let c = &council.name;
+    if e.status == "SUSPENDED" {
+        (
+            Template::ProviderSuspended,
+            written(
+                format!("{c} has suspended {} on Roundabout", provider.name),
+                format!(
+                    "{c} has suspended {} on Roundabout.\n\nResidents of {c} can no longer find or book your \
+                     vehicles. Bookings already made still stand.\n\n# If you need help\n\nTo ask why, or what to \
+                     do next, {}.",
+                    provider.name,
+                    council_ways(council)
+                ),
+                &[("provider", provider.name.clone()), ("council", c.clone())],
+            ),
+        )
+    } else {
+        (
+            Template::ProviderApproved,
+            written(
+                format!("{c} has approved {} on Roundabout", provider.name),
+                format!(
+                    "{c} has approved {} on Roundabout.\n\n# What happens next\n\nResidents of {c} can now find \
+                     and book the vehicles you publish. Sign in at {site} to add vehicles, set prices and see \
+                     bookings.\n\n# If you need help\n\n{}.",
+                    provider.name,
+                    capitalise(&council_ways(council))
+                ),
+                &[("provider", provider.name.clone()), ("council", c.clone())],
+            ),
+        )
+    }
+}
+
+/// A household hears that a lease's monthly payment was taken, or failed.
+pub fn lease_instalment(
+    e: &roundabout_api::events::LeaseInstalmentEvent,
+    paid: bool,
+    provider: &ProviderData,
+    council: &CouncilData,
+    channel: Channel,
+    site: &str,
+) -> (Template, Written) {
+    let r = roundabout_api::events::reference(e.booking_id);
+    let amount = e.amount_pence.short();
+    let month = e.month;
+    let fields = [
+        ("reference", r.clone()),
+        ("month", month.to_string()),
+        ("amount", amount.to_string()),
+    ];
+    if paid {
+        let body = if channel == Channel::Sms {
+            format!("Roundabout: we have taken {amount} for month {month} of your lease {r}.")
+        } else {
+            format!(
+                "We have taken {amount} for month {month} of your lease from {}.\n\nReference: {r}\n\n\
+                 {} pays the rest of the monthly price.\n\n# If you need help\n\nIf this payment looks wrong, {}.",
+                provider.name,
+                council.name,
+                council_ways(council)
+            )
+        };
+        (
+            Template::LeaseInstalmentPaid,
+            written(
+                format!("Lease payment taken: month {month}, reference {r}"),
+                body,
+                &fields,
+            ),
+        )
+    } else {
+        let body = if channel == Channel::Sms {
+            format!("Roundabout: we could not take {amount} for month {month} of your lease {r}. Sign in at {site} to check your card.")
+        } else {
+            format!(
+                "We could not take {amount} for month {month} of your lease from {}.\n\nReference: {r}\n\n\
+                 # What happens next\n\nWe will try again in the next few days. Check that your card has not \
+                 expired and has enough money on it. You can sign in at {site} to see your lease.\n\n\
+                 # If you need help\n\nIf you are finding it hard to pay, {}. They may be able to help.",
+                provider.name,
+                council_ways(council)
+            )
+        };
+        (
+            Template::LeaseInstalmentFailed,
+            written(
+                format!("We could not take your lease payment, reference {r}"),
+                body,
+                &fields,
+            ),
+        )
+    }
+}
+
+/// A council's officers hear that a scheme's committed subsidy reached 80 % or all of its budget.
+pub fn scheme_budget(e: &roundabout_api::events::SchemeBudgetEvent, site: &str) -> (Template, Written) {
+    let name = &e.scheme_name;
+    let left = (e.budget_pence - e.committed_pence).at_least_zero();
+    let fields = [
+        ("scheme", name.clone()),
+        ("percent", e.threshold_percent.to_string()),
+        ("budget", e.budget_pence.short().to_string()),
+        ("committed", e.committed_pence.short().to_string()),
+    ];
+    if e.threshold_percent >= 100 {
+        (
+            Template::SchemeBudget100,
+            written(
+                format!("{name}: the whole budget is committed"),
+                format!(
+                    "All of the budget for {name} is now committed to bookings.\n\nBudget: {}\nCommitted: {}\n\n\
+                     # What happens next\n\nHouseholds can no longer get this scheme's subsidy: new bookings are \
+                     offered at the full price. To let more households use it, raise the budget in a new version of \
+                     the scheme at {site}.",
+                    e.budget_pence.short(),
+                    e.committed_pence.short()
+                ),
+                &fields,
+            ),
+        )
+    } else {
+        (
+            Template::SchemeBudget80,
+            written(
+                format!("{name}: {}% of the budget is committed", e.threshold_percent),
+                format!(
+                    "{}% of the budget for {name} is now committed to bookings.\n\nBudget: {}\nCommitted: {}\n\
+                     Left: {}\n\n# What happens next\n\nWhen all of it is committed, households can no longer get \
+                     this scheme's subsidy. To keep it going, raise the budget in a new version of the scheme at {site}.",
+                    e.threshold_percent,
+                    e.budget_pence.short(),
+                    e.committed_pence.short(),
+                    left.short()
+                ),
+                &fields,
+            ),
+        )
     }
 }
 

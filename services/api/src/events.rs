@@ -31,6 +31,18 @@ pub mod kinds {
     pub const BOOKING_CANCELLED: &str = "BOOKING_CANCELLED";
     /// A hire's period ended.
     pub const BOOKING_COMPLETED: &str = "BOOKING_COMPLETED";
+    /// A council approved a provider (inventory).
+    pub const PROVIDER_APPROVED: &str = "PROVIDER_APPROVED";
+    /// A council suspended a provider (inventory).
+    pub const PROVIDER_SUSPENDED: &str = "PROVIDER_SUSPENDED";
+    /// A lease's monthly instalment was taken (payments).
+    pub const LEASE_INSTALMENT_PAID: &str = "LEASE_INSTALMENT_PAID";
+    /// A lease's monthly instalment could not be taken (payments; once,
+    /// at its first failure).
+    pub const LEASE_INSTALMENT_FAILED: &str = "LEASE_INSTALMENT_FAILED";
+    /// A scheme's committed subsidy reached 80 % or 100 % of its budget
+    /// (eligibility).
+    pub const SCHEME_BUDGET_COMMITTED: &str = "SCHEME_BUDGET_COMMITTED";
 }
 
 /// One event.
@@ -99,6 +111,46 @@ impl BookingEvent {
     pub fn household_pence(&self) -> Pence {
         self.first_base_pence - self.first_subsidy_pence
     }
+}
+
+/// The payload of `PROVIDER_APPROVED` and `PROVIDER_SUSPENDED`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ProviderStandingEvent {
+    pub provider_id: Uuid,
+    pub council_id: Uuid,
+    /// `APPROVED` or `SUSPENDED`.
+    pub status: String,
+}
+
+/// The payload of `LEASE_INSTALMENT_PAID` and `LEASE_INSTALMENT_FAILED`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LeaseInstalmentEvent {
+    pub booking_id: Uuid,
+    pub household_id: Uuid,
+    pub council_id: Uuid,
+    pub provider_id: Uuid,
+    /// The lease's month (2 onwards: the first is paid at booking).
+    pub month: i32,
+    pub due_at: DateTime<Utc>,
+    /// What the household pays for the month.
+    pub amount_pence: Pence,
+    pub base_pence: Pence,
+    pub subsidy_pence: Pence,
+    /// `CARD`, `INVOICE` or `NONE`.
+    pub method: String,
+}
+
+/// The payload of `SCHEME_BUDGET_COMMITTED`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SchemeBudgetEvent {
+    pub council_id: Uuid,
+    pub line_id: Uuid,
+    pub scheme_id: Uuid,
+    pub scheme_name: String,
+    /// 80 or 100.
+    pub threshold_percent: i32,
+    pub budget_pence: Pence,
+    pub committed_pence: Pence,
 }
 
 /// A booking's reference as people are shown it.

@@ -26,4 +26,5 @@ pub fn runner(pool: PgPool, settings: Settings, metrics: &Metrics) -> Runner {
             async move { b.run(|n| db::retention::purge_profile_reads(&pool, reads, n)).await }
         })
         .with_outbox()
+        .with_events()
 }

@@ -121,9 +121,12 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     };
     let every = config.index_poll;
     let feed_pool = pool.clone();
-    let host = ServiceHost::new(NAME, &config.host, pool.clone(), &MIGRATOR, auth, http::router(state));
+    let api = http::router(state).merge(roundabout_support::events::router(pool.clone(), auth.clone()));
+    let host = ServiceHost::new(NAME, &config.host, pool.clone(), &MIGRATOR, auth, api);
     // Inventory's only records with a retention period are its outbox messages.
-    let purges = roundabout_support::retention::Runner::new(NAME, pool, config.retention, &host.metrics).with_outbox();
+    let purges = roundabout_support::retention::Runner::new(NAME, pool, config.retention, &host.metrics)
+        .with_outbox()
+        .with_events();
     host.with_task(Box::new(move |shutdown| {
         Box::pin(index::feed::follow(index, follower, feed_pool, every, shutdown))
     }))

@@ -189,7 +189,7 @@ pub async fn build_with_processor(
         pool.clone(),
         &MIGRATOR,
         auth.clone(),
-        http::router(state.clone()),
+        http::router(state.clone()).merge(roundabout_support::events::router(pool.clone(), auth.clone())),
     )
     .with_public(http::public(state.clone()));
     metrics::register(&host.metrics);

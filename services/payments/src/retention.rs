@@ -53,4 +53,5 @@ pub fn runner(pool: PgPool, settings: Settings, metrics: &Metrics) -> Runner {
             async move { b.run(|n| purge_financial_records(&pool, records, n)).await }
         })
         .with_outbox()
+        .with_events()
 }
