@@ -57,6 +57,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         services,
         eraser: eraser.clone(),
         mailbox: config.notify.transports.is_mailbox(),
+        site_url: config.notify.site_url.clone(),
         decoy_hash: accounts::password::decoy_hash(),
         public_url: config.public_url.clone(),
         hasher: accounts::password::Hasher::new(config.abuse.password_hash_concurrency),

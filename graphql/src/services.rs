@@ -49,4 +49,6 @@ pub struct Gateway {
     /// True when messages go to the demo mailbox (development only), which
     /// `mailbox` then shows.
     pub mailbox: bool,
+    /// Where people sign in, named in messages (`NOTIFY_SITE_URL`).
+    pub site_url: String,
 }

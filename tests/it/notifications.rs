@@ -119,6 +119,14 @@ async fn a_booking_its_reminder_and_its_cancellation_each_send_one_message_per_c
     assert_eq!(user_error_code(&set), None, "{set}");
     assert_eq!(set["preferences"]["phone"], "07700 900982");
     assert_eq!(set["preferences"]["setByOfficer"], true);
+    // The household is told, by its new channel, that an officer did it.
+    let told = wait_for(&h2, None, "officer_acted", 1).await;
+    assert_eq!(told[0]["channel"], "SMS");
+    assert!(
+        told[0]["body"].as_str().unwrap().contains("changed how we contact you"),
+        "{}",
+        told[0]
+    );
     let b2 = book(
         &h2,
         json!({"vehicleId": w.vehicles[1], "kind": "HIRE", "start": start, "end": start + chrono::Duration::hours(2),

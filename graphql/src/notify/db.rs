@@ -468,3 +468,41 @@ pub async fn officer_accounts(db: impl PgExecutor<'_>, council: Uuid) -> sqlx::R
     .fetch_all(db)
     .await
 }
+
+/// Where a household's messages go: its chosen phone or postal address,
+/// or else each of its open accounts' email addresses (each keyed by the
+/// account; a phone or letter by the household).
+pub async fn household_addresses(
+    conn: &mut PgConnection,
+    household: Uuid,
+) -> sqlx::Result<Vec<(Uuid, roundabout_notify::Address)>> {
+    use roundabout_notify::Address;
+    let pref = preference(&mut *conn, household).await?;
+    match pref {
+        Some(Preference {
+            ref channel,
+            phone: Some(ref phone),
+            ..
+        }) if channel == "SMS" => return Ok(vec![(household, Address::Sms { phone: phone.clone() })]),
+        Some(Preference {
+            ref channel,
+            ref address_lines,
+            postcode: Some(ref postcode),
+            ..
+        }) if channel == "LETTER" => {
+            return Ok(vec![(
+                household,
+                Address::Letter {
+                    lines: address_lines.clone(),
+                    postcode: postcode.clone(),
+                },
+            )])
+        }
+        _ => {}
+    }
+    Ok(household_accounts(&mut *conn, household)
+        .await?
+        .into_iter()
+        .map(|a| (a.user_id, Address::Email { email: a.email }))
+        .collect())
+}

@@ -113,7 +113,7 @@ impl Notifier {
                     council_id: Some(e.council_id),
                     booking_id: Some(e.booking_id),
                 };
-                for (recipient, to) in self.household_addresses(&mut tx, e.household_id).await? {
+                for (recipient, to) in db::household_addresses(&mut tx, e.household_id).await? {
                     let (template, w) =
                         messages::lease_instalment(e, *paid, provider, council, to.channel(), &self.settings.site_url);
                     let n = new_notification(event, template, ("HOUSEHOLD", recipient), &about, &to, w);
@@ -236,7 +236,7 @@ impl Notifier {
             council_id: Some(b.council_id),
             booking_id: Some(b.booking_id),
         };
-        let recipients = self.household_addresses(tx, b.household_id).await?;
+        let recipients = db::household_addresses(tx, b.household_id).await?;
         for (template, send_after) in household {
             for (recipient_id, address) in &recipients {
                 let channel = address.channel();
@@ -261,39 +261,6 @@ impl Notifier {
             }
         }
         Ok(())
-    }
-
-    /// Where a household's messages go: its chosen phone or postal address,
-    /// or else each of its open accounts' email addresses (each keyed by
-    /// the account; a phone or letter by the household).
-    async fn household_addresses(&self, tx: &mut PgConnection, household: Uuid) -> sqlx::Result<Vec<(Uuid, Address)>> {
-        let pref = db::preference(&mut *tx, household).await?;
-        match pref.as_ref().map(|p| p.channel.as_str()) {
-            Some("SMS") => {
-                if let Some(phone) = pref.and_then(|p| p.phone) {
-                    return Ok(vec![(household, Address::Sms { phone })]);
-                }
-            }
-            Some("LETTER") => {
-                if let Some(p) = pref {
-                    if let Some(postcode) = p.postcode {
-                        return Ok(vec![(
-                            household,
-                            Address::Letter {
-                                lines: p.address_lines,
-                                postcode,
-                            },
-                        )]);
-                    }
-                }
-            }
-            _ => {}
-        }
-        Ok(db::household_accounts(&mut *tx, household)
-            .await?
-            .into_iter()
-            .map(|a| (a.user_id, Address::Email { email: a.email }))
-            .collect())
     }
 }
 

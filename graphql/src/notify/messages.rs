@@ -32,6 +32,7 @@ pub enum Template {
     LeaseInstalmentFailed,
     SchemeBudget80,
     SchemeBudget100,
+    OfficerActed,
 }
 
 impl Template {
@@ -49,6 +50,7 @@ impl Template {
             Template::LeaseInstalmentFailed => "lease_instalment_failed",
             Template::SchemeBudget80 => "scheme_budget_80",
             Template::SchemeBudget100 => "scheme_budget_100",
+            Template::OfficerActed => "officer_acted",
         }
     }
 }
@@ -488,6 +490,20 @@ pub fn scheme_budget(e: &roundabout_api::events::SchemeBudgetEvent, site: &str) 
             ),
         )
     }
+}
+
+/// A household hears that a council officer `what` ("booked a vehicle for you").
+pub fn written_for_officer_action(what: &str, channel: Channel, site: &str) -> Written {
+    let body = if channel == Channel::Sms {
+        format!("Roundabout: a council officer {what}. If you did not ask for this, contact your council.")
+    } else {
+        format!(
+            "A council officer {what}, as you asked.\n\nYou can see everything officers have done for you under \
+             Your data when you sign in at {site}.\n\n# If you did not ask for this\n\nContact your council and \
+             tell them. They can see which officer did it and when."
+        )
+    };
+    written(format!("A council officer {what}"), body, &[])
 }
 
 fn capitalise(s: &str) -> String {

@@ -30,6 +30,7 @@
 //! checks, and such a message is `WITHDRAWN`. A reminder of a booking since
 //! cancelled is withdrawn too.
 
+pub mod assisted;
 pub mod callback;
 pub mod db;
 pub mod intake;

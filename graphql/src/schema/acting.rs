@@ -172,6 +172,8 @@ pub async fn refuse_if_closed(ctx: &Context<'_>, acting: &Acting) -> Result<(), 
 /// An audit entry written before an assisted action.
 pub struct AuditEntry {
     id: i64,
+    household: HouseholdMembership,
+    action: AssistedActionKind,
 }
 
 /// Records, before it is sent, that `officer` does `action` for `household`.
@@ -192,21 +194,31 @@ pub async fn record(
         target,
     )
     .await?;
-    Ok(AuditEntry { id })
+    Ok(AuditEntry { id, household, action })
 }
 
 impl AuditEntry {
-    /// Marks the action's outcome. The action has happened by now: a failure
-    /// to mark it is logged and leaves the entry PENDING.
+    /// Marks the action's outcome and, when it changed something for the
+    /// household, writes the household's message saying so, in one
+    /// transaction. The action has happened by now: a failure to mark it is
+    /// logged and leaves the entry PENDING.
     pub async fn finish(
         self,
-        pool: &PgPool,
+        g: &Gateway,
         outcome: AssistedActionOutcome,
         target: Option<Uuid>,
         detail: Option<String>,
     ) {
-        let done = db::finish(pool, self.id, outcome, target, detail.as_deref()).await;
-        if let Err(e) = done {
+        let done = async {
+            let mut tx = g.pool.begin().await?;
+            db::finish(&mut *tx, self.id, outcome, target, detail.as_deref()).await?;
+            if outcome == AssistedActionOutcome::Succeeded {
+                crate::notify::assisted::notice(&mut tx, &g.site_url, self.id, self.household, self.action, target)
+                    .await?;
+            }
+            tx.commit().await
+        };
+        if let Err(e) = done.await {
             tracing::error!(error = %e, entry = self.id, "could not mark an assisted action's outcome");
         }
     }
@@ -241,6 +253,6 @@ where
             detail = Some(d);
         }
     }
-    entry.finish(&g.pool, outcome, found, detail).await;
+    entry.finish(g, outcome, found, detail).await;
     r
 }
