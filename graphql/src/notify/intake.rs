@@ -85,7 +85,8 @@ impl Notifier {
             return Ok(());
         }
         match &facts {
-            Facts::Booking(b, vehicle, provider, council) => {
+            Facts::Booking(booking) => {
+                let (b, vehicle, provider, council) = &**booking;
                 let facts = BookingFacts {
                     event: b,
                     vehicle,
@@ -148,7 +149,7 @@ impl Notifier {
             kinds::BOOKING_CONFIRMED | kinds::BOOKING_CANCELLED | kinds::BOOKING_COMPLETED => {
                 let b: BookingEvent = serde_json::from_value(payload())?;
                 let (vehicle, provider, council) = self.booking_facts(&b).await?;
-                Facts::Booking(b, vehicle, provider, council)
+                Facts::Booking(Box::new((b, vehicle, provider, council)))
             }
             kinds::PROVIDER_APPROVED | kinds::PROVIDER_SUSPENDED => {
                 let e: ProviderStandingEvent = serde_json::from_value(payload())?;
@@ -266,7 +267,7 @@ impl Notifier {
 
 /// What an event is about, with the facts its messages need.
 enum Facts {
-    Booking(BookingEvent, VehicleData, ProviderData, CouncilData),
+    Booking(Box<(BookingEvent, VehicleData, ProviderData, CouncilData)>),
     ProviderStanding(ProviderStandingEvent, ProviderData, CouncilData),
     /// The instalment, and whether it was paid (else it failed).
     LeaseInstalment(LeaseInstalmentEvent, bool, ProviderData, CouncilData),
