@@ -421,6 +421,9 @@ async fn thousands_of_hostile_requests_break_nothing_and_write_nothing() {
         &stack.bookings_pool,
         &stack.payments_pool,
     ];
+    // The setup's events (a provider approved, …) become messages in the
+    // background: wait until every one is taken and written.
+    crate::support::notifications_settled(&stack).await;
     let mut before = Vec::new();
     for p in pools {
         before.push(business_rows(p).await);

@@ -366,3 +366,30 @@ pub fn error_code(v: &Value) -> String {
         .unwrap_or_default()
         .to_string()
 }
+
+/// Waits until the gateway has taken every service's events and written
+/// their messages (the notifications intake runs in the background), so a
+/// test can count rows without racing it.
+pub async fn notifications_settled(stack: &Stack) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let mut untaken = 0i64;
+        for pool in [
+            &stack.inventory_pool,
+            &stack.eligibility_pool,
+            &stack.bookings_pool,
+            &stack.payments_pool,
+        ] {
+            let n: i64 = sqlx::query_scalar("select count(*) from events where taken_at is null")
+                .fetch_one(pool)
+                .await
+                .unwrap();
+            untaken += n;
+        }
+        if untaken == 0 {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "{untaken} events not taken");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
