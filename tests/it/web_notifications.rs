@@ -92,7 +92,7 @@ async fn a_household_chooses_text_messages_and_reads_what_it_was_sent() {
     assert!(res.body.contains("value=\"01993 861000\""), "the input is kept");
     assert!(
         res.body
-            .contains("value=\"SMS\" data-aria-controls=\"conditional-channel-sms\" checked"),
+            .contains("value=\"SMS\" data-app-reveal=\"conditional-channel-sms\" checked"),
         "the choice is kept"
     );
     let now = h
