@@ -39,6 +39,7 @@ mod web;
 mod web_assisted;
 mod web_data_rights;
 mod web_household;
+mod web_notifications;
 mod web_offers;
 mod web_officer;
 mod web_provider;

@@ -1,7 +1,8 @@
 // Assisted booking in the browser: an officer, by keyboard alone, with
 // JavaScript off and then on, finds a household, changes a detail of its
-// profile, finds a vehicle, books and cancels for it, and reads the audit
-// trail; then the admin's councils pages. axe-core runs on every new page
+// profile, finds a vehicle, books and cancels for it, reads the audit
+// trail and chooses letters for how the household hears from us; then
+// the admin's councils pages. axe-core runs on every new page
 // (with JavaScript on); screenshots of the main ones.
 
 // Presses Tab until the focused element matches `want` (its id, or text
@@ -125,6 +126,19 @@ export async function assistedJourney (browser, { base, password, visitPage, exp
       await expectText(page, what, `audit trail (${tag})`)
     }
     await visitPage(page, { js, name: 'officer-audit-trail', screenshot: shot })
+
+    // How the household hears from us: letters, chosen for it.
+    await page.goto(base + new URL(page.url()).pathname.replace(/\/audit$/, ''))
+    await activate(page, 'Change how the household hears from us', true)
+    await expectText(page, 'Messages we sent the household', `officer contact preferences (${tag})`)
+    await visitPage(page, { js, name: 'officer-contact-preferences', screenshot: shot })
+    await page.getByLabel('Letter', { exact: true }).check()
+    await page.locator('#address-line-1').fill('1 High Street')
+    await page.locator('#address-town').fill('Witney')
+    await page.locator('#postcode').fill('OX28 4AB')
+    await activate(page, 'Save', true)
+    await expectText(page, 'We will contact the household by letter', `officer contact preferences saved (${tag})`)
+    await visitPage(page, { js, name: 'officer-contact-preferences-saved', screenshot: false })
     await context.close()
   }
 

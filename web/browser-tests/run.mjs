@@ -231,6 +231,31 @@ async function householdJourney (browser, { js, email }) {
   await expectText(page, 'Your booking is cancelled', `cancelled (${tag})`)
   await visitPage(page, { js, name: 'booking-cancelled', screenshot: false })
 
+  // How we contact you: from the overview; a landline refused, a mobile saved.
+  await page.goto(base + '/household')
+  await page.getByRole('link', { name: 'Choose email, text message or letter' }).click()
+  await expectText(page, 'Messages we sent you', `contact preferences (${tag})`)
+  await visitPage(page, { js, name: 'contact-preferences', screenshot: shot })
+  await page.getByLabel('Text message').check()
+  if (js) {
+    // GOV.UK Frontend reveals the phone number only once Text message is chosen.
+    check(await page.locator('#phone').isVisible(), `contact preferences (${tag}): the phone number is not revealed`)
+    check(!(await page.locator('#postcode').isVisible()), `contact preferences (${tag}): the address shows for a text message`)
+  }
+  await page.locator('#phone').fill('01993 861000')
+  await page.getByRole('button', { name: 'Save' }).click()
+  await expectText(page, 'There is a problem', `contact preferences error (${tag})`)
+  await visitPage(page, { js, name: 'contact-preferences-errors', screenshot: shot })
+  await page.locator('#phone').fill('07700 900982')
+  await page.getByRole('button', { name: 'Save' }).click()
+  await expectText(page, 'We will contact you by text message at 07700 900982', `contact preferences saved (${tag})`)
+  await visitPage(page, { js, name: 'contact-preferences-saved', screenshot: false })
+
+  // The demo mailbox, from the footer.
+  await page.locator('footer').getByRole('link', { name: 'Demo mailbox' }).click()
+  await expectText(page, 'no email, text message or letter is really sent', `mailbox (${tag})`)
+  await visitPage(page, { js, name: 'mailbox', screenshot: shot })
+
   // Not found, and sign-out.
   await page.goto(base + '/bookings/00000000-0000-0000-0000-000000000000')
   await expectText(page, 'Page not found', `not found (${tag})`)

@@ -44,6 +44,7 @@ impl From<GatewayError> for PageError {
         match e {
             GatewayError::Unauthenticated => PageError::Expired,
             GatewayError::Forbidden => PageError::Forbidden,
+            GatewayError::NotFound => PageError::NotFound,
             GatewayError::RateLimited { retry_after_secs } => PageError::TooManyRequests { retry_after_secs },
             GatewayError::Busy { retry_after_secs } => PageError::Busy { retry_after_secs },
             GatewayError::Invalid(m) => PageError::Internal(anyhow::anyhow!("refused by the API: {m}")),

@@ -20,6 +20,10 @@ pub enum GatewayError {
     /// `OVERLOADED` or `TIMED_OUT`): try again after this long.
     #[error("the gateway is busy")]
     Busy { retry_after_secs: u64 },
+    /// Nothing there (`NOT_FOUND`): e.g. the demo mailbox where real
+    /// messages are sent.
+    #[error("not found")]
+    NotFound,
     /// A query's input refused (`INVALID_INPUT`), with the API's message.
     #[error("{0}")]
     Invalid(String),
@@ -70,8 +74,8 @@ impl Gateway {
 
     /// Sends `query` with `variables` (as `token`'s user, if any) and
     /// deserialises `data`. Any GraphQL error fails the call; the codes
-    /// `UNAUTHENTICATED` and `FORBIDDEN`, and the rate limit (HTTP 429), are
-    /// told apart. While serving a visitor, the request carries
+    /// `UNAUTHENTICATED`, `FORBIDDEN` and `NOT_FOUND`, and the rate limit
+    /// (HTTP 429), are told apart. While serving a visitor, the request carries
     /// `X-Forwarded-For` with the visitor's address
     /// ([`crate::client::current_forwarded_for`]), so the gateway counts the
     /// visitor's requests, not the front end's.
@@ -122,6 +126,9 @@ impl Gateway {
             }
             if codes.contains(&ErrorCode::Forbidden) {
                 return Err(GatewayError::Forbidden);
+            }
+            if codes.contains(&ErrorCode::NotFound) {
+                return Err(GatewayError::NotFound);
             }
             if codes.contains(&ErrorCode::InvalidInput) || codes.contains(&ErrorCode::PayloadTooLarge) {
                 let message = errors[0]["message"].as_str().unwrap_or("The request was refused");

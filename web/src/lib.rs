@@ -55,6 +55,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Each visitor's request budget ([`limits`]).
     pub limiter: Arc<limits::Limiter>,
+    /// Whether the gateway has the demo mailbox (the footer links to it).
+    pub(crate) mailbox: Arc<pages::mailbox::Probe>,
 }
 
 /// Random URL-safe text (session nonces, idempotency keys).
@@ -80,6 +82,11 @@ pub async fn build(config: Config) -> anyhow::Result<WebApp> {
         keys: session::Keys::new(&config.session_key, config.secure_cookies()),
         config: Arc::new(config.clone()),
         limiter: Arc::new(limits::Limiter::new(config.rate_limits)),
+        mailbox: Arc::new(if config.environment.is_production() {
+            pages::mailbox::Probe::none()
+        } else {
+            pages::mailbox::Probe::default()
+        }),
     };
     // Pages are admitted and bounded in time; the assets (in memory,
     // compressed once) are not, so a "busy" page still has its styles.

@@ -100,6 +100,8 @@ pub struct Session {
     pub data: SessionData,
     /// The CSRF token forms must carry.
     pub csrf: String,
+    /// Whether pages link to the demo mailbox ([`crate::pages::mailbox`]).
+    pub mailbox: bool,
 }
 
 /// A change of session a handler asks for.
@@ -253,9 +255,11 @@ pub async fn layer(State(state): State<AppState>, mut req: Request<Body>, next: 
         _ => Some(req.uri().path().to_string()),
     }
     .unwrap_or_else(|| "/".into());
+    let mailbox = state.mailbox.has_mailbox(&state.gateway, data.token.as_deref()).await;
     req.extensions_mut().insert(Session {
         csrf: keys.csrf(&data),
         data: data.clone(),
+        mailbox,
     });
     let mut res = next.run(req).await;
     if let Some(needs) = res.extensions_mut().remove::<NeedsSignIn>() {
@@ -278,6 +282,7 @@ pub async fn layer(State(state): State<AppState>, mut req: Request<Body>, next: 
     if let Some(spec) = res.extensions_mut().remove::<crate::error::ErrorSpec>() {
         let session = Session {
             csrf: keys.csrf(&data),
+            mailbox,
             data: SessionData {
                 flash: None,
                 ..data.clone()

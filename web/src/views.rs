@@ -25,6 +25,8 @@ pub struct Layout {
     /// Where the household's pages are: empty for the household itself,
     /// `/officer/households/{id}` when an officer acts for it.
     pub base: String,
+    /// Whether the footer links to the demo mailbox (development only).
+    pub mailbox: bool,
 }
 
 /// A navigation item.
@@ -45,6 +47,7 @@ impl Layout {
             has_errors: false,
             acting_for: None,
             base: String::new(),
+            mailbox: session.mailbox,
         }
     }
 

@@ -183,7 +183,9 @@ impl Entry {
             "BOOKING" => "Booked a vehicle",
             "DATA_EXPORT" => "Downloaded the household's data",
             "ERASURE_REQUEST" => "Closed the household's account",
-            _ => "Cancelled a booking",
+            "CONTACT_UPDATE" => "Changed how the household hears from us",
+            "CANCELLATION" => "Cancelled a booking",
+            _ => "Something else",
         }
     }
 

@@ -7,6 +7,8 @@ pub(crate) mod assist;
 mod auth;
 mod checker;
 pub(crate) mod household;
+pub(crate) mod mailbox;
+pub(crate) mod messages;
 mod officer;
 mod officer_reports;
 mod provider;
@@ -33,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .merge(assist::router())
         .merge(admin::router())
         .merge(statutory::router())
+        .merge(mailbox::router())
 }
 
 /// Renders a page (200).

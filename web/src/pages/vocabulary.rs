@@ -231,6 +231,42 @@ pub fn plural(n: i64, one: &str, many: &str) -> String {
     }
 }
 
+/// How a message reaches a person (`NotificationChannel`).
+pub fn channel_words(channel: &str) -> &'static str {
+    match channel {
+        "EMAIL" => "Email",
+        "SMS" => "Text message",
+        "LETTER" => "Letter",
+        _ => "Message",
+    }
+}
+
+/// What a message is about (`Notification.kind`), in words.
+pub fn message_kind_words(kind: &str) -> &'static str {
+    match kind {
+        "booking_confirmed" => "Booking confirmation",
+        "booking_reminder" => "Reminder the day before a booking",
+        "booking_cancelled" => "Booking cancelled",
+        "booking_completed" => "Receipt after a hire",
+        "provider_new_booking" => "New booking, to the provider",
+        "provider_booking_cancelled" => "Booking cancelled, to the provider",
+        _ => "Message",
+    }
+}
+
+/// Where a message stands (`NotificationStatus`): its words and its tag's colour.
+pub fn message_status(status: &str) -> (&'static str, &'static str) {
+    match status {
+        "PENDING" => ("Waiting", "govuk-tag--grey"),
+        "SENDING" => ("Sending", "govuk-tag--blue"),
+        "SENT" => ("Sent", "govuk-tag--blue"),
+        "DELIVERED" => ("Delivered", "govuk-tag--green"),
+        "FAILED" => ("Failed", "govuk-tag--red"),
+        "WITHDRAWN" => ("Withdrawn", "govuk-tag--grey"),
+        _ => ("Unknown", "govuk-tag--grey"),
+    }
+}
+
 /// The vocabulary as askama filters, for every template: in scope of a
 /// page's template struct with `use crate::pages::vocabulary::filters;`.
 pub mod filters {
@@ -355,6 +391,30 @@ pub mod filters {
     #[askama::filter_fn]
     pub fn benefit_words<S: AsRef<str>>(value: S, _: &dyn Values) -> Result<String> {
         Ok(super::benefit_words(value.as_ref()).to_string())
+    }
+
+    /// `{{ m.channel|channel_words }}`: "Text message".
+    #[askama::filter_fn]
+    pub fn channel_words<S: AsRef<str>>(channel: S, _: &dyn Values) -> Result<&'static str> {
+        Ok(super::channel_words(channel.as_ref()))
+    }
+
+    /// `{{ m.kind|message_kind_words }}`: "Booking confirmation".
+    #[askama::filter_fn]
+    pub fn message_kind_words<S: AsRef<str>>(kind: S, _: &dyn Values) -> Result<&'static str> {
+        Ok(super::message_kind_words(kind.as_ref()))
+    }
+
+    /// `{{ m.status|message_status_words }}`: "Delivered".
+    #[askama::filter_fn]
+    pub fn message_status_words<S: AsRef<str>>(status: S, _: &dyn Values) -> Result<&'static str> {
+        Ok(super::message_status(status.as_ref()).0)
+    }
+
+    /// `{{ m.status|message_status_colour }}`: the status tag's class.
+    #[askama::filter_fn]
+    pub fn message_status_colour<S: AsRef<str>>(status: S, _: &dyn Values) -> Result<&'static str> {
+        Ok(super::message_status(status.as_ref()).1)
     }
 
     /// `{{ p.annual_income_pence|income_words }}`: "£15,000 to £24,999", "Not given".

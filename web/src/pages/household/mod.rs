@@ -3,6 +3,7 @@
 
 pub(crate) mod bookings;
 mod card;
+mod contact;
 mod data;
 mod money_words;
 mod offer;
@@ -37,6 +38,7 @@ pub fn acting_routes(prefix: &str) -> Router<AppState> {
         .merge(offers::router(prefix))
         .merge(bookings::router(prefix))
         .merge(data::router(prefix))
+        .merge(contact::router(prefix))
 }
 
 #[derive(Template)]
