@@ -380,6 +380,10 @@ async fn business_rows(pool: &sqlx::PgPool) -> BTreeMap<String, i64> {
         "assisted_actions",
         "sign_in_throttle",
         "sessions",
+        // A household is told when an officer acted for it (an officer's
+        // download of its data): messages that go with the audit log.
+        "notifications",
+        "notification_events",
         // Inventory's copy of a council's boundary, fetched on first use.
         "council_areas",
         "_sqlx_migrations",

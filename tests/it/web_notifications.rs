@@ -237,7 +237,14 @@ async fn an_officer_chooses_letters_for_a_household_and_sees_them_fail() {
     // officer sees it failed, and why.
     let booked = book(&h, hire(&w.vehicles[0], in_days(4), 3, "web-contact-letter")).await;
     assert_eq!(booked["booking"]["status"], "CONFIRMED", "{booked}");
-    let page = until(&mut b, &path, "the failed letter", |p| p.text().contains("Failed")).await;
+    // The household was first told, by letter too, that the officer changed
+    // its choice: that letter fails the same way. Wait for the booking's.
+    let reference_text = reference(&booked);
+    let page = until(&mut b, &path, "the failed letter", |p| {
+        p.text().contains("Failed") && p.text().contains(&reference_text)
+    })
+    .await;
+    page.assert_has("A council officer changed how we contact you");
     page.assert_has("Messages we sent the household");
     page.assert_has("Letter to 1 High Street, OX28 4AB");
     page.assert_has("No way to send letters is set up");
