@@ -93,11 +93,18 @@ impl BookingFacts<'_> {
         }
     }
 
+    /// The pick-up address on one line ("Cotswold Car Club office, Market
+    /// Square, Witney"), to sit in a sentence.
     fn pickup(&self) -> String {
-        self.provider
-            .pickup_address
-            .clone()
-            .unwrap_or_else(|| format!("where {} tells you", self.provider.name))
+        match &self.provider.pickup_address {
+            Some(a) => a
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(", "),
+            None => format!("where {} tells you", self.provider.name),
+        }
     }
 
     fn provider_contact(&self) -> String {
@@ -295,7 +302,7 @@ impl BookingFacts<'_> {
                 format!(
                     "A household has booked your vehicle through {}.\n\nReference: {r}\nVehicle: {v}{reg}\nWhen: {}\n\
                      Price: {}\n\n# What happens next\n\nHave the vehicle ready at {}. The household will bring this \
-                     reference and their driving licence. You are paid after the hire ends.\n\nSee your bookings at {}.",
+                     reference and their driving licence. You are paid after the hire ends.\n\nTo see your bookings, sign in at {}",
                     self.council.name,
                     self.period(),
                     self.event.first_base_pence.short(),
@@ -465,7 +472,7 @@ pub fn scheme_budget(e: &roundabout_api::events::SchemeBudgetEvent, site: &str) 
                     "All of the budget for {name} is now committed to bookings.\n\nBudget: {}\nCommitted: {}\n\n\
                      # What happens next\n\nHouseholds can no longer get this scheme's subsidy: new bookings are \
                      offered at the full price. To let more households use it, raise the budget in a new version of \
-                     the scheme at {site}.",
+                     the scheme: sign in at {site}",
                     e.budget_pence.short(),
                     e.committed_pence.short()
                 ),
@@ -480,7 +487,7 @@ pub fn scheme_budget(e: &roundabout_api::events::SchemeBudgetEvent, site: &str) 
                 format!(
                     "{}% of the budget for {name} is now committed to bookings.\n\nBudget: {}\nCommitted: {}\n\
                      Left: {}\n\n# What happens next\n\nWhen all of it is committed, households can no longer get \
-                     this scheme's subsidy. To keep it going, raise the budget in a new version of the scheme at {site}.",
+                     this scheme's subsidy. To keep it going, raise the budget in a new version of the scheme: sign in at {site}",
                     e.threshold_percent,
                     e.budget_pence.short(),
                     e.committed_pence.short(),
@@ -498,8 +505,8 @@ pub fn written_for_officer_action(what: &str, channel: Channel, site: &str) -> W
         format!("Roundabout: a council officer {what}. If you did not ask for this, contact your council.")
     } else {
         format!(
-            "A council officer {what}, as you asked.\n\nYou can see everything officers have done for you under \
-             Your data when you sign in at {site}.\n\n# If you did not ask for this\n\nContact your council and \
+            "A council officer {what}, as you asked.\n\nTo see everything officers have done for you, sign in at \
+             {site} and go to Your data.\n\n# If you did not ask for this\n\nContact your council and \
              tell them. They can see which officer did it and when."
         )
     };
@@ -550,6 +557,124 @@ pub fn day(t: DateTime<Utc>) -> String {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+    use roundabout_api::states::{BookingStatus, Propulsion, VehicleKind, VehicleStatus};
+    use uuid::Uuid;
+
+    fn facts_parts() -> (BookingEvent, VehicleData, ProviderData, CouncilData) {
+        let now = Utc.with_ymd_and_hms(2026, 12, 10, 12, 0, 0).unwrap();
+        let event = BookingEvent {
+            booking_id: Uuid::parse_str("28844eea-0000-4000-8000-000000000000").unwrap(),
+            household_id: Uuid::new_v4(),
+            council_id: Uuid::new_v4(),
+            provider_id: Uuid::new_v4(),
+            vehicle_id: Uuid::new_v4(),
+            kind: BookingKind::Hire,
+            lease_months: None,
+            start_at: now,
+            end_at: now + chrono::Duration::hours(3),
+            status: BookingStatus::Confirmed,
+            currency: "GBP".into(),
+            base_pence: Pence(1800),
+            subsidy_pence: Pence(720),
+            first_base_pence: Pence(1800),
+            first_subsidy_pence: Pence(720),
+            payment_method: Some("CARD".into()),
+            refund_pence: Some(Pence(1080)),
+        };
+        let vehicle = VehicleData {
+            id: event.vehicle_id,
+            provider_id: event.provider_id,
+            list_seq: 1,
+            kind: VehicleKind::Car,
+            make: "Nissan".into(),
+            model: "Leaf".into(),
+            registration: Some("WX26D009".into()),
+            seats: 5,
+            propulsion: Propulsion::Electric,
+            range_km: Some(270),
+            co2_grams_per_km: Some(0),
+            wheelchair_accessible: false,
+            lat: 51.78,
+            lon: -1.48,
+            status: VehicleStatus::Available,
+            currency: "GBP".into(),
+            per_hour_pence: Some(Pence(600)),
+            per_day_pence: None,
+            per_month_lease_pence: None,
+            deposit_pence: Pence(0),
+            created_at: now,
+            updated_at: now,
+        };
+        let provider = ProviderData {
+            id: event.provider_id,
+            name: "Cotswold Car Club".into(),
+            created_at: now,
+            pickup_address: Some("Cotswold Car Club office\nMarket Square\nWitney".into()),
+            contact_phone: Some("01993 555010".into()),
+            contact_email: None,
+        };
+        let council = CouncilData {
+            id: event.council_id,
+            name: "West Oxfordshire".into(),
+            code: "WOX".into(),
+            boundary: serde_json::json!({}),
+            created_at: now,
+            contact_email: Some("transport@westoxon.example".into()),
+            contact_phone: None,
+            data_protection_officer: None,
+            data_protection_email: None,
+            postal_address: None,
+            accessibility_email: None,
+            accessibility_phone: None,
+        };
+        (event, vehicle, provider, council)
+    }
+
+    #[test]
+    fn every_booking_message_names_the_reference_and_where_to_get_help_and_texts_stay_short() {
+        let (event, vehicle, provider, council) = facts_parts();
+        let f = BookingFacts {
+            event: &event,
+            vehicle: &vehicle,
+            provider: &provider,
+            council: &council,
+            site: "https://roundabout.example",
+        };
+        for t in [
+            Template::BookingConfirmed,
+            Template::BookingReminder,
+            Template::BookingCancelled,
+            Template::BookingCompleted,
+        ] {
+            let email = f.for_household(t, Channel::Email);
+            assert!(email.subject.contains("28844EEA"), "{t:?}: {}", email.subject);
+            assert!(email.body.contains("28844EEA"), "{t:?}");
+            assert!(email.body.contains("# If you need help"), "{t:?}: {}", email.body);
+            assert_eq!(email.personalisation["reference"], "28844EEA");
+            let sms = f.for_household(t, Channel::Sms);
+            assert!(sms.body.contains("28844EEA"), "{t:?}");
+            // Two text message fragments at most (GOV.UK Notify: 160 characters each, 153 when joined).
+            assert!(
+                sms.body.chars().count() <= 306,
+                "{t:?}: {} characters",
+                sms.body.chars().count()
+            );
+        }
+        let confirmed = f.for_household(Template::BookingConfirmed, Channel::Email).body;
+        assert!(confirmed.contains("You pay £10.80 for this hire"), "{confirmed}");
+        assert!(
+            confirmed.contains("West Oxfordshire pays the other £7.20"),
+            "{confirmed}"
+        );
+        let cancelled = f.for_household(Template::BookingCancelled, Channel::Email).body;
+        assert!(cancelled.contains("We have refunded £10.80"), "{cancelled}");
+        // The pick-up address sits on one line inside a sentence.
+        let provider_mail = f.for_provider(Template::ProviderNewBooking).body;
+        assert!(
+            provider_mail.contains("Have the vehicle ready at Cotswold Car Club office, Market Square, Witney."),
+            "{provider_mail}"
+        );
+    }
 
     #[test]
     fn times_are_written_in_uk_time_the_gov_uk_way() {
