@@ -327,6 +327,36 @@ async fn closing_an_account_erases_the_person_everywhere_and_keeps_the_council_s
     let e = wait_done(&w.officer, &id, Duration::from_secs(30)).await;
     assert_eq!(e["step"], "DONE");
 
+    // The household was told, once, and the message went with its address.
+    let confirmed = count(
+        &w.stack.gateway_pool,
+        "select count(*) from notification_events where kind = 'ACCOUNT_ERASED' and $1 <> ''",
+        &id,
+    )
+    .await;
+    assert_eq!(confirmed, 1, "the erasure's confirmation was written");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while count(
+        &w.stack.gateway_pool,
+        "select count(*) from notifications where template = 'account_closed' and status = 'DELIVERED' \
+         and address = '{}'::jsonb and $1 <> ''",
+        &id,
+    )
+    .await
+        != 1
+    {
+        if Instant::now() > deadline {
+            let rows: Vec<(String, serde_json::Value, Option<String>)> = sqlx::query_as(
+                "select status, address, last_error from notifications where template = 'account_closed'",
+            )
+            .fetch_all(&w.stack.gateway_pool)
+            .await
+            .unwrap();
+            panic!("the erasure's confirmation was not delivered, then its address removed: {rows:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
     // Nothing anywhere names the person.
     for needle in [
         person.email.as_str(),

@@ -173,6 +173,10 @@ pub async fn pending(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
 /// on officers' actions for the household. The audit entries stay, naming
 /// the household only by its id. Returns the rows removed or changed.
 pub async fn erase_accounts(conn: &mut PgConnection, household_id: Uuid) -> sqlx::Result<u64> {
+    // The household's last message, written while its addresses are still
+    // known: the one message an erased household gets (its address is
+    // removed once it is sent).
+    crate::notify::erased::confirmation(conn, household_id).await?;
     let users: Vec<Uuid> = sqlx::query_scalar!(
         "select user_id from memberships where role = 'HOUSEHOLD' and household_id = $1",
         household_id,

@@ -212,6 +212,7 @@ pub async fn claim_due(db: impl PgExecutor<'_>, lease_secs: f64) -> sqlx::Result
             due.was as status,
             n.attempts, n.transport_id,
             (case
+                when n.template = 'account_closed' then true
                 when n.recipient_kind = 'HOUSEHOLD' then not exists (
                     select 1 from erasures e where e.household_id = n.household_id)
                 else exists (select 1 from users u where u.id = n.recipient_id and u.closed_at is null)
@@ -412,14 +413,15 @@ pub async fn export(db: impl PgExecutor<'_>, household: Uuid) -> sqlx::Result<Ve
 /// (a provider's) no longer name it.
 pub async fn erase_household(conn: &mut PgConnection, household: Uuid) -> sqlx::Result<u64> {
     let mut n = sqlx::query!(
-        "delete from notifications where household_id = $1 and recipient_kind = 'HOUSEHOLD'",
+        "delete from notifications where household_id = $1 and recipient_kind = 'HOUSEHOLD'
+            and template <> 'account_closed'",
         household
     )
     .execute(&mut *conn)
     .await?
     .rows_affected();
     n += sqlx::query!(
-        "update notifications set household_id = null where household_id = $1",
+        "update notifications set household_id = null where household_id = $1 and template <> 'account_closed'",
         household
     )
     .execute(&mut *conn)
@@ -476,6 +478,23 @@ pub async fn household_addresses(
     conn: &mut PgConnection,
     household: Uuid,
 ) -> sqlx::Result<Vec<(Uuid, roundabout_notify::Address)>> {
+    addresses(conn, household, false).await
+}
+
+/// As [`household_addresses`], with the accounts closed by an erasure
+/// request too (for the erasure's own confirmation).
+pub async fn erased_household_addresses(
+    conn: &mut PgConnection,
+    household: Uuid,
+) -> sqlx::Result<Vec<(Uuid, roundabout_notify::Address)>> {
+    addresses(conn, household, true).await
+}
+
+async fn addresses(
+    conn: &mut PgConnection,
+    household: Uuid,
+    closed_too: bool,
+) -> sqlx::Result<Vec<(Uuid, roundabout_notify::Address)>> {
     use roundabout_notify::Address;
     let pref = preference(&mut *conn, household).await?;
     match pref {
@@ -500,9 +519,36 @@ pub async fn household_addresses(
         }
         _ => {}
     }
-    Ok(household_accounts(&mut *conn, household)
+    let accounts = if closed_too {
+        sqlx::query_as!(
+            Account,
+            "select distinct u.id as user_id, u.email, u.display_name from users u
+             join memberships m on m.user_id = u.id
+             where m.role = 'HOUSEHOLD' and m.household_id = $1
+             order by u.email",
+            household
+        )
+        .fetch_all(&mut *conn)
         .await?
+    } else {
+        household_accounts(&mut *conn, household).await?
+    };
+    Ok(accounts
         .into_iter()
         .map(|a| (a.user_id, Address::Email { email: a.email }))
         .collect())
+}
+
+/// Removes the address from the confirmations sent to erased households
+/// once finished: it is the last trace of the person (the words are the
+/// same for everyone).
+pub async fn forget_sent_confirmations(db: impl PgExecutor<'_>) -> sqlx::Result<u64> {
+    let r = sqlx::query!(
+        "update notifications set address = '{}'::jsonb
+         where template = 'account_closed' and status in ('DELIVERED', 'FAILED', 'WITHDRAWN')
+           and address <> '{}'::jsonb"
+    )
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected())
 }

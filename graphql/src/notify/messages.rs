@@ -33,6 +33,7 @@ pub enum Template {
     SchemeBudget80,
     SchemeBudget100,
     OfficerActed,
+    AccountClosed,
 }
 
 impl Template {
@@ -51,6 +52,7 @@ impl Template {
             Template::SchemeBudget80 => "scheme_budget_80",
             Template::SchemeBudget100 => "scheme_budget_100",
             Template::OfficerActed => "officer_acted",
+            Template::AccountClosed => "account_closed",
         }
     }
 }
@@ -511,6 +513,21 @@ pub fn written_for_officer_action(what: &str, channel: Channel, site: &str) -> W
         )
     };
     written(format!("A council officer {what}"), body, &[])
+}
+
+/// A household hears that its account is closed and its data erased.
+pub fn account_closed(channel: Channel) -> Written {
+    let body = if channel == Channel::Sms {
+        "Roundabout: your account is closed and your personal details have been deleted.".to_string()
+    } else {
+        "Your Roundabout account is closed and your personal details have been deleted.\n\n\
+         We keep a record of payments and refunds, under a number rather than your name, because the law \
+         says we must keep financial records for 6 years.\n\nThis is the last message we will send you. Once \
+         it is sent, we delete the address it went to.\n\n# If you did not ask for this\n\n\
+         Contact your council."
+            .to_string()
+    };
+    written("Your Roundabout account is closed".into(), body, &[])
 }
 
 fn capitalise(s: &str) -> String {

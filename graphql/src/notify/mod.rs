@@ -33,6 +33,7 @@
 pub mod assisted;
 pub mod callback;
 pub mod db;
+pub mod erased;
 pub mod intake;
 pub mod messages;
 pub mod send;

@@ -23,6 +23,9 @@ impl Notifier {
             n += 1;
             self.handle(c).await?;
         }
+        if n > 0 {
+            db::forget_sent_confirmations(&self.pool).await?;
+        }
         Ok(n)
     }
 
