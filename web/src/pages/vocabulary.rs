@@ -250,6 +250,14 @@ pub fn message_kind_words(kind: &str) -> &'static str {
         "booking_completed" => "Receipt after a hire",
         "provider_new_booking" => "New booking, to the provider",
         "provider_booking_cancelled" => "Booking cancelled, to the provider",
+        "provider_approved" => "Approved by the council, to the provider",
+        "provider_suspended" => "Suspended by the council, to the provider",
+        "lease_instalment_paid" => "Lease payment taken",
+        "lease_instalment_failed" => "Lease payment not taken",
+        "scheme_budget_80" => "Scheme budget 80% committed, to officers",
+        "scheme_budget_100" => "Scheme budget all committed, to officers",
+        "officer_acted" => "What a council officer did for you",
+        "account_closed" => "Account closed",
         _ => "Message",
     }
 }
