@@ -272,8 +272,13 @@ mod tests {
             for t in to {
                 let (a, b) = (role(from), role(t));
                 // The statutory pages are everyone's: the council's details
-                // they name (`statutory::Contact`) are what its officers edit.
-                let shared = matches!(b.as_deref(), None | Some("vocabulary" | "acting" | "statutory"));
+                // they name (`statutory::Contact`) are what its officers edit. A
+                // message as pages show it (`messages`) is the household's, its
+                // officers' and the demo mailbox's.
+                let shared = matches!(
+                    b.as_deref(),
+                    None | Some("vocabulary" | "acting" | "statutory" | "messages")
+                );
                 // The signed-out checker and assisted booking serve households'
                 // questions and pages by design.
                 let household_pages =

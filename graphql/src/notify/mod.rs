@@ -63,9 +63,14 @@ pub struct Settings {
     pub site_url: String,
     /// `NOTIFY_MAX_ATTEMPTS`: tries before a message is given up as failed.
     pub max_attempts: i32,
-    /// How long a claimed message is left to its sender before another
-    /// sender may take it (a minute): a sender that died is replaced then.
+    /// `NOTIFY_LEASE_SECS`: how long a claimed message is left to its
+    /// sender before another sender may take it (a minute): a sender that
+    /// died is replaced then.
     pub lease: Duration,
+    /// `NOTIFY_SEND_PAUSE` (`before_send` or `after_send`; development
+    /// only): the sender stops for good at that point of its first
+    /// message, so the crash tests can kill the gateway there.
+    pub pause: Option<send::Pause>,
     /// The transports, chosen by `NOTIFY_API_KEY`, `SMTP_URL` or, outside
     /// production, the demo mailbox.
     pub transports: Transports,
@@ -94,6 +99,7 @@ impl Default for Settings {
             site_url: "http://localhost:8080".to_string(),
             max_attempts: 10,
             lease: Duration::from_secs(60),
+            pause: None,
             transports: Transports::mailbox(),
             callback_token: None,
         }
@@ -124,6 +130,27 @@ impl Settings {
             Some(_) => config::base_url("NOTIFY_SITE_URL")?,
             None => public_url.to_string(),
         };
+        let lease: u64 = config::parse_or("NOTIFY_LEASE_SECS", 60)?;
+        if !(1..=3_600).contains(&lease) {
+            return Err(ConfigError::new("NOTIFY_LEASE_SECS", "must be between 1 and 3600"));
+        }
+        let pause = match config::optional("NOTIFY_SEND_PAUSE")?.as_deref() {
+            None => None,
+            Some(_) if environment.is_production() => {
+                return Err(ConfigError::new(
+                    "NOTIFY_SEND_PAUSE",
+                    "is for tests and refused in production",
+                ));
+            }
+            Some("before_send") => Some(send::Pause::BeforeSend),
+            Some("after_send") => Some(send::Pause::AfterSend),
+            Some(_) => {
+                return Err(ConfigError::new(
+                    "NOTIFY_SEND_PAUSE",
+                    "must be before_send or after_send",
+                ))
+            }
+        };
         let transports = transports::from_env(environment)?;
         let callback_token = config::optional("NOTIFY_CALLBACK_TOKEN")?;
         if callback_token.as_ref().is_some_and(|t| t.len() < 32) {
@@ -137,7 +164,8 @@ impl Settings {
             poll: Duration::from_millis(poll),
             site_url,
             max_attempts,
-            lease: Duration::from_secs(60),
+            lease: Duration::from_secs(lease),
+            pause,
             transports,
             callback_token,
         })

@@ -6,6 +6,21 @@ use roundabout_notify::{Address, Attachment, Channel, Delivery, Outgoing, SendEr
 
 use super::{db, Notifier};
 
+/// Where the sender stops for good (`NOTIFY_SEND_PAUSE`, development only):
+/// the crash tests kill the gateway there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pause {
+    /// Claimed and marked `SENDING`, not yet handed to the transport.
+    BeforeSend,
+    /// Accepted by the transport, its answer not yet recorded.
+    AfterSend,
+}
+
+async fn pause_here(at: Pause, id: uuid::Uuid) {
+    tracing::warn!(?at, notification = %id, "the sender stops here (NOTIFY_SEND_PAUSE)");
+    std::future::pending::<()>().await;
+}
+
 /// The first look at a sent message's delivery, and the longest wait between looks.
 const FOLLOW_FIRST_SECS: f64 = 10.0;
 const FOLLOW_MAX_SECS: f64 = 3_600.0;
@@ -100,7 +115,14 @@ impl Notifier {
                 return Ok(());
             }
         }
-        match transport.send(&msg).await {
+        if self.settings.pause == Some(Pause::BeforeSend) {
+            pause_here(Pause::BeforeSend, c.id).await;
+        }
+        let result = transport.send(&msg).await;
+        if result.is_ok() && self.settings.pause == Some(Pause::AfterSend) {
+            pause_here(Pause::AfterSend, c.id).await;
+        }
+        match result {
             Ok(sent) => {
                 count(if sent.delivered { "delivered" } else { "sent" });
                 db::mark_sent(
