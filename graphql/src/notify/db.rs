@@ -11,32 +11,39 @@ pub struct Account {
     pub display_name: Option<String>,
 }
 
-/// The open accounts of a household.
-pub async fn household_accounts(db: impl PgExecutor<'_>, household: Uuid) -> sqlx::Result<Vec<Account>> {
+/// The accounts holding `role` for `id` — a household's (`HOUSEHOLD`), a
+/// provider's members (`PROVIDER`) or a council's officers (`OFFICER`) —
+/// open ones, or closed ones too.
+async fn accounts_of(db: impl PgExecutor<'_>, role: &str, id: Uuid, closed_too: bool) -> sqlx::Result<Vec<Account>> {
     sqlx::query_as!(
         Account,
         "select distinct u.id as user_id, u.email, u.display_name from users u
          join memberships m on m.user_id = u.id
-         where m.role = 'HOUSEHOLD' and m.household_id = $1 and u.closed_at is null
+         where m.role = $1 and (u.closed_at is null or $3)
+           and $2 = case m.role when 'HOUSEHOLD' then m.household_id when 'PROVIDER' then m.provider_id
+                                else m.council_id end
          order by u.email",
-        household
+        role,
+        id,
+        closed_too
     )
     .fetch_all(db)
     .await
 }
 
+/// The open accounts of a household.
+pub async fn household_accounts(db: impl PgExecutor<'_>, household: Uuid) -> sqlx::Result<Vec<Account>> {
+    accounts_of(db, "HOUSEHOLD", household, false).await
+}
+
 /// The open accounts of a provider's members.
 pub async fn provider_accounts(db: impl PgExecutor<'_>, provider: Uuid) -> sqlx::Result<Vec<Account>> {
-    sqlx::query_as!(
-        Account,
-        "select distinct u.id as user_id, u.email, u.display_name from users u
-         join memberships m on m.user_id = u.id
-         where m.role = 'PROVIDER' and m.provider_id = $1 and u.closed_at is null
-         order by u.email",
-        provider
-    )
-    .fetch_all(db)
-    .await
+    accounts_of(db, "PROVIDER", provider, false).await
+}
+
+/// The open accounts of a council's officers.
+pub async fn officer_accounts(db: impl PgExecutor<'_>, council: Uuid) -> sqlx::Result<Vec<Account>> {
+    accounts_of(db, "OFFICER", council, false).await
 }
 
 /// A household's chosen channel, phone and postal address.
@@ -457,20 +464,6 @@ pub async fn mark_delivery_by_transport_id(
     Ok(r.rows_affected() > 0)
 }
 
-/// The open accounts of a council's officers.
-pub async fn officer_accounts(db: impl PgExecutor<'_>, council: Uuid) -> sqlx::Result<Vec<Account>> {
-    sqlx::query_as!(
-        Account,
-        "select distinct u.id as user_id, u.email, u.display_name from users u
-         join memberships m on m.user_id = u.id
-         where m.role = 'OFFICER' and m.council_id = $1 and u.closed_at is null
-         order by u.email",
-        council
-    )
-    .fetch_all(db)
-    .await
-}
-
 /// Where a household's messages go: its chosen phone or postal address,
 /// or else each of its open accounts' email addresses (each keyed by the
 /// account; a phone or letter by the household).
@@ -519,20 +512,7 @@ async fn addresses(
         }
         _ => {}
     }
-    let accounts = if closed_too {
-        sqlx::query_as!(
-            Account,
-            "select distinct u.id as user_id, u.email, u.display_name from users u
-             join memberships m on m.user_id = u.id
-             where m.role = 'HOUSEHOLD' and m.household_id = $1
-             order by u.email",
-            household
-        )
-        .fetch_all(&mut *conn)
-        .await?
-    } else {
-        household_accounts(&mut *conn, household).await?
-    };
+    let accounts = accounts_of(&mut *conn, "HOUSEHOLD", household, closed_too).await?;
     Ok(accounts
         .into_iter()
         .map(|a| (a.user_id, Address::Email { email: a.email }))

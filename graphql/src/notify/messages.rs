@@ -109,33 +109,21 @@ impl BookingFacts<'_> {
         }
     }
 
+    /// "contact Cotswold Car Club: call 01993 555010 or email …".
     fn provider_contact(&self) -> String {
-        let mut ways = Vec::new();
-        if let Some(p) = &self.provider.contact_phone {
-            ways.push(format!("call {p}"));
-        }
-        if let Some(e) = &self.provider.contact_email {
-            ways.push(format!("email {e}"));
-        }
-        if ways.is_empty() {
-            format!("contact {}", self.provider.name)
-        } else {
-            format!("contact {}: {}", self.provider.name, ways.join(" or "))
+        let p = self.provider;
+        match ways(p.contact_phone.as_deref(), p.contact_email.as_deref()) {
+            Some(w) => format!("contact {}: {w}", p.name),
+            None => format!("contact {}", p.name),
         }
     }
 
+    /// "West Oxfordshire (call … or email …)", after "contact".
     fn council_contact(&self) -> String {
-        let mut ways = Vec::new();
-        if let Some(p) = &self.council.contact_phone {
-            ways.push(format!("call {p}"));
-        }
-        if let Some(e) = &self.council.contact_email {
-            ways.push(format!("email {e}"));
-        }
-        if ways.is_empty() {
-            format!("contact {}", self.council.name)
-        } else {
-            format!("{} ({})", self.council.name, ways.join(" or "))
+        let c = self.council;
+        match ways(c.contact_phone.as_deref(), c.contact_email.as_deref()) {
+            Some(w) => format!("{} ({w})", c.name),
+            None => c.name.clone(),
         }
     }
 
@@ -337,19 +325,20 @@ fn written(subject: String, body: String, fields: &[(&str, String)]) -> Written 
     }
 }
 
-/// How residents reach the council, in words.
+/// "call 01993 555010 or email …", from whichever of the two there is.
+fn ways(phone: Option<&str>, email: Option<&str>) -> Option<String> {
+    let ways: Vec<String> = [phone.map(|p| format!("call {p}")), email.map(|e| format!("email {e}"))]
+        .into_iter()
+        .flatten()
+        .collect();
+    (!ways.is_empty()).then(|| ways.join(" or "))
+}
+
+/// How residents reach the council, in words: "contact West Oxfordshire (call …)".
 fn council_ways(council: &CouncilData) -> String {
-    let mut ways = Vec::new();
-    if let Some(p) = &council.contact_phone {
-        ways.push(format!("call {p}"));
-    }
-    if let Some(e) = &council.contact_email {
-        ways.push(format!("email {e}"));
-    }
-    if ways.is_empty() {
-        format!("contact {}", council.name)
-    } else {
-        format!("contact {} ({})", council.name, ways.join(" or "))
+    match ways(council.contact_phone.as_deref(), council.contact_email.as_deref()) {
+        Some(w) => format!("contact {} ({w})", council.name),
+        None => format!("contact {}", council.name),
     }
 }
 
