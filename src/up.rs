@@ -378,6 +378,14 @@ fn start_children(
                     ("TOKEN_SIGNING_KEY", secrets.token_key.clone()),
                     ("BOOTSTRAP_ADMIN_EMAIL", secrets.admin_email.clone()),
                     ("BOOTSTRAP_ADMIN_PASSWORD", secrets.admin_password.clone()),
+                    // GraphiQL's files, built beside the web front end's.
+                    (
+                        "GRAPHIQL_DIR",
+                        roundabout_web::install::built_assets_dir()
+                            .join("graphiql")
+                            .display()
+                            .to_string(),
+                    ),
                 ]),
                 url: url(*port),
                 metrics_port: Some(metrics_port),

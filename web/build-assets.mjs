@@ -3,7 +3,9 @@
 // Frontend set for a service that is not on GOV.UK: Arial, no font face)
 // and GOV.UK Frontend's script. The web front end reads them at start,
 // names each by a hash of its content and serves it compressed with a
-// long-lived cache (web/src/assets.rs).
+// long-lived cache (web/src/assets.rs). Also GraphiQL with React, in
+// `graphiql/`, which the gateway serves at /graphiql in development
+// (graphql/src/graphiql.rs) so that it needs nothing from a CDN.
 //
 //   node build-assets.mjs [out-dir]
 
@@ -29,4 +31,13 @@ copyFileSync(
   join(here, 'node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js'),
   join(out, 'govuk-frontend.min.js')
 )
-console.log(`built ${out}: app.css (${css.length} bytes), govuk-frontend.min.js`)
+mkdirSync(join(out, 'graphiql'), { recursive: true })
+for (const file of [
+  'graphiql/graphiql.min.js',
+  'graphiql/graphiql.min.css',
+  'react/umd/react.production.min.js',
+  'react-dom/umd/react-dom.production.min.js'
+]) {
+  copyFileSync(join(here, 'node_modules', file), join(out, 'graphiql', file.split('/').pop()))
+}
+console.log(`built ${out}: app.css (${css.length} bytes), govuk-frontend.min.js, graphiql/`)

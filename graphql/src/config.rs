@@ -164,6 +164,13 @@ pub struct Config {
     pub retention: roundabout_support::retention::Settings,
     /// Notifications: transports, reminders (`NOTIFY_*`, `SMTP_*`).
     pub notify: crate::notify::Settings,
+    /// `GRAPHQL_INTROSPECTION`: whether `__schema` and `__type` may be asked
+    /// (default: on in development, off in production, where an operator may
+    /// turn it on for integrators' tools).
+    pub introspection: bool,
+    /// `GRAPHIQL_DIR`: GraphiQL's files for `/graphiql`, served in
+    /// development only (`roundabout up` points it at `web/dist/graphiql`).
+    pub graphiql_dir: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for Config {
@@ -251,8 +258,12 @@ impl Config {
             }
         };
         let notify = crate::notify::Settings::from_env(&environment, &public_url)?;
+        let introspection = config::parse_or("GRAPHQL_INTROSPECTION", !environment.is_production())?;
+        let graphiql_dir = config::optional("GRAPHIQL_DIR")?.map(std::path::PathBuf::from);
         Ok(Self {
             notify,
+            introspection,
+            graphiql_dir,
             host,
             environment,
             token_key,

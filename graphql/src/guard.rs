@@ -11,11 +11,19 @@
 //!   they would run, not as they are written.
 //! - [`control_character`] finds a control character in any string the
 //!   request carries, in literal arguments or in variables.
+//! - [`introspection_only`] and [`introspection_list_depth`] let the
+//!   ecosystem's introspection query (graphql-js's `getIntrospectionQuery()`,
+//!   which GraphiQL, code generators, Postman and schemathesis send) past the
+//!   depth limit of ordinary queries, while a costly introspection query is
+//!   still refused: the list fields that multiply an answer (`fields`,
+//!   `interfaces`, `possibleTypes`, `inputFields`) may nest at most
+//!   [`MAX_INTROSPECTION_LIST_DEPTH`] deep, graphql-js's own
+//!   `MaxIntrospectionDepthRule`.
 
 use std::collections::HashMap;
 
 use async_graphql::{
-    parser::types::{ExecutableDocument, Selection, SelectionSet},
+    parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet},
     Name, Value, Variables,
 };
 
@@ -150,6 +158,102 @@ fn walk(doc: &ExecutableDocument, set: &SelectionSet, memo: &mut HashMap<Name, O
         total = total.add(s);
     }
     total
+}
+
+/// Introspection's list fields that multiply the size of an answer.
+pub const INTROSPECTION_LIST_FIELDS: &[&str] = &["fields", "interfaces", "possibleTypes", "inputFields"];
+
+/// How deep [`INTROSPECTION_LIST_FIELDS`] may nest under `__schema` or
+/// `__type`: two, as graphql-js's `MaxIntrospectionDepthRule` allows (it
+/// refuses three). The standard introspection query nests them once.
+pub const MAX_INTROSPECTION_LIST_DEPTH: u64 = 2;
+
+/// Whether every operation of `doc` is a query asking only for the meta
+/// fields `__schema`, `__type` and `__typename` at its top level (fragments
+/// and inline fragments expanded): nothing below them reaches a resolver of
+/// the API. A document with no operation is not.
+pub fn introspection_only(doc: &ExecutableDocument) -> bool {
+    fn top_level(doc: &ExecutableDocument, set: &SelectionSet, seen: &mut Vec<Name>) -> bool {
+        set.items.iter().all(|item| match &item.node {
+            Selection::Field(f) => matches!(f.node.name.node.as_str(), "__schema" | "__type" | "__typename"),
+            Selection::InlineFragment(i) => top_level(doc, &i.node.selection_set.node, seen),
+            Selection::FragmentSpread(spread) => {
+                let name = &spread.node.fragment_name.node;
+                if seen.contains(name) {
+                    // A cycle or a fragment already checked.
+                    return true;
+                }
+                seen.push(name.clone());
+                match doc.fragments.get(name) {
+                    Some(fragment) => top_level(doc, &fragment.node.selection_set.node, seen),
+                    None => false,
+                }
+            }
+        })
+    }
+    let mut seen = Vec::new();
+    doc.operations.iter().next().is_some()
+        && doc
+            .operations
+            .iter()
+            .all(|(_, op)| op.node.ty == OperationType::Query && top_level(doc, &op.node.selection_set.node, &mut seen))
+}
+
+/// The deepest nesting of [`INTROSPECTION_LIST_FIELDS`] below any `__schema`
+/// or `__type` field of `doc`, fragments expanded (memoised, so a fragment
+/// bomb costs no more than its size; a cycle counts as nothing).
+pub fn introspection_list_depth(doc: &ExecutableDocument) -> u64 {
+    let mut memo: HashMap<Name, Option<(u64, u64)>> = HashMap::new();
+    doc.operations
+        .iter()
+        .map(|(_, op)| list_depths(doc, &op.node.selection_set.node, &mut memo).1)
+        .max()
+        .unwrap_or(0)
+}
+
+/// For a selection set: the deepest nesting of list fields in it, and the
+/// deepest found below an introspection root in it.
+fn list_depths(
+    doc: &ExecutableDocument,
+    set: &SelectionSet,
+    memo: &mut HashMap<Name, Option<(u64, u64)>>,
+) -> (u64, u64) {
+    let (mut lists, mut below_root) = (0u64, 0u64);
+    for item in &set.items {
+        let (l, r) = match &item.node {
+            Selection::Field(f) => {
+                let name = f.node.name.node.as_str();
+                let (l, r) = list_depths(doc, &f.node.selection_set.node, memo);
+                let l = l + u64::from(INTROSPECTION_LIST_FIELDS.contains(&name));
+                let r = if name == "__schema" || name == "__type" {
+                    r.max(l)
+                } else {
+                    r
+                };
+                (l, r)
+            }
+            Selection::InlineFragment(i) => list_depths(doc, &i.node.selection_set.node, memo),
+            Selection::FragmentSpread(spread) => {
+                let name = &spread.node.fragment_name.node;
+                match memo.get(name) {
+                    Some(Some(known)) => *known,
+                    Some(None) => (0, 0),
+                    None => match doc.fragments.get(name) {
+                        Some(fragment) => {
+                            memo.insert(name.clone(), None);
+                            let d = list_depths(doc, &fragment.node.selection_set.node, memo);
+                            memo.insert(name.clone(), Some(d));
+                            d
+                        }
+                        None => (0, 0),
+                    },
+                }
+            }
+        };
+        lists = lists.max(l);
+        below_root = below_root.max(r);
+    }
+    (lists, below_root)
 }
 
 /// True for characters no text field accepts: C0 and C1 controls other than
@@ -311,6 +415,61 @@ mod tests {
         assert_eq!(control_character(&doc, &vars).as_deref(), Some("$i.password"));
         let vars = Variables::from_json(serde_json::json!({"i": {"email": "x", "password": "line\nbreak\ttab"}}));
         assert_eq!(control_character(&doc, &vars), None);
+    }
+
+    #[test]
+    fn introspection_only_documents_are_told_from_the_rest() {
+        let only = |text: &str| introspection_only(&parse_query(text).unwrap());
+        assert!(only("{ __schema { queryType { name } } }"));
+        assert!(only(
+            "query Q { ...F __typename } fragment F on Query { __type(name: \"Query\") { name } }"
+        ));
+        assert!(only("{ ... on Query { __schema { types { name } } } }"));
+        assert!(!only("{ __typename me { id } }"));
+        assert!(!only("{ ...F } fragment F on Query { __typename me { id } }"));
+        assert!(!only("mutation { __typename }"));
+        // Every operation counts, not only the one a client names.
+        assert!(!only("query A { __typename } query B { offers { id } }"));
+        assert!(!only("{ ...Missing }"));
+    }
+
+    #[test]
+    fn introspection_list_depth_counts_the_lists_that_multiply_an_answer() {
+        let depth = |text: &str| introspection_list_depth(&parse_query(text).unwrap());
+        // The shape of the standard query: lists once, `ofType` many times.
+        assert_eq!(
+            depth(
+                "{ __schema { types { ...T } } } \
+                 fragment T on __Type { fields { args { type { ...R } } type { ...R } } inputFields { type { ...R } } \
+                 interfaces { ...R } possibleTypes { ...R } } \
+                 fragment R on __Type { ofType { ofType { ofType { ofType { name } } } } }"
+            ),
+            1
+        );
+        assert_eq!(
+            depth("{ __type(name: \"Query\") { fields { type { fields { name } } } } }"),
+            2
+        );
+        assert_eq!(
+            depth("{ __schema { types { fields { type { fields { type { ...F } } } } } } } fragment F on __Type { fields { name } }"),
+            3
+        );
+        // The same names outside introspection are not counted.
+        assert_eq!(depth("{ fields { fields { fields { name } } } }"), 0);
+    }
+
+    #[test]
+    fn a_fragment_bomb_of_introspection_lists_is_measured_without_expanding_it() {
+        let mut text = String::from("{ __schema { types { ...F0 } } }");
+        for level in 0..30 {
+            let spreads: String = (0..10).map(|_| format!("...F{} ", level + 1)).collect();
+            text.push_str(&format!(
+                " fragment F{level} on __Type {{ fields {{ type {{ {spreads} }} }} }}"
+            ));
+        }
+        text.push_str(" fragment F30 on __Type { name }");
+        let doc = parse_query(text).unwrap();
+        assert_eq!(introspection_list_depth(&doc), 30);
     }
 
     proptest! {

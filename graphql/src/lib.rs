@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod config;
 pub mod erasure;
 pub mod gbfs;
+pub mod graphiql;
 pub mod guard;
 pub mod http;
 pub mod notify;
@@ -65,15 +66,19 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     };
     let limiter = ratelimit::ClientLimiter::new(&config.abuse);
     let development = !config.environment.is_production();
-    let schema = schema::build(Some(gateway.clone()), &config.limits, development);
+    let schema = schema::build(Some(gateway.clone()), &config.limits, config.introspection);
+    let introspection = config
+        .introspection
+        .then(|| schema::build_introspection(&config.limits));
+    let graphiql = development.then(|| graphiql::Assets::load(config.graphiql_dir.as_deref()));
     let public = http::router(
         http::HttpState {
             schema,
+            introspection,
             gateway: gateway.clone(),
             limits: config.limits,
-            introspection: development,
         },
-        development,
+        graphiql,
     )
     .merge(gbfs::router(gateway.clone()))
     .merge(notify::callback::router(

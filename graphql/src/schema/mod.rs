@@ -87,6 +87,20 @@ pub fn build(gateway: Option<Gateway>, limits: &Limits, introspection: bool) -> 
     b.finish()
 }
 
+/// The schema that answers introspection-only documents where
+/// introspection is on (`crate::http`): it can run nothing but
+/// introspection, with the ordinary complexity limit and a depth limit the
+/// standard introspection query fits.
+pub fn build_introspection(limits: &Limits) -> GatewaySchema {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .introspection_only()
+        .limit_depth(crate::http::INTROSPECTION_MAX_DEPTH.max(limits.max_depth))
+        .limit_complexity(limits.max_complexity)
+        .limit_recursive_depth(64)
+        .limit_directives(10)
+        .finish()
+}
+
 /// The schema's SDL, as committed in `graphql/schema.graphql`.
 pub fn sdl() -> String {
     build(None, &Limits::default(), true).sdl()

@@ -111,6 +111,9 @@ codes! {
         TooManyAliases = "TOO_MANY_ALIASES",
         /// Introspection was asked for where it is turned off.
         IntrospectionDisabled = "INTROSPECTION_DISABLED",
+        /// An introspection query nests its list fields (`fields`,
+        /// `interfaces`, `possibleTypes`, `inputFields`) deeper than allowed.
+        IntrospectionTooDeep = "INTROSPECTION_TOO_DEEP",
         /// A request tried to sign in (or set a password) more than once.
         OneSignInPerRequest = "ONE_SIGN_IN_PER_REQUEST",
         /// A client sent more requests than its rate limit allows.

@@ -272,6 +272,8 @@ impl Stack {
                     poll: std::time::Duration::from_millis(100),
                     ..Default::default()
                 }),
+            introspection: true,
+            graphiql_dir: None,
         };
         let gateway = Running::spawn(roundabout_gateway::build(config).await.unwrap());
         let anon = GraphqlClient::new(&gateway.url);
