@@ -34,14 +34,13 @@ async fn gateway_host(
     limits: Limits,
     environment: Environment,
     abuse: AbuseLimits,
-    tweak: impl FnOnce(&mut roundabout_support::config::HostConfig),
+    tweak: impl FnOnce(&mut Config),
 ) -> Gw {
     let (pool, url) = testing::fresh_database(&MIGRATOR).await;
     let nowhere = "http://127.0.0.1:9".to_string();
     let mut host = testing::host_config("gateway", &url);
     host.max_body_bytes = limits.max_body_bytes;
-    tweak(&mut host);
-    let config = Config {
+    let mut config = Config {
         host,
         environment,
         token_key: TOKEN_KEY.to_vec(),
@@ -64,6 +63,7 @@ async fn gateway_host(
         introspection: !environment.is_production(),
         graphiql_dir: None,
     };
+    tweak(&mut config);
     let svc = testing::Running::spawn(build(config).await.unwrap());
     Gw {
         url: format!("{}/graphql", svc.url),
@@ -282,6 +282,21 @@ async fn introspection_is_off_in_production() {
     );
     let graphiql = reqwest::get(prod.url.replace("/graphql", "/graphiql")).await.unwrap();
     assert_eq!(graphiql.status(), 404);
+
+    // An operator may turn introspection on in production for integrators'
+    // tools; GraphiQL stays a development page.
+    let open = gateway_host(
+        Limits::default(),
+        Environment::Production,
+        AbuseLimits::default(),
+        |c| c.introspection = true,
+    )
+    .await;
+    let (status, v) = post(&open.url, None, json!({"query": "{ __schema { queryType { name } } }"})).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["data"]["__schema"]["queryType"]["name"], "Query");
+    let graphiql = reqwest::get(open.url.replace("/graphql", "/graphiql")).await.unwrap();
+    assert_eq!(graphiql.status(), 404);
 }
 
 #[path = "gateway/graphql_http.rs"]
@@ -298,8 +313,8 @@ async fn a_request_past_the_gateway_timeout_is_answered_503_in_graphql_shape() {
         Limits::default(),
         Environment::Development,
         AbuseLimits::default(),
-        |h| {
-            h.request_timeout = std::time::Duration::from_millis(1);
+        |c| {
+            c.host.request_timeout = std::time::Duration::from_millis(1);
         },
     )
     .await;
