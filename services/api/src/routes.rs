@@ -45,9 +45,8 @@ macro_rules! routes {
             )?
         )+
 
-        /// Every route of the service: (template, number of parameters its builder takes).
-        #[cfg(test)]
-        pub(crate) const ALL: &[(&str, usize)] = &[
+        /// Every route of the module: (template, number of parameters its builder takes).
+        pub const ALL: &[(&str, usize)] = &[
             $(($path, 0 $($(+ { let _ = stringify!($arg); 1 })+)?)),+
         ];
     };
@@ -62,6 +61,8 @@ pub mod common {
         READYZ = "/readyz";
         /// Prometheus metrics (on the internal metrics listener only).
         METRICS = "/metrics";
+        /// The service's OpenAPI 3.1 document (behind the internal auth).
+        OPENAPI = "/openapi.json";
     }
 }
 

@@ -18,15 +18,20 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 /// The body of an error answer.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ErrorBody {
+    /// The machine code of the refusal.
     pub code: ErrorCode,
+    /// What was refused and why, in plain English.
     pub message: String,
+    /// The input field the refusal is about, as a path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<Vec<String>>,
 }
 
 /// `{"error": ErrorBody}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ErrorEnvelope {
     pub error: ErrorBody,
 }

@@ -1,5 +1,6 @@
 //! The internal HTTP API, one module per resource.
 
+pub mod openapi;
 pub mod book;
 pub mod offers;
 pub mod payment_events;

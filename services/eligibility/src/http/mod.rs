@@ -1,5 +1,6 @@
 //! The internal HTTP API, one module per resource.
 
+pub mod openapi;
 pub mod budget;
 pub mod check;
 pub mod councils;

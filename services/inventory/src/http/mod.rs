@@ -1,5 +1,6 @@
 //! The internal HTTP API, one module per resource.
 
+pub mod openapi;
 pub mod approvals;
 pub mod gbfs;
 pub mod import;
