@@ -159,3 +159,12 @@ pub struct OverTimeData {
     pub spent_before_pence: Pence,
     pub points: Vec<PointData>,
 }
+
+/// What `POST /internal/payment-events` answers: taken, and whether its
+/// idempotency key had been seen before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct PaymentEventReceiptData {
+    pub received: bool,
+    pub duplicate: bool,
+}

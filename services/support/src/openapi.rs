@@ -200,6 +200,23 @@ impl Operation<'_> {
         self
     }
 
+    /// A required request header.
+    pub fn header(mut self, name: &str, description: &str) -> Self {
+        let parameter = json!({
+            "name": name,
+            "in": "header",
+            "required": true,
+            "description": description,
+            "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+        });
+        let op = self.op();
+        match op["parameters"].as_array_mut() {
+            Some(existing) => existing.push(parameter),
+            None => op["parameters"] = json!([parameter]),
+        }
+        self
+    }
+
     /// A JSON body of type `T` (required).
     pub fn body<T: JsonSchema>(mut self) -> Self {
         let schema = self.doc.generator.subschema_for::<T>().to_value();

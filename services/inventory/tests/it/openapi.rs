@@ -69,16 +69,10 @@ async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document()
         audience: "inventory",
         caller,
         document: &doc,
-        max_examples: 10,
-        checks: &[
-            "not_a_server_error",
-            "status_code_conformance",
-            "content_type_conformance",
-            "response_schema_conformance",
-        ],
-        extra: Vec::new(),
+        max_examples: 30,
     }
     .run()
     .await;
-    assert!(outcome.passed, "schemathesis found problems:\n{}", outcome.output);
+    eprintln!("{}", outcome.output);
+    assert!(outcome.passed, "schemathesis found problems (above)");
 }
