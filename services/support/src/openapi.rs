@@ -330,7 +330,10 @@ impl Drop for Operation<'_> {
             }
         };
         if has_input {
-            add(400, "Malformed input (`INVALID_INPUT`): a path parameter, query string or body of the wrong shape");
+            add(
+                400,
+                "Malformed input (`INVALID_INPUT`): a path parameter, query string or body of the wrong shape",
+            );
         }
         if has_body {
             add(413, "The body is larger than allowed (`PAYLOAD_TOO_LARGE`)");
@@ -460,7 +463,12 @@ mod tests {
             .refuses(404, "No such thing");
         let json = doc.into_json();
         let op = &json["paths"]["/internal/things/{id}"]["post"];
-        let mut statuses: Vec<&str> = op["responses"].as_object().unwrap().keys().map(String::as_str).collect();
+        let mut statuses: Vec<&str> = op["responses"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         statuses.sort();
         assert_eq!(statuses, ["200", "400", "401", "404", "413", "415", "503"]);
         assert_eq!(op["parameters"][0]["schema"]["format"], "uuid");
@@ -477,6 +485,9 @@ mod tests {
         bound_integers(&mut v);
         assert_eq!(v["a"]["maximum"], json!(i32::MAX));
         assert_eq!(v["b"][0]["minimum"], json!(1));
-        assert_eq!(non_null(json!({"type": ["integer", "null"]})), json!({"type": "integer"}));
+        assert_eq!(
+            non_null(json!({"type": ["integer", "null"]})),
+            json!({"type": "integer"})
+        );
     }
 }

@@ -124,7 +124,12 @@ impl ServiceHost {
             routes::common::OPENAPI,
             get(move || {
                 let text = text.clone();
-                async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], text.to_string()) }
+                async move {
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        text.to_string(),
+                    )
+                }
             }),
         );
         self

@@ -1,8 +1,8 @@
 //! The internal HTTP API, one module per resource.
 
-pub mod openapi;
 pub mod book;
 pub mod offers;
+pub mod openapi;
 pub mod payment_events;
 pub mod privacy;
 pub mod read;

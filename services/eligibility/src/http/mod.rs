@@ -1,6 +1,5 @@
 //! The internal HTTP API, one module per resource.
 
-pub mod openapi;
 pub mod budget;
 pub mod check;
 pub mod councils;
@@ -8,6 +7,7 @@ pub mod decisions;
 pub mod households;
 pub mod lifecycle;
 pub mod offer_terms;
+pub mod openapi;
 pub mod postcodes;
 pub mod privacy;
 pub mod profiles;

@@ -48,8 +48,14 @@ fn councils(d: &mut Document) {
         .ok::<CouncilData>(201, "The council, created")
         .ok::<CouncilData>(200, "The same council, created before with this id")
         .refuses(403, "Not an admin or a service (`FORBIDDEN`)")
-        .refuses(409, "The code is taken, or the id is another council's (`CODE_TAKEN`, `IDEMPOTENCY_CONFLICT`)")
-        .refuses(422, "A name, code or boundary that is not valid (`INVALID_INPUT`, `INVALID_GEOMETRY`)");
+        .refuses(
+            409,
+            "The code is taken, or the id is another council's (`CODE_TAKEN`, `IDEMPOTENCY_CONFLICT`)",
+        )
+        .refuses(
+            422,
+            "A name, code or boundary that is not valid (`INVALID_INPUT`, `INVALID_GEOMETRY`)",
+        );
     d.post(r::COUNCILS_BATCH, "Councils by id")
         .body::<BatchIn>()
         .ok::<Vec<CouncilData>>(200, "The councils found, without the ids that match none")
@@ -63,23 +69,32 @@ fn councils(d: &mut Document) {
         .refuses(403, OFFICERS)
         .refuses(404, NO_COUNCIL)
         .refuses(422, "A detail that is not valid (`INVALID_INPUT`)");
-    d.put(r::COUNCIL_DETAILS, "The council's details for residents and its statutory pages")
-        .body::<CouncilDetailsIn>()
-        .ok::<CouncilData>(200, "The council")
-        .refuses(403, OFFICERS)
-        .refuses(404, NO_COUNCIL)
-        .refuses(422, "A detail that is not valid (`INVALID_INPUT`)");
-    d.post(r::COUNCIL_ELIGIBILITY_CHECK, "A household's eligibility from facts alone (the checker)")
-        .body::<CheckIn>()
-        .ok::<Vec<DecisionData>>(200, "A decision for each published scheme")
-        .refuses(404, NO_COUNCIL)
-        .refuses(422, "Facts that are not valid (`INVALID_INPUT`)");
-    d.put(r::COUNCIL_POSTCODES, "Imports the council's postcodes (every row or none)")
-        .body::<PostcodesImportIn>()
-        .ok::<PostcodeImportData>(200, "How many were imported, or every problem of a refused file")
-        .refuses(403, OFFICERS)
-        .refuses(404, NO_COUNCIL)
-        .refuses(422, "No file (`INVALID_INPUT`)");
+    d.put(
+        r::COUNCIL_DETAILS,
+        "The council's details for residents and its statutory pages",
+    )
+    .body::<CouncilDetailsIn>()
+    .ok::<CouncilData>(200, "The council")
+    .refuses(403, OFFICERS)
+    .refuses(404, NO_COUNCIL)
+    .refuses(422, "A detail that is not valid (`INVALID_INPUT`)");
+    d.post(
+        r::COUNCIL_ELIGIBILITY_CHECK,
+        "A household's eligibility from facts alone (the checker)",
+    )
+    .body::<CheckIn>()
+    .ok::<Vec<DecisionData>>(200, "A decision for each published scheme")
+    .refuses(404, NO_COUNCIL)
+    .refuses(422, "Facts that are not valid (`INVALID_INPUT`)");
+    d.put(
+        r::COUNCIL_POSTCODES,
+        "Imports the council's postcodes (every row or none)",
+    )
+    .body::<PostcodesImportIn>()
+    .ok::<PostcodeImportData>(200, "How many were imported, or every problem of a refused file")
+    .refuses(403, OFFICERS)
+    .refuses(404, NO_COUNCIL)
+    .refuses(422, "No file (`INVALID_INPUT`)");
     d.get(r::COUNCIL_POSTCODE, "Where one postcode of the council is")
         .ok::<LocationData>(200, "The postcode, written properly, and its place")
         .refuses(404, "The council has no such postcode (`NOT_FOUND`)")
@@ -97,7 +112,10 @@ fn councils(d: &mut Document) {
         .refuses(403, OFFICERS)
         .refuses(404, NO_COUNCIL)
         .refuses(409, "The council has a zone of that name (`ZONE_NAME_TAKEN`)")
-        .refuses(422, "A name or geometry that is not valid (`INVALID_INPUT`, `INVALID_GEOMETRY`)");
+        .refuses(
+            422,
+            "A name or geometry that is not valid (`INVALID_INPUT`, `INVALID_GEOMETRY`)",
+        );
     d.post(r::ZONES_BATCH, "Zones by id")
         .body::<BatchIn>()
         .ok::<Vec<ZoneData>>(200, "The zones found, without the ids that match none")
@@ -114,31 +132,46 @@ fn councils(d: &mut Document) {
         .ok::<Vec<RetentionPeriodData>>(200, "Each kind of record's period")
         .refuses(403, OFFICERS)
         .refuses(404, NO_COUNCIL)
-        .refuses(422, "A kind twice, one a council may not set, or a period out of bounds (`INVALID_INPUT`, …)");
+        .refuses(
+            422,
+            "A kind twice, one a council may not set, or a period out of bounds (`INVALID_INPUT`, …)",
+        );
     d.get(r::RETENTION_OVERRIDES, "Every council's own retention periods")
         .ok::<Vec<CouncilPeriodData>>(200, "The periods councils chose")
         .refuses(403, "Not a service (`FORBIDDEN`)");
 }
 
 fn households(d: &mut Document) {
-    d.put(r::HOUSEHOLD, "Registers a household in a council (at sign-up; idempotent by id)")
-        .body::<HouseholdIn>()
-        .ok::<HouseholdData>(200, "The household")
-        .refuses(403, "Not a service (`FORBIDDEN`)")
-        .refuses(404, NO_COUNCIL)
-        .refuses(409, "The household is registered in another council (`IDEMPOTENCY_CONFLICT`)");
+    d.put(
+        r::HOUSEHOLD,
+        "Registers a household in a council (at sign-up; idempotent by id)",
+    )
+    .body::<HouseholdIn>()
+    .ok::<HouseholdData>(200, "The household")
+    .refuses(403, "Not a service (`FORBIDDEN`)")
+    .refuses(404, NO_COUNCIL)
+    .refuses(
+        409,
+        "The household is registered in another council (`IDEMPOTENCY_CONFLICT`)",
+    );
     d.get(r::HOUSEHOLD, "A household")
         .ok::<HouseholdData>(200, "The household")
         .refuses(404, NO_HOUSEHOLD);
-    d.get(r::HOUSEHOLD_ELIGIBILITY, "The household's decision for each published scheme")
-        .ok::<Vec<DecisionData>>(200, "The decisions, each with its reasons")
-        .refuses(404, NO_HOUSEHOLD);
-    d.get(r::HOUSEHOLD_OFFER_TERMS, "The subsidy terms for offers to the household")
-        .query::<OfferTermsQuery>()
-        .ok::<OfferTermsData>(200, "Where the household is and each scheme's terms")
-        .refuses(403, "Not a service (`FORBIDDEN`)")
-        .refuses(404, NO_HOUSEHOLD)
-        .refuses(422, "An unknown kind (`INVALID_INPUT`)");
+    d.get(
+        r::HOUSEHOLD_ELIGIBILITY,
+        "The household's decision for each published scheme",
+    )
+    .ok::<Vec<DecisionData>>(200, "The decisions, each with its reasons")
+    .refuses(404, NO_HOUSEHOLD);
+    d.get(
+        r::HOUSEHOLD_OFFER_TERMS,
+        "The subsidy terms for offers to the household",
+    )
+    .query::<OfferTermsQuery>()
+    .ok::<OfferTermsData>(200, "Where the household is and each scheme's terms")
+    .refuses(403, "Not a service (`FORBIDDEN`)")
+    .refuses(404, NO_HOUSEHOLD)
+    .refuses(422, "An unknown kind (`INVALID_INPUT`)");
     d.get(r::HOUSEHOLD_PROFILE, "The household's profile")
         .ok::<Option<ProfileData>>(200, "The profile, or null before one is saved")
         .refuses(404, NO_HOUSEHOLD);
@@ -148,12 +181,18 @@ fn households(d: &mut Document) {
         .refuses(403, "Not the household, or an officer acting for it (`FORBIDDEN`)")
         .refuses(404, NO_HOUSEHOLD)
         .refuses(422, "A fact that is not valid (`INVALID_INPUT`)");
-    d.get(r::HOUSEHOLD_EXPORT, "What eligibility holds about a household (its export)")
-        .ok::<ExportData>(200, "The household's sections")
-        .refuses(404, NO_HOUSEHOLD);
-    d.post(r::HOUSEHOLD_ERASURE, "Erases the household's profile, decisions and reads")
-        .ok::<ErasureStepData>(200, "What was erased")
-        .refuses(403, "Not the gateway (`FORBIDDEN`)");
+    d.get(
+        r::HOUSEHOLD_EXPORT,
+        "What eligibility holds about a household (its export)",
+    )
+    .ok::<ExportData>(200, "The household's sections")
+    .refuses(404, NO_HOUSEHOLD);
+    d.post(
+        r::HOUSEHOLD_ERASURE,
+        "Erases the household's profile, decisions and reads",
+    )
+    .ok::<ErasureStepData>(200, "What was erased")
+    .refuses(403, "Not the gateway (`FORBIDDEN`)");
 }
 
 fn schemes(d: &mut Document) {
@@ -162,7 +201,10 @@ fn schemes(d: &mut Document) {
         .ok::<SchemeData>(201, "The draft")
         .refuses(403, OFFICERS)
         .refuses(404, NO_COUNCIL)
-        .refuses(422, "A field or rule that is not valid (`INVALID_INPUT`, `INVALID_RULE`)");
+        .refuses(
+            422,
+            "A field or rule that is not valid (`INVALID_INPUT`, `INVALID_RULE`)",
+        );
     d.post(r::SCHEMES_BATCH, "Scheme versions by id")
         .body::<BatchIn>()
         .ok::<Vec<SchemeData>>(200, "The versions found and visible to the caller")
@@ -177,7 +219,10 @@ fn schemes(d: &mut Document) {
         .refuses(403, OFFICERS)
         .refuses(404, NO_SCHEME)
         .refuses(409, "Not a draft (`INVALID_STATE`)")
-        .refuses(422, "A field or rule that is not valid (`INVALID_INPUT`, `INVALID_RULE`)");
+        .refuses(
+            422,
+            "A field or rule that is not valid (`INVALID_INPUT`, `INVALID_RULE`)",
+        );
     d.post(r::SCHEME_TEST_CASES, "Adds a test case to a scheme")
         .body::<TestCaseIn>()
         .ok::<SchemeData>(201, "The scheme with its test cases")
@@ -226,17 +271,26 @@ fn budgets(d: &mut Document) {
         .ok::<AllocationRow>(200, "The hold")
         .refuses(403, SERVICES)
         .refuses(404, NO_SCHEME)
-        .refuses(409, "The budget cannot cover it, or the booking holds another amount (`BUDGET_EXHAUSTED`, …)")
+        .refuses(
+            409,
+            "The budget cannot cover it, or the booking holds another amount (`BUDGET_EXHAUSTED`, …)",
+        )
         .refuses(422, "A field missing or out of range (`INVALID_INPUT`)");
     d.post(r::BUDGET_COMMIT, "Commits a held subsidy")
         .body::<ReserveIn>()
         .ok::<AllocationRow>(200, "The commitment")
         .refuses(403, SERVICES)
         .refuses(404, NO_SCHEME)
-        .refuses(409, "Released, or the budget cannot cover it (`INVALID_STATE`, `BUDGET_EXHAUSTED`)")
+        .refuses(
+            409,
+            "Released, or the budget cannot cover it (`INVALID_STATE`, `BUDGET_EXHAUSTED`)",
+        )
         .refuses(422, "A field missing or out of range (`INVALID_INPUT`)");
-    d.post(r::BUDGET_RELEASE, "Gives a booking's subsidy back to the budget (idempotent)")
-        .body::<ReleaseIn>()
-        .ok::<Option<AllocationRow>>(200, "The released allocation, or null when the booking never had one")
-        .refuses(403, SERVICES);
+    d.post(
+        r::BUDGET_RELEASE,
+        "Gives a booking's subsidy back to the budget (idempotent)",
+    )
+    .body::<ReleaseIn>()
+    .ok::<Option<AllocationRow>>(200, "The released allocation, or null when the booking never had one")
+    .refuses(403, SERVICES);
 }

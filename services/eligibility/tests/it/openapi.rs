@@ -16,7 +16,11 @@ use uuid::Uuid;
 
 async fn spawn() -> Running {
     let (_, url) = testing::fresh_database(&MIGRATOR).await;
-    Running::spawn(build(Config::new(testing::host_config("eligibility", &url))).await.unwrap())
+    Running::spawn(
+        build(Config::new(testing::host_config("eligibility", &url)))
+            .await
+            .unwrap(),
+    )
 }
 
 #[test]

@@ -1,9 +1,9 @@
 //! The internal HTTP API, one module per resource.
 
-pub mod openapi;
 pub mod approvals;
 pub mod gbfs;
 pub mod import;
+pub mod openapi;
 pub mod providers;
 pub mod search;
 pub mod vehicles;

@@ -4,9 +4,8 @@
 
 use roundabout_api::{
     inventory::{
-        ApprovalData, BatchIn, CouncilProviderData, CouncilProvidersQuery, FleetPage, FleetQuery, ImportData,
-        ImportIn, ProviderContactIn, ProviderData, ProviderIn, SearchIn, SearchResults, StatusIn, VehicleData,
-        VehicleIn,
+        ApprovalData, BatchIn, CouncilProviderData, CouncilProvidersQuery, FleetPage, FleetQuery, ImportData, ImportIn,
+        ProviderContactIn, ProviderData, ProviderIn, SearchIn, SearchResults, StatusIn, VehicleData, VehicleIn,
     },
     routes::inventory as r,
 };
@@ -39,8 +38,11 @@ pub fn document() -> Value {
         .refuses(403, "Not the provider's member, an admin or a service (`FORBIDDEN`)")
         .refuses(404, "No such provider (`NOT_FOUND`)")
         .refuses(422, "A detail that is not valid (`INVALID_INPUT`, `field` names it)");
-    d.get(r::PROVIDER_COUNCILS, "The provider's standing in each council it applied to")
-        .ok::<Vec<ApprovalData>>(200, "Its approvals");
+    d.get(
+        r::PROVIDER_COUNCILS,
+        "The provider's standing in each council it applied to",
+    )
+    .ok::<Vec<ApprovalData>>(200, "Its approvals");
     d.post(r::PROVIDER_COUNCIL, "The provider applies to operate in a council")
         .describe("Applying again keeps the current standing.")
         .ok::<ApprovalData>(200, "Its standing there")
@@ -86,11 +88,14 @@ pub fn document() -> Value {
         .refuses(403, "Not a provider's member (`FORBIDDEN`)")
         .refuses(409, "A registration taken meanwhile (`REGISTRATION_TAKEN`)")
         .refuses(422, "No file, or an unknown format (`INVALID_INPUT`)");
-    d.post(r::VEHICLES_SEARCH, "Available vehicles of a council near a place, nearest first")
-        .body::<SearchIn>()
-        .ok::<SearchResults>(200, "The vehicles with their distance")
-        .refuses(404, "No such council (`NOT_FOUND`)")
-        .refuses(422, "A field out of range (`INVALID_INPUT`)");
+    d.post(
+        r::VEHICLES_SEARCH,
+        "Available vehicles of a council near a place, nearest first",
+    )
+    .body::<SearchIn>()
+    .ok::<SearchResults>(200, "The vehicles with their distance")
+    .refuses(404, "No such council (`NOT_FOUND`)")
+    .refuses(422, "A field out of range (`INVALID_INPUT`)");
     d.get(r::VEHICLE, "A vehicle")
         .ok::<VehicleData>(200, "The vehicle")
         .refuses(404, "No such vehicle (`NOT_FOUND`)");
@@ -101,16 +106,22 @@ pub fn document() -> Value {
         .refuses(404, "No such vehicle (`NOT_FOUND`)")
         .refuses(409, "Another vehicle has the registration (`REGISTRATION_TAKEN`)")
         .refuses(422, "A field that is not valid (`INVALID_INPUT`, `field` names it)");
-    d.post(r::VEHICLE_STATUS, "Makes a vehicle available, in maintenance or retired")
-        .body::<StatusIn>()
-        .ok::<VehicleData>(200, "The vehicle")
-        .refuses(403, "Not the member of the provider that owns it (`FORBIDDEN`)")
-        .refuses(404, "No such vehicle (`NOT_FOUND`)")
-        .refuses(422, "An unknown status (`INVALID_INPUT`)");
-    d.get(r::PROVIDER_VEHICLES, "A provider's fleet, a page at a time, in the order vehicles were added")
-        .query::<FleetQuery>()
-        .ok::<FleetPage>(200, "The page")
-        .refuses(422, "`first` out of range (`INVALID_INPUT`)");
+    d.post(
+        r::VEHICLE_STATUS,
+        "Makes a vehicle available, in maintenance or retired",
+    )
+    .body::<StatusIn>()
+    .ok::<VehicleData>(200, "The vehicle")
+    .refuses(403, "Not the member of the provider that owns it (`FORBIDDEN`)")
+    .refuses(404, "No such vehicle (`NOT_FOUND`)")
+    .refuses(422, "An unknown status (`INVALID_INPUT`)");
+    d.get(
+        r::PROVIDER_VEHICLES,
+        "A provider's fleet, a page at a time, in the order vehicles were added",
+    )
+    .query::<FleetQuery>()
+    .ok::<FleetPage>(200, "The page")
+    .refuses(422, "`first` out of range (`INVALID_INPUT`)");
     d.events();
     d.into_json()
 }

@@ -32,7 +32,10 @@ pub fn document() -> Value {
         .ok::<PaymentData>(200, "The payment")
         .refuses(403, BOOKINGS_ONLY)
         .refuses(409, "The booking was charged with other terms (`IDEMPOTENCY_CONFLICT`)")
-        .refuses(422, "An amount or field out of range, or the card declined (`INVALID_INPUT`, `CARD_DECLINED`, …)");
+        .refuses(
+            422,
+            "An amount or field out of range, or the card declined (`INVALID_INPUT`, `CARD_DECLINED`, …)",
+        );
     d.post(r::PAYMENTS_BATCH, "Payments by booking id")
         .body::<BatchIn>()
         .ok::<Vec<PaymentData>>(200, "The payments found and visible to the caller")
@@ -42,7 +45,10 @@ pub fn document() -> Value {
         .refuses(404, NO_PAYMENT);
     for (path, summary) in [
         (r::PAYMENT_CAPTURE, "Takes an authorised payment"),
-        (r::PAYMENT_RELEASE, "Releases an authorised payment that will not be taken"),
+        (
+            r::PAYMENT_RELEASE,
+            "Releases an authorised payment that will not be taken",
+        ),
     ] {
         d.post(path, summary)
             .ok::<PaymentData>(200, "The payment")
@@ -69,11 +75,17 @@ pub fn document() -> Value {
         .body::<BatchIn>()
         .ok::<Vec<PayoutsData>>(200, "The accounts found")
         .refuses(422, "More than 500 ids (`INVALID_INPUT`)");
-    d.post(r::PROVIDER_ONBOARDING, "Starts or resumes a provider's payout account set-up")
-        .body::<OnboardingIn>()
-        .ok::<OnboardingData>(200, "Where to send the provider")
-        .refuses(403, "Not the provider's member (`FORBIDDEN`)")
-        .refuses(422, "A return address that is not valid, or no card processor (`INVALID_INPUT`, …)");
+    d.post(
+        r::PROVIDER_ONBOARDING,
+        "Starts or resumes a provider's payout account set-up",
+    )
+    .body::<OnboardingIn>()
+    .ok::<OnboardingData>(200, "Where to send the provider")
+    .refuses(403, "Not the provider's member (`FORBIDDEN`)")
+    .refuses(
+        422,
+        "A return address that is not valid, or no card processor (`INVALID_INPUT`, …)",
+    );
     d.put(r::COUNCIL_PLATFORM_FEE, "Sets the council's platform fee")
         .body::<FeeIn>()
         .ok::<FeeIn>(200, "The fee")
@@ -82,16 +94,25 @@ pub fn document() -> Value {
     d.get(r::HOUSEHOLD_EXPORT, "A household's payments, refunds and ledger lines")
         .ok::<ExportData>(200, "The household's section")
         .refuses(404, "Not a household the caller may see (`NOT_FOUND`)");
-    d.post(r::HOUSEHOLD_ERASURE, "Removes the household's processor customer and card details")
-        .ok::<ErasureStepData>(200, "What was erased")
-        .refuses(403, "Not the gateway (`FORBIDDEN`)");
+    d.post(
+        r::HOUSEHOLD_ERASURE,
+        "Removes the household's processor customer and card details",
+    )
+    .ok::<ErasureStepData>(200, "What was erased")
+    .refuses(403, "Not the gateway (`FORBIDDEN`)");
     d.post(r::STRIPE_WEBHOOK, "Stripe's events")
         .public("Open to anyone; authenticated by Stripe's signature (`Stripe-Signature`) over the raw body.")
         .header("Stripe-Signature", "Stripe's signature of the body")
         .raw_body("A Stripe event, as Stripe sent it")
         .ok::<Receipt>(200, "Stored and applied, or seen before, or of no interest")
-        .refuses(400, "No signature, a signature that does not verify, or an event that is not JSON (`INVALID_INPUT`)")
-        .refuses(422, "An event of a known type with a shape that cannot be read (`INVALID_INPUT`)");
+        .refuses(
+            400,
+            "No signature, a signature that does not verify, or an event that is not JSON (`INVALID_INPUT`)",
+        )
+        .refuses(
+            422,
+            "An event of a known type with a shape that cannot be read (`INVALID_INPUT`)",
+        );
     d.events();
     d.into_json()
 }

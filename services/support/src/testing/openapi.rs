@@ -149,7 +149,12 @@ pub fn with_examples(document: &Value, example: impl Fn(&str, &str) -> Option<St
     let mut doc = document.clone();
     for (path, item) in doc["paths"].as_object_mut().into_iter().flatten() {
         for (_, op) in item.as_object_mut().into_iter().flatten() {
-            for p in op.get_mut("parameters").and_then(Value::as_array_mut).into_iter().flatten() {
+            for p in op
+                .get_mut("parameters")
+                .and_then(Value::as_array_mut)
+                .into_iter()
+                .flatten()
+            {
                 if p["in"] == "path" {
                     if let Some(v) = example(path, p["name"].as_str().unwrap_or_default()) {
                         p["example"] = Value::String(v);
