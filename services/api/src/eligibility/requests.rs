@@ -71,7 +71,7 @@ pub struct PostcodesImportIn {
     pub csv: String,
 }
 
-/// `PUT /internal/schemes/{id}/test-cases`: a test case for a draft.
+/// `POST /internal/schemes/{id}/test-cases`: a test case for a draft.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct TestCaseIn {
