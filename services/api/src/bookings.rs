@@ -17,6 +17,7 @@ use crate::{
 /// A booking as the bookings service returns it (`GET /internal/bookings/{id}`,
 /// booking, cancelling, batches and pages).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct BookingData {
     pub id: Uuid,
     pub household_id: Uuid,
@@ -57,6 +58,7 @@ pub struct BookingData {
 
 /// A page of a household's or a provider's bookings, newest first.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct BookingPage {
     pub bookings: Vec<BookingData>,
     pub total_count: i64,
@@ -67,6 +69,7 @@ pub struct BookingPage {
 /// [`VehicleData`] for readers; the broker passes on inventory's JSON text
 /// of it as it came.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct OfferData<V = VehicleData> {
     pub vehicle: V,
     pub distance_km: f64,
@@ -82,6 +85,7 @@ pub struct OfferData<V = VehicleData> {
 /// A council's report (`GET /internal/councils/{id}/report`): the totals of
 /// the bookings made in the period, and their breakdowns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ReportData {
     #[serde(flatten)]
     pub totals: TotalsData,
@@ -92,6 +96,7 @@ pub struct ReportData {
 
 /// A report's totals.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct TotalsData {
     /// Bookings that stand.
     pub bookings: i64,
@@ -115,6 +120,7 @@ pub struct TotalsData {
 
 /// One scheme's bookings in a report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SchemeLineData {
     pub scheme_id: Uuid,
     pub bookings: i64,
@@ -123,6 +129,7 @@ pub struct SchemeLineData {
 
 /// One zone's bookings in a report; counts from 1 to 9 are withheld.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ZoneLineData {
     /// None: outside every zone of the council.
     pub zone_id: Option<Uuid>,
@@ -133,6 +140,7 @@ pub struct ZoneLineData {
 
 /// One day, week or month of a report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PointData {
     /// The first UK day of the day, week (from Monday) or month.
     pub start: NaiveDate,
@@ -144,9 +152,19 @@ pub struct PointData {
 
 /// A report's subsidy over time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct OverTimeData {
     pub interval: ReportInterval,
     /// Subsidy of the council's bookings made before the period and not cancelled.
     pub spent_before_pence: Pence,
     pub points: Vec<PointData>,
+}
+
+/// What `POST /internal/payment-events` answers: taken, and whether its
+/// idempotency key had been seen before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct PaymentEventReceiptData {
+    pub received: bool,
+    pub duplicate: bool,
 }

@@ -10,6 +10,7 @@ use crate::ErrorCode;
 /// each service refuses more than 500 ids. The answer is a list of
 /// [`HasId`](crate::HasId) records, without the ids that match nothing.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct BatchIn {
     pub ids: Vec<Uuid>,
 }
@@ -18,6 +19,7 @@ pub struct BatchIn {
 /// provider with its [`ProviderContactIn`](crate::inventory::ProviderContactIn)).
 /// Each part may be absent or null; empty (after trimming) clears it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ContactIn {
     pub phone: Option<String>,
     pub email: Option<String>,
@@ -26,6 +28,7 @@ pub struct ContactIn {
 /// A problem with one row of an import file (inventory's fleets,
 /// eligibility's postcodes); a refused file has one per problem.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RowErrorData {
     /// The line of the CSV file (the header is line 1), or the vehicle's
     /// position in GBFS `vehicle_status` (from 1); 0 for the file as a whole.

@@ -15,6 +15,7 @@ use crate::{
 
 /// A council as the eligibility service returns it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CouncilData {
     pub id: Uuid,
     pub name: String,
@@ -50,6 +51,7 @@ impl HasId for CouncilData {
 
 /// A zone as the eligibility service returns it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ZoneData {
     pub id: Uuid,
     pub council_id: Uuid,
@@ -66,6 +68,7 @@ impl HasId for ZoneData {
 
 /// A criterion as the eligibility service stores it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CriterionData {
     pub id: String,
     pub label: String,
@@ -75,6 +78,7 @@ pub struct CriterionData {
 
 /// A test case as the eligibility service stores it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct TestCaseData {
     pub id: Uuid,
     pub scheme_id: Uuid,
@@ -87,6 +91,7 @@ pub struct TestCaseData {
 
 /// A scheme version as the eligibility service returns it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SchemeData {
     pub id: Uuid,
     /// The scheme all its versions share.
@@ -122,6 +127,7 @@ impl HasId for SchemeData {
 
 /// A household as the eligibility service returns it (registering, reading).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct HouseholdData {
     pub id: Uuid,
     pub council_id: Uuid,
@@ -136,6 +142,7 @@ impl HasId for HouseholdData {
 
 /// A household's profile as the eligibility service returns it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ProfileData {
     pub household_id: Uuid,
     pub council_id: Uuid,
@@ -163,6 +170,7 @@ pub struct ProfileData {
 /// One criterion's result for a household, with its explanation; also how
 /// eligibility stores a decision's reasons.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CriterionResultData {
     pub criterion_id: String,
     pub label: String,
@@ -172,6 +180,7 @@ pub struct CriterionResultData {
 
 /// One scheme's decision for a household.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct DecisionData {
     pub scheme: SchemeData,
     pub eligible: bool,
@@ -180,6 +189,7 @@ pub struct DecisionData {
 
 /// The subsidy a scheme pays towards one base price.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SubsidyData {
     pub scheme_id: Uuid,
     pub scheme_version: i32,
@@ -191,6 +201,7 @@ pub struct SubsidyData {
 
 /// One base price of a quote and its best subsidy.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct QuoteLineData {
     pub base_pence: Pence,
     /// None: no eligible scheme pays towards it.
@@ -199,6 +210,7 @@ pub struct QuoteLineData {
 
 /// A subsidy quote (`POST /internal/subsidy/quote`): one line per base price.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct QuoteData {
     pub quotes: Vec<QuoteLineData>,
     /// The zones the household lives in now (empty without a profile):
@@ -211,6 +223,7 @@ pub struct QuoteData {
 /// base price, a cap per booking (per month for a lease), and what is left
 /// of its budget.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SchemeTerms {
     pub scheme_id: Uuid,
     pub scheme_version: i32,
@@ -222,6 +235,7 @@ pub struct SchemeTerms {
 
 /// Where a household is and what it needs of a vehicle (its offer terms).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct WhereaboutsData {
     pub lat: f64,
     pub lon: f64,
@@ -233,6 +247,7 @@ pub struct WhereaboutsData {
 /// A household's offer terms: where it is, and the terms of each scheme in
 /// effect for the kind that it is eligible for.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct OfferTermsData {
     /// None until the household has filled in its profile.
     pub profile: Option<WhereaboutsData>,
@@ -242,12 +257,14 @@ pub struct OfferTermsData {
 /// The councils whose postcode lookup has a postcode, else its district
 /// (`POST /internal/postcodes/councils`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PostcodeCouncilsData {
     pub council_ids: Vec<Uuid>,
 }
 
 /// Where a postcode of a council is (`GET /internal/councils/{id}/postcodes/{postcode}`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct LocationData {
     /// The entry found: the postcode itself or its district.
     pub postcode: String,
@@ -257,6 +274,7 @@ pub struct LocationData {
 
 /// A simulation's answer (`POST /internal/schemes/{id}/simulate`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SimulationData {
     /// Households of the council with a profile.
     pub households_evaluated: i64,
@@ -270,6 +288,7 @@ pub struct SimulationData {
 
 /// How many households of a simulation failed one criterion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CriterionCountData {
     /// The criterion's id (`zone` for the scheme's zone restriction).
     pub criterion_id: String,
@@ -280,6 +299,7 @@ pub struct CriterionCountData {
 /// how many postcodes were added or updated, or, when the file is refused
 /// (nothing imported), every row's problem.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PostcodeImportData {
     pub imported_count: u64,
     pub errors: Vec<RowErrorData>,

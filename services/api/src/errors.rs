@@ -33,6 +33,7 @@ macro_rules! codes {
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
         pub enum $name {
             $(
                 $(#[$vmeta])*

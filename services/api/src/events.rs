@@ -47,6 +47,7 @@ pub mod kinds {
 
 /// One event.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct EventData {
     /// Unique for ever: the gateway records each once.
     pub id: Uuid,
@@ -59,25 +60,37 @@ pub struct EventData {
 
 /// `GET /internal/events?limit=N` (at most [`MAX_PAGE`]).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct EventsQuery {
     pub limit: Option<i64>,
 }
 
 /// The oldest events not yet acknowledged, oldest first.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct EventsPage {
     pub events: Vec<EventData>,
 }
 
 /// `POST /internal/events/ack`: the events the gateway has recorded.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct EventsAck {
     pub ids: Vec<Uuid>,
+}
+
+/// What `POST /internal/events/ack` answers: how many of the ids were
+/// marked taken now (an id taken before, or unknown, is not counted).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct AckData {
+    pub taken: u64,
 }
 
 /// The payload of the booking events: the booking as it stood when its
 /// status changed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct BookingEvent {
     pub booking_id: Uuid,
     pub household_id: Uuid,
@@ -115,6 +128,7 @@ impl BookingEvent {
 
 /// The payload of `PROVIDER_APPROVED` and `PROVIDER_SUSPENDED`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ProviderStandingEvent {
     pub provider_id: Uuid,
     pub council_id: Uuid,
@@ -124,6 +138,7 @@ pub struct ProviderStandingEvent {
 
 /// The payload of `LEASE_INSTALMENT_PAID` and `LEASE_INSTALMENT_FAILED`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct LeaseInstalmentEvent {
     pub booking_id: Uuid,
     pub household_id: Uuid,
@@ -142,6 +157,7 @@ pub struct LeaseInstalmentEvent {
 
 /// The payload of `SCHEME_BUDGET_COMMITTED`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SchemeBudgetEvent {
     pub council_id: Uuid,
     pub line_id: Uuid,

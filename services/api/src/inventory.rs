@@ -15,6 +15,7 @@ use crate::{
 
 /// A provider organisation as the inventory service returns it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ProviderData {
     pub id: Uuid,
     pub name: String,
@@ -36,6 +37,7 @@ impl HasId for ProviderData {
 
 /// A vehicle as the inventory service returns it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct VehicleData {
     pub id: Uuid,
     pub provider_id: Uuid,
@@ -69,6 +71,7 @@ impl HasId for VehicleData {
 
 /// One page of a provider's fleet, in the order its vehicles were added.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct FleetPage {
     pub items: Vec<VehicleData>,
     pub total_count: i64,
@@ -78,6 +81,7 @@ pub struct FleetPage {
 /// A provider's standing in one council (an approval), as inventory returns
 /// it when a provider applies, is approved, suspended or listed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ApprovalData {
     pub provider_id: Uuid,
     pub council_id: Uuid,
@@ -88,6 +92,7 @@ pub struct ApprovalData {
 
 /// A provider with its standing in one council (a council's providers).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CouncilProviderData {
     pub id: Uuid,
     pub name: String,
@@ -106,6 +111,7 @@ pub struct CouncilProviderData {
 /// index's shared rows in the same shape without copying them, and the
 /// offers broker passes a hit's vehicle on as the JSON text it came as.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SearchHit<V = VehicleData> {
     pub vehicle: V,
     pub distance_km: f64,
@@ -113,6 +119,7 @@ pub struct SearchHit<V = VehicleData> {
 
 /// A geo search's answer, nearest first.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SearchResults<V = VehicleData> {
     pub results: Vec<SearchHit<V>>,
 }
@@ -121,6 +128,7 @@ pub struct SearchResults<V = VehicleData> {
 /// added, or, when the file is refused (nothing imported), every row's
 /// problem.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ImportData {
     pub imported: u64,
     pub vehicle_ids: Vec<Uuid>,

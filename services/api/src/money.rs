@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 /// An amount of money in whole pence (GBP). Negative amounts are allowed
 /// (refunds, credits); arithmetic saturates rather than wrapping.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, sqlx::Type)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 #[sqlx(transparent)]
 pub struct Pence(pub i64);

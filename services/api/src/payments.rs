@@ -16,6 +16,7 @@ use crate::{
 /// A booking's payment as the payments service returns it (charging,
 /// reading, batches, capture, release, refund).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PaymentData {
     pub booking_id: Uuid,
     pub household_id: Uuid,
@@ -41,8 +42,9 @@ pub struct PaymentData {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
 /// One monthly instalment of a lease.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct InstalmentData {
     pub month: i32,
     pub due_at: DateTime<Utc>,
@@ -60,6 +62,7 @@ impl HasId for PaymentData {
 
 /// Whether a provider's connected account can receive payouts (from payments).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PayoutsData {
     pub provider_id: Uuid,
     pub payouts_enabled: bool,
@@ -73,6 +76,7 @@ impl HasId for PayoutsData {
 
 /// A Stripe Connect onboarding link for a provider.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct OnboardingData {
     pub url: String,
 }

@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 
 /// What one part holds about a household.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ExportData {
     pub sections: Vec<ExportSection>,
 }
@@ -24,6 +25,7 @@ pub struct ExportData {
 /// One kind of record: its stable key (the JSON document's field), a title
 /// for people, why it is kept, and the records.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ExportSection {
     pub key: String,
     pub title: String,
@@ -57,6 +59,7 @@ impl ExportSection {
 /// a hire in progress); the caller asks again later. Zero: done, and asking
 /// again changes nothing.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ErasureStepData {
     pub remaining: u32,
     /// Rows changed or removed by this call (0 when asked again).

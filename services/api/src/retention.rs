@@ -191,6 +191,7 @@ impl Rule {
 /// A council's period for one kind, as eligibility answers it
 /// (`GET /internal/councils/{id}/retention`, one per kind).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RetentionPeriodData {
     pub kind: RetentionKind,
     /// The period in force for the council, in days.
@@ -207,12 +208,14 @@ pub struct RetentionPeriodData {
 /// `days: null` returns a kind to the default. Kinds not listed keep what
 /// they have.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RetentionIn {
     pub periods: Vec<RetentionPeriodIn>,
 }
 
 /// One kind's new period.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RetentionPeriodIn {
     pub kind: RetentionKind,
     pub days: Option<i32>,
@@ -222,6 +225,7 @@ pub struct RetentionPeriodIn {
 /// answers every one, for the parts that delete records of councils they do
 /// not own).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CouncilPeriodData {
     pub council_id: Uuid,
     pub kind: RetentionKind,

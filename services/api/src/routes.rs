@@ -45,9 +45,8 @@ macro_rules! routes {
             )?
         )+
 
-        /// Every route of the service: (template, number of parameters its builder takes).
-        #[cfg(test)]
-        pub(crate) const ALL: &[(&str, usize)] = &[
+        /// Every route of the module: (template, number of parameters its builder takes).
+        pub const ALL: &[(&str, usize)] = &[
             $(($path, 0 $($(+ { let _ = stringify!($arg); 1 })+)?)),+
         ];
     };
@@ -62,6 +61,8 @@ pub mod common {
         READYZ = "/readyz";
         /// Prometheus metrics (on the internal metrics listener only).
         METRICS = "/metrics";
+        /// The service's OpenAPI 3.1 document (behind the internal auth).
+        OPENAPI = "/openapi.json";
     }
 }
 
@@ -133,7 +134,7 @@ pub mod eligibility {
         COUNCIL_DETAILS, council_details(id) = "/internal/councils/{id}/details";
         /// `POST`: a household's eligibility from facts alone (the checker).
         COUNCIL_ELIGIBILITY_CHECK, council_eligibility_check(id) = "/internal/councils/{id}/eligibility/check";
-        /// `GET` the council's postcodes, `POST` imports them.
+        /// `PUT`: imports the council's postcodes (every row or none).
         COUNCIL_POSTCODES, council_postcodes(id) = "/internal/councils/{id}/postcodes";
         /// `GET`: one postcode of the council.
         COUNCIL_POSTCODE, council_postcode(id, postcode) = "/internal/councils/{id}/postcodes/{postcode}";
@@ -147,7 +148,7 @@ pub mod eligibility {
         HOUSEHOLD, household(id) = "/internal/households/{id}";
         /// `GET`: the household's decision for each scheme.
         HOUSEHOLD_ELIGIBILITY, household_eligibility(id) = "/internal/households/{id}/eligibility";
-        /// `POST`: the subsidy terms for offers to the household.
+        /// `GET`: the subsidy terms for offers to the household.
         HOUSEHOLD_OFFER_TERMS, household_offer_terms(id) = "/internal/households/{id}/offer-terms";
         /// `GET` reads, `PUT` saves the household's profile.
         HOUSEHOLD_PROFILE, household_profile(id) = "/internal/households/{id}/profile";
@@ -167,7 +168,7 @@ pub mod eligibility {
         SCHEME_REVISE, scheme_revise(id) = "/internal/schemes/{id}/revise";
         /// `POST`: what a scheme would have cost over past bookings.
         SCHEME_SIMULATE, scheme_simulate(id) = "/internal/schemes/{id}/simulate";
-        /// `PUT`: the scheme's test cases.
+        /// `POST`: adds a test case to the scheme.
         SCHEME_TEST_CASES, scheme_test_cases(id) = "/internal/schemes/{id}/test-cases";
         /// `POST`: the subsidy a booking would get.
         SUBSIDY_QUOTE = "/internal/subsidy/quote";
@@ -245,7 +246,7 @@ pub mod payments {
         PROVIDERS_PAYOUTS_BATCH = "/internal/providers/payouts/batch";
         /// `POST`: starts or resumes a provider's payout account set-up.
         PROVIDER_ONBOARDING, provider_onboarding(id) = "/internal/providers/{id}/onboarding";
-        /// `GET` or `PUT`: the council's platform fee.
+        /// `PUT`: sets the council's platform fee.
         COUNCIL_PLATFORM_FEE, council_platform_fee(id) = "/internal/councils/{id}/platform-fee";
         /// `GET`: a household's payments, refunds and ledger lines.
         HOUSEHOLD_EXPORT, household_export(id) = "/internal/households/{id}/export";

@@ -43,6 +43,7 @@ macro_rules! state {
             serde::Serialize, serde::Deserialize, sqlx::Type,
         )]
         #[sqlx(type_name = "text")]
+        #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
         pub enum $name {
             $(
                 $(#[$vmeta])*

@@ -166,8 +166,9 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     let jobs_state = state.clone();
     let every = config.job_interval;
     let api = http::router(state).merge(roundabout_support::events::router(pool.clone(), auth.clone()));
-    let mut host =
-        ServiceHost::new(NAME, &config.host, pool.clone(), &MIGRATOR, auth, api).with_task(Box::new(move |shutdown| {
+    let mut host = ServiceHost::new(NAME, &config.host, pool.clone(), &MIGRATOR, auth, api)
+        .with_openapi(&http::openapi::document())
+        .with_task(Box::new(move |shutdown| {
             Box::pin(jobs::run(jobs_state, every, shutdown))
         }));
     let purges = retention::runner(pool.clone(), config.retention.clone(), eligibility, &host.metrics).task();

@@ -98,7 +98,8 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         retention: Arc::new(config.retention.clone()),
     };
     let api = http::router(state).merge(roundabout_support::events::router(pool.clone(), auth.clone()));
-    let host = ServiceHost::new(NAME, &config.host, pool.clone(), &MIGRATOR, auth, api);
+    let host = ServiceHost::new(NAME, &config.host, pool.clone(), &MIGRATOR, auth, api)
+        .with_openapi(&http::openapi::document());
     let purges = retention::runner(pool.clone(), config.retention, &host.metrics).task();
     let budgets = metrics::budget_task(&host.metrics, pool);
     host.with_task(budgets).with_task(purges).build(config.host.bind).await

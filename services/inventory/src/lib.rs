@@ -122,7 +122,8 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     let every = config.index_poll;
     let feed_pool = pool.clone();
     let api = http::router(state).merge(roundabout_support::events::router(pool.clone(), auth.clone()));
-    let host = ServiceHost::new(NAME, &config.host, pool.clone(), &MIGRATOR, auth, api);
+    let host = ServiceHost::new(NAME, &config.host, pool.clone(), &MIGRATOR, auth, api)
+        .with_openapi(&http::openapi::document());
     // Inventory's only records with a retention period are its outbox messages.
     let purges = roundabout_support::retention::Runner::new(NAME, pool, config.retention, &host.metrics)
         .with_outbox()

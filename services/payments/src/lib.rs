@@ -191,7 +191,8 @@ pub async fn build_with_processor(
         auth.clone(),
         http::router(state.clone()).merge(roundabout_support::events::router(pool.clone(), auth.clone())),
     )
-    .with_public(http::public(state.clone()));
+    .with_public(http::public(state.clone()))
+    .with_openapi(&http::openapi::document());
     metrics::register(&host.metrics);
     let purges = retention::runner(pool.clone(), config.retention.clone(), &host.metrics).task();
     host = host.with_task(purges);

@@ -18,15 +18,20 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 /// The body of an error answer.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ErrorBody {
+    /// The machine code of the refusal.
     pub code: ErrorCode,
+    /// What was refused and why, in plain English.
     pub message: String,
+    /// The input field the refusal is about, as a path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<Vec<String>>,
 }
 
 /// `{"error": ErrorBody}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ErrorEnvelope {
     pub error: ErrorBody,
 }
@@ -238,8 +243,9 @@ pub fn violated_constraint(e: &sqlx::Error) -> Option<&str> {
     }
 }
 
-/// A JSON body whose rejection (bad JSON, wrong shape, wrong content type)
-/// answers with the envelope and `INVALID_INPUT` instead of axum's plain text.
+/// A JSON object body whose rejection (bad JSON, not an object, wrong shape,
+/// wrong content type) answers with the envelope and `INVALID_INPUT`
+/// instead of axum's plain text.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ValidJson<T>(pub T);
 
@@ -251,7 +257,20 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
+        // Every body a route takes is an object; serde would also read a
+        // struct from an array of its fields in order, which no caller
+        // means and the OpenAPI documents do not allow.
+        let Json(raw) = Json::<Box<serde_json::value::RawValue>>::from_request(req, state)
+            .await
+            .map_err(json_rejection)?;
+        if !raw.get().trim_start().starts_with('{') {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidInput,
+                "The body must be a JSON object",
+            ));
+        }
+        match Json::<T>::from_bytes(raw.get().as_bytes()) {
             Ok(Json(v)) => Ok(Self(v)),
             Err(rejection) => Err(json_rejection(rejection)),
         }
@@ -308,6 +327,27 @@ mod tests {
             ErrorCode::ServiceUnavailable
         );
         assert_eq!(ApiError::from(sqlx::Error::RowNotFound).code(), ErrorCode::Internal);
+    }
+
+    #[tokio::test]
+    async fn a_body_must_be_an_object_even_where_serde_would_read_an_array() {
+        async fn extract(body: &'static str) -> Result<roundabout_api::ContactIn, ApiError> {
+            let req = Request::builder()
+                .method("PUT")
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(body))
+                .unwrap();
+            ValidJson::<roundabout_api::ContactIn>::from_request(req, &())
+                .await
+                .map(|v| v.0)
+        }
+        let refused = extract("[null, null]").await.unwrap_err();
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+        assert_eq!(refused.code(), ErrorCode::InvalidInput);
+        let wrong = extract(r#"{"phone": 7}"#).await.unwrap_err();
+        assert!(wrong.body.message.contains("phone"), "{}", wrong.body.message);
+        let ok = extract(r#" {"phone": "01993 123456"}"#).await.unwrap();
+        assert_eq!(ok.phone.as_deref(), Some("01993 123456"));
     }
 
     #[test]

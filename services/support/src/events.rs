@@ -10,13 +10,14 @@ use axum::{
     Json, Router,
 };
 use roundabout_api::{
-    events::{EventData, EventsAck, EventsPage, EventsQuery, MAX_PAGE},
+    events::{AckData, EventData, EventsAck, EventsPage, EventsQuery, MAX_PAGE},
     routes,
 };
 use sqlx::PgPool;
 
 use crate::{
     db::events as db,
+    error::ValidJson,
     internal_auth::{Caller, InternalAuth},
     ApiError, ApiResult,
 };
@@ -46,6 +47,8 @@ pub fn router(pool: PgPool, auth: InternalAuth) -> Router {
         .route(routes::events::EVENTS, get(untaken))
         .route(routes::events::EVENTS_ACK, post(ack))
         .with_state(Feed { pool, auth })
+        // A malformed query string is refused in the envelope too.
+        .layer(axum::middleware::map_response(crate::error::envelope_plain_refusals))
 }
 
 async fn untaken(
@@ -77,12 +80,12 @@ async fn untaken(
 async fn ack(
     State(Feed { pool, .. }): State<Feed>,
     caller: Caller,
-    Json(body): Json<EventsAck>,
-) -> ApiResult<Json<serde_json::Value>> {
+    ValidJson(body): ValidJson<EventsAck>,
+) -> ApiResult<Json<AckData>> {
     caller.require_service(READER)?;
     if body.ids.len() > MAX_ACK {
         return Err(ApiError::invalid("ids", format!("at most {MAX_ACK} ids at once")));
     }
     let taken = db::take(&pool, &body.ids).await?;
-    Ok(Json(serde_json::json!({ "taken": taken })))
+    Ok(Json(AckData { taken }))
 }

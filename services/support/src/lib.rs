@@ -4,7 +4,7 @@
 //! plumbing each service would otherwise write again — configuration from the
 //! environment, telemetry, the JSON error envelope, signed service-to-service
 //! calls, GeoJSON area validation, checks of free text, the transactional outbox and its relay, deleting records past their retention period, the HTTP host with health,
-//! readiness and metrics, W3C trace context propagation, a private PostgreSQL cluster and test support — and
+//! readiness, metrics and the OpenAPI document, W3C trace context propagation, a private PostgreSQL cluster and test support — and
 //! two rules services must agree on: the subsidy formula ([`subsidy`]) and
 //! small-number suppression ([`disclosure`]).
 
@@ -20,6 +20,8 @@ pub mod geojson;
 pub mod internal_auth;
 pub mod internal_keys;
 pub mod metrics;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod outbox;
 pub mod retention;
 pub use roundabout_local::{pg_cluster, ports};

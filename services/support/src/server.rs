@@ -25,7 +25,6 @@ use axum::{
     routing::get,
     Json, Router,
 };
-use serde_json::json;
 use sqlx::{migrate::Migrator, PgPool};
 use tokio::net::TcpListener;
 use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
@@ -113,6 +112,26 @@ impl ServiceHost {
     /// `render` (the gateway answers in GraphQL's shape).
     pub fn with_refusal(mut self, render: crate::admission::Render) -> Self {
         self.admission = self.admission.with_render(render);
+        self
+    }
+
+    /// Serves `document` (the service's OpenAPI document) at
+    /// `/openapi.json`, behind the internal auth like the rest of the API.
+    pub fn with_openapi(mut self, document: &serde_json::Value) -> Self {
+        let text: std::sync::Arc<str> = serde_json::to_string(document).unwrap_or_default().into();
+        let api = std::mem::take(&mut self.api);
+        self.api = api.route(
+            routes::common::OPENAPI,
+            get(move || {
+                let text = text.clone();
+                async move {
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        text.to_string(),
+                    )
+                }
+            }),
+        );
         self
     }
 
@@ -252,8 +271,28 @@ impl Application {
     }
 }
 
+/// The answer of `/healthz`.
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct Health {
+    /// Always `ok`.
+    pub status: &'static str,
+}
+
+/// The answer of `/readyz`.
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct Readiness {
+    /// `ready` or `not ready`.
+    pub status: &'static str,
+    /// Whether the database answered.
+    pub database: bool,
+    /// Whether every migration the binary embeds is applied.
+    pub migrations: bool,
+}
+
 async fn healthz() -> impl IntoResponse {
-    Json(json!({"status": "ok"}))
+    Json(Health { status: "ok" })
 }
 
 async fn readyz(State(s): State<ProbeState>) -> impl IntoResponse {
@@ -267,12 +306,12 @@ async fn readyz(State(s): State<ProbeState>) -> impl IntoResponse {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    (
-        status,
-        Json(
-            json!({"status": if status == StatusCode::OK { "ready" } else { "not ready" }, "database": db, "migrations": migrated}),
-        ),
-    )
+    let readiness = Readiness {
+        status: if status == StatusCode::OK { "ready" } else { "not ready" },
+        database: db,
+        migrations: migrated,
+    };
+    (status, Json(readiness))
 }
 
 async fn not_found() -> ApiError {

@@ -12,6 +12,7 @@ pub use crate::common::BatchIn;
 /// What is being booked or offered, as the request says it (flattened into
 /// [`BookIn`] and [`OffersIn`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PeriodIn {
     /// `HIRE` or `LEASE`.
     pub kind: String,
@@ -23,6 +24,7 @@ pub struct PeriodIn {
 
 /// `POST /internal/bookings`: books a vehicle.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct BookIn {
     /// The household booking; must be the caller's own.
     pub household_id: Uuid,
@@ -35,6 +37,7 @@ pub struct BookIn {
 
 /// A place.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Point {
     pub lat: f64,
     pub lon: f64,
@@ -42,6 +45,7 @@ pub struct Point {
 
 /// `POST /internal/offers`: what the household asks for.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct OffersIn {
     pub household_id: Uuid,
     #[serde(flatten)]
@@ -58,6 +62,7 @@ pub struct OffersIn {
 
 /// `POST /internal/bookings/{id}/cancel`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CancelIn {
     pub reason: Option<String>,
 }
@@ -65,6 +70,7 @@ pub struct CancelIn {
 /// `GET /internal/{households,providers}/{id}/bookings?first=&after=`: one
 /// page of bookings, newest first.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PageIn {
     /// How many (default 20).
     pub first: Option<i64>,
@@ -75,6 +81,7 @@ pub struct PageIn {
 /// `GET /internal/councils/{id}/report?from=&to=`: the period a council's
 /// spend report covers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ReportIn {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
@@ -83,6 +90,7 @@ pub struct ReportIn {
 /// `POST /internal/payment-events`: payments tells bookings that a
 /// booking's payment changed (from its outbox).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PaymentEventIn {
     pub booking_id: Uuid,
     pub status: PaymentState,

@@ -11,6 +11,7 @@ pub use crate::common::{BatchIn, ContactIn};
 
 /// `POST /internal/councils`: an admin creates a council (idempotent by id).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CouncilIn {
     pub id: Uuid,
     pub name: String,
@@ -24,6 +25,7 @@ pub struct CouncilIn {
 /// its data protection officer, its postal address and its accessibility
 /// contact. Each part may be absent or null; empty (after trimming) clears it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CouncilDetailsIn {
     #[serde(flatten)]
     pub contact: ContactIn,
@@ -37,6 +39,7 @@ pub struct CouncilDetailsIn {
 
 /// `POST /internal/zones`: an officer draws a zone in their council.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ZoneIn {
     pub council_id: Uuid,
     pub name: String,
@@ -47,6 +50,7 @@ pub struct ZoneIn {
 /// `PUT /internal/households/{id}`: joins a household to a council at
 /// sign-up.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct HouseholdIn {
     pub council_id: Uuid,
 }
@@ -54,19 +58,22 @@ pub struct HouseholdIn {
 /// `POST /internal/postcodes/councils`: the postcode travels in the body so
 /// that request logs never hold it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PostcodeIn {
     pub postcode: String,
 }
 
 /// `POST /internal/councils/{id}/postcodes`: a postcode lookup file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PostcodesImportIn {
     /// `postcode,lat,lon` rows.
     pub csv: String,
 }
 
-/// `PUT /internal/schemes/{id}/test-cases`: a test case for a draft.
+/// `POST /internal/schemes/{id}/test-cases`: a test case for a draft.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct TestCaseIn {
     pub name: String,
     /// `{"household": {…}}`, or a string holding it as JSON text.
@@ -77,6 +84,7 @@ pub struct TestCaseIn {
 /// `POST /internal/schemes/{id}/simulate`: what the run changes; each
 /// given value replaces the scheme's. Unknown fields are refused.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SimulationIn {
     pub income_limit_pence: Option<Pence>,
@@ -86,6 +94,7 @@ pub struct SimulationIn {
 
 /// `GET /internal/councils/{id}/schemes?status=`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SchemesQuery {
     /// A scheme status word; every status an officer may see when absent.
     pub status: Option<String>,
@@ -93,6 +102,7 @@ pub struct SchemesQuery {
 
 /// `GET /internal/households/{id}/offer-terms?kind=`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct OfferTermsQuery {
     /// `HIRE` or `LEASE`.
     pub kind: String,
@@ -100,6 +110,7 @@ pub struct OfferTermsQuery {
 
 /// `POST /internal/subsidy/quote`: the subsidy each price would get.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct QuoteIn {
     pub household_id: Uuid,
     /// `HIRE` or `LEASE`.
@@ -113,6 +124,7 @@ pub struct QuoteIn {
 
 /// `POST /internal/budget/hold` and `…/commit`: a booking's subsidy.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ReserveIn {
     pub booking_id: Uuid,
     /// Needed unless the booking already has an allocation.
@@ -126,6 +138,7 @@ pub struct ReserveIn {
 
 /// `POST /internal/budget/release`: gives a booking's subsidy back.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ReleaseIn {
     pub booking_id: Uuid,
 }
@@ -146,6 +159,7 @@ impl OfferTermsQuery {
 
 /// One criterion of a [`SchemeIn`], as the officer writes it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CriterionIn {
     pub id: String,
     pub label: String,
@@ -156,6 +170,7 @@ pub struct CriterionIn {
 
 /// What a [`SchemeIn`] pays.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SubsidyIn {
     /// The share of the price paid (2500 = 25%).
     pub percent_basis_points: i64,
@@ -166,6 +181,7 @@ pub struct SubsidyIn {
 /// `POST /internal/schemes` and `PUT /internal/schemes/{id}`: a scheme
 /// draft's content (`createScheme`, `updateScheme`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SchemeIn {
     pub council_id: Uuid,
     pub name: String,
@@ -186,6 +202,7 @@ pub struct SchemeIn {
 
 /// What a household needs from a vehicle (in [`ProfileIn`] and [`CheckIn`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct NeedsIn {
     pub seats: i32,
     pub wheelchair_accessible: bool,
@@ -195,6 +212,7 @@ pub struct NeedsIn {
 /// An income given as a band rather than a figure: from `from_pence`
 /// (inclusive) to below `below_pence`; either end may be open.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct IncomeBandIn {
     #[serde(default)]
     pub from_pence: Option<Pence>,
@@ -205,6 +223,7 @@ pub struct IncomeBandIn {
 /// `PUT /internal/households/{id}/profile`: the household's facts
 /// (`updateHouseholdProfile`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ProfileIn {
     pub lat: f64,
     pub lon: f64,
@@ -230,6 +249,7 @@ pub struct ProfileIn {
 /// the public checker asks them (a profile's, with a postcode in place of a
 /// location).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CheckIn {
     #[serde(default)]
     pub postcode: Option<String>,

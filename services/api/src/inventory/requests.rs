@@ -12,6 +12,7 @@ pub use crate::common::{BatchIn, ContactIn};
 /// `PUT /internal/providers/{id}`: creates a provider organisation at
 /// sign-up.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ProviderIn {
     pub name: String,
 }
@@ -19,6 +20,7 @@ pub struct ProviderIn {
 /// `PUT /internal/providers/{id}/contact`: where households collect the
 /// provider's vehicles, and how they reach it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ProviderContactIn {
     pub pickup_address: Option<String>,
     #[serde(flatten)]
@@ -27,6 +29,7 @@ pub struct ProviderContactIn {
 
 /// `GET /internal/councils/{council_id}/providers?status=`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CouncilProvidersQuery {
     /// A provider standing (`PENDING`, `APPROVED`, `SUSPENDED`); every one
     /// when absent.
@@ -35,6 +38,7 @@ pub struct CouncilProvidersQuery {
 
 /// `POST /internal/vehicles/{id}/status`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct StatusIn {
     /// `AVAILABLE`, `MAINTENANCE` or `RETIRED`.
     pub status: String,
@@ -43,6 +47,7 @@ pub struct StatusIn {
 /// `GET /internal/providers/{id}/vehicles?first=&after=`: one page of a
 /// fleet.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct FleetQuery {
     /// How many (0..=100, default 20).
     pub first: Option<i64>,
@@ -52,6 +57,7 @@ pub struct FleetQuery {
 
 /// Prices as a provider gives them; at least one rate is required.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PricingIn {
     pub per_hour_pence: Option<Pence>,
     pub per_day_pence: Option<Pence>,
@@ -61,6 +67,7 @@ pub struct PricingIn {
 
 /// `POST /internal/vehicles/import`: a fleet file, all rows or none.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ImportIn {
     /// `csv` or `gbfs`.
     pub format: String,
@@ -73,6 +80,7 @@ pub struct ImportIn {
 
 /// `POST /internal/vehicles/search`: vehicles of a council near a place.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SearchIn {
     pub council_id: Uuid,
     pub lat: f64,
@@ -110,6 +118,7 @@ impl FleetQuery {
 
 /// Where a vehicle is, as given.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct LocationIn {
     pub lat: f64,
     pub lon: f64,
@@ -119,6 +128,7 @@ pub struct LocationIn {
 /// as a provider describes it (also what each row of an import is read
 /// into). Words and numbers as given; the service checks each.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct VehicleIn {
     /// A vehicle kind word.
     pub kind: String,

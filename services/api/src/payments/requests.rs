@@ -12,6 +12,7 @@ pub use crate::common::BatchIn;
 /// `POST /internal/payments`: bookings asks to charge a booking's first
 /// payment.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ChargeIn {
     pub booking_id: Uuid,
     pub household_id: Uuid,
@@ -34,6 +35,7 @@ pub struct ChargeIn {
 
 /// A lease's monthly schedule (in [`ChargeIn`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct LeaseIn {
     pub months: i32,
     pub start: DateTime<Utc>,
@@ -44,6 +46,7 @@ pub struct LeaseIn {
 /// `POST /internal/payments/{booking_id}/refund`: the refund on
 /// cancellation.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RefundIn {
     /// The household's refund under the cancellation policy (may be 0).
     pub amount_pence: Pence,
@@ -52,6 +55,7 @@ pub struct RefundIn {
 /// `POST /internal/providers/{id}/onboarding`: where the processor's
 /// onboarding sends the provider back to.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct OnboardingIn {
     pub email: Option<String>,
     pub refresh_url: String,
@@ -60,6 +64,7 @@ pub struct OnboardingIn {
 
 /// `PUT /internal/councils/{id}/platform-fee`: a council's platform fee.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct FeeIn {
     pub basis_points: i32,
 }

@@ -2,6 +2,7 @@
 
 pub mod book;
 pub mod offers;
+pub mod openapi;
 pub mod payment_events;
 pub mod privacy;
 pub mod read;

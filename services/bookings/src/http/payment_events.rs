@@ -4,10 +4,12 @@
 
 use axum::{extract::State, http::HeaderMap, routing::post, Json, Router};
 use roundabout_support::{error::ValidJson, internal_auth::Caller, ApiError, ApiResult};
-use serde_json::{json, Value};
 
 use crate::{db, AppState};
-use roundabout_api::{bookings::PaymentEventIn, routes};
+use roundabout_api::{
+    bookings::{PaymentEventIn, PaymentEventReceiptData},
+    routes,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new().route(routes::bookings::PAYMENT_EVENTS, post(receive))
@@ -18,7 +20,7 @@ async fn receive(
     caller: Caller,
     headers: HeaderMap,
     ValidJson(e): ValidJson<PaymentEventIn>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<PaymentEventReceiptData>> {
     if caller.service.as_deref() != Some("payments") {
         return Err(ApiError::forbidden("Only the payments service sends payment events"));
     }
@@ -28,5 +30,8 @@ async fn receive(
         .filter(|k| !k.is_empty() && k.len() <= 200)
         .ok_or_else(|| ApiError::invalid("Idempotency-Key", "An Idempotency-Key header is required"))?;
     let fresh = db::insert_payment_event(&s.pool, key, e.booking_id, e.status, e.failure_code.as_deref()).await?;
-    Ok(Json(json!({"received": true, "duplicate": !fresh})))
+    Ok(Json(PaymentEventReceiptData {
+        received: true,
+        duplicate: !fresh,
+    }))
 }

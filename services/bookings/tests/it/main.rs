@@ -9,5 +9,6 @@ mod fuzzing;
 
 mod api;
 mod fuzz;
+mod openapi;
 mod retention;
 mod saga;

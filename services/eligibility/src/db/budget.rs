@@ -7,7 +7,8 @@ use serde::Serialize;
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Serialize)]
+/// A booking's allocation of a scheme line's budget (what the budget routes answer).
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AllocationRow {
     pub booking_id: Uuid,
     pub line_id: Uuid,

@@ -7,6 +7,7 @@ pub mod decisions;
 pub mod households;
 pub mod lifecycle;
 pub mod offer_terms;
+pub mod openapi;
 pub mod postcodes;
 pub mod privacy;
 pub mod profiles;

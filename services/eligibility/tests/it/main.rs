@@ -10,4 +10,5 @@ mod fuzzing;
 mod api;
 mod budget;
 mod fuzz;
+mod openapi;
 mod retention;

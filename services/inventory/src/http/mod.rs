@@ -3,6 +3,7 @@
 pub mod approvals;
 pub mod gbfs;
 pub mod import;
+pub mod openapi;
 pub mod providers;
 pub mod search;
 pub mod vehicles;

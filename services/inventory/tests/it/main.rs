@@ -12,3 +12,4 @@ mod api;
 mod fleet;
 mod fuzz;
 mod import;
+mod openapi;

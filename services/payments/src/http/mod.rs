@@ -1,5 +1,6 @@
 //! The internal HTTP API, one module per resource, and the public webhook.
 
+pub mod openapi;
 pub mod payments;
 pub mod privacy;
 pub mod providers;

@@ -146,7 +146,8 @@ async fn refund(
     view(&s, p).await
 }
 
-#[derive(Debug, Serialize)]
+/// A payout as `POST …/payout` answers it.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct PayoutOut {
     pub booking_id: Uuid,
     pub amount_pence: Pence,
@@ -163,7 +164,8 @@ async fn payout(State(s): State<AppState>, caller: Caller, Path(id): Path<Uuid>)
     })))
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+/// One ledger account's balance for a booking.
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BalanceOut {
     pub account: String,
     pub balance_pence: Pence,

@@ -2,7 +2,6 @@
 
 use axum::{body::Bytes, extract::State, http::HeaderMap, routing::post, Json, Router};
 use roundabout_support::ApiResult;
-use serde_json::{json, Value};
 
 use crate::{ops::webhooks, AppState};
 use roundabout_api::routes;
@@ -11,10 +10,20 @@ pub fn router() -> Router<AppState> {
     Router::new().route(routes::payments::STRIPE_WEBHOOK, post(receive))
 }
 
-async fn receive(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<Json<Value>> {
+/// What the webhook answers Stripe.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Receipt {
+    /// Always true: the event is stored (or was before).
+    pub received: bool,
+    /// What became of it (`processed`, `duplicate` or `ignored`).
+    pub outcome: String,
+}
+
+async fn receive(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<Json<Receipt>> {
     let signature = headers.get("stripe-signature").and_then(|v| v.to_str().ok());
     let outcome = webhooks::receive(&s, signature, &body).await?;
-    Ok(Json(
-        json!({"received": true, "outcome": format!("{outcome:?}").to_lowercase()}),
-    ))
+    Ok(Json(Receipt {
+        received: true,
+        outcome: format!("{outcome:?}").to_lowercase(),
+    }))
 }

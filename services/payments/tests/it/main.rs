@@ -12,6 +12,7 @@ mod api;
 mod cards;
 mod fuzz;
 mod ledger_and_invoices;
+mod openapi;
 mod retention;
 mod stripe_adapter;
 mod webhooks;

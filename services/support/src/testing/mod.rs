@@ -8,6 +8,7 @@
 //! see each other's rows.
 
 pub mod localstripe;
+pub mod openapi;
 
 use sqlx::{migrate::Migrator, PgPool};
 
