@@ -250,35 +250,34 @@ pub async fn propagate(req: Request, next: Next) -> Response {
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "unmatched".to_string());
     let method = req.method().clone();
-    let span = tracing::info_span!(
-        "request",
-        trace_id = Empty,
-        span_id = Empty,
-        otel.name = Empty,
-        otel.kind = Empty,
-        otel.status_code = Empty,
-        http.request.method = Empty,
-        http.route = Empty,
-        http.response.status_code = Empty,
-    );
     let exported = exporting();
-    let ctx = if exported {
-        span.record("otel.name", format!("{method} {route}"));
-        span.record("otel.kind", "server");
-        span.record("http.request.method", method.as_str());
-        span.record("http.route", route.as_str());
+    let (span, ctx) = if exported {
+        // OpenTelemetry's server span: its ids are known once it has its parent.
+        let span = tracing::info_span!(
+            "request",
+            trace_id = Empty,
+            span_id = Empty,
+            otel.name = %format_args!("{method} {route}"),
+            otel.kind = "server",
+            otel.status_code = Empty,
+            http.request.method = %method,
+            http.route = %route,
+            http.response.status_code = Empty,
+        );
         if let Some(p) = parent {
             let state = headers.get(TRACESTATE).and_then(|v| v.to_str().ok());
             let _ = span.set_parent(opentelemetry::Context::new().with_remote_span_context(p.to_otel(state)));
         }
-        context_of(&span)
+        let ctx = context_of(&span).unwrap_or_else(|| parent.map(|p| p.child()).unwrap_or_else(TraceContext::new_root));
+        span.record("trace_id", ctx.trace_id_hex());
+        span.record("span_id", ctx.span_id_hex());
+        (span, ctx)
     } else {
-        None
-    }
-    .unwrap_or_else(|| parent.map(|p| p.child()).unwrap_or_else(TraceContext::new_root));
+        let ctx = parent.map(|p| p.child()).unwrap_or_else(TraceContext::new_root);
+        let span = tracing::info_span!("request", trace_id = %ctx.trace_id_hex(), span_id = %ctx.span_id_hex());
+        (span, ctx)
+    };
     let trace_id = ctx.trace_id_hex();
-    span.record("trace_id", trace_id.as_str());
-    span.record("span_id", ctx.span_id_hex());
     let start = Instant::now();
     let mut res = CURRENT.scope(ctx, next.run(req)).instrument(span.clone()).await;
     let status = res.status().as_u16();
