@@ -3,7 +3,7 @@
 //! **Logs.** `LOG_FORMAT=json` (the default in production) writes one JSON
 //! object per line on stderr; otherwise a compact human format, in colour
 //! only when stderr is a terminal and `NO_COLOR` is unset. `RUST_LOG` sets
-//! the filter (default `info,sqlx=warn,hyper=warn`). Every line written
+//! the filter (default [`DEFAULT_FILTER`]). Every line written
 //! while a request is served carries its `trace_id` ([`crate::trace`]).
 //!
 //! **Spans.** When `OTEL_EXPORTER_OTLP_ENDPOINT` (or
@@ -33,7 +33,7 @@ use tracing_subscriber::{
 use crate::config::ConfigError;
 
 /// The log filter when `RUST_LOG` is unset.
-pub const DEFAULT_FILTER: &str = "info,sqlx=warn,hyper=warn,opentelemetry_sdk=warn,opentelemetry_otlp=warn";
+pub const DEFAULT_FILTER: &str = "info,sqlx=warn,hyper=warn,opentelemetry=warn";
 
 /// What [`init`] installed; [`Telemetry::shutdown`] sends the spans still
 /// waiting before the process ends.
