@@ -5,6 +5,7 @@ pub mod demo;
 pub mod front;
 pub mod graphql_client;
 pub mod keys;
+pub mod logs;
 pub mod supervise;
 pub mod up;
 

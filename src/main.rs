@@ -43,6 +43,10 @@ enum Command {
         /// through a round-robin front.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
         replicas: u16,
+        /// Show every line the parts log (each request…), not only their
+        /// warnings and errors; they are always in <data-dir>/logs/.
+        #[arg(long, short)]
+        verbose: bool,
     },
     /// Each part's state under the `up` using this data directory: ready,
     /// starting or restarting, its process and how often it was restarted.
@@ -121,6 +125,7 @@ fn main() -> ExitCode {
                 web_port,
                 data_dir,
                 replicas,
+                verbose,
             } => {
                 up::run(up::Options {
                     demo,
@@ -128,19 +133,25 @@ fn main() -> ExitCode {
                     web_port,
                     data_dir,
                     replicas,
+                    verbose,
                 })
                 .await
             }
             Command::Status { data_dir } => roundabout::supervise::print_status(&data_dir),
             Command::Serve { part } => {
-                roundabout_support::telemetry::init(part.name());
+                let telemetry = roundabout_support::telemetry::init(part.name())?;
                 // Under `up`: stop when `up` does, however it ends.
                 roundabout::supervise::follow_supervisor()?;
-                part.serve().await.map(|()| ExitCode::SUCCESS)
+                let served = part.serve().await;
+                // The last spans leave before the process does.
+                telemetry.shutdown().await;
+                served.map(|()| ExitCode::SUCCESS)
             }
             Command::Migrate { part } => {
-                roundabout_support::telemetry::init(part.name());
-                part.migrate().await.map(|()| ExitCode::SUCCESS)
+                let telemetry = roundabout_support::telemetry::init(part.name())?;
+                let migrated = part.migrate().await;
+                telemetry.shutdown().await;
+                migrated.map(|()| ExitCode::SUCCESS)
             }
             Command::Schema => {
                 print!("{}", roundabout_gateway::schema::sdl());

@@ -15,6 +15,9 @@
 //!   minute and `up` stops everything and exits non-zero.
 //! - **Status.** `<data dir>/status.json` holds each part's state, process
 //!   id, restarts and last exit; `roundabout status` prints it.
+//! - **Output.** Each child's lines go to its file under `<data dir>/logs/`;
+//!   the terminal shows its warnings and errors only, unless `--verbose`
+//!   ([`crate::logs`]).
 
 use std::{
     collections::VecDeque,
@@ -25,6 +28,8 @@ use std::{
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
+
+use crate::logs::PartLog;
 use tokio::{
     io::{AsyncBufReadExt, BufReader},
     process::{Child, Command},
@@ -154,6 +159,7 @@ pub struct Status {
 
 struct Proc {
     spec: Spec,
+    log: PartLog,
     child: Option<Child>,
     state: State,
     restarts: u32,
@@ -171,6 +177,8 @@ pub struct GaveUp {
 
 pub struct Supervisor {
     exe: PathBuf,
+    logs: PathBuf,
+    verbose: bool,
     procs: Vec<Proc>,
     status_path: PathBuf,
     written: Option<String>,
@@ -178,9 +186,13 @@ pub struct Supervisor {
 }
 
 impl Supervisor {
-    pub fn new(exe: PathBuf, data_dir: &Path) -> anyhow::Result<Self> {
+    /// Children of `exe`, their logs under `data_dir`; `verbose` shows
+    /// every line of theirs on the terminal too.
+    pub fn new(exe: PathBuf, data_dir: &Path, verbose: bool) -> anyhow::Result<Self> {
         Ok(Self {
             exe,
+            logs: crate::logs::dir(data_dir),
+            verbose,
             procs: Vec::new(),
             status_path: data_dir.join("status.json"),
             written: None,
@@ -190,9 +202,12 @@ impl Supervisor {
 
     /// Starts a child and keeps it running from now on.
     pub fn start(&mut self, spec: Spec) -> anyhow::Result<()> {
-        let child = spawn(&self.exe, &spec)?;
+        let log = PartLog::open(&self.logs, &spec.name, crate::logs::MAX_BYTES, self.verbose)
+            .with_context(|| format!("opening the log of {} in {}", spec.name, self.logs.display()))?;
+        let child = spawn(&self.exe, &spec, &log)?;
         self.procs.push(Proc {
             spec,
+            log,
             child: Some(child),
             state: State::Starting,
             restarts: 0,
@@ -239,7 +254,7 @@ impl Supervisor {
             }
             if p.restart_at.is_some_and(|t| t <= now) {
                 p.restart_at = None;
-                match spawn(&self.exe, &p.spec) {
+                match spawn(&self.exe, &p.spec, &p.log) {
                     Ok(child) => {
                         p.child = Some(child);
                         p.restarts += 1;
@@ -359,10 +374,12 @@ fn signal_group(pid: u32, kill: bool) {
     let _ = kill_process_group(pid, if kill { Signal::KILL } else { Signal::TERM });
 }
 
-fn spawn(exe: &Path, spec: &Spec) -> anyhow::Result<Child> {
+fn spawn(exe: &Path, spec: &Spec, log: &PartLog) -> anyhow::Result<Child> {
     let mut cmd = Command::new(exe);
     cmd.args(&spec.args)
         .envs(spec.env.iter().map(|(k, v)| (k, v)))
+        // Each part names itself in its spans; one name for all would not do.
+        .env_remove("OTEL_SERVICE_NAME")
         .env(SUPERVISOR_PID, std::process::id().to_string())
         .process_group(0)
         .stdin(Stdio::null())
@@ -370,29 +387,25 @@ fn spawn(exe: &Path, spec: &Spec) -> anyhow::Result<Child> {
         .stderr(Stdio::piped())
         .kill_on_drop(true);
     let mut child = cmd.spawn().with_context(|| format!("starting {}", spec.name))?;
-    prefix_output(&spec.name, &mut child);
+    follow_output(&mut child, log);
     Ok(child)
 }
 
-/// Copies a child's output to ours, each line prefixed with its part.
-fn prefix_output(name: &str, child: &mut Child) {
-    let label = format!("[{name:<11}]");
-    if let Some(out) = child.stdout.take() {
-        let label = label.clone();
+/// Hands each line of a child's output to its log.
+fn follow_output(child: &mut Child, log: &PartLog) {
+    fn follow(out: impl tokio::io::AsyncRead + Unpin + Send + 'static, log: PartLog) {
         tokio::spawn(async move {
             let mut lines = BufReader::new(out).lines();
             while let Ok(Some(l)) = lines.next_line().await {
-                println!("{label} {l}");
+                log.line(&l);
             }
         });
     }
+    if let Some(out) = child.stdout.take() {
+        follow(out, log.clone());
+    }
     if let Some(err) = child.stderr.take() {
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(err).lines();
-            while let Ok(Some(l)) = lines.next_line().await {
-                eprintln!("{label} {l}");
-            }
-        });
+        follow(err, log.clone());
     }
 }
 

@@ -40,6 +40,9 @@ pub struct Options {
     pub data_dir: PathBuf,
     /// Copies of each service and of the gateway (at least 1).
     pub replicas: u16,
+    /// Every line the parts log on the terminal too, not only their
+    /// warnings and errors (also when `RUST_LOG` is set).
+    pub verbose: bool,
 }
 
 /// A replica's name: the part's alone when it runs once, else `<part>#<n>`
@@ -306,7 +309,8 @@ async fn run_stack(
         None
     };
     let exe = std::env::current_exe().context("finding the roundabout executable")?;
-    let mut sup = Supervisor::new(exe, &opts.data_dir)?;
+    let verbose = opts.verbose || std::env::var_os("RUST_LOG").is_some_and(|v| !v.is_empty());
+    let mut sup = Supervisor::new(exe, &opts.data_dir, verbose)?;
     let started = start_children(&mut sup, opts, secrets, server_url, &ports, &mut taken);
     let outcome = match started {
         Ok(()) => supervise(opts, secrets, &mut sup, stop).await,
@@ -392,19 +396,21 @@ fn start_children(
             })?;
         }
     }
+    let web_metrics_port = distinct_port(taken)?;
     sup.start(Spec {
         name: "web".into(),
         args: vec!["serve".into(), "web".into()],
         env: env(&[
             ("HOST", "127.0.0.1".into()),
             ("PORT", opts.web_port.to_string()),
+            ("METRICS_PORT", web_metrics_port.to_string()),
             // The gateway, or the front over the gateways.
             ("GATEWAY_URL", url(opts.port)),
             ("WEB_SESSION_KEY", secrets.web_session_key.clone()),
             ("ROUNDABOUT_ENV", "development".into()),
         ]),
         url: url(opts.web_port),
-        metrics_port: None,
+        metrics_port: Some(web_metrics_port),
     })
 }
 
@@ -532,6 +538,16 @@ fn print_banner(opts: &Options, secrets: &LocalSecrets, sup: &Supervisor, accoun
             "  Messages:  none really sent; read them at http://127.0.0.1:{}/mailbox (set SMTP_URL or NOTIFY_API_KEY to send)",
             opts.web_port
         );
+    }
+    println!(
+        "  Logs:      {} (one file per part; warnings and errors are shown here too, every line with --verbose)",
+        crate::logs::dir(&opts.data_dir).display()
+    );
+    if let Some(endpoint) = ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|e| !e.trim().is_empty()))
+    {
+        println!("  Traces:    exported to {endpoint}");
     }
     println!("  Status:    roundabout status --data-dir {}", opts.data_dir.display());
     println!();

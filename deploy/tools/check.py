@@ -10,9 +10,10 @@
    `/` to the front end, and the front end reachable from the ingress
    controller and reaching the gateway only; each part signing internal
    calls with its own key Secret and trusting the shared list of public
-   keys, its migrations Job holding no key; `/metrics` on each part's own
-   metrics port, which no Service exposes and only the monitoring
-   namespace may reach.
+   keys, its migrations Job holding no key; `/metrics` on each part's and
+   the web front end's own metrics port, which no Service exposes and only
+   the monitoring namespace may reach; spans to the monitoring namespace's
+   OTLP port alone.
 3. Validates every built-in resource against the Kubernetes schemas
    (kubernetes-validate --strict) and the CloudNativePG resources against
    the fields this deployment relies on.
@@ -171,6 +172,7 @@ def check_consistency(name, resources):
                 fail(f"{name}: missing {kind}/{n}")
     check_internal_keys(name, by_kind)
     check_metrics(name, by_kind)
+    check_otlp(name, by_kind)
     check_database_tls(name, by_kind)
     check_web(name, by_kind)
 
@@ -233,7 +235,7 @@ def check_metrics(name, by_kind):
     except ValueError:
         fail(f"{name}: roundabout-config has no METRICS_PORT")
         return
-    for part in PARTS:
+    for part in PARTS + ("web",):
         deployment = by_kind.get("Deployment", {}).get(part)
         service = by_kind.get("Service", {}).get(part)
         policy = by_kind.get("NetworkPolicy", {}).get(part)
@@ -263,6 +265,37 @@ def check_metrics(name, by_kind):
                 fail(f"{name}: NetworkPolicy/{part} lets more than monitoring reach the metrics port")
         if not from_namespace(policy["spec"].get("ingress", []), "monitoring", metrics_port):
             fail(f"{name}: NetworkPolicy/{part} does not let monitoring scrape port {metrics_port}")
+
+
+def check_otlp(name, by_kind):
+    """Spans leave for the monitoring namespace's OTLP/HTTP port (4318) and
+    nowhere else, from every part and the web front end; the endpoint is
+    configured (empty until set)."""
+    configmap = by_kind.get("ConfigMap", {}).get("roundabout-config", {}).get("data", {})
+    if "OTEL_EXPORTER_OTLP_ENDPOINT" not in configmap:
+        fail(f"{name}: roundabout-config has no OTEL_EXPORTER_OTLP_ENDPOINT")
+    policy = by_kind.get("NetworkPolicy", {}).get("allow-otlp")
+    if policy is None:
+        fail(f"{name}: missing NetworkPolicy/allow-otlp")
+        return
+    spec = policy["spec"]
+    selected = set()
+    for expr in spec["podSelector"].get("matchExpressions", []):
+        if expr.get("key") == "app.kubernetes.io/name" and expr.get("operator") == "In":
+            selected |= set(expr.get("values", []))
+    if selected != set(PARTS) | {"web"}:
+        fail(f"{name}: NetworkPolicy/allow-otlp applies to {sorted(selected)}, not every part and the web front end")
+    if spec.get("policyTypes") != ["Egress"] or spec.get("ingress"):
+        fail(f"{name}: NetworkPolicy/allow-otlp must only allow egress")
+    for rule in spec.get("egress", []):
+        ports = {(p.get("protocol", "TCP"), p.get("port")) for p in rule.get("ports", [])}
+        peers = rule.get("to", [])
+        if ports != {("TCP", 4318)} or not peers or any(
+            set(p) != {"namespaceSelector"}
+            or p["namespaceSelector"].get("matchLabels") != {"kubernetes.io/metadata.name": "monitoring"}
+            for p in peers
+        ):
+            fail(f"{name}: NetworkPolicy/allow-otlp lets out more than OTLP to monitoring ({rule})")
 
 
 def peers_allow(rules, direction, labels, port):

@@ -34,6 +34,7 @@ mod offers;
 mod payouts;
 mod reports;
 mod retention;
+mod traces;
 mod up;
 mod up_replicas;
 mod up_supervisor;

@@ -109,6 +109,12 @@ async fn up_serves_the_demo_keeps_its_data_and_stops_cleanly() {
     let mut up = Up::start(&dir, port, free_port(), true);
     let banner = tokio::task::block_in_place(|| up.wait_ready());
     assert!(banner.contains(&format!("http://127.0.0.1:{port}/graphql")), "{banner}");
+    // The terminal shows the summary, not the hundreds of requests the
+    // parts served meanwhile (the demo was seeded through them), and no
+    // colour codes; those lines are in each part's file.
+    assert_quiet(&banner);
+    let logs = dir.join("logs");
+    assert!(banner.contains(&format!("Logs:      {}", logs.display())), "{banner}");
     assert!(banner.contains(&format!("http://127.0.0.1:{port}/graphiql")));
     graphiql_documentation_explorer_loads(port);
     assert!(banner.contains("officer@westoxon.example"));
@@ -254,9 +260,23 @@ async fn up_serves_the_demo_keeps_its_data_and_stops_cleanly() {
     }
     assert_eq!(councils(port).await, first);
 
+    // Still quiet while serving; every request is in its part's log.
+    let printed = tokio::task::block_in_place(|| up.printed(None, Duration::from_secs(1)));
+    assert_quiet(&printed);
+    let gateway_log = std::fs::read_to_string(logs.join("gateway.log")).unwrap();
+    assert!(
+        gateway_log
+            .lines()
+            .any(|l| l.contains(" INFO ") && l.contains("route=/graphql") && l.contains("status=200")),
+        "no request line in the gateway's log:\n{gateway_log}"
+    );
+    assert!(!gateway_log.contains('\u{1b}'), "colour codes in a file");
+    let web_log = std::fs::read_to_string(logs.join("web.log")).unwrap();
+    assert!(web_log.contains("route=/ status=200"), "{web_log}");
+
     // A part that dies is started again while `up` keeps running
     // (up_supervisor.rs follows restarts through), and `up` still stops
-    // cleanly afterwards.
+    // cleanly afterwards; both are told on the terminal.
     let victims = children_matching(up.child.id(), "serve inventory");
     assert_eq!(victims.len(), 1, "one inventory child");
     signal("-KILL", victims[0]);
@@ -270,11 +290,27 @@ async fn up_serves_the_demo_keeps_its_data_and_stops_cleanly() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(up.child.try_wait().unwrap().is_none(), "up stopped after one crash");
+    let told = tokio::task::block_in_place(|| up.printed(Some("inventory started again"), Duration::from_secs(20)));
+    assert!(told.contains("inventory stopped unexpectedly"), "{told}");
+    assert!(told.contains("inventory started again"), "{told}");
     signal("-TERM", up.child.id());
     let status = tokio::task::block_in_place(|| up.wait_exit(Duration::from_secs(60)));
     assert!(status.success(), "{status}");
     assert!(!dir.join("pg/postmaster.pid").exists(), "PostgreSQL was left running");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `up`'s terminal output has no part's per-request (info) line and no
+/// colour codes.
+#[track_caller]
+fn assert_quiet(printed: &str) {
+    for line in printed.lines() {
+        assert!(
+            !(line.contains(" INFO ") || line.contains("route=")),
+            "a part's request line on the terminal: {line}\n{printed}"
+        );
+        assert!(!line.contains('\u{1b}'), "colour codes: {line:?}");
+    }
 }
 
 #[test]

@@ -13,6 +13,9 @@ use crate::{
 #[derive(Clone)]
 pub struct Config {
     pub bind: SocketAddr,
+    /// Where `/metrics` is served, alone (`HOST` and `METRICS_PORT`, default
+    /// 4000, or a free port when `PORT` is 0); never on [`Config::bind`].
+    pub metrics_bind: SocketAddr,
     /// The gateway's base URL, e.g. `http://127.0.0.1:8080`; the front end calls `<url>/graphql` only.
     pub gateway_url: String,
     /// Signs session cookies and derives CSRF tokens (≥ 32 bytes).
@@ -60,6 +63,7 @@ impl Config {
     pub fn new(gateway_url: &str, session_key: &[u8]) -> Self {
         Self {
             bind: ([127, 0, 0, 1], 0).into(),
+            metrics_bind: ([127, 0, 0, 1], 0).into(),
             gateway_url: gateway_url.trim_end_matches('/').to_string(),
             session_key: session_key.to_vec(),
             environment: Environment::Development,
@@ -72,7 +76,7 @@ impl Config {
         }
     }
 
-    /// `HOST`, `PORT` (default 3000), `GATEWAY_URL`, `WEB_SESSION_KEY`
+    /// `HOST`, `PORT` (default 3000), `METRICS_PORT` (default 4000), `GATEWAY_URL`, `WEB_SESSION_KEY`
     /// (required in production; generated per process in development),
     /// `WEB_ASSETS_DIR`, `ROUNDABOUT_ENV`; `STRIPE_PUBLISHABLE_KEY` (card
     /// payments offered when set) and `STRIPE_JS_URL` (default Stripe's);
@@ -85,6 +89,13 @@ impl Config {
         let environment = Environment::from_env()?;
         let host: std::net::IpAddr = config::parse_or("HOST", [127, 0, 0, 1].into())?;
         let port: u16 = config::parse_or("PORT", DEFAULT_PORT)?;
+        let metrics_port: u16 = config::parse_or("METRICS_PORT", config::default_metrics_port(DEFAULT_PORT, port))?;
+        if metrics_port != 0 && metrics_port == port {
+            return Err(ConfigError::new(
+                "METRICS_PORT",
+                "must differ from PORT: metrics are served on an internal port of their own",
+            ));
+        }
         let gateway_url = match config::optional("GATEWAY_URL")? {
             Some(_) => config::base_url("GATEWAY_URL")?,
             None => "http://127.0.0.1:8080".to_string(),
@@ -130,6 +141,7 @@ impl Config {
         };
         Ok(Self {
             bind: (host, port).into(),
+            metrics_bind: (host, metrics_port).into(),
             gateway_url,
             session_key,
             environment,

@@ -3,6 +3,9 @@
 use roundabout_api::ErrorCode;
 use serde::{de::DeserializeOwned, Deserialize};
 use serde_json::{json, Value};
+use tracing::Instrument;
+
+use roundabout_support::trace;
 
 /// Why a GraphQL call gave no data.
 #[derive(Debug, thiserror::Error)]
@@ -78,14 +81,32 @@ impl Gateway {
     /// (HTTP 429), are told apart. While serving a visitor, the request carries
     /// `X-Forwarded-For` with the visitor's address
     /// ([`crate::client::current_forwarded_for`]), so the gateway counts the
-    /// visitor's requests, not the front end's.
-    #[tracing::instrument(skip_all)]
+    /// visitor's requests, not the front end's; and the trace of the page
+    /// being served (`traceparent`), so one trace runs from the page through
+    /// the gateway to the services and their databases (a client span of its
+    /// own when spans are exported).
     pub async fn query<T: DeserializeOwned>(
         &self,
         token: Option<&str>,
         query: &str,
         variables: Value,
     ) -> Result<T, GatewayError> {
+        let call = trace::outgoing("gateway", "POST", "/graphql");
+        let span = call.span.clone();
+        async { read(self.send(&call, token, query, variables).await?) }
+            .instrument(span)
+            .await
+    }
+
+    /// Posts the query; its answer's body, unless the status says what
+    /// happened (429, 503).
+    async fn send(
+        &self,
+        call: &trace::Outgoing,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> Result<Value, GatewayError> {
         let mut req = self
             .http
             .post(&self.url)
@@ -96,10 +117,14 @@ impl Gateway {
         if let Some(visitor) = crate::client::current_forwarded_for() {
             req = req.header("x-forwarded-for", visitor);
         }
-        let res = req
-            .send()
-            .await
-            .map_err(|e| anyhow::anyhow!("calling the gateway: {e}"))?;
+        for (name, value) in call.headers() {
+            req = req.header(name, value);
+        }
+        let res = req.send().await.map_err(|e| {
+            call.finish(None);
+            anyhow::anyhow!("calling the gateway: {e}")
+        })?;
+        call.finish(Some(res.status().as_u16()));
         if res.status() == reqwest::StatusCode::TOO_MANY_REQUESTS {
             let retry_after_secs = retry_after(&res).unwrap_or(60);
             return Err(GatewayError::RateLimited { retry_after_secs });
@@ -108,36 +133,9 @@ impl Gateway {
             let retry_after_secs = retry_after(&res).unwrap_or(1);
             return Err(GatewayError::Busy { retry_after_secs });
         }
-        let body: Value = res
-            .json()
+        res.json()
             .await
-            .map_err(|e| anyhow::anyhow!("reading the gateway's answer: {e}"))?;
-        if let Some(errors) = body["errors"].as_array().filter(|a| !a.is_empty()) {
-            let codes: Vec<ErrorCode> = errors
-                .iter()
-                .filter_map(|e| e["extensions"]["code"].as_str())
-                .filter_map(|c| c.parse().ok())
-                .collect();
-            if codes.contains(&ErrorCode::Unauthenticated) {
-                return Err(GatewayError::Unauthenticated);
-            }
-            if codes.contains(&ErrorCode::Overloaded) || codes.contains(&ErrorCode::TimedOut) {
-                return Err(GatewayError::Busy { retry_after_secs: 1 });
-            }
-            if codes.contains(&ErrorCode::Forbidden) {
-                return Err(GatewayError::Forbidden);
-            }
-            if codes.contains(&ErrorCode::NotFound) {
-                return Err(GatewayError::NotFound);
-            }
-            if codes.contains(&ErrorCode::InvalidInput) || codes.contains(&ErrorCode::PayloadTooLarge) {
-                let message = errors[0]["message"].as_str().unwrap_or("The request was refused");
-                return Err(GatewayError::Invalid(message.to_string()));
-            }
-            return Err(anyhow::anyhow!("GraphQL errors: {}", Value::Array(errors.clone())).into());
-        }
-        serde_json::from_value(body["data"].clone())
-            .map_err(|e| anyhow::anyhow!("unexpected answer from the gateway: {e}: {}", body["data"]).into())
+            .map_err(|e| anyhow::anyhow!("reading the gateway's answer: {e}").into())
     }
 
     /// Whether the gateway answers its liveness probe.
@@ -149,6 +147,36 @@ impl Gateway {
             .await
             .is_ok_and(|r| r.status().is_success())
     }
+}
+
+/// The `data` of a GraphQL answer, or the error its `errors` stand for.
+fn read<T: DeserializeOwned>(body: Value) -> Result<T, GatewayError> {
+    if let Some(errors) = body["errors"].as_array().filter(|a| !a.is_empty()) {
+        let codes: Vec<ErrorCode> = errors
+            .iter()
+            .filter_map(|e| e["extensions"]["code"].as_str())
+            .filter_map(|c| c.parse().ok())
+            .collect();
+        if codes.contains(&ErrorCode::Unauthenticated) {
+            return Err(GatewayError::Unauthenticated);
+        }
+        if codes.contains(&ErrorCode::Overloaded) || codes.contains(&ErrorCode::TimedOut) {
+            return Err(GatewayError::Busy { retry_after_secs: 1 });
+        }
+        if codes.contains(&ErrorCode::Forbidden) {
+            return Err(GatewayError::Forbidden);
+        }
+        if codes.contains(&ErrorCode::NotFound) {
+            return Err(GatewayError::NotFound);
+        }
+        if codes.contains(&ErrorCode::InvalidInput) || codes.contains(&ErrorCode::PayloadTooLarge) {
+            let message = errors[0]["message"].as_str().unwrap_or("The request was refused");
+            return Err(GatewayError::Invalid(message.to_string()));
+        }
+        return Err(anyhow::anyhow!("GraphQL errors: {}", Value::Array(errors.clone())).into());
+    }
+    serde_json::from_value(body["data"].clone())
+        .map_err(|e| anyhow::anyhow!("unexpected answer from the gateway: {e}: {}", body["data"]).into())
 }
 
 /// The whole seconds of an answer's `Retry-After`, if it has them.

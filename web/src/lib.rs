@@ -23,7 +23,10 @@ pub mod session;
 pub mod upload;
 pub mod views;
 
-use std::{future::Future, sync::Arc};
+use std::{
+    future::{Future, IntoFuture},
+    sync::Arc,
+};
 
 use anyhow::Context;
 use axum::{
@@ -37,7 +40,8 @@ use axum::{
 };
 use roundabout_support::{
     admission::{self, Admission},
-    shutdown,
+    metrics::{self, Metrics},
+    shutdown, trace,
 };
 use tokio::net::TcpListener;
 
@@ -72,6 +76,9 @@ pub fn random_token() -> String {
 pub struct WebApp {
     listener: TcpListener,
     router: Router,
+    /// The internal listener serving `/metrics` alone (`METRICS_PORT`).
+    metrics_listener: TcpListener,
+    metrics_router: Router,
 }
 
 /// Binds the configured address and assembles the pages.
@@ -88,14 +95,20 @@ pub async fn build(config: Config) -> anyhow::Result<WebApp> {
             pages::mailbox::Probe::default()
         }),
     };
+    let metrics = Metrics::new("web");
     // Pages are admitted and bounded in time; the assets (in memory,
     // compressed once) are not, so a "busy" page still has its styles.
+    // Every request starts or continues a trace, which the page's calls to
+    // the gateway carry on (`trace::propagate`, `gateway.rs`), and is
+    // counted by route and status.
     let router = pages::router()
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), session::layer))
         .with_state(state.clone())
         .layer(middleware::from_fn_with_state(
-            Admission::new(config.max_concurrent_requests, config.request_timeout).with_render(error::refused),
+            Admission::new(config.max_concurrent_requests, config.request_timeout)
+                .with_render(error::refused)
+                .with_counter(metrics.refused.clone()),
             admission::admit,
         ))
         .merge(assets::router(assets))
@@ -104,11 +117,21 @@ pub async fn build(config: Config) -> anyhow::Result<WebApp> {
         .layer(middleware::from_fn_with_state(state.clone(), limits::layer))
         .layer(middleware::from_fn_with_state(state, client::layer))
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(metrics.clone(), metrics::track))
+        .layer(middleware::from_fn(trace::propagate))
         .layer(tower_http::trace::TraceLayer::new_for_http());
     let listener = TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("binding {} for the web front end", config.bind))?;
-    Ok(WebApp { listener, router })
+    let metrics_listener = TcpListener::bind(config.metrics_bind)
+        .await
+        .with_context(|| format!("binding {} (METRICS_PORT) for the web front end", config.metrics_bind))?;
+    Ok(WebApp {
+        listener,
+        router,
+        metrics_listener,
+        metrics_router: metrics::router(metrics::Scrape { metrics, pool: None }),
+    })
 }
 
 async fn not_found() -> error::PageError {
@@ -157,16 +180,35 @@ impl WebApp {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
     }
 
-    /// Serves until `stop` resolves.
+    /// The bound port of the internal metrics listener.
+    pub fn metrics_port(&self) -> u16 {
+        self.metrics_listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// Serves until `stop` resolves; the metrics listener stops with it.
     pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        tracing::info!(service = "web", port = self.port(), "listening");
+        tracing::info!(
+            service = "web",
+            port = self.port(),
+            metrics_port = self.metrics_port(),
+            "listening"
+        );
+        let (trigger, signal) = shutdown::channel();
+        let metrics = tokio::spawn(
+            axum::serve(self.metrics_listener, self.metrics_router)
+                .with_graceful_shutdown(signal.wait())
+                .into_future(),
+        );
         let app = self
             .router
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(self.listener, app)
+        let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(stop)
             .await
-            .context("serving HTTP")
+            .context("serving HTTP");
+        trigger.trigger();
+        let _ = metrics.await;
+        served
     }
 
     /// Serves until Ctrl-C or SIGTERM.

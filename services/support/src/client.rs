@@ -36,6 +36,7 @@ use std::{sync::Arc, time::Duration};
 use reqwest::{header::CONTENT_TYPE, Method, StatusCode};
 use roundabout_api::ErrorCode;
 use serde::{de::DeserializeOwned, Serialize};
+use tracing::Instrument;
 
 mod replicas;
 
@@ -219,40 +220,14 @@ impl ServiceClient {
             )),
             None => None,
         };
-        let token = self.auth.sign(self.service, caller);
-        let several = self.replicas.list.len() > 1;
-        if several {
-            replicas::start_sweep(&self.replicas, &self.http);
-        }
-        let first = self.replicas.pick(None);
-        let (status, bytes) = match self
-            .attempt(first, &method, path, body.as_ref(), &token, idempotency_key)
-            .await
-        {
-            Ok(answer) => answer,
-            Err(Failure::Other(reason)) => return Err(self.unavailable(reason)),
-            Err(Failure::Connection { sent, reason }) => {
-                if several {
-                    replicas::down(&self.replicas, &self.http, first);
-                }
-                if !(several && (!sent || idempotent(&method, path, idempotency_key))) {
-                    return Err(self.unavailable(reason));
-                }
-                let second = self.replicas.pick(Some(first));
-                tracing::debug!(service = self.service, %reason, "trying another replica");
-                match self
-                    .attempt(second, &method, path, body.as_ref(), &token, idempotency_key)
-                    .await
-                {
-                    Ok(answer) => answer,
-                    Err(Failure::Other(reason)) => return Err(self.unavailable(reason)),
-                    Err(Failure::Connection { reason, .. }) => {
-                        replicas::down(&self.replicas, &self.http, second);
-                        return Err(self.unavailable(reason));
-                    }
-                }
-            }
-        };
+        let call = crate::trace::outgoing(self.service, method.as_str(), path);
+        let span = call.span.clone();
+        let answer = self
+            .exchange(&call, method, path, body, caller, idempotency_key)
+            .instrument(span)
+            .await;
+        call.finish(answer.as_ref().ok().map(|(status, _)| status.as_u16()));
+        let (status, bytes) = answer?;
         if status.is_success() {
             let bytes = bytes.as_ref();
             let raw: &[u8] = if bytes.is_empty() { b"null" } else { bytes };
@@ -270,24 +245,74 @@ impl ServiceClient {
         Err(self.unavailable(format!("answered {status}")))
     }
 
+    /// The call itself, on one replica or, when that cannot do anything
+    /// twice, a second: the answer's status and body.
+    async fn exchange(
+        &self,
+        call: &crate::trace::Outgoing,
+        method: Method,
+        path: &str,
+        body: Option<axum::body::Bytes>,
+        caller: &Caller,
+        idempotency_key: Option<&str>,
+    ) -> Result<(StatusCode, axum::body::Bytes), ClientError> {
+        let token = self.auth.sign(self.service, caller);
+        let several = self.replicas.list.len() > 1;
+        if several {
+            replicas::start_sweep(&self.replicas, &self.http);
+        }
+        let first = self.replicas.pick(None);
+        let (status, bytes) = match self
+            .attempt(call, first, &method, path, body.as_ref(), &token, idempotency_key)
+            .await
+        {
+            Ok(answer) => answer,
+            Err(Failure::Other(reason)) => return Err(self.unavailable(reason)),
+            Err(Failure::Connection { sent, reason }) => {
+                if several {
+                    replicas::down(&self.replicas, &self.http, first);
+                }
+                if !(several && (!sent || idempotent(&method, path, idempotency_key))) {
+                    return Err(self.unavailable(reason));
+                }
+                let second = self.replicas.pick(Some(first));
+                tracing::debug!(service = self.service, %reason, "trying another replica");
+                match self
+                    .attempt(call, second, &method, path, body.as_ref(), &token, idempotency_key)
+                    .await
+                {
+                    Ok(answer) => answer,
+                    Err(Failure::Other(reason)) => return Err(self.unavailable(reason)),
+                    Err(Failure::Connection { reason, .. }) => {
+                        replicas::down(&self.replicas, &self.http, second);
+                        return Err(self.unavailable(reason));
+                    }
+                }
+            }
+        };
+        Ok((status, bytes))
+    }
+
     /// One try on replica `i`: the answer's status and body.
+    #[allow(clippy::too_many_arguments)]
     async fn attempt(
         &self,
+        call: &crate::trace::Outgoing,
         i: usize,
         method: &Method,
         path: &str,
         body: Option<&axum::body::Bytes>,
         token: &str,
         idempotency_key: Option<&str>,
-    ) -> Result<(StatusCode, impl AsRef<[u8]>), Failure> {
+    ) -> Result<(StatusCode, axum::body::Bytes), Failure> {
         let base = self.replicas.list.get(i).map_or("", |r| r.base.as_str());
         let mut req = self
             .http
             .request(method.clone(), format!("{base}{path}"))
             .header(CALLER_HEADER, token);
         // The request being served continues its trace in the callee.
-        if let Some(ctx) = crate::trace::current() {
-            req = req.header(crate::trace::TRACEPARENT, ctx.traceparent());
+        for (name, value) in call.headers() {
+            req = req.header(name, value);
         }
         if let Some(k) = idempotency_key {
             req = req.header("idempotency-key", k);

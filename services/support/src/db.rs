@@ -25,6 +25,8 @@ use sqlx::{
 pub async fn connect(url: &str, max: u32) -> anyhow::Result<PgPool> {
     let options: PgConnectOptions = url.parse().context("parsing the database URL")?;
     let options = options.log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
+    // Its statements' spans name this database (crate::telemetry::db).
+    crate::telemetry::db::set_database(&options);
     PgPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(5))

@@ -170,17 +170,28 @@ pub async fn track(State(m): State<Metrics>, req: Request, next: Next) -> Respon
     res
 }
 
-/// What `/metrics` reads: the registry and the pool to report on.
+/// What `/metrics` reads: the registry and the pool to report on (none
+/// for the web front end, which has no database).
 #[derive(Clone)]
 pub struct Scrape {
     pub metrics: Metrics,
-    pub pool: sqlx::PgPool,
+    pub pool: Option<sqlx::PgPool>,
 }
 
 /// `GET /metrics`.
 pub async fn endpoint(State(s): State<Scrape>) -> impl IntoResponse {
-    s.metrics.observe_pool(&s.pool);
+    if let Some(pool) = &s.pool {
+        s.metrics.observe_pool(pool);
+    }
     ([("content-type", "text/plain; version=0.0.4")], s.metrics.render())
+}
+
+/// The internal listener's router: `GET /metrics` and nothing else (404).
+pub fn router(scrape: Scrape) -> axum::Router {
+    axum::Router::new()
+        .route(roundabout_api::routes::common::METRICS, axum::routing::get(endpoint))
+        .with_state(scrape)
+        .fallback(|| async { axum::http::StatusCode::NOT_FOUND })
 }
 
 /// A background task for [`ServiceHost::with_task`](crate::server::ServiceHost::with_task)

@@ -33,6 +33,7 @@ use std::{collections::HashMap, time::Duration};
 use reqwest::Method;
 use serde::Serialize;
 use sqlx::{PgConnection, PgPool};
+use tracing::Instrument;
 
 use crate::{
     client::{ClientError, ServiceClient},
@@ -157,6 +158,7 @@ impl Relay {
         for row in rows {
             let outcome = match self.destinations.get(row.destination.as_str()) {
                 None => Err((true, format!("unknown destination {}", row.destination))),
+                // Each delivery is a trace of its own when spans are exported.
                 Some(client) => client
                     .send::<_, serde_json::Value>(
                         Method::POST,
@@ -165,6 +167,7 @@ impl Relay {
                         &self.caller,
                         Some(&row.idempotency_key),
                     )
+                    .instrument(tracing::info_span!("outbox delivery", destination = %row.destination))
                     .await
                     .map(|_| ())
                     .map_err(|e| {

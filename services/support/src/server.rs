@@ -161,7 +161,7 @@ impl ServiceHost {
             .route(routes::common::METRICS, get(metrics::endpoint))
             .with_state(metrics::Scrape {
                 metrics: self.metrics.clone(),
-                pool: self.pool.clone(),
+                pool: Some(self.pool.clone()),
             })
             .fallback(not_found);
         let api = if self.api.has_routes() {

@@ -1,19 +1,41 @@
-//! W3C Trace Context: one trace id from the gateway through every service
-//! call, carried in the `traceparent` header and written into the logs.
+//! W3C Trace Context: one trace from the web front end and the gateway
+//! through every call between parts, carried in the `traceparent` header and
+//! written into the logs; and, when spans are exported
+//! ([`crate::telemetry`]), the OpenTelemetry spans of each hop.
 //!
-//! [`propagate`] (a middleware every [`ServiceHost`](crate::server::ServiceHost)
-//! installs) reads an incoming `traceparent` or starts a trace, gives the
-//! request its own span id, runs the handler inside a `request` tracing span
-//! carrying `trace_id` and `span_id` (so every log line of the request has
-//! them), keeps the context in a task-local for [`ServiceClient`](crate::client::ServiceClient)
-//! to send on, and logs one line per request. Work spawned for a request
-//! keeps the context when spawned with [`spawn`].
+//! [`propagate`] (a middleware of every [`ServiceHost`](crate::server::ServiceHost)
+//! and of the web front end) reads an incoming `traceparent` or starts a
+//! trace, runs the handler inside a `request` span carrying `trace_id` and
+//! `span_id` (so every log line of the request has them), keeps the context
+//! in a task-local, logs one line per request and answers with
+//! `traceresponse`. A call to another part ([`outgoing`], used by
+//! [`ServiceClient`](crate::client::ServiceClient) and the web front end's
+//! gateway client) sends the context on. Work spawned for a request keeps it
+//! when spawned with [`spawn`].
 //!
-//! Only the trace context is implemented, not span export: the ids follow the
-//! W3C format, so an OpenTelemetry collector or a log search can join the
-//! parts of one request by `trace_id`.
+//! **Without export** the ids are made here: the request's hop gets a span
+//! id of its own and calls name it as their parent. Nothing of
+//! OpenTelemetry runs.
+//!
+//! **With export** the ids are OpenTelemetry's: the `request` span is a
+//! server span whose parent is the caller's (the incoming `traceparent`,
+//! with its `tracestate`), each call is a client span under it whose id the
+//! callee receives as its parent, and database statements are spans under
+//! whichever span ran them ([`crate::telemetry::db`]). The sampler decides
+//! from the parent's flag (`parentbased_*`) or for a new trace. A call made
+//! outside any request (a background job's polling) starts no trace: it
+//! carries a new trace id marked not sampled, so neither side exports it.
+//!
+//! The header is parsed here rather than by OpenTelemetry's propagator,
+//! which accepts ids of the wrong length: a `traceparent` that is not
+//! exactly the specification's is ignored and a new trace started.
 
-use std::{fmt::Write as _, future::Future, time::Instant};
+use std::{
+    fmt::Write as _,
+    future::Future,
+    sync::atomic::{AtomicBool, Ordering},
+    time::Instant,
+};
 
 use axum::{
     extract::{MatchedPath, Request},
@@ -21,11 +43,27 @@ use axum::{
     middleware::Next,
     response::Response,
 };
+use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
 use rand::RngCore;
-use tracing::Instrument;
+use tracing::{field::Empty, Instrument, Span};
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+static EXPORTING: AtomicBool = AtomicBool::new(false);
+
+/// Called by [`crate::telemetry::init`] once span export is installed.
+pub(crate) fn set_exporting() {
+    EXPORTING.store(true, Ordering::Relaxed);
+}
+
+/// Whether this process exports spans.
+pub fn exporting() -> bool {
+    EXPORTING.load(Ordering::Relaxed)
+}
 
 /// The request header carrying the trace context.
 pub const TRACEPARENT: &str = "traceparent";
+/// The request header carrying vendors' trace state (passed on when exporting).
+pub const TRACESTATE: &str = "tracestate";
 
 /// One hop of a trace: the trace's id, this hop's span id, and whether the
 /// trace is sampled.
@@ -120,6 +158,35 @@ impl TraceContext {
         )
     }
 
+    /// The context of an OpenTelemetry span, when it has one.
+    pub fn of_otel(cx: &SpanContext) -> Option<Self> {
+        cx.is_valid().then(|| Self {
+            trace_id: cx.trace_id().to_bytes(),
+            span_id: cx.span_id().to_bytes(),
+            sampled: cx.is_sampled(),
+        })
+    }
+
+    /// This hop as a remote parent for OpenTelemetry, with the caller's
+    /// `tracestate` (ignored when malformed).
+    fn to_otel(self, tracestate: Option<&str>) -> SpanContext {
+        let state = tracestate
+            .and_then(|s| s.parse::<TraceState>().ok())
+            .unwrap_or_default();
+        let flags = if self.sampled {
+            TraceFlags::SAMPLED
+        } else {
+            TraceFlags::default()
+        };
+        SpanContext::new(
+            TraceId::from_bytes(self.trace_id),
+            SpanId::from_bytes(self.span_id),
+            flags,
+            true,
+            state,
+        )
+    }
+
     pub fn trace_id_hex(&self) -> String {
         hex(&self.trace_id)
     }
@@ -162,28 +229,65 @@ where
     }
 }
 
+/// The span id and sampling of `span` as OpenTelemetry made them (the span
+/// is started by asking).
+fn context_of(span: &Span) -> Option<TraceContext> {
+    TraceContext::of_otel(span.context().span().span_context())
+}
+
 /// Middleware: continues or starts the trace, runs the request in its span
 /// and logs it (method, route, status, milliseconds) with the trace id. The
 /// answer carries `traceresponse`, so a client can quote the trace it was in.
 pub async fn propagate(req: Request, next: Next) -> Response {
-    let ctx = req
-        .headers()
+    let headers = req.headers();
+    let parent = headers
         .get(TRACEPARENT)
         .and_then(|v| v.to_str().ok())
-        .and_then(TraceContext::parse)
-        .map(|parent| parent.child())
-        .unwrap_or_else(TraceContext::new_root);
+        .and_then(TraceContext::parse);
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "unmatched".to_string());
     let method = req.method().clone();
+    let exported = exporting();
+    let (span, ctx) = if exported {
+        // OpenTelemetry's server span: its ids are known once it has its parent.
+        let span = tracing::info_span!(
+            "request",
+            trace_id = Empty,
+            span_id = Empty,
+            otel.name = %format_args!("{method} {route}"),
+            otel.kind = "server",
+            otel.status_code = Empty,
+            http.request.method = %method,
+            http.route = %route,
+            http.response.status_code = Empty,
+        );
+        if let Some(p) = parent {
+            let state = headers.get(TRACESTATE).and_then(|v| v.to_str().ok());
+            let _ = span.set_parent(opentelemetry::Context::new().with_remote_span_context(p.to_otel(state)));
+        }
+        let ctx = context_of(&span).unwrap_or_else(|| parent.map(|p| p.child()).unwrap_or_else(TraceContext::new_root));
+        span.record("trace_id", ctx.trace_id_hex());
+        span.record("span_id", ctx.span_id_hex());
+        (span, ctx)
+    } else {
+        let ctx = parent.map(|p| p.child()).unwrap_or_else(TraceContext::new_root);
+        let span = tracing::info_span!("request", trace_id = %ctx.trace_id_hex(), span_id = %ctx.span_id_hex());
+        (span, ctx)
+    };
     let trace_id = ctx.trace_id_hex();
-    let span = tracing::info_span!("request", trace_id = %trace_id, span_id = %ctx.span_id_hex());
     let start = Instant::now();
-    let mut res = CURRENT.scope(ctx, next.run(req)).instrument(span).await;
+    let mut res = CURRENT.scope(ctx, next.run(req)).instrument(span.clone()).await;
     let status = res.status().as_u16();
+    if exported {
+        span.record("http.response.status_code", status);
+        if status >= 500 {
+            span.record("otel.status_code", "ERROR");
+        }
+    }
+    drop(span);
     let ms = start.elapsed().as_secs_f64() * 1000.0;
     if status >= 500 {
         tracing::warn!(trace_id = %trace_id, %method, %route, status, ms, "request");
@@ -194,6 +298,83 @@ pub async fn propagate(req: Request, next: Next) -> Response {
         res.headers_mut().insert("traceresponse", v);
     }
     res
+}
+
+/// A call to another part, about to be made: the span it runs in and the
+/// trace context headers to send with it.
+pub struct Outgoing {
+    /// The call's client span when spans are exported (instrument the call
+    /// with it); otherwise none.
+    pub span: Span,
+    traceparent: Option<String>,
+    tracestate: Option<String>,
+}
+
+/// Starts a call to `peer` (`bookings`, `gateway`): `method` and `path` (its
+/// query string is left out of the span) name it.
+pub fn outgoing(peer: &'static str, method: &str, path: &str) -> Outgoing {
+    if !exporting() {
+        return Outgoing {
+            span: Span::none(),
+            traceparent: current().map(|c| c.traceparent()),
+            tracestate: None,
+        };
+    }
+    if !opentelemetry::Context::current().has_active_span() {
+        // Outside any request: not traced (see the module's documentation).
+        let mut ctx = TraceContext::new_root();
+        ctx.sampled = false;
+        return Outgoing {
+            span: Span::none(),
+            traceparent: Some(ctx.traceparent()),
+            tracestate: None,
+        };
+    }
+    let path = path.split_once('?').map_or(path, |(p, _)| p);
+    let span = tracing::info_span!(
+        "call",
+        otel.name = %format_args!("{method} {peer}"),
+        otel.kind = "client",
+        otel.status_code = Empty,
+        peer.service = peer,
+        http.request.method = method,
+        url.path = path,
+        http.response.status_code = Empty,
+    );
+    let cx = span.context();
+    let sc = cx.span().span_context().clone();
+    let tracestate = Some(sc.trace_state().header()).filter(|s| !s.is_empty());
+    Outgoing {
+        traceparent: TraceContext::of_otel(&sc).map(|c| c.traceparent()),
+        tracestate,
+        span,
+    }
+}
+
+impl Outgoing {
+    /// The headers to send: `traceparent`, and `tracestate` when there is one.
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            self.traceparent.as_deref().map(|v| (TRACEPARENT, v)),
+            self.tracestate.as_deref().map(|v| (TRACESTATE, v)),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    /// Records how the call ended: the answer's status, or `None` when none
+    /// came (a 5xx or no answer marks the span as an error).
+    pub fn finish(&self, status: Option<u16>) {
+        if self.span.is_none() {
+            return;
+        }
+        if let Some(s) = status {
+            self.span.record("http.response.status_code", s);
+        }
+        if status.is_none_or(|s| s >= 500) {
+            self.span.record("otel.status_code", "ERROR");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 //! [`bookings`] (a world ready to book), [`eligibility`] (schemes, zones,
 //! profiles), [`web`] (the web front end and a browser over HTTP),
 //! [`procs`] (a part as a child process), [`proc_stack`] (every part as
-//! a process), [`up`] (`roundabout up` as a process) and [`gql`] (typed GraphQL operations, checked against the
+//! a process), [`up`] (`roundabout up` as a process), [`otlp`] (an
+//! OpenTelemetry collector receiving the parts' spans) and [`gql`] (typed GraphQL operations, checked against the
 //! committed schema).
 //!
 //! The benches include this tree too (`#[path]` in `benches/*.rs`).
@@ -13,6 +14,7 @@ pub mod bookings;
 pub mod chaos;
 pub mod eligibility;
 pub mod gql;
+pub mod otlp;
 pub mod proc_stack;
 pub mod procs;
 pub mod up;

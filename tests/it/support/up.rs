@@ -1,6 +1,7 @@
 //! `roundabout up` as a child process of a test: its own private
-//! PostgreSQL cluster in a fresh data directory, its output read line by
-//! line (up.rs, up_supervisor.rs).
+//! PostgreSQL cluster in a fresh data directory, its output — what a person
+//! sees on the terminal, stdout and stderr — read line by line (up.rs,
+//! up_supervisor.rs).
 
 use std::{
     io::{BufRead, BufReader},
@@ -66,16 +67,27 @@ impl Up {
             .env_remove("DATABASE_URL")
             .env_remove("BOOTSTRAP_ADMIN_EMAIL")
             .env_remove("BOOTSTRAP_ADMIN_PASSWORD")
-            .env("RUST_LOG", "warn")
+            // As a newcomer runs it: the parts' lines go to their files.
+            .env_remove("RUST_LOG")
+            .env_remove("NO_COLOR")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let out = child.stdout.take().unwrap();
         let (tx, lines) = mpsc::channel();
+        let out = child.stdout.take().unwrap();
+        let err = child.stderr.take().unwrap();
+        let tx2 = tx.clone();
         std::thread::spawn(move || {
             for l in BufReader::new(out).lines().map_while(Result::ok) {
                 if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        });
+        std::thread::spawn(move || {
+            for l in BufReader::new(err).lines().map_while(Result::ok) {
+                if tx2.send(l).is_err() {
                     break;
                 }
             }
@@ -106,6 +118,28 @@ impl Up {
             }
         }
         panic!("up was not ready in time:\n{seen}");
+    }
+
+    /// What `up` printed since the last call (or since [`Up::wait_ready`]
+    /// returned), waiting up to `within` for a line containing `until`, if
+    /// given.
+    pub fn printed(&mut self, until: Option<&str>, within: Duration) -> String {
+        let deadline = Instant::now() + within;
+        let mut seen = String::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left.min(Duration::from_millis(200))) {
+                Ok(l) => {
+                    seen.push_str(&l);
+                    seen.push('\n');
+                    if until.is_some_and(|u| l.contains(u)) {
+                        return seen;
+                    }
+                }
+                Err(_) if until.is_none() || Instant::now() >= deadline => return seen,
+                Err(_) => {}
+            }
+        }
     }
 
     pub fn wait_exit(&mut self, within: Duration) -> ExitStatus {

@@ -51,13 +51,7 @@ impl Web {
     }
 
     pub fn browser(&self) -> Browser {
-        Browser {
-            base: self.url.clone(),
-            http: reqwest::Client::builder().redirect(Policy::none()).build().unwrap(),
-            cookie: None,
-            set_cookies: Vec::new(),
-            forwarded_for: None,
-        }
+        Browser::new(&self.url)
     }
 }
 
@@ -70,6 +64,8 @@ pub struct Page {
     pub retry_after: Option<String>,
     /// The page's Content-Security-Policy.
     pub csp: Option<String>,
+    /// `traceresponse`: the trace the request was served in.
+    pub traceresponse: Option<String>,
     pub body: String,
 }
 
@@ -180,6 +176,18 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// A browser for the front end at `base` (`http://127.0.0.1:3000`),
+    /// with no cookie yet.
+    pub fn new(base: &str) -> Self {
+        Self {
+            base: base.trim_end_matches('/').to_string(),
+            http: reqwest::Client::builder().redirect(Policy::none()).build().unwrap(),
+            cookie: None,
+            set_cookies: Vec::new(),
+            forwarded_for: None,
+        }
+    }
+
     async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
         let req = match &self.cookie {
             Some(c) => req.header(header::COOKIE, c),
@@ -208,6 +216,10 @@ impl Browser {
             csp: res
                 .headers()
                 .get(header::CONTENT_SECURITY_POLICY)
+                .map(|l| l.to_str().unwrap().to_string()),
+            traceresponse: res
+                .headers()
+                .get("traceresponse")
                 .map(|l| l.to_str().unwrap().to_string()),
             body: res.text().await.unwrap(),
         }
