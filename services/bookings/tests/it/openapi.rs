@@ -5,7 +5,7 @@
 
 use roundabout_bookings::{build, http::openapi::document, Config, MIGRATOR};
 use roundabout_support::{
-    internal_auth::{Caller, HouseholdMembership, CALLER_HEADER},
+    internal_auth::{Caller, HouseholdMembership},
     testing::{
         self, admin_caller,
         openapi::{self, schemathesis},
@@ -44,13 +44,7 @@ async fn the_document_lists_exactly_the_routes_the_service_serves() {
 #[tokio::test]
 async fn the_document_is_served_to_signed_callers_only() {
     let svc = spawn().await;
-    let http = reqwest::Client::new();
-    let url = format!("{}/openapi.json", svc.url);
-    assert_eq!(http.get(&url).send().await.unwrap().status(), 401);
-    let token = testing::caller_token("bookings", &Caller::service("gateway"));
-    let signed = http.get(&url).header(CALLER_HEADER, token).send().await.unwrap();
-    assert_eq!(signed.status(), 200);
-    assert_eq!(signed.json::<Value>().await.unwrap(), document());
+    openapi::check_served_to_signed_callers(&svc.url, "bookings", &document()).await;
 }
 
 #[tokio::test]

@@ -4,13 +4,9 @@
 
 use roundabout_inventory::http::openapi::document;
 use roundabout_support::{
-    internal_auth::{Caller, CALLER_HEADER},
-    testing::{
-        self,
-        openapi::{self, schemathesis},
-    },
+    internal_auth::Caller,
+    testing::openapi::{self, schemathesis},
 };
-use serde_json::Value;
 
 use crate::support::{vehicle, witney, Inv};
 
@@ -28,14 +24,7 @@ async fn the_document_lists_exactly_the_routes_the_service_serves() {
 #[tokio::test]
 async fn the_document_is_served_to_signed_callers_only() {
     let inv = Inv::start().await;
-    let http = reqwest::Client::new();
-    let url = format!("{}/openapi.json", inv.svc.url);
-    let anonymous = http.get(&url).send().await.unwrap();
-    assert_eq!(anonymous.status(), 401);
-    let token = testing::caller_token("inventory", &Caller::service("gateway"));
-    let signed = http.get(&url).header(CALLER_HEADER, token).send().await.unwrap();
-    assert_eq!(signed.status(), 200);
-    assert_eq!(signed.json::<Value>().await.unwrap(), document());
+    openapi::check_served_to_signed_callers(&inv.svc.url, "inventory", &document()).await;
 }
 
 #[tokio::test]

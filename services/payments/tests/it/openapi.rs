@@ -4,14 +4,7 @@
 //! the service.
 
 use roundabout_payments::http::openapi::document;
-use roundabout_support::{
-    internal_auth::{Caller, CALLER_HEADER},
-    testing::{
-        self,
-        openapi::{self, schemathesis},
-    },
-};
-use serde_json::Value;
+use roundabout_support::testing::openapi::{self, schemathesis};
 use uuid::Uuid;
 
 use crate::support::service::{bookings, hire, start};
@@ -30,13 +23,7 @@ async fn the_document_lists_exactly_the_routes_the_service_serves() {
 #[tokio::test]
 async fn the_document_is_served_to_signed_callers_only() {
     let p = start(None).await;
-    let http = reqwest::Client::new();
-    let url = format!("{}/openapi.json", p.svc.url);
-    assert_eq!(http.get(&url).send().await.unwrap().status(), 401);
-    let token = testing::caller_token("payments", &Caller::service("gateway"));
-    let signed = http.get(&url).header(CALLER_HEADER, token).send().await.unwrap();
-    assert_eq!(signed.status(), 200);
-    assert_eq!(signed.json::<Value>().await.unwrap(), document());
+    openapi::check_served_to_signed_callers(&p.svc.url, "payments", &document()).await;
 }
 
 #[tokio::test]

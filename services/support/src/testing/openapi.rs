@@ -40,6 +40,24 @@ pub fn check_committed(service: &str, document: &Value) {
     );
 }
 
+/// Panics unless the service at `url` answers `/openapi.json` with 401 to a
+/// request without a caller token and with `document` to the gateway's.
+pub async fn check_served_to_signed_callers(url: &str, audience: &str, document: &Value) {
+    let http = reqwest::Client::new();
+    let url = format!("{url}/openapi.json");
+    let anonymous = http.get(&url).send().await.expect("the service answers");
+    assert_eq!(anonymous.status(), 401, "{url} without a caller token");
+    let token = super::caller_token(audience, &crate::internal_auth::Caller::service("gateway"));
+    let signed = http
+        .get(&url)
+        .header(crate::internal_auth::CALLER_HEADER, token)
+        .send()
+        .await
+        .expect("the service answers");
+    assert_eq!(signed.status(), 200, "{url} with the gateway's token");
+    assert_eq!(&signed.json::<Value>().await.expect("JSON"), document);
+}
+
 /// One route: (method in upper case, path template, needs the caller token).
 pub type Route = (String, String, bool);
 
