@@ -122,9 +122,7 @@ pub fn from_uk(local: NaiveDateTime) -> DateTime<Utc> {
     }
 }
 
-pub fn to_uk(t: DateTime<Utc>) -> NaiveDateTime {
-    t.with_timezone(&London).naive_local()
-}
+pub use roundabout_api::uk_time::to_uk;
 
 /// Reads an amount of pence sent as the API's exact `Pence` string
 /// (`"2500000000"`, from the `…Amount` fields) or as a number. Pages read

@@ -29,6 +29,7 @@ pub mod refund;
 pub mod retention;
 pub mod routes;
 pub mod states;
+pub mod uk_time;
 pub mod url;
 
 pub use common::{BatchIn, ContactIn, RowErrorData};

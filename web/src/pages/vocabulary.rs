@@ -5,11 +5,8 @@
 //! ([`filters`]: `{{ b.price.base_pence|pounds }}`, `{{ v.kind|kind_words }}`,
 //! `{{ b.start|when }}`); page code calls the functions.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
 use roundabout_api::Pence;
 use serde_json::{json, Value};
-
-use crate::views::to_uk;
 
 /// Benefits asked about: (value stored, label).
 pub use roundabout_api::facts::BENEFITS;
@@ -192,35 +189,7 @@ pub fn urlencode(s: &str) -> String {
     roundabout_api::url::encode(s)
 }
 
-/// "Saturday 28 November 2026 at 10am" in UK time.
-pub fn when(t: DateTime<Utc>) -> String {
-    let l = to_uk(t);
-    format!("{} at {}", l.format("%A %-d %B %Y"), clock(l))
-}
-
-/// "28 November 2026".
-pub fn day(t: DateTime<Utc>) -> String {
-    to_uk(t).format("%-d %B %Y").to_string()
-}
-
-/// "10am", "2:30pm", "midday", "midnight" (GOV.UK style).
-pub fn clock(l: NaiveDateTime) -> String {
-    use chrono::Timelike;
-    let (h, m) = (l.hour(), l.minute());
-    match (h, m) {
-        (0, 0) => "midnight".into(),
-        (12, 0) => "midday".into(),
-        _ => {
-            let suffix = if h < 12 { "am" } else { "pm" };
-            let h12 = if h % 12 == 0 { 12 } else { h % 12 };
-            if m == 0 {
-                format!("{h12}{suffix}")
-            } else {
-                format!("{h12}:{m:02}{suffix}")
-            }
-        }
-    }
-}
+pub use roundabout_api::uk_time::{clock, day, when};
 
 /// "1 hour", "3 hours".
 pub fn plural(n: i64, one: &str, many: &str) -> String {
@@ -434,7 +403,7 @@ pub mod filters {
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone;
+    use chrono::{DateTime, TimeZone, Utc};
 
     use super::*;
 

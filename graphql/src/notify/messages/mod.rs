@@ -6,8 +6,6 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
-use chrono_tz::Europe::London;
 use roundabout_api::{
     eligibility::CouncilData,
     events::BookingEvent,
@@ -355,35 +353,4 @@ fn capitalise(s: &str) -> String {
         .unwrap_or_default()
 }
 
-fn to_uk(t: DateTime<Utc>) -> NaiveDateTime {
-    t.with_timezone(&London).naive_local()
-}
-
-/// "10am", "9:30am", "midday", "midnight".
-fn clock(l: NaiveDateTime) -> String {
-    let (h, m) = (l.hour(), l.minute());
-    match (h, m) {
-        (0, 0) => "midnight".into(),
-        (12, 0) => "midday".into(),
-        _ => {
-            let suffix = if h < 12 { "am" } else { "pm" };
-            let h12 = if h % 12 == 0 { 12 } else { h % 12 };
-            if m == 0 {
-                format!("{h12}{suffix}")
-            } else {
-                format!("{h12}:{m:02}{suffix}")
-            }
-        }
-    }
-}
-
-/// "Saturday 28 November 2026 at 10am", UK time.
-pub fn when(t: DateTime<Utc>) -> String {
-    let l = to_uk(t);
-    format!("{} at {}", l.format("%A %-d %B %Y"), clock(l))
-}
-
-/// "28 November 2026", UK time.
-pub fn day(t: DateTime<Utc>) -> String {
-    to_uk(t).format("%-d %B %Y").to_string()
-}
+pub use roundabout_api::uk_time::{day, when};

@@ -1,5 +1,5 @@
 use super::*;
-use chrono::TimeZone;
+use chrono::{TimeZone, Utc};
 use roundabout_api::states::{BookingStatus, Propulsion, VehicleKind, VehicleStatus};
 use uuid::Uuid;
 
