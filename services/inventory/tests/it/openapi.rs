@@ -53,15 +53,13 @@ async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document()
         officer_of: vec![council],
         ..provider
     };
-    let outcome = schemathesis::Run {
+    schemathesis::Run {
         url: &inv.svc.url,
         audience: "inventory",
         caller,
         document: &doc,
         max_examples: 30,
     }
-    .run()
+    .assert_passes()
     .await;
-    eprintln!("{}", outcome.output);
-    assert!(outcome.passed, "schemathesis found problems (above)");
 }

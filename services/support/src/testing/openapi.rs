@@ -230,6 +230,14 @@ pub mod schemathesis {
     const CHECKS: [&str; 4] = ["--checks", "all", "--exclude-checks", "positive_data_acceptance"];
 
     impl Run<'_> {
+        /// Runs schemathesis to the end, prints its report and panics
+        /// unless every check passed.
+        pub async fn assert_passes(self) {
+            let outcome = self.run().await;
+            eprintln!("{}", outcome.output);
+            assert!(outcome.passed, "schemathesis found problems (above)");
+        }
+
         /// Runs schemathesis to the end.
         pub async fn run(self) -> Outcome {
             let dir = std::env::temp_dir().join(format!("roundabout-schemathesis-{}", uuid::Uuid::new_v4()));
