@@ -254,15 +254,8 @@ impl BookingFacts<'_> {
             ),
             _ => return self.for_provider(template),
         };
-        let mut personalisation = self.base();
         let body = if channel == Channel::Sms { sms } else { full };
-        personalisation.insert("subject".into(), subject.clone());
-        personalisation.insert("body".into(), body.clone());
-        Written {
-            subject,
-            body,
-            personalisation,
-        }
+        with_fields(subject, body, self.base())
     }
 
     /// The provider's email about a booking of its vehicle.
@@ -299,21 +292,21 @@ impl BookingFacts<'_> {
                 ),
             )
         };
-        let mut personalisation = self.base();
-        personalisation.insert("subject".into(), subject.clone());
-        personalisation.insert("body".into(), body.clone());
-        Written {
-            subject,
-            body,
-            personalisation,
-        }
+        with_fields(subject, body, self.base())
     }
 }
 
 /// `subject` and `body` as a message, with `fields` for templates that place them.
 fn written(subject: String, body: String, fields: &[(&str, String)]) -> Written {
-    let mut personalisation: BTreeMap<String, String> =
-        fields.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    with_fields(
+        subject,
+        body,
+        fields.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+    )
+}
+
+/// `subject` and `body` as a message, beside the template's other fields.
+fn with_fields(subject: String, body: String, mut personalisation: BTreeMap<String, String>) -> Written {
     personalisation.insert("subject".into(), subject.clone());
     personalisation.insert("body".into(), body.clone());
     Written {
