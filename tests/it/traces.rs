@@ -113,13 +113,7 @@ async fn a_booking_on_the_web_is_one_trace_from_the_page_to_every_part_and_its_d
     assert_eq!(offers.status, StatusCode::OK, "{}", offers.text());
     let check = b.visit(&offers.link("/book?").expect("a vehicle to book")).await;
     check.assert_has("Check your booking");
-    let fields = check.hidden_fields();
-    let fields: Vec<(&str, &str)> = fields
-        .iter()
-        .filter(|(k, _)| k != "csrf")
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let booked = b.submit(&check, "/book", &fields).await;
+    let booked = b.submit_hidden(&check, "/book").await;
     assert_eq!(booked.status, StatusCode::SEE_OTHER, "{}", booked.text());
     assert!(
         booked.location.as_deref().unwrap_or("").ends_with("/confirmation"),

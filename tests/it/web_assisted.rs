@@ -137,13 +137,7 @@ async fn an_officer_acts_for_a_household_through_the_pages() {
         .visit(&offers.link(&format!("{base}/book?")).expect("a book link"))
         .await;
     check.assert_has("Check your booking");
-    let fields = check.hidden_fields();
-    let fields: Vec<(&str, &str)> = fields
-        .iter()
-        .filter(|(k, _)| k != "csrf")
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let res = o.submit(&check, &format!("{base}/book"), &fields).await;
+    let res = o.submit_hidden(&check, &format!("{base}/book")).await;
     let to = res.location.clone().expect("a redirect to the confirmation");
     let id = to
         .strip_prefix(&format!("{base}/bookings/"))

@@ -336,13 +336,7 @@ async fn a_new_household_answers_one_question_a_page_then_saves() {
     let check = b.visit("/profile").await;
     check.assert_has("Check your answers");
     check.assert_has("Benefits Pension Credit");
-    let fields = check.hidden_fields();
-    let fields: Vec<(&str, &str)> = fields
-        .iter()
-        .filter(|(k, _)| k != "csrf")
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let res = b.submit(&check, "/profile", &fields).await;
+    let res = b.submit_hidden(&check, "/profile").await;
     assert_eq!(res.location.as_deref(), Some("/schemes"), "{}", res.text());
     let summary = b.visit("/profile").await;
     summary.assert_has("About your household");

@@ -239,13 +239,7 @@ async fn the_confirmation_says_where_to_collect_what_to_bring_how_to_pay_and_who
     let mut b = household(&w, &web, "next@example.test").await;
     let offers = b.visit(&format!("/{}", search("&seats=4"))).await;
     let check = b.visit(&offers.link("/book?").unwrap()).await;
-    let fields = check.hidden_fields();
-    let fields: Vec<(&str, &str)> = fields
-        .iter()
-        .filter(|(k, _)| k != "csrf")
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let res = b.submit(&check, "/book", &fields).await;
+    let res = b.submit_hidden(&check, "/book").await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
     let done = b.follow(&res).await;
     done.assert_has("Booking confirmed");
@@ -297,13 +291,7 @@ async fn a_bike_needs_no_licence_and_a_provider_without_details_is_said_so() {
     let mut b = household(&w, &web, "bike@example.test").await;
     let bikes = b.visit(&format!("/{}", search("&type=EBIKE"))).await;
     let check = b.visit(&bikes.link("/book?").unwrap()).await;
-    let fields = check.hidden_fields();
-    let fields: Vec<(&str, &str)> = fields
-        .iter()
-        .filter(|(k, _)| k != "csrf")
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let res = b.submit(&check, "/book", &fields).await;
+    let res = b.submit_hidden(&check, "/book").await;
     let done = b.follow(&res).await;
     done.assert_has("Booking confirmed");
     done.assert_has("no driving licence: you do not need one for an e-bike");

@@ -272,6 +272,18 @@ impl Browser {
         self.post_raw(path, &all).await
     }
 
+    /// Submits the form of `from` as it stands: its hidden fields (a
+    /// check-your-answers page carries the answers so) with its CSRF token.
+    pub async fn submit_hidden(&mut self, from: &Page, path: &str) -> Page {
+        let fields = from.hidden_fields();
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .filter(|(k, _)| k != "csrf")
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.submit(from, path, &fields).await
+    }
+
     /// GETs `path`, following redirects on this site.
     pub async fn visit(&mut self, path: &str) -> Page {
         let mut page = self.get(path).await;
