@@ -24,28 +24,21 @@ use std::time::{Duration, Instant};
 
 use chrono::{DurationRound, Utc};
 use roundabout_support::{
-    client::ServiceClient,
+    client::{ServiceClient, Transport},
     internal_auth::{Caller, HouseholdMembership},
     testing,
 };
 use serde_json::{json, Value};
 use support::eligibility::{create_scheme, ev_scheme, ok, profile, square, step, CREATE_ZONE, UPDATE_PROFILE};
+use support::bench::{cpu_now, env_or, percentile, postmaster, Cpu};
 use support::*;
 use uuid::Uuid;
-
-fn env_or(var: &str, default: usize) -> usize {
-    std::env::var(var).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)].as_secs_f64() * 1e3
-}
 
 fn report(name: &str, mut times: Vec<Duration>, wall: Duration, offers: usize, cpu: Cpu) {
     times.sort();
     let n = times.len() as f64;
     println!(
-        "{name:<22} p50 {:>7.2} ms   p99 {:>7.2} ms   {} requests, {:.0}/s, {:.1} offers each; \
+        "{name:<36} p50 {:>7.2} ms   p99 {:>7.2} ms   {} requests, {:.0}/s, {:.1} offers each; \
          CPU per request {:.2} ms here + {:.2} ms PostgreSQL",
         percentile(&times, 0.5),
         percentile(&times, 0.99),
@@ -55,65 +48,6 @@ fn report(name: &str, mut times: Vec<Duration>, wall: Duration, offers: usize, c
         cpu.own_ms / n,
         cpu.pg_ms / n,
     );
-}
-
-/// CPU time used (user + system), read from Linux's `/proc`: this process
-/// (every part, the clients) and PostgreSQL's client backends. Unlike latency, it
-/// does not depend on what else the machine is running.
-#[derive(Clone, Copy, Default)]
-struct Cpu {
-    own_ms: f64,
-    pg_ms: f64,
-}
-
-impl std::ops::Sub for Cpu {
-    type Output = Cpu;
-    fn sub(self, o: Cpu) -> Cpu {
-        Cpu {
-            own_ms: self.own_ms - o.own_ms,
-            pg_ms: self.pg_ms - o.pg_ms,
-        }
-    }
-}
-
-/// Fields of `/proc/<pid>/stat` after the command name: (ppid, utime + stime in ticks).
-fn stat(pid: &str) -> Option<(u32, u64)> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let rest: Vec<&str> = text.rsplit_once(')')?.1.split_whitespace().collect();
-    Some((
-        rest.get(1)?.parse().ok()?,
-        rest.get(11)?.parse::<u64>().ok()? + rest.get(12)?.parse::<u64>().ok()?,
-    ))
-}
-
-/// Clock ticks are 100 a second on Linux (`USER_HZ`).
-const TICK_MS: f64 = 10.0;
-
-fn cpu_now(postmaster: u32) -> Cpu {
-    let own = stat("self").map_or(0, |s| s.1);
-    let mut pg = 0;
-    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name.to_str().filter(|n| n.bytes().all(|b| b.is_ascii_digit())) else {
-            continue;
-        };
-        // Client backends only ("postgres: user database 127.0.0.1(port) …"),
-        // not the checkpointer, autovacuum and the like.
-        let backend = std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| {
-            [&b"127.0.0.1("[..], b"[local]"]
-                .iter()
-                .any(|n| c.windows(n.len()).any(|w| w == *n))
-        });
-        if let Some((ppid, ticks)) = stat(pid).filter(|_| backend) {
-            if ppid == postmaster {
-                pg += ticks;
-            }
-        }
-    }
-    Cpu {
-        own_ms: own as f64 * TICK_MS,
-        pg_ms: pg as f64 * TICK_MS,
-    }
 }
 
 const WITNEY: (f64, f64) = (-1.485, 51.785);
@@ -281,13 +215,18 @@ async fn main() {
     };
 
     // PostgreSQL's backends are children of its postmaster.
-    let backend: i32 = sqlx::query_scalar("select pg_backend_pid()")
-        .fetch_one(&stack.bookings_pool)
-        .await
-        .unwrap();
-    let postmaster = stat(&backend.to_string()).map_or(0, |s| s.0);
+    let postmaster = postmaster(&stack.bookings_pool).await;
 
-    for round in 1..=2 {
+    // The same rounds over HTTP between the parts and then in process
+    // (`INTERNAL_TRANSPORT`), side by side in one run.
+    let rounds = [
+        (Transport::Http, "http", 1),
+        (Transport::Http, "http", 2),
+        (Transport::InProcess, "in-process", 1),
+        (Transport::InProcess, "in-process", 2),
+    ];
+    for (transport, way, round) in rounds {
+        transport.set();
         // Warm-up.
         for _ in 0..50 {
             household.query(OFFERS, json!({"i": input})).await.unwrap();
@@ -316,7 +255,7 @@ async fn main() {
             found += n;
         }
         let (elapsed, used) = (wall.elapsed(), cpu_now(postmaster) - cpu);
-        report(&format!("gateway, round {round}"), times, elapsed, found, used);
+        report(&format!("gateway, {way}, round {round}"), times, elapsed, found, used);
 
         let wall = Instant::now();
         let cpu = cpu_now(postmaster);
@@ -343,6 +282,6 @@ async fn main() {
             found += n;
         }
         let (elapsed, used) = (wall.elapsed(), cpu_now(postmaster) - cpu);
-        report(&format!("bookings, round {round}"), times, elapsed, found, used);
+        report(&format!("bookings directly, {way}, round {round}"), times, elapsed, found, used);
     }
 }

@@ -38,8 +38,10 @@ use roundabout_api::ErrorCode;
 use serde::{de::DeserializeOwned, Serialize};
 use tracing::Instrument;
 
+mod in_process;
 mod replicas;
 
+pub use in_process::{enter as enter_in_process, Served as ServedInProcess, Transport};
 use replicas::Replicas;
 pub use replicas::{DOWN_FOR, PROBE_EVERY, SWEEP_EVERY};
 
@@ -128,6 +130,9 @@ pub struct ServiceClient {
     replicas: Arc<Replicas>,
     http: reqwest::Client,
     auth: InternalAuth,
+    /// The whole call's limit (reqwest's own for HTTP; the in-process
+    /// transport's here).
+    timeout: Duration,
 }
 
 /// Why one attempt failed.
@@ -147,6 +152,7 @@ impl ServiceClient {
             replicas: Arc::new(Replicas::new(&base.into())),
             http,
             auth,
+            timeout: call_timeout().unwrap_or(DEFAULT_CALL_TIMEOUT),
         }
     }
 
@@ -306,6 +312,16 @@ impl ServiceClient {
         idempotency_key: Option<&str>,
     ) -> Result<(StatusCode, axum::body::Bytes), Failure> {
         let base = self.replicas.list.get(i).map_or("", |r| r.base.as_str());
+        if let Some(router) = in_process::router_for(base) {
+            let mut headers = vec![(CALLER_HEADER, token)];
+            headers.extend(call.headers());
+            if let Some(k) = idempotency_key {
+                headers.push(("idempotency-key", k));
+            }
+            return in_process::call(router, method, path, &headers, body, self.timeout)
+                .await
+                .map_err(Failure::Other);
+        }
         let mut req = self
             .http
             .request(method.clone(), format!("{base}{path}"))
@@ -517,6 +533,45 @@ mod tests {
         // One replica alone: nothing to retry on.
         let err = client(&bases[..1]).get::<Value>("/thing", &me()).await.unwrap_err();
         assert!(matches!(err, ClientError::Unavailable { .. }), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_part_served_in_this_process_is_called_without_a_socket_unless_http_is_chosen() {
+        // Entered under an address where nothing listens: only the
+        // in-process transport can answer.
+        let addr = stopped();
+        let hits = Arc::new(AtomicU32::new(0));
+        let h = hits.clone();
+        let router = Router::new().route(
+            "/internal/things",
+            post(move |headers: axum::http::HeaderMap, Json(body): Json<Value>| async move {
+                h.fetch_add(1, Ordering::SeqCst);
+                let caller = headers.contains_key(CALLER_HEADER);
+                let key = headers.get("idempotency-key").map(|v| v.to_str().unwrap().to_string());
+                Json(json!({ "echo": body, "caller": caller, "key": key }))
+            }),
+        );
+        let served = enter_in_process(addr, router);
+        let c = client(&[format!("http://{addr}")]);
+
+        Transport::InProcess.set();
+        let v: Value = c
+            .send(Method::POST, "/internal/things", Some(&json!({"n": 1})), &me(), Some("k-1"))
+            .await
+            .unwrap();
+        assert_eq!(v, json!({"echo": {"n": 1}, "caller": true, "key": "k-1"}));
+        assert_eq!(hits.load(Ordering::SeqCst), 1);
+
+        Transport::Http.set();
+        let err = c.post::<_, Value>("/internal/things", &json!({}), &me()).await.unwrap_err();
+        assert!(matches!(err, ClientError::Unavailable { .. }), "over HTTP: {err}");
+
+        // A part that stops serving leaves: its calls go over HTTP again.
+        Transport::InProcess.set();
+        drop(served);
+        let err = c.post::<_, Value>("/internal/things", &json!({}), &me()).await.unwrap_err();
+        assert!(matches!(err, ClientError::Unavailable { .. }), "after it left: {err}");
+        assert_eq!(hits.load(Ordering::SeqCst), 1);
     }
 
     #[test]

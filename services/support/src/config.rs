@@ -255,8 +255,8 @@ impl HostConfig {
     /// Reads `HOST`, `PORT` (default `default_port`), `METRICS_PORT`
     /// (default [`default_metrics_port`]), `DATABASE_URL`,
     /// `DB_MAX_CONNECTIONS`, `INTERNAL_SIGNING_KEY`, `INTERNAL_TRUSTED_KEYS`,
-    /// `MAX_BODY_BYTES`, `MAX_CONCURRENT_REQUESTS`, `REQUEST_TIMEOUT_MS` and
-    /// `ROUNDABOUT_ENV`.
+    /// `MAX_BODY_BYTES`, `MAX_CONCURRENT_REQUESTS`, `REQUEST_TIMEOUT_MS`,
+    /// `ROUNDABOUT_ENV`, and checks `INTERNAL_TRANSPORT`.
     pub fn from_env(default_port: u16) -> Result<Self, ConfigError> {
         let host: std::net::IpAddr = parse_or("HOST", std::net::IpAddr::from([127, 0, 0, 1]))?;
         let port: u16 = parse_or("PORT", default_port)?;
@@ -267,6 +267,8 @@ impl HostConfig {
                 "must differ from PORT: metrics are served on an internal port of their own",
             ));
         }
+        // Refused here, at start, rather than read wrongly at the first call.
+        crate::client::Transport::from_env()?;
         let db_max_connections = parse_or("DB_MAX_CONNECTIONS", 10u32)?;
         if db_max_connections == 0 {
             return Err(ConfigError::new("DB_MAX_CONNECTIONS", "must be at least 1"));

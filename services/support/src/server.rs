@@ -235,6 +235,13 @@ impl Application {
             }
         }));
         let name = self.name;
+        // Calls from this process's other parts come straight to the
+        // router until shutdown begins (`client`'s in-process transport).
+        let in_process = self
+            .listener
+            .local_addr()
+            .ok()
+            .map(|addr| crate::client::enter_in_process(addr, self.router.clone()));
         // The peer's address is kept for per-client rate limits.
         axum::serve(
             self.listener,
@@ -242,6 +249,7 @@ impl Application {
         )
         .with_graceful_shutdown(async move {
             stop.await;
+            drop(in_process);
             tracing::info!(service = name, "shutting down");
         })
         .await

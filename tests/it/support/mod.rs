@@ -10,6 +10,7 @@
 //!
 //! The benches include this tree too (`#[path]` in `benches/*.rs`).
 
+pub mod bench;
 pub mod bookings;
 pub mod chaos;
 pub mod eligibility;

@@ -1,0 +1,87 @@
+//! What the benchmarks measure with: percentiles of latencies, and the CPU
+//! time of this process and of PostgreSQL's client backends, read from
+//! Linux's `/proc`. Unlike latency, CPU time per request hardly depends on
+//! what else the machine runs.
+
+use std::time::Duration;
+
+/// The `p` quantile (0–1) of sorted latencies, in milliseconds.
+pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)].as_secs_f64() * 1e3
+}
+
+/// CPU time used (user + system): this process (every part in it, and the
+/// clients) and PostgreSQL's client backends.
+#[derive(Clone, Copy, Default, Debug)]
+pub struct Cpu {
+    pub own_ms: f64,
+    pub pg_ms: f64,
+}
+
+impl std::ops::Sub for Cpu {
+    type Output = Cpu;
+    fn sub(self, o: Cpu) -> Cpu {
+        Cpu {
+            own_ms: self.own_ms - o.own_ms,
+            pg_ms: self.pg_ms - o.pg_ms,
+        }
+    }
+}
+
+/// Fields of `/proc/<pid>/stat` after the command name: (ppid, utime + stime in ticks).
+fn stat(pid: &str) -> Option<(u32, u64)> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest: Vec<&str> = text.rsplit_once(')')?.1.split_whitespace().collect();
+    Some((
+        rest.get(1)?.parse().ok()?,
+        rest.get(11)?.parse::<u64>().ok()? + rest.get(12)?.parse::<u64>().ok()?,
+    ))
+}
+
+/// Clock ticks are 100 a second on Linux (`USER_HZ`).
+const TICK_MS: f64 = 10.0;
+
+/// The postmaster of the PostgreSQL serving `pool` (its backends' parent).
+pub async fn postmaster(pool: &sqlx::PgPool) -> u32 {
+    let backend: i32 = sqlx::query_scalar("select pg_backend_pid()")
+        .fetch_one(pool)
+        .await
+        .expect("the backend's pid");
+    stat(&backend.to_string()).map_or(0, |s| s.0)
+}
+
+/// CPU time so far of this process and of `postmaster`'s client backends.
+pub fn cpu_now(postmaster: u32) -> Cpu {
+    let own = stat("self").map_or(0, |s| s.1);
+    let mut pg = 0;
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().filter(|n| n.bytes().all(|b| b.is_ascii_digit())) else {
+            continue;
+        };
+        // Client backends only ("postgres: user database 127.0.0.1(port) …"),
+        // not the checkpointer, autovacuum and the like.
+        let backend = std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| {
+            [&b"127.0.0.1("[..], b"[local]"]
+                .iter()
+                .any(|n| c.windows(n.len()).any(|w| w == *n))
+        });
+        if let Some((ppid, ticks)) = stat(pid).filter(|_| backend) {
+            if ppid == postmaster {
+                pg += ticks;
+            }
+        }
+    }
+    Cpu {
+        own_ms: own as f64 * TICK_MS,
+        pg_ms: pg as f64 * TICK_MS,
+    }
+}
+
+/// Reads an environment variable as a count, or `default`.
+pub fn env_or(var: &str, default: usize) -> usize {
+    std::env::var(var).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
