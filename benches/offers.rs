@@ -30,7 +30,7 @@ use roundabout_support::{
 };
 use serde_json::{json, Value};
 use support::eligibility::{create_scheme, ev_scheme, ok, profile, square, step, CREATE_ZONE, UPDATE_PROFILE};
-use support::bench::{cpu_now, env_or, percentile, postmaster, Cpu};
+use support::bench::{cpu_now, env_or, percentile, postmaster, seed_bookings, Cpu};
 use support::*;
 use uuid::Uuid;
 
@@ -144,32 +144,14 @@ async fn main() {
         .unwrap();
     let started = Instant::now();
     let per_vehicle = bookings.div_ceil(ids.len().max(1));
-    for chunk in ids.chunks(10_000) {
-        sqlx::query(
-            "insert into bookings (id, household_id, council_id, provider_id, vehicle_id, kind, period, status, step,
-                 base_pence, subsidy_pence, first_base_pence, first_subsidy_pence, idempotency_key, request_digest, payment_status)
-             select gen_random_uuid(), gen_random_uuid(), $2, $3, v, 'HIRE',
-                    tstzrange(date_trunc('day', now()) + make_interval(days => k * 4) + make_interval(hours => (abs(hashtext(v::text || k::text)) % 48)),
-                              date_trunc('day', now()) + make_interval(days => k * 4) + make_interval(hours => 48 + (abs(hashtext(v::text || k::text)) % 48)), '[)'),
-                    'CONFIRMED', 'DONE', 2600, 1040, 2600, 1040, 'seed-' || k, 'seed', 'CAPTURED'
-             from unnest($1::uuid[]) v, generate_series(0, $4 - 1) k",
-        )
-        .bind(chunk)
-        .bind(council.parse::<Uuid>().unwrap())
-        .bind(provider_id)
-        .bind(per_vehicle as i32)
-        .execute(&stack.bookings_pool)
-        .await
-        .unwrap();
-    }
-    sqlx::query("analyze bookings")
-        .execute(&stack.bookings_pool)
-        .await
-        .unwrap();
-    let count: i64 = sqlx::query_scalar("select count(*) from bookings")
-        .fetch_one(&stack.bookings_pool)
-        .await
-        .unwrap();
+    let count = seed_bookings(
+        &stack.bookings_pool,
+        council.parse().unwrap(),
+        provider_id,
+        &ids,
+        per_vehicle,
+    )
+    .await;
     println!("inserted {count} bookings in {:.1} s", started.elapsed().as_secs_f64());
 
     // Saturday-ish: three days ahead, 10:00–14:00.

@@ -47,6 +47,10 @@ enum Command {
         /// warnings and errors; they are always in <data-dir>/logs/.
         #[arg(long, short)]
         verbose: bool,
+        /// Run every part and the web front end in one process, calling
+        /// one another in process instead of over loopback HTTP.
+        #[arg(long, conflicts_with = "replicas")]
+        one_process: bool,
     },
     /// Each part's state under the `up` using this data directory: ready,
     /// starting or restarting, its process and how often it was restarted.
@@ -126,6 +130,7 @@ fn main() -> ExitCode {
                 data_dir,
                 replicas,
                 verbose,
+                one_process,
             } => {
                 up::run(up::Options {
                     demo,
@@ -134,6 +139,7 @@ fn main() -> ExitCode {
                     data_dir,
                     replicas,
                     verbose,
+                    one_process,
                 })
                 .await
             }

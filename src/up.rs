@@ -16,6 +16,12 @@
 //! `ServiceClient` balances; the public `--port` is a round-robin TCP front
 //! over the gateways (`crate::front`), which the web front end uses too.
 //! Migrations run once, here, before any replica starts.
+//!
+//! With `--one-process` every part and the web front end run in one child,
+//! `roundabout serve all`, each on its own port with its own database and
+//! keys as before (given as `<PART>__<VAR>`), and the calls between them go
+//! in process rather than over loopback HTTP (docs/PERFORMANCE.md). That
+//! child is supervised like any other: if it dies, all of it restarts.
 
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
@@ -43,6 +49,10 @@ pub struct Options {
     /// Every line the parts log on the terminal too, not only their
     /// warnings and errors (also when `RUST_LOG` is set).
     pub verbose: bool,
+    /// Every part and the web front end in one child process
+    /// (`roundabout serve all`), calling one another in process; with one
+    /// replica only.
+    pub one_process: bool,
 }
 
 /// A replica's name: the part's alone when it runs once, else `<part>#<n>`
@@ -313,7 +323,7 @@ async fn run_stack(
     let mut sup = Supervisor::new(exe, &opts.data_dir, verbose)?;
     let started = start_children(&mut sup, opts, secrets, server_url, &ports, &mut taken);
     let outcome = match started {
-        Ok(()) => supervise(opts, secrets, &mut sup, stop).await,
+        Ok(shown) => supervise(opts, secrets, &mut sup, &shown, stop).await,
         Err(e) => Err(e),
     };
     sup.stop_all().await;
@@ -338,6 +348,9 @@ fn url(port: u16) -> String {
     format!("http://127.0.0.1:{port}")
 }
 
+/// Starts the children: each part and the web front end as its own, or all
+/// of them as one (`--one-process`). Answers what each part is, for the
+/// banner, either way.
 fn start_children(
     sup: &mut Supervisor,
     opts: &Options,
@@ -345,7 +358,45 @@ fn start_children(
     server_url: &str,
     ports: &HashMap<Part, Vec<u16>>,
     taken: &mut HashSet<u16>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<Spec>> {
+    let specs = children(opts, secrets, server_url, ports, taken)?;
+    if opts.one_process {
+        sup.start(one_process(opts, &specs))?;
+    } else {
+        for spec in &specs {
+            sup.start(spec.clone())?;
+        }
+    }
+    Ok(specs)
+}
+
+/// The child running every part of `specs` (`roundabout serve all`): each
+/// part's variables as `<PART>__<VAR>`, ready when the gateway is (every
+/// part is bound before any serves).
+fn one_process(opts: &Options, specs: &[Spec]) -> Spec {
+    let mut env: Vec<(String, String)> = vec![("ROUNDABOUT_ENV".into(), "development".into())];
+    for spec in specs {
+        let prefix = spec.name.to_ascii_uppercase();
+        env.extend(spec.env.iter().map(|(k, v)| (format!("{prefix}__{k}"), v.clone())));
+    }
+    Spec {
+        name: "roundabout".into(),
+        args: vec!["serve".into(), "all".into()],
+        env,
+        url: url(opts.port),
+        metrics_port: None,
+    }
+}
+
+/// Each part's and the web front end's child, as it would run alone.
+fn children(
+    opts: &Options,
+    secrets: &LocalSecrets,
+    server_url: &str,
+    ports: &HashMap<Part, Vec<u16>>,
+    taken: &mut HashSet<u16>,
+) -> anyhow::Result<Vec<Spec>> {
+    let mut specs = Vec::new();
     let env = |pairs: &[(&str, String)]| -> Vec<(String, String)> {
         pairs.iter().map(|(k, v)| ((*k).to_string(), v.clone())).collect()
     };
@@ -356,7 +407,7 @@ fn start_children(
         let (signing_key, trusted_keys) = secrets.internal_env(part)?;
         for (i, port) in (0..replicas).zip(&ports[&part]) {
             let metrics_port = distinct_port(taken)?;
-            sup.start(Spec {
+            specs.push(Spec {
                 name: replica_name(part, i, replicas),
                 args: vec!["serve".into(), part.name().into()],
                 env: env(&[
@@ -393,11 +444,11 @@ fn start_children(
                 ]),
                 url: url(*port),
                 metrics_port: Some(metrics_port),
-            })?;
+            });
         }
     }
     let web_metrics_port = distinct_port(taken)?;
-    sup.start(Spec {
+    specs.push(Spec {
         name: "web".into(),
         args: vec!["serve".into(), "web".into()],
         env: env(&[
@@ -411,7 +462,8 @@ fn start_children(
         ]),
         url: url(opts.web_port),
         metrics_port: Some(web_metrics_port),
-    })
+    });
+    Ok(specs)
 }
 
 /// Where `up` is between starting its children and serving.
@@ -431,6 +483,7 @@ async fn supervise(
     opts: &Options,
     secrets: &LocalSecrets,
     sup: &mut Supervisor,
+    shown: &[Spec],
     stop: &StopSignal,
 ) -> anyhow::Result<ExitCode> {
     let gateway = format!("http://127.0.0.1:{}", opts.port);
@@ -466,7 +519,7 @@ async fn supervise(
                             async move { crate::demo::seed(&base, &secrets, &dir).await },
                         ))
                     } else {
-                        print_banner(opts, secrets, sup, &[]);
+                        print_banner(opts, secrets, shown, &[]);
                         Phase::Running
                     };
                 } else if tokio::time::Instant::now() > *deadline {
@@ -476,7 +529,7 @@ async fn supervise(
             }
             Phase::Seeding(task) if task.is_finished() => match task.await {
                 Ok(Ok(accounts)) => {
-                    print_banner(opts, secrets, sup, &accounts);
+                    print_banner(opts, secrets, shown, &accounts);
                     phase = Phase::Running;
                 }
                 Ok(Err(e)) => {
@@ -497,7 +550,7 @@ async fn supervise(
     Ok(outcome)
 }
 
-fn print_banner(opts: &Options, secrets: &LocalSecrets, sup: &Supervisor, accounts: &[crate::demo::DemoAccount]) {
+fn print_banner(opts: &Options, secrets: &LocalSecrets, shown: &[Spec], accounts: &[crate::demo::DemoAccount]) {
     let gateway = format!("http://127.0.0.1:{}", opts.port);
     println!();
     println!("Roundabout is running.");
@@ -511,11 +564,14 @@ fn print_banner(opts: &Options, secrets: &LocalSecrets, sup: &Supervisor, accoun
         );
     }
     let payments = replica_name(Part::Payments, 0, opts.replicas);
-    if let Some(payments) = sup.specs().find(|s| s.name == payments) {
+    if opts.one_process {
+        println!("  Process:   every part in one (roundabout serve all), calling one another in process");
+    }
+    if let Some(payments) = shown.iter().find(|s| s.name == payments) {
         println!("  Stripe webhooks: {}/webhooks/stripe", payments.url);
     }
-    let metrics: Vec<String> = sup
-        .specs()
+    let metrics: Vec<String> = shown
+        .iter()
         .filter_map(|s| s.metrics_port.map(|p| format!("{} {p}", s.name)))
         .collect();
     println!("  Metrics:   http://127.0.0.1:<port>/metrics — {}", metrics.join(", "));
@@ -540,8 +596,13 @@ fn print_banner(opts: &Options, secrets: &LocalSecrets, sup: &Supervisor, accoun
         );
     }
     println!(
-        "  Logs:      {} (one file per part; warnings and errors are shown here too, every line with --verbose)",
-        crate::logs::dir(&opts.data_dir).display()
+        "  Logs:      {} ({}; warnings and errors are shown here too, every line with --verbose)",
+        crate::logs::dir(&opts.data_dir).display(),
+        if opts.one_process {
+            "roundabout.log, every part's lines"
+        } else {
+            "one file per part"
+        }
     );
     if let Some(endpoint) = ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"]
         .iter()

@@ -36,6 +36,7 @@ mod reports;
 mod retention;
 mod traces;
 mod up;
+mod up_one_process;
 mod up_replicas;
 mod up_supervisor;
 mod web;

@@ -60,18 +60,25 @@ impl UserError {
 #[derive(Clone)]
 pub struct Gateway {
     http: reqwest::Client,
+    /// The gateway's base URL.
+    base: String,
     url: String,
 }
+
+/// How long a query may take, over HTTP or in process.
+const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl Gateway {
     pub fn new(base: &str) -> Self {
         let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(30))
+            .timeout(TIMEOUT)
             .build()
             .expect("an HTTP client with default TLS settings");
+        let base = base.trim_end_matches('/').to_string();
         Self {
             http,
-            url: format!("{}/graphql", base.trim_end_matches('/')),
+            url: format!("{base}/graphql"),
+            base,
         }
     }
 
@@ -99,7 +106,9 @@ impl Gateway {
     }
 
     /// Posts the query; its answer's body, unless the status says what
-    /// happened (429, 503).
+    /// happened (429, 503). When this process also serves the gateway, the
+    /// request goes straight to its router (the in-process transport of
+    /// `roundabout_support::client`), with the same headers and body.
     async fn send(
         &self,
         call: &trace::Outgoing,
@@ -107,35 +116,70 @@ impl Gateway {
         query: &str,
         variables: Value,
     ) -> Result<Value, GatewayError> {
-        let mut req = self
-            .http
-            .post(&self.url)
-            .json(&json!({"query": query, "variables": variables}));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
+        let body = axum::body::Bytes::from(
+            serde_json::to_vec(&json!({"query": query, "variables": variables}))
+                .map_err(|e| anyhow::anyhow!("writing the query: {e}"))?,
+        );
+        let bearer = token.map(|t| format!("Bearer {t}"));
+        let visitor = crate::client::current_forwarded_for();
+        let mut headers: Vec<(&str, &str)> = Vec::with_capacity(4);
+        if let Some(b) = &bearer {
+            headers.push(("authorization", b));
         }
-        if let Some(visitor) = crate::client::current_forwarded_for() {
-            req = req.header("x-forwarded-for", visitor);
+        if let Some(v) = &visitor {
+            headers.push(("x-forwarded-for", v));
         }
-        for (name, value) in call.headers() {
-            req = req.header(name, value);
+        headers.extend(call.headers());
+        let (status, retry, bytes) = match roundabout_support::client::send_in_process(
+            &self.base,
+            &axum::http::Method::POST,
+            "/graphql",
+            &headers,
+            Some(&body),
+            TIMEOUT,
+        )
+        .await
+        {
+            Some(answer) => {
+                let res = answer.map_err(|e| {
+                    call.finish(None);
+                    anyhow::anyhow!("calling the gateway: {e}")
+                })?;
+                (res.status().as_u16(), retry_after(res.headers()), res.into_body())
+            }
+            None => {
+                let mut req = self
+                    .http
+                    .post(&self.url)
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body);
+                for (name, value) in &headers {
+                    req = req.header(*name, *value);
+                }
+                let res = req.send().await.map_err(|e| {
+                    call.finish(None);
+                    anyhow::anyhow!("calling the gateway: {e}")
+                })?;
+                let (status, retry) = (res.status().as_u16(), retry_after(res.headers()));
+                let bytes = res.bytes().await.map_err(|e| {
+                    call.finish(None);
+                    anyhow::anyhow!("reading the gateway's answer: {e}")
+                })?;
+                (status, retry, bytes)
+            }
+        };
+        call.finish(Some(status));
+        if status == 429 {
+            return Err(GatewayError::RateLimited {
+                retry_after_secs: retry.unwrap_or(60),
+            });
         }
-        let res = req.send().await.map_err(|e| {
-            call.finish(None);
-            anyhow::anyhow!("calling the gateway: {e}")
-        })?;
-        call.finish(Some(res.status().as_u16()));
-        if res.status() == reqwest::StatusCode::TOO_MANY_REQUESTS {
-            let retry_after_secs = retry_after(&res).unwrap_or(60);
-            return Err(GatewayError::RateLimited { retry_after_secs });
+        if status == 503 {
+            return Err(GatewayError::Busy {
+                retry_after_secs: retry.unwrap_or(1),
+            });
         }
-        if res.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE {
-            let retry_after_secs = retry_after(&res).unwrap_or(1);
-            return Err(GatewayError::Busy { retry_after_secs });
-        }
-        res.json()
-            .await
-            .map_err(|e| anyhow::anyhow!("reading the gateway's answer: {e}").into())
+        serde_json::from_slice(&bytes).map_err(|e| anyhow::anyhow!("reading the gateway's answer: {e}").into())
     }
 
     /// Whether the gateway answers its liveness probe.
@@ -180,9 +224,9 @@ fn read<T: DeserializeOwned>(body: Value) -> Result<T, GatewayError> {
 }
 
 /// The whole seconds of an answer's `Retry-After`, if it has them.
-fn retry_after(res: &reqwest::Response) -> Option<u64> {
-    res.headers()
-        .get(reqwest::header::RETRY_AFTER)
+fn retry_after(headers: &axum::http::HeaderMap) -> Option<u64> {
+    headers
+        .get(axum::http::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
 }

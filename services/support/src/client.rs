@@ -41,7 +41,7 @@ use tracing::Instrument;
 mod in_process;
 mod replicas;
 
-pub use in_process::{enter as enter_in_process, Served as ServedInProcess, Transport};
+pub use in_process::{enter as enter_in_process, send as send_in_process, Served as ServedInProcess, Transport};
 use replicas::Replicas;
 pub use replicas::{DOWN_FOR, PROBE_EVERY, SWEEP_EVERY};
 
@@ -312,26 +312,20 @@ impl ServiceClient {
         idempotency_key: Option<&str>,
     ) -> Result<(StatusCode, axum::body::Bytes), Failure> {
         let base = self.replicas.list.get(i).map_or("", |r| r.base.as_str());
-        if let Some(router) = in_process::router_for(base) {
-            let mut headers = vec![(CALLER_HEADER, token)];
-            headers.extend(call.headers());
-            if let Some(k) = idempotency_key {
-                headers.push(("idempotency-key", k));
-            }
-            return in_process::call(router, method, path, &headers, body, self.timeout)
-                .await
+        let mut headers = vec![(CALLER_HEADER, token)];
+        headers.extend(call.headers());
+        if let Some(k) = idempotency_key {
+            headers.push(("idempotency-key", k));
+        }
+        if let Some(answer) = in_process::send(base, method, path, &headers, body, self.timeout).await {
+            return answer
+                .map(|res| (res.status(), res.into_body()))
                 .map_err(Failure::Other);
         }
-        let mut req = self
-            .http
-            .request(method.clone(), format!("{base}{path}"))
-            .header(CALLER_HEADER, token);
-        // The request being served continues its trace in the callee.
-        for (name, value) in call.headers() {
+        let mut req = self.http.request(method.clone(), format!("{base}{path}"));
+        // The caller token, the trace the callee continues, the key.
+        for (name, value) in headers {
             req = req.header(name, value);
-        }
-        if let Some(k) = idempotency_key {
-            req = req.header("idempotency-key", k);
         }
         if let Some(b) = body {
             req = req.header(CONTENT_TYPE, "application/json").body(b.clone());

@@ -56,12 +56,44 @@ impl Environment {
 /// environment. A file that does not exist counts as unset, so an optional
 /// secret volume may be absent.
 pub fn optional(var: &str) -> Result<Option<String>, ConfigError> {
+    // A part served beside others in one process reads its own first.
+    if let Ok(Some(v)) = PART_ENV.try_with(|vars| vars.get(var).cloned()) {
+        if !v.trim().is_empty() {
+            return Ok(Some(v));
+        }
+    }
     match std::env::var(var) {
         Ok(v) if v.trim().is_empty() => from_file(var),
         Ok(v) => Ok(Some(v)),
         Err(std::env::VarError::NotPresent) => from_file(var),
         Err(std::env::VarError::NotUnicode(_)) => Err(ConfigError::new(var, "not valid UTF-8")),
     }
+}
+
+tokio::task_local! {
+    /// The variables of the part being configured, when several parts share
+    /// one process ([`scoped`]).
+    static PART_ENV: std::sync::Arc<std::collections::HashMap<String, String>>;
+}
+
+/// Runs `f` (a part's configuration, building and serving) with `vars`
+/// read before the process's environment by [`optional`] and everything
+/// built on it: `roundabout serve all` gives each part its own `PORT`,
+/// `DATABASE_URL`, signing key and the like from `<PART>__<VAR>`.
+pub async fn scoped<F: std::future::Future>(
+    vars: std::sync::Arc<std::collections::HashMap<String, String>>,
+    f: F,
+) -> F::Output {
+    PART_ENV.scope(vars, f).await
+}
+
+/// The process's variables named `<prefix>__<VAR>`, as `VAR` → value
+/// (`BOOKINGS__PORT=7003` → `PORT=7003` for the bookings part).
+pub fn prefixed(prefix: &str) -> std::collections::HashMap<String, String> {
+    let lead = format!("{}__", prefix.to_ascii_uppercase());
+    std::env::vars()
+        .filter_map(|(k, v)| k.strip_prefix(&lead).map(|var| (var.to_string(), v)))
+        .collect()
 }
 
 fn from_file(var: &str) -> Result<Option<String>, ConfigError> {
@@ -318,6 +350,28 @@ pub fn request_timeout() -> Result<std::time::Duration, ConfigError> {
 
 #[cfg(test)]
 mod tests {
+    #[tokio::test]
+    async fn a_part_in_a_shared_process_reads_its_own_variables_first() {
+        // nextest runs each test in a process of its own.
+        std::env::set_var("PORT", "8080");
+        std::env::set_var("BOOKINGS__PORT", "7003");
+        std::env::set_var("BOOKINGS__DATABASE_URL", "postgres://db/bookings");
+        std::env::set_var("SHARED_SETTING", "same");
+        let vars = std::sync::Arc::new(super::prefixed("bookings"));
+        assert_eq!(vars.len(), 2, "{vars:?}");
+        let (port, shared, db) = super::scoped(vars, async {
+            tokio::task::yield_now().await;
+            (
+                super::parse_or("PORT", 0u16).unwrap(),
+                super::optional("SHARED_SETTING").unwrap(),
+                super::required("DATABASE_URL").unwrap(),
+            )
+        })
+        .await;
+        assert_eq!((port, shared.as_deref(), db.as_str()), (7003, Some("same"), "postgres://db/bookings"));
+        assert_eq!(super::parse_or("PORT", 0u16).unwrap(), 8080, "outside, the process's own");
+    }
+
     #[test]
     fn tls_settings_replace_the_url_s_own() {
         use super::with_tls;

@@ -10,6 +10,7 @@
 //!
 //! The benches include this tree too (`#[path]` in `benches/*.rs`).
 
+#[allow(dead_code, reason = "the benchmarks use it, the tests do not")]
 pub mod bench;
 pub mod bookings;
 pub mod chaos;

@@ -163,6 +163,7 @@ pub fn asset_url(html: &str, stem: &str, ext: &str) -> String {
         .unwrap_or_else(|| panic!("no /assets/{stem}.….{ext} in the page"))
 }
 
+#[derive(Clone)]
 pub struct Browser {
     pub base: String,
     http: reqwest::Client,

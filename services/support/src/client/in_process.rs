@@ -7,8 +7,9 @@
 //! call a replica looks its address up: when that part is served here, and
 //! the transport is [`Transport::InProcess`] (the default), the request is
 //! handed to the router as an `http::Request`; otherwise it goes over HTTP as
-//! before. So `up --one-process`, the tests and the benchmarks (every part in
-//! one process) use it, and Kubernetes (one part per pod) never can.
+//! before. So `roundabout serve all` (what `up --one-process` runs), the
+//! tests and the benchmarks use it, and Kubernetes (one part per pod) never
+//! can. The web front end's calls to the gateway use it too ([`send`]).
 //!
 //! Nothing of the boundary changes: the request carries the same signed
 //! caller token, `traceparent`, `Idempotency-Key` and JSON body, and passes
@@ -35,7 +36,7 @@ use std::{
 use axum::{
     body::{Body, Bytes},
     extract::ConnectInfo,
-    http::{header::CONTENT_TYPE, Method, Request, StatusCode},
+    http::{header::CONTENT_TYPE, Method, Request, Response},
     Router,
 };
 use tower::ServiceExt;
@@ -149,7 +150,7 @@ impl Drop for Served {
 }
 
 /// The router serving `base` in this process, when calls to it go in process.
-pub(super) fn router_for(base: &str) -> Option<Router> {
+fn router_for(base: &str) -> Option<Router> {
     if Transport::current() != Transport::InProcess {
         return None;
     }
@@ -164,7 +165,7 @@ pub(super) fn router_for(base: &str) -> Option<Router> {
 /// The peer address an in-process request appears to come from.
 const LOOPBACK: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
 
-/// One request to `router`: its answer's status and body, or why there is none.
+/// One request to `router`: its answer, body read, or why there is none.
 pub(super) async fn call(
     router: Router,
     method: &Method,
@@ -172,7 +173,7 @@ pub(super) async fn call(
     headers: &[(&str, &str)],
     body: Option<&Bytes>,
     timeout: Duration,
-) -> Result<(StatusCode, Bytes), String> {
+) -> Result<Response<Bytes>, String> {
     let mut req = Request::builder().method(method.clone()).uri(path);
     for (name, value) in headers {
         req = req.header(*name, *value);
@@ -185,18 +186,34 @@ pub(super) async fn call(
         .map_err(|e| format!("unwritable request: {e}"))?;
     req.extensions_mut().insert(ConnectInfo(LOOPBACK));
     let served = tokio::spawn(async move {
-        let res = router.oneshot(req).await.unwrap_or_else(|e| match e {});
-        let status = res.status();
-        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+        let (parts, body) = router.oneshot(req).await.unwrap_or_else(|e| match e {}).into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX)
             .await
             .map_err(|e| format!("unreadable answer: {e}"))?;
-        Ok::<_, String>((status, bytes))
+        Ok::<_, String>(Response::from_parts(parts, bytes))
     });
     match tokio::time::timeout(timeout, served).await {
         Ok(Ok(answer)) => answer,
         Ok(Err(e)) => Err(format!("the in-process call failed: {e}")),
         Err(_) => Err(format!("no answer within {} s", timeout.as_secs())),
     }
+}
+
+/// A call to the part at `base` when this process serves it and the
+/// transport is in process (`None` otherwise: send it over HTTP). `headers`
+/// are sent as given; a `body` is sent as JSON. For a client of another
+/// part that is not a [`ServiceClient`](super::ServiceClient), such as the
+/// web front end's calls to the gateway.
+pub async fn send(
+    base: &str,
+    method: &Method,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&Bytes>,
+    timeout: Duration,
+) -> Option<Result<Response<Bytes>, String>> {
+    let router = router_for(base)?;
+    Some(call(router, method, path, headers, body, timeout).await)
 }
 
 #[cfg(test)]
