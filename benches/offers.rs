@@ -7,7 +7,8 @@
 //! ```
 //!
 //! (`OFFERS_VEHICLES`, `OFFERS_BOOKINGS`, `OFFERS_CLIENTS` and
-//! `OFFERS_REQUESTS` change the sizes.) Vehicles and bookings are seeded
+//! `OFFERS_REQUESTS` change the sizes; `OFFERS_TRANSPORT=http` or
+//! `in-process` runs only that transport's rounds.) Vehicles and bookings are seeded
 //! directly into the inventory and bookings databases; the council, zone,
 //! scheme, provider and household go through the public API.
 
@@ -201,12 +202,15 @@ async fn main() {
 
     // The same rounds over HTTP between the parts and then in process
     // (`INTERNAL_TRANSPORT`), side by side in one run.
+    // `OFFERS_TRANSPORT=in-process` (or `http`) runs only that one's rounds.
+    let only = std::env::var("OFFERS_TRANSPORT").ok();
     let rounds = [
         (Transport::Http, "http", 1),
         (Transport::Http, "http", 2),
         (Transport::InProcess, "in-process", 1),
         (Transport::InProcess, "in-process", 2),
     ];
+    let rounds = rounds.into_iter().filter(|r| only.as_deref().is_none_or(|o| o == r.1));
     for (transport, way, round) in rounds {
         transport.set();
         // Warm-up.
