@@ -40,12 +40,17 @@ pub async fn get(db: impl PgExecutor<'_>, booking_id: Uuid) -> sqlx::Result<Opti
     .await
 }
 
-/// Committed plus live holds of a line, leaving out one booking.
+/// Committed plus live holds of a line, leaving out one booking: the
+/// line's running committed total (kept by the `budget_allocations_publish`
+/// trigger) and its live holds, never a sum over its whole history.
 pub async fn used_by_others(db: impl PgExecutor<'_>, line_id: Uuid, booking_id: Uuid) -> sqlx::Result<Pence> {
     sqlx::query_scalar!(
-        r#"select coalesce(sum(amount_pence), 0)::bigint as "used!: Pence" from budget_allocations
-           where line_id = $1 and booking_id <> $2
-             and (state = 'COMMITTED' or (state = 'HELD' and expires_at > now()))"#,
+        r#"select ((select committed_pence from scheme_lines where id = $1)
+                   - coalesce((select amount_pence from budget_allocations
+                               where booking_id = $2 and line_id = $1 and state = 'COMMITTED'), 0)
+                   + coalesce((select sum(amount_pence) from budget_allocations
+                               where line_id = $1 and booking_id <> $2 and state = 'HELD' and expires_at > now()), 0)
+                  )::bigint as "used!: Pence""#,
         line_id,
         booking_id,
     )
@@ -118,14 +123,13 @@ pub struct LinePosition {
     pub held_pence: Pence,
 }
 
-/// One row per scheme line with a version in effect; the sums use
-/// budget_allocations_line_idx (line_id, state).
+/// One row per scheme line with a version in effect: the line's running
+/// committed total, and its live holds summed from budget_allocations_held_idx.
 pub async fn line_positions(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<LinePosition>> {
     sqlx::query_as!(
         LinePosition,
         r#"select c.code as council_code, l.id as line_id, s.name as scheme_name, l.budget_pence as "budget_pence: Pence",
-                  coalesce((select sum(a.amount_pence) from budget_allocations a
-                            where a.line_id = l.id and a.state = 'COMMITTED'), 0)::bigint as "committed_pence!: Pence",
+                  l.committed_pence as "committed_pence!: Pence",
                   coalesce((select sum(a.amount_pence) from budget_allocations a
                             where a.line_id = l.id and a.state = 'HELD' and a.expires_at > now()), 0)::bigint
                       as "held_pence!: Pence"

@@ -77,9 +77,10 @@ pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Schem
                   coalesce(a.held, 0)::bigint as "held_pence!: Pence"
            from schemes s
            left join lateral (
-               select sum(amount_pence) filter (where state = 'COMMITTED') as committed,
-                      sum(amount_pence) filter (where state = 'HELD' and expires_at > now()) as held
-               from budget_allocations b where b.line_id = s.line_id
+               select l.committed_pence as committed,
+                      (select sum(b.amount_pence) from budget_allocations b
+                       where b.line_id = s.line_id and b.state = 'HELD' and b.expires_at > now()) as held
+               from scheme_lines l where l.id = s.line_id
            ) a on true
            where s.id = $1"#,
         id,
@@ -100,9 +101,10 @@ pub async fn get_many(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Result<Vec
                   coalesce(a.held, 0)::bigint as "held_pence!: Pence"
            from schemes s
            left join lateral (
-               select sum(amount_pence) filter (where state = 'COMMITTED') as committed,
-                      sum(amount_pence) filter (where state = 'HELD' and expires_at > now()) as held
-               from budget_allocations b where b.line_id = s.line_id
+               select l.committed_pence as committed,
+                      (select sum(b.amount_pence) from budget_allocations b
+                       where b.line_id = s.line_id and b.state = 'HELD' and b.expires_at > now()) as held
+               from scheme_lines l where l.id = s.line_id
            ) a on true
            where s.id = any($1) order by s.name, s.version"#,
         ids,
@@ -128,9 +130,10 @@ pub async fn of_council(
                   coalesce(a.held, 0)::bigint as "held_pence!: Pence"
            from schemes s
            left join lateral (
-               select sum(amount_pence) filter (where state = 'COMMITTED') as committed,
-                      sum(amount_pence) filter (where state = 'HELD' and expires_at > now()) as held
-               from budget_allocations b where b.line_id = s.line_id
+               select l.committed_pence as committed,
+                      (select sum(b.amount_pence) from budget_allocations b
+                       where b.line_id = s.line_id and b.state = 'HELD' and b.expires_at > now()) as held
+               from scheme_lines l where l.id = s.line_id
            ) a on true
            where s.council_id = $1 and ($2::text is null or s.status = $2) order by s.name, s.version"#,
         council_id,
@@ -153,9 +156,10 @@ pub async fn in_effect(db: impl PgExecutor<'_>, council_id: Uuid) -> sqlx::Resul
                   coalesce(a.held, 0)::bigint as "held_pence!: Pence"
            from schemes s
            left join lateral (
-               select sum(amount_pence) filter (where state = 'COMMITTED') as committed,
-                      sum(amount_pence) filter (where state = 'HELD' and expires_at > now()) as held
-               from budget_allocations b where b.line_id = s.line_id
+               select l.committed_pence as committed,
+                      (select sum(b.amount_pence) from budget_allocations b
+                       where b.line_id = s.line_id and b.state = 'HELD' and b.expires_at > now()) as held
+               from scheme_lines l where l.id = s.line_id
            ) a on true
            where s.council_id = $1 and s.status = 'ACTIVE' and s.effective_from <= now()
              and (s.effective_to is null or s.effective_to > now()) order by s.name, s.version"#,
@@ -290,9 +294,10 @@ pub async fn published_of_line(db: impl PgExecutor<'_>, line_id: Uuid) -> sqlx::
                   coalesce(a.held, 0)::bigint as "held_pence!: Pence"
            from schemes s
            left join lateral (
-               select sum(amount_pence) filter (where state = 'COMMITTED') as committed,
-                      sum(amount_pence) filter (where state = 'HELD' and expires_at > now()) as held
-               from budget_allocations b where b.line_id = s.line_id
+               select l.committed_pence as committed,
+                      (select sum(b.amount_pence) from budget_allocations b
+                       where b.line_id = s.line_id and b.state = 'HELD' and b.expires_at > now()) as held
+               from scheme_lines l where l.id = s.line_id
            ) a on true
            where s.line_id = $1 and s.status <> 'DRAFT' order by s.version desc"#,
         line_id,

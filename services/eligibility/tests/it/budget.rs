@@ -405,3 +405,88 @@ async fn a_quote_names_the_best_single_eligible_scheme_and_its_amount() {
         "offer terms write no decisions and no audited reads"
     );
 }
+
+/// Each line's running committed total against the sum of its committed
+/// allocations.
+async fn totals(pool: &sqlx::PgPool) -> Vec<(Uuid, i64, i64)> {
+    sqlx::query_as(
+        "select l.id, l.committed_pence,
+                coalesce((select sum(a.amount_pence) from budget_allocations a
+                          where a.line_id = l.id and a.state = 'COMMITTED'), 0)::bigint
+         from scheme_lines l order by l.id",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_line_s_running_committed_total_follows_every_change_of_its_allocations() {
+    let (svc, pool) = spawn(Duration::from_secs(900)).await;
+    let client = svc.client("eligibility");
+    let (a, b) = (
+        published_scheme(&client, 1_000_000).await,
+        published_scheme(&client, 1_000_000).await,
+    );
+    let bookings = Caller::service("bookings");
+    let same = |t: &[(Uuid, i64, i64)]| t.iter().all(|(_, kept, summed)| kept == summed);
+
+    // Through the API: holds, commits, releases, a commit sent twice, and
+    // a release of a commitment (a cancellation).
+    let mut committed = 0;
+    for i in 0..24_i64 {
+        let scheme = if i % 3 == 0 { &b } else { &a };
+        let body = json!({"booking_id": Uuid::new_v4(), "scheme_id": scheme, "amount_pence": 100 + i});
+        let _: Value = client.post("/internal/budget/hold", &body, &bookings).await.unwrap();
+        match i % 4 {
+            0 => {
+                let _: Value = client.post("/internal/budget/release", &body, &bookings).await.unwrap();
+            }
+            1 | 2 => {
+                let _: Value = client.post("/internal/budget/commit", &body, &bookings).await.unwrap();
+                let _: Value = client.post("/internal/budget/commit", &body, &bookings).await.unwrap();
+                committed += 100 + i;
+            }
+            _ => {
+                let _: Value = client.post("/internal/budget/commit", &body, &bookings).await.unwrap();
+                let _: Value = client.post("/internal/budget/release", &body, &bookings).await.unwrap();
+            }
+        }
+        let t = totals(&pool).await;
+        assert!(same(&t), "after step {i}: {t:?}");
+    }
+    let t = totals(&pool).await;
+    assert_eq!(t.iter().map(|r| r.1).sum::<i64>(), committed, "{t:?}");
+    let shown: Value = client.get(&format!("/internal/schemes/{a}"), &admin_caller()).await.unwrap();
+    let line_a: Uuid = sqlx::query_scalar("select line_id from schemes where id = $1::text::uuid")
+        .bind(&a)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let kept = t.iter().find(|r| r.0 == line_a).unwrap().1;
+    assert_eq!(shown["committed_pence"], json!(kept), "the scheme shows the running total: {shown}");
+
+    // Straight in the table: an allocation moved to another line with
+    // another amount, one whose household is erased, and one deleted.
+    let line_b: Uuid = sqlx::query_scalar("select line_id from schemes where id = $1::text::uuid")
+        .bind(&b)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let moved: Uuid = sqlx::query_scalar(
+        "select booking_id from budget_allocations where state = 'COMMITTED' and line_id = $1 limit 1",
+    )
+    .bind(line_a)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    for sql in [
+        "update budget_allocations set line_id = $2, scheme_id = (select id from schemes where line_id = $2), amount_pence = 5000 where booking_id = $1",
+        "update budget_allocations set household_id = null where line_id = $2",
+        "delete from budget_allocations where booking_id = $1",
+    ] {
+        sqlx::query(sql).bind(moved).bind(line_b).execute(&pool).await.unwrap();
+        let t = totals(&pool).await;
+        assert!(same(&t), "after {sql}: {t:?}");
+    }
+}
