@@ -2,7 +2,9 @@
 //! page, 8 people at once, each page from before its request is sent to
 //! after the whole HTML is read, over HTTP to the web front end (on the
 //! loopback, so the time is the server's). The data are the offers
-//! benchmark's: 100,000 vehicles and 1,000,000 bookings in one council.
+//! benchmark's: 100,000 vehicles and 1,000,000 bookings in one council,
+//! made over two years (so the report of the last 30 days, the page's
+//! default, counts about 41,000 of them).
 //!
 //! ```sh
 //! cargo xtask test --release --bench web_pages
