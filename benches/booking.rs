@@ -134,7 +134,13 @@ async fn main() {
     let mut scheme = ev_scheme(&council, &[&zone]);
     scheme["budgetPence"] = json!(2_000_000_000i64);
     let s = ok(&officer, "createScheme", &create_scheme(), json!({"input": scheme})).await;
-    ok(&officer, "publishScheme", &step("publishScheme"), json!({"id": s["scheme"]["id"]})).await;
+    ok(
+        &officer,
+        "publishScheme",
+        &step("publishScheme"),
+        json!({"id": s["scheme"]["id"]}),
+    )
+    .await;
     let p = stack
         .anon
         .mutate(

@@ -30,8 +30,8 @@ use roundabout_support::{
     testing,
 };
 use serde_json::{json, Value};
-use support::eligibility::{create_scheme, ev_scheme, ok, profile, square, step, CREATE_ZONE, UPDATE_PROFILE};
 use support::bench::{cpu_now, env_or, percentile, postmaster, seed_bookings, Cpu};
+use support::eligibility::{create_scheme, ev_scheme, ok, profile, square, step, CREATE_ZONE, UPDATE_PROFILE};
 use support::*;
 use uuid::Uuid;
 
@@ -268,6 +268,12 @@ async fn main() {
             found += n;
         }
         let (elapsed, used) = (wall.elapsed(), cpu_now(postmaster) - cpu);
-        report(&format!("bookings directly, {way}, round {round}"), times, elapsed, found, used);
+        report(
+            &format!("bookings directly, {way}, round {round}"),
+            times,
+            elapsed,
+            found,
+            used,
+        );
     }
 }

@@ -50,14 +50,7 @@ fn report(name: &str, mut times: Vec<Duration>, wall: Duration, cpu: Cpu) {
 
 /// `users` signed-in browsers each getting `path` `pages` times at once;
 /// every page must answer 200 and contain `expect`.
-async fn measure(
-    name: &str,
-    browsers: &[Browser],
-    path: &str,
-    expect: &'static str,
-    pages: usize,
-    postmaster: u32,
-) {
+async fn measure(name: &str, browsers: &[Browser], path: &str, expect: &'static str, pages: usize, postmaster: u32) {
     // Warm-up: a few pages each.
     for b in browsers {
         let mut b = b.clone();

@@ -44,13 +44,18 @@ async fn one_process_serves_the_demo_books_and_comes_back_after_a_kill() {
     let banner = tokio::task::block_in_place(|| up.wait_ready());
     assert!(banner.contains("Process:   every part in one"), "{banner}");
     for part in ["inventory", "eligibility", "bookings", "payments", "gateway", "web"] {
-        assert!(banner.contains(&format!("{part} ")), "{part}'s metrics port is shown: {banner}");
+        assert!(
+            banner.contains(&format!("{part} ")),
+            "{part}'s metrics port is shown: {banner}"
+        );
     }
     let children = parts(&up);
     assert_eq!(children.len(), 1, "{children:?}");
     assert_eq!(children[0]["name"], "roundabout");
     let pid = ready(&up, 0, Duration::from_secs(5));
-    let cmdline = std::fs::read_to_string(format!("/proc/{pid}/cmdline")).unwrap().replace('\0', " ");
+    let cmdline = std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
+        .unwrap()
+        .replace('\0', " ");
     assert!(cmdline.contains("serve all"), "{cmdline}");
 
     // A demo household books the first offer: the gateway, bookings,
@@ -79,7 +84,10 @@ async fn one_process_serves_the_demo_books_and_comes_back_after_a_kill() {
         .await
         .unwrap();
     let first = &offers["offers"][0];
-    assert!(first["price"]["subsidyPence"].as_i64().unwrap() > 0, "priced with the scheme: {offers}");
+    assert!(
+        first["price"]["subsidyPence"].as_i64().unwrap() > 0,
+        "priced with the scheme: {offers}"
+    );
     let booked = ahmed
         .mutate(
             "bookVehicle",
@@ -96,7 +104,11 @@ async fn one_process_serves_the_demo_books_and_comes_back_after_a_kill() {
     browser.sign_in("ahmed@households.example", &password).await;
     let page = browser.visit("/bookings").await;
     assert!(page.status.is_success(), "{}", page.text());
-    assert!(page.body.contains(&format!("/bookings/{id}")), "the booking is listed: {}", page.text());
+    assert!(
+        page.body.contains(&format!("/bookings/{id}")),
+        "the booking is listed: {}",
+        page.text()
+    );
 
     // Killed, the one process is started again, with every part in it.
     signal("-KILL", pid as u32);

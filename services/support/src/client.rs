@@ -538,32 +538,46 @@ mod tests {
         let h = hits.clone();
         let router = Router::new().route(
             "/internal/things",
-            post(move |headers: axum::http::HeaderMap, Json(body): Json<Value>| async move {
-                h.fetch_add(1, Ordering::SeqCst);
-                let caller = headers.contains_key(CALLER_HEADER);
-                let key = headers.get("idempotency-key").map(|v| v.to_str().unwrap().to_string());
-                Json(json!({ "echo": body, "caller": caller, "key": key }))
-            }),
+            post(
+                move |headers: axum::http::HeaderMap, Json(body): Json<Value>| async move {
+                    h.fetch_add(1, Ordering::SeqCst);
+                    let caller = headers.contains_key(CALLER_HEADER);
+                    let key = headers.get("idempotency-key").map(|v| v.to_str().unwrap().to_string());
+                    Json(json!({ "echo": body, "caller": caller, "key": key }))
+                },
+            ),
         );
         let served = enter_in_process(addr, router);
         let c = client(&[format!("http://{addr}")]);
 
         Transport::InProcess.set();
         let v: Value = c
-            .send(Method::POST, "/internal/things", Some(&json!({"n": 1})), &me(), Some("k-1"))
+            .send(
+                Method::POST,
+                "/internal/things",
+                Some(&json!({"n": 1})),
+                &me(),
+                Some("k-1"),
+            )
             .await
             .unwrap();
         assert_eq!(v, json!({"echo": {"n": 1}, "caller": true, "key": "k-1"}));
         assert_eq!(hits.load(Ordering::SeqCst), 1);
 
         Transport::Http.set();
-        let err = c.post::<_, Value>("/internal/things", &json!({}), &me()).await.unwrap_err();
+        let err = c
+            .post::<_, Value>("/internal/things", &json!({}), &me())
+            .await
+            .unwrap_err();
         assert!(matches!(err, ClientError::Unavailable { .. }), "over HTTP: {err}");
 
         // A part that stops serving leaves: its calls go over HTTP again.
         Transport::InProcess.set();
         drop(served);
-        let err = c.post::<_, Value>("/internal/things", &json!({}), &me()).await.unwrap_err();
+        let err = c
+            .post::<_, Value>("/internal/things", &json!({}), &me())
+            .await
+            .unwrap_err();
         assert!(matches!(err, ClientError::Unavailable { .. }), "after it left: {err}");
         assert_eq!(hits.load(Ordering::SeqCst), 1);
     }

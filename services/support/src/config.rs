@@ -368,8 +368,15 @@ mod tests {
             )
         })
         .await;
-        assert_eq!((port, shared.as_deref(), db.as_str()), (7003, Some("same"), "postgres://db/bookings"));
-        assert_eq!(super::parse_or("PORT", 0u16).unwrap(), 8080, "outside, the process's own");
+        assert_eq!(
+            (port, shared.as_deref(), db.as_str()),
+            (7003, Some("same"), "postgres://db/bookings")
+        );
+        assert_eq!(
+            super::parse_or("PORT", 0u16).unwrap(),
+            8080,
+            "outside, the process's own"
+        );
     }
 
     #[test]

@@ -122,7 +122,10 @@ pub async fn seed_bookings(
     }
     // As autovacuum leaves a table that has settled: analysed, and its
     // visibility map set, so index-only scans skip the heap.
-    sqlx::query("vacuum analyze bookings").execute(pool).await.expect("vacuum");
+    sqlx::query("vacuum analyze bookings")
+        .execute(pool)
+        .await
+        .expect("vacuum");
     sqlx::query_scalar("select count(*) from bookings")
         .fetch_one(pool)
         .await

@@ -159,11 +159,17 @@ pub async fn by_zone(
     .await
 }
 
-/// Subsidy of the council's bookings made before `before` that stand.
+/// Subsidy of the council's bookings made before `before` that stand: the
+/// council's running total (`council_subsidy_totals`, kept by a trigger)
+/// less what was made from `before` on, in one statement so both are read
+/// at one instant. It reads the bookings since `before`, not the whole
+/// history.
 pub async fn spent_before(db: impl PgExecutor<'_>, council: Uuid, before: DateTime<Utc>) -> sqlx::Result<Pence> {
     sqlx::query_scalar!(
-        r#"select coalesce(sum(subsidy_pence), 0)::bigint as "spent!: Pence" from bookings
-         where council_id = $1 and created_at < $2 and status in ('CONFIRMED', 'ACTIVE', 'COMPLETED')"#,
+        r#"select (coalesce((select sum(subsidy_pence) from council_subsidy_totals where council_id = $1), 0)
+                 - coalesce((select sum(subsidy_pence) from bookings
+                             where council_id = $1 and created_at >= $2
+                               and status in ('CONFIRMED', 'ACTIVE', 'COMPLETED')), 0))::bigint as "spent!: Pence""#,
         council,
         before,
     )

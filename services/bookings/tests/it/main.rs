@@ -10,5 +10,6 @@ mod fuzzing;
 mod api;
 mod fuzz;
 mod openapi;
+mod report_totals;
 mod retention;
 mod saga;

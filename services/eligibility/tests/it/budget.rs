@@ -457,14 +457,21 @@ async fn a_line_s_running_committed_total_follows_every_change_of_its_allocation
     }
     let t = totals(&pool).await;
     assert_eq!(t.iter().map(|r| r.1).sum::<i64>(), committed, "{t:?}");
-    let shown: Value = client.get(&format!("/internal/schemes/{a}"), &admin_caller()).await.unwrap();
+    let shown: Value = client
+        .get(&format!("/internal/schemes/{a}"), &admin_caller())
+        .await
+        .unwrap();
     let line_a: Uuid = sqlx::query_scalar("select line_id from schemes where id = $1::text::uuid")
         .bind(&a)
         .fetch_one(&pool)
         .await
         .unwrap();
     let kept = t.iter().find(|r| r.0 == line_a).unwrap().1;
-    assert_eq!(shown["committed_pence"], json!(kept), "the scheme shows the running total: {shown}");
+    assert_eq!(
+        shown["committed_pence"],
+        json!(kept),
+        "the scheme shows the running total: {shown}"
+    );
 
     // Straight in the table: an allocation moved to another line with
     // another amount, one whose household is erased, and one deleted.

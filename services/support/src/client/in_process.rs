@@ -155,11 +155,7 @@ fn router_for(base: &str) -> Option<Router> {
         return None;
     }
     let key = authority(base)?;
-    SERVED
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(key)
-        .cloned()
+    SERVED.read().unwrap_or_else(PoisonError::into_inner).get(key).cloned()
 }
 
 /// The peer address an in-process request appears to come from.
@@ -231,7 +227,10 @@ mod tests {
     fn a_part_bound_to_every_address_is_reachable_by_each_loopback_name() {
         let k = keys("0.0.0.0:7003".parse().unwrap());
         assert!(k.contains(&"127.0.0.1:7003".to_string()) && k.contains(&"localhost:7003".to_string()));
-        assert_eq!(keys("10.0.0.4:7003".parse().unwrap()), vec!["10.0.0.4:7003".to_string()]);
+        assert_eq!(
+            keys("10.0.0.4:7003".parse().unwrap()),
+            vec!["10.0.0.4:7003".to_string()]
+        );
     }
 
     #[test]
