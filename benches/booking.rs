@@ -27,9 +27,9 @@ use std::time::{Duration, Instant};
 use roundabout::graphql_client::GraphqlClient;
 use roundabout_support::client::Transport;
 use serde_json::json;
-use support::bench::{cpu_now, env_or, percentile, postmaster, Cpu};
+use support::bench::{cpu_now, env_or, marketplace, percentile, postmaster, Cpu, Marketplace};
 use support::bookings::{book_mutation, hire, in_days};
-use support::eligibility::{create_scheme, ev_scheme, ok, profile, square, step, CREATE_ZONE, UPDATE_PROFILE};
+use support::eligibility::{ok, profile, UPDATE_PROFILE};
 use support::*;
 use uuid::Uuid;
 
@@ -122,44 +122,9 @@ async fn main() {
 
     // A council, its zone and a published EV scheme with room for every
     // booking's subsidy, an approved provider and one household per client.
-    let (council, officer) = stack.council("WOX", "officer@wox.test").await;
-    let z = ok(
-        &officer,
-        "createZone",
-        CREATE_ZONE,
-        json!({"input": {"councilId": council, "name": "Witney", "geometry": square(WITNEY.0, WITNEY.1, 0.05)}}),
-    )
-    .await;
-    let zone = z["zone"]["id"].as_str().unwrap().to_string();
-    let mut scheme = ev_scheme(&council, &[&zone]);
-    scheme["budgetPence"] = json!(2_000_000_000i64);
-    let s = ok(&officer, "createScheme", &create_scheme(), json!({"input": scheme})).await;
-    ok(
-        &officer,
-        "publishScheme",
-        &step("publishScheme"),
-        json!({"id": s["scheme"]["id"]}),
-    )
-    .await;
-    let p = stack
-        .anon
-        .mutate(
-            "signUpProvider",
-            SIGN_UP_PROVIDER,
-            json!({"input": {"email": "fleet@bench.test", "password": PASSWORD, "organisationName": "Bench Cars"}}),
-        )
-        .await
-        .unwrap();
-    let provider_id: Uuid = p["viewer"]["provider"]["id"].as_str().unwrap().parse().unwrap();
-    let provider = stack.anon.with_token(p["token"].as_str().unwrap());
-    ok(
-        &provider,
-        "applyToCouncil",
-        "mutation($c: ID!) { applyToCouncil(councilId: $c) { provider { id } userErrors { code message } } }",
-        json!({"c": council}),
-    )
-    .await;
-    ok(&officer, "approveProvider", "mutation($c: ID!, $p: ID!) { approveProvider(councilId: $c, providerId: $p) { provider { id } userErrors { code message } } }", json!({"c": council, "p": provider_id})).await;
+    let Marketplace {
+        council, provider_id, ..
+    } = marketplace(&stack, Some(2_000_000_000)).await;
     let mut households: Vec<GraphqlClient> = Vec::new();
     for i in 0..clients {
         let h = stack.household(&council, &format!("family{i}@bench.test")).await;

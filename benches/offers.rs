@@ -30,8 +30,8 @@ use roundabout_support::{
     testing,
 };
 use serde_json::{json, Value};
-use support::bench::{cpu_now, env_or, percentile, postmaster, seed_bookings, Cpu};
-use support::eligibility::{create_scheme, ev_scheme, ok, profile, square, step, CREATE_ZONE, UPDATE_PROFILE};
+use support::bench::{cpu_now, env_or, marketplace, percentile, postmaster, seed_bookings, Cpu, Marketplace};
+use support::eligibility::{ok, profile, UPDATE_PROFILE};
 use support::*;
 use uuid::Uuid;
 
@@ -63,48 +63,9 @@ async fn main() {
     let stack = Stack::start().await;
 
     // The world through the API.
-    let (council, officer) = stack.council("WOX", "officer@wox.test").await;
-    let z = ok(
-        &officer,
-        "createZone",
-        CREATE_ZONE,
-        json!({"input": {"councilId": council, "name": "Witney", "geometry": square(WITNEY.0, WITNEY.1, 0.05)}}),
-    )
-    .await;
-    let zone = z["zone"]["id"].as_str().unwrap().to_string();
-    let s = ok(
-        &officer,
-        "createScheme",
-        &create_scheme(),
-        json!({"input": ev_scheme(&council, &[&zone])}),
-    )
-    .await;
-    ok(
-        &officer,
-        "publishScheme",
-        &step("publishScheme"),
-        json!({"id": s["scheme"]["id"]}),
-    )
-    .await;
-    let p = stack
-        .anon
-        .mutate(
-            "signUpProvider",
-            SIGN_UP_PROVIDER,
-            json!({"input": {"email": "fleet@bench.test", "password": PASSWORD, "organisationName": "Bench Cars"}}),
-        )
-        .await
-        .unwrap();
-    let provider_id: Uuid = p["viewer"]["provider"]["id"].as_str().unwrap().parse().unwrap();
-    let provider = stack.anon.with_token(p["token"].as_str().unwrap());
-    ok(
-        &provider,
-        "applyToCouncil",
-        "mutation($c: ID!) { applyToCouncil(councilId: $c) { provider { id } userErrors { code message } } }",
-        json!({"c": council}),
-    )
-    .await;
-    ok(&officer, "approveProvider", "mutation($c: ID!, $p: ID!) { approveProvider(councilId: $c, providerId: $p) { provider { id } userErrors { code message } } }", json!({"c": council, "p": provider_id})).await;
+    let Marketplace {
+        council, provider_id, ..
+    } = marketplace(&stack, None).await;
     let household = stack.household(&council, "family@bench.test").await;
     let hp = ok(
         &household,

@@ -131,3 +131,72 @@ pub async fn seed_bookings(
         .await
         .expect("count bookings")
 }
+
+/// A benchmark's marketplace, made through the public API: the council
+/// WOX with its officer, the Witney zone, the EV scheme with
+/// `budget_pence` published, and the provider "Bench Cars" approved there.
+pub struct Marketplace {
+    pub council: String,
+    pub officer: roundabout::graphql_client::GraphqlClient,
+    pub provider_id: uuid::Uuid,
+}
+
+pub async fn marketplace(stack: &super::Stack, budget_pence: Option<i64>) -> Marketplace {
+    use super::eligibility::{create_scheme, ev_scheme, ok, square, step, CREATE_ZONE};
+    use serde_json::json;
+    const WITNEY: (f64, f64) = (-1.485, 51.785);
+    let (council, officer) = stack.council("WOX", "officer@wox.test").await;
+    let z = ok(
+        &officer,
+        "createZone",
+        CREATE_ZONE,
+        json!({"input": {"councilId": council, "name": "Witney", "geometry": square(WITNEY.0, WITNEY.1, 0.05)}}),
+    )
+    .await;
+    let zone = z["zone"]["id"].as_str().expect("the zone").to_string();
+    let mut scheme = ev_scheme(&council, &[&zone]);
+    if let Some(b) = budget_pence {
+        scheme["budgetPence"] = json!(b);
+    }
+    let s = ok(&officer, "createScheme", &create_scheme(), json!({"input": scheme})).await;
+    ok(
+        &officer,
+        "publishScheme",
+        &step("publishScheme"),
+        json!({"id": s["scheme"]["id"]}),
+    )
+    .await;
+    let p = stack
+        .anon
+        .mutate(
+            "signUpProvider",
+            super::SIGN_UP_PROVIDER,
+            json!({"input": {"email": "fleet@bench.test", "password": super::PASSWORD, "organisationName": "Bench Cars"}}),
+        )
+        .await
+        .expect("the provider signs up");
+    let provider_id: uuid::Uuid = p["viewer"]["provider"]["id"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .expect("the provider's id");
+    let provider = stack.anon.with_token(p["token"].as_str().expect("a token"));
+    ok(
+        &provider,
+        "applyToCouncil",
+        "mutation($c: ID!) { applyToCouncil(councilId: $c) { provider { id } userErrors { code message } } }",
+        json!({"c": council}),
+    )
+    .await;
+    ok(
+        &officer,
+        "approveProvider",
+        "mutation($c: ID!, $p: ID!) { approveProvider(councilId: $c, providerId: $p) { provider { id } userErrors { code message } } }",
+        json!({"c": council, "p": provider_id}),
+    )
+    .await;
+    Marketplace {
+        council,
+        officer,
+        provider_id,
+    }
+}
