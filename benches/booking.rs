@@ -69,8 +69,8 @@ fn report(name: &str, mut times: Vec<Duration>, wall: Duration, cpu: Cpu, floor:
 async fn plain_inserts(pool: &sqlx::PgPool, clients: usize, per_client: usize, postmaster: u32) -> f64 {
     let opts = (*pool.connect_options()).clone();
     let floor = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(clients as u32)
-        .min_connections(clients as u32)
+        .max_connections(u32::try_from(clients).expect("a number of clients"))
+        .min_connections(u32::try_from(clients).expect("a number of clients"))
         .connect_with(opts)
         .await
         .unwrap();
@@ -87,7 +87,7 @@ async fn plain_inserts(pool: &sqlx::PgPool, clients: usize, per_client: usize, p
                 let t = Instant::now();
                 sqlx::query("insert into bench_floor (id, n) values ($1, $2)")
                     .bind(Uuid::new_v4())
-                    .bind(n as i32)
+                    .bind(i32::try_from(n).expect("a row number"))
                     .execute(&pool)
                     .await
                     .unwrap();
