@@ -42,8 +42,8 @@ mod in_process;
 mod replicas;
 
 pub use in_process::{enter as enter_in_process, send as send_in_process, Served as ServedInProcess, Transport};
-use replicas::Replicas;
-pub use replicas::{DOWN_FOR, PROBE_EVERY, SWEEP_EVERY};
+use replicas::{idempotent, Replicas};
+pub use replicas::{read_only_post, DOWN_FOR, PROBE_EVERY, SWEEP_EVERY};
 
 use crate::{
     error::{ErrorBody, ErrorEnvelope},
@@ -99,28 +99,6 @@ pub fn call_timeout() -> Result<Duration, crate::config::ConfigError> {
         ));
     }
     Ok(Duration::from_secs(secs))
-}
-
-/// `POST` routes that only read: safe to send again after a connection
-/// was lost mid-call. (Every route ending in `/batch` is a read by ids.)
-pub fn read_only_post(path: &str) -> bool {
-    use roundabout_api::routes;
-    let path = path.split_once('?').map_or(path, |(p, _)| p);
-    path.ends_with("/batch")
-        || [
-            routes::inventory::VEHICLES_SEARCH,
-            routes::bookings::OFFERS,
-            routes::eligibility::SUBSIDY_QUOTE,
-            routes::eligibility::POSTCODE_COUNCILS,
-        ]
-        .contains(&path)
-}
-
-/// Whether sending `method path` twice does nothing more than sending it once.
-fn idempotent(method: &Method, path: &str, idempotency_key: Option<&str>) -> bool {
-    idempotency_key.is_some()
-        || matches!(*method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE)
-        || (*method == Method::POST && read_only_post(path))
 }
 
 /// A client for one service (one or several replicas).
@@ -596,17 +574,5 @@ mod tests {
             assert!(err.contains(VAR), "{bad}: {err}");
         }
         std::env::remove_var(VAR);
-    }
-
-    #[test]
-    fn which_calls_are_idempotent() {
-        use roundabout_api::routes;
-        assert!(idempotent(&Method::GET, "/internal/bookings/1", None));
-        assert!(idempotent(&Method::PUT, "/internal/vehicles/1", None));
-        assert!(idempotent(&Method::POST, routes::bookings::BOOKINGS_BATCH, None));
-        assert!(idempotent(&Method::POST, routes::bookings::OFFERS, None));
-        assert!(idempotent(&Method::POST, "/internal/payment-events", Some("k")));
-        assert!(!idempotent(&Method::POST, routes::bookings::BOOKINGS, None));
-        assert!(!idempotent(&Method::POST, routes::payments::PAYMENTS, None));
     }
 }

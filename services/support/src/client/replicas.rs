@@ -1,7 +1,9 @@
-//! A service's replicas: the round-robin rotation, the marks of replicas
+//! A service's replicas: which calls may be sent to another one, the
+//! round-robin rotation, the marks of replicas
 //! whose connection failed, and the readiness checks that lift them (see
 //! the [`client`](super) module's documentation).
 
+use reqwest::Method;
 use std::{
     sync::{
         atomic::{AtomicBool, AtomicUsize, Ordering},
@@ -177,5 +179,44 @@ async fn sweep(replicas: Weak<Replicas>, http: reqwest::Client) {
                 tokio::spawn(probe(Arc::downgrade(&all), http.clone(), i));
             }
         }
+    }
+}
+
+/// `POST` routes that only read: safe to send again after a connection
+/// was lost mid-call. (Every route ending in `/batch` is a read by ids.)
+pub fn read_only_post(path: &str) -> bool {
+    use roundabout_api::routes;
+    let path = path.split_once('?').map_or(path, |(p, _)| p);
+    path.ends_with("/batch")
+        || [
+            routes::inventory::VEHICLES_SEARCH,
+            routes::bookings::OFFERS,
+            routes::eligibility::SUBSIDY_QUOTE,
+            routes::eligibility::POSTCODE_COUNCILS,
+        ]
+        .contains(&path)
+}
+
+/// Whether sending `method path` twice does nothing more than sending it once.
+pub(super) fn idempotent(method: &Method, path: &str, idempotency_key: Option<&str>) -> bool {
+    idempotency_key.is_some()
+        || matches!(*method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE)
+        || (*method == Method::POST && read_only_post(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn which_calls_are_idempotent() {
+        use roundabout_api::routes;
+        assert!(idempotent(&Method::GET, "/internal/bookings/1", None));
+        assert!(idempotent(&Method::PUT, "/internal/vehicles/1", None));
+        assert!(idempotent(&Method::POST, routes::bookings::BOOKINGS_BATCH, None));
+        assert!(idempotent(&Method::POST, routes::bookings::OFFERS, None));
+        assert!(idempotent(&Method::POST, "/internal/payment-events", Some("k")));
+        assert!(!idempotent(&Method::POST, routes::bookings::BOOKINGS, None));
+        assert!(!idempotent(&Method::POST, routes::payments::PAYMENTS, None));
     }
 }
